@@ -1,0 +1,88 @@
+//! Canonical bytes: the one encoding that is hashed, signed and exported.
+//!
+//! A value is encoded as JSON with object keys sorted by their UTF-8 bytes, no insignificant
+//! whitespace, strings escaped as serde_json does (only `"`, `\` and control characters),
+//! and integers only (no floats anywhere in Kelisim's hashed types). For the values Kelisim
+//! hashes this coincides with RFC 8785 (JCS). The same value always gives the same bytes, so a
+//! config's `version` and an event's leaf hash can be recomputed by anyone from the export.
+
+use crate::event::Action;
+use crate::lang::Lang;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Serializes to canonical JSON (sorted keys, compact). serde_json's `Value` map is ordered
+/// by key (the `preserve_order` feature is never enabled in this workspace).
+pub fn to_canonical_json<T: Serialize>(value: &T) -> Vec<u8> {
+    let v = serde_json::to_value(value).expect("Kelisim's types always serialize to JSON");
+    serde_json::to_vec(&v).expect("a JSON value always serializes")
+}
+
+/// One logged consent decision, as stored, hashed and exported. Field order does not matter:
+/// the canonical form sorts keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRecord {
+    pub site: String,
+    /// Position in the site's log, from 1.
+    pub seq: u64,
+    pub event_id: String,
+    pub consent_id: String,
+    /// Server receive time, RFC 3339 UTC with milliseconds.
+    pub recorded_at: String,
+    pub config_version: String,
+    pub action: Action,
+    pub granted: Vec<String>,
+    pub language: Lang,
+    /// The widget saw `navigator.globalPrivacyControl === true`.
+    pub gpc: bool,
+    /// The request carried `Sec-GPC: 1`.
+    pub sec_gpc: bool,
+    /// Page origin and path (no query or fragment: they may hold personal data).
+    pub page: Option<String>,
+    pub origin: Option<String>,
+    /// Minimized per the site's `ip_storage`; `None` when not stored.
+    pub ip: Option<String>,
+    /// Truncated user agent.
+    pub user_agent: Option<String>,
+}
+
+impl ConsentRecord {
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        to_canonical_json(self)
+    }
+}
+
+/// RFC 6962 leaf hash: SHA-256(0x00 ‖ bytes).
+pub fn leaf_hash(bytes: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(bytes);
+    h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_sorted_and_compact() {
+        #[derive(Serialize)]
+        struct T {
+            b: u8,
+            a: &'static str,
+            c: Option<bool>,
+        }
+        let bytes = to_canonical_json(&T { b: 1, a: "қ\"", c: None });
+        assert_eq!(String::from_utf8(bytes).unwrap(), r#"{"a":"қ\"","b":1,"c":null}"#);
+    }
+
+    #[test]
+    fn leaf_hash_of_empty_matches_rfc6962() {
+        // RFC 6962 test vector: the leaf hash of the empty leaf.
+        assert_eq!(
+            hex::encode(leaf_hash(b"")),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+        );
+    }
+}

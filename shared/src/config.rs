@@ -1,0 +1,170 @@
+//! The site config served to browsers: everything the banner shows, in every language the
+//! site offers, derived from the site policy file (see `policy`, server side).
+//!
+//! Its `version` is the SHA-256 of its canonical JSON form (with `version` empty), so any
+//! change of wording, categories or services is a new version, and the consent log can show
+//! exactly which texts each visitor saw (Art. 8 p.1, Art. 25 p.2(5)).
+
+use crate::consent_mode::ConsentModeType;
+use crate::lang::Lang;
+use serde::{Deserialize, Serialize};
+
+/// A value given per language. Which languages must be present is checked against the
+/// site's `languages` when the site policy is validated.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Localized<T> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kk: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ru: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<T>,
+}
+
+impl<T> Localized<T> {
+    pub fn get(&self, lang: Lang) -> Option<&T> {
+        match lang {
+            Lang::Kk => self.kk.as_ref(),
+            Lang::Ru => self.ru.as_ref(),
+            Lang::En => self.en.as_ref(),
+        }
+    }
+
+    /// The text in `lang`, else in the first of `fallback` that has one.
+    pub fn get_or(&self, lang: Lang, fallback: &[Lang]) -> Option<&T> {
+        self.get(lang).or_else(|| fallback.iter().find_map(|l| self.get(*l)))
+    }
+}
+
+pub type Text = Localized<String>;
+pub type TextList = Localized<Vec<String>>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    pub site: String,
+    /// Hex SHA-256 of the canonical form of this config with `version` set to "".
+    pub version: String,
+    /// Fingerprint of the consent scope (category ids, which is required, service ids): when
+    /// it changes, a stored decision no longer covers what the site asks and the banner returns.
+    pub scope: String,
+    pub name: String,
+    pub policy_version: String,
+    pub policy_url: String,
+    /// The first is the site's default.
+    pub languages: Vec<Lang>,
+    pub consent_days: u32,
+    pub operator: Operator,
+    pub categories: Vec<Category>,
+    /// W5: reload the page once when a script of a now-denied category already ran.
+    pub reload_on_revoke: bool,
+    /// W10: show the floating button that reopens the preferences after a decision.
+    pub floating_button: bool,
+}
+
+impl Config {
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+    pub fn required_category(&self) -> Option<&Category> {
+        self.categories.iter().find(|c| c.required)
+    }
+    /// The Consent Mode types granted by a set of categories, as cookie bits.
+    pub fn consent_mode_bits<'a>(&self, granted: impl IntoIterator<Item = &'a str>) -> u8 {
+        let granted: Vec<&str> = granted.into_iter().collect();
+        crate::consent_mode::bits(
+            self.categories
+                .iter()
+                .filter(|c| granted.contains(&c.id.as_str()))
+                .flat_map(|c| c.consent_mode.iter()),
+        )
+    }
+}
+
+/// The personal data operator (Art. 8 p.4: the subject must know who processes the data).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operator {
+    /// Legal name, e.g. ТОО «…» / «…» ЖШС.
+    pub name: Text,
+    /// Business identification number (12 digits), where the operator publishes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The person responsible for organising personal data processing (Art. 25-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible_person: Option<Text>,
+    /// ISO 3166-1 alpha-2 of the country where the database is kept (Art. 12 p.2: `KZ`).
+    pub storage_country: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    /// Exactly one category is required: shown locked on, granted by every decision.
+    #[serde(default)]
+    pub required: bool,
+    pub title: Text,
+    pub description: Text,
+    /// Art. 8 p.4: the list of data collected.
+    pub data: TextList,
+    pub purposes: TextList,
+    /// Art. 8 p.5: how long the data is kept, as human text.
+    pub retention: Text,
+    #[serde(default)]
+    pub third_parties: Vec<ThirdParty>,
+    #[serde(default)]
+    pub cross_border: CrossBorder,
+    /// Cookie names or patterns (`_ga*`) deleted on reject or withdrawal (W5).
+    #[serde(default)]
+    pub cookies: Vec<String>,
+    /// Consent Mode v2 types this category grants (W8).
+    #[serde(default)]
+    pub consent_mode: Vec<ConsentModeType>,
+    /// W9: with a Global Privacy Control signal, keep this category off on "Accept all".
+    #[serde(default)]
+    pub gpc_off: bool,
+    #[serde(default, rename(serialize = "services", deserialize = "service"), alias = "services")]
+    pub services: Vec<Service>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThirdParty {
+    pub name: Text,
+    /// ISO 3166-1 alpha-2 country where the recipient processes the data.
+    pub country: String,
+    pub purpose: Text,
+}
+
+/// Art. 8 p.4: whether the data crosses the border, and to which countries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossBorder {
+    pub transfer: bool,
+    #[serde(default)]
+    pub countries: Vec<String>,
+}
+
+/// A named service inside a category (e.g. Yandex.Metrica), shown on its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub id: String,
+    /// Brand names are not translated.
+    pub name: String,
+    /// The company behind the service and its country.
+    pub provider: String,
+    pub country: String,
+    pub description: Text,
+    #[serde(default)]
+    pub cookies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_url: Option<String>,
+}

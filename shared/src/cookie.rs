@@ -1,0 +1,229 @@
+//! The `kelisim` cookie: a visitor's decision, stored first-party (SPEC §5 W6).
+//!
+//! Format, version 1 — six fields after the version, separated by `.`:
+//!
+//! ```text
+//! 1.<consent_id>.<decided_at>.<config_version>.<scope>.<consent_mode>.<granted>
+//! ```
+//!
+//! - `consent_id`: UUID v4, lowercase, made in the browser and kept across changes;
+//! - `decided_at`: Unix time of the decision in seconds (decimal);
+//! - `config_version`: the 64-hex-digit version of the config the visitor saw;
+//! - `scope`: the config's scope fingerprint (8 hex digits); a different one means the
+//!   site's categories changed and the banner must ask again (W1);
+//! - `consent_mode`: decimal bits of the granted Consent Mode v2 types, see
+//!   [`crate::consent_mode::ConsentModeType::ALL`], so that the loader pushes the `update`
+//!   synchronously on a return visit without the config;
+//! - `granted`: granted category ids joined by `+` (ids are slugs, so never hold `.` or `+`).
+//!
+//! Every character is a cookie-octet (RFC 6265 §4.1.1), so the value needs no quoting.
+//! The loader (`widget/loader.js`) decodes the same format; keep the two in step.
+
+use crate::{is_slug, is_uuid};
+
+pub const COOKIE_NAME: &str = "kelisim";
+const FORMAT: &str = "1";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub consent_id: String,
+    pub decided_at: u64,
+    pub config_version: String,
+    pub scope: String,
+    pub consent_mode: u8,
+    pub granted: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CookieError {
+    /// Not a version this codec knows (or not a Kelisim cookie at all).
+    UnknownFormat,
+    /// The field at this position (0 = version) is missing or malformed.
+    BadField(&'static str),
+}
+
+impl core::fmt::Display for CookieError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CookieError::UnknownFormat => f.write_str("not a kelisim cookie of a known format"),
+            CookieError::BadField(name) => write!(f, "kelisim cookie: field `{name}` is malformed"),
+        }
+    }
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+}
+
+impl Decision {
+    pub fn encode(&self) -> String {
+        let mut s = String::with_capacity(160);
+        for (i, part) in [
+            FORMAT,
+            &self.consent_id,
+            &self.decided_at.to_string(),
+            &self.config_version,
+            &self.scope,
+            &self.consent_mode.to_string(),
+        ]
+        .iter()
+        .enumerate()
+        {
+            if i > 0 {
+                s.push('.');
+            }
+            s.push_str(part);
+        }
+        s.push('.');
+        s.push_str(&self.granted.join("+"));
+        s
+    }
+
+    /// Decodes a cookie value; anything that is not exactly a well-formed v1 value is refused,
+    /// so a tampered or truncated cookie never grants anything.
+    pub fn decode(value: &str) -> Result<Decision, CookieError> {
+        let mut parts = value.trim().split('.');
+        if parts.next() != Some(FORMAT) {
+            return Err(CookieError::UnknownFormat);
+        }
+        let mut field = |name: &'static str| parts.next().ok_or(CookieError::BadField(name));
+        let consent_id = field("consent_id")?;
+        let decided_at = field("decided_at")?;
+        let config_version = field("config_version")?;
+        let scope = field("scope")?;
+        let consent_mode = field("consent_mode")?;
+        let granted = field("granted")?;
+        if parts.next().is_some() {
+            return Err(CookieError::BadField("granted"));
+        }
+        if !is_uuid(consent_id) {
+            return Err(CookieError::BadField("consent_id"));
+        }
+        let decided_at = decided_at
+            .parse::<u64>()
+            .ok()
+            .filter(|_| !decided_at.is_empty() && decided_at.bytes().all(|c| c.is_ascii_digit()))
+            .ok_or(CookieError::BadField("decided_at"))?;
+        if !is_hex(config_version, 64) {
+            return Err(CookieError::BadField("config_version"));
+        }
+        if !is_hex(scope, 8) {
+            return Err(CookieError::BadField("scope"));
+        }
+        let consent_mode = consent_mode
+            .parse::<u8>()
+            .ok()
+            .filter(|b| *b < 128 && consent_mode.bytes().all(|c| c.is_ascii_digit()))
+            .ok_or(CookieError::BadField("consent_mode"))?;
+        let granted: Vec<String> = if granted.is_empty() {
+            Vec::new()
+        } else {
+            granted.split('+').map(str::to_owned).collect()
+        };
+        if !granted.iter().all(|g| is_slug(g)) {
+            return Err(CookieError::BadField("granted"));
+        }
+        Ok(Decision {
+            consent_id: consent_id.to_owned(),
+            decided_at,
+            config_version: config_version.to_owned(),
+            scope: scope.to_owned(),
+            consent_mode,
+            granted,
+        })
+    }
+
+    /// Whether this decision still stands for a config: same consent scope and not older
+    /// than `consent_days` (Art. 8 p.5–6: consent lasts no longer than its purpose).
+    pub fn is_current(&self, scope: &str, consent_days: u32, now_secs: u64) -> bool {
+        self.scope == scope && now_secs.saturating_sub(self.decided_at) < u64::from(consent_days) * 86_400
+    }
+}
+
+/// Finds the `kelisim` value in a `document.cookie` / `Cookie:` header string.
+pub fn find_in_header(header: &str) -> Option<&str> {
+    header.split(';').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k.trim() == COOKIE_NAME).then(|| v.trim())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Decision {
+        Decision {
+            consent_id: "0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f".into(),
+            decided_at: 1_763_769_600,
+            config_version: "0123456789abcdef".repeat(4),
+            scope: "deadbeef".into(),
+            consent_mode: 0b100_1000,
+            granted: vec!["necessary".into(), "analytics".into()],
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let d = sample();
+        let v = d.encode();
+        assert_eq!(
+            v,
+            "1.0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f.1763769600.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.deadbeef.72.necessary+analytics"
+        );
+        assert_eq!(Decision::decode(&v), Ok(d));
+    }
+
+    #[test]
+    fn round_trips_empty_grant() {
+        let d = Decision { granted: vec![], ..sample() };
+        assert_eq!(Decision::decode(&d.encode()), Ok(d));
+    }
+
+    #[test]
+    fn value_is_made_of_cookie_octets() {
+        // RFC 6265: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E
+        let ok = |c: u8| matches!(c, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E);
+        assert!(sample().encode().bytes().all(ok));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        let good = sample().encode();
+        for bad in [
+            "",
+            "garbage",
+            "2.x",
+            "1",
+            "1.0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f",
+            &good.replace("1763769600", "-5"),
+            &good.replace("1763769600", "17637x9600"),
+            &good.replace("1763769600", "99999999999999999999999"),
+            &good.replace(".72.", ".128."),
+            &good.replace(".72.", ".+7."),
+            &good.replace("deadbeef", "DEADBEEF"),
+            &good.replace("0b6f7c1e", "0b6f7c1z"),
+            &good.replace("analytics", "Analytics"),
+            &good.replace("analytics", "analytics+"),
+            &format!("{good}.extra"),
+            &good[..good.len() - 20],
+        ] {
+            assert!(Decision::decode(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn expiry_and_scope() {
+        let d = sample();
+        assert!(d.is_current("deadbeef", 1, d.decided_at + 86_399));
+        assert!(!d.is_current("deadbeef", 1, d.decided_at + 86_400));
+        assert!(!d.is_current("cafebabe", 365, d.decided_at));
+    }
+
+    #[test]
+    fn finds_cookie_in_header() {
+        assert_eq!(find_in_header("a=1; kelisim=1.x; b=2"), Some("1.x"));
+        assert_eq!(find_in_header("xkelisim=1"), None);
+        assert_eq!(find_in_header(""), None);
+    }
+}

@@ -1,0 +1,152 @@
+//! The consent event a browser posts (`POST /api/v1/sites/{site}/consents`, SPEC §6), and its
+//! validation against the config the visitor saw. The server calls [`ConsentRequest::validate`]
+//! before storing anything: nothing invalid is stored.
+
+use crate::config::Config;
+use crate::lang::Lang;
+use crate::{is_slug, is_uuid};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    AcceptAll,
+    RejectAll,
+    Custom,
+    /// Art. 8 p.2: withdrawal is its own logged event.
+    Withdraw,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::AcceptAll => "accept_all",
+            Action::RejectAll => "reject_all",
+            Action::Custom => "custom",
+            Action::Withdraw => "withdraw",
+        }
+    }
+}
+
+/// Longest `page` value kept; longer ones are refused rather than silently cut.
+pub const MAX_PAGE_LEN: usize = 2048;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    pub consent_id: String,
+    /// Idempotency key: a repeated `event_id` returns the first receipt, never a second record.
+    pub event_id: String,
+    pub config_version: String,
+    pub action: Action,
+    pub granted: Vec<String>,
+    pub language: Lang,
+    #[serde(default)]
+    pub gpc: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventError {
+    /// A field is malformed on its own (not a UUID, too long, …).
+    Malformed { field: &'static str, reason: String },
+    /// The event does not fit the site's config (unknown category, language not offered, …).
+    Invalid { field: &'static str, reason: String },
+}
+
+impl core::fmt::Display for EventError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            EventError::Malformed { field, reason } | EventError::Invalid { field, reason } => {
+                write!(f, "`{field}`: {reason}")
+            }
+        }
+    }
+}
+
+fn malformed(field: &'static str, reason: impl Into<String>) -> EventError {
+    EventError::Malformed { field, reason: reason.into() }
+}
+fn invalid(field: &'static str, reason: impl Into<String>) -> EventError {
+    EventError::Invalid { field, reason: reason.into() }
+}
+
+impl ConsentRequest {
+    /// Checks what can be checked without the site: the shape of each field.
+    pub fn check_shape(&self) -> Result<(), EventError> {
+        if !is_uuid(&self.consent_id) {
+            return Err(malformed("consent_id", "must be a lowercase hyphenated UUID"));
+        }
+        if !is_uuid(&self.event_id) {
+            return Err(malformed("event_id", "must be a lowercase hyphenated UUID"));
+        }
+        if self.config_version.len() != 64
+            || !self.config_version.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        {
+            return Err(malformed("config_version", "must be 64 lowercase hex digits"));
+        }
+        if self.granted.len() > 64 {
+            return Err(malformed("granted", "too many categories"));
+        }
+        if let Some(bad) = self.granted.iter().find(|g| !is_slug(g)) {
+            return Err(malformed("granted", format!("`{}` is not a category id", truncate(bad, 40))));
+        }
+        if let Some(page) = &self.page {
+            if page.len() > MAX_PAGE_LEN {
+                return Err(malformed("page", format!("longer than {MAX_PAGE_LEN} bytes")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the event against the config version the visitor saw: every granted category
+    /// exists, the required category is granted, the language is offered, and the granted set
+    /// fits the action (Reject all and Withdraw grant only the required category; Accept all
+    /// grants everything, except `gpc_off` categories when a GPC signal was honoured).
+    pub fn validate(&self, config: &Config) -> Result<(), EventError> {
+        self.check_shape()?;
+        if !config.languages.contains(&self.language) {
+            return Err(invalid("language", format!("`{}` is not offered by this site", self.language.code())));
+        }
+        for (i, g) in self.granted.iter().enumerate() {
+            if config.category(g).is_none() {
+                return Err(invalid("granted", format!("unknown category `{g}`")));
+            }
+            if self.granted[..i].contains(g) {
+                return Err(invalid("granted", format!("category `{g}` is listed twice")));
+            }
+        }
+        let required = config.required_category().map(|c| c.id.as_str()).unwrap_or_default();
+        if !self.granted.iter().any(|g| g == required) {
+            return Err(invalid("granted", format!("the required category `{required}` is missing")));
+        }
+        let granted = |id: &str| self.granted.iter().any(|g| g == id);
+        match self.action {
+            Action::RejectAll | Action::Withdraw => {
+                if let Some(extra) = self.granted.iter().find(|g| *g != required) {
+                    return Err(invalid(
+                        "granted",
+                        format!("`{}` grants only `{required}`, not `{extra}`", self.action.as_str()),
+                    ));
+                }
+            }
+            Action::AcceptAll => {
+                if let Some(missing) =
+                    config.categories.iter().find(|c| !granted(&c.id) && !(self.gpc && c.gpc_off))
+                {
+                    return Err(invalid("granted", format!("`accept_all` must grant `{}`", missing.id)));
+                }
+            }
+            Action::Custom => {}
+        }
+        Ok(())
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

@@ -1,0 +1,85 @@
+//! # kelisim-shared
+//!
+//! The types both sides of Kelisim speak, defined once:
+//!
+//! - [`config`]: the site config served to browsers (`GET /api/v1/sites/{site}/config`),
+//!   with every text per language, and its content-hash `version`;
+//! - [`event`]: the consent event a browser posts, and its validation against a config;
+//! - [`cookie`]: the codec of the first-party `kelisim` cookie that holds a visitor's decision;
+//! - [`lang`]: the languages Kelisim speaks (kk, ru, en) and how one is chosen for a visitor;
+//! - [`strings`]: the built-in UI strings of the banner, in Kazakh, Russian and English;
+//! - [`consent_mode`]: Google Consent Mode v2 types and their compact bit form;
+//! - `policy` (feature `policy`, server side only): the site policy TOML file, its
+//!   validation with file/line/column errors, and the derivation of the served config.
+//!
+//! This crate never does I/O and never depends on a browser or an HTTP framework, so the
+//! widget (wasm32) and the server (actix-web) use the very same rules.
+//!
+//! ```
+//! use kelisim_shared::cookie::Decision;
+//! let d = Decision {
+//!     consent_id: "0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f".into(),
+//!     decided_at: 1_700_000_000,
+//!     config_version: "ab".repeat(32),
+//!     scope: "0123abcd".into(),
+//!     consent_mode: 0b1000001,
+//!     granted: vec!["necessary".into(), "analytics".into()],
+//! };
+//! assert_eq!(Decision::decode(&d.encode()).unwrap(), d);
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod consent_mode;
+pub mod cookie;
+pub mod event;
+pub mod lang;
+pub mod strings;
+
+#[cfg(feature = "policy")]
+pub mod canonical;
+#[cfg(feature = "policy")]
+pub mod policy;
+
+/// The ids of categories and services: a lowercase slug, 1–32 characters of `a-z`, `0-9`,
+/// `_` and `-`, starting with a letter. The cookie codec relies on ids never holding `.` or `+`.
+pub fn is_slug(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 32
+        && b[0].is_ascii_lowercase()
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+}
+
+/// A UUID in the canonical lowercase hyphenated form (8-4-4-4-12 hex digits).
+pub fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn slugs() {
+        assert!(is_slug("analytics"));
+        assert!(is_slug("a_b-2"));
+        assert!(!is_slug(""));
+        assert!(!is_slug("2a"));
+        assert!(!is_slug("Analytics"));
+        assert!(!is_slug("a.b"));
+        assert!(!is_slug("a+b"));
+        assert!(!is_slug(&"a".repeat(33)));
+    }
+    #[test]
+    fn uuids() {
+        assert!(is_uuid("0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f"));
+        assert!(!is_uuid("0B6F7C1E-8C1A-4D2B-9F3E-2A1B3C4D5E6F"));
+        assert!(!is_uuid("0b6f7c1e8c1a4d2b9f3e2a1b3c4d5e6f"));
+        assert!(!is_uuid("0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6g"));
+    }
+}

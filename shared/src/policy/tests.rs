@@ -1,0 +1,196 @@
+use super::*;
+use crate::event::{Action, ConsentRequest, EventError};
+
+const EXAMPLE: &str = include_str!("../../testdata/example.toml");
+
+fn errors(text: &str) -> Vec<PolicyError> {
+    SitePolicy::parse("site.toml", text).expect_err("should be refused").0
+}
+
+fn one_error(text: &str) -> PolicyError {
+    let e = errors(text);
+    assert_eq!(e.len(), 1, "expected one error, got {e:#?}");
+    e.into_iter().next().unwrap()
+}
+
+#[test]
+fn example_parses() {
+    let p = SitePolicy::parse("example.toml", EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.id, "example");
+    assert_eq!(p.categories.len(), 3);
+    assert_eq!(p.categories[1].services[0].id, "yandex-metrica");
+    assert_eq!(p.ip_storage, IpStorage::Truncated);
+    assert!(p.allows_origin("https://www.example.kz"));
+    assert!(!p.allows_origin("https://evil.example"));
+}
+
+#[test]
+fn missing_kazakh_title_names_line_and_field() {
+    let text = EXAMPLE.replace(r#"title = { kk = "Талдау", "#, r#"title = { "#);
+    let e = one_error(&text);
+    assert_eq!(e.field, "category `analytics`: `title.kk`");
+    assert_eq!(e.message, "is missing");
+    let line = EXAMPLE.lines().position(|l| l.contains("\"Талдау\"")).unwrap() + 1;
+    assert_eq!((e.file.as_str(), e.line), ("site.toml", line));
+    assert_eq!(
+        e.to_string(),
+        format!("site.toml:{line}:{}: category `analytics`: `title.kk` is missing", e.column)
+    );
+}
+
+#[test]
+fn missing_russian_list_item_count_is_checked() {
+    let text = EXAMPLE.replace(r#"ru = ["IP-адрес", "данные браузера"]"#, r#"ru = ["IP-адрес"]"#);
+    let e = one_error(&text);
+    assert_eq!(e.field, "category `analytics`: `data.ru`");
+    assert!(e.message.contains("same items"), "{}", e.message);
+}
+
+#[test]
+fn unknown_key_is_located() {
+    let text = EXAMPLE.replace("gpc_off = true\ncross_border", "gpc_of = true\ncross_border");
+    let e = one_error(&text);
+    let line = text.lines().position(|l| l.starts_with("gpc_of ")).unwrap() + 1;
+    assert_eq!(e.line, line, "{e}");
+    assert!(e.message.contains("unknown field `gpc_of`"), "{}", e.message);
+    assert!(e.field.contains("category `analytics`"), "{}", e.field);
+}
+
+#[test]
+fn wrong_type_is_located() {
+    let text = EXAMPLE.replace("consent_days = 365", "consent_days = \"a year\"");
+    let e = one_error(&text);
+    assert_eq!((e.line, e.field.as_str()), (8, "`consent_days`"));
+}
+
+#[test]
+fn invalid_toml_is_located() {
+    let text = EXAMPLE.replace("policy_version = \"2025-01-15\"", "policy_version = \"2025-01-15");
+    let e = one_error(&text);
+    assert_eq!(e.line, 6);
+    assert!(e.message.starts_with("is not valid TOML"), "{}", e.message);
+}
+
+#[test]
+fn languages_must_include_kazakh_and_russian() {
+    let text = EXAMPLE.replace(r#"languages = ["kk", "ru", "en"]"#, r#"languages = ["ru", "en"]"#);
+    let e = errors(&text);
+    assert!(e.iter().any(|e| e.field == "`languages`" && e.message == "must include `kk`"), "{e:#?}");
+}
+
+#[test]
+fn exactly_one_required_category() {
+    let text = EXAMPLE.replace("required = true\n", "");
+    assert!(one_error(&text).message.contains("exactly one category must be required"));
+    let text = EXAMPLE.replace("id = \"analytics\"\n", "id = \"analytics\"\nrequired = true\n");
+    let e = errors(&text);
+    assert!(e.iter().any(|e| e.message.contains("a second required category")), "{e:#?}");
+}
+
+#[test]
+fn bad_bin_origin_and_country() {
+    let text = EXAMPLE
+        .replace("180240012342", "180240012345")
+        .replace("\"https://www.example.kz\"", "\"https://www.example.kz/\"")
+        .replace("storage_country = \"KZ\"", "storage_country = \"Kazakhstan\"");
+    let e = errors(&text);
+    assert_eq!(e.len(), 3, "{e:#?}");
+    assert_eq!(e[0].field, "`origins[1]`");
+    assert_eq!(e[1].field, "`operator.bin`");
+    assert_eq!(e[2].field, "`operator.storage_country`");
+}
+
+#[test]
+fn recipient_abroad_needs_cross_border() {
+    let text = EXAMPLE.replace("cross_border = { transfer = true, countries = [\"RU\"] }\n", "");
+    let e = one_error(&text);
+    assert_eq!(e.field, "category `analytics`: `cross_border`");
+    assert!(e.message.contains("`RU`"));
+}
+
+#[test]
+fn todo_is_refused() {
+    let text = EXAMPLE.replace("\"2 года\"", "\"TODO: срок хранения\"");
+    let e = one_error(&text);
+    assert_eq!(e.field, "category `analytics`: `retention.ru`");
+    assert!(e.message.contains("TODO"));
+}
+
+#[test]
+fn bin_check_digit() {
+    assert!(validate::is_valid_bin("180240012342"));
+    assert!(!validate::is_valid_bin("180240012343"));
+    assert!(!validate::is_valid_bin("18024001234"));
+    assert!(!validate::is_valid_bin("18024001234a"));
+}
+
+#[test]
+fn version_is_a_content_hash() {
+    let a = SitePolicy::parse("a", EXAMPLE).unwrap().config();
+    assert_eq!(a.version.len(), 64);
+    assert_eq!(a.version, config_version_of(&a));
+    let b = SitePolicy::parse("b", &EXAMPLE.replace("Помогают считать", "Помогают подсчитывать")).unwrap().config();
+    assert_ne!(a.version, b.version, "wording changes make a new version");
+    assert_eq!(a.scope, b.scope, "wording changes keep the consent scope");
+    let c = SitePolicy::parse("c", &EXAMPLE.replace("id = \"marketing\"", "id = \"ads\"")).unwrap().config();
+    assert_ne!(a.scope, c.scope, "a changed category changes the scope");
+    // Origins and log settings are not part of what the visitor sees.
+    let d = SitePolicy::parse("d", &EXAMPLE.replace("retention_days = 1825", "retention_days = 3000")).unwrap().config();
+    assert_eq!(a.version, d.version);
+}
+
+#[test]
+fn config_json_round_trips() {
+    let c = SitePolicy::parse("a", EXAMPLE).unwrap().config();
+    let json = serde_json::to_string(&c).unwrap();
+    assert!(json.contains("\"services\":[{"), "{json}");
+    let back: crate::config::Config = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, c);
+}
+
+fn request(action: Action, granted: &[&str]) -> ConsentRequest {
+    ConsentRequest {
+        consent_id: "0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f".into(),
+        event_id: "1b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f".into(),
+        config_version: "a".repeat(64),
+        action,
+        granted: granted.iter().map(|s| s.to_string()).collect(),
+        language: crate::lang::Lang::Kk,
+        gpc: false,
+        page: None,
+    }
+}
+
+#[test]
+fn event_validation() {
+    let c = SitePolicy::parse("a", EXAMPLE).unwrap().config();
+    let ok = |r: ConsentRequest| r.validate(&c).map_err(|e| e.to_string());
+    assert_eq!(ok(request(Action::AcceptAll, &["necessary", "analytics", "marketing"])), Ok(()));
+    assert_eq!(ok(request(Action::RejectAll, &["necessary"])), Ok(()));
+    assert_eq!(ok(request(Action::Custom, &["necessary", "marketing"])), Ok(()));
+    assert!(ok(request(Action::Custom, &["analytics"])).unwrap_err().contains("required category"));
+    assert!(ok(request(Action::Custom, &["necessary", "video"])).unwrap_err().contains("unknown category `video`"));
+    assert!(ok(request(Action::RejectAll, &["necessary", "analytics"])).is_err());
+    assert!(ok(request(Action::AcceptAll, &["necessary", "analytics"])).is_err());
+    let mut gpc = request(Action::AcceptAll, &["necessary"]);
+    gpc.gpc = true;
+    assert_eq!(ok(gpc), Ok(()), "GPC keeps gpc_off categories off on accept all");
+    let mut r = request(Action::Custom, &["necessary", "necessary"]);
+    assert!(ok(r.clone()).unwrap_err().contains("twice"));
+    r.granted = vec!["necessary".into()];
+    r.consent_id = "nope".into();
+    assert!(matches!(r.validate(&c), Err(EventError::Malformed { field: "consent_id", .. })));
+    let mut en = request(Action::RejectAll, &["necessary"]);
+    en.language = crate::lang::Lang::En;
+    let mut c2 = c.clone();
+    c2.languages = vec![crate::lang::Lang::Kk, crate::lang::Lang::Ru];
+    assert!(en.validate(&c2).unwrap_err().to_string().contains("not offered"));
+}
+
+#[test]
+fn consent_mode_bits_follow_categories() {
+    let c = SitePolicy::parse("a", EXAMPLE).unwrap().config();
+    assert_eq!(c.consent_mode_bits(["necessary"]), 0b100_0000);
+    assert_eq!(c.consent_mode_bits(["necessary", "analytics"]), 0b100_1000);
+    assert_eq!(c.consent_mode_bits(["necessary", "marketing"]), 0b100_0111);
+}

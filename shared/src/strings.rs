@@ -1,0 +1,155 @@
+//! Built-in UI strings of the banner and the preferences layer, in Kazakh, Russian and English.
+//!
+//! The site's own texts (category titles, descriptions, …) come from its site policy file;
+//! these are the words around them. Law on Languages Art. 21: Kazakh first.
+
+use crate::lang::Lang;
+
+pub struct Ui {
+    /// The language's own name, for the language switcher.
+    pub language_name: &'static str,
+    pub banner_title: &'static str,
+    pub banner_text: &'static str,
+    pub policy_link: &'static str,
+    pub accept_all: &'static str,
+    pub reject_all: &'static str,
+    pub customize: &'static str,
+    pub save: &'static str,
+    pub preferences_title: &'static str,
+    pub preferences_intro: &'static str,
+    pub always_on: &'static str,
+    pub data: &'static str,
+    pub purposes: &'static str,
+    pub retention: &'static str,
+    pub third_parties: &'static str,
+    pub cross_border_none: &'static str,
+    pub cross_border_to: &'static str,
+    pub services: &'static str,
+    pub cookies: &'static str,
+    pub operator: &'static str,
+    pub bin: &'static str,
+    pub storage_country: &'static str,
+    pub close: &'static str,
+    pub reopen: &'static str,
+    pub language: &'static str,
+    pub gpc_honoured: &'static str,
+    pub withdraw: &'static str,
+}
+
+pub static KK: Ui = Ui {
+    language_name: "Қазақша",
+    banner_title: "Cookie файлдары және дербес деректер",
+    banner_text: "Сайттың жұмысына қажет cookie файлдары әрдайым қолданылады. Талдау, жарнама және басқа мақсаттарға арналған cookie файлдары мен ұқсас технологияларды тек сіздің келісіміңізбен қосамыз. Таңдауыңызды кез келген уақытта өзгертуге немесе келісіміңізді кері қайтарып алуға болады.",
+    policy_link: "Құпиялылық саясаты",
+    accept_all: "Барлығын қабылдау",
+    reject_all: "Барлығынан бас тарту",
+    customize: "Баптау",
+    save: "Таңдауды сақтау",
+    preferences_title: "Cookie баптаулары",
+    preferences_intro: "Әр санат үшін келісім беруге немесе бермеуге болады. Міндетті cookie файлдарынсыз сайт жұмыс істемейді, сондықтан олар өшірілмейді.",
+    always_on: "Әрдайым қосулы",
+    data: "Жиналатын деректер",
+    purposes: "Мақсаттары",
+    retention: "Сақтау мерзімі",
+    third_parties: "Деректерді алушылар",
+    cross_border_none: "Деректер шетелге берілмейді.",
+    cross_border_to: "Деректер шетелге беріледі:",
+    services: "Сервистер",
+    cookies: "Cookie файлдары",
+    operator: "Дербес деректер операторы",
+    bin: "БСН",
+    storage_country: "Деректер сақталатын ел",
+    close: "Жабу",
+    reopen: "Cookie баптаулары",
+    language: "Тіл",
+    gpc_honoured: "Браузеріңіз Global Privacy Control сигналын жіберді, сондықтан кейбір санаттар өзіңіз қоспайынша өшірулі қалады.",
+    withdraw: "Келісімді кері қайтарып алу",
+};
+
+pub static RU: Ui = Ui {
+    language_name: "Русский",
+    banner_title: "Файлы cookie и персональные данные",
+    banner_text: "Файлы cookie, без которых сайт не работает, используются всегда. Файлы cookie и похожие технологии для аналитики, рекламы и других целей мы включаем только с вашего согласия. Выбор можно изменить, а согласие — отозвать в любой момент.",
+    policy_link: "Политика конфиденциальности",
+    accept_all: "Принять все",
+    reject_all: "Отклонить все",
+    customize: "Настроить",
+    save: "Сохранить выбор",
+    preferences_title: "Настройки cookie",
+    preferences_intro: "Согласие можно дать или не давать для каждой категории отдельно. Обязательные файлы cookie нужны для работы сайта, поэтому их нельзя отключить.",
+    always_on: "Всегда включены",
+    data: "Какие данные собираются",
+    purposes: "Цели",
+    retention: "Срок хранения",
+    third_parties: "Получатели данных",
+    cross_border_none: "Трансграничная передача данных не осуществляется.",
+    cross_border_to: "Данные передаются за рубеж:",
+    services: "Сервисы",
+    cookies: "Файлы cookie",
+    operator: "Оператор персональных данных",
+    bin: "БИН",
+    storage_country: "Страна хранения данных",
+    close: "Закрыть",
+    reopen: "Настройки cookie",
+    language: "Язык",
+    gpc_honoured: "Ваш браузер передал сигнал Global Privacy Control, поэтому некоторые категории останутся выключенными, пока вы не включите их сами.",
+    withdraw: "Отозвать согласие",
+};
+
+pub static EN: Ui = Ui {
+    language_name: "English",
+    banner_title: "Cookies and personal data",
+    banner_text: "We always use the cookies the site needs to work. Cookies and similar technologies for analytics, advertising and other purposes are switched on only with your consent. You can change your choice or withdraw your consent at any time.",
+    policy_link: "Privacy policy",
+    accept_all: "Accept all",
+    reject_all: "Reject all",
+    customize: "Customize",
+    save: "Save choices",
+    preferences_title: "Cookie preferences",
+    preferences_intro: "You can give or refuse consent for each category separately. Necessary cookies keep the site working, so they cannot be switched off.",
+    always_on: "Always on",
+    data: "Data collected",
+    purposes: "Purposes",
+    retention: "Retention",
+    third_parties: "Recipients",
+    cross_border_none: "No cross-border transfer.",
+    cross_border_to: "Transferred abroad to:",
+    services: "Services",
+    cookies: "Cookies",
+    operator: "Personal data operator",
+    bin: "BIN",
+    storage_country: "Data stored in",
+    close: "Close",
+    reopen: "Cookie preferences",
+    language: "Language",
+    gpc_honoured: "Your browser sent a Global Privacy Control signal, so some categories stay off unless you switch them on yourself.",
+    withdraw: "Withdraw consent",
+};
+
+pub fn ui(lang: Lang) -> &'static Ui {
+    match lang {
+        Lang::Kk => &KK,
+        Lang::Ru => &RU,
+        Lang::En => &EN,
+    }
+}
+
+/// Country names for the ISO codes that the site files use most; others are shown as codes.
+pub fn country_name(code: &str, lang: Lang) -> Option<&'static str> {
+    let names: &[(&str, [&str; 3])] = &[
+        ("KZ", ["Қазақстан", "Казахстан", "Kazakhstan"]),
+        ("RU", ["Ресей", "Россия", "Russia"]),
+        ("US", ["АҚШ", "США", "United States"]),
+        ("IE", ["Ирландия", "Ирландия", "Ireland"]),
+        ("NL", ["Нидерланд", "Нидерланды", "Netherlands"]),
+        ("DE", ["Германия", "Германия", "Germany"]),
+        ("FI", ["Финляндия", "Финляндия", "Finland"]),
+        ("CN", ["Қытай", "Китай", "China"]),
+    ];
+    let i = match lang {
+        Lang::Kk => 0,
+        Lang::Ru => 1,
+        Lang::En => 2,
+    };
+    names.iter().find(|(c, _)| *c == code).map(|(_, n)| n[i])
+}

@@ -1,1 +1,137 @@
-fn main(){}
+//! # kelisim — the Kelisim server
+//!
+//! One binary: serves the consent widget and each site's config, and logs every consent
+//! decision, append-only and durably, in one SQLite file on the operator's own server
+//! (Law 94-V Art. 12 p.2: personal data stored in Kazakhstan; no third-party calls).
+//!
+//! It never acknowledges an event it has not committed, and never writes personal data
+//! (IP addresses, user agents, consent ids) to its own logs.
+//!
+//! ```text
+//! kelisim serve --sites www/sites --data ./data --listen 127.0.0.1:8790
+//! kelisim site check www/sites/*.toml
+//! ```
+
+mod http;
+mod ingest;
+mod minimize;
+mod sites;
+mod store;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "kelisim", version, about = "Self-hosted consent banner and tamper-evident consent log")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the widget, the site configs and the consent API.
+    Serve {
+        /// Directory of site policy files (*.toml), one per site.
+        #[arg(long, default_value = "sites")]
+        sites: PathBuf,
+        /// Data directory: the SQLite database lives here.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// Address to listen on. Port 0 picks a free port (the chosen one is printed).
+        #[arg(long, default_value = "127.0.0.1:8790")]
+        listen: String,
+        /// Serve the demo pages under /demo/ and accept consents from this server's own origin.
+        #[arg(long)]
+        demo: bool,
+        /// Take client addresses from X-Forwarded-For (only behind your own reverse proxy).
+        #[arg(long)]
+        trust_proxy: bool,
+    },
+    /// Site policy files.
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+#[derive(Subcommand)]
+enum SiteCommand {
+    /// Check site policy files: prints each problem as FILE:LINE:COLUMN: FIELD MESSAGE.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KELISIM_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { sites, data, listen, demo, trust_proxy } => serve(sites, data, listen, demo, trust_proxy),
+        Command::Site(SiteCommand::Check { files }) => site_check(&files),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("kelisim: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn site_check(files: &[PathBuf]) -> Result<(), String> {
+    let mut bad = 0;
+    for f in files {
+        match sites::parse_file(f) {
+            Ok(p) => println!("{}: ok (site `{}`, {} categories, config version {})", f.display(), p.id, p.categories.len(), &p.config().version[..12]),
+            Err(e) => {
+                bad += 1;
+                eprintln!("{e}");
+            }
+        }
+    }
+    match bad {
+        0 => Ok(()),
+        1 => Err("1 site policy file is invalid".into()),
+        n => Err(format!("{n} site policy files are invalid")),
+    }
+}
+
+fn serve(sites_dir: PathBuf, data: PathBuf, listen: String, demo: bool, trust_proxy: bool) -> Result<(), String> {
+    let mut sites = sites::Sites::load(&sites_dir).map_err(|e| match e {
+        sites::SitesError::Invalid(errors) => format!("refusing to start: invalid site policy file\n{errors}"),
+        e => format!("refusing to start: {e}"),
+    })?;
+    let store = store::Store::open(&data).map_err(|e| format!("refusing to start: {e}"))?;
+    let listener = std::net::TcpListener::bind(&listen).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!("cannot listen on {listen}: the address is already in use (is another kelisim running?)"),
+        _ => format!("cannot listen on {listen}: {e}"),
+    })?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if demo {
+        let mut own = vec![format!("http://{addr}")];
+        if addr.ip().is_loopback() {
+            own.push(format!("http://localhost:{}", addr.port()));
+        }
+        tracing::warn!(origins = ?own, "demo mode: serving /demo/ and accepting consents from this server's own origin for every site");
+        sites.allow_extra_origins(&own);
+    }
+    let now = http::now_rfc3339();
+    for s in sites.iter() {
+        store.record_config(&s.config, &s.config_json, &now).map_err(|e| format!("refusing to start: {e}"))?;
+        tracing::info!(site = %s.config.site, version = %&s.config.version[..12], "serving site");
+    }
+    let ingest = Arc::new(ingest::Ingest::new(Arc::new(sites), Arc::new(store)));
+    // Printed on stdout so that scripts and tests can find the port when listening on :0.
+    println!("kelisim listening on http://{addr}");
+    let opts = http::ServeOptions { listener, demo, trust_proxy };
+    actix_web::rt::System::new()
+        .block_on(http::serve(ingest, opts))
+        .map_err(|e| format!("server stopped: {e}"))
+}

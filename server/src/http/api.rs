@@ -1,0 +1,116 @@
+//! The public HTTP API (SPEC §6): thin handlers that extract, call the domain, map errors.
+
+use super::problem::Problem;
+use super::AppState;
+use crate::ingest::{IngestError, RequestFacts};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+/// Largest consent POST body accepted. A real event is ~400 bytes.
+pub const MAX_BODY: usize = 8 * 1024;
+
+fn header_str<'a>(req: &'a HttpRequest, name: header::HeaderName) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// CORS headers for an allowed origin (SPEC §6: CORS limited to the site's origins).
+fn cors(resp: &mut actix_web::HttpResponseBuilder, origin: &str) {
+    resp.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin));
+    resp.insert_header((header::VARY, "Origin"));
+}
+
+pub async fn config(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let site_id = path.into_inner();
+    let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
+    let etag = format!("\"{}\"", site.config.version);
+    let fresh = header_str(&req, header::IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut resp = if fresh {
+        HttpResponse::build(StatusCode::NOT_MODIFIED)
+    } else {
+        HttpResponse::Ok()
+    };
+    resp.insert_header((header::ETAG, etag.clone()));
+    resp.insert_header((header::CACHE_CONTROL, "no-cache"));
+    resp.insert_header((header::VARY, "Origin"));
+    if let Some(origin) = header_str(&req, header::ORIGIN).filter(|o| site.allows_origin(o)) {
+        cors(&mut resp, origin);
+    }
+    if fresh {
+        return Ok(resp.finish());
+    }
+    Ok(resp.content_type("application/json").body(site.config_json.clone()))
+}
+
+/// CORS preflight for the consent POST (a JSON content type is not a "simple" request).
+pub async fn consents_preflight(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let site = path.into_inner();
+    state.ingest.check_origin(&site, header_str(&req, header::ORIGIN))?;
+    let mut resp = HttpResponse::NoContent();
+    cors(&mut resp, header_str(&req, header::ORIGIN).unwrap_or_default());
+    resp.insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST"));
+    resp.insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type"));
+    resp.insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"));
+    Ok(resp.finish())
+}
+
+pub async fn post_consent(
+    req: HttpRequest,
+    path: web::Path<String>,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let site = path.into_inner();
+    let origin = header_str(&req, header::ORIGIN).map(str::to_owned);
+    // 404 and 403 come before reading the body: a stranger learns nothing more.
+    state.ingest.check_origin(&site, origin.as_deref())?;
+    let ct = header_str(&req, header::CONTENT_TYPE).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !matches!(ct.as_str(), "application/json" | "text/plain") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the event as application/json",
+        ));
+    }
+    if header_str(&req, header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_BODY) {
+        return Err(Problem::too_large(MAX_BODY));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "malformed", "Unreadable body", e.to_string()))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(Problem::too_large(MAX_BODY));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let facts = RequestFacts {
+        origin: origin.clone(),
+        peer_ip: state.client_ip(&req),
+        user_agent: header_str(&req, header::USER_AGENT).map(str::to_owned),
+        sec_gpc: req.headers().get("sec-gpc").is_some_and(|v| v.as_bytes() == b"1"),
+    };
+    let ingest = state.ingest.clone();
+    let now = super::now_rfc3339();
+    let (receipt, created) = web::block(move || ingest.submit(&site, &body, facts, now))
+        .await
+        .map_err(|_| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "retry later"))??;
+    let mut resp = HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK });
+    if let Some(o) = &origin {
+        cors(&mut resp, o);
+    }
+    resp.insert_header((header::CACHE_CONTROL, "no-store"));
+    Ok(resp.json(receipt))
+}
+
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let store = state.ingest.store.clone();
+    match web::block(move || store.check_writable()).await {
+        Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "health check: database not writable");
+            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database not writable\n")
+        }
+        Err(_) => HttpResponse::ServiceUnavailable().content_type("text/plain").body("busy\n"),
+    }
+}

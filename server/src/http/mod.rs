@@ -1,0 +1,82 @@
+//! The HTTP side (infra): actix-web app, routes, headers. Handlers stay thin; the rules live
+//! in `ingest`, `store` and `kelisim-shared`.
+
+mod api;
+mod assets;
+mod problem;
+
+use crate::ingest::Ingest;
+use actix_web::http::header;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{web, App, HttpRequest, HttpServer};
+use std::net::{IpAddr, TcpListener};
+use std::sync::Arc;
+
+pub struct AppState {
+    pub ingest: Arc<Ingest>,
+    pub loader: Option<assets::Loader>,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy: bool,
+}
+
+impl AppState {
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+        if self.trust_proxy {
+            let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+            if let Some(ip) = forwarded.and_then(|v| v.split(',').next()).and_then(|s| s.trim().parse().ok()) {
+                return Some(ip);
+            }
+        }
+        req.peer_addr().map(|a| a.ip())
+    }
+}
+
+pub fn now_rfc3339() -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    time::OffsetDateTime::now_utc().format(&f).expect("UTC time always formats")
+}
+
+pub struct ServeOptions {
+    pub listener: TcpListener,
+    pub demo: bool,
+    pub trust_proxy: bool,
+}
+
+pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<()> {
+    let loader = assets::Loader::render(&ingest.sites);
+    if loader.is_none() {
+        tracing::warn!("the widget is not built into this binary: /kelisim.js will answer 503 (run `cargo xtask build`)");
+    }
+    let state = web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy });
+    let demo = opts.demo;
+    HttpServer::new(move || {
+        let mut app = App::new()
+            .app_data(state.clone())
+            .wrap(Compress::default())
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin")),
+            )
+            .route("/kelisim.js", web::get().to(assets::loader))
+            .route("/widget/{name}", web::get().to(assets::widget_file))
+            .route("/healthz", web::get().to(api::healthz))
+            .service(
+                web::scope("/api/v1/sites/{site}")
+                    .wrap(DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")))
+                    .route("/config", web::get().to(api::config))
+                    .route("/consents", web::post().to(api::post_consent))
+                    .route("/consents", web::method(actix_web::http::Method::OPTIONS).to(api::consents_preflight)),
+            );
+        if demo {
+            app = app.route("/demo/{path:.*}", web::get().to(assets::demo_file)).route(
+                "/",
+                web::get().to(|| async { actix_web::HttpResponse::Found().insert_header((header::LOCATION, "/demo/")).finish() }),
+            );
+        }
+        app.default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(problem::Problem::not_found("no such resource")) }))
+    })
+    .listen(opts.listener)?
+    .run()
+    .await
+}

@@ -1,0 +1,78 @@
+//! Errors as RFC 9457 `application/problem+json`, mapped in one place.
+
+use crate::ingest::IngestError;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &str, title: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("https://kelisim.kz/problems/{slug}"),
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            retry_after: None,
+        }
+    }
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+    pub fn too_large(limit: usize) -> Problem {
+        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request body too large", format!("the body must be at most {limit} bytes"))
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.title, self.detail)
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+    fn error_response(&self) -> HttpResponse {
+        let mut r = HttpResponse::build(self.status_code());
+        r.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        r.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Some(s) = self.retry_after {
+            r.insert_header((header::RETRY_AFTER, s.to_string()));
+        }
+        r.body(serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+impl From<IngestError> for Problem {
+    fn from(e: IngestError) -> Problem {
+        let detail = e.to_string();
+        match e {
+            IngestError::UnknownSite(_) => Problem::new(StatusCode::NOT_FOUND, "unknown-site", "Unknown site", detail),
+            IngestError::OriginNotAllowed(_) | IngestError::NoOrigin => {
+                Problem::new(StatusCode::FORBIDDEN, "origin-not-allowed", "Origin not allowed", detail)
+            }
+            IngestError::Malformed(_) => Problem::new(StatusCode::BAD_REQUEST, "malformed", "Malformed consent event", detail),
+            IngestError::Invalid(_) => Problem::new(StatusCode::BAD_REQUEST, "invalid", "Invalid consent event", detail),
+            IngestError::UnknownConfigVersion(_) => {
+                Problem::new(StatusCode::CONFLICT, "unknown-config-version", "Unknown config version", detail)
+            }
+            IngestError::Store(e) => {
+                // The detail may hold SQL; it goes to the server log, not to the client.
+                tracing::error!(error = %e, "storing a consent event failed");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", "Storage error", "the event could not be stored; retry later")
+            }
+        }
+    }
+}

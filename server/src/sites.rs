@@ -1,0 +1,101 @@
+//! The sites this server serves: site policy files read from `--sites DIR` at start, each
+//! with its derived config (and that config's exact JSON, which is what is served, stored and
+//! referenced by events).
+
+use kelisim_shared::config::Config;
+use kelisim_shared::policy::{PolicyErrors, SitePolicy};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub struct Site {
+    pub policy: SitePolicy,
+    pub config: Config,
+    /// The config as served: canonical JSON, so its SHA-256 is `config.version`'s input.
+    pub config_json: String,
+    /// Extra origins allowed beyond the file's (demo mode: the server's own origin).
+    pub extra_origins: Vec<String>,
+}
+
+impl Site {
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.policy.allows_origin(origin) || self.extra_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SitesError {
+    #[error("cannot read the sites directory {path}: {source}")]
+    ReadDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {path}: {source}")]
+    ReadFile { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Invalid(PolicyErrors),
+    #[error("{first} and {second} both declare site id `{id}`")]
+    DuplicateId { id: String, first: PathBuf, second: PathBuf },
+    #[error("the sites directory {0} holds no site policy file (*.toml)")]
+    Empty(PathBuf),
+}
+
+pub struct Sites {
+    by_id: BTreeMap<String, Site>,
+}
+
+impl Sites {
+    /// Reads every `*.toml` in `dir`. All invalid files are reported together, so one run of
+    /// the server (or of `kelisim site check`) shows everything to fix.
+    pub fn load(dir: &Path) -> Result<Sites, SitesError> {
+        let entries = std::fs::read_dir(dir).map_err(|source| SitesError::ReadDir { path: dir.to_owned(), source })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("toml"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(SitesError::Empty(dir.to_owned()));
+        }
+        let mut by_id: BTreeMap<String, (PathBuf, Site)> = BTreeMap::new();
+        let mut errors = Vec::new();
+        for path in files {
+            let policy = match parse_file(&path) {
+                Ok(p) => p,
+                Err(SitesError::Invalid(e)) => {
+                    errors.extend(e.0);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if let Some((first, _)) = by_id.get(&policy.id) {
+                return Err(SitesError::DuplicateId { id: policy.id.clone(), first: first.clone(), second: path });
+            }
+            let config = policy.config();
+            let config_json = String::from_utf8(kelisim_shared::canonical::to_canonical_json(&config))
+                .expect("canonical JSON is UTF-8");
+            by_id.insert(policy.id.clone(), (path, Site { policy, config, config_json, extra_origins: Vec::new() }));
+        }
+        if !errors.is_empty() {
+            return Err(SitesError::Invalid(PolicyErrors(errors)));
+        }
+        Ok(Sites { by_id: by_id.into_iter().map(|(k, (_, s))| (k, s)).collect() })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Site> {
+        self.by_id.get(id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Site> {
+        self.by_id.values()
+    }
+
+    /// Demo mode: let pages served by this server itself post for every site.
+    pub fn allow_extra_origins(&mut self, origins: &[String]) {
+        for s in self.by_id.values_mut() {
+            s.extra_origins.extend(origins.iter().cloned());
+        }
+    }
+}
+
+/// Reads and validates one site policy file.
+pub fn parse_file(path: &Path) -> Result<SitePolicy, SitesError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SitesError::ReadFile { path: path.to_owned(), source })?;
+    SitePolicy::parse(&path.display().to_string(), &text).map_err(SitesError::Invalid)
+}

@@ -1,0 +1,197 @@
+//! # kelisim-tests
+//!
+//! Harness for the end-to-end tests in `tests/tests/`: starts the real `kelisim` binary on
+//! 127.0.0.1 with its own SQLite file, talks HTTP to it, and drives a real headless Chromium
+//! through chromedriver. Nothing here mocks the browser, the database or HTTP.
+//!
+//! `cargo xtask test` builds the binary and the widget first and sets `KELISIM_BIN`,
+//! `CHROMIUM` and `CHROMEDRIVER`.
+
+pub mod browser;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// The `kelisim` binary under test.
+pub fn bin() -> PathBuf {
+    let p = std::env::var_os("KELISIM_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/debug/kelisim"));
+    assert!(p.exists(), "{} does not exist: run the tests with `cargo xtask test`", p.display());
+    p
+}
+
+/// Runs `kelisim ARGS…` to completion.
+pub fn cli(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).current_dir(root()).output().expect("kelisim runs")
+}
+
+/// A copy of the demo site files in a temporary directory, for tests that change them.
+pub fn demo_sites_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("www/sites")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().and_then(|e| e.to_str()) == Some("toml") {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+/// A running `kelisim serve`, killed on drop.
+pub struct Kelisim {
+    child: Child,
+    pub base: String,
+    pub data: tempfile::TempDir,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Kelisim {
+    /// The demo sites, demo mode on, a fresh data directory, a free port.
+    pub fn start() -> Kelisim {
+        Kelisim::start_with(&root().join("www/sites"), &["--demo"]).unwrap_or_else(|e| panic!("kelisim did not start: {e}"))
+    }
+
+    /// Starts the server; `Err` carries what it printed if it exits before listening.
+    pub fn start_with(sites: &Path, extra: &[&str]) -> Result<Kelisim, String> {
+        let data = tempfile::tempdir().unwrap();
+        Kelisim::start_in(sites, data, extra)
+    }
+
+    pub fn start_in(sites: &Path, data: tempfile::TempDir, extra: &[&str]) -> Result<Kelisim, String> {
+        let mut child = Command::new(bin())
+            .args(["serve", "--listen", "127.0.0.1:0", "--sites"])
+            .arg(sites)
+            .arg("--data")
+            .arg(data.path())
+            .args(extra)
+            .env("KELISIM_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kelisim starts");
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("kelisim listening on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        let (etx, erx) = mpsc::channel();
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            let _ = etx.send(s);
+        });
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(base) => Ok(Kelisim { child, base, data, stderr: erx }),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(erx.recv_timeout(Duration::from_secs(5)).unwrap_or_default())
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The server's SQLite file, opened read-only beside the running server.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(
+            self.data.path().join("kelisim.sqlite"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap()
+    }
+
+    pub fn count_events(&self, site: &str) -> i64 {
+        self.db().query_row("SELECT COUNT(*) FROM events WHERE site = ?1", [site], |r| r.get(0)).unwrap()
+    }
+
+    /// Stops the server and returns what it wrote to stderr.
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.stderr.recv_timeout(Duration::from_secs(5)).unwrap_or_default()
+    }
+}
+
+impl Drop for Kelisim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP response as the tests need it.
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+fn collect(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
+    let mut r = r.expect("the request reaches the server");
+    let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_string().unwrap_or_default();
+    Resp { status, headers, body }
+}
+
+pub fn get(url: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut req = agent().get(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    collect(req.call())
+}
+
+pub fn post(url: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+    let mut req = agent().post(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    collect(req.send(body))
+}
+
+pub fn options(url: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut req = agent().options(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    collect(req.call())
+}
+
+/// A fresh random lowercase UUID v4 (for event and consent ids in requests).
+pub fn uuid() -> String {
+    let mut b = [0u8; 16];
+    let mut f = std::fs::File::open("/dev/urandom").unwrap();
+    f.read_exact(&mut b).unwrap();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}

@@ -1,1 +1,147 @@
-fn main(){}
+//! # xtask — build orchestration for Kelisim
+//!
+//! `cargo xtask build` builds the widget (wasm32, release, wasm-bindgen, wasm-opt, content-hashed
+//! names) into `target/widget-dist/`, which the server embeds; `cargo xtask demo` builds
+//! everything and serves the demo sites; `cargo xtask test` runs every test, the real-browser
+//! ones included. Each installs what a fresh machine lacks (the wasm32 target, binaryen and
+//! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root) and says
+//! what it is doing.
+
+mod tools;
+mod widget;
+
+use anyhow::{bail, Context, Result};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  build              build the widget into target/widget-dist/ and the server
+  demo [--listen A]  build everything and serve the five demo sites (default 127.0.0.1:8790)
+  test               run every test: unit, server over HTTP, real headless Chromium";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") => build().map(|_| ()),
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    if let Err(e) = result {
+        eprintln!("\nxtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_owned()
+}
+
+/// Prints a step as it starts, so long steps are never silent.
+pub fn step(msg: &str) {
+    println!("==> {msg}");
+}
+
+/// Runs a command, failing with what it was for if it fails.
+pub fn run(cmd: &mut Command, what: &str) -> Result<()> {
+    let start = Instant::now();
+    let status = cmd.status().with_context(|| format!("{what}: could not start {:?}", cmd.get_program()))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    println!("    {what}: done in {:.1}s", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn build() -> Result<PathBuf> {
+    widget::build()?;
+    step("building the server (kelisim)");
+    run(cargo().args(["build", "-p", "kelisim-server"]), "cargo build -p kelisim-server")?;
+    Ok(root().join("target/debug/kelisim"))
+}
+
+fn demo(args: &[String]) -> Result<()> {
+    let listen = match args {
+        [] => "127.0.0.1:8790".to_owned(),
+        [flag, addr] if flag == "--listen" => addr.clone(),
+        _ => bail!("usage: cargo xtask demo [--listen ADDR]"),
+    };
+    let bin = build()?;
+    let data = root().join("target/demo-data");
+    step(&format!("starting kelisim with the demo sites (database in {})", data.display()));
+    let mut child = Command::new(&bin)
+        .current_dir(root())
+        .args(["serve", "--demo", "--sites", "www/sites", "--data"])
+        .arg(&data)
+        .args(["--listen", &listen])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("could not start kelisim")?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        match lines.next() {
+            Some(Ok(l)) => {
+                if let Some(url) = l.strip_prefix("kelisim listening on ") {
+                    break url.to_owned();
+                }
+                println!("{l}");
+            }
+            _ => {
+                let status = child.wait()?;
+                bail!("kelisim stopped before listening ({status}); see its message above");
+            }
+        }
+    };
+    println!("\nKelisim demo is running. Open:");
+    for site in demo_sites()? {
+        println!("  {base}/demo/{site}/          (Русский)   {base}/demo/{site}/kk.html   (Қазақша)");
+    }
+    println!("  {base}/api/v1/sites/<site>/config   the config each site serves");
+    println!("  {base}/healthz\n\nThe consent log is {}/kelisim.sqlite. Press Ctrl-C to stop.", data.display());
+    for l in lines.map_while(Result::ok) {
+        println!("{l}");
+    }
+    child.wait()?;
+    Ok(())
+}
+
+fn demo_sites() -> Result<Vec<String>> {
+    let mut sites: Vec<String> = std::fs::read_dir(root().join("www/sites"))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter(|s| root().join("www/demo").join(s).is_dir())
+        .collect();
+    sites.sort();
+    Ok(sites)
+}
+
+fn test(args: &[String]) -> Result<()> {
+    let bin = build()?;
+    let browser = tools::ensure_chromium()?;
+    step("running every test (unit, HTTP integration, headless Chromium end-to-end)");
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace", "--exclude", "kelisim-widget"])
+        .args(args)
+        .env("KELISIM_BIN", &bin)
+        .env("CHROMEDRIVER", &browser.chromedriver)
+        .env("CHROMIUM", &browser.chromium);
+    run(&mut cmd, "cargo test")?;
+    step("running the widget's unit tests natively");
+    run(cargo().args(["test", "-p", "kelisim-widget", "--lib"]), "cargo test -p kelisim-widget")?;
+    Ok(())
+}

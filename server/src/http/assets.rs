@@ -37,7 +37,7 @@ impl Loader {
         let manifest: Manifest = serde_json::from_slice(&WidgetDist::get("manifest.json")?.data).ok()?;
         let table: serde_json::Map<String, serde_json::Value> = sites
             .iter()
-            .map(|s| (s.config.site.clone(), serde_json::json!([s.config.scope, s.config.consent_days])))
+            .map(|s| (s.config.site.clone(), serde_json::json!([s.config.scope, s.config.consent_days, s.config.floating_button])))
             .collect();
         let boot = serde_json::json!({
             "glue": format!("/widget/{}", manifest.glue),

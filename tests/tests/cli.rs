@@ -1,0 +1,92 @@
+//! The `kelisim` command line: `site check`, and the clear start-up errors of `serve`.
+
+use kelisim_tests::{cli, demo_sites_copy, root, Kelisim};
+
+#[test]
+fn site_check_passes_on_the_five_demo_sites() {
+    let files: Vec<String> = ["aimap", "callprikol", "neupusti", "protorg", "webpulse"]
+        .iter()
+        .map(|s| root().join(format!("www/sites/{s}.toml")).display().to_string())
+        .collect();
+    let mut args = vec!["site", "check"];
+    args.extend(files.iter().map(String::as_str));
+    let out = cli(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}{}", stdout, String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout.lines().filter(|l| l.contains(": ok")).count(), 5, "{stdout}");
+}
+
+#[test]
+fn site_check_names_the_line_and_field_of_a_broken_copy() {
+    let dir = demo_sites_copy();
+    let path = dir.path().join("webpulse.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Drop the Kazakh title of the analytics category.
+    let start = text.find("id = \"analytics\"").expect("webpulse has an analytics category");
+    let title_at = start + text[start..].find("title = {").unwrap();
+    let line_no = text[..title_at].matches('\n').count() + 1;
+    let line_end = title_at + text[title_at..].find('\n').unwrap();
+    let line = &text[title_at..line_end];
+    let kk_start = line.find("kk = \"").unwrap();
+    let kk_end = kk_start + line[kk_start + 6..].find('"').unwrap() + 7;
+    let mut broken_line = line.to_owned();
+    broken_line.replace_range(kk_start..kk_end, "");
+    let broken_line = broken_line.replace("{ ,", "{").replace(",  ", ", ").replace("{ , ", "{ ");
+    let broken = format!("{}{}{}", &text[..title_at], broken_line, &text[line_end..]);
+    std::fs::write(&path, broken).unwrap();
+    let out = cli(&["site", "check", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("webpulse.toml:{line_no}:")) && stderr.contains("category `analytics`: `title.kk` is missing"),
+        "expected line {line_no} and the field to be named:\n{stderr}"
+    );
+    assert!(stderr.contains("kelisim: 1 site policy file is invalid"), "{stderr}");
+}
+
+#[test]
+fn server_refuses_to_start_without_a_kazakh_text() {
+    let dir = demo_sites_copy();
+    let path = dir.path().join("aimap.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Rename every Kazakh key of the operator's name: the Kazakh text is then missing.
+    let at = text.find("[operator]").unwrap();
+    let name_at = at + text[at..].find("name = {").unwrap();
+    let kk = name_at + text[name_at..].find("kk = ").unwrap();
+    let broken = format!("{}kz_ = {}", &text[..kk], &text[kk + 5..]);
+    std::fs::write(&path, broken).unwrap();
+    let err = Kelisim::start_with(dir.path(), &[]).err().expect("the server must refuse to start");
+    assert!(err.contains("refusing to start"), "{err}");
+    assert!(err.contains("aimap.toml:"), "names the file and line: {err}");
+    assert!(err.contains("operator"), "names the field: {err}");
+}
+
+#[test]
+fn server_says_why_when_the_data_directory_is_unusable() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let data = file.path().join("data");
+    let out = cli(&["serve", "--sites", "www/sites", "--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refusing to start: cannot create the data directory"), "{stderr}");
+}
+
+#[test]
+fn server_says_why_when_the_port_is_taken() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let out = cli(&["serve", "--sites", "www/sites", "--listen", &addr, "--data", data.path().to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("cannot listen on {addr}: the address is already in use")), "{stderr}");
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [&["--help"][..], &["serve", "--help"], &["site", "check", "--help"]] {
+        let out = cli(args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+    }
+}

@@ -1,0 +1,254 @@
+//! The public HTTP API over a real server and a real SQLite file (SPEC §6).
+
+use kelisim_tests::{get, options, post, uuid, Kelisim, Resp};
+use serde_json::{json, Value};
+
+const SITE: &str = "webpulse";
+const ORIGIN: &str = "https://webpulse.kz";
+
+fn config(k: &Kelisim) -> Value {
+    let r = get(&k.url(&format!("/api/v1/sites/{SITE}/config")), &[]);
+    assert_eq!(r.status, 200);
+    r.json()
+}
+
+fn category_ids(cfg: &Value) -> Vec<String> {
+    cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+}
+
+fn required(cfg: &Value) -> String {
+    cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == json!(true)).unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+fn event(cfg: &Value, action: &str, granted: &[String]) -> Value {
+    json!({
+        "consent_id": uuid(),
+        "event_id": uuid(),
+        "config_version": cfg["version"],
+        "action": action,
+        "granted": granted,
+        "language": "ru",
+        "gpc": false,
+        "page": "https://webpulse.kz/services?utm_source=mail&email=someone@example.kz#top",
+    })
+}
+
+fn send(k: &Kelisim, site: &str, origin: Option<&str>, body: &str) -> Resp {
+    let mut h = vec![("content-type", "application/json"), ("user-agent", "KelisimTest/1.0 (X11; Linux)")];
+    if let Some(o) = origin {
+        h.push(("origin", o));
+    }
+    post(&k.url(&format!("/api/v1/sites/{site}/consents")), &h, body)
+}
+
+fn assert_problem(r: &Resp, status: u16) -> Value {
+    assert_eq!(r.status, status, "body: {}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    let p = r.json();
+    assert_eq!(p["status"], json!(status));
+    assert!(p["type"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(p["detail"].as_str().is_some_and(|t| !t.is_empty()));
+    p
+}
+
+#[test]
+fn config_is_served_with_its_version_as_etag() {
+    let k = Kelisim::start();
+    let r = get(&k.url("/api/v1/sites/webpulse/config"), &[]);
+    assert_eq!(r.status, 200);
+    let cfg = r.json();
+    let version = cfg["version"].as_str().unwrap();
+    assert_eq!(version.len(), 64);
+    assert_eq!(r.header("etag"), Some(format!("\"{version}\"").as_str()));
+    for field in ["site", "policy_version", "policy_url", "languages", "consent_days", "operator", "categories"] {
+        assert!(!cfg[field].is_null(), "config lacks `{field}`");
+    }
+    let again = get(&k.url("/api/v1/sites/webpulse/config"), &[("if-none-match", &format!("\"{version}\""))]);
+    assert_eq!(again.status, 304);
+    // Every version served is stored.
+    let stored: i64 = k
+        .db()
+        .query_row("SELECT COUNT(*) FROM config_versions WHERE site = 'webpulse' AND version = ?1", [version], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 1);
+}
+
+#[test]
+fn config_cors_is_limited_to_the_site_origins() {
+    let k = Kelisim::start();
+    let ok = get(&k.url("/api/v1/sites/webpulse/config"), &[("origin", ORIGIN)]);
+    assert_eq!(ok.header("access-control-allow-origin"), Some(ORIGIN));
+    let other = get(&k.url("/api/v1/sites/webpulse/config"), &[("origin", "https://evil.example")]);
+    assert_eq!(other.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn accepted_consent_is_committed_to_sqlite_with_minimized_server_fields() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let all = category_ids(&cfg);
+    let ev = event(&cfg, "accept_all", &all);
+    let r = send(&k, SITE, Some(ORIGIN), &ev.to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.header("access-control-allow-origin"), Some(ORIGIN));
+    let receipt = r.json();
+    assert_eq!(receipt["consent_id"], ev["consent_id"]);
+    assert_eq!(receipt["seq"], json!(1));
+    assert_eq!(receipt["leaf_hash"].as_str().unwrap().len(), 64);
+    assert!(receipt["receipt_id"].as_str().is_some());
+    assert!(receipt["recorded_at"].as_str().unwrap().ends_with('Z'));
+    let db = k.db();
+    let row: (String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Vec<u8>) = db
+        .query_row(
+            "SELECT action, granted, config_version, language, ip, user_agent, origin, page, canonical FROM events WHERE site = ?1 AND seq = 1",
+            [SITE],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+        )
+        .unwrap();
+    assert_eq!(row.0, "accept_all");
+    assert_eq!(row.1, all.join(" "));
+    assert_eq!(row.2, cfg["version"].as_str().unwrap());
+    assert_eq!(row.3, "ru");
+    assert_eq!(row.4.as_deref(), Some("127.0.0.0/24"), "IPv4 is truncated to /24 by default");
+    assert_eq!(row.5.as_deref(), Some("KelisimTest/1.0 (X11; Linux)"));
+    assert_eq!(row.6.as_deref(), Some(ORIGIN));
+    assert_eq!(row.7.as_deref(), Some("https://webpulse.kz/services"), "query and fragment are dropped");
+    // The stored canonical bytes hash to the receipt's leaf hash (RFC 6962 leaf).
+    let leaf = kelisim_shared::canonical::leaf_hash(&row.8);
+    assert_eq!(receipt["leaf_hash"].as_str().unwrap(), leaf.iter().map(|b| format!("{b:02x}")).collect::<String>());
+}
+
+#[test]
+fn duplicate_event_id_returns_the_first_receipt() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let ev = event(&cfg, "reject_all", &[required(&cfg)]).to_string();
+    let first = send(&k, SITE, Some(ORIGIN), &ev);
+    assert_eq!(first.status, 201);
+    let second = send(&k, SITE, Some(ORIGIN), &ev);
+    assert_eq!(second.status, 200);
+    assert_eq!(first.json(), second.json());
+    assert_eq!(k.count_events(SITE), 1);
+}
+
+#[test]
+fn wrong_or_missing_origin_is_403() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let ev = event(&cfg, "reject_all", &[required(&cfg)]).to_string();
+    let p = assert_problem(&send(&k, SITE, Some("https://evil.example"), &ev), 403);
+    assert!(p["detail"].as_str().unwrap().contains("https://evil.example"));
+    assert_problem(&send(&k, SITE, None, &ev), 403);
+    // Another demo site's origin is not this site's.
+    assert_problem(&send(&k, SITE, Some("https://aimap.kz"), &ev), 403);
+    assert_eq!(k.count_events(SITE), 0);
+}
+
+#[test]
+fn unknown_site_is_404() {
+    let k = Kelisim::start();
+    assert_problem(&send(&k, "nosuchsite", Some(ORIGIN), "{}"), 404);
+    assert_problem(&get(&k.url("/api/v1/sites/nosuchsite/config"), &[]), 404);
+}
+
+#[test]
+fn invalid_events_are_400_and_nothing_is_stored() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let req = required(&cfg);
+    let unknown = event(&cfg, "custom", &[req.clone(), "video".into()]);
+    let p = assert_problem(&send(&k, SITE, Some(ORIGIN), &unknown.to_string()), 400);
+    assert!(p["detail"].as_str().unwrap().contains("unknown category `video`"), "{p}");
+    let no_required = event(&cfg, "custom", &[]);
+    let p = assert_problem(&send(&k, SITE, Some(ORIGIN), &no_required.to_string()), 400);
+    assert!(p["detail"].as_str().unwrap().contains("required category"), "{p}");
+    let mut lang = event(&cfg, "reject_all", &[req.clone()]);
+    lang["language"] = json!("de");
+    assert_problem(&send(&k, SITE, Some(ORIGIN), &lang.to_string()), 400);
+    let mut bad_id = event(&cfg, "reject_all", &[req.clone()]);
+    bad_id["consent_id"] = json!("not-a-uuid");
+    assert_problem(&send(&k, SITE, Some(ORIGIN), &bad_id.to_string()), 400);
+    let reject_with_extra = event(&cfg, "reject_all", &category_ids(&cfg));
+    assert_problem(&send(&k, SITE, Some(ORIGIN), &reject_with_extra.to_string()), 400);
+    assert_problem(&send(&k, SITE, Some(ORIGIN), "{not json"), 400);
+    assert_problem(&send(&k, SITE, Some(ORIGIN), "[]"), 400);
+    assert_eq!(k.count_events(SITE), 0, "nothing invalid is stored");
+}
+
+#[test]
+fn unknown_config_version_is_409() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let mut ev = event(&cfg, "reject_all", &[required(&cfg)]);
+    ev["config_version"] = json!("0".repeat(64));
+    assert_problem(&send(&k, SITE, Some(ORIGIN), &ev.to_string()), 409);
+    // A version of another site is unknown for this one too.
+    let other = get(&k.url("/api/v1/sites/aimap/config"), &[]).json();
+    ev["config_version"] = other["version"].clone();
+    assert_problem(&send(&k, SITE, Some(ORIGIN), &ev.to_string()), 409);
+}
+
+#[test]
+fn oversized_body_is_413() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let mut ev = event(&cfg, "reject_all", &[required(&cfg)]);
+    ev["page"] = json!(format!("https://webpulse.kz/{}", "a".repeat(20_000)));
+    assert_problem(&send(&k, SITE, Some(ORIGIN), &ev.to_string()), 413);
+    assert_eq!(k.count_events(SITE), 0);
+}
+
+#[test]
+fn preflight_is_answered_for_site_origins_only() {
+    let k = Kelisim::start();
+    let url = k.url("/api/v1/sites/webpulse/consents");
+    let ok = options(&url, &[("origin", ORIGIN), ("access-control-request-method", "POST"), ("access-control-request-headers", "content-type")]);
+    assert_eq!(ok.status, 204);
+    assert_eq!(ok.header("access-control-allow-origin"), Some(ORIGIN));
+    assert!(ok.header("access-control-allow-headers").unwrap().contains("content-type"));
+    let bad = options(&url, &[("origin", "https://evil.example"), ("access-control-request-method", "POST")]);
+    assert_eq!(bad.status, 403);
+    assert_eq!(bad.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn healthz_reports_a_writable_database() {
+    let k = Kelisim::start();
+    let r = get(&k.url("/healthz"), &[]);
+    assert_eq!((r.status, r.body.trim()), (200, "ok"));
+}
+
+#[test]
+fn widget_assets_are_served_hashed_and_compressed() {
+    let k = Kelisim::start();
+    let loader = get(&k.url("/kelisim.js"), &[("accept-encoding", "identity")]);
+    assert_eq!(loader.status, 200, "{}", loader.body);
+    assert!(loader.header("content-type").unwrap().starts_with("text/javascript"));
+    assert!(loader.body.contains("\"webpulse\""), "the loader knows the sites' scopes");
+    assert!(!loader.body.contains("__KELISIM_BOOT__"));
+    let wasm = loader.body.split("\"wasm\":\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+    assert!(wasm.starts_with("/widget/kelisim-") && wasm.ends_with(".wasm"), "{wasm}");
+    let w = get(&k.url(&wasm), &[("accept-encoding", "br")]);
+    assert_eq!(w.status, 200);
+    assert_eq!(w.header("content-type"), Some("application/wasm"));
+    assert_eq!(w.header("content-encoding"), Some("br"));
+    assert!(w.header("cache-control").unwrap().contains("immutable"));
+    let gz = get(&k.url(&wasm), &[("accept-encoding", "gzip")]);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+}
+
+#[test]
+fn personal_data_is_not_written_to_the_server_log() {
+    // Not in demo mode: demo mode logs the server's own (loopback) origin on purpose.
+    let k = Kelisim::start_with(&kelisim_tests::root().join("www/sites"), &[]).unwrap();
+    let cfg = config(&k);
+    let ev = event(&cfg, "reject_all", &[required(&cfg)]);
+    assert_eq!(send(&k, SITE, Some(ORIGIN), &ev.to_string()).status, 201);
+    let log = k.stop();
+    assert!(!log.contains(ev["consent_id"].as_str().unwrap()), "consent id in the log:\n{log}");
+    // The only address allowed in the log is the server's own listening address.
+    let client_ip_lines: Vec<&str> = log.lines().filter(|l| l.contains("127.0.0.") && !l.contains("listening on: 127.0.0.1")).collect();
+    assert!(client_ip_lines.is_empty(), "IP address in the log:\n{log}");
+    assert!(!log.contains("KelisimTest"), "user agent in the log:\n{log}");
+}

@@ -1,0 +1,41 @@
+/*! Kelisim loader — https://kelisim.kz — SPEC §5. Runs synchronously, before any tag manager. */
+(function (w, d) {
+  var B = __KELISIM_BOOT__; // {glue, wasm, sites: {id: [scope, consent_days, floating_button]}}
+  var s = d.currentScript;
+  var site = s && s.getAttribute('data-site');
+  var api = (s && s.getAttribute('data-api')) || (s ? new URL(s.src, location.href).origin : '');
+  var T = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage',
+    'functionality_storage', 'personalization_storage', 'security_storage'];
+  // Consent Mode v2 must see a real gtag call (an Arguments object), never a plain array.
+  w.dataLayer = w.dataLayer || [];
+  function gtag() { w.dataLayer.push(arguments); }
+  function modes(bits) {
+    for (var o = {}, i = 0; i < 7; i++) o[T[i]] = bits >> i & 1 ? 'granted' : 'denied';
+    return o;
+  }
+  var def = modes(64);
+  def.wait_for_update = 500;
+  gtag('consent', 'default', def);
+  var info = B.sites[site];
+  if (!info) {
+    console.warn('Kelisim: no site "' + site + '" on ' + api + '; nothing that needs consent will run');
+    return;
+  }
+  // The `kelisim` cookie (format: shared/src/cookie.rs). A decision that still covers the
+  // site's categories and is younger than consent_days is applied at once, without the config.
+  var m = d.cookie.match(/(?:^|;\s*)kelisim=([^;]*)/), c = m && m[1], p = c ? c.split('.') : [];
+  var ok = p.length == 7 && p[0] == '1' && p[4] == info[0] && /^\d+$/.test(p[2]) &&
+    /^\d+$/.test(p[5]) && Date.now() / 1000 - p[2] < info[1] * 86400;
+  if (ok) gtag('consent', 'update', modes(+p[5]));
+  var cfg = ok ? null : fetch(api + '/api/v1/sites/' + site + '/config', { credentials: 'omit' })
+    .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); });
+  if (cfg) cfg.catch(function () {});
+  import(api + B.glue).then(function (g) {
+    return g.default({ module_or_path: api + B.wasm }).then(function () {
+      g.start({ site: site, api: api, lang: s.getAttribute('data-lang'), cookie: ok ? c : null,
+        config: cfg, floating: info[2], gtag: gtag });
+    });
+  }).catch(function (e) {
+    console.warn('Kelisim: the widget could not load (' + e + '); nothing that needs consent will run');
+  });
+})(window, document);

@@ -1,0 +1,72 @@
+//! Tools a fresh machine lacks, installed on first use: nothing outside the repo's `target/`
+//! except the rustup target and, as root, Debian's Chromium.
+
+use crate::{root, run, step};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::process::Command;
+
+pub const BINARYEN: &str = "binaryen@132.0.0";
+pub const ESBUILD: &str = "esbuild@0.28.2";
+
+pub fn ensure_wasm_target() -> Result<()> {
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match out {
+        Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") => Ok(()),
+        Ok(_) => {
+            step("installing the wasm32-unknown-unknown target (rustup)");
+            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]), "rustup target add")
+        }
+        Err(e) => bail!("rustup is needed to add the wasm32-unknown-unknown target: {e}"),
+    }
+}
+
+/// `wasm-opt` from npm's `binaryen` (Debian's binaryen 108 breaks wasm-bindgen's externref
+/// table) and `esbuild` to minify the JavaScript, both in `target/tools/`.
+pub fn npm_tool(name: &str) -> Result<PathBuf> {
+    let dir = root().join("target/tools");
+    let bin = dir.join("node_modules/.bin").join(name);
+    if !bin.exists() {
+        step(&format!("installing {BINARYEN} and {ESBUILD} from npm into target/tools/"));
+        std::fs::create_dir_all(&dir)?;
+        run(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+                .arg(&dir)
+                .args([BINARYEN, ESBUILD]),
+            "npm install",
+        )
+        .context("npm (Node.js) is needed for wasm-opt and esbuild")?;
+    }
+    if !bin.exists() {
+        bail!("npm installed the tools but {} is missing", bin.display());
+    }
+    Ok(bin)
+}
+
+pub struct Browser {
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+}
+
+/// Debian's Chromium and chromedriver (test tools must never download a browser of their own).
+pub fn ensure_chromium() -> Result<Browser> {
+    let b = Browser { chromium: "/usr/bin/chromium".into(), chromedriver: "/usr/bin/chromedriver".into() };
+    if b.chromium.exists() && b.chromedriver.exists() {
+        return Ok(b);
+    }
+    let root_user = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    if !root_user {
+        bail!("the browser tests need Chromium: run `sudo apt-get install -y chromium chromium-driver`");
+    }
+    step("installing chromium and chromium-driver from apt (about a minute)");
+    run(Command::new("apt-get").args(["update", "-qq"]), "apt-get update")?;
+    run(
+        Command::new("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"),
+        "apt-get install chromium chromium-driver",
+    )?;
+    if !(b.chromium.exists() && b.chromedriver.exists()) {
+        bail!("apt installed chromium but /usr/bin/chromium or /usr/bin/chromedriver is missing");
+    }
+    Ok(b)
+}

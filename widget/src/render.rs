@@ -206,3 +206,85 @@ pub fn reopen(ui: &Ui) -> String {
         .raw("\"><svg viewBox=\"0 0 24 24\" width=\"22\" height=\"22\" aria-hidden=\"true\"><circle cx=\"12\" cy=\"12\" r=\"9\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\"/><circle cx=\"9\" cy=\"10\" r=\"1.5\" fill=\"currentColor\"/><circle cx=\"14.5\" cy=\"14\" r=\"1.5\" fill=\"currentColor\"/><circle cx=\"14\" cy=\"8.5\" r=\"1\" fill=\"currentColor\"/></svg></button>");
     h.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kelisim_shared::strings::{ui, KK};
+
+    fn config() -> Config {
+        let mut c = Config {
+            site: "s".into(),
+            version: "v".into(),
+            scope: "0".into(),
+            name: "S".into(),
+            policy_version: "1".into(),
+            policy_url: "https://s.kz/privacy?a=1&b=\"2\"".into(),
+            languages: vec![Lang::Kk, Lang::Ru],
+            consent_days: 365,
+            operator: kelisim_shared::config::Operator {
+                name: Localized { kk: Some("«S» ЖШС".into()), ru: Some("ТОО «S»".into()), en: None },
+                bin: None,
+                address: None,
+                email: Some("a@s.kz".into()),
+                phone: None,
+                responsible_person: None,
+                storage_country: "KZ".into(),
+            },
+            categories: vec![],
+            reload_on_revoke: true,
+            floating_button: true,
+        };
+        let text = |s: &str| Localized { kk: Some(format!("{s} kk")), ru: Some(format!("{s} ru")), en: None };
+        let list = |s: &str| Localized { kk: Some(vec![format!("{s} kk")]), ru: Some(vec![format!("{s} ru")]), en: None };
+        for (id, required) in [("necessary", true), ("analytics", false)] {
+            c.categories.push(Category {
+                id: id.into(),
+                required,
+                title: text(&format!("<{id}>")),
+                description: text("d"),
+                data: list("data"),
+                purposes: list("p"),
+                retention: text("r"),
+                third_parties: vec![],
+                cross_border: Default::default(),
+                cookies: vec!["_ym_*".into()],
+                consent_mode: vec![],
+                gpc_off: !required,
+                services: vec![],
+            });
+        }
+        c
+    }
+
+    #[test]
+    fn escapes_text_and_attributes() {
+        let mut s = String::new();
+        esc(&mut s, "<script>\"a\" & 'b'</script>");
+        assert_eq!(s, "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
+    }
+
+    #[test]
+    fn banner_has_three_equal_buttons_and_escaped_policy_link() {
+        let html = banner(&config(), ui(Lang::Kk), Lang::Kk);
+        for a in ["accept-all", "reject-all", "customize"] {
+            assert!(html.contains(&format!("class=\"k-btn\" data-action=\"{a}\"")), "{a} has the same class as the others");
+        }
+        assert!(html.contains("href=\"https://s.kz/privacy?a=1&amp;b=&quot;2&quot;\""));
+        assert!(html.contains(KK.banner_title));
+        assert!(html.contains("role=\"region\"") && html.contains("aria-labelledby=\"k-bt\""));
+    }
+
+    #[test]
+    fn preferences_lock_the_required_category_and_escape_site_texts() {
+        let cfg = config();
+        let html = preferences(&cfg, ui(Lang::Ru), Lang::Ru, &|c| c.id == "analytics", true, true);
+        assert!(html.contains("data-category=\"necessary\" checked disabled"));
+        assert!(html.contains("data-category=\"analytics\" checked>"));
+        assert!(html.contains("&lt;analytics&gt; ru"), "site texts are escaped");
+        assert!(!html.contains("<analytics>"));
+        assert!(html.contains("data-kelisim=\"gpc\""), "the GPC notice shows when the signal is honoured");
+        assert!(html.contains("data-action=\"withdraw\""), "withdrawal is offered once a decision exists");
+        assert!(html.contains("role=\"dialog\" aria-modal=\"true\""));
+    }
+}

@@ -32,7 +32,7 @@
   if (cfg) cfg.catch(function () {});
   import(api + B.glue).then(function (g) {
     return g.default({ module_or_path: api + B.wasm }).then(function () {
-      g.start({ site: site, api: api, lang: s.getAttribute('data-lang'), cookie: ok ? c : null,
+      g.start({ site: site, api: api, lang: s.getAttribute('data-lang'), cookie: c, standing: ok,
         config: cfg, floating: info[2], gtag: gtag });
     });
   }).catch(function (e) {

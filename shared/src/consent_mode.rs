@@ -41,6 +41,10 @@ impl ConsentModeType {
         }
     }
 
+    pub fn from_name(name: &str) -> Option<ConsentModeType> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+
     pub fn bit(self) -> u8 {
         1 << Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
     }

@@ -114,6 +114,37 @@ impl Browser {
         self.widget(css).await.click().await.unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
     }
 
+    /// Presses a key (e.g. `Key::Tab.into()`, `' '`) on whatever has focus, as a keyboard would.
+    pub async fn press(&self, key: char) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let keys = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        self.client.perform_actions(keys).await.unwrap();
+    }
+
+    /// `data-action` (or `data-category` for a toggle) of what has focus inside the widget, or
+    /// "page" when focus is outside it.
+    pub async fn focused(&self) -> String {
+        self.js(
+            "var h = document.getElementById('kelisim'); var a = h && h.shadowRoot.activeElement;
+             if (document.activeElement !== h || !a) return 'page';
+             return a.getAttribute('data-action') || (a.getAttribute('data-category') ? 'toggle:' + a.getAttribute('data-category') : a.tagName.toLowerCase());",
+        )
+        .await
+        .as_str()
+        .unwrap_or("page")
+        .to_owned()
+    }
+
+    /// Whether focus is inside the preferences dialog.
+    pub async fn focus_in_dialog(&self) -> bool {
+        self.js(
+            "var h = document.getElementById('kelisim'); var a = h && h.shadowRoot.activeElement;
+             return !!(a && a.closest('[data-kelisim=\"preferences\"]'));",
+        )
+        .await
+            == serde_json::Value::Bool(true)
+    }
+
     /// The value of a cookie visible to the page, if set.
     pub async fn cookie(&self, name: &str) -> Option<String> {
         self.client.get_named_cookie(name).await.ok().map(|c| c.value().to_owned())

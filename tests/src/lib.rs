@@ -8,6 +8,7 @@
 //! `CHROMIUM` and `CHROMEDRIVER`.
 
 pub mod browser;
+pub mod pages;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -43,6 +44,20 @@ pub fn demo_sites_copy() -> tempfile::TempDir {
     dir
 }
 
+/// A sites directory holding `shared/testdata/example.toml` (three categories, Yandex.Metrica
+/// cookies declared) with `origins` set to `origin`, and `edit` applied to its text.
+pub fn example_site(origin: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("shared/testdata/example.toml")).unwrap();
+    let text = text.replace(
+        r#"origins = ["https://example.kz", "https://www.example.kz"]"#,
+        &format!(r#"origins = ["{origin}"]"#),
+    );
+    assert!(text.contains(origin), "the example site file's origins line changed");
+    std::fs::write(dir.path().join("example.toml"), edit(text)).unwrap();
+    dir
+}
+
 /// A running `kelisim serve`, killed on drop.
 pub struct Kelisim {
     child: Child,
@@ -64,8 +79,11 @@ impl Kelisim {
     }
 
     pub fn start_in(sites: &Path, data: tempfile::TempDir, extra: &[&str]) -> Result<Kelisim, String> {
+        let listen = if extra.contains(&"--listen") { &[][..] } else { &["--listen", "127.0.0.1:0"][..] };
         let mut child = Command::new(bin())
-            .args(["serve", "--listen", "127.0.0.1:0", "--sites"])
+            .arg("serve")
+            .args(listen)
+            .arg("--sites")
             .arg(sites)
             .arg("--data")
             .arg(data.path())
@@ -116,6 +134,18 @@ impl Kelisim {
 
     pub fn count_events(&self, site: &str) -> i64 {
         self.db().query_row("SELECT COUNT(*) FROM events WHERE site = ?1", [site], |r| r.get(0)).unwrap()
+    }
+
+    /// Stops the server and starts it again on the same address with the same data directory
+    /// (e.g. with changed site files).
+    pub fn restart(mut self, sites: &Path, extra: &[&str]) -> Kelisim {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let addr = self.base.trim_start_matches("http://").to_owned();
+        let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
+        let mut args = vec!["--listen", addr.as_str()];
+        args.extend_from_slice(extra);
+        Kelisim::start_in(sites, data, &args).unwrap_or_else(|e| panic!("kelisim did not restart: {e}"))
     }
 
     /// Stops the server and returns what it wrote to stderr.

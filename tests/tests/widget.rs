@@ -1,0 +1,407 @@
+//! The complete widget in a real headless Chromium (SPEC §5, issue "The widget, complete"):
+//! gating, cookie deletion, withdrawal, Consent Mode, GPC, re-consent, keyboard, JS API,
+//! failures, offline retry. A test page on its own origin embeds Kelisim from the real server;
+//! the site is `shared/testdata/example.toml` (necessary, analytics with Yandex.Metrica
+//! cookies `_ym_*`, marketing `_fbp`; analytics and marketing are `gpc_off`).
+
+use fantoccini::key::Key;
+use kelisim_tests::browser::{eventually, Browser};
+use kelisim_tests::pages::PageServer;
+use kelisim_tests::{example_site, Kelisim};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const PAGE: &str = r##"<!doctype html>
+<html lang="ru"><head><meta charset="utf-8"><title>Магазин</title>
+<script>
+  window.warnings = [];
+  var warn0 = console.warn;
+  console.warn = function () { warnings.push([].join.call(arguments, ' ')); warn0.apply(console, arguments); };
+  window.ran = {}; window.order = [];
+  sessionStorage.loads = (+sessionStorage.loads || 0) + 1;
+  var q = location.search, fetch0 = window.fetch;
+  if (q.indexOf('gpc') >= 0)
+    Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: function () { return true; } });
+  // Simulated network failures, in the page's own fetch (the real browser, the real server).
+  window.fetch = function (url) {
+    if (q.indexOf('offline') >= 0 && String(url).indexOf('/consents') >= 0) return Promise.reject(new TypeError('Failed to fetch'));
+    if (q.indexOf('noconfig') >= 0 && String(url).indexOf('/config') >= 0) return Promise.reject(new TypeError('Failed to fetch'));
+    return fetch0.apply(this, arguments);
+  };
+</script>
+<script src="KELISIM/kelisim.jsBUST" data-site="example"DATA_API></script>
+<script>window.dataLayer.push({ event: 'gtm.js' });</script>
+</head><body>
+<h1>Магазин</h1><p>Каталог товаров.</p>
+<a href="#kelisim" id="cookie-link">Настройки cookie</a>
+<button type="button" data-kelisim-open id="cookie-button">Cookie</button>
+<script type="text/plain" data-category="analytics">ran.analytics = (ran.analytics || 0) + 1; order.push('analytics-inline');
+  document.cookie = "_ym_uid=123; path=/"; document.cookie = "_ym_d=456; path=/";</script>
+<script type="text/plain" data-category="analytics" data-src="/ext.js"></script>
+<script type="text/plain" data-category="marketing">ran.marketing = (ran.marketing || 0) + 1; order.push('marketing-inline');</script>
+<iframe data-category="marketing" data-src="/frame.html" title="ad" id="frame"></iframe>
+<img data-category="marketing" data-src="/pixel.svg" alt="" id="pixel">
+<script>window.pageWorks = true;</script>
+</body></html>"##;
+
+struct Site {
+    k: Kelisim,
+    pages: PageServer,
+    sites: tempfile::TempDir,
+}
+
+impl Site {
+    fn start() -> Site {
+        Site::start_with(|t| t)
+    }
+
+    /// With an edit of the site file's text.
+    fn start_with(edit: impl Fn(String) -> String) -> Site {
+        let pages = PageServer::start(vec![
+            ("/ext.js", "ran.ext = (ran.ext || 0) + 1; order.push('analytics-src');".into()),
+            ("/frame.html", "<p>ad</p>".into()),
+            ("/pixel.svg", r#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>"#.into()),
+        ]);
+        let sites = example_site(&pages.origin, edit);
+        let k = Kelisim::start_with(sites.path(), &[]).unwrap_or_else(|e| panic!("{e}"));
+        let s = Site { k, pages, sites };
+        s.set_page("");
+        s
+    }
+
+    /// (Re)writes the test page; `bust` changes the loader URL as a fresh loader would be
+    /// after its short cache time (the loader carries each site's consent scope).
+    fn set_page(&self, bust: &str) {
+        let html = PAGE.replace("KELISIM", &self.k.base).replace("BUST", bust).replace("DATA_API", "");
+        self.pages.set("/", html.clone());
+        let dead = PAGE.replace("KELISIM", &self.k.base).replace("BUST", bust).replace("DATA_API", r#" data-api="http://127.0.0.1:9""#);
+        self.pages.set("/dead-api.html", dead);
+    }
+
+    fn url(&self, query: &str) -> String {
+        format!("{}/{query}", self.pages.origin)
+    }
+
+    fn events(&self) -> Vec<(String, String, bool, String)> {
+        let db = self.k.db();
+        let mut st = db.prepare("SELECT action, granted, gpc, consent_id FROM events WHERE site = 'example' ORDER BY seq").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+    }
+
+    async fn wait_events(&self, n: usize) -> Vec<(String, String, bool, String)> {
+        eventually(&format!("{n} logged events"), || Some(self.events()).filter(|e| e.len() >= n)).await
+    }
+}
+
+async fn ran(b: &Browser, cat: &str) -> i64 {
+    b.js(&format!("return window.ran && window.ran['{cat}'] || 0")).await.as_i64().unwrap_or(0)
+}
+
+async fn cookies(b: &Browser) -> String {
+    b.js("return document.cookie").await.as_str().unwrap_or("").to_owned()
+}
+
+#[tokio::test]
+async fn gated_scripts_do_not_run_before_consent_and_run_once_in_order_after_accept() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.widget("[data-kelisim=\"banner\"]").await;
+    assert_eq!(b.js("return window.pageWorks").await, json!(true));
+    assert_eq!(b.js("return [ran.analytics || 0, ran.ext || 0, ran.marketing || 0]").await, json!([0, 0, 0]));
+    assert_eq!(b.js("return [document.getElementById('frame').hasAttribute('src'), document.getElementById('pixel').hasAttribute('src')]").await, json!([false, false]));
+    b.click("[data-action=\"accept-all\"]").await;
+    eventually_js(&b, "return (ran.ext || 0) == 1", "the external gated script to run").await;
+    assert_eq!(b.js("return order").await, json!(["analytics-inline", "analytics-src", "marketing-inline"]), "document order");
+    assert_eq!(b.js("return document.getElementById('frame').getAttribute('src')").await, json!("/frame.html"));
+    assert_eq!(b.js("return document.getElementById('pixel').getAttribute('src')").await, json!("/pixel.svg"));
+    // A second decision never runs a script twice.
+    b.click("[data-action=\"reopen\"]").await;
+    b.click("[data-kelisim=\"preferences\"] [data-action=\"accept-all\"]").await;
+    s.wait_events(2).await;
+    assert_eq!(b.js("return [ran.analytics, ran.ext, ran.marketing]").await, json!([1, 1, 1]));
+    b.close().await;
+}
+
+async fn eventually_js(b: &Browser, script: &str, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while b.js(script).await != json!(true) {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn gated_script_added_after_load_runs_only_when_granted() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.widget("[data-kelisim=\"banner\"]").await;
+    let add = |cat: &str, flag: &str| {
+        format!("var e = document.createElement('script'); e.type = 'text/plain'; e.setAttribute('data-category', '{cat}'); e.text = 'ran.{flag} = (ran.{flag} || 0) + 1'; document.body.appendChild(e);")
+    };
+    b.js(&add("analytics", "late1")).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(ran(&b, "late1").await, 0, "nothing gated runs before a decision");
+    b.js("kelisim.accept(['analytics'])").await;
+    eventually_js(&b, "return ran.late1 == 1", "the late script to run once granted").await;
+    b.js(&add("analytics", "late2")).await;
+    b.js(&add("marketing", "late3")).await;
+    eventually_js(&b, "return ran.late2 == 1", "a script added after the decision to run").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(ran(&b, "late3").await, 0, "a category not granted stays off");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn reject_deletes_an_analytics_cookie_set_earlier() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.widget("[data-kelisim=\"banner\"]").await;
+    // Set before the decision (e.g. by a tag that ignored consent), on two path variants.
+    b.js("document.cookie = '_ym_uid=old; path=/'; document.cookie = '_ym_isad=1; path=/'; document.cookie = 'shop_cart=7; path=/';").await;
+    assert!(cookies(&b).await.contains("_ym_uid=old"));
+    b.click("[data-action=\"reject-all\"]").await;
+    let c = cookies(&b).await;
+    assert!(!c.contains("_ym_uid") && !c.contains("_ym_isad"), "analytics cookies are deleted: {c}");
+    assert!(c.contains("shop_cart=7"), "undeclared cookies are left alone: {c}");
+    assert!(c.contains("kelisim="), "the decision itself is kept: {c}");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn withdrawal_deletes_cookies_reloads_once_and_logs_withdraw() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.click("[data-action=\"accept-all\"]").await;
+    eventually_js(&b, "return document.cookie.indexOf('_ym_uid=123') >= 0", "the analytics script to set its cookie").await;
+    assert_eq!(b.js("return +sessionStorage.loads").await, json!(1));
+    b.click("[data-action=\"reopen\"]").await;
+    b.click("[data-action=\"withdraw\"]").await;
+    eventually_js(&b, "return +sessionStorage.loads == 2", "the page to reload once").await;
+    b.widget("[data-action=\"reopen\"]").await;
+    let events = s.wait_events(2).await;
+    assert_eq!((events[1].0.as_str(), events[1].1.as_str()), ("withdraw", "necessary"));
+    assert_eq!(events[0].3, events[1].3, "withdrawal keeps the visitor's consent id");
+    assert!(!cookies(&b).await.contains("_ym_"), "analytics cookies are gone after withdrawal");
+    assert_eq!(ran(&b, "analytics").await, 0, "nothing of the withdrawn category runs after the reload");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(b.js("return +sessionStorage.loads").await, json!(2), "exactly one reload");
+    b.close().await;
+}
+
+fn kinds(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned()).collect()
+}
+
+const DATALAYER: &str = "return dataLayer.map(function (e) {
+  var args = Object.prototype.toString.call(e) == '[object Arguments]';
+  return args ? 'args:' + e[0] + ':' + e[1] + (e[1] == 'update' ? ':' + e[2].analytics_storage + ':' + e[2].ad_storage : '') : 'event:' + e.event; })";
+
+#[tokio::test]
+async fn consent_mode_default_comes_before_gtm_with_one_update_per_decision() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.widget("[data-kelisim=\"banner\"]").await;
+    assert_eq!(kinds(&b.js(DATALAYER).await), ["args:consent:default", "event:gtm.js"]);
+    let default = b.js("var d = dataLayer[0][2]; return [d.ad_storage, d.ad_user_data, d.ad_personalization, d.analytics_storage, d.functionality_storage, d.personalization_storage, d.security_storage, d.wait_for_update]").await;
+    assert_eq!(default, json!(["denied", "denied", "denied", "denied", "denied", "denied", "granted", 500]));
+    b.click("[data-action=\"customize\"]").await;
+    b.click("input[data-category=\"analytics\"]").await;
+    b.click("[data-action=\"save\"]").await;
+    assert_eq!(
+        kinds(&b.js(DATALAYER).await),
+        ["args:consent:default", "event:gtm.js", "args:consent:update:granted:denied"],
+        "exactly one update, with all seven types"
+    );
+    assert_eq!(b.js("return Object.keys(dataLayer[2][2]).length").await, json!(7));
+    // Return visit: the loader pushes default and update synchronously, before gtm.js.
+    b.goto(&s.url("")).await;
+    b.widget("[data-action=\"reopen\"]").await;
+    assert_eq!(kinds(&b.js(DATALAYER).await), ["args:consent:default", "args:consent:update:granted:denied", "event:gtm.js"]);
+    b.close().await;
+}
+
+#[tokio::test]
+async fn gpc_keeps_gpc_off_categories_off_on_accept_all_and_is_recorded() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("?gpc")).await;
+    b.click("[data-action=\"customize\"]").await;
+    b.widget("[data-kelisim=\"gpc\"]").await;
+    b.click("[data-kelisim=\"preferences\"] [data-action=\"accept-all\"]").await;
+    let e = s.wait_events(1).await;
+    assert_eq!((e[0].0.as_str(), e[0].1.as_str(), e[0].2), ("accept_all", "necessary", true));
+    assert_eq!(ran(&b, "analytics").await, 0);
+    // Turned on explicitly, the category is granted despite the signal.
+    b.click("[data-action=\"reopen\"]").await;
+    b.click("input[data-category=\"analytics\"]").await;
+    b.click("[data-action=\"save\"]").await;
+    let e = s.wait_events(2).await;
+    assert_eq!((e[1].0.as_str(), e[1].1.as_str()), ("custom", "necessary analytics"));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_changed_category_brings_the_banner_back_but_new_wording_does_not() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.click("[data-action=\"accept-all\"]").await;
+    s.wait_events(1).await;
+    let Site { k, pages, sites } = s;
+    // New wording only: a new config version, same consent scope: the decision stands.
+    let text = std::fs::read_to_string(sites.path().join("example.toml")).unwrap();
+    std::fs::write(sites.path().join("example.toml"), text.replace("Помогают считать посещения сайта.", "Помогают подсчитывать посещения.")).unwrap();
+    let k = k.restart(sites.path(), &[]);
+    let s = Site { k, pages, sites };
+    s.set_page("?v=2");
+    b.goto(&s.url("")).await;
+    b.widget("[data-action=\"reopen\"]").await;
+    assert!(!b.widget_has("[data-kelisim=\"banner\"]").await);
+    // A new category: the stored decision no longer covers what the site asks.
+    let text = std::fs::read_to_string(s.sites.path().join("example.toml")).unwrap();
+    let video = "\n[[category]]\nid = \"video\"\ntitle = { kk = \"Бейне\", ru = \"Видео\", en = \"Video\" }\ndescription = { kk = \"Бейне ойнатқыш.\", ru = \"Видеоплеер.\", en = \"Video player.\" }\ndata = { kk = [\"IP мекенжайы\"], ru = [\"IP-адрес\"], en = [\"IP address\"] }\npurposes = { kk = [\"бейне көрсету\"], ru = [\"показ видео\"], en = [\"showing videos\"] }\nretention = { kk = \"1 жыл\", ru = \"1 год\", en = \"1 year\" }\n";
+    std::fs::write(s.sites.path().join("example.toml"), format!("{text}{video}")).unwrap();
+    let Site { k, pages, sites } = s;
+    let k = k.restart(sites.path(), &[]);
+    let s = Site { k, pages, sites };
+    s.set_page("?v=3");
+    b.goto(&s.url("")).await;
+    b.widget("[data-kelisim=\"banner\"]").await;
+    b.click("[data-action=\"reject-all\"]").await;
+    let e = s.wait_events(2).await;
+    assert_eq!(e[0].3, e[1].3, "the consent id is kept across re-consent");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn keyboard_alone_can_accept_reject_customize_toggle_and_save() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.widget("[data-kelisim=\"banner\"]").await;
+    let mut n = 0;
+    while b.focused().await != "accept-all" {
+        b.press(Key::Tab.into()).await;
+        n += 1;
+        assert!(n < 30, "Tab never reached the banner's Accept all");
+    }
+    b.press(Key::Tab.into()).await;
+    assert_eq!(b.focused().await, "reject-all");
+    b.press(Key::Tab.into()).await;
+    assert_eq!(b.focused().await, "customize");
+    b.press(Key::Enter.into()).await;
+    b.widget("[data-kelisim=\"preferences\"]").await;
+    assert!(b.focus_in_dialog().await, "focus moves into the dialog");
+    // Focus is trapped: however far one tabs, it stays inside the dialog.
+    for _ in 0..40 {
+        b.press(Key::Tab.into()).await;
+        assert!(b.focus_in_dialog().await, "focus left the modal dialog");
+    }
+    // Esc closes and returns focus to Customize.
+    b.press(Key::Escape.into()).await;
+    assert!(!b.widget_has("[data-kelisim=\"preferences\"]").await);
+    assert_eq!(b.focused().await, "customize");
+    b.press(' ').await;
+    b.widget("[data-kelisim=\"preferences\"]").await;
+    let mut n = 0;
+    while b.focused().await != "toggle:marketing" {
+        b.press(Key::Tab.into()).await;
+        n += 1;
+        assert!(n < 40, "Tab never reached the marketing toggle");
+    }
+    b.press(' ').await;
+    while b.focused().await != "save" {
+        b.press(Key::Tab.into()).await;
+        n += 1;
+        assert!(n < 120, "Tab never reached Save");
+    }
+    b.press(Key::Enter.into()).await;
+    let e = s.wait_events(1).await;
+    assert_eq!((e[0].0.as_str(), e[0].1.as_str()), ("custom", "necessary marketing"));
+    assert_eq!(b.focused().await, "reopen", "focus lands on the reopen button");
+    // Reopen with Enter, Reject all with Enter.
+    b.press(Key::Enter.into()).await;
+    b.widget("[data-kelisim=\"preferences\"]").await;
+    while b.focused().await != "reject-all" {
+        b.press(Key::Tab.into()).await;
+    }
+    b.press(Key::Enter.into()).await;
+    let e = s.wait_events(2).await;
+    assert_eq!(e[1].0, "reject_all");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn js_api_methods_and_events_behave() {
+    // No reload on revoke (the site's switch), so one page sees every event.
+    let s = Site::start_with(|t| t.replace("retention_days = 1825", "retention_days = 1825\nreload_on_revoke = false"));
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.widget("[data-kelisim=\"banner\"]").await;
+    assert_eq!(b.js("return kelisim.get()").await, Value::Null);
+    b.js("window.seen = []; kelisim.on('consent', function (d) { seen.push('consent:' + d.granted.join('+')); }); kelisim.on('change', function (d) { seen.push('change'); });").await;
+    b.js("kelisim.accept(['analytics'])").await;
+    let got = b.js("var g = kelisim.get(); return [g.granted, typeof g.consentId, g.configVersion.length, g.decidedAt instanceof Date]").await;
+    assert_eq!(got, json!([["necessary", "analytics"], "string", 64, true]));
+    b.js("kelisim.accept(['analytics'])").await;
+    b.js("kelisim.rejectAll()").await;
+    b.js("kelisim.acceptAll()").await;
+    assert_eq!(
+        b.js("return seen").await,
+        json!(["consent:necessary+analytics", "change", "consent:necessary+analytics", "consent:necessary", "change", "consent:necessary+analytics+marketing", "change"])
+    );
+    b.js("kelisim.withdraw()").await;
+    let e = s.wait_events(5).await;
+    let actions: Vec<&str> = e.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(actions, ["custom", "custom", "reject_all", "accept_all", "withdraw"]);
+    assert_eq!(b.js("return ran.analytics").await, json!(1), "no reload happened: the site turned it off");
+    b.js("kelisim.show()").await;
+    b.widget("[data-kelisim=\"banner\"]").await;
+    b.js("kelisim.hide()").await;
+    assert!(!b.widget_has("[data-kelisim=\"banner\"]").await);
+    b.js("document.getElementById('cookie-button').click()").await;
+    b.widget("[data-kelisim=\"preferences\"]").await;
+    b.press(Key::Escape.into()).await;
+    b.js("document.getElementById('cookie-link').click()").await;
+    b.widget("[data-kelisim=\"preferences\"]").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn unreachable_config_or_widget_leaves_gated_scripts_off_and_warns() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("?noconfig")).await;
+    eventually_js(&b, "return warnings.some(function (w) { return w.indexOf('Kelisim') == 0 && w.indexOf('config') > 0; })", "a console warning").await;
+    assert_eq!(b.js("return [window.pageWorks, ran.analytics || 0, ran.marketing || 0, warnings.length]").await, json!([true, 0, 0, 1]));
+    assert!(!b.widget_has("[data-kelisim=\"banner\"]").await);
+    b.goto(&s.url("dead-api.html")).await;
+    eventually_js(&b, "return warnings.some(function (w) { return w.indexOf('Kelisim') == 0; })", "a console warning").await;
+    assert_eq!(b.js("return [window.pageWorks, ran.analytics || 0, warnings.length]").await, json!([true, 0, 1]));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_decision_made_offline_is_sent_later_once() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("?offline")).await;
+    b.click("[data-action=\"accept-all\"]").await;
+    eventually_js(&b, "return warnings.length > 0", "the offline warning").await;
+    assert_eq!(ran(&b, "analytics").await, 1, "the decision applies at once, offline too");
+    assert!(s.events().is_empty());
+    b.goto(&s.url("")).await;
+    let e = s.wait_events(1).await;
+    assert_eq!(e[0].0, "accept_all");
+    b.goto(&s.url("")).await;
+    b.widget("[data-action=\"reopen\"]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(s.events().len(), 1, "sent once");
+    assert_eq!(b.js("return localStorage.getItem('kelisim:pending:example')").await, Value::Null);
+    b.close().await;
+}

@@ -236,6 +236,11 @@ fn widget_assets_are_served_hashed_and_compressed() {
     assert!(w.header("cache-control").unwrap().contains("immutable"));
     let gz = get(&k.url(&wasm), &[("accept-encoding", "gzip")]);
     assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    let plain = get(&k.url(&wasm), &[("accept-encoding", "br;q=0, identity")]);
+    assert_eq!(plain.header("content-encoding"), None);
+    // Served at brotli's best quality: smaller than the gzip encoding of the same file.
+    let len = |r: &kelisim_tests::Resp| r.header("content-length").and_then(|l| l.parse::<usize>().ok()).unwrap();
+    assert!(len(&w) < len(&gz), "brotli {} vs gzip {}", len(&w), len(&gz));
 }
 
 #[test]

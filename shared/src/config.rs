@@ -8,6 +8,8 @@
 use crate::consent_mode::ConsentModeType;
 use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// A value given per language. Which languages must be present is checked against the
 /// site's `languages` when the site policy is validated.

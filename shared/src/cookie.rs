@@ -20,6 +20,9 @@
 //! The loader (`widget/loader.js`) decodes the same format; keep the two in step.
 
 use crate::{is_slug, is_uuid};
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 pub const COOKIE_NAME: &str = "kelisim";
 const FORMAT: &str = "1";
@@ -58,22 +61,17 @@ fn is_hex(s: &str, len: usize) -> bool {
 impl Decision {
     pub fn encode(&self) -> String {
         let mut s = String::with_capacity(160);
-        for (i, part) in [
-            FORMAT,
-            &self.consent_id,
-            &self.decided_at.to_string(),
-            &self.config_version,
-            &self.scope,
-            &self.consent_mode.to_string(),
-        ]
-        .iter()
-        .enumerate()
-        {
-            if i > 0 {
-                s.push('.');
-            }
-            s.push_str(part);
-        }
+        s.push_str(FORMAT);
+        s.push('.');
+        s.push_str(&self.consent_id);
+        s.push('.');
+        push_decimal(&mut s, self.decided_at);
+        s.push('.');
+        s.push_str(&self.config_version);
+        s.push('.');
+        s.push_str(&self.scope);
+        s.push('.');
+        push_decimal(&mut s, u64::from(self.consent_mode));
         s.push('.');
         s.push_str(&self.granted.join("+"));
         s
@@ -140,6 +138,21 @@ impl Decision {
     }
 }
 
+/// Appends `n` in decimal (what `to_string` does, without pulling in `core::fmt` for the widget).
+pub fn push_decimal(s: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(buf[i..].iter().map(|&b| b as char));
+}
+
 /// Finds the `kelisim` value in a `document.cookie` / `Cookie:` header string.
 pub fn find_in_header(header: &str) -> Option<&str> {
     header.split(';').find_map(|kv| {
@@ -160,6 +173,15 @@ mod tests {
             scope: "deadbeef".into(),
             consent_mode: 0b100_1000,
             granted: vec!["necessary".into(), "analytics".into()],
+        }
+    }
+
+    #[test]
+    fn decimal() {
+        for n in [0u64, 7, 10, 1_763_769_600, u64::MAX] {
+            let mut s = String::new();
+            push_decimal(&mut s, n);
+            assert_eq!(s, n.to_string());
         }
     }
 

@@ -6,6 +6,9 @@ use crate::config::Config;
 use crate::lang::Lang;
 use crate::{is_slug, is_uuid};
 use serde::{Deserialize, Serialize};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

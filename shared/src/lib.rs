@@ -28,6 +28,11 @@
 //! assert_eq!(Decision::decode(&d.encode()).unwrap(), d);
 //! ```
 #![forbid(unsafe_code)]
+// Without `policy` (the widget's build) this crate needs only `alloc`: no std, no panic
+// formatting machinery in the visitor's download.
+#![cfg_attr(all(not(feature = "policy"), not(test)), no_std)]
+
+extern crate alloc;
 
 pub mod config;
 pub mod consent_mode;

@@ -9,6 +9,8 @@ use kelisim_shared::event::Action;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 fn method(o: &Object, name: &str, f: Closure<dyn FnMut(JsValue, JsValue) -> JsValue>) {
     let _ = Reflect::set(o, &JsValue::from_str(name), f.as_ref().unchecked_ref());

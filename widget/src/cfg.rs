@@ -9,6 +9,8 @@ use kelisim_shared::config::{Category, Config, CrossBorder, Localized, Operator,
 use kelisim_shared::consent_mode::ConsentModeType;
 use kelisim_shared::lang::Lang;
 use wasm_bindgen::JsValue;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 fn get(o: &JsValue, k: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)

@@ -8,7 +8,11 @@ use kelisim_shared::config::Config;
 use kelisim_shared::consent_mode::ConsentModeType;
 use kelisim_shared::cookie::{Decision, COOKIE_NAME};
 use kelisim_shared::event::{Action, ConsentRequest};
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use alloc::borrow::ToOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -132,7 +136,8 @@ pub fn uuid_v4() -> String {
     s
 }
 
-fn consent_mode_update(gtag: &Function, bits: u8) {
+fn consent_mode_update(gtag: &Option<Function>, bits: u8) {
+    let Some(gtag) = gtag else { return };
     let o = Object::new();
     for t in ConsentModeType::ALL {
         let v = if bits & t.bit() != 0 { "granted" } else { "denied" };
@@ -149,7 +154,8 @@ fn set_cookie(s: &str) {
 
 fn write_cookie(d: &Decision, consent_days: u32) {
     let secure = web_sys::window().and_then(|w| w.location().protocol().ok()).as_deref() == Some("https:");
-    let max_age = (u64::from(consent_days) * 86_400).to_string();
+    let mut max_age = String::new();
+    kelisim_shared::cookie::push_decimal(&mut max_age, u64::from(consent_days) * 86_400);
     set_cookie(&[COOKIE_NAME, "=", &d.encode(), "; Path=/; Max-Age=", &max_age, "; SameSite=Lax", if secure { "; Secure" } else { "" }].concat());
 }
 
@@ -236,6 +242,7 @@ fn announce(d: &Decision, prev: Option<&Decision>) {
 #[cfg(test)]
 mod tests {
     use super::glob;
+    extern crate std;
     #[test]
     fn cookie_patterns() {
         assert!(glob("_ga", "_ga"));

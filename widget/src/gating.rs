@@ -6,17 +6,18 @@
 //! `error`), as the page's own scripts would. Each element is enabled once
 //! (`data-kelisim-on` marks it), so a second decision never re-runs a script.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
+use crate::Local;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlScriptElement};
 
-thread_local! {
-    /// Scripts waiting for an earlier external script to finish loading.
-    static QUEUE: RefCell<VecDeque<Element>> = const { RefCell::new(VecDeque::new()) };
-    static WAITING: RefCell<bool> = const { RefCell::new(false) };
-}
+/// Scripts waiting for an earlier external script to finish loading.
+static QUEUE: Local<VecDeque<Element>> = Local(RefCell::new(VecDeque::new()));
+static WAITING: Local<bool> = Local(RefCell::new(false));
 
 /// Enables every not-yet-enabled gated element whose category is in `granted`. Returns the
 /// categories that had something enabled.
@@ -36,7 +37,7 @@ pub fn enable(doc: &Document, granted: &[String]) -> Vec<String> {
             if el.get_attribute("type").as_deref() != Some("text/plain") {
                 continue;
             }
-            QUEUE.with(|q| q.borrow_mut().push_back(el));
+            QUEUE.0.borrow_mut().push_back(el);
         } else if let Some(src) = el.get_attribute("data-src") {
             let _ = el.set_attribute("src", &src);
         } else {
@@ -52,12 +53,13 @@ pub fn enable(doc: &Document, granted: &[String]) -> Vec<String> {
 
 /// Runs queued scripts until one must load from the network; its load event resumes the queue.
 fn run_queue() {
-    if WAITING.with(|w| *w.borrow()) {
+    if *WAITING.0.borrow() {
         return;
     }
-    while let Some(el) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
+    loop {
+        let Some(el) = QUEUE.0.borrow_mut().pop_front() else { break };
         if run_script(&el) {
-            WAITING.with(|w| *w.borrow_mut() = true);
+            *WAITING.0.borrow_mut() = true;
             return;
         }
     }
@@ -83,7 +85,7 @@ fn run_script(el: &Element) -> bool {
     let src = el.get_attribute("data-src").or_else(|| el.get_attribute("src"));
     if let Some(src) = &src {
         let resume = Closure::once_into_js(|| {
-            WAITING.with(|w| *w.borrow_mut() = false);
+            *WAITING.0.borrow_mut() = false;
             run_queue();
         });
         live.set_onload(Some(resume.unchecked_ref()));

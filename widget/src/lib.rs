@@ -11,6 +11,12 @@
 //! page working and nothing gated enabled. Every byte here is downloaded by every visitor, so
 //! it reads JSON through the browser's own parser (see `cfg`) and builds markup as strings.
 
+// On wasm32 the widget needs only `alloc`: no std, and a panic handler that aborts without
+// formatting (std's panic machinery alone is several KB of every visitor's download).
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
 mod api;
 mod cfg;
 mod decide;
@@ -23,8 +29,10 @@ use js_sys::{Function, Reflect};
 use kelisim_shared::config::Config;
 use kelisim_shared::cookie::Decision;
 use kelisim_shared::lang::Lang;
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -40,7 +48,8 @@ pub(crate) struct Widget {
     site: String,
     api: String,
     data_lang: Option<String>,
-    gtag: Function,
+    /// The loader's `gtag` (pushes real Arguments objects onto `dataLayer`).
+    gtag: Option<Function>,
     floating: bool,
     config: Option<Rc<Config>>,
     /// The decision in force (from the cookie, or made on this page).
@@ -56,12 +65,21 @@ pub(crate) struct Widget {
     ran: Vec<String>,
 }
 
-thread_local! {
-    static WIDGET: RefCell<Option<Widget>> = const { RefCell::new(None) };
-}
+/// State of the single-threaded widget. wasm32 in a browser page has one thread (the widget
+/// is never used from workers), which is what makes `Sync` sound here.
+pub(crate) struct Local<T>(pub RefCell<T>);
+unsafe impl<T> Sync for Local<T> {}
+
+static WIDGET: Local<Option<Widget>> = Local(RefCell::new(None));
 
 pub(crate) fn with<R>(f: impl FnOnce(&mut Widget) -> R) -> Option<R> {
-    WIDGET.with(|w| w.borrow_mut().as_mut().map(f))
+    WIDGET.0.borrow_mut().as_mut().map(f)
+}
+
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
 }
 
 pub(crate) fn doc() -> Document {
@@ -101,7 +119,7 @@ pub fn start(opts: JsValue) {
         site: get(&opts, "site").as_string().unwrap_or_default(),
         api: get(&opts, "api").as_string().unwrap_or_default(),
         data_lang: get(&opts, "lang").as_string(),
-        gtag: get(&opts, "gtag").dyn_into().unwrap_or_else(|_| Function::new_no_args("")),
+        gtag: get(&opts, "gtag").dyn_into().ok(),
         floating: get(&opts, "floating").as_bool() != Some(false),
         config: None,
         consent_id: stored.as_ref().map(|d| d.consent_id.clone()),
@@ -111,7 +129,7 @@ pub fn start(opts: JsValue) {
         return_focus: None,
         ran: Vec::new(),
     };
-    WIDGET.with(|cell| *cell.borrow_mut() = Some(w));
+    *WIDGET.0.borrow_mut() = Some(w);
     ui::listen(&root);
     api::install();
     gating::observe();

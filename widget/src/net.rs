@@ -7,7 +7,9 @@
 use crate::{cfg, get, warn, with};
 use js_sys::{Array, Object, Promise, Reflect};
 use kelisim_shared::event::ConsentRequest;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};

@@ -4,6 +4,8 @@
 use kelisim_shared::config::{Category, Config, Localized};
 use kelisim_shared::lang::Lang;
 use kelisim_shared::strings::{country_name, Ui};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 pub const STYLE: &str = include_str!("widget.css");
 

@@ -11,6 +11,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlElement, HtmlInputElement, ShadowRoot};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// W9: the browser sends a Global Privacy Control signal.
 pub fn gpc() -> bool {

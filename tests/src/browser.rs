@@ -26,8 +26,18 @@ impl Browser {
         Browser::start_with(&[]).await
     }
 
+    /// A phone-sized viewport of `width` CSS pixels (Chromium clamps windows to 500 px, so
+    /// this uses ChromeDriver's device emulation).
+    pub async fn start_narrow(width: u32) -> Browser {
+        Browser::launch(&[], Some(serde_json::json!({ "deviceMetrics": { "width": width, "height": 640, "pixelRatio": 1.0 } }))).await
+    }
+
     /// Starts chromedriver and a headless Chromium with the flags of TOOLCHAIN.md.
     pub async fn start_with(extra_args: &[&str]) -> Browser {
+        Browser::launch(extra_args, None).await
+    }
+
+    async fn launch(extra_args: &[&str], mobile: Option<serde_json::Value>) -> Browser {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -57,10 +67,11 @@ impl Browser {
         args.push(format!("--user-data-dir={}", profile.path().display()));
         args.extend(extra_args.iter().map(|s| s.to_string()));
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({ "binary": chromium, "args": args }),
-        );
+        let mut options = serde_json::json!({ "binary": chromium, "args": args });
+        if let Some(m) = mobile {
+            options["mobileEmulation"] = m;
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {

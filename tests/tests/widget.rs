@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 const PAGE: &str = r##"<!doctype html>
-<html lang="ru"><head><meta charset="utf-8"><title>Магазин</title>
+<html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Магазин</title>
 <script>
   window.warnings = [];
   var warn0 = console.warn;
@@ -403,5 +403,43 @@ async fn a_decision_made_offline_is_sent_later_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(s.events().len(), 1, "sent once");
     assert_eq!(b.js("return localStorage.getItem('kelisim:pending:example')").await, Value::Null);
+    b.close().await;
+}
+
+/// WCAG relative-luminance contrast of the rendered colours, computed in the page.
+const CONTRAST: &str = "
+  function rgb(c) { return c.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number); }
+  function lum(c) { return rgb(c).map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+    .reduce(function (a, v, i) { return a + v * [0.2126, 0.7152, 0.0722][i]; }, 0); }
+  function ratio(fg, bg) { var a = lum(fg), b = lum(bg); return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); }
+  var root = document.getElementById('kelisim').shadowRoot;
+  var banner = root.querySelector('[data-kelisim=\"banner\"]'), out = [];
+  var bg = getComputedStyle(banner).backgroundColor;
+  out.push(ratio(getComputedStyle(root.querySelector('.k-text')).color, bg));
+  out.push(ratio(getComputedStyle(root.querySelector('.k-title')).color, bg));
+  root.querySelectorAll('.k-btn').forEach(function (b) { var s = getComputedStyle(b); out.push(ratio(s.color, s.backgroundColor)); });
+  return out;";
+
+#[tokio::test]
+async fn banner_is_readable_at_320px_with_sufficient_contrast_and_no_layout_shift() {
+    let s = Site::start();
+    let b = Browser::start_narrow(320).await;
+    b.goto(&s.url("")).await;
+    let banner = b.widget("[data-kelisim=\"banner\"]").await;
+    assert_eq!(b.js("return window.innerWidth").await, json!(320), "the viewport really is 320 px wide");
+    let (x, _, w, _) = banner.rectangle().await.unwrap();
+    assert!(x >= 0.0 && x + w <= 320.0, "the banner fits in 320 px: x={x} w={w}");
+    assert_eq!(b.js("return document.documentElement.scrollWidth <= window.innerWidth").await, json!(true), "no horizontal scrolling");
+    for action in ["accept-all", "reject-all", "customize"] {
+        let (bx, _, bw, bh) = b.widget(&format!("[data-action=\"{action}\"]")).await.rectangle().await.unwrap();
+        assert!(bx >= 0.0 && bx + bw <= 320.0 && bh >= 44.0, "{action} is whole and at least 44 px tall");
+    }
+    for r in b.js(CONTRAST).await.as_array().unwrap() {
+        assert!(r.as_f64().unwrap() >= 4.5, "contrast {r} is below 4.5:1");
+    }
+    // The banner is a fixed overlay: it never moves the page's content.
+    assert_eq!(b.js("return getComputedStyle(document.getElementById('kelisim').shadowRoot.querySelector('.k-banner')).position").await, json!("fixed"));
+    let shift = b.js("return new Promise(function (done) { new PerformanceObserver(function (l) { done(l.getEntries().reduce(function (a, e) { return a + e.value; }, 0)); }).observe({ type: 'layout-shift', buffered: true }); setTimeout(function () { done(0); }, 300); })").await;
+    assert_eq!(shift, json!(0), "cumulative layout shift");
     b.close().await;
 }

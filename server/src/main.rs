@@ -12,6 +12,7 @@
 //! kelisim site check www/sites/*.toml
 //! ```
 
+mod admin;
 mod http;
 mod ingest;
 mod minimize;
@@ -53,6 +54,41 @@ enum Command {
     /// Site policy files.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Dashboard accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// API tokens for automation (`Authorization: Bearer …` on /admin/api/…).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Add a dashboard account. The password is asked for (or read from stdin).
+    Add {
+        user: String,
+        #[arg(long, value_parser = ["admin", "auditor"])]
+        role: String,
+        /// Read the password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; it is printed once and only its hash is stored.
+    Create {
+        #[arg(long, value_parser = ["admin", "auditor"])]
+        role: String,
+        /// A name to recognise the token by in the audit trail.
+        #[arg(long, default_value = "automation")]
+        name: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -76,6 +112,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve { sites, data, listen, demo, trust_proxy } => serve(sites, data, listen, demo, trust_proxy),
         Command::Site(SiteCommand::Check { files }) => site_check(&files),
+        Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => admin_add(&user, &role, password_stdin, &data),
+        Command::Token(TokenCommand::Create { role, name, data }) => token_create(&role, &name, &data),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -102,6 +140,39 @@ fn site_check(files: &[PathBuf]) -> Result<(), String> {
         1 => Err("1 site policy file is invalid".into()),
         n => Err(format!("{n} site policy files are invalid")),
     }
+}
+
+fn accounts(data: &std::path::Path) -> Result<admin::auth::Accounts, String> {
+    // Opening the store runs the migrations, so the admin tables exist.
+    store::Store::open(data).map_err(|e| e.to_string())?;
+    admin::auth::Accounts::open(&data.join(store::DB_FILE)).map_err(|e| e.to_string())
+}
+
+fn admin_add(user: &str, role: &str, password_stdin: bool, data: &std::path::Path) -> Result<(), String> {
+    let role = admin::auth::Role::parse(role).ok_or("the role must be admin or auditor")?;
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let p = rpassword::prompt_password(format!("Password for {user}: ")).map_err(|e| format!("cannot read the password: {e} (use --password-stdin)"))?;
+        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+        if p != again {
+            return Err("the two passwords differ".into());
+        }
+        p
+    };
+    accounts(data)?.add(user, &password, role, "cli").map_err(|e| e.to_string())?;
+    println!("added {user} ({})", role.as_str());
+    Ok(())
+}
+
+fn token_create(role: &str, name: &str, data: &std::path::Path) -> Result<(), String> {
+    let role = admin::auth::Role::parse(role).ok_or("the role must be admin or auditor")?;
+    let token = accounts(data)?.create_token(name, role, "cli").map_err(|e| e.to_string())?;
+    println!("{token}");
+    eprintln!("This token is shown once; only its hash is stored. Send it as `Authorization: Bearer <token>`.");
+    Ok(())
 }
 
 fn serve(sites_dir: PathBuf, data: PathBuf, listen: String, demo: bool, trust_proxy: bool) -> Result<(), String> {
@@ -131,7 +202,8 @@ fn serve(sites_dir: PathBuf, data: PathBuf, listen: String, demo: bool, trust_pr
     let ingest = Arc::new(ingest::Ingest::new(Arc::new(sites), Arc::new(store)));
     // Printed on stdout so that scripts and tests can find the port when listening on :0.
     println!("kelisim listening on http://{addr}");
-    let opts = http::ServeOptions { listener, demo, trust_proxy };
+    let admin = admin::Admin::open(&data.join(store::DB_FILE)).map_err(|e| format!("refusing to start: {e}"))?;
+    let opts = http::ServeOptions { listener, demo, trust_proxy, admin };
     actix_web::rt::System::new()
         .block_on(http::serve(ingest, opts))
         .map_err(|e| format!("server stopped: {e}"))

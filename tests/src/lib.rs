@@ -32,6 +32,21 @@ pub fn cli(args: &[&str]) -> Output {
     Command::new(bin()).args(args).current_dir(root()).output().expect("kelisim runs")
 }
 
+/// Runs `kelisim ARGS…` with `input` on standard input.
+pub fn cli_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kelisim runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// A copy of the demo site files in a temporary directory, for tests that change them.
 pub fn demo_sites_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -180,7 +195,8 @@ impl Resp {
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    // Redirects are not followed: tests look at them (and at the cookies they set).
+    ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into()
 }
 
 fn collect(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
@@ -205,6 +221,28 @@ pub fn post(url: &str, headers: &[(&str, &str)], body: &str) -> Resp {
         req = req.header(*k, *v);
     }
     collect(req.send(body))
+}
+
+/// A form POST (`application/x-www-form-urlencoded`).
+pub fn post_form(url: &str, headers: &[(&str, &str)], fields: &[(&str, &str)]) -> Resp {
+    let mut req = agent().post(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    collect(req.send_form(fields.iter().copied()))
+}
+
+impl Resp {
+    /// The value of a cookie this response sets.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
+    }
+    pub fn set_cookie_line(&self, name: &str) -> Option<&str> {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).find(|v| v.starts_with(&format!("{name}=")))
+    }
 }
 
 pub fn options(url: &str, headers: &[(&str, &str)]) -> Resp {

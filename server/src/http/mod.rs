@@ -17,6 +17,8 @@ pub struct AppState {
     pub loader: Option<assets::Loader>,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
+    /// The dashboard (accounts, sessions, log queries).
+    pub admin: Option<crate::admin::Admin>,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ pub fn now_rfc3339() -> String {
 
 pub struct ServeOptions {
     pub listener: TcpListener,
+    pub admin: crate::admin::Admin,
     pub demo: bool,
     pub trust_proxy: bool,
 }
@@ -47,7 +50,7 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
     if loader.is_none() {
         tracing::warn!("the widget is not built into this binary: /kelisim.js will answer 503 (run `cargo xtask build`)");
     }
-    let state = web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy });
+    let state = web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy, admin: Some(opts.admin) });
     let demo = opts.demo;
     HttpServer::new(move || {
         let mut app = App::new()
@@ -61,6 +64,7 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
             .route("/kelisim.js", web::get().to(assets::loader))
             .route("/widget/{name}", web::get().to(assets::widget_file))
             .route("/healthz", web::get().to(api::healthz))
+            .configure(crate::admin::routes)
             .service(
                 web::scope("/api/v1/sites/{site}")
                     .wrap(DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")))

@@ -51,4 +51,48 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END;
     "#,
+    // 2: admin accounts, sessions, API tokens, login backoff, and the admin audit trail.
+    r#"
+    CREATE TABLE admins (
+        username      TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('admin', 'auditor')),
+        created_at    TEXT NOT NULL,
+        disabled      INTEGER NOT NULL DEFAULT 0
+    );
+    -- Only SHA-256 of session and API tokens is stored.
+    CREATE TABLE sessions (
+        token_hash BLOB PRIMARY KEY,
+        username   TEXT NOT NULL REFERENCES admins (username),
+        csrf       TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        token_hash BLOB PRIMARY KEY,
+        name       TEXT NOT NULL,
+        role       TEXT NOT NULL CHECK (role IN ('admin', 'auditor')),
+        created_at TEXT NOT NULL,
+        revoked    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE login_failures (
+        username TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_at  INTEGER NOT NULL
+    );
+    -- The admin audit trail (SPEC §6): logins, failed logins, exports, account and token
+    -- changes. Append-only, like the consent log.
+    CREATE TABLE audit_log (
+        seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+        at     TEXT NOT NULL,
+        actor  TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the admin audit trail is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the admin audit trail is append-only'); END;
+    -- Dashboard filters by date.
+    CREATE INDEX events_by_time ON events (site, recorded_at);
+    "#,
 ];

@@ -1,0 +1,261 @@
+//! Admin accounts, sessions, API tokens, login backoff and the admin audit trail (SPEC §6
+//! security). Plain Rust over its own SQLite connection; knows nothing of HTTP.
+//!
+//! Passwords are argon2id (PHC strings). Session and API tokens are 32 random bytes shown to
+//! the client once; only their SHA-256 is stored, so a copy of the database opens no session.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Mutex;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Reads, exports, and changes accounts, tokens and checkpoints.
+    Admin,
+    /// Reads and exports only (the authorized body's inspector, the operator's lawyer).
+    Auditor,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "auditor" => Some(Role::Auditor),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+/// Who is acting: a logged-in person or an API token.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub name: String,
+    pub role: Role,
+    /// The session's CSRF token (empty for bearer tokens, which browsers never send by themselves).
+    pub csrf: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("wrong user name or password")]
+    BadCredentials,
+    #[error("too many failed logins for this account; try again in {0} seconds")]
+    Backoff(u64),
+    #[error("the user `{0}` already exists")]
+    Exists(String),
+    #[error("a user name is 1–64 letters, digits, `.`, `_`, `-` or `@`")]
+    BadName,
+    #[error("a password needs at least 12 characters")]
+    WeakPassword,
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// Failed logins before backoff starts; then the wait doubles per failure, up to 15 minutes.
+const FREE_FAILURES: i64 = 5;
+const MAX_BACKOFF_SECS: u64 = 15 * 60;
+pub const SESSION_SECS: i64 = 12 * 3600;
+
+pub struct Accounts {
+    db: Mutex<Connection>,
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the OS random source works");
+    hex::encode(b)
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+impl Accounts {
+    /// Opens the admin tables in the server's database (created by the migrations).
+    pub fn open(db_file: &Path) -> Result<Accounts, AuthError> {
+        let c = Connection::open(db_file)?;
+        c.busy_timeout(std::time::Duration::from_secs(5))?;
+        c.pragma_update(None, "synchronous", "FULL")?;
+        Ok(Accounts { db: Mutex::new(c) })
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn add(&self, name: &str, password: &str, role: Role, by: &str) -> Result<(), AuthError> {
+        let ok_name = !name.is_empty()
+            && name.len() <= 64
+            && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+        if !ok_name {
+            return Err(AuthError::BadName);
+        }
+        if password.chars().count() < 12 {
+            return Err(AuthError::WeakPassword);
+        }
+        let hash = Argon2::default().hash_password(password.as_bytes()).map_err(|e| AuthError::Hash(e.to_string()))?.to_string();
+        let db = self.db();
+        let n = db.execute(
+            "INSERT OR IGNORE INTO admins (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, hash, role.as_str(), crate::http::now_rfc3339()],
+        )?;
+        if n == 0 {
+            return Err(AuthError::Exists(name.to_owned()));
+        }
+        audit(&db, by, "account.add", &format!("{name} ({})", role.as_str()))?;
+        Ok(())
+    }
+
+    pub fn list(&self) -> Result<Vec<(String, Role, String, bool)>, AuthError> {
+        let db = self.db();
+        let mut st = db.prepare("SELECT username, role, created_at, disabled FROM admins ORDER BY username")?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor), r.get(2)?, r.get::<_, bool>(3)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn set_disabled(&self, name: &str, disabled: bool, by: &str) -> Result<bool, AuthError> {
+        let db = self.db();
+        let n = db.execute("UPDATE admins SET disabled = ?2 WHERE username = ?1", params![name, disabled])?;
+        if n > 0 {
+            db.execute("DELETE FROM sessions WHERE username = ?1", params![name])?;
+            audit(&db, by, if disabled { "account.disable" } else { "account.enable" }, name)?;
+        }
+        Ok(n > 0)
+    }
+
+    /// Checks a password and opens a session. Failed attempts are counted per account and
+    /// slow down further tries (exponential backoff), and both outcomes go to the audit trail.
+    pub fn login(&self, name: &str, password: &str) -> Result<(String, Actor), AuthError> {
+        let now = now_secs();
+        let name_key: String = name.chars().take(64).collect();
+        {
+            let db = self.db();
+            let failures: Option<(i64, i64)> = db
+                .query_row("SELECT failures, last_at FROM login_failures WHERE username = ?1", params![name_key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((n, last)) = failures {
+                if n >= FREE_FAILURES {
+                    let wait = (1u64 << (n - FREE_FAILURES).min(20)).min(MAX_BACKOFF_SECS);
+                    let until = last + wait as i64;
+                    if now < until {
+                        return Err(AuthError::Backoff((until - now) as u64));
+                    }
+                }
+            }
+        }
+        let row: Option<(String, String, bool)> = self
+            .db()
+            .query_row("SELECT password_hash, role, disabled FROM admins WHERE username = ?1", params![name], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        // Verify even for an unknown user, so timing does not tell which names exist.
+        const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0PZWJCmUx5mJ1ROIB2Uq0jtBjwHU3Nn1Aqx+/EPyzTQ";
+        let hash = row.as_ref().map(|r| r.0.as_str()).unwrap_or(DUMMY);
+        let verified = PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        let db = self.db();
+        match row {
+            Some((_, role, false)) if verified => {
+                db.execute("DELETE FROM login_failures WHERE username = ?1", params![name_key])?;
+                let token = random_token();
+                let csrf = random_token();
+                db.execute("DELETE FROM sessions WHERE expires_at < ?1", params![now])?;
+                db.execute(
+                    "INSERT INTO sessions (token_hash, username, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![token_hash(&token), name, csrf, now + SESSION_SECS],
+                )?;
+                audit(&db, name, "login", "")?;
+                let role = Role::parse(&role).unwrap_or(Role::Auditor);
+                Ok((token, Actor { name: name.to_owned(), role, csrf }))
+            }
+            _ => {
+                db.execute(
+                    "INSERT INTO login_failures (username, failures, last_at) VALUES (?1, 1, ?2)
+                     ON CONFLICT (username) DO UPDATE SET failures = failures + 1, last_at = ?2",
+                    params![name_key, now],
+                )?;
+                audit(&db, &name_key, "login.failed", "")?;
+                Err(AuthError::BadCredentials)
+            }
+        }
+    }
+
+    pub fn session(&self, token: &str) -> Result<Option<Actor>, AuthError> {
+        let db = self.db();
+        Ok(db
+            .query_row(
+                "SELECT s.username, a.role, s.csrf FROM sessions s JOIN admins a ON a.username = s.username
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.disabled = 0",
+                params![token_hash(token), now_secs()],
+                |r| Ok(Actor { name: r.get(0)?, role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor), csrf: r.get(2)? }),
+            )
+            .optional()?)
+    }
+
+    pub fn logout(&self, token: &str, actor: &str) -> Result<(), AuthError> {
+        let db = self.db();
+        db.execute("DELETE FROM sessions WHERE token_hash = ?1", params![token_hash(token)])?;
+        audit(&db, actor, "logout", "")?;
+        Ok(())
+    }
+
+    /// Creates an API token (for automation: `Authorization: Bearer …`); returns it once.
+    pub fn create_token(&self, name: &str, role: Role, by: &str) -> Result<String, AuthError> {
+        let token = random_token();
+        let db = self.db();
+        db.execute(
+            "INSERT INTO api_tokens (token_hash, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash(&token), name, role.as_str(), crate::http::now_rfc3339()],
+        )?;
+        audit(&db, by, "token.create", &format!("{name} ({})", role.as_str()))?;
+        Ok(token)
+    }
+
+    pub fn bearer(&self, token: &str) -> Result<Option<Actor>, AuthError> {
+        let db = self.db();
+        Ok(db
+            .query_row("SELECT name, role FROM api_tokens WHERE token_hash = ?1 AND revoked = 0", params![token_hash(token)], |r| {
+                Ok(Actor { name: format!("token:{}", r.get::<_, String>(0)?), role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor), csrf: String::new() })
+            })
+            .optional()?)
+    }
+
+    pub fn record(&self, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
+        audit(&self.db(), actor, action, detail)
+    }
+
+    /// The admin audit trail, newest first.
+    pub fn audit_trail(&self, before: Option<i64>, limit: i64) -> Result<Vec<(i64, String, String, String, String)>, AuthError> {
+        let db = self.db();
+        let mut st = db.prepare("SELECT seq, at, actor, action, detail FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2")?;
+        let rows = st.query_map(params![before.unwrap_or(i64::MAX), limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Appends to the admin audit trail (append-only: the database refuses changes to it).
+fn audit(db: &Connection, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
+    db.execute(
+        "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![crate::http::now_rfc3339(), actor, action, detail],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,379 @@
+//! Dashboard HTTP handlers (infra): sessions from the `kelisim_admin` cookie (HttpOnly,
+//! SameSite=Strict) or `Authorization: Bearer` tokens, CSRF checks on every state change,
+//! role checks, and the pages.
+
+use super::auth::{Actor, AuthError, Role};
+use super::html::Ctx;
+use super::queries::{Filter, PAGE};
+use super::{i18n, pages, workdays, Admin};
+use crate::http::AppState;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use kelisim_shared::config::Config;
+use kelisim_shared::lang::Lang;
+
+pub const SESSION_COOKIE: &str = "kelisim_admin";
+const LANG_COOKIE: &str = "kelisim_admin_lang";
+
+/// Dashboard language: the cookie set by the switcher, else Accept-Language, else Russian.
+fn lang(req: &HttpRequest) -> Lang {
+    req.cookie(LANG_COOKIE)
+        .and_then(|c| Lang::from_tag(c.value()))
+        .or_else(|| {
+            let al = req.headers().get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+            al.split(',').find_map(|p| Lang::from_tag(p.split(';').next()?.trim()))
+        })
+        .unwrap_or(Lang::Ru)
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).insert_header((header::CACHE_CONTROL, "no-store")).finish()
+}
+
+fn internal(e: impl std::fmt::Display) -> HttpResponse {
+    tracing::error!(error = %e, "dashboard error");
+    HttpResponse::InternalServerError().content_type("text/plain").body("internal error\n")
+}
+
+/// The acting admin, or the response to send instead (login redirect for a browser, 401 for
+/// an API client).
+pub fn actor(req: &HttpRequest, admin: &Admin) -> Result<Actor, HttpResponse> {
+    let found = if let Some(token) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
+        admin.accounts.bearer(token.trim())
+    } else if let Some(c) = req.cookie(SESSION_COOKIE) {
+        admin.accounts.session(c.value())
+    } else {
+        Ok(None)
+    };
+    match found {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) if req.headers().contains_key(header::AUTHORIZATION) || req.path().starts_with("/admin/api/") => {
+            Err(HttpResponse::Unauthorized().insert_header((header::WWW_AUTHENTICATE, "Bearer")).content_type("application/problem+json").body(
+                r#"{"type":"https://kelisim.kz/problems/unauthorized","title":"Unauthorized","status":401,"detail":"sign in or send a valid bearer token"}"#,
+            ))
+        }
+        Ok(None) => Err(redirect("/admin/login")),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// A state change: the form's CSRF token must match the session's, and a browser's Origin
+/// (when sent) must be this server. Bearer-token clients have no CSRF token and need none.
+fn check_csrf(req: &HttpRequest, actor: &Actor, form_csrf: &str) -> Result<(), HttpResponse> {
+    let forbidden = |why: &str| {
+        HttpResponse::Forbidden().content_type("application/problem+json").body(format!(
+            r#"{{"type":"https://kelisim.kz/problems/csrf","title":"Forbidden","status":403,"detail":"{why}"}}"#
+        ))
+    };
+    if !actor.csrf.is_empty() && form_csrf != actor.csrf {
+        return Err(forbidden("missing or wrong CSRF token; reload the page and try again"));
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = req.connection_info().host().to_owned();
+        let own = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).unwrap_or("");
+        if own != host {
+            return Err(forbidden("cross-origin request refused"));
+        }
+    }
+    Ok(())
+}
+
+fn require_admin(actor: &Actor) -> Result<(), HttpResponse> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(HttpResponse::Forbidden().content_type("application/problem+json").body(
+            r#"{"type":"https://kelisim.kz/problems/forbidden","title":"Forbidden","status":403,"detail":"the auditor role can read and export, not change anything"}"#,
+        ))
+    }
+}
+
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
+fn admin(state: &AppState) -> &Admin {
+    state.admin.as_ref().expect("admin routes are mounted only with the admin state")
+}
+
+pub async fn login_page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let l = lang(&req);
+    if actor(&req, admin(&state)).is_ok() {
+        return redirect("/admin/");
+    }
+    html(StatusCode::OK, pages::login(&Ctx { t: i18n::t(l), lang: l, actor: None, site: None }, None))
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpResponse {
+    let l = lang(&req);
+    let t = i18n::t(l);
+    let accounts = admin(&state).accounts.clone();
+    let LoginForm { username, password } = form.into_inner();
+    // argon2 is deliberately slow: keep it off the async workers.
+    let result = web::block(move || accounts.login(&username, &password)).await;
+    let ctx = Ctx { t, lang: l, actor: None, site: None };
+    match result {
+        Ok(Ok((token, _))) => {
+            let secure = req.connection_info().scheme() == "https";
+            let cookie = Cookie::build(SESSION_COOKIE, token)
+                .path("/admin")
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .secure(secure)
+                .max_age(actix_web::cookie::time::Duration::seconds(super::auth::SESSION_SECS))
+                .finish();
+            let mut r = redirect("/admin/");
+            let _ = r.add_cookie(&cookie);
+            r
+        }
+        Ok(Err(AuthError::Backoff(secs))) => {
+            let mut r = html(StatusCode::TOO_MANY_REQUESTS, pages::login(&ctx, Some(&AuthError::Backoff(secs).to_string())));
+            r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+            r
+        }
+        Ok(Err(AuthError::BadCredentials)) => html(StatusCode::UNAUTHORIZED, pages::login(&ctx, Some(t.bad_login))),
+        Ok(Err(e)) => internal(e),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    tri!(check_csrf(&req, &who, &form.csrf));
+    if let Some(c) = req.cookie(SESSION_COOKIE) {
+        if let Err(e) = a.accounts.logout(c.value(), &who.name) {
+            return internal(e);
+        }
+    }
+    let mut r = redirect("/admin/login");
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/admin").http_only(true).same_site(SameSite::Strict).finish();
+    gone.make_removal();
+    let _ = r.add_cookie(&gone);
+    r
+}
+
+#[derive(serde::Deserialize)]
+pub struct LangQuery {
+    to: String,
+}
+
+pub async fn set_lang(q: web::Query<LangQuery>) -> HttpResponse {
+    let l = Lang::from_tag(&q.to).unwrap_or(Lang::Ru);
+    let mut r = redirect("/admin/");
+    let c = Cookie::build(LANG_COOKIE, l.code()).path("/admin").same_site(SameSite::Strict).http_only(true).finish();
+    let _ = r.add_cookie(&c);
+    r
+}
+
+fn site_config<'a>(state: &'a AppState, site: &str) -> Result<&'a Config, HttpResponse> {
+    state.ingest.sites.get(site).map(|s| &s.config).ok_or_else(|| HttpResponse::NotFound().content_type("text/plain").body("no such site\n"))
+}
+
+pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    let l = lang(&req);
+    let mut rows = Vec::new();
+    for s in state.ingest.sites.iter() {
+        let n = a.dash.stats_counts(&s.config.site).unwrap_or(0);
+        rows.push((s.config.site.clone(), s.config.name.clone(), n));
+    }
+    html(StatusCode::OK, pages::sites(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows))
+}
+
+pub async fn overview(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    let site = path.into_inner();
+    let cfg = tri!(site_config(&state, &site));
+    let dash = a.dash.clone();
+    let s2 = site.clone();
+    let stats = match web::block(move || dash.stats(&s2, 30)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return internal(e),
+        Err(e) => return internal(e),
+    };
+    let l = lang(&req);
+    html(StatusCode::OK, pages::overview(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &stats))
+}
+
+pub async fn log(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, f: web::Query<Filter>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    let site = path.into_inner();
+    let cfg = tri!(site_config(&state, &site));
+    let f = f.into_inner();
+    let (dash, s2, f2) = (a.dash.clone(), site.clone(), f.clone());
+    let (rows, next, versions) = match web::block(move || Ok::<_, rusqlite::Error>((dash.events(&s2, &f2, PAGE)?, dash.versions(&s2)?))).await {
+        Ok(Ok(((rows, next), v))) => (rows, next, v),
+        Ok(Err(e)) => return internal(e),
+        Err(e) => return internal(e),
+    };
+    let l = lang(&req);
+    html(StatusCode::OK, pages::log(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &f, &rows, next, &versions))
+}
+
+/// Admin API: the same filtered, keyset-paged log as JSON (`next` is the cursor for `before`).
+pub async fn api_events(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, f: web::Query<Filter>) -> HttpResponse {
+    let a = admin(&state);
+    tri!(actor(&req, a));
+    let site = path.into_inner();
+    tri!(site_config(&state, &site));
+    let (dash, f) = (a.dash.clone(), f.into_inner());
+    match web::block(move || dash.events(&site, &f, PAGE)).await {
+        Ok(Ok((rows, next))) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({ "events": rows, "next": next })),
+        Ok(Err(e)) => internal(e),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn withdrawals(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    let site = path.into_inner();
+    let cfg = tri!(site_config(&state, &site));
+    let rows = match a.dash.withdrawals(&site, 500) {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    let rows: Vec<(i64, String, String, i64, String, bool)> = rows
+        .into_iter()
+        .map(|(seq, at, id)| {
+            let day = time::Date::parse(&at[..10.min(at.len())], time::macros::format_description!("[year]-[month]-[day]")).unwrap_or(today);
+            let age = workdays::between(day, today);
+            (seq, at, id, age, workdays::add(day, 15).to_string(), age > 15)
+        })
+        .collect();
+    let l = lang(&req);
+    html(StatusCode::OK, pages::withdrawals(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &rows))
+}
+
+pub async fn configs(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    let site = path.into_inner();
+    let cfg = tri!(site_config(&state, &site));
+    let rows = match a.dash.versions(&site) {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let l = lang(&req);
+    html(StatusCode::OK, pages::versions(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &rows))
+}
+
+pub async fn config_version(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    let (site, version) = path.into_inner();
+    tri!(site_config(&state, &site));
+    let body = match a.dash.version_body(&site, &version) {
+        Ok(Some(b)) => b,
+        Ok(None) => return HttpResponse::NotFound().content_type("text/plain").body("no such config version\n"),
+        Err(e) => return internal(e),
+    };
+    let Ok(v) = serde_json::from_str::<Config>(&body) else { return internal("stored config version does not parse") };
+    let l = lang(&req);
+    html(StatusCode::OK, pages::version(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, &v))
+}
+
+pub async fn audit(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    let rows = match a.accounts.audit_trail(None, 500) {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let l = lang(&req);
+    html(StatusCode::OK, pages::audit(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows))
+}
+
+pub async fn accounts(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    tri!(require_admin(&who));
+    let rows = match a.accounts.list() {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let l = lang(&req);
+    html(StatusCode::OK, pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, None))
+}
+
+#[derive(serde::Deserialize)]
+pub struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    username: String,
+    password: String,
+    role: String,
+}
+
+pub async fn add_account(req: HttpRequest, state: web::Data<AppState>, form: web::Form<AccountForm>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    tri!(check_csrf(&req, &who, &form.csrf));
+    tri!(require_admin(&who));
+    let Some(role) = Role::parse(&form.role) else { return HttpResponse::BadRequest().body("role must be admin or auditor\n") };
+    let (accounts, f, by) = (a.accounts.clone(), form.into_inner(), who.name.clone());
+    match web::block(move || accounts.add(&f.username, &f.password, role, &by)).await {
+        Ok(Ok(())) => redirect("/admin/accounts"),
+        Ok(Err(e @ (AuthError::Exists(_) | AuthError::BadName | AuthError::WeakPassword))) => {
+            let l = lang(&req);
+            let rows = a.accounts.list().unwrap_or_default();
+            html(StatusCode::BAD_REQUEST, pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, Some(&e.to_string())))
+        }
+        Ok(Err(e)) => internal(e),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn set_account(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, form: web::Form<CsrfForm>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    tri!(check_csrf(&req, &who, &form.csrf));
+    tri!(require_admin(&who));
+    let (name, to) = path.into_inner();
+    let disabled = match to.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    match a.accounts.set_disabled(&name, disabled, &who.name) {
+        Ok(_) => redirect("/admin/accounts"),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn static_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(include_str!("../../../www/admin/admin.css"))
+}

@@ -1,0 +1,223 @@
+//! The dashboard pages (SPEC §7), rendered from what `queries` and `auth` return.
+
+use super::charts;
+use super::html::{esc, layout, q, table, Ctx};
+use super::i18n::{action_label, ACTIONS};
+use super::queries::{EventRow, Filter, Stats};
+use kelisim_shared::config::Config;
+use kelisim_shared::lang::Lang;
+use std::fmt::Write;
+
+pub fn login(c: &Ctx, error: Option<&str>) -> String {
+    let t = c.t;
+    let mut b = String::new();
+    if let Some(e) = error {
+        let _ = write!(b, r#"<p class="error" role="alert">{}</p>"#, esc(e));
+    }
+    let _ = write!(
+        b,
+        r#"<form method="post" action="/admin/login" class="login"><label>{u}<input name="username" autocomplete="username" required></label><label>{p}<input name="password" type="password" autocomplete="current-password" required></label><button type="submit" data-action="login">{s}</button></form>"#,
+        u = t.username,
+        p = t.password,
+        s = t.sign_in
+    );
+    layout(c, t.login, &b)
+}
+
+pub fn sites(c: &Ctx, sites: &[(String, String, i64)]) -> String {
+    let rows: Vec<Vec<String>> = sites
+        .iter()
+        .map(|(id, name, n)| vec![format!(r#"<a href="/admin/sites/{}/">{}</a>"#, q(id), esc(id)), esc(name), n.to_string()])
+        .collect();
+    layout(c, c.t.sites, &table("sites", &["ID", c.t.sites, c.t.events], &rows, c.t.nothing))
+}
+
+fn title(cfg: &Config, id: &str, lang: Lang) -> String {
+    cfg.category(id).and_then(|k| k.title.get_or(lang, &cfg.languages)).cloned().unwrap_or_else(|| id.to_owned())
+}
+
+pub fn overview(c: &Ctx, cfg: &Config, s: &Stats) -> String {
+    let t = c.t;
+    let mut b = String::new();
+    let _ = write!(b, r#"<p class="total"><b data-stat="total">{}</b> {}</p><div class="cards">"#, s.total, t.events);
+    for a in ACTIONS {
+        let n = s.by_action.iter().find(|(x, _)| x == a).map(|x| x.1).unwrap_or(0);
+        let pct = if s.total > 0 { n as f64 * 100.0 / s.total as f64 } else { 0.0 };
+        let _ = write!(b, r#"<div class="card" data-action="{a}"><span>{}</span><b>{n}</b><small>{pct:.1}%</small></div>"#, action_label(t, a));
+    }
+    b.push_str("</div>");
+    let _ = write!(b, "<h2>{}</h2>{}", t.per_day, charts::decisions_per_day(&s.per_day, t.per_day));
+    b.push_str(r#"<p class="legend">"#);
+    for (a, color) in charts::ACTION_COLORS {
+        let _ = write!(b, r#"<span class="key"><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="{color}"/></svg> {}</span> "#, action_label(t, a));
+    }
+    b.push_str("</p>");
+    let cats: Vec<(String, String)> = cfg.categories.iter().filter(|k| !k.required).map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
+    let _ = write!(b, "<h2>{}</h2>{}", t.per_category, charts::acceptance_per_category(&s.per_category, &cats, t.per_category));
+    let share = |n: i64| if s.total > 0 { format!("{:.1}%", n as f64 * 100.0 / s.total as f64) } else { "—".into() };
+    let rows: Vec<Vec<String>> = s
+        .by_version
+        .iter()
+        .map(|(v, n)| vec![format!(r#"<a href="/admin/sites/{}/configs/{}"><code>{}</code></a>"#, q(&cfg.site), q(v), esc(&v[..12.min(v.len())])), n.to_string(), share(*n)])
+        .collect();
+    let _ = write!(b, "<h2>{}</h2>{}", t.by_version, table("versions", &[t.version, t.events, t.share], &rows, t.nothing));
+    let rows: Vec<Vec<String>> = s.by_language.iter().map(|(l, n)| vec![esc(l), n.to_string(), share(*n)]).collect();
+    let _ = write!(b, "<h2>{}</h2>{}", t.by_language, table("languages", &[t.language, t.events, t.share], &rows, t.nothing));
+    layout(c, &format!("{} — {}", cfg.name, t.overview), &b)
+}
+
+fn select(name: &str, label: &str, any: &str, options: &[(String, String)], cur: &str) -> String {
+    let mut h = format!(r#"<label>{}<select name="{name}"><option value="">{}</option>"#, esc(label), esc(any));
+    for (v, l) in options {
+        let sel = if v == cur { " selected" } else { "" };
+        let _ = write!(h, r#"<option value="{}"{sel}>{}</option>"#, esc(v), esc(l));
+    }
+    h.push_str("</select></label>");
+    h
+}
+
+pub fn events_table(c: &Ctx, cfg: &Config, rows: &[EventRow]) -> String {
+    let t = c.t;
+    let data: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.seq.to_string(),
+                esc(&r.recorded_at),
+                format!(r#"<a href="/admin/sites/{}/log?consent_id={}"><code>{}</code></a>"#, q(&cfg.site), q(&r.consent_id), esc(&r.consent_id)),
+                format!(r#"<span data-action="{}">{}</span>"#, esc(&r.action), action_label(t, &r.action)),
+                esc(&r.granted.iter().map(|g| title(cfg, g, c.lang)).collect::<Vec<_>>().join(", ")),
+                esc(&r.language),
+                format!("<code>{}</code>{}", esc(&r.config_version[..12.min(r.config_version.len())]), if r.gpc { " GPC" } else { "" }),
+            ]
+        })
+        .collect();
+    table("log", &["#", t.time, t.consent_id, t.action, t.granted, t.language, t.version], &data, t.nothing)
+}
+
+pub fn log(c: &Ctx, cfg: &Config, f: &Filter, rows: &[EventRow], next: Option<i64>, versions: &[(String, String, i64)]) -> String {
+    let t = c.t;
+    let mut b = String::new();
+    let actions: Vec<(String, String)> = ACTIONS.iter().map(|a| (a.to_string(), action_label(t, a).to_owned())).collect();
+    let cats: Vec<(String, String)> = cfg.categories.iter().map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
+    let vers: Vec<(String, String)> = versions.iter().map(|(v, seen, _)| (v.clone(), format!("{} ({})", &v[..12.min(v.len())], &seen[..10.min(seen.len())]))).collect();
+    let langs: Vec<(String, String)> = cfg.languages.iter().map(|l| (l.code().to_owned(), l.code().to_owned())).collect();
+    let _ = write!(
+        b,
+        r#"<form method="get" class="filters"><label>{}<input type="date" name="from" value="{}"></label><label>{}<input type="date" name="to" value="{}"></label>{}{}{}{}<label>{}<input name="consent_id" value="{}" size="36"></label><button type="submit" data-action="filter">{}</button></form>"#,
+        t.from,
+        esc(&f.from),
+        t.to,
+        esc(&f.to),
+        select("action", t.action, t.any, &actions, &f.action),
+        select("category", t.category, t.any, &cats, &f.category),
+        select("version", t.version, t.any, &vers, &f.version),
+        select("language", t.language, t.any, &langs, &f.language),
+        t.consent_id,
+        esc(&f.consent_id),
+        t.filter
+    );
+    if !f.consent_id.is_empty() {
+        let _ = write!(b, "<h2>{}</h2>", t.history);
+    }
+    b.push_str(&events_table(c, cfg, rows));
+    if let Some(n) = next {
+        let mut g = f.clone();
+        g.before = Some(n);
+        let qs = serde_urlencoded::to_string(&g).unwrap_or_default();
+        let _ = write!(b, r#"<p class="pager"><a rel="next" data-action="older" href="?{}">{}</a></p>"#, esc(&qs), t.older);
+    }
+    layout(c, &format!("{} — {}", cfg.name, t.log), &b)
+}
+
+pub fn withdrawals(c: &Ctx, cfg: &Config, rows: &[(i64, String, String, i64, String, bool)]) -> String {
+    let t = c.t;
+    let data: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(seq, at, id, age, due, overdue)| {
+            vec![
+                seq.to_string(),
+                esc(at),
+                format!(r#"<a href="/admin/sites/{}/log?consent_id={}"><code>{}</code></a>"#, q(&cfg.site), q(id), esc(id)),
+                format!(r#"<span data-age="{age}">{age}</span>"#),
+                format!("{}{}", esc(due), if *overdue { format!(r#" <b class="overdue">{}</b>"#, t.overdue) } else { String::new() }),
+            ]
+        })
+        .collect();
+    let b = format!(r#"<p class="note">{}</p>{}"#, esc(t.withdrawals_note), table("withdrawals", &["#", t.time, t.consent_id, t.age, t.due], &data, t.nothing));
+    layout(c, &format!("{} — {}", cfg.name, t.withdrawals), &b)
+}
+
+pub fn versions(c: &Ctx, cfg: &Config, rows: &[(String, String, i64)]) -> String {
+    let t = c.t;
+    let data: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(v, seen, n)| vec![format!(r#"<a href="/admin/sites/{}/configs/{}"><code>{}</code></a>"#, q(&cfg.site), q(v), esc(v)), esc(seen), n.to_string()])
+        .collect();
+    layout(c, &format!("{} — {}", cfg.name, t.configs), &table("versions", &[t.version, t.first_seen, t.events], &data, t.nothing))
+}
+
+/// The texts one config version showed, in every language it had.
+pub fn version(c: &Ctx, v: &Config) -> String {
+    let mut b = format!("<p><code>{}</code> · {} · <a href=\"{}\">{}</a></p>", esc(&v.version), esc(&v.policy_version), esc(&v.policy_url), esc(&v.policy_url));
+    for k in &v.categories {
+        let _ = write!(b, r#"<section class="cat"><h2>{}{}</h2>"#, esc(&k.id), if k.required { " *" } else { "" });
+        for l in &v.languages {
+            let list = |x: &kelisim_shared::config::TextList| x.get(*l).map(|v| v.join("; ")).unwrap_or_default();
+            let _ = write!(
+                b,
+                r#"<div class="text" lang="{code}"><b>{code}</b>: <b>{}</b> — {} <br><small>{} · {} · {}</small></div>"#,
+                esc(k.title.get(*l).map(String::as_str).unwrap_or("")),
+                esc(k.description.get(*l).map(String::as_str).unwrap_or("")),
+                esc(&list(&k.data)),
+                esc(&list(&k.purposes)),
+                esc(k.retention.get(*l).map(String::as_str).unwrap_or("")),
+                code = l.code()
+            );
+        }
+        b.push_str("</section>");
+    }
+    layout(c, &format!("{} — {}", v.name, &v.version[..12.min(v.version.len())]), &b)
+}
+
+pub fn audit(c: &Ctx, rows: &[(i64, String, String, String, String)]) -> String {
+    let t = c.t;
+    let data: Vec<Vec<String>> =
+        rows.iter().map(|(seq, at, who, what, detail)| vec![seq.to_string(), esc(at), esc(who), format!(r#"<code data-audit="{0}">{0}</code>"#, esc(what)), esc(detail)]).collect();
+    layout(c, t.audit, &table("audit", &["#", t.time, t.actor, t.action, t.detail], &data, t.nothing))
+}
+
+pub fn accounts(c: &Ctx, rows: &[(String, super::auth::Role, String, bool)], error: Option<&str>) -> String {
+    let t = c.t;
+    let csrf = c.actor.map(|a| esc(&a.csrf)).unwrap_or_default();
+    let data: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(name, role, created, disabled)| {
+            let (label, to) = if *disabled { (t.enable, "enable") } else { (t.disable, "disable") };
+            vec![
+                esc(name),
+                role.as_str().to_owned(),
+                esc(created),
+                format!(
+                    r#"{}<form method="post" action="/admin/accounts/{}/{to}" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{label}</button></form>"#,
+                    if *disabled { format!("{} ", t.disabled) } else { String::new() },
+                    q(name)
+                ),
+            ]
+        })
+        .collect();
+    let mut b = String::new();
+    if let Some(e) = error {
+        let _ = write!(b, r#"<p class="error" role="alert">{}</p>"#, esc(e));
+    }
+    b.push_str(&table("accounts", &[t.username, t.role, t.created, ""], &data, t.nothing));
+    let _ = write!(
+        b,
+        r#"<h2>{add}</h2><form method="post" action="/admin/accounts" class="filters"><input type="hidden" name="csrf" value="{csrf}"><label>{u}<input name="username" required></label><label>{p}<input name="password" type="password" minlength="12" required></label><label>{r}<select name="role"><option>auditor</option><option>admin</option></select></label><button type="submit" data-action="add-account">{add}</button></form>"#,
+        add = t.add_account,
+        u = t.username,
+        p = t.password,
+        r = t.role
+    );
+    layout(c, t.accounts, &b)
+}

@@ -1,0 +1,197 @@
+//! What the dashboard reads from the consent log: filtered pages of events (keyset paging on
+//! `seq`, so page N costs the same as page 1 over millions of rows), statistics for the
+//! charts, withdrawals, config versions. Read-only, over its own connection.
+
+use rusqlite::{params_from_iter, Connection, OpenFlags};
+use std::path::Path;
+use std::sync::Mutex;
+
+pub struct Dashboard {
+    db: Mutex<Connection>,
+}
+
+/// Log filters from the dashboard form (SPEC §7). Empty fields do not filter.
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct Filter {
+    pub from: String,
+    pub to: String,
+    pub action: String,
+    pub category: String,
+    pub version: String,
+    pub language: String,
+    pub consent_id: String,
+    /// Keyset cursor: show events with `seq` below this.
+    pub before: Option<i64>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EventRow {
+    pub seq: i64,
+    pub recorded_at: String,
+    pub consent_id: String,
+    pub action: String,
+    pub granted: Vec<String>,
+    pub language: String,
+    pub config_version: String,
+    pub gpc: bool,
+    pub page: Option<String>,
+}
+
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub total: i64,
+    pub by_action: Vec<(String, i64)>,
+    /// (day, action, count), oldest first.
+    pub per_day: Vec<(String, String, i64)>,
+    /// (day, category, events granting it, events that day).
+    pub per_category: Vec<(String, String, i64, i64)>,
+    pub by_version: Vec<(String, i64)>,
+    pub by_language: Vec<(String, i64)>,
+}
+
+pub const PAGE: i64 = 50;
+
+impl Dashboard {
+    pub fn open(db_file: &Path) -> rusqlite::Result<Dashboard> {
+        let c = Connection::open_with_flags(db_file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        c.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Dashboard { db: Mutex::new(c) })
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One page of events, newest first, and the cursor for the next (older) page.
+    pub fn events(&self, site: &str, f: &Filter, limit: i64) -> rusqlite::Result<(Vec<EventRow>, Option<i64>)> {
+        let mut sql = String::from(
+            "SELECT seq, recorded_at, consent_id, action, granted, language, config_version, gpc, page FROM events WHERE site = ?",
+        );
+        let mut args: Vec<String> = vec![site.to_owned()];
+        let mut add = |cond: &str, v: String| {
+            sql.push_str(cond);
+            args.push(v);
+        };
+        if let Some(b) = f.before {
+            add(" AND seq < ?", b.to_string());
+        }
+        if !f.from.is_empty() {
+            add(" AND recorded_at >= ?", f.from.clone());
+        }
+        if !f.to.is_empty() {
+            // Inclusive of the whole `to` day.
+            add(" AND recorded_at < ?", format!("{}\u{7f}", f.to));
+        }
+        if !f.action.is_empty() {
+            add(" AND action = ?", f.action.clone());
+        }
+        if !f.category.is_empty() {
+            add(" AND (' ' || granted || ' ') LIKE ?", format!("% {} %", f.category.replace(['%', '_'], "")));
+        }
+        if !f.version.is_empty() {
+            add(" AND config_version LIKE ?", format!("{}%", f.version.replace(['%', '_'], "")));
+        }
+        if !f.language.is_empty() {
+            add(" AND language = ?", f.language.clone());
+        }
+        if !f.consent_id.is_empty() {
+            add(" AND consent_id = ?", f.consent_id.trim().to_owned());
+        }
+        sql.push_str(" ORDER BY seq DESC LIMIT ?");
+        args.push((limit + 1).to_string());
+        let db = self.db();
+        let mut st = db.prepare(&sql)?;
+        let mut rows: Vec<EventRow> = st
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok(EventRow {
+                    seq: r.get(0)?,
+                    recorded_at: r.get(1)?,
+                    consent_id: r.get(2)?,
+                    action: r.get(3)?,
+                    granted: r.get::<_, String>(4)?.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                    language: r.get(5)?,
+                    config_version: r.get(6)?,
+                    gpc: r.get(7)?,
+                    page: r.get(8)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let next = (rows.len() as i64 > limit).then(|| {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| r.seq)
+        });
+        Ok((rows, next.flatten()))
+    }
+
+    pub fn stats_counts(&self, site: &str) -> rusqlite::Result<i64> {
+        self.db().query_row("SELECT COUNT(*) FROM events WHERE site = ?1", [site], |r| r.get(0))
+    }
+
+    pub fn stats(&self, site: &str, days: i64) -> rusqlite::Result<Stats> {
+        let db = self.db();
+        let total = db.query_row("SELECT COUNT(*) FROM events WHERE site = ?1", [site], |r| r.get(0))?;
+        let pairs = |sql: &str| -> rusqlite::Result<Vec<(String, i64)>> {
+            let mut st = db.prepare(sql)?;
+            let rows = st.query_map([site], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        };
+        let by_action = pairs("SELECT action, COUNT(*) FROM events WHERE site = ?1 GROUP BY action ORDER BY 2 DESC")?;
+        let by_version = pairs("SELECT config_version, COUNT(*) FROM events WHERE site = ?1 GROUP BY config_version ORDER BY MIN(seq)")?;
+        let by_language = pairs("SELECT language, COUNT(*) FROM events WHERE site = ?1 GROUP BY language ORDER BY 2 DESC")?;
+        let since = (time::OffsetDateTime::now_utc() - time::Duration::days(days)).date().to_string();
+        let mut st = db.prepare(
+            "SELECT substr(recorded_at, 1, 10) AS d, action, COUNT(*) FROM events
+             WHERE site = ?1 AND recorded_at >= ?2 GROUP BY d, action ORDER BY d",
+        )?;
+        let per_day = st.query_map([site, since.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let mut st = db.prepare(
+            "WITH e AS (SELECT substr(recorded_at, 1, 10) AS d, ' ' || granted || ' ' AS g FROM events WHERE site = ?1 AND recorded_at >= ?2)
+             SELECT d, g FROM e",
+        )?;
+        let mut per_category: std::collections::BTreeMap<(String, String), i64> = Default::default();
+        let mut per_day_total: std::collections::BTreeMap<String, i64> = Default::default();
+        let rows = st.query_map([site, since.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (d, g) = row?;
+            *per_day_total.entry(d.clone()).or_default() += 1;
+            for c in g.split(' ').filter(|c| !c.is_empty()) {
+                *per_category.entry((d.clone(), c.to_owned())).or_default() += 1;
+            }
+        }
+        let per_category = per_category
+            .into_iter()
+            .map(|((d, c), n)| {
+                let total = per_day_total.get(&d).copied().unwrap_or(0);
+                (d, c, n, total)
+            })
+            .collect();
+        Ok(Stats { total, by_action, per_day, per_category, by_version, by_language })
+    }
+
+    /// Withdrawals, newest first: (seq, recorded_at, consent_id).
+    pub fn withdrawals(&self, site: &str, limit: i64) -> rusqlite::Result<Vec<(i64, String, String)>> {
+        let db = self.db();
+        let mut st = db.prepare("SELECT seq, recorded_at, consent_id FROM events WHERE site = ?1 AND action = 'withdraw' ORDER BY seq DESC LIMIT ?2")?;
+        let rows = st.query_map(rusqlite::params![site, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect()
+    }
+
+    /// Config versions ever served: (version, first_seen, events referencing it).
+    pub fn versions(&self, site: &str) -> rusqlite::Result<Vec<(String, String, i64)>> {
+        let db = self.db();
+        let mut st = db.prepare(
+            "SELECT v.version, v.first_seen, (SELECT COUNT(*) FROM events e WHERE e.site = v.site AND e.config_version = v.version)
+             FROM config_versions v WHERE v.site = ?1 ORDER BY v.first_seen DESC",
+        )?;
+        let rows = st.query_map([site], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect()
+    }
+
+    pub fn version_body(&self, site: &str, version: &str) -> rusqlite::Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.db()
+            .query_row("SELECT body FROM config_versions WHERE site = ?1 AND version = ?2", [site, version], |r| r.get(0))
+            .optional()
+    }
+}

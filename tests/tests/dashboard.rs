@@ -1,0 +1,281 @@
+//! The admin dashboard (SPEC §6 security, §7): accounts, sessions, CSRF, backoff, roles, the
+//! log with filters and keyset paging, withdrawals, the audit trail, and the charts — over
+//! HTTP and in a real headless Chromium.
+
+use fantoccini::Locator;
+use kelisim_tests::browser::Browser;
+use kelisim_tests::{cli_stdin, get, post, post_form, uuid, Kelisim, Resp};
+use serde_json::{json, Value};
+
+const SITE: &str = "webpulse";
+const ORIGIN: &str = "https://webpulse.kz";
+const PASSWORD: &str = "correct horse battery";
+
+fn add_account(k: &Kelisim, user: &str, role: &str) {
+    let data = k.data.path().to_str().unwrap();
+    let out = cli_stdin(&["admin", "add", user, "--role", role, "--password-stdin", "--data", data], &format!("{PASSWORD}\n"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn token(k: &Kelisim, role: &str) -> String {
+    let data = k.data.path().to_str().unwrap();
+    let out = cli_stdin(&["token", "create", "--role", role, "--name", "ci", "--data", data], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Logs in over HTTP; returns the session cookie and the page's CSRF token.
+fn login(k: &Kelisim, user: &str, password: &str) -> Resp {
+    post_form(&k.url("/admin/login"), &[], &[("username", user), ("password", password)])
+}
+
+fn session(k: &Kelisim, user: &str) -> (String, String) {
+    let r = login(k, user, PASSWORD);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let line = r.set_cookie_line("kelisim_admin").unwrap().to_ascii_lowercase();
+    assert!(line.contains("httponly") && line.contains("samesite=strict") && line.contains("path=/admin"), "{line}");
+    let cookie = format!("kelisim_admin={}", r.set_cookie("kelisim_admin").unwrap());
+    let page = get(&k.url("/admin/"), &[("cookie", &cookie)]);
+    assert_eq!(page.status, 200);
+    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (cookie, csrf)
+}
+
+/// Seeds the log through the real public API: `n` decisions cycling through actions and
+/// languages.
+fn seed(k: &Kelisim, n: usize) -> (Value, Vec<(String, String, String)>) {
+    let cfg = get(&k.url(&format!("/api/v1/sites/{SITE}/config")), &[]).json();
+    let ids: Vec<String> = cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    let required = cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == json!(true)).unwrap()["id"].as_str().unwrap().to_owned();
+    let mut sent = Vec::new();
+    for i in 0..n {
+        let (action, granted): (&str, Vec<String>) = match i % 4 {
+            0 => ("accept_all", ids.clone()),
+            1 => ("reject_all", vec![required.clone()]),
+            2 => ("custom", vec![required.clone(), "analytics".into()]),
+            _ => ("withdraw", vec![required.clone()]),
+        };
+        let lang = ["ru", "kk", "en"][i % 3];
+        let consent = uuid();
+        let body = json!({"consent_id": consent, "event_id": uuid(), "config_version": cfg["version"], "action": action, "granted": granted, "language": lang, "gpc": false});
+        let r = post(&k.url(&format!("/api/v1/sites/{SITE}/consents")), &[("origin", ORIGIN), ("content-type", "application/json")], &body.to_string());
+        assert_eq!(r.status, 201, "{}", r.body);
+        sent.push((consent, action.to_owned(), lang.to_owned()));
+    }
+    (cfg, sent)
+}
+
+fn api_events(k: &Kelisim, bearer: &str, query: &str) -> Value {
+    let r = get(&k.url(&format!("/admin/api/sites/{SITE}/events?{query}")), &[("authorization", &format!("Bearer {bearer}"))]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+#[test]
+fn admin_pages_need_a_session_and_the_api_a_token() {
+    let k = Kelisim::start();
+    let r = get(&k.url("/admin/"), &[]);
+    assert_eq!((r.status, r.header("location")), (303, Some("/admin/login")));
+    let api = get(&k.url(&format!("/admin/api/sites/{SITE}/events")), &[]);
+    assert_eq!(api.status, 401);
+    let bad = get(&k.url(&format!("/admin/api/sites/{SITE}/events")), &[("authorization", "Bearer nope")]);
+    assert_eq!(bad.status, 401);
+    let page = get(&k.url("/admin/login"), &[]);
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "no script may run: {csp}");
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+}
+
+#[test]
+fn wrong_passwords_back_off_and_are_audited() {
+    let k = Kelisim::start();
+    add_account(&k, "alice", "admin");
+    for _ in 0..5 {
+        assert_eq!(login(&k, "alice", "wrong password!").status, 401);
+    }
+    let blocked = login(&k, "alice", "wrong password!");
+    assert_eq!(blocked.status, 429);
+    assert!(blocked.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(login(&k, "alice", PASSWORD).status, 429, "even the right password waits out the backoff");
+    let db = k.db();
+    let failed: i64 = db.query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failed' AND actor = 'alice'", [], |r| r.get(0)).unwrap();
+    assert_eq!(failed, 5);
+    // An unknown user is refused the same way (no hint about which names exist).
+    assert_eq!(login(&k, "mallory", "whatever whatever").status, 401);
+}
+
+#[test]
+fn state_changes_need_the_csrf_token() {
+    let k = Kelisim::start();
+    add_account(&k, "alice", "admin");
+    let (cookie, csrf) = session(&k, "alice");
+    let form = |csrf: &str, origin: Option<&str>| {
+        let mut h = vec![("cookie", cookie.as_str())];
+        if let Some(o) = origin {
+            h.push(("origin", o));
+        }
+        post_form(&k.url("/admin/accounts"), &h, &[("csrf", csrf), ("username", "bob"), ("password", PASSWORD), ("role", "auditor")])
+    };
+    assert_eq!(form("", None).status, 403, "no CSRF token");
+    assert_eq!(form("0000", None).status, 403, "wrong CSRF token");
+    assert_eq!(form(&csrf, Some("https://evil.example")).status, 403, "cross-origin");
+    let host = k.base.clone();
+    assert_eq!(form(&csrf, Some(&host)).status, 303);
+    assert_eq!(login(&k, "bob", PASSWORD).status, 303, "the account was added");
+    let logout = post_form(&k.url("/admin/logout"), &[("cookie", &cookie)], &[("csrf", "")]);
+    assert_eq!(logout.status, 403, "logout is a state change too");
+}
+
+#[test]
+fn an_auditor_can_read_and_not_change_anything() {
+    let k = Kelisim::start();
+    add_account(&k, "alice", "admin");
+    add_account(&k, "ivan", "auditor");
+    seed(&k, 4);
+    let (cookie, csrf) = session(&k, "ivan");
+    let h = [("cookie", cookie.as_str())];
+    for page in ["/admin/", "/admin/audit", "/admin/sites/webpulse/", "/admin/sites/webpulse/log", "/admin/sites/webpulse/withdrawals", "/admin/sites/webpulse/configs"] {
+        assert_eq!(get(&k.url(page), &h).status, 200, "{page}");
+    }
+    assert_eq!(get(&k.url("/admin/accounts"), &h).status, 403);
+    let add = post_form(&k.url("/admin/accounts"), &h, &[("csrf", &csrf), ("username", "eve"), ("password", PASSWORD), ("role", "admin")]);
+    assert_eq!(add.status, 403);
+    let disable = post_form(&k.url("/admin/accounts/alice/disable"), &h, &[("csrf", &csrf)]);
+    assert_eq!(disable.status, 403);
+    // An auditor's API token reads, and cannot change anything either.
+    let t = token(&k, "auditor");
+    assert_eq!(api_events(&k, &t, "")["events"].as_array().unwrap().len(), 4);
+    let r = post_form(&k.url("/admin/accounts"), &[("authorization", &format!("Bearer {t}"))], &[("username", "eve"), ("password", PASSWORD), ("role", "admin")]);
+    assert_eq!(r.status, 403);
+    assert_eq!(login(&k, "eve", PASSWORD).status, 401, "nothing was added");
+}
+
+#[test]
+fn filters_and_keyset_paging_return_the_right_rows() {
+    let k = Kelisim::start();
+    let (cfg, sent) = seed(&k, 130);
+    let t = token(&k, "auditor");
+    // Paging: 50 + 50 + 30, newest first, no overlaps, nothing missed.
+    let mut seen = Vec::new();
+    let mut query = String::new();
+    loop {
+        let page = api_events(&k, &t, &query);
+        let rows = page["events"].as_array().unwrap();
+        seen.extend(rows.iter().map(|r| r["seq"].as_i64().unwrap()));
+        match page["next"].as_i64() {
+            Some(n) => query = format!("before={n}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (1..=130).rev().collect::<Vec<i64>>());
+    let count = |q: &str| -> usize {
+        let mut n = 0;
+        let mut query = q.to_owned();
+        loop {
+            let page = api_events(&k, &t, &query);
+            n += page["events"].as_array().unwrap().len();
+            match page["next"].as_i64() {
+                Some(c) => query = format!("{q}&before={c}"),
+                None => return n,
+            }
+        }
+    };
+    let expect = |f: &dyn Fn(&(String, String, String)) -> bool| sent.iter().filter(|s| f(s)).count();
+    assert_eq!(count("action=reject_all"), expect(&|s| s.1 == "reject_all"));
+    assert_eq!(count("language=kk"), expect(&|s| s.2 == "kk"));
+    assert_eq!(count("action=withdraw&language=en"), expect(&|s| s.1 == "withdraw" && s.2 == "en"));
+    assert_eq!(count("category=analytics"), expect(&|s| s.1 == "accept_all" || s.1 == "custom"));
+    assert_eq!(count("category=marketing"), expect(&|s| s.1 == "accept_all"));
+    let v = cfg["version"].as_str().unwrap();
+    assert_eq!(count(&format!("version={}", &v[..12])), 130);
+    assert_eq!(count("version=000000000000"), 0);
+    let today = time_today();
+    assert_eq!(count(&format!("from={today}&to={today}")), 130);
+    assert_eq!(count("to=2000-01-01"), 0);
+    assert_eq!(count("from=2999-01-01"), 0);
+    // Look-up by consent id: exactly that visitor's history.
+    let one = api_events(&k, &t, &format!("consent_id={}", sent[17].0));
+    let rows = one["events"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0]["consent_id"].as_str().unwrap(), rows[0]["action"].as_str().unwrap()), (sent[17].0.as_str(), sent[17].1.as_str()));
+}
+
+fn time_today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[test]
+fn withdrawals_show_their_age_in_working_days() {
+    let k = Kelisim::start();
+    add_account(&k, "alice", "admin");
+    let (_, sent) = seed(&k, 8);
+    let (cookie, _) = session(&k, "alice");
+    let page = get(&k.url("/admin/sites/webpulse/withdrawals"), &[("cookie", &cookie)]);
+    assert_eq!(page.status, 200);
+    let withdrawn: Vec<&String> = sent.iter().filter(|s| s.1 == "withdraw").map(|s| &s.0).collect();
+    assert_eq!(withdrawn.len(), 2);
+    for id in withdrawn {
+        assert!(page.body.contains(id.as_str()), "withdrawal {id} is listed");
+    }
+    assert_eq!(page.body.matches("data-age=\"0\"").count(), 2, "made today: 0 working days");
+    assert!(!page.body.contains("class=\"overdue\""));
+}
+
+#[tokio::test]
+async fn login_charts_language_and_logout_in_the_browser() {
+    let k = Kelisim::start();
+    add_account(&k, "alice", "admin");
+    seed(&k, 40);
+    let b = Browser::start().await;
+    b.goto(&k.url("/admin/")).await;
+    assert!(b.client.current_url().await.unwrap().path().ends_with("/admin/login"));
+    b.client.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("alice").await.unwrap();
+    b.client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    b.client.find(Locator::Css("[data-action=login]")).await.unwrap().click().await.unwrap();
+    b.client.find(Locator::Css("span.who[data-role=admin]")).await.expect("signed in as admin");
+    assert_eq!(b.js("return document.cookie.indexOf('kelisim_admin') < 0").await, json!(true), "the session cookie is HttpOnly");
+    b.client.find(Locator::Css("a[href='/admin/sites/webpulse/']")).await.unwrap().click().await.unwrap();
+    assert_eq!(b.js("return document.querySelector('[data-stat=total]').textContent").await, json!("40"));
+    let bars = b.js("return document.querySelectorAll('svg.chart rect.bar').length").await.as_i64().unwrap();
+    let lines = b.js("return document.querySelectorAll('svg.chart polyline.line').length").await.as_i64().unwrap();
+    assert!(bars >= 4 && lines >= 2, "bars {bars}, lines {lines}");
+    // Screenshot of the decisions chart: the four action colours are really painted.
+    let chart = b.client.find(Locator::Css("svg.chart")).await.unwrap();
+    let png_bytes = chart.screenshot().await.unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let px = info.color_type.samples();
+    let painted = |rgb: [u8; 3]| buf.chunks(px).filter(|p| p[..3].iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 8)).count();
+    for (name, rgb) in [("accept_all", [0x2e, 0x7d, 0x32]), ("reject_all", [0xc6, 0x28, 0x28]), ("custom", [0x15, 0x65, 0xc0]), ("withdraw", [0x6a, 0x1b, 0x9a])] {
+        assert!(painted(rgb) > 20, "the chart shows no {name} bar");
+    }
+    // Kazakh dashboard.
+    b.goto(&k.url("/admin/lang?to=kk")).await;
+    assert_eq!(b.js("return document.documentElement.lang").await, json!("kk"));
+    assert!(b.js("return document.body.textContent").await.as_str().unwrap().contains("Сайттар"));
+    // Logout, and the session is gone.
+    b.client.find(Locator::Css("[data-action=logout]")).await.unwrap().click().await.unwrap();
+    b.client.find(Locator::Css("[data-action=login]")).await.expect("back on the login page");
+    b.goto(&k.url("/admin/audit")).await;
+    assert!(b.client.current_url().await.unwrap().path().ends_with("/admin/login"));
+    let actions: Vec<String> = {
+        let db = k.db();
+        let mut st = db.prepare("SELECT action FROM audit_log ORDER BY seq").unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(actions, ["account.add", "login", "logout"]);
+    b.close().await;
+}

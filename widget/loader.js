@@ -30,8 +30,11 @@
   var cfg = ok ? null : fetch(api + '/api/v1/sites/' + site + '/config', { credentials: 'omit' })
     .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); });
   if (cfg) cfg.catch(function () {});
+  // The module download starts now, beside the glue's, not after the glue has run.
+  var wasm = fetch(api + B.wasm);
+  wasm.catch(function () {});
   import(api + B.glue).then(function (g) {
-    return g.default({ module_or_path: api + B.wasm }).then(function () {
+    return g.default({ module_or_path: wasm }).then(function () {
       g.start({ site: site, api: api, lang: s.getAttribute('data-lang'), cookie: c, standing: ok,
         config: cfg, floating: info[2], gtag: gtag });
     });

@@ -7,6 +7,7 @@
 //! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root) and says
 //! what it is doing.
 
+mod bench_widget;
 mod tools;
 mod widget;
 
@@ -21,7 +22,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   build              build the widget into target/widget-dist/ and the server
   demo [--listen A]  build everything and serve the five demo sites (default 127.0.0.1:8790)
-  test               run every test: unit, server over HTTP, real headless Chromium";
+  test               run every test: unit, server over HTTP, real headless Chromium
+  bench widget       Kelisim's widget vs vanilla-cookieconsent and orejime (docs/BENCHMARKS.md)";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +31,7 @@ fn main() {
         Some("build") => build().map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),
+        Some("bench") => bench(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -118,6 +121,14 @@ fn demo(args: &[String]) -> Result<()> {
     }
     child.wait()?;
     Ok(())
+}
+
+fn bench(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("widget") => bench_widget::run(&args[1..]),
+        Some(other) => bail!("unknown benchmark `{other}`; there is: widget"),
+        None => bail!("usage: cargo xtask bench widget [--rounds N]"),
+    }
 }
 
 fn demo_sites() -> Result<Vec<String>> {

@@ -9,7 +9,9 @@
 use crate::event::Action;
 use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+/// RFC 6962 leaf hash: SHA-256(0x00 ‖ bytes) of a record's canonical bytes.
+pub use crate::merkle::leaf_hash;
 
 /// Serializes to canonical JSON (sorted keys, compact). serde_json's `Value` map is ordered
 /// by key (the `preserve_order` feature is never enabled in this workspace).
@@ -51,14 +53,6 @@ impl ConsentRecord {
     pub fn canonical_bytes(&self) -> Vec<u8> {
         to_canonical_json(self)
     }
-}
-
-/// RFC 6962 leaf hash: SHA-256(0x00 ‖ bytes).
-pub fn leaf_hash(bytes: &[u8]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(bytes);
-    h.finalize().into()
 }
 
 #[cfg(test)]

@@ -10,7 +10,11 @@
 //! - [`strings`]: the built-in UI strings of the banner, in Kazakh, Russian and English;
 //! - [`consent_mode`]: Google Consent Mode v2 types and their compact bit form;
 //! - `policy` (feature `policy`, server side only): the site policy TOML file, its
-//!   validation with file/line/column errors, and the derivation of the served config.
+//!   validation with file/line/column errors, and the derivation of the served config;
+//! - `canonical` (feature `policy`): the canonical bytes of a logged consent record;
+//! - `merkle` and `checkpoint` (feature `log`): the RFC 6962 Merkle tree over the log, its
+//!   inclusion and consistency proofs, and Ed25519-signed checkpoints (C2SP signed notes), so
+//!   that the server and an offline verifier check the log by the very same code.
 //!
 //! This crate never does I/O and never depends on a browser or an HTTP framework, so the
 //! widget (wasm32) and the server (actix-web) use the very same rules.
@@ -43,6 +47,10 @@ pub mod strings;
 
 #[cfg(feature = "policy")]
 pub mod canonical;
+#[cfg(feature = "log")]
+pub mod checkpoint;
+#[cfg(feature = "log")]
+pub mod merkle;
 #[cfg(feature = "policy")]
 pub mod policy;
 

@@ -1,0 +1,337 @@
+//! Signed checkpoints: the operator's signed statement "site X's log had N records and this
+//! root at time T". Kelisim uses the C2SP formats that Certificate Transparency's successors
+//! (Go's checksum database, Sigstore, transparency-dev) use, so existing tools can read them:
+//!
+//! - the checkpoint body (C2SP `tlog-checkpoint`): the origin line, the tree size in decimal,
+//!   the root hash in standard base64, then one extension line `time <RFC 3339 UTC>`, each
+//!   ending in `\n`;
+//! - the signature (C2SP `signed-note`, Ed25519): after a blank line, one line
+//!   `— <key name> <base64(key id ‖ signature)>` where the key id is the first 4 bytes of
+//!   `SHA-256(key name ‖ "\n" ‖ 0x01 ‖ public key)` and the signature is Ed25519 over the body
+//!   bytes exactly;
+//! - the public key as a verifier key string `<name>+<key id hex>+<base64(0x01 ‖ public key)>`.
+//!
+//! The origin is `kelisim/<site>/<key id hex>`: a log is one site under one key, so two
+//! servers that both host a site `shop` never produce checkpoints that can be confused.
+//!
+//! ```
+//! use kelisim_shared::checkpoint::{Checkpoint, LogKey};
+//! let key = LogKey::from_seed("kelisim", [7; 32]).unwrap();
+//! let cp = Checkpoint { origin: key.origin("shop"), size: 3, root: [1; 32], time: "2026-01-01T00:00:00.000Z".into() };
+//! let note = key.sign(&cp);
+//! let verifier = key.verifier();
+//! assert_eq!(verifier.verify(&note).unwrap(), cp);
+//! ```
+
+use crate::merkle::Hash;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+/// The signed-note algorithm byte for Ed25519.
+const ALG_ED25519: u8 = 0x01;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub origin: String,
+    /// Number of records in the log (the tree size).
+    pub size: u64,
+    /// RFC 6962 root of the first `size` records.
+    pub root: Hash,
+    /// When it was signed, RFC 3339 UTC with milliseconds (as the records' `recorded_at`).
+    pub time: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckpointError {
+    /// The text is not a checkpoint note in the format above.
+    Malformed(&'static str),
+    /// No signature line by this key.
+    NotSignedByKey,
+    /// A signature line by this key, but the signature does not verify.
+    BadSignature,
+    /// A key string that is not a valid Ed25519 key.
+    BadKey(&'static str),
+}
+
+impl core::fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CheckpointError::Malformed(why) => write!(f, "not a checkpoint: {why}"),
+            CheckpointError::NotSignedByKey => f.write_str("the checkpoint is not signed by this key"),
+            CheckpointError::BadSignature => f.write_str("the checkpoint's signature does not verify"),
+            CheckpointError::BadKey(why) => write!(f, "not a valid log key: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for CheckpointError {}
+
+impl Checkpoint {
+    /// The exact bytes that are signed.
+    pub fn body(&self) -> String {
+        format!("{}\n{}\n{}\ntime {}\n", self.origin, self.size, B64.encode(self.root), self.time)
+    }
+
+    /// Parses a checkpoint body (without signatures).
+    pub fn parse_body(body: &str) -> Result<Checkpoint, CheckpointError> {
+        let m = CheckpointError::Malformed;
+        let rest = body.strip_suffix('\n').ok_or(m("the body must end with a newline"))?;
+        let mut lines = rest.split('\n');
+        let origin = lines.next().filter(|o| !o.is_empty()).ok_or(m("no origin line"))?;
+        let size = lines.next().ok_or(m("no tree size line"))?;
+        if size.is_empty() || !size.bytes().all(|b| b.is_ascii_digit()) || (size.len() > 1 && size.starts_with('0')) {
+            return Err(m("the tree size is not a decimal number"));
+        }
+        let size: u64 = size.parse().map_err(|_| m("the tree size is too large"))?;
+        let root = B64.decode(lines.next().ok_or(m("no root hash line"))?).map_err(|_| m("the root hash is not base64"))?;
+        let root: Hash = root.try_into().map_err(|_| m("the root hash is not 32 bytes"))?;
+        let time = lines.next().and_then(|l| l.strip_prefix("time ")).ok_or(m("no `time` line"))?;
+        if lines.any(|l| l.is_empty()) {
+            return Err(m("empty extension line"));
+        }
+        Ok(Checkpoint { origin: origin.to_owned(), size, root, time: time.to_owned() })
+    }
+
+    /// The site of an origin `kelisim/<site>/<key id>`.
+    pub fn site(&self) -> Option<&str> {
+        let rest = self.origin.strip_prefix("kelisim/")?;
+        rest.rsplit_once('/').map(|(site, _)| site)
+    }
+}
+
+fn key_id(name: &str, public: &VerifyingKey) -> [u8; 4] {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update(b"\n");
+    h.update([ALG_ED25519]);
+    h.update(public.as_bytes());
+    let d = h.finalize();
+    [d[0], d[1], d[2], d[3]]
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| !c.is_whitespace() && c != '+' && !c.is_control())
+}
+
+/// The server's signing key (kept in the data directory, mode 0600).
+pub struct LogKey {
+    name: String,
+    key: SigningKey,
+}
+
+impl LogKey {
+    pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<LogKey, CheckpointError> {
+        if !valid_name(name) {
+            return Err(CheckpointError::BadKey("the key name must be non-empty, without spaces or `+`"));
+        }
+        Ok(LogKey { name: name.to_owned(), key: SigningKey::from_bytes(&seed) })
+    }
+
+    /// The private key file's text: `PRIVATE+KEY+<name>+<key id>+<base64(0x01 ‖ seed)>`, the
+    /// signed-note encoding of a signer key.
+    pub fn to_private_text(&self) -> String {
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(&self.key.to_bytes());
+        format!("PRIVATE+KEY+{}+{}+{}\n", self.name, self.key_id_hex(), B64.encode(raw))
+    }
+
+    pub fn from_private_text(text: &str) -> Result<LogKey, CheckpointError> {
+        let bad = CheckpointError::BadKey;
+        let rest = text.trim_end().strip_prefix("PRIVATE+KEY+").ok_or(bad("no PRIVATE+KEY+ prefix"))?;
+        // The key is standard base64, which may itself hold `+`: split twice only.
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id), Some(raw)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad("expected PRIVATE+KEY+<name>+<id>+<key>"));
+        };
+        let raw = B64.decode(raw).map_err(|_| bad("the key is not base64"))?;
+        let seed: [u8; 32] = match raw.split_first() {
+            Some((&ALG_ED25519, seed)) => seed.try_into().map_err(|_| bad("the key is not 32 bytes"))?,
+            _ => return Err(bad("not an Ed25519 key")),
+        };
+        let key = LogKey::from_seed(name, seed)?;
+        if key.key_id_hex() != id {
+            return Err(bad("the key id does not match the key"));
+        }
+        Ok(key)
+    }
+
+    pub fn key_id_hex(&self) -> String {
+        hex4(key_id(&self.name, &self.key.verifying_key()))
+    }
+
+    /// The origin line of a site's checkpoints under this key.
+    pub fn origin(&self, site: &str) -> String {
+        format!("kelisim/{site}/{}", self.key_id_hex())
+    }
+
+    pub fn verifier(&self) -> VerifierKey {
+        let public = self.key.verifying_key();
+        VerifierKey { name: self.name.clone(), id: key_id(&self.name, &public), key: public }
+    }
+
+    /// The signed note: body, blank line, signature line.
+    pub fn sign(&self, cp: &Checkpoint) -> String {
+        let body = cp.body();
+        let sig = self.key.sign(body.as_bytes());
+        let mut raw = key_id(&self.name, &self.key.verifying_key()).to_vec();
+        raw.extend_from_slice(&sig.to_bytes());
+        format!("{body}\n\u{2014} {} {}\n", self.name, B64.encode(raw))
+    }
+}
+
+fn hex4(id: [u8; 4]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A public key that checks checkpoints (what auditors and visitors are given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifierKey {
+    name: String,
+    id: [u8; 4],
+    key: VerifyingKey,
+}
+
+impl VerifierKey {
+    /// Parses `<name>+<key id hex>+<base64(0x01 ‖ public key)>`.
+    pub fn parse(text: &str) -> Result<VerifierKey, CheckpointError> {
+        let bad = CheckpointError::BadKey;
+        let mut parts = text.trim().splitn(3, '+');
+        let (Some(name), Some(id), Some(raw)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad("expected <name>+<id>+<key>"));
+        };
+        if !valid_name(name) {
+            return Err(bad("invalid key name"));
+        }
+        let raw = B64.decode(raw).map_err(|_| bad("the key is not base64"))?;
+        let public: [u8; 32] = match raw.split_first() {
+            Some((&ALG_ED25519, k)) => k.try_into().map_err(|_| bad("the key is not 32 bytes"))?,
+            _ => return Err(bad("not an Ed25519 key")),
+        };
+        let key = VerifyingKey::from_bytes(&public).map_err(|_| bad("not a point on the curve"))?;
+        let vk = VerifierKey { name: name.to_owned(), id: key_id(name, &key), key };
+        if hex4(vk.id) != id {
+            return Err(bad("the key id does not match the key"));
+        }
+        Ok(vk)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn key_id_hex(&self) -> String {
+        hex4(self.id)
+    }
+
+    /// The raw 32-byte Ed25519 public key.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(self.key.as_bytes());
+        format!("{}+{}+{}", self.name, hex4(self.id), B64.encode(raw))
+    }
+
+    /// Checks a signed checkpoint note and returns the checkpoint it signs. The origin must
+    /// name this key, so a checkpoint cannot be passed off as another log's.
+    pub fn verify(&self, note: &str) -> Result<Checkpoint, CheckpointError> {
+        let m = CheckpointError::Malformed;
+        let split = note.find("\n\n").ok_or(m("no blank line before the signatures"))?;
+        let (body, sigs) = (&note[..split + 1], &note[split + 2..]);
+        let cp = Checkpoint::parse_body(body)?;
+        let prefix = format!("\u{2014} {} ", self.name);
+        let mut found = false;
+        for line in sigs.lines() {
+            let Some(sig) = line.strip_prefix(&prefix) else { continue };
+            let raw = B64.decode(sig).map_err(|_| m("a signature is not base64"))?;
+            if raw.len() != 68 || raw[..4] != self.id {
+                continue;
+            }
+            found = true;
+            let sig = Signature::from_slice(&raw[4..]).map_err(|_| CheckpointError::BadSignature)?;
+            self.key.verify(body.as_bytes(), &sig).map_err(|_| CheckpointError::BadSignature)?;
+        }
+        if !found {
+            return Err(CheckpointError::NotSignedByKey);
+        }
+        if !cp.origin.ends_with(&format!("/{}", hex4(self.id))) {
+            return Err(m("the origin does not name this key"));
+        }
+        Ok(cp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> LogKey {
+        LogKey::from_seed("kelisim", [42; 32]).unwrap()
+    }
+
+    fn cp(k: &LogKey) -> Checkpoint {
+        Checkpoint { origin: k.origin("webpulse"), size: 12, root: [9; 32], time: "2026-11-22T02:41:28.565Z".into() }
+    }
+
+    #[test]
+    fn body_is_the_c2sp_checkpoint_format() {
+        let k = key();
+        let body = cp(&k).body();
+        let lines: Vec<&str> = body.lines().collect();
+        assert_eq!(lines[0], format!("kelisim/webpulse/{}", k.key_id_hex()));
+        assert_eq!(lines[1], "12");
+        assert_eq!(lines[2], B64.encode([9u8; 32]));
+        assert_eq!(lines[3], "time 2026-11-22T02:41:28.565Z");
+        assert_eq!(Checkpoint::parse_body(&body).unwrap(), cp(&k));
+        assert_eq!(cp(&k).site(), Some("webpulse"));
+    }
+
+    #[test]
+    fn signature_verifies_with_the_public_key_only() {
+        let k = key();
+        let note = k.sign(&cp(&k));
+        let vk = VerifierKey::parse(&k.verifier().to_text()).unwrap();
+        assert_eq!(vk.verify(&note).unwrap(), cp(&k));
+        let other = LogKey::from_seed("kelisim", [43; 32]).unwrap().verifier();
+        assert_eq!(other.verify(&note), Err(CheckpointError::NotSignedByKey));
+    }
+
+    #[test]
+    fn any_changed_byte_of_the_body_breaks_the_signature() {
+        let k = key();
+        let note = k.sign(&cp(&k));
+        let body_len = cp(&k).body().len();
+        let vk = k.verifier();
+        for i in 0..body_len {
+            let mut b = note.clone().into_bytes();
+            b[i] ^= 0x01;
+            let Ok(s) = String::from_utf8(b) else { continue };
+            assert!(vk.verify(&s).is_err(), "byte {i} changed and still verified");
+        }
+        let bigger = note.replacen("\n12\n", "\n13\n", 1);
+        assert_eq!(vk.verify(&bigger), Err(CheckpointError::BadSignature));
+    }
+
+    #[test]
+    fn private_key_text_round_trips_and_detects_a_wrong_id() {
+        let k = key();
+        let text = k.to_private_text();
+        assert!(text.starts_with("PRIVATE+KEY+kelisim+"));
+        let back = LogKey::from_private_text(&text).unwrap();
+        assert_eq!(back.verifier(), k.verifier());
+        let wrong = text.replacen(&k.key_id_hex(), "00000000", 1);
+        assert!(LogKey::from_private_text(&wrong).is_err());
+        assert!(VerifierKey::parse("kelisim+00000000+AQ==").is_err());
+    }
+
+    #[test]
+    fn malformed_bodies_are_refused() {
+        for body in ["", "o\n", "o\n12\n", "o\n012\nAAAA\ntime x\n", "o\n1\n!!\ntime x\n", "o\n1\nAAAA\ntime x\n", "o\n1\n"] {
+            assert!(Checkpoint::parse_body(body).is_err(), "{body:?}");
+        }
+    }
+}

@@ -34,7 +34,7 @@
 #![forbid(unsafe_code)]
 // Without `policy` (the widget's build) this crate needs only `alloc`: no std, no panic
 // formatting machinery in the visitor's download.
-#![cfg_attr(all(not(feature = "policy"), not(test)), no_std)]
+#![cfg_attr(all(not(feature = "policy"), not(feature = "log"), not(test)), no_std)]
 
 extern crate alloc;
 

@@ -13,6 +13,7 @@
 //! ```
 
 mod admin;
+mod export;
 mod http;
 mod ingest;
 mod minimize;
@@ -60,6 +61,10 @@ enum Command {
     /// API tokens for automation (`Authorization: Bearer …` on /admin/api/…).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check an export bundle offline: signatures, Merkle roots, every record.
+    Verify {
+        bundle: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +119,13 @@ fn main() -> ExitCode {
         Command::Site(SiteCommand::Check { files }) => site_check(&files),
         Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => admin_add(&user, &role, password_stdin, &data),
         Command::Token(TokenCommand::Create { role, name, data }) => token_create(&role, &name, &data),
+        Command::Verify { bundle } => match export::verify::verify(&bundle) {
+            Ok(v) => {
+                println!("{v}");
+                Ok(())
+            }
+            Err(e) => Err(format!("NOT intact: {e}")),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,7 +3,6 @@
 use kelisim_shared::lang::Lang;
 
 pub struct T {
-    pub title: &'static str,
     pub login: &'static str,
     pub username: &'static str,
     pub password: &'static str,
@@ -30,7 +29,6 @@ pub struct T {
     pub any: &'static str,
     pub filter: &'static str,
     pub consent_id: &'static str,
-    pub find: &'static str,
     pub older: &'static str,
     pub time: &'static str,
     pub granted: &'static str,
@@ -55,7 +53,6 @@ pub struct T {
 }
 
 pub static RU: T = T {
-    title: "Kelisim — журнал согласий",
     login: "Вход",
     username: "Имя пользователя",
     password: "Пароль",
@@ -82,7 +79,6 @@ pub static RU: T = T {
     any: "все",
     filter: "Показать",
     consent_id: "ID согласия",
-    find: "Найти",
     older: "Старее →",
     time: "Время",
     granted: "Разрешено",
@@ -107,7 +103,6 @@ pub static RU: T = T {
 };
 
 pub static KK: T = T {
-    title: "Kelisim — келісімдер журналы",
     login: "Кіру",
     username: "Пайдаланушы аты",
     password: "Құпиясөз",
@@ -134,7 +129,6 @@ pub static KK: T = T {
     any: "барлығы",
     filter: "Көрсету",
     consent_id: "Келісім ID",
-    find: "Табу",
     older: "Ескілері →",
     time: "Уақыты",
     granted: "Рұқсат етілген",
@@ -159,7 +153,6 @@ pub static KK: T = T {
 };
 
 pub static EN: T = T {
-    title: "Kelisim — consent log",
     login: "Sign in",
     username: "User name",
     password: "Password",
@@ -186,7 +179,6 @@ pub static EN: T = T {
     any: "any",
     filter: "Show",
     consent_id: "Consent ID",
-    find: "Find",
     older: "Older →",
     time: "Time",
     granted: "Granted",

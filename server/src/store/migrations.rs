@@ -92,7 +92,5 @@ pub const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the admin audit trail is append-only'); END;
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'the admin audit trail is append-only'); END;
-    -- Dashboard filters by date.
-    CREATE INDEX events_by_time ON events (site, recorded_at);
     "#,
 ];

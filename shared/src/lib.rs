@@ -42,6 +42,7 @@ pub mod config;
 pub mod consent_mode;
 pub mod cookie;
 pub mod event;
+pub mod html;
 pub mod lang;
 pub mod strings;
 

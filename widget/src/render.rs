@@ -9,19 +9,7 @@ use alloc::vec::Vec;
 
 pub const STYLE: &str = include_str!("widget.css");
 
-/// Escapes text for HTML element content and double-quoted attributes.
-pub fn esc(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
+pub use kelisim_shared::html::escape_into as esc;
 
 struct Html(String);
 

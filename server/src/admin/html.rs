@@ -6,20 +6,7 @@ use super::i18n::T;
 use kelisim_shared::lang::Lang;
 use std::fmt::Write;
 
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use kelisim_shared::html::escape as esc;
 
 /// Percent-encodes a query value.
 pub fn q(s: &str) -> String {

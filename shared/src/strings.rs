@@ -34,6 +34,8 @@ pub struct Ui {
     pub language: &'static str,
     pub gpc_honoured: &'static str,
     pub withdraw: &'static str,
+    /// Label of each category's disclosure (data, purposes, retention, recipients, transfer).
+    pub details: &'static str,
 }
 
 pub static KK: Ui = Ui {
@@ -64,6 +66,7 @@ pub static KK: Ui = Ui {
     language: "Тіл",
     gpc_honoured: "Браузеріңіз Global Privacy Control сигналын жіберді, сондықтан кейбір санаттар өзіңіз қоспайынша өшірулі қалады.",
     withdraw: "Келісімді кері қайтарып алу",
+    details: "Толығырақ",
 };
 
 pub static RU: Ui = Ui {
@@ -94,6 +97,7 @@ pub static RU: Ui = Ui {
     language: "Язык",
     gpc_honoured: "Ваш браузер передал сигнал Global Privacy Control, поэтому некоторые категории останутся выключенными, пока вы не включите их сами.",
     withdraw: "Отозвать согласие",
+    details: "Подробнее",
 };
 
 pub static EN: Ui = Ui {
@@ -124,6 +128,7 @@ pub static EN: Ui = Ui {
     language: "Language",
     gpc_honoured: "Your browser sent a Global Privacy Control signal, so some categories stay off unless you switch them on yourself.",
     withdraw: "Withdraw consent",
+    details: "Details",
 };
 
 pub fn ui(lang: Lang) -> &'static Ui {

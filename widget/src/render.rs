@@ -88,7 +88,7 @@ fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang, on: b
         h.raw(" <span class=\"k-badge\">").text(ui.always_on).raw("</span>");
     }
     h.raw("</label></div><p>").text(tx(&c.description, lang, cfg)).raw("</p><details><summary>");
-    h.text(tx(&c.title, lang, cfg)).raw(": ").text(ui.data).raw("</summary><dl>");
+    h.text(ui.details).raw("<span class=\"k-sr\"> — ").text(tx(&c.title, lang, cfg)).raw("</span></summary><dl>");
     // Art. 8 p.4: data, purposes, term, recipients, cross-border transfer.
     list(h, ui.data, t(&c.data, lang, cfg).unwrap_or(&empty));
     list(h, ui.purposes, t(&c.purposes, lang, cfg).unwrap_or(&empty));

@@ -8,6 +8,8 @@
 mod locate;
 mod validate;
 
+pub use validate::is_valid_bin;
+
 use crate::config::{Category, Config, Operator};
 use crate::lang::Lang;
 use serde::{Deserialize, Serialize};

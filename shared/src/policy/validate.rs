@@ -22,10 +22,15 @@ impl Check<'_> {
     }
 
     /// No string may still hold a TODO left by `kelisim policy import` for a person to fill in.
-    fn no_todo(&mut self, path: Vec<Seg>, s: &str) {
-        if s.contains("TODO") {
+    /// Returns whether it did, so that a field with a format (country, URL, BIN…) reports the
+    /// TODO alone rather than also calling the placeholder malformed: the person filling in the
+    /// draft should see one instruction per field.
+    fn no_todo(&mut self, path: Vec<Seg>, s: &str) -> bool {
+        let todo = s.contains("TODO");
+        if todo {
             self.fail(path, "is still a TODO: replace it with the site's own text");
         }
+        todo
     }
 
     fn text(&mut self, path: Vec<Seg>, t: &Localized<String>) {
@@ -35,7 +40,9 @@ impl Check<'_> {
             match t.get(l) {
                 None => self.fail(p, "is missing"),
                 Some(s) if s.trim().is_empty() => self.fail(p, "is empty"),
-                Some(s) => self.no_todo(p, s),
+                Some(s) => {
+                    self.no_todo(p, s);
+                }
             }
         }
         self.unoffered(path, t);
@@ -85,17 +92,21 @@ impl Check<'_> {
     }
 
     fn country(&mut self, path: Vec<Seg>, c: &str) {
+        if self.no_todo(path.clone(), c) {
+            return;
+        }
         if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
             self.fail(path, format!("`{c}` is not an ISO 3166-1 alpha-2 country code such as `KZ`"));
         }
     }
 
     fn url(&mut self, path: Vec<Seg>, u: &str) {
+        if self.no_todo(path.clone(), u) {
+            return;
+        }
         let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
         if !rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace)) {
             self.fail(path, format!("`{u}` is not an http(s) URL"));
-        } else {
-            self.no_todo(path, u);
         }
     }
 }
@@ -113,6 +124,9 @@ pub fn validate(p: &SitePolicy) -> Vec<Problem> {
         c.fail(vec![Key("origins")], "must list at least one origin, e.g. \"https://example.kz\"");
     }
     for (i, o) in p.origins.iter().enumerate() {
+        if c.no_todo(vec![Key("origins"), Index(i)], o) {
+            continue;
+        }
         if let Err(why) = check_origin(o) {
             c.fail(vec![Key("origins"), Index(i)], format!("`{o}` {why}"));
         }
@@ -167,7 +181,7 @@ fn operator(c: &mut Check, o: &Operator) {
     let at = |k: &'static str| vec![Key("operator"), Key(k)];
     c.text(at("name"), &o.name);
     if let Some(bin) = &o.bin {
-        if !is_valid_bin(bin) {
+        if !c.no_todo(at("bin"), bin) && !is_valid_bin(bin) {
             c.fail(at("bin"), format!("`{bin}` is not a valid BIN: 12 digits with a correct check digit"));
         }
     }
@@ -178,13 +192,12 @@ fn operator(c: &mut Check, o: &Operator) {
         c.text(at("responsible_person"), r);
     }
     if let Some(e) = &o.email {
-        if !e.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.')) {
+        if !c.no_todo(at("email"), e) && !e.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.')) {
             c.fail(at("email"), format!("`{e}` is not an e-mail address"));
         }
-        c.no_todo(at("email"), e);
     }
     if let Some(ph) = &o.phone {
-        if ph.chars().filter(char::is_ascii_digit).count() < 7 {
+        if !c.no_todo(at("phone"), ph) && ph.chars().filter(char::is_ascii_digit).count() < 7 {
             c.fail(at("phone"), format!("`{ph}` is not a phone number"));
         }
     }
@@ -255,7 +268,8 @@ fn categories(c: &mut Check, cats: &[Category]) {
             .iter()
             .map(|t| t.country.as_str())
             .chain(cat.services.iter().map(|s| s.country.as_str()))
-            .filter(|k| *k != "KZ");
+            // A country still left as a TODO is reported once, where it stands.
+            .filter(|k| *k != "KZ" && !k.contains("TODO"));
         for k in abroad {
             if !cb.countries.iter().any(|x| x == k) {
                 c.fail(at("cross_border"), format!("a recipient is in `{k}`, so `cross_border` must say `transfer = true` and list `{k}`"));

@@ -10,11 +10,13 @@
 //! ```text
 //! kelisim serve --sites www/sites --data ./data --listen 127.0.0.1:8790
 //! kelisim site check www/sites/*.toml
+//! kelisim policy import privacy.txt --id example --out sites/example.toml
 //! ```
 
 mod admin;
 mod export;
 mod http;
+mod import;
 mod ingest;
 mod minimize;
 mod sites;
@@ -65,6 +67,41 @@ enum Command {
     Verify {
         bundle: PathBuf,
     },
+    /// A site's own privacy policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Draft a site policy file from a privacy policy in Russian or Kazakh (plain text): every
+    /// fact cites its clause; what the policy does not say is left as a TODO.
+    Import {
+        /// The policy as plain UTF-8 text; `-` reads standard input.
+        file: PathBuf,
+        /// The site id of the draft (a slug such as `example`).
+        #[arg(long)]
+        id: String,
+        /// Write to this file instead of standard output (an existing file is kept unless --force).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// `toml`: the draft site policy file; `json`: the findings, for tools.
+        #[arg(long, value_enum, default_value_t = Format::Toml)]
+        format: Format,
+        /// The draft's languages, default first, e.g. `ru,kk`. Default: the policy's language,
+        /// the other of kk and ru, then en.
+        #[arg(long, value_delimiter = ',')]
+        languages: Option<Vec<String>>,
+        /// Overwrite --out if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Toml,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -119,6 +156,9 @@ fn main() -> ExitCode {
         Command::Site(SiteCommand::Check { files }) => site_check(&files),
         Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => admin_add(&user, &role, password_stdin, &data),
         Command::Token(TokenCommand::Create { role, name, data }) => token_create(&role, &name, &data),
+        Command::Policy(PolicyCommand::Import { file, id, out, format, languages, force }) => {
+            policy_import(&file, &id, out.as_deref(), format, languages, force)
+        }
         Command::Verify { bundle } => match export::verify::verify(&bundle) {
             Ok(v) => {
                 println!("{v}");
@@ -184,6 +224,76 @@ fn token_create(role: &str, name: &str, data: &std::path::Path) -> Result<(), St
     let token = accounts(data)?.create_token(name, role, "cli").map_err(|e| e.to_string())?;
     println!("{token}");
     eprintln!("This token is shown once; only its hash is stored. Send it as `Authorization: Bearer <token>`.");
+    Ok(())
+}
+
+fn policy_import(
+    file: &std::path::Path,
+    id: &str,
+    out: Option<&std::path::Path>,
+    format: Format,
+    languages: Option<Vec<String>>,
+    force: bool,
+) -> Result<(), String> {
+    use kelisim_shared::lang::Lang;
+    use std::io::{Read, Write};
+    if !kelisim_shared::is_slug(id) {
+        return Err(format!("`{id}` is not a site id: use 1–32 of a-z, 0-9, `_` and `-`, starting with a letter"));
+    }
+    let languages = match languages {
+        None => None,
+        Some(tags) => {
+            let mut langs = Vec::new();
+            for t in &tags {
+                let l = Lang::from_tag(t).ok_or_else(|| format!("`{t}` is not a language Kelisim speaks: use kk, ru and en"))?;
+                if !langs.contains(&l) {
+                    langs.push(l);
+                }
+            }
+            if !(langs.contains(&Lang::Kk) && langs.contains(&Lang::Ru)) {
+                return Err("--languages must include kk and ru: a site's texts must be in Kazakh and Russian (Law on Languages Art. 21)".into());
+            }
+            Some(langs)
+        }
+    };
+    let bytes = if file.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::stdin().read_to_end(&mut b).map_err(|e| format!("cannot read standard input: {e}"))?;
+        b
+    } else {
+        std::fs::read(file).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("cannot read {}: there is no such file", file.display()),
+            _ => format!("cannot read {}: {e}", file.display()),
+        })?
+    };
+    let source = file.file_name().map_or_else(|| "standard input".into(), |n| n.to_string_lossy().into_owned());
+    let imported = import::Import::read(&bytes, id, &source, languages).map_err(|e| format!("{} {e}", file.display()))?;
+    let draft = imported.draft();
+    let text = match format {
+        Format::Toml => draft.text,
+        Format::Json => imported.report_json() + "\n",
+    };
+    match out {
+        Some(path) => {
+            if path.exists() && !force {
+                return Err(format!("{} already exists: choose another --out, or add --force to overwrite it", path.display()));
+            }
+            std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| format!("cannot write the draft: {e}"))?,
+    }
+    let categories: Vec<&str> = imported.categories().iter().map(|c| c.id()).collect();
+    let check = out.map_or_else(|| "the saved draft".into(), |p| p.display().to_string());
+    eprintln!(
+        "kelisim: drafted site `{id}` from {source} ({}): categories {}; {} TODO{} left for a person to fill in (`kelisim site check {check}` lists them)",
+        imported.language().code(),
+        categories.join(", "),
+        draft.todos.len(),
+        if draft.todos.len() == 1 { "" } else { "s" },
+    );
+    for w in imported.warnings() {
+        eprintln!("kelisim: warning: {w}");
+    }
     Ok(())
 }
 

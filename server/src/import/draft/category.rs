@@ -1,0 +1,218 @@
+//! One `[[category]]` of the draft: its texts, data, purposes, retention, recipients and
+//! services, each with the clauses it came from.
+
+use super::{capitalized, cite_all, grouped, owned, q, Localized, Writer};
+use crate::import::categories::CategoryId;
+use crate::import::extract::Finding;
+use crate::import::rules::{Kind, SERVICES};
+use std::collections::{BTreeSet, HashMap};
+
+/// The category a recipient belongs to: that of the first purpose its sentence names, if the
+/// draft proposes it, else `necessary`.
+pub(super) fn category_of(w: &Writer, f: &Finding, by_sentence: &HashMap<usize, Vec<&Finding>>) -> CategoryId {
+    by_sentence
+        .get(&f.sentence)
+        .and_then(|ps| ps.iter().filter_map(|p| p.category).find(|c| w.imp.categories().contains(c)))
+        .unwrap_or(CategoryId::Necessary)
+}
+
+pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, Vec<&Finding>>) {
+    let imp = w.imp;
+    let field = format!("category.{}", c.id());
+    let necessary = c == CategoryId::Necessary;
+    let purposes = grouped(imp.of(Kind::Purpose).filter(|f| f.category == Some(c)));
+    let technologies: Vec<&Finding> = imp.of(Kind::Technology).filter(|f| f.category == Some(c) && !by_sentence.contains_key(&f.sentence)).collect();
+    let services = grouped(imp.of(Kind::Service).filter(|f| f.category == Some(c)));
+    let cookie_names = grouped(imp.of(Kind::CookieName).filter(|f| f.category == Some(c)));
+    let recipients = grouped(imp.of(Kind::ThirdParty).filter(|f| category_of(w, f, by_sentence) == c));
+
+    w.line("");
+    w.line("[[category]]");
+    w.line(&format!("id = {}", q(c.id())));
+    if necessary {
+        w.line("required = true");
+        w.comment("Always proposed: what the site cannot work without, and Kelisim's own consent cookie.");
+    } else {
+        let why = purposes.first().map(|p| p.0).or(technologies.first().copied()).or(services.first().map(|s| s.0)).or(cookie_names.first().map(|s| s.0));
+        if let Some(f) = why {
+            w.comment(&format!("Proposed from {}", w.cite(f)));
+        }
+    }
+    w.comment("Built-in title.");
+    let title = w.localized(&format!("{field}.title"), &owned(c.title()), "the title");
+    w.line(&format!("title = {title}"));
+
+    let mut cookies: Vec<String> = Vec::new();
+    if necessary {
+        cookies.push("kelisim".into());
+        w.comment("`kelisim` is Kelisim's own consent cookie.");
+    }
+    for (f, seen) in &cookie_names {
+        w.comment(&cite_all(w, &format!("`{}`", f.value), seen));
+        cookies.push(f.value.clone());
+    }
+    for (f, _) in &services {
+        if let Some(svc) = SERVICES.iter().find(|s| s.id == f.id) {
+            cookies.extend(svc.cookies.iter().map(|s| s.to_string()).filter(|s| !cookies.contains(s)).collect::<Vec<_>>());
+        }
+    }
+    if cookies.len() == usize::from(necessary) {
+        w.comment("The policy names no cookie of this category: list the real names (e.g. `_ym_*`) so that Kelisim can delete them when a visitor says no (W5).");
+    }
+    let cookies: Vec<String> = cookies.iter().map(|s| q(s)).collect();
+    w.line(&format!("cookies = [{}]", cookies.join(", ")));
+    let modes: Vec<String> = c.consent_mode().iter().map(|m| q(m)).collect();
+    w.line(&format!("consent_mode = [{}]", modes.join(", ")));
+    if c.gpc_off() {
+        w.line("gpc_off = true");
+    }
+    cross_border(w, c, &services, &recipients);
+
+    w.line("");
+    w.comment("Built-in description: it says what the category is, not what the site does with it.");
+    w.text_table("category.description", &format!("{field}.description"), &owned(c.description()), "the description");
+
+    w.line("");
+    let data = grouped(imp.of(Kind::Data));
+    if data.is_empty() {
+        w.comment("The policy does not list the data collected when its pages are visited.");
+    } else if necessary {
+        let many = imp.categories().len() > 1;
+        w.comment(&format!(
+            "Data the policy says is collected{}",
+            if many { "; it does not say which purpose uses which, so delete from each category what it does not collect:" } else { ":" }
+        ));
+        for (f, seen) in &data {
+            w.comment(&cite_all(w, &f.value, seen));
+        }
+    } else {
+        w.comment("The data the policy says is collected (cited under `necessary`): delete what this category does not collect.");
+    }
+    let items: Vec<Localized> = data.iter().map(|(f, _)| f.texts.clone()).collect();
+    w.localized_table("category.data", &format!("{field}.data"), &items, "what data this category collects (the policy does not say)");
+
+    w.line("");
+    if purposes.is_empty() {
+        for f in &technologies {
+            w.comment(&format!("The policy names {} without saying what for: {}", f.value, w.cite(f)));
+        }
+        w.comment("The policy names no purpose for this category.");
+    }
+    for (f, seen) in &purposes {
+        w.comment(&cite_all(w, &f.value, seen));
+    }
+    let items: Vec<Localized> = purposes.iter().map(|(f, _)| f.texts.clone()).collect();
+    w.localized_table("category.purposes", &format!("{field}.purposes"), &items, "why this data is collected");
+
+    w.line("");
+    let retention = imp.of(Kind::Retention).next();
+    match retention {
+        Some(f) => w.comment(&w.cite(f)),
+        None => w.comment("The policy does not say how long the data is kept."),
+    }
+    let value = retention.map_or([None, None, None], |f| f.texts.clone());
+    w.text_table("category.retention", &format!("{field}.retention"), &value, "how long this data is kept (the policy does not say)");
+
+    for (n, (f, seen)) in recipients.iter().enumerate() {
+        let at = format!("{field}.third_parties[{n}]");
+        w.line("");
+        w.comment(&cite_all(w, &f.value, seen));
+        w.line("[[category.third_parties]]");
+        let name = w.localized(&format!("{at}.name"), &capitalized(&f.texts), "the recipient");
+        w.line(&format!("name = {name}"));
+        let country = match f.country {
+            Some(k) => k.to_owned(),
+            None => w.todo(format!("{at}.country"), "the recipient's country as an ISO code such as KZ (the policy does not say)"),
+        };
+        w.line(&format!("country = {}", q(&country)));
+        let purpose = by_sentence.get(&f.sentence).and_then(|ps| ps.first()).map_or([None, None, None], |p| capitalized(&p.texts));
+        let purpose = w.localized(&format!("{at}.purpose"), &purpose, "why the data goes to this recipient");
+        w.line(&format!("purpose = {purpose}"));
+    }
+    services_of(w, &field, &services, recipients.len());
+
+    if necessary {
+        let cases: Vec<String> = imp.of(Kind::TransferCondition).map(|f| w.cite(f)).collect();
+        if !cases.is_empty() {
+            w.line("");
+            w.comment("The policy allows handing data to third parties in these cases:");
+            for case in cases {
+                w.comment(&format!("  {case}"));
+            }
+        }
+        let unproposed: Vec<String> = imp.of(Kind::Purpose).filter(|f| !imp.categories().contains(&f.category.unwrap_or(c))).map(|f| format!("{} ({})", w.cite(f), f.category.map_or("", |c| c.id()))).collect();
+        if !unproposed.is_empty() {
+            w.line("");
+            w.comment("The policy also names these purposes, but it mentions no cookies, counters or pixels, so no optional category is proposed for them. If the site does use such technologies for them, add the category:");
+            for u in unproposed {
+                w.comment(&format!("  {u}"));
+            }
+        }
+    }
+}
+
+/// Art. 8 p.4: whether the category's data leaves Kazakhstan.
+fn cross_border(w: &mut Writer, c: CategoryId, services: &[(&Finding, Vec<&Finding>)], recipients: &[(&Finding, Vec<&Finding>)]) {
+    let imp = w.imp;
+    let mut countries: BTreeSet<String> = BTreeSet::new();
+    let mut unnamed = false;
+    for (f, _) in services.iter().chain(recipients) {
+        if let Some(k) = f.country.filter(|k| *k != "KZ") {
+            countries.insert(k.to_owned());
+        }
+    }
+    let statements: Vec<&Finding> = imp.of(Kind::CrossBorder).collect();
+    if c == CategoryId::Necessary {
+        for f in &statements {
+            w.comment(&w.cite(f));
+            if f.value.is_empty() {
+                unnamed = true;
+            }
+            countries.extend(f.value.split(',').filter(|k| !k.is_empty()).map(str::to_owned));
+        }
+    }
+    if !services.is_empty() {
+        w.comment("The services' countries come from Kelisim's table of known services, not from the policy.");
+    }
+    let mut list: Vec<String> = countries.iter().map(|k| q(k)).collect();
+    if unnamed {
+        let t = w.todo(format!("category.{}.cross_border.countries", c.id()), "the countries the data goes to (the policy does not name them)");
+        list.push(q(&t));
+    }
+    if list.is_empty() {
+        if c != CategoryId::Necessary && !statements.is_empty() {
+            w.comment("The policy's statement on transfers abroad is quoted under `necessary`.");
+        } else {
+            w.comment("The policy does not mention a transfer abroad.");
+        }
+        w.line("cross_border = { transfer = false }");
+    } else {
+        w.line(&format!("cross_border = {{ transfer = true, countries = [{}] }}", list.join(", ")));
+    }
+}
+
+fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>)], recipients: usize) {
+    for (n, (f, seen)) in services.iter().enumerate() {
+        let Some(svc) = SERVICES.iter().find(|s| s.id == f.id) else { continue };
+        w.line("");
+        w.comment(&cite_all(w, svc.name, seen));
+        w.comment("Its provider, country and cookies come from Kelisim's table of known services, not from the policy: check them.");
+        w.line("[[category.third_parties]]");
+        let at = format!("{field}.third_parties[{}]", recipients + n);
+        let name = w.localized(&format!("{at}.name"), &owned(svc.provider), "the provider");
+        w.line(&format!("name = {name}"));
+        w.line(&format!("country = {}", q(svc.country)));
+        let purpose = w.localized(&format!("{at}.purpose"), &owned(svc.description), "the service's purpose");
+        w.line(&format!("purpose = {purpose}"));
+        w.line("");
+        w.line("[[category.service]]");
+        w.line(&format!("id = {}", q(svc.id)));
+        w.line(&format!("name = {}", q(svc.name)));
+        w.line(&format!("provider = {}", q(svc.provider[2])));
+        w.line(&format!("country = {}", q(svc.country)));
+        let description = w.localized(&format!("{field}.service[{n}].description"), &owned(svc.description), "the description");
+        w.line(&format!("description = {description}"));
+        let cookies: Vec<String> = svc.cookies.iter().map(|c| q(c)).collect();
+        w.line(&format!("cookies = [{}]", cookies.join(", ")));
+    }
+}

@@ -1,0 +1,408 @@
+//! Writes the draft site policy file (the format of `docs/site-policy.md`).
+//!
+//! Every value the policy gave carries a comment above it: the clause and the quoted
+//! sentence. Every value it did not give is a string starting with `TODO:` that says what to
+//! put there, so that `kelisim site check` names each one until a person has filled it in.
+//! Apart from TODOs the draft is a valid file: the tests check that the only errors
+//! `site check` reports on it are TODOs.
+
+use super::categories::{CategoryId, Texts};
+use super::extract::Finding;
+use super::rules::Kind;
+use super::Import;
+use kelisim_shared::lang::Lang;
+use std::collections::HashMap;
+
+mod category;
+
+pub struct Draft {
+    pub text: String,
+    /// The fields left as TODO, e.g. `operator.bin`, `category.necessary.retention.kk`.
+    pub todos: Vec<String>,
+}
+
+/// A value in kk, ru, en; `None` where the policy does not give it in that language.
+type Localized = [Option<String>; 3];
+
+fn idx(l: Lang) -> usize {
+    match l {
+        Lang::Kk => 0,
+        Lang::Ru => 1,
+        Lang::En => 2,
+    }
+}
+
+fn language_name(l: Lang) -> &'static str {
+    match l {
+        Lang::Kk => "Kazakh",
+        Lang::Ru => "Russian",
+        Lang::En => "English",
+    }
+}
+
+fn owned(t: Texts) -> Localized {
+    t.map(|s| Some(s.to_owned()))
+}
+
+fn capitalized(t: &Localized) -> Localized {
+    t.clone().map(|s| {
+        s.map(|s| {
+            let mut c = s.chars();
+            c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+        })
+    })
+}
+
+/// A TOML basic string.
+fn q(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+struct Writer<'a> {
+    imp: &'a Import,
+    out: String,
+    todos: Vec<String>,
+}
+
+impl<'a> Writer<'a> {
+    fn line(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    /// A comment, wrapped at 100 columns.
+    fn comment(&mut self, text: &str) {
+        let mut line = String::from("#");
+        for word in text.split(' ') {
+            if line.chars().count() + 1 + word.chars().count() > 100 && line.len() > 1 {
+                self.line(&line);
+                line = String::from("#");
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        self.line(&line);
+    }
+
+    fn cite(&self, f: &Finding) -> String {
+        self.imp.cite(f)
+    }
+
+    /// The value in the policy's own language if it has one, else in any language it has.
+    fn known(&self, value: &Localized) -> Option<(usize, String)> {
+        let first = idx(self.imp.language());
+        value[first].clone().map(|v| (first, v)).or_else(|| value.iter().enumerate().find_map(|(i, v)| v.as_ref().map(|v| (i, v.clone()))))
+    }
+
+    fn todo(&mut self, field: String, what: &str) -> String {
+        self.todos.push(field);
+        format!("TODO: {what}")
+    }
+
+    /// `{ kk = "…", ru = "…", en = "…" }` for the draft's languages; a missing language is a
+    /// TODO that shows the text in a language the policy did give.
+    fn localized(&mut self, field: &str, value: &Localized, what: &str) -> String {
+        let known = self.known(value);
+        let mut parts = Vec::new();
+        for l in self.imp.languages.clone() {
+            let text = match (&value[idx(l)], &known) {
+                (Some(v), _) => v.clone(),
+                (None, Some((i, v))) => {
+                    let from = ["kk", "ru", "en"][*i];
+                    self.todo(format!("{field}.{}", l.code()), &format!("{what} in {} ({from}: {v})", language_name(l)))
+                }
+                (None, None) => self.todo(format!("{field}.{}", l.code()), what),
+            };
+            parts.push(format!("{} = {}", l.code(), q(&text)));
+        }
+        format!("{{ {} }}", parts.join(", "))
+    }
+
+    /// A `[table]` of one localized text or list per language.
+    fn localized_table(&mut self, header: &str, field: &str, items: &[Localized], what: &str) {
+        self.line(&format!("[{header}]"));
+        for l in self.imp.languages.clone() {
+            let mut values = Vec::new();
+            for (n, item) in items.iter().enumerate() {
+                let text = match &item[idx(l)] {
+                    Some(v) => v.clone(),
+                    None => self.todo(format!("{field}.{}[{n}]", l.code()), &format!("{what} in {}", language_name(l))),
+                };
+                values.push(q(&text));
+            }
+            if values.is_empty() {
+                let t = self.todo(format!("{field}.{}", l.code()), what);
+                values.push(q(&t));
+            }
+            self.line(&format!("{} = [{}]", l.code(), values.join(", ")));
+        }
+    }
+
+    fn text_table(&mut self, header: &str, field: &str, value: &Localized, what: &str) {
+        self.line(&format!("[{header}]"));
+        let known = self.known(value);
+        for l in self.imp.languages.clone() {
+            let text = match (&value[idx(l)], &known) {
+                (Some(v), _) => v.clone(),
+                (None, Some((i, v))) => {
+                    let from = ["kk", "ru", "en"][*i];
+                    self.todo(format!("{field}.{}", l.code()), &format!("{what} in {} ({from}: {v})", language_name(l)))
+                }
+                (None, None) => self.todo(format!("{field}.{}", l.code()), what),
+            };
+            self.line(&format!("{} = {}", l.code(), q(&text)));
+        }
+    }
+}
+
+pub fn write(imp: &Import) -> Draft {
+    let mut w = Writer { imp, out: String::new(), todos: Vec::new() };
+    let mut body = Writer { imp, out: String::new(), todos: Vec::new() };
+    site(&mut body);
+    operator(&mut body);
+    let by_sentence = purposes_by_sentence(imp);
+    for &c in imp.categories() {
+        category(&mut body, c, &by_sentence);
+    }
+    header(&mut w, body.todos.len());
+    w.out.push('\n');
+    w.out.push_str(&body.out);
+    Draft { text: w.out, todos: body.todos }
+}
+
+fn header(w: &mut Writer, todos: usize) {
+    let imp = w.imp;
+    w.comment(&format!(
+        "Draft site policy file for `{}`, made by `kelisim policy import` from {} (a policy in {}). Format: docs/site-policy.md.",
+        imp.site,
+        imp.source,
+        language_name(imp.language())
+    ));
+    w.line("#");
+    w.comment(&format!(
+        "Each fact below cites the clause it came from and quotes it. Nothing is invented: where the policy is silent the value is a TODO, and `kelisim site check` refuses this file until a person has replaced every TODO ({todos} left). Texts marked \"built-in\" are Kelisim's neutral wording, not the policy's: category titles and descriptions, and the kk/ru/en names of the data and purposes the importer recognises. Read the whole draft before publishing it."
+    ));
+    for f in imp.findings.iter().filter(|f| f.warning.is_some()) {
+        w.line("#");
+        let title = super::warning_title(f.kind).to_uppercase();
+        w.comment(&format!("WARNING, {title}: {} {}", w.cite(f), f.warning.unwrap_or_default()));
+    }
+    let withdrawals: Vec<String> = imp.of(Kind::Withdrawal).map(|f| w.cite(f)).collect();
+    w.line("#");
+    if withdrawals.is_empty() {
+        w.comment("The policy does not say how a user withdraws consent (Art. 8 p.2). Kelisim's \"change my choice\" button and its JS API let visitors withdraw on every page; say so in the policy.");
+    } else {
+        w.comment("How the policy says a user withdraws or changes consent (Art. 8 p.2). Kelisim adds a \"change my choice\" button on every page:");
+        for c in withdrawals {
+            w.comment(&format!("  {c}"));
+        }
+    }
+}
+
+fn site(w: &mut Writer) {
+    let imp = w.imp;
+    w.line(&format!("id = {}", q(&imp.site)));
+    let mut hosts: Vec<&Finding> = Vec::new();
+    for f in imp.of(Kind::Site) {
+        if !hosts.iter().any(|h| h.value == f.value) {
+            hosts.push(f);
+        }
+    }
+    match hosts.first() {
+        Some(f) => {
+            w.comment(&w.cite(f));
+            let shown = f.texts[2].clone().unwrap_or_else(|| f.value.clone());
+            w.line(&format!("name = {}", q(shown.strip_prefix("www.").unwrap_or(&shown))));
+        }
+        None => {
+            w.comment("The policy does not name the site's address.");
+            let t = w.todo("name".into(), "the site's name as visitors know it");
+            w.line(&format!("name = {}", q(&t)));
+        }
+    }
+    if hosts.is_empty() {
+        let t = w.todo("origins".into(), "the site's origin, e.g. https://example.kz");
+        w.line(&format!("origins = [{}]", q(&t)));
+    } else {
+        w.comment("The site's addresses the policy names (the scheme https:// is assumed where it gives a bare domain; add the www. variant if the site has one):");
+        for f in &hosts {
+            w.comment(&format!("  {} — {}", f.value, imp.place(f).cite(imp.language())));
+        }
+        let origins: Vec<String> = hosts.iter().map(|f| q(&format!("https://{}", f.value))).collect();
+        w.line(&format!("origins = [{}]", origins.join(", ")));
+    }
+    match imp.of(Kind::PolicyUrl).next() {
+        Some(f) => {
+            w.comment(&w.cite(f));
+            if f.id == "policy_url_without_scheme" {
+                w.comment("The policy gives the address without a scheme: https:// is assumed.");
+            }
+            w.line(&format!("policy_url = {}", q(&f.value)));
+        }
+        None => {
+            w.comment("The policy does not give its own address.");
+            let t = w.todo("policy_url".into(), "the address of this policy on the site");
+            w.line(&format!("policy_url = {}", q(&t)));
+        }
+    }
+    let date = imp.of(Kind::Date).find(|f| f.id == "updated").or_else(|| imp.of(Kind::Date).next());
+    match (date, imp.of(Kind::Version).next()) {
+        (Some(f), _) => {
+            w.comment(&w.cite(f));
+            w.line(&format!("policy_version = {}", q(&f.value)));
+        }
+        (None, Some(f)) => {
+            w.comment(&w.cite(f));
+            w.line(&format!("policy_version = {}", q(&format!("ред. {}", f.value))));
+        }
+        (None, None) => {
+            w.comment("The policy carries no date or version.");
+            let t = w.todo("policy_version".into(), "the date or version of the policy text, e.g. 2025-01-15");
+            w.line(&format!("policy_version = {}", q(&t)));
+        }
+    }
+    w.comment(&format!(
+        "The policy is in {}, so it comes first (the default); Kazakh and Russian are both required (Law on Languages Art. 21), English is optional.",
+        language_name(imp.language())
+    ));
+    let langs: Vec<String> = imp.languages.iter().map(|l| q(l.code())).collect();
+    w.line(&format!("languages = [{}]", langs.join(", ")));
+    w.comment("Kelisim's settings, not the policy's words: how long a decision lasts before the banner asks again, and how the consent log keeps visitors' IP addresses and for how long (at least consent_days, Art. 25 p.2(5)).");
+    w.line("consent_days = 365");
+    w.line("ip_storage = \"truncated\"");
+    w.line("retention_days = 1825");
+}
+
+fn operator(w: &mut Writer) {
+    let imp = w.imp;
+    w.line("");
+    w.line("[operator]");
+    let names: Vec<&Finding> = imp.of(Kind::OperatorName).collect();
+    let chosen = names.iter().find(|f| f.id == "operator_presented").or(names.first()).copied();
+    match chosen {
+        Some(f) => {
+            w.comment(&w.cite(f));
+            let mut others: Vec<String> = Vec::new();
+            for o in &names {
+                if o.value != f.value && !others.iter().any(|x| x.starts_with(&o.value)) {
+                    others.push(format!("{} ({})", o.value, imp.place(o).cite(imp.language())));
+                }
+            }
+            if !others.is_empty() {
+                w.comment(&format!("The policy also names {}: confirm which is the registered operator.", others.join(", ")));
+            }
+            w.comment("The legal form is translated (ТОО = ЖШС = LLP, АО = АҚ = JSC, ИП = ЖК); the name is kept as written.");
+            let name = w.localized("operator.name", &f.texts, "the operator's legal name");
+            w.line(&format!("name = {name}"));
+        }
+        None => {
+            w.comment("The policy names no legal entity (ТОО, АО, ИП…) as the operator.");
+            let name = w.localized("operator.name", &[None, None, None], "the operator's legal name, e.g. ТОО «…» / «…» ЖШС");
+            w.line(&format!("name = {name}"));
+        }
+    }
+    let bins: Vec<&Finding> = imp.of(Kind::Bin).collect();
+    match bins.iter().find(|f| f.warning.is_none()) {
+        Some(f) => {
+            w.comment(&w.cite(f));
+            w.line(&format!("bin = {}", q(&f.value)));
+        }
+        None => {
+            for f in &bins {
+                w.comment(&format!("{} — fails the BIN check digit.", w.cite(f)));
+            }
+            w.comment("The policy gives no valid BIN or IIN; Art. 8 p.4 asks for it.");
+            let t = w.todo("operator.bin".into(), "the operator's BIN (12 digits); delete this line if it has none");
+            w.line(&format!("bin = {}", q(&t)));
+        }
+    }
+    let address = imp.of(Kind::Address).next();
+    let phone = imp.of(Kind::Phone).next();
+    if let Some(f) = address {
+        w.comment(&w.cite(f));
+        let a = w.localized("operator.address", &f.texts, "the address");
+        w.line(&format!("address = {a}"));
+    } else {
+        w.comment("The policy gives no postal address.");
+    }
+    for (kind, key, label) in [(Kind::Email, "email", "e-mail"), (Kind::Phone, "phone", "phone")] {
+        let all: Vec<&Finding> = imp.of(kind).collect();
+        match all.first() {
+            Some(f) => {
+                w.comment(&w.cite(f));
+                let others: Vec<&str> = all.iter().map(|o| o.value.as_str()).filter(|v| *v != f.value).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                if !others.is_empty() {
+                    w.comment(&format!("Also in the policy: {}.", others.join(", ")));
+                }
+                w.line(&format!("{key} = {}", q(&f.value)));
+            }
+            None if kind == Kind::Email && address.is_none() && phone.is_none() => {
+                w.comment("The policy gives no e-mail, phone or address, and a visitor must be able to reach the operator to withdraw consent (Art. 8 p.2).");
+                let t = w.todo("operator.email".into(), "a contact e-mail for personal data requests");
+                w.line(&format!("email = {}", q(&t)));
+            }
+            None => w.comment(&format!("The policy gives no {label}.")),
+        }
+    }
+    w.comment("The policy does not name the person responsible for personal data; add `responsible_person` if there is one (Art. 25-1).");
+    match imp.of(Kind::Storage).next() {
+        Some(f) => {
+            w.comment(&w.cite(f));
+            w.line(&format!("storage_country = {}", q(&f.value)));
+        }
+        None => {
+            w.comment("The policy does not say where the personal data database is kept (Art. 12 p.2 asks for Kazakhstan).");
+            let t = w.todo("operator.storage_country".into(), "ISO code of the country where the database is kept, e.g. KZ");
+            w.line(&format!("storage_country = {}", q(&t)));
+        }
+    }
+}
+
+/// For each sentence, the purpose findings in it: a recipient or pixel takes its purpose and
+/// category from the sentence it stands in.
+fn purposes_by_sentence(imp: &Import) -> HashMap<usize, Vec<&Finding>> {
+    let mut map: HashMap<usize, Vec<&Finding>> = HashMap::new();
+    for f in imp.of(Kind::Purpose) {
+        map.entry(f.sentence).or_default().push(f);
+    }
+    map
+}
+
+/// Findings of one kind, the first of each id, with every place it was seen.
+fn grouped<'f>(found: impl Iterator<Item = &'f Finding>) -> Vec<(&'f Finding, Vec<&'f Finding>)> {
+    let mut groups: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
+    let mut at: HashMap<(&str, &str), usize> = HashMap::new();
+    for f in found {
+        match at.get(&(f.id, f.value.as_str())) {
+            Some(&i) => groups[i].1.push(f),
+            None => {
+                at.insert((f.id, f.value.as_str()), groups.len());
+                groups.push((f, vec![f]));
+            }
+        }
+    }
+    groups
+}
+
+fn cite_all(w: &Writer, label: &str, seen: &[&Finding]) -> String {
+    let mut cites: Vec<String> = seen.iter().take(3).map(|f| w.cite(f)).collect();
+    if seen.len() > 3 {
+        cites.push(format!("and {} more", seen.len() - 3));
+    }
+    format!("{label} — {}", cites.join("; "))
+}
+
+fn category(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, Vec<&Finding>>) {
+    category::write(w, c, by_sentence)
+}

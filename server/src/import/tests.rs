@@ -1,0 +1,138 @@
+//! The rules on small texts. The five real policies, the Kazakh policy and the CLI are tested
+//! end to end in `tests/tests/policy_import.rs`.
+
+use super::*;
+use kelisim_shared::policy::SitePolicy;
+
+fn import(text: &str) -> Import {
+    Import::read(text.as_bytes(), "test", "test.txt", None).unwrap()
+}
+
+fn ids(imp: &Import, kind: Kind) -> Vec<&'static str> {
+    imp.of(kind).map(|f| f.id).collect()
+}
+
+fn values(imp: &Import, kind: Kind) -> Vec<String> {
+    imp.of(kind).map(|f| f.value.clone()).collect()
+}
+
+#[test]
+fn without_cookies_only_necessary_is_proposed() {
+    let imp = import("1. Цели\n1.1. Данные используются для проведения статистических исследований и показа рекламы.\n");
+    assert_eq!(imp.categories(), [CategoryId::Necessary]);
+    let draft = imp.draft().text.replace("\n# ", " ");
+    assert!(draft.contains("no optional category is proposed"), "{draft}");
+    assert!(draft.contains("(analytics)") && draft.contains("(marketing)"), "{draft}");
+}
+
+#[test]
+fn with_cookies_each_purpose_proposes_its_category() {
+    let imp = import("1.1. Мы используем файлы cookie для персонализации сайта, подсчёта посещений и таргетирования рекламы.\n");
+    assert_eq!(imp.categories(), [CategoryId::Necessary, CategoryId::Functional, CategoryId::Analytics, CategoryId::Marketing]);
+}
+
+#[test]
+fn statistics_for_technical_problems_is_not_analytics() {
+    // As in neupusti.kz cl. 3.3.2: statistics about IP addresses serve a technical purpose.
+    let imp = import("3.3. Отключение cookies может повлечь невозможность доступа к частям сайта, требующим авторизации.\n3.3.2. Сайт осуществляет сбор статистики об IP-адресах своих посетителей. Данная информация используется с целью предотвращения, выявления и решения технических проблем.\n");
+    assert_eq!(imp.categories(), [CategoryId::Necessary]);
+    assert_eq!(ids(&imp, Kind::Purpose), ["sign_in", "technical"]);
+}
+
+#[test]
+fn a_counter_without_a_purpose_proposes_analytics_and_a_pixel_marketing() {
+    let imp = import("На сайте установлены счётчики.\nНа страницах размещён пиксель.\n");
+    assert_eq!(imp.categories(), [CategoryId::Necessary, CategoryId::Analytics, CategoryId::Marketing]);
+}
+
+#[test]
+fn the_first_of_two_overlapping_purposes_wins() {
+    let imp = import("Файлы cookie используются для проведения статистических и иных исследований.\n");
+    assert_eq!(ids(&imp, Kind::Purpose), ["research"]);
+}
+
+#[test]
+fn a_recipient_counts_only_where_data_is_handed_over() {
+    let imp = import("1. Система помогает государственным органам.\n2. Оператор вправе передавать данные следующим лицам:\n2.1. государственным органам Республики Казахстан по их запросу.\n");
+    let found: Vec<(&str, Option<&str>)> = imp.of(Kind::ThirdParty).map(|f| (f.id, f.country)).collect();
+    assert_eq!(found, [("state_bodies", Some("KZ"))]);
+    assert_eq!(imp.place(imp.of(Kind::ThirdParty).next().unwrap()).number(), Some("2.1"));
+}
+
+#[test]
+fn definitions_are_not_statements() {
+    let imp = import("1.1.7. «Cookies» — небольшой фрагмент данных, хранимый на компьютере пользователя.\n1.1.8. «IP-адрес» — уникальный сетевой адрес узла.\n");
+    assert!(imp.findings.iter().all(|f| f.kind != Kind::Technology && f.kind != Kind::Data));
+    assert_eq!(imp.categories(), [CategoryId::Necessary]);
+}
+
+#[test]
+fn legal_names_in_their_forms() {
+    let imp = import("Сайт принадлежит TOO «Альфа» и ТОО «**Beta Soft**»; «Гамма» ЖШС; Индивидуальный предприниматель Петров Иван Иванович.\n");
+    let names: Vec<[Option<String>; 3]> = imp.of(Kind::OperatorName).map(|f| f.texts.clone()).collect();
+    let s = |v: &str| Some(v.to_owned());
+    assert_eq!(names[0], [s("«Альфа» ЖШС"), s("ТОО «Альфа»"), None]);
+    assert_eq!(names[1], [s("«Beta Soft» ЖШС"), s("ТОО «Beta Soft»"), s("Beta Soft LLP")]);
+    assert_eq!(names[2], [s("«Гамма» ЖШС"), s("ТОО «Гамма»"), None]);
+    assert_eq!(names[3], [s("ЖК Петров Иван Иванович"), s("ИП Петров Иван Иванович"), None]);
+}
+
+#[test]
+fn a_bin_with_a_wrong_check_digit_is_reported_but_not_used() {
+    let imp = import("ТОО «Альфа», БИН 180240012343, info@alfa.kz.\n");
+    assert_eq!(values(&imp, Kind::Bin), ["180240012343"]);
+    assert!(imp.warnings().iter().any(|w| w.contains("check digit")));
+    assert!(imp.draft().text.contains("bin = \"TODO:"));
+}
+
+#[test]
+fn the_law_s_date_is_not_the_policy_s() {
+    let imp = import("Политика обновлена в соответствии с Законом РК от 21 мая 2013 года № 94-V.\nРедакция от 01.02.2025.\n");
+    assert_eq!(values(&imp, Kind::Date), ["2025-02-01"]);
+}
+
+#[test]
+fn contacts_and_sites() {
+    let imp = import("Вопросы: info@shop.kz, +7 (701) 123-45-67, 8 727 300 00 00. Сайт https://Shop.kz/ и www.shop.kz, подробнее на yandex.ru.\n");
+    assert_eq!(values(&imp, Kind::Email), ["info@shop.kz"]);
+    assert_eq!(values(&imp, Kind::Phone), ["+7 701 123 45 67", "+7 727 300 00 00"]);
+    assert_eq!(values(&imp, Kind::Site), ["shop.kz", "www.shop.kz"]);
+}
+
+#[test]
+fn a_retention_term_in_three_languages() {
+    let imp = import("Файлы cookie хранятся в течение 2 лет.\n");
+    let f = imp.of(Kind::Retention).next().unwrap();
+    assert_eq!(f.texts, [Some("2 жыл".into()), Some("2 года".into()), Some("2 years".into())]);
+}
+
+#[test]
+fn implied_consent_and_legitimate_interest_are_warned_about() {
+    let imp = import("Использование сайта shop.kz означает согласие с Политикой. Обработка ведётся для осуществления прав и законных интересов Оператора.\n");
+    assert_eq!(imp.warnings().len(), 2, "{:?}", imp.warnings());
+    let draft = imp.draft().text.replace("\n# ", " ");
+    assert!(draft.contains("WARNING, THE POLICY TAKES USING THE SITE AS CONSENT"), "{draft}");
+}
+
+/// Apart from TODOs the draft must be a valid site policy file; a quote holding `"` and `\`
+/// must not break the TOML.
+#[test]
+fn a_draft_has_no_error_but_its_todos() {
+    let imp = import("Политика «Сайта»\nТОО «Кавычки \\ и \"слеш\"» (далее – Оператор) использует cookie для подсчёта посещений.\n");
+    let draft = imp.draft();
+    let errors = SitePolicy::parse("draft.toml", &draft.text).expect_err("a draft has TODOs").0;
+    assert!(!errors.is_empty());
+    for e in &errors {
+        assert_eq!(e.message, "is still a TODO: replace it with the site's own text", "{e}\n{}", draft.text);
+    }
+    assert_eq!(errors.len(), draft.todos.len(), "{:?}", draft.todos);
+}
+
+#[test]
+fn long_sentences_are_quoted_around_the_match() {
+    let text = format!("{} IP-адрес {}", "слово ".repeat(200), "другое ".repeat(200));
+    let at = text.find("IP-адрес").unwrap();
+    let q = excerpt(&text, at..at + "IP-адрес".len(), 100);
+    assert!(q.starts_with('…') && q.ends_with('…') && q.contains("IP-адрес"), "{q}");
+    assert!(q.chars().count() <= 102, "{q}");
+}

@@ -256,7 +256,9 @@ fn policy_import(
             Some(langs)
         }
     };
-    let bytes = if file.as_os_str() == "-" {
+    let stdin = file.as_os_str() == "-";
+    let shown = if stdin { "standard input".to_owned() } else { file.display().to_string() };
+    let bytes = if stdin {
         let mut b = Vec::new();
         std::io::stdin().read_to_end(&mut b).map_err(|e| format!("cannot read standard input: {e}"))?;
         b
@@ -266,8 +268,8 @@ fn policy_import(
             _ => format!("cannot read {}: {e}", file.display()),
         })?
     };
-    let source = file.file_name().map_or_else(|| "standard input".into(), |n| n.to_string_lossy().into_owned());
-    let imported = import::Import::read(&bytes, id, &source, languages).map_err(|e| format!("{} {e}", file.display()))?;
+    let source = if stdin { shown.clone() } else { file.file_name().map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned()) };
+    let imported = import::Import::read(&bytes, id, &source, languages).map_err(|e| format!("{shown} {e}"))?;
     let draft = imported.draft();
     let text = match format {
         Format::Toml => draft.text,

@@ -136,3 +136,13 @@ fn long_sentences_are_quoted_around_the_match() {
     assert!(q.starts_with('…') && q.ends_with('…') && q.contains("IP-адрес"), "{q}");
     assert!(q.chars().count() <= 102, "{q}");
 }
+
+#[test]
+fn a_draft_in_the_languages_asked_for() {
+    let imp = Import::read("ТОО «Альфа», info@alfa.kz. Мы используем cookie для подсчёта посещений.\n".as_bytes(), "t", "t.txt", Some(vec![Lang::Ru, Lang::Kk])).unwrap();
+    let draft = imp.draft();
+    assert!(draft.text.contains("languages = [\"ru\", \"kk\"]"), "{}", draft.text);
+    assert!(!draft.text.contains("en = "), "{}", draft.text);
+    let errors = SitePolicy::parse("draft.toml", &draft.text).expect_err("TODOs remain").0;
+    assert!(errors.iter().all(|e| e.message.contains("TODO")), "{errors:?}");
+}

@@ -5,7 +5,7 @@
 mod expected;
 
 use kelisim_shared::policy::SitePolicy;
-use kelisim_tests::{cli, root};
+use kelisim_tests::{bin, cli, root};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -339,4 +339,23 @@ fn a_large_policy_is_read_in_linear_time() {
     let ratio = big.as_secs_f64() / small.as_secs_f64();
     eprintln!("{small_bytes} bytes: {small:?}; {big_bytes} bytes: {big:?}; ratio {ratio:.1}");
     assert!(ratio < 30.0, "10× the input took {ratio:.1}× as long ({small:?} → {big:?}): not linear");
+}
+
+#[test]
+fn the_policy_can_come_from_standard_input() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin())
+        .args(["policy", "import", "-", "--id", "neupusti", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read(fixture("neupusti.kz.ru.txt")).unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["source"], "standard input");
+    assert_eq!(report["categories"], serde_json::json!(["necessary", "functional", "marketing"]));
 }

@@ -1,7 +1,10 @@
 //! Taking in a consent decision: the business rules between an HTTP request and the log.
-//! Knows nothing of actix: the HTTP layer extracts [`RequestFacts`], calls [`Ingest::submit`]
-//! and maps [`IngestError`] to `problem+json`.
+//! Knows nothing of actix: the HTTP layer extracts [`RequestFacts`], calls [`Ingest::submit`],
+//! awaits the [`PendingReceipt`] (answered by the log writer once the event is committed) and
+//! maps [`IngestError`] to `problem+json`.
 
+use crate::log::{SubmitError, Writer};
+use crate::metrics::Metrics;
 use crate::minimize;
 use crate::sites::Sites;
 use crate::store::{NewEvent, Receipt, Store, StoreError};
@@ -10,7 +13,8 @@ use kelisim_shared::config::Config;
 use kelisim_shared::event::{ConsentRequest, EventError};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use tokio::sync::oneshot;
 
 /// What the server itself knows about a request, beyond its body.
 pub struct RequestFacts {
@@ -34,24 +38,52 @@ pub enum IngestError {
     Invalid(EventError),
     #[error("config version {0} was never served for this site")]
     UnknownConfigVersion(String),
+    #[error("the consent log is busy; retry in a moment")]
+    Overloaded,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// An event handed to the log writer; resolves once its batch is committed.
+pub struct PendingReceipt(oneshot::Receiver<Result<(Receipt, bool), StoreError>>);
+
+impl PendingReceipt {
+    /// The receipt and whether the event is new (`false`: its `event_id` was logged before).
+    pub async fn committed(self) -> Result<(Receipt, bool), IngestError> {
+        Ok(self.0.await.map_err(|_| StoreError::WriterGone)??)
+    }
 }
 
 pub struct Ingest {
     pub sites: Arc<Sites>,
     pub store: Arc<Store>,
-    /// Config versions already parsed from the store, by (site, version).
-    versions: RwLock<HashMap<(String, String), Arc<Config>>>,
+    pub writer: Writer,
+    pub metrics: Arc<Metrics>,
+    /// Every config version ever served for the sites, by (site, version): an event is
+    /// checked against the very texts its visitor saw, without a database read.
+    versions: HashMap<(String, String), Arc<Config>>,
 }
 
 impl Ingest {
-    pub fn new(sites: Arc<Sites>, store: Arc<Store>) -> Ingest {
+    pub fn new(sites: Arc<Sites>, store: Arc<Store>, writer: Writer, metrics: Arc<Metrics>) -> Result<Ingest, StoreError> {
         let mut versions = HashMap::new();
+        for (site, version, body) in store.config_versions()? {
+            if sites.get(&site).is_none() {
+                continue;
+            }
+            let config: Config = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("config version {version} of site {site}: {e}")))?;
+            versions.insert((site, version), Arc::new(config));
+        }
         for s in sites.iter() {
             versions.insert((s.config.site.clone(), s.config.version.clone()), Arc::new(s.config.clone()));
         }
-        Ingest { sites, store, versions: RwLock::new(versions) }
+        Ok(Ingest { sites, store, writer, metrics, versions })
+    }
+
+    /// A config version once served for a site.
+    pub fn config(&self, site: &str, version: &str) -> Option<Arc<Config>> {
+        self.versions.get(&(site.to_owned(), version.to_owned())).cloned()
     }
 
     /// Checks the Origin of a request against the site (403 before anything else is read).
@@ -64,9 +96,9 @@ impl Ingest {
         }
     }
 
-    /// Validates and durably logs one decision. Returns the receipt, and whether it is new
-    /// (`false`: the `event_id` was logged before and this is its original receipt).
-    pub fn submit(&self, site: &str, body: &[u8], facts: RequestFacts, now: String) -> Result<(Receipt, bool), IngestError> {
+    /// Validates one decision and hands it to the log writer. Nothing is acknowledged here: the
+    /// [`PendingReceipt`] resolves only after the event is committed.
+    pub fn submit(&self, site: &str, body: &[u8], facts: RequestFacts) -> Result<PendingReceipt, IngestError> {
         self.check_origin(site, facts.origin.as_deref())?;
         let policy = &self.sites.get(site).ok_or_else(|| IngestError::UnknownSite(site.to_owned()))?.policy;
         let req: ConsentRequest =
@@ -81,7 +113,8 @@ impl Ingest {
             seq: 0,
             event_id: req.event_id,
             consent_id: req.consent_id,
-            recorded_at: now,
+            // Set by the log writer when it commits the event.
+            recorded_at: String::new(),
             config_version: req.config_version,
             action: req.action,
             granted,
@@ -94,22 +127,14 @@ impl Ingest {
             user_agent: minimize::user_agent(facts.user_agent.as_deref()),
         };
         let receipt_id = uuid::Uuid::new_v4().to_string();
-        Ok(self.store.append(NewEvent { receipt_id, record })?)
+        match self.writer.append(NewEvent { receipt_id, record }) {
+            Ok(rx) => Ok(PendingReceipt(rx)),
+            Err(SubmitError::Full) => Err(IngestError::Overloaded),
+            Err(SubmitError::Gone) => Err(IngestError::Store(StoreError::WriterGone)),
+        }
     }
 
     fn config_version(&self, site: &str, version: &str) -> Result<Arc<Config>, IngestError> {
-        let key = (site.to_owned(), version.to_owned());
-        if let Some(c) = self.versions.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(c.clone());
-        }
-        let body = self
-            .store
-            .config_version(site, version)?
-            .ok_or_else(|| IngestError::UnknownConfigVersion(version.to_owned()))?;
-        let config: Arc<Config> = Arc::new(
-            serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("config version {version}: {e}")))?,
-        );
-        self.versions.write().unwrap_or_else(|e| e.into_inner()).insert(key, config.clone());
-        Ok(config)
+        self.config(site, version).ok_or_else(|| IngestError::UnknownConfigVersion(version.to_owned()))
     }
 }

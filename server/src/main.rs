@@ -11,14 +11,20 @@
 //! kelisim serve --sites www/sites --data ./data --listen 127.0.0.1:8790
 //! kelisim site check www/sites/*.toml
 //! kelisim policy import privacy.txt --id example --out sites/example.toml
+//! kelisim backup --data ./data --out backup.sqlite
+//! kelisim log checkpoint --data ./data
 //! ```
 
 mod admin;
+mod clock;
 mod export;
 mod http;
 mod import;
 mod ingest;
+mod log;
+mod metrics;
 mod minimize;
+mod receipt;
 mod sites;
 mod store;
 
@@ -53,6 +59,18 @@ enum Command {
         /// Take client addresses from X-Forwarded-For (only behind your own reverse proxy).
         #[arg(long)]
         trust_proxy: bool,
+        /// Consent POSTs allowed per second from one client address (0: no limit).
+        #[arg(long, default_value_t = 10)]
+        rate_limit: u32,
+        /// Consent POSTs one client address may send at once before the rate applies.
+        #[arg(long, default_value_t = 30)]
+        rate_burst: u32,
+        /// Seconds between signed checkpoints of each site's log (when it grew).
+        #[arg(long, default_value_t = 60)]
+        checkpoint_interval: u64,
+        /// Events that may wait for the database; beyond it the server answers 503.
+        #[arg(long, default_value_t = 8192)]
+        queue: usize,
     },
     /// Site policy files.
     #[command(subcommand)]
@@ -66,6 +84,18 @@ enum Command {
     /// Check an export bundle offline: signatures, Merkle roots, every record.
     Verify {
         bundle: PathBuf,
+    },
+    /// The signed consent log.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Make a consistent copy of the database while the server runs (SQLite online backup).
+    Backup {
+        /// Data directory of the server.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The copy to write; must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// A site's own privacy policy.
     #[command(subcommand)]
@@ -102,6 +132,20 @@ enum PolicyCommand {
 enum Format {
     Toml,
     Json,
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Sign a checkpoint of every site's log now, and print them.
+    Checkpoint {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Print the public key that checks this server's checkpoints.
+    Key {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,7 +196,14 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { sites, data, listen, demo, trust_proxy } => serve(sites, data, listen, demo, trust_proxy),
+        Command::Serve { sites, data, listen, demo, trust_proxy, rate_limit, rate_burst, checkpoint_interval, queue } => {
+            let writer = log::WriterConfig {
+                queue: queue.max(1),
+                checkpoint_interval: std::time::Duration::from_secs(checkpoint_interval.max(1)),
+                ..Default::default()
+            };
+            serve(ServeArgs { sites, data, listen, demo, trust_proxy, rate_limit, rate_burst, writer })
+        }
         Command::Site(SiteCommand::Check { files }) => site_check(&files),
         Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => admin_add(&user, &role, password_stdin, &data),
         Command::Token(TokenCommand::Create { role, name, data }) => token_create(&role, &name, &data),
@@ -166,6 +217,9 @@ fn main() -> ExitCode {
             }
             Err(e) => Err(format!("NOT intact: {e}")),
         },
+        Command::Log(LogCommand::Checkpoint { data }) => log_checkpoint(&data),
+        Command::Log(LogCommand::Key { data }) => log_key(&data),
+        Command::Backup { data, out } => backup(&data, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -196,7 +250,7 @@ fn site_check(files: &[PathBuf]) -> Result<(), String> {
 
 fn accounts(data: &std::path::Path) -> Result<admin::auth::Accounts, String> {
     // Opening the store runs the migrations, so the admin tables exist.
-    store::Store::open(data).map_err(|e| e.to_string())?;
+    drop(store::Store::open(data).map_err(|e| e.to_string())?);
     admin::auth::Accounts::open(&data.join(store::DB_FILE)).map_err(|e| e.to_string())
 }
 
@@ -299,18 +353,32 @@ fn policy_import(
     Ok(())
 }
 
-fn serve(sites_dir: PathBuf, data: PathBuf, listen: String, demo: bool, trust_proxy: bool) -> Result<(), String> {
-    let mut sites = sites::Sites::load(&sites_dir).map_err(|e| match e {
+struct ServeArgs {
+    sites: PathBuf,
+    data: PathBuf,
+    listen: String,
+    demo: bool,
+    trust_proxy: bool,
+    rate_limit: u32,
+    rate_burst: u32,
+    writer: log::WriterConfig,
+}
+
+fn serve(a: ServeArgs) -> Result<(), String> {
+    let mut sites = sites::Sites::load(&a.sites).map_err(|e| match e {
         sites::SitesError::Invalid(errors) => format!("refusing to start: invalid site policy file\n{errors}"),
         e => format!("refusing to start: {e}"),
     })?;
-    let store = store::Store::open(&data).map_err(|e| format!("refusing to start: {e}"))?;
-    let listener = std::net::TcpListener::bind(&listen).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AddrInUse => format!("cannot listen on {listen}: the address is already in use (is another kelisim running?)"),
-        _ => format!("cannot listen on {listen}: {e}"),
+    let (store, conn) = store::Store::open(&a.data).map_err(|e| format!("refusing to start: {e}"))?;
+    let key = log::key::load_or_create(&a.data).map_err(|e| format!("refusing to start: {e}"))?;
+    let listener = std::net::TcpListener::bind(&a.listen).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!("cannot listen on {}: the address is already in use (is another kelisim running?)", a.listen)
+        }
+        _ => format!("cannot listen on {}: {e}", a.listen),
     })?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    if demo {
+    if a.demo {
         let mut own = vec![format!("http://{addr}")];
         if addr.ip().is_loopback() {
             own.push(format!("http://localhost:{}", addr.port()));
@@ -318,17 +386,71 @@ fn serve(sites_dir: PathBuf, data: PathBuf, listen: String, demo: bool, trust_pr
         tracing::warn!(origins = ?own, "demo mode: serving /demo/ and accepting consents from this server's own origin for every site");
         sites.allow_extra_origins(&own);
     }
-    let now = http::now_rfc3339();
+    let now = clock::now_rfc3339();
     for s in sites.iter() {
-        store.record_config(&s.config, &s.config_json, &now).map_err(|e| format!("refusing to start: {e}"))?;
+        store::record_config(&conn, &s.config, &s.config_json, &now).map_err(|e| format!("refusing to start: {e}"))?;
         tracing::info!(site = %s.config.site, version = %&s.config.version[..12], "serving site");
     }
-    let ingest = Arc::new(ingest::Ingest::new(Arc::new(sites), Arc::new(store)));
+    let metrics = Arc::new(metrics::Metrics::default());
+    let ids: Vec<String> = sites.iter().map(|s| s.config.site.clone()).collect();
+    let mut wcfg = a.writer;
+    wcfg.retention = sites.iter().map(|s| (s.config.site.clone(), s.policy.retention_days)).collect();
+    let writer = log::Writer::start(conn, key, &ids, wcfg, metrics.clone()).map_err(|e| format!("refusing to start: {e}"))?;
+    let store = Arc::new(store);
+    let ingest = ingest::Ingest::new(Arc::new(sites), store, writer, metrics).map_err(|e| format!("refusing to start: {e}"))?;
     // Printed on stdout so that scripts and tests can find the port when listening on :0.
     println!("kelisim listening on http://{addr}");
-    let admin = admin::Admin::open(&data.join(store::DB_FILE)).map_err(|e| format!("refusing to start: {e}"))?;
-    let opts = http::ServeOptions { listener, demo, trust_proxy, admin };
+    let admin = admin::Admin::open(&a.data.join(store::DB_FILE)).map_err(|e| format!("refusing to start: {e}"))?;
+    let opts = http::ServeOptions {
+        listener,
+        admin,
+        demo: a.demo,
+        trust_proxy: a.trust_proxy,
+        rate_limit: a.rate_limit,
+        rate_burst: a.rate_burst,
+    };
     actix_web::rt::System::new()
-        .block_on(http::serve(ingest, opts))
+        .block_on(http::serve(Arc::new(ingest), opts))
         .map_err(|e| format!("server stopped: {e}"))
+}
+
+/// Opens the data directory of an existing installation (never creates one).
+fn open_existing(data: &std::path::Path) -> Result<(store::Store, rusqlite::Connection), String> {
+    if !data.join(store::DB_FILE).exists() {
+        return Err(format!("{} holds no Kelisim database ({})", data.display(), store::DB_FILE));
+    }
+    store::Store::open(data).map_err(|e| e.to_string())
+}
+
+fn log_checkpoint(data: &std::path::Path) -> Result<(), String> {
+    let (store, conn) = open_existing(data)?;
+    let key = log::key::load_or_create(data).map_err(|e| e.to_string())?;
+    let mut sites: Vec<String> = store.config_versions().map_err(|e| e.to_string())?.into_iter().map(|(s, _, _)| s).collect();
+    sites.dedup();
+    sites.sort();
+    sites.dedup();
+    let metrics = Arc::new(metrics::Metrics::default());
+    let writer = log::Writer::start(conn, key, &sites, log::WriterConfig::default(), metrics).map_err(|e| e.to_string())?;
+    for cp in writer.checkpoint_now().map_err(|e| e.to_string())? {
+        println!("{}", cp.note);
+    }
+    Ok(())
+}
+
+fn log_key(data: &std::path::Path) -> Result<(), String> {
+    let key = log::key::load_or_create(data).map_err(|e| e.to_string())?;
+    println!("{}", key.verifier().to_text());
+    Ok(())
+}
+
+fn backup(data: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+    if out.exists() {
+        return Err(format!("{} already exists; choose a new file for the backup", out.display()));
+    }
+    let (store, _conn) = open_existing(data)?;
+    store.backup(out).map_err(|e| format!("backup failed: {e}"))?;
+    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    println!("backed up {} to {} ({size} bytes)", store.path().display(), out.display());
+    println!("the checkpoint signing key ({}) is not in the backup: keep a copy of it somewhere safe", log::key::KEY_FILE);
+    Ok(())
 }

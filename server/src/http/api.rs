@@ -3,6 +3,7 @@
 use super::problem::Problem;
 use super::AppState;
 use crate::ingest::{IngestError, RequestFacts};
+use crate::metrics::Reject;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -57,13 +58,33 @@ pub async fn consents_preflight(req: HttpRequest, path: web::Path<String>, state
 pub async fn post_consent(
     req: HttpRequest,
     path: web::Path<String>,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let site = path.into_inner();
+    let result = consent(req, path.into_inner(), payload, &state).await;
+    if let Err(Problem { reject: Some(why), .. }) = &result {
+        state.ingest.metrics.reject(*why);
+    }
+    result
+}
+
+async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, state: &AppState) -> Result<HttpResponse, Problem> {
     let origin = header_str(&req, header::ORIGIN).map(str::to_owned);
     // 404 and 403 come before reading the body: a stranger learns nothing more.
     state.ingest.check_origin(&site, origin.as_deref())?;
+    let peer_ip = state.client_ip(&req);
+    if let (Some(limiter), Some(ip)) = (&state.rate_limit, peer_ip) {
+        if let Err(wait) = limiter.check(ip) {
+            return Err(Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!("too many consent events from this address; retry in {wait} s"),
+            )
+            .counted(Reject::RateLimited)
+            .retry_after(wait));
+        }
+    }
     let ct = header_str(&req, header::CONTENT_TYPE).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if !matches!(ct.as_str(), "application/json" | "text/plain") {
         return Err(Problem::new(
@@ -71,7 +92,8 @@ pub async fn post_consent(
             "unsupported-media-type",
             "Unsupported media type",
             "send the event as application/json",
-        ));
+        )
+        .counted(Reject::UnsupportedMediaType));
     }
     if header_str(&req, header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_BODY) {
         return Err(Problem::too_large(MAX_BODY));
@@ -86,15 +108,13 @@ pub async fn post_consent(
     }
     let facts = RequestFacts {
         origin: origin.clone(),
-        peer_ip: state.client_ip(&req),
+        peer_ip,
         user_agent: header_str(&req, header::USER_AGENT).map(str::to_owned),
         sec_gpc: req.headers().get("sec-gpc").is_some_and(|v| v.as_bytes() == b"1"),
     };
-    let ingest = state.ingest.clone();
-    let now = super::now_rfc3339();
-    let (receipt, created) = web::block(move || ingest.submit(&site, &body, facts, now))
-        .await
-        .map_err(|_| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "retry later"))??;
+    // Validation is CPU only; the commit happens on the log writer thread, and this request is
+    // answered only once the batch holding its event is on disk.
+    let (receipt, created) = state.ingest.submit(&site, &body, facts)?.committed().await?;
     let mut resp = HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK });
     if let Some(o) = &origin {
         cors(&mut resp, o);
@@ -103,14 +123,27 @@ pub async fn post_consent(
     Ok(resp.json(receipt))
 }
 
+/// `200` only when the log writer runs and the database takes a write.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let store = state.ingest.store.clone();
-    match web::block(move || store.check_writable()).await {
-        Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "health check: database not writable");
-            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database not writable\n")
-        }
-        Err(_) => HttpResponse::ServiceUnavailable().content_type("text/plain").body("busy\n"),
+    let unavailable = |why: &str| HttpResponse::ServiceUnavailable().content_type("text/plain").body(format!("{why}\n"));
+    match state.ingest.writer.ping() {
+        Ok(rx) => match rx.await {
+            Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "health check: database not writable");
+                unavailable("database not writable")
+            }
+            Err(_) => unavailable("log writer stopped"),
+        },
+        Err(crate::log::SubmitError::Full) => unavailable("busy"),
+        Err(crate::log::SubmitError::Gone) => unavailable("log writer stopped"),
     }
+}
+
+/// Prometheus text format.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(state.ingest.metrics.render())
 }

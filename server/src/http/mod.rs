@@ -3,7 +3,10 @@
 
 mod api;
 mod assets;
+mod log_api;
 mod problem;
+mod ratelimit;
+mod receipt;
 
 use crate::ingest::Ingest;
 use actix_web::http::header;
@@ -19,6 +22,7 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// The dashboard (accounts, sessions, log queries).
     pub admin: Option<crate::admin::Admin>,
+    pub rate_limit: Option<ratelimit::RateLimiter>,
 }
 
 impl AppState {
@@ -33,16 +37,17 @@ impl AppState {
     }
 }
 
-pub fn now_rfc3339() -> String {
-    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    time::OffsetDateTime::now_utc().format(&f).expect("UTC time always formats")
-}
+/// RFC 3339 UTC with milliseconds (what the log writes; see `crate::clock`).
+pub use crate::clock::now_rfc3339;
 
 pub struct ServeOptions {
     pub listener: TcpListener,
     pub admin: crate::admin::Admin,
     pub demo: bool,
     pub trust_proxy: bool,
+    /// Consent POSTs per second per client address (0: no limit), and the burst allowed.
+    pub rate_limit: u32,
+    pub rate_burst: u32,
 }
 
 pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<()> {
@@ -50,7 +55,9 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
     if loader.is_none() {
         tracing::warn!("the widget is not built into this binary: /kelisim.js will answer 503 (run `cargo xtask build`)");
     }
-    let state = web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy, admin: Some(opts.admin) });
+    let rate_limit = ratelimit::RateLimiter::new(opts.rate_limit, opts.rate_burst);
+    let state =
+        web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy, admin: Some(opts.admin), rate_limit });
     let demo = opts.demo;
     HttpServer::new(move || {
         let mut app = App::new()
@@ -65,12 +72,22 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
             .route("/widget/{name}", web::get().to(assets::widget_file))
             .route("/healthz", web::get().to(api::healthz))
             .configure(crate::admin::routes)
+            .route("/metrics", web::get().to(api::metrics))
+            .route("/receipt/{site}/{consent_id}", web::get().to(receipt::page))
+            .route("/receipt.css", web::get().to(receipt::stylesheet))
             .service(
-                web::scope("/api/v1/sites/{site}")
+                web::scope("/api/v1")
                     .wrap(DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")))
-                    .route("/config", web::get().to(api::config))
-                    .route("/consents", web::post().to(api::post_consent))
-                    .route("/consents", web::method(actix_web::http::Method::OPTIONS).to(api::consents_preflight)),
+                    .route("/log/key", web::get().to(log_api::key))
+                    .service(
+                        web::scope("/sites/{site}")
+                            .route("/config", web::get().to(api::config))
+                            .route("/consents", web::post().to(api::post_consent))
+                            .route("/consents", web::method(actix_web::http::Method::OPTIONS).to(api::consents_preflight))
+                            .route("/consents/{consent_id}", web::get().to(log_api::history))
+                            .route("/log/checkpoint", web::get().to(log_api::checkpoint))
+                            .route("/log/consistency", web::get().to(log_api::consistency)),
+                    ),
             );
         if demo {
             app = app.route("/demo/{path:.*}", web::get().to(assets::demo_file)).route(

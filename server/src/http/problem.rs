@@ -1,6 +1,7 @@
 //! Errors as RFC 9457 `application/problem+json`, mapped in one place.
 
 use crate::ingest::IngestError;
+use crate::metrics::Reject;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -14,6 +15,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip)]
     pub retry_after: Option<u64>,
+    /// Why a consent POST was refused, for `kelisim_rejects_total`.
+    #[serde(skip)]
+    pub reject: Option<Reject>,
 }
 
 impl Problem {
@@ -24,13 +28,26 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             retry_after: None,
+            reject: None,
         }
+    }
+    pub fn counted(mut self, why: Reject) -> Problem {
+        self.reject = Some(why);
+        self
+    }
+    pub fn retry_after(mut self, seconds: u64) -> Problem {
+        self.retry_after = Some(seconds);
+        self
+    }
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
     }
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }
     pub fn too_large(limit: usize) -> Problem {
         Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request body too large", format!("the body must be at most {limit} bytes"))
+            .counted(Reject::TooLarge)
     }
 }
 
@@ -59,20 +76,34 @@ impl From<IngestError> for Problem {
     fn from(e: IngestError) -> Problem {
         let detail = e.to_string();
         match e {
-            IngestError::UnknownSite(_) => Problem::new(StatusCode::NOT_FOUND, "unknown-site", "Unknown site", detail),
-            IngestError::OriginNotAllowed(_) | IngestError::NoOrigin => {
-                Problem::new(StatusCode::FORBIDDEN, "origin-not-allowed", "Origin not allowed", detail)
+            IngestError::UnknownSite(_) => {
+                Problem::new(StatusCode::NOT_FOUND, "unknown-site", "Unknown site", detail).counted(Reject::UnknownSite)
             }
-            IngestError::Malformed(_) => Problem::new(StatusCode::BAD_REQUEST, "malformed", "Malformed consent event", detail),
-            IngestError::Invalid(_) => Problem::new(StatusCode::BAD_REQUEST, "invalid", "Invalid consent event", detail),
+            IngestError::OriginNotAllowed(_) | IngestError::NoOrigin => {
+                Problem::new(StatusCode::FORBIDDEN, "origin-not-allowed", "Origin not allowed", detail).counted(Reject::Origin)
+            }
+            IngestError::Malformed(_) => {
+                Problem::new(StatusCode::BAD_REQUEST, "malformed", "Malformed consent event", detail).counted(Reject::Malformed)
+            }
+            IngestError::Invalid(_) => {
+                Problem::new(StatusCode::BAD_REQUEST, "invalid", "Invalid consent event", detail).counted(Reject::Invalid)
+            }
             IngestError::UnknownConfigVersion(_) => {
                 Problem::new(StatusCode::CONFLICT, "unknown-config-version", "Unknown config version", detail)
+                    .counted(Reject::UnknownConfigVersion)
             }
-            IngestError::Store(e) => {
-                // The detail may hold SQL; it goes to the server log, not to the client.
-                tracing::error!(error = %e, "storing a consent event failed");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", "Storage error", "the event could not be stored; retry later")
-            }
+            IngestError::Overloaded => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "Consent log busy", detail)
+                .counted(Reject::Overloaded)
+                .retry_after(1),
+            IngestError::Store(e) => Problem::from(e).counted(Reject::Storage),
         }
+    }
+}
+
+impl From<crate::store::StoreError> for Problem {
+    fn from(e: crate::store::StoreError) -> Problem {
+        // The detail may hold SQL; it goes to the server log, not to the client.
+        tracing::error!(error = %e, "a database operation failed");
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", "Storage error", "the database could not be used; retry later")
     }
 }

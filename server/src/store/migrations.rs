@@ -93,4 +93,64 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'the admin audit trail is append-only'); END;
     "#,
+    // 3: the verifiable log (RFC 6962) and the retention purge.
+    r#"
+    -- Hashes of the complete ("perfect") subtrees of each site's Merkle tree, level >= 1 (level 0
+    -- is events.leaf_hash). Written in the same transaction as the events that complete them,
+    -- about one per event, so that roots and proofs never need the whole log: O(log n) reads.
+    CREATE TABLE merkle_nodes (
+        site    TEXT NOT NULL,
+        level   INTEGER NOT NULL,
+        idx     INTEGER NOT NULL,
+        hash    BLOB NOT NULL,
+        PRIMARY KEY (site, level, idx)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER merkle_nodes_no_update BEFORE UPDATE ON merkle_nodes
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    CREATE TRIGGER merkle_nodes_no_delete BEFORE DELETE ON merkle_nodes
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+
+    -- Signed checkpoints (C2SP signed notes over origin, tree size, root hash, time). `note` is
+    -- the exact signed text; the other columns repeat it for queries.
+    CREATE TABLE checkpoints (
+        id          INTEGER PRIMARY KEY,
+        site        TEXT NOT NULL,
+        tree_size   INTEGER NOT NULL,
+        root_hash   BLOB NOT NULL,
+        signed_at   TEXT NOT NULL,
+        key_id      TEXT NOT NULL,
+        note        TEXT NOT NULL
+    );
+    CREATE INDEX checkpoints_by_site ON checkpoints (site, id);
+    CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+    CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+
+    -- The retention purge (site file `retention_days`) is the single exception to the
+    -- append-only log. It runs in one transaction: insert a marker row here, UPDATE the expired
+    -- events, delete the marker, commit. The trigger below lets an UPDATE through only while a
+    -- marker for the event's site exists, only for events recorded before the marker's cutoff,
+    -- and only if it sets the personal fields (ip, user_agent, page) and the canonical bytes
+    -- that hold them to NULL and leaves every other column, leaf_hash included, unchanged: the
+    -- Merkle tree and every signed checkpoint stay verifiable after the purge.
+    CREATE INDEX events_by_time ON events (site, recorded_at);
+    CREATE TABLE purge_in_progress (
+        site    TEXT PRIMARY KEY,
+        before  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    DROP TRIGGER events_no_update;
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        WHEN NOT (
+            EXISTS (SELECT 1 FROM purge_in_progress p WHERE p.site = OLD.site AND OLD.recorded_at < p.before)
+            AND NEW.site IS OLD.site AND NEW.seq IS OLD.seq AND NEW.event_id IS OLD.event_id
+            AND NEW.receipt_id IS OLD.receipt_id AND NEW.consent_id IS OLD.consent_id
+            AND NEW.recorded_at IS OLD.recorded_at AND NEW.config_version IS OLD.config_version
+            AND NEW.action IS OLD.action AND NEW.granted IS OLD.granted AND NEW.language IS OLD.language
+            AND NEW.gpc IS OLD.gpc AND NEW.sec_gpc IS OLD.sec_gpc AND NEW.origin IS OLD.origin
+            AND NEW.leaf_hash IS OLD.leaf_hash
+            AND NEW.ip IS NULL AND NEW.user_agent IS NULL AND NEW.page IS NULL AND NEW.canonical IS NULL
+        )
+        BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END;
+    "#,
 ];

@@ -1,14 +1,19 @@
-//! The SQLite store: config versions and the append-only consent log.
+//! The SQLite store: config versions, the append-only consent log, its Merkle subtrees and
+//! signed checkpoints.
 //!
 //! Plain Rust over rusqlite; knows nothing of HTTP. Durability: WAL with `synchronous=FULL`,
-//! so a transaction is on disk when `commit` returns, and [`Store::append`] returns only after
-//! its commit — the server never acknowledges an event it has not committed.
+//! so a transaction is on disk when `COMMIT` returns. Writes go through one connection, owned
+//! by the log writer thread (`crate::log::Writer`), which answers a request only after the
+//! transaction holding its event committed. Reads use a small pool of other connections: in WAL
+//! mode they never block the writer and always see a committed state.
 
 mod migrations;
+pub mod read;
+pub mod write;
 
-use kelisim_shared::canonical::{leaf_hash, ConsentRecord};
+use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::config::Config;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,6 +34,8 @@ pub enum StoreError {
     TooNew { found: usize, known: usize },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("the log writer has stopped")]
+    WriterGone,
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -43,146 +50,104 @@ pub struct Receipt {
     pub leaf_hash: String,
 }
 
-/// A decision ready to be logged: everything but its place in the log.
+/// A decision ready to be logged: everything but its place in the log and its time, which the
+/// writer sets when it commits it (so `recorded_at` never decreases along `seq`).
 pub struct NewEvent {
     pub receipt_id: String,
     pub record: ConsentRecord,
 }
 
+/// Read access to the database: a pool of read-only connections.
 pub struct Store {
-    writer: Mutex<Connection>,
-    reader: Mutex<Connection>,
+    path: PathBuf,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn configure(c: &Connection) -> Result<(), rusqlite::Error> {
+    c.busy_timeout(std::time::Duration::from_secs(5))?;
+    // WAL: readers never block the writer. synchronous=FULL: every commit is fsynced, so an
+    // acknowledged event survives kill -9 and power loss.
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "FULL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
 }
 
 impl Store {
-    /// Opens (creating if needed) the database in `data_dir` and runs pending migrations.
-    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) the database in `data_dir`, runs pending migrations, and
+    /// returns the store (for reads) and the one connection that may write.
+    pub fn open(data_dir: &Path) -> Result<(Store, Connection), StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| StoreError::CreateDir { path: data_dir.to_owned(), source })?;
         check_writable(data_dir)?;
         let path = data_dir.join(DB_FILE);
-        let open = || -> Result<Connection, StoreError> {
-            let c = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
-            c.busy_timeout(std::time::Duration::from_secs(5))?;
-            // WAL: readers never block the writer. synchronous=FULL: every commit is fsynced,
-            // so an acknowledged event survives kill -9 and power loss.
-            c.pragma_update(None, "journal_mode", "WAL")?;
-            c.pragma_update(None, "synchronous", "FULL")?;
-            c.pragma_update(None, "foreign_keys", "ON")?;
-            Ok(c)
-        };
-        let mut writer = open()?;
+        let mut writer = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
+        configure(&writer)?;
         migrate(&mut writer)?;
-        let reader = open()?;
-        Ok(Store { writer: Mutex::new(writer), reader: Mutex::new(reader) })
+        Ok((Store { path, readers: Mutex::new(Vec::new()) }, writer))
     }
 
-    /// Records a config version as served (idempotent). Every version ever served is kept.
-    pub fn record_config(&self, config: &Config, body: &str, now: &str) -> Result<(), StoreError> {
-        let c = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        c.execute(
-            "INSERT OR IGNORE INTO config_versions (site, version, body, first_seen) VALUES (?1, ?2, ?3, ?4)",
-            params![config.site, config.version, body, now],
-        )?;
-        Ok(())
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
-    /// The config of a version once served for a site, if any.
-    pub fn config_version(&self, site: &str, version: &str) -> Result<Option<String>, StoreError> {
-        let c = self.reader.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(c.query_row(
-            "SELECT body FROM config_versions WHERE site = ?1 AND version = ?2",
-            params![site, version],
-            |r| r.get(0),
-        )
-        .optional()?)
-    }
-
-    /// Appends an event to its site's log and commits it durably. If an event with the same
-    /// `event_id` is already logged for the site, nothing is written and its receipt is
-    /// returned with `false` (idempotency: a retried POST never makes a second record).
-    pub fn append(&self, ev: NewEvent) -> Result<(Receipt, bool), StoreError> {
-        let mut c = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let r = &ev.record;
-        if let Some(existing) = receipt_by_event_id(&tx, &r.site, &r.event_id)? {
-            return Ok((existing, false));
+    /// Runs `f` on a pooled read-only connection.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let c = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .map_err(|source| StoreError::Open { path: self.path.clone(), source })?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                c
+            }
+        };
+        let out = f(&c);
+        let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < 8 {
+            pool.push(c);
         }
-        let seq: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE site = ?1",
-            params![r.site],
-            |row| row.get(0),
-        )?;
-        let seq = seq as u64;
-        let mut record = ev.record;
-        record.seq = seq;
-        let canonical = record.canonical_bytes();
-        let leaf = leaf_hash(&canonical);
-        tx.execute(
-            "INSERT INTO events (site, seq, event_id, receipt_id, consent_id, recorded_at, config_version,
-                 action, granted, language, gpc, sec_gpc, page, origin, ip, user_agent, canonical, leaf_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-            params![
-                record.site,
-                seq as i64,
-                record.event_id,
-                ev.receipt_id,
-                record.consent_id,
-                record.recorded_at,
-                record.config_version,
-                record.action.as_str(),
-                record.granted.join(" "),
-                record.language.code(),
-                record.gpc,
-                record.sec_gpc,
-                record.page,
-                record.origin,
-                record.ip,
-                record.user_agent,
-                canonical,
-                leaf.as_slice(),
-            ],
-        )?;
-        tx.commit()?;
-        Ok((
-            Receipt {
-                receipt_id: ev.receipt_id,
-                consent_id: record.consent_id,
-                seq,
-                recorded_at: record.recorded_at,
-                leaf_hash: hex::encode(leaf),
-            },
-            true,
-        ))
+        out
     }
 
-    /// Whether the database accepts a write right now (for `/healthz`): takes the write lock
-    /// and writes inside a transaction that is rolled back.
-    pub fn check_writable(&self) -> Result<(), StoreError> {
-        let mut c = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute("CREATE TEMP TABLE IF NOT EXISTS healthz (x)", [])?;
-        tx.execute("INSERT INTO healthz VALUES (1)", [])?;
-        tx.rollback()?;
-        Ok(())
+    /// Every config version ever served, by site: `(site, version, body)`.
+    pub fn config_versions(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare("SELECT site, version, body FROM config_versions")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// An online copy of the database (SQLite backup API) into `out`, which must not exist.
+    /// Readers and the writer go on while it runs; the copy is one consistent snapshot.
+    pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
+        self.read(|c| {
+            let mut dst = Connection::open_with_flags(out, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+                .map_err(|source| StoreError::Open { path: out.to_owned(), source })?;
+            {
+                let b = rusqlite::backup::Backup::new(c, &mut dst)?;
+                b.run_to_completion(1024, std::time::Duration::from_millis(0), None)?;
+            }
+            // A backup is a standalone file: no WAL beside it.
+            dst.pragma_update(None, "journal_mode", "DELETE")?;
+            let ok: String = dst.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+            if ok != "ok" {
+                return Err(StoreError::Corrupt(format!("the backup fails its check: {ok}")));
+            }
+            Ok(())
+        })
     }
 }
 
-fn receipt_by_event_id(c: &Connection, site: &str, event_id: &str) -> Result<Option<Receipt>, StoreError> {
-    Ok(c.query_row(
-        "SELECT receipt_id, consent_id, seq, recorded_at, leaf_hash FROM events WHERE site = ?1 AND event_id = ?2",
-        params![site, event_id],
-        |r| {
-            Ok(Receipt {
-                receipt_id: r.get(0)?,
-                consent_id: r.get(1)?,
-                seq: r.get::<_, i64>(2)? as u64,
-                recorded_at: r.get(3)?,
-                leaf_hash: hex::encode(r.get::<_, Vec<u8>>(4)?),
-            })
-        },
-    )
-    .optional()?)
+/// Records a config version as served (idempotent). Every version ever served is kept.
+pub fn record_config(c: &Connection, config: &Config, body: &str, now: &str) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT OR IGNORE INTO config_versions (site, version, body, first_seen) VALUES (?1, ?2, ?3, ?4)",
+        params![config.site, config.version, body, now],
+    )?;
+    Ok(())
 }
 
 fn check_writable(dir: &Path) -> Result<(), StoreError> {
@@ -211,4 +176,4 @@ fn migrate(c: &mut Connection) -> Result<(), StoreError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

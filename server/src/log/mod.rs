@@ -1,0 +1,167 @@
+//! The verifiable consent log (domain; knows nothing of HTTP): the writer thread that commits
+//! events in groups, each site's Merkle frontier, signed checkpoints, proofs for receipts, and
+//! the signing key. RFC 6962 hashing and proofs live in `kelisim_shared::merkle`, the
+//! checkpoint format in `kelisim_shared::checkpoint`.
+
+pub mod key;
+pub mod proofs;
+mod writer;
+
+use crate::metrics::Metrics;
+use crate::store::read::{self, SqlSubtrees, StoredCheckpoint};
+use crate::store::{write, NewEvent, Receipt, StoreError};
+use kelisim_shared::checkpoint::{LogKey, VerifierKey};
+use kelisim_shared::merkle::{root_at, Frontier};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use writer::{Job, LogWriter};
+
+#[derive(Clone, Debug)]
+pub struct WriterConfig {
+    /// Events that may wait for the writer; beyond it, requests are refused (503), never queued
+    /// without bound.
+    pub queue: usize,
+    /// Most events per transaction.
+    pub max_batch: usize,
+    /// A checkpoint is signed this often for each site whose log grew.
+    pub checkpoint_interval: Duration,
+    pub purge_interval: Duration,
+    /// `retention_days` per site (site file).
+    pub retention: Vec<(String, u32)>,
+}
+
+impl Default for WriterConfig {
+    fn default() -> WriterConfig {
+        WriterConfig {
+            queue: 8192,
+            max_batch: 1024,
+            checkpoint_interval: Duration::from_secs(60),
+            purge_interval: Duration::from_secs(3600),
+            retention: Vec::new(),
+        }
+    }
+}
+
+/// One site's log as the writer keeps it.
+#[derive(Clone, Debug)]
+pub struct SiteLog {
+    pub frontier: Frontier,
+    /// Size of the last signed checkpoint.
+    pub checkpointed: Option<u64>,
+}
+
+/// Loads a site's log and checks it against its last signed checkpoint: the stored tree must
+/// still have that checkpoint's root at that size, or the log was altered behind the server.
+fn load_site(c: &Connection, site: &str) -> Result<SiteLog, StoreError> {
+    let frontier = write::load_frontier(c, site)?;
+    let last = read::latest_checkpoint(c, site)?;
+    if let Some(cp) = &last {
+        if cp.tree_size > frontier.size() {
+            return Err(StoreError::Corrupt(format!(
+                "site {site}: the log has {} events but checkpoint of {} signed it with {} events",
+                frontier.size(),
+                cp.signed_at,
+                cp.tree_size
+            )));
+        }
+        if root_at(&mut SqlSubtrees { conn: c, site }, cp.tree_size)? != cp.root {
+            return Err(StoreError::Corrupt(format!(
+                "site {site}: the stored log no longer has the root signed in the checkpoint of {} (size {})",
+                cp.signed_at, cp.tree_size
+            )));
+        }
+    }
+    Ok(SiteLog { frontier, checkpointed: last.map(|c| c.tree_size) })
+}
+
+/// Why an event could not be handed to the writer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SubmitError {
+    /// The queue is full: the caller should retry shortly.
+    Full,
+    /// The writer thread has stopped.
+    Gone,
+}
+
+/// The handle requests use to reach the log writer.
+pub struct Writer {
+    tx: SyncSender<Job>,
+    metrics: Arc<Metrics>,
+    verifier: VerifierKey,
+}
+
+impl Writer {
+    /// Loads every site's log (checking it against its last checkpoint), signs a checkpoint
+    /// for logs that grew since their last one (after a crash, the first thing done is to sign
+    /// what survived), runs a retention purge, and starts the writer thread.
+    pub fn start(
+        conn: Connection,
+        key: LogKey,
+        sites: &[String],
+        cfg: WriterConfig,
+        metrics: Arc<Metrics>,
+    ) -> Result<Writer, StoreError> {
+        let mut logs = BTreeMap::new();
+        for site in sites {
+            let log = load_site(&conn, site)?;
+            metrics.set_log_records(site, log.frontier.size());
+            logs.insert(site.clone(), log);
+        }
+        let verifier = key.verifier();
+        let (tx, rx) = sync_channel(cfg.queue);
+        let mut w = LogWriter { conn, key, logs, cfg, metrics: metrics.clone() };
+        w.checkpoint(false)?;
+        w.purge(time::OffsetDateTime::now_utc())?;
+        std::thread::Builder::new()
+            .name("kelisim-log-writer".into())
+            .spawn(move || w.run(rx))
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the log writer thread: {e}")))?;
+        Ok(Writer { tx, metrics, verifier })
+    }
+
+    /// Queues an event; the receiver answers once its batch is committed (or failed).
+    pub fn append(&self, ev: NewEvent) -> Result<oneshot::Receiver<Result<(Receipt, bool), StoreError>>, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.metrics.queue_depth.fetch_add(1, Relaxed);
+        match self.tx.try_send(Job::Append { ev, reply }) {
+            Ok(()) => Ok(rx),
+            Err(e) => {
+                self.metrics.queue_depth.fetch_sub(1, Relaxed);
+                Err(match e {
+                    TrySendError::Full(_) => SubmitError::Full,
+                    TrySendError::Disconnected(_) => SubmitError::Gone,
+                })
+            }
+        }
+    }
+
+    /// Signs a checkpoint of every site's log now (for an export); waits for the writer.
+    pub fn checkpoint_now(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Job::Checkpoint { reply }).map_err(|_| StoreError::WriterGone)?;
+        rx.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Whether the writer runs and the database takes a write; `Full` when it is too busy to say.
+    pub fn ping(&self) -> Result<oneshot::Receiver<Result<(), StoreError>>, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.try_send(Job::Ping { reply }).map_err(|e| match e {
+            TrySendError::Full(_) => SubmitError::Full,
+            TrySendError::Disconnected(_) => SubmitError::Gone,
+        })?;
+        Ok(rx)
+    }
+
+    /// The public key that checks this server's checkpoints.
+    pub fn verifier(&self) -> &VerifierKey {
+        &self.verifier
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,126 @@
+//! Read-side queries: a consent id's history, checkpoints, and the Merkle subtrees that proofs
+//! are built from.
+
+use super::StoreError;
+use kelisim_shared::merkle::{Hash, Subtrees};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// A site's tree as stored: leaves in `events.leaf_hash`, complete subtrees of level ≥ 1 in
+/// `merkle_nodes`. Proofs over it cost O(log n) primary-key look-ups.
+pub struct SqlSubtrees<'a> {
+    pub conn: &'a Connection,
+    pub site: &'a str,
+}
+
+fn hash_of(v: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
+    v.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
+}
+
+impl Subtrees for SqlSubtrees<'_> {
+    type Error = StoreError;
+    fn subtree(&mut self, level: u32, index: u64) -> Result<Hash, StoreError> {
+        let v: Option<Vec<u8>> = if level == 0 {
+            let mut st = self.conn.prepare_cached("SELECT leaf_hash FROM events WHERE site = ?1 AND seq = ?2")?;
+            st.query_row(params![self.site, index as i64 + 1], |r| r.get(0)).optional()?
+        } else {
+            let mut st =
+                self.conn.prepare_cached("SELECT hash FROM merkle_nodes WHERE site = ?1 AND level = ?2 AND idx = ?3")?;
+            st.query_row(params![self.site, level, index as i64], |r| r.get(0)).optional()?
+        };
+        let v = v.ok_or_else(|| {
+            StoreError::Corrupt(format!("site {}: Merkle subtree (level {level}, index {index}) is missing", self.site))
+        })?;
+        hash_of(v, "a Merkle hash")
+    }
+}
+
+/// A stored signed checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub site: String,
+    pub tree_size: u64,
+    pub root: Hash,
+    pub signed_at: String,
+    pub key_id: String,
+    /// The exact signed note.
+    pub note: String,
+}
+
+fn checkpoint_row(r: &rusqlite::Row) -> rusqlite::Result<(String, i64, Vec<u8>, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+}
+
+fn to_checkpoint(row: (String, i64, Vec<u8>, String, String, String)) -> Result<StoredCheckpoint, StoreError> {
+    let (site, size, root, signed_at, key_id, note) = row;
+    Ok(StoredCheckpoint { site, tree_size: size as u64, root: hash_of(root, "a checkpoint root")?, signed_at, key_id, note })
+}
+
+const CHECKPOINT_COLUMNS: &str = "site, tree_size, root_hash, signed_at, key_id, note";
+
+/// The most recent checkpoint of a site, if any.
+pub fn latest_checkpoint(c: &Connection, site: &str) -> Result<Option<StoredCheckpoint>, StoreError> {
+    let sql = format!("SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE site = ?1 ORDER BY id DESC LIMIT 1");
+    c.query_row(&sql, [site], checkpoint_row).optional()?.map(to_checkpoint).transpose()
+}
+
+/// The most recent checkpoint of a site with exactly `size` records, if any.
+pub fn checkpoint_of_size(c: &Connection, site: &str, size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
+    let sql =
+        format!("SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE site = ?1 AND tree_size = ?2 ORDER BY id DESC LIMIT 1");
+    c.query_row(&sql, params![site, size as i64], checkpoint_row).optional()?.map(to_checkpoint).transpose()
+}
+
+/// One logged decision as the visitor's receipt shows it: no IP, user agent or page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEvent {
+    pub seq: u64,
+    pub receipt_id: String,
+    pub recorded_at: String,
+    pub action: String,
+    pub granted: Vec<String>,
+    pub language: String,
+    pub config_version: String,
+    pub gpc: bool,
+    pub leaf_hash: Hash,
+}
+
+/// Longest history returned for one consent id (the most recent ones).
+pub const MAX_HISTORY: usize = 200;
+
+/// A consent id's decisions on a site, oldest first (at most the last [`MAX_HISTORY`]).
+pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<HistoryEvent>, StoreError> {
+    let mut st = c.prepare_cached(
+        "SELECT seq, receipt_id, recorded_at, action, granted, language, config_version, gpc, leaf_hash
+         FROM events WHERE site = ?1 AND consent_id = ?2 ORDER BY seq DESC LIMIT ?3",
+    )?;
+    let rows = st.query_map(params![site, consent_id, MAX_HISTORY as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, bool>(7)?,
+            r.get::<_, Vec<u8>>(8)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, receipt_id, recorded_at, action, granted, language, config_version, gpc, leaf) = row?;
+        out.push(HistoryEvent {
+            seq: seq as u64,
+            receipt_id,
+            recorded_at,
+            action,
+            granted: granted.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
+            language,
+            config_version,
+            gpc,
+            leaf_hash: hash_of(leaf, "a leaf hash")?,
+        });
+    }
+    out.reverse();
+    Ok(out)
+}

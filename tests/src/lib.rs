@@ -8,6 +8,7 @@
 //! `CHROMIUM` and `CHROMEDRIVER`.
 
 pub mod browser;
+pub mod consent;
 pub mod pages;
 
 use std::io::{BufRead, BufReader, Read};
@@ -163,6 +164,14 @@ impl Kelisim {
         Kelisim::start_in(sites, data, &args).unwrap_or_else(|e| panic!("kelisim did not restart: {e}"))
     }
 
+    /// `kill -9`: the server gets no chance to finish anything. Returns its data directory so
+    /// that a new server can be started on it.
+    pub fn kill9(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+        std::mem::replace(&mut self.data, tempfile::tempdir().unwrap())
+    }
+
     /// Stops the server and returns what it wrote to stderr.
     pub fn stop(mut self) -> String {
         let _ = self.child.kill();
@@ -243,6 +252,19 @@ impl Resp {
     pub fn set_cookie_line(&self, name: &str) -> Option<&str> {
         self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).find(|v| v.starts_with(&format!("{name}=")))
     }
+}
+
+/// Like [`post`], but `None` when the request does not get an answer (server gone).
+pub fn try_post(url: &str, headers: &[(&str, &str)], body: &str) -> Option<Resp> {
+    let mut req = agent().post(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = req.send(body).ok()?;
+    let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_string().ok()?;
+    Some(Resp { status, headers, body })
 }
 
 pub fn options(url: &str, headers: &[(&str, &str)]) -> Resp {

@@ -1,0 +1,258 @@
+//! The consent log over a real server: append-only at the database, proofs and signed
+//! checkpoints that verify with the public key, idempotency under concurrency, rate limits,
+//! receipts in three languages, metrics and the online backup.
+
+use kelisim_shared::checkpoint::VerifierKey;
+use kelisim_shared::merkle::{leaf_hash, root_of, verify_consistency, verify_inclusion};
+use kelisim_tests::consent::{config, event, send, stored, unhex, ORIGIN, SITE};
+use kelisim_tests::{cli, get, root, uuid, Kelisim};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+fn start(extra: &[&str]) -> Kelisim {
+    Kelisim::start_with(&root().join("www/sites"), extra).unwrap_or_else(|e| panic!("kelisim did not start: {e}"))
+}
+
+fn post_ok(k: &Kelisim, ev: &Value) -> Value {
+    let r = send(&k.base, ev).expect("the server answers");
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()
+}
+
+/// Waits (bounded) until the periodic checkpoint covers `size` records.
+fn checkpoint_covering(k: &Kelisim, size: u64) -> Value {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = get(&k.url(&format!("/api/v1/sites/{SITE}/log/checkpoint")), &[]);
+        if r.status == 200 && r.json()["tree_size"].as_u64().unwrap() >= size {
+            return r.json();
+        }
+        assert!(Instant::now() < until, "no checkpoint of {size} records within 10 s: {}", r.body);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn verifier(k: &Kelisim) -> VerifierKey {
+    let key = get(&k.url("/api/v1/log/key"), &[]).json();
+    assert_eq!(key["algorithm"], "Ed25519");
+    VerifierKey::parse(key["verifier_key"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn database_refuses_update_and_delete_of_events() {
+    let k = start(&["--checkpoint-interval", "1"]);
+    let cfg = config(&k);
+    post_ok(&k, &event(&cfg, &uuid(), "reject_all", "kk"));
+    post_ok(&k, &event(&cfg, &uuid(), "reject_all", "kk"));
+    checkpoint_covering(&k, 2);
+    let db = rusqlite::Connection::open(k.data.path().join("kelisim.sqlite")).unwrap();
+    for sql in [
+        "UPDATE events SET action = 'accept_all'",
+        "UPDATE events SET ip = NULL, canonical = NULL",
+        "DELETE FROM events",
+        "DELETE FROM merkle_nodes",
+        "DELETE FROM checkpoints",
+    ] {
+        let e = db.execute(sql, []).expect_err(sql);
+        assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+    }
+    assert_eq!(k.count_events(SITE), 2);
+}
+
+#[test]
+fn history_proofs_verify_against_the_signed_checkpoint_and_fail_when_a_byte_changes() {
+    let k = start(&["--checkpoint-interval", "1"]);
+    let cfg = config(&k);
+    let me = uuid();
+    let mut mine = Vec::new();
+    for i in 0..7 {
+        // Other visitors' decisions in between, so the proofs span a real tree.
+        post_ok(&k, &event(&cfg, &uuid(), "reject_all", "ru"));
+        if i % 3 == 0 {
+            mine.push(post_ok(&k, &event(&cfg, &me, if i == 0 { "accept_all" } else { "withdraw" }, "kk")));
+        }
+    }
+    let cp = checkpoint_covering(&k, 10);
+    let vk = verifier(&k);
+    let signed = vk.verify(cp["note"].as_str().unwrap()).expect("the checkpoint verifies with the public key");
+    assert_eq!(signed.size, cp["tree_size"].as_u64().unwrap());
+    assert_eq!(hex(&signed.root), cp["root_hash"].as_str().unwrap());
+    assert!(signed.origin.starts_with("kelisim/webpulse/"));
+    // Another key (another server's) does not verify it.
+    let other = kelisim_shared::checkpoint::LogKey::from_seed("kelisim", [1; 32]).unwrap().verifier();
+    assert!(other.verify(cp["note"].as_str().unwrap()).is_err());
+
+    let h = get(&k.url(&format!("/api/v1/sites/{SITE}/consents/{me}")), &[("origin", ORIGIN)]);
+    assert_eq!(h.status, 200, "{}", h.body);
+    assert_eq!(h.header("access-control-allow-origin"), Some(ORIGIN));
+    let h = h.json();
+    let events = h["events"].as_array().unwrap();
+    assert_eq!(events.len(), mine.len());
+    assert_eq!(events[0]["action"], "accept_all");
+    assert_eq!(events[2]["action"], "withdraw");
+    for (e, receipt) in events.iter().zip(&mine) {
+        assert_eq!(e["seq"], receipt["seq"]);
+        assert_eq!(e["leaf_hash"], receipt["leaf_hash"]);
+        assert!(e.get("ip").is_none() && e.get("user_agent").is_none(), "no personal fields in receipts");
+        let leaf = unhex(e["leaf_hash"].as_str().unwrap());
+        let proof: Vec<_> = e["inclusion_proof"].as_array().unwrap().iter().map(|p| unhex(p.as_str().unwrap())).collect();
+        let index = e["leaf_index"].as_u64().unwrap();
+        verify_inclusion(index, signed.size, &leaf, &proof, &signed.root).expect("inclusion proof verifies");
+        for i in 0..proof.len() {
+            let mut bad = proof.clone();
+            bad[i][3] ^= 0x40;
+            assert!(verify_inclusion(index, signed.size, &leaf, &bad, &signed.root).is_err(), "changed byte in proof[{i}]");
+        }
+        let mut bad_leaf = leaf;
+        bad_leaf[0] ^= 1;
+        assert!(verify_inclusion(index, signed.size, &bad_leaf, &proof, &signed.root).is_err());
+    }
+    // The leaf hashes are those of the stored canonical bytes.
+    for (seq, _, canonical, leaf) in stored(&k) {
+        assert_eq!(leaf_hash(&canonical).to_vec(), leaf, "seq {seq}");
+    }
+    // A later checkpoint is consistent with the earlier one.
+    let first = signed.size;
+    post_ok(&k, &event(&cfg, &uuid(), "reject_all", "ru"));
+    let later = checkpoint_covering(&k, first + 1);
+    let to = later["tree_size"].as_u64().unwrap();
+    let c = get(&k.url(&format!("/api/v1/sites/{SITE}/log/consistency?from={first}&to={to}")), &[]).json();
+    let proof: Vec<_> = c["proof"].as_array().unwrap().iter().map(|p| unhex(p.as_str().unwrap())).collect();
+    let root2 = vk.verify(later["note"].as_str().unwrap()).unwrap().root;
+    verify_consistency(first, to, &signed.root, &root2, &proof).expect("consistency proof verifies");
+    assert_eq!(get(&k.url(&format!("/api/v1/sites/{SITE}/log/consistency?from=3&to={to}")), &[]).status, 404);
+    assert_eq!(get(&k.url(&format!("/api/v1/sites/{SITE}/consents/{}", uuid())), &[]).status, 404);
+    assert_eq!(get(&k.url(&format!("/api/v1/sites/{SITE}/consents/not-a-uuid")), &[]).status, 400);
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[test]
+fn duplicate_event_id_under_concurrency_yields_one_record() {
+    let k = start(&["--rate-limit", "0"]);
+    let cfg = config(&k);
+    let ev = event(&cfg, &uuid(), "accept_all", "en");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(16));
+    let results: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                let (b, ev, base) = (barrier.clone(), ev.clone(), k.base.clone());
+                s.spawn(move || {
+                    b.wait();
+                    let r = send(&base, &ev).expect("answered");
+                    (r.status, r.json())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 1, "exactly one 201: {results:?}");
+    assert!(results.iter().all(|(s, _)| *s == 201 || *s == 200));
+    assert!(results.iter().all(|(_, r)| *r == results[0].1), "every answer is the same receipt");
+    assert_eq!(k.count_events(SITE), 1);
+}
+
+#[test]
+fn rate_limit_returns_429_with_retry_after() {
+    let k = start(&["--rate-limit", "1", "--rate-burst", "3"]);
+    let cfg = config(&k);
+    let statuses: Vec<_> = (0..6).map(|_| send(&k.base, &event(&cfg, &uuid(), "reject_all", "kk")).unwrap()).collect();
+    assert!(statuses[..3].iter().all(|r| r.status == 201));
+    let limited = statuses.iter().find(|r| r.status == 429).expect("a 429 after the burst");
+    assert_eq!(limited.header("content-type"), Some("application/problem+json"));
+    assert!(limited.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(limited.json()["status"], 429);
+    let metrics = get(&k.url("/metrics"), &[]).body;
+    assert!(metrics.contains("kelisim_rejects_total{reason=\"rate_limited\"} "), "{metrics}");
+    assert!(!metrics.contains("kelisim_rejects_total{reason=\"rate_limited\"} 0\n"));
+}
+
+#[test]
+fn receipt_page_shows_the_history_in_each_language() {
+    let k = start(&[]);
+    let cfg = config(&k);
+    let me = uuid();
+    post_ok(&k, &event(&cfg, &me, "accept_all", "kk"));
+    post_ok(&k, &event(&cfg, &me, "withdraw", "ru"));
+    let analytics = cfg["categories"].as_array().unwrap().iter().find(|c| c["id"] == "analytics").unwrap();
+    let url = k.url(&format!("/receipt/{SITE}/{me}"));
+    for (lang, title, withdrew, accepted) in [
+        ("kk", "Келісім түбіртегі", "Келісімін кері қайтарып алды", "Барлығын қабылдады"),
+        ("ru", "Квитанция о согласии", "Отозвал согласие", "Принял все"),
+        ("en", "Consent receipt", "Withdrew consent", "Accepted all"),
+    ] {
+        for r in [get(&format!("{url}?lang={lang}"), &[]), get(&url, &[("accept-language", &format!("{lang};q=0.9, de"))])] {
+            assert_eq!(r.status, 200);
+            assert_eq!(r.header("content-language"), Some(lang));
+            let csp = r.header("content-security-policy").unwrap();
+            assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe"), "{csp}");
+            assert!(!r.body.contains("<script"), "no script on the receipt page");
+            assert!(r.body.contains(&format!("<html lang=\"{lang}\"")));
+            assert!(r.body.contains(title), "{lang}: title");
+            assert!(r.body.contains(withdrew) && r.body.contains(accepted), "{lang}: both decisions are listed");
+            // The accept_all row names the category in the page's language, from the config version.
+            assert!(r.body.contains(analytics["title"][lang].as_str().unwrap()), "{lang}: category title");
+            // Newest first: the withdrawal comes before the acceptance in the history table.
+            let history = &r.body[r.body.find("<tbody>").unwrap()..];
+            assert!(history.find(withdrew).unwrap() < history.find(accepted).unwrap());
+            assert!(r.body.contains(cfg["policy_url"].as_str().unwrap()), "how to withdraw links the policy");
+            assert!(r.body.contains(cfg["operator"]["email"].as_str().unwrap()), "operator contact");
+        }
+    }
+    let missing = get(&k.url(&format!("/receipt/{SITE}/{}", uuid())), &[("accept-language", "kk")]);
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("Бұл идентификатор бойынша бірде-бір жазба табылмады"));
+    assert_eq!(get(&k.url("/receipt.css"), &[]).status, 200);
+}
+
+#[test]
+fn metrics_report_events_batches_and_commit_latency() {
+    let k = start(&[]);
+    let cfg = config(&k);
+    for _ in 0..3 {
+        post_ok(&k, &event(&cfg, &uuid(), "reject_all", "kk"));
+    }
+    let mut bad = event(&cfg, &uuid(), "reject_all", "kk");
+    bad["granted"] = serde_json::json!(["nosuch"]);
+    assert_eq!(send(&k.base, &bad).unwrap().status, 400);
+    let r = get(&k.url("/metrics"), &[]);
+    assert!(r.header("content-type").unwrap().starts_with("text/plain"));
+    let m = r.body;
+    assert!(m.contains("kelisim_events_recorded_total 3\n"), "{m}");
+    assert!(m.contains("kelisim_rejects_total{reason=\"invalid\"} 1\n"), "{m}");
+    assert!(m.contains("kelisim_batch_size_count 3\n"), "{m}");
+    assert!(m.contains("kelisim_commit_seconds_bucket{le=\"+Inf\"} 3\n"), "{m}");
+    assert!(m.contains("kelisim_queue_depth 0\n"), "{m}");
+    assert!(m.contains("kelisim_log_records{site=\"webpulse\"} 3\n"), "{m}");
+}
+
+#[test]
+fn backup_produces_a_readable_database_while_serving() {
+    let k = start(&[]);
+    let cfg = config(&k);
+    for _ in 0..4 {
+        post_ok(&k, &event(&cfg, &uuid(), "reject_all", "kk"));
+    }
+    let out = k.data.path().join("backup.sqlite");
+    let data = k.data.path().to_str().unwrap().to_owned();
+    let r = cli(&["backup", "--data", &data, "--out", out.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let db = rusqlite::Connection::open_with_flags(&out, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let ok: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(ok, "ok");
+    let n: i64 = db.query_row("SELECT COUNT(*) FROM events WHERE site = ?1", [SITE], |r| r.get(0)).unwrap();
+    assert_eq!(n, 4);
+    // The copy's leaves give the same root as the live log's.
+    let mut st = db.prepare("SELECT leaf_hash FROM events WHERE site = ?1 ORDER BY seq").unwrap();
+    let leaves: Vec<_> = st.query_map([SITE], |r| r.get::<_, Vec<u8>>(0)).unwrap().map(|l| l.unwrap().try_into().unwrap()).collect();
+    let live: Vec<_> = stored(&k).into_iter().map(|(_, _, _, l)| l.try_into().unwrap()).collect();
+    assert_eq!(root_of(&leaves), root_of(&live));
+    let again = cli(&["backup", "--data", &data, "--out", out.to_str().unwrap()]);
+    assert!(!again.status.success(), "never overwrites");
+    // The signing key is private to its owner.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(k.data.path().join("log-signing.key")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

@@ -5,8 +5,9 @@
 //! everything and serves the demo sites; `cargo xtask test` runs every test, the real-browser
 //! ones included. Each installs what a fresh machine lacks (the wasm32 target, binaryen and
 //! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root) and says
-//! what it is doing.
+//! what it is doing. `cargo xtask bench widget|server` measure the budgets of SPEC §11.
 
+mod bench_server;
 mod bench_widget;
 mod tools;
 mod widget;
@@ -23,7 +24,8 @@ commands:
   build              build the widget into target/widget-dist/ and the server
   demo [--listen A]  build everything and serve the five demo sites (default 127.0.0.1:8790)
   test               run every test: unit, server over HTTP, real headless Chromium
-  bench widget       Kelisim's widget vs vanilla-cookieconsent and orejime (docs/BENCHMARKS.md)";
+  bench widget       Kelisim's widget vs vanilla-cookieconsent and orejime (docs/BENCHMARKS.md)
+  bench server       durable consent POSTs/s vs an actix-web hello world (docs/BENCHMARKS.md)";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -126,8 +128,9 @@ fn demo(args: &[String]) -> Result<()> {
 fn bench(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("widget") => bench_widget::run(&args[1..]),
-        Some(other) => bail!("unknown benchmark `{other}`; there is: widget"),
-        None => bail!("usage: cargo xtask bench widget [--rounds N]"),
+        Some("server") => bench_server::run(&args[1..]),
+        Some(other) => bail!("unknown benchmark `{other}`; there are: widget, server"),
+        None => bail!("usage: cargo xtask bench widget [--rounds N] | cargo xtask bench server"),
     }
 }
 

@@ -33,6 +33,10 @@ pub struct WriterConfig {
     pub purge_interval: Duration,
     /// `retention_days` per site (site file).
     pub retention: Vec<(String, u32)>,
+    /// Make event batches durable on a second thread (see `writer::Syncer`) instead of inside
+    /// `COMMIT`: the writer goes on with the next batch while the WAL is fsynced, and requests
+    /// are still answered only after the fsync. `None`: `synchronous=FULL` in the writer.
+    pub deferred_sync: Option<std::path::PathBuf>,
 }
 
 impl Default for WriterConfig {
@@ -43,6 +47,7 @@ impl Default for WriterConfig {
             checkpoint_interval: Duration::from_secs(60),
             purge_interval: Duration::from_secs(3600),
             retention: Vec::new(),
+            deferred_sync: None,
         }
     }
 }
@@ -114,7 +119,14 @@ impl Writer {
         }
         let verifier = key.verifier();
         let (tx, rx) = sync_channel(cfg.queue);
-        let mut w = LogWriter { conn, key, logs, cfg, metrics: metrics.clone() };
+        let syncer = match &cfg.deferred_sync {
+            Some(wal) => {
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+                Some(writer::Syncer::start(wal.clone())?)
+            }
+            None => None,
+        };
+        let mut w = LogWriter { conn, key, logs, cfg, metrics: metrics.clone(), syncer };
         w.checkpoint(false)?;
         w.purge(time::OffsetDateTime::now_utc())?;
         std::thread::Builder::new()

@@ -41,7 +41,7 @@ fn key() -> LogKey {
 fn writer_on(conn: Connection, config: &Config, retention: u32) -> LogWriter {
     let cfg = WriterConfig { retention: vec![(config.site.clone(), retention)], ..Default::default() };
     let logs = [(config.site.clone(), load_site(&conn, &config.site).unwrap())].into_iter().collect();
-    LogWriter { conn, key: key(), logs, cfg, metrics: Arc::new(Metrics::default()) }
+    LogWriter { conn, key: key(), logs, cfg, metrics: Arc::new(Metrics::default()), syncer: None }
 }
 
 fn append_batch(w: &mut LogWriter, evs: Vec<NewEvent>) -> Vec<(Receipt, bool)> {

@@ -4,6 +4,16 @@
 //! commit), and only then answers each request. The server never acknowledges an event before
 //! the transaction holding it is on disk.
 //!
+//! With `deferred_sync` (what `kelisim serve` uses) the batch is committed with
+//! `synchronous=NORMAL` and the fsync of the WAL runs on the [`Syncer`] thread, which answers the
+//! batch's requests only after it: the same guarantee as `synchronous=FULL` (SQLite's FULL is
+//! exactly "fsync the WAL at commit"), but the writer inserts the next batch while the disk
+//! syncs the previous one, and one fsync covers every batch committed before it. SQLite still
+//! syncs the WAL before each checkpoint and its header when the WAL is reused, and WAL recovery
+//! keeps only an unbroken prefix of valid frames, so a durable commit frame means every earlier
+//! transaction is durable too. Checkpoint signing and the purge switch back to FULL for their
+//! own transactions: a signed checkpoint is never visible before it is on disk.
+//!
 //! It also keeps each site's Merkle frontier in memory (O(log n) per append, written through to
 //! `merkle_nodes` in the same transaction), signs checkpoints every interval when a log grew
 //! and on demand, and runs the retention purge.
@@ -42,6 +52,43 @@ pub struct LogWriter {
     pub logs: BTreeMap<String, SiteLog>,
     pub cfg: WriterConfig,
     pub metrics: Arc<Metrics>,
+    pub syncer: Option<Syncer>,
+}
+
+type Answered = Vec<(AppendReply, Result<(Receipt, bool), StoreError>)>;
+
+/// Makes committed batches durable (fsync of the WAL) on its own thread, then answers them.
+pub struct Syncer {
+    tx: std::sync::mpsc::Sender<Answered>,
+}
+
+impl Syncer {
+    pub fn start(wal: std::path::PathBuf) -> Result<Syncer, StoreError> {
+        let (tx, rx) = std::sync::mpsc::channel::<Answered>();
+        std::thread::Builder::new()
+            .name("kelisim-log-sync".into())
+            .spawn(move || {
+                while let Ok(mut answers) = rx.recv() {
+                    // Everything committed so far is covered by one fsync.
+                    while let Ok(more) = rx.try_recv() {
+                        answers.extend(more);
+                    }
+                    // Reopened each time: SQLite may replace the WAL file, never our handle's.
+                    let synced = std::fs::File::open(&wal).and_then(|f| f.sync_data());
+                    if let Err(e) = &synced {
+                        tracing::error!(error = %e, "fsync of the WAL failed: answering the batch with an error");
+                    }
+                    for (reply, result) in answers {
+                        let _ = reply.send(match &synced {
+                            Ok(()) => result,
+                            Err(e) => Err(StoreError::Sync(std::io::Error::new(e.kind(), e.to_string()))),
+                        });
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the log sync thread: {e}")))?;
+        Ok(Syncer { tx })
+    }
 }
 
 impl LogWriter {
@@ -127,8 +174,21 @@ impl LogWriter {
                 for (site, _) in &snapshot {
                     self.metrics.set_log_records(site, self.logs[site].frontier.size());
                 }
-                for ((_, reply), r) in batch.into_iter().zip(results) {
-                    let _ = reply.send(Ok(r));
+                let answers: Answered = batch.into_iter().zip(results).map(|((_, reply), r)| (reply, Ok(r))).collect();
+                match &self.syncer {
+                    Some(s) => {
+                        if let Err(std::sync::mpsc::SendError(answers)) = s.tx.send(answers) {
+                            for (reply, _) in answers {
+                                let _ = reply.send(Err(StoreError::WriterGone));
+                            }
+                        }
+                    }
+                    // synchronous=FULL: COMMIT itself fsynced.
+                    None => {
+                        for (reply, r) in answers {
+                            let _ = reply.send(r);
+                        }
+                    }
                 }
             }
             Err(e) => {
@@ -172,17 +232,10 @@ impl LogWriter {
             return Ok(Vec::new());
         }
         let time = clock::now_rfc3339();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut made = Vec::new();
-        for site in due {
-            let log = &self.logs[site];
-            let cp = Checkpoint { origin: self.key.origin(site), size: log.frontier.size(), root: log.frontier.root(), time: time.clone() };
-            let note = self.key.sign(&cp);
-            let key_id = self.key.key_id_hex();
-            write::insert_checkpoint(&tx, site, &cp, &key_id, &note)?;
-            made.push(StoredCheckpoint { site: site.clone(), tree_size: cp.size, root: cp.root, signed_at: time.clone(), key_id, note });
-        }
-        tx.commit()?;
+        self.full_sync(true)?;
+        let made = self.sign_checkpoints(&due.into_iter().cloned().collect::<Vec<_>>(), &time);
+        self.full_sync(false)?;
+        let made = made?;
         for cp in &made {
             if let Some(l) = self.logs.get_mut(&cp.site) {
                 l.checkpointed = Some(cp.tree_size);
@@ -190,6 +243,29 @@ impl LogWriter {
             tracing::debug!(site = %cp.site, size = cp.tree_size, "signed a checkpoint");
         }
         self.metrics.checkpoints_signed.fetch_add(made.len() as u64, Relaxed);
+        Ok(made)
+    }
+
+    /// `synchronous=FULL` for a transaction that must be on disk before anyone can read it.
+    fn full_sync(&self, on: bool) -> Result<(), StoreError> {
+        if self.syncer.is_some() {
+            self.conn.pragma_update(None, "synchronous", if on { "FULL" } else { "NORMAL" })?;
+        }
+        Ok(())
+    }
+
+    fn sign_checkpoints(&mut self, due: &[String], time: &str) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut made = Vec::new();
+        for site in due {
+            let log = &self.logs[site];
+            let cp = Checkpoint { origin: self.key.origin(site), size: log.frontier.size(), root: log.frontier.root(), time: time.to_owned() };
+            let note = self.key.sign(&cp);
+            let key_id = self.key.key_id_hex();
+            write::insert_checkpoint(&tx, site, &cp, &key_id, &note)?;
+            made.push(StoredCheckpoint { site: site.clone(), tree_size: cp.size, root: cp.root, signed_at: time.to_owned(), key_id, note });
+        }
+        tx.commit()?;
         Ok(made)
     }
 
@@ -203,6 +279,13 @@ impl LogWriter {
 
     /// The retention purge of every site, as of `now` (see [`write::purge_expired`]).
     pub fn purge(&mut self, now: time::OffsetDateTime) -> Result<usize, StoreError> {
+        self.full_sync(true)?;
+        let r = self.purge_all(now);
+        self.full_sync(false)?;
+        r
+    }
+
+    fn purge_all(&mut self, now: time::OffsetDateTime) -> Result<usize, StoreError> {
         let mut total = 0;
         for (site, days) in self.cfg.retention.clone() {
             let before = clock::rfc3339(now - time::Duration::days(i64::from(days)));
@@ -240,17 +323,27 @@ fn try_batch(
             out.push((out[i].0.clone(), false));
             continue;
         }
-        if let Some(existing) = write::receipt_by_event_id(&tx, &r.site, &r.event_id)? {
-            out.push((existing, false));
-            continue;
-        }
         let log = logs.get_mut(&r.site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {}", r.site)))?;
         let mut record = r.clone();
         record.seq = log.frontier.size() + 1;
         record.recorded_at = now.clone();
         let canonical = record.canonical_bytes();
         let leaf = leaf_hash(&canonical);
-        write::insert_event(&tx, &ev.receipt_id, &record, &canonical, &leaf)?;
+        // Insert first: the unique index on (site, event_id) is the idempotency check, so a new
+        // event costs one index descent, and only a repeated one is looked up.
+        match write::insert_event(&tx, &ev.receipt_id, &record, &canonical, &leaf) {
+            Ok(()) => {}
+            Err(StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)))
+                if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+            {
+                let existing = write::receipt_by_event_id(&tx, &r.site, &r.event_id)?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("site {}: seq {} is taken by another event", r.site, record.seq))
+                })?;
+                out.push((existing, false));
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
         nodes.clear();
         log.frontier.append(leaf, |level, index, hash| nodes.push((level, index, *hash)));
         for (level, index, hash) in &nodes {

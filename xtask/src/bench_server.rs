@@ -1,0 +1,213 @@
+//! `cargo xtask bench server`: durable consent POSTs against an actix-web hello-world, in one
+//! run, on one machine, with one load generator (`kelisim-load`, see bench/), 127.0.0.1 only.
+//! SPEC §11: report ratios, not absolute figures — the load generator and the servers share
+//! the machine's cores.
+
+use crate::{cargo, root, step};
+use anyhow::{bail, Context, Result};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const SECONDS: &str = "5";
+const CONCURRENCIES: [u32; 3] = [16, 64, 256];
+const OFFERED_LOADS: [u32; 3] = [500, 2_000, 5_000];
+
+pub fn run(args: &[String]) -> Result<()> {
+    if let Some(extra) = args.first() {
+        bail!("`cargo xtask bench server` takes no arguments (got `{extra}`)");
+    }
+    server()
+}
+
+/// A child process killed when dropped, so an error never leaves a server running.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(cmd: &mut Command, marker: &str) -> Result<Server> {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().context("starting a server")?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        match lines.next() {
+            Some(Ok(l)) => {
+                if let Some(url) = l.strip_prefix(marker) {
+                    break url.trim().to_owned();
+                }
+            }
+            _ => bail!("the server stopped before listening"),
+        }
+    };
+    // Keep reading stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Ok(Server { child, base })
+}
+
+struct Sample {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    ok: u64,
+    requests: u64,
+    errors: u64,
+    other: String,
+}
+
+fn load(tool: &Path, url: &str, body: &Path, headers: &[&str], concurrency: u32, rate: Option<u32>) -> Result<Sample> {
+    let mut cmd = Command::new(tool);
+    cmd.args(["run", "--url", url, "--body"]).arg(body);
+    for h in headers {
+        cmd.args(["--header", h]);
+    }
+    cmd.args(["--concurrency", &concurrency.to_string(), "--seconds", SECONDS]);
+    if let Some(r) = rate {
+        cmd.args(["--rate", &r.to_string()]);
+    }
+    let out = cmd.output().context("running kelisim-load")?;
+    if !out.status.success() {
+        bail!("kelisim-load failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).context("kelisim-load output")?;
+    let f = |k: &str| j[k].as_f64().unwrap_or(0.0);
+    let statuses = j["statuses"].as_object().cloned().unwrap_or_default();
+    let other = statuses
+        .iter()
+        .filter(|(s, _)| !s.starts_with('2'))
+        .map(|(s, n)| format!("{s}×{n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Sample {
+        rps: f("rps"),
+        p50: f("p50_ms"),
+        p99: f("p99_ms"),
+        ok: j["ok"].as_u64().unwrap_or(0),
+        requests: j["requests"].as_u64().unwrap_or(0),
+        errors: j["errors"].as_u64().unwrap_or(0),
+        other,
+    })
+}
+
+fn rss_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn server() -> Result<()> {
+    crate::widget::build()?;
+    step("building kelisim, the hello-world baseline and the load generator (release)");
+    crate::run(cargo().args(["build", "--release", "-p", "kelisim-server", "-p", "kelisim-bench"]), "cargo build --release")?;
+    let release = root().join("target/release");
+    let tool = release.join("kelisim-load");
+    let data = root().join("target/bench-data");
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data)?;
+
+    let hello = start(Command::new(release.join("kelisim-hello")).current_dir(root()), "hello listening on ")?;
+    let kelisim = start(
+        Command::new(release.join("kelisim"))
+            .current_dir(root())
+            .args(["serve", "--sites", "www/sites", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--data"])
+            .arg(&data)
+            .env("KELISIM_LOG", "warn"),
+        "kelisim listening on ",
+    )?;
+    let body = data.join("event-template.json");
+    let status = Command::new(&tool)
+        .args(["template", "--config", &format!("{}/api/v1/sites/webpulse/config", kelisim.base), "--out"])
+        .arg(&body)
+        .status()?;
+    if !status.success() {
+        bail!("could not make the event template");
+    }
+    let consents = format!("{}/api/v1/sites/webpulse/consents", kelisim.base);
+    let origin = ["origin: https://webpulse.kz", "user-agent: kelisim-bench/1 (X11; Linux x86_64)"];
+
+    step(&format!("closed loop, {SECONDS} s per run: consent POST (fsynced, group commit) vs actix-web hello world"));
+    println!("| connections | hello req/s | hello p50 / p99 ms | consent POST/s | consent p50 / p99 ms | ratio |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    let mut recorded = 0u64;
+    let mut ratios = Vec::new();
+    for c in CONCURRENCIES {
+        let h = load(&tool, &format!("{}/", hello.base), &body, &origin, c, None)?;
+        let k = load(&tool, &consents, &body, &origin, c, None)?;
+        recorded += k.ok;
+        let ratio = k.rps / h.rps.max(1.0);
+        ratios.push(ratio);
+        println!(
+            "| {c} | {:.0} | {:.2} / {:.2} | {:.0} | {:.2} / {:.2} | {:.2} |{}",
+            h.rps,
+            h.p50,
+            h.p99,
+            k.rps,
+            k.p50,
+            k.p99,
+            ratio,
+            note(&k)
+        );
+    }
+    step(&format!("open loop (fixed offered load), {SECONDS} s per run, 64 connections: consent POST latency"));
+    println!("| offered req/s | achieved POST/s | p50 ms | p99 ms |");
+    println!("|---:|---:|---:|---:|");
+    for rate in OFFERED_LOADS {
+        let k = load(&tool, &consents, &body, &origin, 64, Some(rate))?;
+        recorded += k.ok;
+        println!("| {rate} | {:.0} | {:.2} | {:.2} |{}", k.rps, k.p50, k.p99, note(&k));
+    }
+    let (rss, hwm) = rss_kib(kelisim.child.id());
+    let (hello_rss, _) = rss_kib(hello.child.id());
+    step("database size (online backup: one consolidated file, no WAL)");
+    let backup = data.join("backup.sqlite");
+    let out = Command::new(release.join("kelisim"))
+        .args(["backup", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&backup)
+        .output()?;
+    if !out.status.success() {
+        bail!("kelisim backup failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let bytes = std::fs::metadata(&backup)?.len();
+    println!("\nkelisim RSS after the runs: {:.1} MiB (peak {:.1} MiB); hello world: {:.1} MiB", mib(rss), mib(hwm), mib(hello_rss));
+    println!(
+        "database: {bytes} bytes for {recorded} events = {:.0} bytes/event ≈ {:.2} GiB per million events (extrapolated)",
+        bytes as f64 / recorded.max(1) as f64,
+        bytes as f64 / recorded.max(1) as f64 * 1e6 / (1u64 << 30) as f64
+    );
+    let best = ratios.iter().cloned().fold(0.0, f64::max);
+    println!("best ratio consent/hello: {best:.2} (SPEC §11 budget: ≥ 0.50)");
+    let _ = cleanup(&data);
+    Ok(())
+}
+
+fn note(s: &Sample) -> String {
+    let mut n = String::new();
+    if s.errors > 0 || !s.other.is_empty() {
+        n = format!(" {} of {} failed: {} {}", s.errors + (s.requests - s.ok), s.requests, s.other, if s.errors > 0 { "(connection errors)" } else { "" });
+    }
+    n
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn cleanup(data: &PathBuf) -> std::io::Result<()> {
+    std::fs::remove_file(data.join("backup.sqlite"))
+}

@@ -427,13 +427,7 @@ fn open_existing(data: &std::path::Path) -> Result<(store::Store, rusqlite::Conn
 fn log_checkpoint(data: &std::path::Path) -> Result<(), String> {
     let (store, conn) = open_existing(data)?;
     let key = log::key::load_or_create(data).map_err(|e| e.to_string())?;
-    let mut sites: Vec<String> = store.config_versions().map_err(|e| e.to_string())?.into_iter().map(|(s, _, _)| s).collect();
-    sites.dedup();
-    sites.sort();
-    sites.dedup();
-    let metrics = Arc::new(metrics::Metrics::default());
-    let writer = log::Writer::start(conn, key, &sites, log::WriterConfig::default(), metrics).map_err(|e| e.to_string())?;
-    for cp in writer.checkpoint_now().map_err(|e| e.to_string())? {
+    for cp in log::checkpoint_all(&store, conn, key).map_err(|e| e.to_string())? {
         println!("{}", cp.note);
     }
     Ok(())

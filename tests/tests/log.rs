@@ -256,3 +256,30 @@ fn backup_produces_a_readable_database_while_serving() {
     let mode = std::fs::metadata(k.data.path().join("log-signing.key")).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn cli_signs_a_checkpoint_on_demand_that_verifies_with_the_printed_key() {
+    let k = start(&[]);
+    let cfg = config(&k);
+    for _ in 0..3 {
+        post_ok(&k, &event(&cfg, &uuid(), "reject_all", "kk"));
+    }
+    let data = k.data.path().to_str().unwrap().to_owned();
+    let out = cli(&["log", "checkpoint", "--data", &data]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let notes = String::from_utf8(out.stdout).unwrap();
+    let key = cli(&["log", "key", "--data", &data]);
+    let vk = VerifierKey::parse(String::from_utf8_lossy(&key.stdout).trim()).unwrap();
+    assert_eq!(vk.to_text(), verifier(&k).to_text(), "the CLI and the server use the same key");
+    // One note per site: four body lines, a blank line, the signature line.
+    let lines: Vec<&str> = notes.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("kelisim/webpulse/")).expect("a checkpoint of webpulse");
+    let note = format!("{}\n\n{}\n", lines[at..at + 4].join("\n"), lines[at + 5]);
+    let cp = vk.verify(&note).expect("the printed checkpoint verifies");
+    let leaves: Vec<_> = stored(&k).into_iter().map(|(_, _, _, l)| l.try_into().unwrap()).collect();
+    assert_eq!((cp.size, cp.root), (3, root_of(&leaves)));
+    // The server's API shows the on-demand checkpoint as the latest of the site.
+    let latest = get(&k.url(&format!("/api/v1/sites/{SITE}/log/checkpoint")), &[]).json();
+    assert_eq!(latest["tree_size"], 3);
+    assert_eq!(vk.verify(latest["note"].as_str().unwrap()).unwrap().root, root_of(&leaves));
+}

@@ -1,5 +1,5 @@
 //! `cargo xtask bench server`: durable consent POSTs against an actix-web hello-world, in one
-//! run, on one machine, with one load generator (`kelisim-load`, see bench/), 127.0.0.1 only.
+//! run, on one machine, with one load generator (`kelisim-load`, see bench/server/), 127.0.0.1 only.
 //! SPEC §11: report ratios, not absolute figures — the load generator and the servers share
 //! the machine's cores.
 

@@ -175,5 +175,16 @@ impl Writer {
     }
 }
 
+/// Signs a checkpoint of every site's log now, from outside a running server (`kelisim log
+/// checkpoint`, and what an export run from the command line calls before it reads the log).
+/// Safe beside a running server: it appends nothing, and SQLite serializes the two writers.
+pub fn checkpoint_all(store: &crate::store::Store, conn: Connection, key: LogKey) -> Result<Vec<StoredCheckpoint>, StoreError> {
+    let mut sites: Vec<String> = store.config_versions()?.into_iter().map(|(s, _, _)| s).collect();
+    sites.sort();
+    sites.dedup();
+    let writer = Writer::start(conn, key, &sites, WriterConfig::default(), Arc::new(Metrics::default()))?;
+    writer.checkpoint_now()
+}
+
 #[cfg(test)]
 mod tests;

@@ -126,7 +126,7 @@ impl Seg {
 
 fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> String {
     let mut out = String::new();
-    let mut rest: Vec<&str> = Vec::new();
+    let mut rest: Vec<std::borrow::Cow<'p, str>> = Vec::new();
     let mut table: Option<&DeTable> = Some(root);
     let mut array: Option<&[Spanned<DeValue>]> = None;
     for p in parts {
@@ -134,7 +134,7 @@ fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> S
             let item = array.and_then(|a| a.get(i));
             if !item.is_some_and(|v| v.get_ref().is_table()) {
                 if let Some(last) = rest.last_mut() {
-                    *last = leak(format!("{last}[{i}]"));
+                    *last = format!("{last}[{i}]").into();
                 }
                 table = None;
                 array = None;
@@ -158,7 +158,7 @@ fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> S
             array = None;
             continue;
         }
-        rest.push(p);
+        rest.push(p.into());
         let v = table.and_then(|t| t.get(p));
         array = v.and_then(|v| match v.get_ref() {
             DeValue::Array(a) => Some(&a[..]),
@@ -175,12 +175,6 @@ fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> S
         out.push('`');
     }
     out
-}
-
-/// Paths are tiny and built only for error messages; keeping them as `&str` keeps
-/// `describe_parts` simple.
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -84,8 +84,11 @@ pub struct Kelisim {
 
 impl Kelisim {
     /// The demo sites, demo mode on, a fresh data directory, a free port.
+    /// The per-address rate limit is off: every test client is 127.0.0.1, and tests that seed
+    /// the log post faster than any visitor would (the rate limit has its own test).
     pub fn start() -> Kelisim {
-        Kelisim::start_with(&root().join("www/sites"), &["--demo"]).unwrap_or_else(|e| panic!("kelisim did not start: {e}"))
+        Kelisim::start_with(&root().join("www/sites"), &["--demo", "--rate-limit", "0"])
+            .unwrap_or_else(|e| panic!("kelisim did not start: {e}"))
     }
 
     /// Starts the server; `Err` carries what it printed if it exits before listening.

@@ -288,3 +288,29 @@ pub fn uuid() -> String {
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
+
+/// Seeds the `webpulse` demo site's log through the real public API: `n` decisions cycling
+/// through the four actions and three languages. Returns the config and, per decision,
+/// (consent id, action, language).
+pub fn seed(k: &Kelisim, n: usize) -> (serde_json::Value, Vec<(String, String, String)>) {
+    let cfg = get(&k.url("/api/v1/sites/webpulse/config"), &[]).json();
+    let ids: Vec<String> = cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    let required = cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == serde_json::json!(true)).unwrap()["id"].as_str().unwrap().to_owned();
+    let mut sent = Vec::new();
+    for i in 0..n {
+        let (action, granted): (&str, Vec<String>) = match i % 4 {
+            0 => ("accept_all", ids.clone()),
+            1 => ("reject_all", vec![required.clone()]),
+            2 => ("custom", vec![required.clone(), "analytics".into()]),
+            _ => ("withdraw", vec![required.clone()]),
+        };
+        let lang = ["ru", "kk", "en"][i % 3];
+        let consent = uuid();
+        let body = serde_json::json!({"consent_id": consent, "event_id": uuid(), "config_version": cfg["version"], "action": action, "granted": granted, "language": lang, "gpc": false});
+        let r = post(&k.url("/api/v1/sites/webpulse/consents"), &[("origin", "https://webpulse.kz"), ("content-type", "application/json")], &body.to_string());
+        assert_eq!(r.status, 201, "{}", r.body);
+        sent.push((consent, action.to_owned(), lang.to_owned()));
+    }
+    (cfg, sent)
+}
+

@@ -4,11 +4,10 @@
 
 use fantoccini::Locator;
 use kelisim_tests::browser::Browser;
-use kelisim_tests::{cli_stdin, get, post, post_form, uuid, Kelisim, Resp};
+use kelisim_tests::{cli_stdin, get, post_form, seed, Kelisim, Resp};
 use serde_json::{json, Value};
 
 const SITE: &str = "webpulse";
-const ORIGIN: &str = "https://webpulse.kz";
 const PASSWORD: &str = "correct horse battery";
 
 fn add_account(k: &Kelisim, user: &str, role: &str) {
@@ -39,30 +38,6 @@ fn session(k: &Kelisim, user: &str) -> (String, String) {
     assert_eq!(page.status, 200);
     let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     (cookie, csrf)
-}
-
-/// Seeds the log through the real public API: `n` decisions cycling through actions and
-/// languages.
-fn seed(k: &Kelisim, n: usize) -> (Value, Vec<(String, String, String)>) {
-    let cfg = get(&k.url(&format!("/api/v1/sites/{SITE}/config")), &[]).json();
-    let ids: Vec<String> = cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
-    let required = cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == json!(true)).unwrap()["id"].as_str().unwrap().to_owned();
-    let mut sent = Vec::new();
-    for i in 0..n {
-        let (action, granted): (&str, Vec<String>) = match i % 4 {
-            0 => ("accept_all", ids.clone()),
-            1 => ("reject_all", vec![required.clone()]),
-            2 => ("custom", vec![required.clone(), "analytics".into()]),
-            _ => ("withdraw", vec![required.clone()]),
-        };
-        let lang = ["ru", "kk", "en"][i % 3];
-        let consent = uuid();
-        let body = json!({"consent_id": consent, "event_id": uuid(), "config_version": cfg["version"], "action": action, "granted": granted, "language": lang, "gpc": false});
-        let r = post(&k.url(&format!("/api/v1/sites/{SITE}/consents")), &[("origin", ORIGIN), ("content-type", "application/json")], &body.to_string());
-        assert_eq!(r.status, 201, "{}", r.body);
-        sent.push((consent, action.to_owned(), lang.to_owned()));
-    }
-    (cfg, sent)
 }
 
 fn api_events(k: &Kelisim, bearer: &str, query: &str) -> Value {

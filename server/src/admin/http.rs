@@ -377,3 +377,117 @@ pub async fn static_css() -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .body(include_str!("../../../www/admin/admin.css"))
 }
+
+fn latest_checkpoint(state: &AppState, site: &str) -> Option<(u64, String, String)> {
+    let key = state.ingest.writer.verifier();
+    let db = rusqlite::Connection::open_with_flags(state.ingest.store.path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    let note: String = db.query_row("SELECT note FROM checkpoints WHERE site = ?1 ORDER BY id DESC LIMIT 1", [site], |r| r.get(0)).ok()?;
+    let cp = key.verify(&note).ok()?;
+    Some((cp.size, hex::encode(cp.root), cp.time))
+}
+
+pub async fn export_page(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    let site = path.into_inner();
+    let cfg = tri!(site_config(&state, &site));
+    let l = lang(&req);
+    let latest = latest_checkpoint(&state, &site);
+    html(StatusCode::OK, pages::export(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, latest, None))
+}
+
+/// "Verify now": re-checks the stored log against its signed checkpoints. Reading only, so an
+/// auditor may run it; it is recorded in the audit trail.
+pub async fn verify_now(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, form: web::Form<CsrfForm>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    tri!(check_csrf(&req, &who, &form.csrf));
+    let site = path.into_inner();
+    let cfg = tri!(site_config(&state, &site));
+    let (db, key, s2) = (state.ingest.store.path().to_owned(), state.ingest.writer.verifier().clone(), site.clone());
+    let result = match web::block(move || crate::export::integrity::check(&db, &s2, &key)).await {
+        Ok(r) => r.map(|i| format!("{} records ({} purged), {} signed checkpoints", i.records, i.purged, i.checkpoints)),
+        Err(e) => return internal(e),
+    };
+    let outcome = match &result {
+        Ok(s) => format!("site {site}: intact, {s}"),
+        Err(p) => format!("site {site}: DAMAGED, {p}"),
+    };
+    if let Err(e) = a.accounts.record(&who.name, "verify", &outcome) {
+        return internal(e);
+    }
+    let l = lang(&req);
+    let latest = latest_checkpoint(&state, &site);
+    html(StatusCode::OK, pages::export(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, latest, Some(result)))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ExportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// The audit export (SPEC §8) from the dashboard: a fresh checkpoint, the bundle written to a
+/// temporary file (never held in memory), streamed to the browser, and the export recorded.
+pub async fn export_bundle(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, form: web::Form<ExportForm>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    tri!(check_csrf(&req, &who, &form.csrf));
+    let site = path.into_inner();
+    tri!(site_config(&state, &site));
+    let f = form.into_inner();
+    let opt = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let (from, to) = (opt(f.from), opt(f.to));
+    let st = state.clone();
+    let (s2, accounts, by) = (site.clone(), a.accounts.clone(), who.name.clone());
+    let made = web::block(move || -> Result<tempfile::NamedTempFile, String> {
+        st.ingest.writer.checkpoint_now().map_err(|e| format!("cannot sign a checkpoint: {e}"))?;
+        let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+        let key = st.ingest.writer.verifier().to_text();
+        let summary = crate::export::run(st.ingest.store.path(), &s2, from.as_deref(), to.as_deref(), &key, file.path()).map_err(|e| e.to_string())?;
+        accounts.record(&by, "export", &crate::export::describe(&s2, from.as_deref(), to.as_deref(), &summary)).map_err(|e| e.to_string())?;
+        Ok(file)
+    })
+    .await;
+    let file = match made {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) if e.starts_with('`') => return HttpResponse::BadRequest().content_type("text/plain").body(format!("{e}\n")),
+        Ok(Err(e)) => return internal(e),
+        Err(e) => return internal(e),
+    };
+    let len = file.as_file().metadata().map(|m| m.len()).unwrap_or(0);
+    let reader = match file.reopen() {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    // Stream it in 64 KiB chunks; the temporary file is removed when the stream ends.
+    let stream = futures_util::stream::unfold((reader, file), |(mut r, keep)| async move {
+        let (res, r) = web::block(move || {
+            use std::io::Read;
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = r.read(&mut buf).map(|n| {
+                buf.truncate(n);
+                buf
+            });
+            (n, r)
+        })
+        .await
+        .ok()?;
+        match res {
+            Ok(b) if b.is_empty() => None,
+            Ok(b) => Some((Ok::<_, std::io::Error>(web::Bytes::from(b)), (r, keep))),
+            Err(e) => Some((Err(e), (r, keep))),
+        }
+    });
+    let day = crate::http::now_rfc3339()[..10].to_owned();
+    HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"kelisim-{site}-{day}.zip\"")))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .no_chunking(len)
+        .streaming(stream)
+}

@@ -50,6 +50,15 @@ pub struct T {
     pub history: &'static str,
     pub disabled: &'static str,
     pub actions: [&'static str; 4],
+    pub export: &'static str,
+    pub export_note: &'static str,
+    pub download: &'static str,
+    pub integrity: &'static str,
+    pub latest_checkpoint: &'static str,
+    pub no_checkpoint: &'static str,
+    pub verify_now: &'static str,
+    pub intact: &'static str,
+    pub broken: &'static str,
 }
 
 pub static RU: T = T {
@@ -100,6 +109,15 @@ pub static RU: T = T {
     history: "История согласия",
     disabled: "отключена",
     actions: ["Принять все", "Отклонить все", "Выборочно", "Отзыв"],
+    export: "Выгрузка",
+    export_note: "Архив для уполномоченного органа: записи, версии текстов, подписанные контрольные точки и открытый ключ. Проверяется без доступа к серверу: kelisim verify ФАЙЛ.zip. Каждая выгрузка записывается в журнал действий.",
+    download: "Скачать архив",
+    integrity: "Целостность журнала",
+    latest_checkpoint: "Последняя контрольная точка",
+    no_checkpoint: "Контрольных точек ещё нет.",
+    verify_now: "Проверить сейчас",
+    intact: "Журнал цел",
+    broken: "Журнал повреждён",
 };
 
 pub static KK: T = T {
@@ -150,6 +168,15 @@ pub static KK: T = T {
     history: "Келісім тарихы",
     disabled: "өшірілген",
     actions: ["Барлығын қабылдау", "Барлығынан бас тарту", "Таңдап", "Кері қайтарып алу"],
+    export: "Экспорт",
+    export_note: "Уәкілетті органға арналған мұрағат: жазбалар, мәтін нұсқалары, қол қойылған бақылау нүктелері және ашық кілт. Серверге қол жеткізбей-ақ тексеріледі: kelisim verify ФАЙЛ.zip. Әр экспорт әрекеттер журналына жазылады.",
+    download: "Мұрағатты жүктеу",
+    integrity: "Журналдың тұтастығы",
+    latest_checkpoint: "Соңғы бақылау нүктесі",
+    no_checkpoint: "Бақылау нүктелері әлі жоқ.",
+    verify_now: "Қазір тексеру",
+    intact: "Журнал бүтін",
+    broken: "Журнал бүлінген",
 };
 
 pub static EN: T = T {
@@ -200,6 +227,15 @@ pub static EN: T = T {
     history: "Consent history",
     disabled: "disabled",
     actions: ["Accept all", "Reject all", "Custom", "Withdraw"],
+    export: "Export",
+    export_note: "A bundle for the authorized body: records, text versions, signed checkpoints and the public key. It is checked without access to this server: kelisim verify FILE.zip. Every export is written to the audit trail.",
+    download: "Download the bundle",
+    integrity: "Log integrity",
+    latest_checkpoint: "Latest checkpoint",
+    no_checkpoint: "No checkpoint yet.",
+    verify_now: "Verify now",
+    intact: "The log is intact",
+    broken: "The log is damaged",
 };
 
 pub fn t(lang: Lang) -> &'static T {

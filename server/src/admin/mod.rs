@@ -60,6 +60,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sites/{site}/withdrawals", web::get().to(http::withdrawals))
             .route("/sites/{site}/configs", web::get().to(http::configs))
             .route("/sites/{site}/configs/{version}", web::get().to(http::config_version))
+            .route("/sites/{site}/export", web::get().to(http::export_page))
+            .route("/sites/{site}/export", web::post().to(http::export_bundle))
+            .route("/sites/{site}/verify", web::post().to(http::verify_now))
             .route("/api/sites/{site}/events", web::get().to(http::api_events)),
     );
 }

@@ -221,3 +221,43 @@ pub fn accounts(c: &Ctx, rows: &[(String, super::auth::Role, String, bool)], err
     );
     layout(c, t.accounts, &b)
 }
+
+/// Integrity panel and export form. `result`: the outcome of "verify now", when just run.
+pub fn export(c: &Ctx, cfg: &Config, latest: Option<(u64, String, String)>, result: Option<Result<String, String>>) -> String {
+    let t = c.t;
+    let csrf = c.actor.map(|a| esc(&a.csrf)).unwrap_or_default();
+    let s = q(&cfg.site);
+    let mut b = format!("<h2>{}</h2>", t.integrity);
+    match &result {
+        Some(Ok(summary)) => {
+            let _ = write!(b, r#"<p class="ok" data-integrity="ok" role="status"><b>{}</b>: {}</p>"#, t.intact, esc(summary));
+        }
+        Some(Err(problem)) => {
+            let _ = write!(b, r#"<p class="error" data-integrity="broken" role="alert"><b>{}</b>: {}</p>"#, t.broken, esc(problem));
+        }
+        None => {}
+    }
+    match latest {
+        Some((size, root, time)) => {
+            let _ = write!(b, r#"<p>{}: <b data-checkpoint-size="{size}">{size}</b> · <code>{}</code> · {}</p>"#, t.latest_checkpoint, esc(&root), esc(&time));
+        }
+        None => {
+            let _ = write!(b, "<p>{}</p>", t.no_checkpoint);
+        }
+    }
+    let _ = write!(
+        b,
+        r#"<form method="post" action="/admin/sites/{s}/verify"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" data-action="verify">{}</button></form>"#,
+        t.verify_now
+    );
+    let _ = write!(
+        b,
+        r#"<h2>{ex}</h2><p class="note">{note}</p><form method="post" action="/admin/sites/{s}/export" class="filters"><input type="hidden" name="csrf" value="{csrf}"><label>{from}<input type="date" name="from"></label><label>{to}<input type="date" name="to"></label><button type="submit" data-action="export">{dl}</button></form>"#,
+        ex = t.export,
+        note = esc(t.export_note),
+        from = t.from,
+        to = t.to,
+        dl = t.download
+    );
+    layout(c, &format!("{} — {}", cfg.name, t.export), &b)
+}

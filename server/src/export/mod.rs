@@ -21,6 +21,7 @@
 //! the bundle needs to be trusted except the public key. Every file is written streaming, so
 //! memory does not grow with the number of events.
 
+pub mod integrity;
 mod readme;
 mod views;
 pub mod verify;
@@ -86,6 +87,31 @@ fn check_date(d: Option<&str>) -> Result<(), ExportError> {
 
 fn opts() -> SimpleFileOptions {
     SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true)
+}
+
+/// Exports `site` from the database file `db_file`: the newest config version the site served
+/// gives the operator's details. Removes a partial bundle when it fails.
+pub fn run(db_file: &Path, site: &str, from: Option<&str>, to: Option<&str>, verifier_key: &str, out: &Path) -> Result<ExportSummary, ExportError> {
+    let db = Connection::open_with_flags(db_file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    db.busy_timeout(std::time::Duration::from_secs(10))?;
+    use rusqlite::OptionalExtension;
+    let body: String = db
+        .query_row("SELECT body FROM config_versions WHERE site = ?1 ORDER BY first_seen DESC LIMIT 1", [site], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| ExportError::UnknownSite(site.to_owned()))?;
+    let config: Config = serde_json::from_str(&body).map_err(|e| ExportError::Corrupt(format!("config of {site}: {e}")))?;
+    let now = crate::http::now_rfc3339();
+    let req = ExportRequest { site, from, to, config: &config, verifier_key, exported_at: &now };
+    let result = export(&db, &req, out);
+    if result.is_err() {
+        let _ = std::fs::remove_file(out);
+    }
+    result
+}
+
+/// One line for the admin audit trail.
+pub fn describe(site: &str, from: Option<&str>, to: Option<&str>, s: &ExportSummary) -> String {
+    format!("site {site}, {}…{}: {} records, log of {}", from.unwrap_or(""), to.unwrap_or(""), s.events, s.tree_size)
 }
 
 /// Writes the bundle for `req` to `out`, reading `db` (the server's SQLite file). The caller

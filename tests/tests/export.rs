@@ -1,0 +1,232 @@
+//! The audit export (SPEC §8) and `kelisim verify`: a bundle made from a real log round-trips
+//! through the offline verifier; any change to it is caught and the record named.
+
+use kelisim_tests::{cli, cli_stdin, get, post_form, seed, Kelisim};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+fn export(k: &Kelisim, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bundle.zip");
+    let mut args = vec!["export", "--site", "webpulse", "--out", out.to_str().unwrap(), "--data", k.data.path().to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let r = cli(&args);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    (dir, out)
+}
+
+fn verify(bundle: &Path) -> (bool, String) {
+    let r = cli(&["verify", bundle.to_str().unwrap()]);
+    (r.status.success(), format!("{}{}", String::from_utf8_lossy(&r.stdout), String::from_utf8_lossy(&r.stderr)))
+}
+
+/// All entries of a zip, in order.
+fn entries(bundle: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(bundle).unwrap()).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).unwrap();
+            (f.name().unwrap().into_owned(), b)
+        })
+        .collect()
+}
+
+/// A copy of the bundle with `edit` applied to one entry.
+fn tampered(bundle: &Path, name: &str, edit: impl Fn(Vec<u8>) -> Vec<u8>) -> PathBuf {
+    let out = bundle.with_file_name(format!("tampered-{}.zip", name.replace('/', "_")));
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
+    for (n, b) in entries(bundle) {
+        w.start_file(n.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(&if n == name { edit(b.clone()) } else { b }).unwrap();
+    }
+    w.finish().unwrap();
+    out
+}
+
+fn lines(b: &[u8]) -> Vec<Vec<u8>> {
+    b.split(|c| *c == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect()
+}
+
+fn join(l: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for x in l {
+        out.extend_from_slice(x);
+        out.push(b'\n');
+    }
+    out
+}
+
+#[test]
+fn export_round_trips_through_verify_and_is_audited() {
+    let k = Kelisim::start();
+    let (_, sent) = seed(&k, 40);
+    let (_d, bundle) = export(&k, &[]);
+    let (ok, out) = verify(&bundle);
+    assert!(ok, "{out}");
+    assert!(out.contains("intact: site webpulse, 40 records (seq 1–40)"), "{out}");
+    let files: Vec<String> = entries(&bundle).into_iter().map(|e| e.0).collect();
+    for f in ["README.md", "manifest.json", "operator.json", "events.jsonl", "leaves.bin", "log-key.pub", "events.csv", "events.dpv.jsonld"] {
+        assert!(files.iter().any(|x| x == f), "{f} missing: {files:?}");
+    }
+    assert!(files.iter().any(|f| f.starts_with("checkpoints/")) && files.iter().any(|f| f.starts_with("configs/")));
+    // The README speaks to the auditor in all three languages.
+    let readme = String::from_utf8(entries(&bundle).into_iter().find(|e| e.0 == "README.md").unwrap().1).unwrap();
+    assert!(readme.contains("## Қазақша") && readme.contains("## Русский") && readme.contains("## English"));
+    let audit: String = k.db().query_row("SELECT actor || ' ' || action || ' ' || detail FROM audit_log WHERE action = 'export'", [], |r| r.get(0)).unwrap();
+    assert!(audit.starts_with("cli export site webpulse") && audit.contains("40 records"), "{audit}");
+    // The export signed a checkpoint covering everything exported.
+    let size: i64 = k.db().query_row("SELECT MAX(tree_size) FROM checkpoints WHERE site = 'webpulse'", [], |r| r.get(0)).unwrap();
+    assert_eq!(size, 40);
+    assert_eq!(sent.len(), 40);
+}
+
+#[test]
+fn any_change_to_the_bundle_is_caught_and_named() {
+    let k = Kelisim::start();
+    seed(&k, 12);
+    let (_d, bundle) = export(&k, &[]);
+    // One byte of one record.
+    let flip = tampered(&bundle, "events.jsonl", |b| {
+        let mut l = lines(&b);
+        let i = l[4].iter().position(|c| *c == b'"').unwrap() + 3;
+        l[4][i] ^= 0x01;
+        join(&l)
+    });
+    let (ok, out) = verify(&flip);
+    assert!(!ok && out.contains("events.jsonl line 5 (seq 5)"), "{out}");
+    // A dropped line.
+    let drop = tampered(&bundle, "events.jsonl", |b| {
+        let mut l = lines(&b);
+        l.remove(6);
+        join(&l)
+    });
+    let (ok, out) = verify(&drop);
+    assert!(!ok && out.contains("(seq 8)") && out.contains("missing"), "{out}");
+    // Two lines swapped.
+    let swap = tampered(&bundle, "events.jsonl", |b| {
+        let mut l = lines(&b);
+        l.swap(2, 3);
+        join(&l)
+    });
+    let (ok, out) = verify(&swap);
+    assert!(!ok && out.contains("events.jsonl line 3 (seq 4)"), "{out}");
+    // Another key: the checkpoints are not signed by it.
+    let other = kelisim_shared::checkpoint::LogKey::from_seed("kelisim", [9; 32]).unwrap().verifier().to_text();
+    let key = tampered(&bundle, "log-key.pub", |_| format!("{other}\n").into_bytes());
+    let (ok, out) = verify(&key);
+    assert!(!ok && out.contains("checkpoints/00000001.txt") && out.contains("signature"), "{out}");
+    // A changed text version.
+    let cfg_name = entries(&bundle).into_iter().find(|e| e.0.starts_with("configs/")).unwrap().0;
+    let texts = tampered(&bundle, &cfg_name, |b| String::from_utf8(b).unwrap().replacen("cookie", "cookies", 1).into_bytes());
+    let (ok, out) = verify(&texts);
+    assert!(!ok && out.contains(&cfg_name), "{out}");
+    // A changed leaf.
+    let leaf = tampered(&bundle, "leaves.bin", |mut b| {
+        b[32 * 7] ^= 0x80;
+        b
+    });
+    let (ok, out) = verify(&leaf);
+    assert!(!ok && out.contains("events.jsonl line 8 (seq 8)"), "{out}");
+    // And the original still verifies.
+    assert!(verify(&bundle).0);
+}
+
+#[test]
+fn csv_and_dpv_hold_the_same_records() {
+    let k = Kelisim::start();
+    let (cfg, sent) = seed(&k, 9);
+    let (_d, bundle) = export(&k, &[]);
+    let all = entries(&bundle);
+    let csv_bytes = &all.iter().find(|e| e.0 == "events.csv").unwrap().1;
+    assert!(csv_bytes.starts_with("\u{feff}".as_bytes()), "UTF-8 BOM so Excel reads Cyrillic");
+    let mut r = csv::Reader::from_reader(&csv_bytes[3..]);
+    let head: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let categories: Vec<&str> = cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    for c in &categories {
+        let title = cfg["categories"].as_array().unwrap().iter().find(|x| x["id"] == *c).unwrap()["title"]["ru"].as_str().unwrap();
+        assert!(head.contains(&format!("{c} ({title})")), "a column per category with its Russian title: {head:?}");
+    }
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 9);
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    for (row, (consent, action, lang)) in rows.iter().zip(&sent) {
+        assert_eq!((&row[col("consent_id")], &row[col("action")], &row[col("language")]), (consent.as_str(), action.as_str(), lang.as_str()));
+        let marketing = head.iter().position(|h| h.starts_with("marketing ")).unwrap();
+        assert_eq!(&row[marketing], if action == "accept_all" { "1" } else { "0" });
+    }
+    let dpv: serde_json::Value = serde_json::from_slice(&all.iter().find(|e| e.0 == "events.dpv.jsonld").unwrap().1).unwrap();
+    assert_eq!(dpv["@context"]["dpv"], "https://w3id.org/dpv#");
+    let graph = dpv["@graph"].as_array().unwrap();
+    assert_eq!(graph.len(), 9);
+    for (rec, (consent, action, _)) in graph.iter().zip(&sent) {
+        assert_eq!(rec["@type"], "dpv:ConsentRecord");
+        assert_eq!(rec["dpv:hasDataSubject"]["@id"], format!("urn:uuid:{consent}"));
+        let status = match action.as_str() {
+            "reject_all" => "dpv:ConsentRefused",
+            "withdraw" => "dpv:ConsentWithdrawn",
+            _ => "dpv:ConsentGiven",
+        };
+        assert_eq!(rec["dpv:hasConsentStatus"]["@id"], status);
+        assert_eq!(rec["dpv:hasLegalBasis"]["@id"], "dpv:Consent");
+        assert!(rec["dct:created"].as_str().unwrap().ends_with('Z'));
+        assert!(rec["dpv:hasNotice"]["@id"].as_str().unwrap().starts_with("urn:kelisim:config:"));
+        assert!(rec["dpv:hasDataController"]["dct:title"].as_str().is_some());
+    }
+}
+
+#[test]
+fn a_date_filtered_export_still_proves_the_whole_log() {
+    let k = Kelisim::start();
+    seed(&k, 6);
+    let (_d, none) = export(&k, &["--from", "2999-01-01"]);
+    let (ok, out) = verify(&none);
+    assert!(ok && out.contains("0 records") && out.contains("log of 6 records"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.zip");
+    let r = cli(&["export", "--site", "webpulse", "--from", "yesterday", "--out", out.to_str().unwrap(), "--data", k.data.path().to_str().unwrap()]);
+    assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("is not a date"));
+    assert!(!out.exists(), "no partial bundle is left behind");
+}
+
+#[test]
+fn an_auditor_exports_and_verifies_from_the_dashboard() {
+    let k = Kelisim::start();
+    seed(&k, 10);
+    let data = k.data.path().to_str().unwrap();
+    assert!(cli_stdin(&["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data], "correct horse battery\n").status.success());
+    let login = post_form(&k.url("/admin/login"), &[], &[("username", "ivan"), ("password", "correct horse battery")]);
+    let cookie = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
+    let page = get(&k.url("/admin/sites/webpulse/export"), &[("cookie", &cookie)]);
+    assert_eq!(page.status, 200);
+    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let no_csrf = post_form(&k.url("/admin/sites/webpulse/export"), &[("cookie", &cookie)], &[("from", ""), ("to", "")]);
+    assert_eq!(no_csrf.status, 403);
+    let checked = post_form(&k.url("/admin/sites/webpulse/verify"), &[("cookie", &cookie)], &[("csrf", &csrf)]);
+    assert!(checked.body.contains("data-integrity=\"ok\""), "{}", checked.body);
+    // The download, through the real HTTP response.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dash.zip");
+    let resp = ureq_download(&k.url("/admin/sites/webpulse/export"), &cookie, &csrf, &out);
+    assert_eq!(resp, "application/zip");
+    let (ok, report) = verify(&out);
+    assert!(ok && report.contains("10 records"), "{report}");
+    let actions: Vec<String> = {
+        let db = k.db();
+        let mut st = db.prepare("SELECT actor || ':' || action FROM audit_log ORDER BY seq").unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert!(actions.contains(&"ivan:export".to_owned()) && actions.contains(&"ivan:verify".to_owned()), "{actions:?}");
+}
+
+fn ureq_download(url: &str, cookie: &str, csrf: &str, out: &Path) -> String {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut r = agent.post(url).header("cookie", cookie).send_form([("csrf", csrf), ("from", ""), ("to", "")]).unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    let mut body = Vec::new();
+    r.body_mut().with_config().limit(1 << 30).reader().read_to_end(&mut body).unwrap();
+    std::fs::write(out, body).unwrap();
+    ct
+}

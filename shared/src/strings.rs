@@ -36,6 +36,8 @@ pub struct Ui {
     pub withdraw: &'static str,
     /// Label of each category's disclosure (data, purposes, retention, recipients, transfer).
     pub details: &'static str,
+    /// Link to the visitor's own consent history (Art. 24 p.1(1)).
+    pub receipt: &'static str,
 }
 
 pub static KK: Ui = Ui {
@@ -67,6 +69,7 @@ pub static KK: Ui = Ui {
     gpc_honoured: "Браузеріңіз Global Privacy Control сигналын жіберді, сондықтан кейбір санаттар өзіңіз қоспайынша өшірулі қалады.",
     withdraw: "Келісімді кері қайтарып алу",
     details: "Толығырақ",
+    receipt: "Менің келісімім туралы түбіртек",
 };
 
 pub static RU: Ui = Ui {
@@ -98,6 +101,7 @@ pub static RU: Ui = Ui {
     gpc_honoured: "Ваш браузер передал сигнал Global Privacy Control, поэтому некоторые категории останутся выключенными, пока вы не включите их сами.",
     withdraw: "Отозвать согласие",
     details: "Подробнее",
+    receipt: "Квитанция о моём согласии",
 };
 
 pub static EN: Ui = Ui {
@@ -129,6 +133,7 @@ pub static EN: Ui = Ui {
     gpc_honoured: "Your browser sent a Global Privacy Control signal, so some categories stay off unless you switch them on yourself.",
     withdraw: "Withdraw consent",
     details: "Details",
+    receipt: "My consent receipt",
 };
 
 pub fn ui(lang: Lang) -> &'static Ui {

@@ -180,7 +180,7 @@ fn receipt_page_shows_the_history_in_each_language() {
     let url = k.url(&format!("/receipt/{SITE}/{me}"));
     for (lang, title, withdrew, accepted) in [
         ("kk", "Келісім түбіртегі", "Келісімін кері қайтарып алды", "Барлығын қабылдады"),
-        ("ru", "Квитанция о согласии", "Отозвал согласие", "Принял все"),
+        ("ru", "Квитанция о согласии", "Отзыв согласия", "Согласие на все категории"),
         ("en", "Consent receipt", "Withdrew consent", "Accepted all"),
     ] {
         for r in [get(&format!("{url}?lang={lang}"), &[]), get(&url, &[("accept-language", &format!("{lang};q=0.9, de"))])] {

@@ -443,3 +443,20 @@ async fn banner_is_readable_at_320px_with_sufficient_contrast_and_no_layout_shif
     assert_eq!(shift, json!(0), "cumulative layout shift");
     b.close().await;
 }
+
+#[tokio::test]
+async fn the_visitor_can_open_their_own_receipt() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.click("[data-action=\"accept-all\"]").await;
+    let e = s.wait_events(1).await;
+    b.click("[data-action=\"reopen\"]").await;
+    let href = b.widget("[data-kelisim=\"receipt\"]").await.attr("href").await.unwrap().unwrap();
+    assert_eq!(href, format!("{}/receipt/example/{}?lang=ru", s.k.base, e[0].3), "the receipt of this visitor, in the page's language");
+    b.goto(&href).await;
+    let text = b.js("return document.body.textContent").await.as_str().unwrap().to_owned();
+    assert!(text.contains(&e[0].3), "the receipt page shows the consent id");
+    assert_eq!(b.js("return document.documentElement.lang").await, json!("ru"));
+    b.close().await;
+}

@@ -133,7 +133,9 @@ fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang, on: b
 
 /// Preferences layer (W2): a modal dialog with a toggle per category and its Art. 8 p.4
 /// details, the operator, and Save / Accept all / Reject all.
-pub fn preferences(cfg: &Config, ui: &Ui, lang: Lang, granted: &dyn Fn(&Category) -> bool, gpc: bool, decided: bool) -> String {
+/// `receipt`: the URL of the visitor's own receipt page, once a decision exists.
+pub fn preferences(cfg: &Config, ui: &Ui, lang: Lang, granted: &dyn Fn(&Category) -> bool, gpc: bool, receipt: Option<&str>) -> String {
+    let decided = receipt.is_some();
     let mut h = Html(String::with_capacity(4096));
     h.raw("<div class=\"k-backdrop\"></div><div class=\"k-prefs\" data-kelisim=\"preferences\" role=\"dialog\" aria-modal=\"true\" aria-labelledby=\"k-pt\" lang=\"")
         .raw(lang.code())
@@ -175,7 +177,11 @@ pub fn preferences(cfg: &Config, ui: &Ui, lang: Lang, granted: &dyn Fn(&Category
         h.raw(", ").text(p);
     }
     h.raw(". ").text(ui.storage_country).raw(": ").text(country(&o.storage_country, lang)).raw(". <a href=\"");
-    h.text(&cfg.policy_url).raw("\" target=\"_blank\" rel=\"noopener\">").text(ui.policy_link).raw("</a></footer></div><div class=\"k-actions\">");
+    h.text(&cfg.policy_url).raw("\" target=\"_blank\" rel=\"noopener\">").text(ui.policy_link).raw("</a>");
+    if let Some(url) = receipt {
+        h.raw(" · <a data-kelisim=\"receipt\" href=\"").text(url).raw("\" target=\"_blank\" rel=\"noopener\">").text(ui.receipt).raw("</a>");
+    }
+    h.raw("</footer></div><div class=\"k-actions\">");
     button(&mut h, "save", ui.save);
     button(&mut h, "accept-all", ui.accept_all);
     button(&mut h, "reject-all", ui.reject_all);
@@ -268,7 +274,7 @@ mod tests {
     #[test]
     fn preferences_lock_the_required_category_and_escape_site_texts() {
         let cfg = config();
-        let html = preferences(&cfg, ui(Lang::Ru), Lang::Ru, &|c| c.id == "analytics", true, true);
+        let html = preferences(&cfg, ui(Lang::Ru), Lang::Ru, &|c| c.id == "analytics", true, Some("https://k.kz/receipt/s/id?lang=ru&x=1"));
         assert!(html.contains("data-category=\"necessary\" checked disabled"));
         assert!(html.contains("data-category=\"analytics\" checked>"));
         assert!(html.contains("&lt;analytics&gt; ru"), "site texts are escaped");
@@ -276,5 +282,6 @@ mod tests {
         assert!(html.contains("data-kelisim=\"gpc\""), "the GPC notice shows when the signal is honoured");
         assert!(html.contains("data-action=\"withdraw\""), "withdrawal is offered once a decision exists");
         assert!(html.contains("role=\"dialog\" aria-modal=\"true\""));
+        assert!(html.contains("href=\"https://k.kz/receipt/s/id?lang=ru&amp;x=1\""), "the receipt link, escaped");
     }
 }

@@ -72,10 +72,14 @@ pub fn show_preferences() {
         let granted: Vec<String> = w.decision.as_ref().map(|d| d.granted.clone()).unwrap_or_default();
         let decided = w.decision.is_some();
         let is_on = |c: &Category| decided && granted.contains(&c.id);
+        let receipt = w
+            .decision
+            .as_ref()
+            .map(|d| [w.api.as_str(), "/receipt/", w.site.as_str(), "/", d.consent_id.as_str(), "?lang=", lang.code()].concat());
         if w.return_focus.is_none() {
             w.return_focus = active_element(w);
         }
-        set_ui(w, &render::preferences(&cfg, strings::ui(lang), lang, &is_on, gpc(), decided));
+        set_ui(w, &render::preferences(&cfg, strings::ui(lang), lang, &is_on, gpc(), receipt.as_deref()));
         true
     });
     if opened == Some(true) {

@@ -21,9 +21,9 @@ pub fn run(args: &[String]) -> Result<()> {
 }
 
 /// A child process killed when dropped, so an error never leaves a server running.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for Server {
@@ -33,7 +33,7 @@ impl Drop for Server {
     }
 }
 
-fn start(cmd: &mut Command, marker: &str) -> Result<Server> {
+pub(crate) fn start(cmd: &mut Command, marker: &str) -> Result<Server> {
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().context("starting a server")?;
     let stdout = child.stdout.take().expect("piped");
     let mut lines = BufReader::new(stdout).lines();
@@ -96,7 +96,7 @@ fn load(tool: &Path, url: &str, body: &Path, headers: &[&str], concurrency: u32,
     })
 }
 
-fn rss_kib(pid: u32) -> (u64, u64) {
+pub(crate) fn rss_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status

@@ -7,6 +7,7 @@
 //! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root) and says
 //! what it is doing. `cargo xtask bench widget|server` measure the budgets of SPEC §11.
 
+mod bench_export;
 mod bench_server;
 mod bench_widget;
 mod tools;
@@ -25,7 +26,8 @@ commands:
   demo [--listen A]  build everything and serve the five demo sites (default 127.0.0.1:8790)
   test               run every test: unit, server over HTTP, real headless Chromium
   bench widget       Kelisim's widget vs vanilla-cookieconsent and orejime (docs/BENCHMARKS.md)
-  bench server       durable consent POSTs/s vs an actix-web hello world (docs/BENCHMARKS.md)";
+  bench server       durable consent POSTs/s vs an actix-web hello world (docs/BENCHMARKS.md)
+  bench export       kelisim export / verify of 1,000,000 events: time and peak memory";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -128,9 +130,10 @@ fn demo(args: &[String]) -> Result<()> {
 fn bench(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("widget") => bench_widget::run(&args[1..]),
+        Some("export") => bench_export::run(&args[1..]),
         Some("server") => bench_server::run(&args[1..]),
-        Some(other) => bail!("unknown benchmark `{other}`; there are: widget, server"),
-        None => bail!("usage: cargo xtask bench widget [--rounds N] | cargo xtask bench server"),
+        Some(other) => bail!("unknown benchmark `{other}`; there are: widget, server, export"),
+        None => bail!("usage: cargo xtask bench widget [--rounds N] | server | export [--events N]"),
     }
 }
 

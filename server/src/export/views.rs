@@ -105,7 +105,13 @@ fn status(action: &str) -> &'static str {
     }
 }
 
-/// A JSON-LD document with one `dpv:ConsentRecord` per record, written as a stream.
+/// JSON string literal (escaped) for `s`.
+fn js(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// A JSON-LD document with one `dpv:ConsentRecord` per record, written as a stream; each record
+/// is written directly (no JSON tree per record: a million of them must export in seconds).
 pub fn dpv(db: &Connection, sql: &str, args: &[String], config: &Config, out: &mut impl Write) -> Result<(), ExportError> {
     let op = &config.operator;
     let controller = serde_json::json!({
@@ -115,7 +121,8 @@ pub fn dpv(db: &Connection, sql: &str, args: &[String], config: &Config, out: &m
         "dpv:hasAddress": op.address.as_ref().and_then(|a| a.ru.clone()),
         "dpv:hasContact": op.email,
         "dpv:hasLocation": op.storage_country,
-    });
+    })
+    .to_string();
     let context = serde_json::json!({
         "dpv": "https://w3id.org/dpv#",
         "dct": "http://purl.org/dc/terms/",
@@ -123,35 +130,37 @@ pub fn dpv(db: &Connection, sql: &str, args: &[String], config: &Config, out: &m
         "kelisim": "https://kelisim.kz/ns#",
         "dct:created": { "@type": "xsd:dateTime" }
     });
+    let site = js(&config.site);
+    let site_raw = &site[1..site.len() - 1];
     write!(out, r#"{{"@context":{context},"@graph":["#)?;
     let mut first = true;
+    let mut purposes = String::new();
     each(db, sql, args, |r| {
-        let purposes: Vec<serde_json::Value> = r
-            .granted
-            .iter()
-            .map(|g| serde_json::json!({ "@id": format!("kelisim:category/{g}"), "@type": "dpv:Purpose", "dct:identifier": g }))
-            .collect();
-        let rec = serde_json::json!({
-            "@id": format!("urn:kelisim:{}:{}", config.site, r.seq),
-            "@type": "dpv:ConsentRecord",
-            "dct:identifier": format!("{}:{}", config.site, r.seq),
-            "dct:created": r.recorded_at,
-            "dpv:hasDataSubject": { "@id": format!("urn:uuid:{}", r.consent_id), "@type": "dpv:DataSubject" },
-            "dpv:hasDataController": controller,
-            "dpv:hasConsentStatus": { "@id": status(&r.action) },
-            "dpv:hasLegalBasis": { "@id": "dpv:Consent" },
-            "dpv:hasPurpose": purposes,
-            "dpv:hasNotice": { "@id": format!("urn:kelisim:config:{}", r.config_version), "@type": "dpv:ConsentNotice" },
-            "dpv:hasJurisdiction": "KZ",
-            "dct:language": r.language,
-            "kelisim:action": r.action,
-            "kelisim:gpc": r.gpc,
-        });
+        purposes.clear();
+        for (i, g) in r.granted.iter().enumerate() {
+            let g = js(g);
+            let g_raw = &g[1..g.len() - 1];
+            if i > 0 {
+                purposes.push(',');
+            }
+            purposes.push_str(&format!(r#"{{"@id":"kelisim:category/{g_raw}","@type":"dpv:Purpose","dct:identifier":{g}}}"#));
+        }
         if !first {
             out.write_all(b",")?;
         }
         first = false;
-        serde_json::to_writer(&mut *out, &rec).map_err(std::io::Error::other)?;
+        write!(
+            out,
+            r#"{{"@id":"urn:kelisim:{site_raw}:{seq}","@type":"dpv:ConsentRecord","dct:identifier":"{site_raw}:{seq}","dct:created":{created},"dpv:hasDataSubject":{{"@id":"urn:uuid:{subject}","@type":"dpv:DataSubject"}},"dpv:hasDataController":{controller},"dpv:hasConsentStatus":{{"@id":"{status}"}},"dpv:hasLegalBasis":{{"@id":"dpv:Consent"}},"dpv:hasPurpose":[{purposes}],"dpv:hasNotice":{{"@id":"urn:kelisim:config:{version}","@type":"dpv:ConsentNotice"}},"dpv:hasJurisdiction":"KZ","dct:language":{lang},"kelisim:action":{action},"kelisim:gpc":{gpc}}}"#,
+            seq = r.seq,
+            created = js(&r.recorded_at),
+            subject = js(&r.consent_id).trim_matches('"'),
+            status = status(&r.action),
+            version = js(&r.config_version).trim_matches('"'),
+            lang = js(&r.language),
+            action = js(&r.action),
+            gpc = r.gpc,
+        )?;
         Ok(())
     })?;
     out.write_all(b"]}\n")?;

@@ -3,7 +3,7 @@
 //! it, so that "memory does not grow with the number of events" is measured, not claimed
 //! (SPEC §11). The log is filled through the real HTTP API by `kelisim-load`, 127.0.0.1 only.
 
-use crate::bench_server::{rss_kib, start};
+use crate::bench_server::{rss_kib, start_kelisim};
 use crate::{cargo, root, step};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -51,23 +51,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let data = root().join("target/bench-export-data");
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data)?;
-    let server = start(
-        Command::new(release.join("kelisim"))
-            .current_dir(root())
-            .args(["serve", "--sites", "www/sites", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--data"])
-            .arg(&data)
-            .env("KELISIM_LOG", "warn"),
-        "kelisim listening on ",
-    )?;
+    let (server, body) = start_kelisim(&release, &data)?;
     let tool = release.join("kelisim-load");
-    let body = data.join("event-template.json");
-    let ok = Command::new(&tool)
-        .args(["template", "--config", &format!("{}/api/v1/sites/webpulse/config", server.base), "--out"])
-        .arg(&body)
-        .status()?;
-    if !ok.success() {
-        bail!("could not make the event template");
-    }
     let mut logged = 0u64;
     let mut rows = Vec::new();
     for target in [events / 10, events] {

@@ -96,6 +96,28 @@ fn load(tool: &Path, url: &str, body: &Path, headers: &[&str], concurrency: u32,
     })
 }
 
+/// The release `kelisim` on a free port with the demo sites and no rate limit (the load comes
+/// from one address), and a consent event template for `webpulse` made by `kelisim-load`.
+pub(crate) fn start_kelisim(release: &Path, data: &Path) -> Result<(Server, PathBuf)> {
+    let kelisim = start(
+        Command::new(release.join("kelisim"))
+            .current_dir(root())
+            .args(["serve", "--sites", "www/sites", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--data"])
+            .arg(data)
+            .env("KELISIM_LOG", "warn"),
+        "kelisim listening on ",
+    )?;
+    let body = data.join("event-template.json");
+    let status = Command::new(release.join("kelisim-load"))
+        .args(["template", "--config", &format!("{}/api/v1/sites/webpulse/config", kelisim.base), "--out"])
+        .arg(&body)
+        .status()?;
+    if !status.success() {
+        bail!("could not make the event template");
+    }
+    Ok((kelisim, body))
+}
+
 pub(crate) fn rss_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
@@ -120,22 +142,7 @@ fn server() -> Result<()> {
     std::fs::create_dir_all(&data)?;
 
     let hello = start(Command::new(release.join("kelisim-hello")).current_dir(root()), "hello listening on ")?;
-    let kelisim = start(
-        Command::new(release.join("kelisim"))
-            .current_dir(root())
-            .args(["serve", "--sites", "www/sites", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--data"])
-            .arg(&data)
-            .env("KELISIM_LOG", "warn"),
-        "kelisim listening on ",
-    )?;
-    let body = data.join("event-template.json");
-    let status = Command::new(&tool)
-        .args(["template", "--config", &format!("{}/api/v1/sites/webpulse/config", kelisim.base), "--out"])
-        .arg(&body)
-        .status()?;
-    if !status.success() {
-        bail!("could not make the event template");
-    }
+    let (kelisim, body) = start_kelisim(&release, &data)?;
     let consents = format!("{}/api/v1/sites/webpulse/consents", kelisim.base);
     let origin = ["origin: https://webpulse.kz", "user-agent: kelisim-bench/1 (X11; Linux x86_64)"];
 

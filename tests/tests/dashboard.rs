@@ -72,6 +72,9 @@ fn wrong_passwords_back_off_and_are_audited() {
     assert_eq!(blocked.status, 429);
     assert!(blocked.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(login(&k, "alice", PASSWORD).status, 429, "even the right password waits out the backoff");
+    // The first wait is 2 s; after it the right password works again.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(login(&k, "alice", PASSWORD).status, 303);
     let db = k.db();
     let failed: i64 = db.query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failed' AND actor = 'alice'", [], |r| r.get(0)).unwrap();
     assert_eq!(failed, 5);

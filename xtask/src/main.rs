@@ -152,7 +152,8 @@ fn test(args: &[String]) -> Result<()> {
     let browser = tools::ensure_chromium()?;
     step("running every test (unit, HTTP integration, headless Chromium end-to-end)");
     let mut cmd = cargo();
-    cmd.args(["test", "--workspace", "--exclude", "kelisim-widget"])
+    // --no-fail-fast: one failing suite must not hide the others' results.
+    cmd.args(["test", "--no-fail-fast", "--workspace", "--exclude", "kelisim-widget"])
         .args(args)
         .env("KELISIM_BIN", &bin)
         .env("CHROMEDRIVER", &browser.chromedriver)

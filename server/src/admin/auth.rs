@@ -63,9 +63,10 @@ pub enum AuthError {
     Sql(#[from] rusqlite::Error),
 }
 
-/// Failed logins before backoff starts; then the wait doubles per failure, up to 15 minutes.
+/// Failed logins before backoff starts; then the wait is 2 s and doubles per failure, up to
+/// 15 minutes. Timed in milliseconds, so a wait is never cut short by a second boundary.
 const FREE_FAILURES: i64 = 5;
-const MAX_BACKOFF_SECS: u64 = 15 * 60;
+const MAX_BACKOFF_MS: i64 = 15 * 60 * 1000;
 pub const SESSION_SECS: i64 = 12 * 3600;
 
 pub struct Accounts {
@@ -73,7 +74,11 @@ pub struct Accounts {
 }
 
 fn now_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    now_ms() / 1000
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 pub fn random_token() -> String {
@@ -148,15 +153,16 @@ impl Accounts {
         let name_key: String = name.chars().take(64).collect();
         {
             let db = self.db();
+            // `last_at` is in milliseconds.
             let failures: Option<(i64, i64)> = db
                 .query_row("SELECT failures, last_at FROM login_failures WHERE username = ?1", params![name_key], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             if let Some((n, last)) = failures {
                 if n >= FREE_FAILURES {
-                    let wait = (1u64 << (n - FREE_FAILURES).min(20)).min(MAX_BACKOFF_SECS);
-                    let until = last + wait as i64;
-                    if now < until {
-                        return Err(AuthError::Backoff((until - now) as u64));
+                    let wait = (2000i64 << (n - FREE_FAILURES).min(20)).min(MAX_BACKOFF_MS);
+                    let left = last + wait - now_ms();
+                    if left > 0 {
+                        return Err(AuthError::Backoff((left as u64).div_ceil(1000)));
                     }
                 }
             }
@@ -190,7 +196,7 @@ impl Accounts {
                 db.execute(
                     "INSERT INTO login_failures (username, failures, last_at) VALUES (?1, 1, ?2)
                      ON CONFLICT (username) DO UPDATE SET failures = failures + 1, last_at = ?2",
-                    params![name_key, now],
+                    params![name_key, now_ms()],
                 )?;
                 audit(&db, &name_key, "login.failed", "")?;
                 Err(AuthError::BadCredentials)

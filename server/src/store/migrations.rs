@@ -77,7 +77,7 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE login_failures (
         username TEXT PRIMARY KEY,
         failures INTEGER NOT NULL,
-        last_at  INTEGER NOT NULL
+        last_at  INTEGER NOT NULL  -- Unix time in milliseconds
     );
     -- The admin audit trail (SPEC §6): logins, failed logins, exports, account and token
     -- changes. Append-only, like the consent log.

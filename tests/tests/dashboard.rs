@@ -221,9 +221,12 @@ async fn login_charts_language_and_logout_in_the_browser() {
     b.client.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("alice").await.unwrap();
     b.client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     b.client.find(Locator::Css("[data-action=login]")).await.unwrap().click().await.unwrap();
-    b.client.find(Locator::Css("span.who[data-role=admin]")).await.expect("signed in as admin");
+    // A form post navigates: wait for the next page (argon2 is slow in a debug build).
+    let wait = |css: &'static str| b.client.wait().at_most(std::time::Duration::from_secs(15)).for_element(Locator::Css(css));
+    wait("span.who[data-role=admin]").await.expect("signed in as admin");
     assert_eq!(b.js("return document.cookie.indexOf('kelisim_admin') < 0").await, json!(true), "the session cookie is HttpOnly");
     b.client.find(Locator::Css("a[href='/admin/sites/webpulse/']")).await.unwrap().click().await.unwrap();
+    wait("[data-stat=total]").await.expect("the site overview");
     assert_eq!(b.js("return document.querySelector('[data-stat=total]').textContent").await, json!("40"));
     let bars = b.js("return document.querySelectorAll('svg.chart rect.bar').length").await.as_i64().unwrap();
     let lines = b.js("return document.querySelectorAll('svg.chart polyline.line').length").await.as_i64().unwrap();
@@ -246,7 +249,7 @@ async fn login_charts_language_and_logout_in_the_browser() {
     assert!(b.js("return document.body.textContent").await.as_str().unwrap().contains("Сайттар"));
     // Logout, and the session is gone.
     b.client.find(Locator::Css("[data-action=logout]")).await.unwrap().click().await.unwrap();
-    b.client.find(Locator::Css("[data-action=login]")).await.expect("back on the login page");
+    wait("[data-action=login]").await.expect("back on the login page");
     b.goto(&k.url("/admin/audit")).await;
     assert!(b.client.current_url().await.unwrap().path().ends_with("/admin/login"));
     let actions: Vec<String> = {

@@ -113,20 +113,24 @@ impl<'a> Writer<'a> {
     /// `{ kk = "…", ru = "…", en = "…" }` for the draft's languages; a missing language is a
     /// TODO that shows the text in a language the policy did give.
     fn localized(&mut self, field: &str, value: &Localized, what: &str) -> String {
-        let known = self.known(value);
         let mut parts = Vec::new();
         for l in self.imp.languages.clone() {
-            let text = match (&value[idx(l)], &known) {
-                (Some(v), _) => v.clone(),
-                (None, Some((i, v))) => {
-                    let from = ["kk", "ru", "en"][*i];
-                    self.todo(format!("{field}.{}", l.code()), &format!("{what} in {} ({from}: {v})", language_name(l)))
-                }
-                (None, None) => self.todo(format!("{field}.{}", l.code()), what),
-            };
+            let text = self.text_in(l, field, value, what);
             parts.push(format!("{} = {}", l.code(), q(&text)));
         }
         format!("{{ {} }}", parts.join(", "))
+    }
+
+    /// The text in `l`, or a TODO that shows the text in a language the policy did give.
+    fn text_in(&mut self, l: Lang, field: &str, value: &Localized, what: &str) -> String {
+        match (&value[idx(l)], self.known(value)) {
+            (Some(v), _) => v.clone(),
+            (None, Some((i, v))) => {
+                let from = ["kk", "ru", "en"][i];
+                self.todo(format!("{field}.{}", l.code()), &format!("{what} in {} ({from}: {v})", language_name(l)))
+            }
+            (None, None) => self.todo(format!("{field}.{}", l.code()), what),
+        }
     }
 
     /// A `[table]` of one localized text or list per language.
@@ -151,16 +155,8 @@ impl<'a> Writer<'a> {
 
     fn text_table(&mut self, header: &str, field: &str, value: &Localized, what: &str) {
         self.line(&format!("[{header}]"));
-        let known = self.known(value);
         for l in self.imp.languages.clone() {
-            let text = match (&value[idx(l)], &known) {
-                (Some(v), _) => v.clone(),
-                (None, Some((i, v))) => {
-                    let from = ["kk", "ru", "en"][*i];
-                    self.todo(format!("{field}.{}", l.code()), &format!("{what} in {} ({from}: {v})", language_name(l)))
-                }
-                (None, None) => self.todo(format!("{field}.{}", l.code()), what),
-            };
+            let text = self.text_in(l, field, value, what);
             self.line(&format!("{} = {}", l.code(), q(&text)));
         }
     }

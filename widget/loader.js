@@ -28,16 +28,14 @@
     /^\d+$/.test(p[5]) && Date.now() / 1000 - p[2] < info[1] * 86400;
   if (ok) gtag('consent', 'update', modes(+p[5]));
   var cfg = ok ? null : fetch(api + '/api/v1/sites/' + site + '/config', { credentials: 'omit' })
-    .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); });
+    .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); });
   if (cfg) cfg.catch(function () {});
-  // The module download starts now, beside the glue's, not after the glue has run.
+  // The module download starts now, beside the host script's, not after it has run.
   var wasm = fetch(api + B.wasm);
   wasm.catch(function () {});
   import(api + B.glue).then(function (g) {
-    return g.default({ module_or_path: wasm }).then(function () {
-      g.start({ site: site, api: api, lang: s.getAttribute('data-lang'), cookie: c, standing: ok,
-        config: cfg, floating: info[2], gtag: gtag });
-    });
+    return g.boot({ wasm: wasm, site: site, api: api, lang: s.getAttribute('data-lang'), cookie: c,
+      standing: ok, config: cfg, floating: info[2], gtag: gtag });
   }).catch(function (e) {
     console.warn('Kelisim: the widget could not load (' + e + '); nothing that needs consent will run');
   });

@@ -3,6 +3,7 @@
 //! referenced by events).
 
 use kelisim_shared::config::Config;
+use sha2::{Digest, Sha256};
 use kelisim_shared::policy::{PolicyErrors, SitePolicy};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,8 +11,15 @@ use std::path::{Path, PathBuf};
 pub struct Site {
     pub policy: SitePolicy,
     pub config: Config,
-    /// The config as served: canonical JSON, so its SHA-256 is `config.version`'s input.
+    /// The config's canonical JSON (its SHA-256 is `config.version`'s input): what is stored
+    /// and what events refer to.
     pub config_json: String,
+    /// What `GET …/config` serves: `config_json` plus the rendered banner markup per language
+    /// (`kelisim_shared::render::served_json`).
+    pub served_json: String,
+    /// The served body's ETag: the config version, then a hash of the whole body (the markup
+    /// changes with a new Kelisim build even when the config does not).
+    pub etag: String,
     /// Extra origins allowed beyond the file's (demo mode: the server's own origin).
     pub extra_origins: Vec<String>,
 }
@@ -70,7 +78,10 @@ impl Sites {
             let config = policy.config();
             let config_json = String::from_utf8(kelisim_shared::canonical::to_canonical_json(&config))
                 .expect("canonical JSON is UTF-8");
-            by_id.insert(policy.id.clone(), (path, Site { policy, config, config_json, extra_origins: Vec::new() }));
+            let served_json = kelisim_shared::render::served_json(&config);
+            let body_hash = hex::encode(&Sha256::digest(served_json.as_bytes())[..4]);
+            let etag = format!("\"{}.{body_hash}\"", config.version);
+            by_id.insert(policy.id.clone(), (path, Site { policy, config, config_json, served_json, etag, extra_origins: Vec::new() }));
         }
         if !errors.is_empty() {
             return Err(SitesError::Invalid(PolicyErrors(errors)));

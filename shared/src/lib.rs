@@ -9,6 +9,7 @@
 //! - [`lang`]: the languages Kelisim speaks (kk, ru, en) and how one is chosen for a visitor;
 //! - [`strings`]: the built-in UI strings of the banner, in Kazakh, Russian and English;
 //! - [`consent_mode`]: Google Consent Mode v2 types and their compact bit form;
+//! - `render` (feature `policy`): the banner's markup per language, served inside the config;
 //! - `policy` (feature `policy`, server side only): the site policy TOML file, its
 //!   validation with file/line/column errors, and the derivation of the served config;
 //! - `canonical` (feature `policy`): the canonical bytes of a logged consent record;
@@ -54,6 +55,8 @@ pub mod checkpoint;
 pub mod merkle;
 #[cfg(feature = "policy")]
 pub mod policy;
+#[cfg(feature = "policy")]
+pub mod render;
 
 /// The ids of categories and services: a lowercase slug, 1–32 characters of `a-z`, `0-9`,
 /// `_` and `-`, starting with a letter. The cookie codec relies on ids never holding `.` or `+`.

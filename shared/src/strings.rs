@@ -64,7 +64,7 @@ pub static KK: Ui = Ui {
     bin: "БСН",
     storage_country: "Деректер сақталатын ел",
     close: "Жабу",
-    reopen: "Cookie баптаулары",
+    reopen: REOPEN[0],
     language: "Тіл",
     gpc_honoured: "Браузеріңіз Global Privacy Control сигналын жіберді, сондықтан кейбір санаттар өзіңіз қоспайынша өшірулі қалады.",
     withdraw: "Келісімді кері қайтарып алу",
@@ -96,7 +96,7 @@ pub static RU: Ui = Ui {
     bin: "БИН",
     storage_country: "Страна хранения данных",
     close: "Закрыть",
-    reopen: "Настройки cookie",
+    reopen: REOPEN[1],
     language: "Язык",
     gpc_honoured: "Ваш браузер передал сигнал Global Privacy Control, поэтому некоторые категории останутся выключенными, пока вы не включите их сами.",
     withdraw: "Отозвать согласие",
@@ -128,13 +128,17 @@ pub static EN: Ui = Ui {
     bin: "BIN",
     storage_country: "Data stored in",
     close: "Close",
-    reopen: "Cookie preferences",
+    reopen: REOPEN[2],
     language: "Language",
     gpc_honoured: "Your browser sent a Global Privacy Control signal, so some categories stay off unless you switch them on yourself.",
     withdraw: "Withdraw consent",
     details: "Details",
     receipt: "My consent receipt",
 };
+
+/// The reopen button's label (kk, ru, en): the one string the widget itself carries, for a
+/// return visit shows it without loading the config.
+pub const REOPEN: [&str; 3] = ["Cookie баптаулары", "Настройки cookie", "Cookie preferences"];
 
 pub fn ui(lang: Lang) -> &'static Ui {
     match lang {

@@ -53,19 +53,30 @@ fn assert_problem(r: &Resp, status: u16) -> Value {
 }
 
 #[test]
-fn config_is_served_with_its_version_as_etag() {
+fn config_is_served_with_its_version_in_the_etag_and_the_banner_markup() {
     let k = Kelisim::start();
     let r = get(&k.url("/api/v1/sites/webpulse/config"), &[]);
     assert_eq!(r.status, 200);
     let cfg = r.json();
     let version = cfg["version"].as_str().unwrap();
     assert_eq!(version.len(), 64);
-    assert_eq!(r.header("etag"), Some(format!("\"{version}\"").as_str()));
+    // The version, then a hash of the body (the markup changes with a new build).
+    let etag = r.header("etag").unwrap().to_string();
+    assert!(etag.starts_with(&format!("\"{version}.")) && etag.ends_with('"') && etag.len() == 64 + 11, "{etag}");
     for field in ["site", "policy_version", "policy_url", "languages", "consent_days", "operator", "categories"] {
         assert!(!cfg[field].is_null(), "config lacks `{field}`");
     }
-    let again = get(&k.url("/api/v1/sites/webpulse/config"), &[("if-none-match", &format!("\"{version}\""))]);
+    // The banner's markup per site language, with the site's own texts in it.
+    for lang in cfg["languages"].as_array().unwrap() {
+        let ui = &cfg["ui"][lang.as_str().unwrap()];
+        assert!(ui["banner"].as_str().unwrap().contains("data-kelisim=\"banner\""));
+        let title = cfg["categories"][1]["title"][lang.as_str().unwrap()].as_str().unwrap();
+        assert!(ui["preferences"].as_str().unwrap().contains(title), "{title}");
+    }
+    let again = get(&k.url("/api/v1/sites/webpulse/config"), &[("if-none-match", &etag)]);
     assert_eq!(again.status, 304);
+    let stale = get(&k.url("/api/v1/sites/webpulse/config"), &[("if-none-match", &format!("\"{version}\""))]);
+    assert_eq!(stale.status, 200, "a body of another build is not fresh");
     // Every version served is stored.
     let stored: i64 = k
         .db()

@@ -1,108 +1,150 @@
-//! Reads the site config (already parsed by the browser's `JSON.parse`) into the shared
-//! [`Config`] type field by field. This replaces serde in the widget: serde-wasm-bindgen and the
-//! float formatting its errors pull in cost ~40 KB of WASM, which every visitor downloads.
-//! The field names are those of `kelisim_shared::config` (the server serializes with serde);
-//! `config_reader_matches_served_json` in the browser tests keeps the two in step.
+//! What the widget takes from the served site config (parsed by `json`): the facts a decision
+//! needs, and the markup the server rendered for each language (`kelisim_shared::render`).
+//! Field names are those of `kelisim_shared::config` (the server serializes with serde); the
+//! tests below read what the server serves for every demo site and compare.
 
-use js_sys::{Array, Reflect};
-use kelisim_shared::config::{Category, Config, CrossBorder, Localized, Operator, Service, ThirdParty};
-use kelisim_shared::consent_mode::ConsentModeType;
-use kelisim_shared::lang::Lang;
-use wasm_bindgen::JsValue;
+use crate::json::Value;
 use alloc::string::String;
 use alloc::vec::Vec;
+use kelisim_shared::consent_mode::{self, ConsentModeType};
+use kelisim_shared::lang::Lang;
 
-fn get(o: &JsValue, k: &str) -> JsValue {
-    Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
-}
-fn string(o: &JsValue, k: &str) -> Option<String> {
-    get(o, k).as_string()
-}
-fn req(o: &JsValue, k: &str) -> Result<String, &'static str> {
-    string(o, k).ok_or("a text field is missing")
-}
-fn boolean(o: &JsValue, k: &str) -> bool {
-    get(o, k).as_bool() == Some(true)
-}
-fn items(o: &JsValue, k: &str) -> Vec<JsValue> {
-    let v = get(o, k);
-    if Array::is_array(&v) { Array::from(&v).to_vec() } else { Vec::new() }
-}
-fn strings(o: &JsValue, k: &str) -> Vec<String> {
-    items(o, k).iter().filter_map(JsValue::as_string).collect()
-}
-fn localized<T>(o: &JsValue, k: &str, f: impl Fn(&JsValue, &str) -> Option<T>) -> Localized<T> {
-    let v = get(o, k);
-    Localized { kk: f(&v, "kk"), ru: f(&v, "ru"), en: f(&v, "en") }
-}
-fn text(o: &JsValue, k: &str) -> Localized<String> {
-    localized(o, k, string)
-}
-fn list(o: &JsValue, k: &str) -> Localized<Vec<String>> {
-    localized(o, k, |v, l| Array::is_array(&get(v, l)).then(|| strings(v, l)))
+pub struct Category {
+    pub id: String,
+    pub required: bool,
+    /// W9: stays off on Accept all when the browser sends GPC.
+    pub gpc_off: bool,
+    /// Cookie names and patterns of the category and of its services (W5).
+    pub cookies: Vec<String>,
+    /// Consent Mode v2 types this category grants, as cookie bits (W8).
+    pub consent_mode: u8,
 }
 
-pub fn read(v: &JsValue) -> Result<Config, &'static str> {
-    let op = get(v, "operator");
-    let address = get(&op, "address");
-    let person = get(&op, "responsible_person");
+/// The markup of one language (see `kelisim_shared::render`).
+pub struct Layers {
+    pub lang: Lang,
+    pub banner: String,
+    pub preferences: String,
+    pub gpc: String,
+    pub withdraw: String,
+    pub receipt: [String; 2],
+}
+
+pub struct Site {
+    pub version: String,
+    pub scope: String,
+    pub consent_days: u32,
+    /// The first is the site's default.
+    pub languages: Vec<Lang>,
+    pub categories: Vec<Category>,
+    pub reload_on_revoke: bool,
+    pub layers: Vec<Layers>,
+}
+
+impl Site {
+    pub fn consent_mode_bits(&self, granted: &[String]) -> u8 {
+        self.categories.iter().filter(|c| granted.contains(&c.id)).fold(0, |b, c| b | c.consent_mode)
+    }
+    pub fn layers(&self, lang: Lang) -> Option<&Layers> {
+        self.layers.iter().find(|l| l.lang == lang)
+    }
+}
+
+fn strings(v: &Value) -> impl Iterator<Item = String> + '_ {
+    v.items().iter().filter_map(Value::string)
+}
+
+pub fn read(v: &Value) -> Result<Site, &'static str> {
+    let text = |o: &Value, k: &str| o.get(k).string().ok_or("a field is missing");
     let mut categories = Vec::new();
-    for c in items(v, "categories") {
-        let cb = get(&c, "cross_border");
+    for c in v.get("categories").items() {
+        let mut cookies: Vec<String> = strings(c.get("cookies")).collect();
+        for s in c.get("services").items() {
+            cookies.extend(strings(s.get("cookies")));
+        }
+        let types: Vec<ConsentModeType> = strings(c.get("consent_mode")).filter_map(|n| ConsentModeType::from_name(&n)).collect();
         categories.push(Category {
-            id: req(&c, "id")?,
-            required: boolean(&c, "required"),
-            title: text(&c, "title"),
-            description: text(&c, "description"),
-            data: list(&c, "data"),
-            purposes: list(&c, "purposes"),
-            retention: text(&c, "retention"),
-            third_parties: items(&c, "third_parties")
-                .iter()
-                .map(|t| ThirdParty { name: text(t, "name"), country: string(t, "country").unwrap_or_default(), purpose: text(t, "purpose") })
-                .collect(),
-            cross_border: CrossBorder { transfer: boolean(&cb, "transfer"), countries: strings(&cb, "countries") },
-            cookies: strings(&c, "cookies"),
-            consent_mode: strings(&c, "consent_mode").iter().filter_map(|n| ConsentModeType::from_name(n)).collect(),
-            gpc_off: boolean(&c, "gpc_off"),
-            services: items(&c, "services")
-                .iter()
-                .map(|s| Service {
-                    id: string(s, "id").unwrap_or_default(),
-                    name: string(s, "name").unwrap_or_default(),
-                    provider: string(s, "provider").unwrap_or_default(),
-                    country: string(s, "country").unwrap_or_default(),
-                    description: text(s, "description"),
-                    cookies: strings(s, "cookies"),
-                    policy_url: string(s, "policy_url"),
-                })
-                .collect(),
+            id: text(c, "id")?,
+            required: c.get("required").bool() == Some(true),
+            gpc_off: c.get("gpc_off").bool() == Some(true),
+            cookies,
+            consent_mode: consent_mode::bits(&types),
         });
     }
-    let languages: Vec<Lang> = strings(v, "languages").iter().filter_map(|l| Lang::from_tag(l)).collect();
+    let languages: Vec<Lang> = strings(v.get("languages")).filter_map(|l| Lang::from_tag(&l)).collect();
+    let mut layers = Vec::new();
+    for &lang in &languages {
+        let u = v.get("ui").get(lang.code());
+        let r = u.get("receipt").items();
+        layers.push(Layers {
+            lang,
+            banner: text(u, "banner")?,
+            preferences: text(u, "preferences")?,
+            gpc: text(u, "gpc")?,
+            withdraw: text(u, "withdraw")?,
+            receipt: [r.first().and_then(Value::string).unwrap_or_default(), r.get(1).and_then(Value::string).unwrap_or_default()],
+        });
+    }
     if languages.is_empty() || categories.iter().filter(|c| c.required).count() != 1 {
         return Err("it has no languages or not exactly one required category");
     }
-    Ok(Config {
-        site: req(v, "site")?,
-        version: req(v, "version")?,
-        scope: req(v, "scope")?,
-        name: string(v, "name").unwrap_or_default(),
-        policy_version: string(v, "policy_version").unwrap_or_default(),
-        policy_url: req(v, "policy_url")?,
+    Ok(Site {
+        version: text(v, "version")?,
+        scope: text(v, "scope")?,
+        consent_days: v.get("consent_days").num().map_or(365, |d| d as u32),
         languages,
-        consent_days: get(v, "consent_days").as_f64().map(|d| d as u32).unwrap_or(365),
-        operator: Operator {
-            name: text(&op, "name"),
-            bin: string(&op, "bin"),
-            address: (!address.is_undefined()).then(|| text(&op, "address")),
-            email: string(&op, "email"),
-            phone: string(&op, "phone"),
-            responsible_person: (!person.is_undefined()).then(|| text(&op, "responsible_person")),
-            storage_country: string(&op, "storage_country").unwrap_or_default(),
-        },
         categories,
-        reload_on_revoke: get(v, "reload_on_revoke").as_bool() != Some(false),
-        floating_button: get(v, "floating_button").as_bool() != Some(false),
+        reload_on_revoke: v.get("reload_on_revoke").bool() != Some(false),
+        layers,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use kelisim_shared::policy::SitePolicy;
+    use std::fs;
+
+    /// Whatever the server serves for the five demo sites reads back into the same facts.
+    #[test]
+    fn reads_the_config_the_server_serves_for_every_demo_site() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/sites");
+        let mut seen = 0;
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = fs::read_to_string(&path).unwrap();
+            let config = SitePolicy::parse(&path.display().to_string(), &text).unwrap().config();
+            let served = kelisim_shared::render::served_json(&config);
+            let site = read(&crate::json::parse(&served).unwrap()).unwrap();
+            assert_eq!(site.version, config.version);
+            assert_eq!(site.scope, config.scope);
+            assert_eq!(site.consent_days, config.consent_days);
+            assert_eq!(site.languages, config.languages);
+            assert_eq!(site.reload_on_revoke, config.reload_on_revoke);
+            assert_eq!(site.categories.len(), config.categories.len());
+            for (c, want) in site.categories.iter().zip(&config.categories) {
+                assert_eq!((&c.id, c.required, c.gpc_off), (&want.id, want.required, want.gpc_off));
+                let cookies: Vec<String> = want.cookies.iter().chain(want.services.iter().flat_map(|s| &s.cookies)).cloned().collect();
+                assert_eq!(c.cookies, cookies);
+                assert_eq!(c.consent_mode, kelisim_shared::consent_mode::bits(&want.consent_mode));
+            }
+            for l in &config.languages {
+                let layers = site.layers(*l).unwrap();
+                assert_eq!(layers.banner, kelisim_shared::render::banner(&config, *l));
+                assert_eq!(layers.preferences, kelisim_shared::render::preferences(&config, *l));
+                assert_eq!(layers.receipt, kelisim_shared::render::receipt_link(*l));
+            }
+            let all: Vec<String> = config.categories.iter().map(|c| c.id.clone()).collect();
+            assert_eq!(site.consent_mode_bits(&all), config.consent_mode_bits(all.iter().map(String::as_str)));
+            seen += 1;
+        }
+        assert_eq!(seen, 5);
+    }
+
+    #[test]
+    fn refuses_a_config_without_one_required_category() {
+        let v = crate::json::parse(r#"{"site":"s","version":"v","scope":"0","languages":["kk"],"categories":[],"ui":{"kk":{}}}"#).unwrap();
+        assert!(read(&v).is_err());
+    }
 }

@@ -1,15 +1,17 @@
 //! # kelisim-widget
 //!
 //! The consent banner that runs in visitors' browsers (wasm32), started by the loader
-//! (`widget/loader.js`, served as `/kelisim.js`). It shows the first layer and the
-//! preferences layer inside an open shadow root on `<div id="kelisim">`, stores the decision in
-//! the `kelisim` cookie, pushes the Consent Mode v2 `update`, enables gated elements, deletes
-//! the cookies of revoked categories, posts each decision to the server (retrying later when
-//! offline), and offers `window.kelisim`.
+//! (`widget/loader.js`, served as `/kelisim.js`) through its host (`widget/host.js`). The
+//! module decides everything: it reads the site config, chooses the language, renders the
+//! first layer and the preferences layer (W1–W3), turns clicks, keys and `window.kelisim` calls
+//! into decisions, writes the `kelisim` cookie (W6), builds the Consent Mode v2 `update` (W8),
+//! says which categories' gated elements may run (W4), which cookies a revocation deletes on
+//! which domains and paths (W5), and builds the event the log receives (W7). The host only
+//! carries those decisions into the page (see `host`).
 //!
 //! It must never block or break the page: every failure ends in a console warning with the
 //! page working and nothing gated enabled. Every byte here is downloaded by every visitor, so
-//! it reads JSON through the browser's own parser (see `cfg`) and builds markup as strings.
+//! it has no wasm-bindgen, no serde, no `std`, and builds markup as strings.
 
 // On wasm32 the widget needs only `alloc`: no std, and a panic handler that aborts without
 // formatting (std's panic machinery alone is several KB of every visitor's download).
@@ -17,26 +19,19 @@
 
 extern crate alloc;
 
-mod api;
 mod cfg;
 mod decide;
-mod gating;
-mod net;
-mod render;
+mod host;
+pub mod json;
 mod ui;
 
-use js_sys::{Function, Reflect};
-use kelisim_shared::config::Config;
-use kelisim_shared::cookie::Decision;
-use kelisim_shared::lang::Lang;
-use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::spawn_local;
-use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+use decide::Choice;
+use kelisim_shared::cookie::Decision;
+use kelisim_shared::event::Action;
+use kelisim_shared::lang::Lang;
 
 // dlmalloc costs ~7 KB of WASM; the widget allocates little and runs on one thread.
 #[cfg(target_arch = "wasm32")]
@@ -44,25 +39,37 @@ use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// What to do once the config has arrived (a return visit starts without it).
+pub(crate) enum Then {
+    Banner,
+    Preferences,
+    Decide(Choice),
+}
+
+#[derive(Default)]
 pub(crate) struct Widget {
     site: String,
+    /// The origin of the Kelisim server (`data-api`, else the script's).
     api: String,
     data_lang: Option<String>,
-    /// The loader's `gtag` (pushes real Arguments objects onto `dataLayer`).
-    gtag: Option<Function>,
     floating: bool,
-    config: Option<Rc<Config>>,
+    config: Option<alloc::rc::Rc<cfg::Site>>,
     /// The decision in force (from the cookie, or made on this page).
     decision: Option<Decision>,
     /// The consent id to keep for the next decision, even when the stored decision no longer
     /// stands (changed categories, expired): the visitor stays one data subject in the log.
     consent_id: Option<String>,
     lang: Option<Lang>,
-    root: ShadowRoot,
-    /// What had focus before the preferences opened (W12: Esc returns focus there).
-    return_focus: Option<HtmlElement>,
     /// Categories whose gated elements were enabled on this page (W5: a revoked one reloads).
     ran: Vec<String>,
+    loading: bool,
+    then: Vec<Then>,
 }
 
 /// State of the single-threaded widget. wasm32 in a browser page has one thread (the widget
@@ -72,85 +79,141 @@ unsafe impl<T> Sync for Local<T> {}
 
 static WIDGET: Local<Option<Widget>> = Local(RefCell::new(None));
 
+/// Runs `f` on the state. Never call the host inside `f`: the host can run page code (a
+/// gated inline script, an event listener) that calls back into the widget.
 pub(crate) fn with<R>(f: impl FnOnce(&mut Widget) -> R) -> Option<R> {
     WIDGET.0.borrow_mut().as_mut().map(f)
 }
 
-#[cfg(all(target_arch = "wasm32", not(test)))]
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    core::arch::wasm32::unreachable()
+/// Events from the host (`on(kind, …)` in host.js).
+const START: u32 = 0;
+const CONFIG_LOADED: u32 = 1;
+const CONFIG_FAILED: u32 = 2;
+const ACTION: u32 = 3;
+const API: u32 = 4;
+const MUTATION: u32 = 5;
+
+#[cfg(target_arch = "wasm32")]
+#[no_mangle]
+pub extern "C" fn on(kind: u32, ptr: *mut u8, len: usize) {
+    // Safety: the host passes a buffer it got from `a(len)` and filled with `len` bytes.
+    let arg = unsafe { host::take_in(ptr, len) };
+    event(kind, &arg);
 }
 
-pub(crate) fn doc() -> Document {
-    web_sys::window().and_then(|w| w.document()).expect("a widget runs in a document")
-}
-
-pub(crate) fn warn(msg: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(&["Kelisim: ", msg].concat()));
-}
-
-pub(crate) fn get(o: &JsValue, k: &str) -> JsValue {
-    Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
-}
-
-pub(crate) fn now_secs() -> u64 {
-    (js_sys::Date::now() / 1000.0) as u64
-}
-
-/// Called by the loader once the module is instantiated, with
-/// `{site, api, lang, cookie, standing, config, floating, gtag}`.
-#[wasm_bindgen]
-pub fn start(opts: JsValue) {
-    let d = doc();
-    let Ok(host) = d.create_element("div") else { return };
-    host.set_id("kelisim");
-    let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open);
-    let Ok(root) = host.attach_shadow(&init) else { return };
-    root.set_inner_html(&["<style>", render::STYLE, "</style><div id=\"k-ui\"></div>"].concat());
-    let body: Option<Element> = d.body().map(Into::into).or_else(|| d.document_element());
-    if let Some(b) = body {
-        let _ = b.append_child(&host);
+pub fn event(kind: u32, arg: &str) {
+    let (word, rest) = arg.split_once(' ').unwrap_or((arg, ""));
+    match kind {
+        START => start(arg),
+        CONFIG_LOADED => config_loaded(arg),
+        CONFIG_FAILED => {
+            with(|w| {
+                w.loading = false;
+                w.then.clear();
+            });
+            host::warn(&["the site config could not be loaded (", arg, "); nothing that needs consent will run"].concat());
+        }
+        ACTION => ui::action(word, rest),
+        API => api(word, rest),
+        MUTATION => {
+            // W4: gated elements added after load run when their category is granted.
+            if let Some(granted) = with(|w| w.decision.as_ref().map(|d| d.granted.clone())).flatten() {
+                decide::enable(&granted);
+            }
+        }
+        _ => {}
     }
-    let stored = get(&opts, "cookie").as_string().and_then(|c| Decision::decode(&c).ok());
+}
+
+/// `{site, api, lang, cookie, standing, floating, hash}` from the host.
+fn start(opts: &str) {
+    let Some(o) = json::parse(opts) else { return };
+    host::op(host::ROOT, "");
+    let stored = o.get("cookie").str().and_then(|c| Decision::decode(c).ok());
     // The loader checked scope and age against the site's current config (W1).
-    let standing = get(&opts, "standing").as_bool() == Some(true);
-    let w = Widget {
-        site: get(&opts, "site").as_string().unwrap_or_default(),
-        api: get(&opts, "api").as_string().unwrap_or_default(),
-        data_lang: get(&opts, "lang").as_string(),
-        gtag: get(&opts, "gtag").dyn_into().ok(),
-        floating: get(&opts, "floating").as_bool() != Some(false),
-        config: None,
+    let standing = o.get("standing").bool() == Some(true);
+    let lang = o.get("lang").str().filter(|l| !l.is_empty()).map(String::from);
+    *WIDGET.0.borrow_mut() = Some(Widget {
+        site: o.get("site").string().unwrap_or_default(),
+        api: o.get("api").string().unwrap_or_default(),
+        data_lang: lang,
+        floating: o.get("floating").bool() != Some(false),
         consent_id: stored.as_ref().map(|d| d.consent_id.clone()),
         decision: stored.filter(|_| standing),
-        lang: None,
-        root: root.clone(),
-        return_focus: None,
-        ran: Vec::new(),
-    };
-    *WIDGET.0.borrow_mut() = Some(w);
-    ui::listen(&root);
-    api::install();
-    gating::observe();
-    net::resend_pending();
-    let config = get(&opts, "config");
-    let wants_prefs = web_sys::window().and_then(|w| w.location().hash().ok()).as_deref() == Some("#kelisim");
-    match with(|w| w.decision.clone()).flatten() {
-        Some(dec) => {
+        ..Widget::default()
+    });
+    let wants_prefs = o.get("hash").bool() == Some(true);
+    match with(|w| w.decision.as_ref().map(|d| d.granted.clone())).flatten() {
+        Some(granted) => {
             // Return visit with a standing decision: the loader already pushed the Consent
             // Mode update; enable what was granted, show only the reopen button.
-            decide::enable(&dec.granted);
+            decide::enable(&granted);
             ui::show_reopen();
             if wants_prefs {
                 ui::open_preferences();
             }
         }
-        None => spawn_local(async move {
-            if net::load_config(config).await {
-                if wants_prefs { ui::show_preferences() } else { ui::show_banner() }
-            }
-        }),
+        None => need_config(if wants_prefs { Then::Preferences } else { Then::Banner }),
     }
-    api::ready();
+}
+
+/// Runs `then` now if the config is here, else once it has been loaded.
+pub(crate) fn need_config(then: Then) {
+    if with(|w| w.config.is_some()) == Some(true) {
+        return run(then);
+    }
+    let first = with(|w| {
+        w.then.push(then);
+        !core::mem::replace(&mut w.loading, true)
+    });
+    if first == Some(true) {
+        host::op(host::CONFIG, "");
+    }
+}
+
+fn config_loaded(text: &str) {
+    let parsed = json::parse(text).ok_or("it is not JSON").and_then(|v| cfg::read(&v));
+    let then = with(|w| {
+        w.loading = false;
+        core::mem::take(&mut w.then)
+    })
+    .unwrap_or_default();
+    match parsed {
+        Ok(c) => {
+            with(|w| w.config = Some(alloc::rc::Rc::new(c)));
+            for t in then {
+                run(t);
+            }
+        }
+        Err(why) => host::warn(&["the site config is not valid: ", why, "; nothing that needs consent will run"].concat()),
+    }
+}
+
+fn run(then: Then) {
+    match then {
+        Then::Banner => ui::show_banner(),
+        Then::Preferences => ui::show_preferences(),
+        Then::Decide(choice) => decide::decide_then_close(choice),
+    }
+}
+
+/// W11: the `window.kelisim` methods (host.js passes `method args`).
+fn api(method: &str, args: &str) {
+    let choice = match method {
+        "show" => return need_config(Then::Banner),
+        "showPreferences" => return ui::open_preferences(),
+        "hide" => return ui::show_reopen(),
+        "get" => {
+            if let Some(d) = with(|w| w.decision.as_ref().map(decide::detail)).flatten() {
+                host::op(host::OUT, &d);
+            }
+            return;
+        }
+        "acceptAll" => Choice::All(Action::AcceptAll),
+        "rejectAll" => Choice::All(Action::RejectAll),
+        "withdraw" => Choice::All(Action::Withdraw),
+        "accept" => Choice::Custom(host::ids(args)),
+        _ => return,
+    };
+    decide::decide_then_close(choice);
 }

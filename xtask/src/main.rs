@@ -1,6 +1,6 @@
 //! # xtask — build orchestration for Kelisim
 //!
-//! `cargo xtask build` builds the widget (wasm32, release, wasm-bindgen, wasm-opt, content-hashed
+//! `cargo xtask build` builds the widget (wasm32, release, wasm-opt, esbuild, content-hashed
 //! names) into `target/widget-dist/`, which the server embeds; `cargo xtask demo` builds
 //! everything and serves the demo sites; `cargo xtask test` runs every test, the real-browser
 //! ones included. Each installs what a fresh machine lacks (the wasm32 target, binaryen and

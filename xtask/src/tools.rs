@@ -21,8 +21,20 @@ pub fn ensure_wasm_target() -> Result<()> {
     }
 }
 
-/// `wasm-opt` from npm's `binaryen` (Debian's binaryen 108 breaks wasm-bindgen's externref
-/// table) and `esbuild` to minify the JavaScript, both in `target/tools/`.
+/// The standard library's sources, to rebuild `core` and `alloc` for the widget.
+pub fn ensure_rust_src() -> Result<()> {
+    let out = Command::new("rustup").args(["component", "list", "--installed"]).output();
+    match out {
+        Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim().starts_with("rust-src")) => Ok(()),
+        Ok(_) => {
+            step("installing the rust-src component (rustup)");
+            run(Command::new("rustup").args(["component", "add", "rust-src"]), "rustup component add rust-src")
+        }
+        Err(e) => bail!("rustup is needed to add the rust-src component: {e}"),
+    }
+}
+
+/// `wasm-opt` from npm's `binaryen` (newer than Debian's 108) and `esbuild` to minify the JavaScript, both in `target/tools/`.
 pub fn npm_tool(name: &str) -> Result<PathBuf> {
     let dir = root().join("target/tools");
     let bin = dir.join("node_modules/.bin").join(name);

@@ -1,5 +1,7 @@
-//! The widget build: wasm32 release → wasm-bindgen (as a library, same version as the crate)
-//! → wasm-opt -Oz → content-hashed files in `target/widget-dist/`, with the loader template.
+//! The widget build: wasm32 (profile `widget`) → wasm-opt -Oz, and the host script
+//! (`widget/host.js`) and loader minified by esbuild → content-hashed files in
+//! `target/widget-dist/`, with the loader template. No wasm-bindgen: the module's whole
+//! boundary with the page is three imports (widget/src/host.rs).
 //!
 //! Output (embedded by the server):
 //! - `loader.js`: the minified loader with the `__KELISIM_BOOT__` placeholder;
@@ -7,7 +9,7 @@
 //! - `widget/kelisim-<hash>.{js,wasm}`.
 
 use crate::{cargo, root, run, step, tools};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::Command;
@@ -16,9 +18,17 @@ pub fn build() -> Result<()> {
     tools::ensure_wasm_target()?;
     let wasm_opt = tools::npm_tool("wasm-opt")?;
     let esbuild = tools::npm_tool("esbuild")?;
-    step("building the widget for wasm32 (profile `widget`: opt-level z, LTO)");
+    tools::ensure_rust_src()?;
+    step("building the widget for wasm32 (profile `widget`: opt-level z, LTO, core rebuilt to abort on panic)");
+    // `core` and `alloc` are rebuilt with the immediate-abort panic strategy: without it every
+    // bounds check and `unwrap` keeps core's panic formatting (about 5 KB brotli of the module,
+    // docs/BENCHMARKS.md). `-Z` flags need RUSTC_BOOTSTRAP on the stable toolchain; only this
+    // build uses them, and the result is checked by the same browser tests as any other.
     run(
-        cargo().args(["build", "-p", "kelisim-widget", "--target", "wasm32-unknown-unknown", "--profile", "widget"]),
+        cargo()
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args(["build", "-p", "kelisim-widget", "--target", "wasm32-unknown-unknown", "--profile", "widget"])
+            .args(["-Zbuild-std=core,alloc", "--config", "target.wasm32-unknown-unknown.rustflags=['-Zunstable-options','-Cpanic=immediate-abort']"]),
         "cargo build (widget)",
     )?;
     let target = root().join("target");
@@ -26,26 +36,17 @@ pub fn build() -> Result<()> {
     let work = target.join("widget-build");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
-    step("generating the JS bindings (wasm-bindgen)");
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&input)
-        .web(true)?
-        .typescript(false)
-        .out_name("kelisim")
-        .generate(&work)
-        .context("wasm-bindgen")?;
     step("optimizing the module (wasm-opt -Oz)");
     let opt = work.join("kelisim.opt.wasm");
     run(
         Command::new(&wasm_opt)
-            .arg(work.join("kelisim_bg.wasm"))
+            .arg(&input)
             .args([
                 "-Oz",
                 "--enable-bulk-memory",
                 "--enable-nontrapping-float-to-int",
                 "--enable-sign-ext",
                 "--enable-mutable-globals",
-                "--enable-reference-types",
                 "--enable-multivalue",
                 "--strip-debug",
                 "--strip-producers",
@@ -54,11 +55,14 @@ pub fn build() -> Result<()> {
             .arg(&opt),
         "wasm-opt",
     )?;
-    step("minifying the glue and the loader (esbuild)");
+    step("minifying the host script and the loader (esbuild)");
     let glue = work.join("kelisim.min.js");
     run(
-        Command::new(&esbuild).arg(work.join("kelisim.js")).args(["--minify", "--format=esm", "--log-level=warning"]).arg(format!("--outfile={}", glue.display())),
-        "esbuild (glue)",
+        Command::new(&esbuild)
+            .arg(root().join("widget/host.js"))
+            .args(["--bundle", "--minify", "--format=esm", "--target=es2020", "--loader:.css=text", "--log-level=warning"])
+            .arg(format!("--outfile={}", glue.display())),
+        "esbuild (host)",
     )?;
     let loader = work.join("loader.min.js");
     run(

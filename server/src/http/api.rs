@@ -24,7 +24,7 @@ fn cors(resp: &mut actix_web::HttpResponseBuilder, origin: &str) {
 pub async fn config(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let site_id = path.into_inner();
     let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
-    let etag = format!("\"{}\"", site.config.version);
+    let etag = &site.etag;
     let fresh = header_str(&req, header::IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     let mut resp = if fresh {
         HttpResponse::build(StatusCode::NOT_MODIFIED)
@@ -40,7 +40,7 @@ pub async fn config(req: HttpRequest, path: web::Path<String>, state: web::Data<
     if fresh {
         return Ok(resp.finish());
     }
-    Ok(resp.content_type("application/json").body(site.config_json.clone()))
+    Ok(resp.content_type("application/json").body(site.served_json.clone()))
 }
 
 /// CORS preflight for the consent POST (a JSON content type is not a "simple" request).

@@ -1,15 +1,25 @@
-//! The banner's markup, built as strings and set once per render (one DOM write, and far
-//! fewer bytes of WASM than creating each node through web-sys).
+//! The banner's markup, rendered by the server once per site and language and served inside
+//! the site config (`ui`, see [`served_json`]); the widget inserts it as it is, so that no
+//! template, UI string or country name is part of the WASM every visitor downloads.
+//!
+//! Three parts of the preferences layer depend on the visitor and are left as markers that
+//! the widget fills: `<!--gpc-->` (the notice that the GPC signal was honoured, W9),
+//! `<!--receipt-->` (the link to the visitor's own receipt) and `<!--withdraw-->` (the
+//! Withdraw button, once a decision exists). Site texts are escaped, so a marker can never come
+//! from a site file. Toggles are rendered off (the required one on and locked); the widget
+//! switches on the granted ones.
 
-use kelisim_shared::config::{Category, Config, Localized};
-use kelisim_shared::lang::Lang;
-use kelisim_shared::strings::{country_name, Ui};
+use crate::config::{Category, Config, Localized};
+use crate::lang::Lang;
+use crate::strings::{country_name, ui, Ui};
 use alloc::string::String;
 use alloc::vec::Vec;
 
-pub const STYLE: &str = include_str!("widget.css");
+pub use crate::html::escape_into as esc;
 
-pub use kelisim_shared::html::escape_into as esc;
+pub const GPC_MARK: &str = "<!--gpc-->";
+pub const RECEIPT_MARK: &str = "<!--receipt-->";
+pub const WITHDRAW_MARK: &str = "<!--withdraw-->";
 
 struct Html(String);
 
@@ -38,7 +48,8 @@ fn button(h: &mut Html, action: &str, label: &str) {
 
 /// First layer (W1): short text, policy link, and three buttons of equal weight (Art. 7 p.1:
 /// Reject sits on the first layer, as easy as Accept).
-pub fn banner(cfg: &Config, ui: &Ui, lang: Lang) -> String {
+pub fn banner(cfg: &Config, lang: Lang) -> String {
+    let ui = ui(lang);
     let mut h = Html(String::with_capacity(1024));
     h.raw("<div class=\"k-banner\" data-kelisim=\"banner\" role=\"region\" aria-labelledby=\"k-bt\" lang=\"")
         .raw(lang.code())
@@ -73,15 +84,13 @@ fn country(code: &str, lang: Lang) -> &str {
     country_name(code, lang).unwrap_or(code)
 }
 
-fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang, on: bool) {
+fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang) {
     let empty = Vec::new();
     h.raw("<section class=\"k-cat\"><div class=\"k-cat-head\"><label class=\"k-switch\"><input type=\"checkbox\" data-category=\"")
         .text(&c.id)
         .raw("\"");
     if c.required {
         h.raw(" checked disabled");
-    } else if on {
-        h.raw(" checked");
     }
     h.raw("><span class=\"k-cat-title\">").text(tx(&c.title, lang, cfg)).raw("</span>");
     if c.required {
@@ -132,10 +141,9 @@ fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang, on: b
 }
 
 /// Preferences layer (W2): a modal dialog with a toggle per category and its Art. 8 p.4
-/// details, the operator, and Save / Accept all / Reject all.
-/// `receipt`: the URL of the visitor's own receipt page, once a decision exists.
-pub fn preferences(cfg: &Config, ui: &Ui, lang: Lang, granted: &dyn Fn(&Category) -> bool, gpc: bool, receipt: Option<&str>) -> String {
-    let decided = receipt.is_some();
+/// details, the operator, and Save / Accept all / Reject all (and the three markers).
+pub fn preferences(cfg: &Config, lang: Lang) -> String {
+    let ui = ui(lang);
     let mut h = Html(String::with_capacity(4096));
     h.raw("<div class=\"k-backdrop\"></div><div class=\"k-prefs\" data-kelisim=\"preferences\" role=\"dialog\" aria-modal=\"true\" aria-labelledby=\"k-pt\" lang=\"")
         .raw(lang.code())
@@ -152,15 +160,13 @@ pub fn preferences(cfg: &Config, ui: &Ui, lang: Lang, granted: &dyn Fn(&Category
             .raw("\" lang=\"")
             .raw(l.code())
             .raw(if *l == lang { "\" aria-pressed=\"true\">" } else { "\" aria-pressed=\"false\">" })
-            .text(kelisim_shared::strings::ui(*l).language_name)
+            .text(crate::strings::ui(*l).language_name)
             .raw("</button>");
     }
     h.raw("</div><div class=\"k-body\"><p>").text(ui.preferences_intro).raw("</p>");
-    if gpc {
-        h.raw("<p class=\"k-gpc\" data-kelisim=\"gpc\">").text(ui.gpc_honoured).raw("</p>");
-    }
+    h.raw(GPC_MARK);
     for c in &cfg.categories {
-        category(&mut h, cfg, c, ui, lang, granted(c));
+        category(&mut h, cfg, c, ui, lang);
     }
     let o = &cfg.operator;
     h.raw("<footer class=\"k-operator\"><b>").text(ui.operator).raw(":</b> ").text(tx(&o.name, lang, cfg));
@@ -178,35 +184,67 @@ pub fn preferences(cfg: &Config, ui: &Ui, lang: Lang, granted: &dyn Fn(&Category
     }
     h.raw(". ").text(ui.storage_country).raw(": ").text(country(&o.storage_country, lang)).raw(". <a href=\"");
     h.text(&cfg.policy_url).raw("\" target=\"_blank\" rel=\"noopener\">").text(ui.policy_link).raw("</a>");
-    if let Some(url) = receipt {
-        h.raw(" · <a data-kelisim=\"receipt\" href=\"").text(url).raw("\" target=\"_blank\" rel=\"noopener\">").text(ui.receipt).raw("</a>");
-    }
-    h.raw("</footer></div><div class=\"k-actions\">");
+    h.raw(RECEIPT_MARK).raw("</footer></div><div class=\"k-actions\">");
     button(&mut h, "save", ui.save);
     button(&mut h, "accept-all", ui.accept_all);
     button(&mut h, "reject-all", ui.reject_all);
-    if decided {
-        button(&mut h, "withdraw", ui.withdraw);
-    }
-    h.raw("</div></div>");
+    h.raw(WITHDRAW_MARK).raw("</div></div>");
     h.0
 }
 
-/// W10: the small button that reopens the preferences after a decision.
-pub fn reopen(ui: &Ui) -> String {
+/// What fills `<!--gpc-->` when the browser sends Global Privacy Control.
+pub fn gpc_notice(lang: Lang) -> String {
     let mut h = Html(String::new());
-    h.raw("<button type=\"button\" class=\"k-reopen\" data-action=\"reopen\" aria-label=\"")
-        .text(ui.reopen)
-        .raw("\" title=\"")
-        .text(ui.reopen)
-        .raw("\"><svg viewBox=\"0 0 24 24\" width=\"22\" height=\"22\" aria-hidden=\"true\"><circle cx=\"12\" cy=\"12\" r=\"9\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\"/><circle cx=\"9\" cy=\"10\" r=\"1.5\" fill=\"currentColor\"/><circle cx=\"14.5\" cy=\"14\" r=\"1.5\" fill=\"currentColor\"/><circle cx=\"14\" cy=\"8.5\" r=\"1\" fill=\"currentColor\"/></svg></button>");
+    h.raw("<p class=\"k-gpc\" data-kelisim=\"gpc\">").text(ui(lang).gpc_honoured).raw("</p>");
     h.0
+}
+
+/// What fills `<!--withdraw-->` once a decision exists (Art. 8 p.2).
+pub fn withdraw_button(lang: Lang) -> String {
+    let mut h = Html(String::new());
+    button(&mut h, "withdraw", ui(lang).withdraw);
+    h.0
+}
+
+/// What fills `<!--receipt-->`: this markup with the receipt URL (attribute-escaped) between
+/// the two parts.
+pub fn receipt_link(lang: Lang) -> [String; 2] {
+    let mut h = Html(String::new());
+    h.raw("\" target=\"_blank\" rel=\"noopener\">").text(ui(lang).receipt).raw("</a>");
+    [String::from(" · <a data-kelisim=\"receipt\" href=\""), h.0]
+}
+
+/// The served config: the config's canonical JSON with one more member, `ui`, holding for
+/// each of the site's languages the rendered `banner` and `preferences` and the fragments
+/// `gpc`, `withdraw` and `receipt` (two parts around the URL). The config `version` covers the
+/// config alone (the texts the visitor saw); `ui` is derived from it and this build's strings.
+#[cfg(feature = "policy")]
+pub fn served_json(cfg: &Config) -> String {
+    let canonical = crate::canonical::to_canonical_json(cfg);
+    let mut v: serde_json::Value = serde_json::from_slice(&canonical).expect("canonical JSON parses");
+    let mut ui_by_lang = serde_json::Map::new();
+    for l in &cfg.languages {
+        ui_by_lang.insert(
+            l.code().into(),
+            serde_json::json!({
+                "banner": banner(cfg, *l),
+                "preferences": preferences(cfg, *l),
+                "gpc": gpc_notice(*l),
+                "withdraw": withdraw_button(*l),
+                "receipt": receipt_link(*l),
+            }),
+        );
+    }
+    v.as_object_mut().expect("a config is a JSON object").insert("ui".into(), ui_by_lang.into());
+    serde_json::to_string(&v).expect("JSON")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kelisim_shared::strings::{ui, KK};
+    use crate::strings::KK;
+    use alloc::format;
+    use alloc::vec;
 
     fn config() -> Config {
         let mut c = Config {
@@ -218,7 +256,7 @@ mod tests {
             policy_url: "https://s.kz/privacy?a=1&b=\"2\"".into(),
             languages: vec![Lang::Kk, Lang::Ru],
             consent_days: 365,
-            operator: kelisim_shared::config::Operator {
+            operator: crate::config::Operator {
                 name: Localized { kk: Some("«S» ЖШС".into()), ru: Some("ТОО «S»".into()), en: None },
                 bin: None,
                 address: None,
@@ -262,7 +300,7 @@ mod tests {
 
     #[test]
     fn banner_has_three_equal_buttons_and_escaped_policy_link() {
-        let html = banner(&config(), ui(Lang::Kk), Lang::Kk);
+        let html = banner(&config(), Lang::Kk);
         for a in ["accept-all", "reject-all", "customize"] {
             assert!(html.contains(&format!("class=\"k-btn\" data-action=\"{a}\"")), "{a} has the same class as the others");
         }
@@ -272,16 +310,41 @@ mod tests {
     }
 
     #[test]
-    fn preferences_lock_the_required_category_and_escape_site_texts() {
+    fn preferences_lock_the_required_category_escape_site_texts_and_mark_the_visitor_parts() {
         let cfg = config();
-        let html = preferences(&cfg, ui(Lang::Ru), Lang::Ru, &|c| c.id == "analytics", true, Some("https://k.kz/receipt/s/id?lang=ru&x=1"));
+        let html = preferences(&cfg, Lang::Ru);
         assert!(html.contains("data-category=\"necessary\" checked disabled"));
-        assert!(html.contains("data-category=\"analytics\" checked>"));
+        assert!(html.contains("data-category=\"analytics\">"), "other toggles start off");
         assert!(html.contains("&lt;analytics&gt; ru"), "site texts are escaped");
         assert!(!html.contains("<analytics>"));
-        assert!(html.contains("data-kelisim=\"gpc\""), "the GPC notice shows when the signal is honoured");
-        assert!(html.contains("data-action=\"withdraw\""), "withdrawal is offered once a decision exists");
         assert!(html.contains("role=\"dialog\" aria-modal=\"true\""));
-        assert!(html.contains("href=\"https://k.kz/receipt/s/id?lang=ru&amp;x=1\""), "the receipt link, escaped");
+        for mark in [GPC_MARK, RECEIPT_MARK, WITHDRAW_MARK] {
+            assert_eq!(html.matches(mark).count(), 1, "{mark} once");
+        }
+        assert!(gpc_notice(Lang::Ru).contains("data-kelisim=\"gpc\""));
+        assert!(withdraw_button(Lang::Kk).contains("data-action=\"withdraw\""));
+        let [a, b] = receipt_link(Lang::En);
+        assert!(a.ends_with("href=\"") && b.contains("My consent receipt</a>"));
+    }
+
+    #[test]
+    fn a_site_text_cannot_forge_a_marker() {
+        let mut cfg = config();
+        cfg.categories[1].description.ru = Some("<!--withdraw-->".into());
+        assert_eq!(preferences(&cfg, Lang::Ru).matches(WITHDRAW_MARK).count(), 1);
+    }
+
+    #[test]
+    fn served_json_is_the_config_plus_ui_for_each_language() {
+        let cfg = config();
+        let v: serde_json::Value = serde_json::from_str(&served_json(&cfg)).unwrap();
+        assert_eq!(v["site"], "s");
+        assert!(v["ui"]["kk"]["banner"].as_str().unwrap().contains(KK.banner_title));
+        assert!(v["ui"]["ru"]["preferences"].as_str().unwrap().contains(GPC_MARK));
+        assert!(v["ui"]["en"].is_null(), "only the site's languages");
+        let mut without = v.clone();
+        without.as_object_mut().unwrap().remove("ui");
+        let canonical: serde_json::Value = serde_json::from_slice(&crate::canonical::to_canonical_json(&cfg)).unwrap();
+        assert_eq!(without, canonical);
     }
 }

@@ -9,7 +9,7 @@
 import css from './widget.css'; // the layers' styles (shadow root only), W13
 
 const W = window, D = document, E = new TextEncoder(), U = new TextDecoder();
-let X, R = E.encode(''), out = '', root, ui, saved, waiting = 0, o;
+let X, R = E.encode(''), out = '', root, ui, saved, waiting = 0, o, C;
 const Q = [];
 
 const warn = (m) => console.warn('Kelisim: ' + m);
@@ -23,10 +23,11 @@ function call(kind, s) {
   X.on(kind, p, b.length);
   return out;
 }
-const detail = (j) => {
-  const d = JSON.parse(j);
-  d.decidedAt = new Date(d.decidedAt * 1000);
-  return d;
+const ids = (s) => (s ? s.split(' ') : []);
+// A decision as the module gives it (lines: consent id, granted ids, config version, time).
+const detail = (s) => {
+  const [consentId, granted, configVersion, at] = s.split('\n');
+  return { consentId, granted: ids(granted), configVersion, decidedAt: new Date(at * 1000) };
 };
 const url = (tail) => o.api + '/api/v1/sites/' + o.site + tail;
 const focus = (el) => el && (el.focus(), 1);
@@ -114,7 +115,19 @@ const OPS = [
       }
     });
   },
-  /* 2 UI */ (html) => { ui.innerHTML = html; },
+  /* 2 UI: "b LANG" first layer, "p LANG G W URL" preferences, "r LABEL" reopen, "" nothing */
+  (s) => {
+    const [k, l, g, w, url] = s.split(' '), L = C && C.ui[l];
+    ui.innerHTML = k == 'b' ? L.banner
+      // The server's markup (shared/src/render.rs) leaves three markers for the visitor's parts.
+      : k == 'p' ? L.preferences.replace('<!--gpc-->', g == 'g' ? L.gpc : '')
+        .replace('<!--withdraw-->', w == 'w' ? L.withdraw : '')
+        .replace('<!--receipt-->', url ? L.receipt[0] + url + L.receipt[1] : '')
+      : k == 'r' ? '<button type="button" class="k-reopen" data-action="reopen" aria-label="' + s.slice(2) + '" title="' + s.slice(2) +
+        '"><svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/>' +
+        '<circle cx="9" cy="10" r="1.5" fill="currentColor"/><circle cx="14.5" cy="14" r="1.5" fill="currentColor"/><circle cx="14" cy="8.5" r="1" fill="currentColor"/></svg></button>'
+      : '';
+  },
   /* 3 FOCUS: a selector in the shadow root; "" = back where focus was before the dialog */
   (sel) => {
     if (sel) return focus(root.querySelector(sel));
@@ -122,16 +135,21 @@ const OPS = [
     saved = null;
     return el && el.isConnected ? focus(el) : 0;
   },
-  /* 4 SAVE_FOCUS ("1": even if one is kept) */ (force) => {
+  /* 4 SAVE_FOCUS (1: even if one is kept) */ (force) => {
     if (force || !saved) saved = root.activeElement || D.activeElement;
   },
   /* 5 FORGET_FOCUS */ () => { saved = null; },
   /* 6 FOCUS_IS_OURS */ () => +!!root.activeElement,
   /* 7 COOKIES */ () => text(D.cookie),
   /* 8 SET_COOKIE */ (c) => { D.cookie = c; },
-  /* 9 CONSENT_MODE */ (j) => o.gtag('consent', 'update', JSON.parse(j)),
+  /* 9 CONSENT_MODE (bits as in shared/src/consent_mode.rs; the loader's `modes`) */ (bits) => o.gtag('consent', 'update', o.modes(bits)),
   /* 10 ENABLE */ (ids) => text(enable(ids)),
-  /* 11 POST */ (body) => { keep(pending().concat(body)); post(body); },
+  /* 11 POST: the event's fields, one per line */ (s) => {
+    const [consent_id, event_id, config_version, action, granted, language, gpc, page] = s.split('\n');
+    const body = JSON.stringify({ consent_id, event_id, config_version, action, granted: ids(granted), language, gpc: gpc == '1', page });
+    keep(pending().concat(body));
+    post(body);
+  },
   /* 12 EVENT "name\njson" */ (s) => {
     const i = s.indexOf('\n');
     W.dispatchEvent(new CustomEvent('kelisim:' + s.slice(0, i), { detail: detail(s.slice(i + 1)) }));
@@ -142,24 +160,33 @@ const OPS = [
     for (const i of root.querySelectorAll('input[data-category]:not([disabled])')) i.checked = ids.split(' ').includes(i.dataset.category);
   },
   /* 16 NOW */ () => Date.now() / 1000,
-  /* 17 CONFIG: fetch it (or take the loader's), answer with event 1 or 2 */ () => {
+  /* 17 CONFIG: fetch it (or take the loader's), answer with event 1 (its facts) or 2 */ () => {
     const p = o.config || fetch(url('/config'), { credentials: 'omit' }).then((r) => {
       if (!r.ok) throw Error('HTTP ' + r.status);
       return r.text();
     });
     o.config = null;
-    p.then((t) => call(1, t), (e) => call(2, '' + (e && e.message || e)));
+    p.then((t) => (C = JSON.parse(t)).widget).then((f) => call(1, f || ''), (e) => call(2, '' + (e && e.message || e)));
   },
   /* 18 ENV */ () => text([location.href, D.documentElement.lang, navigator.languages.join(','), +(navigator.globalPrivacyControl === true)].join('\n')),
   /* 19 OUT */ (s) => { out = s; },
+  /* 20 DELETE_COOKIES: each named cookie, on every Domain and Path this page can reach (W5) */
+  (names) => {
+    const h = location.hostname.split('.'), P = ['/'], Dm = [''];
+    // Every parent domain but a bare top-level one, with and without the leading dot.
+    for (let i = 0; i < h.length - 1; i++) Dm.push('; Domain=' + h.slice(i).join('.'), '; Domain=.' + h.slice(i).join('.'));
+    let a = '';
+    for (const s of location.pathname.split('/')) if (s) P.push(a += '/' + s, a + '/');
+    for (const n of ids(names.trim())) for (const d of Dm) for (const p of P) D.cookie = n + '=; Max-Age=0; Path=' + p + d;
+  },
 ];
 
-/** Called by the loader with {wasm, site, api, lang, cookie, standing, config, floating, gtag}. */
+/** Called by the loader with {wasm, site, api, lang, cookie, standing, config, floating, gtag, modes}. */
 export async function boot(opts) {
   o = opts;
   const { instance } = await WebAssembly.instantiateStreaming(o.wasm, {
     k: {
-      h: (op, p, n) => OPS[op](op == 4 || op == 5 ? n : str(p, n)) || 0,
+      h: (op, p, n) => OPS[op](op == 4 || op == 9 ? n : str(p, n)) || 0,
       t: (p) => mem().set(R, p),
       r: (p, n) => crypto.getRandomValues(mem().subarray(p, p + n)),
     },
@@ -178,10 +205,7 @@ export async function boot(opts) {
   });
   resend();
   W.addEventListener('online', resend);
-  call(0, JSON.stringify({
-    site: o.site, api: o.api, lang: o.lang || '', cookie: o.cookie || '', standing: !!o.standing,
-    floating: o.floating !== false, hash: location.hash == '#kelisim',
-  }));
+  call(0, [o.site, o.api, o.lang || '', o.cookie || '', +!!o.standing, +(o.floating !== false), +(location.hash == '#kelisim')].join('\n'));
   // W11: window.kelisim.
   const api = (m, a) => call(4, m + ' ' + (a || ''));
   W.kelisim = {

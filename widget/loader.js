@@ -35,7 +35,7 @@
   wasm.catch(function () {});
   import(api + B.glue).then(function (g) {
     return g.boot({ wasm: wasm, site: site, api: api, lang: s.getAttribute('data-lang'), cookie: c,
-      standing: ok, config: cfg, floating: info[2], gtag: gtag });
+      standing: ok, config: cfg, floating: info[2], gtag: gtag, modes: modes });
   }).catch(function (e) {
     console.warn('Kelisim: the widget could not load (' + e + '); nothing that needs consent will run');
   });

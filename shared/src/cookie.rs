@@ -54,6 +54,14 @@ impl core::fmt::Display for CookieError {
     }
 }
 
+/// Decimal digits only (no sign, no spaces), at most 19 of them (fits a u64).
+fn decimal(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, c| c.is_ascii_digit().then(|| n * 10 + u64::from(c - b'0')))
+}
+
 fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
@@ -73,60 +81,43 @@ impl Decision {
         s.push('.');
         push_decimal(&mut s, u64::from(self.consent_mode));
         s.push('.');
-        s.push_str(&self.granted.join("+"));
+        s.push_str(&crate::join(&self.granted, "+"));
         s
     }
 
     /// Decodes a cookie value; anything that is not exactly a well-formed v1 value is refused,
     /// so a tampered or truncated cookie never grants anything.
     pub fn decode(value: &str) -> Result<Decision, CookieError> {
-        let mut parts = value.trim().split('.');
+        const NAMES: [&str; 6] = ["consent_id", "decided_at", "config_version", "scope", "consent_mode", "granted"];
+        let mut parts = crate::fields(value.trim_ascii(), b'.');
         if parts.next() != Some(FORMAT) {
             return Err(CookieError::UnknownFormat);
         }
-        let mut field = |name: &'static str| parts.next().ok_or(CookieError::BadField(name));
-        let consent_id = field("consent_id")?;
-        let decided_at = field("decided_at")?;
-        let config_version = field("config_version")?;
-        let scope = field("scope")?;
-        let consent_mode = field("consent_mode")?;
-        let granted = field("granted")?;
-        if parts.next().is_some() {
-            return Err(CookieError::BadField("granted"));
+        let mut f = [""; 6];
+        for (slot, name) in f.iter_mut().zip(NAMES) {
+            *slot = parts.next().ok_or(CookieError::BadField(name))?;
         }
-        if !is_uuid(consent_id) {
-            return Err(CookieError::BadField("consent_id"));
-        }
-        let decided_at = decided_at
-            .parse::<u64>()
-            .ok()
-            .filter(|_| !decided_at.is_empty() && decided_at.bytes().all(|c| c.is_ascii_digit()))
-            .ok_or(CookieError::BadField("decided_at"))?;
-        if !is_hex(config_version, 64) {
-            return Err(CookieError::BadField("config_version"));
-        }
-        if !is_hex(scope, 8) {
-            return Err(CookieError::BadField("scope"));
-        }
-        let consent_mode = consent_mode
-            .parse::<u8>()
-            .ok()
-            .filter(|b| *b < 128 && consent_mode.bytes().all(|c| c.is_ascii_digit()))
-            .ok_or(CookieError::BadField("consent_mode"))?;
-        let granted: Vec<String> = if granted.is_empty() {
-            Vec::new()
-        } else {
-            granted.split('+').map(str::to_owned).collect()
-        };
-        if !granted.iter().all(|g| is_slug(g)) {
-            return Err(CookieError::BadField("granted"));
+        let [consent_id, decided_at, config_version, scope, consent_mode, granted] = f;
+        let granted: Vec<String> =
+            if granted.is_empty() { Vec::new() } else { crate::fields(granted, b'+').map(str::to_owned).collect() };
+        let (at, bits) = (decimal(decided_at), decimal(consent_mode));
+        let ok = [
+            is_uuid(consent_id),
+            at.is_some(),
+            is_hex(config_version, 64),
+            is_hex(scope, 8),
+            bits.is_some_and(|b| b < 128),
+            parts.next().is_none() && granted.iter().all(|g| is_slug(g)),
+        ];
+        if let Some(bad) = ok.iter().position(|ok| !ok) {
+            return Err(CookieError::BadField(NAMES[bad]));
         }
         Ok(Decision {
             consent_id: consent_id.to_owned(),
-            decided_at,
+            decided_at: at.unwrap_or(0),
             config_version: config_version.to_owned(),
             scope: scope.to_owned(),
-            consent_mode,
+            consent_mode: bits.unwrap_or(0) as u8,
             granted,
         })
     }

@@ -27,12 +27,17 @@ impl Lang {
     /// Parses a BCP 47 tag by its primary subtag: `kk-KZ` → `kk`, `ru` → `ru`, `en-US` → `en`.
     /// `kz` is accepted as a common mistake for Kazakh (it is the country code, not the language).
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "kk" | "kz" => Some(Lang::Kk),
-            "ru" => Some(Lang::Ru),
-            "en" => Some(Lang::En),
-            _ => None,
+        let t = tag.trim_ascii();
+        let primary = t.get(..t.bytes().position(|b| b == b'-' || b == b'_').unwrap_or(t.len()))?;
+        let is = |code: &str| primary.eq_ignore_ascii_case(code);
+        if is("kk") || is("kz") {
+            Some(Lang::Kk)
+        } else if is("ru") {
+            Some(Lang::Ru)
+        } else if is("en") {
+            Some(Lang::En)
+        } else {
+            None
         }
     }
 }
@@ -76,5 +81,10 @@ mod tests {
     #[test]
     fn kz_is_read_as_kazakh() {
         assert_eq!(Lang::from_tag("kz"), Some(Lang::Kk));
+        assert_eq!(Lang::from_tag(" KK_kz "), Some(Lang::Kk));
+        assert_eq!(Lang::from_tag("en-US"), Some(Lang::En));
+        assert_eq!(Lang::from_tag("ru-"), Some(Lang::Ru));
+        assert_eq!(Lang::from_tag("rus"), None);
+        assert_eq!(Lang::from_tag(""), None);
     }
 }

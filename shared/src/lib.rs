@@ -6,6 +6,7 @@
 //!   with every text per language, and its content-hash `version`;
 //! - [`event`]: the consent event a browser posts, and its validation against a config;
 //! - [`cookie`]: the codec of the first-party `kelisim` cookie that holds a visitor's decision;
+//! - [`facts`]: the few facts of a config the widget decides by, in a compact line format;
 //! - [`lang`]: the languages Kelisim speaks (kk, ru, en) and how one is chosen for a visitor;
 //! - [`strings`]: the built-in UI strings of the banner, in Kazakh, Russian and English;
 //! - [`consent_mode`]: Google Consent Mode v2 types and their compact bit form;
@@ -39,10 +40,13 @@
 
 extern crate alloc;
 
+use alloc::string::String;
+
 pub mod config;
 pub mod consent_mode;
 pub mod cookie;
 pub mod event;
+pub mod facts;
 pub mod html;
 pub mod lang;
 pub mod strings;
@@ -57,6 +61,58 @@ pub mod merkle;
 pub mod policy;
 #[cfg(feature = "policy")]
 pub mod render;
+
+/// `s` cut at each `sep` (an ASCII byte), like `str::split`, without core's pattern machinery:
+/// in the widget every byte counts, and the searchers behind `split` cost about 2 KB of WASM.
+pub fn fields(s: &str, sep: u8) -> Fields<'_> {
+    Fields { rest: Some(s), sep }
+}
+
+pub struct Fields<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match s.bytes().position(|b| b == self.sep) {
+            Some(i) => {
+                self.rest = s.get(i + 1..);
+                s.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
+    }
+}
+
+/// The pieces one after the other (one copy of the code for every caller, unlike the generic
+/// `concat`/`join`, which the widget would carry once per element type).
+#[inline(never)]
+pub fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// Ids joined by `sep`.
+#[inline(never)]
+pub fn join(ids: &[String], sep: &str) -> String {
+    let mut s = String::new();
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push_str(sep);
+        }
+        s.push_str(id);
+    }
+    s
+}
 
 /// The ids of categories and services: a lowercase slug, 1–32 characters of `a-z`, `0-9`,
 /// `_` and `-`, starting with a letter. The cookie codec relies on ids never holding `.` or `+`.
@@ -91,6 +147,16 @@ mod tests {
         assert!(!is_slug("a.b"));
         assert!(!is_slug("a+b"));
         assert!(!is_slug(&"a".repeat(33)));
+    }
+    #[test]
+    fn fields_split_like_str_split() {
+        for (s, sep) in [("a b  c", b' '), ("", b' '), (" ", b' '), ("1.x.", b'.'), ("Қаз,ru", b',')] {
+            let want: alloc::vec::Vec<&str> = s.split(sep as char).collect();
+            assert_eq!(fields(s, sep).collect::<alloc::vec::Vec<_>>(), want, "{s:?}");
+        }
+        assert_eq!(cat(&["a", "", "бв"]), "aбв");
+        assert_eq!(join(&["a".into(), "b".into()], "+"), "a+b");
+        assert_eq!(join(&[], "+"), "");
     }
     #[test]
     fn uuids() {

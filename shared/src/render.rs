@@ -214,10 +214,11 @@ pub fn receipt_link(lang: Lang) -> [String; 2] {
     [String::from(" · <a data-kelisim=\"receipt\" href=\""), h.0]
 }
 
-/// The served config: the config's canonical JSON with one more member, `ui`, holding for
+/// The served config: the config's canonical JSON with two more members: `ui`, holding for
 /// each of the site's languages the rendered `banner` and `preferences` and the fragments
-/// `gpc`, `withdraw` and `receipt` (two parts around the URL). The config `version` covers the
-/// config alone (the texts the visitor saw); `ui` is derived from it and this build's strings.
+/// `gpc`, `withdraw` and `receipt` (two parts around the URL); and `widget`, the facts the
+/// WASM module decides by ([`crate::facts`]). The config `version` covers the config alone
+/// (the texts the visitor saw); both members are derived from it and this build's strings.
 #[cfg(feature = "policy")]
 pub fn served_json(cfg: &Config) -> String {
     let canonical = crate::canonical::to_canonical_json(cfg);
@@ -235,7 +236,9 @@ pub fn served_json(cfg: &Config) -> String {
             }),
         );
     }
-    v.as_object_mut().expect("a config is a JSON object").insert("ui".into(), ui_by_lang.into());
+    let o = v.as_object_mut().expect("a config is a JSON object");
+    o.insert("ui".into(), ui_by_lang.into());
+    o.insert("widget".into(), crate::facts::Facts::of(cfg).encode().into());
     serde_json::to_string(&v).expect("JSON")
 }
 
@@ -342,8 +345,10 @@ mod tests {
         assert!(v["ui"]["kk"]["banner"].as_str().unwrap().contains(KK.banner_title));
         assert!(v["ui"]["ru"]["preferences"].as_str().unwrap().contains(GPC_MARK));
         assert!(v["ui"]["en"].is_null(), "only the site's languages");
+        assert_eq!(crate::facts::Facts::decode(v["widget"].as_str().unwrap()), Some(crate::facts::Facts::of(&cfg)));
         let mut without = v.clone();
         without.as_object_mut().unwrap().remove("ui");
+        without.as_object_mut().unwrap().remove("widget");
         let canonical: serde_json::Value = serde_json::from_slice(&crate::canonical::to_canonical_json(&cfg)).unwrap();
         assert_eq!(without, canonical);
     }

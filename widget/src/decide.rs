@@ -2,16 +2,14 @@
 //! gated elements (W4), deleting revoked categories' cookies and reloading once (W5), the
 //! `kelisim:consent` / `kelisim:change` events (W11), and the event for the log (W7).
 
-use crate::json::Obj;
 use crate::{host, need_config, ui, with, Then};
 use alloc::borrow::ToOwned;
 use alloc::rc::Rc;
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
-use crate::cfg::{Category, Site};
-use kelisim_shared::consent_mode::ConsentModeType;
+use kelisim_shared::facts::{CategoryFacts as Category, Facts as Site};
 use kelisim_shared::cookie::{push_decimal, Decision, COOKIE_NAME};
+use kelisim_shared::{cat, fields, join};
 use kelisim_shared::event::Action;
 
 pub enum Choice {
@@ -34,7 +32,7 @@ pub struct Env {
 impl Env {
     pub fn read() -> Env {
         let text = host::text(host::ENV, "");
-        let mut parts = text.split('\n');
+        let mut parts = fields(&text, b'\n');
         let mut next = || parts.next().unwrap_or("").to_owned();
         Env { href: next(), html_lang: next(), languages: next(), gpc: next() == "1" }
     }
@@ -84,27 +82,33 @@ fn apply(cfg: &Rc<Site>, choice: Choice) {
         granted: granted.clone(),
     };
     host::op(host::SET_COOKIE, &cookie(&decision, cfg.consent_days, env.href.starts_with("https:")));
-    host::op(host::CONSENT_MODE, &consent_mode(bits));
+    host::op_n(host::CONSENT_MODE, usize::from(bits));
     with(|w| w.decision = Some(decision.clone()));
     enable(&granted);
     // W5: what is not granted now loses its cookies, whatever the previous state was.
-    delete_cookies(&revoked_cookies(cfg, &granted), &env.href);
+    delete_cookies(&revoked_cookies(cfg, &granted));
     // W11: `kelisim:consent` on every decision, `kelisim:change` when the granted set changed.
     let detail = detail(&decision);
-    host::op(host::EVENT, &["consent\n", &detail].concat());
+    host::op(host::EVENT, &cat(&["consent\n", &detail]));
     if prev.map(|p| p.granted) != Some(granted.clone()) {
-        host::op(host::EVENT, &["change\n", &detail].concat());
+        host::op(host::EVENT, &cat(&["change\n", &detail]));
     }
-    let event = Obj::new()
-        .str("consent_id", &consent_id)
-        .str("event_id", &uuid_v4())
-        .str("config_version", &cfg.version)
-        .str("action", action.as_str())
-        .list("granted", &granted)
-        .str("language", lang.code())
-        .raw("gpc", if env.gpc { "true" } else { "false" })
-        .str("page", &env.href)
-        .end();
+    // The event (SPEC §6), one field per line; host.js writes the JSON.
+    let event = cat(&[
+        &consent_id,
+        "\n",
+        &uuid_v4(),
+        "\n",
+        &cfg.version,
+        "\n",
+        action.as_str(),
+        "\n",
+        &join(&granted, " "),
+        "\n",
+        lang.code(),
+        if env.gpc { "\n1\n" } else { "\n0\n" },
+        &env.href,
+    ]);
     host::op(host::POST, &event);
     // W5: a script of a now-denied category already ran on this page: only a reload stops it.
     let ran_denied = with(|w| w.ran.iter().any(|c| !granted.contains(c))).unwrap_or(false);
@@ -115,7 +119,7 @@ fn apply(cfg: &Rc<Site>, choice: Choice) {
 
 /// Enables the gated elements of the granted categories and remembers which ran.
 pub fn enable(granted: &[String]) {
-    let ran = host::ids(&host::text(host::ENABLE, &granted.join(" ")));
+    let ran = host::ids(&host::text(host::ENABLE, &join(granted, " ")));
     with(|w| {
         for c in ran {
             if !w.ran.contains(&c) {
@@ -146,23 +150,15 @@ pub fn uuid_v4() -> String {
 pub fn cookie(d: &Decision, consent_days: u32, secure: bool) -> String {
     let mut max_age = String::new();
     push_decimal(&mut max_age, u64::from(consent_days) * 86_400);
-    [COOKIE_NAME, "=", &d.encode(), "; Path=/; Max-Age=", &max_age, "; SameSite=Lax", if secure { "; Secure" } else { "" }].concat()
+    cat(&[COOKIE_NAME, "=", &d.encode(), "; Path=/; Max-Age=", &max_age, "; SameSite=Lax", if secure { "; Secure" } else { "" }])
 }
 
-/// W8: the `update` with all seven types.
-pub fn consent_mode(bits: u8) -> String {
-    let mut o = Obj::new();
-    for t in ConsentModeType::ALL {
-        o = o.str(t.name(), if bits & t.bit() != 0 { "granted" } else { "denied" });
-    }
-    o.end()
-}
-
-/// The decision as the JS API and events show it (host.js turns `decidedAt` into a Date).
+/// The decision as the JS API and events show it, one field per line: consent id, granted
+/// ids (space-separated), config version, decision time (host.js makes the object and Date).
 pub fn detail(d: &Decision) -> String {
     let mut at = String::new();
     push_decimal(&mut at, d.decided_at);
-    Obj::new().str("consentId", &d.consent_id).list("granted", &d.granted).str("configVersion", &d.config_version).raw("decidedAt", &at).end()
+    cat(&[&d.consent_id, "\n", &join(&d.granted, " "), "\n", &d.config_version, "\n", &at])
 }
 
 /// The cookie names and patterns of every category (and its services) not granted.
@@ -181,65 +177,36 @@ pub fn glob(pattern: &str, name: &str) -> bool {
     }
 }
 
-/// Host name and path of a URL (`https://a.b.kz:8443/x/y?q` → `a.b.kz`, `/x/y`).
-fn host_and_path(href: &str) -> (&str, &str) {
-    let rest = href.split_once("://").map_or(href, |(_, r)| r);
-    let rest = rest.split(['?', '#']).next().unwrap_or("");
-    let (authority, path) = rest.find('/').map_or((rest, ""), |i| (rest.get(..i).unwrap_or(""), rest.get(i..).unwrap_or("")));
-    let host = authority.rsplit('@').next().unwrap_or("");
-    (host.split(':').next().unwrap_or(""), path)
-}
-
-/// Every `document.cookie` string that deletes a cookie matching a pattern, on every domain
-/// and path variant this page could have set it with (a cookie is only removed by the same
-/// Domain and Path).
-pub fn deletions(patterns: &[String], cookies: &str, href: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if patterns.is_empty() {
-        return out;
-    }
-    let (host, path) = host_and_path(href);
-    let mut domains = vec![String::new()];
-    let labels: Vec<&str> = host.split('.').collect();
-    for i in 0..labels.len().saturating_sub(1) {
-        let d = labels.get(i..).unwrap_or(&[]).join(".");
-        domains.push(["; Domain=", &d].concat());
-        domains.push(["; Domain=.", &d].concat());
-    }
-    let mut paths = vec!["/".to_owned()];
-    let mut acc = String::new();
-    for seg in path.split('/').filter(|s| !s.is_empty()) {
-        acc.push('/');
-        acc.push_str(seg);
-        paths.push(acc.clone());
-        paths.push([acc.as_str(), "/"].concat());
-    }
-    for name in cookies.split(';').filter_map(|kv| kv.split('=').next()).map(str::trim) {
-        if name == COOKIE_NAME || !patterns.iter().any(|p| glob(p, name)) {
-            continue;
-        }
-        for d in &domains {
-            for p in &paths {
-                out.push([name, "=; Max-Age=0; Path=", p, d].concat());
-            }
+/// The names among `document.cookie`'s that match a pattern (never `kelisim` itself),
+/// space-separated. The host deletes each on every Domain and Path variant the page can reach
+/// (a cookie is only removed by the same Domain and Path): that is DOM mechanics, and much
+/// smaller in JavaScript.
+pub fn doomed(patterns: &[String], cookies: &str) -> String {
+    let mut names = String::new();
+    for kv in fields(cookies, b';') {
+        let name = fields(kv, b'=').next().unwrap_or("").trim_ascii();
+        if name != COOKIE_NAME && patterns.iter().any(|p| glob(p, name)) {
+            names.push_str(name);
+            names.push(' ');
         }
     }
-    out
+    names
 }
 
-fn delete_cookies(patterns: &[String], href: &str) {
+fn delete_cookies(patterns: &[String]) {
     if patterns.is_empty() {
         return;
     }
-    for c in deletions(patterns, &host::text(host::COOKIES, ""), href) {
-        host::op(host::SET_COOKIE, &c);
+    let names = doomed(patterns, &host::text(host::COOKIES, ""));
+    if !names.is_empty() {
+        host::op(host::DELETE_COOKIES, &names);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json;
+    use alloc::vec;
     extern crate std;
     use alloc::string::ToString;
 
@@ -258,32 +225,11 @@ mod tests {
     }
 
     #[test]
-    fn url_parts() {
-        assert_eq!(host_and_path("https://shop.example.kz:8443/a/b?q=1#x"), ("shop.example.kz", "/a/b"));
-        assert_eq!(host_and_path("http://127.0.0.1:8080"), ("127.0.0.1", ""));
-        assert_eq!(host_and_path("https://u:p@a.kz/"), ("a.kz", "/"));
-    }
-
-    #[test]
-    fn deletes_matching_cookies_on_every_domain_and_path_but_never_its_own() {
+    fn revocation_dooms_matching_cookies_but_never_its_own() {
         let pats = ["_ga*".to_string(), "_ym_uid".to_string()];
-        let del = deletions(&pats, "kelisim=1.x; _ga=1; _ga_ABC=2; other=3; _ym_uid=4", "https://www.shop.kz/catalog/item");
-        // 3 cookies × (1 + 2 × 2 domains: www.shop.kz, shop.kz) × (1 + 2 × 2 paths)
-        assert_eq!(del.len(), 3 * 5 * 5);
-        assert!(del.contains(&"_ga=; Max-Age=0; Path=/".to_string()));
-        assert!(del.contains(&"_ga_ABC=; Max-Age=0; Path=/catalog/; Domain=.shop.kz".to_string()));
-        assert!(del.contains(&"_ym_uid=; Max-Age=0; Path=/catalog/item; Domain=www.shop.kz".to_string()));
-        assert!(!del.iter().any(|d| d.starts_with("kelisim=") || d.starts_with("other=")));
-        assert!(!del.iter().any(|d| d.contains("Domain=kz")), "never a public suffix alone");
-        assert!(deletions(&[], "_ga=1", "https://a.kz/").is_empty());
-    }
-
-    #[test]
-    fn consent_mode_update_has_all_seven_types() {
-        let v = json::parse(&consent_mode(0b100_1001)).unwrap();
-        let granted: Vec<&str> = ConsentModeType::ALL.iter().map(|t| t.name()).filter(|n| v.get(n).str() == Some("granted")).collect();
-        assert_eq!(ConsentModeType::ALL.iter().filter(|t| v.get(t.name()).str().is_some()).count(), 7);
-        assert_eq!(granted.len(), 3);
+        assert_eq!(doomed(&pats, "kelisim=1.x; _ga=1; _ga_ABC=2; other=3;_ym_uid=4; _ym_uidx=5"), "_ga _ga_ABC _ym_uid ");
+        assert_eq!(doomed(&pats, ""), "");
+        assert_eq!(doomed(&["*".to_string()], "kelisim=1; a=2"), "a ");
     }
 
     #[test]
@@ -300,8 +246,6 @@ mod tests {
         assert!(c.starts_with("kelisim=1.0b6f7c1e-"));
         assert!(c.ends_with("; Path=/; Max-Age=31536000; SameSite=Lax; Secure"));
         assert!(!cookie(&d, 1, false).contains("Secure"));
-        let v = json::parse(&detail(&d)).unwrap();
-        assert_eq!(v.get("decidedAt").num(), Some(1_700_000_000));
-        assert_eq!(v.get("granted").items().len(), 1);
+        assert_eq!(detail(&d), ["0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f\nnecessary\n", &"ab".repeat(32), "\n1700000000"].concat());
     }
 }

@@ -32,6 +32,7 @@ pub const NOW: u32 = 16;
 pub const CONFIG: u32 = 17;
 pub const ENV: u32 = 18;
 pub const OUT: u32 = 19;
+pub const DELETE_COOKIES: u32 = 20;
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
@@ -77,7 +78,8 @@ pub fn text(code: u32, arg: &str) -> String {
     let len = op(code, arg) as usize;
     let mut buf = alloc::vec![0u8; len];
     imp::take(len, &mut buf);
-    String::from_utf8(buf).unwrap_or_default()
+    // Safety: the host encodes with TextEncoder, which only writes UTF-8.
+    unsafe { String::from_utf8_unchecked(buf) }
 }
 
 pub fn warn(msg: &str) {
@@ -86,7 +88,7 @@ pub fn warn(msg: &str) {
 
 /// Space-separated ids (category ids are slugs).
 pub fn ids(s: &str) -> Vec<String> {
-    s.split(' ').filter(|s| !s.is_empty()).map(String::from).collect()
+    kelisim_shared::fields(s, b' ').filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
 /// Allocates `len` bytes for a string the page passes in; `on` takes ownership back.
@@ -102,9 +104,44 @@ pub extern "C" fn alloc_in(len: usize) -> *mut u8 {
 /// Takes back a buffer made by `alloc_in` and filled by the page.
 ///
 /// # Safety
-/// `ptr` comes from `alloc_in(len)` and holds `len` initialized bytes.
+/// `ptr` comes from `alloc_in(len)` and holds `len` initialized bytes of UTF-8.
 #[cfg(target_arch = "wasm32")]
 pub unsafe fn take_in(ptr: *mut u8, len: usize) -> String {
-    let v = unsafe { Vec::from_raw_parts(ptr, len, len.max(1)) };
-    String::from_utf8(v).unwrap_or_default()
+    // Safety: as above, and the host encodes with TextEncoder, which only writes UTF-8.
+    unsafe { String::from_utf8_unchecked(Vec::from_raw_parts(ptr, len, len.max(1))) }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    const HOST_JS: &str = include_str!("../host.js");
+
+    /// host.js numbers its operations in comments (`/* 3 FOCUS`); they must be these.
+    #[test]
+    fn host_js_numbers_its_operations_as_here() {
+        let ops = [
+            ("WARN", super::WARN), ("ROOT", super::ROOT), ("UI", super::UI), ("FOCUS", super::FOCUS),
+            ("SAVE_FOCUS", super::SAVE_FOCUS), ("FORGET_FOCUS", super::FORGET_FOCUS), ("FOCUS_IS_OURS", super::FOCUS_IS_OURS),
+            ("COOKIES", super::COOKIES), ("SET_COOKIE", super::SET_COOKIE), ("CONSENT_MODE", super::CONSENT_MODE),
+            ("ENABLE", super::ENABLE), ("POST", super::POST), ("EVENT", super::EVENT), ("RELOAD", super::RELOAD),
+            ("CHECKED", super::CHECKED), ("SET_CHECKED", super::SET_CHECKED), ("NOW", super::NOW), ("CONFIG", super::CONFIG),
+            ("ENV", super::ENV), ("OUT", super::OUT), ("DELETE_COOKIES", super::DELETE_COOKIES),
+        ];
+        for (name, n) in ops {
+            let mark = std::format!("/* {n} {name}");
+            assert!(HOST_JS.contains(&mark), "host.js lacks `{mark}`");
+        }
+        let numbered = HOST_JS.match_indices("/* ").filter(|(i, _)| HOST_JS[i + 3..].starts_with(|c: char| c.is_ascii_digit())).count();
+        assert_eq!(numbered, ops.len(), "host.js has operations this module does not know");
+    }
+
+    /// host.js fills the markers the server's markup leaves.
+    #[test]
+    fn host_js_fills_the_markers_of_the_served_markup() {
+        use kelisim_shared::render::{GPC_MARK, RECEIPT_MARK, WITHDRAW_MARK};
+        for mark in [GPC_MARK, RECEIPT_MARK, WITHDRAW_MARK] {
+            assert!(HOST_JS.contains(&std::format!("'{mark}'")), "{mark}");
+        }
+    }
 }

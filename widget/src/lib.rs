@@ -19,10 +19,8 @@
 
 extern crate alloc;
 
-mod cfg;
 mod decide;
 mod host;
-pub mod json;
 mod ui;
 
 use alloc::string::String;
@@ -31,7 +29,9 @@ use core::cell::RefCell;
 use decide::Choice;
 use kelisim_shared::cookie::Decision;
 use kelisim_shared::event::Action;
+use kelisim_shared::facts::Facts;
 use kelisim_shared::lang::Lang;
+use kelisim_shared::{cat, fields};
 
 // dlmalloc costs ~7 KB of WASM; the widget allocates little and runs on one thread.
 #[cfg(target_arch = "wasm32")]
@@ -59,7 +59,7 @@ pub(crate) struct Widget {
     api: String,
     data_lang: Option<String>,
     floating: bool,
-    config: Option<alloc::rc::Rc<cfg::Site>>,
+    config: Option<alloc::rc::Rc<Facts>>,
     /// The decision in force (from the cookie, or made on this page).
     decision: Option<Decision>,
     /// The consent id to keep for the next decision, even when the stored decision no longer
@@ -102,7 +102,9 @@ pub extern "C" fn on(kind: u32, ptr: *mut u8, len: usize) {
 }
 
 pub fn event(kind: u32, arg: &str) {
-    let (word, rest) = arg.split_once(' ').unwrap_or((arg, ""));
+    let mut words = fields(arg, b' ');
+    let word = words.next().unwrap_or("");
+    let rest = arg.get(word.len() + 1..).unwrap_or("");
     match kind {
         START => start(arg),
         CONFIG_LOADED => config_loaded(arg),
@@ -111,7 +113,7 @@ pub fn event(kind: u32, arg: &str) {
                 w.loading = false;
                 w.then.clear();
             });
-            host::warn(&["the site config could not be loaded (", arg, "); nothing that needs consent will run"].concat());
+            host::warn(&cat(&["the site config could not be loaded (", arg, "); nothing that needs consent will run"]));
         }
         ACTION => ui::action(word, rest),
         API => api(word, rest),
@@ -125,24 +127,26 @@ pub fn event(kind: u32, arg: &str) {
     }
 }
 
-/// `{site, api, lang, cookie, standing, floating, hash}` from the host.
+/// From the host, one per line: site, api origin, `data-lang`, the `kelisim` cookie, whether
+/// the loader found it standing, whether the floating button is on, whether the URL asks for
+/// the preferences (`#kelisim`).
 fn start(opts: &str) {
-    let Some(o) = json::parse(opts) else { return };
-    host::op(host::ROOT, "");
-    let stored = o.get("cookie").str().and_then(|c| Decision::decode(c).ok());
+    let mut o = fields(opts, b'\n');
+    let mut next = || o.next().unwrap_or("");
+    let (site, api, lang, cookie) = (next(), next(), next(), next());
     // The loader checked scope and age against the site's current config (W1).
-    let standing = o.get("standing").bool() == Some(true);
-    let lang = o.get("lang").str().filter(|l| !l.is_empty()).map(String::from);
+    let (standing, floating, wants_prefs) = (next() == "1", next() == "1", next() == "1");
+    host::op(host::ROOT, "");
+    let stored = Decision::decode(cookie).ok();
     *WIDGET.0.borrow_mut() = Some(Widget {
-        site: o.get("site").string().unwrap_or_default(),
-        api: o.get("api").string().unwrap_or_default(),
-        data_lang: lang,
-        floating: o.get("floating").bool() != Some(false),
+        site: site.into(),
+        api: api.into(),
+        data_lang: Some(lang).filter(|l| !l.is_empty()).map(String::from),
+        floating,
         consent_id: stored.as_ref().map(|d| d.consent_id.clone()),
         decision: stored.filter(|_| standing),
         ..Widget::default()
     });
-    let wants_prefs = o.get("hash").bool() == Some(true);
     match with(|w| w.decision.as_ref().map(|d| d.granted.clone())).flatten() {
         Some(granted) => {
             // Return visit with a standing decision: the loader already pushed the Consent
@@ -172,7 +176,9 @@ pub(crate) fn need_config(then: Then) {
 }
 
 fn config_loaded(text: &str) {
-    let parsed = json::parse(text).ok_or("it is not JSON").and_then(|v| cfg::read(&v));
+    let parsed = Facts::decode(text)
+        .filter(|f| !f.languages.is_empty() && f.categories.iter().filter(|c| c.required).count() == 1)
+        .ok_or("its `widget` facts are missing or malformed");
     let then = with(|w| {
         w.loading = false;
         core::mem::take(&mut w.then)
@@ -185,7 +191,7 @@ fn config_loaded(text: &str) {
                 run(t);
             }
         }
-        Err(why) => host::warn(&["the site config is not valid: ", why, "; nothing that needs consent will run"].concat()),
+        Err(why) => host::warn(&cat(&["the site config is not valid: ", why, "; nothing that needs consent will run"])),
     }
 }
 

@@ -2,12 +2,13 @@
 //! what each click or key in them means.
 
 use crate::decide::{decide_then_close, Choice, Env};
-use crate::cfg::Site;
+use kelisim_shared::facts::Facts as Site;
 use crate::{host, need_config, with, Then, Widget};
 use alloc::string::String;
 use kelisim_shared::event::Action;
 use kelisim_shared::lang::{self, Lang};
 use kelisim_shared::strings::REOPEN;
+use kelisim_shared::{cat, fields, join};
 
 /// W3: `data-lang`, else `<html lang>`, else the browser's languages, matched against the
 /// site's; kept once chosen (or switched in the preferences).
@@ -16,7 +17,7 @@ pub fn current_lang(w: &mut Widget, cfg: &Site, env: &Env) -> Lang {
         return l;
     }
     let html = Some(env.html_lang.as_str()).filter(|l| !l.is_empty());
-    let l = lang::choose(&cfg.languages, w.data_lang.as_deref(), html, env.languages.split(','));
+    let l = lang::choose(&cfg.languages, w.data_lang.as_deref(), html, fields(&env.languages, b','));
     w.lang = Some(l);
     l
 }
@@ -25,11 +26,10 @@ pub fn show_banner() {
     let env = Env::read();
     let html = with(|w| {
         let cfg = w.config.clone()?;
-        let lang = current_lang(w, &cfg, &env);
-        cfg.layers(lang).map(|l| l.banner.clone())
+        Some(cat(&["b ", current_lang(w, &cfg, &env).code()]))
     });
-    if let Some(Some(html)) = html {
-        host::op(host::UI, &html);
+    if let Some(Some(cmd)) = html {
+        host::op(host::UI, &cmd);
     }
 }
 
@@ -50,32 +50,22 @@ pub fn show_preferences() {
     let env = Env::read();
     let found = with(|w| {
         let cfg = w.config.clone()?;
-        let lang = current_lang(w, &cfg, &env);
-        let l = cfg.layers(lang)?;
+        let lang = current_lang(w, &cfg, &env).code();
         let d = w.decision.as_ref();
-        let receipt = d.map_or(String::new(), |d| {
-            let mut url = String::new();
-            attr(&mut url, &[w.api.as_str(), "/receipt/", w.site.as_str(), "/", d.consent_id.as_str(), "?lang=", lang.code()].concat());
-            [l.receipt[0].as_str(), &url, &l.receipt[1]].concat()
-        });
-        let html = l
-            .preferences
-            .replace(GPC_MARK, if env.gpc { &l.gpc } else { "" })
-            .replace(WITHDRAW_MARK, if d.is_some() { &l.withdraw } else { "" })
-            .replace(RECEIPT_MARK, &receipt);
-        Some((html, d.map(|d| d.granted.join(" ")).unwrap_or_default()))
+        // `p LANG GPC WITHDRAW RECEIPT`: the host fills the markers of the server's markup
+        // (kelisim_shared::render): the GPC notice, the Withdraw button, the receipt link.
+        let mut cmd = cat(&["p ", lang, if env.gpc { " g" } else { " -" }, if d.is_some() { " w " } else { " - " }]);
+        if let Some(d) = d {
+            attr(&mut cmd, &cat(&[&w.api, "/receipt/", &w.site, "/", &d.consent_id, "?lang=", lang]));
+        }
+        Some((cmd, d.map(|d| join(&d.granted, " ")).unwrap_or_default()))
     });
-    let Some(Some((html, granted))) = found else { return };
+    let Some(Some((cmd, granted))) = found else { return };
     host::op_n(host::SAVE_FOCUS, 0);
-    host::op(host::UI, &html);
+    host::op(host::UI, &cmd);
     host::op(host::SET_CHECKED, &granted);
     host::op(host::FOCUS, "[data-kelisim=\"preferences\"] input:not([disabled]), [data-kelisim=\"preferences\"] button");
 }
-
-// The markers of kelisim_shared::render (that module is server-side only).
-const GPC_MARK: &str = "<!--gpc-->";
-const RECEIPT_MARK: &str = "<!--receipt-->";
-const WITHDRAW_MARK: &str = "<!--withdraw-->";
 
 /// Appends `s` escaped for a double-quoted attribute.
 fn attr(out: &mut String, s: &str) {
@@ -89,13 +79,12 @@ fn attr(out: &mut String, s: &str) {
     }
 }
 
-/// W10: the small button that reopens the preferences after a decision. Its label is the one
-/// UI string the widget carries: a return visit shows it without the config.
+/// W10: the small button that reopens the preferences after a decision (`r LABEL`). Its
+/// label is the one UI string the widget carries: a return visit shows it without the config.
 pub fn reopen(lang: Lang) -> String {
-    let mut label = String::new();
-    attr(&mut label, REOPEN[lang as usize]);
-    ["<button type=\"button\" class=\"k-reopen\" data-action=\"reopen\" aria-label=\"", &label, "\" title=\"", &label,
-     "\"><svg viewBox=\"0 0 24 24\" width=\"22\" height=\"22\" aria-hidden=\"true\"><circle cx=\"12\" cy=\"12\" r=\"9\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\"/><circle cx=\"9\" cy=\"10\" r=\"1.5\" fill=\"currentColor\"/><circle cx=\"14.5\" cy=\"14\" r=\"1.5\" fill=\"currentColor\"/><circle cx=\"14\" cy=\"8.5\" r=\"1\" fill=\"currentColor\"/></svg></button>"].concat()
+    let mut cmd = String::from("r ");
+    attr(&mut cmd, REOPEN[lang as usize]);
+    cmd
 }
 
 /// Closes the preferences: back to the first layer if no decision yet, else the reopen
@@ -155,17 +144,9 @@ pub fn action(name: &str, arg: &str) {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn markers_are_those_the_server_renders() {
-        assert_eq!(super::GPC_MARK, kelisim_shared::render::GPC_MARK);
-        assert_eq!(super::RECEIPT_MARK, kelisim_shared::render::RECEIPT_MARK);
-        assert_eq!(super::WITHDRAW_MARK, kelisim_shared::render::WITHDRAW_MARK);
-    }
-
-    #[test]
     fn reopen_button_is_labelled_in_each_language() {
-        let kk = super::reopen(kelisim_shared::lang::Lang::Kk);
-        assert!(kk.contains("aria-label=\"Cookie баптаулары\"") && kk.contains("data-action=\"reopen\""));
-        assert!(super::reopen(kelisim_shared::lang::Lang::En).contains("Cookie preferences"));
+        assert_eq!(super::reopen(kelisim_shared::lang::Lang::Kk), "r Cookie баптаулары");
+        assert_eq!(super::reopen(kelisim_shared::lang::Lang::En), "r Cookie preferences");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-/*! Kelisim widget — https://kelisim.kz — SPEC §5 */
+/*! Kelisim · kelisim.kz */
 // The browser side of the WASM widget. The module (widget/src) decides everything: what to
 // show, what a click means, the cookie, the Consent Mode update, the event, which categories
 // run. This file only carries those decisions into the page: DOM writes, focus, the network,
@@ -122,10 +122,11 @@ const OPS = [
       // The server's markup (shared/src/render.rs) leaves three markers for the visitor's parts.
       : k == 'p' ? L.preferences.replace('<!--gpc-->', g == 'g' ? L.gpc : '')
         .replace('<!--withdraw-->', w == 'w' ? L.withdraw : '')
-        .replace('<!--receipt-->', url ? L.receipt[0] + url + L.receipt[1] : '')
+        .replace('<!--receipt-->', url ? L.receipt[0] + url.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;') + L.receipt[1] : '')
+      // A cookie: a ring and three crumbs.
       : k == 'r' ? '<button type="button" class="k-reopen" data-action="reopen" aria-label="' + s.slice(2) + '" title="' + s.slice(2) +
-        '"><svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/>' +
-        '<circle cx="9" cy="10" r="1.5" fill="currentColor"/><circle cx="14.5" cy="14" r="1.5" fill="currentColor"/><circle cx="14" cy="8.5" r="1" fill="currentColor"/></svg></button>'
+        '"><svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="currentColor"><path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16z"/>' +
+        '<circle cx="9" cy="10" r="1.5"/><circle cx="14.5" cy="14" r="1.5"/><circle cx="14" cy="8.5" r="1"/></svg></button>'
       : '';
   },
   /* 3 FOCUS: a selector in the shadow root; "" = back where focus was before the dialog */
@@ -206,18 +207,13 @@ export async function boot(opts) {
   resend();
   W.addEventListener('online', resend);
   call(0, [o.site, o.api, o.lang || '', o.cookie || '', +!!o.standing, +(o.floating !== false), +(location.hash == '#kelisim')].join('\n'));
-  // W11: window.kelisim.
+  // W11: window.kelisim (methods without a result are one call each into the module).
   const api = (m, a) => call(4, m + ' ' + (a || ''));
-  W.kelisim = {
-    show: () => { api('show'); },
-    showPreferences: () => { api('showPreferences'); },
-    hide: () => { api('hide'); },
+  const K = (W.kelisim = {
     get: () => { const r = api('get'); return r ? detail(r) : null; },
-    acceptAll: () => { api('acceptAll'); },
-    rejectAll: () => { api('rejectAll'); },
-    withdraw: () => { api('withdraw'); },
     accept: (ids) => { api('accept', [].concat(ids).join(' ')); },
     on: (ev, f) => { W.addEventListener('kelisim:' + ev, (e) => f(e.detail)); },
-  };
+  });
+  for (const m of ['show', 'showPreferences', 'hide', 'acceptAll', 'rejectAll', 'withdraw']) K[m] = () => { api(m); };
   W.dispatchEvent(new CustomEvent('kelisim:ready'));
 }

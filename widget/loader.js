@@ -1,4 +1,5 @@
-/*! Kelisim loader — https://kelisim.kz — SPEC §5. Runs synchronously, before any tag manager. */
+/*! Kelisim · kelisim.kz */
+// The loader (SPEC §5): runs synchronously, before any tag manager.
 (function (w, d) {
   var B = __KELISIM_BOOT__; // {glue, wasm, sites: {id: [scope, consent_days, floating_button]}}
   var s = d.currentScript;

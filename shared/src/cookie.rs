@@ -70,17 +70,17 @@ impl Decision {
     pub fn encode(&self) -> String {
         let mut s = String::with_capacity(160);
         s.push_str(FORMAT);
-        s.push('.');
+        s.push_str(".");
         s.push_str(&self.consent_id);
-        s.push('.');
+        s.push_str(".");
         push_decimal(&mut s, self.decided_at);
-        s.push('.');
+        s.push_str(".");
         s.push_str(&self.config_version);
-        s.push('.');
+        s.push_str(".");
         s.push_str(&self.scope);
-        s.push('.');
+        s.push_str(".");
         push_decimal(&mut s, u64::from(self.consent_mode));
-        s.push('.');
+        s.push_str(".");
         s.push_str(&crate::join(&self.granted, "+"));
         s
     }
@@ -98,8 +98,7 @@ impl Decision {
             *slot = parts.next().ok_or(CookieError::BadField(name))?;
         }
         let [consent_id, decided_at, config_version, scope, consent_mode, granted] = f;
-        let granted: Vec<String> =
-            if granted.is_empty() { Vec::new() } else { crate::fields(granted, b'+').map(str::to_owned).collect() };
+        let granted = crate::words(granted, b'+');
         let (at, bits) = (decimal(decided_at), decimal(consent_mode));
         let ok = [
             is_uuid(consent_id),
@@ -107,7 +106,7 @@ impl Decision {
             is_hex(config_version, 64),
             is_hex(scope, 8),
             bits.is_some_and(|b| b < 128),
-            parts.next().is_none() && granted.iter().all(|g| is_slug(g)),
+            parts.next().is_none() && granted.as_ref().is_some_and(|g| g.iter().all(|g| is_slug(g))),
         ];
         if let Some(bad) = ok.iter().position(|ok| !ok) {
             return Err(CookieError::BadField(NAMES[bad]));
@@ -118,7 +117,7 @@ impl Decision {
             config_version: config_version.to_owned(),
             scope: scope.to_owned(),
             consent_mode: bits.unwrap_or(0) as u8,
-            granted,
+            granted: granted.unwrap_or_default(),
         })
     }
 
@@ -130,18 +129,14 @@ impl Decision {
 }
 
 /// Appends `n` in decimal (what `to_string` does, without pulling in `core::fmt` for the widget).
-pub fn push_decimal(s: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+pub fn push_decimal(s: &mut String, n: u64) {
+    // Digit by digit from a str (no char encoding, no UTF-8 validation: bytes of WASM).
+    const DIGITS: &str = "0123456789";
+    if n >= 10 {
+        push_decimal(s, n / 10);
     }
-    s.extend(buf[i..].iter().map(|&b| b as char));
+    let d = (n % 10) as usize;
+    s.push_str(DIGITS.get(d..d + 1).unwrap_or(""));
 }
 
 /// Finds the `kelisim` value in a `document.cookie` / `Cookie:` header string.

@@ -121,10 +121,7 @@ impl Facts {
             let required = flag(f.next()?)?;
             let gpc_off = flag(f.next()?)?;
             let consent_mode = num(f.next()?).filter(|b| *b < 128)? as u8;
-            let cookies = f.map(String::from).collect::<Vec<_>>();
-            if cookies.iter().any(String::is_empty) {
-                return None;
-            }
+            let cookies = crate::words(f.rest(), b' ')?;
             categories.push(CategoryFacts { id, required, gpc_off, consent_mode, cookies });
         }
         Some(Facts { version, scope, consent_days, reload_on_revoke, languages, categories })

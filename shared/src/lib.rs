@@ -90,6 +90,29 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
+/// The fields of `s` cut at `sep`, owned; `None` when one is empty (`a++b`, `a+`); an empty
+/// `s` has none. One copy of the code for every caller.
+#[inline(never)]
+pub fn words(s: &str, sep: u8) -> Option<alloc::vec::Vec<String>> {
+    let mut v = alloc::vec::Vec::new();
+    if !s.is_empty() {
+        for w in fields(s, sep) {
+            if w.is_empty() {
+                return None;
+            }
+            v.push(String::from(w));
+        }
+    }
+    Some(v)
+}
+
+impl<'a> Fields<'a> {
+    /// What is left after the fields taken so far.
+    pub fn rest(&self) -> &'a str {
+        self.rest.unwrap_or("")
+    }
+}
+
 /// The pieces one after the other (one copy of the code for every caller, unlike the generic
 /// `concat`/`join`, which the widget would carry once per element type).
 #[inline(never)]
@@ -155,6 +178,13 @@ mod tests {
             assert_eq!(fields(s, sep).collect::<alloc::vec::Vec<_>>(), want, "{s:?}");
         }
         assert_eq!(cat(&["a", "", "бв"]), "aбв");
+        assert_eq!(words("a+b", b'+'), Some(alloc::vec!["a".into(), "b".into()]));
+        assert_eq!(words("", b'+'), Some(alloc::vec![]));
+        assert_eq!(words("a++b", b'+'), None);
+        assert_eq!(words("a+", b'+'), None);
+        let mut f = fields("x y z", b' ');
+        f.next();
+        assert_eq!(f.rest(), "y z");
         assert_eq!(join(&["a".into(), "b".into()], "+"), "a+b");
         assert_eq!(join(&[], "+"), "");
     }

@@ -4,7 +4,6 @@
 
 use crate::{host, need_config, ui, with, Then};
 use alloc::borrow::ToOwned;
-use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use kelisim_shared::facts::{CategoryFacts as Category, Facts as Site};
@@ -41,9 +40,9 @@ impl Env {
 /// Makes a decision and closes the layers; on a return visit (API call, reopened
 /// preferences) the config is loaded first.
 pub fn decide_then_close(choice: Choice) {
-    match with(|w| w.config.clone()).flatten() {
+    match with(|w| w.config).flatten() {
         Some(cfg) => {
-            apply(&cfg, choice);
+            apply(cfg, choice);
             ui::after_decision();
         }
         None => need_config(Then::Decide(choice)),
@@ -53,7 +52,15 @@ pub fn decide_then_close(choice: Choice) {
 /// The categories a choice grants: the required one always; W9: with GPC, `gpc_off`
 /// categories stay off on Accept all (they can still be chosen one by one).
 pub fn granted_for(cfg: &Site, choice: &Choice, gpc: bool) -> (Action, Vec<String>) {
-    let pick = |keep: &dyn Fn(&Category) -> bool| cfg.categories.iter().filter(|c| c.required || keep(c)).map(|c| c.id.clone()).collect();
+    let pick = |keep: &dyn Fn(&Category) -> bool| {
+        let mut ids = Vec::new();
+        for c in &cfg.categories {
+            if c.required || keep(c) {
+                ids.push(c.id.clone());
+            }
+        }
+        ids
+    };
     match choice {
         Choice::All(Action::AcceptAll) => (Action::AcceptAll, pick(&|c| !(gpc && c.gpc_off))),
         Choice::All(a) => (*a, pick(&|_| false)),
@@ -61,7 +68,7 @@ pub fn granted_for(cfg: &Site, choice: &Choice, gpc: bool) -> (Action, Vec<Strin
     }
 }
 
-fn apply(cfg: &Rc<Site>, choice: Choice) {
+fn apply(cfg: &Site, choice: Choice) {
     let env = Env::read();
     let (action, granted) = granted_for(cfg, &choice, env.gpc);
     let fresh_id = uuid_v4();
@@ -135,15 +142,16 @@ pub fn uuid_v4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(36);
+    let mut s = [b'-'; 36];
+    let mut at = 0;
     for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        s.push(HEX[(byte >> 4) as usize] as char);
-        s.push(HEX[(byte & 15) as usize] as char);
+        at += matches!(i, 4 | 6 | 8 | 10) as usize;
+        s[at] = HEX[(byte >> 4) as usize];
+        s[at + 1] = HEX[(byte & 15) as usize];
+        at += 2;
     }
-    s
+    // Safety: hex digits and hyphens are ASCII.
+    String::from(unsafe { core::str::from_utf8_unchecked(&s) })
 }
 
 /// The `Set-Cookie`-style string for `document.cookie` (W6).
@@ -163,18 +171,37 @@ pub fn detail(d: &Decision) -> String {
 
 /// The cookie names and patterns of every category (and its services) not granted.
 pub fn revoked_cookies(cfg: &Site, granted: &[String]) -> Vec<String> {
-    cfg.categories.iter().filter(|c| !granted.contains(&c.id)).flat_map(|c| c.cookies.iter()).cloned().collect()
-}
-
-/// `*` matches any run of characters (`_ga*`, `_ym_*`).
-pub fn glob(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((head, rest)) => {
-            let Some(tail) = name.strip_prefix(head) else { return false };
-            rest.is_empty() || tail.char_indices().map(|(i, _)| i).chain([tail.len()]).any(|i| tail.get(i..).is_some_and(|t| glob(rest, t)))
+    let mut out = Vec::new();
+    for c in &cfg.categories {
+        if !granted.contains(&c.id) {
+            out.extend_from_slice(&c.cookies);
         }
     }
+    out
+}
+
+/// `*` matches any run of characters (`_ga*`, `_ym_*`). Iterative, backtracking to the last
+/// star only (the classic wildcard match): linear for the patterns site files hold.
+pub fn glob(pattern: &str, name: &str) -> bool {
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut i, mut j, mut star, mut mark) = (0, 0, usize::MAX, 0);
+    while j < n.len() {
+        if i < p.len() && p[i] == b'*' {
+            star = i;
+            mark = j;
+            i += 1;
+        } else if i < p.len() && p[i] == n[j] {
+            i += 1;
+            j += 1;
+        } else if star != usize::MAX {
+            i = star + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == b'*')
 }
 
 /// The names among `document.cookie`'s that match a pattern (never `kelisim` itself),
@@ -187,7 +214,7 @@ pub fn doomed(patterns: &[String], cookies: &str) -> String {
         let name = fields(kv, b'=').next().unwrap_or("").trim_ascii();
         if name != COOKIE_NAME && patterns.iter().any(|p| glob(p, name)) {
             names.push_str(name);
-            names.push(' ');
+            names.push_str(" ");
         }
     }
     names
@@ -211,6 +238,13 @@ mod tests {
     use alloc::string::ToString;
 
     #[test]
+    fn uuids_are_version_4() {
+        let u = uuid_v4();
+        assert!(kelisim_shared::is_uuid(&u), "{u}");
+        assert_eq!(&u[14..15], "4");
+    }
+
+    #[test]
     fn cookie_patterns() {
         assert!(glob("_ga", "_ga"));
         assert!(!glob("_ga", "_gat"));
@@ -222,6 +256,11 @@ mod tests {
         assert!(glob("a*c*e", "abcde"));
         assert!(!glob("a*c*e", "abcdf"));
         assert!(glob("ж*", "жұмыс"));
+        assert!(glob("*", ""));
+        assert!(glob("a**", "a"));
+        assert!(!glob("", "a"));
+        assert!(glob("*a*b", "xxaxxb"));
+        assert!(!glob("*a*b", "xxaxxbc"));
     }
 
     #[test]

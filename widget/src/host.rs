@@ -88,7 +88,7 @@ pub fn warn(msg: &str) {
 
 /// Space-separated ids (category ids are slugs).
 pub fn ids(s: &str) -> Vec<String> {
-    kelisim_shared::fields(s, b' ').filter(|s| !s.is_empty()).map(String::from).collect()
+    kelisim_shared::words(s.trim_ascii(), b' ').unwrap_or_default()
 }
 
 /// Allocates `len` bytes for a string the page passes in; `on` takes ownership back.

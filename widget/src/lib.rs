@@ -20,6 +20,7 @@
 extern crate alloc;
 
 mod decide;
+mod heap;
 mod host;
 mod ui;
 
@@ -33,11 +34,9 @@ use kelisim_shared::facts::Facts;
 use kelisim_shared::lang::Lang;
 use kelisim_shared::{cat, fields};
 
-// dlmalloc costs ~7 KB of WASM; the widget allocates little and runs on one thread.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+static HEAP: heap::Heap = heap::Heap::new();
 
 #[cfg(all(target_arch = "wasm32", not(test)))]
 #[panic_handler]
@@ -59,7 +58,8 @@ pub(crate) struct Widget {
     api: String,
     data_lang: Option<String>,
     floating: bool,
-    config: Option<alloc::rc::Rc<Facts>>,
+    /// Loaded once per page and kept for its life (leaked: no reference counting to carry).
+    config: Option<&'static Facts>,
     /// The decision in force (from the cookie, or made on this page).
     decision: Option<Decision>,
     /// The consent id to keep for the next decision, even when the stored decision no longer
@@ -186,7 +186,7 @@ fn config_loaded(text: &str) {
     .unwrap_or_default();
     match parsed {
         Ok(c) => {
-            with(|w| w.config = Some(alloc::rc::Rc::new(c)));
+            with(|w| w.config = Some(alloc::boxed::Box::leak(alloc::boxed::Box::new(c))));
             for t in then {
                 run(t);
             }

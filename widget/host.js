@@ -9,7 +9,9 @@
 import css from './widget.css'; // the layers' styles (shadow root only), W13
 
 const W = window, D = document, E = new TextEncoder(), U = new TextDecoder();
-let X, R = E.encode(''), out = '', root, ui, saved, waiting = 0, o, C;
+let X, R = E.encode(''), out = '', root, ui, saved, waiting = 0, o;
+// The server's markup by language, as loaded (GET …/widget?lang=).
+const UI = {};
 const Q = [];
 
 const warn = (m) => console.warn('Kelisim: ' + m);
@@ -30,6 +32,16 @@ const detail = (s) => {
   return { consentId, granted: ids(granted), configVersion, decidedAt: new Date(at * 1000) };
 };
 const url = (tail) => o.api + '/api/v1/sites/' + o.site + tail;
+// The facts and one language's markup (the first of `tags` the site offers).
+const load = (tags, p) =>
+  (p || fetch(url('/widget?lang=' + encodeURIComponent(tags)), { credentials: 'omit' }).then((r) => {
+    if (!r.ok) throw Error('HTTP ' + r.status);
+    return r.text();
+  })).then((t) => {
+    const c = JSON.parse(t);
+    UI[c.lang] = c.ui;
+    return c;
+  });
 const focus = (el) => el && (el.focus(), 1);
 
 // W7: a decision waits in localStorage until the log acknowledged it (the server is
@@ -117,7 +129,9 @@ const OPS = [
   },
   /* 2 UI: "b LANG" first layer, "p LANG G W URL" preferences, "r LABEL" reopen, "" nothing */
   (s) => {
-    const [k, l, g, w, url] = s.split(' '), L = C && C.ui[l];
+    const [k, l, g, w, url] = s.split(' '), L = UI[l];
+    // A language the visitor just switched to: load its markup, then switch again.
+    if (!L && k != 'r' && k) return load(l).then(() => UI[l] && call(3, 'lang ' + l), warn);
     ui.innerHTML = k == 'b' ? L.banner
       // The server's markup (shared/src/render.rs) leaves three markers for the visitor's parts.
       : k == 'p' ? L.preferences.replace('<!--gpc-->', g == 'g' ? L.gpc : '')
@@ -161,15 +175,11 @@ const OPS = [
     for (const i of root.querySelectorAll('input[data-category]:not([disabled])')) i.checked = ids.split(' ').includes(i.dataset.category);
   },
   /* 16 NOW */ () => Date.now() / 1000,
-  /* 17 CONFIG: fetch it (or take the loader's), answer with event 1 (its facts) or 2 */ () => {
-    const p = o.config || fetch(url('/config'), { credentials: 'omit' }).then((r) => {
-      if (!r.ok) throw Error('HTTP ' + r.status);
-      return r.text();
-    });
+  /* 17 CONFIG: load (or take the loader's), answer with event 1 (the facts) or 2 */ () => {
+    load(o.tags, o.config).then((c) => call(1, c.widget), (e) => call(2, '' + (e && e.message || e)));
     o.config = null;
-    p.then((t) => (C = JSON.parse(t)).widget).then((f) => call(1, f || ''), (e) => call(2, '' + (e && e.message || e)));
   },
-  /* 18 ENV */ () => text([location.href, D.documentElement.lang, navigator.languages.join(','), +(navigator.globalPrivacyControl === true)].join('\n')),
+  /* 18 ENV: href, the visitor's language tags (the loader's), GPC */ () => text([location.href, o.tags, +(navigator.globalPrivacyControl === true)].join('\n')),
   /* 19 OUT */ (s) => { out = s; },
   /* 20 DELETE_COOKIES: each named cookie, on every Domain and Path this page can reach (W5) */
   (names) => {
@@ -182,7 +192,7 @@ const OPS = [
   },
 ];
 
-/** Called by the loader with {wasm, site, api, lang, cookie, standing, config, floating, gtag, modes}. */
+/** Called by the loader with {wasm, site, api, tags, cookie, standing, config, floating, gtag, modes}. */
 export async function boot(opts) {
   o = opts;
   const { instance } = await WebAssembly.instantiateStreaming(o.wasm, {
@@ -206,7 +216,7 @@ export async function boot(opts) {
   });
   resend();
   W.addEventListener('online', resend);
-  call(0, [o.site, o.api, o.lang || '', o.cookie || '', +!!o.standing, +(o.floating !== false), +(location.hash == '#kelisim')].join('\n'));
+  call(0, [o.site, o.api, o.cookie || '', +!!o.standing, +(o.floating !== false), +(location.hash == '#kelisim')].join('\n'));
   // W11: window.kelisim (methods without a result are one call each into the module).
   const api = (m, a) => call(4, m + ' ' + (a || ''));
   const K = (W.kelisim = {

@@ -28,15 +28,17 @@
   var ok = p.length == 7 && p[0] == '1' && p[4] == info[0] && /^\d+$/.test(p[2]) &&
     /^\d+$/.test(p[5]) && Date.now() / 1000 - p[2] < info[1] * 86400;
   if (ok) gtag('consent', 'update', modes(+p[5]));
-  var cfg = ok ? null : fetch(api + '/api/v1/sites/' + site + '/config', { credentials: 'omit' })
+  // The visitor's languages in order (W3): the server answers with the first the site offers.
+  var tags = [s.getAttribute('data-lang'), d.documentElement.lang].concat(navigator.languages).filter(Boolean).join();
+  var cfg = ok ? null : fetch(api + '/api/v1/sites/' + site + '/widget?lang=' + encodeURIComponent(tags), { credentials: 'omit' })
     .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); });
   if (cfg) cfg.catch(function () {});
   // The module download starts now, beside the host script's, not after it has run.
   var wasm = fetch(api + B.wasm);
   wasm.catch(function () {});
   import(api + B.glue).then(function (g) {
-    return g.boot({ wasm: wasm, site: site, api: api, lang: s.getAttribute('data-lang'), cookie: c,
-      standing: ok, config: cfg, floating: info[2], gtag: gtag, modes: modes });
+    return g.boot({ wasm: wasm, site: site, api: api, cookie: c,
+      standing: ok, config: cfg, tags: tags, floating: info[2], gtag: gtag, modes: modes });
   }).catch(function (e) {
     console.warn('Kelisim: the widget could not load (' + e + '); nothing that needs consent will run');
   });

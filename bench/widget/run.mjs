@@ -100,7 +100,7 @@ function classify(tool, url, kelisimOrigin) {
     if (u.origin !== kelisimOrigin) return null;
     if (u.pathname === '/kelisim.js') return 'asset:loader';
     if (u.pathname.startsWith('/widget/')) return u.pathname.endsWith('.wasm') ? 'asset:wasm' : 'asset:glue';
-    if (u.pathname === '/api/v1/sites/bench/config') return 'config';
+    if (u.pathname === '/api/v1/sites/bench/widget' || u.pathname === '/api/v1/sites/bench/config') return 'config';
     return null;
   }
   if (u.pathname.startsWith('/assets/')) return u.pathname.endsWith('.css') ? 'asset:css' : 'asset:js';
@@ -355,7 +355,7 @@ const median = (xs) => quantile(xs, 0.5);
 const METRICS = [
   { key: 'assetBody', label: 'Banner assets, brotli body bytes (first visit)', get: (r) => r.first.assetBody, fmt: 'bytes', target: 'cc' },
   { key: 'assetWire', label: 'Banner assets, bytes on the wire incl. HTTP headers', get: (r) => r.first.assetWire, fmt: 'bytes' },
-  { key: 'configBody', label: 'Site config, body bytes (Kelisim: config API; peers: their config script)', get: (r) => r.first.configBody, fmt: 'bytes' },
+  { key: 'configBody', label: 'Site config, body bytes (Kelisim: its widget API response — facts + one language's markup; peers: their config script)', get: (r) => r.first.configBody, fmt: 'bytes' },
   { key: 'visible', label: 'Navigation start → banner visible, ms', get: (r) => r.first.visible, fmt: 'ms', target: 'cc', aim: 'orejime', spread: true },
   { key: 'fcp', label: 'Navigation start → first contentful paint, ms', get: (r) => r.first.fcp, fmt: 'ms', spread: true },
   { key: 'scriptFirst', label: 'Main-thread script time, first visit, ms', get: (r) => r.first.scriptMs, fmt: 'ms', spread: true },
@@ -463,8 +463,8 @@ function timelineTable(checks) {
     ['DOMContentLoaded', k.dcl, c.dcl, o.dcl],
     ['banner CSS response complete', null, c['asset:css'], o['asset:css']],
     ['loader (Kelisim) / config script (peers) response complete', k['asset:loader'], c.config, o.config],
-    ['glue JS (Kelisim) / library JS (peers) response complete', k['asset:glue'], c['asset:js'], o['asset:js']],
-    ['glue JS request start', k['asset:glue:start'], null, null],
+    ['host JS (Kelisim) / library JS (peers) response complete', k['asset:glue'], c['asset:js'], o['asset:js']],
+    ['host JS request start', k['asset:glue:start'], null, null],
     ['config API request start', k['config:start'], null, null],
     ['config API response complete', k.config, null, null],
     ['WASM request start', k['asset:wasm:start'], null, null],
@@ -564,7 +564,7 @@ async function main() {
 
     // What each asset weighs: raw, as served (Kelisim: what its server sends), and brotli q11.
     const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(path.dirname(opts.kelisim)), 'widget-dist/manifest.json'), 'utf8'));
-    const kelisimFiles = [['loader (/kelisim.js)', '/kelisim.js'], ['glue JS', `/widget/${manifest.glue}`], ['WASM', `/widget/${manifest.wasm}`]];
+    const kelisimFiles = [['loader (/kelisim.js)', '/kelisim.js'], ['host JS (with CSS)', `/widget/${manifest.glue}`], ['WASM', `/widget/${manifest.wasm}`]];
     const sizes = [];
     for (const [label, p] of kelisimFiles) {
       const raw = await getRaw(kel.origin + p);
@@ -611,7 +611,7 @@ async function main() {
       '',
       verdicts(rows, checks),
       '',
-      `Kelisim's first visit, medians: assets as served ${fmt(ka['asset:loader'], 'bytes')} B loader + ${fmt(ka['asset:glue'], 'bytes')} B glue + ${fmt(ka['asset:wasm'], 'bytes')} B WASM.`,
+      `Kelisim's first visit, medians: assets as served ${fmt(ka['asset:loader'], 'bytes')} B loader + ${fmt(ka['asset:glue'], 'bytes')} B host JS + ${fmt(ka['asset:wasm'], 'bytes')} B WASM.`,
       '',
       timelineTable(checks),
       '',
@@ -640,7 +640,7 @@ const HOW = `How it works: \`cargo xtask bench widget\` installs vanilla-cookiec
 Each run launches Chromium (\`/usr/bin/chromium\`, headless, fresh \`--user-data-dir\`, \`--disable-blink-features=AutomationControlled\` so that \`navigator.webdriver\` is false as for a real visitor — vanilla-cookieconsent hides itself from automated browsers by default) through playwright-core, opens the page (first visit), clicks the banner's Accept-all button, then opens the page again in the same profile (return visit). The rounds go round-robin through the three tools, the order rotating through all six permutations, so that background load (another engineer compiling on the same two cores) hits all three alike.
 
 What is measured:
-- **Bytes**: from the Chrome DevTools Protocol — \`Network.loadingFinished.encodedDataLength\` (bytes on the wire, HTTP/1.1 headers included) minus the header bytes at \`Network.responseReceived\` = the compressed body. Banner assets are Kelisim's loader + glue JS + WASM, the peers' JS + CSS; the site's banner config (Kelisim's config API response, the peers' config script) is counted separately. Content-Encoding is checked to be \`br\`.
+- **Bytes**: from the Chrome DevTools Protocol — \`Network.loadingFinished.encodedDataLength\` (bytes on the wire, HTTP/1.1 headers included) minus the header bytes at \`Network.responseReceived\` = the compressed body. Banner assets are Kelisim's loader + host JS (with its CSS) + WASM, the peers' JS + CSS; the site's banner config (Kelisim's config API response, the peers' config script) is counted separately. Content-Encoding is checked to be \`br\`.
 - **Time to banner visible**: an init script checks once per animation frame whether the first layer (\`#kelisim\` shadow root \`[data-kelisim="banner"]\`, \`#cc-main .cm\`, \`.orejime-Banner\`) is in the viewport with a non-empty box and \`checkVisibility({opacityProperty, visibilityProperty})\` is true; the time is \`performance.now()\` in that frame (from navigation start, one-frame resolution). A fade-in counts from its first frame with opacity above 0 (vanilla-cookieconsent adds its animation class 100 ms after inserting the modal, then fades in).
 - **Main-thread script time**: \`Performance.getMetrics\` ScriptDuration (and TaskDuration, all main-thread work) before navigation and ${SETTLE_MS} ms after the banner became visible (first visit) or after both gated scripts ran (return visit, with the decision stored).
 - **CLS**: \`PerformanceObserver\` \`layout-shift\` entries, largest session window, over the same window.

@@ -3,6 +3,7 @@
 //! referenced by events).
 
 use kelisim_shared::config::Config;
+use kelisim_shared::lang::Lang;
 use sha2::{Digest, Sha256};
 use kelisim_shared::policy::{PolicyErrors, SitePolicy};
 use std::collections::BTreeMap;
@@ -14,17 +15,22 @@ pub struct Site {
     /// The config's canonical JSON (its SHA-256 is `config.version`'s input): what is stored
     /// and what events refer to.
     pub config_json: String,
-    /// What `GET …/config` serves: `config_json` plus the rendered banner markup per language
-    /// (`kelisim_shared::render::served_json`).
-    pub served_json: String,
-    /// The served body's ETag: the config version, then a hash of the whole body (the markup
-    /// changes with a new Kelisim build even when the config does not).
-    pub etag: String,
+    /// What `GET …/widget?lang=` serves, per site language (`kelisim_shared::render::widget_json`),
+    /// with its ETag: the config version, then a hash of the body (the markup changes with a
+    /// new Kelisim build even when the config does not).
+    pub widget: Vec<(Lang, String, String)>,
     /// Extra origins allowed beyond the file's (demo mode: the server's own origin).
     pub extra_origins: Vec<String>,
 }
 
 impl Site {
+    /// The widget body for a visitor's language tags in order of preference (`data-lang`,
+    /// `<html lang>`, the browser's): the first the site offers, else its default (W3).
+    pub fn widget_for(&self, tags: &str) -> &(Lang, String, String) {
+        let lang = kelisim_shared::lang::choose(&self.config.languages, None, None, tags.split(',').take(16));
+        self.widget.iter().find(|(l, _, _)| *l == lang).unwrap_or(&self.widget[0])
+    }
+
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.policy.allows_origin(origin) || self.extra_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
     }
@@ -78,10 +84,16 @@ impl Sites {
             let config = policy.config();
             let config_json = String::from_utf8(kelisim_shared::canonical::to_canonical_json(&config))
                 .expect("canonical JSON is UTF-8");
-            let served_json = kelisim_shared::render::served_json(&config);
-            let body_hash = hex::encode(&Sha256::digest(served_json.as_bytes())[..4]);
-            let etag = format!("\"{}.{body_hash}\"", config.version);
-            by_id.insert(policy.id.clone(), (path, Site { policy, config, config_json, served_json, etag, extra_origins: Vec::new() }));
+            let widget = config
+                .languages
+                .iter()
+                .map(|l| {
+                    let body = kelisim_shared::render::widget_json(&config, *l);
+                    let etag = format!("\"{}.{}\"", config.version, hex::encode(&Sha256::digest(body.as_bytes())[..4]));
+                    (*l, body, etag)
+                })
+                .collect();
+            by_id.insert(policy.id.clone(), (path, Site { policy, config, config_json, widget, extra_origins: Vec::new() }));
         }
         if !errors.is_empty() {
             return Err(SitesError::Invalid(PolicyErrors(errors)));

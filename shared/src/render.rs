@@ -1,5 +1,5 @@
-//! The banner's markup, rendered by the server once per site and language and served inside
-//! the site config (`ui`, see [`served_json`]); the widget inserts it as it is, so that no
+//! The banner's markup, rendered by the server once per site and language and served with
+//! the widget's facts (see [`widget_json`]); the widget inserts it as it is, so that no
 //! template, UI string or country name is part of the WASM every visitor downloads.
 //!
 //! Three parts of the preferences layer depend on the visitor and are left as markers that
@@ -214,32 +214,26 @@ pub fn receipt_link(lang: Lang) -> [String; 2] {
     [String::from(" · <a data-kelisim=\"receipt\" href=\""), h.0]
 }
 
-/// The served config: the config's canonical JSON with two more members: `ui`, holding for
-/// each of the site's languages the rendered `banner` and `preferences` and the fragments
-/// `gpc`, `withdraw` and `receipt` (two parts around the URL); and `widget`, the facts the
-/// WASM module decides by ([`crate::facts`]). The config `version` covers the config alone
-/// (the texts the visitor saw); both members are derived from it and this build's strings.
+/// What the widget loads on a first visit (`GET /api/v1/sites/{site}/widget?lang=…`): the
+/// language chosen, the facts the WASM module decides by ([`crate::facts`]), and that
+/// language's markup: `banner`, `preferences` (with the three markers) and the fragments
+/// `gpc`, `withdraw` and `receipt` (two parts around the receipt URL). One language only: a
+/// visitor who switches language in the preferences loads that one then. The full config,
+/// every text in every language, stays at `…/config` for whoever needs it.
 #[cfg(feature = "policy")]
-pub fn served_json(cfg: &Config) -> String {
-    let canonical = crate::canonical::to_canonical_json(cfg);
-    let mut v: serde_json::Value = serde_json::from_slice(&canonical).expect("canonical JSON parses");
-    let mut ui_by_lang = serde_json::Map::new();
-    for l in &cfg.languages {
-        ui_by_lang.insert(
-            l.code().into(),
-            serde_json::json!({
-                "banner": banner(cfg, *l),
-                "preferences": preferences(cfg, *l),
-                "gpc": gpc_notice(*l),
-                "withdraw": withdraw_button(*l),
-                "receipt": receipt_link(*l),
-            }),
-        );
-    }
-    let o = v.as_object_mut().expect("a config is a JSON object");
-    o.insert("ui".into(), ui_by_lang.into());
-    o.insert("widget".into(), crate::facts::Facts::of(cfg).encode().into());
-    serde_json::to_string(&v).expect("JSON")
+pub fn widget_json(cfg: &Config, lang: Lang) -> String {
+    serde_json::json!({
+        "lang": lang.code(),
+        "widget": crate::facts::Facts::of(cfg).encode(),
+        "ui": {
+            "banner": banner(cfg, lang),
+            "preferences": preferences(cfg, lang),
+            "gpc": gpc_notice(lang),
+            "withdraw": withdraw_button(lang),
+            "receipt": receipt_link(lang),
+        },
+    })
+    .to_string()
 }
 
 #[cfg(test)]
@@ -338,18 +332,14 @@ mod tests {
     }
 
     #[test]
-    fn served_json_is_the_config_plus_ui_for_each_language() {
+    fn widget_json_has_the_facts_and_one_languages_markup() {
         let cfg = config();
-        let v: serde_json::Value = serde_json::from_str(&served_json(&cfg)).unwrap();
-        assert_eq!(v["site"], "s");
-        assert!(v["ui"]["kk"]["banner"].as_str().unwrap().contains(KK.banner_title));
-        assert!(v["ui"]["ru"]["preferences"].as_str().unwrap().contains(GPC_MARK));
-        assert!(v["ui"]["en"].is_null(), "only the site's languages");
+        let v: serde_json::Value = serde_json::from_str(&widget_json(&cfg, Lang::Kk)).unwrap();
+        assert_eq!(v["lang"], "kk");
+        assert!(v["ui"]["banner"].as_str().unwrap().contains(KK.banner_title));
+        assert!(v["ui"]["preferences"].as_str().unwrap().contains(GPC_MARK));
+        assert_eq!(v["ui"]["receipt"].as_array().unwrap().len(), 2);
         assert_eq!(crate::facts::Facts::decode(v["widget"].as_str().unwrap()), Some(crate::facts::Facts::of(&cfg)));
-        let mut without = v.clone();
-        without.as_object_mut().unwrap().remove("ui");
-        without.as_object_mut().unwrap().remove("widget");
-        let canonical: serde_json::Value = serde_json::from_slice(&crate::canonical::to_canonical_json(&cfg)).unwrap();
-        assert_eq!(without, canonical);
+        assert!(v.get("categories").is_none(), "the texts of other languages stay at /config");
     }
 }

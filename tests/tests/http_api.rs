@@ -53,30 +53,45 @@ fn assert_problem(r: &Resp, status: u16) -> Value {
 }
 
 #[test]
-fn config_is_served_with_its_version_in_the_etag_and_the_banner_markup() {
+fn widget_gets_the_facts_and_the_markup_of_the_first_language_the_site_offers() {
+    let k = Kelisim::start();
+    let cfg = get(&k.url("/api/v1/sites/webpulse/config"), &[]).json();
+    let version = cfg["version"].as_str().unwrap();
+    // The visitor's tags in order: data-lang, <html lang>, the browser's.
+    for (tags, want) in [("de,kk-KZ,ru", "kk"), ("ru", "ru"), ("EN-us", "en"), ("", "ru"), ("xx,yy", "ru")] {
+        let r = get(&k.url(&format!("/api/v1/sites/webpulse/widget?lang={tags}")), &[]);
+        assert_eq!(r.status, 200, "{tags}");
+        let w = r.json();
+        assert_eq!(w["lang"], want, "{tags}");
+        let title = cfg["categories"][1]["title"][want].as_str().unwrap();
+        assert!(w["ui"]["preferences"].as_str().unwrap().contains(title), "{want}: {title}");
+        assert!(w["ui"]["banner"].as_str().unwrap().contains("data-kelisim=\"banner\""));
+        let facts = w["widget"].as_str().unwrap();
+        assert!(facts.starts_with(&format!("1 {version} {} ", cfg["scope"].as_str().unwrap())), "{facts}");
+        assert!(w.get("categories").is_none(), "the other languages' texts stay at /config");
+        // The version, then a hash of the body: a new build's markup is never taken for fresh.
+        let etag = r.header("etag").unwrap().to_string();
+        assert!(etag.starts_with(&format!("\"{version}.")) && etag.len() == 64 + 11, "{etag}");
+        assert_eq!(get(&k.url(&format!("/api/v1/sites/webpulse/widget?lang={tags}")), &[("if-none-match", &etag)]).status, 304);
+        assert_eq!(get(&k.url(&format!("/api/v1/sites/webpulse/widget?lang={tags}")), &[("if-none-match", &format!("\"{version}\""))]).status, 200);
+    }
+    assert_problem(&get(&k.url("/api/v1/sites/nosuchsite/widget?lang=kk"), &[]), 404);
+}
+
+#[test]
+fn config_is_served_with_its_version_as_etag() {
     let k = Kelisim::start();
     let r = get(&k.url("/api/v1/sites/webpulse/config"), &[]);
     assert_eq!(r.status, 200);
     let cfg = r.json();
     let version = cfg["version"].as_str().unwrap();
     assert_eq!(version.len(), 64);
-    // The version, then a hash of the body (the markup changes with a new build).
-    let etag = r.header("etag").unwrap().to_string();
-    assert!(etag.starts_with(&format!("\"{version}.")) && etag.ends_with('"') && etag.len() == 64 + 11, "{etag}");
+    assert_eq!(r.header("etag"), Some(format!("\"{version}\"").as_str()));
     for field in ["site", "policy_version", "policy_url", "languages", "consent_days", "operator", "categories"] {
         assert!(!cfg[field].is_null(), "config lacks `{field}`");
     }
-    // The banner's markup per site language, with the site's own texts in it.
-    for lang in cfg["languages"].as_array().unwrap() {
-        let ui = &cfg["ui"][lang.as_str().unwrap()];
-        assert!(ui["banner"].as_str().unwrap().contains("data-kelisim=\"banner\""));
-        let title = cfg["categories"][1]["title"][lang.as_str().unwrap()].as_str().unwrap();
-        assert!(ui["preferences"].as_str().unwrap().contains(title), "{title}");
-    }
-    let again = get(&k.url("/api/v1/sites/webpulse/config"), &[("if-none-match", &etag)]);
+    let again = get(&k.url("/api/v1/sites/webpulse/config"), &[("if-none-match", &format!("\"{version}\""))]);
     assert_eq!(again.status, 304);
-    let stale = get(&k.url("/api/v1/sites/webpulse/config"), &[("if-none-match", &format!("\"{version}\""))]);
-    assert_eq!(stale.status, 200, "a body of another build is not fresh");
     // Every version served is stored.
     let stored: i64 = k
         .db()

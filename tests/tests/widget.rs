@@ -25,7 +25,7 @@ const PAGE: &str = r##"<!doctype html>
   // Simulated network failures, in the page's own fetch (the real browser, the real server).
   window.fetch = function (url) {
     if (q.indexOf('offline') >= 0 && String(url).indexOf('/consents') >= 0) return Promise.reject(new TypeError('Failed to fetch'));
-    if (q.indexOf('noconfig') >= 0 && String(url).indexOf('/config') >= 0) return Promise.reject(new TypeError('Failed to fetch'));
+    if (q.indexOf('noconfig') >= 0 && /\/(config|widget\?)/.test(String(url))) return Promise.reject(new TypeError('Failed to fetch'));
     return fetch0.apply(this, arguments);
   };
 </script>
@@ -458,5 +458,30 @@ async fn the_visitor_can_open_their_own_receipt() {
     let text = b.js("return document.body.textContent").await.as_str().unwrap().to_owned();
     assert!(text.contains(&e[0].3), "the receipt page shows the consent id");
     assert_eq!(b.js("return document.documentElement.lang").await, json!("ru"));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn switching_language_in_the_preferences_loads_its_texts_and_keeps_the_toggles() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    // The first visit loads only the page's language (ru); Kazakh comes when asked for.
+    b.click("[data-kelisim=\"banner\"] [data-action=\"customize\"]").await;
+    b.widget("[data-kelisim=\"preferences\"][lang=\"ru\"]").await;
+    b.click("input[data-category=\"marketing\"]").await;
+    b.click("[data-action=\"lang\"][data-lang=\"kk\"]").await;
+    let prefs = b.widget("[data-kelisim=\"preferences\"][lang=\"kk\"]").await;
+    let text = prefs.text().await.unwrap();
+    assert!(text.contains(kelisim_shared::strings::KK.preferences_title), "{text}");
+    let on = "var r = document.getElementById('kelisim').shadowRoot;
+              return [r.querySelector('input[data-category=\"marketing\"]').checked, r.querySelector('input[data-category=\"analytics\"]').checked,
+                      r.activeElement && r.activeElement.getAttribute('data-lang')]";
+    assert_eq!(b.js(on).await, json!([true, false, "kk"]), "the visitor's toggle is kept and focus stays on the language button");
+    b.click("[data-action=\"save\"]").await;
+    let e = s.wait_events(1).await;
+    assert_eq!((e[0].0.as_str(), e[0].1.as_str()), ("custom", "necessary marketing"));
+    let lang: String = s.k.db().query_row("SELECT language FROM events WHERE site = 'example'", [], |r| r.get(0)).unwrap();
+    assert_eq!(lang, "kk", "the decision is logged in the language the visitor read");
     b.close().await;
 }

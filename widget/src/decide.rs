@@ -21,9 +21,9 @@ pub enum Choice {
 /// What the page tells about itself (host operation ENV).
 pub struct Env {
     pub href: String,
-    pub html_lang: String,
-    /// `navigator.languages`, comma-separated.
-    pub languages: String,
+    /// The visitor's language tags in order of preference: `data-lang`, `<html lang>`, the
+    /// browser's (comma-separated; the loader sent the server the same).
+    pub tags: String,
     /// W9: the browser sends a Global Privacy Control signal.
     pub gpc: bool,
 }
@@ -33,7 +33,7 @@ impl Env {
         let text = host::text(host::ENV, "");
         let mut parts = fields(&text, b'\n');
         let mut next = || parts.next().unwrap_or("").to_owned();
-        Env { href: next(), html_lang: next(), languages: next(), gpc: next() == "1" }
+        Env { href: next(), tags: next(), gpc: next() == "1" }
     }
 }
 

@@ -56,7 +56,6 @@ pub(crate) struct Widget {
     site: String,
     /// The origin of the Kelisim server (`data-api`, else the script's).
     api: String,
-    data_lang: Option<String>,
     floating: bool,
     /// Loaded once per page and kept for its life (leaked: no reference counting to carry).
     config: Option<&'static Facts>,
@@ -127,13 +126,13 @@ pub fn event(kind: u32, arg: &str) {
     }
 }
 
-/// From the host, one per line: site, api origin, `data-lang`, the `kelisim` cookie, whether
+/// From the host, one per line: site, api origin, the `kelisim` cookie, whether
 /// the loader found it standing, whether the floating button is on, whether the URL asks for
 /// the preferences (`#kelisim`).
 fn start(opts: &str) {
     let mut o = fields(opts, b'\n');
     let mut next = || o.next().unwrap_or("");
-    let (site, api, lang, cookie) = (next(), next(), next(), next());
+    let (site, api, cookie) = (next(), next(), next());
     // The loader checked scope and age against the site's current config (W1).
     let (standing, floating, wants_prefs) = (next() == "1", next() == "1", next() == "1");
     host::op(host::ROOT, "");
@@ -141,7 +140,6 @@ fn start(opts: &str) {
     *WIDGET.0.borrow_mut() = Some(Widget {
         site: site.into(),
         api: api.into(),
-        data_lang: Some(lang).filter(|l| !l.is_empty()).map(String::from),
         floating,
         consent_id: stored.as_ref().map(|d| d.consent_id.clone()),
         decision: stored.filter(|_| standing),
@@ -175,6 +173,9 @@ pub(crate) fn need_config(then: Then) {
     }
 }
 
+/// The site's facts. (The server sent the markup of the language it chose from the same tags
+/// `ui::current_lang` reads, so the two agree; if the page changed its language meanwhile,
+/// the host loads the other language's markup when it is first shown.)
 fn config_loaded(text: &str) {
     let parsed = Facts::decode(text)
         .filter(|f| !f.languages.is_empty() && f.categories.iter().filter(|c| c.required).count() == 1)

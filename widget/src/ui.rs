@@ -10,14 +10,14 @@ use kelisim_shared::lang::{self, Lang};
 use kelisim_shared::strings::REOPEN;
 use kelisim_shared::{cat, fields, join};
 
-/// W3: `data-lang`, else `<html lang>`, else the browser's languages, matched against the
-/// site's; kept once chosen (or switched in the preferences).
+/// W3: the first of the visitor's tags (`data-lang`, `<html lang>`, the browser's) that the
+/// site offers, else its default — as the server chose for the markup it sent; kept once
+/// chosen (or switched in the preferences).
 pub fn current_lang(w: &mut Widget, cfg: &Site, env: &Env) -> Lang {
     if let Some(l) = w.lang.filter(|l| cfg.languages.contains(l)) {
         return l;
     }
-    let html = Some(env.html_lang.as_str()).filter(|l| !l.is_empty());
-    let l = lang::choose(&cfg.languages, w.data_lang.as_deref(), html, fields(&env.languages, b','));
+    let l = lang::choose(&cfg.languages, None, None, fields(&env.tags, b','));
     w.lang = Some(l);
     l
 }
@@ -40,7 +40,7 @@ pub fn show_reopen() {
         if !w.floating || w.decision.is_none() {
             return String::new();
         }
-        let lang = w.lang.or_else(|| w.data_lang.as_deref().and_then(Lang::from_tag)).or_else(|| Lang::from_tag(&env.html_lang));
+        let lang = w.lang.or_else(|| fields(&env.tags, b',').find_map(Lang::from_tag));
         reopen(lang.unwrap_or(Lang::Ru))
     });
     host::op(host::UI, &html.unwrap_or_default());

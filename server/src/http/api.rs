@@ -24,7 +24,7 @@ fn cors(resp: &mut actix_web::HttpResponseBuilder, origin: &str) {
 pub async fn config(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let site_id = path.into_inner();
     let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
-    let etag = &site.etag;
+    let etag = format!("\"{}\"", site.config.version);
     let fresh = header_str(&req, header::IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     let mut resp = if fresh {
         HttpResponse::build(StatusCode::NOT_MODIFIED)
@@ -40,7 +40,33 @@ pub async fn config(req: HttpRequest, path: web::Path<String>, state: web::Data<
     if fresh {
         return Ok(resp.finish());
     }
-    Ok(resp.content_type("application/json").body(site.served_json.clone()))
+    Ok(resp.content_type("application/json").body(site.config_json.clone()))
+}
+
+#[derive(serde::Deserialize)]
+pub struct WidgetQuery {
+    #[serde(default)]
+    lang: String,
+}
+
+/// What the widget loads on a first visit: the facts it decides by and one language's markup
+/// (`kelisim_shared::render::widget_json`), the language chosen from the visitor's tags.
+pub async fn widget(req: HttpRequest, path: web::Path<String>, query: web::Query<WidgetQuery>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let site_id = path.into_inner();
+    let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
+    let (_, body, etag) = site.widget_for(query.lang.get(..256).unwrap_or(&query.lang));
+    let fresh = header_str(&req, header::IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut resp = if fresh { HttpResponse::build(StatusCode::NOT_MODIFIED) } else { HttpResponse::Ok() };
+    resp.insert_header((header::ETAG, etag.clone()));
+    resp.insert_header((header::CACHE_CONTROL, "no-cache"));
+    resp.insert_header((header::VARY, "Origin"));
+    if let Some(origin) = header_str(&req, header::ORIGIN).filter(|o| site.allows_origin(o)) {
+        cors(&mut resp, origin);
+    }
+    if fresh {
+        return Ok(resp.finish());
+    }
+    Ok(resp.content_type("application/json").body(body.clone()))
 }
 
 /// CORS preflight for the consent POST (a JSON content type is not a "simple" request).

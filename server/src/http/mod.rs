@@ -82,6 +82,7 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
                     .service(
                         web::scope("/sites/{site}")
                             .route("/config", web::get().to(api::config))
+                            .route("/widget", web::get().to(api::widget))
                             .route("/consents", web::post().to(api::post_consent))
                             .route("/consents", web::method(actix_web::http::Method::OPTIONS).to(api::consents_preflight))
                             .route("/consents/{consent_id}", web::get().to(log_api::history))

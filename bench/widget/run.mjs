@@ -355,7 +355,7 @@ const median = (xs) => quantile(xs, 0.5);
 const METRICS = [
   { key: 'assetBody', label: 'Banner assets, brotli body bytes (first visit)', get: (r) => r.first.assetBody, fmt: 'bytes', target: 'cc' },
   { key: 'assetWire', label: 'Banner assets, bytes on the wire incl. HTTP headers', get: (r) => r.first.assetWire, fmt: 'bytes' },
-  { key: 'configBody', label: 'Site config, body bytes (Kelisim: its widget API response — facts + one language's markup; peers: their config script)', get: (r) => r.first.configBody, fmt: 'bytes' },
+  { key: 'configBody', label: 'Site config, body bytes (Kelisim: its widget API response — facts + the markup of one language; peers: their config script)', get: (r) => r.first.configBody, fmt: 'bytes' },
   { key: 'visible', label: 'Navigation start → banner visible, ms', get: (r) => r.first.visible, fmt: 'ms', target: 'cc', aim: 'orejime', spread: true },
   { key: 'fcp', label: 'Navigation start → first contentful paint, ms', get: (r) => r.first.fcp, fmt: 'ms', spread: true },
   { key: 'scriptFirst', label: 'Main-thread script time, first visit, ms', get: (r) => r.first.scriptMs, fmt: 'ms', spread: true },

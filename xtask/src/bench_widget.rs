@@ -67,7 +67,8 @@ pub fn run(args: &[String]) -> Result<()> {
     if write {
         node.arg("--write").arg(root().join("docs/BENCHMARKS.md"));
     }
-    crate::run(&mut node, "bench/widget/run.mjs").context("the widget benchmark needs Node.js (node) on PATH")?;
+    // `run` says whether node could not start (not on PATH) or the script failed.
+    crate::run(&mut node, "bench/widget/run.mjs (Node.js)")?;
     println!("    raw results: target/bench/widget-results.json");
     Ok(())
 }

@@ -21,26 +21,27 @@ fn cors(resp: &mut actix_web::HttpResponseBuilder, origin: &str) {
     resp.insert_header((header::VARY, "Origin"));
 }
 
-pub async fn config(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let site_id = path.into_inner();
-    let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
-    let etag = format!("\"{}\"", site.config.version);
-    let fresh = header_str(&req, header::IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut resp = if fresh {
-        HttpResponse::build(StatusCode::NOT_MODIFIED)
-    } else {
-        HttpResponse::Ok()
-    };
-    resp.insert_header((header::ETAG, etag.clone()));
+/// A site's JSON that browsers revalidate (`no-cache` + ETag → `304`), with CORS for the
+/// site's own origins only.
+fn site_json(req: &HttpRequest, site: &crate::sites::Site, etag: &str, body: &str) -> HttpResponse {
+    let fresh = header_str(req, header::IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut resp = if fresh { HttpResponse::build(StatusCode::NOT_MODIFIED) } else { HttpResponse::Ok() };
+    resp.insert_header((header::ETAG, etag.to_owned()));
     resp.insert_header((header::CACHE_CONTROL, "no-cache"));
     resp.insert_header((header::VARY, "Origin"));
-    if let Some(origin) = header_str(&req, header::ORIGIN).filter(|o| site.allows_origin(o)) {
+    if let Some(origin) = header_str(req, header::ORIGIN).filter(|o| site.allows_origin(o)) {
         cors(&mut resp, origin);
     }
     if fresh {
-        return Ok(resp.finish());
+        return resp.finish();
     }
-    Ok(resp.content_type("application/json").body(site.config_json.clone()))
+    resp.content_type("application/json").body(body.to_owned())
+}
+
+pub async fn config(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let site_id = path.into_inner();
+    let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
+    Ok(site_json(&req, site, &format!("\"{}\"", site.config.version), &site.config_json))
 }
 
 #[derive(serde::Deserialize)]
@@ -55,18 +56,7 @@ pub async fn widget(req: HttpRequest, path: web::Path<String>, query: web::Query
     let site_id = path.into_inner();
     let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
     let (_, body, etag) = site.widget_for(query.lang.get(..256).unwrap_or(&query.lang));
-    let fresh = header_str(&req, header::IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut resp = if fresh { HttpResponse::build(StatusCode::NOT_MODIFIED) } else { HttpResponse::Ok() };
-    resp.insert_header((header::ETAG, etag.clone()));
-    resp.insert_header((header::CACHE_CONTROL, "no-cache"));
-    resp.insert_header((header::VARY, "Origin"));
-    if let Some(origin) = header_str(&req, header::ORIGIN).filter(|o| site.allows_origin(o)) {
-        cors(&mut resp, origin);
-    }
-    if fresh {
-        return Ok(resp.finish());
-    }
-    Ok(resp.content_type("application/json").body(body.clone()))
+    Ok(site_json(&req, site, etag, body))
 }
 
 /// CORS preflight for the consent POST (a JSON content type is not a "simple" request).

@@ -25,6 +25,7 @@ mod log;
 mod metrics;
 mod minimize;
 mod receipt;
+mod scan;
 mod sites;
 mod store;
 
@@ -118,7 +119,55 @@ enum Command {
     /// A site's own privacy policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Scan a site with the machine's Chromium: what it stores and calls before any choice,
+    /// after Accept all and after Reject all, checked against its site policy.
+    #[command(after_help = SCAN_HELP)]
+    Scan {
+        /// The first page to scan (http:// or https://).
+        url: String,
+        /// Check against this site's policy, read from --sites DIR.
+        #[arg(long)]
+        site: Option<String>,
+        /// Directory of site policy files, for --site.
+        #[arg(long, default_value = "sites")]
+        sites: PathBuf,
+        /// Check against this site policy file (instead of --site).
+        #[arg(long, conflicts_with = "sites")]
+        policy: Option<PathBuf>,
+        /// Pages to scan at most, the first one included (same-origin links, breadth first).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        pages: u16,
+        /// `text` for people, `json` for tools.
+        #[arg(long, value_enum, default_value_t = scan::Format::Text)]
+        format: scan::Format,
+        /// Write the site policy with every undeclared item added as a `[[review]]` entry (may be
+        /// the policy file itself).
+        #[arg(long, value_name = "FILE")]
+        write_policy: Option<PathBuf>,
+        /// Seconds each page may take to load and settle, per pass.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout: u64,
+        /// The Chromium binary (else $KELISIM_CHROMIUM, else /usr/bin/chromium).
+        #[arg(long)]
+        chromium: Option<PathBuf>,
+        /// Keep the report in this data directory's database, for the dashboard.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
 }
+
+const SCAN_HELP: &str = "\
+Exit status: 0 no violation; 1 violations (something non-required set or a third party called
+before any choice, or still after Reject all); 2 the scan could not run (no Chromium, the URL
+does not answer, an invalid policy, bad arguments); 3 no violation seen, but the scan is
+incomplete (the banner never appeared, a page did not load).
+
+Progress goes to standard error, the report to standard output. Cookie and storage values are
+never read. Documentation: docs/scan.md.
+
+Cookie descriptions come from the Open Cookie Database by jkwakman
+(https://github.com/jkwakman/Open-Cookie-Database), shipped inside this binary under the
+Apache License 2.0 (server/data/open-cookie-database/LICENSE).";
 
 #[derive(Subcommand)]
 enum PolicyCommand {
@@ -207,7 +256,9 @@ enum SiteCommand {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KELISIM_LOG").unwrap_or_else(|_| "info".into()),
+            // The DevTools crate's own chatter (messages from a newer Chromium it skips) is not
+            // the operator's business unless asked for.
+            tracing_subscriber::EnvFilter::try_from_env("KELISIM_LOG").unwrap_or_else(|_| "info,chromiumoxide=off".into()),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -239,6 +290,21 @@ fn main() -> ExitCode {
         Command::Log(LogCommand::Key { data }) => log_key(&data),
         Command::Backup { data, out } => backup(&data, &out),
         Command::Export { site, from, to, out, data } => export_cmd(&site, from.as_deref(), to.as_deref(), &out, &data),
+        Command::Scan { url, site, sites, policy, pages, format, write_policy, timeout, chromium, data } => {
+            // Its own exit statuses (docs/scan.md): 1 means violations, not a failure to run.
+            return ExitCode::from(scan::run(scan::Options {
+                url,
+                site,
+                sites,
+                policy,
+                pages: usize::from(pages),
+                format,
+                write_policy,
+                timeout: std::time::Duration::from_secs(timeout),
+                chromium,
+                data,
+            }));
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -253,7 +319,20 @@ fn site_check(files: &[PathBuf]) -> Result<(), String> {
     let mut bad = 0;
     for f in files {
         match sites::parse_file(f) {
-            Ok(p) => println!("{}: ok (site `{}`, {} categories, config version {})", f.display(), p.id, p.categories.len(), &p.config().version[..12]),
+            Ok(p) => {
+                // `[[review]]` entries (from `kelisim scan --write-policy`) keep the file valid
+                // but are listed, each with its line, until a person resolves them.
+                let notes = std::fs::read_to_string(f).map(|text| p.notes(&f.display().to_string(), &text)).unwrap_or_default();
+                let review = match notes.len() {
+                    0 => String::new(),
+                    1 => "; 1 item awaits review".into(),
+                    n => format!("; {n} items await review"),
+                };
+                println!("{}: ok (site `{}`, {} categories, config version {}{review})", f.display(), p.id, p.categories.len(), &p.config().version[..12]);
+                for n in notes {
+                    eprintln!("{n}");
+                }
+            }
             Err(e) => {
                 bad += 1;
                 eprintln!("{e}");

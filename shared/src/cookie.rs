@@ -147,8 +147,35 @@ pub fn find_in_header(header: &str) -> Option<&str> {
     })
 }
 
+/// Whether a cookie `name` matches a site policy's cookie `pattern`, in which `*` stands for any
+/// run of characters (`_ga*`, `_ym_*`, `_ga_*_id`); without `*` the name must be equal.
+pub fn pattern_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, rest)) => {
+            let Some(tail) = name.strip_prefix(head) else { return false };
+            if rest.is_empty() {
+                return true;
+            }
+            (0..=tail.len()).filter(|i| tail.is_char_boundary(*i)).any(|i| pattern_matches(rest, &tail[i..]))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn patterns() {
+        assert!(super::pattern_matches("_ga", "_ga"));
+        assert!(!super::pattern_matches("_ga", "_gat"));
+        assert!(super::pattern_matches("_ga*", "_ga"));
+        assert!(super::pattern_matches("_ga*", "_ga_ABC123"));
+        assert!(super::pattern_matches("_ym_*", "_ym_isad"));
+        assert!(!super::pattern_matches("_ym_*", "_ym"));
+        assert!(super::pattern_matches("_ga_*_id", "_ga_X_id"));
+        assert!(!super::pattern_matches("_ga_*_id", "_ga_X_ids"));
+    }
+
     use super::*;
 
     fn sample() -> Decision {

@@ -14,7 +14,13 @@ pub struct PageServer {
 impl PageServer {
     /// Serves `pages` (path → body); the content type follows the extension.
     pub fn start(pages: Vec<(&str, String)>) -> PageServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        PageServer::start_on("127.0.0.1", pages)
+    }
+
+    /// The same on another loopback address (e.g. `127.0.0.2`): another site, a third party
+    /// to pages served from 127.0.0.1.
+    pub fn start_on(ip: &str, pages: Vec<(&str, String)>) -> PageServer {
+        let listener = TcpListener::bind((ip, 0)).unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
         let pages: Arc<Mutex<HashMap<String, String>>> =
             Arc::new(Mutex::new(pages.into_iter().map(|(p, b)| (p.to_owned(), b)).collect()));

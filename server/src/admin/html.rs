@@ -62,12 +62,13 @@ pub fn layout(c: &Ctx, title: &str, body: &str) -> String {
         let s = q(site);
         let _ = write!(
             h,
-            r#"<nav class="site"><b>{}</b><a href="/admin/sites/{s}/">{}</a><a href="/admin/sites/{s}/log">{}</a><a href="/admin/sites/{s}/withdrawals">{}</a><a href="/admin/sites/{s}/configs">{}</a><a href="/admin/sites/{s}/export">{}</a></nav>"#,
+            r#"<nav class="site"><b>{}</b><a href="/admin/sites/{s}/">{}</a><a href="/admin/sites/{s}/log">{}</a><a href="/admin/sites/{s}/withdrawals">{}</a><a href="/admin/sites/{s}/configs">{}</a><a href="/admin/sites/{s}/scan">{}</a><a href="/admin/sites/{s}/export">{}</a></nav>"#,
             esc(site),
             t.overview,
             t.log,
             t.withdrawals,
             t.configs,
+            super::i18n::scan_words(c.lang).scan,
             t.export
         );
     }

@@ -202,7 +202,8 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     let mut rows = Vec::new();
     for s in state.ingest.sites.iter() {
         let n = a.dash.stats_counts(&s.config.site).unwrap_or(0);
-        rows.push((s.config.site.clone(), s.config.name.clone(), n));
+        let scan = a.dash.scans(&s.config.site, 1).ok().and_then(|v| v.into_iter().next()).map(|(at, _, v)| (at, v));
+        rows.push((s.config.site.clone(), s.config.name.clone(), n, scan));
     }
     html(StatusCode::OK, pages::sites(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows))
 }
@@ -301,6 +302,22 @@ pub async fn config_version(req: HttpRequest, state: web::Data<AppState>, path: 
     let Ok(v) = serde_json::from_str::<Config>(&body) else { return internal("stored config version does not parse") };
     let l = lang(&req);
     html(StatusCode::OK, pages::version(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, &v))
+}
+
+/// The latest scan of the site and the earlier ones (`kelisim scan --data`).
+pub async fn scan(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    let site = path.into_inner();
+    let cfg = tri!(site_config(&state, &site));
+    let (dash, s2) = (a.dash.clone(), site.clone());
+    let (last, history) = match web::block(move || Ok::<_, rusqlite::Error>((dash.last_scan(&s2)?, dash.scans(&s2, 20)?))).await {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return internal(e),
+        Err(e) => return internal(e),
+    };
+    let l = lang(&req);
+    html(StatusCode::OK, super::scan_page::scan(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, last.as_ref(), &history))
 }
 
 pub async fn audit(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

@@ -9,6 +9,7 @@ mod html;
 pub mod http;
 mod i18n;
 mod pages;
+mod scan_page;
 pub mod queries;
 mod workdays;
 
@@ -60,6 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sites/{site}/withdrawals", web::get().to(http::withdrawals))
             .route("/sites/{site}/configs", web::get().to(http::configs))
             .route("/sites/{site}/configs/{version}", web::get().to(http::config_version))
+            .route("/sites/{site}/scan", web::get().to(http::scan))
             .route("/sites/{site}/export", web::get().to(http::export_page))
             .route("/sites/{site}/export", web::post().to(http::export_bundle))
             .route("/sites/{site}/verify", web::post().to(http::verify_now))

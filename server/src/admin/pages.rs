@@ -24,12 +24,27 @@ pub fn login(c: &Ctx, error: Option<&str>) -> String {
     layout(c, t.login, &b)
 }
 
-pub fn sites(c: &Ctx, sites: &[(String, String, i64)]) -> String {
+/// The sites, each with its number of decisions and its latest scan (time, violations).
+pub fn sites(c: &Ctx, sites: &[(String, String, i64, Option<(String, i64)>)]) -> String {
+    let w = super::i18n::scan_words(c.lang);
     let rows: Vec<Vec<String>> = sites
         .iter()
-        .map(|(id, name, n)| vec![format!(r#"<a href="/admin/sites/{}/">{}</a>"#, q(id), esc(id)), esc(name), n.to_string()])
+        .map(|(id, name, n, scan)| {
+            let scan = match scan {
+                Some((at, v)) => format!(
+                    r#"<a href="/admin/sites/{}/scan" data-scan-violations="{v}">{}</a> · {}: {}{v}{}"#,
+                    q(id),
+                    esc(at.get(..16).unwrap_or(at).replace('T', " ").as_str()),
+                    esc(w.violations),
+                    if *v > 0 { r#"<b class="overdue">"# } else { "" },
+                    if *v > 0 { "</b>" } else { "" }
+                ),
+                None => format!(r#"<a href="/admin/sites/{}/scan">—</a>"#, q(id)),
+            };
+            vec![format!(r#"<a href="/admin/sites/{}/">{}</a>"#, q(id), esc(id)), esc(name), n.to_string(), scan]
+        })
         .collect();
-    layout(c, c.t.sites, &table("sites", &["ID", c.t.sites, c.t.events], &rows, c.t.nothing))
+    layout(c, c.t.sites, &table("sites", &["ID", c.t.sites, c.t.events, w.last_scan], &rows, c.t.nothing))
 }
 
 fn title(cfg: &Config, id: &str, lang: Lang) -> String {

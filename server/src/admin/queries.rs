@@ -188,6 +188,16 @@ impl Dashboard {
         rows.collect()
     }
 
+    /// The latest `kelisim scan` of a site kept with `--data`, if any.
+    pub fn last_scan(&self, site: &str) -> rusqlite::Result<Option<crate::scan::report::Report>> {
+        crate::scan::record::latest(&self.db(), site)
+    }
+
+    /// Scans of a site, newest first: (finished_at, url, violations).
+    pub fn scans(&self, site: &str, limit: i64) -> rusqlite::Result<Vec<(String, String, i64)>> {
+        crate::scan::record::history(&self.db(), site, limit)
+    }
+
     pub fn version_body(&self, site: &str, version: &str) -> rusqlite::Result<Option<String>> {
         use rusqlite::OptionalExtension;
         self.db()

@@ -153,4 +153,17 @@ pub const MIGRATIONS: &[&str] = &[
         )
         BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END;
     "#,
+    // 4: the cookie scanner's reports (`kelisim scan --data DIR`), for the dashboard. Not part
+    // of the consent log: no visitor's data, nothing signed.
+    r#"
+    CREATE TABLE scans (
+        id          INTEGER PRIMARY KEY,
+        site        TEXT NOT NULL,
+        url         TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        violations  INTEGER NOT NULL,
+        report      TEXT NOT NULL  -- the JSON report (server/src/scan/report.rs)
+    );
+    CREATE INDEX scans_by_site ON scans (site, id);
+    "#,
 ];

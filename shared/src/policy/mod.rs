@@ -8,7 +8,7 @@
 mod locate;
 mod validate;
 
-pub use validate::is_valid_bin;
+pub use validate::{is_cookie_pattern, is_valid_bin};
 
 use crate::config::{Category, Config, Operator};
 use crate::lang::Lang;
@@ -50,10 +50,68 @@ pub struct SitePolicy {
     pub operator: Operator,
     #[serde(rename = "category")]
     pub categories: Vec<Category>,
+    /// Items `kelisim scan --write-policy` found on the site that no category declares, kept
+    /// for a person to decide on. Never part of the served config: an item waiting here is
+    /// neither gated nor deleted by the widget, so `site check` lists every one.
+    #[serde(default, rename = "review")]
+    pub review: Vec<ReviewItem>,
+}
+
+/// One `[[review]]` entry: a cookie or storage key a scan saw that no category declares. The
+/// evidence is in the comment `kelisim scan` writes above it. To resolve it, add the name to
+/// the `cookies` of a category (or of a service), or remove it from the site, then delete the
+/// entry.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewItem {
+    pub name: String,
+    pub kind: StorageKind,
+    /// The category the scan suggests (from the Open Cookie Database), if it could tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_category: Option<String>,
+    /// The platform that sets it, e.g. `Yandex.Metrica`, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+/// Where a browser keeps an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageKind {
+    Cookie,
+    LocalStorage,
+    SessionStorage,
+}
+
+impl StorageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageKind::Cookie => "cookie",
+            StorageKind::LocalStorage => "local_storage",
+            StorageKind::SessionStorage => "session_storage",
+        }
+    }
+    /// How a person calls it, in a report.
+    pub fn label(self) -> &'static str {
+        match self {
+            StorageKind::Cookie => "cookie",
+            StorageKind::LocalStorage => "localStorage key",
+            StorageKind::SessionStorage => "sessionStorage key",
+        }
+    }
 }
 
 fn yes() -> bool {
     true
+}
+
+/// Where a site policy declares a cookie name: see [`SitePolicy::declaring`].
+#[derive(Clone, Copy, Debug)]
+pub struct Declared<'a> {
+    pub category: &'a Category,
+    /// The name or pattern (`_ym_*`) that matched.
+    pub pattern: &'a str,
+    pub service: Option<&'a crate::config::Service>,
 }
 
 /// One problem in a site policy file, located.
@@ -129,6 +187,50 @@ impl SitePolicy {
         };
         config.version = hex::encode(Sha256::digest(crate::canonical::to_canonical_json(&config)));
         config
+    }
+
+    /// The category that declares `name` (in its own `cookies` or a service's), with the
+    /// pattern that matched and the service, if any. Storage keys are matched the same way.
+    pub fn declaring(&self, name: &str) -> Option<Declared<'_>> {
+        use crate::cookie::pattern_matches;
+        // An exact name wins over a pattern, wherever each is declared.
+        for exact in [true, false] {
+            for c in &self.categories {
+                let fits = |p: &String| (p.contains('*') != exact) && pattern_matches(p, name);
+                if let Some(p) = c.cookies.iter().find(|p| fits(p)) {
+                    return Some(Declared { category: c, pattern: p, service: None });
+                }
+                for s in &c.services {
+                    if let Some(p) = s.cookies.iter().find(|p| fits(p)) {
+                        return Some(Declared { category: c, pattern: p, service: Some(s) });
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Notes that do not make the file invalid but that a person must see: each `[[review]]`
+    /// entry, located. `text` is the file's text, `file` its name in the messages.
+    pub fn notes(&self, file: &str, text: &str) -> Vec<PolicyError> {
+        let Ok(doc) = locate::Document::parse(file, text) else { return Vec::new() };
+        self.review
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let suggested = r.suggested_category.as_deref().map(|c| format!(" (suggested category `{c}`)")).unwrap_or_default();
+                let mut e = doc.error_at(
+                    &[locate::Seg::Key("review"), locate::Seg::Index(i)],
+                    format!(
+                        "{} `{}` awaits review{suggested}: declare it in a category, or remove it from the site, then delete this entry",
+                        r.kind.label(),
+                        r.name
+                    ),
+                );
+                e.field = String::new();
+                e
+            })
+            .collect()
     }
 
     /// Whether `origin` (as sent in an `Origin` header) is one of the site's origins.

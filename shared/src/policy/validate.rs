@@ -159,6 +159,7 @@ pub fn validate(p: &SitePolicy) -> Vec<Problem> {
     }
     operator(&mut c, &p.operator);
     categories(&mut c, &p.categories);
+    review(&mut c, &p.review);
     c.problems
 }
 
@@ -329,10 +330,47 @@ fn service(c: &mut Check, path: Vec<Seg>, s: &Service) {
     }
 }
 
+/// `[[review]]` entries (written by `kelisim scan --write-policy`): valid, but each one is
+/// listed by `site check` as a note until a person resolves it.
+fn review(c: &mut Check, items: &[super::ReviewItem]) {
+    use super::StorageKind;
+    for (i, r) in items.iter().enumerate() {
+        let at = |k: &'static str| vec![Key("review"), Index(i), Key(k)];
+        match r.kind {
+            StorageKind::Cookie => {
+                if r.name.contains('*') || r.name.is_empty() {
+                    c.fail(at("name"), format!("`{}` is not a cookie name", r.name));
+                } else {
+                    cookie_pattern(c, at("name"), &r.name);
+                }
+            }
+            StorageKind::LocalStorage | StorageKind::SessionStorage => {
+                if r.name.is_empty() || r.name.chars().any(char::is_control) {
+                    c.fail(at("name"), "must be a storage key: not empty, no control characters");
+                }
+            }
+        }
+        if let Some(s) = &r.suggested_category {
+            if !crate::is_slug(s) {
+                c.fail(at("suggested_category"), format!("`{s}` must be a category id (a slug)"));
+            }
+        }
+        if items[..i].iter().any(|o| o.name == r.name && o.kind == r.kind) {
+            c.fail(at("name"), format!("`{}` is listed twice", r.name));
+        }
+    }
+}
+
+/// Whether `pat` is a cookie name (an RFC 6265 token) in which `*` may stand for any run of
+/// characters; an empty name or a bare `*` is not.
+pub fn is_cookie_pattern(pat: &str) -> bool {
+    let token = |b: u8| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b);
+    !(pat.is_empty() || pat == "*" || !pat.bytes().all(token))
+}
+
 /// A cookie name (RFC 6265 token) where `*` stands for any run of characters.
 fn cookie_pattern(c: &mut Check, path: Vec<Seg>, pat: &str) {
-    let token = |b: u8| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b);
-    if pat.is_empty() || pat == "*" || !pat.bytes().all(token) {
+    if !is_cookie_pattern(pat) {
         c.fail(path, format!("`{pat}` is not a cookie name or pattern such as `_ga` or `_ym_*`"));
     }
 }

@@ -1,0 +1,324 @@
+//! Judging what the passes saw against the site policy: the inventory of items and
+//! third-party hosts, and the findings, most serious first — violations before any choice,
+//! violations after Reject all, problems with the scan itself, undeclared items, declared
+//! names never seen.
+
+use super::classify::{classify, host_port, same_site, Source};
+use super::observe::{Cause, Pass, Visit};
+use super::report::{Finding, FindingKind, Host, Item, PageReport, Subject, Summary};
+use kelisim_shared::cookie::pattern_matches;
+use kelisim_shared::policy::{SitePolicy, StorageKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// At most this many causes are listed for one item.
+const MAX_CAUSES: usize = 5;
+
+pub struct Judged {
+    pub pages: Vec<PageReport>,
+    pub items: Vec<Item>,
+    pub hosts: Vec<Host>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+/// `pages`: the pages scanned, in order. `visits`: every visit of every pass, in order.
+pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], visits: &[(Pass, Visit)]) -> Judged {
+    let site_host = start.host_str().unwrap_or("").to_owned();
+    // Kelisim itself (the loader, the config, the consent POST) may be served from another
+    // host than the site: its requests are the consent mechanism, not a third party.
+    let kelisim: BTreeSet<String> = visits
+        .iter()
+        .flat_map(|(_, v)| &v.requests)
+        .filter_map(|r| url::Url::parse(&r.url).ok())
+        .filter(|u| u.path().ends_with("/kelisim.js"))
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+    let third_party = |u: &url::Url| -> bool {
+        u.host_str().is_some_and(|h| !same_site(h, &site_host)) && !kelisim.contains(&u.origin().ascii_serialization())
+    };
+    // A page's choice happened if its pass clicked on this or an earlier visit.
+    let mut chose: BTreeMap<Pass, bool> = BTreeMap::new();
+    let mut after_choice = Vec::with_capacity(visits.len());
+    for (pass, v) in visits {
+        let c = chose.entry(*pass).or_insert(false);
+        if v.clicked == Some(true) {
+            *c = true;
+        }
+        after_choice.push(*c);
+    }
+
+    // Causes per (kind, name) per pass, in the order they were seen.
+    let mut causes: BTreeMap<(Pass, StorageKind, &str), Vec<Cause>> = BTreeMap::new();
+    for (pass, v) in visits {
+        for w in &v.writes {
+            let list = causes.entry((*pass, w.kind, w.name.as_str())).or_default();
+            if !list.contains(&w.cause) && list.len() < MAX_CAUSES {
+                list.push(w.cause.clone());
+            }
+        }
+    }
+    let causes_of = |pass: Option<Pass>, kind: StorageKind, name: &str| -> Vec<Cause> {
+        let passes: Vec<Pass> = pass.map_or(Pass::ALL.to_vec(), |p| vec![p]);
+        let mut out: Vec<Cause> = Vec::new();
+        for p in passes {
+            for c in causes.get(&(p, kind, name)).into_iter().flatten() {
+                if !out.contains(c) && out.len() < MAX_CAUSES {
+                    out.push(c.clone());
+                }
+            }
+        }
+        out
+    };
+
+    // The inventory: every cookie and storage key, over all passes.
+    let mut items: BTreeMap<(StorageKind, String, String), Item> = BTreeMap::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut reported: BTreeSet<(FindingKind, StorageKind, String, String)> = BTreeSet::new();
+    for (i, (pass, v)) in visits.iter().enumerate() {
+        if v.error.is_some() {
+            continue;
+        }
+        let entries = v
+            .cookies
+            .iter()
+            .map(|c| (StorageKind::Cookie, &c.name, c.domain.trim_start_matches('.').to_owned(), Some(c)))
+            .chain(v.storage.iter().map(|k| (k.kind, &k.name, k.origin.clone(), None)));
+        for (kind, name, domain, cookie) in entries {
+            let item = items.entry((kind, name.clone(), domain.clone())).or_insert_with(|| {
+                let third = kind == StorageKind::Cookie && !same_site(&domain, &site_host);
+                Item {
+                    kind,
+                    name: name.clone(),
+                    domain: domain.clone(),
+                    classification: classify(policy, name),
+                    passes: Vec::new(),
+                    page: v.page.clone(),
+                    expires: cookie.and_then(|c| c.expires),
+                    http_only: cookie.is_some_and(|c| c.http_only),
+                    secure: cookie.is_some_and(|c| c.secure),
+                    same_site: cookie.and_then(|c| c.same_site.clone()),
+                    third_party: third,
+                    causes: Vec::new(),
+                }
+            });
+            if !item.passes.contains(pass) {
+                item.passes.push(*pass);
+            }
+            if item.classification.required {
+                continue;
+            }
+            let kind_of_finding = match pass {
+                Pass::Before => FindingKind::BeforeChoice,
+                Pass::Reject if after_choice[i] => FindingKind::AfterReject,
+                _ => continue,
+            };
+            if !reported.insert((kind_of_finding, kind, name.clone(), domain.clone())) {
+                continue;
+            }
+            findings.push(Finding {
+                kind: kind_of_finding,
+                subject: Subject::of(kind),
+                name: name.clone(),
+                domain: Some(domain.clone()),
+                url: None,
+                resource: None,
+                count: None,
+                page: Some(v.page.clone()),
+                causes: causes_of(Some(*pass), kind, name),
+                category: item.classification.category.clone().filter(|_| item.classification.source == Source::Policy),
+                classification: Some(item.classification.clone()),
+                problem: None,
+            });
+        }
+    }
+    for item in items.values_mut() {
+        item.passes.sort();
+        item.causes = causes_of(None, item.kind, &item.name);
+    }
+
+    // Third-party requests: the inventory of hosts, and the violations.
+    let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
+    let mut calls: BTreeMap<(FindingKind, String, String, Cause), usize> = BTreeMap::new();
+    for (i, (pass, v)) in visits.iter().enumerate() {
+        for r in &v.requests {
+            let Ok(u) = url::Url::parse(&r.url) else { continue };
+            if !third_party(&u) {
+                continue;
+            }
+            let host = host_port(&u);
+            let h = hosts.entry(host.clone()).or_insert_with(|| Host {
+                host: host.clone(),
+                passes: Vec::new(),
+                requests: 0,
+                url: r.url.clone(),
+                page: v.page.clone(),
+                cause: r.cause.clone(),
+            });
+            h.requests += 1;
+            if !h.passes.contains(pass) {
+                h.passes.push(*pass);
+            }
+            let kind = match pass {
+                Pass::Before => FindingKind::BeforeChoice,
+                Pass::Reject if r.after_choice || (after_choice[i] && v.clicked.is_none()) => FindingKind::AfterReject,
+                _ => continue,
+            };
+            // What a third-party frame loads in turn is that frame's doing: the frame is the
+            // finding.
+            if from_third_party_document(&r.cause, &third_party) {
+                continue;
+            }
+            let key = (kind, host.clone(), r.resource.clone(), r.cause.clone());
+            let n = calls.entry(key).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                findings.push(Finding {
+                    kind,
+                    subject: Subject::Request,
+                    name: host.clone(),
+                    domain: None,
+                    url: Some(r.url.clone()),
+                    resource: Some(r.resource.clone()),
+                    count: Some(1),
+                    page: Some(v.page.clone()),
+                    causes: vec![r.cause.clone()],
+                    category: None,
+                    classification: None,
+                    problem: None,
+                });
+            }
+        }
+    }
+    for f in findings.iter_mut().filter(|f| f.subject == Subject::Request) {
+        let key = (f.kind, f.name.clone(), f.resource.clone().unwrap_or_default(), f.causes[0].clone());
+        f.count = calls.get(&key).copied();
+    }
+    for h in hosts.values_mut() {
+        h.passes.sort();
+    }
+
+    // Pages, and the passes that could not do their part.
+    let mut page_reports: Vec<PageReport> = pages.iter().map(|p| PageReport { url: p.clone(), status: None, problems: Vec::new() }).collect();
+    for (pass, v) in visits {
+        let Some(pr) = page_reports.iter_mut().find(|p| p.url == v.page) else { continue };
+        if pr.status.is_none() {
+            pr.status = v.status;
+        }
+        if let Some(e) = &v.error {
+            pr.problems.push(format!("{}: {e}", pass.label()));
+            findings.push(incomplete(&v.page, format!("{}: the page {e}", pass.label())));
+        } else if v.busy {
+            pr.problems.push(format!("{}: still loading when its time ran out", pass.label()));
+        }
+    }
+    for pass in [Pass::Accept, Pass::Reject] {
+        let tried = visits.iter().find(|(p, v)| *p == pass && v.clicked.is_some());
+        if let Some((_, v)) = tried.filter(|(_, v)| v.clicked == Some(false)) {
+            let button = if pass == Pass::Accept { "Accept all" } else { "Reject all" };
+            findings.push(incomplete(
+                &v.page,
+                format!("the Kelisim banner's {button} button never appeared, so the pass {} shows the page without a choice", pass.label()),
+            ));
+        }
+    }
+
+    // Seen but not declared.
+    for item in items.values() {
+        let c = &item.classification;
+        let undeclared = match c.source {
+            Source::OpenCookieDatabase | Source::Unknown => true,
+            // Kelisim's decision cookie belongs in the required category's list (it is
+            // deleted with nothing else, but a visitor reads the list).
+            Source::Kelisim => policy.is_some() && item.kind == StorageKind::Cookie,
+            Source::Policy => false,
+        };
+        if !undeclared || !reported.insert((FindingKind::Undeclared, item.kind, item.name.clone(), String::new())) {
+            continue;
+        }
+        findings.push(Finding {
+            kind: FindingKind::Undeclared,
+            subject: Subject::of(item.kind),
+            name: item.name.clone(),
+            domain: Some(item.domain.clone()),
+            url: None,
+            resource: None,
+            count: None,
+            page: Some(item.page.clone()),
+            causes: item.causes.clone(),
+            category: c.category.clone(),
+            classification: Some(c.clone()),
+            problem: None,
+        });
+    }
+
+    // Declared but never seen.
+    if let Some(p) = policy {
+        for cat in &p.categories {
+            let declared = cat.cookies.iter().map(|pat| (pat, None)).chain(cat.services.iter().flat_map(|s| s.cookies.iter().map(move |pat| (pat, Some(s)))));
+            for (pat, _service) in declared {
+                if items.values().any(|i| pattern_matches(pat, &i.name)) {
+                    continue;
+                }
+                if !reported.insert((FindingKind::NeverSeen, StorageKind::Cookie, pat.clone(), cat.id.clone())) {
+                    continue;
+                }
+                findings.push(Finding {
+                    kind: FindingKind::NeverSeen,
+                    subject: Subject::Declaration,
+                    name: pat.clone(),
+                    domain: None,
+                    url: None,
+                    resource: None,
+                    count: None,
+                    page: None,
+                    causes: Vec::new(),
+                    category: Some(cat.id.clone()),
+                    classification: None,
+                    problem: None,
+                });
+            }
+        }
+    }
+
+    findings.sort_by_key(|f| f.kind);
+    let count = |k: FindingKind| findings.iter().filter(|f| f.kind == k).count();
+    let items: Vec<Item> = items.into_values().collect();
+    let summary = Summary {
+        pages: pages.len(),
+        violations: count(FindingKind::BeforeChoice) + count(FindingKind::AfterReject),
+        before_choice: count(FindingKind::BeforeChoice),
+        after_reject: count(FindingKind::AfterReject),
+        incomplete: count(FindingKind::Incomplete),
+        undeclared: count(FindingKind::Undeclared),
+        never_seen: count(FindingKind::NeverSeen),
+        cookies: items.iter().filter(|i| i.kind == StorageKind::Cookie).count(),
+        storage_keys: items.iter().filter(|i| i.kind != StorageKind::Cookie).count(),
+        third_party_hosts: hosts.len(),
+    };
+    Judged { pages: page_reports, items, hosts: hosts.into_values().collect(), findings, summary }
+}
+
+fn incomplete(page: &str, problem: String) -> Finding {
+    Finding {
+        kind: FindingKind::Incomplete,
+        subject: Subject::Page,
+        name: page.to_owned(),
+        domain: None,
+        url: None,
+        resource: None,
+        count: None,
+        page: Some(page.to_owned()),
+        causes: Vec::new(),
+        category: None,
+        classification: None,
+        problem: Some(problem),
+    }
+}
+
+fn from_third_party_document(cause: &Cause, third_party: &impl Fn(&url::Url) -> bool) -> bool {
+    let doc = match cause {
+        Cause::Element { page, .. } | Cause::InlineScript { page, .. } => page,
+        _ => return false,
+    };
+    url::Url::parse(doc).is_ok_and(|u| third_party(&u))
+}

@@ -1,0 +1,311 @@
+//! `kelisim scan`: proves what a site really stores and calls before and after consent, with
+//! the machine's own Chromium, and checks it against the site's policy file.
+//!
+//! Three passes over up to N pages of one origin, each pass in a fresh browser profile:
+//! before any choice, after the banner's Accept all, after its Reject all (clicked through the
+//! DOM contract of SPEC §5 W12). Every cookie of every domain, every localStorage and
+//! sessionStorage key and every third-party request is recorded with what caused it
+//! (`visit`), classified by the site policy, then the Open Cookie Database (`classify`,
+//! `ocd`), and judged (`findings`): anything non-required before a choice, or still there
+//! after Reject all, is a violation of Art. 7 p.1 of Law 94-V, and the exit status says so.
+//!
+//! ```text
+//! kelisim scan https://example.kz/ --site example --sites /etc/kelisim/sites --pages 20
+//! kelisim scan http://127.0.0.1:8790/demo/webpulse/ --policy www/sites/webpulse.toml --format json
+//! ```
+//!
+//! Privacy: cookie and storage values are never read into the scan, and nothing the scan
+//! sees goes to the server's log; the report holds names, domains and URLs of the scanned
+//! site only.
+
+mod chromium;
+pub mod classify;
+mod findings;
+pub mod observe;
+pub mod ocd;
+pub mod record;
+pub mod report;
+mod visit;
+mod write_policy;
+
+use kelisim_shared::policy::SitePolicy;
+use observe::{Pass, Visit};
+use report::{exit, Report};
+use std::collections::{BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{0}")]
+    NoChromium(String),
+    #[error("{0}")]
+    Browser(String),
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    Usage(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub struct Options {
+    pub url: String,
+    pub site: Option<String>,
+    pub sites: PathBuf,
+    pub policy: Option<PathBuf>,
+    pub pages: usize,
+    pub format: Format,
+    pub write_policy: Option<PathBuf>,
+    pub timeout: Duration,
+    pub chromium: Option<PathBuf>,
+    pub data: Option<PathBuf>,
+}
+
+/// A site policy and the file it came from.
+struct Policy {
+    policy: SitePolicy,
+    path: PathBuf,
+    text: String,
+}
+
+/// Runs the scan, prints the report, and returns the exit status (`report::exit`).
+pub fn run(o: Options) -> u8 {
+    match scan(&o) {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("kelisim: {e}");
+            exit::ERROR
+        }
+    }
+}
+
+fn scan(o: &Options) -> Result<u8, ScanError> {
+    let start = url::Url::parse(&o.url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .ok_or_else(|| ScanError::Usage(format!("`{}` is not a page address: give an http:// or https:// URL", o.url)))?;
+    let policy = load_policy(o)?;
+    if o.write_policy.is_some() && policy.is_none() {
+        return Err(ScanError::Usage("--write-policy adds to a site policy: give it with --site ID or --policy FILE".into()));
+    }
+    if o.data.is_some() && policy.is_none() {
+        return Err(ScanError::Usage("--data keeps the scan for a site's dashboard: say which site with --site ID or --policy FILE".into()));
+    }
+    let binary = chromium::locate(o.chromium.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| ScanError::Browser(format!("cannot start the scanner's runtime: {e}")))?;
+    let started_at = crate::clock::now_rfc3339();
+    let began = Instant::now();
+    let (pages, visits, version) = runtime.block_on(passes(&binary, &start, o.pages.max(1), o.timeout))?;
+    let judged = findings::judge(&start, policy.as_ref().map(|p| &p.policy), &pages, &visits);
+    let report = Report {
+        format: report::FORMAT,
+        url: start.to_string(),
+        site: policy.as_ref().map(|p| p.policy.id.clone()),
+        policy: policy.as_ref().map(|p| p.path.display().to_string()),
+        started_at,
+        finished_at: crate::clock::now_rfc3339(),
+        seconds: (began.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        chromium: version,
+        pages: judged.pages,
+        items: judged.items,
+        hosts: judged.hosts,
+        findings: judged.findings,
+        summary: judged.summary,
+        attribution: ocd::ATTRIBUTION.into(),
+    };
+    match o.format {
+        Format::Text => print!("{}", report.text()),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+    }
+    if let (Some(out), Some(p)) = (&o.write_policy, &policy) {
+        let w = write_policy::write(&p.text, &p.policy, &report, out)?;
+        eprintln!(
+            "kelisim: wrote {} with {} new item{} for review (`kelisim site check {}` lists them)",
+            out.display(),
+            w.added,
+            if w.added == 1 { "" } else { "s" },
+            out.display()
+        );
+        for s in w.skipped {
+            eprintln!("kelisim: not written: {s}");
+        }
+    }
+    if let (Some(data), Some(p)) = (&o.data, &policy) {
+        record::record(data, &p.policy.id, &report)?;
+        eprintln!("kelisim: the scan is kept for site `{}` in {} (dashboard: /admin/sites/{}/scan)", p.policy.id, data.display(), p.policy.id);
+    }
+    Ok(report.exit_status())
+}
+
+fn load_policy(o: &Options) -> Result<Option<Policy>, ScanError> {
+    let read = |path: &Path| -> Result<Policy, ScanError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScanError::Usage(format!("cannot read the site policy {}: {e}", path.display())))?;
+        let policy = SitePolicy::parse(&path.display().to_string(), &text)
+            .map_err(|e| ScanError::Usage(format!("the site policy is invalid (`kelisim site check` tells the same):\n{e}")))?;
+        Ok(Policy { policy, path: path.to_owned(), text })
+    };
+    match (&o.policy, &o.site) {
+        (Some(file), site) => {
+            let p = read(file)?;
+            if let Some(id) = site.as_deref().filter(|id| *id != p.policy.id) {
+                return Err(ScanError::Usage(format!("{} is the policy of site `{}`, not `{id}`", file.display(), p.policy.id)));
+            }
+            Ok(Some(p))
+        }
+        (None, Some(id)) => {
+            // The file named after the site first (as `www/sites/` names them), else any
+            // file that declares the id.
+            let named = o.sites.join(format!("{id}.toml"));
+            let mut candidates = vec![named.clone()];
+            if let Ok(dir) = std::fs::read_dir(&o.sites) {
+                let mut rest: Vec<PathBuf> =
+                    dir.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml") && *p != named).collect();
+                rest.sort();
+                candidates.extend(rest);
+            } else {
+                return Err(ScanError::Usage(format!(
+                    "cannot read the sites directory {}: give the directory of site policy files with --sites DIR, or the file with --policy FILE",
+                    o.sites.display()
+                )));
+            }
+            for c in candidates.iter().filter(|c| c.exists()) {
+                let Ok(text) = std::fs::read_to_string(c) else { continue };
+                let declares = text.lines().any(|l| l.trim_start().starts_with("id") && l.contains(&format!("\"{id}\"")));
+                if declares || *c == named {
+                    let p = read(c)?;
+                    if p.policy.id == *id {
+                        return Ok(Some(p));
+                    }
+                }
+            }
+            Err(ScanError::Usage(format!("no site policy file in {} declares site `{id}`", o.sites.display())))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// Progress on stderr while pages load: one line per visit.
+fn progress(pass: Pass, n: usize, of: usize, v: &Visit) {
+    let what = match &v.error {
+        Some(e) => format!("— {e}"),
+        None => {
+            let third = v.requests.iter().filter(|r| !r.url.is_empty()).count();
+            format!(
+                "— {} cookie{}, {} storage key{}, {} request{}{}",
+                v.cookies.len(),
+                if v.cookies.len() == 1 { "" } else { "s" },
+                v.storage.len(),
+                if v.storage.len() == 1 { "" } else { "s" },
+                third,
+                if third == 1 { "" } else { "s" },
+                match v.clicked {
+                    Some(true) => format!(", clicked {}", pass.action().unwrap_or("")),
+                    Some(false) => ", the banner never appeared".into(),
+                    None => String::new(),
+                }
+            )
+        }
+    };
+    eprintln!("scan: [{}] {n}/{of} {} {what}", pass.label(), v.page);
+}
+
+/// The three passes. The first finds the pages (following same-origin links, breadth
+/// first); the other two visit the same pages. Each pass runs in its own fresh browser.
+async fn passes(binary: &Path, start: &url::Url, max_pages: usize, timeout: Duration) -> Result<(Vec<String>, Vec<(Pass, Visit)>, String), ScanError> {
+    let mut visits: Vec<(Pass, Visit)> = Vec::new();
+    let mut pages: Vec<String> = Vec::new();
+    let mut version = String::new();
+    for pass in Pass::ALL {
+        let browser = chromium::Chromium::launch(binary, timeout).await?;
+        if version.is_empty() {
+            version = browser.version().await;
+        }
+        let result = run_pass(&browser, pass, start, max_pages, timeout, &mut pages, &mut visits).await;
+        browser.close().await;
+        result?;
+    }
+    Ok((pages, visits, version))
+}
+
+async fn run_pass(
+    browser: &chromium::Chromium,
+    pass: Pass,
+    start: &url::Url,
+    max_pages: usize,
+    timeout: Duration,
+    pages: &mut Vec<String>,
+    visits: &mut Vec<(Pass, Visit)>,
+) -> Result<(), ScanError> {
+    let mut tab = visit::Tab::open(browser).await?;
+    if pass == Pass::Before {
+        let mut queue: VecDeque<String> = VecDeque::from([page_key(start)]);
+        let mut known: BTreeSet<String> = queue.iter().cloned().collect();
+        while let Some(page) = queue.pop_front() {
+            if pages.len() >= max_pages {
+                break;
+            }
+            let v = tab.visit(&page, None, true, timeout).await;
+            if pages.is_empty() {
+                if let Some(e) = &v.error {
+                    tab.close().await;
+                    return Err(ScanError::Unreachable(format!("{page} {e}: check the address and that the site is up")));
+                }
+                if let Some(s) = v.status.filter(|s| *s >= 400) {
+                    tab.close().await;
+                    return Err(ScanError::Unreachable(format!("{page} answers HTTP {s}: give the address of a page that exists")));
+                }
+            }
+            let n = pages.len() + 1;
+            progress(pass, n, max_pages.min(n + queue.len()), &v);
+            if v.error.is_none() {
+                for link in &v.links {
+                    let Ok(u) = url::Url::parse(link) else { continue };
+                    if u.origin() != start.origin() {
+                        continue;
+                    }
+                    let key = page_key(&u);
+                    if known.insert(key.clone()) {
+                        queue.push_back(key);
+                    }
+                }
+            }
+            pages.push(page);
+            visits.push((pass, v));
+        }
+    } else {
+        // A page that failed in the first pass is reported, not visited again.
+        let failed: BTreeSet<&str> = visits.iter().filter(|(p, v)| *p == Pass::Before && v.error.is_some()).map(|(_, v)| v.page.as_str()).collect();
+        let todo: Vec<String> = pages.iter().filter(|p| !failed.contains(p.as_str())).cloned().collect();
+        let mut chose = false;
+        for (i, page) in todo.iter().enumerate() {
+            // The choice is made once, on the first page, as a visitor would; the later pages
+            // load with the decision stored. Without the banner, one try is enough.
+            let click = if chose { None } else { pass.action() };
+            let v = tab.visit(page, click, false, timeout).await;
+            if v.clicked.is_some() && v.error.is_none() {
+                chose = true;
+            }
+            progress(pass, i + 1, todo.len(), &v);
+            visits.push((pass, v));
+        }
+    }
+    tab.close().await;
+    Ok(())
+}
+
+/// A page's identity for following links: the URL without its fragment.
+fn page_key(u: &url::Url) -> String {
+    let mut u = u.clone();
+    u.set_fragment(None);
+    u.to_string()
+}

@@ -5,9 +5,11 @@
 //! everything and serves the demo sites; `cargo xtask test` runs every test, the real-browser
 //! ones included. Each installs what a fresh machine lacks (the wasm32 target, binaryen and
 //! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root) and says
-//! what it is doing. `cargo xtask bench widget|server` measure the budgets of SPEC §11.
+//! what it is doing. `cargo xtask bench widget|server|export` measure the budgets of SPEC §11, `bench scan` the
+//! cookie scanner's pages per minute.
 
 mod bench_export;
+mod bench_scan;
 mod bench_server;
 mod bench_widget;
 mod tools;
@@ -27,7 +29,8 @@ commands:
   test               run every test: unit, server over HTTP, real headless Chromium
   bench widget       Kelisim's widget vs vanilla-cookieconsent and orejime (docs/BENCHMARKS.md)
   bench server       durable consent POSTs/s vs an actix-web hello world (docs/BENCHMARKS.md)
-  bench export       kelisim export / verify of 1,000,000 events: time and peak memory";
+  bench export       kelisim export / verify of 1,000,000 events: time and peak memory
+  bench scan         kelisim scan: pages scanned per minute (docs/BENCHMARKS.md)";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -132,8 +135,9 @@ fn bench(args: &[String]) -> Result<()> {
         Some("widget") => bench_widget::run(&args[1..]),
         Some("export") => bench_export::run(&args[1..]),
         Some("server") => bench_server::run(&args[1..]),
-        Some(other) => bail!("unknown benchmark `{other}`; there are: widget, server, export"),
-        None => bail!("usage: cargo xtask bench widget [--rounds N] | server | export [--events N]"),
+        Some("scan") => bench_scan::run(&args[1..]),
+        Some(other) => bail!("unknown benchmark `{other}`; there are: widget, server, export, scan"),
+        None => bail!("usage: cargo xtask bench widget [--rounds N] | server | export [--events N] | scan [--pages N] [--rounds R]"),
     }
 }
 

@@ -219,88 +219,93 @@ fn progress(pass: Pass, n: usize, of: usize, v: &Visit) {
     eprintln!("scan: [{}] {n}/{of} {} {what}", pass.label(), v.page);
 }
 
-/// The three passes. The first finds the pages (following same-origin links, breadth
-/// first); the other two visit the same pages. Each pass runs in its own fresh browser.
+/// The three passes, each in a fresh browser. The first finds the pages (following
+/// same-origin links, breadth first); then the Accept all and Reject all passes visit the
+/// same pages side by side (two browsers: most of a visit is waiting for the page).
 async fn passes(binary: &Path, start: &url::Url, max_pages: usize, timeout: Duration) -> Result<(Vec<String>, Vec<(Pass, Visit)>, String), ScanError> {
-    let mut visits: Vec<(Pass, Visit)> = Vec::new();
-    let mut pages: Vec<String> = Vec::new();
-    let mut version = String::new();
-    for pass in Pass::ALL {
-        let browser = chromium::Chromium::launch(binary, timeout).await?;
-        if version.is_empty() {
-            version = browser.version().await;
-        }
-        let result = run_pass(&browser, pass, start, max_pages, timeout, &mut pages, &mut visits).await;
-        browser.close().await;
-        result?;
-    }
+    let browser = chromium::Chromium::launch(binary, timeout).await?;
+    let version = browser.version().await;
+    let first = discover(&browser, start, max_pages, timeout).await;
+    browser.close().await;
+    let (pages, mut visits) = first?;
+    // A page that failed in the first pass is reported, not visited again.
+    let failed: BTreeSet<&str> = visits.iter().filter(|(_, v)| v.error.is_some()).map(|(_, v)| v.page.as_str()).collect();
+    let todo: Vec<String> = pages.iter().filter(|p| !failed.contains(p.as_str())).cloned().collect();
+    let (accept, reject) = tokio::join!(choose(binary, Pass::Accept, &todo, timeout), choose(binary, Pass::Reject, &todo, timeout));
+    visits.extend(accept?);
+    visits.extend(reject?);
     Ok((pages, visits, version))
 }
 
-async fn run_pass(
-    browser: &chromium::Chromium,
-    pass: Pass,
-    start: &url::Url,
-    max_pages: usize,
-    timeout: Duration,
-    pages: &mut Vec<String>,
-    visits: &mut Vec<(Pass, Visit)>,
-) -> Result<(), ScanError> {
+/// The first pass: no choice; follows same-origin links from `start` up to `max_pages`.
+async fn discover(browser: &chromium::Chromium, start: &url::Url, max_pages: usize, timeout: Duration) -> Result<(Vec<String>, Vec<(Pass, Visit)>), ScanError> {
+    let pass = Pass::Before;
     let mut tab = visit::Tab::open(browser).await?;
-    if pass == Pass::Before {
-        let mut queue: VecDeque<String> = VecDeque::from([page_key(start)]);
-        let mut known: BTreeSet<String> = queue.iter().cloned().collect();
-        while let Some(page) = queue.pop_front() {
-            if pages.len() >= max_pages {
-                break;
-            }
-            let v = tab.visit(&page, None, true, timeout).await;
-            if pages.is_empty() {
-                if let Some(e) = &v.error {
-                    tab.close().await;
-                    return Err(ScanError::Unreachable(format!("{page} {e}: check the address and that the site is up")));
-                }
-                if let Some(s) = v.status.filter(|s| *s >= 400) {
-                    tab.close().await;
-                    return Err(ScanError::Unreachable(format!("{page} answers HTTP {s}: give the address of a page that exists")));
-                }
-            }
-            let n = pages.len() + 1;
-            progress(pass, n, max_pages.min(n + queue.len()), &v);
-            if v.error.is_none() {
-                for link in &v.links {
-                    let Ok(u) = url::Url::parse(link) else { continue };
-                    if u.origin() != start.origin() {
-                        continue;
-                    }
-                    let key = page_key(&u);
-                    if known.insert(key.clone()) {
-                        queue.push_back(key);
-                    }
-                }
-            }
-            pages.push(page);
-            visits.push((pass, v));
+    let mut pages: Vec<String> = Vec::new();
+    let mut visits = Vec::new();
+    let mut queue: VecDeque<String> = VecDeque::from([page_key(start)]);
+    let mut known: BTreeSet<String> = queue.iter().cloned().collect();
+    while let Some(page) = queue.pop_front() {
+        if pages.len() >= max_pages {
+            break;
         }
-    } else {
-        // A page that failed in the first pass is reported, not visited again.
-        let failed: BTreeSet<&str> = visits.iter().filter(|(p, v)| *p == Pass::Before && v.error.is_some()).map(|(_, v)| v.page.as_str()).collect();
-        let todo: Vec<String> = pages.iter().filter(|p| !failed.contains(p.as_str())).cloned().collect();
+        let v = tab.visit(&page, None, true, timeout).await;
+        if pages.is_empty() {
+            let unreachable = match (&v.error, v.status.filter(|s| *s >= 400)) {
+                (Some(e), _) => Some(format!("{page} {e}: check the address and that the site is up")),
+                (None, Some(s)) => Some(format!("{page} answers HTTP {s}: give the address of a page that exists")),
+                _ => None,
+            };
+            if let Some(why) = unreachable {
+                tab.close().await;
+                return Err(ScanError::Unreachable(why));
+            }
+        }
+        let n = pages.len() + 1;
+        progress(pass, n, max_pages.min(n + queue.len()), &v);
+        if v.error.is_none() {
+            for link in &v.links {
+                let Ok(u) = url::Url::parse(link) else { continue };
+                if u.origin() != start.origin() {
+                    continue;
+                }
+                let key = page_key(&u);
+                if known.insert(key.clone()) {
+                    queue.push_back(key);
+                }
+            }
+        }
+        pages.push(page);
+        visits.push((pass, v));
+    }
+    tab.close().await;
+    Ok((pages, visits))
+}
+
+/// The Accept all or Reject all pass over `pages`, in a browser of its own. The choice is
+/// made once, on the first page, as a visitor would; the later pages load with the decision
+/// stored. Without the banner one try is enough: the pass is reported incomplete.
+async fn choose(binary: &Path, pass: Pass, pages: &[String], timeout: Duration) -> Result<Vec<(Pass, Visit)>, ScanError> {
+    let browser = chromium::Chromium::launch(binary, timeout).await?;
+    let mut visits = Vec::new();
+    let result = async {
+        let mut tab = visit::Tab::open(&browser).await?;
         let mut chose = false;
-        for (i, page) in todo.iter().enumerate() {
-            // The choice is made once, on the first page, as a visitor would; the later pages
-            // load with the decision stored. Without the banner, one try is enough.
+        for (i, page) in pages.iter().enumerate() {
             let click = if chose { None } else { pass.action() };
             let v = tab.visit(page, click, false, timeout).await;
             if v.clicked.is_some() && v.error.is_none() {
                 chose = true;
             }
-            progress(pass, i + 1, todo.len(), &v);
+            progress(pass, i + 1, pages.len(), &v);
             visits.push((pass, v));
         }
+        tab.close().await;
+        Ok::<(), ScanError>(())
     }
-    tab.close().await;
-    Ok(())
+    .await;
+    browser.close().await;
+    result.map(|()| visits)
 }
 
 /// A page's identity for following links: the URL without its fragment.

@@ -11,7 +11,8 @@ use super::chromium::Chromium;
 use super::observe::{Cause, JarCookie, Request, StoredKey, Visit, Write};
 use super::ScanError;
 use chromiumoxide::cdp::browser_protocol::network::{
-    EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceivedExtraInfo, Initiator, InitiatorType, RequestId,
+    EventLoadingFailed, EventLoadingFinished, EventRequestServedFromCache, EventRequestWillBeSent, EventResponseReceived, EventResponseReceivedExtraInfo,
+    Initiator, InitiatorType, RequestId,
 };
 use chromiumoxide::cdp::browser_protocol::page::{AddScriptToEvaluateOnNewDocumentParams, NavigateParams};
 use chromiumoxide::cdp::js_protocol::runtime::{AddBindingParams, EvaluateParams, EventBindingCalled, StackTrace};
@@ -32,7 +33,7 @@ const BANNER_WAIT: Duration = Duration::from_secs(10);
 /// A page is quiet when nothing is in flight for this long…
 const QUIET: Duration = Duration::from_millis(500);
 /// …or when nothing at all happened on the network for this long (a long poll never ends).
-const STILL: Duration = Duration::from_millis(2000);
+const STILL: Duration = Duration::from_millis(1200);
 
 enum Ev {
     Sent(Arc<EventRequestWillBeSent>),
@@ -85,6 +86,11 @@ impl Tab {
             forward(page.event_listener::<EventResponseReceivedExtraInfo>().await.map_err(cdp)?, tx.clone(), Ev::Extra),
             forward(page.event_listener::<EventLoadingFinished>().await.map_err(cdp)?, tx.clone(), |e| Ev::Done(e.request_id.clone())),
             forward(page.event_listener::<EventLoadingFailed>().await.map_err(cdp)?, tx.clone(), |e| Ev::Done(e.request_id.clone())),
+            // A response from the cache, or a request the page never hears the end of (a
+            // keepalive beacon), may have no loadingFinished: its response is end enough, the
+            // quiet period covers the body.
+            forward(page.event_listener::<EventRequestServedFromCache>().await.map_err(cdp)?, tx.clone(), |e| Ev::Done(e.request_id.clone())),
+            forward(page.event_listener::<EventResponseReceived>().await.map_err(cdp)?, tx.clone(), |e| Ev::Done(e.request_id.clone())),
             forward(page.event_listener::<EventBindingCalled>().await.map_err(cdp)?, tx, Ev::Binding),
         ];
         page.execute(AddBindingParams::new(BINDING)).await.map_err(cdp)?;

@@ -488,6 +488,11 @@ fn serve(a: ServeArgs) -> Result<(), String> {
     for s in sites.iter() {
         store::record_config(&conn, &s.config, &s.config_json, &now).map_err(|e| format!("refusing to start: {e}"))?;
         tracing::info!(site = %s.config.site, version = %&s.config.version[..12], "serving site");
+        if !s.policy.review.is_empty() {
+            // What `kelisim scan --write-policy` found is neither gated nor deleted until a
+            // person moves it into a category.
+            tracing::warn!(site = %s.config.site, items = s.policy.review.len(), "the site policy has items awaiting review (`kelisim site check` lists them)");
+        }
     }
     let metrics = Arc::new(metrics::Metrics::default());
     let ids: Vec<String> = sites.iter().map(|s| s.config.site.clone()).collect();

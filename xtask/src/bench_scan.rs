@@ -153,7 +153,7 @@ fn write_doc(path: &Path, line: &str, pages: usize, rounds: usize) -> Result<()>
     );
     let new = match (doc.find(START), doc.find(END)) {
         (Some(a), Some(b)) => format!("{}{block}{}", &doc[..a], &doc[b + END.len()..]),
-        _ => format!("{}\n## Cookie scanner\n\n{block}\n", doc.trim_end()),
+        _ => format!("{}\n\n## Cookie scanner\n\n{block}\n", doc.trim_end()),
     };
     std::fs::write(path, new)?;
     Ok(())

@@ -322,3 +322,94 @@ fn from_third_party_document(cause: &Cause, third_party: &impl Fn(&url::Url) -> 
     };
     url::Url::parse(doc).is_ok_and(|u| third_party(&u))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::observe::{JarCookie, Request, StoredKey, Write};
+
+    fn cookie(name: &str, domain: &str) -> JarCookie {
+        JarCookie { name: name.into(), domain: domain.into(), path: "/".into(), expires: None, http_only: false, secure: false, same_site: None }
+    }
+
+    fn req(url: &str, resource: &str, cause: Cause, after_choice: bool) -> Request {
+        Request { url: url.into(), resource: resource.into(), cause, after_choice }
+    }
+
+    fn policy() -> SitePolicy {
+        SitePolicy::parse("example.toml", include_str!("../../../shared/testdata/example.toml")).unwrap()
+    }
+
+    #[test]
+    fn violations_come_first_with_their_page_and_cause() {
+        let start = url::Url::parse("https://www.shop.kz/").unwrap();
+        let page = "https://www.shop.kz/".to_owned();
+        let leak = Cause::Script { url: "https://www.shop.kz/leak.js".into(), line: Some(3), gated: None };
+        let pixel = Cause::Element { element: "img".into(), page: page.clone(), line: Some(9) };
+        let before = Visit {
+            page: page.clone(),
+            cookies: vec![cookie("_ga", ".shop.kz"), cookie("session", "www.shop.kz")],
+            storage: vec![StoredKey { kind: StorageKind::LocalStorage, origin: "https://www.shop.kz".into(), name: "kelisim:pending:example".into() }],
+            writes: vec![Write { kind: StorageKind::Cookie, name: "_ga".into(), cause: leak.clone(), after_choice: false }],
+            requests: vec![
+                req("https://consent.kz/kelisim.js", "script", Cause::Unknown, false),
+                req("https://consent.kz/api/v1/sites/example/config", "fetch", Cause::Unknown, false),
+                req("https://static.shop.kz/app.css", "stylesheet", Cause::Unknown, false),
+                req("https://mc.yandex.ru/watch/1", "image", pixel.clone(), false),
+                req("https://mc.yandex.ru/watch/2", "image", pixel.clone(), false),
+                req("https://ads.example/frame.html", "document", Cause::Element { element: "iframe".into(), page: page.clone(), line: Some(10) }, false),
+                // What the ad frame loads is the frame's doing: not a finding of its own.
+                req("https://cdn.ads.example/x.js", "script", Cause::Element { element: "script".into(), page: "https://ads.example/frame.html".into(), line: Some(1) }, false),
+            ],
+            ..Visit::default()
+        };
+        let accept = Visit { page: page.clone(), clicked: Some(false), ..Visit::default() };
+        let reject = Visit {
+            page: page.clone(),
+            clicked: Some(true),
+            cookies: vec![cookie("_ga", ".shop.kz"), cookie("kelisim", "www.shop.kz")],
+            requests: vec![req("https://mc.yandex.ru/watch/3", "image", pixel.clone(), false), req("https://mc.yandex.ru/watch/4", "beacon", Cause::Unknown, true)],
+            ..Visit::default()
+        };
+        let p = policy();
+        let j = judge(&start, Some(&p), &[page.clone()], &[(Pass::Before, before), (Pass::Accept, accept), (Pass::Reject, reject)]);
+        let kinds: Vec<(FindingKind, &str)> = j.findings.iter().map(|f| (f.kind, f.name.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (FindingKind::BeforeChoice, "_ga"),
+                (FindingKind::BeforeChoice, "mc.yandex.ru"),
+                (FindingKind::BeforeChoice, "ads.example"),
+                (FindingKind::AfterReject, "_ga"),
+                // Only the request made after the click counts after Reject all.
+                (FindingKind::AfterReject, "mc.yandex.ru"),
+                (FindingKind::Incomplete, "https://www.shop.kz/"),
+                (FindingKind::Undeclared, "_ga"),
+                (FindingKind::NeverSeen, "_ym_*"),
+                (FindingKind::NeverSeen, "_ym_uid"),
+                (FindingKind::NeverSeen, "_ym_d"),
+                (FindingKind::NeverSeen, "_ym_isad"),
+                (FindingKind::NeverSeen, "_fbp"),
+            ]
+        );
+        let ga = &j.findings[0];
+        assert_eq!((ga.page.as_deref(), &ga.causes[..]), (Some("https://www.shop.kz/"), &[leak][..]));
+        let pixel_finding = &j.findings[1];
+        assert_eq!((pixel_finding.count, pixel_finding.resource.as_deref(), &pixel_finding.causes[0]), (Some(2), Some("image"), &pixel));
+        assert_eq!(j.summary.violations, 5);
+        assert_eq!(j.hosts.iter().map(|h| h.host.as_str()).collect::<Vec<_>>(), ["ads.example", "cdn.ads.example", "mc.yandex.ru"], "every third party is in the inventory");
+        let ga_item = j.items.iter().find(|i| i.name == "_ga").unwrap();
+        assert_eq!((ga_item.domain.as_str(), ga_item.third_party, &ga_item.passes[..]), ("shop.kz", false, &[Pass::Before, Pass::Reject][..]));
+        assert!(j.items.iter().any(|i| i.name == "kelisim:pending:example" && i.classification.required), "Kelisim's own queue is required");
+    }
+
+    #[test]
+    fn without_a_choice_the_reject_pass_proves_nothing() {
+        let start = url::Url::parse("http://127.0.0.1:8000/").unwrap();
+        let page = start.to_string();
+        let v = || Visit { page: page.clone(), clicked: Some(false), cookies: vec![cookie("_fbp", "127.0.0.1")], ..Visit::default() };
+        let j = judge(&start, Some(&policy()), &[page.clone()], &[(Pass::Before, Visit { page: page.clone(), ..Visit::default() }), (Pass::Accept, v()), (Pass::Reject, v())]);
+        assert_eq!(j.summary.after_reject, 0);
+        assert_eq!(j.summary.incomplete, 2);
+    }
+}

@@ -136,3 +136,82 @@ fn evidence(out: &mut String, report: &Report, f: &Finding, kind: StorageKind) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::classify::classify;
+    use crate::scan::observe::{Cause, Pass};
+    use crate::scan::report::{Item, Summary};
+
+    #[test]
+    fn undeclared_items_become_review_entries_and_the_file_stays_valid() {
+        let text = include_str!("../../../shared/testdata/example.toml").replace(r#"cookies = ["_ym_*"]"#, "cookies = []").replace(r#""_ym_uid", "_ym_d", "_ym_isad""#, r#""_ym_uid""#);
+        let policy = SitePolicy::parse("example.toml", &text).unwrap();
+        let finding = |subject: Subject, name: &str| Finding {
+            kind: FindingKind::Undeclared,
+            subject,
+            name: name.into(),
+            domain: Some("shop.kz".into()),
+            url: None,
+            resource: None,
+            count: None,
+            page: Some("https://shop.kz/\nx".into()),
+            causes: vec![Cause::InlineScript { page: "https://shop.kz/".into(), line: Some(4), gated: Some("analytics".into()) }],
+            category: classify(Some(&policy), name).category,
+            classification: Some(classify(Some(&policy), name)),
+            problem: None,
+        };
+        let report = Report {
+            format: 1,
+            url: "https://shop.kz/".into(),
+            site: Some("example".into()),
+            policy: None,
+            started_at: "2026-01-01T00:00:00Z".into(),
+            finished_at: "2026-01-01T00:01:00Z".into(),
+            seconds: 1.0,
+            chromium: String::new(),
+            pages: Vec::new(),
+            items: vec![Item {
+                kind: StorageKind::Cookie,
+                name: "_ym_isad".into(),
+                domain: "shop.kz".into(),
+                classification: classify(Some(&policy), "_ym_isad"),
+                passes: vec![Pass::Accept],
+                page: "https://shop.kz/".into(),
+                expires: None,
+                http_only: false,
+                secure: false,
+                same_site: None,
+                third_party: false,
+                causes: Vec::new(),
+            }],
+            hosts: Vec::new(),
+            findings: vec![
+                finding(Subject::Cookie, "_ym_isad"),
+                finding(Subject::LocalStorage, "cart:v2"),
+                finding(Subject::Cookie, "bad name"),
+            ],
+            summary: Summary::default(),
+            attribution: String::new(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("example.toml");
+        let w = write(&text, &policy, &report, &out).unwrap();
+        assert_eq!(w.added, 2);
+        assert_eq!(w.skipped.len(), 1, "a name no policy can hold is said, not written");
+        let new = std::fs::read_to_string(&out).unwrap();
+        assert!(new.starts_with(&text));
+        let p = SitePolicy::parse("example.toml", &new).unwrap_or_else(|e| panic!("{e}\n{new}"));
+        assert_eq!(p.review.iter().map(|r| (r.name.as_str(), r.kind)).collect::<Vec<_>>(), [("_ym_isad", StorageKind::Cookie), ("cart:v2", StorageKind::LocalStorage)]);
+        assert_eq!(p.review[0].suggested_category.as_deref(), Some("analytics"));
+        assert_eq!(p.review[0].platform.as_deref(), Some("Yandex.Metrica"));
+        assert_eq!(p.categories, policy.categories, "never into a category");
+        assert!(new.contains("# cookie `_ym_isad` (shop.kz): seen after Accept all; first on https://shop.kz/ x."), "{new}");
+        assert!(new.contains("# Set by inline script in https://shop.kz/ line 4 (enabled by Kelisim for `analytics`)."), "{new}");
+        // A second run adds nothing twice.
+        let again = write(&new, &p, &report, &out).unwrap();
+        assert_eq!(again.added, 0);
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), new);
+    }
+}

@@ -214,3 +214,58 @@ fn consent_mode_bits_follow_categories() {
     assert_eq!(c.consent_mode_bits(["necessary", "analytics"]), 0b100_1000);
     assert_eq!(c.consent_mode_bits(["necessary", "marketing"]), 0b100_0111);
 }
+
+const REVIEW: &str = r#"
+# kelisim scan: seen after Accept all, set by an inline script.
+[[review]]
+name = "_ym_isad"
+kind = "cookie"
+suggested_category = "analytics"
+platform = "Yandex.Metrica"
+
+[[review]]
+name = "cart:v2"
+kind = "local_storage"
+"#;
+
+#[test]
+fn review_entries_keep_the_file_valid_and_are_listed_as_notes() {
+    let text = format!("{EXAMPLE}{REVIEW}");
+    let p = SitePolicy::parse("site.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.review.len(), 2);
+    assert_eq!(p.review[1].kind, StorageKind::LocalStorage);
+    // Not part of what browsers get: the config (and its version) is the same without them.
+    assert_eq!(p.config().version, SitePolicy::parse("site.toml", EXAMPLE).unwrap().config().version);
+    let notes = p.notes("site.toml", &text);
+    let line = text.lines().position(|l| l == "[[review]]").unwrap() + 1;
+    assert_eq!(
+        notes[0].to_string(),
+        format!("site.toml:{line}:1: cookie `_ym_isad` awaits review (suggested category `analytics`): declare it in a category, or remove it from the site, then delete this entry")
+    );
+    assert!(notes[1].to_string().contains("localStorage key `cart:v2` awaits review: declare it"), "{}", notes[1]);
+    assert!(SitePolicy::parse("site.toml", EXAMPLE).unwrap().notes("site.toml", EXAMPLE).is_empty());
+}
+
+#[test]
+fn review_entries_are_checked() {
+    let bad = format!("{EXAMPLE}{}", REVIEW.replace("name = \"_ym_isad\"", "name = \"_ym isad\"").replace("\"analytics\"", "\"Analytics\""));
+    let e = errors(&bad);
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert!(e[0].message.contains("`_ym isad` is not a cookie name"), "{}", e[0]);
+    assert!(e[1].message.contains("`Analytics` must be a category id"), "{}", e[1]);
+    let twice = format!("{EXAMPLE}{REVIEW}{}", "\n[[review]]\nname = \"cart:v2\"\nkind = \"local_storage\"\n");
+    assert!(one_error(&twice).message.contains("`cart:v2` is listed twice"));
+    let kind = format!("{EXAMPLE}{}", REVIEW.replace("kind = \"local_storage\"", "kind = \"indexeddb\""));
+    assert!(one_error(&kind).message.contains("unknown variant `indexeddb`"), "{}", one_error(&kind));
+}
+
+#[test]
+fn declaring_finds_exact_names_before_patterns() {
+    let p = SitePolicy::parse("site.toml", EXAMPLE).unwrap();
+    let d = p.declaring("_ym_uid").unwrap();
+    assert_eq!((d.category.id.as_str(), d.pattern, d.service.map(|s| s.id.as_str())), ("analytics", "_ym_uid", Some("yandex-metrica")));
+    let d = p.declaring("_ym_visorc").unwrap();
+    assert_eq!((d.pattern, d.service.is_none()), ("_ym_*", true));
+    assert_eq!(p.declaring("kelisim").unwrap().category.id, "necessary");
+    assert!(p.declaring("_ga").is_none());
+}

@@ -13,6 +13,7 @@
 //! kelisim policy import privacy.txt --id example --out sites/example.toml
 //! kelisim backup --data ./data --out backup.sqlite
 //! kelisim log checkpoint --data ./data
+//! kelisim scan https://example.kz/ --site example --sites www/sites
 //! ```
 
 mod admin;
@@ -254,12 +255,16 @@ enum SiteCommand {
 }
 
 fn main() -> ExitCode {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("KELISIM_LOG").unwrap_or_else(|_| "info".into());
+    if !std::env::var("KELISIM_LOG").unwrap_or_default().contains("tungstenite") {
+        // The DevTools protocol's traffic carries what the scanned pages store (cookie
+        // values): its crates never log unless named in KELISIM_LOG.
+        for quiet in ["chromiumoxide=off", "async_tungstenite=off", "tungstenite=off"] {
+            filter = filter.add_directive(quiet.parse().expect("a valid directive"));
+        }
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            // The DevTools crate's own chatter (messages from a newer Chromium it skips) is not
-            // the operator's business unless asked for.
-            tracing_subscriber::EnvFilter::try_from_env("KELISIM_LOG").unwrap_or_else(|_| "info,chromiumoxide=off".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();

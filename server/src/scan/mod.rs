@@ -240,6 +240,8 @@ async fn passes(binary: &Path, start: &url::Url, max_pages: usize, timeout: Dura
 /// The first pass: no choice; follows same-origin links from `start` up to `max_pages`.
 async fn discover(browser: &chromium::Chromium, start: &url::Url, max_pages: usize, timeout: Duration) -> Result<(Vec<String>, Vec<(Pass, Visit)>), ScanError> {
     let pass = Pass::Before;
+    // The site's origin is where the first page lands (http:// may redirect to https://www.).
+    let mut origin = start.origin();
     let mut tab = visit::Tab::open(browser).await?;
     let mut pages: Vec<String> = Vec::new();
     let mut visits = Vec::new();
@@ -253,12 +255,16 @@ async fn discover(browser: &chromium::Chromium, start: &url::Url, max_pages: usi
         if pages.is_empty() {
             let unreachable = match (&v.error, v.status.filter(|s| *s >= 400)) {
                 (Some(e), _) => Some(format!("{page} {e}: check the address and that the site is up")),
-                (None, Some(s)) => Some(format!("{page} answers HTTP {s}: give the address of a page that exists")),
+                (None, Some(s)) => Some(format!("{page} answers HTTP {s} instead of a page: give the address of one that loads")),
                 _ => None,
             };
             if let Some(why) = unreachable {
                 tab.close().await;
                 return Err(ScanError::Unreachable(why));
+            }
+            if let Some(landed) = v.landed.as_deref().and_then(|l| url::Url::parse(l).ok()) {
+                origin = landed.origin();
+                known.insert(page_key(&landed));
             }
         }
         let n = pages.len() + 1;
@@ -266,7 +272,7 @@ async fn discover(browser: &chromium::Chromium, start: &url::Url, max_pages: usi
         if v.error.is_none() {
             for link in &v.links {
                 let Ok(u) = url::Url::parse(link) else { continue };
-                if u.origin() != start.origin() {
+                if u.origin() != origin {
                     continue;
                 }
                 let key = page_key(&u);

@@ -124,6 +124,8 @@ pub struct Request {
 #[derive(Clone, Debug, Default)]
 pub struct Visit {
     pub page: String,
+    /// Where the page ended up after redirects (`location.href`).
+    pub landed: Option<String>,
     /// Why the page could not be scanned (it did not load, timed out, is not HTML…).
     pub error: Option<String>,
     pub status: Option<u16>,

@@ -177,6 +177,7 @@ impl Tab {
             }
         }
         let mut quiet = self.settle(&mut seen, deadline).await;
+        visit.landed = self.eval("location.href").await.and_then(|v| v.as_str().map(str::to_owned));
         visit.status = self.eval("(performance.getEntriesByType('navigation')[0] || {}).responseStatus || 0").await.and_then(|v| v.as_u64()).filter(|s| *s > 0).map(|s| s as u16);
         let html = self.eval("document.contentType").await.and_then(|v| v.as_str().map(|s| s.contains("html"))).unwrap_or(true);
         if !html {

@@ -248,6 +248,8 @@ fn the_clean_demo_site_has_no_violation_and_the_dashboard_shows_the_scan() {
     assert_eq!(scanned, [k.url("/demo/webpulse/"), k.url("/demo/webpulse/kk.html")]);
     assert_eq!(passes(&r, "kelisim"), ["accept", "reject"]);
     assert!(stderr.contains("scan: [before any choice] 1/"), "progress on stderr: {stderr}");
+    // The scanner's clicks are not consents: none reached the consent log.
+    assert_eq!(k.count_events("webpulse"), 0);
     // The demo's gated analytics script sets `_ym_uid`, which webpulse's policy does not
     // list (its privacy policy names no counter): the scan says so, as a finding to review.
     assert_eq!(passes(&r, "_ym_uid"), ["accept"]);

@@ -34,7 +34,7 @@ pub fn sites(c: &Ctx, sites: &[(String, String, i64, Option<(String, i64)>)]) ->
                 Some((at, v)) => format!(
                     r#"<a href="/admin/sites/{}/scan" data-scan-violations="{v}">{}</a> · {}: {}{v}{}"#,
                     q(id),
-                    esc(at.get(..16).unwrap_or(at).replace('T', " ").as_str()),
+                    esc(&super::scan_page::when(at)),
                     esc(w.violations),
                     if *v > 0 { r#"<b class="overdue">"# } else { "" },
                     if *v > 0 { "</b>" } else { "" }

@@ -35,13 +35,13 @@ fn what(w: &ScanWords, f: &Finding) -> String {
         Subject::LocalStorage => format!("{} <code>{}</code>{domain}", w.local_storage, esc(&f.name)),
         Subject::SessionStorage => format!("{} <code>{}</code>{domain}", w.session_storage, esc(&f.name)),
         Subject::Request => format!(
-            "{} <code>{}</code><br><small>{} {} · {} {}</small>",
+            "{} <code>{}</code><br><small>{} {} · {}: {}</small>",
             w.request_to,
             esc(&f.name),
             esc(f.resource.as_deref().unwrap_or("")),
             esc(f.url.as_deref().unwrap_or("")),
-            f.count.unwrap_or(1),
-            w.requests
+            w.requests,
+            f.count.unwrap_or(1)
         ),
         Subject::Declaration => format!("<code>{}</code>", esc(&f.name)),
         Subject::Page => format!("<code>{}</code><br><small>{}</small>", esc(&f.name), esc(f.problem.as_deref().unwrap_or(""))),
@@ -62,9 +62,18 @@ fn classification(c: &Ctx, cfg: &Config, w: &ScanWords, f: &Finding) -> String {
         (FindingKind::Undeclared, _, Some(id)) => format!("{}: {}", w.suggested, category(cfg, id, c)),
         (FindingKind::Undeclared, _, None) => esc(w.no_suggestion),
         (_, _, Some(id)) => format!("{} {}", w.declared_in, category(cfg, id, c)),
+        (_, Some(Source::OpenCookieDatabase | Source::Unknown), None) => esc(w.not_declared),
         (_, _, None) => "—".into(),
     };
     format!("{main}{known}")
+}
+
+/// `2026-11-22T05:14:59.571Z` → `2026-11-22 05:14 UTC`.
+pub fn when(rfc3339: &str) -> String {
+    match rfc3339.get(..16) {
+        Some(t) => format!("{} UTC", t.replace('T', " ")),
+        None => rfc3339.to_owned(),
+    }
 }
 
 pub fn scan(c: &Ctx, cfg: &Config, last: Option<&Report>, history: &[(String, String, i64)]) -> String {
@@ -84,7 +93,7 @@ pub fn scan(c: &Ctx, cfg: &Config, last: Option<&Report>, history: &[(String, St
         b,
         r#"<p>{}: <b data-scan-time>{}</b> · <code>{}</code> · {}: {} · {}</p>"#,
         esc(w.scanned_at),
-        esc(&r.finished_at),
+        esc(&when(&r.finished_at)),
         esc(&r.url),
         esc(w.pages),
         r.pages.len(),
@@ -134,7 +143,7 @@ pub fn scan(c: &Ctx, cfg: &Config, last: Option<&Report>, history: &[(String, St
         let _ = write!(b, "<h2>{}</h2>{}", esc(w.third_party_hosts), table("hosts", &[w.what, w.requests, w.cause], &hosts, ""));
     }
     if history.len() > 1 {
-        let rows: Vec<Vec<String>> = history[1..].iter().map(|(at, url, v)| vec![esc(at), format!("<code>{}</code>", esc(url)), v.to_string()]).collect();
+        let rows: Vec<Vec<String>> = history[1..].iter().map(|(at, url, v)| vec![esc(&when(at)), format!("<code>{}</code>", esc(url)), v.to_string()]).collect();
         let _ = write!(b, "<h2>{}</h2>{}", esc(w.history), table("scans", &[w.scanned_at, "URL", w.violations], &rows, ""));
     }
     let _ = write!(b, r#"<p class="empty"><small>{}</small></p>"#, esc(w.attribution));

@@ -11,7 +11,7 @@ use super::chromium::Chromium;
 use super::observe::{Cause, JarCookie, Request, StoredKey, Visit, Write};
 use super::ScanError;
 use chromiumoxide::cdp::browser_protocol::network::{
-    EventLoadingFailed, EventLoadingFinished, EventRequestServedFromCache, EventRequestWillBeSent, EventResponseReceived, EventResponseReceivedExtraInfo,
+    BlockPattern, EventLoadingFailed, EventLoadingFinished, SetBlockedUrLsParams, EventRequestServedFromCache, EventRequestWillBeSent, EventResponseReceived, EventResponseReceivedExtraInfo,
     Initiator, InitiatorType, RequestId,
 };
 use chromiumoxide::cdp::browser_protocol::page::{AddScriptToEvaluateOnNewDocumentParams, NavigateParams};
@@ -27,6 +27,8 @@ use tokio::sync::mpsc;
 /// The binding `hook.js` reports writes through (an unlikely name, so no page uses it).
 const BINDING: &str = "__kelisimScanReport";
 const HOOK: &str = include_str!("hook.js");
+/// The widget's consent POST (SPEC §6), on whatever host serves Kelisim (URLPattern syntax).
+const CONSENT_POST: &str = "*://*:*/api/v1/sites/*/consents";
 
 /// How long the banner may take to appear once the page is quiet.
 const BANNER_WAIT: Duration = Duration::from_secs(10);
@@ -93,6 +95,11 @@ impl Tab {
             forward(page.event_listener::<EventResponseReceived>().await.map_err(cdp)?, tx.clone(), |e| Ev::Done(e.request_id.clone())),
             forward(page.event_listener::<EventBindingCalled>().await.map_err(cdp)?, tx, Ev::Binding),
         ];
+        // The scanner's clicks are not a person's consent: they must never reach a consent log
+        // (Art. 8 p.1 — the log proves what visitors decided). The widget keeps the blocked
+        // event in its queue, which the scan counts as Kelisim's own.
+        let block = SetBlockedUrLsParams::builder().url_pattern(BlockPattern::new(CONSENT_POST, true)).build();
+        page.execute(block).await.map_err(cdp)?;
         page.execute(AddBindingParams::new(BINDING)).await.map_err(cdp)?;
         let hook = HOOK.replace("__KELISIM_BINDING__", BINDING);
         page.execute(AddScriptToEvaluateOnNewDocumentParams::new(hook)).await.map_err(cdp)?;

@@ -163,32 +163,26 @@ fn load_policy(o: &Options) -> Result<Option<Policy>, ScanError> {
             Ok(Some(p))
         }
         (None, Some(id)) => {
-            // The file named after the site first (as `www/sites/` names them), else any
-            // file that declares the id.
+            // The file named after the site (as `www/sites/` names them), else any valid file
+            // in the directory that declares the id.
             let named = o.sites.join(format!("{id}.toml"));
-            let mut candidates = vec![named.clone()];
-            if let Ok(dir) = std::fs::read_dir(&o.sites) {
-                let mut rest: Vec<PathBuf> =
-                    dir.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml") && *p != named).collect();
-                rest.sort();
-                candidates.extend(rest);
-            } else {
-                return Err(ScanError::Usage(format!(
-                    "cannot read the sites directory {}: give the directory of site policy files with --sites DIR, or the file with --policy FILE",
-                    o.sites.display()
-                )));
-            }
-            for c in candidates.iter().filter(|c| c.exists()) {
-                let Ok(text) = std::fs::read_to_string(c) else { continue };
-                let declares = text.lines().any(|l| l.trim_start().starts_with("id") && l.contains(&format!("\"{id}\"")));
-                if declares || *c == named {
-                    let p = read(c)?;
-                    if p.policy.id == *id {
-                        return Ok(Some(p));
-                    }
+            if named.exists() {
+                let p = read(&named)?;
+                if p.policy.id == *id {
+                    return Ok(Some(p));
                 }
             }
-            Err(ScanError::Usage(format!("no site policy file in {} declares site `{id}`", o.sites.display())))
+            let dir = std::fs::read_dir(&o.sites).map_err(|e| {
+                ScanError::Usage(format!("cannot read the sites directory {} ({e}): give it with --sites DIR, or the file with --policy FILE", o.sites.display()))
+            })?;
+            let mut files: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+            files.sort();
+            files
+                .iter()
+                .filter_map(|f| read(f).ok())
+                .find(|p| p.policy.id == *id)
+                .map(Some)
+                .ok_or_else(|| ScanError::Usage(format!("no valid site policy file in {} declares site `{id}`", o.sites.display())))
         }
         (None, None) => Ok(None),
     }
@@ -199,15 +193,15 @@ fn progress(pass: Pass, n: usize, of: usize, v: &Visit) {
     let what = match &v.error {
         Some(e) => format!("— {e}"),
         None => {
-            let third = v.requests.iter().filter(|r| !r.url.is_empty()).count();
+            let requests = v.requests.len();
             format!(
                 "— {} cookie{}, {} storage key{}, {} request{}{}",
                 v.cookies.len(),
                 if v.cookies.len() == 1 { "" } else { "s" },
                 v.storage.len(),
                 if v.storage.len() == 1 { "" } else { "s" },
-                third,
-                if third == 1 { "" } else { "s" },
+                requests,
+                if requests == 1 { "" } else { "s" },
                 match v.clicked {
                     Some(true) => format!(", clicked {}", pass.action().unwrap_or("")),
                     Some(false) => ", the banner never appeared".into(),

@@ -46,6 +46,9 @@ pub enum ScanError {
     Unreachable(String),
     #[error("{0}")]
     Usage(String),
+    /// Writing the policy (`--write-policy`) or keeping the report (`--data`) failed.
+    #[error("{0}")]
+    Write(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Stores `report` under `site` in the database of `data` (created if needed, migrated).
 pub fn record(data: &Path, site: &str, report: &Report) -> Result<i64, ScanError> {
-    let fail = |e: &dyn std::fmt::Display| ScanError::Usage(format!("cannot record the scan in {}: {e}", data.display()));
+    let fail = |e: &dyn std::fmt::Display| ScanError::Write(format!("cannot record the scan in {}: {e}", data.display()));
     let (_store, conn) = crate::store::Store::open(data).map_err(|e| fail(&e))?;
     let json = serde_json::to_string(report).map_err(|e| fail(&e))?;
     conn.execute(

@@ -29,12 +29,12 @@ pub fn write(text: &str, policy: &SitePolicy, report: &Report, out: &Path) -> Re
     }
     // The whole point is a file that still passes `site check`: prove it before writing.
     if let Err(e) = SitePolicy::parse(&out.display().to_string(), &new) {
-        return Err(ScanError::Usage(format!("the policy with the review entries would not be valid, so {} is left alone: {e}", out.display())));
+        return Err(ScanError::Write(format!("the policy with the review entries would not be valid, so {} is left alone: {e}", out.display())));
     }
     let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ScanError::Usage(format!("cannot write {}: {e}", out.display())))?;
-    std::io::Write::write_all(&mut tmp, new.as_bytes()).map_err(|e| ScanError::Usage(format!("cannot write {}: {e}", out.display())))?;
-    tmp.persist(out).map_err(|e| ScanError::Usage(format!("cannot write {}: {}", out.display(), e.error)))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ScanError::Write(format!("cannot write {}: {e}", out.display())))?;
+    std::io::Write::write_all(&mut tmp, new.as_bytes()).map_err(|e| ScanError::Write(format!("cannot write {}: {e}", out.display())))?;
+    tmp.persist(out).map_err(|e| ScanError::Write(format!("cannot write {}: {}", out.display(), e.error)))?;
     Ok(Written { added, skipped })
 }
 

@@ -159,7 +159,8 @@ enum Command {
 
 const SCAN_HELP: &str = "\
 Exit status: 0 no violation; 1 violations (something non-required set or a third party called
-before any choice, or still after Reject all); 2 the scan could not run (no Chromium, the URL
+before any choice, or still after Reject all, or a cookie set by a script enabled for another
+category); 2 the scan could not run (no Chromium, the URL
 does not answer, an invalid policy, bad arguments); 3 no violation seen, but the scan is
 incomplete (the banner never appeared, a page did not load).
 

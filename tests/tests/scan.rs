@@ -97,11 +97,12 @@ fn a_leaky_copy_yields_exactly_its_violations_with_pages_and_causes() {
     let sites = sites_for(&pages.origin);
     let k = Kelisim::start_with(sites.path(), &[]).unwrap_or_else(|e| panic!("{e}"));
     // Ungated: a script setting `_ga` and `_ym_uid`, a pixel and an iframe of another host.
+    // Gated as analytics, a script that sets the marketing cookie `_fbp`.
     shop(
         &k,
         &pages,
         r#"<script src="/leak.js"></script>"#,
-        "",
+        r#"<script type="text/plain" data-category="analytics">document.cookie = "_fbp=fb.1.1; path=/; max-age=7776000";</script>"#,
         &format!("<img src=\"{0}/pixel.svg\" alt=\"\" width=\"1\" height=\"1\">\n<iframe src=\"{0}/frame.html\" title=\"ad\"></iframe>", other.origin),
     );
     let policy = sites.path().join("example.toml");
@@ -142,7 +143,11 @@ fn a_leaky_copy_yields_exactly_its_violations_with_pages_and_causes() {
         [("cookie", "_ga"), ("request", host), ("request", host)].into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect();
     assert_eq!(after, expected, "{:#}", r["findings"]);
     assert_eq!(findings(&r, "after_reject").len(), 3);
-    assert_eq!(r["summary"]["violations"], 7);
+    // Granting analytics alone would set the marketing cookie `_fbp`.
+    let wrong = findings(&r, "wrong_category");
+    assert_eq!(wrong.len(), 1, "{:#}", r["findings"]);
+    assert_eq!((&wrong[0]["name"], &wrong[0]["category"], &wrong[0]["causes"][0]["gated"]), (&Value::from("_fbp"), &Value::from("marketing"), &Value::from("analytics")));
+    assert_eq!(r["summary"]["violations"], 8);
     assert!(findings(&r, "incomplete").is_empty(), "{:#}", r["findings"]);
     assert_eq!(passes(&r, "_ym_uid"), ["before", "accept"]);
 }

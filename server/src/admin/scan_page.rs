@@ -117,6 +117,9 @@ pub fn scan(c: &Ctx, cfg: &Config, last: Option<&Report>, history: &[(String, St
             FindingKind::AfterReject => {
                 let _ = write!(b, r#"<p class="note">{}</p>"#, esc(w.after_reject_note));
             }
+            FindingKind::WrongCategory => {
+                let _ = write!(b, r#"<p class="note">{}</p>"#, esc(w.wrong_category_note));
+            }
             _ => {}
         }
         let rows: Vec<Vec<String>> = list

@@ -136,6 +136,39 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
         item.causes = causes_of(None, item.kind, &item.name);
     }
 
+    // A declared cookie set by a script Kelisim enabled for another category: granting only
+    // that category sets it too (the Accept all pass cannot show it otherwise).
+    for item in items.values() {
+        let c = &item.classification;
+        let Some(declared) = c.category.as_deref().filter(|_| c.source == Source::Policy && !c.required) else { continue };
+        let wrong: Vec<Cause> = item
+            .causes
+            .iter()
+            .filter(|k| match k {
+                Cause::Script { gated: Some(g), .. } | Cause::InlineScript { gated: Some(g), .. } => g != declared,
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        if wrong.is_empty() || !reported.insert((FindingKind::WrongCategory, item.kind, item.name.clone(), item.domain.clone())) {
+            continue;
+        }
+        findings.push(Finding {
+            kind: FindingKind::WrongCategory,
+            subject: Subject::of(item.kind),
+            name: item.name.clone(),
+            domain: Some(item.domain.clone()),
+            url: None,
+            resource: None,
+            count: None,
+            page: Some(item.page.clone()),
+            causes: wrong,
+            category: Some(declared.to_owned()),
+            classification: Some(c.clone()),
+            problem: None,
+        });
+    }
+
     // Third-party requests: the inventory of hosts, and the violations.
     let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
     let mut calls: BTreeMap<(FindingKind, String, String, Cause), usize> = BTreeMap::new();
@@ -285,9 +318,10 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
     let items: Vec<Item> = items.into_values().collect();
     let summary = Summary {
         pages: pages.len(),
-        violations: count(FindingKind::BeforeChoice) + count(FindingKind::AfterReject),
+        violations: findings.iter().filter(|f| f.kind.is_violation()).count(),
         before_choice: count(FindingKind::BeforeChoice),
         after_reject: count(FindingKind::AfterReject),
+        wrong_category: count(FindingKind::WrongCategory),
         incomplete: count(FindingKind::Incomplete),
         undeclared: count(FindingKind::Undeclared),
         never_seen: count(FindingKind::NeverSeen),

@@ -91,6 +91,9 @@ pub enum FindingKind {
     /// Something non-required still there, or a third party still called, after Reject all:
     /// a violation.
     AfterReject,
+    /// A cookie declared in one category, set by a script Kelisim enabled for another: a
+    /// visitor who grants only the script's category gets it too. A violation.
+    WrongCategory,
     /// A pass could not do its part (the banner never showed, a page did not load): the
     /// scan proves less than it should.
     Incomplete,
@@ -101,13 +104,24 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 5] =
-        [FindingKind::BeforeChoice, FindingKind::AfterReject, FindingKind::Incomplete, FindingKind::Undeclared, FindingKind::NeverSeen];
+    pub const ALL: [FindingKind; 6] = [
+        FindingKind::BeforeChoice,
+        FindingKind::AfterReject,
+        FindingKind::WrongCategory,
+        FindingKind::Incomplete,
+        FindingKind::Undeclared,
+        FindingKind::NeverSeen,
+    ];
+
+    pub fn is_violation(self) -> bool {
+        matches!(self, FindingKind::BeforeChoice | FindingKind::AfterReject | FindingKind::WrongCategory)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::BeforeChoice => "before_choice",
             FindingKind::AfterReject => "after_reject",
+            FindingKind::WrongCategory => "wrong_category",
             FindingKind::Incomplete => "incomplete",
             FindingKind::Undeclared => "undeclared",
             FindingKind::NeverSeen => "never_seen",
@@ -118,6 +132,7 @@ impl FindingKind {
         match self {
             FindingKind::BeforeChoice => "VIOLATIONS: set or called before any choice",
             FindingKind::AfterReject => "VIOLATIONS: still set or called after Reject all",
+            FindingKind::WrongCategory => "VIOLATIONS: set by a script enabled for another category",
             FindingKind::Incomplete => "SCAN INCOMPLETE",
             FindingKind::Undeclared => "SEEN BUT NOT DECLARED",
             FindingKind::NeverSeen => "DECLARED BUT NEVER SEEN",
@@ -198,6 +213,8 @@ pub struct Summary {
     pub violations: usize,
     pub before_choice: usize,
     pub after_reject: usize,
+    #[serde(default)]
+    pub wrong_category: usize,
     pub incomplete: usize,
     pub undeclared: usize,
     pub never_seen: usize,
@@ -210,7 +227,8 @@ pub struct Summary {
 pub mod exit {
     /// No violation, and every pass did its part.
     pub const CLEAN: u8 = 0;
-    /// At least one violation (before any choice, or after Reject all).
+    /// At least one violation (before any choice, after Reject all, or by a script of
+    /// another category).
     pub const VIOLATION: u8 = 1;
     /// The scan could not run: bad arguments, no Chromium, the URL does not answer, an
     /// invalid site policy.
@@ -269,11 +287,12 @@ impl Report {
         let s = &self.summary;
         let _ = writeln!(
             t,
-            "\nRESULT: {} violation{} ({} before any choice, {} after Reject all), {} undeclared, {} declared but never seen{} — exit status {}",
+            "\nRESULT: {} violation{} ({} before any choice, {} after Reject all, {} by a script of another category), {} undeclared, {} declared but never seen{} — exit status {}",
             s.violations,
             if s.violations == 1 { "" } else { "s" },
             s.before_choice,
             s.after_reject,
+            s.wrong_category,
             s.undeclared,
             s.never_seen,
             if s.incomplete > 0 { format!(", {} problem{} with the scan itself", s.incomplete, if s.incomplete == 1 { "" } else { "s" }) } else { String::new() },
@@ -359,7 +378,7 @@ pub fn classification_text(c: &Classification) -> String {
 fn finding_text(t: &mut String, f: &Finding) {
     let domain = f.domain.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
     match f.kind {
-        FindingKind::BeforeChoice | FindingKind::AfterReject => {
+        FindingKind::BeforeChoice | FindingKind::AfterReject | FindingKind::WrongCategory => {
             if f.subject == Subject::Request {
                 let _ = writeln!(
                     t,

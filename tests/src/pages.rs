@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 pub struct PageServer {
     pub origin: String,
     pages: Arc<Mutex<HashMap<String, String>>>,
+    /// Extra response header lines per path (e.g. `Set-Cookie: …`).
+    headers: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl PageServer {
@@ -25,11 +27,14 @@ impl PageServer {
         let pages: Arc<Mutex<HashMap<String, String>>> =
             Arc::new(Mutex::new(pages.into_iter().map(|(p, b)| (p.to_owned(), b)).collect()));
         let served = pages.clone();
+        let headers: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let extra_headers = headers.clone();
         std::thread::spawn(move || {
             let pages = served;
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 let pages = pages.clone();
+                let extra_headers = extra_headers.clone();
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
                     let mut request_line = String::new();
@@ -45,6 +50,7 @@ impl PageServer {
                     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
                     let path = path.split('?').next().unwrap_or("/");
                     let found = pages.lock().unwrap().get(path).cloned();
+                    let extra = extra_headers.lock().unwrap().get(path).cloned().unwrap_or_default();
                     let (status, body) = match &found {
                         Some(b) => ("200 OK", b.as_str()),
                         None => ("404 Not Found", "not found"),
@@ -56,13 +62,18 @@ impl PageServer {
                     };
                     let _ = write!(
                         stream,
-                        "HTTP/1.1 {status}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 {status}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n{extra}Connection: close\r\n\r\n{body}",
                         body.len()
                     );
                 });
             }
         });
-        PageServer { origin, pages }
+        PageServer { origin, pages, headers }
+    }
+
+    /// Adds a response header to a page (`"Set-Cookie: a=1; Path=/"`).
+    pub fn add_header(&self, path: &str, line: &str) {
+        self.headers.lock().unwrap().entry(path.to_owned()).or_default().push_str(&format!("{line}\r\n"));
     }
 
     /// Adds or replaces a page.

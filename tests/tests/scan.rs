@@ -39,6 +39,7 @@ fn brief(f: &Value, origin: &str) -> (String, String, String, String) {
     let cause = match c["by"].as_str() {
         Some("script") => format!("script {}", c["url"].as_str().unwrap().trim_start_matches(origin)),
         Some("element") => format!("<{}> in {}", c["element"].as_str().unwrap(), c["page"].as_str().unwrap().trim_start_matches(origin)),
+        Some("response") => format!("response {}", c["url"].as_str().unwrap().trim_start_matches(origin)),
         other => format!("{other:?}"),
     };
     (f["subject"].as_str().unwrap().to_owned(), f["name"].as_str().unwrap().to_owned(), page, cause)
@@ -105,6 +106,8 @@ fn a_leaky_copy_yields_exactly_its_violations_with_pages_and_causes() {
         r#"<script type="text/plain" data-category="analytics">document.cookie = "_fbp=fb.1.1; path=/; max-age=7776000";</script>"#,
         &format!("<img src=\"{0}/pixel.svg\" alt=\"\" width=\"1\" height=\"1\">\n<iframe src=\"{0}/frame.html\" title=\"ad\"></iframe>", other.origin),
     );
+    // And the page's own response sets a Google Ads cookie.
+    pages.add_header("/", "Set-Cookie: _gcl_au=1.1.1; Path=/; Max-Age=7776000");
     let policy = sites.path().join("example.toml");
     let (out, r) = scan(&[&format!("{}/", pages.origin), "--policy", policy.to_str().unwrap(), "--pages", "5"]);
     assert_eq!(out.status.code(), Some(1), "violations exit with 1:\n{}", String::from_utf8_lossy(&out.stderr));
@@ -114,6 +117,7 @@ fn a_leaky_copy_yields_exactly_its_violations_with_pages_and_causes() {
     let expected: BTreeSet<_> = [
         ("cookie", "_ga", "/", "script /leak.js"),
         ("cookie", "_ym_uid", "/", "script /leak.js"),
+        ("cookie", "_gcl_au", "/", "response /"),
         ("request", host, "/about.html", "<img> in /about.html"),
         ("request", host, "/about.html", "<iframe> in /about.html"),
     ]
@@ -140,14 +144,14 @@ fn a_leaky_copy_yields_exactly_its_violations_with_pages_and_causes() {
     // stays, and the ungated pixel and iframe are still called.
     let after: BTreeSet<_> = findings(&r, "after_reject").into_iter().map(|f| brief(f, o)).map(|b| (b.0, b.1)).collect();
     let expected: BTreeSet<_> =
-        [("cookie", "_ga"), ("request", host), ("request", host)].into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect();
+        [("cookie", "_ga"), ("cookie", "_gcl_au"), ("request", host), ("request", host)].into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect();
     assert_eq!(after, expected, "{:#}", r["findings"]);
-    assert_eq!(findings(&r, "after_reject").len(), 3);
+    assert_eq!(findings(&r, "after_reject").len(), 4);
     // Granting analytics alone would set the marketing cookie `_fbp`.
     let wrong = findings(&r, "wrong_category");
     assert_eq!(wrong.len(), 1, "{:#}", r["findings"]);
     assert_eq!((&wrong[0]["name"], &wrong[0]["category"], &wrong[0]["causes"][0]["gated"]), (&Value::from("_fbp"), &Value::from("marketing"), &Value::from("analytics")));
-    assert_eq!(r["summary"]["violations"], 8);
+    assert_eq!(r["summary"]["violations"], 10);
     assert!(findings(&r, "incomplete").is_empty(), "{:#}", r["findings"]);
     assert_eq!(passes(&r, "_ym_uid"), ["before", "accept"]);
 }

@@ -51,10 +51,17 @@ pub struct Tab {
 }
 
 /// What has happened on the network and in the hooks since the visit began.
+///
+/// Each event type comes through a stream of its own, so events of one request may arrive
+/// out of order: a `Set-Cookie` or an end seen before its request waits here for it.
 #[derive(Default)]
 struct Seen {
     urls: HashMap<RequestId, String>,
     inflight: HashSet<RequestId>,
+    /// Cookie names from `Set-Cookie` headers whose request is not known yet.
+    early_cookies: HashMap<RequestId, Vec<(String, bool)>>,
+    /// Requests that ended before their start was seen.
+    early_done: HashSet<RequestId>,
     writes: Vec<Write>,
     requests: Vec<Request>,
     after_choice: bool,
@@ -210,6 +217,9 @@ impl Tab {
         }
         visit.cookies = self.cookies().await;
         self.drain(&mut seen);
+        for (name, after_choice) in seen.early_cookies.drain().flat_map(|(_, v)| v) {
+            seen.writes.push(Write { kind: StorageKind::Cookie, name, cause: Cause::Unknown, after_choice });
+        }
         visit.writes = seen.writes;
         visit.requests = seen.requests;
         visit
@@ -285,27 +295,41 @@ impl Seen {
                     return;
                 }
                 self.urls.insert(e.request_id.clone(), url.clone());
-                self.inflight.insert(e.request_id.clone());
+                if !self.early_done.remove(&e.request_id) {
+                    self.inflight.insert(e.request_id.clone());
+                }
+                for (name, after_choice) in self.early_cookies.remove(&e.request_id).unwrap_or_default() {
+                    self.writes.push(Write { kind: StorageKind::Cookie, name, cause: Cause::Response { url: url.clone() }, after_choice });
+                }
                 let resource = e.r#type.as_ref().map(|t| t.as_ref().to_ascii_lowercase()).unwrap_or_else(|| "other".into());
                 let cause = initiator_cause(&e.initiator, &resource, &e.document_url);
                 self.requests.push(Request { url: url.clone(), resource, cause, after_choice: self.after_choice });
             }
             Ev::Extra(e) => {
-                let url = self.urls.get(&e.request_id).cloned();
                 let Some(headers) = e.headers.inner().as_object() else { return };
-                for (k, v) in headers {
-                    if !k.eq_ignore_ascii_case("set-cookie") {
-                        continue;
+                // Names only: the values (after `=`) are never kept.
+                let names: Vec<String> = headers
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+                    .flat_map(|(_, v)| v.as_str().unwrap_or("").lines().filter_map(|l| l.split_once('=').map(|(n, _)| n.trim().to_owned())).collect::<Vec<_>>())
+                    .collect();
+                match self.urls.get(&e.request_id).cloned() {
+                    Some(url) => {
+                        for name in names {
+                            self.writes.push(Write { kind: StorageKind::Cookie, name, cause: Cause::Response { url: url.clone() }, after_choice: self.after_choice });
+                        }
                     }
-                    for line in v.as_str().unwrap_or("").lines() {
-                        let Some((name, _)) = line.split_once('=') else { continue };
-                        let cause = url.clone().map_or(Cause::Unknown, |url| Cause::Response { url });
-                        self.writes.push(Write { kind: StorageKind::Cookie, name: name.trim().to_owned(), cause, after_choice: self.after_choice });
+                    None if !names.is_empty() => {
+                        let after = self.after_choice;
+                        self.early_cookies.entry(e.request_id.clone()).or_default().extend(names.into_iter().map(|n| (n, after)));
                     }
+                    None => {}
                 }
             }
             Ev::Done(id) => {
-                self.inflight.remove(&id);
+                if !self.inflight.remove(&id) && !self.urls.contains_key(&id) {
+                    self.early_done.insert(id);
+                }
             }
             Ev::Binding(e) => {
                 if e.name != BINDING {

@@ -203,7 +203,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     for s in state.ingest.sites.iter() {
         let n = a.dash.stats_counts(&s.config.site).unwrap_or(0);
         let scan = a.dash.scans(&s.config.site, 1).ok().and_then(|v| v.into_iter().next()).map(|(at, _, v)| (at, v));
-        rows.push((s.config.site.clone(), s.config.name.clone(), n, scan));
+        rows.push(pages::SiteRow { id: s.config.site.clone(), name: s.config.name.clone(), events: n, scan });
     }
     html(StatusCode::OK, pages::sites(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows))
 }

@@ -24,12 +24,21 @@ pub fn login(c: &Ctx, error: Option<&str>) -> String {
     layout(c, t.login, &b)
 }
 
-/// The sites, each with its number of decisions and its latest scan (time, violations).
-pub fn sites(c: &Ctx, sites: &[(String, String, i64, Option<(String, i64)>)]) -> String {
+/// One line of the sites list.
+pub struct SiteRow {
+    pub id: String,
+    pub name: String,
+    pub events: i64,
+    /// The latest scan: when it finished, and its violations.
+    pub scan: Option<(String, i64)>,
+}
+
+/// The sites, each with its number of decisions and its latest scan.
+pub fn sites(c: &Ctx, sites: &[SiteRow]) -> String {
     let w = super::i18n::scan_words(c.lang);
     let rows: Vec<Vec<String>> = sites
         .iter()
-        .map(|(id, name, n, scan)| {
+        .map(|SiteRow { id, name, events: n, scan }| {
             let scan = match scan {
                 Some((at, v)) => format!(
                     r#"<a href="/admin/sites/{}/scan" data-scan-violations="{v}">{}</a> · {}: {}{v}{}"#,

@@ -406,7 +406,7 @@ mod tests {
             ..Visit::default()
         };
         let p = policy();
-        let j = judge(&start, Some(&p), &[page.clone()], &[(Pass::Before, before), (Pass::Accept, accept), (Pass::Reject, reject)]);
+        let j = judge(&start, Some(&p), std::slice::from_ref(&page), &[(Pass::Before, before), (Pass::Accept, accept), (Pass::Reject, reject)]);
         let kinds: Vec<(FindingKind, &str)> = j.findings.iter().map(|f| (f.kind, f.name.as_str())).collect();
         assert_eq!(
             kinds,
@@ -442,7 +442,7 @@ mod tests {
         let start = url::Url::parse("http://127.0.0.1:8000/").unwrap();
         let page = start.to_string();
         let v = || Visit { page: page.clone(), clicked: Some(false), cookies: vec![cookie("_fbp", "127.0.0.1")], ..Visit::default() };
-        let j = judge(&start, Some(&policy()), &[page.clone()], &[(Pass::Before, Visit { page: page.clone(), ..Visit::default() }), (Pass::Accept, v()), (Pass::Reject, v())]);
+        let j = judge(&start, Some(&policy()), std::slice::from_ref(&page), &[(Pass::Before, Visit { page: page.clone(), ..Visit::default() }), (Pass::Accept, v()), (Pass::Reject, v())]);
         assert_eq!(j.summary.after_reject, 0);
         assert_eq!(j.summary.incomplete, 2);
     }

@@ -127,42 +127,45 @@ enum Command {
         /// The first page to scan (http:// or https://).
         url: String,
         /// Check against this site's policy, read from --sites DIR.
-        #[arg(long)]
+        #[arg(long, value_name = "ID")]
         site: Option<String>,
         /// Directory of site policy files, for --site.
-        #[arg(long, default_value = "sites")]
+        #[arg(long, value_name = "DIR", default_value = "sites")]
         sites: PathBuf,
         /// Check against this site policy file (instead of --site).
-        #[arg(long, conflicts_with = "sites")]
+        #[arg(long, value_name = "FILE", conflicts_with = "sites")]
         policy: Option<PathBuf>,
         /// Pages to scan at most, the first one included (same-origin links, breadth first).
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
         pages: u16,
         /// `text` for people, `json` for tools.
         #[arg(long, value_enum, default_value_t = scan::Format::Text)]
         format: scan::Format,
-        /// Write the site policy with every undeclared item added as a `[[review]]` entry (may be
-        /// the policy file itself).
+        /// Write the site policy with every undeclared item added as a `[[review]]` entry for a
+        /// person to decide on, never into a category (may be the policy file itself).
         #[arg(long, value_name = "FILE")]
         write_policy: Option<PathBuf>,
         /// Seconds each page may take to load and settle, per pass.
-        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+        #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
         timeout: u64,
         /// The Chromium binary (else $KELISIM_CHROMIUM, else /usr/bin/chromium).
-        #[arg(long)]
+        #[arg(long, value_name = "PATH")]
         chromium: Option<PathBuf>,
         /// Keep the report in this data directory's database, for the dashboard.
-        #[arg(long)]
+        #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
 }
 
 const SCAN_HELP: &str = "\
-Exit status: 0 no violation; 1 violations (something non-required set or a third party called
-before any choice, or still after Reject all, or a cookie set by a script enabled for another
-category); 2 the scan could not run (no Chromium, the URL
-does not answer, an invalid policy, bad arguments); 3 no violation seen, but the scan is
-incomplete (the banner never appeared, a page did not load).
+Exit status:
+  0  no violation
+  1  violations: something non-required set, or a third party called, before any choice or
+     still after Reject all; or a cookie set by a script enabled for another category
+  2  the scan could not run: no Chromium, the URL does not answer, an invalid policy, bad
+     arguments
+  3  no violation seen, but the scan is incomplete: the banner never appeared, or a page did
+     not load
 
 Progress goes to standard error, the report to standard output. Cookie and storage values are
 never read. Documentation: docs/scan.md.

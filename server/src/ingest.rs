@@ -7,7 +7,7 @@ use crate::log::{SubmitError, Writer};
 use crate::metrics::Metrics;
 use crate::minimize;
 use crate::sites::Sites;
-use crate::store::{NewEvent, Receipt, Store, StoreError};
+use crate::store::{Receipt, Store, StoreError};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::config::Config;
 use kelisim_shared::event::{ConsentRequest, EventError};
@@ -126,8 +126,7 @@ impl Ingest {
             ip: minimize::ip(facts.peer_ip, policy.ip_storage),
             user_agent: minimize::user_agent(facts.user_agent.as_deref()),
         };
-        let receipt_id = uuid::Uuid::new_v4().to_string();
-        match self.writer.append(NewEvent { receipt_id, record }) {
+        match self.writer.append(record) {
             Ok(rx) => Ok(PendingReceipt(rx)),
             Err(SubmitError::Full) => Err(IngestError::Overloaded),
             Err(SubmitError::Gone) => Err(IngestError::Store(StoreError::WriterGone)),

@@ -53,6 +53,6 @@ pub fn unhex(s: &str) -> Hash {
 /// Every stored record of the site, in `seq` order: (seq, event_id, canonical bytes, leaf hash).
 pub fn stored(k: &Kelisim) -> Vec<(i64, String, Vec<u8>, Vec<u8>)> {
     let db = k.db();
-    let mut st = db.prepare("SELECT seq, event_id, canonical, leaf_hash FROM events WHERE site = ?1 ORDER BY seq").unwrap();
+    let mut st = db.prepare("SELECT seq, event_id, canonical, leaf_hash FROM events_readable WHERE site = ?1 ORDER BY seq").unwrap();
     st.query_map([SITE], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
 }

@@ -152,7 +152,7 @@ impl Kelisim {
     }
 
     pub fn count_events(&self, site: &str) -> i64 {
-        self.db().query_row("SELECT COUNT(*) FROM events WHERE site = ?1", [site], |r| r.get(0)).unwrap()
+        self.db().query_row("SELECT COUNT(*) FROM events_readable WHERE site = ?1", [site], |r| r.get(0)).unwrap()
     }
 
     /// Stops the server and starts it again on the same address with the same data directory

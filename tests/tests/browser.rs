@@ -27,7 +27,7 @@ async fn logged_event(k: &Kelisim) -> (String, String, String, String) {
     eventually("the decision to reach the SQLite log", || {
         k.db()
             .query_row(
-                "SELECT action, granted, config_version, language FROM events WHERE site = ?1 ORDER BY seq DESC LIMIT 1",
+                "SELECT action, granted, config_version, language FROM events_readable WHERE site = ?1 ORDER BY seq DESC LIMIT 1",
                 [SITE],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
@@ -65,7 +65,7 @@ async fn banner_in_page_language_then_accept_all_is_logged_and_remembered() {
     assert_eq!(granted, ids(&cfg, false).join(" "));
     assert_eq!(version, cfg["version"].as_str().unwrap());
     assert_eq!(language, "ru");
-    let consent_id: String = k.db().query_row("SELECT consent_id FROM events", [], |r| r.get(0)).unwrap();
+    let consent_id: String = k.db().query_row("SELECT consent_id FROM events_readable", [], |r| r.get(0)).unwrap();
     assert_eq!(consent_id, decision.consent_id, "the log holds the browser's consent id");
     assert!(!b.widget_has("[data-kelisim=\"banner\"]").await, "the banner is gone after the decision");
 

@@ -127,7 +127,7 @@ fn accepted_consent_is_committed_to_sqlite_with_minimized_server_fields() {
     let db = k.db();
     let row: (String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Vec<u8>) = db
         .query_row(
-            "SELECT action, granted, config_version, language, ip, user_agent, origin, page, canonical FROM events WHERE site = ?1 AND seq = 1",
+            "SELECT action, granted, config_version, language, ip, user_agent, origin, page, canonical FROM events_readable WHERE site = ?1 AND seq = 1",
             [SITE],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
         )

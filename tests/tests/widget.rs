@@ -84,7 +84,7 @@ impl Site {
 
     fn events(&self) -> Vec<(String, String, bool, String)> {
         let db = self.k.db();
-        let mut st = db.prepare("SELECT action, granted, gpc, consent_id FROM events WHERE site = 'example' ORDER BY seq").unwrap();
+        let mut st = db.prepare("SELECT action, granted, gpc, consent_id FROM events_readable WHERE site = 'example' ORDER BY seq").unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
     }
 

@@ -2,7 +2,8 @@
 //! `seq`, so page N costs the same as page 1 over millions of rows), statistics for the
 //! charts, withdrawals, config versions. Read-only, over its own connection.
 
-use rusqlite::{params_from_iter, Connection, OpenFlags};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -63,51 +64,66 @@ impl Dashboard {
         self.db.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A site's log: its number and the `events.id` range of its records (migration 5); `None`
+    /// while it has logged nothing.
+    fn site(db: &Connection, site: &str) -> rusqlite::Result<Option<(i64, i64, i64)>> {
+        let no: Option<i64> = db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?;
+        Ok(no.map(|n| {
+            let (lo, hi) = crate::store::site_range(n);
+            (n, lo, hi)
+        }))
+    }
+
     /// One page of events, newest first, and the cursor for the next (older) page.
     pub fn events(&self, site: &str, f: &Filter, limit: i64) -> rusqlite::Result<(Vec<EventRow>, Option<i64>)> {
+        let db = self.db();
+        let Some((site_no, lo, hi)) = Self::site(&db, site)? else { return Ok((Vec::new(), None)) };
+        // `page` is only in the canonical bytes (and gone after the retention purge).
         let mut sql = String::from(
-            "SELECT seq, recorded_at, consent_id, action, granted, language, config_version, gpc, page FROM events WHERE site = ?",
+            "SELECT seq, recorded_at, consent_id, action, granted, language, config_version, gpc, CAST(canonical AS TEXT) ->> '$.page'
+             FROM events WHERE id BETWEEN ? AND ?",
         );
-        let mut args: Vec<String> = vec![site.to_owned()];
-        let mut add = |cond: &str, v: String| {
+        let mut args: Vec<Value> = vec![lo.into(), hi.into()];
+        let mut add = |cond: &str, v: &[Value]| {
             sql.push_str(cond);
-            args.push(v);
+            args.extend_from_slice(v);
         };
         if let Some(b) = f.before {
-            add(" AND seq < ?", b.to_string());
+            add(" AND id < ?", &[crate::store::event_key(site_no, b.max(0) as u64).into()]);
         }
         if !f.from.is_empty() {
-            add(" AND recorded_at >= ?", f.from.clone());
+            add(" AND site_no = ? AND recorded_at >= ?", &[site_no.into(), f.from.clone().into()]);
         }
         if !f.to.is_empty() {
             // Inclusive of the whole `to` day.
-            add(" AND recorded_at < ?", format!("{}\u{7f}", f.to));
+            add(" AND recorded_at < ?", &[format!("{}\u{7f}", f.to).into()]);
         }
         if !f.action.is_empty() {
-            add(" AND action = ?", f.action.clone());
+            add(" AND action = ?", &[f.action.clone().into()]);
         }
         if !f.category.is_empty() {
-            add(" AND (' ' || granted || ' ') LIKE ?", format!("% {} %", f.category.replace(['%', '_'], "")));
+            add(" AND (' ' || granted || ' ') LIKE ?", &[format!("% {} %", f.category.replace(['%', '_'], "")).into()]);
         }
         if !f.version.is_empty() {
-            add(" AND config_version LIKE ?", format!("{}%", f.version.replace(['%', '_'], "")));
+            add(" AND config_version LIKE ?", &[format!("{}%", f.version.replace(['%', '_'], "")).into()]);
         }
         if !f.language.is_empty() {
-            add(" AND language = ?", f.language.clone());
+            add(" AND language = ?", &[f.language.clone().into()]);
         }
         if !f.consent_id.is_empty() {
-            add(" AND consent_id = ?", f.consent_id.trim().to_owned());
+            // Stored as 16 bytes; text that is not a UUID matches nothing.
+            let id = crate::store::uuid_bytes(f.consent_id.trim()).map_or(Value::Null, |b| Value::Blob(b.to_vec()));
+            add(" AND site_no = ? AND consent_id = ?", &[site_no.into(), id]);
         }
-        sql.push_str(" ORDER BY seq DESC LIMIT ?");
-        args.push((limit + 1).to_string());
-        let db = self.db();
+        sql.push_str(" ORDER BY id DESC LIMIT ?");
+        args.push((limit + 1).into());
         let mut st = db.prepare(&sql)?;
         let mut rows: Vec<EventRow> = st
             .query_map(params_from_iter(args.iter()), |r| {
                 Ok(EventRow {
                     seq: r.get(0)?,
                     recorded_at: r.get(1)?,
-                    consent_id: r.get(2)?,
+                    consent_id: crate::store::uuid_text(&r.get::<_, Vec<u8>>(2)?).unwrap_or_default(),
                     action: r.get(3)?,
                     granted: r.get::<_, String>(4)?.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
                     language: r.get(5)?,
@@ -125,33 +141,35 @@ impl Dashboard {
     }
 
     pub fn stats_counts(&self, site: &str) -> rusqlite::Result<i64> {
-        self.db().query_row("SELECT COUNT(*) FROM events WHERE site = ?1", [site], |r| r.get(0))
+        let db = self.db();
+        let Some((site_no, _, _)) = Self::site(&db, site)? else { return Ok(0) };
+        db.query_row("SELECT COUNT(*) FROM events WHERE site_no = ?1", [site_no], |r| r.get(0))
     }
 
     pub fn stats(&self, site: &str, days: i64) -> rusqlite::Result<Stats> {
         let db = self.db();
-        let total = db.query_row("SELECT COUNT(*) FROM events WHERE site = ?1", [site], |r| r.get(0))?;
+        let Some((site_no, lo, hi)) = Self::site(&db, site)? else { return Ok(Stats::default()) };
+        let total = db.query_row("SELECT COUNT(*) FROM events WHERE site_no = ?1", [site_no], |r| r.get(0))?;
         let pairs = |sql: &str| -> rusqlite::Result<Vec<(String, i64)>> {
             let mut st = db.prepare(sql)?;
-            let rows = st.query_map([site], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = st.query_map([lo, hi], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         };
-        let by_action = pairs("SELECT action, COUNT(*) FROM events WHERE site = ?1 GROUP BY action ORDER BY 2 DESC")?;
-        let by_version = pairs("SELECT config_version, COUNT(*) FROM events WHERE site = ?1 GROUP BY config_version ORDER BY MIN(seq)")?;
-        let by_language = pairs("SELECT language, COUNT(*) FROM events WHERE site = ?1 GROUP BY language ORDER BY 2 DESC")?;
+        let by_action = pairs("SELECT action, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY action ORDER BY 2 DESC")?;
+        let by_version = pairs("SELECT config_version, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY config_version ORDER BY MIN(id)")?;
+        let by_language = pairs("SELECT language, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY language ORDER BY 2 DESC")?;
         let since = (time::OffsetDateTime::now_utc() - time::Duration::days(days)).date().to_string();
         let mut st = db.prepare(
             "SELECT substr(recorded_at, 1, 10) AS d, action, COUNT(*) FROM events
-             WHERE site = ?1 AND recorded_at >= ?2 GROUP BY d, action ORDER BY d",
+             WHERE site_no = ?1 AND recorded_at >= ?2 GROUP BY d, action ORDER BY d",
         )?;
-        let per_day = st.query_map([site, since.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let per_day = st.query_map(params![site_no, since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
         let mut st = db.prepare(
-            "WITH e AS (SELECT substr(recorded_at, 1, 10) AS d, ' ' || granted || ' ' AS g FROM events WHERE site = ?1 AND recorded_at >= ?2)
-             SELECT d, g FROM e",
+            "SELECT substr(recorded_at, 1, 10) AS d, ' ' || granted || ' ' AS g FROM events WHERE site_no = ?1 AND recorded_at >= ?2",
         )?;
         let mut per_category: std::collections::BTreeMap<(String, String), i64> = Default::default();
         let mut per_day_total: std::collections::BTreeMap<String, i64> = Default::default();
-        let rows = st.query_map([site, since.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = st.query_map(params![site_no, since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             let (d, g) = row?;
             *per_day_total.entry(d.clone()).or_default() += 1;
@@ -172,20 +190,32 @@ impl Dashboard {
     /// Withdrawals, newest first: (seq, recorded_at, consent_id).
     pub fn withdrawals(&self, site: &str, limit: i64) -> rusqlite::Result<Vec<(i64, String, String)>> {
         let db = self.db();
-        let mut st = db.prepare("SELECT seq, recorded_at, consent_id FROM events WHERE site = ?1 AND action = 'withdraw' ORDER BY seq DESC LIMIT ?2")?;
-        let rows = st.query_map(rusqlite::params![site, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let Some((_, lo, hi)) = Self::site(&db, site)? else { return Ok(Vec::new()) };
+        let mut st = db.prepare("SELECT seq, recorded_at, consent_id FROM events WHERE id BETWEEN ?1 AND ?2 AND action = 'withdraw' ORDER BY id DESC LIMIT ?3")?;
+        let rows = st.query_map(params![lo, hi, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, crate::store::uuid_text(&r.get::<_, Vec<u8>>(2)?).unwrap_or_default()))
+        })?;
         rows.collect()
     }
 
     /// Config versions ever served: (version, first_seen, events referencing it).
     pub fn versions(&self, site: &str) -> rusqlite::Result<Vec<(String, String, i64)>> {
         let db = self.db();
-        let mut st = db.prepare(
-            "SELECT v.version, v.first_seen, (SELECT COUNT(*) FROM events e WHERE e.site = v.site AND e.config_version = v.version)
-             FROM config_versions v WHERE v.site = ?1 ORDER BY v.first_seen DESC",
-        )?;
-        let rows = st.query_map([site], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect()
+        // One pass over the site's log for all versions (there is no index by version).
+        let (lo, hi) = Self::site(&db, site)?.map_or((0, -1), |(_, lo, hi)| (lo, hi));
+        let mut counts: std::collections::HashMap<String, i64> = Default::default();
+        let mut st = db.prepare("SELECT config_version, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY config_version")?;
+        for row in st.query_map([lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            let (v, n) = row?;
+            counts.insert(v, n);
+        }
+        let mut st = db.prepare("SELECT version, first_seen FROM config_versions WHERE site = ?1 ORDER BY first_seen DESC")?;
+        let rows = st.query_map([site], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|row| row.map(|(v, first)| {
+            let n = counts.get(&v).copied().unwrap_or(0);
+            (v, first, n)
+        }))
+        .collect()
     }
 
     /// The latest `kelisim scan` of a site kept with `--data`, if any.
@@ -199,7 +229,6 @@ impl Dashboard {
     }
 
     pub fn version_body(&self, site: &str, version: &str) -> rusqlite::Result<Option<String>> {
-        use rusqlite::OptionalExtension;
         self.db()
             .query_row("SELECT body FROM config_versions WHERE site = ?1 AND version = ?2", [site, version], |r| r.get(0))
             .optional()

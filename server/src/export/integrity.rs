@@ -4,7 +4,7 @@
 
 use kelisim_shared::checkpoint::VerifierKey;
 use kelisim_shared::merkle::{empty_root, leaf_hash, Frontier, Hash};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 
 pub struct Integrity {
@@ -45,8 +45,11 @@ pub fn check(db_file: &Path, site: &str, key: &VerifierKey) -> Result<Integrity,
         Ok(())
     };
     check_roots(&frontier, &mut next)?;
-    let mut st = db.prepare("SELECT seq, canonical, leaf_hash FROM events WHERE site = ?1 ORDER BY seq").map_err(|e| e.to_string())?;
-    let mut rows = st.query([site]).map_err(|e| e.to_string())?;
+    let site_no: Option<i64> =
+        db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional().map_err(|e| e.to_string())?;
+    let (lo, hi) = crate::store::site_range(site_no.unwrap_or(0));
+    let mut st = db.prepare("SELECT seq, canonical, leaf_hash FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id").map_err(|e| e.to_string())?;
+    let mut rows = st.query([lo, hi]).map_err(|e| e.to_string())?;
     while let Some(r) = rows.next().map_err(|e| e.to_string())? {
         let seq: i64 = r.get(0).map_err(|e| e.to_string())?;
         let canonical: Option<Vec<u8>> = r.get(1).map_err(|e| e.to_string())?;

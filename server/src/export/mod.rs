@@ -27,7 +27,8 @@ mod views;
 pub mod verify;
 
 use kelisim_shared::config::Config;
-use rusqlite::{params, Connection};
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension};
 use std::io::Write;
 use std::path::Path;
 use zip::write::SimpleFileOptions;
@@ -102,7 +103,6 @@ fn stored() -> SimpleFileOptions {
 pub fn run(db_file: &Path, site: &str, from: Option<&str>, to: Option<&str>, verifier_key: &str, out: &Path) -> Result<ExportSummary, ExportError> {
     let db = Connection::open_with_flags(db_file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     db.busy_timeout(std::time::Duration::from_secs(10))?;
-    use rusqlite::OptionalExtension;
     let body: String = db
         .query_row("SELECT body FROM config_versions WHERE site = ?1 ORDER BY first_seen DESC LIMIT 1", [site], |r| r.get(0))
         .optional()?
@@ -142,6 +142,11 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         rows.collect::<Result<_, _>>()?
     };
     let tree_size = notes.last().map(|n| n.0).ok_or_else(|| ExportError::NoCheckpoint(site.to_owned()))?;
+    // The site's records are the `events.id` range from `lo` (migration 5); the signed log is
+    // its first `tree_size` of them, up to `last`.
+    let site_no: i64 = db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?.unwrap_or(0);
+    let (lo, _) = crate::store::site_range(site_no);
+    let last = crate::store::event_key(site_no, tree_size);
     let file = std::fs::File::create(out)?;
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
 
@@ -149,8 +154,8 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
     zip.start_file("leaves.bin", stored())?;
     let mut n = 0u64;
     {
-        let mut st = db.prepare("SELECT leaf_hash FROM events WHERE site = ?1 AND seq <= ?2 ORDER BY seq")?;
-        let mut rows = st.query(params![site, tree_size as i64])?;
+        let mut st = db.prepare("SELECT leaf_hash FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
+        let mut rows = st.query(params![lo, last])?;
         while let Some(r) = rows.next()? {
             let leaf: Vec<u8> = r.get(0)?;
             if leaf.len() != 32 {
@@ -172,15 +177,15 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
     zip.write_all(b"\n")?;
 
     // The records of the range, three ways: canonical bytes (authoritative), CSV, DPV JSON-LD.
-    let mut where_ = String::from("site = ?1 AND seq <= ?2");
-    let mut args: Vec<String> = vec![site.to_owned(), tree_size.to_string()];
+    let mut where_ = String::from("id BETWEEN ?1 AND ?2");
+    let mut args: Vec<Value> = vec![lo.into(), last.into()];
     if let Some(f) = req.from {
         where_.push_str(" AND recorded_at >= ?3");
-        args.push(f.to_owned());
+        args.push(f.to_owned().into());
     }
     if let Some(t) = req.to {
         where_.push_str(&format!(" AND recorded_at < ?{}", args.len() + 1));
-        args.push(format!("{t}\u{7f}"));
+        args.push(format!("{t}\u{7f}").into());
     }
     let versions: Vec<String> = {
         let mut st = db.prepare(&format!("SELECT DISTINCT config_version FROM events WHERE {where_}"))?;
@@ -204,9 +209,11 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         checkpoints: notes.len() as u64,
         config_versions: configs.len() as u64,
     };
+    // page, ip and user_agent are stored only in the canonical bytes (none after the purge).
     let sql = format!(
-        "SELECT seq, canonical, recorded_at, consent_id, action, granted, language, config_version, gpc, sec_gpc, origin, page, ip, user_agent
-         FROM events WHERE {where_} ORDER BY seq"
+        "SELECT seq, canonical, recorded_at, consent_id, action, granted, language, config_version, gpc, sec_gpc, origin,
+             CAST(canonical AS TEXT) ->> '$.page', CAST(canonical AS TEXT) ->> '$.ip', CAST(canonical AS TEXT) ->> '$.user_agent'
+         FROM events WHERE {where_} ORDER BY id"
     );
     // Three passes over the same rows, one file each: a zip is written one entry at a time.
     zip.start_file("events.jsonl", opts())?;

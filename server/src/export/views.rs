@@ -38,14 +38,14 @@ struct Row {
     user_agent: Option<String>,
 }
 
-fn each(db: &Connection, sql: &str, args: &[String], mut f: impl FnMut(Row) -> Result<(), ExportError>) -> Result<(), ExportError> {
+fn each(db: &Connection, sql: &str, args: &[rusqlite::types::Value], mut f: impl FnMut(Row) -> Result<(), ExportError>) -> Result<(), ExportError> {
     let mut st = db.prepare(sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
     while let Some(r) = rows.next()? {
         f(Row {
             seq: r.get(0)?,
             recorded_at: r.get(2)?,
-            consent_id: r.get(3)?,
+            consent_id: crate::store::uuid_text(&r.get::<_, Vec<u8>>(3)?).map_err(|e| ExportError::Corrupt(e.to_string()))?,
             action: r.get(4)?,
             granted: r.get::<_, String>(5)?.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
             language: r.get(6)?,
@@ -61,7 +61,7 @@ fn each(db: &Connection, sql: &str, args: &[String], mut f: impl FnMut(Row) -> R
     Ok(())
 }
 
-pub fn csv(db: &Connection, sql: &str, args: &[String], categories: &[(String, String)], out: &mut impl Write) -> Result<(), ExportError> {
+pub fn csv(db: &Connection, sql: &str, args: &[rusqlite::types::Value], categories: &[(String, String)], out: &mut impl Write) -> Result<(), ExportError> {
     out.write_all("\u{feff}".as_bytes())?;
     let mut w = csv::Writer::from_writer(out);
     let mut head: Vec<String> = ["seq", "recorded_at", "consent_id", "action", "language", "config_version", "gpc", "sec_gpc", "origin", "page", "ip", "user_agent"]
@@ -112,7 +112,7 @@ fn js(s: &str) -> String {
 
 /// A JSON-LD document with one `dpv:ConsentRecord` per record, written as a stream; each record
 /// is written directly (no JSON tree per record: a million of them must export in seconds).
-pub fn dpv(db: &Connection, sql: &str, args: &[String], config: &Config, out: &mut impl Write) -> Result<(), ExportError> {
+pub fn dpv(db: &Connection, sql: &str, args: &[rusqlite::types::Value], config: &Config, out: &mut impl Write) -> Result<(), ExportError> {
     let op = &config.operator;
     let controller = serde_json::json!({
         "@type": "dpv:DataController",

@@ -9,7 +9,8 @@ mod writer;
 
 use crate::metrics::Metrics;
 use crate::store::read::{self, SqlSubtrees, StoredCheckpoint};
-use crate::store::{write, NewEvent, Receipt, StoreError};
+use crate::store::{self as db, write, Receipt, StoreError};
+use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::{LogKey, VerifierKey};
 use kelisim_shared::merkle::{root_at, Frontier};
 use rusqlite::Connection;
@@ -55,15 +56,19 @@ impl Default for WriterConfig {
 /// One site's log as the writer keeps it.
 #[derive(Clone, Debug)]
 pub struct SiteLog {
+    /// The site's number in `log_sites` (the high bits of its events' ids).
+    pub site_no: i64,
     pub frontier: Frontier,
     /// Size of the last signed checkpoint.
     pub checkpointed: Option<u64>,
 }
 
-/// Loads a site's log and checks it against its last signed checkpoint: the stored tree must
-/// still have that checkpoint's root at that size, or the log was altered behind the server.
+/// Loads a site's log (giving the site its number in `log_sites` if it has none yet) and checks
+/// it against its last signed checkpoint: the stored tree must still have that checkpoint's root
+/// at that size, or the log was altered behind the server.
 fn load_site(c: &Connection, site: &str) -> Result<SiteLog, StoreError> {
-    let frontier = write::load_frontier(c, site)?;
+    let site_no = db::register_site(c, site)?;
+    let frontier = write::load_frontier(c, site, site_no)?;
     let last = read::latest_checkpoint(c, site)?;
     if let Some(cp) = &last {
         if cp.tree_size > frontier.size() {
@@ -74,14 +79,14 @@ fn load_site(c: &Connection, site: &str) -> Result<SiteLog, StoreError> {
                 cp.tree_size
             )));
         }
-        if root_at(&mut SqlSubtrees { conn: c, site }, cp.tree_size)? != cp.root {
+        if root_at(&mut SqlSubtrees { conn: c, site, site_no }, cp.tree_size)? != cp.root {
             return Err(StoreError::Corrupt(format!(
                 "site {site}: the stored log no longer has the root signed in the checkpoint of {} (size {})",
                 cp.signed_at, cp.tree_size
             )));
         }
     }
-    Ok(SiteLog { frontier, checkpointed: last.map(|c| c.tree_size) })
+    Ok(SiteLog { site_no, frontier, checkpointed: last.map(|c| c.tree_size) })
 }
 
 /// Why an event could not be handed to the writer.
@@ -122,7 +127,7 @@ impl Writer {
         let syncer = match &cfg.deferred_sync {
             Some(wal) => {
                 conn.pragma_update(None, "synchronous", "NORMAL")?;
-                Some(writer::Syncer::start(wal.clone())?)
+                Some(writer::Syncer::start(wal.clone(), metrics.clone())?)
             }
             None => None,
         };
@@ -137,10 +142,10 @@ impl Writer {
     }
 
     /// Queues an event; the receiver answers once its batch is committed (or failed).
-    pub fn append(&self, ev: NewEvent) -> Result<oneshot::Receiver<Result<(Receipt, bool), StoreError>>, SubmitError> {
+    pub fn append(&self, record: ConsentRecord) -> Result<oneshot::Receiver<Result<(Receipt, bool), StoreError>>, SubmitError> {
         let (reply, rx) = oneshot::channel();
         self.metrics.queue_depth.fetch_add(1, Relaxed);
-        match self.tx.try_send(Job::Append { ev, reply }) {
+        match self.tx.try_send(Job::Append { record, reply }) {
             Ok(()) => Ok(rx),
             Err(e) => {
                 self.metrics.queue_depth.fetch_sub(1, Relaxed);

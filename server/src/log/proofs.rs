@@ -25,11 +25,12 @@ pub fn consent_history(store: &Store, site: &str, consent_id: &str) -> Result<Co
     store.read(|c| {
         let tx = c.unchecked_transaction()?;
         let checkpoint = read::latest_checkpoint(&tx, site)?;
+        let site_no = crate::store::site_no(&tx, site)?.unwrap_or(0);
         let mut events = Vec::new();
         for event in read::history(&tx, site, consent_id)? {
             let (proof, verified) = match &checkpoint {
                 Some(cp) if event.seq <= cp.tree_size => {
-                    let p = inclusion_proof(&mut SqlSubtrees { conn: &tx, site }, event.seq - 1, cp.tree_size)?;
+                    let p = inclusion_proof(&mut SqlSubtrees { conn: &tx, site, site_no }, event.seq - 1, cp.tree_size)?;
                     let ok = verify_inclusion(event.seq - 1, cp.tree_size, &event.leaf_hash, &p, &cp.root).is_ok();
                     if !ok {
                         tracing::error!(site, seq = event.seq, "a stored record does not verify against its checkpoint");
@@ -68,7 +69,8 @@ pub fn consistency(
         let tx = c.unchecked_transaction()?;
         let Some(a) = read::checkpoint_of_size(&tx, site, from)? else { return Ok(Err(from)) };
         let Some(b) = read::checkpoint_of_size(&tx, site, to)? else { return Ok(Err(to)) };
-        let p = consistency_proof(&mut SqlSubtrees { conn: &tx, site }, from, to)?;
+        let site_no = crate::store::site_no(&tx, site)?.unwrap_or(0);
+        let p = consistency_proof(&mut SqlSubtrees { conn: &tx, site, site_no }, from, to)?;
         Ok(Ok((a, b, p)))
     })?;
     found.map_err(ConsistencyError::NotSigned)

@@ -7,28 +7,30 @@ use kelisim_shared::checkpoint::LogKey;
 use kelisim_shared::config::Config;
 use kelisim_shared::event::Action;
 use kelisim_shared::lang::Lang;
-use kelisim_shared::merkle::{leaf_hash, root_of, verify_inclusion};
+use kelisim_shared::merkle::{leaf_hash, root_of, verify_consistency, verify_inclusion};
 
-fn event(config: &Config, event_id: &str, consent_id: &str) -> NewEvent {
-    NewEvent {
-        receipt_id: uuid::Uuid::new_v4().to_string(),
-        record: ConsentRecord {
-            site: config.site.clone(),
-            seq: 0,
-            event_id: event_id.into(),
-            consent_id: consent_id.into(),
-            recorded_at: String::new(),
-            config_version: config.version.clone(),
-            action: Action::RejectAll,
-            granted: vec!["necessary".into()],
-            language: Lang::Kk,
-            gpc: false,
-            sec_gpc: false,
-            page: Some("https://example.kz/x".into()),
-            origin: Some("https://example.kz".into()),
-            ip: Some("203.0.113.0/24".into()),
-            user_agent: Some("UA".into()),
-        },
+/// A UUID event id, distinct for each `n`.
+fn eid(n: u32) -> String {
+    format!("5d0c3c9a-21d4-4f0e-8a55-{n:012x}")
+}
+
+fn event(config: &Config, event_id: &str, consent_id: &str) -> ConsentRecord {
+    ConsentRecord {
+        site: config.site.clone(),
+        seq: 0,
+        event_id: event_id.into(),
+        consent_id: consent_id.into(),
+        recorded_at: String::new(),
+        config_version: config.version.clone(),
+        action: Action::RejectAll,
+        granted: vec!["necessary".into()],
+        language: Lang::Kk,
+        gpc: false,
+        sec_gpc: false,
+        page: Some("https://example.kz/x".into()),
+        origin: Some("https://example.kz".into()),
+        ip: Some("203.0.113.0/24".into()),
+        user_agent: Some("UA".into()),
     }
 }
 
@@ -44,7 +46,7 @@ fn writer_on(conn: Connection, config: &Config, retention: u32) -> LogWriter {
     LogWriter { conn, key: key(), logs, cfg, metrics: Arc::new(Metrics::default()), syncer: None }
 }
 
-fn append_batch(w: &mut LogWriter, evs: Vec<NewEvent>) -> Vec<(Receipt, bool)> {
+fn append_batch(w: &mut LogWriter, evs: Vec<ConsentRecord>) -> Vec<(Receipt, bool)> {
     let mut rxs = Vec::new();
     let batch = evs
         .into_iter()
@@ -61,7 +63,7 @@ fn append_batch(w: &mut LogWriter, evs: Vec<NewEvent>) -> Vec<(Receipt, bool)> {
 fn stored_leaves(store: &Store, site: &str) -> Vec<[u8; 32]> {
     store
         .read(|c| {
-            let mut st = c.prepare("SELECT canonical, leaf_hash FROM events WHERE site = ?1 ORDER BY seq")?;
+            let mut st = c.prepare("SELECT canonical, leaf_hash FROM events_readable WHERE site = ?1 ORDER BY seq")?;
             let rows = st.query_map([site], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
             let mut out = Vec::new();
             for row in rows {
@@ -80,13 +82,13 @@ fn one_batch_commits_many_events_in_order_and_dedupes_inside_it() {
     let mut w = writer_on(conn, &config, 365);
     let r = append_batch(
         &mut w,
-        vec![event(&config, "e1", CONSENT), event(&config, "e2", CONSENT), event(&config, "e1", CONSENT)],
+        vec![event(&config, &eid(1), CONSENT), event(&config, &eid(2), CONSENT), event(&config, &eid(1), CONSENT)],
     );
     assert_eq!((r[0].0.seq, r[0].1), (1, true));
     assert_eq!((r[1].0.seq, r[1].1), (2, true));
     assert_eq!(r[2], (r[0].0.clone(), false), "a repeated event_id in the same batch gets the first receipt");
     // …and in a later batch too.
-    let again = append_batch(&mut w, vec![event(&config, "e2", CONSENT)]);
+    let again = append_batch(&mut w, vec![event(&config, &eid(2), CONSENT)]);
     assert_eq!(again[0], (r[1].0.clone(), false));
     assert_eq!(w.metrics.events_recorded.load(Relaxed), 2);
     let leaves = stored_leaves(&store, &config.site);
@@ -98,14 +100,14 @@ fn one_batch_commits_many_events_in_order_and_dedupes_inside_it() {
 fn a_failing_event_does_not_fail_the_rest_of_its_batch() {
     let (_d, store, conn, config) = open_with_config();
     let mut w = writer_on(conn, &config, 365);
-    let mut bad = event(&config, "bad", CONSENT);
-    bad.record.config_version = "f".repeat(64); // refused by the foreign key
+    let mut bad = event(&config, &eid(9), CONSENT);
+    bad.site = "no-such-site".into(); // the writer has no log for it
     let (tx_bad, rx_bad) = oneshot::channel();
     let (tx_ok, rx_ok) = oneshot::channel();
-    w.commit_batch(vec![(event(&config, "ok1", CONSENT), tx_ok), (bad, tx_bad)]);
+    w.commit_batch(vec![(event(&config, &eid(1), CONSENT), tx_ok), (bad, tx_bad)]);
     assert!(rx_bad.blocking_recv().unwrap().is_err());
     assert_eq!(rx_ok.blocking_recv().unwrap().unwrap().0.seq, 1);
-    let r = append_batch(&mut w, vec![event(&config, "ok2", CONSENT)]);
+    let r = append_batch(&mut w, vec![event(&config, &eid(2), CONSENT)]);
     assert_eq!(r[0].0.seq, 2, "the frontier was restored after the failed batch");
     assert_eq!(w.logs[&config.site].frontier.root(), root_of(&stored_leaves(&store, &config.site)));
 }
@@ -114,28 +116,45 @@ fn a_failing_event_does_not_fail_the_rest_of_its_batch() {
 fn checkpoints_verify_and_cover_every_record_after_a_restart() {
     let (d, store, conn, config) = open_with_config();
     let mut w = writer_on(conn, &config, 365);
+    // 11 and then 37 records: subtrees below level 4 are recomputed from leaves, the ones of
+    // level 4 and 5 (16 and 32 leaves) come from merkle_nodes.
     for i in 0..11 {
-        append_batch(&mut w, vec![event(&config, &format!("e{i}"), CONSENT)]);
+        append_batch(&mut w, vec![event(&config, &eid(i), CONSENT)]);
+    }
+    let first = w.checkpoint(false).unwrap();
+    for i in 11..37 {
+        append_batch(&mut w, vec![event(&config, &eid(i), CONSENT)]);
     }
     let cps = w.checkpoint(false).unwrap();
-    assert_eq!(cps.len(), 1);
+    assert_eq!((first.len(), cps.len()), (1, 1));
     assert!(w.checkpoint(false).unwrap().is_empty(), "no new checkpoint while the log did not grow");
     let cp = key().verifier().verify(&cps[0].note).unwrap();
-    assert_eq!((cp.size, cp.root), (11, root_of(&stored_leaves(&store, &config.site))));
+    let leaves = stored_leaves(&store, &config.site);
+    assert_eq!((cp.size, cp.root), (37, root_of(&leaves)));
     drop(w);
     // A restart rebuilds the frontier from the stored subtrees, not from a rehash of the log.
     let (store2, conn2) = Store::open(d.path()).unwrap();
     let w2 = writer_on(conn2, &config, 365);
     assert_eq!(w2.logs[&config.site].frontier.root(), cp.root);
     let h = proofs::consent_history(&store2, &config.site, CONSENT).unwrap();
-    assert_eq!(h.events.len(), 11);
+    assert_eq!(h.events.len(), 37);
     for e in &h.events {
         let p = e.proof.as_ref().unwrap();
         assert!(e.verified);
-        verify_inclusion(e.event.seq - 1, 11, &e.event.leaf_hash, p, &cp.root).unwrap();
+        verify_inclusion(e.event.seq - 1, 37, &e.event.leaf_hash, p, &cp.root).unwrap();
     }
-    let (a, b, p) = proofs::consistency(&store2, &config.site, 11, 11).unwrap();
-    assert_eq!((a.tree_size, b.tree_size, p.len()), (11, 11, 0));
+    let (a, b, p) = proofs::consistency(&store2, &config.site, 11, 37).unwrap();
+    assert_eq!((a.tree_size, b.tree_size), (11, 37));
+    assert_eq!(a.root, root_of(&leaves[..11]));
+    verify_consistency(11, 37, &a.root, &b.root, &p).unwrap();
+    let nodes: Vec<(u32, i64)> = store2
+        .read(|c| {
+            let mut st = c.prepare("SELECT level, idx FROM merkle_nodes ORDER BY level, idx")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .unwrap();
+    assert_eq!(nodes, [(4, 0), (4, 1), (5, 0)], "only subtrees of 16 leaves and more are stored");
 }
 
 #[test]
@@ -143,7 +162,7 @@ fn a_log_altered_behind_the_server_is_detected_at_start() {
     let (d, _store, conn, config) = open_with_config();
     let mut w = writer_on(conn, &config, 365);
     for i in 0..5 {
-        append_batch(&mut w, vec![event(&config, &format!("e{i}"), CONSENT)]);
+        append_batch(&mut w, vec![event(&config, &eid(i), CONSENT)]);
     }
     w.checkpoint(false).unwrap();
     drop(w);
@@ -162,7 +181,7 @@ fn retention_purge_removes_personal_fields_and_keeps_the_tree() {
     let (d, store, conn, config) = open_with_config();
     let mut w = writer_on(conn, &config, 30);
     for i in 0..3 {
-        append_batch(&mut w, vec![event(&config, &format!("e{i}"), CONSENT)]);
+        append_batch(&mut w, vec![event(&config, &eid(i), CONSENT)]);
     }
     let root = w.logs[&config.site].frontier.root();
     assert_eq!(w.purge(time::OffsetDateTime::now_utc()).unwrap(), 0, "nothing is older than 30 days yet");
@@ -171,7 +190,7 @@ fn retention_purge_removes_personal_fields_and_keeps_the_tree() {
     let c = Connection::open(d.path().join(crate::store::DB_FILE)).unwrap();
     let left: i64 = c
         .query_row(
-            "SELECT COUNT(*) FROM events WHERE ip IS NOT NULL OR user_agent IS NOT NULL OR page IS NOT NULL OR canonical IS NOT NULL",
+            "SELECT COUNT(*) FROM events_readable WHERE ip IS NOT NULL OR user_agent IS NOT NULL OR page IS NOT NULL OR canonical IS NOT NULL",
             [],
             |r| r.get(0),
         )
@@ -182,7 +201,7 @@ fn retention_purge_removes_personal_fields_and_keeps_the_tree() {
     let reloaded = load_site(&c, &config.site).unwrap();
     assert_eq!(reloaded.frontier.root(), root, "leaf hashes are kept: the tree is unchanged");
     // Outside the purge, even setting fields to NULL is refused.
-    let e = c.execute("UPDATE events SET ip = NULL, user_agent = NULL, page = NULL, canonical = NULL", []).unwrap_err();
+    let e = c.execute("UPDATE events SET canonical = NULL", []).unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
     // With a marker but changing a kept field: refused.
     c.execute("INSERT INTO purge_in_progress VALUES (?1, '9999')", [&config.site]).unwrap();

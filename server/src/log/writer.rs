@@ -7,36 +7,44 @@
 //! With `deferred_sync` (what `kelisim serve` uses) the batch is committed with
 //! `synchronous=NORMAL` and the fsync of the WAL runs on the [`Syncer`] thread, which answers the
 //! batch's requests only after it: the same guarantee as `synchronous=FULL` (SQLite's FULL is
-//! exactly "fsync the WAL at commit"), but the writer inserts the next batch while the disk
-//! syncs the previous one, and one fsync covers every batch committed before it. SQLite still
-//! syncs the WAL before each checkpoint and its header when the WAL is reused, and WAL recovery
-//! keeps only an unbroken prefix of valid frames, so a durable commit frame means every earlier
-//! transaction is durable too. Checkpoint signing and the purge switch back to FULL for their
-//! own transactions: a signed checkpoint is never visible before it is on disk.
+//! exactly "fsync the WAL at commit"). SQLite still syncs the WAL before each checkpoint and its
+//! header when the WAL is reused, and WAL recovery keeps only an unbroken prefix of valid
+//! frames, so a durable commit frame means every earlier transaction is durable too. Checkpoint
+//! signing and the purge switch back to FULL for their own transactions: a signed checkpoint is
+//! never visible before it is on disk.
 //!
-//! It also keeps each site's Merkle frontier in memory (O(log n) per append, written through to
-//! `merkle_nodes` in the same transaction), signs checkpoints every interval when a log grew
-//! and on demand, and runs the retention purge.
+//! While the syncer makes one batch durable, the writer leaves new events in the queue and
+//! sleeps; when the fsync ends it takes all of them as the next batch. So there is one commit
+//! per fsync, as large as the arrivals during that fsync: fewer, fuller WAL pages per event (the
+//! writer's main cost), and no request wakes the writer while a batch is on its way to disk.
+//!
+//! It also keeps each site's Merkle frontier in memory (O(log n) per append, its subtrees from
+//! level [`write::MIN_STORED_LEVEL`] up written through to `merkle_nodes` in the same
+//! transaction), signs checkpoints every interval when a log grew and on demand, and runs the
+//! retention purge.
 
 use super::{SiteLog, WriterConfig};
 use crate::clock;
 use crate::metrics::Metrics;
 use crate::store::read::StoredCheckpoint;
-use crate::store::{write, NewEvent, Receipt, StoreError};
+use crate::store::write::{self, RecordIds};
+use crate::store::{uuid_bytes, Receipt, StoreError};
+use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::{Checkpoint, LogKey};
 use kelisim_shared::merkle::{leaf_hash, Hash};
 use rusqlite::{Connection, TransactionBehavior};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::Ordering::Relaxed;
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use tokio::sync::oneshot;
 
 pub type AppendReply = oneshot::Sender<Result<(Receipt, bool), StoreError>>;
 
 pub enum Job {
-    Append { ev: NewEvent, reply: AppendReply },
+    Append { record: ConsentRecord, reply: AppendReply },
     /// Sign a checkpoint for every site now, even if its log did not grow (export, CLI).
     Checkpoint { reply: oneshot::Sender<Result<Vec<StoredCheckpoint>, StoreError>> },
     /// Check that the database takes a write (health check).
@@ -57,54 +65,91 @@ pub struct LogWriter {
 
 type Answered = Vec<(AppendReply, Result<(Receipt, bool), StoreError>)>;
 
+/// A committed batch on its way to disk: the answers, and when its transaction began.
+struct Committed {
+    answers: Answered,
+    began: Instant,
+}
+
+/// What the writer and the syncer share: batches handed over and not yet durable, and the
+/// writer thread to wake when they are.
+#[derive(Default)]
+struct SyncState {
+    in_flight: AtomicUsize,
+    writer: OnceLock<std::thread::Thread>,
+}
+
 /// Makes committed batches durable (fsync of the WAL) on its own thread, then answers them.
 pub struct Syncer {
-    tx: std::sync::mpsc::Sender<Answered>,
+    tx: std::sync::mpsc::Sender<Committed>,
+    state: Arc<SyncState>,
 }
 
 impl Syncer {
-    pub fn start(wal: std::path::PathBuf) -> Result<Syncer, StoreError> {
-        let (tx, rx) = std::sync::mpsc::channel::<Answered>();
+    pub fn start(wal: std::path::PathBuf, metrics: Arc<Metrics>) -> Result<Syncer, StoreError> {
+        let (tx, rx) = std::sync::mpsc::channel::<Committed>();
+        let state = Arc::new(SyncState::default());
+        let shared = state.clone();
         std::thread::Builder::new()
             .name("kelisim-log-sync".into())
             .spawn(move || {
-                while let Ok(mut answers) = rx.recv() {
+                while let Ok(first) = rx.recv() {
                     // Everything committed so far is covered by one fsync.
+                    let mut batches = vec![first];
                     while let Ok(more) = rx.try_recv() {
-                        answers.extend(more);
+                        batches.push(more);
                     }
+                    let started = Instant::now();
                     // Reopened each time: SQLite may replace the WAL file, never our handle's.
                     let synced = std::fs::File::open(&wal).and_then(|f| f.sync_data());
+                    metrics.sync_seconds.observe(started.elapsed().as_secs_f64());
                     if let Err(e) = &synced {
                         tracing::error!(error = %e, "fsync of the WAL failed: answering the batch with an error");
                     }
-                    for (reply, result) in answers {
-                        let _ = reply.send(match &synced {
-                            Ok(()) => result,
-                            Err(e) => Err(StoreError::Sync(std::io::Error::new(e.kind(), e.to_string()))),
-                        });
+                    let n = batches.len();
+                    for b in batches {
+                        metrics.commit_seconds.observe(b.began.elapsed().as_secs_f64());
+                        for (reply, result) in b.answers {
+                            let _ = reply.send(match &synced {
+                                Ok(()) => result,
+                                Err(e) => Err(StoreError::Sync(std::io::Error::new(e.kind(), e.to_string()))),
+                            });
+                        }
+                    }
+                    shared.in_flight.fetch_sub(n, SeqCst);
+                    if let Some(w) = shared.writer.get() {
+                        w.unpark();
                     }
                 }
             })
             .map_err(|e| StoreError::Corrupt(format!("cannot start the log sync thread: {e}")))?;
-        Ok(Syncer { tx })
+        Ok(Syncer { tx, state })
+    }
+
+    fn busy(&self) -> bool {
+        self.state.in_flight.load(SeqCst) > 0
     }
 }
 
 impl LogWriter {
     pub fn run(mut self, rx: Receiver<Job>) {
+        if let Some(s) = &self.syncer {
+            let _ = s.state.writer.set(std::thread::current());
+        }
         let mut next_checkpoint = Instant::now() + self.cfg.checkpoint_interval;
         let mut next_purge = Instant::now() + self.cfg.purge_interval;
         loop {
-            let now = Instant::now();
-            let wait = next_checkpoint.min(next_purge).saturating_duration_since(now);
-            let first = match rx.recv_timeout(wait) {
-                Ok(job) => Some(job),
-                Err(RecvTimeoutError::Timeout) => None,
+            let timers = next_checkpoint.min(next_purge);
+            // While a batch is being made durable, leave new events in the queue (see the module
+            // doc): the syncer unparks this thread when the fsync ends.
+            while self.syncer.as_ref().is_some_and(Syncer::busy) && Instant::now() < timers {
+                std::thread::park_timeout(timers.saturating_duration_since(Instant::now()));
+            }
+            let wait = timers.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(wait) {
+                Ok(first) => self.handle(first, &rx),
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
-            };
-            if let Some(first) = first {
-                self.handle(first, &rx);
             }
             let now = Instant::now();
             if now >= next_checkpoint {
@@ -131,16 +176,14 @@ impl LogWriter {
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
-                Job::Append { ev, reply } => {
-                    self.metrics.queue_depth.fetch_sub(1, Relaxed);
-                    batch.push((ev, reply));
-                }
+                Job::Append { record, reply } => batch.push((record, reply)),
                 other => others.push(other),
             }
             if batch.len() < self.cfg.max_batch {
                 next = rx.try_recv().ok();
             }
         }
+        self.metrics.queue_depth.fetch_sub(batch.len() as i64, Relaxed);
         if !batch.is_empty() {
             self.commit_batch(batch);
         }
@@ -157,16 +200,15 @@ impl LogWriter {
         }
     }
 
-    pub(super) fn commit_batch(&mut self, batch: Vec<(NewEvent, AppendReply)>) {
+    pub(super) fn commit_batch(&mut self, batch: Vec<(ConsentRecord, AppendReply)>) {
         let snapshot: Vec<(String, SiteLog)> = {
-            let touched: std::collections::BTreeSet<&str> = batch.iter().map(|(e, _)| e.record.site.as_str()).collect();
+            let touched: std::collections::BTreeSet<&str> = batch.iter().map(|(r, _)| r.site.as_str()).collect();
             touched.into_iter().filter_map(|s| self.logs.get(s).map(|l| (s.to_owned(), l.clone()))).collect()
         };
-        let started = Instant::now();
-        let events: Vec<&NewEvent> = batch.iter().map(|(e, _)| e).collect();
-        match try_batch(&mut self.conn, &mut self.logs, &events) {
+        let began = Instant::now();
+        let records: Vec<&ConsentRecord> = batch.iter().map(|(r, _)| r).collect();
+        match try_batch(&mut self.conn, &mut self.logs, &records) {
             Ok(results) => {
-                self.metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
                 self.metrics.batch_size.observe(batch.len() as f64);
                 let created = results.iter().filter(|(_, c)| *c).count() as u64;
                 self.metrics.events_recorded.fetch_add(created, Relaxed);
@@ -177,14 +219,17 @@ impl LogWriter {
                 let answers: Answered = batch.into_iter().zip(results).map(|((_, reply), r)| (reply, Ok(r))).collect();
                 match &self.syncer {
                     Some(s) => {
-                        if let Err(std::sync::mpsc::SendError(answers)) = s.tx.send(answers) {
-                            for (reply, _) in answers {
+                        s.state.in_flight.fetch_add(1, SeqCst);
+                        if let Err(std::sync::mpsc::SendError(c)) = s.tx.send(Committed { answers, began }) {
+                            s.state.in_flight.fetch_sub(1, SeqCst);
+                            for (reply, _) in c.answers {
                                 let _ = reply.send(Err(StoreError::WriterGone));
                             }
                         }
                     }
                     // synchronous=FULL: COMMIT itself fsynced.
                     None => {
+                        self.metrics.commit_seconds.observe(began.elapsed().as_secs_f64());
                         for (reply, r) in answers {
                             let _ = reply.send(r);
                         }
@@ -288,10 +333,11 @@ impl LogWriter {
     fn purge_all(&mut self, now: time::OffsetDateTime) -> Result<usize, StoreError> {
         let mut total = 0;
         for (site, days) in self.cfg.retention.clone() {
+            let Some(site_no) = self.logs.get(&site).map(|l| l.site_no) else { continue };
             let before = clock::rfc3339(now - time::Duration::days(i64::from(days)));
             loop {
                 let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let n = write::purge_expired(&tx, &site, &before, PURGE_CHUNK)?;
+                let n = write::purge_expired(&tx, &site, site_no, &before, PURGE_CHUNK)?;
                 tx.commit()?;
                 total += n;
                 if n < PURGE_CHUNK {
@@ -306,37 +352,40 @@ impl LogWriter {
 
 /// Writes a batch in one transaction; on success returns each event's receipt and whether it
 /// is new. Idempotency holds inside the batch too: a second event with the same `event_id`
-/// gets the first one's receipt.
+/// finds the first one's row (uncommitted, but this transaction's) and gets its receipt.
 fn try_batch(
     conn: &mut Connection,
     logs: &mut BTreeMap<String, SiteLog>,
-    events: &[&NewEvent],
+    records: &[&ConsentRecord],
 ) -> Result<Vec<(Receipt, bool)>, StoreError> {
     let now = clock::now_rfc3339();
+    // Receipt ids for the whole batch from one read of the OS random source.
+    let mut random = vec![0u8; 16 * records.len()];
+    getrandom::fill(&mut random).map_err(|e| StoreError::Corrupt(format!("no random source for receipt ids: {e}")))?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut out: Vec<(Receipt, bool)> = Vec::with_capacity(events.len());
+    let mut out: Vec<(Receipt, bool)> = Vec::with_capacity(records.len());
     let mut nodes: Vec<(u32, u64, Hash)> = Vec::new();
-    for ev in events {
-        let r = &ev.record;
-        if let Some(&i) = seen.get(&(r.site.as_str(), r.event_id.as_str())) {
-            out.push((out[i].0.clone(), false));
-            continue;
-        }
+    for (r, random) in records.iter().zip(random.chunks_exact(16)) {
         let log = logs.get_mut(&r.site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {}", r.site)))?;
-        let mut record = r.clone();
+        let malformed = |what: &str| StoreError::Corrupt(format!("{what} of an event is not a UUID (ingest checks it)"));
+        let ids = RecordIds {
+            event_id: uuid_bytes(&r.event_id).ok_or_else(|| malformed("the event_id"))?,
+            consent_id: uuid_bytes(&r.consent_id).ok_or_else(|| malformed("the consent_id"))?,
+            receipt_id: *uuid::Builder::from_random_bytes(random.try_into().expect("16 bytes")).into_uuid().as_bytes(),
+        };
+        let mut record = (*r).clone();
         record.seq = log.frontier.size() + 1;
-        record.recorded_at = now.clone();
+        record.recorded_at.clone_from(&now);
         let canonical = record.canonical_bytes();
         let leaf = leaf_hash(&canonical);
-        // Insert first: the unique index on (site, event_id) is the idempotency check, so a new
-        // event costs one index descent, and only a repeated one is looked up.
-        match write::insert_event(&tx, &ev.receipt_id, &record, &canonical, &leaf) {
+        // Insert first: the unique index on (site_no, event_id) is the idempotency check, so a
+        // new event costs one index descent, and only a repeated one is looked up.
+        match write::insert_event(&tx, log.site_no, &ids, &record, &canonical, &leaf) {
             Ok(()) => {}
             Err(StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)))
                 if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
             {
-                let existing = write::receipt_by_event_id(&tx, &r.site, &r.event_id)?.ok_or_else(|| {
+                let existing = write::receipt_by_event_id(&tx, log.site_no, &ids.event_id)?.ok_or_else(|| {
                     StoreError::Corrupt(format!("site {}: seq {} is taken by another event", r.site, record.seq))
                 })?;
                 out.push((existing, false));
@@ -345,14 +394,17 @@ fn try_batch(
             Err(e) => return Err(e),
         }
         nodes.clear();
-        log.frontier.append(leaf, |level, index, hash| nodes.push((level, index, *hash)));
+        log.frontier.append(leaf, |level, index, hash| {
+            if level >= write::MIN_STORED_LEVEL {
+                nodes.push((level, index, *hash));
+            }
+        });
         for (level, index, hash) in &nodes {
             write::insert_node(&tx, &record.site, *level, *index, hash)?;
         }
-        seen.insert((r.site.as_str(), r.event_id.as_str()), out.len());
         out.push((
             Receipt {
-                receipt_id: ev.receipt_id.clone(),
+                receipt_id: uuid::Uuid::from_bytes(ids.receipt_id).hyphenated().to_string(),
                 consent_id: record.consent_id,
                 seq: record.seq,
                 recorded_at: record.recorded_at,

@@ -166,4 +166,100 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX scans_by_site ON scans (site, id);
     "#,
+    // 5: the consent log in a compact rowid table, and Merkle subtrees from level 4 up.
+    r#"
+    -- Why (docs/BENCHMARKS.md, "Server"): the log writer's cost was dominated by SQLite page
+    -- writes. Migration 1's WITHOUT ROWID table stored each ~1 KB row inside its primary-key
+    -- b-tree, repeated every field of the canonical bytes as a column, kept ids as 36-char text,
+    -- and wrote one Merkle node per event. This layout stores the canonical bytes once, ids as
+    -- 16-byte blobs, and only the columns the dashboard, receipts and purge query.
+
+    -- Each site's number, the high bits of its events' ids. Rows are never changed or removed.
+    CREATE TABLE log_sites (
+        site_no INTEGER PRIMARY KEY,
+        site    TEXT NOT NULL UNIQUE
+    );
+    CREATE TRIGGER log_sites_no_update BEFORE UPDATE ON log_sites
+        BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END;
+    CREATE TRIGGER log_sites_no_delete BEFORE DELETE ON log_sites
+        BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END;
+    INSERT INTO log_sites (site) SELECT DISTINCT site FROM events ORDER BY site;
+
+    -- The consent log: one row per decision. `id` = site_no · 2^40 + seq, so a site's log is
+    -- one contiguous range of the rowid b-tree, in `seq` order, and appending is appending.
+    -- `canonical` is the exact bytes that are hashed (`leaf_hash` = SHA-256(0x00 || canonical),
+    -- RFC 6962) and the only copy of the personal fields (ip, user_agent, page). The other
+    -- columns repeat the fields that the dashboard filters and counts, the receipts show, and
+    -- that stay after the retention purge; `receipt_id` is not in the canonical bytes.
+    -- UUIDs are stored as their 16 bytes. The config version an event names is checked
+    -- against the versions ever served before the event reaches the log (`ingest`).
+    CREATE TABLE events_v4 (
+        id              INTEGER PRIMARY KEY,
+        event_id        BLOB NOT NULL,
+        consent_id      BLOB NOT NULL,
+        receipt_id      BLOB NOT NULL,
+        recorded_at     TEXT NOT NULL,
+        config_version  TEXT NOT NULL,
+        action          TEXT NOT NULL,
+        granted         TEXT NOT NULL,
+        language        TEXT NOT NULL,
+        gpc             INTEGER NOT NULL,
+        sec_gpc         INTEGER NOT NULL,
+        origin          TEXT,
+        leaf_hash       BLOB NOT NULL,
+        canonical       BLOB,
+        site_no         INTEGER GENERATED ALWAYS AS (id >> 40) VIRTUAL,
+        seq             INTEGER GENERATED ALWAYS AS (id & 1099511627775) VIRTUAL
+    );
+    INSERT INTO events_v4 (id, event_id, consent_id, receipt_id, recorded_at, config_version, action,
+            granted, language, gpc, sec_gpc, origin, leaf_hash, canonical)
+        SELECT (s.site_no << 40) + e.seq, unhex(e.event_id, '-'), unhex(e.consent_id, '-'),
+            unhex(e.receipt_id, '-'), e.recorded_at, e.config_version, e.action, e.granted,
+            e.language, e.gpc, e.sec_gpc, e.origin, e.leaf_hash, e.canonical
+        FROM events e JOIN log_sites s ON s.site = e.site ORDER BY 1;
+    DROP TABLE events;
+    ALTER TABLE events_v4 RENAME TO events;
+    -- Idempotency (SPEC §6: a repeated event_id returns the first receipt, never a second record).
+    CREATE UNIQUE INDEX events_by_event_id ON events (site_no, event_id);
+    CREATE INDEX events_by_consent_id ON events (site_no, consent_id);
+    CREATE INDEX events_by_time ON events (site_no, recorded_at);
+    -- Append-only (SPEC §6), with the one exception of the retention purge, as in migration 3:
+    -- while a purge_in_progress marker for the event's site exists, an event recorded before
+    -- the marker's cutoff may lose its canonical bytes (the only copy of ip, user_agent and
+    -- page); every other column, leaf_hash included, stays as it was.
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        WHEN NOT (
+            EXISTS (SELECT 1 FROM purge_in_progress p JOIN log_sites s ON s.site = p.site
+                    WHERE s.site_no = OLD.id >> 40 AND OLD.recorded_at < p.before)
+            AND NEW.id IS OLD.id AND NEW.event_id IS OLD.event_id AND NEW.consent_id IS OLD.consent_id
+            AND NEW.receipt_id IS OLD.receipt_id AND NEW.recorded_at IS OLD.recorded_at
+            AND NEW.config_version IS OLD.config_version AND NEW.action IS OLD.action
+            AND NEW.granted IS OLD.granted AND NEW.language IS OLD.language AND NEW.gpc IS OLD.gpc
+            AND NEW.sec_gpc IS OLD.sec_gpc AND NEW.origin IS OLD.origin AND NEW.leaf_hash IS OLD.leaf_hash
+            AND NEW.canonical IS NULL
+        )
+        BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END;
+
+    -- The log as people read it (SQL shell, tests): text ids, the site's name, and the
+    -- personal fields out of the canonical bytes. Nothing in the server reads it.
+    CREATE VIEW events_readable AS
+        SELECT s.site AS site, e.seq AS seq,
+            lower(substr(hex(e.event_id), 1, 8) || '-' || substr(hex(e.event_id), 9, 4) || '-' || substr(hex(e.event_id), 13, 4) || '-' || substr(hex(e.event_id), 17, 4) || '-' || substr(hex(e.event_id), 21)) AS event_id,
+            lower(substr(hex(e.consent_id), 1, 8) || '-' || substr(hex(e.consent_id), 9, 4) || '-' || substr(hex(e.consent_id), 13, 4) || '-' || substr(hex(e.consent_id), 17, 4) || '-' || substr(hex(e.consent_id), 21)) AS consent_id,
+            lower(substr(hex(e.receipt_id), 1, 8) || '-' || substr(hex(e.receipt_id), 9, 4) || '-' || substr(hex(e.receipt_id), 13, 4) || '-' || substr(hex(e.receipt_id), 17, 4) || '-' || substr(hex(e.receipt_id), 21)) AS receipt_id,
+            e.recorded_at, e.config_version, e.action, e.granted, e.language, e.gpc, e.sec_gpc, e.origin,
+            CAST(e.canonical AS TEXT) ->> '$.page' AS page, CAST(e.canonical AS TEXT) ->> '$.ip' AS ip,
+            CAST(e.canonical AS TEXT) ->> '$.user_agent' AS user_agent, e.canonical, e.leaf_hash
+        FROM events e JOIN log_sites s ON s.site_no = e.site_no;
+
+    -- Subtrees below level 4 (16 leaves) are recomputed from the leaves when a proof needs
+    -- them (at most 15 leaf reads), so the writer stores one node per 16 events instead of one
+    -- per event. The lower levels written by earlier versions are dropped.
+    DROP TRIGGER merkle_nodes_no_delete;
+    DELETE FROM merkle_nodes WHERE level < 4;
+    CREATE TRIGGER merkle_nodes_no_delete BEFORE DELETE ON merkle_nodes
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    "#,
 ];

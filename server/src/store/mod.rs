@@ -11,7 +11,6 @@ mod migrations;
 pub mod read;
 pub mod write;
 
-use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::config::Config;
 use rusqlite::{params, Connection, OpenFlags};
 use serde::Serialize;
@@ -52,11 +51,45 @@ pub struct Receipt {
     pub leaf_hash: String,
 }
 
-/// A decision ready to be logged: everything but its place in the log and its time, which the
-/// writer sets when it commits it (so `recorded_at` never decreases along `seq`).
-pub struct NewEvent {
-    pub receipt_id: String,
-    pub record: ConsentRecord,
+/// Bits of `events.id` that hold the seq: `id` = site_no · 2^40 + seq (migration 5), so each
+/// site's log is one contiguous, ordered range of the rowid b-tree.
+pub const SEQ_BITS: u32 = 40;
+
+/// The `events.id` of a site's record `seq`.
+pub fn event_key(site_no: i64, seq: u64) -> i64 {
+    (site_no << SEQ_BITS) + seq as i64
+}
+
+/// The `events.id` range `lo..=hi` that holds a site's records (seq 1 ..).
+pub fn site_range(site_no: i64) -> (i64, i64) {
+    (event_key(site_no, 1), event_key(site_no + 1, 0) - 1)
+}
+
+/// A lowercase hyphenated UUID as the 16 bytes the log stores; `None` if it is not one.
+pub fn uuid_bytes(text: &str) -> Option<[u8; 16]> {
+    kelisim_shared::is_uuid(text).then(|| uuid::Uuid::parse_str(text).ok()).flatten().map(|u| *u.as_bytes())
+}
+
+/// The text form (lowercase, hyphenated) of a stored UUID.
+pub fn uuid_text(bytes: &[u8]) -> Result<String, StoreError> {
+    let u = uuid::Uuid::from_slice(bytes).map_err(|_| StoreError::Corrupt("a stored id is not 16 bytes".into()))?;
+    Ok(u.hyphenated().to_string())
+}
+
+/// A site's number in `log_sites`, if it has one.
+pub fn site_no(c: &Connection, site: &str) -> Result<Option<i64>, StoreError> {
+    use rusqlite::OptionalExtension;
+    let mut st = c.prepare_cached("SELECT site_no FROM log_sites WHERE site = ?1")?;
+    Ok(st.query_row([site], |r| r.get(0)).optional()?)
+}
+
+/// A site's number in `log_sites`, given one if it has none yet (a write).
+pub fn register_site(c: &Connection, site: &str) -> Result<i64, StoreError> {
+    if let Some(n) = site_no(c, site)? {
+        return Ok(n);
+    }
+    c.execute("INSERT OR IGNORE INTO log_sites (site) VALUES (?1)", [site])?;
+    site_no(c, site)?.ok_or_else(|| StoreError::Corrupt(format!("site {site} has no number in log_sites")))
 }
 
 /// Read access to the database: a pool of read-only connections.

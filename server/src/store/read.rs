@@ -1,15 +1,18 @@
 //! Read-side queries: a consent id's history, checkpoints, and the Merkle subtrees that proofs
 //! are built from.
 
-use super::StoreError;
-use kelisim_shared::merkle::{Hash, Subtrees};
+use super::write::MIN_STORED_LEVEL;
+use super::{event_key, uuid_bytes, uuid_text, StoreError};
+use kelisim_shared::merkle::{root_of, Hash, Subtrees};
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// A site's tree as stored: leaves in `events.leaf_hash`, complete subtrees of level ≥ 1 in
-/// `merkle_nodes`. Proofs over it cost O(log n) primary-key look-ups.
+/// A site's tree as stored: leaves in `events.leaf_hash`, complete subtrees of level ≥
+/// [`MIN_STORED_LEVEL`] in `merkle_nodes`, the ones between recomputed from their (at most 8)
+/// leaves. Proofs over it cost O(log n) primary-key look-ups.
 pub struct SqlSubtrees<'a> {
     pub conn: &'a Connection,
     pub site: &'a str,
+    pub site_no: i64,
 }
 
 fn hash_of(v: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
@@ -19,18 +22,24 @@ fn hash_of(v: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
 impl Subtrees for SqlSubtrees<'_> {
     type Error = StoreError;
     fn subtree(&mut self, level: u32, index: u64) -> Result<Hash, StoreError> {
-        let v: Option<Vec<u8>> = if level == 0 {
-            let mut st = self.conn.prepare_cached("SELECT leaf_hash FROM events WHERE site = ?1 AND seq = ?2")?;
-            st.query_row(params![self.site, index as i64 + 1], |r| r.get(0)).optional()?
-        } else {
+        let missing = || StoreError::Corrupt(format!("site {}: Merkle subtree (level {level}, index {index}) is missing", self.site));
+        if level >= MIN_STORED_LEVEL {
             let mut st =
                 self.conn.prepare_cached("SELECT hash FROM merkle_nodes WHERE site = ?1 AND level = ?2 AND idx = ?3")?;
-            st.query_row(params![self.site, level, index as i64], |r| r.get(0)).optional()?
-        };
-        let v = v.ok_or_else(|| {
-            StoreError::Corrupt(format!("site {}: Merkle subtree (level {level}, index {index}) is missing", self.site))
-        })?;
-        hash_of(v, "a Merkle hash")
+            let v: Option<Vec<u8>> = st.query_row(params![self.site, level, index as i64], |r| r.get(0)).optional()?;
+            return hash_of(v.ok_or_else(missing)?, "a Merkle hash");
+        }
+        let lo = event_key(self.site_no, (index << level) + 1);
+        let hi = lo + (1i64 << level) - 1;
+        let mut st = self.conn.prepare_cached("SELECT leaf_hash FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
+        let leaves = st
+            .query_map([lo, hi], |r| r.get::<_, Vec<u8>>(0))?
+            .map(|v| hash_of(v?, "a leaf hash"))
+            .collect::<Result<Vec<Hash>, _>>()?;
+        if leaves.len() != 1 << level {
+            return Err(missing());
+        }
+        Ok(root_of(&leaves))
     }
 }
 
@@ -89,14 +98,15 @@ pub const MAX_HISTORY: usize = 200;
 
 /// A consent id's decisions on a site, oldest first (at most the last [`MAX_HISTORY`]).
 pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<HistoryEvent>, StoreError> {
+    let (Some(site_no), Some(consent)) = (super::site_no(c, site)?, uuid_bytes(consent_id)) else { return Ok(Vec::new()) };
     let mut st = c.prepare_cached(
         "SELECT seq, receipt_id, recorded_at, action, granted, language, config_version, gpc, leaf_hash
-         FROM events WHERE site = ?1 AND consent_id = ?2 ORDER BY seq DESC LIMIT ?3",
+         FROM events WHERE site_no = ?1 AND consent_id = ?2 ORDER BY id DESC LIMIT ?3",
     )?;
-    let rows = st.query_map(params![site, consent_id, MAX_HISTORY as i64], |r| {
+    let rows = st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64], |r| {
         Ok((
             r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
+            r.get::<_, Vec<u8>>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
             r.get::<_, String>(4)?,
@@ -111,7 +121,7 @@ pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<Histo
         let (seq, receipt_id, recorded_at, action, granted, language, config_version, gpc, leaf) = row?;
         out.push(HistoryEvent {
             seq: seq as u64,
-            receipt_id,
+            receipt_id: uuid_text(&receipt_id)?,
             recorded_at,
             action,
             granted: granted.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect(),

@@ -48,3 +48,98 @@ fn backup_is_a_standalone_readable_copy() {
     assert_eq!(n, 1);
     assert!(!d.path().join("copy.sqlite-wal").exists());
 }
+
+#[test]
+fn migration_5_moves_the_old_log_into_the_compact_table_unchanged() {
+    use kelisim_shared::merkle::{leaf_hash, root_of, Frontier};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    // A database as version 3 left it: two sites, one purged record, all Merkle levels.
+    let mut leaves: Vec<(String, Vec<[u8; 32]>)> = Vec::new();
+    {
+        let c = Connection::open(&path).unwrap();
+        for sql in &migrations::MIGRATIONS[..3] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.pragma_update(None, "user_version", 3).unwrap();
+        for (site, n) in [("alpha", 20u64), ("beta", 3)] {
+            c.execute("INSERT INTO config_versions VALUES (?1, ?2, '{}', 't')", params![site, "ab".repeat(32)]).unwrap();
+            let mut f = Frontier::default();
+            let mut ls = Vec::new();
+            for seq in 1..=n {
+                let r = old_record(site, seq);
+                let canonical = r.canonical_bytes();
+                let leaf = leaf_hash(&canonical);
+                let purged = site == "beta" && seq == 1;
+                c.execute(
+                    "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                    params![
+                        site, seq as i64, r.event_id, format!("00000000-0000-4000-8000-{seq:012x}"), r.consent_id,
+                        r.recorded_at, r.config_version, "custom", "necessary analytics", "ru", true, false,
+                        (!purged).then_some("https://x.kz/p"), r.origin, (!purged).then_some("203.0.113.0/24"),
+                        (!purged).then_some("UA"), (!purged).then_some(canonical), leaf.as_slice()
+                    ],
+                )
+                .unwrap();
+                f.append(leaf, |level, idx, h| {
+                    c.execute("INSERT INTO merkle_nodes VALUES (?1, ?2, ?3, ?4)", params![site, level, idx as i64, h.as_slice()]).unwrap();
+                });
+                ls.push(leaf);
+            }
+            leaves.push((site.to_owned(), ls));
+        }
+    }
+    let (store, conn) = Store::open(dir.path()).unwrap();
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(v as usize, migrations::MIGRATIONS.len());
+    for (site, ls) in &leaves {
+        let site_no = site_no(&conn, site).unwrap().expect("every site with events has a number");
+        let frontier = write::load_frontier(&conn, site, site_no).unwrap();
+        assert_eq!((frontier.size(), frontier.root()), (ls.len() as u64, root_of(ls)), "{site}");
+        let r = old_record(site, 2);
+        let h = store.read(|c| read::history(c, site, &r.consent_id)).unwrap();
+        assert_eq!(h.len(), 1);
+        assert_eq!((h[0].seq, h[0].receipt_id.as_str()), (2, "00000000-0000-4000-8000-000000000002"));
+        assert_eq!((h[0].action.as_str(), h[0].granted.join(" ")), ("custom", "necessary analytics".to_owned()));
+        let dup = write::receipt_by_event_id(&conn, site_no, &uuid_bytes(&r.event_id).unwrap()).unwrap().unwrap();
+        assert_eq!((dup.seq, dup.consent_id), (2, r.consent_id.clone()));
+    }
+    let readable: (String, String, Option<String>, Option<String>) = conn
+        .query_row("SELECT event_id, consent_id, ip, page FROM events_readable WHERE site = 'alpha' AND seq = 3", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap();
+    let r3 = old_record("alpha", 3);
+    assert_eq!(readable, (r3.event_id, r3.consent_id, r3.ip, r3.page));
+    let purged: Option<Vec<u8>> =
+        conn.query_row("SELECT canonical FROM events_readable WHERE site = 'beta' AND seq = 1", [], |r| r.get(0)).unwrap();
+    assert!(purged.is_none(), "a purged record stays purged");
+    let low: i64 = conn.query_row("SELECT COUNT(*) FROM merkle_nodes WHERE level < 4", [], |r| r.get(0)).unwrap();
+    assert_eq!(low, 0);
+    for sql in ["UPDATE events SET action = 'withdraw'", "DELETE FROM events", "DELETE FROM log_sites"] {
+        let e = conn.execute(sql, []).unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+    }
+}
+
+/// A record of `site` at `seq` as version 3 stored it, with ids derived from both.
+fn old_record(site: &str, seq: u64) -> kelisim_shared::canonical::ConsentRecord {
+    let s = if site == "alpha" { 0xa } else { 0xb };
+    kelisim_shared::canonical::ConsentRecord {
+        site: site.into(),
+        seq,
+        event_id: format!("5d0c3c9a-21d4-4f0e-8a55-{s:x}{seq:011x}"),
+        consent_id: format!("0b6f7c1e-8c1a-4d2b-9f3e-{s:x}{seq:011x}"),
+        recorded_at: format!("2026-01-01T00:00:{:02}.000Z", seq % 60),
+        config_version: "ab".repeat(32),
+        action: kelisim_shared::event::Action::Custom,
+        granted: vec!["necessary".into(), "analytics".into()],
+        language: kelisim_shared::lang::Lang::Ru,
+        gpc: true,
+        sec_gpc: false,
+        page: Some("https://x.kz/p".into()),
+        origin: Some("https://x.kz".into()),
+        ip: Some("203.0.113.0/24".into()),
+        user_agent: Some("UA".into()),
+    }
+}

@@ -1,42 +1,57 @@
 //! Write-side statements, run by the log writer inside its transactions. Every function takes
 //! the open transaction; none commits.
 
-use super::{Receipt, StoreError};
+use super::{event_key, site_range, uuid_text, Receipt, StoreError, SEQ_BITS};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::Checkpoint;
 use kelisim_shared::merkle::{Frontier, Hash};
 use rusqlite::{params, Connection, OptionalExtension};
 
-pub fn receipt_by_event_id(c: &Connection, site: &str, event_id: &str) -> Result<Option<Receipt>, StoreError> {
+/// Lowest level of the Merkle subtrees kept in `merkle_nodes` (migration 5): one node per
+/// 2^4 = 16 events. Lower subtrees are recomputed from at most 8 leaves when a proof needs them.
+pub const MIN_STORED_LEVEL: u32 = 4;
+
+/// The receipt of the record a site already holds under `event_id`, if any.
+pub fn receipt_by_event_id(c: &Connection, site_no: i64, event_id: &[u8; 16]) -> Result<Option<Receipt>, StoreError> {
     let mut st = c.prepare_cached(
-        "SELECT receipt_id, consent_id, seq, recorded_at, leaf_hash FROM events WHERE site = ?1 AND event_id = ?2",
+        "SELECT receipt_id, consent_id, seq, recorded_at, leaf_hash FROM events WHERE site_no = ?1 AND event_id = ?2",
     )?;
-    Ok(st
-        .query_row(params![site, event_id], |r| {
-            Ok(Receipt {
-                receipt_id: r.get(0)?,
-                consent_id: r.get(1)?,
-                seq: r.get::<_, i64>(2)? as u64,
-                recorded_at: r.get(3)?,
-                leaf_hash: hex::encode(r.get::<_, Vec<u8>>(4)?),
-            })
+    let row = st
+        .query_row(params![site_no, &event_id[..]], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get::<_, Vec<u8>>(4)?))
         })
-        .optional()?)
+        .optional()?;
+    row.map(|(receipt_id, consent_id, seq, recorded_at, leaf)| {
+        Ok(Receipt {
+            receipt_id: uuid_text(&receipt_id)?,
+            consent_id: uuid_text(&consent_id)?,
+            seq: seq as u64,
+            recorded_at,
+            leaf_hash: hex::encode(leaf),
+        })
+    })
+    .transpose()
+}
+
+/// The ids of a record as stored (16 bytes each).
+pub struct RecordIds {
+    pub event_id: [u8; 16],
+    pub consent_id: [u8; 16],
+    pub receipt_id: [u8; 16],
 }
 
 /// Inserts one event row; `record.seq` is already its place in the log.
-pub fn insert_event(c: &Connection, receipt_id: &str, record: &ConsentRecord, canonical: &[u8], leaf: &Hash) -> Result<(), StoreError> {
+pub fn insert_event(c: &Connection, site_no: i64, ids: &RecordIds, record: &ConsentRecord, canonical: &[u8], leaf: &Hash) -> Result<(), StoreError> {
     let mut st = c.prepare_cached(
-        "INSERT INTO events (site, seq, event_id, receipt_id, consent_id, recorded_at, config_version,
-             action, granted, language, gpc, sec_gpc, page, origin, ip, user_agent, canonical, leaf_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        "INSERT INTO events (id, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted,
+             language, gpc, sec_gpc, origin, leaf_hash, canonical)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     st.execute(params![
-        record.site,
-        record.seq as i64,
-        record.event_id,
-        receipt_id,
-        record.consent_id,
+        event_key(site_no, record.seq),
+        &ids.event_id[..],
+        &ids.consent_id[..],
+        &ids.receipt_id[..],
         record.recorded_at,
         record.config_version,
         record.action.as_str(),
@@ -44,17 +59,14 @@ pub fn insert_event(c: &Connection, receipt_id: &str, record: &ConsentRecord, ca
         record.language.code(),
         record.gpc,
         record.sec_gpc,
-        record.page,
         record.origin,
-        record.ip,
-        record.user_agent,
-        canonical,
         leaf.as_slice(),
+        canonical,
     ])?;
     Ok(())
 }
 
-/// Stores the hash of a complete subtree (level ≥ 1) of a site's tree.
+/// Stores the hash of a complete subtree (level ≥ [`MIN_STORED_LEVEL`]) of a site's tree.
 pub fn insert_node(c: &Connection, site: &str, level: u32, index: u64, hash: &Hash) -> Result<(), StoreError> {
     let mut st = c.prepare_cached("INSERT INTO merkle_nodes (site, level, idx, hash) VALUES (?1, ?2, ?3, ?4)")?;
     st.execute(params![site, level, index as i64, hash.as_slice()])?;
@@ -62,15 +74,16 @@ pub fn insert_node(c: &Connection, site: &str, level: u32, index: u64, hash: &Ha
 }
 
 /// The number of events in a site's log (seq runs from 1 without gaps).
-pub fn log_size(c: &Connection, site: &str) -> Result<u64, StoreError> {
-    let n: i64 = c.query_row("SELECT COALESCE(MAX(seq), 0) FROM events WHERE site = ?1", [site], |r| r.get(0))?;
-    Ok(n as u64)
+pub fn log_size(c: &Connection, site_no: i64) -> Result<u64, StoreError> {
+    let (lo, hi) = site_range(site_no);
+    let last: Option<i64> = c.query_row("SELECT MAX(id) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
+    Ok(last.map_or(0, |id| (id - (site_no << SEQ_BITS)) as u64))
 }
 
-/// A site's frontier as stored: O(log n) look-ups, no rehashing.
-pub fn load_frontier(c: &Connection, site: &str) -> Result<Frontier, StoreError> {
-    let size = log_size(c, site)?;
-    let mut src = super::read::SqlSubtrees { conn: c, site };
+/// A site's frontier as stored: O(log n) look-ups, no rehashing beyond the lowest levels.
+pub fn load_frontier(c: &Connection, site: &str, site_no: i64) -> Result<Frontier, StoreError> {
+    let size = log_size(c, site_no)?;
+    let mut src = super::read::SqlSubtrees { conn: c, site, site_no };
     let hashes = Frontier::parts(size)
         .into_iter()
         .map(|(level, index)| kelisim_shared::merkle::Subtrees::subtree(&mut src, level, index))
@@ -88,22 +101,22 @@ pub fn insert_checkpoint(c: &Connection, site: &str, cp: &Checkpoint, key_id: &s
 }
 
 /// The retention purge (site file `retention_days`): in the caller's transaction, removes the
-/// personal fields (`ip`, `user_agent`, `page`) and the canonical bytes that hold them from the
-/// site's events recorded before `before` (RFC 3339), at most `limit` of them (so the writer
-/// is never held long), keeping `leaf_hash`, so the Merkle tree and all signed checkpoints stay
-/// verifiable. Returns how many events were purged.
+/// canonical bytes — the only stored copy of the personal fields `ip`, `user_agent` and
+/// `page` — of the site's events recorded before `before` (RFC 3339), at most `limit` of them
+/// (so the writer is never held long), keeping `leaf_hash` and the non-personal columns, so the
+/// Merkle tree and all signed checkpoints stay verifiable. Returns how many events were purged.
 ///
 /// This is the single code path that mutates existing rows of the consent log — it breaks
-/// append-only semantics by design, and only through the exception that migration 3's
+/// append-only semantics by design, and only through the exception that migration 5's
 /// `events_no_update` trigger grants while a `purge_in_progress` marker for the site exists.
 /// The marker is removed before the transaction commits.
-pub fn purge_expired(c: &Connection, site: &str, before: &str, limit: usize) -> Result<usize, StoreError> {
+pub fn purge_expired(c: &Connection, site: &str, site_no: i64, before: &str, limit: usize) -> Result<usize, StoreError> {
     c.execute("INSERT INTO purge_in_progress (site, before) VALUES (?1, ?2)", params![site, before])?;
     let n = c.execute(
-        "UPDATE events SET ip = NULL, user_agent = NULL, page = NULL, canonical = NULL
-         WHERE site = ?1 AND seq IN (SELECT seq FROM events
-             WHERE site = ?1 AND recorded_at < ?2 AND canonical IS NOT NULL ORDER BY recorded_at LIMIT ?3)",
-        params![site, before, limit as i64],
+        "UPDATE events SET canonical = NULL
+         WHERE id IN (SELECT id FROM events
+             WHERE site_no = ?1 AND recorded_at < ?2 AND canonical IS NOT NULL ORDER BY recorded_at LIMIT ?3)",
+        params![site_no, before, limit as i64],
     )?;
     c.execute("DELETE FROM purge_in_progress WHERE site = ?1", [site])?;
     Ok(n)

@@ -3,7 +3,7 @@
 //! awaits the [`PendingReceipt`] (answered by the log writer once the event is committed) and
 //! maps [`IngestError`] to `problem+json`.
 
-use crate::log::{SubmitError, Writer};
+use crate::log::{Mailbox, SubmitError, Writer};
 use crate::metrics::Metrics;
 use crate::minimize;
 use crate::sites::Sites;
@@ -59,31 +59,31 @@ pub struct Ingest {
     pub store: Arc<Store>,
     pub writer: Writer,
     pub metrics: Arc<Metrics>,
-    /// Every config version ever served for the sites, by (site, version): an event is
+    /// Every config version ever served for the sites, by site and version: an event is
     /// checked against the very texts its visitor saw, without a database read.
-    versions: HashMap<(String, String), Arc<Config>>,
+    versions: HashMap<String, HashMap<String, Arc<Config>>>,
 }
 
 impl Ingest {
     pub fn new(sites: Arc<Sites>, store: Arc<Store>, writer: Writer, metrics: Arc<Metrics>) -> Result<Ingest, StoreError> {
-        let mut versions = HashMap::new();
+        let mut versions: HashMap<String, HashMap<String, Arc<Config>>> = HashMap::new();
         for (site, version, body) in store.config_versions()? {
             if sites.get(&site).is_none() {
                 continue;
             }
             let config: Config = serde_json::from_str(&body)
                 .map_err(|e| StoreError::Corrupt(format!("config version {version} of site {site}: {e}")))?;
-            versions.insert((site, version), Arc::new(config));
+            versions.entry(site).or_default().insert(version, Arc::new(config));
         }
         for s in sites.iter() {
-            versions.insert((s.config.site.clone(), s.config.version.clone()), Arc::new(s.config.clone()));
+            versions.entry(s.config.site.clone()).or_default().insert(s.config.version.clone(), Arc::new(s.config.clone()));
         }
         Ok(Ingest { sites, store, writer, metrics, versions })
     }
 
     /// A config version once served for a site.
     pub fn config(&self, site: &str, version: &str) -> Option<Arc<Config>> {
-        self.versions.get(&(site.to_owned(), version.to_owned())).cloned()
+        self.versions.get(site)?.get(version).cloned()
     }
 
     /// Checks the Origin of a request against the site (403 before anything else is read).
@@ -98,7 +98,8 @@ impl Ingest {
 
     /// Validates one decision and hands it to the log writer. Nothing is acknowledged here: the
     /// [`PendingReceipt`] resolves only after the event is committed.
-    pub fn submit(&self, site: &str, body: &[u8], facts: RequestFacts) -> Result<PendingReceipt, IngestError> {
+    /// `mailbox`: the calling thread's (see [`crate::log::Mailbox`]), if it has one.
+    pub fn submit(&self, site: &str, body: &[u8], facts: RequestFacts, mailbox: Option<Mailbox>) -> Result<PendingReceipt, IngestError> {
         self.check_origin(site, facts.origin.as_deref())?;
         let policy = &self.sites.get(site).ok_or_else(|| IngestError::UnknownSite(site.to_owned()))?.policy;
         let req: ConsentRequest =
@@ -126,7 +127,7 @@ impl Ingest {
             ip: minimize::ip(facts.peer_ip, policy.ip_storage),
             user_agent: minimize::user_agent(facts.user_agent.as_deref()),
         };
-        match self.writer.append(record) {
+        match self.writer.append(record, mailbox) {
             Ok(rx) => Ok(PendingReceipt(rx)),
             Err(SubmitError::Full) => Err(IngestError::Overloaded),
             Err(SubmitError::Gone) => Err(IngestError::Store(StoreError::WriterGone)),

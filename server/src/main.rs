@@ -35,6 +35,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// See the `mimalloc` line in Cargo.toml: allocations cross threads on every consent POST.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "kelisim", version, about = "Self-hosted consent banner and tamper-evident consent log")]
 struct Cli {

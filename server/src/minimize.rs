@@ -32,7 +32,14 @@ pub fn ip(addr: Option<IpAddr>, storage: IpStorage) -> Option<String> {
 
 pub fn user_agent(ua: Option<&str>) -> Option<String> {
     let ua = ua?.trim();
-    (!ua.is_empty()).then(|| ua.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect())
+    if ua.is_empty() {
+        return None;
+    }
+    // The usual case, short and clean, in one copy (no more bytes than chars allowed).
+    if ua.len() <= USER_AGENT_MAX && !ua.chars().any(char::is_control) {
+        return Some(ua.to_owned());
+    }
+    Some(ua.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect())
 }
 
 /// The page a decision was made on, as origin and path only: query strings and fragments

@@ -3,6 +3,7 @@
 use super::problem::Problem;
 use super::AppState;
 use crate::ingest::{IngestError, RequestFacts};
+use crate::log::{AppendResult, Mailbox};
 use crate::metrics::Reject;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -71,6 +72,27 @@ pub async fn consents_preflight(req: HttpRequest, path: web::Path<String>, state
     Ok(resp.finish())
 }
 
+thread_local! {
+    static MAILBOX: std::cell::OnceCell<Mailbox> = const { std::cell::OnceCell::new() };
+}
+
+/// This worker thread's mailbox for log answers (see [`Mailbox`]): made with a task that hands
+/// each answer to its waiting request, on this thread, at the first consent POST it serves.
+fn mailbox() -> Mailbox {
+    MAILBOX.with(|m| {
+        m.get_or_init(|| {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::sync::oneshot::Sender<AppendResult>, AppendResult)>();
+            actix_web::rt::spawn(async move {
+                while let Some((reply, result)) = rx.recv().await {
+                    let _ = reply.send(result);
+                }
+            });
+            tx
+        })
+        .clone()
+    })
+}
+
 pub async fn post_consent(
     req: HttpRequest,
     path: web::Path<String>,
@@ -130,7 +152,7 @@ async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, stat
     };
     // Validation is CPU only; the commit happens on the log writer thread, and this request is
     // answered only once the batch holding its event is on disk.
-    let (receipt, created) = state.ingest.submit(&site, &body, facts)?.committed().await?;
+    let (receipt, created) = state.ingest.submit(&site, &body, facts, Some(mailbox()))?.committed().await?;
     let mut resp = HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK });
     if let Some(o) = &origin {
         cors(&mut resp, o);

@@ -68,13 +68,8 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                     .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin")),
             )
-            .route("/kelisim.js", web::get().to(assets::loader))
-            .route("/widget/{name}", web::get().to(assets::widget_file))
-            .route("/healthz", web::get().to(api::healthz))
-            .configure(crate::admin::routes)
-            .route("/metrics", web::get().to(api::metrics))
-            .route("/receipt/{site}/{consent_id}", web::get().to(receipt::page))
-            .route("/receipt.css", web::get().to(receipt::stylesheet))
+            // The public API first: actix tries routes in order, and every pattern with a
+            // `{…}` segment before it would cost the hot consent POST a regex match.
             .service(
                 web::scope("/api/v1")
                     .wrap(DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")))
@@ -89,7 +84,14 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
                             .route("/log/checkpoint", web::get().to(log_api::checkpoint))
                             .route("/log/consistency", web::get().to(log_api::consistency)),
                     ),
-            );
+            )
+            .route("/kelisim.js", web::get().to(assets::loader))
+            .route("/widget/{name}", web::get().to(assets::widget_file))
+            .route("/healthz", web::get().to(api::healthz))
+            .configure(crate::admin::routes)
+            .route("/metrics", web::get().to(api::metrics))
+            .route("/receipt/{site}/{consent_id}", web::get().to(receipt::page))
+            .route("/receipt.css", web::get().to(receipt::stylesheet));
         if demo {
             app = app.route("/demo/{path:.*}", web::get().to(assets::demo_file)).route(
                 "/",

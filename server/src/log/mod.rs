@@ -9,7 +9,7 @@ mod writer;
 
 use crate::metrics::Metrics;
 use crate::store::read::{self, SqlSubtrees, StoredCheckpoint};
-use crate::store::{self as db, write, Receipt, StoreError};
+use crate::store::{self as db, write, StoreError};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::{LogKey, VerifierKey};
 use kelisim_shared::merkle::{root_at, Frontier};
@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use writer::{Job, LogWriter};
+pub use writer::{AppendResult, Mailbox};
 
 #[derive(Clone, Debug)]
 pub struct WriterConfig {
@@ -142,8 +143,10 @@ impl Writer {
     }
 
     /// Queues an event; the receiver answers once its batch is committed (or failed).
-    pub fn append(&self, record: ConsentRecord) -> Result<oneshot::Receiver<Result<(Receipt, bool), StoreError>>, SubmitError> {
-        let (reply, rx) = oneshot::channel();
+    /// With a `mailbox`, the answer goes through it (see [`Mailbox`]).
+    pub fn append(&self, record: ConsentRecord, mailbox: Option<Mailbox>) -> Result<oneshot::Receiver<AppendResult>, SubmitError> {
+        let (tx, rx) = oneshot::channel();
+        let reply = writer::AppendReply::new(tx, mailbox);
         self.metrics.queue_depth.fetch_add(1, Relaxed);
         match self.tx.try_send(Job::Append { record, reply }) {
             Ok(()) => Ok(rx),

@@ -1,7 +1,7 @@
 use super::*;
 use crate::store::read::history;
 use crate::store::tests::open_with_config;
-use crate::store::Store;
+use crate::store::{Receipt, Store};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::LogKey;
 use kelisim_shared::config::Config;
@@ -53,7 +53,7 @@ fn append_batch(w: &mut LogWriter, evs: Vec<ConsentRecord>) -> Vec<(Receipt, boo
         .map(|ev| {
             let (tx, rx) = oneshot::channel();
             rxs.push(rx);
-            (ev, tx)
+            (ev, tx.into())
         })
         .collect();
     w.commit_batch(batch);
@@ -104,7 +104,7 @@ fn a_failing_event_does_not_fail_the_rest_of_its_batch() {
     bad.site = "no-such-site".into(); // the writer has no log for it
     let (tx_bad, rx_bad) = oneshot::channel();
     let (tx_ok, rx_ok) = oneshot::channel();
-    w.commit_batch(vec![(event(&config, &eid(1), CONSENT), tx_ok), (bad, tx_bad)]);
+    w.commit_batch(vec![(event(&config, &eid(1), CONSENT), tx_ok.into()), (bad, tx_bad.into())]);
     assert!(rx_bad.blocking_recv().unwrap().is_err());
     assert_eq!(rx_ok.blocking_recv().unwrap().unwrap().0.seq, 1);
     let r = append_batch(&mut w, vec![event(&config, &eid(2), CONSENT)]);

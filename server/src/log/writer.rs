@@ -41,7 +41,44 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use tokio::sync::oneshot;
 
-pub type AppendReply = oneshot::Sender<Result<(Receipt, bool), StoreError>>;
+/// What an append is answered with: the receipt and whether the event is new.
+pub type AppendResult = Result<(Receipt, bool), StoreError>;
+
+/// A thread's mailbox for answers: the server's request threads each run one task that
+/// forwards what arrives here to the waiting requests (`http::api`). A batch's answers then wake
+/// each request thread once, not once per request: every cross-thread wake-up is a syscall.
+pub type Mailbox = tokio::sync::mpsc::UnboundedSender<(oneshot::Sender<AppendResult>, AppendResult)>;
+
+/// Where an append's answer goes.
+pub struct AppendReply {
+    tx: oneshot::Sender<AppendResult>,
+    mailbox: Option<Mailbox>,
+}
+
+impl AppendReply {
+    pub fn new(tx: oneshot::Sender<AppendResult>, mailbox: Option<Mailbox>) -> AppendReply {
+        AppendReply { tx, mailbox }
+    }
+
+    pub fn send(self, result: AppendResult) {
+        match self.mailbox {
+            Some(m) => {
+                if let Err(tokio::sync::mpsc::error::SendError((tx, result))) = m.send((self.tx, result)) {
+                    let _ = tx.send(result);
+                }
+            }
+            None => {
+                let _ = self.tx.send(result);
+            }
+        }
+    }
+}
+
+impl From<oneshot::Sender<AppendResult>> for AppendReply {
+    fn from(tx: oneshot::Sender<AppendResult>) -> AppendReply {
+        AppendReply { tx, mailbox: None }
+    }
+}
 
 pub enum Job {
     Append { record: ConsentRecord, reply: AppendReply },
@@ -63,7 +100,7 @@ pub struct LogWriter {
     pub syncer: Option<Syncer>,
 }
 
-type Answered = Vec<(AppendReply, Result<(Receipt, bool), StoreError>)>;
+type Answered = Vec<(AppendReply, AppendResult)>;
 
 /// A committed batch on its way to disk: the answers, and when its transaction began.
 struct Committed {
@@ -110,7 +147,7 @@ impl Syncer {
                     for b in batches {
                         metrics.commit_seconds.observe(b.began.elapsed().as_secs_f64());
                         for (reply, result) in b.answers {
-                            let _ = reply.send(match &synced {
+                            reply.send(match &synced {
                                 Ok(()) => result,
                                 Err(e) => Err(StoreError::Sync(std::io::Error::new(e.kind(), e.to_string()))),
                             });
@@ -171,7 +208,7 @@ impl LogWriter {
 
     /// Handles one job; an append takes every append queued behind it into the same batch.
     fn handle(&mut self, first: Job, rx: &Receiver<Job>) {
-        let mut batch = Vec::new();
+        let mut batch = Vec::with_capacity(self.cfg.max_batch.min(256));
         let mut others = Vec::new();
         let mut next = Some(first);
         while let Some(job) = next.take() {
@@ -206,24 +243,24 @@ impl LogWriter {
             touched.into_iter().filter_map(|s| self.logs.get(s).map(|l| (s.to_owned(), l.clone()))).collect()
         };
         let began = Instant::now();
-        let records: Vec<&ConsentRecord> = batch.iter().map(|(r, _)| r).collect();
-        match try_batch(&mut self.conn, &mut self.logs, &records) {
+        let (mut records, replies): (Vec<ConsentRecord>, Vec<AppendReply>) = batch.into_iter().unzip();
+        match try_batch(&mut self.conn, &mut self.logs, &mut records) {
             Ok(results) => {
-                self.metrics.batch_size.observe(batch.len() as f64);
+                self.metrics.batch_size.observe(records.len() as f64);
                 let created = results.iter().filter(|(_, c)| *c).count() as u64;
                 self.metrics.events_recorded.fetch_add(created, Relaxed);
                 self.metrics.events_duplicate.fetch_add(results.len() as u64 - created, Relaxed);
                 for (site, _) in &snapshot {
                     self.metrics.set_log_records(site, self.logs[site].frontier.size());
                 }
-                let answers: Answered = batch.into_iter().zip(results).map(|((_, reply), r)| (reply, Ok(r))).collect();
+                let answers: Answered = replies.into_iter().zip(results).map(|(reply, r)| (reply, Ok(r))).collect();
                 match &self.syncer {
                     Some(s) => {
                         s.state.in_flight.fetch_add(1, SeqCst);
                         if let Err(std::sync::mpsc::SendError(c)) = s.tx.send(Committed { answers, began }) {
                             s.state.in_flight.fetch_sub(1, SeqCst);
                             for (reply, _) in c.answers {
-                                let _ = reply.send(Err(StoreError::WriterGone));
+                                reply.send(Err(StoreError::WriterGone));
                             }
                         }
                     }
@@ -231,7 +268,7 @@ impl LogWriter {
                     None => {
                         self.metrics.commit_seconds.observe(began.elapsed().as_secs_f64());
                         for (reply, r) in answers {
-                            let _ = reply.send(r);
+                            reply.send(r);
                         }
                     }
                 }
@@ -241,14 +278,14 @@ impl LogWriter {
                 for (site, log) in snapshot {
                     self.logs.insert(site, log);
                 }
-                if batch.len() == 1 {
+                if replies.len() == 1 {
                     tracing::error!(error = %e, "committing a consent event failed");
-                    let (_, reply) = batch.into_iter().next().expect("one");
-                    let _ = reply.send(Err(e));
+                    let reply = replies.into_iter().next().expect("one");
+                    reply.send(Err(e));
                 } else {
                     // One bad event must not fail the others: retry each on its own.
-                    tracing::warn!(error = %e, size = batch.len(), "a batch failed; committing its events one by one");
-                    for one in batch {
+                    tracing::warn!(error = %e, size = replies.len(), "a batch failed; committing its events one by one");
+                    for one in records.into_iter().zip(replies) {
                         self.commit_batch(vec![one]);
                     }
                 }
@@ -350,13 +387,14 @@ impl LogWriter {
     }
 }
 
-/// Writes a batch in one transaction; on success returns each event's receipt and whether it
-/// is new. Idempotency holds inside the batch too: a second event with the same `event_id`
-/// finds the first one's row (uncommitted, but this transaction's) and gets its receipt.
+/// Writes a batch in one transaction, setting each new record's `seq` and `recorded_at`; on
+/// success returns each event's receipt and whether it is new. Idempotency holds inside the
+/// batch too: a second event with the same `event_id` finds the first one's row (uncommitted,
+/// but this transaction's) and gets its receipt.
 fn try_batch(
     conn: &mut Connection,
     logs: &mut BTreeMap<String, SiteLog>,
-    records: &[&ConsentRecord],
+    records: &mut [ConsentRecord],
 ) -> Result<Vec<(Receipt, bool)>, StoreError> {
     let now = clock::now_rfc3339();
     // Receipt ids for the whole batch from one read of the OS random source.
@@ -365,28 +403,27 @@ fn try_batch(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut out: Vec<(Receipt, bool)> = Vec::with_capacity(records.len());
     let mut nodes: Vec<(u32, u64, Hash)> = Vec::new();
-    for (r, random) in records.iter().zip(random.chunks_exact(16)) {
-        let log = logs.get_mut(&r.site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {}", r.site)))?;
+    for (record, random) in records.iter_mut().zip(random.chunks_exact(16)) {
+        let log = logs.get_mut(&record.site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {}", record.site)))?;
         let malformed = |what: &str| StoreError::Corrupt(format!("{what} of an event is not a UUID (ingest checks it)"));
         let ids = RecordIds {
-            event_id: uuid_bytes(&r.event_id).ok_or_else(|| malformed("the event_id"))?,
-            consent_id: uuid_bytes(&r.consent_id).ok_or_else(|| malformed("the consent_id"))?,
+            event_id: uuid_bytes(&record.event_id).ok_or_else(|| malformed("the event_id"))?,
+            consent_id: uuid_bytes(&record.consent_id).ok_or_else(|| malformed("the consent_id"))?,
             receipt_id: *uuid::Builder::from_random_bytes(random.try_into().expect("16 bytes")).into_uuid().as_bytes(),
         };
-        let mut record = (*r).clone();
         record.seq = log.frontier.size() + 1;
         record.recorded_at.clone_from(&now);
         let canonical = record.canonical_bytes();
         let leaf = leaf_hash(&canonical);
         // Insert first: the unique index on (site_no, event_id) is the idempotency check, so a
         // new event costs one index descent, and only a repeated one is looked up.
-        match write::insert_event(&tx, log.site_no, &ids, &record, &canonical, &leaf) {
+        match write::insert_event(&tx, log.site_no, &ids, record, &canonical, &leaf) {
             Ok(()) => {}
             Err(StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)))
                 if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
             {
                 let existing = write::receipt_by_event_id(&tx, log.site_no, &ids.event_id)?.ok_or_else(|| {
-                    StoreError::Corrupt(format!("site {}: seq {} is taken by another event", r.site, record.seq))
+                    StoreError::Corrupt(format!("site {}: seq {} is taken by another event", record.site, record.seq))
                 })?;
                 out.push((existing, false));
                 continue;
@@ -405,9 +442,9 @@ fn try_batch(
         out.push((
             Receipt {
                 receipt_id: uuid::Uuid::from_bytes(ids.receipt_id).hyphenated().to_string(),
-                consent_id: record.consent_id,
+                consent_id: record.consent_id.clone(),
                 seq: record.seq,
-                recorded_at: record.recorded_at,
+                recorded_at: now.clone(),
                 leaf_hash: hex::encode(leaf),
             },
             true,

@@ -36,8 +36,8 @@ pub struct WriterConfig {
     /// `retention_days` per site (site file).
     pub retention: Vec<(String, u32)>,
     /// Make event batches durable on a second thread (see `writer::Syncer`) instead of inside
-    /// `COMMIT`: the writer goes on with the next batch while the WAL is fsynced, and requests
-    /// are still answered only after the fsync. `None`: `synchronous=FULL` in the writer.
+    /// `COMMIT`: requests are still answered only after the fsync, and the writer gathers the
+    /// next batch meanwhile. `None`: `synchronous=FULL` in the writer.
     pub deferred_sync: Option<std::path::PathBuf>,
 }
 

@@ -481,7 +481,7 @@ async fn switching_language_in_the_preferences_loads_its_texts_and_keeps_the_tog
     b.click("[data-action=\"save\"]").await;
     let e = s.wait_events(1).await;
     assert_eq!((e[0].0.as_str(), e[0].1.as_str()), ("custom", "necessary marketing"));
-    let lang: String = s.k.db().query_row("SELECT language FROM events WHERE site = 'example'", [], |r| r.get(0)).unwrap();
+    let lang: String = s.k.db().query_row("SELECT language FROM events_readable WHERE site = 'example'", [], |r| r.get(0)).unwrap();
     assert_eq!(lang, "kk", "the decision is logged in the language the visitor read");
     b.close().await;
 }

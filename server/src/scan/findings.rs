@@ -116,18 +116,12 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
                 continue;
             }
             findings.push(Finding {
-                kind: kind_of_finding,
-                subject: Subject::of(kind),
-                name: name.clone(),
                 domain: Some(domain.clone()),
-                url: None,
-                resource: None,
-                count: None,
                 page: Some(v.page.clone()),
                 causes: causes_of(Some(*pass), kind, name),
                 category: item.classification.category.clone().filter(|_| item.classification.source == Source::Policy),
                 classification: Some(item.classification.clone()),
-                problem: None,
+                ..Finding::new(kind_of_finding, Subject::of(kind), name.clone())
             });
         }
     }
@@ -154,18 +148,12 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             continue;
         }
         findings.push(Finding {
-            kind: FindingKind::WrongCategory,
-            subject: Subject::of(item.kind),
-            name: item.name.clone(),
             domain: Some(item.domain.clone()),
-            url: None,
-            resource: None,
-            count: None,
             page: Some(item.page.clone()),
             causes: wrong,
             category: Some(declared.to_owned()),
             classification: Some(c.clone()),
-            problem: None,
+            ..Finding::new(FindingKind::WrongCategory, Subject::of(item.kind), item.name.clone())
         });
     }
 
@@ -206,18 +194,12 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             *n += 1;
             if *n == 1 {
                 findings.push(Finding {
-                    kind,
-                    subject: Subject::Request,
-                    name: host.clone(),
-                    domain: None,
                     url: Some(r.url.clone()),
                     resource: Some(r.resource.clone()),
                     count: Some(1),
                     page: Some(v.page.clone()),
                     causes: vec![r.cause.clone()],
-                    category: None,
-                    classification: None,
-                    problem: None,
+                    ..Finding::new(kind, Subject::Request, host.clone())
                 });
             }
         }
@@ -269,18 +251,12 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             continue;
         }
         findings.push(Finding {
-            kind: FindingKind::Undeclared,
-            subject: Subject::of(item.kind),
-            name: item.name.clone(),
             domain: Some(item.domain.clone()),
-            url: None,
-            resource: None,
-            count: None,
             page: Some(item.page.clone()),
             causes: item.causes.clone(),
             category: c.category.clone(),
             classification: Some(c.clone()),
-            problem: None,
+            ..Finding::new(FindingKind::Undeclared, Subject::of(item.kind), item.name.clone())
         });
     }
 
@@ -295,20 +271,7 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
                 if !reported.insert((FindingKind::NeverSeen, StorageKind::Cookie, pat.clone(), cat.id.clone())) {
                     continue;
                 }
-                findings.push(Finding {
-                    kind: FindingKind::NeverSeen,
-                    subject: Subject::Declaration,
-                    name: pat.clone(),
-                    domain: None,
-                    url: None,
-                    resource: None,
-                    count: None,
-                    page: None,
-                    causes: Vec::new(),
-                    category: Some(cat.id.clone()),
-                    classification: None,
-                    problem: None,
-                });
+                findings.push(Finding { category: Some(cat.id.clone()), ..Finding::new(FindingKind::NeverSeen, Subject::Declaration, pat.clone()) });
             }
         }
     }
@@ -333,20 +296,7 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
 }
 
 fn incomplete(page: &str, problem: String) -> Finding {
-    Finding {
-        kind: FindingKind::Incomplete,
-        subject: Subject::Page,
-        name: page.to_owned(),
-        domain: None,
-        url: None,
-        resource: None,
-        count: None,
-        page: Some(page.to_owned()),
-        causes: Vec::new(),
-        category: None,
-        classification: None,
-        problem: Some(problem),
-    }
+    Finding { page: Some(page.to_owned()), problem: Some(problem), ..Finding::new(FindingKind::Incomplete, Subject::Page, page.to_owned()) }
 }
 
 fn from_third_party_document(cause: &Cause, third_party: &impl Fn(&url::Url) -> bool) -> bool {

@@ -207,6 +207,27 @@ pub struct Finding {
     pub problem: Option<String>,
 }
 
+impl Finding {
+    /// A finding with nothing but its kind, subject and name; the rest is added with
+    /// struct-update syntax where each kind of finding is made.
+    pub fn new(kind: FindingKind, subject: Subject, name: String) -> Finding {
+        Finding {
+            kind,
+            subject,
+            name,
+            domain: None,
+            url: None,
+            resource: None,
+            count: None,
+            page: None,
+            causes: Vec::new(),
+            category: None,
+            classification: None,
+            problem: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub pages: usize,

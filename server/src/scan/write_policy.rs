@@ -149,18 +149,12 @@ mod tests {
         let text = include_str!("../../../shared/testdata/example.toml").replace(r#"cookies = ["_ym_*"]"#, "cookies = []").replace(r#""_ym_uid", "_ym_d", "_ym_isad""#, r#""_ym_uid""#);
         let policy = SitePolicy::parse("example.toml", &text).unwrap();
         let finding = |subject: Subject, name: &str| Finding {
-            kind: FindingKind::Undeclared,
-            subject,
-            name: name.into(),
             domain: Some("shop.kz".into()),
-            url: None,
-            resource: None,
-            count: None,
             page: Some("https://shop.kz/\nx".into()),
             causes: vec![Cause::InlineScript { page: "https://shop.kz/".into(), line: Some(4), gated: Some("analytics".into()) }],
             category: classify(Some(&policy), name).category,
             classification: Some(classify(Some(&policy), name)),
-            problem: None,
+            ..Finding::new(FindingKind::Undeclared, subject, name.into())
         };
         let report = Report {
             format: 1,

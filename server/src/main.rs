@@ -511,7 +511,6 @@ fn serve(a: ServeArgs) -> Result<(), String> {
     let ids: Vec<String> = sites.iter().map(|s| s.config.site.clone()).collect();
     let mut wcfg = a.writer;
     wcfg.retention = sites.iter().map(|s| (s.config.site.clone(), s.policy.retention_days)).collect();
-    wcfg.deferred_sync = Some(store.wal_path());
     store.start_wal_checkpointer(&conn).map_err(|e| format!("refusing to start: {e}"))?;
     let writer = log::Writer::start(conn, key, &ids, wcfg, metrics.clone()).map_err(|e| format!("refusing to start: {e}"))?;
     let store = Arc::new(store);

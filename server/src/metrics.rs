@@ -167,7 +167,7 @@ impl Metrics {
         }
         self.batch_size.render(&mut out, "kelisim_batch_size", "Events committed per transaction (group commit).");
         self.commit_seconds.render(&mut out, "kelisim_commit_seconds", "Time from a batch's first write to the fsync that made it durable.");
-        self.sync_seconds.render(&mut out, "kelisim_sync_seconds", "Time of one fsync of the log (WAL).");
+        self.sync_seconds.render(&mut out, "kelisim_sync_seconds", "Time of one COMMIT of the log: writing a batch to the WAL and fsyncing it.");
         out
     }
 }

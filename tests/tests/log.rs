@@ -52,7 +52,8 @@ fn database_refuses_update_and_delete_of_events() {
         "UPDATE events SET action = 'accept_all'",
         "UPDATE events SET canonical = NULL",
         "DELETE FROM events",
-        "DELETE FROM merkle_nodes",
+        "DELETE FROM merkle_subtrees",
+        "UPDATE merkle_subtrees SET hash = zeroblob(32)",
         "DELETE FROM checkpoints",
     ] {
         let e = db.execute(sql, []).expect_err(sql);

@@ -91,12 +91,13 @@ impl Dashboard {
         if let Some(b) = f.before {
             add(" AND id < ?", &[crate::store::event_key(site_no, b.max(0) as u64).into()]);
         }
+        // The log is in time order: a time range is an id range (`store::first_id_at`).
         if !f.from.is_empty() {
-            add(" AND site_no = ? AND recorded_at >= ?", &[site_no.into(), f.from.clone().into()]);
+            add(" AND id >= ?", &[crate::store::first_id_at(&db, site_no, &f.from)?.into()]);
         }
         if !f.to.is_empty() {
             // Inclusive of the whole `to` day.
-            add(" AND recorded_at < ?", &[format!("{}\u{7f}", f.to).into()]);
+            add(" AND id < ?", &[crate::store::first_id_at(&db, site_no, &format!("{}\u{7f}", f.to))?.into()]);
         }
         if !f.action.is_empty() {
             add(" AND action = ?", &[f.action.clone().into()]);
@@ -142,14 +143,19 @@ impl Dashboard {
 
     pub fn stats_counts(&self, site: &str) -> rusqlite::Result<i64> {
         let db = self.db();
-        let Some((site_no, _, _)) = Self::site(&db, site)? else { return Ok(0) };
-        db.query_row("SELECT COUNT(*) FROM events WHERE site_no = ?1", [site_no], |r| r.get(0))
+        let Some((_, lo, hi)) = Self::site(&db, site)? else { return Ok(0) };
+        Self::size(&db, lo, hi)
+    }
+
+    /// A site's number of records: seq runs from 1 without gaps, so the last id tells.
+    fn size(db: &Connection, lo: i64, hi: i64) -> rusqlite::Result<i64> {
+        db.query_row("SELECT COALESCE(MAX(id) - ?1 + 1, 0) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))
     }
 
     pub fn stats(&self, site: &str, days: i64) -> rusqlite::Result<Stats> {
         let db = self.db();
         let Some((site_no, lo, hi)) = Self::site(&db, site)? else { return Ok(Stats::default()) };
-        let total = db.query_row("SELECT COUNT(*) FROM events WHERE site_no = ?1", [site_no], |r| r.get(0))?;
+        let total = Self::size(&db, lo, hi)?;
         let pairs = |sql: &str| -> rusqlite::Result<Vec<(String, i64)>> {
             let mut st = db.prepare(sql)?;
             let rows = st.query_map([lo, hi], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -159,17 +165,18 @@ impl Dashboard {
         let by_version = pairs("SELECT config_version, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY config_version ORDER BY MIN(id)")?;
         let by_language = pairs("SELECT language, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY language ORDER BY 2 DESC")?;
         let since = (time::OffsetDateTime::now_utc() - time::Duration::days(days)).date().to_string();
+        let first = crate::store::first_id_at(&db, site_no, &since)?;
         let mut st = db.prepare(
             "SELECT substr(recorded_at, 1, 10) AS d, action, COUNT(*) FROM events
-             WHERE site_no = ?1 AND recorded_at >= ?2 GROUP BY d, action ORDER BY d",
+             WHERE id BETWEEN ?1 AND ?2 GROUP BY d, action ORDER BY d",
         )?;
-        let per_day = st.query_map(params![site_no, since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let per_day = st.query_map(params![first, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
         let mut st = db.prepare(
-            "SELECT substr(recorded_at, 1, 10) AS d, ' ' || granted || ' ' AS g FROM events WHERE site_no = ?1 AND recorded_at >= ?2",
+            "SELECT substr(recorded_at, 1, 10) AS d, ' ' || granted || ' ' AS g FROM events WHERE id BETWEEN ?1 AND ?2",
         )?;
         let mut per_category: std::collections::BTreeMap<(String, String), i64> = Default::default();
         let mut per_day_total: std::collections::BTreeMap<String, i64> = Default::default();
-        let rows = st.query_map(params![site_no, since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = st.query_map(params![first, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             let (d, g) = row?;
             *per_day_total.entry(d.clone()).or_default() += 1;

@@ -179,13 +179,14 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
     // The records of the range, three ways: canonical bytes (authoritative), CSV, DPV JSON-LD.
     let mut where_ = String::from("id BETWEEN ?1 AND ?2");
     let mut args: Vec<Value> = vec![lo.into(), last.into()];
+    // The log is in time order: a time range is an id range (`store::first_id_at`).
     if let Some(f) = req.from {
-        where_.push_str(" AND recorded_at >= ?3");
-        args.push(f.to_owned().into());
+        where_.push_str(" AND id >= ?3");
+        args.push(crate::store::first_id_at(db, site_no, f)?.into());
     }
     if let Some(t) = req.to {
-        where_.push_str(&format!(" AND recorded_at < ?{}", args.len() + 1));
-        args.push(format!("{t}\u{7f}").into());
+        where_.push_str(&format!(" AND id < ?{}", args.len() + 1));
+        args.push(crate::store::first_id_at(db, site_no, &format!("{t}\u{7f}"))?.into());
     }
     let versions: Vec<String> = {
         let mut st = db.prepare(&format!("SELECT DISTINCT config_version FROM events WHERE {where_}"))?;

@@ -35,10 +35,6 @@ pub struct WriterConfig {
     pub purge_interval: Duration,
     /// `retention_days` per site (site file).
     pub retention: Vec<(String, u32)>,
-    /// Make event batches durable on a second thread (see `writer::Syncer`) instead of inside
-    /// `COMMIT`: requests are still answered only after the fsync, and the writer gathers the
-    /// next batch meanwhile. `None`: `synchronous=FULL` in the writer.
-    pub deferred_sync: Option<std::path::PathBuf>,
 }
 
 impl Default for WriterConfig {
@@ -49,7 +45,6 @@ impl Default for WriterConfig {
             checkpoint_interval: Duration::from_secs(60),
             purge_interval: Duration::from_secs(3600),
             retention: Vec::new(),
-            deferred_sync: None,
         }
     }
 }
@@ -62,6 +57,10 @@ pub struct SiteLog {
     pub frontier: Frontier,
     /// Size of the last signed checkpoint.
     pub checkpointed: Option<u64>,
+    /// `recorded_at` of the last record (empty while there is none). The next record is never
+    /// earlier, even if the clock steps back: the log is in time order, which the export's
+    /// verifier checks and time-range queries rely on (`store::first_id_at`).
+    pub last_time: String,
 }
 
 /// Loads a site's log (giving the site its number in `log_sites` if it has none yet) and checks
@@ -87,7 +86,8 @@ fn load_site(c: &Connection, site: &str) -> Result<SiteLog, StoreError> {
             )));
         }
     }
-    Ok(SiteLog { site_no, frontier, checkpointed: last.map(|c| c.tree_size) })
+    let last_time = write::last_recorded_at(c, site_no)?.unwrap_or_default();
+    Ok(SiteLog { site_no, frontier, checkpointed: last.map(|c| c.tree_size), last_time })
 }
 
 /// Why an event could not be handed to the writer.
@@ -125,14 +125,7 @@ impl Writer {
         }
         let verifier = key.verifier();
         let (tx, rx) = sync_channel(cfg.queue);
-        let syncer = match &cfg.deferred_sync {
-            Some(wal) => {
-                conn.pragma_update(None, "synchronous", "NORMAL")?;
-                Some(writer::Syncer::start(wal.clone(), metrics.clone())?)
-            }
-            None => None,
-        };
-        let mut w = LogWriter { conn, key, logs, cfg, metrics: metrics.clone(), syncer };
+        let mut w = LogWriter { conn, key, logs, cfg, metrics: metrics.clone() };
         w.checkpoint(false)?;
         w.purge(time::OffsetDateTime::now_utc())?;
         std::thread::Builder::new()

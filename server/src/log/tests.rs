@@ -43,7 +43,7 @@ fn key() -> LogKey {
 fn writer_on(conn: Connection, config: &Config, retention: u32) -> LogWriter {
     let cfg = WriterConfig { retention: vec![(config.site.clone(), retention)], ..Default::default() };
     let logs = [(config.site.clone(), load_site(&conn, &config.site).unwrap())].into_iter().collect();
-    LogWriter { conn, key: key(), logs, cfg, metrics: Arc::new(Metrics::default()), syncer: None }
+    LogWriter { conn, key: key(), logs, cfg, metrics: Arc::new(Metrics::default()) }
 }
 
 fn append_batch(w: &mut LogWriter, evs: Vec<ConsentRecord>) -> Vec<(Receipt, bool)> {
@@ -117,7 +117,7 @@ fn checkpoints_verify_and_cover_every_record_after_a_restart() {
     let (d, store, conn, config) = open_with_config();
     let mut w = writer_on(conn, &config, 365);
     // 11 and then 37 records: subtrees below level 4 are recomputed from leaves, the ones of
-    // level 4 and 5 (16 and 32 leaves) come from merkle_nodes.
+    // level 4 and 5 (16 and 32 leaves) come from merkle_subtrees.
     for i in 0..11 {
         append_batch(&mut w, vec![event(&config, &eid(i), CONSENT)]);
     }
@@ -147,14 +147,17 @@ fn checkpoints_verify_and_cover_every_record_after_a_restart() {
     assert_eq!((a.tree_size, b.tree_size), (11, 37));
     assert_eq!(a.root, root_of(&leaves[..11]));
     verify_consistency(11, 37, &a.root, &b.root, &p).unwrap();
-    let nodes: Vec<(u32, i64)> = store2
+    let nodes: Vec<i64> = store2
         .read(|c| {
-            let mut st = c.prepare("SELECT level, idx FROM merkle_nodes ORDER BY level, idx")?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let mut st = c.prepare("SELECT id FROM merkle_subtrees ORDER BY id")?;
+            let rows = st.query_map([], |r| r.get(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .unwrap();
-    assert_eq!(nodes, [(4, 0), (4, 1), (5, 0)], "only subtrees of 16 leaves and more are stored");
+    let site_no = w2.logs[&config.site].site_no;
+    let key = |level, index| crate::store::subtree_key(site_no, level, index);
+    // In the order they were made: (4, 0) at 16 events, (4, 1) then (5, 0) at 32.
+    assert_eq!(nodes, [key(4, 0), key(4, 1), key(5, 0)], "only subtrees of 16 leaves and more are stored");
 }
 
 #[test]
@@ -209,4 +212,39 @@ fn retention_purge_removes_personal_fields_and_keeps_the_tree() {
     assert!(e.to_string().contains("append-only"), "{e}");
     let e = c.execute("DELETE FROM events", []).unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
+}
+
+#[test]
+fn the_log_never_goes_back_in_time_and_time_ranges_are_id_ranges() {
+    let (d, _store, conn, config) = open_with_config();
+    let mut w = writer_on(conn, &config, 30);
+    let early = append_batch(&mut w, vec![event(&config, &eid(0), CONSENT), event(&config, &eid(1), CONSENT)]);
+    // The clock was ahead when the last record was made and has since stepped back.
+    let ahead = "2999-01-01T00:00:00.000Z";
+    w.logs.get_mut(&config.site).unwrap().last_time = ahead.into();
+    let late = append_batch(&mut w, vec![event(&config, &eid(2), CONSENT)]);
+    assert_eq!(late[0].0.recorded_at, ahead, "a record is never earlier than the one before it");
+    let c = Connection::open(d.path().join(crate::store::DB_FILE)).unwrap();
+    assert_eq!(load_site(&c, &config.site).unwrap().last_time, ahead, "and a restart keeps to it");
+
+    let site_no = w.logs[&config.site].site_no;
+    let id = |seq| crate::store::event_key(site_no, seq);
+    let at = |t: &str| crate::store::first_id_at(&c, site_no, t).unwrap();
+    let today = &early[0].0.recorded_at[..10];
+    assert_eq!(at(""), id(1));
+    assert_eq!(at(today), id(1));
+    assert_eq!(at(&early[1].0.recorded_at), id(1), "both early records share their batch's time");
+    assert_eq!(at(&format!("{today}\u{7f}")), id(3), "the end of today");
+    assert_eq!(at("2999"), id(3));
+    assert_eq!(at("3000"), id(4), "one past the last record");
+    assert_eq!(crate::store::first_id_at(&c, site_no + 1, "2000").unwrap(), crate::store::event_key(site_no + 1, 1), "an empty log");
+
+    // The purge takes the records before its cutoff, oldest first, and leaves the rest.
+    assert_eq!(crate::store::first_unpurged_id(&c, site_no).unwrap(), id(1));
+    assert_eq!(w.purge(time::OffsetDateTime::now_utc() + time::Duration::days(31)).unwrap(), 2);
+    assert_eq!(crate::store::first_unpurged_id(&c, site_no).unwrap(), id(3));
+    let kept: Vec<i64> =
+        c.prepare("SELECT seq FROM events_readable WHERE canonical IS NOT NULL").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(kept, [3]);
+    assert_eq!(w.purge(time::OffsetDateTime::now_utc() + time::Duration::days(31)).unwrap(), 0, "nothing left to purge");
 }

@@ -1,25 +1,18 @@
 //! The log writer: one thread owns the only write connection. Requests hand it events through
 //! a bounded queue; it takes whatever is queued (up to a batch limit), writes it in one
-//! `BEGIN IMMEDIATE … COMMIT` (WAL, `synchronous=FULL`: one fsync for the whole batch — group
-//! commit), and only then answers each request. The server never acknowledges an event before
-//! the transaction holding it is on disk.
+//! `BEGIN IMMEDIATE … COMMIT` (WAL, `synchronous=FULL`: SQLite fsyncs the WAL inside `COMMIT`,
+//! one fsync for the whole batch — group commit), and only then answers each request. The
+//! server never acknowledges an event before the transaction holding it is on disk.
 //!
-//! With `deferred_sync` (what `kelisim serve` uses) the batch is committed with
-//! `synchronous=NORMAL` and the fsync of the WAL runs on the [`Syncer`] thread, which answers the
-//! batch's requests only after it: the same guarantee as `synchronous=FULL` (SQLite's FULL is
-//! exactly "fsync the WAL at commit"). SQLite still syncs the WAL before each checkpoint and its
-//! header when the WAL is reused, and WAL recovery keeps only an unbroken prefix of valid
-//! frames, so a durable commit frame means every earlier transaction is durable too. Checkpoint
-//! signing and the purge switch back to FULL for their own transactions: a signed checkpoint is
-//! never visible before it is on disk.
-//!
-//! While the syncer makes one batch durable, the writer leaves new events in the queue and
-//! sleeps; when the fsync ends it takes all of them as the next batch. So there is one commit
-//! per fsync, as large as the arrivals during that fsync: fewer, fuller WAL pages per event (the
-//! writer's main cost), and no request wakes the writer while a batch is on its way to disk.
+//! While `COMMIT` waits for the disk, new events wait in the queue; the next batch is all of
+//! them. So there is one commit per fsync, as large as the arrivals during the previous one:
+//! few, full WAL pages per event (the writer's main cost). An earlier version committed on
+//! this thread with `synchronous=NORMAL` and fsynced the WAL on a second one; it bought nothing
+//! once batches waited for the fsync anyway, and cost a thread hand-over per batch
+//! (docs/BENCHMARKS.md, "Server").
 //!
 //! It also keeps each site's Merkle frontier in memory (O(log n) per append, its subtrees from
-//! level [`write::MIN_STORED_LEVEL`] up written through to `merkle_nodes` in the same
+//! level [`write::MIN_STORED_LEVEL`] up written through to `merkle_subtrees` in the same
 //! transaction), signs checkpoints every interval when a log grew and on demand, and runs the
 //! retention purge.
 
@@ -34,10 +27,9 @@ use kelisim_shared::checkpoint::{Checkpoint, LogKey};
 use kelisim_shared::merkle::{leaf_hash, Hash};
 use rusqlite::{Connection, TransactionBehavior};
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::oneshot;
 
@@ -97,92 +89,14 @@ pub struct LogWriter {
     pub logs: BTreeMap<String, SiteLog>,
     pub cfg: WriterConfig,
     pub metrics: Arc<Metrics>,
-    pub syncer: Option<Syncer>,
-}
-
-type Answered = Vec<(AppendReply, AppendResult)>;
-
-/// A committed batch on its way to disk: the answers, and when its transaction began.
-struct Committed {
-    answers: Answered,
-    began: Instant,
-}
-
-/// What the writer and the syncer share: batches handed over and not yet durable, and the
-/// writer thread to wake when they are.
-#[derive(Default)]
-struct SyncState {
-    in_flight: AtomicUsize,
-    writer: OnceLock<std::thread::Thread>,
-}
-
-/// Makes committed batches durable (fsync of the WAL) on its own thread, then answers them.
-pub struct Syncer {
-    tx: std::sync::mpsc::Sender<Committed>,
-    state: Arc<SyncState>,
-}
-
-impl Syncer {
-    pub fn start(wal: std::path::PathBuf, metrics: Arc<Metrics>) -> Result<Syncer, StoreError> {
-        let (tx, rx) = std::sync::mpsc::channel::<Committed>();
-        let state = Arc::new(SyncState::default());
-        let shared = state.clone();
-        std::thread::Builder::new()
-            .name("kelisim-log-sync".into())
-            .spawn(move || {
-                while let Ok(first) = rx.recv() {
-                    // Everything committed so far is covered by one fsync.
-                    let mut batches = vec![first];
-                    while let Ok(more) = rx.try_recv() {
-                        batches.push(more);
-                    }
-                    let started = Instant::now();
-                    // Reopened each time: SQLite may replace the WAL file, never our handle's.
-                    let synced = std::fs::File::open(&wal).and_then(|f| f.sync_data());
-                    metrics.sync_seconds.observe(started.elapsed().as_secs_f64());
-                    if let Err(e) = &synced {
-                        tracing::error!(error = %e, "fsync of the WAL failed: answering the batch with an error");
-                    }
-                    let n = batches.len();
-                    for b in batches {
-                        metrics.commit_seconds.observe(b.began.elapsed().as_secs_f64());
-                        for (reply, result) in b.answers {
-                            reply.send(match &synced {
-                                Ok(()) => result,
-                                Err(e) => Err(StoreError::Sync(std::io::Error::new(e.kind(), e.to_string()))),
-                            });
-                        }
-                    }
-                    shared.in_flight.fetch_sub(n, SeqCst);
-                    if let Some(w) = shared.writer.get() {
-                        w.unpark();
-                    }
-                }
-            })
-            .map_err(|e| StoreError::Corrupt(format!("cannot start the log sync thread: {e}")))?;
-        Ok(Syncer { tx, state })
-    }
-
-    fn busy(&self) -> bool {
-        self.state.in_flight.load(SeqCst) > 0
-    }
 }
 
 impl LogWriter {
     pub fn run(mut self, rx: Receiver<Job>) {
-        if let Some(s) = &self.syncer {
-            let _ = s.state.writer.set(std::thread::current());
-        }
         let mut next_checkpoint = Instant::now() + self.cfg.checkpoint_interval;
         let mut next_purge = Instant::now() + self.cfg.purge_interval;
         loop {
-            let timers = next_checkpoint.min(next_purge);
-            // While a batch is being made durable, leave new events in the queue (see the module
-            // doc): the syncer unparks this thread when the fsync ends.
-            while self.syncer.as_ref().is_some_and(Syncer::busy) && Instant::now() < timers {
-                std::thread::park_timeout(timers.saturating_duration_since(Instant::now()));
-            }
-            let wait = timers.saturating_duration_since(Instant::now());
+            let wait = next_checkpoint.min(next_purge).saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
                 Ok(first) => self.handle(first, &rx),
                 Err(RecvTimeoutError::Timeout) => {}
@@ -244,7 +158,7 @@ impl LogWriter {
         };
         let began = Instant::now();
         let (mut records, replies): (Vec<ConsentRecord>, Vec<AppendReply>) = batch.into_iter().unzip();
-        match try_batch(&mut self.conn, &mut self.logs, &mut records) {
+        match try_batch(&mut self.conn, &mut self.logs, &mut records, &self.metrics) {
             Ok(results) => {
                 self.metrics.batch_size.observe(records.len() as f64);
                 let created = results.iter().filter(|(_, c)| *c).count() as u64;
@@ -253,24 +167,10 @@ impl LogWriter {
                 for (site, _) in &snapshot {
                     self.metrics.set_log_records(site, self.logs[site].frontier.size());
                 }
-                let answers: Answered = replies.into_iter().zip(results).map(|(reply, r)| (reply, Ok(r))).collect();
-                match &self.syncer {
-                    Some(s) => {
-                        s.state.in_flight.fetch_add(1, SeqCst);
-                        if let Err(std::sync::mpsc::SendError(c)) = s.tx.send(Committed { answers, began }) {
-                            s.state.in_flight.fetch_sub(1, SeqCst);
-                            for (reply, _) in c.answers {
-                                reply.send(Err(StoreError::WriterGone));
-                            }
-                        }
-                    }
-                    // synchronous=FULL: COMMIT itself fsynced.
-                    None => {
-                        self.metrics.commit_seconds.observe(began.elapsed().as_secs_f64());
-                        for (reply, r) in answers {
-                            reply.send(r);
-                        }
-                    }
+                // synchronous=FULL: COMMIT itself fsynced the WAL.
+                self.metrics.commit_seconds.observe(began.elapsed().as_secs_f64());
+                for (reply, r) in replies.into_iter().zip(results) {
+                    reply.send(Ok(r));
                 }
             }
             Err(e) => {
@@ -314,10 +214,7 @@ impl LogWriter {
             return Ok(Vec::new());
         }
         let time = clock::now_rfc3339();
-        self.full_sync(true)?;
-        let made = self.sign_checkpoints(&due.into_iter().cloned().collect::<Vec<_>>(), &time);
-        self.full_sync(false)?;
-        let made = made?;
+        let made = self.sign_checkpoints(&due.into_iter().cloned().collect::<Vec<_>>(), &time)?;
         for cp in &made {
             if let Some(l) = self.logs.get_mut(&cp.site) {
                 l.checkpointed = Some(cp.tree_size);
@@ -326,14 +223,6 @@ impl LogWriter {
         }
         self.metrics.checkpoints_signed.fetch_add(made.len() as u64, Relaxed);
         Ok(made)
-    }
-
-    /// `synchronous=FULL` for a transaction that must be on disk before anyone can read it.
-    fn full_sync(&self, on: bool) -> Result<(), StoreError> {
-        if self.syncer.is_some() {
-            self.conn.pragma_update(None, "synchronous", if on { "FULL" } else { "NORMAL" })?;
-        }
-        Ok(())
     }
 
     fn sign_checkpoints(&mut self, due: &[String], time: &str) -> Result<Vec<StoredCheckpoint>, StoreError> {
@@ -361,13 +250,6 @@ impl LogWriter {
 
     /// The retention purge of every site, as of `now` (see [`write::purge_expired`]).
     pub fn purge(&mut self, now: time::OffsetDateTime) -> Result<usize, StoreError> {
-        self.full_sync(true)?;
-        let r = self.purge_all(now);
-        self.full_sync(false)?;
-        r
-    }
-
-    fn purge_all(&mut self, now: time::OffsetDateTime) -> Result<usize, StoreError> {
         let mut total = 0;
         for (site, days) in self.cfg.retention.clone() {
             let Some(site_no) = self.logs.get(&site).map(|l| l.site_no) else { continue };
@@ -395,6 +277,7 @@ fn try_batch(
     conn: &mut Connection,
     logs: &mut BTreeMap<String, SiteLog>,
     records: &mut [ConsentRecord],
+    metrics: &Metrics,
 ) -> Result<Vec<(Receipt, bool)>, StoreError> {
     let now = clock::now_rfc3339();
     // Receipt ids for the whole batch from one read of the OS random source.
@@ -412,7 +295,11 @@ fn try_batch(
             receipt_id: *uuid::Builder::from_random_bytes(random.try_into().expect("16 bytes")).into_uuid().as_bytes(),
         };
         record.seq = log.frontier.size() + 1;
-        record.recorded_at.clone_from(&now);
+        // Never before the previous record (see `SiteLog::last_time`).
+        if now > log.last_time {
+            log.last_time.clone_from(&now);
+        }
+        record.recorded_at.clone_from(&log.last_time);
         let canonical = record.canonical_bytes();
         let leaf = leaf_hash(&canonical);
         // Insert first: the unique index on (site_no, event_id) is the idempotency check, so a
@@ -437,19 +324,22 @@ fn try_batch(
             }
         });
         for (level, index, hash) in &nodes {
-            write::insert_node(&tx, &record.site, *level, *index, hash)?;
+            write::insert_node(&tx, log.site_no, *level, *index, hash)?;
         }
         out.push((
             Receipt {
                 receipt_id: uuid::Uuid::from_bytes(ids.receipt_id).hyphenated().to_string(),
                 consent_id: record.consent_id.clone(),
                 seq: record.seq,
-                recorded_at: now.clone(),
+                recorded_at: record.recorded_at.clone(),
                 leaf_hash: hex::encode(leaf),
             },
             true,
         ));
     }
+    let committing = Instant::now();
+    // Writes the batch's pages to the WAL and fsyncs it (synchronous=FULL).
     tx.commit()?;
+    metrics.sync_seconds.observe(committing.elapsed().as_secs_f64());
     Ok(out)
 }

@@ -262,4 +262,33 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER merkle_nodes_no_delete BEFORE DELETE ON merkle_nodes
         BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
     "#,
+    // 6: Merkle subtrees keyed in the order they are made; no index by time.
+    r#"
+    -- Why (docs/BENCHMARKS.md, "Server"): each commit rewrote about 17 pages of the WAL, and
+    -- two b-trees cost more than their share. merkle_nodes was keyed (site, level, idx), so the
+    -- one or two subtrees a batch completes landed in different leaf pages, one per level;
+    -- events_by_time repeated the time of every event although the log is already in time
+    -- order.
+    --
+    -- A subtree (level L, index i) is complete once its site's log holds (i + 1) · 2^L events;
+    -- keyed by that count, then by level, subtrees are appended in the order the writer makes
+    -- them. id = ((site_no · 2^40 + (i + 1) · 2^L) · 2^6) + L.
+    CREATE TABLE merkle_subtrees (
+        id      INTEGER PRIMARY KEY,
+        hash    BLOB NOT NULL
+    );
+    INSERT INTO merkle_subtrees (id, hash)
+        SELECT (((s.site_no << 40) + ((n.idx + 1) << n.level)) << 6) + n.level, n.hash
+        FROM merkle_nodes n JOIN log_sites s ON s.site = n.site ORDER BY 1;
+    DROP TABLE merkle_nodes;
+    CREATE TRIGGER merkle_subtrees_no_update BEFORE UPDATE ON merkle_subtrees
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+    CREATE TRIGGER merkle_subtrees_no_delete BEFORE DELETE ON merkle_subtrees
+        BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
+
+    -- recorded_at never decreases along a site's log (the writer holds it to the previous
+    -- event's time if the clock steps back; the export's verifier checks it), so a time range
+    -- is a seq range, found by binary search over the rowid (store::first_id_at).
+    DROP INDEX events_by_time;
+    "#,
 ];

@@ -35,8 +35,6 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the log writer has stopped")]
     WriterGone,
-    #[error("cannot make the log durable (fsync failed): {0}")]
-    Sync(std::io::Error),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -63,6 +61,51 @@ pub fn event_key(site_no: i64, seq: u64) -> i64 {
 /// The `events.id` range `lo..=hi` that holds a site's records (seq 1 ..).
 pub fn site_range(site_no: i64) -> (i64, i64) {
     (event_key(site_no, 1), event_key(site_no + 1, 0) - 1)
+}
+
+/// The `merkle_subtrees.id` of a site's complete subtree (level, index) (migration 6): keyed by
+/// the log size that completes it, then by level, so subtrees are appended in the order they
+/// are made.
+pub fn subtree_key(site_no: i64, level: u32, index: u64) -> i64 {
+    (((site_no << SEQ_BITS) + ((index as i64 + 1) << level)) << 6) + i64::from(level)
+}
+
+/// The first `events.id` of a site's log whose row satisfies `cond` (an SQL expression over one
+/// `events` row, false for a prefix of the log and true after it; `?2` in it is `arg`); one past
+/// the last record if none does. A binary search: O(log n) rowid look-ups.
+fn first_id_where(c: &Connection, site_no: i64, cond: &str, arg: Option<&str>) -> rusqlite::Result<i64> {
+    let (lo, hi) = site_range(site_no);
+    let last: Option<i64> = c.query_row("SELECT MAX(id) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
+    let Some(last) = last else { return Ok(lo) };
+    let mut st = c.prepare_cached(&format!("SELECT {cond} FROM events WHERE id = ?1"))?;
+    // Invariant: every id below `a` fails `cond`; `b` satisfies it (or is past the end).
+    let (mut a, mut b) = (lo, last + 1);
+    while a < b {
+        let mid = a + (b - a) / 2;
+        let holds: bool = match arg {
+            Some(v) => st.query_row(params![mid, v], |r| r.get(0))?,
+            None => st.query_row([mid], |r| r.get(0))?,
+        };
+        if holds {
+            b = mid;
+        } else {
+            a = mid + 1;
+        }
+    }
+    Ok(a)
+}
+
+/// The first `events.id` of a site's log recorded at or after `time` (RFC 3339 as the log
+/// writes it, or any prefix of one); one past the last record if none is. `recorded_at` never
+/// decreases along a log (see the writer), so a time range is an id range.
+pub fn first_id_at(c: &Connection, site_no: i64, time: &str) -> rusqlite::Result<i64> {
+    first_id_where(c, site_no, "recorded_at >= ?2", Some(time))
+}
+
+/// The first `events.id` of a site's log whose canonical bytes the retention purge has not
+/// removed (it removes them oldest first, so the purged records are a prefix of the log).
+pub fn first_unpurged_id(c: &Connection, site_no: i64) -> rusqlite::Result<i64> {
+    first_id_where(c, site_no, "canonical IS NOT NULL", None)
 }
 
 /// A lowercase hyphenated UUID as the 16 bytes the log stores; `None` if it is not one.
@@ -118,7 +161,7 @@ impl Store {
         let path = data_dir.join(DB_FILE);
         let mut writer = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&writer)?;
-        // The writer touches the event_id, consent_id and time indexes at random places:
+        // The writer touches the event_id and consent_id indexes at random places:
         // keep plenty of pages in memory (64 MiB) rather than rereading them from the OS.
         writer.pragma_update(None, "cache_size", -65536)?;
         migrate(&mut writer)?;
@@ -127,13 +170,6 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// The WAL file beside the database (what the log writer fsyncs).
-    pub fn wal_path(&self) -> PathBuf {
-        let mut p = self.path.clone().into_os_string();
-        p.push("-wal");
-        PathBuf::from(p)
     }
 
     /// Copies the WAL back into the database from a thread of its own, so the log writer never

@@ -2,12 +2,12 @@
 //! are built from.
 
 use super::write::MIN_STORED_LEVEL;
-use super::{event_key, uuid_bytes, uuid_text, StoreError};
+use super::{event_key, subtree_key, uuid_bytes, uuid_text, StoreError};
 use kelisim_shared::merkle::{root_of, Hash, Subtrees};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// A site's tree as stored: leaves in `events.leaf_hash`, complete subtrees of level ≥
-/// [`MIN_STORED_LEVEL`] in `merkle_nodes`, the ones between recomputed from their (at most 8)
+/// [`MIN_STORED_LEVEL`] in `merkle_subtrees`, the ones between recomputed from their (at most 8)
 /// leaves. Proofs over it cost O(log n) primary-key look-ups.
 pub struct SqlSubtrees<'a> {
     pub conn: &'a Connection,
@@ -24,9 +24,8 @@ impl Subtrees for SqlSubtrees<'_> {
     fn subtree(&mut self, level: u32, index: u64) -> Result<Hash, StoreError> {
         let missing = || StoreError::Corrupt(format!("site {}: Merkle subtree (level {level}, index {index}) is missing", self.site));
         if level >= MIN_STORED_LEVEL {
-            let mut st =
-                self.conn.prepare_cached("SELECT hash FROM merkle_nodes WHERE site = ?1 AND level = ?2 AND idx = ?3")?;
-            let v: Option<Vec<u8>> = st.query_row(params![self.site, level, index as i64], |r| r.get(0)).optional()?;
+            let mut st = self.conn.prepare_cached("SELECT hash FROM merkle_subtrees WHERE id = ?1")?;
+            let v: Option<Vec<u8>> = st.query_row([subtree_key(self.site_no, level, index)], |r| r.get(0)).optional()?;
             return hash_of(v.ok_or_else(missing)?, "a Merkle hash");
         }
         let lo = event_key(self.site_no, (index << level) + 1);

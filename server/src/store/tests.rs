@@ -13,13 +13,13 @@ pub fn open_with_config() -> (tempfile::TempDir, Store, Connection, Config) {
 fn database_refuses_update_and_delete_of_the_log() {
     let (_d, _store, conn, _config) = open_with_config();
     conn.execute_batch(
-        "INSERT INTO merkle_nodes VALUES ('s', 1, 0, x'00');
+        "INSERT INTO merkle_subtrees VALUES (1, x'00');
          INSERT INTO checkpoints (site, tree_size, root_hash, signed_at, key_id, note) VALUES ('s', 1, x'00', 't', 'k', 'n');",
     )
     .unwrap();
     for (sql, msg) in [
-        ("UPDATE merkle_nodes SET hash = x'01'", "append-only"),
-        ("DELETE FROM merkle_nodes", "append-only"),
+        ("UPDATE merkle_subtrees SET hash = x'01'", "append-only"),
+        ("DELETE FROM merkle_subtrees", "append-only"),
         ("UPDATE checkpoints SET tree_size = 2", "append-only"),
         ("DELETE FROM checkpoints", "append-only"),
         ("DELETE FROM config_versions", "immutable"),
@@ -50,7 +50,7 @@ fn backup_is_a_standalone_readable_copy() {
 }
 
 #[test]
-fn migration_5_moves_the_old_log_into_the_compact_table_unchanged() {
+fn migrations_5_and_6_move_the_old_log_into_the_compact_tables_unchanged() {
     use kelisim_shared::merkle::{leaf_hash, root_of, Frontier};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB_FILE);
@@ -114,8 +114,12 @@ fn migration_5_moves_the_old_log_into_the_compact_table_unchanged() {
     let purged: Option<Vec<u8>> =
         conn.query_row("SELECT canonical FROM events_readable WHERE site = 'beta' AND seq = 1", [], |r| r.get(0)).unwrap();
     assert!(purged.is_none(), "a purged record stays purged");
-    let low: i64 = conn.query_row("SELECT COUNT(*) FROM merkle_nodes WHERE level < 4", [], |r| r.get(0)).unwrap();
-    assert_eq!(low, 0);
+    // Only subtrees of level 4 and up are kept, keyed in the order they were made: alpha's 20
+    // events make one (level 4, index 0), complete at 16 events.
+    let kept: Vec<i64> = conn.prepare("SELECT id FROM merkle_subtrees ORDER BY id").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let alpha = site_no(&conn, "alpha").unwrap().unwrap();
+    assert_eq!(kept, [subtree_key(alpha, 4, 0)]);
+    assert_eq!(kept[0], (((alpha << 40) + 16) << 6) + 4);
     for sql in ["UPDATE events SET action = 'withdraw'", "DELETE FROM events", "DELETE FROM log_sites"] {
         let e = conn.execute(sql, []).unwrap_err();
         assert!(e.to_string().contains("append-only"), "{sql}: {e}");

@@ -7,7 +7,7 @@ use kelisim_shared::checkpoint::Checkpoint;
 use kelisim_shared::merkle::{Frontier, Hash};
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// Lowest level of the Merkle subtrees kept in `merkle_nodes` (migration 5): one node per
+/// Lowest level of the Merkle subtrees kept in `merkle_subtrees` (migrations 5 and 6): one node per
 /// 2^4 = 16 events. Lower subtrees are recomputed from at most 8 leaves when a proof needs them.
 pub const MIN_STORED_LEVEL: u32 = 4;
 
@@ -67,9 +67,9 @@ pub fn insert_event(c: &Connection, site_no: i64, ids: &RecordIds, record: &Cons
 }
 
 /// Stores the hash of a complete subtree (level ≥ [`MIN_STORED_LEVEL`]) of a site's tree.
-pub fn insert_node(c: &Connection, site: &str, level: u32, index: u64, hash: &Hash) -> Result<(), StoreError> {
-    let mut st = c.prepare_cached("INSERT INTO merkle_nodes (site, level, idx, hash) VALUES (?1, ?2, ?3, ?4)")?;
-    st.execute(params![site, level, index as i64, hash.as_slice()])?;
+pub fn insert_node(c: &Connection, site_no: i64, level: u32, index: u64, hash: &Hash) -> Result<(), StoreError> {
+    let mut st = c.prepare_cached("INSERT INTO merkle_subtrees (id, hash) VALUES (?1, ?2)")?;
+    st.execute(params![super::subtree_key(site_no, level, index), hash.as_slice()])?;
     Ok(())
 }
 
@@ -78,6 +78,12 @@ pub fn log_size(c: &Connection, site_no: i64) -> Result<u64, StoreError> {
     let (lo, hi) = site_range(site_no);
     let last: Option<i64> = c.query_row("SELECT MAX(id) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
     Ok(last.map_or(0, |id| (id - (site_no << SEQ_BITS)) as u64))
+}
+
+/// `recorded_at` of a site's last record, if it has any.
+pub fn last_recorded_at(c: &Connection, site_no: i64) -> Result<Option<String>, StoreError> {
+    let (lo, hi) = site_range(site_no);
+    Ok(c.query_row("SELECT recorded_at FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1", [lo, hi], |r| r.get(0)).optional()?)
 }
 
 /// A site's frontier as stored: O(log n) look-ups, no rehashing beyond the lowest levels.
@@ -111,12 +117,17 @@ pub fn insert_checkpoint(c: &Connection, site: &str, cp: &Checkpoint, key_id: &s
 /// `events_no_update` trigger grants while a `purge_in_progress` marker for the site exists.
 /// The marker is removed before the transaction commits.
 pub fn purge_expired(c: &Connection, site: &str, site_no: i64, before: &str, limit: usize) -> Result<usize, StoreError> {
+    // The log is in time order and purged oldest first: the records to purge are the ids from
+    // the first unpurged one up to the first recorded at or after `before`.
+    let (from, to) = (super::first_unpurged_id(c, site_no)?, super::first_id_at(c, site_no, before)?);
+    if from >= to {
+        return Ok(0);
+    }
     c.execute("INSERT INTO purge_in_progress (site, before) VALUES (?1, ?2)", params![site, before])?;
     let n = c.execute(
         "UPDATE events SET canonical = NULL
-         WHERE id IN (SELECT id FROM events
-             WHERE site_no = ?1 AND recorded_at < ?2 AND canonical IS NOT NULL ORDER BY recorded_at LIMIT ?3)",
-        params![site_no, before, limit as i64],
+         WHERE id IN (SELECT id FROM events WHERE id >= ?1 AND id < ?2 AND canonical IS NOT NULL ORDER BY id LIMIT ?3)",
+        params![from, to, limit as i64],
     )?;
     c.execute("DELETE FROM purge_in_progress WHERE site = ?1", [site])?;
     Ok(n)

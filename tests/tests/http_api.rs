@@ -158,6 +158,28 @@ fn duplicate_event_id_returns_the_first_receipt() {
     assert_eq!(k.count_events(SITE), 1);
 }
 
+/// The idempotency key is the pair (consent_id, event_id): whoever learns another visitor's
+/// event_id cannot get that visitor's receipt (and with it their consent id) by replaying it
+/// under their own consent id; they get a record of their own.
+#[test]
+fn an_event_id_under_another_consent_id_is_a_new_record_not_the_first_receipt() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let mut ev = event(&cfg, "reject_all", &[required(&cfg)]);
+    let first = send(&k, SITE, Some(ORIGIN), &ev.to_string());
+    assert_eq!(first.status, 201);
+    ev["consent_id"] = serde_json::json!("0b7e4c1a-9f3d-4e2b-8c6a-5d4f3e2a1b0c");
+    let other = send(&k, SITE, Some(ORIGIN), &ev.to_string());
+    assert_eq!(other.status, 201);
+    let (a, b) = (first.json(), other.json());
+    assert_eq!(b["consent_id"], "0b7e4c1a-9f3d-4e2b-8c6a-5d4f3e2a1b0c");
+    assert_ne!(a["receipt_id"], b["receipt_id"]);
+    assert_eq!((a["seq"].as_u64(), b["seq"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(k.count_events(SITE), 2);
+    // …and each consent id's own retry still finds its own first receipt.
+    assert_eq!(send(&k, SITE, Some(ORIGIN), &ev.to_string()).json(), b);
+}
+
 #[test]
 fn wrong_or_missing_origin_is_403() {
     let k = Kelisim::start();

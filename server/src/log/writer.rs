@@ -271,8 +271,8 @@ impl LogWriter {
 
 /// Writes a batch in one transaction, setting each new record's `seq` and `recorded_at`; on
 /// success returns each event's receipt and whether it is new. Idempotency holds inside the
-/// batch too: a second event with the same `event_id` finds the first one's row (uncommitted,
-/// but this transaction's) and gets its receipt.
+/// batch too: a second event with the same `consent_id` and `event_id` finds the first one's
+/// row (uncommitted, but this transaction's) and gets its receipt.
 fn try_batch(
     conn: &mut Connection,
     logs: &mut BTreeMap<String, SiteLog>,
@@ -302,14 +302,14 @@ fn try_batch(
         record.recorded_at.clone_from(&log.last_time);
         let canonical = record.canonical_bytes();
         let leaf = leaf_hash(&canonical);
-        // Insert first: the unique index on (site_no, event_id) is the idempotency check, so a
-        // new event costs one index descent, and only a repeated one is looked up.
+        // Insert first: the unique index on (site_no, consent_id, event_id) is the idempotency
+        // check, so a new event costs one index descent, and only a repeated one is looked up.
         match write::insert_event(&tx, log.site_no, &ids, record, &canonical, &leaf) {
             Ok(()) => {}
             Err(StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)))
                 if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
             {
-                let existing = write::receipt_by_event_id(&tx, log.site_no, &ids.event_id)?.ok_or_else(|| {
+                let existing = write::receipt_by_event_id(&tx, log.site_no, &ids.consent_id, &ids.event_id)?.ok_or_else(|| {
                     StoreError::Corrupt(format!("site {}: seq {} is taken by another event", record.site, record.seq))
                 })?;
                 out.push((existing, false));

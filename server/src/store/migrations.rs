@@ -291,4 +291,15 @@ pub const MIGRATIONS: &[&str] = &[
     -- is a seq range, found by binary search over the rowid (store::first_id_at).
     DROP INDEX events_by_time;
     "#,
+    // 7: one index for both the receipt look-up and idempotency.
+    r#"
+    -- Why (docs/BENCHMARKS.md, "Server"): real visitors' ids are random UUIDs, so each of the
+    -- two id indexes took a page write at a random place per event, most of the writer's work.
+    -- The idempotency key becomes (consent_id, event_id): a widget's retry repeats both, and an
+    -- event_id alone no longer finds (and answers with) another visitor's receipt. One index,
+    -- ordered by consent id, serves the receipt look-up by its prefix.
+    DROP INDEX events_by_event_id;
+    DROP INDEX events_by_consent_id;
+    CREATE UNIQUE INDEX events_by_consent ON events (site_no, consent_id, event_id);
+    "#,
 ];

@@ -161,7 +161,7 @@ impl Store {
         let path = data_dir.join(DB_FILE);
         let mut writer = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&writer)?;
-        // The writer touches the event_id and consent_id indexes at random places:
+        // The writer touches the consent id index at random places (visitors' ids are random):
         // keep plenty of pages in memory (64 MiB) rather than rereading them from the OS.
         writer.pragma_update(None, "cache_size", -65536)?;
         migrate(&mut writer)?;

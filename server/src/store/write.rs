@@ -11,13 +11,15 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// 2^4 = 16 events. Lower subtrees are recomputed from at most 8 leaves when a proof needs them.
 pub const MIN_STORED_LEVEL: u32 = 4;
 
-/// The receipt of the record a site already holds under `event_id`, if any.
-pub fn receipt_by_event_id(c: &Connection, site_no: i64, event_id: &[u8; 16]) -> Result<Option<Receipt>, StoreError> {
+/// The receipt of the record a site already holds for this consent id's `event_id`, if any
+/// (the idempotency key, migration 7).
+pub fn receipt_by_event_id(c: &Connection, site_no: i64, consent_id: &[u8; 16], event_id: &[u8; 16]) -> Result<Option<Receipt>, StoreError> {
     let mut st = c.prepare_cached(
-        "SELECT receipt_id, consent_id, seq, recorded_at, leaf_hash FROM events WHERE site_no = ?1 AND event_id = ?2",
+        "SELECT receipt_id, consent_id, seq, recorded_at, leaf_hash FROM events
+         WHERE site_no = ?1 AND consent_id = ?2 AND event_id = ?3",
     )?;
     let row = st
-        .query_row(params![site_no, &event_id[..]], |r| {
+        .query_row(params![site_no, &consent_id[..], &event_id[..]], |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get::<_, Vec<u8>>(4)?))
         })
         .optional()?;

@@ -8,7 +8,7 @@
 //! ```text
 //! kelisim-load template --config URL --out FILE            # a consent event template for the site
 //! kelisim-load run --url URL --body FILE [--header 'k: v']… --concurrency C --seconds S
-//!                  [--rate R] [--max-requests N]
+//!                  [--rate R] [--max-requests N] [--random-ids]
 //! ```
 //! `run` prints one JSON line: requests, statuses, errors, seconds, rps, p50/p90/p99/max in ms.
 //! With `--rate`, requests are scheduled at R per second (open loop) and latency is measured
@@ -32,6 +32,9 @@ struct Run {
     seconds: f64,
     rate: Option<f64>,
     max_requests: u64,
+    /// Random (UUID v4-like) ids, as real visitors' widgets send, instead of ids that follow
+    /// one another within a run (which land next to each other in the server's indexes).
+    random_ids: bool,
 }
 
 fn arg<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
@@ -116,6 +119,7 @@ fn parse_run(args: &[String]) -> Result<Run, String> {
         seconds,
         rate: arg(args, "--rate").map(|r| r.parse::<f64>().map_err(|_| "--rate: not a number".to_string())).transpose()?,
         max_requests: num("--max-requests", 2_000_000.0)? as u64,
+        random_ids: args.iter().any(|a| a == "--random-ids"),
     })
 }
 
@@ -140,21 +144,45 @@ impl Conn {
     }
 }
 
-/// Unique lowercase UUID-shaped ids: a random prefix per run and a counter.
+/// Unique lowercase UUID-shaped ids: a random prefix per run and a counter, or (`random`)
+/// that counter scrambled into all 122 free bits, like the v4 ids real widgets make.
 struct Ids {
     prefix: u64,
     next: AtomicU64,
+    random: bool,
+}
+
+/// SplitMix64's finalizer: a bijection on u64, so distinct counters give distinct ids.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 impl Ids {
-    fn new() -> Ids {
+    fn new(random: bool) -> Ids {
         let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let prefix = (t.as_nanos() as u64) ^ (u64::from(std::process::id()) << 32);
-        Ids { prefix, next: AtomicU64::new(1) }
+        Ids { prefix, next: AtomicU64::new(1), random }
     }
     fn next(&self) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let p = self.prefix;
+        if self.random {
+            // The counter's 64 scrambled bits fill the first three groups and the top of the
+            // fourth (12 + 4 bits around the version nibble), another 56 bits the rest.
+            let (a, b) = (mix(n ^ p), mix(n.wrapping_add(p.rotate_left(17))));
+            return format!(
+                "{:08x}-{:04x}-4{:03x}-{:x}{:x}{:02x}-{:012x}",
+                a >> 32,
+                (a >> 16) & 0xffff,
+                (a >> 4) & 0xfff,
+                8 | (b >> 62),
+                a & 0xf,
+                (b >> 48) & 0xff,
+                b & 0xffff_ffff_ffff
+            );
+        }
         format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", p >> 32, (p >> 16) & 0xffff, p & 0xfff, (p >> 12) & 0xfff, n)
     }
 }
@@ -162,7 +190,7 @@ impl Ids {
 fn run(r: Run) -> Result<(), String> {
     let (addr, path) = loopback_only(&r.url)?;
     let r = Arc::new(r);
-    let ids = Arc::new(Ids::new());
+    let ids = Arc::new(Ids::new(r.random_ids));
     let local = tokio::task::LocalSet::new();
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(r.seconds);
@@ -251,4 +279,31 @@ fn run(r: Run) -> Result<(), String> {
     });
     println!("{out}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ids;
+
+    #[test]
+    fn ids_are_lowercase_uuids_and_never_repeat() {
+        for random in [false, true] {
+            let ids = Ids::new(random);
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..100_000 {
+                let id = ids.next();
+                let b = id.as_bytes();
+                assert_eq!(b.len(), 36, "{id}");
+                for (i, c) in b.iter().enumerate() {
+                    match i {
+                        8 | 13 | 18 | 23 => assert_eq!(*c, b'-', "{id}"),
+                        14 => assert_eq!(*c, b'4', "version nibble: {id}"),
+                        19 => assert!(b"89ab".contains(c), "variant: {id}"),
+                        _ => assert!(c.is_ascii_digit() || (b'a'..=b'f').contains(c), "{id}"),
+                    }
+                }
+                assert!(seen.insert(id), "a repeated id");
+            }
+        }
+    }
 }

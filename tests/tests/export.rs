@@ -63,6 +63,8 @@ fn export_round_trips_through_verify_and_is_audited() {
     let k = Kelisim::start();
     let (_, sent) = seed(&k, 40);
     let (_d, bundle) = export(&k, &[]);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&bundle).unwrap().permissions().mode() & 0o777, 0o600, "the bundle holds personal data");
     let (ok, out) = verify(&bundle);
     assert!(ok, "{out}");
     assert!(out.contains("intact: site webpulse, 40 records (seq 1–40)"), "{out}");

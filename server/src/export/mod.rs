@@ -147,7 +147,12 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
     let site_no: i64 = db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?.unwrap_or(0);
     let (lo, _) = crate::store::site_range(site_no);
     let last = crate::store::event_key(site_no, tree_size);
-    let file = std::fs::File::create(out)?;
+    // The bundle holds personal fields: a new file is the owner's only, like the database (the
+    // dashboard passes a temporary file, already 0600).
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(out)?
+    };
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
 
     // leaves.bin: the whole log up to the last checkpoint.

@@ -14,6 +14,7 @@ pub mod write;
 use kelisim_shared::config::Config;
 use rusqlite::{params, Connection, OpenFlags};
 use serde::Serialize;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -27,6 +28,8 @@ pub enum StoreError {
     NotWritable { path: PathBuf, source: std::io::Error },
     #[error("cannot open the database {path}: {source}")]
     Open { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot create {path}: {source}")]
+    Create { path: PathBuf, source: std::io::Error },
     #[error("database migration {version} failed: {source}")]
     Migration { version: usize, source: rusqlite::Error },
     #[error("the database was written by a newer Kelisim (schema {found}, this one knows {known})")]
@@ -155,10 +158,25 @@ impl Store {
     /// Opens (creating if needed) the database in `data_dir`, runs pending migrations, and
     /// returns the store (for reads) and the one connection that may write.
     pub fn open(data_dir: &Path) -> Result<(Store, Connection), StoreError> {
-        std::fs::create_dir_all(data_dir)
+        // The consent log is personal data: a new data directory and database are the
+        // owner's only (SQLite gives the -wal and -shm files the database's mode).
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
             .map_err(|source| StoreError::CreateDir { path: data_dir.to_owned(), source })?;
         check_writable(data_dir)?;
         let path = data_dir.join(DB_FILE);
+        match create_private_file(&path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+                if mode & 0o077 != 0 {
+                    tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "the consent log can be read by other users of this machine: chmod 600 it (and its -wal and -shm files)");
+                }
+            }
+            Err(source) => return Err(StoreError::Create { path, source }),
+        }
         let mut writer = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&writer)?;
         // The writer touches the consent id index at random places (visitors' ids are random):
@@ -223,6 +241,7 @@ impl Store {
     /// An online copy of the database (SQLite backup API) into `out`, which must not exist.
     /// Readers and the writer go on while it runs; the copy is one consistent snapshot.
     pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
+        create_private_file(out).map_err(|source| StoreError::Create { path: out.to_owned(), source })?;
         self.read(|c| {
             let mut dst = Connection::open_with_flags(out, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
                 .map_err(|source| StoreError::Open { path: out.to_owned(), source })?;
@@ -257,6 +276,12 @@ fn check_writable(dir: &Path) -> Result<(), StoreError> {
         .map_err(|source| StoreError::NotWritable { path: dir.to_owned(), source })
 }
 
+/// Creates `path` empty, readable and writable by its owner only (the consent log and every
+/// copy of it are personal data); fails if it exists.
+pub fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+}
+
 fn migrate(c: &mut Connection) -> Result<(), StoreError> {
     let current: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let current = current as usize;
@@ -266,11 +291,16 @@ fn migrate(c: &mut Connection) -> Result<(), StoreError> {
     }
     for (i, sql) in migrations::MIGRATIONS.iter().enumerate().skip(current) {
         let version = i + 1;
+        let began = std::time::Instant::now();
+        if current > 0 {
+            // Upgrades may rewrite or reindex the log: minutes on a log of many millions.
+            tracing::info!(version, "upgrading the database; the server listens once this is done");
+        }
         let tx = c.transaction().map_err(|source| StoreError::Migration { version, source })?;
         tx.execute_batch(sql).map_err(|source| StoreError::Migration { version, source })?;
         tx.pragma_update(None, "user_version", version as i64).map_err(|source| StoreError::Migration { version, source })?;
         tx.commit().map_err(|source| StoreError::Migration { version, source })?;
-        tracing::info!(version, "applied database migration");
+        tracing::info!(version, seconds = began.elapsed().as_secs_f64(), "applied database migration");
     }
     Ok(())
 }

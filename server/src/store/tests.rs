@@ -47,6 +47,24 @@ fn backup_is_a_standalone_readable_copy() {
     let n: i64 = c.query_row("SELECT COUNT(*) FROM config_versions", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1);
     assert!(!d.path().join("copy.sqlite-wal").exists());
+    assert!(store.backup(&out).is_err(), "a backup never overwrites a file");
+}
+
+/// The consent log is personal data: nobody but the server's user reads it or its copies.
+#[test]
+fn the_data_directory_the_database_and_backups_are_the_owners_only() {
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("new").join("data");
+    let (store, conn) = Store::open(&data).unwrap();
+    conn.execute_batch("CREATE TEMP TABLE t (x)").unwrap();
+    assert_eq!(mode(&data), 0o700);
+    for f in [DB_FILE.to_owned(), format!("{DB_FILE}-wal"), format!("{DB_FILE}-shm")] {
+        assert_eq!(mode(&data.join(&f)), 0o600, "{f}");
+    }
+    let out = dir.path().join("backup.sqlite");
+    store.backup(&out).unwrap();
+    assert_eq!(mode(&out), 0o600);
 }
 
 #[test]

@@ -48,7 +48,7 @@ pub enum IngestError {
 pub struct PendingReceipt(oneshot::Receiver<Result<(Receipt, bool), StoreError>>);
 
 impl PendingReceipt {
-    /// The receipt and whether the event is new (`false`: its `event_id` was logged before).
+    /// The receipt and whether the event is new (`false`: its consent id's `event_id` was logged before).
     pub async fn committed(self) -> Result<(Receipt, bool), IngestError> {
         Ok(self.0.await.map_err(|_| StoreError::WriterGone)??)
     }
@@ -106,7 +106,7 @@ impl Ingest {
             serde_json::from_slice(body).map_err(|e| IngestError::Malformed(e.to_string()))?;
         req.check_shape().map_err(IngestError::Invalid)?;
         let config = self.config_version(site, &req.config_version)?;
-        req.validate(&config).map_err(IngestError::Invalid)?;
+        req.fits(&config).map_err(IngestError::Invalid)?;
         // Granted ids in the config's display order, so equal decisions have equal bytes.
         let granted = config.categories.iter().filter(|c| req.granted.contains(&c.id)).map(|c| c.id.clone()).collect();
         let record = ConsentRecord {

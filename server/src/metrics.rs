@@ -143,7 +143,7 @@ impl Metrics {
         counter("kelisim_events_recorded_total", "Consent events committed to the log.", self.events_recorded.load(Relaxed));
         counter(
             "kelisim_events_duplicate_total",
-            "Consent POSTs whose event_id was already logged (answered with the first receipt).",
+            "Consent POSTs whose event_id was already logged for their consent_id (answered with the first receipt).",
             self.events_duplicate.load(Relaxed),
         );
         counter("kelisim_checkpoints_signed_total", "Signed checkpoints made.", self.checkpoints_signed.load(Relaxed));

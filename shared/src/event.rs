@@ -109,6 +109,11 @@ impl ConsentRequest {
     /// grants everything, except `gpc_off` categories when a GPC signal was honoured).
     pub fn validate(&self, config: &Config) -> Result<(), EventError> {
         self.check_shape()?;
+        self.fits(config)
+    }
+
+    /// [`ConsentRequest::validate`] for an event whose shape is already checked.
+    pub fn fits(&self, config: &Config) -> Result<(), EventError> {
         if !config.languages.contains(&self.language) {
             return Err(invalid("language", format!("`{}` is not offered by this site", self.language.code())));
         }

@@ -294,7 +294,8 @@ pub const MIGRATIONS: &[&str] = &[
     // 7: one index for both the receipt look-up and idempotency.
     r#"
     -- Why (docs/BENCHMARKS.md, "Server"): real visitors' ids are random UUIDs, so each of the
-    -- two id indexes took a page write at a random place per event, most of the writer's work.
+    -- two id indexes took a page write at a random place per event, a large part of the
+    -- writer's work.
     -- The idempotency key becomes (consent_id, event_id): a widget's retry repeats both, and an
     -- event_id alone no longer finds (and answers with) another visitor's receipt. One index,
     -- ordered by consent id, serves the receipt look-up by its prefix.

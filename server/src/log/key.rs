@@ -3,7 +3,7 @@
 
 use kelisim_shared::checkpoint::LogKey;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 pub const KEY_FILE: &str = "log-signing.key";
@@ -45,7 +45,7 @@ fn create(path: &Path) -> Result<LogKey, KeyError> {
     getrandom::fill(&mut seed).map_err(|e| err(std::io::Error::other(e.to_string())))?;
     let key = LogKey::from_seed(KEY_NAME, seed).expect("the key name is valid");
     // create_new: never overwrite a key (a second process racing at first start loses cleanly).
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(err)?;
+    let mut f = crate::store::create_private_file(path).map_err(err)?;
     f.write_all(key.to_private_text().as_bytes()).map_err(err)?;
     f.sync_all().map_err(err)?;
     if let Some(dir) = path.parent() {

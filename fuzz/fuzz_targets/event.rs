@@ -1,7 +1,10 @@
 //! A consent POST body, as the server reads it: JSON → `ConsentRequest` → shape check →
-//! validation against a real site's config. Nothing may panic, whatever the bytes.
+//! validation against a real site's config. Nothing may panic, whatever the bytes; and the
+//! canonical bytes the log writer places from the event's unplaced form (`ConsentRecord::
+//! unplaced`, made on the request's thread) are exactly the record's canonical bytes.
 #![no_main]
 
+use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::event::ConsentRequest;
 use kelisim_shared::policy::SitePolicy;
 use libfuzzer_sys::fuzz_target;
@@ -19,5 +22,31 @@ fuzz_target!(|data: &[u8]| {
         let mut req = req;
         req.config_version = config().version.clone();
         let _ = req.validate(config());
+        // The request's own strings stand in for what the server adds (page, origin, address,
+        // user agent): any string must survive the split and the placing.
+        let record = ConsentRecord {
+            site: req.consent_id.clone(),
+            seq: 0,
+            event_id: req.event_id.clone(),
+            consent_id: req.consent_id.clone(),
+            recorded_at: String::new(),
+            config_version: req.config_version.clone(),
+            action: req.action,
+            granted: req.granted.clone(),
+            language: req.language,
+            gpc: req.gpc,
+            sec_gpc: !req.gpc,
+            page: req.page.clone(),
+            origin: req.granted.first().cloned(),
+            ip: req.granted.last().cloned(),
+            user_agent: req.page.clone(),
+        };
+        let mut placed = Vec::new();
+        let seq = data.len() as u64 * 977;
+        let at = req.event_id.as_str();
+        let leaf = record.unplaced().place(at, seq, &mut placed);
+        let whole = ConsentRecord { seq, recorded_at: at.to_owned(), ..record }.canonical_bytes();
+        assert_eq!(placed, whole);
+        assert_eq!(leaf, kelisim_shared::canonical::leaf_hash(&whole));
     }
 });

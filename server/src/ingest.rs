@@ -3,11 +3,11 @@
 //! awaits the [`PendingReceipt`] (answered by the log writer once the event is committed) and
 //! maps [`IngestError`] to `problem+json`.
 
-use crate::log::{Mailbox, SubmitError, Writer};
+use crate::log::{AppendResult, Appended, Mailbox, SubmitError, Writer};
 use crate::metrics::Metrics;
 use crate::minimize;
 use crate::sites::Sites;
-use crate::store::{Receipt, Store, StoreError};
+use crate::store::{write::NewEvent, Receipt, Store, StoreError};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::config::Config;
 use kelisim_shared::event::{ConsentRequest, EventError};
@@ -45,12 +45,13 @@ pub enum IngestError {
 }
 
 /// An event handed to the log writer; resolves once its batch is committed.
-pub struct PendingReceipt(oneshot::Receiver<Result<(Receipt, bool), StoreError>>);
+pub struct PendingReceipt(oneshot::Receiver<AppendResult>);
 
 impl PendingReceipt {
     /// The receipt and whether the event is new (`false`: its consent id's `event_id` was logged before).
     pub async fn committed(self) -> Result<(Receipt, bool), IngestError> {
-        Ok(self.0.await.map_err(|_| StoreError::WriterGone)??)
+        let Appended { logged, created, event } = self.0.await.map_err(|_| StoreError::WriterGone)??;
+        Ok((logged.receipt(event.record.consent_id), created))
     }
 }
 
@@ -127,7 +128,9 @@ impl Ingest {
             ip: minimize::ip(facts.peer_ip, policy.ip_storage),
             user_agent: minimize::user_agent(facts.user_agent.as_deref()),
         };
-        match self.writer.append(record, mailbox) {
+        // The encoding, hashing and id parsing the log needs happen here, on this request's
+        // thread, not on the one writer thread (`NewEvent`).
+        match self.writer.append(NewEvent::new(record)?, mailbox) {
             Ok(rx) => Ok(PendingReceipt(rx)),
             Err(SubmitError::Full) => Err(IngestError::Overloaded),
             Err(SubmitError::Gone) => Err(IngestError::Store(StoreError::WriterGone)),

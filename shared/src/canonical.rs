@@ -9,6 +9,7 @@
 use crate::event::Action;
 use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// RFC 6962 leaf hash: SHA-256(0x00 ‖ bytes) of a record's canonical bytes.
 pub use crate::merkle::leaf_hash;
@@ -57,6 +58,82 @@ impl ConsentRecord {
         serde_json::to_writer(&mut out, self).expect("a consent record always serializes");
         out
     }
+
+    /// The record's canonical bytes made before the log places it: everything but
+    /// `recorded_at` and `seq` (which this record's values are ignored for), and the leaf
+    /// hash's SHA-256 state over all that comes before them. The log writer, one thread for
+    /// every request, then only fills in the two ([`Unplaced::place`]); the encoding, the
+    /// hashing and their cost stay on the request's thread.
+    pub fn unplaced(&self) -> Unplaced {
+        let mut bytes = Vec::with_capacity(768);
+        serde_json::to_writer(&mut bytes, &PlacedAt { record: self }).expect("a consent record always serializes");
+        // Inside a JSON string every `"` follows a backslash, so `,"` is only ever structural:
+        // these keys are found where the encoder wrote them and nowhere else.
+        let time_at = find(&bytes, TIME_KEY, 0) + TIME_KEY.len();
+        let seq_at = find(&bytes, SEQ_KEY, time_at) + SEQ_KEY.len();
+        debug_assert_eq!(&bytes[time_at..time_at + 2], b"\"\"");
+        debug_assert_eq!(&bytes[seq_at..seq_at + 2], b"0,");
+        let mut head = Sha256::new();
+        head.update([0u8]);
+        head.update(&bytes[..time_at]);
+        Unplaced { bytes, time_at, seq_at, head }
+    }
+}
+
+const TIME_KEY: &[u8] = b",\"recorded_at\":";
+const SEQ_KEY: &[u8] = b",\"seq\":";
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> usize {
+    from + haystack[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("a consent record's JSON has its recorded_at and seq keys")
+}
+
+/// Serializes a record as if unplaced: `recorded_at` empty, `seq` 0.
+struct PlacedAt<'a> {
+    record: &'a ConsentRecord,
+}
+
+impl Serialize for PlacedAt<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.record;
+        if r.seq == 0 && r.recorded_at.is_empty() {
+            return r.serialize(s);
+        }
+        ConsentRecord { seq: 0, recorded_at: String::new(), ..r.clone() }.serialize(s)
+    }
+}
+
+/// A record's canonical bytes before the log gives it its `seq` and `recorded_at`
+/// ([`ConsentRecord::unplaced`]).
+#[derive(Clone)]
+pub struct Unplaced {
+    /// The canonical bytes with `"recorded_at":""` and `"seq":0`.
+    bytes: Vec<u8>,
+    /// Where the value of `recorded_at` (`""`) starts.
+    time_at: usize,
+    /// Where the value of `seq` (`0`) starts.
+    seq_at: usize,
+    /// SHA-256 over `0x00 ‖ bytes[..time_at]`.
+    head: Sha256,
+}
+
+impl Unplaced {
+    /// Writes into `out` (cleared first) the canonical bytes of the record as placed at `seq`
+    /// at `recorded_at`, and returns its RFC 6962 leaf hash: the same bytes and hash as
+    /// [`ConsentRecord::canonical_bytes`] and [`leaf_hash`] of the record with those values.
+    pub fn place(&self, recorded_at: &str, seq: u64, out: &mut Vec<u8>) -> crate::merkle::Hash {
+        out.clear();
+        out.extend_from_slice(&self.bytes[..self.time_at]);
+        serde_json::to_writer(&mut *out, recorded_at).expect("a string always serializes");
+        out.extend_from_slice(&self.bytes[self.time_at + 2..self.seq_at]);
+        out.extend_from_slice(itoa::Buffer::new().format(seq).as_bytes());
+        out.extend_from_slice(&self.bytes[self.seq_at + 1..]);
+        let mut h = self.head.clone();
+        h.update(&out[self.time_at..]);
+        h.finalize().into()
+    }
 }
 
 #[cfg(test)]
@@ -95,6 +172,64 @@ mod tests {
             user_agent: Some("Mozilla/5.0 \"x\"".into()),
         };
         assert_eq!(r.canonical_bytes(), to_canonical_json(&r));
+    }
+
+    fn record(page: Option<&str>, user_agent: Option<&str>) -> ConsentRecord {
+        ConsentRecord {
+            site: "webpulse".into(),
+            seq: 0,
+            event_id: "5d0c3c9a-21d4-4f0e-8a55-1e0f4a7b9c10".into(),
+            consent_id: "0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f".into(),
+            recorded_at: String::new(),
+            config_version: "ab".repeat(32),
+            action: Action::Custom,
+            granted: vec!["necessary".into(), "analytics".into()],
+            language: Lang::Ru,
+            gpc: false,
+            sec_gpc: true,
+            page: page.map(Into::into),
+            origin: Some("https://webpulse.kz".into()),
+            ip: None,
+            user_agent: user_agent.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn placing_unplaced_bytes_gives_the_canonical_bytes_and_leaf_hash() {
+        // Strings that spell the keys the split looks for, escapes, non-ASCII, nulls.
+        let tricky = [
+            None,
+            Some(""),
+            Some(r#"https://x.kz/,"recorded_at":"","seq":0,"site":"#),
+            Some("https://x.kz/\\\",\"seq\":0,\"recorded_at\":\"\"\\"),
+            Some("https://webpulse.kz/қызмет/\u{7}\n\t"),
+            Some(&"x".repeat(300)),
+        ];
+        let times = ["2026-11-22T02:41:28.565Z", "", "a\"b\\c\u{1}"];
+        let seqs = [1u64, 9, 10, 12_345, u64::MAX];
+        let mut out = Vec::new();
+        for page in tricky {
+            for ua in tricky {
+                let unplaced = record(page, ua).unplaced();
+                for t in times {
+                    for seq in seqs {
+                        let leaf = unplaced.place(t, seq, &mut out);
+                        let placed = ConsentRecord { seq, recorded_at: t.into(), ..record(page, ua) };
+                        assert_eq!(String::from_utf8(out.clone()).unwrap(), String::from_utf8(placed.canonical_bytes()).unwrap());
+                        assert_eq!(leaf, leaf_hash(&placed.canonical_bytes()));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unplaced_ignores_a_records_own_seq_and_time() {
+        let placed = ConsentRecord { seq: 77, recorded_at: "2026-01-01T00:00:00.000Z".into(), ..record(None, None) };
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        assert_eq!(placed.unplaced().place("t", 3, &mut a), record(None, None).unplaced().place("t", 3, &mut b));
+        assert_eq!(a, b);
     }
 
     #[test]

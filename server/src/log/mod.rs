@@ -10,7 +10,6 @@ mod writer;
 use crate::metrics::Metrics;
 use crate::store::read::{self, SqlSubtrees, StoredCheckpoint};
 use crate::store::{self as db, write, StoreError};
-use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::{LogKey, VerifierKey};
 use kelisim_shared::merkle::{root_at, Frontier};
 use rusqlite::Connection;
@@ -21,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use writer::{Job, LogWriter};
-pub use writer::{AppendResult, Mailbox};
+pub use writer::{AppendResult, Appended, Mailbox};
 
 #[derive(Clone, Debug)]
 pub struct WriterConfig {
@@ -137,11 +136,11 @@ impl Writer {
 
     /// Queues an event; the receiver answers once its batch is committed (or failed).
     /// With a `mailbox`, the answer goes through it (see [`Mailbox`]).
-    pub fn append(&self, record: ConsentRecord, mailbox: Option<Mailbox>) -> Result<oneshot::Receiver<AppendResult>, SubmitError> {
+    pub fn append(&self, event: write::NewEvent, mailbox: Option<Mailbox>) -> Result<oneshot::Receiver<AppendResult>, SubmitError> {
         let (tx, rx) = oneshot::channel();
         let reply = writer::AppendReply::new(tx, mailbox);
         self.metrics.queue_depth.fetch_add(1, Relaxed);
-        match self.tx.try_send(Job::Append { record, reply }) {
+        match self.tx.try_send(Job::Append { event, reply }) {
             Ok(()) => Ok(rx),
             Err(e) => {
                 self.metrics.queue_depth.fetch_sub(1, Relaxed);

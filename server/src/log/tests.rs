@@ -1,6 +1,7 @@
 use super::*;
 use crate::store::read::history;
 use crate::store::tests::open_with_config;
+use crate::store::write::NewEvent;
 use crate::store::{Receipt, Store};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::LogKey;
@@ -53,11 +54,16 @@ fn append_batch(w: &mut LogWriter, evs: Vec<ConsentRecord>) -> Vec<(Receipt, boo
         .map(|ev| {
             let (tx, rx) = oneshot::channel();
             rxs.push(rx);
-            (ev, tx.into())
+            (NewEvent::new(ev).unwrap(), tx.into())
         })
         .collect();
     w.commit_batch(batch);
-    rxs.into_iter().map(|rx| rx.blocking_recv().unwrap().unwrap()).collect()
+    rxs.into_iter()
+        .map(|rx| {
+            let a = rx.blocking_recv().unwrap().unwrap();
+            (a.logged.receipt(a.event.record.consent_id), a.created)
+        })
+        .collect()
 }
 
 fn stored_leaves(store: &Store, site: &str) -> Vec<[u8; 32]> {
@@ -104,9 +110,12 @@ fn a_failing_event_does_not_fail_the_rest_of_its_batch() {
     bad.site = "no-such-site".into(); // the writer has no log for it
     let (tx_bad, rx_bad) = oneshot::channel();
     let (tx_ok, rx_ok) = oneshot::channel();
-    w.commit_batch(vec![(event(&config, &eid(1), CONSENT), tx_ok.into()), (bad, tx_bad.into())]);
+    w.commit_batch(vec![
+        (NewEvent::new(event(&config, &eid(1), CONSENT)).unwrap(), tx_ok.into()),
+        (NewEvent::new(bad).unwrap(), tx_bad.into()),
+    ]);
     assert!(rx_bad.blocking_recv().unwrap().is_err());
-    assert_eq!(rx_ok.blocking_recv().unwrap().unwrap().0.seq, 1);
+    assert_eq!(rx_ok.blocking_recv().unwrap().unwrap().logged.seq, 1);
     let r = append_batch(&mut w, vec![event(&config, &eid(2), CONSENT)]);
     assert_eq!(r[0].0.seq, 2, "the frontier was restored after the failed batch");
     assert_eq!(w.logs[&config.site].frontier.root(), root_of(&stored_leaves(&store, &config.site)));

@@ -20,11 +20,10 @@ use super::{SiteLog, WriterConfig};
 use crate::clock;
 use crate::metrics::Metrics;
 use crate::store::read::StoredCheckpoint;
-use crate::store::write::{self, RecordIds};
-use crate::store::{uuid_bytes, Receipt, StoreError};
-use kelisim_shared::canonical::ConsentRecord;
+use crate::store::write::{self, Logged, NewEvent};
+use crate::store::StoreError;
 use kelisim_shared::checkpoint::{Checkpoint, LogKey};
-use kelisim_shared::merkle::{leaf_hash, Hash};
+use kelisim_shared::merkle::Hash;
 use rusqlite::{Connection, TransactionBehavior};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
@@ -33,8 +32,17 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::oneshot;
 
-/// What an append is answered with: the receipt and whether the event is new.
-pub type AppendResult = Result<(Receipt, bool), StoreError>;
+/// What an append is answered with.
+pub type AppendResult = Result<Appended, StoreError>;
+
+/// An event's answer from the log: its receipt (raw), whether it is new (`false`: its consent
+/// id's `event_id` was logged before, and `logged` is that record's), and the event itself,
+/// handed back so that it is freed by the request's thread that made it, not by the writer.
+pub struct Appended {
+    pub logged: Logged,
+    pub created: bool,
+    pub event: NewEvent,
+}
 
 /// A thread's mailbox for answers: the server's request threads each run one task that
 /// forwards what arrives here to the waiting requests (`http::api`). A batch's answers then wake
@@ -73,7 +81,7 @@ impl From<oneshot::Sender<AppendResult>> for AppendReply {
 }
 
 pub enum Job {
-    Append { record: ConsentRecord, reply: AppendReply },
+    Append { event: NewEvent, reply: AppendReply },
     /// Sign a checkpoint for every site now, even if its log did not grow (export, CLI).
     Checkpoint { reply: oneshot::Sender<Result<Vec<StoredCheckpoint>, StoreError>> },
     /// Check that the database takes a write (health check).
@@ -127,7 +135,7 @@ impl LogWriter {
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
-                Job::Append { record, reply } => batch.push((record, reply)),
+                Job::Append { event, reply } => batch.push((event, reply)),
                 other => others.push(other),
             }
             if batch.len() < self.cfg.max_batch {
@@ -151,16 +159,16 @@ impl LogWriter {
         }
     }
 
-    pub(super) fn commit_batch(&mut self, batch: Vec<(ConsentRecord, AppendReply)>) {
+    pub(super) fn commit_batch(&mut self, batch: Vec<(NewEvent, AppendReply)>) {
         let snapshot: Vec<(String, SiteLog)> = {
-            let touched: std::collections::BTreeSet<&str> = batch.iter().map(|(r, _)| r.site.as_str()).collect();
+            let touched: std::collections::BTreeSet<&str> = batch.iter().map(|(e, _)| e.record.site.as_str()).collect();
             touched.into_iter().filter_map(|s| self.logs.get(s).map(|l| (s.to_owned(), l.clone()))).collect()
         };
         let began = Instant::now();
-        let (mut records, replies): (Vec<ConsentRecord>, Vec<AppendReply>) = batch.into_iter().unzip();
-        match try_batch(&mut self.conn, &mut self.logs, &mut records, &self.metrics) {
+        let (events, replies): (Vec<NewEvent>, Vec<AppendReply>) = batch.into_iter().unzip();
+        match try_batch(&mut self.conn, &mut self.logs, &events, &self.metrics) {
             Ok(results) => {
-                self.metrics.batch_size.observe(records.len() as f64);
+                self.metrics.batch_size.observe(events.len() as f64);
                 let created = results.iter().filter(|(_, c)| *c).count() as u64;
                 self.metrics.events_recorded.fetch_add(created, Relaxed);
                 self.metrics.events_duplicate.fetch_add(results.len() as u64 - created, Relaxed);
@@ -169,8 +177,8 @@ impl LogWriter {
                 }
                 // synchronous=FULL: COMMIT itself fsynced the WAL.
                 self.metrics.commit_seconds.observe(began.elapsed().as_secs_f64());
-                for (reply, r) in replies.into_iter().zip(results) {
-                    reply.send(Ok(r));
+                for ((reply, (logged, created)), event) in replies.into_iter().zip(results).zip(events) {
+                    reply.send(Ok(Appended { logged, created, event }));
                 }
             }
             Err(e) => {
@@ -185,7 +193,7 @@ impl LogWriter {
                 } else {
                     // One bad event must not fail the others: retry each on its own.
                     tracing::warn!(error = %e, size = replies.len(), "a batch failed; committing its events one by one");
-                    for one in records.into_iter().zip(replies) {
+                    for one in events.into_iter().zip(replies) {
                         self.commit_batch(vec![one]);
                     }
                 }
@@ -269,49 +277,51 @@ impl LogWriter {
     }
 }
 
-/// Writes a batch in one transaction, setting each new record's `seq` and `recorded_at`; on
-/// success returns each event's receipt and whether it is new. Idempotency holds inside the
-/// batch too: a second event with the same `consent_id` and `event_id` finds the first one's
-/// row (uncommitted, but this transaction's) and gets its receipt.
+/// Writes a batch in one transaction, placing each new record at the next `seq` of its site's
+/// log; on success returns each event's receipt and whether it is new. Idempotency holds
+/// inside the batch too: a second event with the same `consent_id` and `event_id` finds the
+/// first one's row (uncommitted, but this transaction's) and gets its receipt.
+///
+/// The events come prepared ([`NewEvent`]): this one thread serves every request, so all it
+/// does per event is fill in `recorded_at` and `seq`, finish the leaf hash, insert the row and
+/// extend the Merkle frontier.
 fn try_batch(
     conn: &mut Connection,
     logs: &mut BTreeMap<String, SiteLog>,
-    records: &mut [ConsentRecord],
+    events: &[NewEvent],
     metrics: &Metrics,
-) -> Result<Vec<(Receipt, bool)>, StoreError> {
+) -> Result<Vec<(Logged, bool)>, StoreError> {
     let now = clock::now_rfc3339();
     // Receipt ids for the whole batch from one read of the OS random source.
-    let mut random = vec![0u8; 16 * records.len()];
+    let mut random = vec![0u8; 16 * events.len()];
     getrandom::fill(&mut random).map_err(|e| StoreError::Corrupt(format!("no random source for receipt ids: {e}")))?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut out: Vec<(Receipt, bool)> = Vec::with_capacity(records.len());
+    let mut out: Vec<(Logged, bool)> = Vec::with_capacity(events.len());
     let mut nodes: Vec<(u32, u64, Hash)> = Vec::new();
-    for (record, random) in records.iter_mut().zip(random.chunks_exact(16)) {
-        let log = logs.get_mut(&record.site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {}", record.site)))?;
-        let malformed = |what: &str| StoreError::Corrupt(format!("{what} of an event is not a UUID (ingest checks it)"));
-        let ids = RecordIds {
-            event_id: uuid_bytes(&record.event_id).ok_or_else(|| malformed("the event_id"))?,
-            consent_id: uuid_bytes(&record.consent_id).ok_or_else(|| malformed("the consent_id"))?,
-            receipt_id: *uuid::Builder::from_random_bytes(random.try_into().expect("16 bytes")).into_uuid().as_bytes(),
-        };
-        record.seq = log.frontier.size() + 1;
+    let mut canonical = Vec::with_capacity(1024);
+    for (ev, random) in events.iter().zip(random.chunks_exact(16)) {
+        let site = &ev.record.site;
+        let log = logs.get_mut(site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {site}")))?;
+        let receipt_id = *uuid::Builder::from_random_bytes(random.try_into().expect("16 bytes")).into_uuid().as_bytes();
+        let seq = log.frontier.size() + 1;
         // Never before the previous record (see `SiteLog::last_time`).
         if now > log.last_time {
             log.last_time.clone_from(&now);
         }
-        record.recorded_at.clone_from(&log.last_time);
-        let canonical = record.canonical_bytes();
-        let leaf = leaf_hash(&canonical);
+        let leaf = ev.canonical.place(&log.last_time, seq, &mut canonical);
+        debug_assert_eq!(
+            canonical,
+            kelisim_shared::canonical::ConsentRecord { seq, recorded_at: log.last_time.clone(), ..ev.record.clone() }.canonical_bytes()
+        );
         // Insert first: the unique index on (site_no, consent_id, event_id) is the idempotency
         // check, so a new event costs one index descent, and only a repeated one is looked up.
-        match write::insert_event(&tx, log.site_no, &ids, record, &canonical, &leaf) {
+        match write::insert_event(&tx, log.site_no, ev, seq, &log.last_time, &receipt_id, &canonical, &leaf) {
             Ok(()) => {}
             Err(StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)))
                 if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
             {
-                let existing = write::receipt_by_event_id(&tx, log.site_no, &ids.consent_id, &ids.event_id)?.ok_or_else(|| {
-                    StoreError::Corrupt(format!("site {}: seq {} is taken by another event", record.site, record.seq))
-                })?;
+                let existing = write::logged_by_event_id(&tx, log.site_no, &ev.consent_id, &ev.event_id)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("site {site}: seq {seq} is taken by another event")))?;
                 out.push((existing, false));
                 continue;
             }
@@ -326,16 +336,7 @@ fn try_batch(
         for (level, index, hash) in &nodes {
             write::insert_node(&tx, log.site_no, *level, *index, hash)?;
         }
-        out.push((
-            Receipt {
-                receipt_id: uuid::Uuid::from_bytes(ids.receipt_id).hyphenated().to_string(),
-                consent_id: record.consent_id.clone(),
-                seq: record.seq,
-                recorded_at: record.recorded_at.clone(),
-                leaf_hash: hex::encode(leaf),
-            },
-            true,
-        ));
+        out.push((Logged { receipt_id, seq, recorded_at: log.last_time.clone(), leaf }, true));
     }
     let committing = Instant::now();
     // Writes the batch's pages to the WAL and fsyncs it (synchronous=FULL).

@@ -1,8 +1,8 @@
 //! Write-side statements, run by the log writer inside its transactions. Every function takes
 //! the open transaction; none commits.
 
-use super::{event_key, site_range, uuid_text, Receipt, StoreError, SEQ_BITS};
-use kelisim_shared::canonical::ConsentRecord;
+use super::{event_key, site_range, uuid_bytes, Receipt, StoreError, SEQ_BITS};
+use kelisim_shared::canonical::{ConsentRecord, Unplaced};
 use kelisim_shared::checkpoint::Checkpoint;
 use kelisim_shared::merkle::{Frontier, Hash};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -11,57 +11,116 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// 2^4 = 16 events. Lower subtrees are recomputed from at most 8 leaves when a proof needs them.
 pub const MIN_STORED_LEVEL: u32 = 4;
 
-/// The receipt of the record a site already holds for this consent id's `event_id`, if any
-/// (the idempotency key, migration 7).
-pub fn receipt_by_event_id(c: &Connection, site_no: i64, consent_id: &[u8; 16], event_id: &[u8; 16]) -> Result<Option<Receipt>, StoreError> {
+/// A logged record's receipt as the writer has it: raw bytes, no text. [`Logged::receipt`]
+/// makes the text form on the request's thread, not on the one writer thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logged {
+    pub receipt_id: [u8; 16],
+    pub seq: u64,
+    pub recorded_at: String,
+    pub leaf: Hash,
+}
+
+impl Logged {
+    pub fn receipt(self, consent_id: String) -> Receipt {
+        Receipt {
+            receipt_id: uuid::Uuid::from_bytes(self.receipt_id).hyphenated().to_string(),
+            consent_id,
+            seq: self.seq,
+            recorded_at: self.recorded_at,
+            leaf_hash: hex_text(&self.leaf),
+        }
+    }
+}
+
+/// Lowercase hex (`hex::encode` goes through a `char` iterator; this runs per consent POST).
+fn hex_text(bytes: &[u8; 32]) -> String {
+    let mut buf = [0u8; 64];
+    hex::encode_to_slice(bytes, &mut buf).expect("64 bytes hold 32 in hex");
+    std::str::from_utf8(&buf).expect("hex is ASCII").to_owned()
+}
+
+/// What a site already holds for this consent id's `event_id`, if anything (the idempotency
+/// key, migration 7).
+pub fn logged_by_event_id(c: &Connection, site_no: i64, consent_id: &[u8; 16], event_id: &[u8; 16]) -> Result<Option<Logged>, StoreError> {
     let mut st = c.prepare_cached(
-        "SELECT receipt_id, consent_id, seq, recorded_at, leaf_hash FROM events
+        "SELECT receipt_id, seq, recorded_at, leaf_hash FROM events
          WHERE site_no = ?1 AND consent_id = ?2 AND event_id = ?3",
     )?;
     let row = st
         .query_row(params![site_no, &consent_id[..], &event_id[..]], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get::<_, Vec<u8>>(4)?))
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?))
         })
         .optional()?;
-    row.map(|(receipt_id, consent_id, seq, recorded_at, leaf)| {
-        Ok(Receipt {
-            receipt_id: uuid_text(&receipt_id)?,
-            consent_id: uuid_text(&consent_id)?,
+    row.map(|(receipt_id, seq, recorded_at, leaf)| {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("a stored {what} has the wrong length"));
+        Ok(Logged {
+            receipt_id: receipt_id.try_into().map_err(|_| corrupt("receipt id"))?,
             seq: seq as u64,
             recorded_at,
-            leaf_hash: hex::encode(leaf),
+            leaf: leaf.try_into().map_err(|_| corrupt("leaf hash"))?,
         })
     })
     .transpose()
 }
 
-/// The ids of a record as stored (16 bytes each).
-pub struct RecordIds {
+/// An event made ready for the log on the request's thread, so that the one writer thread does
+/// as little per event as it can: the ids as stored, the granted list as stored, and the
+/// canonical bytes with only `recorded_at` and `seq` left for the writer to fill in.
+pub struct NewEvent {
+    pub record: ConsentRecord,
     pub event_id: [u8; 16],
     pub consent_id: [u8; 16],
-    pub receipt_id: [u8; 16],
+    /// The granted category ids, space-separated (`events.granted`).
+    pub granted: String,
+    pub canonical: Unplaced,
 }
 
-/// Inserts one event row; `record.seq` is already its place in the log.
-pub fn insert_event(c: &Connection, site_no: i64, ids: &RecordIds, record: &ConsentRecord, canonical: &[u8], leaf: &Hash) -> Result<(), StoreError> {
+impl NewEvent {
+    /// `record.seq` and `record.recorded_at` are ignored: the writer sets them.
+    pub fn new(record: ConsentRecord) -> Result<NewEvent, StoreError> {
+        let malformed = |what: &str| StoreError::Corrupt(format!("{what} of an event is not a UUID (ingest checks it)"));
+        Ok(NewEvent {
+            event_id: uuid_bytes(&record.event_id).ok_or_else(|| malformed("the event_id"))?,
+            consent_id: uuid_bytes(&record.consent_id).ok_or_else(|| malformed("the consent_id"))?,
+            granted: record.granted.join(" "),
+            canonical: record.unplaced(),
+            record,
+        })
+    }
+}
+
+/// Inserts one event row at `seq` of its site's log, with its canonical bytes and leaf hash
+/// as placed there ([`Unplaced::place`]).
+pub fn insert_event(
+    c: &Connection,
+    site_no: i64,
+    ev: &NewEvent,
+    seq: u64,
+    recorded_at: &str,
+    receipt_id: &[u8; 16],
+    canonical: &[u8],
+    leaf: &Hash,
+) -> Result<(), StoreError> {
     let mut st = c.prepare_cached(
         "INSERT INTO events (id, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted,
              language, gpc, sec_gpc, origin, leaf_hash, canonical)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
+    let r = &ev.record;
     st.execute(params![
-        event_key(site_no, record.seq),
-        &ids.event_id[..],
-        &ids.consent_id[..],
-        &ids.receipt_id[..],
-        record.recorded_at,
-        record.config_version,
-        record.action.as_str(),
-        record.granted.join(" "),
-        record.language.code(),
-        record.gpc,
-        record.sec_gpc,
-        record.origin,
+        event_key(site_no, seq),
+        &ev.event_id[..],
+        &ev.consent_id[..],
+        &receipt_id[..],
+        recorded_at,
+        r.config_version,
+        r.action.as_str(),
+        ev.granted,
+        r.language.code(),
+        r.gpc,
+        r.sec_gpc,
+        r.origin,
         leaf.as_slice(),
         canonical,
     ])?;

@@ -305,3 +305,52 @@ fn personal_data_is_not_written_to_the_server_log() {
     assert!(client_ip_lines.is_empty(), "IP address in the log:\n{log}");
     assert!(!log.contains("KelisimTest"), "user agent in the log:\n{log}");
 }
+
+/// POSTs `body` with `Transfer-Encoding: chunked`, one chunk per part, pausing between them so
+/// that the server reads them as separate pieces; returns the status and the response text.
+fn send_chunked(k: &Kelisim, parts: &[&str]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let url = k.url(&format!("/api/v1/sites/{SITE}/consents"));
+    let host = url.strip_prefix("http://").unwrap().split('/').next().unwrap().to_owned();
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST /api/v1/sites/{SITE}/consents HTTP/1.1\r\nHost: {host}\r\nOrigin: {ORIGIN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    for part in parts {
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        // The server may answer (413) and close before the last parts: that is its right.
+        if write!(s, "{:x}\r\n{part}\r\n", part.len()).and_then(|_| s.flush()).is_err() {
+            break;
+        }
+    }
+    let _ = write!(s, "0\r\n\r\n");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, out)
+}
+
+#[test]
+fn a_body_sent_in_pieces_is_read_whole_and_a_long_one_refused() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let ev = event(&cfg, "reject_all", &[required(&cfg)]).to_string();
+    let (a, rest) = ev.split_at(7);
+    let (b, c) = rest.split_at(rest.len() / 2);
+    let (status, text) = send_chunked(&k, &[a, b, c]);
+    assert_eq!(status, 201, "{text}");
+    let receipt: Value = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(receipt["seq"], json!(1));
+    assert_eq!(k.count_events(SITE), 1);
+    // No Content-Length to refuse it by: the limit holds while the pieces arrive.
+    let mut long = event(&cfg, "reject_all", &[required(&cfg)]);
+    long["page"] = json!(format!("https://webpulse.kz/{}", "a".repeat(9_000)));
+    let long = long.to_string();
+    let (a, b) = long.split_at(5_000);
+    let (status, text) = send_chunked(&k, &[a, b]);
+    assert_eq!(status, 413, "{text}");
+    assert_eq!(k.count_events(SITE), 1);
+}

@@ -123,8 +123,8 @@ async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, stat
             .retry_after(wait));
         }
     }
-    let ct = header_str(&req, header::CONTENT_TYPE).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if !matches!(ct.as_str(), "application/json" | "text/plain") {
+    let ct = header_str(&req, header::CONTENT_TYPE).unwrap_or("").split(';').next().unwrap_or("").trim();
+    if !(ct.eq_ignore_ascii_case("application/json") || ct.eq_ignore_ascii_case("text/plain")) {
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
@@ -136,14 +136,26 @@ async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, stat
     if header_str(&req, header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_BODY) {
         return Err(Problem::too_large(MAX_BODY));
     }
-    let mut body = web::BytesMut::new();
+    // A small body usually arrives as one chunk: kept as it is, copied only when it is not.
+    let mut body = web::Bytes::new();
+    let mut parts: Option<web::BytesMut> = None;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "malformed", "Unreadable body", e.to_string()))?;
-        if body.len() + chunk.len() > MAX_BODY {
+        if body.len() + parts.as_ref().map_or(0, |p| p.len()) + chunk.len() > MAX_BODY {
             return Err(Problem::too_large(MAX_BODY));
         }
-        body.extend_from_slice(&chunk);
+        match &mut parts {
+            Some(p) => p.extend_from_slice(&chunk),
+            None if body.is_empty() => body = chunk,
+            None => {
+                let mut p = web::BytesMut::from(&body[..]);
+                p.extend_from_slice(&chunk);
+                body = web::Bytes::new();
+                parts = Some(p);
+            }
+        }
     }
+    let body = parts.map_or(body, web::BytesMut::freeze);
     let facts = RequestFacts {
         origin: origin.clone(),
         peer_ip,

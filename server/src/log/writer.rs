@@ -299,6 +299,7 @@ fn try_batch(
     let mut out: Vec<(Logged, bool)> = Vec::with_capacity(events.len());
     let mut nodes: Vec<(u32, u64, Hash)> = Vec::new();
     let mut canonical = Vec::with_capacity(1024);
+    let mut appender = write::Appender::new(&tx)?;
     for (ev, random) in events.iter().zip(random.chunks_exact(16)) {
         let site = &ev.record.site;
         let log = logs.get_mut(site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {site}")))?;
@@ -315,7 +316,7 @@ fn try_batch(
         );
         // Insert first: the unique index on (site_no, consent_id, event_id) is the idempotency
         // check, so a new event costs one index descent, and only a repeated one is looked up.
-        match write::insert_event(&tx, log.site_no, ev, seq, &log.last_time, &receipt_id, &canonical, &leaf) {
+        match appender.insert_event(log.site_no, ev, seq, &log.last_time, &receipt_id, &canonical, &leaf) {
             Ok(()) => {}
             Err(StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)))
                 if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
@@ -334,10 +335,11 @@ fn try_batch(
             }
         });
         for (level, index, hash) in &nodes {
-            write::insert_node(&tx, log.site_no, *level, *index, hash)?;
+            appender.insert_node(log.site_no, *level, *index, hash)?;
         }
         out.push((Logged { receipt_id, seq, recorded_at: log.last_time.clone(), leaf }, true));
     }
+    drop(appender);
     let committing = Instant::now();
     // Writes the batch's pages to the WAL and fsyncs it (synchronous=FULL).
     tx.commit()?;

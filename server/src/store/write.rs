@@ -90,48 +90,63 @@ impl NewEvent {
     }
 }
 
-/// Inserts one event row at `seq` of its site's log, with its canonical bytes and leaf hash
-/// as placed there ([`Unplaced::place`]).
-pub fn insert_event(
-    c: &Connection,
-    site_no: i64,
-    ev: &NewEvent,
-    seq: u64,
-    recorded_at: &str,
-    receipt_id: &[u8; 16],
-    canonical: &[u8],
-    leaf: &Hash,
-) -> Result<(), StoreError> {
-    let mut st = c.prepare_cached(
-        "INSERT INTO events (id, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted,
-             language, gpc, sec_gpc, origin, leaf_hash, canonical)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?;
-    let r = &ev.record;
-    st.execute(params![
-        event_key(site_no, seq),
-        &ev.event_id[..],
-        &ev.consent_id[..],
-        &receipt_id[..],
-        recorded_at,
-        r.config_version,
-        r.action.as_str(),
-        ev.granted,
-        r.language.code(),
-        r.gpc,
-        r.sec_gpc,
-        r.origin,
-        leaf.as_slice(),
-        canonical,
-    ])?;
-    Ok(())
+/// The two statements a batch runs per event, prepared once per batch (not looked up in the
+/// statement cache by their SQL text for every event).
+pub struct Appender<'c> {
+    event: rusqlite::CachedStatement<'c>,
+    node: rusqlite::CachedStatement<'c>,
 }
 
-/// Stores the hash of a complete subtree (level ≥ [`MIN_STORED_LEVEL`]) of a site's tree.
-pub fn insert_node(c: &Connection, site_no: i64, level: u32, index: u64, hash: &Hash) -> Result<(), StoreError> {
-    let mut st = c.prepare_cached("INSERT INTO merkle_subtrees (id, hash) VALUES (?1, ?2)")?;
-    st.execute(params![super::subtree_key(site_no, level, index), hash.as_slice()])?;
-    Ok(())
+impl<'c> Appender<'c> {
+    pub fn new(c: &'c Connection) -> Result<Appender<'c>, StoreError> {
+        Ok(Appender {
+            event: c.prepare_cached(
+                "INSERT INTO events (id, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted,
+                     language, gpc, sec_gpc, origin, leaf_hash, canonical)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?,
+            node: c.prepare_cached("INSERT INTO merkle_subtrees (id, hash) VALUES (?1, ?2)")?,
+        })
+    }
+
+    /// Inserts one event row at `seq` of its site's log, with its canonical bytes and leaf
+    /// hash as placed there ([`Unplaced::place`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_event(
+        &mut self,
+        site_no: i64,
+        ev: &NewEvent,
+        seq: u64,
+        recorded_at: &str,
+        receipt_id: &[u8; 16],
+        canonical: &[u8],
+        leaf: &Hash,
+    ) -> Result<(), StoreError> {
+        let r = &ev.record;
+        self.event.execute(params![
+            event_key(site_no, seq),
+            &ev.event_id[..],
+            &ev.consent_id[..],
+            &receipt_id[..],
+            recorded_at,
+            r.config_version,
+            r.action.as_str(),
+            ev.granted,
+            r.language.code(),
+            r.gpc,
+            r.sec_gpc,
+            r.origin,
+            leaf.as_slice(),
+            canonical,
+        ])?;
+        Ok(())
+    }
+
+    /// Stores the hash of a complete subtree (level ≥ [`MIN_STORED_LEVEL`]) of a site's tree.
+    pub fn insert_node(&mut self, site_no: i64, level: u32, index: u64, hash: &Hash) -> Result<(), StoreError> {
+        self.node.execute(params![super::subtree_key(site_no, level, index), hash.as_slice()])?;
+        Ok(())
+    }
 }
 
 /// The number of events in a site's log (seq runs from 1 without gaps).

@@ -354,3 +354,29 @@ fn a_body_sent_in_pieces_is_read_whole_and_a_long_one_refused() {
     assert_eq!(status, 413, "{text}");
     assert_eq!(k.count_events(SITE), 1);
 }
+
+#[test]
+fn a_receipt_is_sent_uncompressed_to_a_browser_and_the_widget_json_compressed() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let browser = [
+        ("content-type", "application/json"),
+        ("origin", ORIGIN),
+        ("accept-encoding", "gzip, deflate, br, zstd"),
+    ];
+    let url = k.url(&format!("/api/v1/sites/{SITE}/consents"));
+    let r = post(&url, &browser, &event(&cfg, "reject_all", &[required(&cfg)]).to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.header("content-encoding"), None, "a ~200-byte receipt is not worth an encoder");
+    assert_eq!(r.json()["seq"], json!(1));
+    assert_eq!(r.header("content-security-policy"), Some("default-src 'none'; frame-ancestors 'none'"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    let w = get(&k.url(&format!("/api/v1/sites/{SITE}/widget?lang=ru")), &[("accept-encoding", "gzip")]);
+    assert_eq!(w.status, 200);
+    assert_eq!(w.header("content-encoding"), Some("gzip"));
+    assert_eq!(w.header("content-security-policy"), Some("default-src 'none'; frame-ancestors 'none'"));
+    // Paths the server does not have still get a problem, not an empty 404.
+    assert_problem(&get(&k.url("/no/such/page"), &[("accept-encoding", "identity")]), 404);
+    let wrong_method = get(&url, &[]);
+    assert!(matches!(wrong_method.status, 404 | 405), "{}", wrong_method.status);
+}

@@ -150,7 +150,13 @@ fn server() -> Result<()> {
     let hello = start(Command::new(release.join("kelisim-hello")).current_dir(root()), "hello listening on ")?;
     let (kelisim, body) = start_kelisim(&release, &data)?;
     let consents = format!("{}/api/v1/sites/webpulse/consents", kelisim.base);
-    let origin = ["origin: https://webpulse.kz", "user-agent: kelisim-bench/1 (X11; Linux x86_64)"];
+    // What a browser's widget sends, Accept-Encoding included (a server that compresses its
+    // answers pays for it here, as it would for visitors).
+    let origin = [
+        "origin: https://webpulse.kz",
+        "user-agent: kelisim-bench/1 (X11; Linux x86_64)",
+        "accept-encoding: gzip, deflate, br, zstd",
+    ];
 
     step(&format!(
         "closed loop, {SECONDS} s per run, {ROUNDS} rounds alternating the two servers: consent POST (fsynced, group commit) vs actix-web hello world"

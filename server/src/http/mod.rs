@@ -60,26 +60,18 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
         web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy, admin: Some(opts.admin), rate_limit });
     let demo = opts.demo;
     HttpServer::new(move || {
-        let mut app = App::new()
-            .app_data(state.clone())
+        let api_headers = || DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"));
+        let mut rest = web::scope("")
+            // Everything but the consent POST: pages, scripts and JSON worth compressing.
             .wrap(Compress::default())
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin")),
-            )
-            // The public API first: actix tries routes in order, and every pattern with a
-            // `{…}` segment before it would cost the hot consent POST a regex match.
             .service(
                 web::scope("/api/v1")
-                    .wrap(DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")))
+                    .wrap(api_headers())
                     .route("/log/key", web::get().to(log_api::key))
                     .service(
                         web::scope("/sites/{site}")
                             .route("/config", web::get().to(api::config))
                             .route("/widget", web::get().to(api::widget))
-                            .route("/consents", web::post().to(api::post_consent))
-                            .route("/consents", web::method(actix_web::http::Method::OPTIONS).to(api::consents_preflight))
                             .route("/consents/{consent_id}", web::get().to(log_api::history))
                             .route("/log/checkpoint", web::get().to(log_api::checkpoint))
                             .route("/log/consistency", web::get().to(log_api::consistency)),
@@ -93,12 +85,30 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
             .route("/receipt/{site}/{consent_id}", web::get().to(receipt::page))
             .route("/receipt.css", web::get().to(receipt::stylesheet));
         if demo {
-            app = app.route("/demo/{path:.*}", web::get().to(assets::demo_file)).route(
+            rest = rest.route("/demo/{path:.*}", web::get().to(assets::demo_file)).route(
                 "/",
                 web::get().to(|| async { actix_web::HttpResponse::Found().insert_header((header::LOCATION, "/demo/")).finish() }),
             );
         }
-        app.default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(problem::Problem::not_found("no such resource")) }))
+        App::new()
+            .app_data(state.clone())
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin")),
+            )
+            // The consent POST first: actix tries routes in order, so the hot path costs one
+            // pattern match. And outside `Compress`: its answer is a ~200-byte receipt, and
+            // compressing that for a browser's `Accept-Encoding` cost a third of the server's
+            // consent throughput (docs/BENCHMARKS.md, "Server").
+            .service(
+                web::resource("/api/v1/sites/{site}/consents")
+                    .wrap(api_headers())
+                    .route(web::post().to(api::post_consent))
+                    .route(web::method(actix_web::http::Method::OPTIONS).to(api::consents_preflight)),
+            )
+            .service(rest)
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(problem::Problem::not_found("no such resource")) }))
     })
     .listen(opts.listener)?
     .run()

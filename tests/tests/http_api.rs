@@ -327,8 +327,11 @@ fn send_chunked(k: &Kelisim, parts: &[&str]) -> (u16, String) {
         }
     }
     let _ = write!(s, "0\r\n\r\n");
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
+    // Keep what arrived even if the read ends in a reset (the server closing on unread parts):
+    // `read_to_end` leaves the bytes read before an error in the buffer.
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let out = String::from_utf8_lossy(&out).into_owned();
     let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     (status, out)
 }
@@ -378,5 +381,6 @@ fn a_receipt_is_sent_uncompressed_to_a_browser_and_the_widget_json_compressed() 
     // Paths the server does not have still get a problem, not an empty 404.
     assert_problem(&get(&k.url("/no/such/page"), &[("accept-encoding", "identity")]), 404);
     let wrong_method = get(&url, &[]);
-    assert!(matches!(wrong_method.status, 404 | 405), "{}", wrong_method.status);
+    assert_problem(&wrong_method, 405);
+    assert_eq!(wrong_method.header("allow"), Some("POST, OPTIONS"));
 }

@@ -105,7 +105,10 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
                 web::resource("/api/v1/sites/{site}/consents")
                     .wrap(api_headers())
                     .route(web::post().to(api::post_consent))
-                    .route(web::method(actix_web::http::Method::OPTIONS).to(api::consents_preflight)),
+                    .route(web::method(actix_web::http::Method::OPTIONS).to(api::consents_preflight))
+                    .default_service(web::to(|| async {
+                        Err::<actix_web::HttpResponse, _>(problem::Problem::method_not_allowed("POST, OPTIONS"))
+                    })),
             )
             .service(rest)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(problem::Problem::not_found("no such resource")) }))

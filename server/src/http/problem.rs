@@ -18,6 +18,9 @@ pub struct Problem {
     /// Why a consent POST was refused, for `kelisim_rejects_total`.
     #[serde(skip)]
     pub reject: Option<Reject>,
+    /// The methods a `405` names in `Allow`.
+    #[serde(skip)]
+    pub allow: Option<&'static str>,
 }
 
 impl Problem {
@@ -29,6 +32,7 @@ impl Problem {
             detail: detail.into(),
             retry_after: None,
             reject: None,
+            allow: None,
         }
     }
     pub fn counted(mut self, why: Reject) -> Problem {
@@ -44,6 +48,16 @@ impl Problem {
     }
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+    pub fn method_not_allowed(allow: &'static str) -> Problem {
+        let mut p = Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            format!("this resource answers {allow}"),
+        );
+        p.allow = Some(allow);
+        p
     }
     pub fn too_large(limit: usize) -> Problem {
         Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request body too large", format!("the body must be at most {limit} bytes"))
@@ -67,6 +81,9 @@ impl ResponseError for Problem {
         r.insert_header((header::CACHE_CONTROL, "no-store"));
         if let Some(s) = self.retry_after {
             r.insert_header((header::RETRY_AFTER, s.to_string()));
+        }
+        if let Some(allow) = self.allow {
+            r.insert_header((header::ALLOW, allow));
         }
         r.body(serde_json::to_string(self).unwrap_or_default())
     }

@@ -121,6 +121,12 @@ fn migrations_5_and_6_move_the_old_log_into_the_compact_tables_unchanged() {
         assert_eq!((h[0].action.as_str(), h[0].granted.join(" ")), ("custom", "necessary analytics".to_owned()));
         let dup = write::logged_by_event_id(&conn, site_no, &uuid_bytes(&r.consent_id).unwrap(), &uuid_bytes(&r.event_id).unwrap()).unwrap().unwrap();
         assert_eq!((dup.seq, dup.receipt(r.consent_id.clone()).receipt_id), (2, h[0].receipt_id.clone()));
+        // The look-up is by the pair as migrated: the same event id under another consent id
+        // is not that record.
+        let other = old_record(site, 3);
+        assert!(write::logged_by_event_id(&conn, site_no, &uuid_bytes(&other.consent_id).unwrap(), &uuid_bytes(&r.event_id).unwrap())
+            .unwrap()
+            .is_none());
     }
     let readable: (String, String, Option<String>, Option<String>) = conn
         .query_row("SELECT event_id, consent_id, ip, page FROM events_readable WHERE site = 'alpha' AND seq = 3", [], |r| {

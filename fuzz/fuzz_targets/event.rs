@@ -22,8 +22,11 @@ fuzz_target!(|data: &[u8]| {
         let mut req = req;
         req.config_version = config().version.clone();
         let _ = req.validate(config());
-        // The request's own strings stand in for what the server adds (page, origin, address,
-        // user agent): any string must survive the split and the placing.
+        // Strings the fuzzer controls whole stand in for what the server adds (time, page,
+        // origin, address, user agent), including quotes, escapes, control characters and
+        // the split's own key names: any string must survive the split and the placing.
+        let raw = String::from_utf8_lossy(data);
+        let (a, b) = raw.split_at(raw.char_indices().nth(raw.chars().count() / 2).map_or(raw.len(), |(i, _)| i));
         let record = ConsentRecord {
             site: req.consent_id.clone(),
             seq: 0,
@@ -37,13 +40,13 @@ fuzz_target!(|data: &[u8]| {
             gpc: req.gpc,
             sec_gpc: !req.gpc,
             page: req.page.clone(),
-            origin: req.granted.first().cloned(),
-            ip: req.granted.last().cloned(),
-            user_agent: req.page.clone(),
+            origin: Some(a.to_owned()),
+            ip: Some(b.to_owned()),
+            user_agent: Some(raw.clone().into_owned()),
         };
         let mut placed = Vec::new();
         let seq = data.len() as u64 * 977;
-        let at = req.event_id.as_str();
+        let at = b;
         let leaf = record.unplaced().place(at, seq, &mut placed);
         let whole = ConsentRecord { seq, recorded_at: at.to_owned(), ..record }.canonical_bytes();
         assert_eq!(placed, whole);

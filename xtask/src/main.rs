@@ -165,5 +165,25 @@ fn test(args: &[String]) -> Result<()> {
     run(&mut cmd, "cargo test")?;
     step("running the widget's unit tests natively");
     run(cargo().args(["test", "-p", "kelisim-widget", "--lib"]), "cargo test -p kelisim-widget")?;
+    fuzz_replay()
+}
+
+/// The cargo-fuzz targets, built as plain binaries (stable Rust, no coverage instrumentation:
+/// fuzzing for real is `fuzz/README.md`), run over their kept seeds — every input that once
+/// found a bug — and then over a fixed, bounded number of libFuzzer mutations of them with a
+/// fixed seed, so that the targets keep building and a regression fails the same way each run.
+fn fuzz_replay() -> Result<()> {
+    step("building the fuzz targets and replaying their seed corpus");
+    let dir = root().join("target").join("fuzz-replay");
+    run(cargo().args(["build", "--locked", "--manifest-path", "fuzz/Cargo.toml", "--target-dir"]).arg(&dir), "cargo build (fuzz)")?;
+    for target in ["event", "site_policy", "cookie"] {
+        run(
+            Command::new(dir.join("debug").join(target))
+                .args(["-seed=1", "-runs=300000"])
+                .arg(format!("-artifact_prefix={}/{target}-", dir.display()))
+                .arg(root().join("fuzz").join("seeds").join(target)),
+            &format!("fuzz target {target}"),
+        )?;
+    }
     Ok(())
 }

@@ -172,6 +172,50 @@ fn rate_limit_returns_429_with_retry_after() {
     assert!(!metrics.contains("kelisim_rejects_total{reason=\"rate_limited\"} 0\n"));
 }
 
+/// POSTs an event from the site's origin as a reverse proxy would pass it on.
+fn send_forwarded(k: &Kelisim, ev: &Value, forwarded_for: &str) -> kelisim_tests::Resp {
+    kelisim_tests::try_post(
+        &k.url(&format!("/api/v1/sites/{SITE}/consents")),
+        &[("content-type", "application/json"), ("origin", ORIGIN), ("x-forwarded-for", forwarded_for)],
+        &ev.to_string(),
+    )
+    .expect("the server answers")
+}
+
+fn stored_ip(k: &Kelisim, seq: i64) -> Option<String> {
+    k.db().query_row("SELECT ip FROM events_readable WHERE site = ?1 AND seq = ?2", rusqlite::params![SITE, seq], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn behind_a_trusted_proxy_the_address_is_the_one_the_proxy_appended() {
+    let k = start(&["--trust-proxy", "--rate-limit", "1", "--rate-burst", "3"]);
+    let cfg = config(&k);
+    // What the client put in front of the proxy's entry changes nothing: not the stored
+    // address, not the rate limit it is counted against.
+    let answers: Vec<_> =
+        (0..6).map(|i| send_forwarded(&k, &event(&cfg, &uuid(), "reject_all", "kk"), &format!("198.51.{i}.7, 203.0.113.9"))).collect();
+    assert!(answers[..3].iter().all(|r| r.status == 201), "{:?}", answers.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert!(answers.iter().any(|r| r.status == 429), "a forged first entry must not dodge the limit");
+    assert_eq!(stored_ip(&k, 1).as_deref(), Some("203.0.113.0/24"));
+    // Another visitor behind the same proxy has a limit of their own.
+    let other = send_forwarded(&k, &event(&cfg, &uuid(), "accept_all", "ru"), "192.0.2.55");
+    assert_eq!(other.status, 201, "{}", other.body);
+    assert_eq!(stored_ip(&k, 4).as_deref(), Some("192.0.2.0/24"));
+}
+
+#[test]
+fn without_trust_proxy_a_forwarded_address_is_ignored_and_the_operator_warned() {
+    let k = start(&[]);
+    let cfg = config(&k);
+    for _ in 0..2 {
+        assert_eq!(send_forwarded(&k, &event(&cfg, &uuid(), "reject_all", "kk"), "203.0.113.9").status, 201);
+    }
+    assert_eq!(stored_ip(&k, 1).as_deref(), Some("127.0.0.0/24"));
+    let log = k.stop();
+    assert_eq!(log.matches("without --trust-proxy").count(), 1, "one warning, not one per request: {log}");
+    assert!(!log.contains("203.0.113"), "the address itself is not logged");
+}
+
 #[test]
 fn receipt_page_shows_the_history_in_each_language() {
     let k = start(&[]);

@@ -75,6 +75,12 @@ impl Frontier {
         self.size
     }
 
+    /// The hashes of [`Frontier::parts`]`(size)`, largest subtree first: with the size, all a
+    /// store needs to resume appending or checking from here ([`Frontier::from_parts`]).
+    pub fn hashes(&self) -> &[Hash] {
+        &self.hashes
+    }
+
     /// Appends a leaf. `completed(level, index, hash)` is called for every perfect subtree of
     /// level ≥ 1 that this leaf completes (about one per leaf on average), so that a store can
     /// keep them and build proofs without rehashing the log.

@@ -147,6 +147,10 @@ pub async fn history(
                 "gpc": e.gpc,
                 "leaf_hash": hex::encode(e.leaf_hash),
                 "inclusion_proof": p.proof.as_ref().map(|p| p.iter().map(hex::encode).collect::<Vec<_>>()),
+                // Checked by the server: the record matches its leaf and the proof the checkpoint.
+                "verified": p.verified,
+                "purged": e.purged,
+                "problem": e.problem,
             })
         })
         .collect();

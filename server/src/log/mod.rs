@@ -3,6 +3,7 @@
 //! the signing key. RFC 6962 hashing and proofs live in `kelisim_shared::merkle`, the
 //! checkpoint format in `kelisim_shared::checkpoint`.
 
+pub mod audit;
 pub mod key;
 pub mod proofs;
 mod writer;
@@ -106,9 +107,11 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Loads every site's log (checking it against its last checkpoint), signs a checkpoint
-    /// for logs that grew since their last one (after a crash, the first thing done is to sign
-    /// what survived), runs a retention purge, and starts the writer thread.
+    /// Checks every site's log record by record from where it was last verified
+    /// ([`audit::verify_site`]; nothing is signed over a log that fails) and records the
+    /// retention of the sites `cfg` gives one, loads each log, signs a checkpoint for logs that
+    /// grew since their last one (after a crash, the first thing done is to sign what
+    /// survived), runs a retention purge, and starts the writer thread.
     pub fn start(
         conn: Connection,
         key: LogKey,
@@ -117,16 +120,28 @@ impl Writer {
         metrics: Arc<Metrics>,
     ) -> Result<Writer, StoreError> {
         let mut logs = BTreeMap::new();
+        let verifier = key.verifier();
         for site in sites {
+            db::register_site(&conn, site)?;
+            let audited = audit::verify_and_record(&conn, site, &verifier, false).map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "the consent log fails verification: {e}. Nothing was signed over it; `kelisim log verify --full` checks the whole log"
+                ))
+            })?;
+            if audited.checked > 0 {
+                tracing::info!(site = %site, records = audited.checked, "verified the records logged since the last check");
+            }
             let log = load_site(&conn, site)?;
+            if let Some(days) = cfg.retention.iter().find(|(s, _)| s == site).map(|(_, d)| *d) {
+                audit::Retention::register(&conn, log.site_no, days)?;
+            }
             metrics.set_log_records(site, log.frontier.size());
             logs.insert(site.clone(), log);
         }
-        let verifier = key.verifier();
         let (tx, rx) = sync_channel(cfg.queue);
         let mut w = LogWriter { conn, key, logs, cfg, metrics: metrics.clone() };
         w.checkpoint(false)?;
-        w.purge(time::OffsetDateTime::now_utc())?;
+        w.purge()?;
         std::thread::Builder::new()
             .name("kelisim-log-writer".into())
             .spawn(move || w.run(rx))

@@ -11,7 +11,8 @@ pub struct ProvenEvent {
     /// Audit path against the checkpoint; `None` while the record is newer than the latest
     /// checkpoint (it will be covered by the next one).
     pub proof: Option<Vec<Hash>>,
-    /// The server checked the proof itself before sending it.
+    /// The server checked the record against its leaf and the proof against the checkpoint
+    /// before sending it.
     pub verified: bool,
 }
 
@@ -31,8 +32,10 @@ pub fn consent_history(store: &Store, site: &str, consent_id: &str) -> Result<Co
             let (proof, verified) = match &checkpoint {
                 Some(cp) if event.seq <= cp.tree_size => {
                     let p = inclusion_proof(&mut SqlSubtrees { conn: &tx, site, site_no }, event.seq - 1, cp.tree_size)?;
-                    let ok = verify_inclusion(event.seq - 1, cp.tree_size, &event.leaf_hash, &p, &cp.root).is_ok();
-                    if !ok {
+                    // A record that does not match its own leaf is never shown as verified,
+                    // whatever its leaf's proof says.
+                    let ok = verify_inclusion(event.seq - 1, cp.tree_size, &event.leaf_hash, &p, &cp.root).is_ok() && event.problem.is_none();
+                    if !ok && event.problem.is_none() {
                         tracing::error!(site, seq = event.seq, "a stored record does not verify against its checkpoint");
                     }
                     (Some(p), ok)

@@ -43,11 +43,24 @@ fn key() -> LogKey {
 
 fn writer_on(conn: Connection, config: &Config, retention: u32) -> LogWriter {
     let cfg = WriterConfig { retention: vec![(config.site.clone(), retention)], ..Default::default() };
-    let logs = [(config.site.clone(), load_site(&conn, &config.site).unwrap())].into_iter().collect();
+    let log = load_site(&conn, &config.site).unwrap();
+    audit::Retention::register(&conn, log.site_no, retention).unwrap();
+    let logs = [(config.site.clone(), log)].into_iter().collect();
     LogWriter { conn, key: key(), logs, cfg, metrics: Arc::new(Metrics::default()) }
 }
 
 fn append_batch(w: &mut LogWriter, evs: Vec<ConsentRecord>) -> Vec<(Receipt, bool)> {
+    append_batch_at(w, evs, None)
+}
+
+/// Appends with the records' time set `days_ago` days back (the purge follows the database's
+/// own clock, so its tests need records made in the past).
+fn append_batch_days_ago(w: &mut LogWriter, evs: Vec<ConsentRecord>, days_ago: i64) -> Vec<(Receipt, bool)> {
+    let at = crate::clock::rfc3339(time::OffsetDateTime::now_utc() - time::Duration::days(days_ago));
+    append_batch_at(w, evs, Some(&at))
+}
+
+fn append_batch_at(w: &mut LogWriter, evs: Vec<ConsentRecord>, at: Option<&str>) -> Vec<(Receipt, bool)> {
     let mut rxs = Vec::new();
     let batch = evs
         .into_iter()
@@ -57,7 +70,7 @@ fn append_batch(w: &mut LogWriter, evs: Vec<ConsentRecord>) -> Vec<(Receipt, boo
             (NewEvent::new(ev).unwrap(), tx.into())
         })
         .collect();
-    w.commit_batch(batch);
+    w.commit_batch_at(batch, at);
     rxs.into_iter()
         .map(|rx| {
             let a = rx.blocking_recv().unwrap().unwrap();
@@ -193,25 +206,28 @@ fn retention_purge_removes_personal_fields_and_keeps_the_tree() {
     let (d, store, conn, config) = open_with_config();
     let mut w = writer_on(conn, &config, 30);
     for i in 0..3 {
-        append_batch(&mut w, vec![event(&config, &eid(i), CONSENT)]);
+        append_batch_days_ago(&mut w, vec![event(&config, &eid(i), CONSENT)], 31);
     }
     let root = w.logs[&config.site].frontier.root();
-    assert_eq!(w.purge(time::OffsetDateTime::now_utc()).unwrap(), 0, "nothing is older than 30 days yet");
-    let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);
-    assert_eq!(w.purge(later).unwrap(), 3);
+    assert_eq!(w.purge().unwrap(), 3);
+    append_batch_days_ago(&mut w, vec![event(&config, &eid(3), CONSENT)], 29);
+    assert_eq!(w.purge().unwrap(), 0, "a record 29 days old is not older than 30 days yet");
     let c = Connection::open(d.path().join(crate::store::DB_FILE)).unwrap();
     let left: i64 = c
         .query_row(
-            "SELECT COUNT(*) FROM events_readable WHERE ip IS NOT NULL OR user_agent IS NOT NULL OR page IS NOT NULL OR canonical IS NOT NULL",
+            "SELECT COUNT(*) FROM events_readable WHERE seq <= 3 AND (ip IS NOT NULL OR user_agent IS NOT NULL OR page IS NOT NULL OR canonical IS NOT NULL)",
             [],
             |r| r.get(0),
         )
         .unwrap();
     assert_eq!(left, 0);
     let h = store.read(|c| history(c, &config.site, CONSENT)).unwrap();
-    assert_eq!(h.len(), 3, "the decisions themselves stay");
+    assert_eq!(h.len(), 4, "the decisions themselves stay");
+    assert!(h[..3].iter().all(|e| e.purged && e.problem.is_none()) && !h[3].purged);
     let reloaded = load_site(&c, &config.site).unwrap();
-    assert_eq!(reloaded.frontier.root(), root, "leaf hashes are kept: the tree is unchanged");
+    assert_eq!(root_at(&mut SqlSubtrees { conn: &c, site: &config.site, site_no: reloaded.site_no }, 3).unwrap(), root, "leaf hashes are kept: the tree is unchanged");
+    let full = audit::verify_site(&c, &config.site, &key().verifier(), true).unwrap();
+    assert_eq!((full.records, full.purged), (4, 3), "an honest purge verifies");
     // Outside the purge, even setting fields to NULL is refused.
     let e = c.execute("UPDATE events SET canonical = NULL", []).unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
@@ -227,7 +243,7 @@ fn retention_purge_removes_personal_fields_and_keeps_the_tree() {
 fn the_log_never_goes_back_in_time_and_time_ranges_are_id_ranges() {
     let (d, _store, conn, config) = open_with_config();
     let mut w = writer_on(conn, &config, 30);
-    let early = append_batch(&mut w, vec![event(&config, &eid(0), CONSENT), event(&config, &eid(1), CONSENT)]);
+    let early = append_batch_days_ago(&mut w, vec![event(&config, &eid(0), CONSENT), event(&config, &eid(1), CONSENT)], 31);
     // The clock was ahead when the last record was made and has since stepped back.
     let ahead = "2999-01-01T00:00:00.000Z";
     w.logs.get_mut(&config.site).unwrap().last_time = ahead.into();
@@ -250,10 +266,98 @@ fn the_log_never_goes_back_in_time_and_time_ranges_are_id_ranges() {
 
     // The purge takes the records before its cutoff, oldest first, and leaves the rest.
     assert_eq!(crate::store::first_unpurged_id(&c, site_no).unwrap(), id(1));
-    assert_eq!(w.purge(time::OffsetDateTime::now_utc() + time::Duration::days(31)).unwrap(), 2);
+    assert_eq!(w.purge().unwrap(), 2);
     assert_eq!(crate::store::first_unpurged_id(&c, site_no).unwrap(), id(3));
     let kept: Vec<i64> =
         c.prepare("SELECT seq FROM events_readable WHERE canonical IS NOT NULL").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     assert_eq!(kept, [3]);
-    assert_eq!(w.purge(time::OffsetDateTime::now_utc() + time::Duration::days(31)).unwrap(), 0, "nothing left to purge");
+    assert_eq!(w.purge().unwrap(), 0, "nothing left to purge");
+}
+
+/// A log of 40 records (two stored level-4 subtrees and more), checkpointed, written by a
+/// server that then stopped; and a connection to its file as someone with the file has it.
+fn stopped_log_of_40() -> (tempfile::TempDir, Config, Connection) {
+    let (d, _store, conn, config) = open_with_config();
+    let mut w = writer_on(conn, &config, 365);
+    for i in 0..40 {
+        append_batch(&mut w, vec![event(&config, &eid(i), CONSENT)]);
+    }
+    w.checkpoint(false).unwrap();
+    drop(w);
+    let c = Connection::open(d.path().join(crate::store::DB_FILE)).unwrap();
+    (d, config, c)
+}
+
+fn verify_err(c: &Connection, config: &Config, full: bool) -> String {
+    audit::verify_site(c, &config.site, &key().verifier(), full).unwrap_err().to_string()
+}
+
+#[test]
+fn an_intact_log_verifies_and_a_start_checks_only_what_is_new() {
+    let (_d, config, c) = stopped_log_of_40();
+    let a = audit::verify_and_record(&c, &config.site, &key().verifier(), false).unwrap();
+    assert_eq!((a.records, a.checked, a.purged, a.checkpoints), (40, 40, 0, 1));
+    let again = audit::verify_site(&c, &config.site, &key().verifier(), false).unwrap();
+    assert_eq!((again.records, again.checked), (40, 0), "nothing new since the recorded verification");
+    assert_eq!(audit::verify_site(&c, &config.site, &key().verifier(), true).unwrap().checked, 40);
+}
+
+#[test]
+fn a_changed_action_or_granted_column_is_found_although_the_leaf_is_intact() {
+    let (_d, config, c) = stopped_log_of_40();
+    c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET action = 'accept_all', granted = 'necessary analytics' WHERE id & 1099511627775 = 7;")
+        .unwrap();
+    let e = verify_err(&c, &config, false);
+    assert!(e.contains("record 7") && e.contains("action, granted"), "{e}");
+    // The receipt's history shows what the log signed, and says the record disagrees.
+    let h = history(&c, &config.site, CONSENT).unwrap();
+    let seventh = h.iter().find(|e| e.seq == 7).unwrap();
+    assert_eq!((seventh.action.as_str(), seventh.granted.as_slice()), ("reject_all", &["necessary".to_owned()][..]));
+    assert!(seventh.problem.as_deref().unwrap().contains("action, granted"));
+    assert!(h.iter().filter(|e| e.seq != 7).all(|e| e.problem.is_none()));
+}
+
+#[test]
+fn a_deleted_middle_record_is_found() {
+    let (_d, config, c) = stopped_log_of_40();
+    c.execute_batch("DROP TRIGGER events_no_delete; DELETE FROM events WHERE id & 1099511627775 = 20;").unwrap();
+    let e = verify_err(&c, &config, false);
+    assert!(e.contains("record 20") && e.contains("missing"), "{e}");
+}
+
+#[test]
+fn rewritten_bytes_and_leaf_are_found_against_the_stored_subtrees_and_the_checkpoint() {
+    let (_d, config, c) = stopped_log_of_40();
+    // Someone rewrites record 3 whole: new bytes and the leaf that matches them.
+    let (id, bytes): (i64, Vec<u8>) = c.query_row("SELECT id, canonical FROM events WHERE id & 1099511627775 = 3", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let forged = String::from_utf8(bytes).unwrap().replace("reject_all", "accept_all").into_bytes();
+    c.execute("DROP TRIGGER events_no_update", []).unwrap();
+    c.execute("UPDATE events SET action = 'accept_all', canonical = ?2, leaf_hash = ?3 WHERE id = ?1", rusqlite::params![id, forged, leaf_hash(&forged).to_vec()]).unwrap();
+    let e = verify_err(&c, &config, false);
+    assert!(e.contains("record 16") && e.contains("subtree"), "{e}");
+}
+
+#[test]
+fn a_young_record_cannot_be_blanked_through_the_purge_marker() {
+    let (_d, config, c) = stopped_log_of_40();
+    // Item 4 of the issue: a marker row alone used to let anyone blank a minute-old record.
+    c.execute("INSERT INTO purge_in_progress (site, before) VALUES (?1, '9999')", [&config.site]).unwrap();
+    let e = c.execute("UPDATE events SET canonical = NULL WHERE id & 1099511627775 = 5", []).unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+    // Nor by shortening the retention after the fact: a retention applies from now on.
+    let e = c.execute("INSERT INTO log_retention (site_no, since, days) VALUES (1, '2000-01-01T00:00:00.000Z', 1)", []).unwrap_err();
+    assert!(e.to_string().contains("from now on"), "{e}");
+    c.execute("DELETE FROM purge_in_progress", []).unwrap();
+    // With the triggers dropped it can be done, and the check finds it.
+    c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET canonical = NULL WHERE id & 1099511627775 = 5;").unwrap();
+    let e = verify_err(&c, &config, true);
+    assert!(e.contains("record 5") && e.contains("retention (365 days) has not ended"), "{e}");
+}
+
+#[test]
+fn a_forged_checkpoint_or_one_signing_more_than_the_log_is_found() {
+    let (_d, config, c) = stopped_log_of_40();
+    c.execute_batch("DROP TRIGGER events_no_delete; DELETE FROM events WHERE id & 1099511627775 = 40;").unwrap();
+    let e = verify_err(&c, &config, true);
+    assert!(e.contains("signs 40 records, but the log holds 39"), "{e}");
 }

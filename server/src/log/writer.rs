@@ -160,13 +160,21 @@ impl LogWriter {
     }
 
     pub(super) fn commit_batch(&mut self, batch: Vec<(NewEvent, AppendReply)>) {
+        self.commit_batch_at(batch, None)
+    }
+
+    /// [`LogWriter::commit_batch`] with the records' time given (`None`: now). Only tests give
+    /// one: the retention purge is bounded by the database's own clock (migration 8), so a test
+    /// of it needs records made in the past.
+    pub(super) fn commit_batch_at(&mut self, batch: Vec<(NewEvent, AppendReply)>, at: Option<&str>) {
         let snapshot: Vec<(String, SiteLog)> = {
             let touched: std::collections::BTreeSet<&str> = batch.iter().map(|(e, _)| e.record.site.as_str()).collect();
             touched.into_iter().filter_map(|s| self.logs.get(s).map(|l| (s.to_owned(), l.clone()))).collect()
         };
         let began = Instant::now();
         let (events, replies): (Vec<NewEvent>, Vec<AppendReply>) = batch.into_iter().unzip();
-        match try_batch(&mut self.conn, &mut self.logs, &events, &self.metrics) {
+        let now = at.map_or_else(clock::now_rfc3339, str::to_owned);
+        match try_batch(&mut self.conn, &mut self.logs, &events, &self.metrics, now) {
             Ok(results) => {
                 self.metrics.batch_size.observe(events.len() as f64);
                 let created = results.iter().filter(|(_, c)| *c).count() as u64;
@@ -194,7 +202,7 @@ impl LogWriter {
                     // One bad event must not fail the others: retry each on its own.
                     tracing::warn!(error = %e, size = replies.len(), "a batch failed; committing its events one by one");
                     for one in events.into_iter().zip(replies) {
-                        self.commit_batch(vec![one]);
+                        self.commit_batch_at(vec![one], at);
                     }
                 }
             }
@@ -249,19 +257,22 @@ impl LogWriter {
     }
 
     fn purge_logged(&mut self) {
-        match self.purge(time::OffsetDateTime::now_utc()) {
+        match self.purge() {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "retention purge removed the personal fields of expired events"),
             Err(e) => tracing::error!(error = %e, "the retention purge failed"),
         }
     }
 
-    /// The retention purge of every site, as of `now` (see [`write::purge_expired`]).
-    pub fn purge(&mut self, now: time::OffsetDateTime) -> Result<usize, StoreError> {
+    /// The retention purge of every site, now (see [`write::purge_expired`]): each record
+    /// once the retention in force when it was made has passed (`log_retention`, the history
+    /// the database itself enforces, migration 8).
+    pub fn purge(&mut self) -> Result<usize, StoreError> {
         let mut total = 0;
-        for (site, days) in self.cfg.retention.clone() {
-            let Some(site_no) = self.logs.get(&site).map(|l| l.site_no) else { continue };
-            let before = clock::rfc3339(now - time::Duration::days(i64::from(days)));
+        let sites: Vec<(String, i64)> = self.logs.iter().map(|(s, l)| (s.clone(), l.site_no)).collect();
+        for (site, site_no) in sites {
+            let retention = super::audit::Retention::load(&self.conn, site_no)?;
+            let Some(before) = retention.purge_cutoff(time::OffsetDateTime::now_utc()) else { continue };
             loop {
                 let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let n = write::purge_expired(&tx, &site, site_no, &before, PURGE_CHUNK)?;
@@ -290,8 +301,8 @@ fn try_batch(
     logs: &mut BTreeMap<String, SiteLog>,
     events: &[NewEvent],
     metrics: &Metrics,
+    now: String,
 ) -> Result<Vec<(Logged, bool)>, StoreError> {
-    let now = clock::now_rfc3339();
     // Receipt ids for the whole batch from one read of the OS random source.
     let mut random = vec![0u8; 16 * events.len()];
     getrandom::fill(&mut random).map_err(|e| StoreError::Corrupt(format!("no random source for receipt ids: {e}")))?;

@@ -181,8 +181,8 @@ fn history_table(h: &mut Html, p: &Page, t: &ReceiptText) {
 fn integrity(h: &mut Html, p: &Page, t: &ReceiptText) {
     h.raw("<section><h2>").text(t.integrity).raw("</h2>");
     let events = &p.history.events;
-    let failed = events.iter().any(|e| e.proof.is_some() && !e.verified);
-    let pending = events.iter().any(|e| e.proof.is_none());
+    let failed = events.iter().any(|e| e.event.problem.is_some() || (e.proof.is_some() && !e.verified));
+    let pending = events.iter().any(|e| e.proof.is_none() && e.event.problem.is_none());
     if failed {
         h.raw("<p class=\"notice\">").text(t.failed).raw("</p>");
     } else if let Some(cp) = p.history.checkpoint.as_ref().filter(|_| events.iter().any(|e| e.verified)) {

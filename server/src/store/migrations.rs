@@ -303,4 +303,61 @@ pub const MIGRATIONS: &[&str] = &[
     DROP INDEX events_by_consent_id;
     CREATE UNIQUE INDEX events_by_consent ON events (site_no, consent_id, event_id);
     "#,
+    // 8: the retention purge enforced by the database itself, and how far each log is verified.
+    r#"
+    -- Why: migration 5 let any writer of the database blank a record by inserting a
+    -- purge_in_progress marker with a cutoff of its choosing. Now the database also holds each
+    -- site's retention, as it was when each record was made, and refuses to blank a record
+    -- younger than that.
+    --
+    -- Each site's retention (site file `retention_days`) from `since` on. Rows are only ever
+    -- added, never in the past and never before the site's last row, so a change applies to
+    -- records made after it: a record keeps the retention in force when the visitor decided,
+    -- and nobody can shorten it afterwards. Records older than a site's first row take that row.
+    CREATE TABLE log_retention (
+        site_no INTEGER NOT NULL REFERENCES log_sites (site_no),
+        since   TEXT NOT NULL,
+        days    INTEGER NOT NULL CHECK (days >= 1),
+        PRIMARY KEY (site_no, since)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER log_retention_forward BEFORE INSERT ON log_retention
+        WHEN NEW.since < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-5 minutes')
+          OR NEW.since <= IFNULL((SELECT MAX(since) FROM log_retention WHERE site_no = NEW.site_no), '')
+        BEGIN SELECT RAISE(ABORT, 'a retention applies from now on, never to records already made'); END;
+    CREATE TRIGGER log_retention_no_update BEFORE UPDATE ON log_retention
+        BEGIN SELECT RAISE(ABORT, 'a site''s retention history is append-only'); END;
+    CREATE TRIGGER log_retention_no_delete BEFORE DELETE ON log_retention
+        BEGIN SELECT RAISE(ABORT, 'a site''s retention history is append-only'); END;
+
+    -- The purge exception of migration 5, now only for records older than their retention by
+    -- the database's own clock. IFNULL: a site with no retention row is never purged.
+    DROP TRIGGER events_no_update;
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        WHEN NOT (
+            EXISTS (SELECT 1 FROM purge_in_progress p JOIN log_sites s ON s.site = p.site
+                    WHERE s.site_no = OLD.id >> 40 AND OLD.recorded_at < p.before)
+            AND IFNULL(OLD.recorded_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || COALESCE(
+                    (SELECT r.days FROM log_retention r WHERE r.site_no = OLD.id >> 40 AND r.since <= OLD.recorded_at ORDER BY r.since DESC LIMIT 1),
+                    (SELECT r.days FROM log_retention r WHERE r.site_no = OLD.id >> 40 ORDER BY r.since LIMIT 1)) || ' days'), 0)
+            AND NEW.id IS OLD.id AND NEW.event_id IS OLD.event_id AND NEW.consent_id IS OLD.consent_id
+            AND NEW.receipt_id IS OLD.receipt_id AND NEW.recorded_at IS OLD.recorded_at
+            AND NEW.config_version IS OLD.config_version AND NEW.action IS OLD.action
+            AND NEW.granted IS OLD.granted AND NEW.language IS OLD.language AND NEW.gpc IS OLD.gpc
+            AND NEW.sec_gpc IS OLD.sec_gpc AND NEW.origin IS OLD.origin AND NEW.leaf_hash IS OLD.leaf_hash
+            AND NEW.canonical IS NULL
+        )
+        BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END;
+
+    -- How far each site's log was last verified record by record (`kelisim log verify`, the
+    -- dashboard's "Verify now", and every start of the server, which checks only what came
+    -- after): the size, and the Merkle frontier at that size (its subtree hashes, 32 bytes
+    -- each, largest first). Not evidence: a changed row here can only make a start check
+    -- more, or fail against the next signed checkpoint.
+    CREATE TABLE log_verified (
+        site_no     INTEGER PRIMARY KEY REFERENCES log_sites (site_no),
+        tree_size   INTEGER NOT NULL,
+        frontier    BLOB NOT NULL,
+        verified_at TEXT NOT NULL
+    );
+    "#,
 ];

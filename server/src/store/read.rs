@@ -78,7 +78,10 @@ pub fn checkpoint_of_size(c: &Connection, site: &str, size: u64) -> Result<Optio
     c.query_row(&sql, params![site, size as i64], checkpoint_row).optional()?.map(to_checkpoint).transpose()
 }
 
-/// One logged decision as the visitor's receipt shows it: no IP, user agent or page.
+/// One logged decision as the visitor's receipt shows it: no IP, user agent or page. Its fields
+/// come from the record's canonical bytes when they hash to its leaf (`log::audit`); a record
+/// that disagrees with itself is shown as its columns have it, with `problem` saying what is
+/// wrong, and never as verified.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HistoryEvent {
     pub seq: u64,
@@ -90,6 +93,10 @@ pub struct HistoryEvent {
     pub config_version: String,
     pub gpc: bool,
     pub leaf_hash: Hash,
+    /// The retention purge removed its canonical bytes: its fields can no longer be checked.
+    pub purged: bool,
+    /// Why the record does not match its own leaf, if it does not.
+    pub problem: Option<String>,
 }
 
 /// Longest history returned for one consent id (the most recent ones).
@@ -97,38 +104,48 @@ pub const MAX_HISTORY: usize = 200;
 
 /// A consent id's decisions on a site, oldest first (at most the last [`MAX_HISTORY`]).
 pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<HistoryEvent>, StoreError> {
+    use crate::log::audit::{check_row, Checked, StoredRow, ROW_COLUMNS};
     let (Some(site_no), Some(consent)) = (super::site_no(c, site)?, uuid_bytes(consent_id)) else { return Ok(Vec::new()) };
-    let mut st = c.prepare_cached(
-        "SELECT seq, receipt_id, recorded_at, action, granted, language, config_version, gpc, leaf_hash
-         FROM events WHERE site_no = ?1 AND consent_id = ?2 ORDER BY id DESC LIMIT ?3",
-    )?;
-    let rows = st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, Vec<u8>>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, bool>(7)?,
-            r.get::<_, Vec<u8>>(8)?,
-        ))
-    })?;
+    let mut st = c.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM events WHERE site_no = ?1 AND consent_id = ?2 ORDER BY id DESC LIMIT ?3"))?;
+    let rows = st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64], |r| StoredRow::read(r, 0))?;
     let mut out = Vec::new();
     for row in rows {
-        let (seq, receipt_id, recorded_at, action, granted, language, config_version, gpc, leaf) = row?;
-        out.push(HistoryEvent {
-            seq: seq as u64,
-            receipt_id: uuid_text(&receipt_id)?,
-            recorded_at,
-            action,
-            granted: granted.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
-            language,
-            config_version,
-            gpc,
-            leaf_hash: hash_of(leaf, "a leaf hash")?,
-        });
+        let row = row?;
+        let mut e = HistoryEvent {
+            seq: row.seq,
+            receipt_id: uuid_text(&row.receipt_id)?,
+            recorded_at: row.recorded_at.clone(),
+            action: row.action.clone(),
+            granted: row.granted_ids(),
+            language: row.language.clone(),
+            config_version: row.config_version.clone(),
+            gpc: row.gpc,
+            leaf_hash: hash_of(row.leaf.clone(), "a leaf hash").unwrap_or([0; 32]),
+            purged: false,
+            problem: None,
+        };
+        let signed = match check_row(site, &row) {
+            Checked::Verified(rec) => Some(rec),
+            Checked::Purged => {
+                e.purged = true;
+                None
+            }
+            Checked::Mismatch(why, rec) => {
+                tracing::error!(site, seq = row.seq, problem = %why, "a stored record does not match its leaf");
+                e.problem = Some(why);
+                rec
+            }
+        };
+        // What the visitor is shown is what the log signed, where the bytes still say it.
+        if let Some(rec) = signed {
+            e.recorded_at = rec.recorded_at;
+            e.action = rec.action.as_str().to_owned();
+            e.granted = rec.granted;
+            e.language = rec.language.code().to_owned();
+            e.config_version = rec.config_version;
+            e.gpc = rec.gpc;
+        }
+        out.push(e);
     }
     out.reverse();
     Ok(out)

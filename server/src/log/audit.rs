@@ -1,0 +1,405 @@
+//! Re-checking the stored consent log record by record: what `kelisim log verify`, the
+//! dashboard's "Verify now" and every start of the server run, and what every record a receipt,
+//! the history API or the dashboard shows goes through first.
+//!
+//! Why: the database file can be changed behind the server (someone with the file, a restored
+//! copy, triggers dropped). The columns beside a record's canonical bytes exist for queries and
+//! are not evidence: a record is what its canonical bytes say, if they hash to its leaf, and
+//! the leaves are what the signed checkpoints cover. So a check re-hashes each record, compares
+//! every column with its bytes, rebuilds the tree (and the stored subtrees proofs are made
+//! from) and compares it with every signed checkpoint; a record whose personal fields are gone
+//! must be older than the retention in force when it was made.
+
+use crate::clock;
+use crate::store::write::MIN_STORED_LEVEL;
+use crate::store::{self, event_key, site_range, subtree_key, uuid_text, StoreError, SEQ_BITS};
+use kelisim_shared::canonical::ConsentRecord;
+use kelisim_shared::checkpoint::{Checkpoint, VerifierKey};
+use kelisim_shared::merkle::{leaf_hash, Frontier, Hash};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::fmt;
+
+/// The columns of `events` a [`StoredRow`] is read from, in order.
+pub const ROW_COLUMNS: &str =
+    "id, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted, language, gpc, sec_gpc, origin, leaf_hash, canonical";
+
+/// One stored row of the log, every column as it is in the database.
+#[derive(Clone, Debug)]
+pub struct StoredRow {
+    pub seq: u64,
+    pub event_id: Vec<u8>,
+    pub consent_id: Vec<u8>,
+    pub receipt_id: Vec<u8>,
+    pub recorded_at: String,
+    pub config_version: String,
+    pub action: String,
+    pub granted: String,
+    pub language: String,
+    pub gpc: bool,
+    pub sec_gpc: bool,
+    pub origin: Option<String>,
+    pub leaf: Vec<u8>,
+    pub canonical: Option<Vec<u8>>,
+}
+
+impl StoredRow {
+    /// Reads the [`ROW_COLUMNS`] of a row, starting at column `at`.
+    pub fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<StoredRow> {
+        let id: i64 = r.get(at)?;
+        Ok(StoredRow {
+            seq: (id & ((1i64 << SEQ_BITS) - 1)) as u64,
+            event_id: r.get(at + 1)?,
+            consent_id: r.get(at + 2)?,
+            receipt_id: r.get(at + 3)?,
+            recorded_at: r.get(at + 4)?,
+            config_version: r.get(at + 5)?,
+            action: r.get(at + 6)?,
+            granted: r.get(at + 7)?,
+            language: r.get(at + 8)?,
+            gpc: r.get(at + 9)?,
+            sec_gpc: r.get(at + 10)?,
+            origin: r.get(at + 11)?,
+            leaf: r.get(at + 12)?,
+            canonical: r.get(at + 13)?,
+        })
+    }
+
+    /// The granted category ids as the column holds them.
+    pub fn granted_ids(&self) -> Vec<String> {
+        self.granted.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect()
+    }
+}
+
+/// What a stored record is, checked against its own leaf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Checked {
+    /// Its canonical bytes hash to its leaf and every column says what they say.
+    Verified(Box<ConsentRecord>),
+    /// The retention purge removed its canonical bytes: only its leaf (and the tree) remain,
+    /// and its columns can no longer be checked.
+    Purged,
+    /// It disagrees with itself: what is wrong, and what its canonical bytes say if they still
+    /// hash to its leaf (then only columns were changed, and the bytes are the truth).
+    Mismatch(String, Option<Box<ConsentRecord>>),
+}
+
+/// Checks one stored record of `site` against its own leaf hash.
+pub fn check_row(site: &str, row: &StoredRow) -> Checked {
+    let Some(bytes) = &row.canonical else { return Checked::Purged };
+    let Ok(leaf) = <[u8; 32]>::try_from(row.leaf.as_slice()) else {
+        return Checked::Mismatch("its leaf hash is not 32 bytes".into(), None);
+    };
+    if leaf_hash(bytes) != leaf {
+        return Checked::Mismatch("its canonical bytes do not hash to its leaf".into(), None);
+    }
+    let rec: ConsentRecord = match serde_json::from_slice(bytes) {
+        Ok(r) => r,
+        Err(e) => return Checked::Mismatch(format!("its canonical bytes are not a consent record: {e}"), None),
+    };
+    if rec.canonical_bytes() != *bytes {
+        return Checked::Mismatch("its stored bytes are not in canonical form".into(), None);
+    }
+    let id = |b: &[u8]| uuid_text(b).unwrap_or_default();
+    let differs: &[(&str, bool)] = &[
+        ("site", rec.site != site),
+        ("seq", rec.seq != row.seq),
+        ("event_id", rec.event_id != id(&row.event_id)),
+        ("consent_id", rec.consent_id != id(&row.consent_id)),
+        ("recorded_at", rec.recorded_at != row.recorded_at),
+        ("config_version", rec.config_version != row.config_version),
+        ("action", rec.action.as_str() != row.action),
+        ("granted", rec.granted.join(" ") != row.granted),
+        ("language", rec.language.code() != row.language),
+        ("gpc", rec.gpc != row.gpc),
+        ("sec_gpc", rec.sec_gpc != row.sec_gpc),
+        ("origin", rec.origin != row.origin),
+    ];
+    let wrong: Vec<&str> = differs.iter().filter(|(_, d)| *d).map(|(name, _)| *name).collect();
+    if !wrong.is_empty() {
+        return Checked::Mismatch(format!("its stored {} disagree with its signed bytes", wrong.join(", ")), Some(Box::new(rec)));
+    }
+    Checked::Verified(Box::new(rec))
+}
+
+/// A site's retention history (`log_retention`, migration 8): from each `since`, `days`.
+#[derive(Clone, Debug, Default)]
+pub struct Retention(Vec<(String, u32)>);
+
+impl Retention {
+    pub fn load(c: &Connection, site_no: i64) -> Result<Retention, StoreError> {
+        let mut st = c.prepare_cached("SELECT since, days FROM log_retention WHERE site_no = ?1 ORDER BY since")?;
+        let rows = st.query_map([site_no], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+        Ok(Retention(rows.collect::<Result<_, _>>()?))
+    }
+
+    /// Records `days` as the site's retention from now on, unless it already is. A change
+    /// applies to records made from now (the database refuses anything else).
+    pub fn register(c: &Connection, site_no: i64, days: u32) -> Result<(), StoreError> {
+        if Retention::load(c, site_no)?.0.last().map(|(_, d)| *d) == Some(days) {
+            return Ok(());
+        }
+        c.execute("INSERT INTO log_retention (site_no, since, days) VALUES (?1, ?2, ?3)", params![site_no, clock::now_rfc3339(), days])?;
+        Ok(())
+    }
+
+    /// The retention (days) of a record made at `recorded_at`: the row in force then, or the
+    /// first row for records older than the history.
+    pub fn days_for(&self, recorded_at: &str) -> Option<u32> {
+        self.0.iter().rev().find(|(since, _)| since.as_str() <= recorded_at).or(self.0.first()).map(|(_, d)| *d)
+    }
+
+    /// Whether a record made at `recorded_at` may have lost its personal fields by `now`.
+    pub fn expired(&self, recorded_at: &str, now: time::OffsetDateTime) -> bool {
+        self.days_for(recorded_at).is_some_and(|d| recorded_at < clock::rfc3339(now - time::Duration::days(i64::from(d))).as_str())
+    }
+
+    /// The time before which every record is past its own retention at `now`: the log is in
+    /// time order and purged oldest first, so the purge takes the records before it. `None`
+    /// when the site has no retention recorded (it is never purged).
+    pub fn purge_cutoff(&self, now: time::OffsetDateTime) -> Option<String> {
+        let mut cutoff = None;
+        for (i, (since, days)) in self.0.iter().enumerate() {
+            let limit = clock::rfc3339(now - time::Duration::days(i64::from(*days)));
+            // This row's records start at its `since` (the first row also takes older ones) and
+            // end where the next row starts.
+            let start = if i == 0 { "" } else { since.as_str() };
+            if limit.as_str() <= start {
+                break;
+            }
+            match self.0.get(i + 1) {
+                Some((next, _)) if limit.as_str() >= next.as_str() => cutoff = Some(next.clone()),
+                _ => return Some(limit),
+            }
+        }
+        cutoff
+    }
+}
+
+/// Where the check of a site's log stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("site {site}, record {seq}: {why}")]
+    Record { site: String, seq: u64, why: String },
+    #[error("site {site}: {why}")]
+    Log { site: String, why: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for AuditError {
+    fn from(e: rusqlite::Error) -> AuditError {
+        AuditError::Store(e.into())
+    }
+}
+
+/// What a check of a site's log found (all of it intact).
+#[derive(Clone, Debug, Default)]
+pub struct Audited {
+    /// Records in the log.
+    pub records: u64,
+    /// Records whose personal fields the retention purge removed.
+    pub purged: u64,
+    /// Records checked this time: all of them, or those after the last verified size.
+    pub checked: u64,
+    /// Signed checkpoints of the site.
+    pub checkpoints: u64,
+    /// The log's frontier at its full size, to resume from next time.
+    pub frontier: Frontier,
+}
+
+impl fmt::Display for Audited {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{} records ({} purged), {} signed checkpoints", self.records, self.purged, self.checkpoints)?;
+        if self.checked < self.records {
+            write!(f, "; checked records {}–{} against the state verified before", self.records - self.checked + 1, self.records)?;
+        }
+        Ok(())
+    }
+}
+
+/// How far a site's log was verified before (`log_verified`), if it was and the row is sound.
+pub fn verified_state(c: &Connection, site_no: i64) -> Result<Option<Frontier>, StoreError> {
+    let row: Option<(i64, Vec<u8>)> =
+        c.query_row("SELECT tree_size, frontier FROM log_verified WHERE site_no = ?1", [site_no], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    Ok(row.and_then(|(size, bytes)| {
+        let hashes = bytes.chunks(32).map(|c| Hash::try_from(c).ok()).collect::<Option<Vec<Hash>>>()?;
+        Frontier::from_parts(u64::try_from(size).ok()?, hashes)
+    }))
+}
+
+/// Records that a site's log is verified up to `frontier`'s size.
+pub fn save_verified(c: &Connection, site_no: i64, frontier: &Frontier) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO log_verified (site_no, tree_size, frontier, verified_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (site_no) DO UPDATE SET tree_size = excluded.tree_size, frontier = excluded.frontier, verified_at = excluded.verified_at",
+        params![site_no, frontier.size() as i64, frontier.hashes().concat(), clock::now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Checks a site's log. With `full`, every record and every checkpoint; otherwise the records
+/// after the size verified before ([`verified_state`]) and the checkpoints from that size on,
+/// starting from the frontier verified then. Reads in one snapshot; writes nothing (the caller
+/// saves [`Audited::frontier`] with [`save_verified`] if it wants the next check to start there).
+pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) -> Result<Audited, AuditError> {
+    let tx = c.unchecked_transaction()?;
+    let log_err = |why: String| AuditError::Log { site: site.to_owned(), why };
+    let Some(site_no) = store::site_no(&tx, site)? else {
+        let n: i64 = tx.query_row("SELECT COUNT(*) FROM checkpoints WHERE site = ?1 AND tree_size > 0", [site], |r| r.get(0))?;
+        if n > 0 {
+            return Err(log_err(format!("{n} signed checkpoints cover records, but the log holds none")));
+        }
+        return Ok(Audited::default());
+    };
+    let start = if full { None } else { verified_state(&tx, site_no)? };
+    let mut frontier = start.unwrap_or_default();
+    let from = frontier.size();
+
+    // The signed checkpoints from the starting size on, oldest first.
+    let mut checkpoints: Vec<(i64, Checkpoint)> = Vec::new();
+    let total_checkpoints: i64 = tx.query_row("SELECT COUNT(*) FROM checkpoints WHERE site = ?1", [site], |r| r.get(0))?;
+    {
+        let mut st = tx.prepare("SELECT id, tree_size, note FROM checkpoints WHERE site = ?1 AND tree_size >= ?2 ORDER BY id")?;
+        let rows = st.query_map(params![site, from as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+        for row in rows {
+            let (id, size, note) = row?;
+            let cp = key.verify(&note).map_err(|e| log_err(format!("checkpoint {id}: its signature does not verify with the log key: {e}")))?;
+            if cp.site() != Some(site) || cp.size != size as u64 {
+                return Err(log_err(format!("checkpoint {id}: it is signed for another log or size ({}, {})", cp.origin, cp.size)));
+            }
+            if checkpoints.last().is_some_and(|(_, last)| last.size > cp.size) {
+                return Err(log_err(format!("checkpoint {id}: it signs a smaller log than the checkpoint before it")));
+            }
+            checkpoints.push((id, cp));
+        }
+    }
+    let mut next = 0;
+    let check_roots = |f: &Frontier, next: &mut usize| -> Result<(), AuditError> {
+        while let Some((id, cp)) = checkpoints.get(*next) {
+            if cp.size != f.size() {
+                break;
+            }
+            if f.root() != cp.root {
+                return Err(AuditError::Log {
+                    site: site.to_owned(),
+                    why: format!("the stored log no longer has the root signed in checkpoint {id} ({} records, {})", cp.size, cp.time),
+                });
+            }
+            *next += 1;
+        }
+        Ok(())
+    };
+    check_roots(&frontier, &mut next)?;
+
+    let retention = Retention::load(&tx, site_no)?;
+    let now = time::OffsetDateTime::now_utc();
+    let (_, hi) = site_range(site_no);
+    let mut subtree = tx.prepare_cached("SELECT hash FROM merkle_subtrees WHERE id = ?1")?;
+    let mut st = tx.prepare(&format!("SELECT {ROW_COLUMNS} FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id"))?;
+    let mut rows = st.query(params![event_key(site_no, from + 1), hi])?;
+    let mut last_time = String::new();
+    let mut checked = 0u64;
+    while let Some(r) = rows.next()? {
+        let row = StoredRow::read(r, 0)?;
+        let expected = frontier.size() + 1;
+        let bad = |why: String| AuditError::Record { site: site.to_owned(), seq: expected, why };
+        if row.seq != expected {
+            return Err(bad(format!("it is missing (the next stored record is {})", row.seq)));
+        }
+        match check_row(site, &row) {
+            Checked::Verified(_) => {}
+            Checked::Purged => {
+                if !retention.expired(&row.recorded_at, now) {
+                    let days = retention.days_for(&row.recorded_at).map_or("no".into(), |d| d.to_string());
+                    return Err(bad(format!(
+                        "its personal fields were removed, but it was recorded at {} and its retention ({days} days) has not ended",
+                        row.recorded_at
+                    )));
+                }
+            }
+            Checked::Mismatch(why, _) => return Err(bad(why)),
+        }
+        if row.recorded_at < last_time {
+            return Err(bad(format!("it is recorded at {}, before the record preceding it", row.recorded_at)));
+        }
+        last_time = row.recorded_at.clone();
+        let leaf = Hash::try_from(row.leaf.as_slice()).map_err(|_| bad("its leaf hash is not 32 bytes".into()))?;
+        let mut wrong_subtree = None;
+        frontier.append(leaf, |level, index, hash| {
+            if level >= MIN_STORED_LEVEL && wrong_subtree.is_none() {
+                let stored: rusqlite::Result<Option<Vec<u8>>> = subtree.query_row([subtree_key(site_no, level, index)], |r| r.get(0)).optional();
+                match stored {
+                    Ok(Some(h)) if h.as_slice() == hash.as_slice() => {}
+                    Ok(Some(_)) => wrong_subtree = Some(format!("the stored Merkle subtree (level {level}, index {index}) that ends here is wrong")),
+                    Ok(None) => wrong_subtree = Some(format!("the Merkle subtree (level {level}, index {index}) that ends here is not stored")),
+                    Err(e) => wrong_subtree = Some(format!("cannot read the Merkle subtree (level {level}, index {index}): {e}")),
+                }
+            }
+        });
+        if let Some(why) = wrong_subtree {
+            return Err(bad(why));
+        }
+        checked += 1;
+        check_roots(&frontier, &mut next)?;
+    }
+    if let Some((id, cp)) = checkpoints.get(next) {
+        return Err(log_err(format!("checkpoint {id} signs {} records, but the log holds {}", cp.size, frontier.size())));
+    }
+    let purged = (store::first_unpurged_id(&tx, site_no)? - event_key(site_no, 1)).max(0) as u64;
+    Ok(Audited {
+        records: frontier.size(),
+        purged: purged.min(frontier.size()),
+        checked,
+        checkpoints: total_checkpoints as u64,
+        frontier,
+    })
+}
+
+/// Checks a site's log ([`verify_site`]) and, if it is intact, records how far it was verified.
+/// `c` must be able to write.
+pub fn verify_and_record(c: &Connection, site: &str, key: &VerifierKey, full: bool) -> Result<Audited, AuditError> {
+    let audited = verify_site(c, site, key, full)?;
+    if let Some(site_no) = store::site_no(c, site)? {
+        save_verified(c, site_no, &audited.frontier)?;
+    }
+    Ok(audited)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Retention;
+    use time::macros::datetime;
+
+    fn r(rows: &[(&str, u32)]) -> Retention {
+        Retention(rows.iter().map(|(s, d)| (s.to_string(), *d)).collect())
+    }
+
+    #[test]
+    fn a_record_keeps_the_retention_in_force_when_it_was_made() {
+        let h = r(&[("2026-01-01T00:00:00.000Z", 365), ("2026-06-01T00:00:00.000Z", 30)]);
+        assert_eq!(h.days_for("2025-05-01T00:00:00.000Z"), Some(365), "older than the history: the first row");
+        assert_eq!(h.days_for("2026-03-01T00:00:00.000Z"), Some(365));
+        assert_eq!(h.days_for("2026-06-01T00:00:00.000Z"), Some(30));
+        let now = datetime!(2026-07-15 00:00 UTC);
+        assert!(!h.expired("2026-03-01T00:00:00.000Z", now), "made under 365 days: not expired after 136");
+        assert!(h.expired("2026-06-02T00:00:00.000Z", now), "made under 30 days: expired after 43");
+        assert!(!h.expired("2026-07-01T00:00:00.000Z", now));
+        assert!(!Retention::default().expired("2000-01-01T00:00:00.000Z", now), "no retention recorded: never");
+    }
+
+    #[test]
+    fn the_purge_cutoff_stops_at_the_first_record_still_kept() {
+        let h = r(&[("2026-01-01T00:00:00.000Z", 365), ("2026-06-01T00:00:00.000Z", 30)]);
+        // A year on, everything made under the 365 days before 2026-01-01 + … has expired only
+        // up to 2025-07-15; the shorter retention of later records does not reach back.
+        assert_eq!(h.purge_cutoff(datetime!(2026-07-15 00:00 UTC)).as_deref(), Some("2025-07-15T00:00:00.000Z"));
+        // Once the whole first period has expired, the second row's limit applies.
+        assert_eq!(h.purge_cutoff(datetime!(2027-08-01 00:00 UTC)).as_deref(), Some("2027-07-02T00:00:00.000Z"));
+        // A longer retention later: the first period is over up to the second row's start, and
+        // the records made after it are kept although older ones (made before) are gone.
+        let longer = r(&[("2026-01-01T00:00:00.000Z", 30), ("2026-06-01T00:00:00.000Z", 365)]);
+        assert_eq!(longer.purge_cutoff(datetime!(2026-08-01 00:00 UTC)).as_deref(), Some("2026-06-01T00:00:00.000Z"));
+        assert_eq!(longer.purge_cutoff(datetime!(2026-05-01 00:00 UTC)).as_deref(), Some("2026-04-01T00:00:00.000Z"));
+        assert_eq!(Retention::default().purge_cutoff(datetime!(2027-06-15 00:00 UTC)), None);
+    }
+}

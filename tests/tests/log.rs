@@ -330,3 +330,68 @@ fn cli_signs_a_checkpoint_on_demand_that_verifies_with_the_printed_key() {
     assert_eq!(latest["tree_size"], 3);
     assert_eq!(vk.verify(latest["note"].as_str().unwrap()).unwrap().root, root_of(&leaves));
 }
+
+/// Someone with the database file changes the log behind the running server (triggers
+/// dropped). Each change must be reported where the record is shown, by `kelisim log verify`
+/// naming the record, and by `serve`, which refuses to start (and so never signs over it).
+#[test]
+fn a_log_changed_behind_the_server_is_reported_and_serve_refuses_to_start() {
+    let sites = root().join("www/sites");
+    for (what, tamper, seq) in [
+        ("a changed decision", "DROP TRIGGER events_no_update; UPDATE events SET action = 'accept_all', granted = 'necessary analytics marketing' WHERE id & 1099511627775 = 7;", 7),
+        ("a deleted middle record", "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id & 1099511627775 = 11;", 11),
+        ("a young record blanked", "DROP TRIGGER events_no_update; UPDATE events SET canonical = NULL WHERE id & 1099511627775 <= 3;", 1),
+    ] {
+        let k = start(&["--checkpoint-interval", "1"]);
+        let cfg = config(&k);
+        let me = uuid();
+        for i in 1..=20 {
+            let who = if i == 7 { me.clone() } else { uuid() };
+            post_ok(&k, &event(&cfg, &who, "reject_all", "ru"));
+        }
+        checkpoint_covering(&k, 20);
+        rusqlite::Connection::open(k.data.path().join("kelisim.sqlite")).unwrap().execute_batch(tamper).unwrap();
+        if seq == 7 {
+            // The history API and the receipt show what the log signed, and that the stored
+            // record disagrees; neither calls it verified.
+            let h = get(&k.url(&format!("/api/v1/sites/{SITE}/consents/{me}")), &[]).json();
+            let e = &h["events"][0];
+            assert_eq!(e["action"], "reject_all", "{what}: {h}");
+            assert_eq!(e["verified"], false, "{what}: {h}");
+            assert!(e["problem"].as_str().unwrap().contains("action, granted"), "{what}: {h}");
+            let page = get(&k.url(&format!("/receipt/{SITE}/{me}?lang=ru")), &[]).body;
+            assert!(page.contains("не совпадают с подписанным состоянием журнала"), "{what}: the receipt warns");
+            assert!(!page.contains("проверено по контрольной точке"), "{what}: and does not claim it was checked");
+        }
+        let data = k.kill9();
+        let out = cli(&["log", "verify", "--data", data.path().to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{what}: log verify must fail");
+        assert!(err.contains(&format!("site {SITE}, record {seq}:")), "{what}: names the record: {err}");
+        let refused = Kelisim::start_in(&sites, data, &["--checkpoint-interval", "1"]).err().unwrap_or_else(|| panic!("{what}: serve started over a damaged log"));
+        assert!(refused.contains("fails verification") && refused.contains(&format!("record {seq}:")), "{what}: {refused}");
+    }
+}
+
+/// `kelisim log verify` passes an intact log, beside the running server, and records how far it
+/// checked: the next start checks only what came after.
+#[test]
+fn log_verify_passes_an_intact_log_and_the_next_start_checks_only_what_is_new() {
+    let sites = root().join("www/sites");
+    let k = start(&["--checkpoint-interval", "1"]);
+    let cfg = config(&k);
+    for _ in 0..20 {
+        post_ok(&k, &event(&cfg, &uuid(), "accept_all", "kk"));
+    }
+    checkpoint_covering(&k, 20);
+    let out = cli(&["log", "verify", "--data", k.data.path().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("site {SITE}: intact, 20 records (0 purged)")), "{stdout}");
+    let k = k.restart(&sites, &["--checkpoint-interval", "1"]);
+    post_ok(&k, &event(&cfg, &uuid(), "reject_all", "ru"));
+    let stderr = k.stop();
+    assert!(!stderr.contains("verified the records logged since the last check"), "nothing new to check at the restart: {stderr}");
+    let none = cli(&["log", "verify", "--data", tempfile::tempdir().unwrap().path().to_str().unwrap()]);
+    assert!(!none.status.success() && String::from_utf8_lossy(&none.stderr).contains("holds no Kelisim database"));
+}

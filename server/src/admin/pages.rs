@@ -106,7 +106,11 @@ pub fn events_table(c: &Ctx, cfg: &Config, rows: &[EventRow]) -> String {
         .iter()
         .map(|r| {
             vec![
-                r.seq.to_string(),
+                match &r.problem {
+                    // Shown with what its signed bytes say, and flagged: never as a plain row.
+                    Some(p) => format!(r#"<strong class="bad" data-problem="{}" title="{}: {}">⚠ {}</strong>"#, esc(p), esc(t.mismatch), esc(p), r.seq),
+                    None => r.seq.to_string(),
+                },
                 esc(&r.recorded_at),
                 format!(r#"<a href="/admin/sites/{}/log?consent_id={}"><code>{}</code></a>"#, q(&cfg.site), q(&r.consent_id), esc(&r.consent_id)),
                 format!(r#"<span data-action="{}">{}</span>"#, esc(&r.action), action_label(t, &r.action)),

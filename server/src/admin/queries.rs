@@ -37,6 +37,11 @@ pub struct EventRow {
     pub config_version: String,
     pub gpc: bool,
     pub page: Option<String>,
+    /// The retention purge removed its canonical bytes: its fields can no longer be checked.
+    pub purged: bool,
+    /// Why the record does not match its own leaf, if it does not (`log::audit`): then the
+    /// row shows what its signed bytes say, where they still hash to its leaf.
+    pub problem: Option<String>,
 }
 
 #[derive(Default, Debug)]
@@ -52,6 +57,45 @@ pub struct Stats {
 }
 
 pub const PAGE: i64 = 50;
+
+/// A stored row as the log page shows it: checked against its own leaf first.
+fn checked_row(site: &str, row: &crate::log::audit::StoredRow) -> EventRow {
+    use crate::log::audit::{check_row, Checked};
+    let mut e = EventRow {
+        seq: row.seq as i64,
+        recorded_at: row.recorded_at.clone(),
+        consent_id: crate::store::uuid_text(&row.consent_id).unwrap_or_default(),
+        action: row.action.clone(),
+        granted: row.granted_ids(),
+        language: row.language.clone(),
+        config_version: row.config_version.clone(),
+        gpc: row.gpc,
+        page: None,
+        purged: false,
+        problem: None,
+    };
+    let signed = match check_row(site, row) {
+        Checked::Verified(rec) => Some(rec),
+        Checked::Purged => {
+            e.purged = true;
+            None
+        }
+        Checked::Mismatch(why, rec) => {
+            e.problem = Some(why);
+            rec
+        }
+    };
+    if let Some(rec) = signed {
+        e.recorded_at = rec.recorded_at;
+        e.action = rec.action.as_str().to_owned();
+        e.granted = rec.granted;
+        e.language = rec.language.code().to_owned();
+        e.config_version = rec.config_version;
+        e.gpc = rec.gpc;
+        e.page = rec.page;
+    }
+    e
+}
 
 impl Dashboard {
     pub fn open(db_file: &Path) -> rusqlite::Result<Dashboard> {
@@ -78,11 +122,9 @@ impl Dashboard {
     pub fn events(&self, site: &str, f: &Filter, limit: i64) -> rusqlite::Result<(Vec<EventRow>, Option<i64>)> {
         let db = self.db();
         let Some((site_no, lo, hi)) = Self::site(&db, site)? else { return Ok((Vec::new(), None)) };
-        // `page` is only in the canonical bytes (and gone after the retention purge).
-        let mut sql = String::from(
-            "SELECT seq, recorded_at, consent_id, action, granted, language, config_version, gpc, CAST(canonical AS TEXT) ->> '$.page'
-             FROM events WHERE id BETWEEN ? AND ?",
-        );
+        // Every column, to check the row against its leaf before it is shown; `page` is only
+        // in the canonical bytes (and gone after the retention purge).
+        let mut sql = format!("SELECT {} FROM events WHERE id BETWEEN ? AND ?", crate::log::audit::ROW_COLUMNS);
         let mut args: Vec<Value> = vec![lo.into(), hi.into()];
         let mut add = |cond: &str, v: &[Value]| {
             sql.push_str(cond);
@@ -120,19 +162,7 @@ impl Dashboard {
         args.push((limit + 1).into());
         let mut st = db.prepare(&sql)?;
         let mut rows: Vec<EventRow> = st
-            .query_map(params_from_iter(args.iter()), |r| {
-                Ok(EventRow {
-                    seq: r.get(0)?,
-                    recorded_at: r.get(1)?,
-                    consent_id: crate::store::uuid_text(&r.get::<_, Vec<u8>>(2)?).unwrap_or_default(),
-                    action: r.get(3)?,
-                    granted: r.get::<_, String>(4)?.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-                    language: r.get(5)?,
-                    config_version: r.get(6)?,
-                    gpc: r.get(7)?,
-                    page: r.get(8)?,
-                })
-            })?
+            .query_map(params_from_iter(args.iter()), |r| Ok(checked_row(site, &crate::log::audit::StoredRow::read(r, 0)?)))?
             .collect::<Result<_, _>>()?;
         let next = (rows.len() as i64 > limit).then(|| {
             rows.truncate(limit as usize);

@@ -264,12 +264,16 @@ pub async fn withdrawals(req: HttpRequest, state: web::Data<AppState>, path: web
         Err(e) => return internal(e),
     };
     let today = time::OffsetDateTime::now_utc().date();
-    let rows: Vec<(i64, String, String, i64, String, bool)> = rows
+    let rows: Vec<(i64, String, String, i64, String, bool, Option<String>)> = rows
         .into_iter()
-        .map(|(seq, at, id)| {
+        .map(|r| {
+            let at = r.recorded_at;
             let day = time::Date::parse(&at[..10.min(at.len())], time::macros::format_description!("[year]-[month]-[day]")).unwrap_or(today);
             let age = workdays::between(day, today);
-            (seq, at, id, age, workdays::add(day, 15).to_string(), age > 15)
+            // Listed because its stored action says `withdraw`: if its signed bytes say
+            // otherwise, the row is flagged.
+            let problem = r.problem.or_else(|| (r.action != "withdraw").then(|| format!("its signed bytes say `{}`", r.action)));
+            (r.seq, at, r.consent_id, age, workdays::add(day, 15).to_string(), age > 15, problem)
         })
         .collect();
     let l = lang(&req);

@@ -100,17 +100,22 @@ fn select(name: &str, label: &str, any: &str, options: &[(String, String)], cur:
     h
 }
 
+/// A record's number, flagged when the record does not match its own leaf (`log::audit`): it is
+/// then shown as its signed bytes have it, never as a plain row.
+fn mismatch_flag(t: &super::i18n::T, seq: i64, problem: Option<&str>) -> String {
+    match problem {
+        Some(p) => format!(r#"<strong class="bad" data-problem="{}" title="{}: {}">⚠ {seq}</strong>"#, esc(p), esc(t.mismatch), esc(p)),
+        None => seq.to_string(),
+    }
+}
+
 pub fn events_table(c: &Ctx, cfg: &Config, rows: &[EventRow]) -> String {
     let t = c.t;
     let data: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             vec![
-                match &r.problem {
-                    // Shown with what its signed bytes say, and flagged: never as a plain row.
-                    Some(p) => format!(r#"<strong class="bad" data-problem="{}" title="{}: {}">⚠ {}</strong>"#, esc(p), esc(t.mismatch), esc(p), r.seq),
-                    None => r.seq.to_string(),
-                },
+                mismatch_flag(t, r.seq, r.problem.as_deref()),
                 esc(&r.recorded_at),
                 format!(r#"<a href="/admin/sites/{}/log?consent_id={}"><code>{}</code></a>"#, q(&cfg.site), q(&r.consent_id), esc(&r.consent_id)),
                 format!(r#"<span data-action="{}">{}</span>"#, esc(&r.action), action_label(t, &r.action)),
@@ -158,13 +163,13 @@ pub fn log(c: &Ctx, cfg: &Config, f: &Filter, rows: &[EventRow], next: Option<i6
     layout(c, &format!("{} — {}", cfg.name, t.log), &b)
 }
 
-pub fn withdrawals(c: &Ctx, cfg: &Config, rows: &[(i64, String, String, i64, String, bool)]) -> String {
+pub fn withdrawals(c: &Ctx, cfg: &Config, rows: &[(i64, String, String, i64, String, bool, Option<String>)]) -> String {
     let t = c.t;
     let data: Vec<Vec<String>> = rows
         .iter()
-        .map(|(seq, at, id, age, due, overdue)| {
+        .map(|(seq, at, id, age, due, overdue, problem)| {
             vec![
-                seq.to_string(),
+                mismatch_flag(t, *seq, problem.as_deref()),
                 esc(at),
                 format!(r#"<a href="/admin/sites/{}/log?consent_id={}"><code>{}</code></a>"#, q(&cfg.site), q(id), esc(id)),
                 format!(r#"<span data-age="{age}">{age}</span>"#),

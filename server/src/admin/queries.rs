@@ -224,14 +224,17 @@ impl Dashboard {
         Ok(Stats { total, by_action, per_day, per_category, by_version, by_language })
     }
 
-    /// Withdrawals, newest first: (seq, recorded_at, consent_id).
-    pub fn withdrawals(&self, site: &str, limit: i64) -> rusqlite::Result<Vec<(i64, String, String)>> {
+    /// Withdrawals, newest first, each checked against its leaf like the log page's rows (a
+    /// row whose stored action says `withdraw` but whose signed bytes do not is flagged).
+    pub fn withdrawals(&self, site: &str, limit: i64) -> rusqlite::Result<Vec<EventRow>> {
         let db = self.db();
         let Some((_, lo, hi)) = Self::site(&db, site)? else { return Ok(Vec::new()) };
-        let mut st = db.prepare("SELECT seq, recorded_at, consent_id FROM events WHERE id BETWEEN ?1 AND ?2 AND action = 'withdraw' ORDER BY id DESC LIMIT ?3")?;
-        let rows = st.query_map(params![lo, hi, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, crate::store::uuid_text(&r.get::<_, Vec<u8>>(2)?).unwrap_or_default()))
-        })?;
+        let sql = format!(
+            "SELECT {} FROM events WHERE id BETWEEN ?1 AND ?2 AND action = 'withdraw' ORDER BY id DESC LIMIT ?3",
+            crate::log::audit::ROW_COLUMNS
+        );
+        let mut st = db.prepare(&sql)?;
+        let rows = st.query_map(params![lo, hi, limit], |r| Ok(checked_row(site, &crate::log::audit::StoredRow::read(r, 0)?)))?;
         rows.collect()
     }
 

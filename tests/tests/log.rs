@@ -331,6 +331,19 @@ fn cli_signs_a_checkpoint_on_demand_that_verifies_with_the_printed_key() {
     assert_eq!(vk.verify(latest["note"].as_str().unwrap()).unwrap().root, root_of(&leaves));
 }
 
+/// An admin's dashboard session on `k`: (cookie, CSRF token).
+fn admin_session(k: &Kelisim) -> (String, String) {
+    let data = k.data.path().to_str().unwrap();
+    let out = kelisim_tests::cli_stdin(&["admin", "add", "dpo", "--role", "admin", "--password-stdin", "--data", data], "correct horse battery\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = kelisim_tests::post_form(&k.url("/admin/login"), &[("origin", &k.base)], &[("username", "dpo"), ("password", "correct horse battery")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let cookie = format!("kelisim_admin={}", r.set_cookie("kelisim_admin").unwrap());
+    let page = get(&k.url("/admin/"), &[("cookie", &cookie)]);
+    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (cookie, csrf)
+}
+
 /// Someone with the database file changes the log behind the running server (triggers
 /// dropped). Each change must be reported where the record is shown, by `kelisim log verify`
 /// naming the record, and by `serve`, which refuses to start (and so never signs over it).
@@ -362,6 +375,17 @@ fn a_log_changed_behind_the_server_is_reported_and_serve_refuses_to_start() {
             let page = get(&k.url(&format!("/receipt/{SITE}/{me}?lang=ru")), &[]).body;
             assert!(page.contains("не совпадают с подписанным состоянием журнала"), "{what}: the receipt warns");
             assert!(!page.contains("проверено по контрольной точке"), "{what}: and does not claim it was checked");
+            // The dashboard: its log shows the signed action and flags the row, and "Verify now"
+            // reports the damage.
+            let (cookie, csrf) = admin_session(&k);
+            let rows = get(&k.url(&format!("/admin/api/sites/{SITE}/events?consent_id={me}")), &[("cookie", &cookie)]).json();
+            let row = &rows["events"][0];
+            assert_eq!(row["action"], "reject_all", "{rows}");
+            assert!(row["problem"].as_str().unwrap().contains("action, granted"), "{rows}");
+            let log = get(&k.url(&format!("/admin/sites/{SITE}/log?lang=en")), &[("cookie", &cookie)]).body;
+            assert_eq!(log.matches("data-problem=").count(), 1, "exactly the changed row is flagged");
+            let verify = kelisim_tests::post_form(&k.url(&format!("/admin/sites/{SITE}/verify")), &[("cookie", &cookie), ("origin", &k.base)], &[("csrf", &csrf)]);
+            assert!(verify.body.contains("data-integrity=\"broken\"") && verify.body.contains("record 7:"), "{what}: {}", verify.body);
         }
         let data = k.kill9();
         let out = cli(&["log", "verify", "--data", data.path().to_str().unwrap()]);

@@ -65,14 +65,35 @@ pub fn actor(req: &HttpRequest, admin: &Admin) -> Result<Actor, HttpResponse> {
     }
 }
 
+fn forbidden(why: &str) -> HttpResponse {
+    HttpResponse::Forbidden().content_type("application/problem+json").body(format!(
+        r#"{{"type":"https://kelisim.kz/problems/csrf","title":"Forbidden","status":403,"detail":"{why}"}}"#
+    ))
+}
+
+/// Whether a browser says the request comes from a page of another site: its `Origin` (sent
+/// with every cross-site POST by current browsers), else `Sec-Fetch-Site`, else `Referer`,
+/// names something other than this server. A client that sends none of them (not a browser,
+/// or one too old to say) is let through; state changes also need the session's CSRF token.
+fn cross_site(req: &HttpRequest) -> bool {
+    let h = |name| req.headers().get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+    let host = req.connection_info().host().to_owned();
+    let other = |url: &str| {
+        let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).unwrap_or("");
+        rest.split('/').next() != Some(host.as_str())
+    };
+    if let Some(origin) = h(header::ORIGIN) {
+        return other(origin);
+    }
+    if let Some(site) = h(header::HeaderName::from_static("sec-fetch-site")) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    h(header::REFERER).is_some_and(other)
+}
+
 /// A state change: the form's CSRF token must match the session's, and a browser's Origin
 /// (when sent) must be this server. Bearer-token clients have no CSRF token and need none.
 fn check_csrf(req: &HttpRequest, actor: &Actor, form_csrf: &str) -> Result<(), HttpResponse> {
-    let forbidden = |why: &str| {
-        HttpResponse::Forbidden().content_type("application/problem+json").body(format!(
-            r#"{{"type":"https://kelisim.kz/problems/csrf","title":"Forbidden","status":403,"detail":"{why}"}}"#
-        ))
-    };
     if !actor.csrf.is_empty() && form_csrf != actor.csrf {
         return Err(forbidden("missing or wrong CSRF token; reload the page and try again"));
     }
@@ -123,16 +144,47 @@ pub struct LoginForm {
     password: String,
 }
 
+/// Signs in. Before the password is checked (argon2, slow on purpose): a login posted from
+/// another site is refused (403: no one can sign a visitor in to an account of theirs), the
+/// attempt reserves its place in the per-account and per-address limits (429 with
+/// Retry-After when used up), and waits its turn at one of the few password checks that run
+/// at once, on the blocking pool, never on the async workers (503 with Retry-After when too
+/// many wait; `limits`).
 pub async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpResponse {
     let l = lang(&req);
     let t = i18n::t(l);
-    let accounts = admin(&state).accounts.clone();
+    if cross_site(&req) {
+        return forbidden("a login must come from this dashboard's own page");
+    }
+    let a = admin(&state);
     let LoginForm { username, password } = form.into_inner();
-    // argon2 is deliberately slow: keep it off the async workers.
-    let result = web::block(move || accounts.login(&username, &password)).await;
     let ctx = Ctx { t, lang: l, actor: None, site: None };
+    let refused = |status, message: &str, secs: u64| {
+        let mut r = html(status, pages::login(&ctx, Some(message)));
+        r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        r
+    };
+    let reservation = match a.limits.reserve(&username, state.client_ip(&req)) {
+        Ok(r) => r,
+        Err(secs) => return refused(StatusCode::TOO_MANY_REQUESTS, &AuthError::Backoff(secs).to_string(), secs),
+    };
+    let permit = match a.limits.check_permit().await {
+        Some(p) => p,
+        None => {
+            a.limits.cancel(reservation);
+            return refused(StatusCode::SERVICE_UNAVAILABLE, t.busy, 1);
+        }
+    };
+    let accounts = a.accounts.clone();
+    let result = web::block(move || {
+        let r = accounts.login(&username, &password);
+        drop(permit);
+        r
+    })
+    .await;
     match result {
         Ok(Ok((token, _))) => {
+            a.limits.succeeded(reservation);
             let secure = req.connection_info().scheme() == "https";
             let cookie = Cookie::build(SESSION_COOKIE, token)
                 .path("/admin")
@@ -143,11 +195,6 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form
                 .finish();
             let mut r = redirect("/admin/");
             let _ = r.add_cookie(&cookie);
-            r
-        }
-        Ok(Err(AuthError::Backoff(secs))) => {
-            let mut r = html(StatusCode::TOO_MANY_REQUESTS, pages::login(&ctx, Some(&AuthError::Backoff(secs).to_string())));
-            r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
             r
         }
         Ok(Err(AuthError::BadCredentials)) => html(StatusCode::UNAUTHORIZED, pages::login(&ctx, Some(t.bad_login))),

@@ -8,6 +8,7 @@ mod charts;
 mod html;
 pub mod http;
 mod i18n;
+pub mod limits;
 mod pages;
 mod scan_page;
 pub mod queries;
@@ -22,6 +23,8 @@ use std::sync::Arc;
 pub struct Admin {
     pub accounts: Arc<auth::Accounts>,
     pub dash: Arc<queries::Dashboard>,
+    /// Login attempts per account and address, and the bound on concurrent password checks.
+    pub limits: limits::LoginLimits,
 }
 
 impl Admin {
@@ -29,6 +32,7 @@ impl Admin {
         Ok(Admin {
             accounts: Arc::new(auth::Accounts::open(db_file).map_err(|e| e.to_string())?),
             dash: Arc::new(queries::Dashboard::open(db_file).map_err(|e| e.to_string())?),
+            limits: limits::LoginLimits::default(),
         })
     }
 }

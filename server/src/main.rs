@@ -261,6 +261,21 @@ enum TokenCommand {
         /// A name to recognise the token by in the audit trail.
         #[arg(long, default_value = "automation")]
         name: String,
+        /// Valid for this many days, or through this date (YYYY-MM-DD, UTC); default: until
+        /// revoked.
+        #[arg(long, value_name = "DAYS|DATE")]
+        expires: Option<String>,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// List every API token: id, name, role, created, expires, last use, status.
+    List {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Revoke an API token (by the id `token list` shows); it is refused from then on.
+    Revoke {
+        id: i64,
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
@@ -301,7 +316,9 @@ fn main() -> ExitCode {
         }
         Command::Site(SiteCommand::Check { files }) => site_check(&files),
         Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => admin_add(&user, &role, password_stdin, &data),
-        Command::Token(TokenCommand::Create { role, name, data }) => token_create(&role, &name, &data),
+        Command::Token(TokenCommand::Create { role, name, expires, data }) => token_create(&role, &name, expires.as_deref(), &data),
+        Command::Token(TokenCommand::List { data }) => token_list(&data),
+        Command::Token(TokenCommand::Revoke { id, data }) => token_revoke(id, &data),
         Command::Policy(PolicyCommand::Import { file, id, out, format, languages, force }) => {
             policy_import(&file, &id, out.as_deref(), format, languages, force)
         }
@@ -398,11 +415,40 @@ fn admin_add(user: &str, role: &str, password_stdin: bool, data: &std::path::Pat
     Ok(())
 }
 
-fn token_create(role: &str, name: &str, data: &std::path::Path) -> Result<(), String> {
+fn token_create(role: &str, name: &str, expires: Option<&str>, data: &std::path::Path) -> Result<(), String> {
     let role = admin::auth::Role::parse(role).ok_or("the role must be admin or auditor")?;
-    let token = accounts(data)?.create_token(name, role, "cli").map_err(|e| e.to_string())?;
+    let expires_at = expires.map(|e| admin::auth::expiry(e, time::OffsetDateTime::now_utc())).transpose()?;
+    let (id, token) = accounts(data)?.create_token(name, role, expires_at.as_deref(), "cli").map_err(|e| e.to_string())?;
     println!("{token}");
-    eprintln!("This token is shown once; only its hash is stored. Send it as `Authorization: Bearer <token>`.");
+    let until = expires_at.map(|e| format!(", valid until {e}")).unwrap_or_default();
+    eprintln!("Token #{id} ({name}, {}{until}). It is shown once; only its hash is stored. Send it as `Authorization: Bearer <token>`; `kelisim token revoke {id}` ends it.", role.as_str());
+    Ok(())
+}
+
+fn token_list(data: &std::path::Path) -> Result<(), String> {
+    let tokens = open_existing(data).and_then(|_| accounts(data))?.tokens().map_err(|e| e.to_string())?;
+    if tokens.is_empty() {
+        eprintln!("no API tokens (`kelisim token create` makes one)");
+        return Ok(());
+    }
+    let day = |t: &Option<String>| t.as_deref().map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_else(|| "-".into());
+    println!("{:>4}  {:<20} {:<8} {:<16} {:<16} {:<16} STATUS", "ID", "NAME", "ROLE", "CREATED", "EXPIRES", "LAST USED");
+    for t in tokens {
+        let status = match (&t.revoked_at, &t.revoked_by) {
+            (Some(at), Some(by)) => format!("revoked {} by {by}", day(&Some(at.clone()))),
+            _ => t.status.as_str().to_owned(),
+        };
+        println!("{:>4}  {:<20} {:<8} {:<16} {:<16} {:<16} {status}", t.id, t.name, t.role.as_str(), day(&Some(t.created_at.clone())), day(&t.expires_at), day(&t.last_used_at));
+    }
+    Ok(())
+}
+
+fn token_revoke(id: i64, data: &std::path::Path) -> Result<(), String> {
+    let accounts = open_existing(data).and_then(|_| accounts(data))?;
+    if !accounts.revoke_token(id, "cli").map_err(|e| e.to_string())? {
+        return Err(format!("there is no active token #{id} (`kelisim token list` shows them)"));
+    }
+    println!("revoked token #{id}");
     Ok(())
 }
 

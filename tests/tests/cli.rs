@@ -90,3 +90,26 @@ fn every_command_has_help() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
     }
 }
+
+#[test]
+fn token_commands_say_what_is_wrong() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path().to_str().unwrap();
+    let none = cli(&["token", "list", "--data", d]);
+    assert!(!none.status.success(), "no database here yet");
+    let out = cli(&["token", "create", "--role", "auditor", "--expires", "soon", "--data", d]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a number of days or a date (YYYY-MM-DD)"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(&["token", "create", "--role", "auditor", "--expires", "7", "--data", d]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 64, "only the token on stdout");
+    let list = cli(&["token", "list", "--data", d]);
+    assert!(String::from_utf8_lossy(&list.stdout).lines().nth(1).is_some_and(|l| l.trim_start().starts_with("1 ") && l.ends_with("active")));
+    let missing = cli(&["token", "revoke", "42", "--data", d]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("there is no active token #42"));
+    for args in [&["token", "list", "--help"][..], &["token", "revoke", "--help"], &["token", "create", "--help"]] {
+        let out = cli(args);
+        assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+    }
+}

@@ -386,3 +386,87 @@ fn a_login_flood_is_refused_quickly_and_the_consent_path_stays_fast() {
     assert!(consent.1 < std::time::Duration::from_secs(1), "a consent POST during the flood took {:?}", consent.1);
     assert!(elapsed < std::time::Duration::from_secs(10), "the flood took {elapsed:?}");
 }
+
+fn cli_ok(args: &[&str]) -> String {
+    let out = cli_stdin(args, "");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn refused_token(k: &Kelisim, bearer: &str) -> Value {
+    let r = get(&k.url(&format!("/admin/api/sites/{SITE}/events")), &[("authorization", &format!("Bearer {bearer}"))]);
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    r.json()
+}
+
+#[test]
+fn tokens_are_listed_expire_and_are_revoked_from_the_cli_and_the_accounts_page() {
+    let k = Kelisim::start();
+    add_account(&k, "alice", "admin");
+    add_account(&k, "ivan", "auditor");
+    let data = k.data.path().to_str().unwrap();
+    let create = |name: &str, expires: Option<&str>| {
+        let mut args = vec!["token", "create", "--role", "auditor", "--name", name, "--data", data];
+        args.extend(expires.map(|e| ["--expires", e]).into_iter().flatten());
+        let out = cli_stdin(&args, "");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let id = stderr.split("Token #").nth(1).unwrap().split(' ').next().unwrap().to_owned();
+        (String::from_utf8(out.stdout).unwrap().trim().to_owned(), id)
+    };
+    let (reporting, reporting_id) = create("reporting", None);
+    let (monthly, monthly_id) = create("monthly", Some("30"));
+    let (old, old_id) = create("old", Some("2"));
+    let (ui, ui_id) = create("ui", None);
+    let past = cli_stdin(&["token", "create", "--role", "auditor", "--expires", "2001-01-01", "--data", data], "");
+    assert!(!past.status.success() && String::from_utf8_lossy(&past.stderr).contains("past"), "{}", String::from_utf8_lossy(&past.stderr));
+    for t in [&reporting, &monthly, &old, &ui] {
+        api_events(&k, t, "");
+    }
+    // `old` expires: set its expiry in the past behind the server's back, as time would.
+    {
+        let db = rusqlite::Connection::open(k.data.path().join("kelisim.sqlite")).unwrap();
+        db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        db.execute("UPDATE api_tokens SET expires_at = '2001-01-01T00:00:00.000Z' WHERE id = ?1", [&old_id]).unwrap();
+    }
+    assert!(refused_token(&k, &old)["detail"].as_str().unwrap().contains("expired"));
+    // Revoked from the command line.
+    let out = cli_ok(&["token", "revoke", &reporting_id, "--data", data]);
+    assert!(out.contains(&format!("revoked token #{reporting_id}")), "{out}");
+    assert!(refused_token(&k, &reporting)["detail"].as_str().unwrap().contains("revoked"));
+    let again = cli_stdin(&["token", "revoke", &reporting_id, "--data", data], "");
+    assert!(!again.status.success(), "a token is revoked once");
+    let list = cli_ok(&["token", "list", "--data", data]);
+    let line = |id: &str| list.lines().find(|l| l.split_whitespace().next() == Some(id)).unwrap_or_else(|| panic!("#{id} in\n{list}")).to_owned();
+    assert!(line(&reporting_id).contains("revoked") && line(&reporting_id).contains("by cli"), "{list}");
+    assert!(line(&old_id).ends_with("expired"), "{list}");
+    assert!(line(&monthly_id).ends_with("active") && line(&monthly_id).contains("monthly"), "{list}");
+    let today = time_today();
+    assert_eq!(line(&ui_id).matches(&today).count(), 2, "created and last used today: {list}");
+    // The Accounts page lists them with their last use, and an admin revokes one there.
+    let (cookie, csrf) = session(&k, "alice");
+    let page = get(&k.url("/admin/accounts"), &[("cookie", &cookie)]);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&format!("data-last-used=\"{ui_id}\">{today}")), "{}", page.body);
+    assert!(page.body.contains(&format!("data-token=\"{ui_id}\"")) && !page.body.contains(&format!("data-token=\"{reporting_id}\"")));
+    assert_eq!(page.body.matches("data-token-status=\"revoked\"").count(), 1);
+    let revoke = |cookie: &str, csrf: &str| post_form(&k.url(&format!("/admin/tokens/{ui_id}/revoke")), &[("cookie", cookie)], &[("csrf", csrf)]);
+    assert_eq!(revoke(&cookie, "").status, 403, "CSRF-protected");
+    let (ivan, ivan_csrf) = session(&k, "ivan");
+    assert_eq!(revoke(&ivan, &ivan_csrf).status, 403, "an auditor cannot revoke");
+    api_events(&k, &ui, "");
+    assert_eq!(revoke(&cookie, &csrf).status, 303);
+    assert!(refused_token(&k, &ui)["detail"].as_str().unwrap().contains("revoked"));
+    assert_eq!(revoke(&cookie, &csrf).status, 404);
+    // Every change is in the audit trail.
+    let db = k.db();
+    let trail: Vec<(String, String, String)> = {
+        let mut st = db.prepare("SELECT actor, action, detail FROM audit_log WHERE action LIKE 'token.%' ORDER BY seq").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let actions: Vec<(&str, &str)> = trail.iter().map(|(a, b, _)| (a.as_str(), b.as_str())).collect();
+    assert_eq!(actions, [("cli", "token.create"), ("cli", "token.create"), ("cli", "token.create"), ("cli", "token.create"), ("cli", "token.revoke"), ("alice", "token.revoke")]);
+    assert!(trail[1].2.starts_with(&format!("#{monthly_id} monthly (auditor, expires ")), "{trail:?}");
+    assert_eq!(trail[5].2, format!("#{ui_id} ui"));
+}

@@ -65,6 +65,60 @@ pub enum AuthError {
 
 pub const SESSION_SECS: i64 = 12 * 3600;
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenStatus {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl TokenStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenStatus::Active => "active",
+            TokenStatus::Expired => "expired",
+            TokenStatus::Revoked => "revoked",
+        }
+    }
+}
+
+/// An API token as listed (never the token itself: only its hash is stored).
+#[derive(Clone, Debug)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+    pub created_by: String,
+    /// RFC 3339 UTC; `None`: valid until revoked.
+    pub expires_at: Option<String>,
+    /// To the minute; `None`: never used.
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+    pub status: TokenStatus,
+}
+
+/// When a token made `now` with `--expires SPEC` expires: `SPEC` is a number of days from now,
+/// or a date (`YYYY-MM-DD`, UTC), through the end of which the token is valid. RFC 3339 UTC.
+pub fn expiry(spec: &str, now: time::OffsetDateTime) -> Result<String, String> {
+    let at = if let Ok(days) = spec.parse::<u32>() {
+        if !(1..=3650).contains(&days) {
+            return Err("--expires takes 1 to 3650 days, or a date (YYYY-MM-DD)".into());
+        }
+        now + time::Duration::days(i64::from(days))
+    } else {
+        let day = time::Date::parse(spec, time::macros::format_description!("[year]-[month]-[day]"))
+            .map_err(|_| format!("--expires `{spec}`: give a number of days or a date (YYYY-MM-DD)"))?;
+        let end = day.next_day().ok_or("--expires: that date is too far")?.midnight().assume_utc();
+        if end <= now {
+            return Err(format!("--expires {spec} is in the past"));
+        }
+        end
+    };
+    Ok(crate::clock::rfc3339(at))
+}
+
 pub struct Accounts {
     db: Mutex<Connection>,
 }
@@ -198,25 +252,88 @@ impl Accounts {
         Ok(())
     }
 
-    /// Creates an API token (for automation: `Authorization: Bearer …`); returns it once.
-    pub fn create_token(&self, name: &str, role: Role, by: &str) -> Result<String, AuthError> {
+    /// Creates an API token (for automation: `Authorization: Bearer …`), valid until
+    /// `expires_at` (RFC 3339 UTC; `None`: until revoked). Returns its id and the token, which
+    /// is shown once.
+    pub fn create_token(&self, name: &str, role: Role, expires_at: Option<&str>, by: &str) -> Result<(i64, String), AuthError> {
         let token = random_token();
         let db = self.db();
         db.execute(
-            "INSERT INTO api_tokens (token_hash, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash(&token), name, role.as_str(), crate::http::now_rfc3339()],
+            "INSERT INTO api_tokens (token_hash, name, role, created_at, created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![token_hash(&token), name, role.as_str(), crate::http::now_rfc3339(), by, expires_at],
         )?;
-        audit(&db, by, "token.create", &format!("{name} ({})", role.as_str()))?;
-        Ok(token)
+        let id = db.last_insert_rowid();
+        let until = expires_at.map(|e| format!(", expires {e}")).unwrap_or_default();
+        audit(&db, by, "token.create", &format!("#{id} {name} ({}{until})", role.as_str()))?;
+        Ok((id, token))
     }
 
-    pub fn bearer(&self, token: &str) -> Result<Option<Actor>, AuthError> {
+    /// Every API token ever made, newest first (revoked and expired ones too).
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>, AuthError> {
         let db = self.db();
-        Ok(db
-            .query_row("SELECT name, role FROM api_tokens WHERE token_hash = ?1 AND revoked = 0", params![token_hash(token)], |r| {
-                Ok(Actor { name: format!("token:{}", r.get::<_, String>(0)?), role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor), csrf: String::new() })
+        let mut st = db.prepare(
+            "SELECT id, name, role, created_at, created_by, expires_at, last_used_at, revoked_at, revoked_by FROM api_tokens ORDER BY id DESC",
+        )?;
+        let now = crate::http::now_rfc3339();
+        let rows = st.query_map([], |r| {
+            let expires_at: Option<String> = r.get(5)?;
+            let revoked_at: Option<String> = r.get(7)?;
+            let status = match (&revoked_at, &expires_at) {
+                (Some(_), _) => TokenStatus::Revoked,
+                (None, Some(e)) if *e <= now => TokenStatus::Expired,
+                _ => TokenStatus::Active,
+            };
+            Ok(TokenInfo {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Auditor),
+                created_at: r.get(3)?,
+                created_by: r.get(4)?,
+                expires_at,
+                last_used_at: r.get(6)?,
+                revoked_at,
+                revoked_by: r.get(8)?,
+                status,
             })
-            .optional()?)
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes a token for good; `false` if there is no such token or it was revoked already.
+    pub fn revoke_token(&self, id: i64, by: &str) -> Result<bool, AuthError> {
+        let db = self.db();
+        let name: Option<String> = db
+            .query_row("SELECT name FROM api_tokens WHERE id = ?1 AND revoked_at IS NULL", params![id], |r| r.get(0))
+            .optional()?;
+        let Some(name) = name else { return Ok(false) };
+        db.execute("UPDATE api_tokens SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1", params![id, crate::http::now_rfc3339(), by])?;
+        audit(&db, by, "token.revoke", &format!("#{id} {name}"))?;
+        Ok(true)
+    }
+
+    /// The token's holder, or why it is refused. Its last use is kept to the minute (a write
+    /// at most once a minute per token, not one per request).
+    pub fn bearer(&self, token: &str) -> Result<Result<Actor, &'static str>, AuthError> {
+        let db = self.db();
+        let row: Option<(i64, String, String, Option<String>, Option<String>, Option<String>)> = db
+            .query_row(
+                "SELECT id, name, role, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ?1",
+                params![token_hash(token)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .optional()?;
+        let Some((id, name, role, expires_at, revoked_at, last_used)) = row else { return Ok(Err("unknown bearer token")) };
+        let now = crate::http::now_rfc3339();
+        if revoked_at.is_some() {
+            return Ok(Err("this token was revoked"));
+        }
+        if expires_at.is_some_and(|e| e <= now) {
+            return Ok(Err("this token has expired"));
+        }
+        if last_used.is_none_or(|l| l.get(..16) != now.get(..16)) {
+            db.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
+        }
+        Ok(Ok(Actor { name: format!("token:{name}"), role: Role::parse(&role).unwrap_or(Role::Auditor), csrf: String::new() }))
     }
 
     pub fn record(&self, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
@@ -239,4 +356,20 @@ fn audit(db: &Connection, actor: &str, action: &str, detail: &str) -> Result<(),
         params![crate::http::now_rfc3339(), actor, action, detail],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expiry;
+
+    #[test]
+    fn expiry_in_days_or_through_a_date() {
+        let now = time::macros::datetime!(2026-11-22 10:30:00 UTC);
+        assert_eq!(expiry("30", now).unwrap(), "2026-12-22T10:30:00.000Z");
+        assert_eq!(expiry("2026-12-31", now).unwrap(), "2027-01-01T00:00:00.000Z");
+        assert_eq!(expiry("2026-11-22", now).unwrap(), "2026-11-23T00:00:00.000Z", "today: through its end");
+        assert!(expiry("2026-11-21", now).unwrap_err().contains("past"));
+        assert!(expiry("0", now).is_err());
+        assert!(expiry("soon", now).is_err());
+    }
 }

@@ -49,18 +49,18 @@ pub fn actor(req: &HttpRequest, admin: &Admin) -> Result<Actor, HttpResponse> {
     let found = if let Some(token) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
         admin.accounts.bearer(token.trim())
     } else if let Some(c) = req.cookie(SESSION_COOKIE) {
-        admin.accounts.session(c.value())
+        admin.accounts.session(c.value()).map(|a| a.ok_or("sign in or send a valid bearer token"))
     } else {
-        Ok(None)
+        Ok(Err("sign in or send a valid bearer token"))
     };
     match found {
-        Ok(Some(a)) => Ok(a),
-        Ok(None) if req.headers().contains_key(header::AUTHORIZATION) || req.path().starts_with("/admin/api/") => {
-            Err(HttpResponse::Unauthorized().insert_header((header::WWW_AUTHENTICATE, "Bearer")).content_type("application/problem+json").body(
-                r#"{"type":"https://kelisim.kz/problems/unauthorized","title":"Unauthorized","status":401,"detail":"sign in or send a valid bearer token"}"#,
-            ))
+        Ok(Ok(a)) => Ok(a),
+        Ok(Err(why)) if req.headers().contains_key(header::AUTHORIZATION) || req.path().starts_with("/admin/api/") => {
+            Err(HttpResponse::Unauthorized().insert_header((header::WWW_AUTHENTICATE, "Bearer")).content_type("application/problem+json").body(format!(
+                r#"{{"type":"https://kelisim.kz/problems/unauthorized","title":"Unauthorized","status":401,"detail":"{why}"}}"#
+            )))
         }
-        Ok(None) => Err(redirect("/admin/login")),
+        Ok(Err(_)) => Err(redirect("/admin/login")),
         Err(e) => Err(internal(e)),
     }
 }
@@ -386,12 +386,12 @@ pub async fn accounts(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
     let a = admin(&state);
     let who = tri!(actor(&req, a));
     tri!(require_admin(&who));
-    let rows = match a.accounts.list() {
+    let (rows, tokens) = match a.accounts.list().and_then(|r| Ok((r, a.accounts.tokens()?))) {
         Ok(r) => r,
         Err(e) => return internal(e),
     };
     let l = lang(&req);
-    html(StatusCode::OK, pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, None))
+    html(StatusCode::OK, pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, &tokens, None))
 }
 
 #[derive(serde::Deserialize)]
@@ -415,7 +415,8 @@ pub async fn add_account(req: HttpRequest, state: web::Data<AppState>, form: web
         Ok(Err(e @ (AuthError::Exists(_) | AuthError::BadName | AuthError::WeakPassword))) => {
             let l = lang(&req);
             let rows = a.accounts.list().unwrap_or_default();
-            html(StatusCode::BAD_REQUEST, pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, Some(&e.to_string())))
+            let tokens = a.accounts.tokens().unwrap_or_default();
+            html(StatusCode::BAD_REQUEST, pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, &tokens, Some(&e.to_string())))
         }
         Ok(Err(e)) => internal(e),
         Err(e) => internal(e),
@@ -435,6 +436,19 @@ pub async fn set_account(req: HttpRequest, state: web::Data<AppState>, path: web
     };
     match a.accounts.set_disabled(&name, disabled, &who.name) {
         Ok(_) => redirect("/admin/accounts"),
+        Err(e) => internal(e),
+    }
+}
+
+/// Revokes an API token (admin role, CSRF-protected); recorded in the audit trail.
+pub async fn revoke_token(req: HttpRequest, state: web::Data<AppState>, path: web::Path<i64>, form: web::Form<CsrfForm>) -> HttpResponse {
+    let a = admin(&state);
+    let who = tri!(actor(&req, a));
+    tri!(check_csrf(&req, &who, &form.csrf));
+    tri!(require_admin(&who));
+    match a.accounts.revoke_token(path.into_inner(), &who.name) {
+        Ok(true) => redirect("/admin/accounts"),
+        Ok(false) => HttpResponse::NotFound().content_type("text/plain").body("no such active token\n"),
         Err(e) => internal(e),
     }
 }

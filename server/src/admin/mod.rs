@@ -60,6 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/accounts", web::get().to(http::accounts))
             .route("/accounts", web::post().to(http::add_account))
             .route("/accounts/{name}/{to}", web::post().to(http::set_account))
+            .route("/tokens/{id}/revoke", web::post().to(http::revoke_token))
             .route("/sites/{site}/", web::get().to(http::overview))
             .route("/sites/{site}/log", web::get().to(http::log))
             .route("/sites/{site}/withdrawals", web::get().to(http::withdrawals))

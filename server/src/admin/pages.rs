@@ -220,7 +220,7 @@ pub fn audit(c: &Ctx, rows: &[(i64, String, String, String, String)]) -> String 
     layout(c, t.audit, &table("audit", &["#", t.time, t.actor, t.action, t.detail], &data, t.nothing))
 }
 
-pub fn accounts(c: &Ctx, rows: &[(String, super::auth::Role, String, bool)], error: Option<&str>) -> String {
+pub fn accounts(c: &Ctx, rows: &[(String, super::auth::Role, String, bool)], tokens: &[super::auth::TokenInfo], error: Option<&str>) -> String {
     let t = c.t;
     let csrf = c.actor.map(|a| esc(&a.csrf)).unwrap_or_default();
     let data: Vec<Vec<String>> = rows
@@ -252,7 +252,49 @@ pub fn accounts(c: &Ctx, rows: &[(String, super::auth::Role, String, bool)], err
         p = t.password,
         r = t.role
     );
+    b.push_str(&tokens_table(c, tokens));
     layout(c, t.accounts, &b)
+}
+
+/// The API tokens, with their last use and a Revoke button for each one still valid.
+fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> String {
+    use super::auth::TokenStatus;
+    let t = c.t;
+    let csrf = c.actor.map(|a| esc(&a.csrf)).unwrap_or_default();
+    let when = |x: &Option<String>, none: &str| x.as_deref().map(|x| esc(&x.get(..16).unwrap_or(x).replace('T', " "))).unwrap_or_else(|| esc(none));
+    let data: Vec<Vec<String>> = tokens
+        .iter()
+        .map(|k| {
+            let status = match k.status {
+                TokenStatus::Active => format!(
+                    r#"<form method="post" action="/admin/tokens/{}/revoke" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" data-action="revoke-token" data-token="{}">{}</button></form>"#,
+                    k.id, k.id, t.revoke
+                ),
+                TokenStatus::Expired => format!(r#"<span data-token-status="expired">{}</span>"#, t.expired),
+                TokenStatus::Revoked => format!(
+                    r#"<span data-token-status="revoked">{}</span> {} ({})"#,
+                    t.revoked,
+                    when(&k.revoked_at, ""),
+                    esc(k.revoked_by.as_deref().unwrap_or(""))
+                ),
+            };
+            vec![
+                k.id.to_string(),
+                esc(&k.name),
+                k.role.as_str().to_owned(),
+                format!("{} ({})", when(&Some(k.created_at.clone()), ""), esc(&k.created_by)),
+                when(&k.expires_at, t.never),
+                format!(r#"<span data-last-used="{}">{}</span>"#, k.id, when(&k.last_used_at, t.never)),
+                status,
+            ]
+        })
+        .collect();
+    format!(
+        r#"<h2>{}</h2><p class="note">{}</p>{}"#,
+        t.tokens,
+        esc(t.tokens_note),
+        table("tokens", &["#", t.token_name, t.role, t.created, t.expires, t.last_used, ""], &data, t.nothing)
+    )
 }
 
 /// Integrity panel and export form. `result`: the outcome of "verify now", when just run.

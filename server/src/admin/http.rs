@@ -530,7 +530,7 @@ pub async fn export_bundle(req: HttpRequest, state: web::Data<AppState>, path: w
     let made = web::block(move || -> Result<tempfile::NamedTempFile, String> {
         st.ingest.writer.checkpoint_now().map_err(|e| format!("cannot sign a checkpoint: {e}"))?;
         let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
-        let key = st.ingest.writer.verifier().to_text();
+        let key = crate::export::signing_key(st.ingest.store.path()).map_err(|e| e.to_string())?;
         let summary = crate::export::run(st.ingest.store.path(), &s2, from.as_deref(), to.as_deref(), &key, file.path()).map_err(|e| e.to_string())?;
         accounts.record(&by, "export", &crate::export::describe(&s2, from.as_deref(), to.as_deref(), &summary)).map_err(|e| e.to_string())?;
         Ok(file)

@@ -1,39 +1,46 @@
 //! The audit export (SPEC §8): a zip bundle an inspector verifies offline, without trusting
 //! the operator's server (Art. 25 p.2(3-1), Art. 27-2 of Law 94-V).
 //!
-//! Bundle format `kelisim-export/1`:
+//! Bundle format `kelisim-export/2`:
 //!
 //! | file | what |
 //! |---|---|
 //! | `README.md` | what is inside and how to verify it, in Kazakh, Russian and English |
 //! | `manifest.json` | site, date range, counts, the tree size the bundle proves |
-//! | `operator.json` | the operator's details (name, BIN, contacts, storage country) |
+//! | `operator.json` | the operator's details (name, BIN, contacts, storage country), from the newest config version |
 //! | `events.jsonl` | the exported records as their exact canonical bytes, one per line, in `seq` order (a purged record: `{"purged":true,"seq":N}`) |
 //! | `leaves.bin` | the RFC 6962 leaf hash of every record of the site's log, 32 bytes each, `seq` 1..=N |
 //! | `checkpoints/NNNNNNNN.txt` | every signed checkpoint of the site (C2SP signed notes), oldest first |
 //! | `log-key.pub` | the verifier key of the log's Ed25519 signing key |
-//! | `configs/<version>.json` | every config version the records reference (what the visitor saw) |
+//! | `configs/<version>.json` | every config version the records reference (what the visitor saw), and the newest |
 //! | `events.csv` | the records for spreadsheets: UTF-8 with BOM, one column per category |
 //! | `events.dpv.jsonld` | the records in ISO/IEC TS 27560 shape, as W3C DPV JSON-LD |
+//! | `files.sig` | the SHA-256 of every other file, a C2SP signed note by the log's key ([`files_note`]) |
 //!
-//! Verifying (see [`verify`]) recomputes the tree from `leaves.bin`, checks every checkpoint's
-//! signature and root at its size, and checks every record's bytes against its leaf: nothing in
-//! the bundle needs to be trusted except the public key. Every file is written streaming, so
-//! memory does not grow with the number of events.
+//! Verifying (see [`verify`]) checks `files.sig` against `log-key.pub` and every file against
+//! it, recomputes the tree from `leaves.bin`, checks every checkpoint's signature and root at
+//! its size, checks every record's bytes against its leaf, and derives `events.csv`,
+//! `events.dpv.jsonld`, `operator.json` and `README.md` again from the records and configs:
+//! nothing in the bundle needs to be trusted except the public key. Every file is written
+//! streaming and hashed as it is written, so memory does not grow with the number of events.
 
 pub mod integrity;
 mod readme;
 mod views;
 pub mod verify;
 
+use kelisim_shared::checkpoint::LogKey;
 use kelisim_shared::config::Config;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
 use zip::write::SimpleFileOptions;
 
-pub const FORMAT: &str = "kelisim-export/1";
+pub const FORMAT: &str = "kelisim-export/2";
+/// The signed list of every other file of the bundle.
+pub const FILES: &str = "files.sig";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -43,6 +50,8 @@ pub enum ExportError {
     NoCheckpoint(String),
     #[error("`{0}` is not a date (YYYY-MM-DD)")]
     BadDate(String),
+    #[error("the signing key given is not the one that signed the log's checkpoints: {0}")]
+    WrongKey(String),
     #[error("cannot write the bundle: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot write the bundle: {0}")]
@@ -58,10 +67,10 @@ pub struct ExportRequest<'a> {
     /// Inclusive dates, `YYYY-MM-DD`.
     pub from: Option<&'a str>,
     pub to: Option<&'a str>,
-    /// The current config, for the operator's details.
+    /// The newest config version of the site, for the operator's details.
     pub config: &'a Config,
-    /// The log's verifier key text.
-    pub verifier_key: &'a str,
+    /// The log's signing key: it signs `files.sig` (and must be the key of the checkpoints).
+    pub key: &'a LogKey,
     pub exported_at: &'a str,
 }
 
@@ -74,6 +83,30 @@ pub struct ExportSummary {
     pub tree_size: u64,
     pub checkpoints: u64,
     pub config_versions: u64,
+}
+
+/// The origin line of a bundle's file list: not a checkpoint's `kelisim/<site>/<key id>` (and
+/// a file list's second line is not a tree size), so neither kind of note passes for the other.
+pub fn files_origin(site: &str, key_id_hex: &str) -> String {
+    format!("kelisim-files/{site}/{key_id_hex}")
+}
+
+/// The body of `files.sig`: the origin line, then `<SHA-256 hex>  <path>` per file in the order
+/// of the zip (the format of `sha256sum`, so `sha256sum -c` checks the lines after the first).
+pub fn files_note(site: &str, key_id_hex: &str, sums: &[(String, [u8; 32])]) -> String {
+    let mut body = files_origin(site, key_id_hex);
+    body.push('\n');
+    for (name, sum) in sums {
+        body.push_str(&hex(sum));
+        body.push_str("  ");
+        body.push_str(name);
+        body.push('\n');
+    }
+    body
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn check_date(d: Option<&str>) -> Result<(), ExportError> {
@@ -99,8 +132,9 @@ fn stored() -> SimpleFileOptions {
 }
 
 /// Exports `site` from the database file `db_file`: the newest config version the site served
-/// gives the operator's details. Removes a partial bundle when it fails.
-pub fn run(db_file: &Path, site: &str, from: Option<&str>, to: Option<&str>, verifier_key: &str, out: &Path) -> Result<ExportSummary, ExportError> {
+/// gives the operator's details; `key` signs the list of files. Removes a partial bundle when
+/// it fails.
+pub fn run(db_file: &Path, site: &str, from: Option<&str>, to: Option<&str>, key: &LogKey, out: &Path) -> Result<ExportSummary, ExportError> {
     let db = Connection::open_with_flags(db_file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     db.busy_timeout(std::time::Duration::from_secs(10))?;
     let body: String = db
@@ -109,12 +143,20 @@ pub fn run(db_file: &Path, site: &str, from: Option<&str>, to: Option<&str>, ver
         .ok_or_else(|| ExportError::UnknownSite(site.to_owned()))?;
     let config: Config = serde_json::from_str(&body).map_err(|e| ExportError::Corrupt(format!("config of {site}: {e}")))?;
     let now = crate::http::now_rfc3339();
-    let req = ExportRequest { site, from, to, config: &config, verifier_key, exported_at: &now };
+    let req = ExportRequest { site, from, to, config: &config, key, exported_at: &now };
     let result = export(&db, &req, out);
     if result.is_err() {
         let _ = std::fs::remove_file(out);
     }
     result
+}
+
+/// The signing key of the server whose database is `db_file` (`log-signing.key` beside it),
+/// read as it is: never created here.
+pub fn signing_key(db_file: &Path) -> Result<LogKey, ExportError> {
+    let path = db_file.parent().unwrap_or(Path::new(".")).join(crate::log::key::KEY_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| ExportError::WrongKey(format!("cannot read {}: {e}", path.display())))?;
+    LogKey::from_private_text(&text).map_err(|e| ExportError::WrongKey(format!("{}: {e}", path.display())))
 }
 
 /// One line for the admin audit trail.
@@ -134,6 +176,77 @@ pub fn export(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Export
     result
 }
 
+/// The zip being written, hashing each file as it goes into it: what `files.sig` lists is what
+/// was written, without reading anything twice.
+struct Bundle<W: Write + std::io::Seek> {
+    zip: zip::ZipWriter<W>,
+    current: Option<(String, Sha256)>,
+    sums: Vec<(String, [u8; 32])>,
+}
+
+impl<W: Write + std::io::Seek> Bundle<W> {
+    fn start(&mut self, name: impl Into<String>, o: SimpleFileOptions) -> Result<(), ExportError> {
+        self.close();
+        let name = name.into();
+        self.zip.start_file(name.as_str(), o)?;
+        self.current = Some((name, Sha256::new()));
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        if let Some((name, h)) = self.current.take() {
+            self.sums.push((name, h.finalize().into()));
+        }
+    }
+
+    /// Signs the list of every file written and adds it as the last file.
+    fn finish(mut self, site: &str, key: &LogKey) -> Result<(), ExportError> {
+        self.close();
+        let note = key.sign_note(&files_note(site, &key.key_id_hex(), &self.sums));
+        self.zip.start_file(FILES, opts())?;
+        self.zip.write_all(note.as_bytes())?;
+        self.zip.finish()?.flush()?;
+        Ok(())
+    }
+}
+
+impl<W: Write + std::io::Seek> Write for Bundle<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.zip.write(buf)?;
+        if let Some((_, h)) = &mut self.current {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.zip.write_all(buf)?;
+        if let Some((_, h)) = &mut self.current {
+            h.update(buf);
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.zip.flush()
+    }
+}
+
+/// Calls `f` with each record of the range, in `seq` order, parsed from its canonical bytes.
+fn each_entry(db: &Connection, sql: &str, args: &[Value], mut f: impl FnMut(&views::Entry) -> Result<(), ExportError>) -> Result<(), ExportError> {
+    let mut st = db.prepare(sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let seq = r.get::<_, i64>(0)? as u64;
+        let entry = match r.get_ref(1)?.as_blob_or_null().map_err(rusqlite::Error::from)? {
+            Some(bytes) => views::Entry::parse(bytes).map_err(|e| ExportError::Corrupt(format!("record {seq}: {e}")))?,
+            None => views::Entry::Purged(seq),
+        };
+        f(&entry)?;
+    }
+    Ok(())
+}
+
 fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<ExportSummary, ExportError> {
     let site = req.site;
     let notes: Vec<(u64, String)> = {
@@ -142,6 +255,12 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         rows.collect::<Result<_, _>>()?
     };
     let tree_size = notes.last().map(|n| n.0).ok_or_else(|| ExportError::NoCheckpoint(site.to_owned()))?;
+    // files.sig is signed with the key given: it must be the log's own, or the bundle would
+    // not verify (and the auditor would be given a key id that proves nothing).
+    let verifier = req.key.verifier();
+    if let Some((_, note)) = notes.last() {
+        verifier.verify(note).map_err(|e| ExportError::WrongKey(format!("the last checkpoint of {site}: {e}")))?;
+    }
     // The site's records are the `events.id` range from `lo` (migration 5); the signed log is
     // its first `tree_size` of them, up to `last`.
     let site_no: i64 = db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?.unwrap_or(0);
@@ -153,20 +272,20 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         use std::os::unix::fs::OpenOptionsExt;
         std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(out)?
     };
-    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let mut zip = Bundle { zip: zip::ZipWriter::new(std::io::BufWriter::new(file)), current: None, sums: Vec::new() };
 
     // leaves.bin: the whole log up to the last checkpoint.
-    zip.start_file("leaves.bin", stored())?;
+    zip.start("leaves.bin", stored())?;
     let mut n = 0u64;
     {
         let mut st = db.prepare("SELECT leaf_hash FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
         let mut rows = st.query(params![lo, last])?;
         while let Some(r) = rows.next()? {
-            let leaf: Vec<u8> = r.get(0)?;
+            let leaf = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
             if leaf.len() != 32 {
                 return Err(ExportError::Corrupt(format!("leaf hash of record {} is not 32 bytes", n + 1)));
             }
-            zip.write_all(&leaf)?;
+            zip.write_all(leaf)?;
             n += 1;
         }
     }
@@ -174,11 +293,11 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         return Err(ExportError::Corrupt(format!("the last checkpoint covers {tree_size} records but the log holds {n}")));
     }
     for (i, (_, note)) in notes.iter().enumerate() {
-        zip.start_file(format!("checkpoints/{:08}.txt", i + 1), opts())?;
+        zip.start(format!("checkpoints/{:08}.txt", i + 1), opts())?;
         zip.write_all(note.as_bytes())?;
     }
-    zip.start_file("log-key.pub", opts())?;
-    zip.write_all(req.verifier_key.trim().as_bytes())?;
+    zip.start("log-key.pub", opts())?;
+    zip.write_all(verifier.to_text().as_bytes())?;
     zip.write_all(b"\n")?;
 
     // The records of the range, three ways: canonical bytes (authoritative), CSV, DPV JSON-LD.
@@ -193,17 +312,29 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         where_.push_str(&format!(" AND id < ?{}", args.len() + 1));
         args.push(crate::store::first_id_at(db, site_no, &format!("{t}\u{7f}"))?.into());
     }
-    let versions: Vec<String> = {
+    let referenced: Vec<String> = {
         let mut st = db.prepare(&format!("SELECT DISTINCT config_version FROM events WHERE {where_}"))?;
         let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         rows.collect::<Result<_, _>>()?
     };
+    // The versions in the order the site first served them (the CSV's columns follow it), and
+    // the newest, which gives operator.json, even when no exported record names it.
+    let mut bodies: Vec<(String, String, String)> = Vec::new();
+    for v in referenced.iter().chain((!referenced.contains(&req.config.version)).then_some(&req.config.version)) {
+        let (first_seen, body): (String, String) =
+            db.query_row("SELECT first_seen, body FROM config_versions WHERE site = ?1 AND version = ?2", [site, v.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        bodies.push((first_seen, v.clone(), body));
+    }
+    bodies.sort();
     let mut configs: Vec<Config> = Vec::new();
-    for v in &versions {
-        let body: String = db.query_row("SELECT body FROM config_versions WHERE site = ?1 AND version = ?2", [site, v.as_str()], |r| r.get(0))?;
-        zip.start_file(format!("configs/{v}.json"), opts())?;
+    let mut versions: Vec<String> = Vec::new();
+    for (_, v, body) in &bodies {
+        zip.start(format!("configs/{v}.json"), opts())?;
         zip.write_all(body.as_bytes())?;
-        configs.push(serde_json::from_str(&body).map_err(|e| ExportError::Corrupt(format!("config version {v}: {e}")))?);
+        if referenced.contains(v) {
+            configs.push(serde_json::from_str(body).map_err(|e| ExportError::Corrupt(format!("config version {v}: {e}")))?);
+            versions.push(v.clone());
+        }
     }
     let categories = views::category_columns(&configs);
     let mut summary = ExportSummary {
@@ -215,21 +346,17 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         checkpoints: notes.len() as u64,
         config_versions: configs.len() as u64,
     };
-    // page, ip and user_agent are stored only in the canonical bytes (none after the purge).
-    let sql = format!(
-        "SELECT seq, canonical, recorded_at, consent_id, action, granted, language, config_version, gpc, sec_gpc, origin,
-             CAST(canonical AS TEXT) ->> '$.page', CAST(canonical AS TEXT) ->> '$.ip', CAST(canonical AS TEXT) ->> '$.user_agent'
-         FROM events WHERE {where_} ORDER BY id"
-    );
-    // Three passes over the same rows, one file each: a zip is written one entry at a time.
-    zip.start_file("events.jsonl", opts())?;
+    // Three passes over the same rows, one file each (a zip is written one entry at a time);
+    // the views are derived from the canonical bytes, exactly as `verify` derives them again.
+    let sql = format!("SELECT seq, canonical FROM events WHERE {where_} ORDER BY id");
+    zip.start("events.jsonl", opts())?;
     {
         let mut st = db.prepare(&sql)?;
         let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
         while let Some(r) = rows.next()? {
             let seq = r.get::<_, i64>(0)? as u64;
-            match r.get::<_, Option<Vec<u8>>>(1)? {
-                Some(bytes) => zip.write_all(&bytes)?,
+            match r.get_ref(1)?.as_blob_or_null().map_err(rusqlite::Error::from)? {
+                Some(bytes) => zip.write_all(bytes)?,
                 None => {
                     write!(zip, r#"{{"purged":true,"seq":{seq}}}"#)?;
                     summary.purged += 1;
@@ -241,13 +368,18 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
             summary.last_seq = Some(seq);
         }
     }
-    zip.start_file("events.csv", opts())?;
-    views::csv(db, &sql, &args, &categories, &mut zip)?;
-    zip.start_file("events.dpv.jsonld", opts())?;
-    views::dpv(db, &sql, &args, req.config, &mut zip)?;
+    zip.start("events.csv", opts())?;
+    let mut csv = views::Csv::new(categories.clone());
+    zip.write_all(csv.head()?)?;
+    each_entry(db, &sql, &args, |e| Ok(zip.write_all(csv.row(e)?)?))?;
+    zip.start("events.dpv.jsonld", opts())?;
+    let mut dpv = views::Dpv::new(site, &configs);
+    zip.write_all(dpv.head())?;
+    each_entry(db, &sql, &args, |e| Ok(zip.write_all(dpv.record(e))?))?;
+    zip.write_all(dpv.tail())?;
 
-    zip.start_file("operator.json", opts())?;
-    serde_json::to_writer_pretty(&mut zip, &req.config.operator).map_err(std::io::Error::other)?;
+    zip.start("operator.json", opts())?;
+    zip.write_all(&operator_json(req.config))?;
     let manifest = serde_json::json!({
         "format": FORMAT,
         "site": site,
@@ -261,12 +393,18 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         "tree_size": tree_size,
         "checkpoints": summary.checkpoints,
         "config_versions": versions,
+        "operator_config": req.config.version,
         "categories": categories.iter().map(|c| &c.0).collect::<Vec<_>>(),
     });
-    zip.start_file("manifest.json", opts())?;
+    zip.start("manifest.json", opts())?;
     serde_json::to_writer_pretty(&mut zip, &manifest).map_err(std::io::Error::other)?;
-    zip.start_file("README.md", opts())?;
-    zip.write_all(readme::text(site, req, &summary).as_bytes())?;
-    zip.finish()?.flush()?;
+    zip.start("README.md", opts())?;
+    zip.write_all(readme::text(site, req.from, req.to, req.exported_at, &summary).as_bytes())?;
+    zip.finish(site, req.key)?;
     Ok(summary)
+}
+
+/// `operator.json`: the operator of a config version, as pretty JSON.
+pub fn operator_json(config: &Config) -> Vec<u8> {
+    serde_json::to_vec_pretty(&config.operator).expect("an operator always serializes")
 }

@@ -408,3 +408,77 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
 pub fn operator_json(config: &Config) -> Vec<u8> {
     serde_json::to_vec_pretty(&config.operator).expect("an operator always serializes")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{Writer, WriterConfig};
+    use kelisim_shared::canonical::ConsentRecord;
+    use kelisim_shared::event::Action;
+    use kelisim_shared::lang::Lang;
+    use std::sync::Arc;
+
+    fn record(config: &Config, n: u32, ua: &str) -> ConsentRecord {
+        ConsentRecord {
+            site: config.site.clone(),
+            seq: 0,
+            event_id: format!("5d0c3c9a-21d4-4f0e-8a55-{n:012x}"),
+            consent_id: format!("0b6f7c1e-8c1a-4d2b-9f3e-{n:012x}"),
+            recorded_at: String::new(),
+            config_version: config.version.clone(),
+            action: if n % 2 == 0 { Action::AcceptAll } else { Action::RejectAll },
+            granted: vec!["necessary".into()],
+            language: Lang::Ru,
+            gpc: false,
+            sec_gpc: false,
+            page: Some("https://example.kz/x".into()),
+            origin: Some("https://example.kz".into()),
+            ip: Some("203.0.113.0/24".into()),
+            user_agent: Some(ua.into()),
+        }
+    }
+
+    /// A log whose first records were purged exports and verifies; their rows say only that.
+    #[test]
+    fn a_log_with_purged_records_exports_and_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, conn) = crate::store::Store::open(dir.path()).unwrap();
+        let policy = kelisim_shared::policy::SitePolicy::parse("example.toml", include_str!("../../../shared/testdata/example.toml")).unwrap();
+        let config = policy.config();
+        crate::store::record_config(&conn, &config, &serde_json::to_string(&config).unwrap(), "2026-01-01T00:00:00.000Z").unwrap();
+        let key = LogKey::from_seed("kelisim", [3; 32]).unwrap();
+        let writer = Writer::start(conn, LogKey::from_seed("kelisim", [3; 32]).unwrap(), &[config.site.clone()], WriterConfig::default(), Arc::new(crate::metrics::Metrics::default())).unwrap();
+        for n in 1..=6 {
+            let ev = crate::store::write::NewEvent::new(record(&config, n, if n == 3 { "=1+1" } else { "UA" })).unwrap();
+            writer.append(ev, None).unwrap().blocking_recv().unwrap().unwrap();
+        }
+        writer.checkpoint_now().unwrap();
+        drop(writer);
+        // The retention purge, as its effect: the canonical bytes of seq 1 and 2 are gone (the
+        // database's guards are dropped in this copy only; the leaves stay).
+        let c = rusqlite::Connection::open(store.path()).unwrap();
+        let triggers: Vec<String> =
+            c.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        for t in triggers {
+            c.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
+        }
+        assert_eq!(c.execute("UPDATE events SET canonical = NULL WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 2)", []).unwrap(), 2);
+        drop(c);
+        let out = dir.path().join("bundle.zip");
+        let s = run(store.path(), &config.site, None, None, &key, &out).unwrap();
+        assert_eq!((s.events, s.purged), (6, 2));
+        let v = verify::verify(&out).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((v.records, v.purged, v.tree_size), (6, 2, 6));
+        let mut z = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+        let mut csv = String::new();
+        std::io::Read::read_to_string(&mut z.by_name("events.csv").unwrap(), &mut csv).unwrap();
+        let rows: Vec<&str> = csv.lines().skip(1).collect();
+        assert!(rows[0].starts_with("1,,,purged,,,,,,,,,") && rows[1].starts_with("2,,,purged,"), "{csv}");
+        assert!(rows[2].contains(",'=1+1,"), "{csv}");
+        // Another key cannot sign the bundle of this log.
+        let other = LogKey::from_seed("kelisim", [4; 32]).unwrap();
+        let e = run(store.path(), &config.site, None, None, &other, &dir.path().join("other.zip")).unwrap_err();
+        assert!(matches!(e, ExportError::WrongKey(_)), "{e}");
+        assert!(!dir.path().join("other.zip").exists());
+    }
+}

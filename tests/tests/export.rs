@@ -343,6 +343,11 @@ fn every_file_of_the_bundle_is_signed_and_checked() {
     }
     let (ok, out) = verify(&without(&bundle, "files.sig"));
     assert!(!ok && out.contains("files.sig") && out.contains("missing"), "{out}");
+    // A file Kelisim does not write, listed and signed by the log's key, is still checked.
+    let signed_extra = resign(&with_extra(&bundle, "notes.txt", b"nothing to see\n"), &key);
+    assert!(verify(&signed_extra).0);
+    let (ok, out) = verify(&tampered(&signed_extra, "notes.txt", one_char));
+    assert!(!ok && out.contains("notes.txt") && out.contains("changed"), "{out}");
     assert!(verify(&bundle).0);
 }
 

@@ -470,3 +470,100 @@ fn tokens_are_listed_expire_and_are_revoked_from_the_cli_and_the_accounts_page()
     assert!(trail[1].2.starts_with(&format!("#{monthly_id} monthly (auditor, expires ")), "{trail:?}");
     assert_eq!(trail[5].2, format!("#{ui_id} ui"));
 }
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+const IMG: &str = "\"><img src=x onerror=alert(1)>";
+
+#[test]
+fn hostile_strings_are_escaped_on_every_dashboard_page() {
+    // Site texts: the site's name and a category title.
+    let sites = kelisim_tests::demo_sites_copy();
+    let path = sites.path().join("webpulse.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen("name = \"webpulse.kz\"", &format!("name = \"webpulse.kz {SCRIPT}\""), 1);
+    let text = text.replacen("ru = \"Аналитика\"", &format!("ru = \"Аналитика {}\"", IMG.replace('"', "\\\"")), 1);
+    std::fs::write(&path, text).unwrap();
+    let k = Kelisim::start_with(sites.path(), &["--demo", "--rate-limit", "0"]).unwrap();
+    add_account(&k, "alice", "admin");
+    let data = k.data.path().to_str().unwrap();
+    // A token's name, and a name tried at the login (both reach the Accounts page and the audit trail).
+    let out = cli_stdin(&["token", "create", "--role", "auditor", "--name", &format!("ci {SCRIPT}{IMG}"), "--data", data], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(login(&k, &format!("{SCRIPT}{IMG}"), "wrong password!").status, 401);
+    // A decision from a hostile page and user agent.
+    let cfg = get(&k.url("/api/v1/sites/webpulse/config"), &[]).json();
+    let consent = kelisim_tests::uuid();
+    let body = json!({"consent_id": consent, "event_id": kelisim_tests::uuid(), "config_version": cfg["version"], "action": "accept_all",
+        "granted": cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect::<Vec<_>>(), "language": "ru", "gpc": false,
+        "page": format!("https://webpulse.kz/{SCRIPT}{IMG}")});
+    let ua = format!("Mozilla/5.0 {SCRIPT}{IMG}");
+    let r = kelisim_tests::post(&k.url("/api/v1/sites/webpulse/consents"), &[("origin", "https://webpulse.kz"), ("content-type", "application/json"), ("user-agent", &ua)], &body.to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    // A scan that found hostile names, hosts and URLs.
+    let h = format!("{SCRIPT}{IMG}");
+    let report = json!({
+        "format": 1, "url": format!("https://webpulse.kz/{h}"), "site": "webpulse", "started_at": "2026-11-22T05:00:00.000Z",
+        "finished_at": "2026-11-22T05:14:59.571Z", "seconds": 1.0, "chromium": format!("Chromium {h}"),
+        "pages": [{"url": format!("https://webpulse.kz/{h}"), "status": 200, "problems": [h]}],
+        "items": [],
+        "hosts": [{"host": h, "passes": [], "requests": 1, "url": h, "page": h, "cause": {"by": "element", "element": h, "page": h, "line": 1}}],
+        "findings": [
+            {"kind": "before_choice", "subject": "cookie", "name": h, "domain": h, "page": h, "category": h,
+             "causes": [{"by": "script", "url": h, "line": 3, "gated": h}, {"by": "inline_script", "page": h, "line": 4}, {"by": "response", "url": h}]},
+            {"kind": "undeclared", "subject": "request", "name": h, "url": h, "resource": h, "count": 2, "category": "analytics"},
+            {"kind": "incomplete", "subject": "page", "name": h, "problem": h}
+        ],
+        "summary": {"pages": 1, "violations": 1, "before_choice": 1, "after_reject": 0, "incomplete": 1, "undeclared": 1, "never_seen": 0, "cookies": 1, "storage_keys": 0, "third_party_hosts": 1},
+        "attribution": "Open Cookie Database"
+    });
+    {
+        let db = rusqlite::Connection::open(k.data.path().join("kelisim.sqlite")).unwrap();
+        db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        db.execute(
+            "INSERT INTO scans (site, url, finished_at, violations, report) VALUES ('webpulse', ?1, '2026-11-22T05:14:59.571Z', 1, ?2)",
+            [report["url"].as_str().unwrap(), &report.to_string()],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO scans (site, url, finished_at, violations, report) VALUES ('webpulse', ?1, '2026-11-22T05:14:59.571Z', 1, ?2)",
+            [report["url"].as_str().unwrap(), &report.to_string()],
+        )
+        .unwrap();
+    }
+    let (cookie, _) = session(&k, "alice");
+    let version = cfg["version"].as_str().unwrap();
+    let pages = [
+        "/admin/login".to_owned(),
+        "/admin/".into(),
+        "/admin/audit".into(),
+        "/admin/accounts".into(),
+        format!("/admin/sites/{SITE}/"),
+        format!("/admin/sites/{SITE}/log"),
+        format!("/admin/sites/{SITE}/log?consent_id={consent}"),
+        format!("/admin/sites/{SITE}/log?category={}&consent_id={}&from={}", "%3Cscript%3E", "%22%3E%3Cimg%20src%3Dx%3E", "%22%3E%3Cxss%3E"),
+        format!("/admin/sites/{SITE}/withdrawals"),
+        format!("/admin/sites/{SITE}/configs"),
+        format!("/admin/sites/{SITE}/configs/{version}"),
+        format!("/admin/sites/{SITE}/scan"),
+        format!("/admin/sites/{SITE}/export"),
+    ];
+    let mut escaped = String::new();
+    for p in &pages {
+        let signed_in = [("cookie", cookie.as_str())];
+        let r = get(&k.url(p), if p.ends_with("/login") { &[] } else { &signed_in[..] });
+        assert_eq!(r.status, 200, "{p}");
+        for raw in [SCRIPT, "<img", "<xss", "<script"] {
+            assert!(!r.body.contains(raw), "{p} shows {raw} unescaped:\n{}", r.body);
+        }
+        escaped.push_str(&r.body);
+    }
+    // …and they are there, escaped: every way in was really shown.
+    let script = "&lt;script&gt;alert(1)&lt;/script&gt;";
+    for (page, what) in [(3, "the token's name"), (2, "the name tried at the login"), (1, "the site's name"), (11, "the scan's cookie name")] {
+        let r = get(&k.url(&pages[page]), &[("cookie", &cookie)]);
+        assert!(r.body.contains(script), "{what} on {}", pages[page]);
+    }
+    let title = get(&k.url(&pages[4]), &[("cookie", &cookie)]);
+    assert!(title.body.contains("Аналитика &quot;&gt;&lt;img src=x onerror=alert(1)&gt;"), "the category title: {}", title.body);
+    assert!(escaped.matches("&lt;img src=x onerror=alert(1)&gt;").count() >= 5);
+}

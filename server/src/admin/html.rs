@@ -1,9 +1,12 @@
-//! HTML building blocks for the dashboard: escaping and the page layout. Every page is
-//! rendered on the server; there is no script at all, so the CSP can forbid scripts entirely.
+//! HTML building blocks for the dashboard: the page layout and tables, as maud templates,
+//! which escape every value they insert (`(value)`); only `PreEscaped` inserts markup as it
+//! is. Every page is rendered on the server; there is no script at all, so the CSP can forbid
+//! scripts entirely.
 
 use super::auth::Actor;
 use super::i18n::T;
 use kelisim_shared::lang::Lang;
+use maud::{html, Markup, PreEscaped};
 use std::fmt::Write;
 
 pub use kelisim_shared::html::escape as esc;
@@ -29,70 +32,88 @@ pub struct Ctx<'a> {
     pub site: Option<&'a str>,
 }
 
-pub fn layout(c: &Ctx, title: &str, body: &str) -> String {
+/// The page around `body`: head, navigation, language switcher, title.
+pub fn page(c: &Ctx, title: &str, body: Markup) -> String {
     let t = c.t;
-    let mut h = String::with_capacity(body.len() + 2048);
-    let _ = write!(
-        h,
-        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} — Kelisim</title><link rel="stylesheet" href="/admin/static/admin.css"></head><body><header class="top"><a class="brand" href="/admin/">Kelisim</a>"#,
-        lang = c.lang.code(),
-        title = esc(title)
-    );
-    if let Some(a) = c.actor {
-        let _ = write!(h, r#"<nav class="main"><a href="/admin/">{}</a><a href="/admin/audit">{}</a>"#, t.sites, t.audit);
-        if a.role == super::auth::Role::Admin {
-            let _ = write!(h, r#"<a href="/admin/accounts">{}</a>"#, t.accounts);
+    html! {
+        (PreEscaped("<!doctype html>"))
+        html lang=(c.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Kelisim" }
+                link rel="stylesheet" href="/admin/static/admin.css";
+            }
+            body {
+                header.top {
+                    a.brand href="/admin/" { "Kelisim" }
+                    @if let Some(a) = c.actor {
+                        nav.main {
+                            a href="/admin/" { (t.sites) }
+                            a href="/admin/audit" { (t.audit) }
+                            @if a.role == super::auth::Role::Admin {
+                                a href="/admin/accounts" { (t.accounts) }
+                            }
+                        }
+                        span.who data-role=(a.role.as_str()) { (a.name) " (" (a.role.as_str()) ")" }
+                        form method="post" action="/admin/logout" class="inline" {
+                            input type="hidden" name="csrf" value=(a.csrf);
+                            button type="submit" data-action="logout" { (t.sign_out) }
+                        }
+                    }
+                    nav.langs {
+                        @for (code, label) in [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")] {
+                            a href={ "/admin/lang?to=" (code) } lang=(code) aria-current=[(code == c.lang.code()).then_some("true")] { (label) }
+                        }
+                    }
+                }
+                @if let Some(site) = c.site {
+                    @let s = q(site);
+                    nav.site {
+                        b { (site) }
+                        a href={ "/admin/sites/" (s) "/" } { (t.overview) }
+                        a href={ "/admin/sites/" (s) "/log" } { (t.log) }
+                        a href={ "/admin/sites/" (s) "/withdrawals" } { (t.withdrawals) }
+                        a href={ "/admin/sites/" (s) "/configs" } { (t.configs) }
+                        a href={ "/admin/sites/" (s) "/scan" } { (super::i18n::scan_words(c.lang).scan) }
+                        a href={ "/admin/sites/" (s) "/export" } { (t.export) }
+                    }
+                }
+                main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
         }
-        let _ = write!(
-            h,
-            r#"</nav><span class="who" data-role="{role}">{name} ({role})</span><form method="post" action="/admin/logout" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" data-action="logout">{out}</button></form>"#,
-            role = a.role.as_str(),
-            name = esc(&a.name),
-            csrf = esc(&a.csrf),
-            out = t.sign_out
-        );
     }
-    h.push_str(r#"<nav class="langs">"#);
-    for (code, label) in [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")] {
-        let cur = if code == c.lang.code() { r#" aria-current="true""# } else { "" };
-        let _ = write!(h, r#"<a href="/admin/lang?to={code}" lang="{code}"{cur}>{label}</a>"#);
-    }
-    h.push_str("</nav></header>");
-    if let Some(site) = c.site {
-        let s = q(site);
-        let _ = write!(
-            h,
-            r#"<nav class="site"><b>{}</b><a href="/admin/sites/{s}/">{}</a><a href="/admin/sites/{s}/log">{}</a><a href="/admin/sites/{s}/withdrawals">{}</a><a href="/admin/sites/{s}/configs">{}</a><a href="/admin/sites/{s}/scan">{}</a><a href="/admin/sites/{s}/export">{}</a></nav>"#,
-            esc(site),
-            t.overview,
-            t.log,
-            t.withdrawals,
-            t.configs,
-            super::i18n::scan_words(c.lang).scan,
-            t.export
-        );
-    }
-    let _ = write!(h, "<main><h1>{}</h1>{body}</main></body></html>", esc(title));
-    h
+    .into_string()
 }
 
-/// A table from a header and rows of already-escaped cells.
-pub fn table(class: &str, head: &[&str], rows: &[Vec<String>], empty: &str) -> String {
-    if rows.is_empty() {
-        return format!(r#"<p class="empty">{}</p>"#, esc(empty));
-    }
-    let mut h = format!(r#"<table class="{class}"><thead><tr>"#);
-    for th in head {
-        let _ = write!(h, "<th>{}</th>", esc(th));
-    }
-    h.push_str("</tr></thead><tbody>");
-    for r in rows {
-        h.push_str("<tr>");
-        for td in r {
-            let _ = write!(h, "<td>{td}</td>");
+/// [`page`] around markup built as a string (pages not yet written as templates).
+pub fn layout(c: &Ctx, title: &str, body: &str) -> String {
+    page(c, title, PreEscaped(body.to_owned()))
+}
+
+/// A table from a header and rows of cells, or `empty` when there are no rows.
+pub fn grid(class: &str, head: &[&str], rows: &[Vec<Markup>], empty: &str) -> Markup {
+    html! {
+        @if rows.is_empty() {
+            p.empty { (empty) }
+        } @else {
+            table class=(class) {
+                thead { tr { @for th in head { th { (th) } } } }
+                tbody {
+                    @for r in rows {
+                        tr { @for td in r { td { (td) } } }
+                    }
+                }
+            }
         }
-        h.push_str("</tr>");
     }
-    h.push_str("</tbody></table>");
-    h
+}
+
+/// [`grid`] of cells built as already-escaped strings (pages not yet written as templates).
+pub fn table(class: &str, head: &[&str], rows: &[Vec<String>], empty: &str) -> String {
+    let rows: Vec<Vec<Markup>> = rows.iter().map(|r| r.iter().map(|td| PreEscaped(td.clone())).collect()).collect();
+    grid(class, head, &rows, empty).into_string()
 }

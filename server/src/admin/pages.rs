@@ -1,27 +1,30 @@
 //! The dashboard pages (SPEC §7), rendered from what `queries` and `auth` return.
 
 use super::charts;
-use super::html::{esc, layout, q, table, Ctx};
+use super::html::{esc, grid, layout, page, q, table, Ctx};
 use super::i18n::{action_label, ACTIONS};
 use super::queries::{EventRow, Filter, Stats};
 use kelisim_shared::config::Config;
 use kelisim_shared::lang::Lang;
+use maud::{html, Markup};
 use std::fmt::Write;
 
 pub fn login(c: &Ctx, error: Option<&str>) -> String {
     let t = c.t;
-    let mut b = String::new();
-    if let Some(e) = error {
-        let _ = write!(b, r#"<p class="error" role="alert">{}</p>"#, esc(e));
-    }
-    let _ = write!(
-        b,
-        r#"<form method="post" action="/admin/login" class="login"><label>{u}<input name="username" autocomplete="username" required></label><label>{p}<input name="password" type="password" autocomplete="current-password" required></label><button type="submit" data-action="login">{s}</button></form>"#,
-        u = t.username,
-        p = t.password,
-        s = t.sign_in
-    );
-    layout(c, t.login, &b)
+    page(
+        c,
+        t.login,
+        html! {
+            @if let Some(e) = error {
+                p.error role="alert" { (e) }
+            }
+            form method="post" action="/admin/login" class="login" {
+                label { (t.username) input name="username" autocomplete="username" required; }
+                label { (t.password) input name="password" type="password" autocomplete="current-password" required; }
+                button type="submit" data-action="login" { (t.sign_in) }
+            }
+        },
+    )
 }
 
 /// One line of the sites list.
@@ -36,24 +39,24 @@ pub struct SiteRow {
 /// The sites, each with its number of decisions and its latest scan.
 pub fn sites(c: &Ctx, sites: &[SiteRow]) -> String {
     let w = super::i18n::scan_words(c.lang);
-    let rows: Vec<Vec<String>> = sites
+    let rows: Vec<Vec<Markup>> = sites
         .iter()
         .map(|SiteRow { id, name, events: n, scan }| {
-            let scan = match scan {
-                Some((at, v)) => format!(
-                    r#"<a href="/admin/sites/{}/scan" data-scan-violations="{v}">{}</a> · {}: {}{v}{}"#,
-                    q(id),
-                    esc(&super::scan_page::when(at)),
-                    esc(w.violations),
-                    if *v > 0 { r#"<b class="overdue">"# } else { "" },
-                    if *v > 0 { "</b>" } else { "" }
-                ),
-                None => format!(r#"<a href="/admin/sites/{}/scan">—</a>"#, q(id)),
+            let href = format!("/admin/sites/{}/", q(id));
+            let scan = html! {
+                @match scan {
+                    Some((at, v)) => {
+                        a href={ (href) "scan" } data-scan-violations=(v) { (super::scan_page::when(at)) }
+                        " · " (w.violations) ": "
+                        @if *v > 0 { b.overdue { (v) } } @else { (v) }
+                    }
+                    None => a href={ (href) "scan" } { "—" },
+                }
             };
-            vec![format!(r#"<a href="/admin/sites/{}/">{}</a>"#, q(id), esc(id)), esc(name), n.to_string(), scan]
+            vec![html! { a href=(href) { (id) } }, html! { (name) }, html! { (n) }, scan]
         })
         .collect();
-    layout(c, c.t.sites, &table("sites", &["ID", c.t.sites, c.t.events, w.last_scan], &rows, c.t.nothing))
+    page(c, c.t.sites, grid("sites", &["ID", c.t.sites, c.t.events, w.last_scan], &rows, c.t.nothing))
 }
 
 fn title(cfg: &Config, id: &str, lang: Lang) -> String {
@@ -215,86 +218,93 @@ pub fn version(c: &Ctx, v: &Config) -> String {
 
 pub fn audit(c: &Ctx, rows: &[(i64, String, String, String, String)]) -> String {
     let t = c.t;
-    let data: Vec<Vec<String>> =
-        rows.iter().map(|(seq, at, who, what, detail)| vec![seq.to_string(), esc(at), esc(who), format!(r#"<code data-audit="{0}">{0}</code>"#, esc(what)), esc(detail)]).collect();
-    layout(c, t.audit, &table("audit", &["#", t.time, t.actor, t.action, t.detail], &data, t.nothing))
+    let data: Vec<Vec<Markup>> = rows
+        .iter()
+        .map(|(seq, at, who, what, detail)| vec![html! { (seq) }, html! { (at) }, html! { (who) }, html! { code data-audit=(what) { (what) } }, html! { (detail) }])
+        .collect();
+    page(c, t.audit, grid("audit", &["#", t.time, t.actor, t.action, t.detail], &data, t.nothing))
+}
+
+/// The CSRF token of the signed-in person, for the forms of a page.
+fn csrf<'a>(c: &Ctx<'a>) -> &'a str {
+    c.actor.map(|a| a.csrf.as_str()).unwrap_or_default()
 }
 
 pub fn accounts(c: &Ctx, rows: &[(String, super::auth::Role, String, bool)], tokens: &[super::auth::TokenInfo], error: Option<&str>) -> String {
     let t = c.t;
-    let csrf = c.actor.map(|a| esc(&a.csrf)).unwrap_or_default();
-    let data: Vec<Vec<String>> = rows
+    let data: Vec<Vec<Markup>> = rows
         .iter()
         .map(|(name, role, created, disabled)| {
             let (label, to) = if *disabled { (t.enable, "enable") } else { (t.disable, "disable") };
             vec![
-                esc(name),
-                role.as_str().to_owned(),
-                esc(created),
-                format!(
-                    r#"{}<form method="post" action="/admin/accounts/{}/{to}" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{label}</button></form>"#,
-                    if *disabled { format!("{} ", t.disabled) } else { String::new() },
-                    q(name)
-                ),
+                html! { (name) },
+                html! { (role.as_str()) },
+                html! { (created) },
+                html! {
+                    @if *disabled { (t.disabled) " " }
+                    form method="post" action={ "/admin/accounts/" (q(name)) "/" (to) } class="inline" {
+                        input type="hidden" name="csrf" value=(csrf(c));
+                        button type="submit" { (label) }
+                    }
+                },
             ]
         })
         .collect();
-    let mut b = String::new();
-    if let Some(e) = error {
-        let _ = write!(b, r#"<p class="error" role="alert">{}</p>"#, esc(e));
-    }
-    b.push_str(&table("accounts", &[t.username, t.role, t.created, ""], &data, t.nothing));
-    let _ = write!(
-        b,
-        r#"<h2>{add}</h2><form method="post" action="/admin/accounts" class="filters"><input type="hidden" name="csrf" value="{csrf}"><label>{u}<input name="username" required></label><label>{p}<input name="password" type="password" minlength="12" required></label><label>{r}<select name="role"><option>auditor</option><option>admin</option></select></label><button type="submit" data-action="add-account">{add}</button></form>"#,
-        add = t.add_account,
-        u = t.username,
-        p = t.password,
-        r = t.role
-    );
-    b.push_str(&tokens_table(c, tokens));
-    layout(c, t.accounts, &b)
+    let body = html! {
+        @if let Some(e) = error {
+            p.error role="alert" { (e) }
+        }
+        (grid("accounts", &[t.username, t.role, t.created, ""], &data, t.nothing))
+        h2 { (t.add_account) }
+        form method="post" action="/admin/accounts" class="filters" {
+            input type="hidden" name="csrf" value=(csrf(c));
+            label { (t.username) input name="username" required; }
+            label { (t.password) input name="password" type="password" minlength="12" required; }
+            label { (t.role) select name="role" { option { "auditor" } option { "admin" } } }
+            button type="submit" data-action="add-account" { (t.add_account) }
+        }
+        (tokens_table(c, tokens))
+    };
+    page(c, t.accounts, body)
 }
 
 /// The API tokens, with their last use and a Revoke button for each one still valid.
-fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> String {
+fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> Markup {
     use super::auth::TokenStatus;
     let t = c.t;
-    let csrf = c.actor.map(|a| esc(&a.csrf)).unwrap_or_default();
-    let when = |x: &Option<String>, none: &str| x.as_deref().map(|x| esc(&x.get(..16).unwrap_or(x).replace('T', " "))).unwrap_or_else(|| esc(none));
-    let data: Vec<Vec<String>> = tokens
+    let when = |x: Option<&str>, none: &str| x.map(|x| x.get(..16).unwrap_or(x).replace('T', " ")).unwrap_or_else(|| none.to_owned());
+    let data: Vec<Vec<Markup>> = tokens
         .iter()
         .map(|k| {
             let status = match k.status {
-                TokenStatus::Active => format!(
-                    r#"<form method="post" action="/admin/tokens/{}/revoke" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" data-action="revoke-token" data-token="{}">{}</button></form>"#,
-                    k.id, k.id, t.revoke
-                ),
-                TokenStatus::Expired => format!(r#"<span data-token-status="expired">{}</span>"#, t.expired),
-                TokenStatus::Revoked => format!(
-                    r#"<span data-token-status="revoked">{}</span> {} ({})"#,
-                    t.revoked,
-                    when(&k.revoked_at, ""),
-                    esc(k.revoked_by.as_deref().unwrap_or(""))
-                ),
+                TokenStatus::Active => html! {
+                    form method="post" action={ "/admin/tokens/" (k.id) "/revoke" } class="inline" {
+                        input type="hidden" name="csrf" value=(csrf(c));
+                        button type="submit" data-action="revoke-token" data-token=(k.id) { (t.revoke) }
+                    }
+                },
+                TokenStatus::Expired => html! { span data-token-status="expired" { (t.expired) } },
+                TokenStatus::Revoked => html! {
+                    span data-token-status="revoked" { (t.revoked) }
+                    " " (when(k.revoked_at.as_deref(), "")) " (" (k.revoked_by.as_deref().unwrap_or("")) ")"
+                },
             };
             vec![
-                k.id.to_string(),
-                esc(&k.name),
-                k.role.as_str().to_owned(),
-                format!("{} ({})", when(&Some(k.created_at.clone()), ""), esc(&k.created_by)),
-                when(&k.expires_at, t.never),
-                format!(r#"<span data-last-used="{}">{}</span>"#, k.id, when(&k.last_used_at, t.never)),
+                html! { (k.id) },
+                html! { (k.name) },
+                html! { (k.role.as_str()) },
+                html! { (when(Some(&k.created_at), "")) " (" (k.created_by) ")" },
+                html! { (when(k.expires_at.as_deref(), t.never)) },
+                html! { span data-last-used=(k.id) { (when(k.last_used_at.as_deref(), t.never)) } },
                 status,
             ]
         })
         .collect();
-    format!(
-        r#"<h2>{}</h2><p class="note">{}</p>{}"#,
-        t.tokens,
-        esc(t.tokens_note),
-        table("tokens", &["#", t.token_name, t.role, t.created, t.expires, t.last_used, ""], &data, t.nothing)
-    )
+    html! {
+        h2 { (t.tokens) }
+        p.note { (t.tokens_note) }
+        (grid("tokens", &["#", t.token_name, t.role, t.created, t.expires, t.last_used, ""], &data, t.nothing))
+    }
 }
 
 /// Integrity panel and export form. `result`: the outcome of "verify now", when just run.

@@ -1,6 +1,7 @@
-//! Server-side SVG charts for the dashboard: no script, nothing from a CDN, and a strict CSP.
+//! Server-side SVG charts for the dashboard (maud templates): no script, nothing from a CDN,
+//! and a strict CSP.
 
-use super::html::esc;
+use maud::{html, Markup};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -11,8 +12,13 @@ pub const ACTION_COLORS: [(&str, &str); 4] =
     [("accept_all", "#2e7d32"), ("reject_all", "#c62828"), ("custom", "#1565c0"), ("withdraw", "#6a1b9a")];
 const LINE_COLORS: [&str; 6] = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457"];
 
+/// One decimal, as the charts' coordinates are written.
+fn d1(v: f64) -> String {
+    format!("{v:.1}")
+}
+
 /// Stacked bars of decisions per day by action.
-pub fn decisions_per_day(rows: &[(String, String, i64)], title: &str) -> String {
+pub fn decisions_per_day(rows: &[(String, String, i64)], title: &str) -> Markup {
     let mut days: BTreeMap<&str, [i64; 4]> = BTreeMap::new();
     for (d, a, n) in rows {
         if let Some(i) = ACTION_COLORS.iter().position(|(x, _)| x == a) {
@@ -20,60 +26,87 @@ pub fn decisions_per_day(rows: &[(String, String, i64)], title: &str) -> String 
         }
     }
     let max = days.values().map(|v| v.iter().sum::<i64>()).max().unwrap_or(0).max(1) as f64;
-    let mut s = svg_open(title);
-    axis(&mut s, max as i64);
     let n = days.len().max(1) as f64;
     let bw = ((W - 2.0 * PAD) / n).min(40.0);
-    for (i, (day, counts)) in days.iter().enumerate() {
-        let x = PAD + i as f64 * bw;
-        let mut y = H - PAD;
-        for (k, c) in counts.iter().enumerate() {
-            if *c == 0 {
-                continue;
+    chart(
+        title,
+        max as i64,
+        html! {
+            @for (i, (day, counts)) in days.iter().enumerate() {
+                @let x = PAD + i as f64 * bw;
+                @for (k, c, y, h) in stack(counts, max) {
+                    rect class="bar" x=(d1(x)) y=(d1(y)) width=(d1((bw - 2.0).max(1.0))) height=(d1(h)) fill=(ACTION_COLORS[k].1) {
+                        title { (day) " " (ACTION_COLORS[k].0) ": " (c) }
+                    }
+                }
+                @if i == 0 || i + 1 == days.len() {
+                    text x=(d1(x)) y=(d1(H - PAD + 14.0)) font-size="10" { (day) }
+                }
             }
-            let h = (*c as f64 / max) * (H - 2.0 * PAD);
-            y -= h;
-            let _ = write!(s, r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" fill="{}"><title>{} {}: {c}</title></rect>"#, (bw - 2.0).max(1.0), ACTION_COLORS[k].1, esc(day), ACTION_COLORS[k].0);
-        }
-        if i == 0 || i + 1 == days.len() {
-            let _ = write!(s, r#"<text x="{x:.1}" y="{:.1}" font-size="10">{}</text>"#, H - PAD + 14.0, esc(day));
-        }
+        },
+    )
+}
+
+/// The bars of one day, bottom up: (action, count, top, height).
+fn stack(counts: &[i64; 4], max: f64) -> Vec<(usize, i64, f64, f64)> {
+    let mut y = H - PAD;
+    let mut bars = Vec::new();
+    for (k, c) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+        let h = (*c as f64 / max) * (H - 2.0 * PAD);
+        y -= h;
+        bars.push((k, *c, y, h));
     }
-    s.push_str("</svg>");
-    s
+    bars
 }
 
 /// One line per category: the share of decisions that day that granted it.
-pub fn acceptance_per_category(rows: &[(String, String, i64, i64)], categories: &[(String, String)], title: &str) -> String {
+pub fn acceptance_per_category(rows: &[(String, String, i64, i64)], categories: &[(String, String)], title: &str) -> Markup {
     let days: Vec<&str> = {
         let mut d: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
         d.dedup();
         d
     };
-    let mut s = svg_open(title);
-    axis(&mut s, 100);
     let n = days.len().max(2) as f64 - 1.0;
-    for (ci, (id, label)) in categories.iter().enumerate() {
-        let color = LINE_COLORS[ci % LINE_COLORS.len()];
+    let points = |id: &str| {
         let mut pts = String::new();
         for (i, d) in days.iter().enumerate() {
-            let pct = rows.iter().find(|r| r.0 == *d && r.1 == *id).map(|r| r.2 as f64 * 100.0 / r.3.max(1) as f64).unwrap_or(0.0);
+            let pct = rows.iter().find(|r| r.0 == *d && r.1 == id).map(|r| r.2 as f64 * 100.0 / r.3.max(1) as f64).unwrap_or(0.0);
             let x = PAD + i as f64 / n * (W - 2.0 * PAD);
             let y = H - PAD - pct / 100.0 * (H - 2.0 * PAD);
             let _ = write!(pts, "{x:.1},{y:.1} ");
         }
-        let _ = write!(s, r#"<polyline class="line" fill="none" stroke="{color}" stroke-width="2" points="{}"><title>{}</title></polyline>"#, pts.trim(), esc(label));
-        let _ = write!(s, r#"<text x="{:.1}" y="{:.1}" font-size="11" fill="{color}">{}</text>"#, W - PAD - 150.0, PAD + 12.0 * ci as f64, esc(label));
+        pts.trim_end().to_owned()
+    };
+    chart(
+        title,
+        100,
+        html! {
+            @for (ci, (id, label)) in categories.iter().enumerate() {
+                @let color = LINE_COLORS[ci % LINE_COLORS.len()];
+                polyline class="line" fill="none" stroke=(color) stroke-width="2" points=(points(id)) { title { (label) } }
+                text x=(d1(W - PAD - 150.0)) y=(d1(PAD + 12.0 * ci as f64)) font-size="11" fill=(color) { (label) }
+            }
+        },
+    )
+}
+
+/// The SVG element, its title, the axes with their scale, and `marks`.
+fn chart(title: &str, max: i64, marks: Markup) -> Markup {
+    html! {
+        svg class="chart" viewBox={ "0 0 " (W) " " (H) } role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
+            title { (title) }
+            line x1=(PAD) y1=(H - PAD) x2=(W - PAD) y2=(H - PAD) stroke="#999" {}
+            line x1=(PAD) y1=(PAD) x2=(PAD) y2=(H - PAD) stroke="#999" {}
+            text x="2" y=(d1(PAD + 4.0)) font-size="10" { (max) }
+            text x="2" y=(d1(H - PAD)) font-size="10" { "0" }
+            (marks)
+        }
     }
-    s.push_str("</svg>");
-    s
 }
 
-fn svg_open(title: &str) -> String {
-    format!(r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#, t = esc(title))
-}
-
-fn axis(s: &mut String, max: i64) {
-    let _ = write!(s, r##"<line x1="{PAD}" y1="{y}" x2="{x2}" y2="{y}" stroke="#999"/><line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{y}" stroke="#999"/>"##, y = H - PAD, x2 = W - PAD);
-    let _ = write!(s, r#"<text x="2" y="{:.1}" font-size="10">{max}</text><text x="2" y="{:.1}" font-size="10">0</text>"#, PAD + 4.0, H - PAD);
+/// The legend's colour key of an action.
+pub fn key(color: &str) -> Markup {
+    html! {
+        svg width="10" height="10" aria-hidden="true" { rect width="10" height="10" fill=(color) {} }
+    }
 }

@@ -65,32 +65,39 @@ fn title(cfg: &Config, id: &str, lang: Lang) -> String {
 
 pub fn overview(c: &Ctx, cfg: &Config, s: &Stats) -> String {
     let t = c.t;
-    let mut b = String::new();
-    let _ = write!(b, r#"<p class="total"><b data-stat="total">{}</b> {}</p><div class="cards">"#, s.total, t.events);
-    for a in ACTIONS {
-        let n = s.by_action.iter().find(|(x, _)| x == a).map(|x| x.1).unwrap_or(0);
-        let pct = if s.total > 0 { n as f64 * 100.0 / s.total as f64 } else { 0.0 };
-        let _ = write!(b, r#"<div class="card" data-action="{a}"><span>{}</span><b>{n}</b><small>{pct:.1}%</small></div>"#, action_label(t, a));
-    }
-    b.push_str("</div>");
-    let _ = write!(b, "<h2>{}</h2>{}", t.per_day, charts::decisions_per_day(&s.per_day, t.per_day));
-    b.push_str(r#"<p class="legend">"#);
-    for (a, color) in charts::ACTION_COLORS {
-        let _ = write!(b, r#"<span class="key"><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="{color}"/></svg> {}</span> "#, action_label(t, a));
-    }
-    b.push_str("</p>");
-    let cats: Vec<(String, String)> = cfg.categories.iter().filter(|k| !k.required).map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
-    let _ = write!(b, "<h2>{}</h2>{}", t.per_category, charts::acceptance_per_category(&s.per_category, &cats, t.per_category));
     let share = |n: i64| if s.total > 0 { format!("{:.1}%", n as f64 * 100.0 / s.total as f64) } else { "—".into() };
-    let rows: Vec<Vec<String>> = s
+    let cats: Vec<(String, String)> = cfg.categories.iter().filter(|k| !k.required).map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
+    let versions: Vec<Vec<Markup>> = s
         .by_version
         .iter()
-        .map(|(v, n)| vec![format!(r#"<a href="/admin/sites/{}/configs/{}"><code>{}</code></a>"#, q(&cfg.site), q(v), esc(&v[..12.min(v.len())])), n.to_string(), share(*n)])
+        .map(|(v, n)| vec![html! { a href={ "/admin/sites/" (q(&cfg.site)) "/configs/" (q(v)) } { code { (&v[..12.min(v.len())]) } } }, html! { (n) }, html! { (share(*n)) }])
         .collect();
-    let _ = write!(b, "<h2>{}</h2>{}", t.by_version, table("versions", &[t.version, t.events, t.share], &rows, t.nothing));
-    let rows: Vec<Vec<String>> = s.by_language.iter().map(|(l, n)| vec![esc(l), n.to_string(), share(*n)]).collect();
-    let _ = write!(b, "<h2>{}</h2>{}", t.by_language, table("languages", &[t.language, t.events, t.share], &rows, t.nothing));
-    layout(c, &format!("{} — {}", cfg.name, t.overview), &b)
+    let languages: Vec<Vec<Markup>> = s.by_language.iter().map(|(l, n)| vec![html! { (l) }, html! { (n) }, html! { (share(*n)) }]).collect();
+    let body = html! {
+        p.total { b data-stat="total" { (s.total) } " " (t.events) }
+        div.cards {
+            @for a in ACTIONS {
+                @let n = s.by_action.iter().find(|(x, _)| x == a).map(|x| x.1).unwrap_or(0);
+                @let pct = if s.total > 0 { n as f64 * 100.0 / s.total as f64 } else { 0.0 };
+                div.card data-action=(a) { span { (action_label(t, a)) } b { (n) } small { (format!("{pct:.1}%")) } }
+            }
+        }
+        h2 { (t.per_day) }
+        (charts::decisions_per_day(&s.per_day, t.per_day))
+        p.legend {
+            @for (a, color) in charts::ACTION_COLORS {
+                span.key { (charts::key(color)) " " (action_label(t, a)) }
+                " "
+            }
+        }
+        h2 { (t.per_category) }
+        (charts::acceptance_per_category(&s.per_category, &cats, t.per_category))
+        h2 { (t.by_version) }
+        (grid("versions", &[t.version, t.events, t.share], &versions, t.nothing))
+        h2 { (t.by_language) }
+        (grid("languages", &[t.language, t.events, t.share], &languages, t.nothing))
+    };
+    page(c, &format!("{} — {}", cfg.name, t.overview), body)
 }
 
 fn select(name: &str, label: &str, any: &str, options: &[(String, String)], cur: &str) -> String {

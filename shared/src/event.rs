@@ -34,6 +34,15 @@ impl Action {
 /// Longest `page` value kept; longer ones are refused rather than silently cut.
 pub const MAX_PAGE_LEN: usize = 2048;
 
+/// Whether `s` is an id a browser makes for an event: a lowercase hyphenated UUID of version 4
+/// (random) or 7 (time-ordered, random below the time), RFC 9562 variant. The nil and max UUIDs
+/// and the other versions (v1 holds a MAC address and a time, v3/v5 are names' hashes) are not
+/// ids a widget makes, and anyone could guess or share them.
+pub fn is_event_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    is_uuid(s) && matches!(b[14], b'4' | b'7') && matches!(b[19], b'8' | b'9' | b'a' | b'b')
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
@@ -78,11 +87,11 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> EventError {
 impl ConsentRequest {
     /// Checks what can be checked without the site: the shape of each field.
     pub fn check_shape(&self) -> Result<(), EventError> {
-        if !is_uuid(&self.consent_id) {
-            return Err(malformed("consent_id", "must be a lowercase hyphenated UUID"));
+        if !is_event_uuid(&self.consent_id) {
+            return Err(malformed("consent_id", "must be a lowercase hyphenated UUID of version 4 or 7"));
         }
-        if !is_uuid(&self.event_id) {
-            return Err(malformed("event_id", "must be a lowercase hyphenated UUID"));
+        if !is_event_uuid(&self.event_id) {
+            return Err(malformed("event_id", "must be a lowercase hyphenated UUID of version 4 or 7"));
         }
         if self.config_version.len() != 64
             || !self.config_version.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
@@ -156,5 +165,25 @@ fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_event_uuid;
+
+    #[test]
+    fn event_ids_are_uuids_of_version_4_or_7() {
+        assert!(is_event_uuid("0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f"));
+        assert!(is_event_uuid("01932c07-a3b1-7cc2-8a5e-3f1d2c4b5a69"), "v7");
+        assert!(is_event_uuid("0b6f7c1e-8c1a-4d2b-bf3e-2a1b3c4d5e6f"), "variant b");
+        assert!(!is_event_uuid("00000000-0000-0000-0000-000000000000"), "nil");
+        assert!(!is_event_uuid("ffffffff-ffff-ffff-ffff-ffffffffffff"), "max");
+        assert!(!is_event_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8"), "v1");
+        assert!(!is_event_uuid("0b6f7c1e-8c1a-5d2b-9f3e-2a1b3c4d5e6f"), "v5");
+        assert!(!is_event_uuid("0b6f7c1e-8c1a-4d2b-7f3e-2a1b3c4d5e6f"), "NCS variant");
+        assert!(!is_event_uuid("0b6f7c1e-8c1a-4d2b-cf3e-2a1b3c4d5e6f"), "Microsoft variant");
+        assert!(!is_event_uuid("0B6F7C1E-8C1A-4D2B-9F3E-2A1B3C4D5E6F"), "uppercase");
+        assert!(!is_event_uuid("0b6f7c1e8c1a4d2b9f3e2a1b3c4d5e6f"));
     }
 }

@@ -269,3 +269,47 @@ fn declaring_finds_exact_names_before_patterns() {
     assert_eq!(p.declaring("kelisim").unwrap().category.id, "necessary");
     assert!(p.declaring("_ga").is_none());
 }
+
+#[test]
+fn every_text_has_a_size_cap_and_the_error_names_line_and_field() {
+    let long = |n: usize| "я".repeat(n);
+    let text = EXAMPLE
+        .replace(r#"policy_version = "2025-01-15""#, &format!(r#"policy_version = "{}""#, long(10 * 1024 * 1024)))
+        .replace(r#"title = { kk = "Талдау", "#, &format!(r#"title = {{ kk = "{}", "#, long(201)))
+        .replace(r#"ru = "Помогают считать посещения сайта.""#, &format!(r#"ru = "{}""#, long(5001)))
+        .replace(r#"en = ["cookie identifiers"]"#, &format!(r#"en = ["{}"]"#, long(501)))
+        .replace(r#"email = "privacy@example.kz""#, &format!(r#"email = "{}@example.kz""#, long(300)))
+        .replace(r#"provider = "Yandex LLC""#, &format!(r#"provider = "{}""#, long(301)));
+    let e = errors(&text);
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let found = |field: &str| e.iter().find(|x| x.field == field).unwrap_or_else(|| panic!("no error for {field}: {e:#?}"));
+    let v = found("`policy_version`");
+    assert_eq!(v.message, format!("is {} characters long; at most 100 are allowed", 10 * 1024 * 1024));
+    assert_eq!((v.file.as_str(), v.line), ("site.toml", line_of("policy_version")));
+    assert!(v.to_string().len() < 200, "the message does not quote the text: {}", &v.to_string()[..200]);
+    assert_eq!(found("category `analytics`: `title.kk`").message, "is 201 characters long; at most 200 are allowed");
+    assert_eq!(found("category `analytics`: `title.kk`").line, line_of("title = { kk = \"яя"));
+    assert_eq!(found("category `analytics`: `description.ru`").message, "is 5001 characters long; at most 5000 are allowed");
+    assert_eq!(found("category `marketing`: `data.en[0]`").message, "is 501 characters long; at most 500 are allowed");
+    assert!(found("`operator.email`").message.contains("at most 254"));
+    assert!(found("category `analytics`: service `yandex-metrica`: `provider`").message.contains("at most 300"));
+    assert_eq!(e.len(), 6, "{:#?}", e.iter().map(|x| (&x.field, &x.message)).collect::<Vec<_>>());
+    // At the caps, the file is fine.
+    let at_caps = EXAMPLE
+        .replace(r#"policy_version = "2025-01-15""#, &format!(r#"policy_version = "{}""#, long(100)))
+        .replace(r#"title = { kk = "Талдау", "#, &format!(r#"title = {{ kk = "{}", "#, long(200)));
+    SitePolicy::parse("site.toml", &at_caps).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn long_lists_are_capped_and_long_values_are_not_quoted_whole() {
+    let many = (0..51).map(|i| format!("\"https://a{i}.example.kz\"")).collect::<Vec<_>>().join(", ");
+    let text = EXAMPLE
+        .replace(r#"origins = ["https://example.kz", "https://www.example.kz"]"#, &format!("origins = [{many}]"))
+        .replace(r#"storage_country = "KZ""#, &format!(r#"storage_country = "{}""#, "Q".repeat(100_000)));
+    let e = errors(&text);
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert_eq!((e[0].field.as_str(), e[0].message.as_str()), ("`origins`", "has 51 entries; at most 50 are allowed"));
+    assert_eq!(e[1].field, "`operator.storage_country`");
+    assert!(e[1].message.len() < 200 && e[1].message.contains("QQQ…` is not an ISO 3166-1"), "{}", &e[1].message[..200.min(e[1].message.len())]);
+}

@@ -6,6 +6,49 @@ use super::SitePolicy;
 use crate::config::{Category, Localized, Operator, Service, ThirdParty};
 use crate::lang::Lang;
 
+/// Size caps, in characters (Unicode scalar values) for texts and in entries for lists. The
+/// config is served to every visitor and its texts are shown in the banner: a cap keeps a slip
+/// (a pasted document, a runaway generator) from being served, and keeps error messages short.
+pub mod caps {
+    /// `policy_version`.
+    pub const POLICY_VERSION: usize = 100;
+    /// Category `title`.
+    pub const TITLE: usize = 200;
+    /// `name` (site, operator, third party, service), `provider`, `responsible_person`.
+    pub const NAME: usize = 300;
+    /// Category and service `description`.
+    pub const DESCRIPTION: usize = 5_000;
+    /// Each item of `data` and `purposes`; `retention`; a third party's `purpose`; `address`.
+    pub const ITEM: usize = 500;
+    /// `policy_url`, a service's `policy_url`.
+    pub const URL: usize = 2_048;
+    /// Each entry of `origins`.
+    pub const ORIGIN: usize = 300;
+    /// `email` (RFC 5321's limit).
+    pub const EMAIL: usize = 254;
+    /// `phone`.
+    pub const PHONE: usize = 50;
+    /// A cookie name or pattern; a `[[review]]` entry's `name` and `platform`.
+    pub const COOKIE: usize = 200;
+    /// Entries of `origins`, and items of each list of `data` and `purposes`, third parties,
+    /// services, and `cross_border.countries`, in one category.
+    pub const ENTRIES: usize = 50;
+    /// `[[category]]` entries.
+    pub const CATEGORIES: usize = 20;
+    /// Cookie names and patterns of one category or service.
+    pub const COOKIES: usize = 200;
+    /// `[[review]]` entries.
+    pub const REVIEW: usize = 1_000;
+}
+
+/// A value as quoted in a message: at most 60 characters of it.
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
+}
+
 pub struct Problem {
     pub path: Vec<Seg>,
     pub message: String,
@@ -33,7 +76,25 @@ impl Check<'_> {
         todo
     }
 
-    fn text(&mut self, path: Vec<Seg>, t: &Localized<String>) {
+    /// Whether `s` is at most `max` characters long; reports it when it is not (and then no
+    /// other check of the field should quote it).
+    fn fits(&mut self, path: Vec<Seg>, s: &str, max: usize) -> bool {
+        let n = s.chars().count();
+        if n > max {
+            self.fail(path, format!("is {n} characters long; at most {max} are allowed"));
+        }
+        n <= max
+    }
+
+    /// Whether a list has at most `max` entries; reports it when it has more.
+    fn few(&mut self, path: Vec<Seg>, n: usize, max: usize) -> bool {
+        if n > max {
+            self.fail(path, format!("has {n} entries; at most {max} are allowed"));
+        }
+        n <= max
+    }
+
+    fn text(&mut self, path: Vec<Seg>, t: &Localized<String>, max: usize) {
         for &l in self.langs {
             let mut p = path.clone();
             p.push(Key(l.code()));
@@ -41,7 +102,9 @@ impl Check<'_> {
                 None => self.fail(p, "is missing"),
                 Some(s) if s.trim().is_empty() => self.fail(p, "is empty"),
                 Some(s) => {
-                    self.no_todo(p, s);
+                    if self.fits(p.clone(), s, max) {
+                        self.no_todo(p, s);
+                    }
                 }
             }
         }
@@ -57,12 +120,13 @@ impl Check<'_> {
                 None => self.fail(p, "is missing"),
                 Some(v) if v.is_empty() => self.fail(p, "is an empty list"),
                 Some(v) => {
-                    for (i, s) in v.iter().enumerate() {
+                    self.few(p.clone(), v.len(), caps::ENTRIES);
+                    for (i, s) in v.iter().enumerate().take(caps::ENTRIES) {
                         let mut q = p.clone();
                         q.push(Index(i));
                         if s.trim().is_empty() {
                             self.fail(q, "is empty");
-                        } else {
+                        } else if self.fits(q.clone(), s, caps::ITEM) {
                             self.no_todo(q, s);
                         }
                     }
@@ -96,17 +160,26 @@ impl Check<'_> {
             return;
         }
         if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
-            self.fail(path, format!("`{c}` is not an ISO 3166-1 alpha-2 country code such as `KZ`"));
+            self.fail(path, format!("`{}` is not an ISO 3166-1 alpha-2 country code such as `KZ`", shown(c)));
         }
     }
 
     fn url(&mut self, path: Vec<Seg>, u: &str) {
-        if self.no_todo(path.clone(), u) {
+        if !self.fits(path.clone(), u, caps::URL) || self.no_todo(path.clone(), u) {
             return;
         }
         let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
         if !rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace)) {
-            self.fail(path, format!("`{u}` is not an http(s) URL"));
+            self.fail(path, format!("`{}` is not an http(s) URL", shown(u)));
+        }
+    }
+
+    /// A plain (not localized) name: not empty, not too long, no TODO.
+    fn name(&mut self, path: Vec<Seg>, s: &str, max: usize) {
+        if s.trim().is_empty() {
+            self.fail(path, "is empty");
+        } else if self.fits(path.clone(), s, max) {
+            self.no_todo(path, s);
         }
     }
 }
@@ -116,26 +189,21 @@ pub fn validate(p: &SitePolicy) -> Vec<Problem> {
     if !crate::is_slug(&p.id) {
         c.fail(vec![Key("id")], "must be a slug: 1–32 of a-z, 0-9, `_`, `-`, starting with a letter");
     }
-    if p.name.trim().is_empty() {
-        c.fail(vec![Key("name")], "is empty");
-    }
-    c.no_todo(vec![Key("name")], &p.name);
+    c.name(vec![Key("name")], &p.name, caps::NAME);
     if p.origins.is_empty() {
         c.fail(vec![Key("origins")], "must list at least one origin, e.g. \"https://example.kz\"");
     }
-    for (i, o) in p.origins.iter().enumerate() {
-        if c.no_todo(vec![Key("origins"), Index(i)], o) {
+    c.few(vec![Key("origins")], p.origins.len(), caps::ENTRIES);
+    for (i, o) in p.origins.iter().enumerate().take(caps::ENTRIES) {
+        if !c.fits(vec![Key("origins"), Index(i)], o, caps::ORIGIN) || c.no_todo(vec![Key("origins"), Index(i)], o) {
             continue;
         }
         if let Err(why) = check_origin(o) {
-            c.fail(vec![Key("origins"), Index(i)], format!("`{o}` {why}"));
+            c.fail(vec![Key("origins"), Index(i)], format!("`{}` {why}", shown(o)));
         }
     }
     c.url(vec![Key("policy_url")], &p.policy_url);
-    if p.policy_version.trim().is_empty() {
-        c.fail(vec![Key("policy_version")], "is empty");
-    }
-    c.no_todo(vec![Key("policy_version")], &p.policy_version);
+    c.name(vec![Key("policy_version")], &p.policy_version, caps::POLICY_VERSION);
     // Law on Languages Art. 21: public texts in Kazakh, and in Russian.
     for must in [Lang::Kk, Lang::Ru] {
         if !p.languages.contains(&must) {
@@ -180,25 +248,28 @@ fn check_origin(o: &str) -> Result<(), &'static str> {
 fn operator(c: &mut Check, o: &Operator) {
     let base = || vec![Key("operator")];
     let at = |k: &'static str| vec![Key("operator"), Key(k)];
-    c.text(at("name"), &o.name);
+    c.text(at("name"), &o.name, caps::NAME);
     if let Some(bin) = &o.bin {
         if !c.no_todo(at("bin"), bin) && !is_valid_bin(bin) {
-            c.fail(at("bin"), format!("`{bin}` is not a valid BIN: 12 digits with a correct check digit"));
+            c.fail(at("bin"), format!("`{}` is not a valid BIN: 12 digits with a correct check digit", shown(bin)));
         }
     }
     if let Some(a) = &o.address {
-        c.text(at("address"), a);
+        c.text(at("address"), a, caps::ITEM);
     }
     if let Some(r) = &o.responsible_person {
-        c.text(at("responsible_person"), r);
+        c.text(at("responsible_person"), r, caps::NAME);
     }
     if let Some(e) = &o.email {
-        if !c.no_todo(at("email"), e) && !e.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.')) {
+        if c.fits(at("email"), e, caps::EMAIL)
+            && !c.no_todo(at("email"), e)
+            && !e.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.'))
+        {
             c.fail(at("email"), format!("`{e}` is not an e-mail address"));
         }
     }
     if let Some(ph) = &o.phone {
-        if !c.no_todo(at("phone"), ph) && ph.chars().filter(char::is_ascii_digit).count() < 7 {
+        if c.fits(at("phone"), ph, caps::PHONE) && !c.no_todo(at("phone"), ph) && ph.chars().filter(char::is_ascii_digit).count() < 7 {
             c.fail(at("phone"), format!("`{ph}` is not a phone number"));
         }
     }
@@ -229,6 +300,7 @@ fn categories(c: &mut Check, cats: &[Category]) {
         c.fail(vec![], "must have at least one `[[category]]`");
         return;
     }
+    c.few(vec![Key("category"), Index(caps::CATEGORIES.min(cats.len() - 1))], cats.len(), caps::CATEGORIES);
     let required: Vec<usize> = cats.iter().enumerate().filter(|(_, k)| k.required).map(|(i, _)| i).collect();
     match required.len() {
         1 => {}
@@ -238,24 +310,28 @@ fn categories(c: &mut Check, cats: &[Category]) {
     for (i, cat) in cats.iter().enumerate() {
         let at = |k: &'static str| vec![Key("category"), Index(i), Key(k)];
         if !crate::is_slug(&cat.id) {
-            c.fail(at("id"), format!("`{}` must be a slug: 1–32 of a-z, 0-9, `_`, `-`, starting with a letter", cat.id));
+            c.fail(at("id"), format!("`{}` must be a slug: 1–32 of a-z, 0-9, `_`, `-`, starting with a letter", shown(&cat.id)));
         } else if cats[..i].iter().any(|o| o.id == cat.id) {
             c.fail(at("id"), format!("`{}` is used by an earlier category", cat.id));
         }
-        c.text(at("title"), &cat.title);
-        c.text(at("description"), &cat.description);
+        c.text(at("title"), &cat.title, caps::TITLE);
+        c.text(at("description"), &cat.description, caps::DESCRIPTION);
         c.list(at("data"), &cat.data);
         c.list(at("purposes"), &cat.purposes);
-        c.text(at("retention"), &cat.retention);
+        c.text(at("retention"), &cat.retention, caps::ITEM);
         if cat.required && cat.gpc_off {
             c.fail(at("gpc_off"), "cannot be set on the required category");
         }
-        for (j, t) in cat.third_parties.iter().enumerate() {
+        c.few(at("third_parties"), cat.third_parties.len(), caps::ENTRIES);
+        c.few(at("services"), cat.services.len(), caps::ENTRIES);
+        c.few(at("cookies"), cat.cookies.len(), caps::COOKIES);
+        c.few(vec![Key("category"), Index(i), Key("cross_border"), Key("countries")], cat.cross_border.countries.len(), caps::ENTRIES);
+        for (j, t) in cat.third_parties.iter().enumerate().take(caps::ENTRIES) {
             third_party(c, vec![Key("category"), Index(i), Key("third_parties"), Index(j)], t);
         }
         // Art. 8 p.4: whether data crosses the border must match where its recipients are.
         let cb = &cat.cross_border;
-        for (j, country) in cb.countries.iter().enumerate() {
+        for (j, country) in cb.countries.iter().enumerate().take(caps::ENTRIES) {
             c.country(vec![Key("category"), Index(i), Key("cross_border"), Key("countries"), Index(j)], country);
         }
         if cb.transfer && cb.countries.is_empty() {
@@ -273,19 +349,20 @@ fn categories(c: &mut Check, cats: &[Category]) {
             .filter(|k| *k != "KZ" && !k.contains("TODO"));
         for k in abroad {
             if !cb.countries.iter().any(|x| x == k) {
+                let k = shown(k);
                 c.fail(at("cross_border"), format!("a recipient is in `{k}`, so `cross_border` must say `transfer = true` and list `{k}`"));
                 break;
             }
         }
-        for (j, pat) in cat.cookies.iter().enumerate() {
+        for (j, pat) in cat.cookies.iter().enumerate().take(caps::COOKIES) {
             cookie_pattern(c, vec![Key("category"), Index(i), Key("cookies"), Index(j)], pat);
         }
-        for (j, s) in cat.services.iter().enumerate() {
+        for (j, s) in cat.services.iter().enumerate().take(caps::ENTRIES) {
             let path = vec![Key("category"), Index(i), Key("service"), Index(j)];
             if cat.services[..j].iter().any(|o| o.id == s.id) {
                 let mut p = path.clone();
                 p.push(Key("id"));
-                c.fail(p, format!("`{}` is used by an earlier service of this category", s.id));
+                c.fail(p, format!("`{}` is used by an earlier service of this category", shown(&s.id)));
             }
             service(c, path, s);
         }
@@ -298,9 +375,9 @@ fn third_party(c: &mut Check, path: Vec<Seg>, t: &ThirdParty) {
         p.push(Key(k));
         p
     };
-    c.text(at("name"), &t.name);
+    c.text(at("name"), &t.name, caps::NAME);
     c.country(at("country"), &t.country);
-    c.text(at("purpose"), &t.purpose);
+    c.text(at("purpose"), &t.purpose, caps::ITEM);
 }
 
 fn service(c: &mut Check, path: Vec<Seg>, s: &Service) {
@@ -310,17 +387,15 @@ fn service(c: &mut Check, path: Vec<Seg>, s: &Service) {
         p
     };
     if !crate::is_slug(&s.id) {
-        c.fail(at("id"), format!("`{}` must be a slug", s.id));
+        c.fail(at("id"), format!("`{}` must be a slug", shown(&s.id)));
     }
     for (k, v) in [("name", &s.name), ("provider", &s.provider)] {
-        if v.trim().is_empty() {
-            c.fail(at(k), "is empty");
-        }
-        c.no_todo(at(k), v);
+        c.name(at(k), v, caps::NAME);
     }
     c.country(at("country"), &s.country);
-    c.text(at("description"), &s.description);
-    for (j, pat) in s.cookies.iter().enumerate() {
+    c.text(at("description"), &s.description, caps::DESCRIPTION);
+    c.few(at("cookies"), s.cookies.len(), caps::COOKIES);
+    for (j, pat) in s.cookies.iter().enumerate().take(caps::COOKIES) {
         let mut p = at("cookies");
         p.push(Index(j));
         cookie_pattern(c, p, pat);
@@ -334,8 +409,17 @@ fn service(c: &mut Check, path: Vec<Seg>, s: &Service) {
 /// listed by `site check` as a note until a person resolves it.
 fn review(c: &mut Check, items: &[super::ReviewItem]) {
     use super::StorageKind;
-    for (i, r) in items.iter().enumerate() {
+    if !items.is_empty() {
+        c.few(vec![Key("review"), Index(caps::REVIEW.min(items.len() - 1))], items.len(), caps::REVIEW);
+    }
+    for (i, r) in items.iter().enumerate().take(caps::REVIEW) {
         let at = |k: &'static str| vec![Key("review"), Index(i), Key(k)];
+        if let Some(platform) = &r.platform {
+            c.fits(at("platform"), platform, caps::COOKIE);
+        }
+        if !c.fits(at("name"), &r.name, caps::COOKIE) {
+            continue;
+        }
         match r.kind {
             StorageKind::Cookie => {
                 if r.name.contains('*') || r.name.is_empty() {
@@ -352,7 +436,7 @@ fn review(c: &mut Check, items: &[super::ReviewItem]) {
         }
         if let Some(s) = &r.suggested_category {
             if !crate::is_slug(s) {
-                c.fail(at("suggested_category"), format!("`{s}` must be a category id (a slug)"));
+                c.fail(at("suggested_category"), format!("`{}` must be a category id (a slug)", shown(s)));
             }
         }
         if items[..i].iter().any(|o| o.name == r.name && o.kind == r.kind) {
@@ -370,6 +454,9 @@ pub fn is_cookie_pattern(pat: &str) -> bool {
 
 /// A cookie name (RFC 6265 token) where `*` stands for any run of characters.
 fn cookie_pattern(c: &mut Check, path: Vec<Seg>, pat: &str) {
+    if !c.fits(path.clone(), pat, caps::COOKIE) {
+        return;
+    }
     if !is_cookie_pattern(pat) {
         c.fail(path, format!("`{pat}` is not a cookie name or pattern such as `_ga` or `_ym_*`"));
     }

@@ -100,7 +100,11 @@ impl Ingest {
     /// Validates one decision and hands it to the log writer. Nothing is acknowledged here: the
     /// [`PendingReceipt`] resolves only after the event is committed.
     /// `mailbox`: the calling thread's (see [`crate::log::Mailbox`]), if it has one.
-    pub fn submit(&self, site: &str, body: &[u8], facts: RequestFacts, mailbox: Option<Mailbox>) -> Result<PendingReceipt, IngestError> {
+    pub fn submit(&self, site: &str, body: &[u8], mut facts: RequestFacts, mailbox: Option<Mailbox>) -> Result<PendingReceipt, IngestError> {
+        // Scheme and host are case-insensitive: compared and stored lowercased, as browsers send them.
+        if let Some(o) = facts.origin.as_mut() {
+            o.make_ascii_lowercase();
+        }
         self.check_origin(site, facts.origin.as_deref())?;
         let policy = &self.sites.get(site).ok_or_else(|| IngestError::UnknownSite(site.to_owned()))?.policy;
         let req: ConsentRequest =

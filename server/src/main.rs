@@ -77,6 +77,16 @@ enum Command {
         /// Events that may wait for the database; beyond it the server answers 503.
         #[arg(long, default_value_t = 8192)]
         queue: usize,
+        /// Seconds a request body may take to arrive whole after its headers (then 408).
+        #[arg(long, default_value_t = 10)]
+        body_timeout: u64,
+        /// Seconds an idle keep-alive connection stays open.
+        #[arg(long, default_value_t = 5)]
+        keep_alive: u64,
+        /// Connections one client address may hold open (0: no cap); with --trust-proxy, requests
+        /// in progress per forwarded client address.
+        #[arg(long, default_value_t = 64)]
+        connections_per_address: u32,
     },
     /// Site policy files.
     #[command(subcommand)]
@@ -306,13 +316,21 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { sites, data, listen, demo, trust_proxy, rate_limit, rate_burst, checkpoint_interval, queue } => {
+        Command::Serve {
+            sites, data, listen, demo, trust_proxy, rate_limit, rate_burst, checkpoint_interval, queue, body_timeout, keep_alive,
+            connections_per_address,
+        } => {
             let writer = log::WriterConfig {
                 queue: queue.max(1),
                 checkpoint_interval: std::time::Duration::from_secs(checkpoint_interval.max(1)),
                 ..Default::default()
             };
-            serve(ServeArgs { sites, data, listen, demo, trust_proxy, rate_limit, rate_burst, writer })
+            let limits = http::Limits {
+                body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
+                keep_alive: std::time::Duration::from_secs(keep_alive),
+                connections_per_address,
+            };
+            serve(ServeArgs { sites, data, listen, demo, trust_proxy, rate_limit, rate_burst, writer, limits })
         }
         Command::Site(SiteCommand::Check { files }) => site_check(&files),
         Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => admin_add(&user, &role, password_stdin, &data),
@@ -533,6 +551,7 @@ struct ServeArgs {
     rate_limit: u32,
     rate_burst: u32,
     writer: log::WriterConfig,
+    limits: http::Limits,
 }
 
 fn serve(a: ServeArgs) -> Result<(), String> {
@@ -585,6 +604,7 @@ fn serve(a: ServeArgs) -> Result<(), String> {
         trust_proxy: a.trust_proxy,
         rate_limit: a.rate_limit,
         rate_burst: a.rate_burst,
+        limits: a.limits,
     };
     actix_web::rt::System::new()
         .block_on(http::serve(Arc::new(ingest), opts))

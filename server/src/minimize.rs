@@ -42,13 +42,30 @@ pub fn user_agent(ua: Option<&str>) -> Option<String> {
     Some(ua.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect())
 }
 
-/// The page a decision was made on, as origin and path only: query strings and fragments
-/// often carry personal data (e-mail links, tokens), and are not needed to prove consent.
+/// The page a decision was made on, as scheme, host[:port] and path only: credentials
+/// (`user:secret@`), query strings and fragments often carry personal data (e-mail links,
+/// tokens) and are not needed to prove consent. Only an `http`/`https` URL is a page; anything
+/// else (`javascript:`, `data:`, `file:`, no URL at all) is dropped, and the consent is logged
+/// without a page. The result is the WHATWG URL serialization (host lowercased and IDNA-encoded,
+/// the default port left out, dot segments resolved, tab/CR/LF removed and other control
+/// characters percent-encoded), so it never holds a control character. A path whose encoded
+/// form is longer than [`kelisim_shared::event::MAX_PAGE_LEN`] is cut back to `/`.
 pub fn page(page: Option<&str>) -> Option<String> {
-    let p = page?.trim();
-    let cut = p.find(['?', '#']).unwrap_or(p.len());
-    let p = &p[..cut];
-    (!p.is_empty()).then(|| p.to_owned())
+    let u = url::Url::parse(page?.trim()).ok()?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = u.host_str().filter(|h| !h.is_empty())?;
+    let mut out = format!("{}://{host}", u.scheme());
+    if let Some(port) = u.port() {
+        out.push_str(&format!(":{port}"));
+    }
+    if out.len() + u.path().len() <= kelisim_shared::event::MAX_PAGE_LEN {
+        out.push_str(u.path());
+    } else {
+        out.push('/');
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -71,6 +88,24 @@ mod tests {
     fn page_loses_query_and_fragment() {
         assert_eq!(page(Some("https://a.kz/x?email=a@b.kz#t")).unwrap(), "https://a.kz/x");
         assert_eq!(page(Some("")), None);
+    }
+
+    #[test]
+    fn page_keeps_scheme_host_port_and_path_only() {
+        let p = |s: &str| page(Some(s));
+        assert_eq!(p("https://user:secret@a.kz/x").as_deref(), Some("https://a.kz/x"), "credentials dropped");
+        assert_eq!(p("https://user@a.kz:8443/x").as_deref(), Some("https://a.kz:8443/x"));
+        assert_eq!(p("HTTPS://A.KZ:443/Catalog").as_deref(), Some("https://a.kz/Catalog"), "scheme and host lowercased, default port dropped");
+        assert_eq!(p("https://a.kz").as_deref(), Some("https://a.kz/"));
+        assert_eq!(p("https://a.kz/a\r\nSet-Cookie: x\n").as_deref(), Some("https://a.kz/aSet-Cookie:%20x"), "CR/LF removed");
+        assert_eq!(p("https://a.kz/a\u{7}b\u{0}c").as_deref(), Some("https://a.kz/a%07b%00c"), "control characters encoded");
+        assert_eq!(p("https://a.kz/x/../y/./z").as_deref(), Some("https://a.kz/y/z"));
+        assert_eq!(p("https://алматы.kz/").as_deref(), Some("https://xn--80aa6ae5a6c.kz/"));
+        for bad in ["javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd", "ftp://a.kz/x", "/relative", "a.kz/x", "mailto:a@b.kz", "https://"] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+        let long = format!("https://a.kz/{}", "я".repeat(1000));
+        assert_eq!(p(&long).as_deref(), Some("https://a.kz/"), "a path too long once encoded is cut");
     }
 
     #[test]

@@ -384,3 +384,264 @@ fn a_receipt_is_sent_uncompressed_to_a_browser_and_the_widget_json_compressed() 
     assert_problem(&wrong_method, 405);
     assert_eq!(wrong_method.header("allow"), Some("POST, OPTIONS"));
 }
+
+/// The server's `host:port`.
+fn host(k: &Kelisim) -> String {
+    k.base.strip_prefix("http://").unwrap().to_owned()
+}
+
+/// A connection to the server from `local`, any address of 127/8 (Linux routes all of it to
+/// `lo`): another client address, as far as the server can tell.
+fn connect_from(k: &Kelisim, local: &str) -> std::net::TcpStream {
+    let server: std::net::SocketAddr = host(k).parse().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+    let s = rt.block_on(async {
+        let s = tokio::net::TcpSocket::new_v4().unwrap();
+        s.bind(format!("{local}:0").parse().unwrap()).unwrap();
+        s.connect(server).await.unwrap().into_std().unwrap()
+    });
+    s.set_nonblocking(false).unwrap();
+    s
+}
+
+/// Sends `request` (with `Connection: close`) from `local` and reads the answer; returns how
+/// long it took, the status and the whole response.
+fn exchange_from(k: &Kelisim, local: &str, request: &str) -> (std::time::Duration, u16, String) {
+    use std::io::{Read, Write};
+    let started = std::time::Instant::now();
+    let mut s = connect_from(k, local);
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let out = String::from_utf8_lossy(&out).into_owned();
+    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (started.elapsed(), status, out)
+}
+
+/// The process id of a running server, found by its data directory on its command line.
+fn server_pid(k: &Kelisim) -> u32 {
+    let data = k.data.path().to_str().unwrap().to_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).split('\0').any(|a| a == data)))
+        .expect("the server's process")
+}
+
+/// `Max open files` of a process: (soft, hard).
+fn open_files_limit(pid: &str) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap();
+    let mut f = line["Max open files".len()..].split_whitespace();
+    (f.next().unwrap().to_owned(), f.next().unwrap().to_owned())
+}
+
+/// 300 clients of one address that send their headers, then a body byte every second or two
+/// (a slowloris on the body): each holds a connection for as long as it likes unless the server
+/// bounds the body's time and the connections of one address. The server runs with 256 file
+/// descriptors, so 300 held connections would leave it none to accept anyone else with.
+#[test]
+fn trickling_bodies_from_one_address_neither_starve_others_nor_last() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    const TIMEOUT: u64 = 4;
+    let k = Kelisim::start_with(&kelisim_tests::root().join("www/sites"), &["--demo", "--rate-limit", "0", "--body-timeout", &TIMEOUT.to_string()])
+        .unwrap_or_else(|e| panic!("kelisim did not start: {e}"));
+    let pid = server_pid(&k).to_string();
+    let limited = std::process::Command::new("prlimit").args(["--pid", &pid, "--nofile=256:256"]).status().expect("prlimit (util-linux) runs");
+    assert!(limited.success());
+    assert_eq!(open_files_limit(&pid), ("256".to_owned(), "256".to_owned()));
+    // This process must be able to hold its 300 connections, or the attack would not happen.
+    let (soft, _) = open_files_limit("self");
+    assert!(soft == "unlimited" || soft.parse::<u64>().unwrap() >= 400, "ulimit -n of the test process is {soft}");
+
+    let cfg = config(&k);
+    let host = host(&k);
+    let started = Instant::now();
+    let mut slow: Vec<Option<std::net::TcpStream>> = (0..300)
+        .map(|i| {
+            let mut s = std::net::TcpStream::connect(&host).unwrap_or_else(|e| panic!("connection {i}: {e}"));
+            // A connection beyond the address's share may be closed before this is written.
+            let _ = write!(s, "POST /api/v1/sites/{SITE}/consents HTTP/1.1\r\nHost: {host}\r\nOrigin: {ORIGIN}\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{{");
+            s.set_nonblocking(true).unwrap();
+            Some(s)
+        })
+        .collect();
+    // And one that trickles a chunked body, from another address.
+    let mut chunked = connect_from(&k, "127.0.0.3");
+    write!(chunked, "POST /api/v1/sites/{SITE}/consents HTTP/1.1\r\nHost: {host}\r\nOrigin: {ORIGIN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{{\r\n").unwrap();
+    chunked.set_nonblocking(true).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    // Everyone else is answered at once: a health check, and a consent from another address.
+    let (took, status, text) = exchange_from(&k, "127.0.0.2", &format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+    assert_eq!(status, 200, "{text}");
+    assert!(took < Duration::from_secs(1), "/healthz took {took:?}");
+    let ev = event(&cfg, "reject_all", &[required(&cfg)]).to_string();
+    let post = format!(
+        "POST /api/v1/sites/{SITE}/consents HTTP/1.1\r\nHost: {host}\r\nOrigin: {ORIGIN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ev}",
+        ev.len()
+    );
+    let (took, status, text) = exchange_from(&k, "127.0.0.2", &post);
+    assert_eq!(status, 201, "{text}");
+    assert!(took < Duration::from_secs(1), "the consent POST took {took:?}");
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count();
+    assert!(fds < 200, "the server holds {fds} file descriptors");
+
+    // Each slow body is cut: 408 once its time is up (or refused, or closed, at once).
+    let (mut timed_out, mut refused, mut closed) = (0, 0, 0);
+    let mut chunked_answer = String::new();
+    let mut chunked_open = true;
+    let mut last_byte = Instant::now() - Duration::from_secs(2);
+    while started.elapsed() < Duration::from_secs(TIMEOUT + 3) && (slow.iter().any(Option::is_some) || chunked_open) {
+        let trickle = last_byte.elapsed() >= Duration::from_secs(1);
+        if trickle {
+            last_byte = Instant::now();
+            if chunked_open {
+                let _ = chunked.write_all(b"1\r\n \r\n");
+            }
+        }
+        for slot in slow.iter_mut() {
+            let Some(s) = slot else { continue };
+            let mut buf = [0u8; 512];
+            match s.read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if trickle {
+                        let _ = s.write_all(b" ");
+                    }
+                    continue;
+                }
+                Ok(n) if buf[..n].starts_with(b"HTTP/1.1 408") => timed_out += 1,
+                Ok(n) if buf[..n].starts_with(b"HTTP/1.1 429") => refused += 1,
+                _ => closed += 1,
+            }
+            *slot = None;
+        }
+        if chunked_open {
+            let mut buf = [0u8; 512];
+            match chunked.read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Ok(0) | Err(_) => chunked_open = false,
+                Ok(n) => chunked_answer.push_str(&String::from_utf8_lossy(&buf[..n])),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let open = slow.iter().filter(|s| s.is_some()).count();
+    assert_eq!(open, 0, "{open} slow bodies still open after {:?} ({timed_out} got 408, {refused} 429, {closed} closed)", started.elapsed());
+    assert!(timed_out > 0, "the connections the server took in got a 408 ({refused} 429, {closed} closed)");
+    assert!(!chunked_open, "the chunked body's connection is still open");
+    assert!(chunked_answer.starts_with("HTTP/1.1 408"), "{chunked_answer}");
+    assert!(chunked_answer.contains("application/problem+json"), "{chunked_answer}");
+    // And the server is still fine.
+    assert_eq!(get(&k.url("/healthz"), &[]).status, 200);
+}
+
+#[test]
+fn page_keeps_only_scheme_host_port_and_path() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let req = required(&cfg);
+    let stored_page = |seq: i64| -> (Option<String>, Vec<u8>) {
+        k.db()
+            .query_row("SELECT page, canonical FROM events_readable WHERE site = ?1 AND seq = ?2", rusqlite::params![SITE, seq], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+    };
+    let cases: [(&str, Option<&str>); 6] = [
+        ("https://user:secret@WebPulse.kz:443/services/it?token=1#x", Some("https://webpulse.kz/services/it")),
+        ("https://webpulse.kz/a\r\nSet-Cookie: b", Some("https://webpulse.kz/aSet-Cookie:%20b")),
+        ("http://webpulse.kz:8080", Some("http://webpulse.kz:8080/")),
+        ("javascript:alert(document.cookie)//https://webpulse.kz/", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("not a url", None),
+    ];
+    for (i, (page, want)) in cases.iter().enumerate() {
+        let mut ev = event(&cfg, "reject_all", &[req.clone()]);
+        ev["page"] = json!(page);
+        let r = send(&k, SITE, Some(ORIGIN), &ev.to_string());
+        assert_eq!(r.status, 201, "{page}: {}", r.body);
+        let (stored, canonical) = stored_page(i as i64 + 1);
+        assert_eq!(stored.as_deref(), *want, "{page}");
+        let bytes = String::from_utf8(canonical).unwrap();
+        for gone in ["secret", "token", "javascript", "\\r", "\\n"] {
+            assert!(!bytes.contains(gone), "`{gone}` in the signed bytes: {bytes}");
+        }
+    }
+}
+
+#[test]
+fn ids_must_be_uuids_of_version_4_or_7() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let req = required(&cfg);
+    for (field, id) in [
+        ("consent_id", "00000000-0000-0000-0000-000000000000"),
+        ("event_id", "00000000-0000-0000-0000-000000000000"),
+        ("consent_id", "6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+        ("event_id", "6ba7b811-9dad-11d1-80b4-00c04fd430c8"),
+        ("event_id", "0b6f7c1e-8c1a-4d2b-cf3e-2a1b3c4d5e6f"),
+    ] {
+        let mut ev = event(&cfg, "reject_all", &[req.clone()]);
+        ev[field] = json!(id);
+        let p = assert_problem(&send(&k, SITE, Some(ORIGIN), &ev.to_string()), 400);
+        assert!(p["detail"].as_str().unwrap().contains(&format!("`{field}`: must be a lowercase hyphenated UUID of version 4 or 7")), "{p}");
+    }
+    assert_eq!(k.count_events(SITE), 0);
+    let mut v7 = event(&cfg, "reject_all", &[req.clone()]);
+    v7["event_id"] = json!("01932c07-a3b1-7cc2-8a5e-3f1d2c4b5a69");
+    assert_eq!(send(&k, SITE, Some(ORIGIN), &v7.to_string()).status, 201);
+}
+
+#[test]
+fn origin_is_compared_and_stored_lowercased() {
+    let k = Kelisim::start();
+    let cfg = config(&k);
+    let ev = event(&cfg, "reject_all", &[required(&cfg)]);
+    let r = send(&k, SITE, Some("HTTPS://WebPulse.KZ"), &ev.to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.header("access-control-allow-origin"), Some(ORIGIN));
+    let (origin, canonical): (String, Vec<u8>) =
+        k.db().query_row("SELECT origin, canonical FROM events_readable WHERE site = ?1 AND seq = 1", [SITE], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(origin, ORIGIN);
+    assert!(String::from_utf8(canonical).unwrap().contains(&format!("\"origin\":\"{ORIGIN}\"")));
+}
+
+#[test]
+fn an_oversized_site_policy_text_stops_the_server_with_file_line_and_field() {
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let sites = kelisim_tests::example_site("https://example.kz", |t| t.replace(r#"policy_version = "2025-01-15""#, &format!(r#"policy_version = "{huge}""#)));
+    let err = Kelisim::start_with(sites.path(), &[]).err().expect("the server refuses a 10 MB policy_version");
+    let line = err.lines().find(|l| l.contains("policy_version")).unwrap_or_else(|| panic!("{}", &err[..err.len().min(2000)]));
+    assert!(line.contains("example.toml:6:") && line.ends_with("`policy_version` is 10485760 characters long; at most 100 are allowed"), "{line}");
+    assert!(err.len() < 10_000, "the text itself is not printed back");
+    let file = sites.path().join("example.toml");
+    let out = kelisim_tests::cli(&["site", "check", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("example.toml:6:") && text.contains("`policy_version` is 10485760 characters long"), "{}", &text[..text.len().min(2000)]);
+}
+
+#[test]
+fn every_error_of_the_public_routes_is_a_problem() {
+    let k = Kelisim::start();
+    let url = |p: &str| k.url(p);
+    // Query strings that do not parse.
+    assert_problem(&get(&url("/api/v1/sites/webpulse/log/consistency?from=x&to=2"), &[]), 400);
+    assert_problem(&get(&url("/api/v1/sites/webpulse/widget?lang=kk&lang=ru"), &[]), 400);
+    assert_problem(&get(&url(&format!("/receipt/webpulse/{}?lang=kk&lang=ru", uuid())), &[]), 400);
+    assert_problem(&get(&url("/admin/api/sites/webpulse/events?before=abc"), &[]), 400);
+    // Forms: the wrong content type, fields missing, a path that does not parse.
+    assert_problem(&post(&url("/admin/login"), &[("content-type", "text/plain")], "x"), 415);
+    assert_problem(&post(&url("/admin/login"), &[("content-type", "application/x-www-form-urlencoded")], "user=%ZZ"), 400);
+    assert_problem(&post(&url("/admin/tokens/abc/revoke"), &[("content-type", "application/x-www-form-urlencoded")], "csrf=x"), 404);
+    // Unknown paths, and methods a resource does not answer.
+    assert_problem(&get(&url("/api/v1/nothing"), &[]), 404);
+    for path in ["/healthz", "/kelisim.js", "/api/v1/sites/webpulse/config", "/api/v1/log/key", "/metrics", "/receipt.css"] {
+        let r = post(&url(path), &[("content-type", "application/json")], "{}");
+        assert_problem(&r, 405);
+        assert_eq!(r.header("allow"), Some("GET, HEAD"), "{path}");
+    }
+    let r = post(&url("/api/v1/sites/webpulse/consents"), &[("content-type", "application/json"), ("origin", ORIGIN)], "{}");
+    assert_problem(&r, 400);
+}

@@ -107,7 +107,8 @@ pub async fn post_consent(
 }
 
 async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, state: &AppState) -> Result<HttpResponse, Problem> {
-    let origin = header_str(&req, header::ORIGIN).map(str::to_owned);
+    // Scheme and host are case-insensitive: checked, echoed and stored lowercased.
+    let origin = header_str(&req, header::ORIGIN).map(str::to_ascii_lowercase);
     // 404 and 403 come before reading the body: a stranger learns nothing more.
     state.ingest.check_origin(&site, origin.as_deref())?;
     let peer_ip = state.client_ip(&req);
@@ -125,13 +126,7 @@ async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, stat
     }
     let ct = header_str(&req, header::CONTENT_TYPE).unwrap_or("").split(';').next().unwrap_or("").trim();
     if !(ct.eq_ignore_ascii_case("application/json") || ct.eq_ignore_ascii_case("text/plain")) {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
-            "send the event as application/json",
-        )
-        .counted(Reject::UnsupportedMediaType));
+        return Err(Problem::unsupported_media_type("send the event as application/json").counted(Reject::UnsupportedMediaType));
     }
     if header_str(&req, header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_BODY) {
         return Err(Problem::too_large(MAX_BODY));
@@ -140,7 +135,10 @@ async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, stat
     let mut body = web::Bytes::new();
     let mut parts: Option<web::BytesMut> = None;
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "malformed", "Unreadable body", e.to_string()))?;
+        let chunk = chunk.map_err(|e| match super::limits::is_late(&e) {
+            true => Problem::request_timeout(),
+            false => Problem::new(StatusCode::BAD_REQUEST, "malformed", "Unreadable body", e.to_string()),
+        })?;
         if body.len() + parts.as_ref().map_or(0, |p| p.len()) + chunk.len() > MAX_BODY {
             return Err(Problem::too_large(MAX_BODY));
         }
@@ -173,20 +171,20 @@ async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, stat
     Ok(resp.json(receipt))
 }
 
-/// `200` only when the log writer runs and the database takes a write.
-pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let unavailable = |why: &str| HttpResponse::ServiceUnavailable().content_type("text/plain").body(format!("{why}\n"));
+/// `200` only when the log writer runs and the database takes a write; otherwise a `503` problem.
+pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let unavailable = |why: &str| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", why).retry_after(1);
     match state.ingest.writer.ping() {
         Ok(rx) => match rx.await {
-            Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),
+            Ok(Ok(())) => Ok(HttpResponse::Ok().content_type("text/plain").body("ok\n")),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "health check: database not writable");
-                unavailable("database not writable")
+                Err(unavailable("database not writable"))
             }
-            Err(_) => unavailable("log writer stopped"),
+            Err(_) => Err(unavailable("log writer stopped")),
         },
-        Err(crate::log::SubmitError::Full) => unavailable("busy"),
-        Err(crate::log::SubmitError::Gone) => unavailable("log writer stopped"),
+        Err(crate::log::SubmitError::Full) => Err(unavailable("busy")),
+        Err(crate::log::SubmitError::Gone) => Err(unavailable("log writer stopped")),
     }
 }
 

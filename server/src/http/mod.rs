@@ -3,6 +3,7 @@
 
 mod api;
 mod assets;
+mod limits;
 mod log_api;
 mod problem;
 mod ratelimit;
@@ -12,8 +13,10 @@ use crate::ingest::Ingest;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpServer};
+use problem::Problem;
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub struct AppState {
     pub ingest: Arc<Ingest>,
@@ -70,6 +73,70 @@ pub struct ServeOptions {
     /// Consent POSTs per second per client address (0: no limit), and the burst allowed.
     pub rate_limit: u32,
     pub rate_burst: u32,
+    pub limits: Limits,
+}
+
+/// What one client may hold of the server (`serve --body-timeout`, `--keep-alive`,
+/// `--connections-per-address`; docs/api.md, "Limits").
+pub struct Limits {
+    /// How long a request body may take to arrive whole, from the end of its headers.
+    pub body_timeout: Duration,
+    /// How long an idle keep-alive connection is kept.
+    pub keep_alive: Duration,
+    /// Connections one client address may hold open (0: no cap); behind `--trust-proxy`, the
+    /// requests in flight of one forwarded client address instead.
+    pub connections_per_address: u32,
+}
+
+/// Headers (the request line and every header) must arrive within this of the connection's
+/// first byte (actix's `client_request_timeout`).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A resource that answers `GET` (and `HEAD`) with `handler`, and any other method with a `405`
+/// problem naming them.
+fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(Problem::method_not_allowed("GET, HEAD")) }))
+}
+
+/// The extractors' own errors (a query, form, JSON body or path that does not parse) as
+/// problems, like every other error; their default is a `text/plain` line.
+fn extractor_errors(cfg: &mut web::ServiceConfig) {
+    use actix_web::error::{JsonPayloadError, UrlencodedError};
+    fn payload(e: &actix_web::error::PayloadError) -> Problem {
+        if limits::is_late(e) {
+            Problem::request_timeout()
+        } else {
+            Problem::bad_request(format!("the body could not be read: {e}"))
+        }
+    }
+    cfg.app_data(web::QueryConfig::default().error_handler(|e, _| Problem::bad_request(format!("query string: {e}")).into()))
+        .app_data(web::PathConfig::default().error_handler(|e, _| Problem::not_found(format!("no such resource: {e}")).into()))
+        .app_data(web::FormConfig::default().error_handler(|e, _| {
+            match &e {
+                UrlencodedError::ContentType => Problem::unsupported_media_type("send the form as application/x-www-form-urlencoded"),
+                UrlencodedError::Overflow { limit, .. } => Problem::too_large(*limit),
+                UrlencodedError::Payload(p) => payload(p),
+                _ => Problem::bad_request(format!("form: {e}")),
+            }
+            .into()
+        }))
+        .app_data(web::JsonConfig::default().error_handler(|e, _| {
+            match &e {
+                JsonPayloadError::ContentType => Problem::unsupported_media_type("send the body as application/json"),
+                JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => Problem::too_large(*limit),
+                JsonPayloadError::Payload(p) => payload(p),
+                _ => Problem::bad_request(format!("JSON body: {e}")),
+            }
+            .into()
+        }));
 }
 
 pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<()> {
@@ -78,6 +145,12 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
         tracing::warn!("the widget is not built into this binary: /kelisim.js will answer 503 (run `cargo xtask build`)");
     }
     let rate_limit = ratelimit::RateLimiter::new(opts.rate_limit, opts.rate_burst);
+    // Directly, every connection is its client's: the cap is on connections per peer address.
+    // Behind a proxy every connection is the proxy's: the cap is on the requests in flight of
+    // each forwarded client address (the proxy should cap connections per client itself).
+    let per_address = limits::PerAddress::new(opts.limits.connections_per_address);
+    let (connections, per_client) = if opts.trust_proxy { (None, per_address) } else { (per_address, None) };
+    let body_timeout = opts.limits.body_timeout;
     let state =
         web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy, admin: Some(opts.admin), rate_limit });
     let demo = opts.demo;
@@ -89,31 +162,31 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
             .service(
                 web::scope("/api/v1")
                     .wrap(api_headers())
-                    .route("/log/key", web::get().to(log_api::key))
+                    .service(get("/log/key", log_api::key))
                     .service(
                         web::scope("/sites/{site}")
-                            .route("/config", web::get().to(api::config))
-                            .route("/widget", web::get().to(api::widget))
-                            .route("/consents/{consent_id}", web::get().to(log_api::history))
-                            .route("/log/checkpoint", web::get().to(log_api::checkpoint))
-                            .route("/log/consistency", web::get().to(log_api::consistency)),
+                            .service(get("/config", api::config))
+                            .service(get("/widget", api::widget))
+                            .service(get("/consents/{consent_id}", log_api::history))
+                            .service(get("/log/checkpoint", log_api::checkpoint))
+                            .service(get("/log/consistency", log_api::consistency)),
                     ),
             )
-            .route("/kelisim.js", web::get().to(assets::loader))
-            .route("/widget/{name}", web::get().to(assets::widget_file))
-            .route("/healthz", web::get().to(api::healthz))
+            .service(get("/kelisim.js", assets::loader))
+            .service(get("/widget/{name}", assets::widget_file))
+            .service(get("/healthz", api::healthz))
             .configure(crate::admin::routes)
-            .route("/metrics", web::get().to(api::metrics))
-            .route("/receipt/{site}/{consent_id}", web::get().to(receipt::page))
-            .route("/receipt.css", web::get().to(receipt::stylesheet));
+            .service(get("/metrics", api::metrics))
+            .service(get("/receipt/{site}/{consent_id}", receipt::page))
+            .service(get("/receipt.css", receipt::stylesheet));
         if demo {
-            rest = rest.route("/demo/{path:.*}", web::get().to(assets::demo_file)).route(
-                "/",
-                web::get().to(|| async { actix_web::HttpResponse::Found().insert_header((header::LOCATION, "/demo/")).finish() }),
-            );
+            rest = rest.service(get("/demo/{path:.*}", assets::demo_file)).service(get("/", || async {
+                actix_web::HttpResponse::Found().insert_header((header::LOCATION, "/demo/")).finish()
+            }));
         }
         App::new()
             .app_data(state.clone())
+            .configure(extractor_errors)
             .wrap(
                 DefaultHeaders::new()
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -134,7 +207,12 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
             )
             .service(rest)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(problem::Problem::not_found("no such resource")) }))
+            // Outermost: the body's clock starts as soon as its headers are read.
+            .wrap(limits::BodyDeadline { timeout: body_timeout, per_client: per_client.clone() })
     })
+    .client_request_timeout(HEADER_TIMEOUT)
+    .keep_alive(opts.limits.keep_alive)
+    .on_connect(limits::on_connect(connections))
     .listen(opts.listener)?
     .run()
     .await

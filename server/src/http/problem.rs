@@ -59,6 +59,13 @@ impl Problem {
         p.allow = Some(allow);
         p
     }
+    /// The request body did not arrive whole within `--body-timeout`.
+    pub fn request_timeout() -> Problem {
+        Problem::new(StatusCode::REQUEST_TIMEOUT, "request-timeout", "Request timeout", "the request body did not arrive in time")
+    }
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", detail)
+    }
     pub fn too_large(limit: usize) -> Problem {
         Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request body too large", format!("the body must be at most {limit} bytes"))
             .counted(Reject::TooLarge)

@@ -1,13 +1,12 @@
 //! The dashboard pages (SPEC §7), rendered from what `queries` and `auth` return.
 
 use super::charts;
-use super::html::{esc, grid, layout, page, q, table, Ctx};
+use super::html::{grid, page, q, Ctx};
 use super::i18n::{action_label, ACTIONS};
 use super::queries::{EventRow, Filter, Stats};
 use kelisim_shared::config::Config;
 use kelisim_shared::lang::Lang;
 use maud::{html, Markup};
-use std::fmt::Write;
 
 pub fn login(c: &Ctx, error: Option<&str>) -> String {
     let t = c.t;
@@ -100,127 +99,138 @@ pub fn overview(c: &Ctx, cfg: &Config, s: &Stats) -> String {
     page(c, &format!("{} — {}", cfg.name, t.overview), body)
 }
 
-fn select(name: &str, label: &str, any: &str, options: &[(String, String)], cur: &str) -> String {
-    let mut h = format!(r#"<label>{}<select name="{name}"><option value="">{}</option>"#, esc(label), esc(any));
-    for (v, l) in options {
-        let sel = if v == cur { " selected" } else { "" };
-        let _ = write!(h, r#"<option value="{}"{sel}>{}</option>"#, esc(v), esc(l));
+fn select(name: &str, label: &str, any: &str, options: &[(String, String)], cur: &str) -> Markup {
+    html! {
+        label {
+            (label)
+            select name=(name) {
+                option value="" { (any) }
+                @for (v, l) in options {
+                    option value=(v) selected[v == cur] { (l) }
+                }
+            }
+        }
     }
-    h.push_str("</select></label>");
-    h
 }
 
 /// A record's number, flagged when the record does not match its own leaf (`log::audit`): it is
 /// then shown as its signed bytes have it, never as a plain row.
-fn mismatch_flag(t: &super::i18n::T, seq: i64, problem: Option<&str>) -> String {
-    match problem {
-        Some(p) => format!(r#"<strong class="bad" data-problem="{}" title="{}: {}">⚠ {seq}</strong>"#, esc(p), esc(t.mismatch), esc(p)),
-        None => seq.to_string(),
+fn mismatch_flag(t: &super::i18n::T, seq: i64, problem: Option<&str>) -> Markup {
+    html! {
+        @match problem {
+            Some(p) => strong.bad data-problem=(p) title={ (t.mismatch) ": " (p) } { "⚠ " (seq) },
+            None => (seq),
+        }
     }
 }
 
-pub fn events_table(c: &Ctx, cfg: &Config, rows: &[EventRow]) -> String {
+/// A consent id, linked to its history in the log.
+fn consent_link(cfg: &Config, id: &str) -> Markup {
+    html! { a href={ "/admin/sites/" (q(&cfg.site)) "/log?consent_id=" (q(id)) } { code { (id) } } }
+}
+
+fn events_table(c: &Ctx, cfg: &Config, rows: &[EventRow]) -> Markup {
     let t = c.t;
-    let data: Vec<Vec<String>> = rows
+    let data: Vec<Vec<Markup>> = rows
         .iter()
         .map(|r| {
             vec![
                 mismatch_flag(t, r.seq, r.problem.as_deref()),
-                esc(&r.recorded_at),
-                format!(r#"<a href="/admin/sites/{}/log?consent_id={}"><code>{}</code></a>"#, q(&cfg.site), q(&r.consent_id), esc(&r.consent_id)),
-                format!(r#"<span data-action="{}">{}</span>"#, esc(&r.action), action_label(t, &r.action)),
-                esc(&r.granted.iter().map(|g| title(cfg, g, c.lang)).collect::<Vec<_>>().join(", ")),
-                esc(&r.language),
-                format!("<code>{}</code>{}", esc(&r.config_version[..12.min(r.config_version.len())]), if r.gpc { " GPC" } else { "" }),
+                html! { (r.recorded_at) },
+                consent_link(cfg, &r.consent_id),
+                html! { span data-action=(r.action) { (action_label(t, &r.action)) } },
+                html! { (r.granted.iter().map(|g| title(cfg, g, c.lang)).collect::<Vec<_>>().join(", ")) },
+                html! { (r.language) },
+                html! { code { (&r.config_version[..12.min(r.config_version.len())]) } @if r.gpc { " GPC" } },
             ]
         })
         .collect();
-    table("log", &["#", t.time, t.consent_id, t.action, t.granted, t.language, t.version], &data, t.nothing)
+    grid("log", &["#", t.time, t.consent_id, t.action, t.granted, t.language, t.version], &data, t.nothing)
 }
 
 pub fn log(c: &Ctx, cfg: &Config, f: &Filter, rows: &[EventRow], next: Option<i64>, versions: &[(String, String, i64)]) -> String {
     let t = c.t;
-    let mut b = String::new();
     let actions: Vec<(String, String)> = ACTIONS.iter().map(|a| (a.to_string(), action_label(t, a).to_owned())).collect();
     let cats: Vec<(String, String)> = cfg.categories.iter().map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
     let vers: Vec<(String, String)> = versions.iter().map(|(v, seen, _)| (v.clone(), format!("{} ({})", &v[..12.min(v.len())], &seen[..10.min(seen.len())]))).collect();
     let langs: Vec<(String, String)> = cfg.languages.iter().map(|l| (l.code().to_owned(), l.code().to_owned())).collect();
-    let _ = write!(
-        b,
-        r#"<form method="get" class="filters"><label>{}<input type="date" name="from" value="{}"></label><label>{}<input type="date" name="to" value="{}"></label>{}{}{}{}<label>{}<input name="consent_id" value="{}" size="36"></label><button type="submit" data-action="filter">{}</button></form>"#,
-        t.from,
-        esc(&f.from),
-        t.to,
-        esc(&f.to),
-        select("action", t.action, t.any, &actions, &f.action),
-        select("category", t.category, t.any, &cats, &f.category),
-        select("version", t.version, t.any, &vers, &f.version),
-        select("language", t.language, t.any, &langs, &f.language),
-        t.consent_id,
-        esc(&f.consent_id),
-        t.filter
-    );
-    if !f.consent_id.is_empty() {
-        let _ = write!(b, "<h2>{}</h2>", t.history);
-    }
-    b.push_str(&events_table(c, cfg, rows));
-    if let Some(n) = next {
+    let older = next.map(|n| {
         let mut g = f.clone();
         g.before = Some(n);
-        let qs = serde_urlencoded::to_string(&g).unwrap_or_default();
-        let _ = write!(b, r#"<p class="pager"><a rel="next" data-action="older" href="?{}">{}</a></p>"#, esc(&qs), t.older);
-    }
-    layout(c, &format!("{} — {}", cfg.name, t.log), &b)
+        serde_urlencoded::to_string(&g).unwrap_or_default()
+    });
+    let body = html! {
+        form method="get" class="filters" {
+            label { (t.from) input type="date" name="from" value=(f.from); }
+            label { (t.to) input type="date" name="to" value=(f.to); }
+            (select("action", t.action, t.any, &actions, &f.action))
+            (select("category", t.category, t.any, &cats, &f.category))
+            (select("version", t.version, t.any, &vers, &f.version))
+            (select("language", t.language, t.any, &langs, &f.language))
+            label { (t.consent_id) input name="consent_id" value=(f.consent_id) size="36"; }
+            button type="submit" data-action="filter" { (t.filter) }
+        }
+        @if !f.consent_id.is_empty() {
+            h2 { (t.history) }
+        }
+        (events_table(c, cfg, rows))
+        @if let Some(qs) = older {
+            p.pager { a rel="next" data-action="older" href={ "?" (qs) } { (t.older) } }
+        }
+    };
+    page(c, &format!("{} — {}", cfg.name, t.log), body)
 }
 
 pub fn withdrawals(c: &Ctx, cfg: &Config, rows: &[(i64, String, String, i64, String, bool, Option<String>)]) -> String {
     let t = c.t;
-    let data: Vec<Vec<String>> = rows
+    let data: Vec<Vec<Markup>> = rows
         .iter()
         .map(|(seq, at, id, age, due, overdue, problem)| {
             vec![
                 mismatch_flag(t, *seq, problem.as_deref()),
-                esc(at),
-                format!(r#"<a href="/admin/sites/{}/log?consent_id={}"><code>{}</code></a>"#, q(&cfg.site), q(id), esc(id)),
-                format!(r#"<span data-age="{age}">{age}</span>"#),
-                format!("{}{}", esc(due), if *overdue { format!(r#" <b class="overdue">{}</b>"#, t.overdue) } else { String::new() }),
+                html! { (at) },
+                consent_link(cfg, id),
+                html! { span data-age=(age) { (age) } },
+                html! { (due) @if *overdue { " " b.overdue { (t.overdue) } } },
             ]
         })
         .collect();
-    let b = format!(r#"<p class="note">{}</p>{}"#, esc(t.withdrawals_note), table("withdrawals", &["#", t.time, t.consent_id, t.age, t.due], &data, t.nothing));
-    layout(c, &format!("{} — {}", cfg.name, t.withdrawals), &b)
+    let body = html! {
+        p.note { (t.withdrawals_note) }
+        (grid("withdrawals", &["#", t.time, t.consent_id, t.age, t.due], &data, t.nothing))
+    };
+    page(c, &format!("{} — {}", cfg.name, t.withdrawals), body)
 }
 
 pub fn versions(c: &Ctx, cfg: &Config, rows: &[(String, String, i64)]) -> String {
     let t = c.t;
-    let data: Vec<Vec<String>> = rows
+    let data: Vec<Vec<Markup>> = rows
         .iter()
-        .map(|(v, seen, n)| vec![format!(r#"<a href="/admin/sites/{}/configs/{}"><code>{}</code></a>"#, q(&cfg.site), q(v), esc(v)), esc(seen), n.to_string()])
+        .map(|(v, seen, n)| vec![html! { a href={ "/admin/sites/" (q(&cfg.site)) "/configs/" (q(v)) } { code { (v) } } }, html! { (seen) }, html! { (n) }])
         .collect();
-    layout(c, &format!("{} — {}", cfg.name, t.configs), &table("versions", &[t.version, t.first_seen, t.events], &data, t.nothing))
+    page(c, &format!("{} — {}", cfg.name, t.configs), grid("versions", &[t.version, t.first_seen, t.events], &data, t.nothing))
 }
 
 /// The texts one config version showed, in every language it had.
 pub fn version(c: &Ctx, v: &Config) -> String {
-    let mut b = format!("<p><code>{}</code> · {} · <a href=\"{}\">{}</a></p>", esc(&v.version), esc(&v.policy_version), esc(&v.policy_url), esc(&v.policy_url));
-    for k in &v.categories {
-        let _ = write!(b, r#"<section class="cat"><h2>{}{}</h2>"#, esc(&k.id), if k.required { " *" } else { "" });
-        for l in &v.languages {
-            let list = |x: &kelisim_shared::config::TextList| x.get(*l).map(|v| v.join("; ")).unwrap_or_default();
-            let _ = write!(
-                b,
-                r#"<div class="text" lang="{code}"><b>{code}</b>: <b>{}</b> — {} <br><small>{} · {} · {}</small></div>"#,
-                esc(k.title.get(*l).map(String::as_str).unwrap_or("")),
-                esc(k.description.get(*l).map(String::as_str).unwrap_or("")),
-                esc(&list(&k.data)),
-                esc(&list(&k.purposes)),
-                esc(k.retention.get(*l).map(String::as_str).unwrap_or("")),
-                code = l.code()
-            );
+    let text = |x: Option<&String>| x.map(String::as_str).unwrap_or("").to_owned();
+    let body = html! {
+        p { code { (v.version) } " · " (v.policy_version) " · " a href=(v.policy_url) { (v.policy_url) } }
+        @for k in &v.categories {
+            section.cat {
+                h2 { (k.id) @if k.required { " *" } }
+                @for l in &v.languages {
+                    @let list = |x: &kelisim_shared::config::TextList| x.get(*l).map(|v| v.join("; ")).unwrap_or_default();
+                    div.text lang=(l.code()) {
+                        b { (l.code()) } ": " b { (text(k.title.get(*l))) } " — " (text(k.description.get(*l))) " "
+                        br;
+                        small { (list(&k.data)) " · " (list(&k.purposes)) " · " (text(k.retention.get(*l))) }
+                    }
+                }
+            }
         }
-        b.push_str("</section>");
-    }
-    layout(c, &format!("{} — {}", v.name, &v.version[..12.min(v.version.len())]), &b)
+    };
+    page(c, &format!("{} — {}", v.name, &v.version[..12.min(v.version.len())]), body)
 }
 
 pub fn audit(c: &Ctx, rows: &[(i64, String, String, String, String)]) -> String {
@@ -317,39 +327,30 @@ fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> Markup {
 /// Integrity panel and export form. `result`: the outcome of "verify now", when just run.
 pub fn export(c: &Ctx, cfg: &Config, latest: Option<(u64, String, String)>, result: Option<Result<String, String>>) -> String {
     let t = c.t;
-    let csrf = c.actor.map(|a| esc(&a.csrf)).unwrap_or_default();
     let s = q(&cfg.site);
-    let mut b = format!("<h2>{}</h2>", t.integrity);
-    match &result {
-        Some(Ok(summary)) => {
-            let _ = write!(b, r#"<p class="ok" data-integrity="ok" role="status"><b>{}</b>: {}</p>"#, t.intact, esc(summary));
+    let body = html! {
+        h2 { (t.integrity) }
+        @match &result {
+            Some(Ok(summary)) => p.ok data-integrity="ok" role="status" { b { (t.intact) } ": " (summary) },
+            Some(Err(problem)) => p.error data-integrity="broken" role="alert" { b { (t.broken) } ": " (problem) },
+            None => {}
         }
-        Some(Err(problem)) => {
-            let _ = write!(b, r#"<p class="error" data-integrity="broken" role="alert"><b>{}</b>: {}</p>"#, t.broken, esc(problem));
+        @match latest {
+            Some((size, root, time)) => p { (t.latest_checkpoint) ": " b data-checkpoint-size=(size) { (size) } " · " code { (root) } " · " (time) },
+            None => p { (t.no_checkpoint) },
         }
-        None => {}
-    }
-    match latest {
-        Some((size, root, time)) => {
-            let _ = write!(b, r#"<p>{}: <b data-checkpoint-size="{size}">{size}</b> · <code>{}</code> · {}</p>"#, t.latest_checkpoint, esc(&root), esc(&time));
+        form method="post" action={ "/admin/sites/" (s) "/verify" } {
+            input type="hidden" name="csrf" value=(csrf(c));
+            button type="submit" data-action="verify" { (t.verify_now) }
         }
-        None => {
-            let _ = write!(b, "<p>{}</p>", t.no_checkpoint);
+        h2 { (t.export) }
+        p.note { (t.export_note) }
+        form method="post" action={ "/admin/sites/" (s) "/export" } class="filters" {
+            input type="hidden" name="csrf" value=(csrf(c));
+            label { (t.from) input type="date" name="from"; }
+            label { (t.to) input type="date" name="to"; }
+            button type="submit" data-action="export" { (t.download) }
         }
-    }
-    let _ = write!(
-        b,
-        r#"<form method="post" action="/admin/sites/{s}/verify"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" data-action="verify">{}</button></form>"#,
-        t.verify_now
-    );
-    let _ = write!(
-        b,
-        r#"<h2>{ex}</h2><p class="note">{note}</p><form method="post" action="/admin/sites/{s}/export" class="filters"><input type="hidden" name="csrf" value="{csrf}"><label>{from}<input type="date" name="from"></label><label>{to}<input type="date" name="to"></label><button type="submit" data-action="export">{dl}</button></form>"#,
-        ex = t.export,
-        note = esc(t.export_note),
-        from = t.from,
-        to = t.to,
-        dl = t.download
-    );
-    layout(c, &format!("{} — {}", cfg.name, t.export), &b)
+    };
+    page(c, &format!("{} — {}", cfg.name, t.export), body)
 }

@@ -645,3 +645,36 @@ fn every_error_of_the_public_routes_is_a_problem() {
     let r = post(&url("/api/v1/sites/webpulse/consents"), &[("content-type", "application/json"), ("origin", ORIGIN)], "{}");
     assert_problem(&r, 400);
 }
+
+/// Behind a reverse proxy every connection comes from the proxy: the cap is then on the requests
+/// in progress of each client address the proxy names, not on the proxy's connections.
+#[test]
+fn behind_a_proxy_each_forwarded_client_has_its_share_of_requests_in_progress() {
+    use std::io::Write;
+    let k = Kelisim::start_with(
+        &kelisim_tests::root().join("www/sites"),
+        &["--demo", "--rate-limit", "0", "--trust-proxy", "--connections-per-address", "2", "--body-timeout", "5"],
+    )
+    .unwrap_or_else(|e| panic!("kelisim did not start: {e}"));
+    let cfg = config(&k);
+    let host = host(&k);
+    let slow = |client: &str| {
+        let mut s = std::net::TcpStream::connect(&host).unwrap();
+        write!(s, "POST /api/v1/sites/{SITE}/consents HTTP/1.1\r\nHost: {host}\r\nOrigin: {ORIGIN}\r\nX-Forwarded-For: {client}\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{{").unwrap();
+        s
+    };
+    let _held = [slow("203.0.113.9"), slow("203.0.113.9")];
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let ev = event(&cfg, "reject_all", &[required(&cfg)]).to_string();
+    let post = |client: &str| {
+        format!(
+            "POST /api/v1/sites/{SITE}/consents HTTP/1.1\r\nHost: {host}\r\nOrigin: {ORIGIN}\r\nX-Forwarded-For: {client}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ev}",
+            ev.len()
+        )
+    };
+    let (_, status, text) = exchange_from(&k, "127.0.0.1", &post("203.0.113.9"));
+    assert_eq!(status, 429, "{text}");
+    assert!(text.contains("application/problem+json") && text.contains("too many requests in progress"), "{text}");
+    let (_, status, text) = exchange_from(&k, "127.0.0.1", &post("198.51.100.7"));
+    assert_eq!(status, 201, "another client behind the same proxy is served: {text}");
+}

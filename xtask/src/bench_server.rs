@@ -102,13 +102,14 @@ fn load_with(tool: &Path, url: &str, body: &Path, headers: &[&str], concurrency:
     })
 }
 
-/// The release `kelisim` on a free port with the demo sites and no rate limit (the load comes
-/// from one address), and a consent event template for `webpulse` made by `kelisim-load`.
+/// The release `kelisim` on a free port with the demo sites, no rate limit and no cap on the
+/// connections of one address (the load comes from one address, with up to 256 connections),
+/// and a consent event template for `webpulse` made by `kelisim-load`.
 pub(crate) fn start_kelisim(release: &Path, data: &Path) -> Result<(Server, PathBuf)> {
     let kelisim = start(
         Command::new(release.join("kelisim"))
             .current_dir(root())
-            .args(["serve", "--sites", "www/sites", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--data"])
+            .args(["serve", "--sites", "www/sites", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--connections-per-address", "0", "--data"])
             .arg(data)
             .env("KELISIM_LOG", "warn"),
         "kelisim listening on ",

@@ -37,7 +37,7 @@
   var wasm = fetch(api + B.wasm);
   wasm.catch(function () {});
   import(api + B.glue).then(function (g) {
-    return g.boot({ wasm: wasm, site: site, api: api, cookie: c,
+    return g.boot({ wasm: wasm, site: site, api: api,
       standing: ok, config: cfg, tags: tags, floating: info[2], gtag: gtag, modes: modes });
   }).catch(function (e) {
     console.warn('Kelisim: the widget could not load (' + e + '); nothing that needs consent will run');

@@ -18,7 +18,7 @@ pub enum Choice {
     Custom(Vec<String>),
 }
 
-/// What the page tells about itself (host operation ENV).
+/// What the page tells about itself (host.js's `env`) and the GPC signal.
 pub struct Env {
     pub href: String,
     /// The visitor's language tags in order of preference: `data-lang`, `<html lang>`, the
@@ -30,10 +30,10 @@ pub struct Env {
 
 impl Env {
     pub fn read() -> Env {
-        let text = host::text(host::ENV, "");
+        let text = host::env();
         let mut parts = fields(&text, b'\n');
         let mut next = || parts.next().unwrap_or("").to_owned();
-        Env { href: next(), tags: next(), gpc: next() == "1" }
+        Env { href: next(), tags: next(), gpc: host::gpc() }
     }
 }
 
@@ -71,7 +71,8 @@ pub fn granted_for(cfg: &Site, choice: &Choice, gpc: bool) -> (Action, Vec<Strin
 fn apply(cfg: &Site, choice: Choice) {
     let env = Env::read();
     let (action, granted) = granted_for(cfg, &choice, env.gpc);
-    let fresh_id = uuid_v4();
+    let now = host::now_ms();
+    let fresh_id = new_id(now);
     let Some((lang, prev, consent_id)) = with(|w| {
         let lang = ui::current_lang(w, cfg, &env);
         let id = w.consent_id.get_or_insert(fresh_id).clone();
@@ -82,29 +83,29 @@ fn apply(cfg: &Site, choice: Choice) {
     let bits = cfg.consent_mode_bits(&granted);
     let decision = Decision {
         consent_id: consent_id.clone(),
-        decided_at: u64::from(host::op(host::NOW, "")),
+        decided_at: now / 1000,
         config_version: cfg.version.clone(),
         scope: cfg.scope.clone(),
         consent_mode: bits,
         granted: granted.clone(),
     };
-    host::op(host::SET_COOKIE, &cookie(&decision, cfg.consent_days, env.href.starts_with("https:")));
-    host::op_n(host::CONSENT_MODE, usize::from(bits));
+    host::set_cookie(&cookie(&decision, cfg.consent_days, env.href.starts_with("https:")));
+    host::consent_mode(bits);
     with(|w| w.decision = Some(decision.clone()));
     enable(&granted);
     // W5: what is not granted now loses its cookies, whatever the previous state was.
     delete_cookies(&revoked_cookies(cfg, &granted));
     // W11: `kelisim:consent` on every decision, `kelisim:change` when the granted set changed.
     let detail = detail(&decision);
-    host::op(host::EVENT, &cat(&["consent\n", &detail]));
+    host::emit("consent", &detail);
     if prev.map(|p| p.granted) != Some(granted.clone()) {
-        host::op(host::EVENT, &cat(&["change\n", &detail]));
+        host::emit("change", &detail);
     }
     // The event (SPEC §6), one field per line; host.js writes the JSON.
     let event = cat(&[
         &consent_id,
         "\n",
-        &uuid_v4(),
+        &new_id(now),
         "\n",
         &cfg.version,
         "\n",
@@ -116,17 +117,17 @@ fn apply(cfg: &Site, choice: Choice) {
         if env.gpc { "\n1\n" } else { "\n0\n" },
         &env.href,
     ]);
-    host::op(host::POST, &event);
+    host::post(&event);
     // W5: a script of a now-denied category already ran on this page: only a reload stops it.
     let ran_denied = with(|w| w.ran.iter().any(|c| !granted.contains(c))).unwrap_or(false);
     if ran_denied && cfg.reload_on_revoke {
-        host::op(host::RELOAD, "");
+        host::reload();
     }
 }
 
 /// Enables the gated elements of the granted categories and remembers which ran.
 pub fn enable(granted: &[String]) {
-    let ran = host::ids(&host::text(host::ENABLE, &join(granted, " ")));
+    let ran = host::ids(&host::enable(&join(granted, " ")));
     with(|w| {
         for c in ran {
             if !w.ran.contains(&c) {
@@ -136,22 +137,35 @@ pub fn enable(granted: &[String]) {
     });
 }
 
-pub fn uuid_v4() -> String {
-    let mut b = [0u8; 16];
-    host::random(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
+/// A new id for a consent or an event: a UUID v7 (RFC 9562) of the time `ms` (time-ordered
+/// ids keep the log's index on them compact) with 74 random bits from `crypto.getRandomValues`.
+pub fn new_id(ms: u64) -> String {
+    let mut random = [0u8; 16];
+    host::random(&mut random);
+    uuid_v7(ms, random)
+}
+
+/// A UUID v7: the 48-bit Unix time in milliseconds, big-endian; version 7; variant `10`; the
+/// rest from `random`.
+pub fn uuid_v7(ms: u64, mut b: [u8; 16]) -> String {
+    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    b[6] = (b[6] & 0x0f) | 0x70;
     b[8] = (b[8] & 0x3f) | 0x80;
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = [b'-'; 36];
-    let mut at = 0;
+    let mut s = String::with_capacity(36);
     for (i, byte) in b.iter().enumerate() {
-        at += matches!(i, 4 | 6 | 8 | 10) as usize;
-        s[at] = HEX[(byte >> 4) as usize];
-        s[at + 1] = HEX[(byte & 15) as usize];
-        at += 2;
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        s.push(char::from(HEX[usize::from(byte >> 4)]));
+        s.push(char::from(HEX[usize::from(byte & 15)]));
     }
-    // Safety: hex digits and hyphens are ASCII.
-    String::from(unsafe { core::str::from_utf8_unchecked(&s) })
+    s
+}
+
+/// The value of the `kelisim` cookie in a `document.cookie` string.
+pub fn own_cookie(cookies: &str) -> Option<&str> {
+    fields(cookies, b';').find_map(|kv| kv.trim_ascii().strip_prefix(COOKIE_NAME)?.strip_prefix("="))
 }
 
 /// The `Set-Cookie`-style string for `document.cookie` (W6).
@@ -200,9 +214,9 @@ fn delete_cookies(patterns: &[String]) {
     if patterns.is_empty() {
         return;
     }
-    let names = doomed(patterns, &host::text(host::COOKIES, ""));
+    let names = doomed(patterns, &host::cookies());
     if !names.is_empty() {
-        host::op(host::DELETE_COOKIES, &names);
+        host::delete_cookies(&names);
     }
 }
 
@@ -214,10 +228,23 @@ mod tests {
     use alloc::string::ToString;
 
     #[test]
-    fn uuids_are_version_4() {
-        let u = uuid_v4();
+    fn ids_are_uuids_of_version_7_with_the_time_first() {
+        let u = uuid_v7(0x0193_2c07_a3b1, [0xff; 16]);
+        assert_eq!(u, "01932c07-a3b1-7fff-bfff-ffffffffffff");
         assert!(kelisim_shared::is_uuid(&u), "{u}");
-        assert_eq!(&u[14..15], "4");
+        assert_eq!(uuid_v7(0, [0; 16]), "00000000-0000-7000-8000-000000000000");
+        // Time-ordered: a later millisecond sorts after, whatever the random bits.
+        assert!(uuid_v7(1_700_000_000_001, [0; 16]) > uuid_v7(1_700_000_000_000, [0xff; 16]));
+        // Natively there is no randomness (host::random does nothing) and the time is 0.
+        assert_eq!(new_id(1_700_000_000_000), uuid_v7(1_700_000_000_000, [0; 16]));
+    }
+
+    #[test]
+    fn the_widget_finds_its_own_cookie() {
+        assert_eq!(own_cookie("a=1; kelisim=1.x.y; b=2"), Some("1.x.y"));
+        assert_eq!(own_cookie("kelisim=1.z"), Some("1.z"));
+        assert_eq!(own_cookie("kelisimx=1; xkelisim=2"), None);
+        assert_eq!(own_cookie(""), None);
     }
 
     #[test]

@@ -1,114 +1,153 @@
-//! The boundary with the page: `widget/host.js` carries out what the module decides.
+//! The boundary with the page, through wasm-bindgen.
 //!
-//! Three imports (module `k`): `h(op, ptr, len) -> u32` runs operation `op` with one UTF-8
-//! string argument; when the operation has a string result, `h` returns its length and `t(ptr)`
-//! copies it into memory; `r(ptr, len)` fills bytes from `crypto.getRandomValues`. Two
-//! exports: `a(len)` allocates a buffer for a string from the page, and `on(kind, ptr, len)`
-//! delivers an event (see `lib.rs`). No wasm-bindgen: its glue and the externref machinery
-//! cost more bytes than the whole boundary below (docs/BENCHMARKS.md).
+//! `widget/host.js` carries out what the module decides in the page's DOM: the typed import
+//! block below is what it provides (module `./host.js`: the build puts host.js beside the
+//! generated glue, which imports it, and esbuild bundles the two). The module's exports are the
+//! `#[wasm_bindgen]` functions of `lib.rs`. What the module reads and writes in the browser
+//! itself goes through web-sys and js-sys here: its `kelisim` cookie (`document.cookie`), random
+//! bytes for ids (`crypto.getRandomValues`), the clock (`Date.now`) and the GPC signal
+//! (`navigator.globalPrivacyControl`). `document`, `crypto` and `navigator` are declared
+//! statics: `web_sys::window()` would cost a lookup of the global object and more glue.
 //!
-//! The operation numbers are the indices of `OPS` in host.js: keep the two in step.
+//! Native builds (the unit tests) have no page: every operation does nothing, reads give
+//! nothing (no cookie, no randomness, time 0).
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-pub const WARN: u32 = 0;
-pub const ROOT: u32 = 1;
-pub const UI: u32 = 2;
-pub const FOCUS: u32 = 3;
-pub const SAVE_FOCUS: u32 = 4;
-pub const FORGET_FOCUS: u32 = 5;
-pub const FOCUS_IS_OURS: u32 = 6;
-pub const COOKIES: u32 = 7;
-pub const SET_COOKIE: u32 = 8;
-pub const CONSENT_MODE: u32 = 9;
-pub const ENABLE: u32 = 10;
-pub const POST: u32 = 11;
-pub const EVENT: u32 = 12;
-pub const RELOAD: u32 = 13;
-pub const CHECKED: u32 = 14;
-pub const SET_CHECKED: u32 = 15;
-pub const NOW: u32 = 16;
-pub const CONFIG: u32 = 17;
-pub const ENV: u32 = 18;
-pub const OUT: u32 = 19;
-pub const DELETE_COOKIES: u32 = 20;
-
 #[cfg(target_arch = "wasm32")]
 mod imp {
-    #[link(wasm_import_module = "k")]
+    use alloc::string::String;
+    use wasm_bindgen::prelude::*;
+
+    /// What host.js exports for the module (all DOM mechanics).
+    #[wasm_bindgen(raw_module = "./host.js")]
     extern "C" {
-        fn h(op: u32, ptr: *const u8, len: usize) -> u32;
-        fn t(ptr: *mut u8);
-        fn r(ptr: *mut u8, len: usize);
+        /// A console warning, prefixed `Kelisim: `.
+        pub fn warn(msg: &str);
+        /// Creates `<div id="kelisim">` with its shadow root and the layers' event listeners.
+        pub fn root();
+        /// Shows a layer: `b LANG` first layer, `p LANG G W URL` preferences, `r LABEL` the
+        /// reopen button, `` nothing.
+        pub fn ui(cmd: &str);
+        /// Focuses the first match of a selector in the shadow root, or with `""` the element
+        /// that had focus before the dialog; whether something got focus.
+        pub fn focus(sel: &str) -> bool;
+        /// Remembers what has focus (`force`: even if something is remembered already).
+        #[wasm_bindgen(js_name = saveFocus)]
+        pub fn save_focus(force: bool);
+        #[wasm_bindgen(js_name = forgetFocus)]
+        pub fn forget_focus();
+        #[wasm_bindgen(js_name = focusIsOurs)]
+        pub fn focus_is_ours() -> bool;
+        /// Consent Mode v2 `update` with these bits (shared/src/consent_mode.rs).
+        #[wasm_bindgen(js_name = consentMode)]
+        pub fn consent_mode(bits: u8);
+        /// Enables the gated elements of the space-separated categories; the categories of
+        /// those that ran.
+        pub fn enable(ids: &str) -> String;
+        /// Sends the event (its fields one per line) to the log, keeping it until acknowledged.
+        pub fn post(event: &str);
+        /// Dispatches `kelisim:NAME` on window with the decision's detail.
+        pub fn emit(name: &str, detail: &str);
+        pub fn reload();
+        /// The categories of the checked toggles, space-separated.
+        pub fn checked() -> String;
+        #[wasm_bindgen(js_name = setChecked)]
+        pub fn set_checked(ids: &str);
+        /// Loads the config; answers through `configLoaded` or `configFailed`.
+        pub fn config();
+        /// `location.href` and the visitor's language tags, one per line.
+        pub fn env() -> String;
+        /// Deletes each named cookie on every Domain and Path variant the page can reach.
+        #[wasm_bindgen(js_name = deleteCookies)]
+        pub fn delete_cookies(names: &str);
     }
-    pub fn op(op: u32, arg: &str) -> u32 {
-        unsafe { h(op, arg.as_ptr(), arg.len()) }
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(thread_local_v2, js_name = document)]
+        static DOCUMENT: web_sys::HtmlDocument;
+        #[wasm_bindgen(thread_local_v2, js_name = crypto)]
+        static CRYPTO: web_sys::Crypto;
+        #[wasm_bindgen(thread_local_v2, js_name = navigator)]
+        static NAVIGATOR: web_sys::Navigator;
     }
-    pub fn op_n(op: u32, n: usize) -> u32 {
-        unsafe { h(op, core::ptr::null(), n) }
+
+    /// `document.cookie` ("" where the page may not have cookies: an opaque origin throws).
+    pub fn cookies() -> String {
+        DOCUMENT.with(|d| d.cookie()).unwrap_or_default()
     }
-    pub fn take(len: usize, buf: &mut [u8]) {
-        if len > 0 {
-            unsafe { t(buf.as_mut_ptr()) }
-        }
+
+    pub fn set_cookie(c: &str) {
+        let _ = DOCUMENT.with(|d| d.set_cookie(c));
     }
+
+    /// Fills `buf` from `crypto.getRandomValues`.
     pub fn random(buf: &mut [u8]) {
-        unsafe { r(buf.as_mut_ptr(), buf.len()) }
+        let _ = CRYPTO.with(|c| c.get_random_values_with_u8_array(buf));
+    }
+
+    /// W9: `navigator.globalPrivacyControl === true`.
+    /// (`globalPrivacyControl` is not in web-sys's WebIDL yet: a proposal.)
+    pub fn gpc() -> bool {
+        NAVIGATOR.with(|n| js_sys::Reflect::get(n, &JsValue::from_str("globalPrivacyControl"))).ok().and_then(|v| v.as_bool()) == Some(true)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn now_ms() -> u64 {
+        js_sys::Date::now() as u64
     }
 }
 
-/// Native builds (unit tests) have no page: every operation does nothing.
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
-    pub fn op(_: u32, _: &str) -> u32 {
-        0
+    use alloc::string::String;
+    pub fn warn(_: &str) {}
+    pub fn root() {}
+    pub fn ui(_: &str) {}
+    pub fn focus(_: &str) -> bool {
+        false
     }
-    pub fn op_n(_: u32, _: usize) -> u32 {
-        0
+    pub fn save_focus(_: bool) {}
+    pub fn forget_focus() {}
+    pub fn focus_is_ours() -> bool {
+        false
     }
-    pub fn take(_: usize, _: &mut [u8]) {}
+    pub fn consent_mode(_: u8) {}
+    pub fn enable(_: &str) -> String {
+        String::new()
+    }
+    pub fn post(_: &str) {}
+    pub fn emit(_: &str, _: &str) {}
+    pub fn reload() {}
+    pub fn checked() -> String {
+        String::new()
+    }
+    pub fn set_checked(_: &str) {}
+    pub fn config() {}
+    pub fn env() -> String {
+        String::new()
+    }
+    pub fn delete_cookies(_: &str) {}
+    pub fn cookies() -> String {
+        String::new()
+    }
+    pub fn set_cookie(_: &str) {}
     pub fn random(_: &mut [u8]) {}
+    pub fn gpc() -> bool {
+        false
+    }
+    pub fn now_ms() -> u64 {
+        0
+    }
 }
 
-pub use imp::{op, op_n, random};
-
-/// An operation with a string result.
-pub fn text(code: u32, arg: &str) -> String {
-    let len = op(code, arg) as usize;
-    let mut buf = alloc::vec![0u8; len];
-    imp::take(len, &mut buf);
-    // Safety: the host encodes with TextEncoder, which only writes UTF-8.
-    unsafe { String::from_utf8_unchecked(buf) }
-}
-
-pub fn warn(msg: &str) {
-    op(WARN, msg);
-}
+pub use imp::*;
 
 /// Space-separated ids (category ids are slugs).
 pub fn ids(s: &str) -> Vec<String> {
     kelisim_shared::words(s.trim_ascii(), b' ').unwrap_or_default()
-}
-
-/// Allocates `len` bytes for a string the page passes in; `on` takes ownership back.
-#[cfg(target_arch = "wasm32")]
-#[export_name = "a"]
-pub extern "C" fn alloc_in(len: usize) -> *mut u8 {
-    let mut v: Vec<u8> = Vec::with_capacity(len.max(1));
-    let p = v.as_mut_ptr();
-    core::mem::forget(v);
-    p
-}
-
-/// Takes back a buffer made by `alloc_in` and filled by the page.
-///
-/// # Safety
-/// `ptr` comes from `alloc_in(len)` and holds `len` initialized bytes of UTF-8.
-#[cfg(target_arch = "wasm32")]
-pub unsafe fn take_in(ptr: *mut u8, len: usize) -> String {
-    // Safety: as above, and the host encodes with TextEncoder, which only writes UTF-8.
-    unsafe { String::from_utf8_unchecked(Vec::from_raw_parts(ptr, len, len.max(1))) }
 }
 
 #[cfg(test)]
@@ -116,24 +155,27 @@ mod tests {
     extern crate std;
 
     const HOST_JS: &str = include_str!("../host.js");
+    const HOST_RS: &str = include_str!("host.rs");
 
-    /// host.js numbers its operations in comments (`/* 3 FOCUS`); they must be these.
+    /// Every function the import block names is exported by host.js, and host.js imports the
+    /// module's exports by the names lib.rs gives them.
     #[test]
-    fn host_js_numbers_its_operations_as_here() {
-        let ops = [
-            ("WARN", super::WARN), ("ROOT", super::ROOT), ("UI", super::UI), ("FOCUS", super::FOCUS),
-            ("SAVE_FOCUS", super::SAVE_FOCUS), ("FORGET_FOCUS", super::FORGET_FOCUS), ("FOCUS_IS_OURS", super::FOCUS_IS_OURS),
-            ("COOKIES", super::COOKIES), ("SET_COOKIE", super::SET_COOKIE), ("CONSENT_MODE", super::CONSENT_MODE),
-            ("ENABLE", super::ENABLE), ("POST", super::POST), ("EVENT", super::EVENT), ("RELOAD", super::RELOAD),
-            ("CHECKED", super::CHECKED), ("SET_CHECKED", super::SET_CHECKED), ("NOW", super::NOW), ("CONFIG", super::CONFIG),
-            ("ENV", super::ENV), ("OUT", super::OUT), ("DELETE_COOKIES", super::DELETE_COOKIES),
-        ];
-        for (name, n) in ops {
-            let mark = std::format!("/* {n} {name}");
-            assert!(HOST_JS.contains(&mark), "host.js lacks `{mark}`");
+    fn host_js_exports_what_the_module_imports() {
+        let block = &HOST_RS[HOST_RS.find("raw_module").unwrap()..HOST_RS.find("#[wasm_bindgen]\n    extern").unwrap()];
+        let (mut n, mut js_name) = (0, None);
+        for line in block.lines().map(str::trim) {
+            if let Some(name) = line.strip_prefix("#[wasm_bindgen(js_name = ") {
+                js_name = Some(name.trim_end_matches(")]"));
+            } else if let Some(f) = line.strip_prefix("pub fn ") {
+                let name = js_name.take().unwrap_or(&f[..f.find('(').unwrap()]);
+                n += 1;
+                assert!(HOST_JS.contains(&std::format!("export function {name}(")), "host.js does not export `{name}`");
+            }
         }
-        let numbered = HOST_JS.match_indices("/* ").filter(|(i, _)| HOST_JS[i + 3..].starts_with(|c: char| c.is_ascii_digit())).count();
-        assert_eq!(numbered, ops.len(), "host.js has operations this module does not know");
+        assert!(n >= 17, "{n}");
+        for export in ["start", "configLoaded", "configFailed", "action", "api", "mutation"] {
+            assert!(HOST_JS.contains(export), "host.js never calls the module's `{export}`");
+        }
     }
 
     /// host.js fills the markers the server's markup leaves.

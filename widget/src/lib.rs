@@ -11,7 +11,8 @@
 //!
 //! It must never block or break the page: every failure ends in a console warning with the
 //! page working and nothing gated enabled. Every byte here is downloaded by every visitor, so
-//! it has no wasm-bindgen, no serde, no `std`, and builds markup as strings.
+//! it has no serde and no `std`, and the markup is the server's: wasm-bindgen carries the
+//! boundary (`host`), web-sys only the few browser reads and writes the module makes itself.
 
 // On wasm32 the widget needs only `alloc`: no std, and a panic handler that aborts without
 // formatting (std's panic machinery alone is several KB of every visitor's download).
@@ -26,13 +27,13 @@ mod ui;
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
 use decide::Choice;
 use kelisim_shared::cookie::Decision;
 use kelisim_shared::event::Action;
 use kelisim_shared::facts::Facts;
 use kelisim_shared::lang::Lang;
-use kelisim_shared::{cat, fields};
+use kelisim_shared::cat;
+use wasm_bindgen::prelude::wasm_bindgen;
 
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
@@ -71,80 +72,36 @@ pub(crate) struct Widget {
     then: Vec<Then>,
 }
 
-/// State of the single-threaded widget. wasm32 in a browser page has one thread (the widget
-/// is never used from workers), which is what makes `Sync` sound here.
-pub(crate) struct Local<T>(pub RefCell<T>);
-unsafe impl<T> Sync for Local<T> {}
-
-static WIDGET: Local<Option<Widget>> = Local(RefCell::new(None));
+/// State of the widget. wasm32 in a browser page has one thread (the widget is never used from
+/// workers), so the lock is never contended; taking it while it is held (a host call that ran
+/// page code calling back into the widget, which `with` forbids) finds it taken and does nothing.
+static WIDGET: spin::mutex::SpinMutex<Option<Widget>> = spin::mutex::SpinMutex::new(None);
 
 /// Runs `f` on the state. Never call the host inside `f`: the host can run page code (a
 /// gated inline script, an event listener) that calls back into the widget.
 pub(crate) fn with<R>(f: impl FnOnce(&mut Widget) -> R) -> Option<R> {
-    WIDGET.0.borrow_mut().as_mut().map(f)
+    WIDGET.try_lock()?.as_mut().map(f)
 }
 
-/// Events from the host (`on(kind, …)` in host.js).
-const START: u32 = 0;
-const CONFIG_LOADED: u32 = 1;
-const CONFIG_FAILED: u32 = 2;
-const ACTION: u32 = 3;
-const API: u32 = 4;
-const MUTATION: u32 = 5;
-
-#[cfg(target_arch = "wasm32")]
-#[no_mangle]
-pub extern "C" fn on(kind: u32, ptr: *mut u8, len: usize) {
-    // Safety: the host passes a buffer it got from `a(len)` and filled with `len` bytes.
-    let arg = unsafe { host::take_in(ptr, len) };
-    event(kind, &arg);
-}
-
-pub fn event(kind: u32, arg: &str) {
-    let mut words = fields(arg, b' ');
-    let word = words.next().unwrap_or("");
-    let rest = arg.get(word.len() + 1..).unwrap_or("");
-    match kind {
-        START => start(arg),
-        CONFIG_LOADED => config_loaded(arg),
-        CONFIG_FAILED => {
-            with(|w| {
-                w.loading = false;
-                w.then.clear();
-            });
-            host::warn(&cat(&["the site config could not be loaded (", arg, "); nothing that needs consent will run"]));
-        }
-        ACTION => ui::action(word, rest),
-        API => api(word, rest),
-        MUTATION => {
-            // W4: gated elements added after load run when their category is granted.
-            if let Some(granted) = with(|w| w.decision.as_ref().map(|d| d.granted.clone())).flatten() {
-                decide::enable(&granted);
-            }
-        }
-        _ => {}
+/// Starts the widget (host.js's `boot`): the site, the api origin, whether the loader found
+/// the `kelisim` cookie standing (W1: it checked scope and age against the site's current
+/// config), whether the floating button is on, whether the URL asks for the preferences
+/// (`#kelisim`). The module reads the cookie itself.
+#[wasm_bindgen]
+pub fn start(site: &str, api: &str, standing: bool, floating: bool, wants_prefs: bool) {
+    host::root();
+    let cookies = host::cookies();
+    let stored = decide::own_cookie(&cookies).and_then(|c| Decision::decode(c).ok());
+    if let Some(mut state) = WIDGET.try_lock() {
+        *state = Some(Widget {
+            site: site.into(),
+            api: api.into(),
+            floating,
+            consent_id: stored.as_ref().map(|d| d.consent_id.clone()),
+            decision: stored.filter(|_| standing),
+            ..Widget::default()
+        });
     }
-}
-
-/// From the host, one per line: site, api origin, the `kelisim` cookie, whether
-/// the loader found it standing, whether the floating button is on, whether the URL asks for
-/// the preferences (`#kelisim`).
-fn start(opts: &str) {
-    let mut o = fields(opts, b'\n');
-    let mut next = || o.next().unwrap_or("");
-    let (site, api, cookie) = (next(), next(), next());
-    // The loader checked scope and age against the site's current config (W1).
-    let (standing, floating, wants_prefs) = (next() == "1", next() == "1", next() == "1");
-    host::op(host::ROOT, "");
-    let stored = Decision::decode(cookie).ok();
-    *WIDGET.0.borrow_mut() = Some(Widget {
-        site: site.into(),
-        api: api.into(),
-        floating,
-        consent_id: stored.as_ref().map(|d| d.consent_id.clone()),
-        decision: stored.filter(|_| standing),
-        ..Widget::default()
-    });
     match with(|w| w.decision.as_ref().map(|d| d.granted.clone())).flatten() {
         Some(granted) => {
             // Return visit with a standing decision: the loader already pushed the Consent
@@ -159,6 +116,30 @@ fn start(opts: &str) {
     }
 }
 
+/// The config could not be loaded (`why`): nothing that needs consent runs.
+#[wasm_bindgen(js_name = configFailed)]
+pub fn config_failed(why: &str) {
+    with(|w| {
+        w.loading = false;
+        w.then.clear();
+    });
+    host::warn(&cat(&["the site config could not be loaded (", why, "); nothing that needs consent will run"]));
+}
+
+/// A click on `[data-action]` in the shadow root (or Esc: `close`), with its `data-lang`.
+#[wasm_bindgen]
+pub fn action(name: &str, arg: &str) {
+    ui::action(name, arg);
+}
+
+/// W4: gated elements added after load run when their category is granted.
+#[wasm_bindgen]
+pub fn mutation() {
+    if let Some(granted) = with(|w| w.decision.as_ref().map(|d| d.granted.clone())).flatten() {
+        decide::enable(&granted);
+    }
+}
+
 /// Runs `then` now if the config is here, else once it has been loaded.
 pub(crate) fn need_config(then: Then) {
     if with(|w| w.config.is_some()) == Some(true) {
@@ -169,14 +150,15 @@ pub(crate) fn need_config(then: Then) {
         !core::mem::replace(&mut w.loading, true)
     });
     if first == Some(true) {
-        host::op(host::CONFIG, "");
+        host::config();
     }
 }
 
 /// The site's facts. (The server sent the markup of the language it chose from the same tags
 /// `ui::current_lang` reads, so the two agree; if the page changed its language meanwhile,
 /// the host loads the other language's markup when it is first shown.)
-fn config_loaded(text: &str) {
+#[wasm_bindgen(js_name = configLoaded)]
+pub fn config_loaded(text: &str) {
     let parsed = Facts::decode(text)
         .filter(|f| !f.languages.is_empty() && f.categories.iter().filter(|c| c.required).count() == 1)
         .ok_or("its `widget` facts are missing or malformed");
@@ -204,23 +186,28 @@ fn run(then: Then) {
     }
 }
 
-/// W11: the `window.kelisim` methods (host.js passes `method args`).
-fn api(method: &str, args: &str) {
+/// W11: the `window.kelisim` methods, with their arguments space-separated; `get` answers with
+/// the decision's detail (`decide::detail`), the others with nothing.
+#[wasm_bindgen]
+pub fn api(method: &str, args: &str) -> Option<String> {
     let choice = match method {
-        "show" => return need_config(Then::Banner),
-        "showPreferences" => return ui::open_preferences(),
-        "hide" => return ui::show_reopen(),
-        "get" => {
-            if let Some(d) = with(|w| w.decision.as_ref().map(decide::detail)).flatten() {
-                host::op(host::OUT, &d);
-            }
-            return;
+        "get" => return with(|w| w.decision.as_ref().map(decide::detail)).flatten(),
+        "show" => Then::Banner,
+        "acceptAll" => Then::Decide(Choice::All(Action::AcceptAll)),
+        "rejectAll" => Then::Decide(Choice::All(Action::RejectAll)),
+        "withdraw" => Then::Decide(Choice::All(Action::Withdraw)),
+        "accept" => Then::Decide(Choice::Custom(host::ids(args))),
+        "showPreferences" => Then::Preferences,
+        "hide" => {
+            ui::show_reopen();
+            return None;
         }
-        "acceptAll" => Choice::All(Action::AcceptAll),
-        "rejectAll" => Choice::All(Action::RejectAll),
-        "withdraw" => Choice::All(Action::Withdraw),
-        "accept" => Choice::Custom(host::ids(args)),
-        _ => return,
+        _ => return None,
     };
-    decide::decide_then_close(choice);
+    match choice {
+        Then::Decide(c) => decide::decide_then_close(c),
+        Then::Preferences => ui::open_preferences(),
+        banner => need_config(banner),
+    }
+    None
 }

@@ -29,7 +29,7 @@ pub fn show_banner() {
         Some(cat(&["b ", current_lang(w, cfg, &env).code()]))
     });
     if let Some(Some(cmd)) = html {
-        host::op(host::UI, &cmd);
+        host::ui(&cmd);
     }
 }
 
@@ -43,7 +43,7 @@ pub fn show_reopen() {
         let lang = w.lang.or_else(|| fields(&env.tags, b',').find_map(Lang::from_tag));
         reopen(lang.unwrap_or(Lang::Ru))
     });
-    host::op(host::UI, &html.unwrap_or_default());
+    host::ui(&html.unwrap_or_default());
 }
 
 pub fn show_preferences() {
@@ -60,10 +60,10 @@ pub fn show_preferences() {
         Some((cmd, d.map(|d| join(&d.granted, " ")).unwrap_or_default()))
     });
     let Some(Some((cmd, granted))) = found else { return };
-    host::op_n(host::SAVE_FOCUS, 0);
-    host::op(host::UI, &cmd);
-    host::op(host::SET_CHECKED, &granted);
-    host::op(host::FOCUS, "[data-kelisim=\"preferences\"] input:not([disabled]), [data-kelisim=\"preferences\"] button");
+    host::save_focus(false);
+    host::ui(&cmd);
+    host::set_checked(&granted);
+    host::focus("[data-kelisim=\"preferences\"] input:not([disabled]), [data-kelisim=\"preferences\"] button");
 }
 
 /// W10: the small button that reopens the preferences after a decision (`r LABEL`). Its
@@ -82,26 +82,26 @@ pub fn close_preferences() {
     } else {
         show_banner();
     }
-    if host::op(host::FOCUS, "") == 0 {
-        host::op(host::FOCUS, if decided { "[data-action=\"reopen\"]" } else { "[data-action=\"customize\"]" });
+    if !host::focus("") {
+        host::focus(if decided { "[data-action=\"reopen\"]" } else { "[data-action=\"customize\"]" });
     }
 }
 
 /// Opens the preferences, fetching the config first when a return visit skipped it.
 pub fn open_preferences() {
     if with(|w| w.config.is_none()) == Some(true) {
-        host::op_n(host::SAVE_FOCUS, 1);
+        host::save_focus(true);
     }
     need_config(Then::Preferences);
 }
 
 /// After a decision made in the layers: the reopen button, with focus on it if focus was ours.
 pub fn after_decision() {
-    let had_focus = host::op(host::FOCUS_IS_OURS, "") == 1;
+    let had_focus = host::focus_is_ours();
     show_reopen();
-    host::op(host::FORGET_FOCUS, "");
+    host::forget_focus();
     if had_focus {
-        host::op(host::FOCUS, "[data-action=\"reopen\"]");
+        host::focus("[data-action=\"reopen\"]");
     }
 }
 
@@ -111,15 +111,15 @@ pub fn action(name: &str, arg: &str) {
         "accept-all" => Choice::All(Action::AcceptAll),
         "reject-all" => Choice::All(Action::RejectAll),
         "withdraw" => Choice::All(Action::Withdraw),
-        "save" => Choice::Custom(host::ids(&host::text(host::CHECKED, ""))),
+        "save" => Choice::Custom(host::ids(&host::checked())),
         "customize" | "reopen" => return open_preferences(),
         "close" => return close_preferences(),
         "lang" => {
-            let checked = host::text(host::CHECKED, "");
+            let checked = host::checked();
             with(|w| w.lang = Lang::from_tag(arg));
             show_preferences();
-            host::op(host::SET_CHECKED, &checked);
-            host::op(host::FOCUS, "[data-action=\"lang\"][aria-pressed=\"true\"]");
+            host::set_checked(&checked);
+            host::focus("[data-action=\"lang\"][aria-pressed=\"true\"]");
             return;
         }
         _ => return,

@@ -1,7 +1,9 @@
-//! The widget build: wasm32 (profile `widget`) → wasm-opt -Oz, and the host script
-//! (`widget/host.js`) and loader minified by esbuild → content-hashed files in
-//! `target/widget-dist/`, with the loader template. No wasm-bindgen: the module's whole
-//! boundary with the page is three imports (widget/src/host.rs).
+//! The widget build: wasm32 (profile `widget`) → wasm-bindgen (as a library: the
+//! `wasm-bindgen-cli-support` of the widget's pinned version, `--target web`, no default module
+//! path, `encodeInto` always) → wasm-opt -Oz; the host script (`widget/host.js`, copied beside
+//! the generated glue, which imports it and which it imports) bundled with the glue and the
+//! loader minified by esbuild → content-hashed files in `target/widget-dist/`, with the loader
+//! template.
 //!
 //! Output (embedded by the server):
 //! - `loader.js`: the minified loader with the `__KELISIM_BOOT__` placeholder;
@@ -9,7 +11,7 @@
 //! - `widget/kelisim-<hash>.{js,wasm}`.
 
 use crate::{cargo, root, run, step, tools};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::Command;
@@ -24,11 +26,17 @@ pub fn build() -> Result<()> {
     // bounds check and `unwrap` keeps core's panic formatting (about 5 KB brotli of the module,
     // docs/BENCHMARKS.md). `-Z` flags need RUSTC_BOOTSTRAP on the stable toolchain; only this
     // build uses them, and the result is checked by the same browser tests as any other.
+    // Without reference types wasm-bindgen keeps JS values in a small array in its glue
+    // instead of an externref table: fewer bytes (docs/BENCHMARKS.md).
     run(
         cargo()
             .env("RUSTC_BOOTSTRAP", "1")
             .args(["build", "-p", "kelisim-widget", "--target", "wasm32-unknown-unknown", "--profile", "widget"])
-            .args(["-Zbuild-std=core,alloc", "--config", "target.wasm32-unknown-unknown.rustflags=['-Zunstable-options','-Cpanic=immediate-abort']"]),
+            .args([
+                "-Zbuild-std=core,alloc",
+                "--config",
+                "target.wasm32-unknown-unknown.rustflags=['-Zunstable-options','-Cpanic=immediate-abort','-Ctarget-feature=-reference-types']",
+            ]),
         "cargo build (widget)",
     )?;
     let target = root().join("target");
@@ -36,11 +44,21 @@ pub fn build() -> Result<()> {
     let work = target.join("widget-build");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
+    step("generating the JS bindings (wasm-bindgen, as a library)");
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&input)
+        .web(true)?
+        .omit_default_module_path(true)
+        .encode_into(wasm_bindgen_cli_support::EncodeInto::Always)
+        .typescript(false)
+        .out_name("kelisim")
+        .generate(&work)
+        .context("wasm-bindgen")?;
     step("optimizing the module (wasm-opt -Oz)");
     let opt = work.join("kelisim.opt.wasm");
     run(
         Command::new(&wasm_opt)
-            .arg(&input)
+            .arg(work.join("kelisim_bg.wasm"))
             .args([
                 "-Oz",
                 "--enable-bulk-memory",
@@ -55,11 +73,16 @@ pub fn build() -> Result<()> {
             .arg(&opt),
         "wasm-opt",
     )?;
-    step("minifying the host script and the loader (esbuild)");
+    step("bundling the host script with the glue, minifying it and the loader (esbuild)");
+    // The glue imports `./host.js` (the module's imports) and host.js imports `./kelisim.js`
+    // (the glue): beside each other, esbuild bundles the two into one file.
+    for file in ["host.js", "widget.css"] {
+        std::fs::copy(root().join("widget").join(file), work.join(file)).with_context(|| format!("copying widget/{file}"))?;
+    }
     let glue = work.join("kelisim.min.js");
     run(
         Command::new(&esbuild)
-            .arg(root().join("widget/host.js"))
+            .arg(work.join("host.js"))
             .args(["--bundle", "--minify", "--format=esm", "--target=es2020", "--loader:.css=text", "--log-level=warning"])
             .arg(format!("--outfile={}", glue.display())),
         "esbuild (host)",

@@ -1,15 +1,13 @@
 //! HTML building blocks for the dashboard: the page layout and tables, as maud templates,
-//! which escape every value they insert (`(value)`); only `PreEscaped` inserts markup as it
-//! is. Every page is rendered on the server; there is no script at all, so the CSP can forbid
-//! scripts entirely.
+//! which escape every value they insert (`(value)`); nothing in the dashboard inserts a
+//! string as markup (`PreEscaped`) but the doctype. Every page is rendered on the server;
+//! there is no script at all, so the CSP can forbid scripts entirely.
 
 use super::auth::Actor;
 use super::i18n::T;
 use kelisim_shared::lang::Lang;
 use maud::{html, Markup, PreEscaped};
 use std::fmt::Write;
-
-pub use kelisim_shared::html::escape as esc;
 
 /// Percent-encodes a query value.
 pub fn q(s: &str) -> String {
@@ -89,11 +87,6 @@ pub fn page(c: &Ctx, title: &str, body: Markup) -> String {
     .into_string()
 }
 
-/// [`page`] around markup built as a string (pages not yet written as templates).
-pub fn layout(c: &Ctx, title: &str, body: &str) -> String {
-    page(c, title, PreEscaped(body.to_owned()))
-}
-
 /// A table from a header and rows of cells, or `empty` when there are no rows.
 pub fn grid(class: &str, head: &[&str], rows: &[Vec<Markup>], empty: &str) -> Markup {
     html! {
@@ -110,10 +103,4 @@ pub fn grid(class: &str, head: &[&str], rows: &[Vec<Markup>], empty: &str) -> Ma
             }
         }
     }
-}
-
-/// [`grid`] of cells built as already-escaped strings (pages not yet written as templates).
-pub fn table(class: &str, head: &[&str], rows: &[Vec<String>], empty: &str) -> String {
-    let rows: Vec<Vec<Markup>> = rows.iter().map(|r| r.iter().map(|td| PreEscaped(td.clone())).collect()).collect();
-    grid(class, head, &rows, empty).into_string()
 }

@@ -426,7 +426,7 @@ mod tests {
             consent_id: format!("0b6f7c1e-8c1a-4d2b-9f3e-{n:012x}"),
             recorded_at: String::new(),
             config_version: config.version.clone(),
-            action: if n % 2 == 0 { Action::AcceptAll } else { Action::RejectAll },
+            action: if n.is_multiple_of(2) { Action::AcceptAll } else { Action::RejectAll },
             granted: vec!["necessary".into()],
             language: Lang::Ru,
             gpc: false,
@@ -447,7 +447,7 @@ mod tests {
         let config = policy.config();
         crate::store::record_config(&conn, &config, &serde_json::to_string(&config).unwrap(), "2026-01-01T00:00:00.000Z").unwrap();
         let key = LogKey::from_seed("kelisim", [3; 32]).unwrap();
-        let writer = Writer::start(conn, LogKey::from_seed("kelisim", [3; 32]).unwrap(), &[config.site.clone()], WriterConfig::default(), Arc::new(crate::metrics::Metrics::default())).unwrap();
+        let writer = Writer::start(conn, LogKey::from_seed("kelisim", [3; 32]).unwrap(), std::slice::from_ref(&config.site), WriterConfig::default(), Arc::new(crate::metrics::Metrics::default())).unwrap();
         for n in 1..=6 {
             let ev = crate::store::write::NewEvent::new(record(&config, n, if n == 3 { "=1+1" } else { "UA" })).unwrap();
             writer.append(ev, None).unwrap().blocking_recv().unwrap().unwrap();

@@ -15,7 +15,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// One line of `events.jsonl`, parsed.
+/// One line of `events.jsonl`, parsed (one at a time: the size of the variants does not matter).
+#[allow(clippy::large_enum_variant)]
 pub enum Entry {
     Record(ConsentRecord),
     Purged(u64),

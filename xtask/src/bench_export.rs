@@ -80,18 +80,28 @@ pub fn run(args: &[String]) -> Result<()> {
         let ve = measure(Command::new(release.join("kelisim")).arg("verify").arg(&bundle))?;
         println!("    {:.1} s, peak RSS {:.1} MiB — {}", ve.seconds, ve.peak_kib as f64 / 1024.0, ve.output);
         let size = std::fs::metadata(&bundle)?.len();
-        rows.push((logged, ex, ve, size));
+        // The server's own check of its log (every record re-hashed and compared with its
+        // columns, the tree and every checkpoint): what `serve` runs at start over the records
+        // logged since the last check, here over all of them.
+        step("kelisim log verify (every record)");
+        let lv = measure(Command::new(release.join("kelisim")).args(["log", "verify", "--data"]).arg(&data))?;
+        println!("    {:.1} s, peak RSS {:.1} MiB — {}", lv.seconds, lv.peak_kib as f64 / 1024.0, lv.output);
+        rows.push((logged, ex, ve, size, lv));
     }
     drop(server);
-    let mut table = String::from("| events | export s | export peak RSS MiB | bundle MiB | verify s | verify peak RSS MiB |\n|---:|---:|---:|---:|---:|---:|\n");
-    for (n, ex, ve, size) in &rows {
+    let mut table = String::from(
+        "| events | export s | export peak RSS MiB | bundle MiB | verify s | verify peak RSS MiB | log verify s | log verify peak RSS MiB |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for (n, ex, ve, size, lv) in &rows {
         table.push_str(&format!(
-            "| {n} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
+            "| {n} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
             ex.seconds,
             ex.peak_kib as f64 / 1024.0,
             *size as f64 / 1048576.0,
             ve.seconds,
-            ve.peak_kib as f64 / 1024.0
+            ve.peak_kib as f64 / 1024.0,
+            lv.seconds,
+            lv.peak_kib as f64 / 1024.0
         ));
     }
     println!("\n{table}");
@@ -103,7 +113,7 @@ pub fn run(args: &[String]) -> Result<()> {
 fn write_doc(path: &Path, table: &str) -> Result<()> {
     let doc = std::fs::read_to_string(path).unwrap_or_default();
     let block = format!(
-        "{START}\nMeasured by `cargo xtask bench export` (release build, this machine: 2 cores; the log filled through the HTTP API, then `kelisim export` and `kelisim verify` run as separate processes; peak RSS is the process's VmHWM).\n\n{table}{END}"
+        "{START}\nMeasured by `cargo xtask bench export` (release build, this machine: 2 cores; the log filled through the HTTP API, then `kelisim export`, `kelisim verify` and `kelisim log verify` — the server's own check of every stored record, which `serve` runs at start over the records logged since the last check — run as separate processes; peak RSS is the process's VmHWM).\n\n{table}{END}"
     );
     let new = match (doc.find(START), doc.find(END)) {
         (Some(a), Some(b)) => format!("{}{block}{}", &doc[..a], &doc[b + END.len()..]),

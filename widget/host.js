@@ -7,7 +7,7 @@
 // exports through the generated glue (`./kelisim.js`: the build puts this file beside it and
 // bundles the two).
 import css from './widget.css'; // the layers' styles (shadow root only), W13
-import init, { start, configLoaded, configFailed, action, api as call, mutation } from './kelisim.js';
+import { initSync, start, configLoaded, configFailed, action, api as call, mutation } from './kelisim.js';
 
 const W = window, D = document;
 let R, U, saved, waiting = 0, o;
@@ -176,7 +176,9 @@ export function deleteCookies(names) {
 /** Called by the loader with {wasm, site, api, tags, standing, config, floating, gtag, modes}. */
 export async function boot(opts) {
   o = opts;
-  await init({ module_or_path: o.wasm });
+  // Compiled while it downloads (the loader started the fetch), then instantiated at once: the
+  // glue's own asynchronous loader would only add bytes.
+  initSync({ module: await WebAssembly.compileStreaming(o.wasm) });
   // Gated elements added later (by the page or a tag manager) are handled as they appear.
   new MutationObserver((rs) => {
     for (const r of rs) for (const n of r.addedNodes) if (n.nodeType == 1 && (n.matches('[data-category]') || n.querySelector('[data-category]'))) return mutation();

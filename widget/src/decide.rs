@@ -151,14 +151,16 @@ pub fn uuid_v7(ms: u64, mut b: [u8; 16]) -> String {
     b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
     b[6] = (b[6] & 0x0f) | 0x70;
     b[8] = (b[8] & 0x3f) | 0x80;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Digits from a str, as `push_decimal` does (no char encoding: bytes of every download).
+    const HEX: &str = "0123456789abcdef";
     let mut s = String::with_capacity(36);
     for (i, byte) in b.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
+            s.push_str("-");
         }
-        s.push(char::from(HEX[usize::from(byte >> 4)]));
-        s.push(char::from(HEX[usize::from(byte & 15)]));
+        for d in [usize::from(byte >> 4), usize::from(byte & 15)] {
+            s.push_str(HEX.get(d..d + 1).unwrap_or(""));
+        }
     }
     s
 }

@@ -45,15 +45,18 @@ pub fn build() -> Result<()> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
     step("generating the JS bindings (wasm-bindgen, as a library)");
-    wasm_bindgen_cli_support::Bindgen::new()
+    let mut out = wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&input)
         .web(true)?
         .omit_default_module_path(true)
         .encode_into(wasm_bindgen_cli_support::EncodeInto::Always)
         .typescript(false)
         .out_name("kelisim")
-        .generate(&work)
+        .generate_output()
         .context("wasm-bindgen")?;
+    let js = short_names(&mut out).context("shortening the names between the module and its glue")?;
+    out.emit(&work).context("wasm-bindgen: writing its output")?;
+    std::fs::write(work.join("kelisim.js"), js)?;
     step("optimizing the module (wasm-opt -Oz)");
     let opt = work.join("kelisim.opt.wasm");
     run(
@@ -68,6 +71,7 @@ pub fn build() -> Result<()> {
                 "--enable-multivalue",
                 "--strip-debug",
                 "--strip-producers",
+                "--strip-target-features",
                 "-o",
             ])
             .arg(&opt),
@@ -79,10 +83,13 @@ pub fn build() -> Result<()> {
     for file in ["host.js", "widget.css"] {
         std::fs::copy(root().join("widget").join(file), work.join(file)).with_context(|| format!("copying widget/{file}"))?;
     }
+    // The bundle exports only what the loader calls (host.js's exports for the module are
+    // bound inside the bundle).
+    std::fs::write(work.join("entry.js"), "export { boot } from './host.js';\n")?;
     let glue = work.join("kelisim.min.js");
     run(
         Command::new(&esbuild)
-            .arg(work.join("host.js"))
+            .arg(work.join("entry.js"))
             .args(["--bundle", "--minify", "--format=esm", "--target=es2020", "--loader:.css=text", "--log-level=warning"])
             .arg(format!("--outfile={}", glue.display())),
         "esbuild (host)",
@@ -112,6 +119,89 @@ pub fn build() -> Result<()> {
     }
     println!("    widget ready in {}", dist.display());
     Ok(())
+}
+
+/// The names the module and its glue know each other by, shortened in both: wasm-bindgen names
+/// each import `__wbg_<name>_<16 hex digits>` (in module `./kelisim_bg.js`), and its exports
+/// `__wbindgen_malloc` and the like; the imports it takes straight from host.js come through one
+/// `import * as` per import. Each name appears in both files, and the hashes do not compress:
+/// about 0.6 KB brotli of every first visit (docs/BENCHMARKS.md). Every replacement is checked
+/// to hit exactly what it should, so a change in wasm-bindgen's output fails the build here.
+fn short_names(out: &mut wasm_bindgen_cli_support::Output) -> Result<String> {
+    let mut js = out.js().to_owned();
+    // Short names: a, b, …, z, A, …, Z, aa, ab, …
+    let short = |mut i: usize| {
+        const C: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let mut s = String::new();
+        loop {
+            s.insert(0, C[i % C.len()] as char);
+            if i < C.len() {
+                return s;
+            }
+            i = i / C.len() - 1;
+        }
+    };
+    let replace_once = |js: &mut String, from: &str, to: &str| -> Result<()> {
+        if js.matches(from).count() != 1 {
+            let _ = std::fs::write(root().join("target/widget-build/kelisim.unshortened.js"), &*js);
+            anyhow::bail!("`{from}` is not in the glue exactly once (see target/widget-build/kelisim.unshortened.js)");
+        }
+        *js = js.replacen(from, to, 1);
+        Ok(())
+    };
+    let module = out.wasm_mut();
+    // The imports the glue defines, in its object `import0`.
+    replace_once(&mut js, "\"./kelisim_bg.js\": import0,", "k: import0,")?;
+    // Those that come straight from host.js join them, by name.
+    let mut direct = Vec::new();
+    let mut n = 0;
+    for imp in module.imports.iter_mut() {
+        let name = short(n);
+        n += 1;
+        match imp.module.as_str() {
+            "./kelisim_bg.js" => replace_once(&mut js, &format!("{}: function(", imp.name), &format!("{name}: function("))?,
+            "./host.js" => direct.push(format!("{name}: {}", imp.name)),
+            other => anyhow::bail!("an import from `{other}`, which the glue does not provide"),
+        }
+        imp.module = "k".into();
+        imp.name = name;
+    }
+    let mut stars = 0;
+    while let Some(at) = js.find("import * as import") {
+        let end = at + js[at..].find('\n').context("an import line without its end")? + 1;
+        let number = &js[at + "import * as import".len()..end].split(' ').next().unwrap_or("").to_owned();
+        js.replace_range(at..end, "");
+        replace_once(&mut js, &format!("\"./host.js\": import{number},"), "")?;
+        stars += 1;
+    }
+    anyhow::ensure!(stars == 0 || !direct.is_empty(), "host.js imported as a whole for nothing");
+    if !direct.is_empty() {
+        let names: Vec<&str> = direct.iter().map(|d| d.split(": ").nth(1).unwrap_or("")).collect();
+        js.insert_str(0, &format!("import {{ {} }} from './host.js';\n", names.join(", ")));
+        replace_once(&mut js, "const import0 = {", &format!("const import0 = {{\n{},", direct.join(",\n")))?;
+    }
+    // The exports wasm-bindgen adds for itself (`wasm.__wbindgen_malloc(…)` in the glue).
+    for exp in module.exports.iter_mut().filter(|e| e.name.starts_with("__wbindgen_")) {
+        let name = short(n);
+        n += 1;
+        let from = format!("wasm.{}", exp.name);
+        anyhow::ensure!(js.contains(&from), "the glue never uses `{from}`");
+        // Each `wasm.NAME` that is not the start of a longer name.
+        let mut rest = js.as_str();
+        let mut renamed = String::with_capacity(js.len());
+        while let Some(at) = rest.find(&from) {
+            let after = &rest[at + from.len()..];
+            let whole = !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+            renamed.push_str(&rest[..at]);
+            renamed.push_str("wasm.");
+            renamed.push_str(if whole { &name } else { &exp.name });
+            rest = after;
+        }
+        renamed.push_str(rest);
+        js = renamed;
+        exp.name = name;
+    }
+    Ok(js)
 }
 
 fn hashed(stem: &str, ext: &str, path: &Path) -> Result<String> {

@@ -60,41 +60,20 @@ pub const PAGE: i64 = 50;
 
 /// A stored row as the log page shows it: checked against its own leaf first.
 fn checked_row(site: &str, row: &crate::log::audit::StoredRow) -> EventRow {
-    use crate::log::audit::{check_row, Checked};
-    let mut e = EventRow {
+    let shown = crate::log::audit::Shown::of(site, row);
+    EventRow {
         seq: row.seq as i64,
-        recorded_at: row.recorded_at.clone(),
+        recorded_at: shown.recorded_at,
         consent_id: crate::store::uuid_text(&row.consent_id).unwrap_or_default(),
-        action: row.action.clone(),
-        granted: row.granted_ids(),
-        language: row.language.clone(),
-        config_version: row.config_version.clone(),
-        gpc: row.gpc,
-        page: None,
-        purged: false,
-        problem: None,
-    };
-    let signed = match check_row(site, row) {
-        Checked::Verified(rec) => Some(rec),
-        Checked::Purged => {
-            e.purged = true;
-            None
-        }
-        Checked::Mismatch(why, rec) => {
-            e.problem = Some(why);
-            rec
-        }
-    };
-    if let Some(rec) = signed {
-        e.recorded_at = rec.recorded_at;
-        e.action = rec.action.as_str().to_owned();
-        e.granted = rec.granted;
-        e.language = rec.language.code().to_owned();
-        e.config_version = rec.config_version;
-        e.gpc = rec.gpc;
-        e.page = rec.page;
+        action: shown.action,
+        granted: shown.granted,
+        language: shown.language,
+        config_version: shown.config_version,
+        gpc: shown.gpc,
+        page: shown.page,
+        purged: shown.purged,
+        problem: shown.problem,
     }
-    e
 }
 
 impl Dashboard {

@@ -121,6 +121,64 @@ pub fn check_row(site: &str, row: &StoredRow) -> Checked {
     Checked::Verified(Box::new(rec))
 }
 
+/// A stored record as it may be shown (receipts, the history API, the dashboard): the values
+/// of its signed bytes where they still hash to its leaf, else its columns; and what the check
+/// found. A record that disagrees with itself carries its `problem` and is never shown as
+/// verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shown {
+    pub recorded_at: String,
+    pub action: String,
+    pub granted: Vec<String>,
+    pub language: String,
+    pub config_version: String,
+    pub gpc: bool,
+    /// Only in the canonical bytes: `None` once purged, or when the bytes cannot be trusted.
+    pub page: Option<String>,
+    /// The retention purge removed its canonical bytes: its fields can no longer be checked.
+    pub purged: bool,
+    /// Why the record does not match its own leaf, if it does not.
+    pub problem: Option<String>,
+}
+
+impl Shown {
+    pub fn of(site: &str, row: &StoredRow) -> Shown {
+        let mut shown = Shown {
+            recorded_at: row.recorded_at.clone(),
+            action: row.action.clone(),
+            granted: row.granted_ids(),
+            language: row.language.clone(),
+            config_version: row.config_version.clone(),
+            gpc: row.gpc,
+            page: None,
+            purged: false,
+            problem: None,
+        };
+        let signed = match check_row(site, row) {
+            Checked::Verified(rec) => Some(rec),
+            Checked::Purged => {
+                shown.purged = true;
+                None
+            }
+            Checked::Mismatch(why, rec) => {
+                tracing::error!(site, seq = row.seq, problem = %why, "a stored record does not match its leaf");
+                shown.problem = Some(why);
+                rec
+            }
+        };
+        if let Some(rec) = signed {
+            shown.recorded_at = rec.recorded_at;
+            shown.action = rec.action.as_str().to_owned();
+            shown.granted = rec.granted;
+            shown.language = rec.language.code().to_owned();
+            shown.config_version = rec.config_version;
+            shown.gpc = rec.gpc;
+            shown.page = rec.page;
+        }
+        shown
+    }
+}
+
 /// A site's retention history (`log_retention`, migration 8): from each `since`, `days`.
 #[derive(Clone, Debug, Default)]
 pub struct Retention(Vec<(String, u32)>);

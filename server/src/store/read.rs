@@ -104,47 +104,28 @@ pub const MAX_HISTORY: usize = 200;
 
 /// A consent id's decisions on a site, oldest first (at most the last [`MAX_HISTORY`]).
 pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<HistoryEvent>, StoreError> {
-    use crate::log::audit::{check_row, Checked, StoredRow, ROW_COLUMNS};
+    use crate::log::audit::{Shown, StoredRow, ROW_COLUMNS};
     let (Some(site_no), Some(consent)) = (super::site_no(c, site)?, uuid_bytes(consent_id)) else { return Ok(Vec::new()) };
     let mut st = c.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM events WHERE site_no = ?1 AND consent_id = ?2 ORDER BY id DESC LIMIT ?3"))?;
     let rows = st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64], |r| StoredRow::read(r, 0))?;
     let mut out = Vec::new();
     for row in rows {
         let row = row?;
-        let mut e = HistoryEvent {
+        // What the visitor is shown is what the log signed, where the bytes still say it.
+        let shown = Shown::of(site, &row);
+        let e = HistoryEvent {
             seq: row.seq,
             receipt_id: uuid_text(&row.receipt_id)?,
-            recorded_at: row.recorded_at.clone(),
-            action: row.action.clone(),
-            granted: row.granted_ids(),
-            language: row.language.clone(),
-            config_version: row.config_version.clone(),
-            gpc: row.gpc,
+            recorded_at: shown.recorded_at,
+            action: shown.action,
+            granted: shown.granted,
+            language: shown.language,
+            config_version: shown.config_version,
+            gpc: shown.gpc,
             leaf_hash: hash_of(row.leaf.clone(), "a leaf hash").unwrap_or([0; 32]),
-            purged: false,
-            problem: None,
+            purged: shown.purged,
+            problem: shown.problem,
         };
-        let signed = match check_row(site, &row) {
-            Checked::Verified(rec) => Some(rec),
-            Checked::Purged => {
-                e.purged = true;
-                None
-            }
-            Checked::Mismatch(why, rec) => {
-                tracing::error!(site, seq = row.seq, problem = %why, "a stored record does not match its leaf");
-                e.problem = Some(why);
-                rec
-            }
-        };
-        // What the visitor is shown is what the log signed, where the bytes still say it.
-        if let Some(rec) = signed {
-            e.recorded_at = rec.recorded_at;
-            e.action = rec.action.as_str().to_owned();
-            e.granted = rec.granted;
-            e.language = rec.language.code().to_owned();
-            e.config_version = rec.config_version;
-            e.gpc = rec.gpc;
-        }
         out.push(e);
     }
     out.reverse();

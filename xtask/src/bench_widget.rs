@@ -1,5 +1,6 @@
-//! `cargo xtask bench widget [--rounds N] [--no-write]`: Kelisim's widget against
-//! vanilla-cookieconsent and orejime in headless Chromium (SPEC §11, issue 3).
+//! `cargo xtask bench widget [--rounds N] [--throttle R] [--no-write]`: Kelisim's widget against
+//! vanilla-cookieconsent and orejime in headless Chromium (SPEC §11, issue 3), without and with
+//! CPU throttling (DevTools `Emulation.setCPUThrottlingRate`, 4× by default: a slow phone).
 //!
 //! Installs the pinned npm packages into `target/bench/` when missing, builds the widget and the
 //! server, then runs `bench/widget/run.mjs`, which serves the three pages, drives Chromium
@@ -14,9 +15,11 @@ use std::process::Command;
 /// Chromium (it never downloads a browser here).
 const PACKAGES: [(&str, &str); 3] = [("vanilla-cookieconsent", "3.1.0"), ("orejime", "3.2.1"), ("playwright-core", "1.65.1")];
 
-const USAGE: &str = "usage: cargo xtask bench widget [--rounds N] [--no-write]
+const USAGE: &str = "usage: cargo xtask bench widget [--rounds N] [--throttle R] [--no-write]
 
   --rounds N   interleaved rounds (each: every tool once, fresh profile); default 9
+  --throttle R each tool's run is followed by a first visit with the CPU slowed down R times
+               (SPEC §11: 4, the default); 1 leaves those runs out
   --no-write   print the results only; do not update docs/BENCHMARKS.md";
 
 pub fn run(args: &[String]) -> Result<()> {
@@ -26,6 +29,7 @@ pub fn run(args: &[String]) -> Result<()> {
         _ => args,
     };
     let mut rounds: u32 = 9;
+    let mut throttle: u32 = 4;
     let mut write = true;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -33,6 +37,10 @@ pub fn run(args: &[String]) -> Result<()> {
             "--rounds" => {
                 let v = it.next().context("--rounds needs a number")?;
                 rounds = v.parse().ok().filter(|n| *n >= 1).with_context(|| format!("--rounds: `{v}` is not a positive number"))?;
+            }
+            "--throttle" => {
+                let v = it.next().context("--throttle needs a number")?;
+                throttle = v.parse().ok().filter(|n| *n >= 1).with_context(|| format!("--throttle: `{v}` is not a positive number"))?;
             }
             "--no-write" => write = false,
             "-h" | "--help" => {
@@ -51,7 +59,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let bin = root().join("target/debug/kelisim");
 
     step(&format!("benchmarking the widget against vanilla-cookieconsent and orejime ({rounds} rounds, headless Chromium)"));
-    let command = format!("cargo xtask bench widget --rounds {rounds}");
+    let command = format!("cargo xtask bench widget --rounds {rounds} --throttle {throttle}");
     let mut node = Command::new("node");
     node.current_dir(root())
         .arg("bench/widget/run.mjs")
@@ -61,7 +69,7 @@ pub fn run(args: &[String]) -> Result<()> {
         .arg(&modules)
         .arg("--chromium")
         .arg(&browser.chromium)
-        .args(["--rounds", &rounds.to_string(), "--command", &command])
+        .args(["--rounds", &rounds.to_string(), "--throttle", &throttle.to_string(), "--command", &command])
         .arg("--json")
         .arg(root().join("target/bench/widget-results.json"));
     if write {

@@ -25,9 +25,12 @@
 //! streaming and hashed as it is written, so memory does not grow with the number of events.
 
 pub mod integrity;
-mod readme;
-mod views;
 pub mod verify;
+
+// The format, the views and the README are the verifier's too: one crate, `kelisim-verify`,
+// writes them here and checks them in `kelisim verify` and in the browser.
+pub use kelisim_verify::{files_note, operator_json, ExportSummary, FILES, FORMAT};
+use kelisim_verify::{readme, views};
 
 use kelisim_shared::checkpoint::LogKey;
 use kelisim_shared::config::Config;
@@ -37,10 +40,6 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
 use zip::write::SimpleFileOptions;
-
-pub const FORMAT: &str = "kelisim-export/2";
-/// The signed list of every other file of the bundle.
-pub const FILES: &str = "files.sig";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -72,41 +71,6 @@ pub struct ExportRequest<'a> {
     /// The log's signing key: it signs `files.sig` (and must be the key of the checkpoints).
     pub key: &'a LogKey,
     pub exported_at: &'a str,
-}
-
-#[derive(Debug, serde::Serialize)]
-pub struct ExportSummary {
-    pub events: u64,
-    pub purged: u64,
-    pub first_seq: Option<u64>,
-    pub last_seq: Option<u64>,
-    pub tree_size: u64,
-    pub checkpoints: u64,
-    pub config_versions: u64,
-}
-
-/// The origin line of a bundle's file list: not a checkpoint's `kelisim/<site>/<key id>` (and
-/// a file list's second line is not a tree size), so neither kind of note passes for the other.
-pub fn files_origin(site: &str, key_id_hex: &str) -> String {
-    format!("kelisim-files/{site}/{key_id_hex}")
-}
-
-/// The body of `files.sig`: the origin line, then `<SHA-256 hex>  <path>` per file in the order
-/// of the zip (the format of `sha256sum`, so `sha256sum -c` checks the lines after the first).
-pub fn files_note(site: &str, key_id_hex: &str, sums: &[(String, [u8; 32])]) -> String {
-    let mut body = files_origin(site, key_id_hex);
-    body.push('\n');
-    for (name, sum) in sums {
-        body.push_str(&hex(sum));
-        body.push_str("  ");
-        body.push_str(name);
-        body.push('\n');
-    }
-    body
-}
-
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn check_date(d: Option<&str>) -> Result<(), ExportError> {
@@ -402,11 +366,6 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
     zip.write_all(readme::text(site, req.from, req.to, req.exported_at, &summary).as_bytes())?;
     zip.finish(site, req.key)?;
     Ok(summary)
-}
-
-/// `operator.json`: the operator of a config version, as pretty JSON.
-pub fn operator_json(config: &Config) -> Vec<u8> {
-    serde_json::to_vec_pretty(&config.operator).expect("an operator always serializes")
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The README for the auditor, in Kazakh, Russian and English (Law on Languages Art. 21).
 
-use super::ExportSummary;
+use crate::ExportSummary;
 
 /// The README of a bundle: a function of what `manifest.json` says, so `kelisim verify` writes
 /// it again and compares.

@@ -1,0 +1,804 @@
+//! `kelisim verify FILE.zip`: checks an export bundle offline, trusting nothing in it but the
+//! public key (which the auditor compares with one obtained from the operator separately).
+//!
+//! 0. `files.sig` is signed by `log-key.pub` and lists the SHA-256 of every other file: a file
+//!    added, removed or changed after the export is refused and named;
+//! 1. every checkpoint is signed by `log-key.pub`, names this site, and sizes and times only grow;
+//! 2. the Merkle root recomputed from `leaves.bin` equals every checkpoint's root at its size;
+//! 3. every line of `events.jsonl` is a record in exact canonical form whose leaf hash is the
+//!    log's leaf at its `seq`; the records are consecutive, of this site, and their times only grow;
+//! 4. every config version a record names is in `configs/`, and its content hashes to its name;
+//! 5. `events.csv` and `events.dpv.jsonld` are exactly what the records and configs give, row by
+//!    row (the same code writes them at export), `operator.json` is the operator of the config
+//!    version `manifest.json` names, and `manifest.json` and `README.md` state the true counts.
+//!
+//! Reading is streaming (independent cursors over the one source, [`crate::source::Cursor`],
+//! each file hashed as it is read), so memory stays flat; [`Progress`] reports the records done
+//! as they are.
+
+use crate::source::Cursor;
+use crate::views::{self, Entry};
+use crate::{ExportSummary, FILES, FORMAT};
+use kelisim_shared::canonical::ConsentRecord;
+use kelisim_shared::checkpoint::{Checkpoint, CheckpointError, VerifierKey};
+use kelisim_shared::config::Config;
+use kelisim_shared::merkle::{empty_root, leaf_hash, Frontier, Hash};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+
+#[derive(Debug)]
+pub struct VerifyError {
+    /// Where: a file, a line, a record.
+    pub place: String,
+    pub why: String,
+}
+
+impl std::fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.place, self.why)
+    }
+}
+
+/// What kind of problem a [`VerifyError`] is, for a reader who does not read the message's
+/// English (the browser verifier explains each kind in Kazakh, Russian and English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Not a zip, not this format, or a bundle of the first format.
+    NotABundle,
+    /// A signature by `log-key.pub` does not verify (the list of files, a checkpoint).
+    Signature,
+    /// A file's SHA-256 is not the one `files.sig` lists.
+    FileChanged,
+    /// A file that `files.sig` does not list, or a file twice.
+    FileAdded,
+    /// A file `files.sig` lists, or that a bundle must have, is missing.
+    FileRemoved,
+    /// A record's bytes are not those of the log (its leaf, its canonical form, its fields).
+    RecordChanged,
+    /// A record of the exported range is missing.
+    RecordMissing,
+    /// Records out of order, or beyond the signed log.
+    RecordOrder,
+    /// The tree of `leaves.bin` is not the one the checkpoints sign.
+    LogChanged,
+    /// A version of the texts does not hash to its name.
+    TextsChanged,
+    /// `events.csv` or `events.dpv.jsonld` is not what the records give.
+    ViewDiffers,
+    /// `manifest.json`, `README.md` or `operator.json` does not state what the bundle holds.
+    StatementWrong,
+    Other,
+}
+
+impl VerifyError {
+    /// The file the problem is in (the start of [`VerifyError::place`]).
+    pub fn file(&self) -> &str {
+        let p = self.place.as_str();
+        let end = [" line ", " record of seq ", " (", ": "].iter().filter_map(|m| p.find(m)).min().unwrap_or(p.len());
+        &p[..end]
+    }
+
+    fn number_after(&self, marker: &str) -> Option<u64> {
+        let at = self.place.find(marker)? + marker.len();
+        let digits: String = self.place[at..].chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    }
+
+    /// The line of the file, when the place names one.
+    pub fn line(&self) -> Option<u64> {
+        self.number_after(" line ")
+    }
+
+    /// The `seq` of the record, when the place names one.
+    pub fn seq(&self) -> Option<u64> {
+        self.number_after("seq ")
+    }
+
+    /// `Some(true)` when the message says the files involved were changed after the export,
+    /// `Some(false)` when every file is as signed (the exporter wrote it that way).
+    pub fn after_export(&self) -> Option<bool> {
+        if self.why.contains("written this way by its exporter") {
+            Some(false)
+        } else if self.why.contains("after the export") || self.why.contains("a file was removed") || self.why.contains("a file was added") {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        let (why, file) = (self.why.as_str(), self.file());
+        if why.starts_with(CHANGED) {
+            Kind::FileChanged
+        } else if why.contains("a file was added") {
+            Kind::FileAdded
+        } else if why.contains("a file was removed") || why.starts_with("missing") {
+            Kind::FileRemoved
+        } else if why.contains("signature") {
+            Kind::Signature
+        } else if why.starts_with("cannot open") || why.starts_with("not a zip bundle") || why.starts_with("not a kelisim-export") {
+            Kind::NotABundle
+        } else if file == "events.csv" || file == "events.dpv.jsonld" {
+            Kind::ViewDiffers
+        } else if why.contains("a record is missing") {
+            Kind::RecordMissing
+        } else if why.contains("out of order") || why.contains("beyond the signed log") {
+            Kind::RecordOrder
+        } else if file == "events.jsonl" {
+            Kind::RecordChanged
+        } else if file.starts_with("checkpoints/") || file == "leaves.bin" {
+            Kind::LogChanged
+        } else if file.starts_with("configs/") {
+            Kind::TextsChanged
+        } else if ["manifest.json", "README.md", "operator.json"].contains(&file) {
+            Kind::StatementWrong
+        } else {
+            Kind::Other
+        }
+    }
+}
+
+fn fail<T>(place: impl Into<String>, why: impl Into<String>) -> Result<T, VerifyError> {
+    Err(VerifyError { place: place.into(), why: why.into() })
+}
+
+pub struct Verified {
+    pub site: String,
+    pub records: u64,
+    pub purged: u64,
+    pub first_seq: Option<u64>,
+    pub last_seq: Option<u64>,
+    pub tree_size: u64,
+    pub checkpoints: usize,
+    /// Files covered by the signed list, `files.sig` not counted.
+    pub files: usize,
+    pub key: String,
+}
+
+impl std::fmt::Display for Verified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let range = match (self.first_seq, self.last_seq) {
+            (Some(a), Some(b)) => format!(" (seq {a}–{b})"),
+            _ => String::new(),
+        };
+        write!(
+            f,
+            "intact: site {}, {} records{range}{}, in a log of {} records under {} signed checkpoints, {} files as signed, key {}",
+            self.site,
+            self.records,
+            if self.purged > 0 { format!(" ({} purged)", self.purged) } else { String::new() },
+            self.tree_size,
+            self.checkpoints,
+            self.files,
+            self.key
+        )
+    }
+}
+
+type Zip<R> = zip::ZipArchive<Cursor<R>>;
+
+/// The files of the bundle, in the order of the zip.
+fn entries<R: Read + Seek>(zip: &Zip<R>) -> Vec<String> {
+    zip.file_names().filter_map(|n| n.ok().map(|c| c.into_owned())).collect()
+}
+
+/// The name of a file that is in the zip twice, reading its local headers in order.
+fn duplicate_name<R: Read + Seek>(mut r: Cursor<R>) -> Option<String> {
+    r.seek(SeekFrom::Start(0)).ok()?;
+    let mut seen = HashSet::new();
+    while let Ok(Some(mut f)) = zip::read::read_zipfile_from_stream(&mut r) {
+        let name = f.name().ok()?.into_owned();
+        std::io::copy(&mut f, &mut std::io::sink()).ok()?;
+        if !seen.insert(name.clone()) {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// A small file, whole (at most 16 MiB, whatever its header says).
+fn read_bytes<R: Read + Seek>(zip: &mut Zip<R>, name: &str) -> Result<Vec<u8>, VerifyError> {
+    const LIMIT: u64 = 16 * 1024 * 1024;
+    let f = zip.by_name(name).or_else(|_| fail(name, "missing from the bundle"))?;
+    let mut b = Vec::new();
+    f.take(LIMIT + 1).read_to_end(&mut b).or_else(|e| fail(name, format!("unreadable: {e}")))?;
+    if b.len() as u64 > LIMIT {
+        return fail(name, "unexpectedly large");
+    }
+    Ok(b)
+}
+
+const CHANGED: &str = "its SHA-256 is not the one files.sig lists for it: the file was changed after the export";
+
+/// `files.sig`, checked: the site it is for and the SHA-256 of every other file of the bundle.
+struct Signed {
+    site: String,
+    sums: HashMap<String, Hash>,
+    names: Vec<String>,
+}
+
+impl Signed {
+    fn check(&self, name: &str, got: &Hash) -> Result<(), VerifyError> {
+        match self.sums.get(name) {
+            Some(want) if want == got => Ok(()),
+            Some(_) => fail(name, CHANGED),
+            None => fail(name, "is not in files.sig: a file was added to the bundle after the export"),
+        }
+    }
+
+    /// Reads a small file whole and checks it against its signed hash.
+    fn read<R: Read + Seek>(&self, zip: &mut Zip<R>, name: &str) -> Result<String, VerifyError> {
+        let b = read_bytes(zip, name)?;
+        self.check(name, &Sha256::digest(&b).into())?;
+        String::from_utf8(b).or_else(|_| fail(name, "not UTF-8 text"))
+    }
+}
+
+fn unhex32(s: &str) -> Option<Hash> {
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+fn signed_list<R: Read + Seek>(zip: &mut Zip<R>, key: &VerifierKey, key_name: &str) -> Result<Signed, VerifyError> {
+    if zip.index_for_name(FILES).is_none() {
+        // A bundle of the first format had no list of files: say so rather than just "missing".
+        let old = read_bytes(zip, "manifest.json").ok().and_then(|m| serde_json::from_slice::<serde_json::Value>(&m).ok()).is_some_and(|m| m["format"] == "kelisim-export/1");
+        if old {
+            return fail(FILES, "missing: this is a kelisim-export/1 bundle, made before every file of a bundle was signed; export it again");
+        }
+        return fail(FILES, "missing from the bundle: it signs the hash of every other file");
+    }
+    let note = String::from_utf8(read_bytes(zip, FILES)?).or_else(|_| fail(FILES, "not UTF-8 text"))?;
+    let body = key.verify_note(&note).map_err(|e| {
+        let why = match e {
+            CheckpointError::NotSignedByKey => "it has no signature by log-key.pub".to_owned(),
+            CheckpointError::BadSignature => "its signature by log-key.pub does not verify".to_owned(),
+            e => e.to_string(),
+        };
+        VerifyError { place: FILES.into(), why: format!("{why} (key {key_name}): the list of files or the key was changed") }
+    })?;
+    let mut lines = body.lines();
+    let origin = lines.next().unwrap_or("");
+    let site = origin
+        .strip_prefix("kelisim-files/")
+        .and_then(|r| r.strip_suffix(&format!("/{}", key.key_id_hex())))
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| VerifyError { place: FILES.into(), why: format!("its first line `{origin}` is not `kelisim-files/<site>/{}`: not the file list of a bundle", key.key_id_hex()) })?;
+    let mut out = Signed { site: site.to_owned(), sums: HashMap::new(), names: Vec::new() };
+    for (i, line) in lines.enumerate() {
+        let bad = || VerifyError { place: format!("{FILES} line {}", i + 2), why: "not `<SHA-256 hex>  <file>`".into() };
+        let (sum, name) = line.split_once("  ").ok_or_else(bad)?;
+        let sum = unhex32(sum).ok_or_else(bad)?;
+        if name.is_empty() || name == FILES {
+            return Err(bad());
+        }
+        if out.sums.insert(name.to_owned(), sum).is_some() {
+            return fail(format!("{FILES} line {}", i + 2), format!("lists {name} twice"));
+        }
+        out.names.push(name.to_owned());
+    }
+    Ok(out)
+}
+
+/// A reader that hashes what is read through it.
+struct Hashing<R> {
+    inner: R,
+    h: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.h.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+type Stream<'a, R> = BufReader<Hashing<zip::read::ZipFile<'a, Cursor<R>>>>;
+
+fn stream<'a, R: Read + Seek>(zip: &'a mut Zip<R>, name: &str) -> Result<Stream<'a, R>, VerifyError> {
+    let f = zip.by_name(name).or_else(|_| fail(name, "missing from the bundle"))?;
+    Ok(BufReader::with_capacity(64 * 1024, Hashing { inner: f, h: Sha256::new() }))
+}
+
+/// Reads what is left of a streamed file and checks its hash.
+fn finish<R: Read + Seek>(name: &str, mut r: Stream<R>, signed: &Signed) -> Result<(), VerifyError> {
+    std::io::copy(&mut r, &mut std::io::sink()).or_else(|e| fail(name, format!("unreadable: {e}")))?;
+    signed.check(name, &r.into_inner().h.finalize().into())
+}
+
+/// The files read as streams; when a record does not check out, which of them (if any) differ
+/// from what `files.sig` lists tells whether the bundle was changed after the export.
+const STREAMED: [&str; 4] = ["leaves.bin", "events.jsonl", "events.csv", "events.dpv.jsonld"];
+
+fn explain<R: Read + Seek>(base: &Zip<R>, signed: &Signed, e: VerifyError) -> VerifyError {
+    let mut changed = Vec::new();
+    for name in STREAMED {
+        let mut z = base.clone();
+        let Ok(mut r) = stream(&mut z, name) else { continue };
+        if std::io::copy(&mut r, &mut std::io::sink()).is_ok() && signed.sums.get(name) != Some(&r.into_inner().h.finalize().into()) {
+            changed.push(name);
+        }
+    }
+    let why = match changed.as_slice() {
+        [] => format!("{}; yet every file is as files.sig lists it: the bundle was written this way by its exporter", e.why),
+        [one] => format!("{}; {one} is not as files.sig lists it: it was changed after the export", e.why),
+        more => format!("{}; {} are not as files.sig lists them: they were changed after the export", e.why, more.join(", ")),
+    };
+    VerifyError { place: e.place, why }
+}
+
+/// A file derived from the records (`events.csv`, `events.dpv.jsonld`), read beside them and
+/// compared, piece by piece, with what the same code derives from them again.
+struct Derived<'a, R: Read + Seek> {
+    name: &'static str,
+    r: Stream<'a, R>,
+    got: Vec<u8>,
+    /// Lines of the file matched so far.
+    lines: u64,
+}
+
+impl<'a, R: Read + Seek> Derived<'a, R> {
+    fn new(name: &'static str, r: Stream<'a, R>) -> Derived<'a, R> {
+        Derived { name, r, got: Vec::with_capacity(4096), lines: 0 }
+    }
+
+    /// `Ok(None)` when the next bytes are `want`; else the index of the first difference (the
+    /// bytes found are in `self.got`).
+    fn expect(&mut self, want: &[u8]) -> Result<Option<usize>, VerifyError> {
+        self.got.clear();
+        (&mut self.r).take(want.len() as u64).read_to_end(&mut self.got).or_else(|e| fail(self.name, format!("unreadable: {e}")))?;
+        if self.got == want {
+            self.lines += want.iter().filter(|b| **b == b'\n').count() as u64;
+            return Ok(None);
+        }
+        Ok(Some(self.got.iter().zip(want).position(|(a, b)| a != b).unwrap_or(self.got.len().min(want.len()))))
+    }
+
+    fn at_end(&mut self) -> Result<bool, VerifyError> {
+        Ok(self.r.fill_buf().or_else(|e| fail(self.name, format!("unreadable: {e}")))?.is_empty())
+    }
+}
+
+/// At most 60 characters of a value, for a message.
+fn short(s: &str) -> String {
+    if s.chars().count() > 60 {
+        s.chars().take(57).collect::<String>() + "…"
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The bytes around position `i`, for a message.
+fn around(b: &[u8], i: usize) -> String {
+    let (a, z) = (i.saturating_sub(28), (i + 28).min(b.len()));
+    format!("…{}…", String::from_utf8_lossy(&b[a..z]))
+}
+
+/// What differs between the row `want` derived from the record and the row found.
+fn csv_difference<R: Read + Seek>(csv: &views::Csv, want: &[u8], found: &mut Derived<R>, at: usize) -> String {
+    // The rest of the row found, up to its line's end, to compare field by field.
+    if !found.got[at..].contains(&b'\n') {
+        let _ = found.r.read_until(b'\n', &mut found.got);
+    }
+    let parse = |b: &[u8]| csv::ReaderBuilder::new().has_headers(false).from_reader(b).records().next().and_then(Result::ok);
+    if let (Some(w), Some(g)) = (parse(want), parse(&found.got)) {
+        for (j, name) in csv.head_names().iter().enumerate() {
+            if w.get(j) != g.get(j) {
+                return format!(
+                    "its `{name}` is `{}` where the record in events.jsonl gives `{}`",
+                    short(g.get(j).unwrap_or("")),
+                    short(w.get(j).unwrap_or(""))
+                );
+            }
+        }
+    }
+    format!("differs from the row the record in events.jsonl gives: expected `{}`, found `{}`", around(want, at), around(&found.got, at))
+}
+
+/// What the records and configs give, checked against `events.csv` and `events.dpv.jsonld`.
+struct Views<'a, R: Read + Seek> {
+    csv: views::Csv,
+    dpv: views::Dpv,
+    csv_in: Derived<'a, R>,
+    dpv_in: Derived<'a, R>,
+}
+
+impl<R: Read + Seek> Views<'_, R> {
+    fn head(&mut self) -> Result<(), VerifyError> {
+        let want = self.csv.head().or_else(|e| fail("events.csv", e.to_string()))?;
+        if let Some(at) = self.csv_in.expect(want)? {
+            return fail("events.csv line 1 (the header)", format!("is not the header the config versions give: expected `{}`, found `{}`", around(want, at), around(&self.csv_in.got, at)));
+        }
+        let want = self.dpv.head();
+        if let Some(at) = self.dpv_in.expect(want)? {
+            return fail("events.dpv.jsonld", format!("its beginning is not the one Kelisim writes: expected `{}`, found `{}`", around(want, at), around(&self.dpv_in.got, at)));
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, e: &Entry) -> Result<(), VerifyError> {
+        let line = self.csv_in.lines + 1;
+        let differs = {
+            let want = self.csv.row(e).or_else(|e| fail("events.csv", e.to_string()))?;
+            self.csv_in.expect(want)?.map(|at| (at, want.to_vec()))
+        };
+        if let Some((at, want)) = differs {
+            let why = if self.csv_in.got.is_empty() { "missing: the file ends before it".to_owned() } else { csv_difference(&self.csv, &want, &mut self.csv_in, at) };
+            return fail(format!("events.csv line {line} (seq {})", e.seq()), why);
+        }
+        let want = self.dpv.record(e);
+        if let Some(at) = self.dpv_in.expect(want)? {
+            let why = if self.dpv_in.got.is_empty() {
+                "missing: the file ends before it".to_owned()
+            } else {
+                format!("differs from the record in events.jsonl: expected `{}`, found `{}`", around(want, at), around(&self.dpv_in.got, at))
+            };
+            return fail(format!("events.dpv.jsonld record of seq {}", e.seq()), why);
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), VerifyError> {
+        if !self.csv_in.at_end()? {
+            return fail(format!("events.csv line {}", self.csv_in.lines + 1), "a row beyond the records of events.jsonl");
+        }
+        let want = self.dpv.tail();
+        if self.dpv_in.expect(want)?.is_some() || !self.dpv_in.at_end()? {
+            return fail("events.dpv.jsonld", "holds more than the records of events.jsonl, or does not end as Kelisim writes it");
+        }
+        Ok(())
+    }
+}
+
+/// What the streamed pass found.
+struct Streamed {
+    records: u64,
+    purged: u64,
+    first_seq: Option<u64>,
+    last_seq: Option<u64>,
+    referenced: HashSet<String>,
+}
+
+/// Where verification is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// `files.sig`, the key, the checkpoints, the configs.
+    Files,
+    /// The records, their leaves and their views, side by side: `done` of `total` leaves.
+    Records,
+    /// A record or view did not check out: which files differ from `files.sig`.
+    Explaining,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub stage: Stage,
+    pub done: u64,
+    pub total: u64,
+    /// Bytes read from the source so far, by every cursor (some parts are read twice).
+    pub bytes_read: u64,
+}
+
+/// How often [`Progress`] is reported in the records pass.
+const EVERY: u64 = 4096;
+
+/// Verifies the bundle read from `source`; `name` names the source in a message about the
+/// source as a whole (the CLI gives the path). `progress` is called as the work goes on.
+pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Progress)) -> Result<Verified, VerifyError> {
+    let cursor = Cursor::new(source).or_else(|e| fail(name, format!("cannot open: {e}")))?;
+    progress(Progress { stage: Stage::Files, done: 0, total: 0, bytes_read: 0 });
+    let base = zip::ZipArchive::new(cursor.clone()).or_else(|e| fail(name, format!("not a zip bundle: {e}")))?;
+    let mut zip = base.clone();
+    if zip.has_duplicate_names() {
+        return match duplicate_name(cursor.clone()) {
+            Some(name) => fail(name, "is in the bundle twice: a file was added"),
+            None => fail(name, "two files of the bundle have the same name: a file was added"),
+        };
+    }
+
+    // 0. The key, the signed list of files, and the bundle's files against it.
+    let key_bytes = read_bytes(&mut zip, "log-key.pub")?;
+    let key = VerifierKey::parse(String::from_utf8_lossy(&key_bytes).trim()).or_else(|e| fail("log-key.pub", format!("not a verifier key: {e}")))?;
+    let key_name = format!("{}+{}", key.name(), key.key_id_hex());
+    let signed = signed_list(&mut zip, &key, &key_name)?;
+    let names = entries(&zip);
+    for name in &names {
+        if name != FILES && !signed.sums.contains_key(name) {
+            return fail(name.as_str(), "is not in files.sig: a file was added to the bundle after the export");
+        }
+    }
+    let present: HashSet<&String> = names.iter().collect();
+    for name in &signed.names {
+        if !present.contains(name) {
+            return fail(name.as_str(), "is listed in files.sig but missing from the bundle: a file was removed");
+        }
+    }
+    signed.check("log-key.pub", &Sha256::digest(&key_bytes).into())?;
+    let manifest: serde_json::Value = serde_json::from_str(&signed.read(&mut zip, "manifest.json")?).or_else(|e| fail("manifest.json", format!("not JSON: {e}")))?;
+    if manifest["format"] != FORMAT {
+        return fail("manifest.json", format!("not a {FORMAT} bundle"));
+    }
+    let site = manifest["site"].as_str().map(str::to_owned).ok_or(VerifyError { place: "manifest.json".into(), why: "no site".into() })?;
+    if site != signed.site {
+        return fail("manifest.json", format!("is for site `{site}`, files.sig for `{}`", signed.site));
+    }
+
+    // 1. Checkpoints.
+    let mut cp_names: Vec<String> = names.iter().filter(|n| n.starts_with("checkpoints/") && n.ends_with(".txt")).cloned().collect();
+    cp_names.sort();
+    if cp_names.is_empty() {
+        return fail("checkpoints/", "no signed checkpoint in the bundle");
+    }
+    let mut checkpoints: Vec<(String, Checkpoint)> = Vec::new();
+    for name in cp_names {
+        let note = signed.read(&mut zip, &name)?;
+        let cp = key.verify(&note).or_else(|e| fail(&name, format!("signature check failed against log-key.pub: {e}")))?;
+        if cp.site() != Some(site.as_str()) {
+            return fail(&name, format!("is for log `{}`, not site `{site}`", cp.origin));
+        }
+        if let Some((prev_name, prev)) = checkpoints.last() {
+            if cp.size < prev.size {
+                return fail(&name, format!("tree size {} is smaller than {} in {prev_name}: a signed log never shrinks", cp.size, prev.size));
+            }
+            if cp.time < prev.time {
+                return fail(&name, format!("time {} is earlier than {} in {prev_name}", cp.time, prev.time));
+            }
+        }
+        checkpoints.push((name, cp));
+    }
+    let tree_size = checkpoints.last().map(|c| c.1.size).unwrap_or(0);
+
+    // 4. Config versions: each named by the hash of its content.
+    let mut configs: HashMap<String, Config> = HashMap::new();
+    for name in names.iter().filter(|n| n.starts_with("configs/") && n.ends_with(".json")) {
+        let body = signed.read(&mut zip, name)?;
+        let cfg: Config = serde_json::from_str(&body).or_else(|e| fail(name.as_str(), format!("not a config: {e}")))?;
+        let v = &name["configs/".len()..name.len() - ".json".len()];
+        if kelisim_shared::policy::config_version_of(&cfg) != v || cfg.version != v {
+            return fail(name.as_str(), "its content does not hash to its version: the texts were changed");
+        }
+        configs.insert(v.to_owned(), cfg);
+    }
+    let versions: HashSet<String> = configs.keys().cloned().collect();
+
+    // 5. operator.json is the operator of the config version the manifest names.
+    let op_version = manifest["operator_config"].as_str().ok_or(VerifyError { place: "manifest.json".into(), why: "names no operator_config".into() })?;
+    let op_config = configs.get(op_version).ok_or(VerifyError { place: "operator.json".into(), why: format!("comes from config version {op_version}, which is not in configs/") })?;
+    if signed.read(&mut zip, "operator.json")?.as_bytes() != crate::operator_json(op_config) {
+        return fail("operator.json", format!("is not the operator of configs/{op_version}.json: it was changed"));
+    }
+    // The CSV's category columns come from the versions the manifest lists, in its order.
+    let listed: Vec<&str> = manifest["config_versions"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+    let mut column_configs = Vec::new();
+    for v in &listed {
+        column_configs.push(configs.get(*v).cloned().ok_or(VerifyError { place: "manifest.json".into(), why: format!("lists config version {v}, which is not in configs/") })?);
+    }
+    let categories = views::category_columns(&column_configs);
+    let listed: HashSet<String> = listed.into_iter().map(str::to_owned).collect();
+    let readme = signed.read(&mut zip, "README.md")?;
+
+    // 2, 3 and 5, in one pass: leaves, records and their views side by side, in seq order.
+    let all_configs: Vec<Config> = configs.into_values().collect();
+    let views = (views::Csv::new(categories.clone()), views::Dpv::new(&site, &all_configs));
+    let s = streamed(&base, &signed, &site, &checkpoints, &versions, &listed, tree_size, views, &cursor, progress).map_err(|e| {
+        progress(Progress { stage: Stage::Explaining, done: 0, total: 0, bytes_read: cursor.bytes_read() });
+        explain(&base, &signed, e)
+    })?;
+
+    // manifest.json and README.md state what the bundle holds.
+    let counts = [
+        ("events", Some(s.records)),
+        ("purged", Some(s.purged)),
+        ("first_seq", s.first_seq),
+        ("last_seq", s.last_seq),
+        ("tree_size", Some(tree_size)),
+        ("checkpoints", Some(checkpoints.len() as u64)),
+    ];
+    for (k, v) in counts {
+        if manifest[k].as_u64() != v {
+            let got = v.map_or("none".to_owned(), |v| v.to_string());
+            return fail("manifest.json", format!("says {k} {}, the bundle holds {got}", manifest[k]));
+        }
+    }
+    if let Some(v) = listed.iter().find(|v| !s.referenced.contains(*v)) {
+        return fail("manifest.json", format!("lists config version {v}, which no exported record names"));
+    }
+    let ids: Vec<&str> = categories.iter().map(|c| c.0.as_str()).collect();
+    if manifest["categories"].as_array().map(|a| a.iter().map(|c| c.as_str().unwrap_or("")).collect::<Vec<_>>()) != Some(ids) {
+        return fail("manifest.json", "its categories are not those of the config versions it lists");
+    }
+    let summary = ExportSummary {
+        events: s.records,
+        purged: s.purged,
+        first_seq: s.first_seq,
+        last_seq: s.last_seq,
+        tree_size,
+        checkpoints: checkpoints.len() as u64,
+        config_versions: listed.len() as u64,
+    };
+    if readme != crate::readme::text(&site, manifest["from"].as_str(), manifest["to"].as_str(), manifest["exported_at"].as_str().unwrap_or(""), &summary) {
+        return fail("README.md", "is not the README the facts of manifest.json give: it was changed");
+    }
+    // Any other file the list names (Kelisim writes none) is still checked against its hash.
+    let read_above = |n: &str| {
+        STREAMED.contains(&n)
+            || ["log-key.pub", "manifest.json", "operator.json", "README.md"].contains(&n)
+            || (n.starts_with("checkpoints/") && n.ends_with(".txt"))
+            || (n.starts_with("configs/") && n.ends_with(".json"))
+    };
+    for name in signed.names.iter().filter(|n| !read_above(n)) {
+        finish(name, stream(&mut zip, name)?, &signed)?;
+    }
+    Ok(Verified {
+        site,
+        records: s.records,
+        purged: s.purged,
+        first_seq: s.first_seq,
+        last_seq: s.last_seq,
+        tree_size,
+        checkpoints: checkpoints.len(),
+        files: signed.names.len(),
+        key: key_name,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn streamed<R: Read + Seek>(
+    base: &Zip<R>,
+    signed: &Signed,
+    site: &str,
+    checkpoints: &[(String, Checkpoint)],
+    versions: &HashSet<String>,
+    listed: &HashSet<String>,
+    tree_size: u64,
+    (csv, dpv): (views::Csv, views::Dpv),
+    cursor: &Cursor<R>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Streamed, VerifyError> {
+    let mut leaves_zip = base.clone();
+    let mut leaves = stream(&mut leaves_zip, "leaves.bin")?;
+    let mut events_zip = base.clone();
+    let mut events = stream(&mut events_zip, "events.jsonl")?;
+    let (mut csv_zip, mut dpv_zip) = (base.clone(), base.clone());
+    let mut views = Views { csv, dpv, csv_in: Derived::new("events.csv", stream(&mut csv_zip, "events.csv")?), dpv_in: Derived::new("events.dpv.jsonld", stream(&mut dpv_zip, "events.dpv.jsonld")?) };
+    views.head()?;
+    let mut out = Streamed { records: 0, purged: 0, first_seq: None, last_seq: None, referenced: HashSet::new() };
+    let mut frontier = Frontier::default();
+    let mut cps = checkpoints.iter().peekable();
+    let mut last_time = String::new();
+    let check_roots = |frontier: &Frontier, cps: &mut std::iter::Peekable<std::slice::Iter<(String, Checkpoint)>>| -> Result<(), VerifyError> {
+        while let Some((name, cp)) = cps.peek() {
+            if cp.size != frontier.size() {
+                break;
+            }
+            let root = if cp.size == 0 { empty_root() } else { frontier.root() };
+            if root != cp.root {
+                return fail(name.as_str(), "its root does not match the tree recomputed from leaves.bin: the log was changed");
+            }
+            cps.next();
+        }
+        Ok(())
+    };
+    check_roots(&frontier, &mut cps)?;
+    {
+        let mut lines = (&mut events).split(b'\n').enumerate().peekable();
+        for seq in 1..=tree_size {
+            if seq % EVERY == 0 {
+                progress(Progress { stage: Stage::Records, done: seq, total: tree_size, bytes_read: cursor.bytes_read() });
+            }
+            let mut leaf: Hash = [0; 32];
+            leaves.read_exact(&mut leaf).or_else(|_| fail("leaves.bin", format!("ends after {} leaves; the checkpoints cover {tree_size}", seq - 1)))?;
+            // The record of this seq, if the export holds it.
+            let holds = match lines.peek() {
+                Some((_, Ok(l))) if l.is_empty() => false,
+                Some((i, Ok(l))) => {
+                    let line_no = i + 1;
+                    let got = record_seq(l).ok_or(VerifyError { place: format!("events.jsonl line {line_no}"), why: "not a record (no seq)".into() })?;
+                    if got < seq {
+                        return fail(format!("events.jsonl line {line_no} (seq {got})"), format!("out of order: it comes after seq {}", out.last_seq.unwrap_or(0)));
+                    }
+                    if got == seq && out.last_seq.is_some_and(|last| last + 1 != seq) {
+                        return fail(format!("events.jsonl line {line_no} (seq {got})"), format!("a record is missing before it (expected seq {})", out.last_seq.unwrap_or(0) + 1));
+                    }
+                    if got > seq && out.last_seq.is_some() {
+                        return fail(format!("events.jsonl line {line_no} (seq {got})"), format!("a record is missing before it (expected seq {seq})"));
+                    }
+                    got == seq
+                }
+                Some((i, Err(e))) => return fail(format!("events.jsonl line {}", i + 1), format!("unreadable: {e}")),
+                None => false,
+            };
+            if holds {
+                let (i, line) = lines.next().expect("peeked");
+                let line = line.expect("checked");
+                let place = format!("events.jsonl line {} (seq {seq})", i + 1);
+                let entry = check_record(&line, &leaf, seq, site, versions, &mut last_time).or_else(|why| fail(&place, why))?;
+                if let Entry::Record(r) = &entry {
+                    if !listed.contains(&r.config_version) {
+                        return fail(&place, format!("its config version {} is not listed in manifest.json", r.config_version));
+                    }
+                    if !out.referenced.contains(&r.config_version) {
+                        out.referenced.insert(r.config_version.clone());
+                    }
+                } else {
+                    out.purged += 1;
+                }
+                views.entry(&entry)?;
+                out.records += 1;
+                out.first_seq.get_or_insert(seq);
+                out.last_seq = Some(seq);
+            }
+            frontier.append(leaf, |_, _, _| {});
+            check_roots(&frontier, &mut cps)?;
+        }
+        for (i, line) in lines {
+            match line {
+                Ok(l) if l.is_empty() => continue,
+                Ok(l) => {
+                    let seq = record_seq(&l).unwrap_or(0);
+                    return fail(format!("events.jsonl line {} (seq {seq})", i + 1), format!("beyond the signed log of {tree_size} records, or out of order"));
+                }
+                Err(e) => return fail(format!("events.jsonl line {}", i + 1), format!("unreadable: {e}")),
+            }
+        }
+    }
+    let mut extra = [0u8; 1];
+    if leaves.read(&mut extra).unwrap_or(0) > 0 {
+        return fail("leaves.bin", format!("holds more than the {tree_size} leaves the checkpoints cover"));
+    }
+    if let Some((name, _)) = cps.next() {
+        return fail(name.as_str(), "its size is not reached by leaves.bin");
+    }
+    views.end()?;
+    progress(Progress { stage: Stage::Records, done: tree_size, total: tree_size, bytes_read: cursor.bytes_read() });
+    finish("leaves.bin", leaves, signed)?;
+    finish("events.jsonl", events, signed)?;
+    finish("events.csv", views.csv_in.r, signed)?;
+    finish("events.dpv.jsonld", views.dpv_in.r, signed)?;
+    Ok(out)
+}
+
+fn record_seq(line: &[u8]) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Seq {
+        seq: u64,
+    }
+    serde_json::from_slice::<Seq>(line).ok().map(|s| s.seq)
+}
+
+fn check_record(line: &[u8], leaf: &Hash, seq: u64, site: &str, versions: &HashSet<String>, last_time: &mut String) -> Result<Entry, String> {
+    if line.starts_with(b"{\"purged\"") {
+        // Personal fields removed after the retention period: only the leaf proves the record.
+        let v: serde_json::Value = serde_json::from_slice(line).map_err(|e| format!("not JSON: {e}"))?;
+        if v != serde_json::json!({"purged": true, "seq": seq}) {
+            return Err("a purged marker must be exactly {\"purged\":true,\"seq\":N}".into());
+        }
+        return Ok(Entry::Purged(seq));
+    }
+    let record: ConsentRecord = serde_json::from_slice(line).map_err(|e| format!("not a consent record: {e}"))?;
+    if record.canonical_bytes() != line {
+        return Err("not in canonical form: the bytes were changed".into());
+    }
+    if &leaf_hash(line) != leaf {
+        return Err("its hash is not the log's leaf at this seq in leaves.bin: the record (or leaves.bin) was changed".into());
+    }
+    if record.seq != seq || record.site != site {
+        return Err(format!("names seq {} of site `{}`", record.seq, record.site));
+    }
+    if !versions.contains(&record.config_version) {
+        return Err(format!("its config version {} is not in configs/", record.config_version));
+    }
+    if record.recorded_at < *last_time {
+        return Err(format!("recorded at {}, before the previous record ({last_time})", record.recorded_at));
+    }
+    last_time.clone_from(&record.recorded_at);
+    Ok(Entry::Record(record))
+}

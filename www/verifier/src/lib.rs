@@ -1,0 +1,1 @@
+//! The auditor's verifier in the browser.

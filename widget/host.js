@@ -173,12 +173,12 @@ export function deleteCookies(names) {
   for (const n of ids(names.trim())) for (const d of Dm) for (const p of P) D.cookie = n + '=; Max-Age=0; Path=' + p + d;
 }
 
-/** Called by the loader with {wasm, site, api, tags, standing, config, floating, gtag, modes}. */
+/** Called by the loader with {wasm (the compiled module, a promise), site, api, tags, standing, config, floating, gtag, modes}. */
 export async function boot(opts) {
   o = opts;
-  // Compiled while it downloads (the loader started the fetch), then instantiated at once: the
-  // glue's own asynchronous loader would only add bytes.
-  initSync({ module: await WebAssembly.compileStreaming(o.wasm) });
+  // The loader compiled the module while it downloaded; instantiated at once (the glue's own
+  // asynchronous loader would only add bytes).
+  initSync({ module: await o.wasm });
   // Gated elements added later (by the page or a tag manager) are handled as they appear.
   new MutationObserver((rs) => {
     for (const r of rs) for (const n of r.addedNodes) if (n.nodeType == 1 && (n.matches('[data-category]') || n.querySelector('[data-category]'))) return mutation();

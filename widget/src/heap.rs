@@ -25,7 +25,8 @@ struct State {
 #[cfg(target_arch = "wasm32")]
 pub struct Heap(UnsafeCell<State>);
 
-// Safety: wasm32 in a page is single-threaded (the widget never runs in workers).
+// SAFETY: wasm32 in a page is single-threaded (the widget never runs in workers), so the state
+// behind the `UnsafeCell` is never reached from two threads.
 #[cfg(target_arch = "wasm32")]
 unsafe impl Sync for Heap {}
 
@@ -44,12 +45,17 @@ fn class(l: &Layout) -> usize {
 }
 
 #[cfg(target_arch = "wasm32")]
+// SAFETY: every block handed out is `1 << class` bytes, aligned to its size (so to any alignment
+// up to it), and is handed out again only after `dealloc` put it back on its class's list.
 unsafe impl GlobalAlloc for Heap {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        // SAFETY: one thread, and the allocator never calls itself while it holds this borrow.
         let s = unsafe { &mut *self.0.get() };
         let c = class(&l);
         let head = s.free[c];
         if head != 0 {
+            // SAFETY: `head` is a free block of this class (≥ 8 bytes, aligned): its first word
+            // holds the next free block, written by `dealloc`.
             s.free[c] = unsafe { *(head as *const usize) };
             return head as *mut u8;
         }
@@ -72,20 +78,28 @@ unsafe impl GlobalAlloc for Heap {
     }
 
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: as in `alloc`.
         let s = unsafe { &mut *self.0.get() };
         let c = class(&l);
+        // SAFETY: `p` is a block of this class that the caller gives back (GlobalAlloc's
+        // contract), at least a word long and aligned: its first word links the free list.
         unsafe { *(p as *mut usize) = s.free[c] };
         s.free[c] = p as usize;
     }
 
     /// Growing within its class keeps the block (a String pushed to often stays put).
     unsafe fn realloc(&self, p: *mut u8, l: Layout, size: usize) -> *mut u8 {
+        // SAFETY: GlobalAlloc::realloc's contract: `size`, rounded up to `l.align()`, does not
+        // overflow `isize`, and the alignment is `l`'s, a valid one.
         let new = unsafe { Layout::from_size_align_unchecked(size, l.align()) };
         if class(&new) == class(&l) {
             return p;
         }
+        // SAFETY: `new` has a non-zero size (realloc's contract).
         let q = unsafe { self.alloc(new) };
         if !q.is_null() {
+            // SAFETY: `p` holds `l.size()` bytes and `q` at least `size`, distinct blocks (a new
+            // one of another class); `p` is the caller's block with layout `l`, given back once.
             unsafe {
                 core::ptr::copy_nonoverlapping(p, q, l.size().min(size));
                 self.dealloc(p, l);

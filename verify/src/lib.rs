@@ -16,7 +16,7 @@ pub mod source;
 pub mod verify;
 pub mod views;
 
-pub use verify::{verify, Kind, Progress, Stage, Verified, VerifyError};
+pub use verify::{each_line, verify, Kind, Progress, Stage, Verified, VerifyError};
 
 use kelisim_shared::config::Config;
 

@@ -153,7 +153,10 @@ pub struct Verified {
     pub checkpoints: usize,
     /// Files covered by the signed list, `files.sig` not counted.
     pub files: usize,
+    /// The key's name and id, `kelisim+1a2b3c4d`.
     pub key: String,
+    /// `log-key.pub` as `kelisim log key` prints it: name, id and the key itself.
+    pub key_text: String,
 }
 
 impl std::fmt::Display for Verified {
@@ -647,6 +650,7 @@ pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Pr
         checkpoints: checkpoints.len(),
         files: signed.names.len(),
         key: key_name,
+        key_text: key.to_text(),
     })
 }
 
@@ -801,4 +805,27 @@ fn check_record(line: &[u8], leaf: &Hash, seq: u64, site: &str, versions: &HashS
     }
     last_time.clone_from(&record.recorded_at);
     Ok(Entry::Record(record))
+}
+
+/// Calls `f` with each line of the file `file` of the bundle read from `source` (without its
+/// newline), streaming, until `f` returns `false`: the browser verifier pages through
+/// `events.jsonl` this way after verifying it, holding no more than a page of records.
+pub fn each_line<R: Read + Seek>(source: R, file: &str, mut f: impl FnMut(&[u8]) -> bool) -> Result<(), VerifyError> {
+    let cursor = Cursor::new(source).or_else(|e| fail(file, format!("cannot open: {e}")))?;
+    let mut zip = zip::ZipArchive::new(cursor).or_else(|e| fail(file, format!("not a zip bundle: {e}")))?;
+    let r = zip.by_name(file).or_else(|_| fail(file, "missing from the bundle"))?;
+    let mut r = BufReader::with_capacity(64 * 1024, r);
+    let mut line = Vec::with_capacity(1024);
+    loop {
+        line.clear();
+        if r.read_until(b'\n', &mut line).or_else(|e| fail(file, format!("unreadable: {e}")))? == 0 {
+            return Ok(());
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if !line.is_empty() && !f(&line) {
+            return Ok(());
+        }
+    }
 }

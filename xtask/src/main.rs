@@ -13,6 +13,7 @@ mod bench_scan;
 mod bench_server;
 mod bench_widget;
 mod tools;
+mod verifier;
 mod widget;
 
 use anyhow::{bail, Context, Result};
@@ -24,7 +25,8 @@ use std::time::Instant;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  build              build the widget into target/widget-dist/ and the server
+  build              build the widget (target/widget-dist/), the browser verifier (target/verifier-dist/,
+                     target/kelisim-verifier.html) and the server
   demo [--listen A]  build everything and serve the five demo sites (default 127.0.0.1:8790)
   test               run every test: unit, server over HTTP, real headless Chromium
   bench widget       Kelisim's widget vs vanilla-cookieconsent and orejime (docs/BENCHMARKS.md)
@@ -79,6 +81,8 @@ pub fn cargo() -> Command {
 
 fn build() -> Result<PathBuf> {
     widget::build()?;
+    // Before the server, which embeds it at /verify/.
+    verifier::build()?;
     step("building the server (kelisim)");
     run(cargo().args(["build", "-p", "kelisim-server"]), "cargo build -p kelisim-server")?;
     Ok(root().join("target/debug/kelisim"))

@@ -1,5 +1,5 @@
 //! What browsers get that is not the API: the loader (`/kelisim.js`), the hashed widget files,
-//! and in demo mode the demo pages.
+//! the auditor's verifier (`/verify/`), and in demo mode the demo pages.
 
 use super::problem::Problem;
 use super::AppState;
@@ -73,6 +73,39 @@ struct WidgetDist;
 #[derive(RustEmbed)]
 #[folder = "$CARGO_MANIFEST_DIR/../www/demo/"]
 struct DemoPages;
+
+/// The browser verifier (`www/verifier`, built by `cargo xtask build`).
+#[derive(RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/../target/verifier-dist/"]
+struct VerifierDist;
+
+/// What the verifier's page and worker may do: their own scripts, styles and module (fetched,
+/// then compiled: `'wasm-unsafe-eval'`), a worker from this origin; nothing inline, nothing
+/// from elsewhere, no frames. The bundle itself is read from the auditor's disk and never sent.
+pub const VERIFIER_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// `/verify/…`: the auditor's verifier (SPEC §8). Compressed per request by the scope's
+/// `Compress` (it is fetched by auditors, not by every visitor); revalidated on each use.
+pub async fn verifier_file(path: web::Path<String>) -> Result<HttpResponse, Problem> {
+    let mut name = path.into_inner();
+    if name.is_empty() {
+        name.push_str("index.html");
+    }
+    let file = VerifierDist::get(&name).ok_or_else(|| {
+        if VerifierDist::get("index.html").is_none() {
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "verifier-not-built", "Verifier not built", "this server was built without the browser verifier; build it with `cargo xtask build`")
+        } else {
+            Problem::not_found(format!("no verifier file {name}"))
+        }
+    })?;
+    let etag = format!("\"{}\"", &hex::encode(file.metadata.sha256_hash())[..32]);
+    Ok(HttpResponse::Ok()
+        .content_type(mime_for(&name))
+        .insert_header((header::CONTENT_SECURITY_POLICY, VERIFIER_CSP))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::ETAG, etag))
+        .body(file.data.into_owned()))
+}
 
 /// The loader, rendered once at start: the template from the widget build with the hashed
 /// asset names and, per site, the consent scope and term, so that on a return visit the

@@ -174,6 +174,8 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
             )
             .service(get("/kelisim.js", assets::loader))
             .service(get("/widget/{name}", assets::widget_file))
+            .service(get("/verify/{path:.*}", assets::verifier_file))
+            .service(get("/verify", || async { actix_web::HttpResponse::MovedPermanently().insert_header((header::LOCATION, "/verify/")).finish() }))
             .service(get("/healthz", api::healthz))
             .configure(crate::admin::routes)
             .service(get("/metrics", api::metrics))

@@ -67,6 +67,8 @@ pub enum Message {
         /// What `kelisim verify` prints for this bundle.
         cli: String,
         seconds: f64,
+        /// The worker's WebAssembly memory at the end, in bytes: its peak (it never shrinks).
+        wasm_memory: u64,
     },
     Failed {
         file: String,
@@ -77,6 +79,7 @@ pub enum Message {
         after_export: Option<bool>,
         cli: String,
         seconds: f64,
+        wasm_memory: u64,
     },
     Rows {
         total: u64,

@@ -351,8 +351,9 @@ fn draw_verdict(p: &Page) {
         return;
     };
     match v {
-        Message::Intact { site, records, purged, first_seq, last_seq, tree_size, checkpoints, files, key, key_text, cli, seconds } => {
+        Message::Intact { site, records, purged, first_seq, last_seq, tree_size, checkpoints, files, key, key_text, cli, seconds, wasm_memory } => {
             let _ = box_.set_attribute("data-verdict", "intact");
+            measured(&box_, *seconds, *wasm_memory);
             add(doc, &box_, "h2", &format!("✓ {}", t(lang, "intact")));
             let dl = add(doc, &box_, "dl", "");
             pair(doc, &dl, t(lang, "site"), site);
@@ -381,8 +382,9 @@ fn draw_verdict(p: &Page) {
             let _ = code.set_attribute("id", "key-text");
             cli_line(doc, &box_, lang, cli);
         }
-        Message::Failed { file, line, seq, kind, after_export, cli, .. } => {
+        Message::Failed { file, line, seq, kind, after_export, cli, seconds, wasm_memory } => {
             let _ = box_.set_attribute("data-verdict", "failed");
+            measured(&box_, *seconds, *wasm_memory);
             let _ = box_.set_attribute("data-kind", kind);
             add(doc, &box_, "h2", &format!("✗ {}", t(lang, "not_intact")));
             let dl = add(doc, &box_, "dl", "");
@@ -411,6 +413,12 @@ fn draw_verdict(p: &Page) {
         }
         _ => {}
     }
+}
+
+/// For `cargo xtask bench export`: how long the worker took and its memory.
+fn measured(e: &Element, seconds: f64, wasm_memory: u64) {
+    let _ = e.set_attribute("data-seconds", &format!("{seconds:.3}"));
+    let _ = e.set_attribute("data-wasm-memory", &wasm_memory.to_string());
 }
 
 fn cli_line(doc: &Document, parent: &Element, lang: Lang, cli: &str) {

@@ -63,6 +63,11 @@ pub fn describe(e: &JsValue) -> String {
     e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// The size of this instance's WebAssembly memory.
+fn wasm_memory() -> u64 {
+    wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as u64
+}
+
 fn now() -> f64 {
     js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().performance().map(|p| p.now()).unwrap_or(0.0)
 }
@@ -119,6 +124,7 @@ impl Worker {
                     key_text: v.key_text,
                     cli,
                     seconds,
+                    wasm_memory: wasm_memory(),
                 });
                 self.file = Some(file);
             }
@@ -130,6 +136,7 @@ impl Worker {
                 after_export: e.after_export(),
                 cli: format!("NOT intact: {e}"),
                 seconds,
+                wasm_memory: wasm_memory(),
             }),
         }
     }

@@ -40,7 +40,7 @@ impl Lang {
     }
 
     pub fn seconds(self, s: f64) -> String {
-        let v = format!("{s:.1}");
+        let v = if s < 10.0 { format!("{s:.2}") } else { format!("{s:.1}") };
         match self {
             Lang::En => format!("{v} s"),
             _ => format!("{} с", v.replace('.', ",")),

@@ -12,6 +12,7 @@
 //! JSON ([`Command`], [`Message`]); the bundle itself is posted as a `File`, which the worker
 //! reads without copying it whole.
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod i18n;
 #[cfg(target_arch = "wasm32")]
 mod page;

@@ -200,7 +200,7 @@ fn verify(page: &Shared, file: web_sys::File) {
         if let Some((old, _)) = p.worker.take() {
             old.terminate();
         }
-        let worker = match p.make_worker.call0(&JsValue::NULL).and_then(|w| w.dyn_into::<Worker>().map_err(JsValue::from)) {
+        let worker = match p.make_worker.call0(&JsValue::NULL).and_then(|w| w.dyn_into::<Worker>()) {
             Ok(w) => w,
             Err(e) => {
                 p.verdict = Some(Message::Error { message: crate::worker_error(&e) });
@@ -478,7 +478,7 @@ fn row(doc: &Document, tbody: &Element, lang: Lang, r: &Row) {
     let tr = add(doc, tbody, "tr", "");
     let _ = tr.set_attribute("data-seq", &r.seq.to_string());
     add(doc, &tr, "th", &r.seq.to_string()).set_attribute("scope", "row").ok();
-    add(doc, &tr, "td", &r.recorded_at.replace('T', " ").trim_end_matches('Z').to_owned());
+    add(doc, &tr, "td", r.recorded_at.replace('T', " ").trim_end_matches('Z'));
     add(doc, &tr, "td", &r.consent_id).set_attribute("class", "id").ok();
     add(doc, &tr, "td", &action_name(lang, &r.action)).set_attribute("data-action", &r.action).ok();
     add(doc, &tr, "td", &r.granted.join(", "));

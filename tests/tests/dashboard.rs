@@ -546,6 +546,8 @@ fn hostile_strings_are_escaped_on_every_dashboard_page() {
         format!("/admin/sites/{SITE}/configs/{version}"),
         format!("/admin/sites/{SITE}/scan"),
         format!("/admin/sites/{SITE}/export"),
+        // The visitor's receipt: the site's name and the category title in Russian.
+        format!("/receipt/{SITE}/{consent}?lang=ru"),
     ];
     let mut escaped = String::new();
     for p in &pages {

@@ -7,13 +7,18 @@
 // exports through the generated glue (`./kelisim.js`: the build puts this file beside it and
 // bundles the two).
 import css from './widget.css'; // the layers' styles (shadow root only), W13
-import { initSync, start, configLoaded, configFailed, action, api as call, mutation } from './kelisim.js';
+import { initSync, start, configLoaded, configFailed, action, api as call0, mutation } from './kelisim.js';
 
 const W = window, D = document;
-let R, U, saved, waiting = 0, o;
+let R, U, saved, waiting = 0, o, M, E;
 // The server's markup by language, as loaded (GET …/widget?lang=).
 const UI = {};
 const Q = [];
+// Clicks and `window.kelisim` calls made before the module runs, replayed in order once it
+// does (M): nothing is decided or stored without it.
+const P = [];
+const act = (a, l) => (M ? action(a, l) : P.push(() => action(a, l)));
+const call = (m, a) => (M ? call0(m, a) : P.push(() => call0(m, a)));
 
 export function warn(m) { console.warn('Kelisim: ' + m); }
 const ids = (s) => (s ? s.split(' ') : []);
@@ -92,6 +97,7 @@ function run() {
 
 // What the module imports (widget/src/host.rs says what each does).
 export function root() {
+  if (R) return; // made already for the first layer shown before the module ran
   const host = D.createElement('div');
   host.id = 'kelisim';
   R = host.attachShadow({ mode: 'open' });
@@ -99,8 +105,8 @@ export function root() {
   U = R.lastChild;
   (D.body || D.documentElement).append(host);
   R.addEventListener('click', (e) => {
-    const b = e.target.closest('[data-action]');
-    b && action(b.dataset.action, b.dataset.lang || '');
+    const b = e.target.closest('[data-action],[data-early]');
+    b && act(b.dataset.action || b.dataset.early, b.dataset.lang || '');
   });
   R.addEventListener('keydown', (e) => {
     const d = R.querySelector('[data-kelisim="preferences"]');
@@ -119,7 +125,10 @@ export function ui(s) {
   const [k, l, g, w, url] = s.split(' '), L = UI[l];
   // A language the visitor just switched to: load its markup, then switch again.
   if (!L && k != 'r' && k) return load(l).then(() => UI[l] && action('lang', l), warn);
-  U.innerHTML = k == 'b' ? L.banner
+  // The first layer the host showed before the module ran (`early`): the module takes it over
+  // as it is (focus stays where the visitor put it), its buttons now `data-action`.
+  if (s == E) for (const b of U.querySelectorAll('[data-early]')) b.dataset.action = b.dataset.early;
+  else U.innerHTML = k == 'b' ? L.banner
     // The server's markup (shared/src/render.rs) leaves three markers for the visitor's parts.
     : k == 'p' ? L.preferences.replace('<!--gpc-->', g == 'g' ? L.gpc : '')
       .replace('<!--withdraw-->', w == 'w' ? L.withdraw : '')
@@ -129,6 +138,7 @@ export function ui(s) {
       '"><svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="currentColor"><path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16z"/>' +
       '<circle cx="9" cy="10" r="1.5"/><circle cx="14.5" cy="14" r="1.5"/><circle cx="14" cy="8.5" r="1"/></svg></button>'
     : '';
+  E = 0;
 }
 // A selector in the shadow root; "" = back where focus was before the dialog.
 export function focus(sel) {
@@ -173,12 +183,33 @@ export function deleteCookies(names) {
   for (const n of ids(names.trim())) for (const d of Dm) for (const p of P) D.cookie = n + '=; Max-Age=0; Path=' + p + d;
 }
 
-/** Called by the loader with {wasm (the compiled module, a promise), site, api, tags, standing, config, floating, gtag, modes}. */
+/** Called by the loader with {wasm (the module's bytes, a promise), site, api, tags, standing, config, floating, gtag, modes}. */
 export async function boot(opts) {
   o = opts;
-  // The loader compiled the module while it downloaded; instantiated at once (the glue's own
-  // asynchronous loader would only add bytes).
-  initSync({ module: await o.wasm });
+  // W11: window.kelisim (methods without a result are one call each into the module; `get` is
+  // null until it runs: a first visit has no decision yet).
+  const K = (W.kelisim = {
+    get: () => { const r = M && call0('get', ''); return r ? detail(r) : null; },
+    accept: (ids) => { call('accept', [].concat(ids).join(' ')); },
+    on: (ev, f) => { W.addEventListener('kelisim:' + ev, (e) => f(e.detail)); },
+  });
+  for (const m of ['show', 'showPreferences', 'hide', 'acceptAll', 'rejectAll', 'withdraw']) K[m] = () => { call(m, ''); };
+  // A first visit (no standing decision; the loader is fetching the config and its markup): the
+  // first layer is shown as soon as that arrives, while the module is still downloading and
+  // compiling; its buttons are `data-early` until the module takes it over (`ui`).
+  if (o.config && location.hash != '#kelisim')
+    o.config.then((t) => {
+      const c = JSON.parse(t);
+      if (!R) root(), (U.innerHTML = c.ui.banner.replace(/data-action=/g, 'data-early=')), (E = 'b ' + c.lang);
+    }, () => {});
+  try {
+    // The loader fetched the module's bytes; compiled and instantiated at once (a small module
+    // compiles in about a millisecond, sooner than compileStreaming's promise comes back).
+    initSync({ module: await o.wasm });
+  } catch (e) {
+    R && R.host.remove();
+    throw e;
+  }
   // Gated elements added later (by the page or a tag manager) are handled as they appear.
   new MutationObserver((rs) => {
     for (const r of rs) for (const n of r.addedNodes) if (n.nodeType == 1 && (n.matches('[data-category]') || n.querySelector('[data-category]'))) return mutation();
@@ -187,18 +218,13 @@ export async function boot(opts) {
   D.addEventListener('click', (e) => {
     if (e.target.closest && e.target.closest('[data-kelisim-open], a[href="#kelisim"]')) {
       e.preventDefault();
-      action('reopen', '');
+      act('reopen', '');
     }
   });
   resend();
   W.addEventListener('online', resend);
   start(o.site, o.api, !!o.standing, o.floating !== false, location.hash == '#kelisim');
-  // W11: window.kelisim (methods without a result are one call each into the module).
-  const K = (W.kelisim = {
-    get: () => { const r = call('get', ''); return r ? detail(r) : null; },
-    accept: (ids) => { call('accept', [].concat(ids).join(' ')); },
-    on: (ev, f) => { W.addEventListener('kelisim:' + ev, (e) => f(e.detail)); },
-  });
-  for (const m of ['show', 'showPreferences', 'hide', 'acceptAll', 'rejectAll', 'withdraw']) K[m] = () => { call(m, ''); };
+  M = 1;
+  P.forEach((f) => f());
   W.dispatchEvent(new CustomEvent('kelisim:ready'));
 }

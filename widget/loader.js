@@ -33,9 +33,9 @@
   var cfg = ok ? null : fetch(api + '/api/v1/sites/' + site + '/widget?lang=' + encodeURIComponent(tags), { credentials: 'omit' })
     .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); });
   if (cfg) cfg.catch(function () {});
-  // The module is downloaded and compiled now, beside the host script's download, not after it
-  // has run.
-  var wasm = WebAssembly.compileStreaming(fetch(api + B.wasm));
+  // The module is downloaded now, beside the host script's download, not after it has run (the
+  // host compiles it at once: for a module this small that is sooner than compileStreaming).
+  var wasm = fetch(api + B.wasm).then(function (r) { return r.arrayBuffer(); });
   wasm.catch(function () {});
   import(api + B.glue).then(function (g) {
     return g.boot({ wasm: wasm, site: site, api: api,

@@ -126,6 +126,9 @@ function instrument(find) {
     const orig = WebAssembly[f];
     if (orig) WebAssembly[f] = function () { mark('wasmCall'); const p = orig.apply(this, arguments); p.then(() => mark('wasmReady'), () => {}); return p; };
   }
+  // Synchronous compilation (new WebAssembly.Module(bytes)): called and compiled in one go.
+  const Mod = WebAssembly.Module;
+  WebAssembly.Module = new Proxy(Mod, { construct(t, a, n) { mark('wasmCall'); const m = Reflect.construct(t, a, n); mark('wasmReady'); return m; } });
   const attach = Element.prototype.attachShadow;
   Element.prototype.attachShadow = function () { mark('shadowRoot'); return attach.apply(this, arguments); };
   const flags = () => ({ analytics: window.__benchAnalytics || 0, marketing: window.__benchMarketing || 0 });
@@ -486,8 +489,8 @@ function timelineTable(checks) {
     ['config API response complete', k.config, null, null],
     ['WASM request start', k['asset:wasm:start'], null, null],
     ['WASM response complete', k['asset:wasm'], null, null],
-    ['WebAssembly.compileStreaming (or instantiate) called', k.wasmCall, null, null],
-    ['WebAssembly module compiled (or instance ready)', k.wasmReady, null, null],
+    ['WebAssembly module compilation started (compileStreaming, instantiate or new WebAssembly.Module)', k.wasmCall, null, null],
+    ['WebAssembly module compiled', k.wasmReady, null, null],
     ['shadow root attached', k.shadowRoot, null, null],
     ['banner element in the DOM (first frame that finds it)', k.inDom, c.inDom, o.inDom],
     ['banner visible (first frame with opacity > 0)', k.visible, c.visible, o.visible],

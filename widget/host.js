@@ -7,7 +7,7 @@
 // exports through the generated glue (`./kelisim.js`: the build puts this file beside it and
 // bundles the two).
 import css from './widget.css'; // the layers' styles (shadow root only), W13
-import { initSync, start, configLoaded, configFailed, action, api as call0, mutation } from './kelisim.js';
+import { initSync, start, configLoaded, configFailed, api, mutation } from './kelisim.js';
 
 const W = window, D = document;
 let R, U, saved, waiting = 0, o, M, E;
@@ -17,8 +17,8 @@ const Q = [];
 // Clicks and `window.kelisim` calls made before the module runs, replayed in order once it
 // does (M): nothing is decided or stored without it.
 const P = [];
-const act = (a, l) => (M ? action(a, l) : P.push(() => action(a, l)));
-const call = (m, a) => (M ? call0(m, a) : P.push(() => call0(m, a)));
+// Clicks as `ACTION LANG`, methods as `METHOD ARGS` (widget/src/lib.rs `api`).
+const ask = (c) => { M ? api(c) : P.push(() => api(c)); };
 
 export function warn(m) { console.warn('Kelisim: ' + m); }
 const ids = (s) => (s ? s.split(' ') : []);
@@ -106,12 +106,12 @@ export function root() {
   (D.body || D.documentElement).append(host);
   R.addEventListener('click', (e) => {
     const b = e.target.closest('[data-action],[data-early]');
-    b && act(b.dataset.action || b.dataset.early, b.dataset.lang || '');
+    b && ask((b.dataset.action || b.dataset.early) + ' ' + (b.dataset.lang || ''));
   });
   R.addEventListener('keydown', (e) => {
     const d = R.querySelector('[data-kelisim="preferences"]');
     if (!d) return;
-    if (e.key == 'Escape') { e.preventDefault(); action('close', ''); }
+    if (e.key == 'Escape') { e.preventDefault(); ask('close'); }
     // W12: focus stays inside the modal dialog.
     if (e.key == 'Tab') {
       const l = d.querySelectorAll('button, input:not([disabled]), a[href], summary'), a = R.activeElement;
@@ -120,19 +120,20 @@ export function root() {
     }
   });
 }
-// "b LANG" first layer, "p LANG G W URL" preferences, "r LABEL" reopen, "" nothing.
+// "b LANG" first layer, "p LANG G CONSENT_ID" preferences, "r LABEL" reopen, "" nothing.
 export function ui(s) {
-  const [k, l, g, w, url] = s.split(' '), L = UI[l];
+  const [k, l, g, id] = s.split(' '), L = UI[l];
   // A language the visitor just switched to: load its markup, then switch again.
-  if (!L && k != 'r' && k) return load(l).then(() => UI[l] && action('lang', l), warn);
+  if (!L && k != 'r' && k) return load(l).then(() => UI[l] && api('lang ' + l), warn);
   // The first layer the host showed before the module ran (`early`): the module takes it over
   // as it is (focus stays where the visitor put it), its buttons now `data-action`.
   if (s == E) for (const b of U.querySelectorAll('[data-early]')) b.dataset.action = b.dataset.early;
   else U.innerHTML = k == 'b' ? L.banner
     // The server's markup (shared/src/render.rs) leaves three markers for the visitor's parts.
     : k == 'p' ? L.preferences.replace('<!--gpc-->', g == 'g' ? L.gpc : '')
-      .replace('<!--withdraw-->', w == 'w' ? L.withdraw : '')
-      .replace('<!--receipt-->', url ? L.receipt[0] + url.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;') + L.receipt[1] : '')
+      .replace('<!--withdraw-->', id ? L.withdraw : '')
+      // The visitor's own receipt, in the language shown (the origin escaped into the attribute).
+      .replace('<!--receipt-->', id ? L.receipt[0] + (o.api + '/receipt/' + o.site + '/' + id + '?lang=' + l).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;') + L.receipt[1] : '')
     // A cookie: a ring and three crumbs.
     : k == 'r' ? '<button type="button" class="k-reopen" data-action="reopen" aria-label="' + s.slice(2) + '" title="' + s.slice(2) +
       '"><svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="currentColor"><path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16z"/>' +
@@ -189,11 +190,11 @@ export async function boot(opts) {
   // W11: window.kelisim (methods without a result are one call each into the module; `get` is
   // null until it runs: a first visit has no decision yet).
   const K = (W.kelisim = {
-    get: () => { const r = M && call0('get', ''); return r ? detail(r) : null; },
-    accept: (ids) => { call('accept', [].concat(ids).join(' ')); },
+    get: () => { const r = M && api('get'); return r ? detail(r) : null; },
+    accept: (ids) => ask('accept ' + [].concat(ids).join(' ')),
     on: (ev, f) => { W.addEventListener('kelisim:' + ev, (e) => f(e.detail)); },
   });
-  for (const m of ['show', 'showPreferences', 'hide', 'acceptAll', 'rejectAll', 'withdraw']) K[m] = () => { call(m, ''); };
+  for (const m of ['show', 'showPreferences', 'hide', 'acceptAll', 'rejectAll', 'withdraw']) K[m] = () => ask(m);
   // A first visit (no standing decision; the loader is fetching the config and its markup): the
   // first layer is shown as soon as that arrives, while the module is still downloading and
   // compiling; its buttons are `data-early` until the module takes it over (`ui`).
@@ -218,12 +219,12 @@ export async function boot(opts) {
   D.addEventListener('click', (e) => {
     if (e.target.closest && e.target.closest('[data-kelisim-open], a[href="#kelisim"]')) {
       e.preventDefault();
-      act('reopen', '');
+      ask('reopen');
     }
   });
   resend();
   W.addEventListener('online', resend);
-  start(o.site, o.api, !!o.standing, o.floating !== false, location.hash == '#kelisim');
+  start(!!o.standing, o.floating !== false, location.hash == '#kelisim');
   M = 1;
   P.forEach((f) => f());
   W.dispatchEvent(new CustomEvent('kelisim:ready'));

@@ -173,7 +173,7 @@ mod tests {
             }
         }
         assert!(n >= 17, "{n}");
-        for export in ["start", "configLoaded", "configFailed", "action", "api", "mutation"] {
+        for export in ["start", "configLoaded", "configFailed", "api", "mutation"] {
             assert!(HOST_JS.contains(export), "host.js never calls the module's `{export}`");
         }
     }

@@ -29,7 +29,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use decide::Choice;
 use kelisim_shared::cookie::Decision;
-use kelisim_shared::event::Action;
 use kelisim_shared::facts::Facts;
 use kelisim_shared::lang::Lang;
 use kelisim_shared::cat;
@@ -54,9 +53,6 @@ pub(crate) enum Then {
 
 #[derive(Default)]
 pub(crate) struct Widget {
-    site: String,
-    /// The origin of the Kelisim server (`data-api`, else the script's).
-    api: String,
     floating: bool,
     /// Loaded once per page and kept for its life (leaked: no reference counting to carry).
     config: Option<&'static Facts>,
@@ -83,19 +79,16 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut Widget) -> R) -> Option<R> {
     WIDGET.try_lock()?.as_mut().map(f)
 }
 
-/// Starts the widget (host.js's `boot`): the site, the api origin, whether the loader found
-/// the `kelisim` cookie standing (W1: it checked scope and age against the site's current
+/// Starts the widget (host.js's `boot`): whether the loader found the `kelisim` cookie standing (W1: it checked scope and age against the site's current
 /// config), whether the floating button is on, whether the URL asks for the preferences
 /// (`#kelisim`). The module reads the cookie itself.
 #[wasm_bindgen]
-pub fn start(site: &str, api: &str, standing: bool, floating: bool, wants_prefs: bool) {
+pub fn start(standing: bool, floating: bool, wants_prefs: bool) {
     host::root();
     let cookies = host::cookies();
     let stored = decide::own_cookie(&cookies).and_then(|c| Decision::decode(c).ok());
     if let Some(mut state) = WIDGET.try_lock() {
         *state = Some(Widget {
-            site: site.into(),
-            api: api.into(),
             floating,
             consent_id: stored.as_ref().map(|d| d.consent_id.clone()),
             decision: stored.filter(|_| standing),
@@ -124,12 +117,6 @@ pub fn config_failed(why: &str) {
         w.then.clear();
     });
     host::warn(&cat(&["the site config could not be loaded (", why, "); nothing that needs consent will run"]));
-}
-
-/// A click on `[data-action]` in the shadow root (or Esc: `close`), with its `data-lang`.
-#[wasm_bindgen]
-pub fn action(name: &str, arg: &str) {
-    ui::action(name, arg);
 }
 
 /// W4: gated elements added after load run when their category is granted.
@@ -186,28 +173,22 @@ fn run(then: Then) {
     }
 }
 
-/// W11: the `window.kelisim` methods, with their arguments space-separated; `get` answers with
-/// the decision's detail (`decide::detail`), the others with nothing.
+/// Everything the page asks of the module, as one line (one string crosses the boundary, not
+/// two): a click on `[data-action]` in the shadow root, `ACTION LANG` (its `data-action` and
+/// `data-lang`; Esc is `close`), or a `window.kelisim` method (W11), `METHOD ARGS` (arguments
+/// space-separated). `get` answers with the decision's detail (`decide::detail`), the others
+/// with "".
 #[wasm_bindgen]
-pub fn api(method: &str, args: &str) -> Option<String> {
-    let choice = match method {
-        "get" => return with(|w| w.decision.as_ref().map(decide::detail)).flatten(),
-        "show" => Then::Banner,
-        "acceptAll" => Then::Decide(Choice::All(Action::AcceptAll)),
-        "rejectAll" => Then::Decide(Choice::All(Action::RejectAll)),
-        "withdraw" => Then::Decide(Choice::All(Action::Withdraw)),
-        "accept" => Then::Decide(Choice::Custom(host::ids(args))),
-        "showPreferences" => Then::Preferences,
-        "hide" => {
-            ui::show_reopen();
-            return None;
-        }
-        _ => return None,
+pub fn api(cmd: &str) -> String {
+    let (name, arg) = match cmd.bytes().position(|b| b == b' ') {
+        Some(i) => (&cmd[..i], &cmd[i + 1..]),
+        None => (cmd, ""),
     };
-    match choice {
-        Then::Decide(c) => decide::decide_then_close(c),
-        Then::Preferences => ui::open_preferences(),
-        banner => need_config(banner),
+    match name {
+        "get" => return with(|w| w.decision.as_ref().map(decide::detail)).flatten().unwrap_or_default(),
+        "show" => need_config(Then::Banner),
+        "hide" => ui::show_reopen(),
+        _ => ui::action(name, arg),
     }
-    None
+    String::new()
 }

@@ -52,11 +52,11 @@ pub fn show_preferences() {
         let cfg = w.config?;
         let lang = current_lang(w, cfg, &env).code();
         let d = w.decision.as_ref();
-        // `p LANG GPC WITHDRAW RECEIPT`: the host fills the markers of the server's markup
-        // (kelisim_shared::render): the GPC notice, the Withdraw button, the receipt link
-        // (the host escapes the URL into its attribute).
-        let receipt = d.map_or(String::new(), |d| cat(&[&w.api, "/receipt/", &w.site, "/", &d.consent_id, "?lang=", lang]));
-        let cmd = cat(&["p ", lang, if env.gpc { " g" } else { " -" }, if d.is_some() { " w " } else { " - " }, &receipt]);
+        // `p LANG GPC CONSENT_ID`: the host fills the markers of the server's markup
+        // (kelisim_shared::render): the GPC notice; with a decision, the Withdraw button and
+        // the link to the visitor's receipt (the host knows the site and the server's origin).
+        let id = d.map_or("", |d| &d.consent_id);
+        let cmd = cat(&["p ", lang, if env.gpc { " g " } else { " - " }, id]);
         Some((cmd, d.map(|d| join(&d.granted, " ")).unwrap_or_default()))
     });
     let Some(Some((cmd, granted))) = found else { return };
@@ -105,14 +105,16 @@ pub fn after_decision() {
     }
 }
 
-/// A click on `[data-action]` in the shadow root (or Esc: `close`), with its `data-lang`.
+/// A click on `[data-action]` in the shadow root (or Esc: `close`), with its `data-lang`, or a
+/// `window.kelisim` method that decides or opens the preferences (`accept` with its ids).
 pub fn action(name: &str, arg: &str) {
     let choice = match name {
-        "accept-all" => Choice::All(Action::AcceptAll),
-        "reject-all" => Choice::All(Action::RejectAll),
+        "accept-all" | "acceptAll" => Choice::All(Action::AcceptAll),
+        "reject-all" | "rejectAll" => Choice::All(Action::RejectAll),
         "withdraw" => Choice::All(Action::Withdraw),
         "save" => Choice::Custom(host::ids(&host::checked())),
-        "customize" | "reopen" => return open_preferences(),
+        "accept" => Choice::Custom(host::ids(arg)),
+        "customize" | "reopen" | "showPreferences" => return open_preferences(),
         "close" => return close_preferences(),
         "lang" => {
             let checked = host::checked();

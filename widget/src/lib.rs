@@ -16,10 +16,12 @@
 
 // On wasm32 the widget needs only `alloc`: no std, and a panic handler that aborts without
 // formatting (std's panic machinery alone is several KB of every visitor's download).
-#![cfg_attr(target_arch = "wasm32", no_std)]
+#![cfg_attr(all(target_arch = "wasm32", not(test)), no_std)]
 
 extern crate alloc;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;
 mod decide;
 mod heap;
 mod host;

@@ -169,6 +169,18 @@ fn test(args: &[String]) -> Result<()> {
     run(&mut cmd, "cargo test")?;
     step("running the widget's unit tests natively");
     run(cargo().args(["test", "-p", "kelisim-widget", "--lib"]), "cargo test -p kelisim-widget")?;
+    // What goes through web-sys (random ids, the cookie, GPC, a decision's Consent Mode bits)
+    // in headless Chromium: wasm-bindgen-test, its runner of the pinned version (no `-q`: the
+    // runner rejects `--quiet`).
+    let runner = tools::wasm_bindgen_test_runner()?;
+    step("running the widget's tests in headless Chromium (wasm-bindgen-test)");
+    run(
+        cargo()
+            .args(["test", "-p", "kelisim-widget", "--lib", "--target", "wasm32-unknown-unknown"])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
+            .env("CHROMEDRIVER", &browser.chromedriver),
+        "cargo test -p kelisim-widget --target wasm32-unknown-unknown",
+    )?;
     fuzz_replay()
 }
 

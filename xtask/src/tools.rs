@@ -56,6 +56,40 @@ pub fn npm_tool(name: &str) -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// `wasm-bindgen-test-runner` of the widget's pinned wasm-bindgen (the runner of its in-browser
+/// tests; it must be the crate's exact version), built by `cargo install` into `target/tools/`
+/// (about 2.5 minutes, once). Not `--locked`: the crates.io mirror here lags behind the CLI's
+/// own lock file (TOOLCHAIN.md).
+pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
+    let dir = root().join("target/tools");
+    let bin = dir.join("bin/wasm-bindgen-test-runner");
+    let version = wasm_bindgen_version()?;
+    let have = Command::new(&bin).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    if !have.split_whitespace().any(|w| w == version) {
+        step(&format!("installing wasm-bindgen-test-runner {version} (cargo install wasm-bindgen-cli into target/tools/, about 2.5 minutes once)"));
+        run(
+            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["install", "wasm-bindgen-cli", "--force", "--bin", "wasm-bindgen-test-runner", "--version", &version, "--root"])
+                .arg(&dir)
+                // Its own build directory: kept for a reinstall, apart from the workspace's.
+                .env("CARGO_TARGET_DIR", dir.join("cli-build")),
+            "cargo install wasm-bindgen-cli",
+        )?;
+    }
+    if !bin.exists() {
+        bail!("cargo install ran but {} is missing", bin.display());
+    }
+    Ok(bin)
+}
+
+/// The wasm-bindgen version in Cargo.lock (the widget pins it with `=`).
+fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let at = lock.find("\nname = \"wasm-bindgen\"\n").context("no wasm-bindgen in Cargo.lock")?;
+    let version = lock[at..].lines().nth(2).and_then(|l| l.strip_prefix("version = \"")).and_then(|v| v.strip_suffix('"'));
+    version.map(str::to_owned).context("Cargo.lock: wasm-bindgen without a version line")
+}
+
 pub struct Browser {
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,

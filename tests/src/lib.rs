@@ -8,6 +8,7 @@
 //! `CHROMIUM` and `CHROMEDRIVER`.
 
 pub mod browser;
+pub mod bundle;
 pub mod consent;
 pub mod pages;
 

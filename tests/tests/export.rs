@@ -1,6 +1,7 @@
 //! The audit export (SPEC §8) and `kelisim verify`: a bundle made from a real log round-trips
 //! through the offline verifier; any change to it is caught and the record named.
 
+use kelisim_tests::bundle::{edited, entries, join, lines, write_beside};
 use kelisim_tests::{cli, cli_stdin, get, post_form, seed, Kelisim};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -20,33 +21,23 @@ fn verify(bundle: &Path) -> (bool, String) {
     (r.status.success(), format!("{}{}", String::from_utf8_lossy(&r.stdout), String::from_utf8_lossy(&r.stderr)))
 }
 
-/// All entries of a zip, in order.
-fn entries(bundle: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(bundle).unwrap()).unwrap();
-    (0..z.len())
-        .map(|i| {
-            let mut f = z.by_index(i).unwrap();
-            let mut b = Vec::new();
-            f.read_to_end(&mut b).unwrap();
-            (f.name().unwrap().into_owned(), b)
-        })
-        .collect()
-}
-
-/// A copy of the bundle with `edit` applied to one entry.
-fn tampered(bundle: &Path, name: &str, edit: impl Fn(Vec<u8>) -> Vec<u8>) -> PathBuf {
-    let out = bundle.with_file_name(format!("tampered-{}.zip", name.replace('/', "_")));
-    let mut w = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
-    for (n, b) in entries(bundle) {
-        w.start_file(n.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(&if n == name { edit(b.clone()) } else { b }).unwrap();
-    }
-    w.finish().unwrap();
-    out
-}
-
 /// SHA-256 (hex) of `b`, by coreutils' `sha256sum`: the same tool docs/export.md checks a
 /// bundle with by hand.
+/// A copy of the bundle with `edit` applied to one entry.
+fn tampered(bundle: &Path, name: &str, edit: impl Fn(Vec<u8>) -> Vec<u8>) -> PathBuf {
+    edited(bundle, &format!("tampered-{}.zip", name.replace('/', "_")), name, edit)
+}
+
+/// A copy of the bundle without one file.
+fn without(bundle: &Path, name: &str) -> PathBuf {
+    write_beside(bundle, &format!("without-{}.zip", name.replace('/', "_")), entries(bundle).into_iter().filter(|e| e.0 != name))
+}
+
+/// A copy of the bundle with one more file.
+fn with_extra(bundle: &Path, name: &str, content: &[u8]) -> PathBuf {
+    write_beside(bundle, &format!("with-{}.zip", name.replace('/', "_")), entries(bundle).into_iter().chain([(name.to_owned(), content.to_vec())]))
+}
+
 fn sha256_hex(b: &[u8]) -> String {
     let mut child = std::process::Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("sha256sum runs");
     child.stdin.take().unwrap().write_all(b).unwrap();
@@ -87,41 +78,6 @@ fn one_char(mut b: Vec<u8>) -> Vec<u8> {
     b
 }
 
-/// A copy of the bundle without one file, or with one more.
-fn without(bundle: &Path, name: &str) -> PathBuf {
-    let out = bundle.with_file_name(format!("without-{}.zip", name.replace('/', "_")));
-    let mut w = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
-    for (n, b) in entries(bundle).into_iter().filter(|e| e.0 != name) {
-        w.start_file(n.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(&b).unwrap();
-    }
-    w.finish().unwrap();
-    out
-}
-
-fn with_extra(bundle: &Path, name: &str, content: &[u8]) -> PathBuf {
-    let out = bundle.with_file_name(format!("with-{}.zip", name.replace('/', "_")));
-    let mut w = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
-    for (n, b) in entries(bundle).into_iter().chain([(name.to_owned(), content.to_vec())]) {
-        w.start_file(n.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(&b).unwrap();
-    }
-    w.finish().unwrap();
-    out
-}
-
-fn lines(b: &[u8]) -> Vec<Vec<u8>> {
-    b.split(|c| *c == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect()
-}
-
-fn join(l: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for x in l {
-        out.extend_from_slice(x);
-        out.push(b'\n');
-    }
-    out
-}
 
 #[test]
 fn export_round_trips_through_verify_and_is_audited() {

@@ -6,8 +6,8 @@
 
 use fantoccini::Locator;
 use kelisim_tests::browser::Browser;
+use kelisim_tests::bundle::{edited, join, lines};
 use kelisim_tests::{cli, get, root, seed, Kelisim};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -25,41 +25,10 @@ fn cli_verdict(bundle: &Path) -> (bool, String) {
     (r.status.success(), text.trim().trim_start_matches("kelisim: ").to_owned())
 }
 
-fn entries(bundle: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(bundle).unwrap()).unwrap();
-    (0..z.len())
-        .map(|i| {
-            let mut f = z.by_index(i).unwrap();
-            let mut b = Vec::new();
-            f.read_to_end(&mut b).unwrap();
-            (f.name().unwrap().into_owned(), b)
-        })
-        .collect()
-}
 
 /// A copy of the bundle named `label` with `edit` applied to one entry.
 fn tampered(bundle: &Path, label: &str, name: &str, edit: impl Fn(Vec<u8>) -> Vec<u8>) -> PathBuf {
-    let out = bundle.with_file_name(format!("{label}.zip"));
-    let mut w = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
-    for (n, b) in entries(bundle) {
-        w.start_file(n.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(&if n == name { edit(b.clone()) } else { b }).unwrap();
-    }
-    w.finish().unwrap();
-    out
-}
-
-fn lines(b: &[u8]) -> Vec<Vec<u8>> {
-    b.split(|c| *c == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect()
-}
-
-fn join(l: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for x in l {
-        out.extend_from_slice(x);
-        out.push(b'\n');
-    }
-    out
+    edited(bundle, &format!("{label}.zip"), name, edit)
 }
 
 /// The bundles of the tests: the one exported, and four changed the ways an auditor must catch.

@@ -114,8 +114,10 @@ impl ConsentRequest {
 
     /// Checks the event against the config version the visitor saw: every granted category
     /// exists, the required category is granted, the language is offered, and the granted set
-    /// fits the action (Reject all and Withdraw grant only the required category; Accept all
-    /// grants everything, except `gpc_off` categories when a GPC signal was honoured).
+    /// fits the action (Reject all grants only the required category; Accept all grants
+    /// everything, except `gpc_off` categories when a GPC signal was honoured; Withdraw grants
+    /// what remains after the visitor turned off categories they had granted — the required
+    /// one always, any others they kept).
     pub fn validate(&self, config: &Config) -> Result<(), EventError> {
         self.check_shape()?;
         self.fits(config)
@@ -140,7 +142,7 @@ impl ConsentRequest {
         }
         let granted = |id: &str| self.granted.iter().any(|g| g == id);
         match self.action {
-            Action::RejectAll | Action::Withdraw => {
+            Action::RejectAll => {
                 if let Some(extra) = self.granted.iter().find(|g| *g != required) {
                     return Err(invalid(
                         "granted",
@@ -155,7 +157,10 @@ impl ConsentRequest {
                     return Err(invalid("granted", format!("`accept_all` must grant `{}`", missing.id)));
                 }
             }
-            Action::Custom => {}
+            // Any decision of the widget that turns off a category the same consent id had
+            // granted is a withdrawal (Art. 8 p.2), whichever button caused it: what remains
+            // may be more than the required category.
+            Action::Custom | Action::Withdraw => {}
         }
         Ok(())
     }

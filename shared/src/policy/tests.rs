@@ -191,6 +191,10 @@ fn event_validation() {
     assert!(ok(request(Action::Custom, &["analytics"])).unwrap_err().contains("required category"));
     assert!(ok(request(Action::Custom, &["necessary", "video"])).unwrap_err().contains("unknown category `video`"));
     assert!(ok(request(Action::RejectAll, &["necessary", "analytics"])).is_err());
+    // A withdrawal keeps what the visitor did not turn off (and always the required category).
+    assert_eq!(ok(request(Action::Withdraw, &["necessary"])), Ok(()));
+    assert_eq!(ok(request(Action::Withdraw, &["necessary", "marketing"])), Ok(()));
+    assert!(ok(request(Action::Withdraw, &["marketing"])).unwrap_err().contains("required category"));
     assert!(ok(request(Action::AcceptAll, &["necessary", "analytics"])).is_err());
     let mut gpc = request(Action::AcceptAll, &["necessary"]);
     gpc.gpc = true;

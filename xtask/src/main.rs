@@ -8,6 +8,7 @@
 //! what it is doing. `cargo xtask bench widget|server|export` measure the budgets of SPEC §11, `bench scan` the
 //! cookie scanner's pages per minute.
 
+mod axe;
 mod bench_export;
 mod bench_scan;
 mod bench_server;
@@ -158,6 +159,7 @@ fn demo_sites() -> Result<Vec<String>> {
 fn test(args: &[String]) -> Result<()> {
     let bin = build()?;
     let browser = tools::ensure_chromium()?;
+    let axe = axe::ensure()?;
     step("running every test (unit, HTTP integration, headless Chromium end-to-end)");
     let mut cmd = cargo();
     // --no-fail-fast: one failing suite must not hide the others' results.
@@ -165,7 +167,8 @@ fn test(args: &[String]) -> Result<()> {
         .args(args)
         .env("KELISIM_BIN", &bin)
         .env("CHROMEDRIVER", &browser.chromedriver)
-        .env("CHROMIUM", &browser.chromium);
+        .env("CHROMIUM", &browser.chromium)
+        .env("AXE_JS", &axe);
     run(&mut cmd, "cargo test")?;
     step("running the widget's unit tests natively");
     run(cargo().args(["test", "-p", "kelisim-widget", "--lib"]), "cargo test -p kelisim-widget")?;

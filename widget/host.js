@@ -10,7 +10,7 @@ import css from './widget.css'; // the layers' styles (shadow root only), W13
 import { initSync, start, configLoaded, configFailed, api, mutation } from './kelisim.js';
 
 const W = window, D = document;
-let R, U, saved, waiting = 0, o, M, E;
+let R, U, V, saved, waiting = 0, o, M, E, lang, T, pad0, ro;
 // The server's markup by language, as loaded (GET …/widget?lang=).
 const UI = {};
 const Q = [];
@@ -35,7 +35,8 @@ const load = (tags, p) =>
     return r.text();
   })).then((t) => {
     const c = JSON.parse(t);
-    UI[c.lang] = c.ui;
+    UI[lang = c.lang] = c.ui;
+    hold();
     return c;
   });
 const focusOn = (el) => !!el && (el.focus(), true);
@@ -71,6 +72,8 @@ export function enable(ids) {
     const c = el.getAttribute('data-category'), src = el.getAttribute('data-src');
     if (!granted.includes(c)) continue;
     el.setAttribute('data-kelisim-on', '');
+    // An embed that waited behind a placeholder takes its place again.
+    if (el.kp) el.kp.remove(), (el.hidden = false);
     if (el.tagName == 'SCRIPT') {
       if (el.type != 'text/plain') continue;
       Q.push(el);
@@ -85,6 +88,9 @@ function run() {
   while (!waiting && Q.length) {
     const el = Q.shift(), s = D.createElement('script'), src = el.getAttribute('data-src') || el.getAttribute('src');
     for (const a of el.attributes) if (a.name != 'type' && a.name != 'data-src') s.setAttribute(a.name, a.value);
+    // Under a strict CSP the new script needs a nonce: the page's own (not readable as an
+    // attribute once parsed) or the loader's.
+    s.nonce = el.nonce || o.nonce;
     if (el.dataset.type) s.type = el.dataset.type;
     if (src) {
       waiting = 1;
@@ -95,15 +101,66 @@ function run() {
   }
 }
 
+// Embeds (iframes, videos) of categories not granted wait behind a placeholder in their own
+// box, in the visitor's language: what it is, the category it needs, a button that loads it
+// now (`allow`: grants that category) and a link to the preferences. The texts are the
+// server's (loaded with the markup; a return visit loads them only when an embed waits).
+function hold() {
+  for (const el of D.querySelectorAll('iframe[data-category]:not([data-kelisim-on]),video[data-category]:not([data-kelisim-on])')) {
+    const L = UI[lang];
+    if (el.kp) continue;
+    // (A first visit loads them with the config; a return visit only for a waiting embed.)
+    if (!L) return o.standing && lang !== 0 && ((lang = 0), load(o.tags).catch(warn));
+    const h = L.embeds[el.dataset.category], src = el.dataset.src || '';
+    if (!h) continue;
+    const p = (el.kp = D.createElement('div')), s = p.style, r = el.getBoundingClientRect();
+    p.className = el.className;
+    p.dataset.kelisim = 'placeholder';
+    p.innerHTML = h;
+    // The name is the page's text (a title attribute): set as text, never as markup.
+    p.querySelector('b').textContent = (L.known.find((k) => src.includes(k[0])) || [])[1] || el.title || L.unnamed;
+    // Styles through the CSSOM, which a strict CSP allows (style attributes in markup it does not).
+    Object.assign(s, { boxSizing: 'border-box', width: r.width + 'px', minHeight: r.height + 'px', maxWidth: '100%', padding: '16px',
+      display: 'flex', flexDirection: 'column', justifyContent: 'center', gap: '8px', background: '#f3f4f6', color: '#1a1a1a', border: '1px solid #c9c9c9', font: '15px/1.45 system-ui,sans-serif' });
+    el.before(p);
+    el.hidden = true;
+  }
+}
+// Says `t` politely (role=status: screen readers read it without moving focus) and shows it
+// briefly (`quiet`: only says it); gone by itself.
+function say(t, quiet) {
+  clearTimeout(T);
+  T = setTimeout(() => {
+    V.className = quiet ? 'k-sr' : 'k-live';
+    V.textContent = t;
+    T = setTimeout(() => (V.textContent = ''), 5e3);
+  }, 99);
+}
+// While the first layer is up the page keeps room for it below its content, and a focused
+// element of the page that would sit under it is scrolled above it (WCAG 2.2 "Focus Not
+// Obscured"); `b` is the first layer, or nothing when it is gone.
+function room(b) {
+  const st = D.body && D.body.style;
+  if (!st) return;
+  ro && ro.disconnect();
+  if (pad0 == null) pad0 = st.paddingBottom;
+  st.paddingBottom = pad0;
+  if (b) (ro = new ResizeObserver(() => (st.paddingBottom = 'calc(' + getComputedStyle(D.body).paddingBottom + ' + ' + (b.offsetHeight + 24) + 'px)'))).observe(b);
+}
+
 // What the module imports (widget/src/host.rs says what each does).
 export function root() {
   if (R) return; // made already for the first layer shown before the module ran
   const host = D.createElement('div');
   host.id = 'kelisim';
   R = host.attachShadow({ mode: 'open' });
-  R.innerHTML = '<style>' + css + '</style><div id="k-ui"></div>';
+  // The style element carries the loader's nonce: a strict CSP (style-src 'nonce-…') applies
+  // in the shadow root too.
+  R.innerHTML = '<style nonce="' + o.nonce + '">' + css + '</style><div class="k-live" role="status"></div><div id="k-ui"></div>';
   U = R.lastChild;
-  (D.body || D.documentElement).append(host);
+  V = U.previousSibling;
+  // First in the page: the banner is the first thing in the focus order and the reading order.
+  (D.body || D.documentElement).prepend(host);
   R.addEventListener('click', (e) => {
     const b = e.target.closest('[data-action],[data-early]');
     b && ask((b.dataset.action || b.dataset.early) + ' ' + (b.dataset.lang || ''));
@@ -120,7 +177,8 @@ export function root() {
     }
   });
 }
-// "b LANG" first layer, "p LANG G CONSENT_ID" preferences, "r LABEL" reopen, "" nothing.
+// "b LANG" first layer, "p LANG GW CONSENT_ID" preferences (G: `g` with GPC, W: `w` while
+// something optional is granted), "r LABEL" reopen, "" nothing.
 export function ui(s) {
   const [k, l, g, id] = s.split(' '), L = UI[l];
   // A language the visitor just switched to: load its markup, then switch again.
@@ -130,8 +188,8 @@ export function ui(s) {
   if (s == E) for (const b of U.querySelectorAll('[data-early]')) b.dataset.action = b.dataset.early;
   else U.innerHTML = k == 'b' ? L.banner
     // The server's markup (shared/src/render.rs) leaves three markers for the visitor's parts.
-    : k == 'p' ? L.preferences.replace('<!--gpc-->', g == 'g' ? L.gpc : '')
-      .replace('<!--withdraw-->', id ? L.withdraw : '')
+    : k == 'p' ? L.preferences.replace('<!--gpc-->', g[0] == 'g' ? L.gpc : '')
+      .replace('<!--withdraw-->', g[1] == 'w' ? L.withdraw : L.reject)
       // The visitor's own receipt, in the language shown (the origin escaped into the attribute).
       .replace('<!--receipt-->', id ? L.receipt[0] + (o.api + '/receipt/' + o.site + '/' + id + '?lang=' + l).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;') + L.receipt[1] : '')
     // A cookie: a ring and three crumbs.
@@ -140,6 +198,13 @@ export function ui(s) {
       '<circle cx="9" cy="10" r="1.5"/><circle cx="14.5" cy="14" r="1.5"/><circle cx="14" cy="8.5" r="1"/></svg></button>'
     : '';
   E = 0;
+  shown();
+}
+// After a layer changed: room kept for the first layer, which is announced when it appears.
+function shown() {
+  const b = U.querySelector('.k-banner');
+  room(b);
+  b && say(b.firstChild.textContent, 1);
 }
 // A selector in the shadow root; "" = back where focus was before the dialog.
 export function focus(sel) {
@@ -161,6 +226,8 @@ export function post(s) {
   const body = JSON.stringify({ consent_id, event_id, config_version, action, granted: ids(granted), language, gpc: gpc == '1', page });
   keep(pending().concat(body));
   send(body);
+  // A short, polite confirmation of each logged decision.
+  UI[language] && say(UI[language].saved);
 }
 export function emit(name, s) { W.dispatchEvent(new CustomEvent('kelisim:' + name, { detail: detail(s) })); }
 export function reload() { location.reload(); }
@@ -184,7 +251,7 @@ export function deleteCookies(names) {
   for (const n of ids(names.trim())) for (const d of Dm) for (const p of P) D.cookie = n + '=; Max-Age=0; Path=' + p + d;
 }
 
-/** Called by the loader with {wasm (the module's bytes, a promise), site, api, tags, standing, config, floating, gtag, modes}. */
+/** Called by the loader with {wasm (the module's bytes, a promise), site, api, tags, standing, config, floating, gtag, modes, nonce}. */
 export async function boot(opts) {
   o = opts;
   // W11: window.kelisim (methods without a result are one call each into the module; `get` is
@@ -201,7 +268,7 @@ export async function boot(opts) {
   if (o.config && location.hash != '#kelisim')
     o.config.then((t) => {
       const c = JSON.parse(t);
-      if (!R) root(), (U.innerHTML = c.ui.banner.replace(/data-action=/g, 'data-early=')), (E = 'b ' + c.lang);
+      if (!R) root(), (U.innerHTML = c.ui.banner.replace(/data-action=/g, 'data-early=')), (E = 'b ' + c.lang), shown();
     }, () => {});
   try {
     // The loader fetched the module's bytes; compiled and instantiated at once (a small module
@@ -212,18 +279,30 @@ export async function boot(opts) {
     throw e;
   }
   // Gated elements added later (by the page or a tag manager) are handled as they appear.
+  // A single-page app that replaced <body> took the widget with it: it goes back, first.
   new MutationObserver((rs) => {
-    for (const r of rs) for (const n of r.addedNodes) if (n.nodeType == 1 && (n.matches('[data-category]') || n.querySelector('[data-category]'))) return mutation();
+    if (R && !R.host.isConnected) (D.body || D.documentElement).prepend(R.host);
+    for (const r of rs) for (const n of r.addedNodes) if (n.nodeType == 1 && (n.matches('[data-category]') || n.querySelector('[data-category]'))) return mutation(), hold();
   }).observe(D.documentElement, { childList: true, subtree: true });
+  // Keyboard users never land under the first layer.
+  D.addEventListener('focusin', (e) => {
+    const b = U && U.querySelector('.k-banner'), t = e.target;
+    if (!b || t == R.host) return;
+    const y = t.getBoundingClientRect().bottom - b.getBoundingClientRect().top;
+    if (y > 0) scrollBy(0, y + 8);
+  });
   // W10: any element with data-kelisim-open, or a link to #kelisim, reopens the preferences.
   D.addEventListener('click', (e) => {
-    if (e.target.closest && e.target.closest('[data-kelisim-open], a[href="#kelisim"]')) {
+    const t = e.target.closest && e.target, a = t && t.closest('[data-kelisim=placeholder] [data-action=allow]');
+    if (a) ask('allow ' + a.dataset.category);
+    else if (t && t.closest('[data-kelisim-open], a[href="#kelisim"]')) {
       e.preventDefault();
       ask('reopen');
     }
   });
   resend();
   W.addEventListener('online', resend);
+  hold();
   start(!!o.standing, o.floating !== false, location.hash == '#kelisim');
   M = 1;
   P.forEach((f) => f());

@@ -39,7 +39,7 @@
   wasm.catch(function () {});
   import(api + B.glue).then(function (g) {
     return g.boot({ wasm: wasm, site: site, api: api,
-      standing: ok, config: cfg, tags: tags, floating: info[2], gtag: gtag, modes: modes });
+      standing: ok, config: cfg, tags: tags, floating: info[2], gtag: gtag, modes: modes, nonce: s.nonce });
   }).catch(function (e) {
     console.warn('Kelisim: the widget could not load (' + e + '); nothing that needs consent will run');
   });

@@ -43,29 +43,50 @@ fn tx<'a>(l: &'a Localized<String>, lang: Lang, cfg: &Config) -> &'a str {
 }
 
 fn button(h: &mut Html, action: &str, label: &str) {
-    h.raw("<button type=\"button\" class=\"k-btn\" data-action=\"").raw(action).raw("\">").text(label).raw("</button>");
+    styled(h, "k-btn", action, label);
 }
 
-/// First layer (W1): short text, policy link, and three buttons of equal weight (Art. 7 p.1:
-/// Reject sits on the first layer, as easy as Accept).
+/// A button of another look: `k-btn k-alt` (outlined: the dialog's secondary actions) or
+/// `k-btn k-warn` (Withdraw, which must not look like Reject all).
+fn styled(h: &mut Html, class: &str, action: &str, label: &str) {
+    h.raw("<button type=\"button\" class=\"").raw(class).raw("\" data-action=\"").raw(action).raw("\">").text(label).raw("</button>");
+}
+
+/// Whether the site has nothing to ask: only its required category. Its first layer is then
+/// a notice with one button, and nothing is logged (docs/site-policy.md says why).
+pub fn notice_only(cfg: &Config) -> bool {
+    cfg.categories.iter().all(|c| c.required)
+}
+
+/// First layer (W1): short text, three buttons of equal weight (Art. 7 p.1: Reject sits on the
+/// first layer, as easy as Accept), then the policy link — after the buttons, so that the first
+/// Tab into the banner lands on its first button. A site with nothing optional gets a notice
+/// with one button instead.
 pub fn banner(cfg: &Config, lang: Lang) -> String {
     let ui = ui(lang);
+    let notice = notice_only(cfg);
     let mut h = Html(String::with_capacity(1024));
-    h.raw("<div class=\"k-banner\" data-kelisim=\"banner\" role=\"region\" aria-labelledby=\"k-bt\" lang=\"")
+    h.raw("<div class=\"k-banner\" data-kelisim=\"")
+        .raw(if notice { "notice" } else { "banner" })
+        .raw("\" role=\"region\" aria-labelledby=\"k-bt\" lang=\"")
         .raw(lang.code())
         .raw("\"><h2 id=\"k-bt\" class=\"k-title\">")
-        .text(ui.banner_title)
+        .text(if notice { ui.notice_title } else { ui.banner_title })
         .raw("</h2><p class=\"k-text\">")
-        .text(ui.banner_text)
-        .raw(" <a href=\"")
+        .text(if notice { ui.notice_text } else { ui.banner_text })
+        .raw("</p><div class=\"k-actions\">");
+    if notice {
+        button(&mut h, "ok", ui.notice_ok);
+    } else {
+        button(&mut h, "accept-all", ui.accept_all);
+        button(&mut h, "reject-all", ui.reject_all);
+        button(&mut h, "customize", ui.customize);
+    }
+    h.raw("</div><p class=\"k-more\"><a href=\"")
         .text(&cfg.policy_url)
         .raw("\" target=\"_blank\" rel=\"noopener\">")
         .text(ui.policy_link)
-        .raw("</a></p><div class=\"k-actions\">");
-    button(&mut h, "accept-all", ui.accept_all);
-    button(&mut h, "reject-all", ui.reject_all);
-    button(&mut h, "customize", ui.customize);
-    h.raw("</div></div>");
+        .raw("</a></p></div>");
     h.0
 }
 
@@ -163,13 +184,16 @@ pub fn preferences(cfg: &Config, lang: Lang) -> String {
             .text(crate::strings::ui(*l).language_name)
             .raw("</button>");
     }
-    h.raw("</div><div class=\"k-body\"><p>").text(ui.preferences_intro).raw("</p>");
+    let notice = notice_only(cfg);
+    h.raw("</div><div class=\"k-body\"><p>").text(if notice { ui.notice_text } else { ui.preferences_intro }).raw("</p>");
     h.raw(GPC_MARK);
     for c in &cfg.categories {
         category(&mut h, cfg, c, ui, lang);
     }
     let o = &cfg.operator;
-    h.raw("<footer class=\"k-operator\"><b>").text(ui.operator).raw(":</b> ").text(tx(&o.name, lang, cfg));
+    // A plain block, not <footer>: inside the dialog a footer would be a second `contentinfo`
+    // landmark beside the page's own.
+    h.raw("<div class=\"k-operator\"><b>").text(ui.operator).raw(":</b> ").text(tx(&o.name, lang, cfg));
     if let Some(bin) = &o.bin {
         h.raw(", ").text(ui.bin).raw(" ").text(bin);
     }
@@ -184,11 +208,18 @@ pub fn preferences(cfg: &Config, lang: Lang) -> String {
     }
     h.raw(". ").text(ui.storage_country).raw(": ").text(country(&o.storage_country, lang)).raw(". <a href=\"");
     h.text(&cfg.policy_url).raw("\" target=\"_blank\" rel=\"noopener\">").text(ui.policy_link).raw("</a>");
-    h.raw(RECEIPT_MARK).raw("</footer></div><div class=\"k-actions\">");
-    button(&mut h, "save", ui.save);
-    button(&mut h, "accept-all", ui.accept_all);
-    button(&mut h, "reject-all", ui.reject_all);
-    h.raw(WITHDRAW_MARK).raw("</div></div>");
+    h.raw(RECEIPT_MARK).raw("</div></div><div class=\"k-actions\">");
+    if notice {
+        // Nothing to choose: the dialog only informs.
+        button(&mut h, "close", ui.notice_ok);
+    } else {
+        // Save is the dialog's main action; Accept all stays; where Reject all goes the widget
+        // puts, once something optional is granted, the one visibly different Withdraw action.
+        button(&mut h, "save", ui.save);
+        styled(&mut h, "k-btn k-alt", "accept-all", ui.accept_all);
+        h.raw(WITHDRAW_MARK);
+    }
+    h.raw("</div></div>");
     h.0
 }
 
@@ -199,11 +230,37 @@ pub fn gpc_notice(lang: Lang) -> String {
     h.0
 }
 
-/// What fills `<!--withdraw-->` once a decision exists (Art. 8 p.2).
+/// What fills `<!--withdraw-->` while the visitor has granted something optional (Art. 8 p.2):
+/// one action that takes back every optional category, and looks it.
 pub fn withdraw_button(lang: Lang) -> String {
     let mut h = Html(String::new());
-    button(&mut h, "withdraw", ui(lang).withdraw);
+    styled(&mut h, "k-btn k-warn", "withdraw", ui(lang).withdraw);
     h.0
+}
+
+/// What fills `<!--withdraw-->` otherwise: Reject all.
+pub fn reject_button(lang: Lang) -> String {
+    let mut h = Html(String::new());
+    styled(&mut h, "k-btn k-alt", "reject-all", ui(lang).reject_all);
+    h.0
+}
+
+/// The placeholder's markup for an embed of each optional category (id → markup): the text with
+/// an empty `<b data-name>` that the widget fills with the embed's name (as text), the button
+/// that loads it now (`data-action="allow"`) and a link that opens the preferences.
+pub fn embed_placeholders(cfg: &Config, lang: Lang) -> Vec<(String, String)> {
+    let ui = ui(lang);
+    let mut out = Vec::new();
+    for c in cfg.categories.iter().filter(|c| !c.required) {
+        let mut h = Html(String::new());
+        let (before, rest) = ui.embed_text.split_once("{name}").unwrap_or((ui.embed_text, ""));
+        let (middle, after) = rest.split_once("{category}").unwrap_or((rest, ""));
+        h.raw("<p>").text(before).raw("<b data-name></b>").text(middle).text(tx(&c.title, lang, cfg)).text(after);
+        h.raw("</p><p><button type=\"button\" data-action=\"allow\" data-category=\"").text(&c.id).raw("\">");
+        h.text(ui.embed_allow).raw("</button> <a href=\"#kelisim\">").text(ui.reopen).raw("</a></p>");
+        out.push((c.id.clone(), h.0));
+    }
+    out
 }
 
 /// What fills `<!--receipt-->`: this markup with the receipt URL (attribute-escaped) between
@@ -230,7 +287,15 @@ pub fn widget_json(cfg: &Config, lang: Lang) -> String {
             "preferences": preferences(cfg, lang),
             "gpc": gpc_notice(lang),
             "withdraw": withdraw_button(lang),
+            "reject": reject_button(lang),
             "receipt": receipt_link(lang),
+            "saved": ui(lang).saved,
+            "embeds": embed_placeholders(cfg, lang)
+                .into_iter()
+                .map(|(id, html)| (id, serde_json::Value::String(html)))
+                .collect::<serde_json::Map<_, _>>(),
+            "unnamed": ui(lang).embed_unnamed,
+            "known": crate::strings::KNOWN_EMBEDS.iter().map(|(p, n)| [*p, n[lang as usize]]).collect::<Vec<_>>(),
         },
     })
     .to_string()
@@ -304,6 +369,50 @@ mod tests {
         assert!(html.contains("href=\"https://s.kz/privacy?a=1&amp;b=&quot;2&quot;\""));
         assert!(html.contains(KK.banner_title));
         assert!(html.contains("role=\"region\"") && html.contains("aria-labelledby=\"k-bt\""));
+        // The first focusable element is the first button: the policy link comes after them.
+        assert!(html.find("data-action=\"accept-all\"").unwrap() < html.find("<a ").unwrap());
+        assert!(!notice_only(&config()));
+    }
+
+    #[test]
+    fn a_site_with_only_its_required_category_gets_a_notice_not_a_question() {
+        let mut cfg = config();
+        cfg.categories.truncate(1);
+        assert!(notice_only(&cfg));
+        let html = banner(&cfg, Lang::Ru);
+        assert!(html.contains("data-kelisim=\"notice\"") && html.contains("data-action=\"ok\""));
+        for a in ["accept-all", "reject-all", "customize"] {
+            assert!(!html.contains(a), "no {a} on a notice");
+        }
+        let prefs = preferences(&cfg, Lang::Ru);
+        assert!(!prefs.contains(WITHDRAW_MARK) && !prefs.contains("data-action=\"save\""));
+        for l in [Lang::Kk, Lang::Ru, Lang::En] {
+            let u = ui(l);
+            for text in [u.notice_title, u.notice_text] {
+                assert!(!text.contains(u.banner_text) && !text.is_empty());
+            }
+        }
+        assert!(embed_placeholders(&cfg, Lang::Ru).is_empty());
+    }
+
+    #[test]
+    fn the_dialog_has_distinct_actions_and_no_second_contentinfo() {
+        let html = preferences(&config(), Lang::Ru);
+        assert!(html.contains("class=\"k-btn\" data-action=\"save\""));
+        assert!(html.contains("class=\"k-btn k-alt\" data-action=\"accept-all\""));
+        assert!(!html.contains("<footer"));
+        assert!(reject_button(Lang::Ru).contains("class=\"k-btn k-alt\" data-action=\"reject-all\""));
+        assert!(withdraw_button(Lang::Ru).contains("class=\"k-btn k-warn\" data-action=\"withdraw\""));
+    }
+
+    #[test]
+    fn embed_placeholders_name_the_category_and_escape_its_title() {
+        let p = embed_placeholders(&config(), Lang::Ru);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].0, "analytics");
+        assert!(p[0].1.contains("<b data-name></b>") && p[0].1.contains("«&lt;analytics&gt; ru»"));
+        assert!(p[0].1.contains("data-action=\"allow\" data-category=\"analytics\""));
+        assert!(p[0].1.contains("href=\"#kelisim\""));
     }
 
     #[test]

@@ -38,6 +38,20 @@ pub struct Ui {
     pub details: &'static str,
     /// Link to the visitor's own consent history (Art. 24 p.1(1)).
     pub receipt: &'static str,
+    /// A site with only its required category: the first layer is a notice (title, text, one
+    /// button), and the texts never mention categories the site does not have.
+    pub notice_title: &'static str,
+    pub notice_text: &'static str,
+    pub notice_ok: &'static str,
+    /// Said (and shown briefly) after each decision.
+    pub saved: &'static str,
+    /// The placeholder of an embed that waits for consent: `{name}` is what it is (a service's
+    /// name or the element's title), `{category}` the category's title.
+    pub embed_text: &'static str,
+    /// Its button: loads it now, granting that category.
+    pub embed_allow: &'static str,
+    /// What an embed is called when neither a known service nor its `title` names it.
+    pub embed_unnamed: &'static str,
 }
 
 pub static KK: Ui = Ui {
@@ -48,7 +62,7 @@ pub static KK: Ui = Ui {
     accept_all: "Барлығын қабылдау",
     reject_all: "Барлығынан бас тарту",
     customize: "Баптау",
-    save: "Таңдауды сақтау",
+    save: "Таңдауымды сақтау",
     preferences_title: "Cookie баптаулары",
     preferences_intro: "Әр санат үшін келісім беруге немесе бермеуге болады. Міндетті cookie файлдарынсыз сайт жұмыс істемейді, сондықтан олар өшірілмейді.",
     always_on: "Әрдайым қосулы",
@@ -67,9 +81,16 @@ pub static KK: Ui = Ui {
     reopen: REOPEN[0],
     language: "Тіл",
     gpc_honoured: "Браузеріңіз Global Privacy Control сигналын жіберді, сондықтан кейбір санаттар өзіңіз қоспайынша өшірулі қалады.",
-    withdraw: "Келісімді кері қайтарып алу",
+    withdraw: "Барлық келісімді кері қайтарып алу",
     details: "Толығырақ",
     receipt: "Менің келісімім туралы түбіртек",
+    notice_title: "Cookie файлдары туралы",
+    notice_text: "Бұл сайт тек өз жұмысына қажет cookie файлдарын қолданады: оларсыз сайт ашылмайды. Талдау немесе жарнама үшін ештеңе жинамаймыз.",
+    notice_ok: "Түсінікті",
+    saved: "Таңдауыңыз сақталды.",
+    embed_text: "{name} басқа сервистен жүктеледі және «{category}» санатына келісіміңізді қажет етеді.",
+    embed_allow: "Жүктеу",
+    embed_unnamed: "Бұл мазмұн",
 };
 
 pub static RU: Ui = Ui {
@@ -80,7 +101,7 @@ pub static RU: Ui = Ui {
     accept_all: "Принять все",
     reject_all: "Отклонить все",
     customize: "Настроить",
-    save: "Сохранить выбор",
+    save: "Сохранить мой выбор",
     preferences_title: "Настройки cookie",
     preferences_intro: "Согласие можно дать или не давать для каждой категории отдельно. Обязательные файлы cookie нужны для работы сайта, поэтому их нельзя отключить.",
     always_on: "Всегда включены",
@@ -99,9 +120,16 @@ pub static RU: Ui = Ui {
     reopen: REOPEN[1],
     language: "Язык",
     gpc_honoured: "Ваш браузер передал сигнал Global Privacy Control, поэтому некоторые категории останутся выключенными, пока вы не включите их сами.",
-    withdraw: "Отозвать согласие",
+    withdraw: "Отозвать всё согласие",
     details: "Подробнее",
     receipt: "Квитанция о моём согласии",
+    notice_title: "О файлах cookie",
+    notice_text: "Этот сайт использует только файлы cookie, без которых он не работает. Для аналитики и рекламы мы ничего не собираем.",
+    notice_ok: "Понятно",
+    saved: "Ваш выбор сохранён.",
+    embed_text: "{name} загружается с другого сервиса и требует вашего согласия на категорию «{category}».",
+    embed_allow: "Загрузить",
+    embed_unnamed: "Этот материал",
 };
 
 pub static EN: Ui = Ui {
@@ -112,7 +140,7 @@ pub static EN: Ui = Ui {
     accept_all: "Accept all",
     reject_all: "Reject all",
     customize: "Customize",
-    save: "Save choices",
+    save: "Save my choice",
     preferences_title: "Cookie preferences",
     preferences_intro: "You can give or refuse consent for each category separately. Necessary cookies keep the site working, so they cannot be switched off.",
     always_on: "Always on",
@@ -131,14 +159,33 @@ pub static EN: Ui = Ui {
     reopen: REOPEN[2],
     language: "Language",
     gpc_honoured: "Your browser sent a Global Privacy Control signal, so some categories stay off unless you switch them on yourself.",
-    withdraw: "Withdraw consent",
+    withdraw: "Withdraw all consent",
     details: "Details",
     receipt: "My consent receipt",
+    notice_title: "About cookies",
+    notice_text: "This site uses only the cookies it needs to work. We collect nothing for analytics or advertising.",
+    notice_ok: "Got it",
+    saved: "Your choice has been saved.",
+    embed_text: "{name} loads from another service and needs your consent to “{category}”.",
+    embed_allow: "Load",
+    embed_unnamed: "This content",
 };
 
 /// The reopen button's label (kk, ru, en): the one string the widget itself carries, for a
 /// return visit shows it without loading the config.
 pub const REOPEN: [&str; 3] = ["Cookie баптаулары", "Настройки cookie", "Cookie preferences"];
+
+/// Embeds the widget names by the address they load (a piece of `data-src`, first match wins),
+/// in kk, ru and en: the placeholder says what is waiting, not just "this content".
+pub const KNOWN_EMBEDS: &[(&str, [&str; 3])] = &[
+    ("youtube", ["YouTube бейнесі", "Видео YouTube", "A YouTube video"]),
+    ("youtu.be", ["YouTube бейнесі", "Видео YouTube", "A YouTube video"]),
+    ("vimeo.com", ["Vimeo бейнесі", "Видео Vimeo", "A Vimeo video"]),
+    ("yandex.", ["Яндекс Карталар", "Яндекс Карты", "Yandex Maps"]),
+    ("2gis.", ["2ГИС картасы", "Карта 2ГИС", "A 2GIS map"]),
+    ("google.com/maps", ["Google Maps картасы", "Карта Google Maps", "A Google Maps map"]),
+    ("rutube.ru", ["Rutube бейнесі", "Видео Rutube", "A Rutube video"]),
+];
 
 pub fn ui(lang: Lang) -> &'static Ui {
     match lang {

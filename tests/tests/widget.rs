@@ -284,12 +284,10 @@ async fn keyboard_alone_can_accept_reject_customize_toggle_and_save() {
     let b = Browser::start().await;
     b.goto(&s.url("")).await;
     b.widget("[data-kelisim=\"banner\"]").await;
-    let mut n = 0;
-    while b.focused().await != "accept-all" {
-        b.press(Key::Tab.into()).await;
-        n += 1;
-        assert!(n < 30, "Tab never reached the banner's Accept all");
-    }
+    // The banner is first in the page: the first Tab lands on its first button.
+    assert_eq!(b.focused().await, "page");
+    b.press(Key::Tab.into()).await;
+    assert_eq!(b.focused().await, "accept-all", "the first Tab from the top of the page");
     b.press(Key::Tab.into()).await;
     assert_eq!(b.focused().await, "reject-all");
     b.press(Key::Tab.into()).await;
@@ -324,15 +322,19 @@ async fn keyboard_alone_can_accept_reject_customize_toggle_and_save() {
     let e = s.wait_events(1).await;
     assert_eq!((e[0].0.as_str(), e[0].1.as_str()), ("custom", "necessary marketing"));
     assert_eq!(b.focused().await, "reopen", "focus lands on the reopen button");
-    // Reopen with Enter, Reject all with Enter.
+    // Reopen with Enter: with marketing granted, Withdraw stands where Reject all was; Enter.
     b.press(Key::Enter.into()).await;
     b.widget("[data-kelisim=\"preferences\"]").await;
-    while b.focused().await != "reject-all" {
+    assert!(!b.widget_has("[data-kelisim=\"preferences\"] [data-action=\"reject-all\"]").await);
+    let mut n = 0;
+    while b.focused().await != "withdraw" {
         b.press(Key::Tab.into()).await;
+        n += 1;
+        assert!(n < 120, "Tab never reached Withdraw");
     }
     b.press(Key::Enter.into()).await;
     let e = s.wait_events(2).await;
-    assert_eq!(e[1].0, "reject_all");
+    assert_eq!((e[1].0.as_str(), e[1].1.as_str()), ("withdraw", "necessary"));
     b.close().await;
 }
 
@@ -358,7 +360,8 @@ async fn js_api_methods_and_events_behave() {
     b.js("kelisim.withdraw()").await;
     let e = s.wait_events(5).await;
     let actions: Vec<&str> = e.iter().map(|x| x.0.as_str()).collect();
-    assert_eq!(actions, ["custom", "custom", "reject_all", "accept_all", "withdraw"]);
+    // Reject all after analytics was granted, and Withdraw: both turn something off, both withdrawals.
+    assert_eq!(actions, ["custom", "custom", "withdraw", "accept_all", "withdraw"]);
     assert_eq!(b.js("return ran.analytics").await, json!(1), "no reload happened: the site turned it off");
     b.js("kelisim.show()").await;
     b.widget("[data-kelisim=\"banner\"]").await;
@@ -522,7 +525,8 @@ async fn the_first_layer_shows_before_the_module_and_a_click_on_it_waits_for_the
     // Once it runs, the click and the call are carried out in their order.
     let e = s.wait_events(2).await;
     assert_eq!((e[0].0.as_str(), e[0].1.as_str()), ("accept_all", "necessary analytics marketing"));
-    assert_eq!((e[1].0.as_str(), e[1].1.as_str()), ("reject_all", "necessary"));
+    // Reject all after Accept all turns categories off: a withdrawal.
+    assert_eq!((e[1].0.as_str(), e[1].1.as_str()), ("withdraw", "necessary"));
     assert!(cookies(&b).await.contains("kelisim="));
     assert_eq!(ran(&b, "analytics").await, 1, "the accepted scripts ran once the module was there");
     let dl = kinds(&b.js(DATALAYER).await);

@@ -70,7 +70,7 @@ pub fn granted_for(cfg: &Site, choice: &Choice, gpc: bool) -> (Action, Vec<Strin
 
 fn apply(cfg: &Site, choice: Choice) {
     let env = Env::read();
-    let (action, granted) = granted_for(cfg, &choice, env.gpc);
+    let (chosen, granted) = granted_for(cfg, &choice, env.gpc);
     let now = host::now_ms();
     let fresh_id = new_id(now);
     let Some((lang, prev, consent_id)) = with(|w| {
@@ -80,6 +80,7 @@ fn apply(cfg: &Site, choice: Choice) {
     }) else {
         return;
     };
+    let action = logged_action(chosen, prev.as_ref(), &granted);
     let bits = cfg.consent_mode_bits(&granted);
     let decision = Decision {
         consent_id: consent_id.clone(),
@@ -117,12 +118,31 @@ fn apply(cfg: &Site, choice: Choice) {
         if env.gpc { "\n1\n" } else { "\n0\n" },
         &env.href,
     ]);
-    host::post(&event);
+    // A site with nothing optional asks nothing: closing its notice is remembered in the
+    // cookie but not logged (docs/site-policy.md, "Notice-only sites").
+    if !notice_only(cfg) {
+        host::post(&event);
+    }
     // W5: a script of a now-denied category already ran on this page: only a reload stops it.
     let ran_denied = with(|w| w.ran.iter().any(|c| !granted.contains(c))).unwrap_or(false);
     if ran_denied && cfg.reload_on_revoke {
         host::reload();
     }
+}
+
+/// Art. 8 p.2: a decision that turns off any category the visitor had granted (under the same
+/// consent id, in the decision in force) is a withdrawal, whichever button made it; `granted`
+/// is then what remains. Otherwise the action is the one chosen.
+pub fn logged_action(chosen: Action, prev: Option<&Decision>, granted: &[String]) -> Action {
+    match prev {
+        Some(p) if p.granted.iter().any(|g| !granted.contains(g)) => Action::Withdraw,
+        _ => chosen,
+    }
+}
+
+/// Whether the site has only its required category (its first layer is a notice).
+pub fn notice_only(cfg: &Site) -> bool {
+    cfg.categories.len() == 1
 }
 
 /// Enables the gated elements of the granted categories and remembers which ran.
@@ -246,6 +266,27 @@ mod tests {
         assert_eq!(doomed(&pats, "kelisim=1.x; _ga=1; _ga_ABC=2; other=3;_ym_uid=4; _ym_uidx=5"), "_ga _ga_ABC _ym_uid ");
         assert_eq!(doomed(&pats, ""), "");
         assert_eq!(doomed(&["*".to_string()], "kelisim=1; a=2"), "a ");
+    }
+
+    #[test]
+    fn turning_off_what_was_granted_is_a_withdrawal_whichever_button() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<alloc::vec::Vec<_>>();
+        let prev = Decision {
+            consent_id: "0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f".into(),
+            decided_at: 1,
+            config_version: "v".into(),
+            scope: "s".into(),
+            consent_mode: 0,
+            granted: ids(&["necessary", "analytics", "marketing"]),
+        };
+        let only = ids(&["necessary"]);
+        assert_eq!(logged_action(Action::RejectAll, Some(&prev), &only), Action::Withdraw);
+        assert_eq!(logged_action(Action::Custom, Some(&prev), &ids(&["necessary", "marketing"])), Action::Withdraw);
+        assert_eq!(logged_action(Action::AcceptAll, Some(&prev), &prev.granted), Action::AcceptAll);
+        let rejected = Decision { granted: only.clone(), ..prev.clone() };
+        assert_eq!(logged_action(Action::Custom, Some(&rejected), &ids(&["necessary", "analytics"])), Action::Custom, "adding is no withdrawal");
+        assert_eq!(logged_action(Action::RejectAll, Some(&rejected), &only), Action::RejectAll);
+        assert_eq!(logged_action(Action::RejectAll, None, &only), Action::RejectAll, "a first decision withdraws nothing");
     }
 
     #[test]

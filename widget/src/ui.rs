@@ -52,11 +52,13 @@ pub fn show_preferences() {
         let cfg = w.config?;
         let lang = current_lang(w, cfg, &env).code();
         let d = w.decision.as_ref();
-        // `p LANG GPC CONSENT_ID`: the host fills the markers of the server's markup
-        // (kelisim_shared::render): the GPC notice; with a decision, the Withdraw button and
-        // the link to the visitor's receipt (the host knows the site and the server's origin).
+        // `p LANG GW CONSENT_ID`: the host fills the markers of the server's markup
+        // (kelisim_shared::render): the GPC notice; while something optional is granted, the
+        // Withdraw action in Reject all's place; with a decision, the link to the visitor's
+        // receipt (the host knows the site and the server's origin).
         let id = d.map_or("", |d| &d.consent_id);
-        let cmd = cat(&["p ", lang, if env.gpc { " g " } else { " - " }, id]);
+        let optional = d.is_some_and(|d| d.granted.len() > 1);
+        let cmd = cat(&["p ", lang, if env.gpc { " g" } else { " -" }, if optional { "w " } else { "- " }, id]);
         Some((cmd, d.map(|d| join(&d.granted, " ")).unwrap_or_default()))
     });
     let Some(Some((cmd, granted))) = found else { return };
@@ -112,6 +114,14 @@ pub fn action(name: &str, arg: &str) {
         "accept-all" | "acceptAll" => Choice::All(Action::AcceptAll),
         "reject-all" | "rejectAll" => Choice::All(Action::RejectAll),
         "withdraw" => Choice::All(Action::Withdraw),
+        // The notice of a site with nothing optional: closed, remembered, not logged.
+        "ok" => Choice::All(Action::RejectAll),
+        // A placeholder's button: what is granted now, and the embed's category.
+        "allow" => {
+            let mut ids = with(|w| w.decision.as_ref().map(|d| d.granted.clone())).flatten().unwrap_or_default();
+            ids.push(arg.into());
+            Choice::Custom(ids)
+        }
         "save" => Choice::Custom(host::ids(&host::checked())),
         "accept" => Choice::Custom(host::ids(arg)),
         "customize" | "reopen" | "showPreferences" => return open_preferences(),

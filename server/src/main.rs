@@ -382,15 +382,21 @@ fn site_check(files: &[PathBuf]) -> Result<(), String> {
     for f in files {
         match sites::parse_file(f) {
             Ok(p) => {
-                // `[[review]]` entries (from `kelisim scan --write-policy`) keep the file valid
-                // but are listed, each with its line, until a person resolves them.
+                // `[[review]]` entries (from `kelisim scan --write-policy`) and visitor texts that
+                // read like notes for the operator keep the file valid but are listed, each with
+                // its line, until a person resolves them.
                 let notes = std::fs::read_to_string(f).map(|text| p.notes(&f.display().to_string(), &text)).unwrap_or_default();
-                let review = match notes.len() {
+                let review = match p.review.len() {
                     0 => String::new(),
                     1 => "; 1 item awaits review".into(),
                     n => format!("; {n} items await review"),
                 };
-                println!("{}: ok (site `{}`, {} categories, config version {}{review})", f.display(), p.id, p.categories.len(), &p.config().version[..12]);
+                let texts = match notes.len() - p.review.len().min(notes.len()) {
+                    0 => String::new(),
+                    1 => "; 1 visitor text reads like a note".into(),
+                    n => format!("; {n} visitor texts read like notes"),
+                };
+                println!("{}: ok (site `{}`, {} categories, config version {}{review}{texts})", f.display(), p.id, p.categories.len(), &p.config().version[..12]);
                 for n in notes {
                     eprintln!("{n}");
                 }

@@ -6,6 +6,7 @@
 //! The format is documented for site developers in `docs/site-policy.md`.
 
 mod locate;
+pub mod notes;
 mod validate;
 
 pub use validate::{is_cookie_pattern, is_valid_bin};
@@ -211,9 +212,17 @@ impl SitePolicy {
     }
 
     /// Notes that do not make the file invalid but that a person must see: each `[[review]]`
-    /// entry, located. `text` is the file's text, `file` its name in the messages.
+    /// entry, then each visitor text that reads like a note for the operator
+    /// ([`notes::note_phrase`]), located. `text` is the file's text, `file` its name in the
+    /// messages.
     pub fn notes(&self, file: &str, text: &str) -> Vec<PolicyError> {
         let Ok(doc) = locate::Document::parse(file, text) else { return Vec::new() };
+        let mut out = self.review_notes(&doc);
+        out.extend(notes::note_texts(self).into_iter().map(|(path, phrase)| doc.error_at(&path, notes::message(phrase))));
+        out
+    }
+
+    fn review_notes(&self, doc: &locate::Document) -> Vec<PolicyError> {
         self.review
             .iter()
             .enumerate()

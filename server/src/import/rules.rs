@@ -3,7 +3,9 @@
 //! - [`RULES`]: keyword rules. Each finds one thing a sentence can say — a datum collected, a
 //!   purpose (and so a category), a tracking technology, a recipient, where data is stored —
 //!   and carries the neutral wording of that thing in Kazakh, Russian and English, which the
-//!   draft uses for its lists. Russian and Kazakh patterns sit in the same row.
+//!   draft uses for its lists. Russian and Kazakh patterns sit in the same row. A wording that
+//!   lands in a visitor text (data, purposes, retention, recipients) says the thing itself,
+//!   never what the policy does or does not say: that goes into the draft's comments.
 //! - [`SERVICES`]: named services (Yandex.Metrica, Google Analytics…) with their provider.
 //! - [`COOKIES`]: well-known cookie names and the category they belong to.
 //! - [`COUNTRIES`]: country names, for storage and cross-border statements.
@@ -132,8 +134,8 @@ pub const RULES: &[Rule] = &[
     // ---- Where the data is, and for how long ----
     r(Storage, "storage", None, r"(хран|размещ|находя|сақта|орналас)\w*[^.;]*(территори|пределах|аумағында|серверах в|серверлерде)\w*[^.;]*", ["деректерді сақтау орны", "место хранения данных", "where data is stored"]),
     r(CrossBorder, "cross_border", None, r"трансграничн\w*|за пределы (республики казахстан|рк|казахстана)|за рубеж\w*|в (другие|иные|третьи|некоторых|других) (стран|государств|юрисдикци)\w*|иностранн\w* (государств|юрисдикци)\w*|шетел\w*|трансшекаралық\w*|басқа елдер\w*", ["деректерді шетелге беру", "трансграничная передача", "transfer abroad"]),
-    r(Retention, "unlimited", None, r"без ограничения срока|бессрочно|мерзімсіз|мерзімі шектелмей\w*", ["Саясатта деректер мерзімсіз өңделетіні көрсетілген.", "Политика указывает, что данные обрабатываются без ограничения срока.", "The policy states that the data is processed without a time limit."]),
-    r(Retention, "as_the_law_provides", None, r"срок\w* хранения[^.;]*в соответствии с (закон|нормативн)\w*|сақтау мерзім\w*[^.;]*заң\w*", ["Саясатта нақты мерзім көрсетілмеген: сақтау мерзімі заңға сәйкес айқындалады.", "Конкретный срок в политике не указан: срок хранения определяется законом.", "The policy names no specific term: the law determines it."]),
+    r(Retention, "unlimited", None, r"без ограничения срока|бессрочно|мерзімсіз|мерзімі шектелмей\w*", ["Мерзімі шектелмейді.", "Без ограничения срока.", "No time limit."]),
+    r(Retention, "as_the_law_provides", None, r"срок\w* хранения[^.;]*в соответствии с (закон|нормативн)\w*|сақтау мерзім\w*[^.;]*заң\w*", ["Заңда белгіленген мерзім ішінде.", "В сроки, установленные законом.", "For the period the law sets."]),
     // ---- What the user can do, and what the law does not allow ----
     r(Withdrawal, "withdraw_consent", None, r"отозвать (сво[её] )?согласи\w*|отзыв\w* (сво\w* )?согласи\w*|отказаться от (рассылк|обработк|получени)\w*|келісім\w*[^.;]*(кері )?қайтарып ал\w*|келісімнен бас тарт\w*", ["келісімді кері қайтарып алу", "отзыв согласия", "withdrawing consent"]),
     r(Withdrawal, "browser_settings", None, r"(отключ|удал|отклон|запре|блокир|контрол)\w*[^.;]*(cookie|куки)\w*|в настройках (вашего )?(интернет-)?браузера|браузер\w* баптау\w*", ["браузер баптауларында cookie файлдарын өшіру немесе жою", "отключение или удаление cookie в настройках браузера", "turning off or deleting cookies in the browser settings"]),

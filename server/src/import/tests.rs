@@ -146,3 +146,51 @@ fn a_draft_in_the_languages_asked_for() {
     let errors = SitePolicy::parse("draft.toml", &draft.text).expect_err("TODOs remain").0;
     assert!(errors.iter().all(|e| e.message.contains("TODO")), "{errors:?}");
 }
+
+/// Texts for visitors, notes for the operator: no visitor text of a draft reads like a note
+/// (the phrase list of `site check`'s notes). A `TODO: …` placeholder says only what to write;
+/// why it is a TODO (what the policy leaves unsaid) is in the comment above it.
+pub(crate) fn notes_in_visitor_texts(draft: &str) -> Vec<String> {
+    use kelisim_shared::policy::notes::{note_phrase, visitor_texts_of};
+    let texts = visitor_texts_of(draft).unwrap_or_else(|e| panic!("the draft has the shape of a site file: {e}\n{draft}"));
+    assert!(!texts.is_empty());
+    texts
+        .into_iter()
+        .filter_map(|(path, s)| {
+            let said = s.strip_prefix("TODO: ").unwrap_or(&s);
+            note_phrase(said).map(|p| format!("{path} = {s:?} reads like a note («{p}»)"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_draft_says_plain_things_to_visitors_and_keeps_its_notes_in_comments() {
+    for text in [
+        // The policy names no term, only the law; a recipient without a country; data sent
+        // abroad to countries it does not name; no data list.
+        "ТОО «Альфа», info@alfa.kz. Мы используем cookie для подсчёта посещений. Срок хранения данных определяется в соответствии с законодательством. Оператор вправе передавать данные партнёрам. Данные могут передаваться в другие страны.\n",
+        // Processing without a time limit.
+        "ТОО «Альфа», info@alfa.kz. Сайт собирает IP-адрес. Обработка персональных данных осуществляется без ограничения срока.\n",
+        // Nothing said at all.
+        "Политика конфиденциальности сайта.\n",
+    ] {
+        let draft = import(text).draft().text;
+        let notes = notes_in_visitor_texts(&draft);
+        assert!(notes.is_empty(), "{}\n{draft}", notes.join("\n"));
+    }
+    let draft = import("ТОО «Альфа», info@alfa.kz. Срок хранения данных определяется в соответствии с законодательством.\n").draft().text;
+    assert!(draft.contains("ru = \"В сроки, установленные законом.\""), "{draft}");
+    assert!(draft.contains("# The policy names no concrete term, only the law"), "{draft}");
+    let draft = import("ТОО «Альфа», info@alfa.kz. Файлы cookie используются для подсчёта посещений.\n").draft().text;
+    assert!(draft.contains("# TODO: the policy does not say how long the data is kept"), "{draft}");
+    assert!(draft.contains("ru = \"TODO: how long this data is kept\""), "{draft}");
+}
+
+#[test]
+fn the_note_check_finds_a_note_in_a_visitor_text() {
+    // The check the test above relies on does see a note where one is.
+    let draft = import("ТОО «Альфа», info@alfa.kz. Сайт собирает IP-адрес.\n").draft().text;
+    let noted = draft.replacen("ru = \"TODO: how long this data is kept\"", "ru = \"Срок не указан в политике\"", 1);
+    assert_ne!(noted, draft, "{draft}");
+    assert_eq!(notes_in_visitor_texts(&noted).len(), 1, "{noted}");
+}

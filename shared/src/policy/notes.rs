@@ -81,6 +81,13 @@ pub fn visitor_texts(p: &SitePolicy) -> Vec<(String, &str)> {
     located(p).into_iter().map(|(path, s)| (Seg::render(&path).join(".").replace(".[", "["), s)).collect()
 }
 
+/// [`visitor_texts`] of a file's text that need not be valid yet (a draft of `kelisim policy
+/// import` with its `TODO`s): only its shape is read, nothing is validated.
+pub fn visitor_texts_of(text: &str) -> Result<Vec<(String, String)>, String> {
+    let p: SitePolicy = toml::from_str(text).map_err(|e| e.to_string())?;
+    Ok(visitor_texts(&p).into_iter().map(|(path, s)| (path, s.to_owned())).collect())
+}
+
 /// [`visitor_texts`] with their paths as `locate` takes them.
 pub(super) fn located(p: &SitePolicy) -> Vec<(Vec<Seg>, &str)> {
     let mut out: Vec<(Vec<Seg>, &str)> = Vec::new();

@@ -203,7 +203,7 @@ fn every_fact_in_a_draft_cites_its_clause() {
     for (fact, citation) in [
         ("policy_version = \"2022-08-04\"", "# п. 9.4: «Эта политика конфиденциальности была последний раз обновлена 04.08.2022 г.»"),
         ("policy_url = \"https://neupusti.kz/\"", "# п. 9.3: «Действующая Политика конфиденциальности размещена на странице по адресу"),
-        ("ru = \"Политика указывает, что данные обрабатываются без ограничения срока.\"", "# п. 5.1: «Обработка персональных данных Пользователя осуществляется без ограничения срока,"),
+        ("ru = \"Без ограничения срока.\"", "# п. 5.1: «Обработка персональных данных Пользователя осуществляется без ограничения срока,"),
     ] {
         let at = draft.find(fact).unwrap_or_else(|| panic!("missing {fact}:\n{draft}"));
         let before = &draft[..at];
@@ -211,6 +211,32 @@ fn every_fact_in_a_draft_cites_its_clause() {
         assert!(before[comment_start..].lines().skip(1).all(|l| l.starts_with('#') || l.starts_with('[') || l.is_empty()), "the citation belongs to {fact}");
     }
     assert!(draft.contains("# The policy also names ТОО «Neupusti.net» (п. 9.4): confirm which is the registered operator."), "{draft}");
+}
+
+/// Texts for visitors, notes for the operator: in no draft does a visitor text read like a
+/// note (the phrase list of `site check`'s notes); a `TODO: …` placeholder only says what to
+/// write, and what the policy leaves unsaid is in the comments.
+#[test]
+fn no_draft_puts_a_note_in_a_visitor_text() {
+    use kelisim_shared::policy::notes::{note_phrase, visitor_texts_of};
+    let dir = tempfile::tempdir().unwrap();
+    let mut problems = Vec::new();
+    for (id, file, _) in FIVE.into_iter().chain([KAZAKH, NO_COOKIES]) {
+        let (_, draft) = import_draft(id, &fixture(file), dir.path());
+        let texts = visitor_texts_of(&draft).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert!(texts.iter().any(|(path, _)| path.ends_with("retention.ru")), "{id}: {texts:?}");
+        for (path, s) in texts {
+            if let Some(p) = note_phrase(s.strip_prefix("TODO: ").unwrap_or(&s)) {
+                problems.push(format!("{id}: {path} = {s:?} reads like a note («{p}»)"));
+            }
+        }
+        // Once a person has filled in the TODOs, `site check` has no note either.
+        let filled = dir.path().join(format!("{id}-filled.toml"));
+        std::fs::write(&filled, fill_todos(&draft)).unwrap();
+        let check = cli(&["site", "check", filled.to_str().unwrap()]);
+        assert!(check.status.success() && check.stderr.is_empty(), "{id}: {}", String::from_utf8_lossy(&check.stderr));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

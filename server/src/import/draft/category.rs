@@ -75,7 +75,7 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
     w.line("");
     let data = grouped(imp.of(Kind::Data));
     if data.is_empty() {
-        w.comment("The policy does not list the data collected when its pages are visited.");
+        w.comment("TODO: the policy does not list the data collected when its pages are visited; list it here for visitors.");
     } else if necessary {
         let many = imp.categories().len() > 1;
         w.comment(&format!(
@@ -89,7 +89,7 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
         w.comment("The data the policy says is collected (cited under `necessary`): delete what this category does not collect.");
     }
     let items: Vec<Localized> = data.iter().map(|(f, _)| f.texts.clone()).collect();
-    w.localized_table("category.data", &format!("{field}.data"), &items, "what data this category collects (the policy does not say)");
+    w.localized_table("category.data", &format!("{field}.data"), &items, "what data this category collects");
 
     w.line("");
     if purposes.is_empty() {
@@ -107,11 +107,16 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
     w.line("");
     let retention = imp.of(Kind::Retention).next();
     match retention {
-        Some(f) => w.comment(&w.cite(f)),
-        None => w.comment("The policy does not say how long the data is kept."),
+        Some(f) => {
+            w.comment(&w.cite(f));
+            if f.id == "as_the_law_provides" {
+                w.comment("The policy names no concrete term, only the law: if there is one, write it here for visitors.");
+            }
+        }
+        None => w.comment("TODO: the policy does not say how long the data is kept; write the term for visitors (e.g. \"2 years\", \"until the session ends\"), and keep any note for yourself in a comment."),
     }
     let value = retention.map_or([None, None, None], |f| f.texts.clone());
-    w.text_table("category.retention", &format!("{field}.retention"), &value, "how long this data is kept (the policy does not say)");
+    w.text_table("category.retention", &format!("{field}.retention"), &value, "how long this data is kept");
 
     for (n, (f, seen)) in recipients.iter().enumerate() {
         let at = format!("{field}.third_parties[{n}]");
@@ -122,7 +127,10 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
         w.line(&format!("name = {name}"));
         let country = match f.country {
             Some(k) => k.to_owned(),
-            None => w.todo(format!("{at}.country"), "the recipient's country as an ISO code such as KZ (the policy does not say)"),
+            None => {
+                w.comment("TODO: the policy does not say where this recipient is.");
+                w.todo(format!("{at}.country"), "the recipient's country as an ISO code such as KZ")
+            }
         };
         w.line(&format!("country = {}", q(&country)));
         let purpose = by_sentence.get(&f.sentence).and_then(|ps| ps.first()).map_or([None, None, None], |p| capitalized(&p.texts));
@@ -176,7 +184,8 @@ fn cross_border(w: &mut Writer, c: CategoryId, services: &[(&Finding, Vec<&Findi
     }
     let mut list: Vec<String> = countries.iter().map(|k| q(k)).collect();
     if unnamed {
-        let t = w.todo(format!("category.{}.cross_border.countries", c.id()), "the countries the data goes to (the policy does not name them)");
+        w.comment("TODO: the policy speaks of a transfer abroad but does not name the countries.");
+        let t = w.todo(format!("category.{}.cross_border.countries", c.id()), "the countries the data goes to");
         list.push(q(&t));
     }
     if list.is_empty() {

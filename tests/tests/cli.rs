@@ -113,3 +113,21 @@ fn token_commands_say_what_is_wrong() {
         assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
     }
 }
+
+/// A visitor text that reads like a note for the operator is a note: file, line and field on
+/// stderr, counted on the `ok` line; the file stays valid.
+#[test]
+fn site_check_notes_a_visitor_text_that_reads_like_an_auditor_s_note() {
+    let dir = demo_sites_copy();
+    let path = dir.path().join("webpulse.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let retention = "ru = \"Храним, только пока это нужно для этих целей.\"";
+    let line_no = text[..text.find(retention).expect("webpulse's necessary retention")].matches('\n').count() + 1;
+    std::fs::write(&path, text.replacen(retention, "ru = \"Срок не указан в политике.\"", 1)).unwrap();
+    let out = cli(&["site", "check", path.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "a note keeps the file valid: {stderr}");
+    assert!(stdout.contains(": ok (") && stdout.contains("; 1 visitor text reads like a note)"), "{stdout}");
+    let note = stderr.lines().find(|l| l.contains(&format!("webpulse.toml:{line_no}:"))).unwrap_or_else(|| panic!("line {line_no}: {stderr}"));
+    assert!(note.contains("category `necessary`: `retention.ru` reads like a note for the operator («не указан»)"), "{note}");
+}

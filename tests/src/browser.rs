@@ -1,18 +1,107 @@
-//! A real headless Chromium driven through chromedriver (WebDriver), with a fresh profile per
-//! browser. Reaches into the widget's open shadow root through WebDriver's shadow-root support.
+//! A real browser driven through WebDriver, with a fresh profile per browser: headless Chromium
+//! through chromedriver (the default), and for the widget's core paths Firefox ESR headless
+//! through geckodriver and WebKitGTK (MiniBrowser) through WebKitWebDriver on an Xvfb display of
+//! its own. Reaches into the widget's open shadow root through WebDriver's shadow-root support,
+//! or, where a driver lacks it, through a script that returns the element.
 
-use fantoccini::elements::Element;
+use fantoccini::elements::{Element, ElementRef};
 use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+/// A browser engine the tests can run the widget in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// Debian's Chromium, headless, through chromedriver (`CHROMIUM`, `CHROMEDRIVER`).
+    Chromium,
+    /// Debian's Firefox ESR, headless, through geckodriver (`FIREFOX`, `GECKODRIVER`).
+    Firefox,
+    /// WebKitGTK's MiniBrowser through WebKitWebDriver (`WEBKIT_WEBDRIVER`), on an Xvfb display
+    /// (`XVFB`) started for the browser: WebKitGTK has no headless mode.
+    WebKit,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 3] = [Engine::Chromium, Engine::Firefox, Engine::WebKit];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "Chromium",
+            Engine::Firefox => "Firefox ESR",
+            Engine::WebKit => "WebKitGTK",
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn tool(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_owned())
+}
+
+/// An `Xvfb` display of its own (a free number chosen by Xvfb itself, `-displayfd`), stopped on
+/// drop.
+struct Display {
+    child: Child,
+    number: String,
+}
+
+impl Display {
+    fn start() -> Display {
+        let xvfb = tool("XVFB", "/usr/bin/Xvfb");
+        let mut child = Command::new(&xvfb)
+            .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {xvfb}: {e} (run the tests with `cargo xtask test`)"));
+        let mut number = String::new();
+        let read = BufReader::new(child.stdout.take().unwrap()).read_line(&mut number);
+        let number = number.trim().to_owned();
+        if read.is_err() || number.is_empty() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("Xvfb did not report a display number: {read:?}");
+        }
+        Display { child, number }
+    }
+}
+
+impl Drop for Display {
+    /// SIGTERM, so that Xvfb removes its socket and lock file; SIGKILL if it lingers.
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
 
 /// Browser tests take turns: the machine has two cores.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 pub struct Browser {
     pub client: Client,
+    engine: Engine,
+    /// Set once the driver turned down WebDriver's shadow-root commands: scripts reach in instead.
+    shadow_by_script: AtomicBool,
     driver: Child,
+    /// `DELETE` this (the driver's URL of the session) to end the session — done on drop if
+    /// [`Browser::close`] was not reached (a test that failed), so that no browser outlives it.
+    session_url: Option<String>,
+    // Dropped after the driver is stopped (fields drop in order; `Drop` kills the driver first).
+    _display: Option<Display>,
     _profile: tempfile::TempDir,
     _turn: MutexGuard<'static, ()>,
 }
@@ -35,6 +124,106 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium with the flags of TOOLCHAIN.md.
     pub async fn start_with(extra_args: &[&str]) -> Browser {
         Browser::launch(extra_args, None).await
+    }
+
+    /// A browser of `engine` with a fresh profile and a 1280×900 window ([`Engine::Chromium`]
+    /// is what [`Browser::start`] starts).
+    pub async fn start_engine(engine: Engine) -> Browser {
+        match engine {
+            Engine::Chromium => Browser::start().await,
+            Engine::Firefox | Engine::WebKit => Browser::launch_other(engine).await,
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Firefox ESR through geckodriver, or WebKitGTK through WebKitWebDriver on a display of
+    /// its own. The driver's log goes to a file in the profile's directory, quoted if no
+    /// session starts.
+    async fn launch_other(engine: Engine) -> Browser {
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let port = free_port();
+        let work = tempfile::tempdir().unwrap();
+        let log_path = work.path().join("driver.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let (mut cmd, display, caps) = match engine {
+            Engine::Firefox => {
+                let geckodriver = tool("GECKODRIVER", &crate::root().join("target/tools/bin/geckodriver").to_string_lossy());
+                let firefox = tool("FIREFOX", "/usr/bin/firefox-esr");
+                let profile = work.path().join("profile");
+                std::fs::create_dir(&profile).unwrap();
+                let mut cmd = Command::new(geckodriver);
+                // Its Marionette port is one the system allocates, and no BiDi port is opened
+                // unless asked for: test runs side by side on one machine never meet.
+                cmd.args(["--port", &port.to_string()]);
+                let options = serde_json::json!({
+                    "binary": firefox,
+                    "args": ["-headless", "-profile", profile],
+                    // geckodriver already turns off updates, telemetry and most background
+                    // traffic; these are the rest that would knock on a closed network.
+                    "prefs": {
+                        "network.captive-portal-service.enabled": false,
+                        "network.connectivity-service.enabled": false,
+                        "browser.safebrowsing.update.enabled": false,
+                        "extensions.update.enabled": false,
+                        "browser.region.network.url": "",
+                        "browser.topsites.contile.enabled": false,
+                    },
+                });
+                let mut caps = serde_json::Map::new();
+                caps.insert("browserName".into(), "firefox".into());
+                caps.insert("moz:firefoxOptions".into(), options);
+                (cmd, None, caps)
+            }
+            Engine::WebKit => {
+                let display = Display::start();
+                let mut cmd = Command::new(tool("WEBKIT_WEBDRIVER", "/usr/bin/WebKitWebDriver"));
+                cmd.arg(format!("--port={port}"))
+                    .env("DISPLAY", format!(":{}", display.number))
+                    // No accessibility bus or session bus to find on a test machine.
+                    .env("NO_AT_BRIDGE", "1")
+                    .env("GTK_A11Y", "none");
+                // MiniBrowser (WebKitWebDriver's default browser) in automation mode: a
+                // fresh, ephemeral profile per session.
+                (cmd, Some(display), serde_json::Map::new())
+            }
+            Engine::Chromium => unreachable!("Chromium is started by Browser::launch"),
+        };
+        let driver = cmd
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{engine}: cannot start its WebDriver: {e} (run the tests with `cargo xtask test`)"));
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(40);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => {
+                    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                    let tail: Vec<&str> = log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+                    panic!("{engine}: the driver did not start a session: {e}\n{}", tail.join("\n"))
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        {
+            client.set_window_size(1280, 900).await.unwrap_or_else(|e| panic!("{engine}: cannot size the window: {e}"));
+        }
+        let session_url = session_url(&client, &url).await;
+        Browser {
+            client,
+            engine,
+            shadow_by_script: AtomicBool::new(false),
+            driver,
+            session_url,
+            _display: display,
+            _profile: work,
+            _turn: turn,
+        }
     }
 
     async fn launch(extra_args: &[&str], mobile: Option<serde_json::Value>) -> Browser {
@@ -82,7 +271,17 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        Browser { client, driver, _profile: profile, _turn: turn }
+        let session_url = session_url(&client, &url).await;
+        Browser {
+            client,
+            engine: Engine::Chromium,
+            shadow_by_script: AtomicBool::new(false),
+            driver,
+            session_url,
+            _display: None,
+            _profile: profile,
+            _turn: turn,
+        }
     }
 
     pub async fn goto(&self, url: &str) {
@@ -91,23 +290,19 @@ impl Browser {
 
     /// Runs JavaScript in the page and returns its result.
     pub async fn js(&self, script: &str) -> serde_json::Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.engine))
     }
 
     /// Waits (up to 10 s) for an element inside the widget's shadow root.
     pub async fn widget(&self, css: &str) -> Element {
-        self.try_widget(css, Duration::from_secs(10)).await.unwrap_or_else(|| panic!("the widget never showed `{css}`"))
+        self.try_widget(css, Duration::from_secs(10)).await.unwrap_or_else(|| panic!("{}: the widget never showed `{css}`", self.engine))
     }
 
     pub async fn try_widget(&self, css: &str, wait: Duration) -> Option<Element> {
         let deadline = Instant::now() + wait;
         loop {
-            if let Ok(host) = self.client.find(Locator::Id("kelisim")).await {
-                if let Ok(root) = host.shadow_root().await {
-                    if let Ok(el) = root.find(Locator::Css(css)).await {
-                        return Some(el);
-                    }
-                }
+            if let Some(el) = self.find_in_widget(css).await {
+                return Some(el);
             }
             if Instant::now() > deadline {
                 return None;
@@ -116,20 +311,46 @@ impl Browser {
         }
     }
 
+    /// One look for `css` in the widget's shadow root: through WebDriver's shadow-root commands,
+    /// or through a script where the driver does not know them.
+    async fn find_in_widget(&self, css: &str) -> Option<Element> {
+        if !self.shadow_by_script.load(Ordering::Relaxed) {
+            let host = self.client.find(Locator::Id("kelisim")).await.ok()?;
+            match host.shadow_root().await {
+                Ok(root) => return root.find(Locator::Css(css)).await.ok(),
+                Err(e) if e.is_unknown_command() || e.is_unknown_method() || e.is_unsupported_operation() => {
+                    self.shadow_by_script.store(true, Ordering::Relaxed);
+                }
+                Err(_) => return None,
+            }
+        }
+        // WebDriver serializes an element a script returns as a reference to it.
+        let found = self
+            .client
+            .execute(
+                "var h = document.getElementById('kelisim'); return h && h.shadowRoot && h.shadowRoot.querySelector(arguments[0]);",
+                vec![css.into()],
+            )
+            .await
+            .ok()?;
+        let id = found.as_object()?.get("element-6066-11e4-a52e-4f735466cecf")?.as_str()?;
+        Some(Element::from_element_id(self.client.clone(), ElementRef::from(id.to_owned())))
+    }
+
     /// Whether the widget currently shows `css` (no waiting).
     pub async fn widget_has(&self, css: &str) -> bool {
         self.try_widget(css, Duration::ZERO).await.is_some()
     }
 
     pub async fn click(&self, css: &str) {
-        self.widget(css).await.click().await.unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
+        self.widget(css).await.click().await.unwrap_or_else(|e| panic!("{}: cannot click `{css}`: {e}", self.engine));
     }
 
     /// Presses a key (e.g. `Key::Tab.into()`, `' '`) on whatever has focus, as a keyboard would.
     pub async fn press(&self, key: char) {
         use fantoccini::actions::{InputSource, KeyAction, KeyActions};
         let keys = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
-        self.client.perform_actions(keys).await.unwrap();
+        self.client.perform_actions(keys).await.unwrap_or_else(|e| panic!("{}: cannot press {key:?}: {e}", self.engine));
     }
 
     /// `data-action` (or `data-category` for a toggle) of what has focus inside the widget, or
@@ -161,14 +382,25 @@ impl Browser {
         self.client.get_named_cookie(name).await.ok().map(|c| c.value().to_owned())
     }
 
-    /// Ends the WebDriver session (closing Chromium); the driver is stopped on drop.
-    pub async fn close(self) {
+    /// Ends the WebDriver session (closing the browser); the driver is stopped on drop.
+    pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
+        self.session_url = None;
     }
+}
+
+async fn session_url(client: &Client, driver: &str) -> Option<String> {
+    client.session_id().await.ok().flatten().map(|id| format!("{driver}/session/{id}"))
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // A test that panicked never reached `close`: end the session through the driver
+        // (which closes the browser) before stopping the driver, else the browser outlives it.
+        if let Some(url) = self.session_url.take() {
+            let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(10))).build().into();
+            let _ = agent.delete(&url).call();
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

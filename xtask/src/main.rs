@@ -4,7 +4,8 @@
 //! names) into `target/widget-dist/`, which the server embeds; `cargo xtask demo` builds
 //! everything and serves the demo sites; `cargo xtask test` runs every test, the real-browser
 //! ones included. Each installs what a fresh machine lacks (the wasm32 target, binaryen and
-//! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root) and says
+//! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root; for `test`
+//! also Firefox ESR, WebKitGTK's WebDriver and Xvfb from apt and geckodriver from crates.io) and says
 //! what it is doing. `cargo xtask bench widget|server|export` measure the budgets of SPEC §11, `bench scan` the
 //! cookie scanner's pages per minute.
 
@@ -29,7 +30,8 @@ commands:
   build              build the widget (target/widget-dist/), the browser verifier (target/verifier-dist/,
                      target/kelisim-verifier.html) and the server
   demo [--listen A]  build everything and serve the five demo sites (default 127.0.0.1:8790)
-  test               run every test: unit, server over HTTP, real headless Chromium
+  test               run every test: unit, server over HTTP, real browsers (Chromium; Firefox ESR and
+                     WebKitGTK for the widget's core paths)
   bench widget       Kelisim's widget vs vanilla-cookieconsent and orejime (docs/BENCHMARKS.md)
   bench server       durable consent POSTs/s vs an actix-web hello world (docs/BENCHMARKS.md)
   bench export       kelisim export / verify of 1,000,000 events: time and peak memory
@@ -160,7 +162,8 @@ fn test(args: &[String]) -> Result<()> {
     let bin = build()?;
     let browser = tools::ensure_chromium()?;
     let axe = axe::ensure()?;
-    step("running every test (unit, HTTP integration, headless Chromium end-to-end)");
+    let engines = tools::ensure_engines()?;
+    step("running every test (unit, HTTP integration, headless Chromium, Firefox ESR and WebKitGTK end-to-end)");
     let mut cmd = cargo();
     // --no-fail-fast: one failing suite must not hide the others' results.
     cmd.args(["test", "--no-fail-fast", "--workspace", "--exclude", "kelisim-widget"])
@@ -168,7 +171,11 @@ fn test(args: &[String]) -> Result<()> {
         .env("KELISIM_BIN", &bin)
         .env("CHROMEDRIVER", &browser.chromedriver)
         .env("CHROMIUM", &browser.chromium)
-        .env("AXE_JS", &axe);
+        .env("AXE_JS", &axe)
+        .env("GECKODRIVER", &engines.geckodriver)
+        .env("FIREFOX", &engines.firefox)
+        .env("WEBKIT_WEBDRIVER", &engines.webkit_driver)
+        .env("XVFB", &engines.xvfb);
     run(&mut cmd, "cargo test")?;
     step("running the widget's unit tests natively");
     run(cargo().args(["test", "-p", "kelisim-widget", "--lib"]), "cargo test -p kelisim-widget")?;

@@ -1,5 +1,6 @@
 //! Tools a fresh machine lacks, installed on first use: nothing outside the repo's `target/`
-//! except the rustup target and, as root, Debian's Chromium.
+//! except the rustup target and, as root, Debian's Chromium, Firefox ESR, WebKitGTK's WebDriver
+//! and Xvfb.
 
 use crate::{root, run, step};
 use anyhow::{bail, Context, Result};
@@ -115,4 +116,70 @@ pub fn ensure_chromium() -> Result<Browser> {
         bail!("apt installed chromium but /usr/bin/chromium or /usr/bin/chromedriver is missing");
     }
     Ok(b)
+}
+
+/// geckodriver, built from crates.io (Mozilla publishes it there): 0.37 speaks to Firefox 128
+/// and later, so Debian's Firefox ESR (153) included, and builds with Rust 1.95.
+pub const GECKODRIVER: &str = "0.37.1";
+
+/// What the tests need to run the widget in Firefox ESR and WebKitGTK besides Chromium.
+pub struct Engines {
+    pub firefox: PathBuf,
+    pub geckodriver: PathBuf,
+    pub webkit_driver: PathBuf,
+    pub xvfb: PathBuf,
+}
+
+/// Firefox ESR, WebKitGTK's WebDriver (`webkit2gtk-driver` ships /usr/bin/WebKitWebDriver) and
+/// Xvfb (WebKitGTK has no headless mode: it needs a display) from apt, and geckodriver of the
+/// pinned version into `target/tools/bin/` — each only if missing.
+pub fn ensure_engines() -> Result<Engines> {
+    let e = Engines {
+        firefox: "/usr/bin/firefox-esr".into(),
+        geckodriver: root().join("target/tools/bin/geckodriver"),
+        webkit_driver: "/usr/bin/WebKitWebDriver".into(),
+        xvfb: "/usr/bin/Xvfb".into(),
+    };
+    let packages: Vec<&str> = [(&e.firefox, "firefox-esr"), (&e.webkit_driver, "webkit2gtk-driver"), (&e.xvfb, "xvfb")]
+        .into_iter()
+        .filter(|(path, _)| !path.exists())
+        .map(|(_, package)| package)
+        .collect();
+    if !packages.is_empty() {
+        let root_user = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+        if !root_user {
+            bail!("the browser tests need Firefox ESR, WebKitGTK's WebDriver and Xvfb: run `sudo apt-get install -y {}`", packages.join(" "));
+        }
+        step(&format!("installing {} from apt (a minute or two)", packages.join(", ")));
+        run(Command::new("apt-get").args(["update", "-qq"]), "apt-get update")?;
+        run(
+            Command::new("apt-get").args(["install", "-y", "-qq"]).args(&packages).env("DEBIAN_FRONTEND", "noninteractive"),
+            &format!("apt-get install {}", packages.join(" ")),
+        )?;
+        for path in [&e.firefox, &e.webkit_driver, &e.xvfb] {
+            if !path.exists() {
+                bail!("apt installed {} but {} is missing", packages.join(" "), path.display());
+            }
+        }
+    }
+    let have = Command::new(&e.geckodriver).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    if have.split_whitespace().nth(1) != Some(GECKODRIVER) {
+        let dir = root().join("target/tools");
+        step(&format!("installing geckodriver {GECKODRIVER} (cargo install into target/tools/, about 3 minutes once)"));
+        // Not `--locked`: the crates.io mirror here lags behind its lock file (TOOLCHAIN.md).
+        // Its own build directory, removed afterwards: nothing else needs it.
+        let build = dir.join("geckodriver-build");
+        run(
+            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["install", "geckodriver", "--force", "--version", GECKODRIVER, "--root"])
+                .arg(&dir)
+                .env("CARGO_TARGET_DIR", &build),
+            "cargo install geckodriver",
+        )?;
+        let _ = std::fs::remove_dir_all(&build);
+        if !e.geckodriver.exists() {
+            bail!("cargo install ran but {} is missing", e.geckodriver.display());
+        }
+    }
+    Ok(e)
 }

@@ -678,3 +678,86 @@ fn behind_a_proxy_each_forwarded_client_has_its_share_of_requests_in_progress() 
     let (_, status, text) = exchange_from(&k, "127.0.0.1", &post("198.51.100.7"));
     assert_eq!(status, 201, "another client behind the same proxy is served: {text}");
 }
+
+/// One request over a connection of its own (`Connection: close`), read to the end: the
+/// status, the headers (lowercased names, sorted, `date` left out) and every byte after them,
+/// undecoded — so that a body sent with a `HEAD` answer would show.
+fn raw_request(k: &Kelisim, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use std::io::{Read, Write};
+    let host = host(k);
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let extra: String = headers.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n").unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let end = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("{method} {path}: no end of headers"));
+    let head = String::from_utf8_lossy(&out[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap();
+    let mut fields: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .filter(|(n, _)| n != "date")
+        .collect();
+    fields.sort();
+    (status, fields, out[end + 4..].to_vec())
+}
+
+#[test]
+fn head_answers_like_get_without_a_body_for_every_asset() {
+    let k = Kelisim::start();
+    let loader = get(&k.url("/kelisim.js"), &[("accept-encoding", "identity")]);
+    assert_eq!(loader.status, 200, "{}", loader.body);
+    // Every widget file the loader names (the glue, the module, and whatever else it loads).
+    let mut paths: Vec<String> = vec!["/kelisim.js".into()];
+    paths.extend(loader.body.split("\"/widget/").skip(1).filter_map(|s| s.split('"').next()).map(|n| format!("/widget/{n}")));
+    assert!(paths.iter().any(|p| p.ends_with(".wasm")) && paths.iter().any(|p| p.starts_with("/widget/") && p.ends_with(".js")), "{paths:?}");
+    // Every file of the browser verifier, its page at `/verify/`.
+    paths.push("/verify/".into());
+    let verifier = kelisim_tests::root().join("target/verifier-dist");
+    for e in std::fs::read_dir(&verifier).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask build`)", verifier.display())) {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        paths.push(format!("/verify/{name}"));
+    }
+    // The demo pages and their assets (`serve --demo`).
+    for p in ["/demo/", "/demo/webpulse/", "/demo/webpulse/kk.html", "/demo/webpulse/site.css", "/demo/assets/base.css", "/demo/assets/pixel.svg"] {
+        paths.push(p.into());
+    }
+    for path in &paths {
+        for enc in ["br", "gzip", "identity"] {
+            let asked = [("accept-encoding", enc)];
+            let (g_status, g_headers, g_body) = raw_request(&k, "GET", path, &asked);
+            let (h_status, h_headers, h_body) = raw_request(&k, "HEAD", path, &asked);
+            assert_eq!(g_status, 200, "GET {path} ({enc})");
+            assert_eq!(h_status, g_status, "HEAD {path} ({enc})");
+            assert_eq!(h_headers, g_headers, "HEAD {path} ({enc}): the headers GET gets");
+            assert!(h_body.is_empty(), "HEAD {path} ({enc}) sent {} bytes of body", h_body.len());
+            let header = |name: &str| h_headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+            assert!(header("content-type").is_some(), "HEAD {path} ({enc}): no content type");
+            assert!(header("cache-control").is_some(), "HEAD {path} ({enc}): no caching headers");
+            // Where GET says how long its body is, HEAD says the same length.
+            if let Some(len) = header("content-length") {
+                assert_eq!(len.parse::<usize>().unwrap(), g_body.len(), "HEAD {path} ({enc}): the length of GET's body");
+            }
+            if enc != "identity" && (path.starts_with("/widget/") || path == "/kelisim.js") {
+                assert_eq!(header("content-encoding"), Some(enc), "HEAD {path}: the encoding asked for");
+                assert!(header("content-length").is_some(), "HEAD {path} ({enc}): the precomputed encoding's length");
+            }
+        }
+    }
+    // A revalidation of the loader: 304 for both.
+    let etag = loader.header("etag").unwrap().to_owned();
+    let (g, _, _) = raw_request(&k, "GET", "/kelisim.js", &[("if-none-match", &etag)]);
+    let (h, _, body) = raw_request(&k, "HEAD", "/kelisim.js", &[("if-none-match", &etag)]);
+    assert_eq!((g, h), (304, 304));
+    assert!(body.is_empty());
+    // Unknown assets: 404 for both, HEAD without the problem's body.
+    for path in ["/widget/kelisim-0000000000000000.wasm", "/widget/nothing.js", "/verify/nothing.js", "/demo/nothing/site.css"] {
+        let (g_status, g_headers, _) = raw_request(&k, "GET", path, &[("accept-encoding", "identity")]);
+        let (h_status, h_headers, h_body) = raw_request(&k, "HEAD", path, &[("accept-encoding", "identity")]);
+        assert_eq!((g_status, h_status), (404, 404), "{path}");
+        assert_eq!(h_headers, g_headers, "HEAD {path}: the headers of GET's 404");
+        assert!(h_body.is_empty(), "HEAD {path} sent a body");
+    }
+}

@@ -10,7 +10,7 @@ import css from './widget.css'; // the layers' styles (shadow root only), W13
 import { initSync, start, configLoaded, configFailed, api, mutation } from './kelisim.js';
 
 const W = window, D = document;
-let R, U, V, saved, waiting = 0, o, M, E, lang, T, pad0, ro;
+let R, U, V, saved, waiting = 0, o, M, E, lang, T, pad0, ro, PS;
 // The server's markup by language, as loaded (GET …/widget?lang=).
 const UI = {};
 const Q = [];
@@ -50,8 +50,12 @@ function pending() {
 function keep(q) {
   try { q.length ? localStorage.setItem(KEY(), JSON.stringify(q)) : localStorage.removeItem(KEY()); } catch (e) {}
 }
+// One request at a time, in the order of the decisions: a later decision is never logged before
+// an earlier one (the log's order is the visitor's order). After a failure the rest wait in
+// `pending` and go, in order, on the next page.
+let line = Promise.resolve();
 function send(body) {
-  fetch(url('/consents'), {
+  line = line.then(() => fetch(url('/consents'), {
     method: 'POST', body, credentials: 'omit', keepalive: true,
     headers: { 'content-type': 'application/json' },
   }).then((r) => {
@@ -60,9 +64,10 @@ function send(body) {
     if (s >= 500 || s == 408 || s == 429) throw 0;
     keep(pending().filter((b) => b != body));
     if (s >= 400) warn('the consent log refused the decision; it is applied on this page');
-  }).catch(() => warn('the consent log could not be reached; the decision is applied here and will be sent later'));
+  }));
+  line.catch(() => warn('the consent log could not be reached; the decision is applied here and will be sent later'));
 }
-const resend = () => pending().forEach(send);
+const resend = () => { line = Promise.resolve(); pending().forEach(send); };
 
 // W4: gated elements of granted categories come alive, scripts in document order (an
 // external one holds back the next until it loaded or failed, as the page's own would).
@@ -102,29 +107,14 @@ function run() {
 }
 
 // Embeds (iframes, videos) of categories not granted wait behind a placeholder in their own
-// box, in the visitor's language: what it is, the category it needs, a button that loads it
-// now (`allow`: grants that category) and a link to the preferences. The texts are the
-// server's (loaded with the markup; a return visit loads them only when an embed waits).
+// box (embeds.js, loaded only by pages that have such embeds). Its texts are the server's,
+// loaded with the markup; a return visit loads them only when an embed waits.
+const SEL = 'iframe[data-category]:not([data-kelisim-on]),video[data-category]:not([data-kelisim-on])';
 function hold() {
-  for (const el of D.querySelectorAll('iframe[data-category]:not([data-kelisim-on]),video[data-category]:not([data-kelisim-on])')) {
-    const L = UI[lang];
-    if (el.kp) continue;
-    // (A first visit loads them with the config; a return visit only for a waiting embed.)
-    if (!L) return o.standing && lang !== 0 && ((lang = 0), load(o.tags).catch(warn));
-    const h = L.embeds[el.dataset.category], src = el.dataset.src || '';
-    if (!h) continue;
-    const p = (el.kp = D.createElement('div')), s = p.style, r = el.getBoundingClientRect();
-    p.className = el.className;
-    p.dataset.kelisim = 'placeholder';
-    p.innerHTML = h;
-    // The name is the page's text (a title attribute): set as text, never as markup.
-    p.querySelector('b').textContent = (L.known.find((k) => src.includes(k[0])) || [])[1] || el.title || L.unnamed;
-    // Styles through the CSSOM, which a strict CSP allows (style attributes in markup it does not).
-    Object.assign(s, { boxSizing: 'border-box', width: r.width + 'px', minHeight: r.height + 'px', maxWidth: '100%', padding: '16px',
-      display: 'flex', flexDirection: 'column', justifyContent: 'center', gap: '8px', background: '#f3f4f6', color: '#1a1a1a', border: '1px solid #c9c9c9', font: '15px/1.45 system-ui,sans-serif' });
-    el.before(p);
-    el.hidden = true;
-  }
+  const L = UI[lang];
+  if (!D.querySelector(SEL)) return;
+  if (!L) return o.standing && lang !== 0 && ((lang = 0), load(o.tags).catch(warn));
+  import('./embeds.js').then((m) => m.hold(L, SEL), warn);
 }
 // Says `t` politely (role=status: screen readers read it without moving focus) and shows it
 // briefly (`quiet`: only says it); gone by itself.
@@ -183,6 +173,10 @@ export function ui(s) {
   const [k, l, g, id] = s.split(' '), L = UI[l];
   // A language the visitor just switched to: load its markup, then switch again.
   if (!L && k != 'r' && k) return load(l).then(() => UI[l] && api('lang ' + l), warn);
+  // The dialog's own styles come the first time it opens (most visitors decide on the first
+  // layer and never download them); until they apply it is fixed and transparent (widget.css):
+  // nothing of the page moves, and focus can already be in it.
+  if (k == 'p' && !PS) PS = import('./prefs.js').then((m) => R.firstChild.append(m.default), warn);
   // The first layer the host showed before the module ran (`early`): the module takes it over
   // as it is (focus stays where the visitor put it), its buttons now `data-action`.
   if (s == E) for (const b of U.querySelectorAll('[data-early]')) b.dataset.action = b.dataset.early;

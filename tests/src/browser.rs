@@ -342,8 +342,18 @@ impl Browser {
         self.try_widget(css, Duration::ZERO).await.is_some()
     }
 
+    /// Clicks `css` in the widget once it is laid out as the visitor sees it: the preferences
+    /// dialog gets its own styles the first time it opens (until then it is transparent and
+    /// its elements move when they arrive).
     pub async fn click(&self, css: &str) {
-        self.widget(css).await.click().await.unwrap_or_else(|e| panic!("{}: cannot click `{css}`: {e}", self.engine));
+        let el = self.widget(css).await;
+        let settled = "var r = document.getElementById('kelisim').shadowRoot, p = r && r.querySelector('.k-prefs'); return !p || getComputedStyle(p).opacity == '1'";
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.js(settled).await != serde_json::json!(true) {
+            assert!(Instant::now() < deadline, "{}: the preferences dialog never got its styles", self.engine);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        el.click().await.unwrap_or_else(|e| panic!("{}: cannot click `{css}`: {e}", self.engine));
     }
 
     /// Presses a key (e.g. `Key::Tab.into()`, `' '`) on whatever has focus, as a keyboard would.

@@ -119,7 +119,7 @@ fn apply(cfg: &Site, choice: Choice) {
         &env.href,
     ]);
     // A site with nothing optional asks nothing: closing its notice is remembered in the
-    // cookie but not logged (docs/site-policy.md, "Notice-only sites").
+    // cookie but not logged (docs/site-policy.md, "Sites with nothing optional: a notice, not a question").
     if !notice_only(cfg) {
         host::post(&event);
     }

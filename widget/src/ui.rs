@@ -56,7 +56,8 @@ pub fn show_preferences() {
         // (kelisim_shared::render): the GPC notice; while something optional is granted, the
         // Withdraw action in Reject all's place; with a decision, the link to the visitor's
         // receipt (the host knows the site and the server's origin).
-        let id = d.map_or("", |d| &d.consent_id);
+        // A notice-only site logs nothing, so it has no receipt to link to.
+        let id = if crate::decide::notice_only(cfg) { "" } else { d.map_or("", |d| &d.consent_id) };
         let optional = d.is_some_and(|d| d.granted.len() > 1);
         let cmd = cat(&["p ", lang, if env.gpc { " g" } else { " -" }, if optional { "w " } else { "- " }, id]);
         Some((cmd, d.map(|d| join(&d.granted, " ")).unwrap_or_default()))

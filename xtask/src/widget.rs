@@ -80,20 +80,41 @@ pub fn build() -> Result<()> {
     step("bundling the host script with the glue, minifying it and the loader (esbuild)");
     // The glue imports `./host.js` (the module's imports) and host.js imports `./kelisim.js`
     // (the glue): beside each other, esbuild bundles the two into one file.
-    for file in ["host.js", "widget.css"] {
+    for file in ["host.js", "embeds.js", "prefs.js", "widget.css", "prefs.css"] {
         std::fs::copy(root().join("widget").join(file), work.join(file)).with_context(|| format!("copying widget/{file}"))?;
     }
     // The bundle exports only what the loader calls (host.js's exports for the module are
     // bound inside the bundle).
     std::fs::write(work.join("entry.js"), "export { boot } from './host.js';\n")?;
-    let glue = work.join("kelisim.min.js");
+    // Code only some visits need is split into files of its own, which the bundle imports by a
+    // relative, content-hashed name when needed: embeds.js (the placeholders, pages with a
+    // waiting embed) and prefs.js (the preferences dialog's styles, its first opening).
+    let out = work.join("out");
+    let _ = std::fs::remove_dir_all(&out);
     run(
         Command::new(&esbuild)
             .arg(work.join("entry.js"))
-            .args(["--bundle", "--minify", "--format=esm", "--target=es2020", "--loader:.css=text", "--log-level=warning"])
-            .arg(format!("--outfile={}", glue.display())),
+            .args(["--bundle", "--splitting", "--minify", "--format=esm", "--target=es2020", "--loader:.css=text", "--log-level=warning"])
+            .args(["--entry-names=[name]", "--chunk-names=[name]-[hash]"])
+            .arg(format!("--outdir={}", out.display())),
         "esbuild (host)",
     )?;
+    let glue = out.join("entry.js");
+    let mut chunks = Vec::new();
+    for e in std::fs::read_dir(&out)? {
+        let name = e?.file_name().to_string_lossy().into_owned();
+        if name != "entry.js" {
+            chunks.push(name);
+        }
+    }
+    // Only the lazily loaded ones, each self-contained: a chunk shared with the bundle would
+    // cost the first visit a second request.
+    chunks.sort();
+    let lazy = chunks.len() == 2 && chunks[0].starts_with("embeds-") && chunks[1].starts_with("prefs-");
+    anyhow::ensure!(
+        lazy && chunks.iter().all(|c| std::fs::read_to_string(out.join(c)).is_ok_and(|t| !t.contains("from\"./") && !t.contains("import(\"./"))),
+        "esbuild split the host bundle unexpectedly: {chunks:?}"
+    );
     let loader = work.join("loader.min.js");
     run(
         Command::new(&esbuild)
@@ -109,6 +130,9 @@ pub fn build() -> Result<()> {
     let glue_name = hashed("kelisim", "js", &glue)?;
     std::fs::copy(&opt, dist.join("widget").join(&wasm_name))?;
     std::fs::copy(&glue, dist.join("widget").join(&glue_name))?;
+    for c in &chunks {
+        std::fs::copy(out.join(c), dist.join("widget").join(c))?;
+    }
     let loader_text = std::fs::read_to_string(&loader)?;
     anyhow::ensure!(loader_text.contains("__KELISIM_BOOT__"), "the minified loader lost its __KELISIM_BOOT__ placeholder");
     write_if_changed(&dist.join("loader.js"), loader_text.as_bytes())?;

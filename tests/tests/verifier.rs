@@ -198,7 +198,7 @@ async fn records_are_browsed_and_filtered_after_verification() {
     assert_eq!(one, format!("42:{}:{id}", sent[41].1));
     // By date: none before today, all of them from today on.
     b.js("document.getElementById('f-consent').value = ''; document.getElementById('f-to').value = '2000-01-01'; document.getElementById('page-info').textContent = ''; document.querySelector('#filter button').click()").await;
-    let none = wait(&b, "no records", "var t = document.getElementById('page-info').textContent; return t ? t : null").await;
+    let none = wait(&b, "no records", "var t = document.getElementById('page-info').textContent; return t && !document.getElementById('records').hasAttribute('aria-busy') ? t : null").await;
     assert_eq!(none, "No record matches the filter.");
     b.close().await;
 }

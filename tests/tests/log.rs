@@ -241,8 +241,8 @@ fn receipt_page_shows_the_history_in_each_language() {
             assert!(r.body.contains(withdrew) && r.body.contains(accepted), "{lang}: both decisions are listed");
             // The accept_all row names the category in the page's language, from the config version.
             assert!(r.body.contains(analytics["title"][lang].as_str().unwrap()), "{lang}: category title");
-            // Newest first: the withdrawal comes before the acceptance in the history table.
-            let history = &r.body[r.body.find("<tbody>").unwrap()..];
+            // Newest first: the withdrawal comes before the acceptance in the history list.
+            let history = &r.body[r.body.find("<ol class=\"history\"").unwrap()..];
             assert!(history.find(withdrew).unwrap() < history.find(accepted).unwrap());
             assert!(r.body.contains(cfg["policy_url"].as_str().unwrap()), "how to withdraw links the policy");
             assert!(r.body.contains(cfg["operator"]["email"].as_str().unwrap()), "operator contact");

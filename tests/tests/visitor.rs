@@ -87,6 +87,11 @@ async fn until(b: &Browser, script: &str, what: &str) {
 
 const ROOT: &str = "var r = document.getElementById('kelisim').shadowRoot;";
 
+/// Waits for the preferences dialog's own styles (loaded the first time it opens).
+async fn dialog_styled(b: &Browser) {
+    until(b, &format!("{ROOT} var p = r.querySelector('.k-prefs'); return !!p && getComputedStyle(p).opacity == '1'"), "the dialog's styles").await;
+}
+
 #[tokio::test]
 async fn the_banner_is_first_in_the_page_and_the_first_tab_lands_on_its_first_button() {
     let s = Site::start(|t| t);
@@ -178,6 +183,7 @@ async fn a_site_with_nothing_optional_shows_a_notice_and_logs_nothing() {
     b.widget("[data-kelisim=\"preferences\"]").await;
     assert_eq!(b.js(&format!("{ROOT} return r.querySelectorAll('[data-kelisim=preferences] .k-actions button').length")).await, json!(1));
     assert_eq!(b.js(&format!("{ROOT} return r.querySelectorAll('input[data-category]:not([disabled])').length")).await, json!(0));
+    assert!(!b.widget_has("[data-kelisim=\"receipt\"]").await, "nothing logged, so no receipt to link to");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(s.events().len(), 0, "nothing asked, nothing logged");
     b.close().await;
@@ -221,10 +227,14 @@ async fn under_a_strict_csp_the_banner_shows_styled_with_no_violation() {
     let b = Browser::start().await;
     let url = s.page("/csp", "ru", Some("r4nd0m"));
     b.goto(&url).await;
-    let banner = b.widget("[data-kelisim=\"banner\"] [data-action=\"accept-all\"]").await;
+    b.widget("[data-kelisim=\"banner\"] [data-action=\"accept-all\"]").await;
     // Styled: the shadow root's stylesheet was allowed (a fixed banner, not inline text).
     assert_eq!(b.js(&format!("{ROOT} return getComputedStyle(r.querySelector('.k-banner')).position")).await, json!("fixed"));
-    banner.click().await;
+    // The dialog's styles, loaded when it first opens, are added to the same nonce'd sheet.
+    b.click("[data-kelisim=\"banner\"] [data-action=\"customize\"]").await;
+    until(&b, &format!("{ROOT} var p = r.querySelector('.k-prefs'); return !!p && getComputedStyle(p).opacity == '1' && getComputedStyle(r.querySelector('.k-cat')).borderTopStyle == 'solid'"), "the dialog styled").await;
+    b.click("[data-kelisim=\"preferences\"] [data-action=\"close\"]").await;
+    b.widget("[data-kelisim=\"banner\"] [data-action=\"accept-all\"]").await.click().await.unwrap();
     s.wait_events(1).await;
     until(&b, "return ran.analytics == 1", "the nonce'd gated script to run").await;
     assert_eq!(b.js("return violations").await, json!([]), "no CSP violation");
@@ -375,11 +385,13 @@ async fn axe_finds_nothing_in_the_banner_the_dialog_and_the_notice() {
             found.extend(axe(&b).await.into_iter().map(|v| format!("{at} banner: {v}")));
             b.click("[data-action=\"customize\"]").await;
             b.widget("[data-kelisim=\"preferences\"] [data-action=\"save\"]").await;
+            dialog_styled(&b).await;
             found.extend(axe(&b).await.into_iter().map(|v| format!("{at} dialog: {v}")));
             // The reopened dialog, with Withdraw.
             b.click("[data-kelisim=\"preferences\"] [data-action=\"accept-all\"]").await;
             b.click("[data-action=\"reopen\"]").await;
             b.widget("[data-kelisim=\"preferences\"] [data-action=\"withdraw\"]").await;
+            dialog_styled(&b).await;
             found.extend(axe(&b).await.into_iter().map(|v| format!("{at} reopened dialog: {v}")));
             b.client.delete_all_cookies().await.unwrap();
             let (pages, _, k) = &notice;
@@ -395,6 +407,68 @@ async fn axe_finds_nothing_in_the_banner_the_dialog_and_the_notice() {
 }
 
 #[tokio::test]
+async fn the_receipt_says_plainly_what_was_agreed_fits_a_phone_and_leads_back_to_the_site() {
+    let s = Site::start(|t| t.replace("retention_days = 1825", "retention_days = 1825\nreload_on_revoke = false"));
+    let b = Browser::start_narrow(390).await;
+    b.goto(&s.pages.origin).await;
+    b.click("[data-action=\"accept-all\"]").await;
+    s.wait_events(1).await;
+    // A change of mind that keeps marketing: a withdrawal of analytics.
+    b.click("[data-action=\"reopen\"]").await;
+    b.click("input[data-category=\"analytics\"]").await;
+    b.click("[data-action=\"save\"]").await;
+    s.wait_events(2).await;
+    let (id, at): (String, String) = s
+        .k
+        .db()
+        .query_row("SELECT consent_id, recorded_at FROM events_readable WHERE site = 'example' ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    // The local time (UTC+5) the page must show, hours and minutes.
+    let (h, m): (u32, u32) = (at[11..13].parse().unwrap(), at[14..16].parse().unwrap());
+    let local = format!("{:02}:{m:02}", (h + 5) % 24);
+    let cfg: Value = serde_json::from_str(&get(&s.k.url("/api/v1/sites/example/config"), &[]).body).unwrap();
+    let title = |id: &str, lang: &str| cfg["categories"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["title"][lang].as_str().unwrap().to_owned();
+    let origin = s.pages.origin.trim_end_matches('/').to_owned();
+    for (lang, lead, allowed, withdrawn, zone) in [
+        ("kk", "Сіз бұрын берген келісіміңізді кері қайтарып алдыңыз.", "Рұқсат етілген", "Кері қайтарылған", "Астана уақыты, UTC+5"),
+        ("ru", "Вы отозвали согласие, которое давали раньше.", "Разрешено", "Отозвано", "время Астаны, UTC+5"),
+        ("en", "You withdrew the consent you had given.", "Allowed", "Withdrawn", "Astana time, UTC+5"),
+    ] {
+        b.goto(&format!("{}/receipt/example/{id}?lang={lang}", s.k.base)).await;
+        let page = b.client.execute(
+            "var sum = document.querySelector('main section'), d = document.querySelector('details.proof'), pairs = {};
+             sum.querySelectorAll('dt').forEach(function (dt) { pairs[dt.textContent] = dt.nextElementSibling.textContent; });
+             return { first: sum.className, lead: sum.querySelector('.lead').textContent, pairs: pairs,
+                      folded: !!d && !d.open, idInProof: !!d && d.innerHTML.indexOf(arguments[0]) >= 0,
+                      idOutside: document.querySelector('main').innerHTML.replace(d ? d.outerHTML : '', '').indexOf(arguments[0]) >= 0,
+                      wide: document.documentElement.scrollWidth - window.innerWidth,
+                      links: Array.from(sum.querySelectorAll('.links a')).map(function (a) { return a.getAttribute('href'); }) };",
+            vec![json!(id)],
+        ).await.unwrap();
+        // The plain summary comes first: the sentence, what is allowed and what was taken back.
+        assert_eq!(page["first"], json!("summary"), "{lang}");
+        assert_eq!(page["lead"], json!(lead), "{lang}");
+        let pairs = &page["pairs"];
+        let allowed_now = pairs[allowed].as_str().unwrap_or_default();
+        assert!(allowed_now.contains(&title("marketing", lang)) && !allowed_now.contains(&title("analytics", lang)), "{lang}: {pairs}");
+        assert_eq!(pairs[withdrawn], json!(title("analytics", lang)), "{lang}: {pairs}");
+        // In local time, with the zone named.
+        let when = pairs.as_object().unwrap().values().map(|v| v.as_str().unwrap()).find(|v| v.contains(zone)).unwrap_or_else(|| panic!("{lang}: no time with the zone: {pairs}"));
+        assert!(when.contains(&local), "{lang}: {when} is not the local time {local}");
+        // The proof is folded below; the consent id is in it, not in the summary.
+        assert_eq!((page["folded"].clone(), page["idInProof"].clone(), page["idOutside"].clone()), (json!(true), json!(true), json!(false)), "{lang}");
+        // No sideways scrolling on a 390 px phone; the way back to the site.
+        assert!(page["wide"].as_i64().unwrap() <= 0, "{lang}: {} px wider than the phone", page["wide"]);
+        assert_eq!(page["links"], json!([format!("{origin}/#kelisim"), format!("{origin}/")]), "{lang}");
+        std::fs::write(format!("/tmp/shot-receipt-{lang}.png"), b.client.screenshot().await.unwrap()).unwrap();
+    }
+    // "Change my choice" opens the preferences on the site.
+    b.client.find(fantoccini::Locator::Css(".links .button")).await.unwrap().click().await.unwrap();
+    b.widget("[data-kelisim=\"preferences\"]").await;
+    b.close().await;
+}
+
+#[tokio::test]
 #[ignore = "screenshots for looking at, not a test"]
 async fn screenshots() {
     let s = Site::start(|t| t);
@@ -407,6 +481,7 @@ async fn screenshots() {
         b.click("[data-action=\"accept-all\"]").await;
         b.click("[data-action=\"reopen\"]").await;
         b.widget("[data-kelisim=\"preferences\"] [data-action=\"withdraw\"]").await;
+        dialog_styled(&b).await;
         b.js("var r = document.getElementById('kelisim').shadowRoot.querySelector('.k-body'); r.scrollTop = 1e5;").await;
         std::fs::write(format!("/tmp/shot-phone-{lang}-prefs.png"), b.client.screenshot().await.unwrap()).unwrap();
         b.client.delete_all_cookies().await.unwrap();

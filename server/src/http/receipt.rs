@@ -54,7 +54,7 @@ pub async fn page(
         .map_err(|_| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "retry later"))??;
     let ingest = state.ingest.clone();
     let config_of = move |v: &str| ingest.config(&site_id, v);
-    let html = receipt::render(&Page { lang, config: &site.config, consent_id: &consent_id, history: &history, config_of: &config_of });
+    let html = receipt::render(&Page { lang, config: &site.config, consent_id: &consent_id, origins: &site.policy.origins, history: &history, config_of: &config_of });
     let status = if history.events.is_empty() { StatusCode::NOT_FOUND } else { StatusCode::OK };
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

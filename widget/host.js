@@ -109,7 +109,7 @@ function run() {
 // Embeds (iframes, videos) of categories not granted wait behind a placeholder in their own
 // box (embeds.js, loaded only by pages that have such embeds). Its texts are the server's,
 // loaded with the markup; a return visit loads them only when an embed waits.
-const SEL = 'iframe[data-category]:not([data-kelisim-on]),video[data-category]:not([data-kelisim-on])';
+const SEL = ':is(iframe,video)[data-category]:not([data-kelisim-on])';
 function hold() {
   const L = UI[lang];
   if (!D.querySelector(SEL)) return;
@@ -155,17 +155,6 @@ export function root() {
     const b = e.target.closest('[data-action],[data-early]');
     b && ask((b.dataset.action || b.dataset.early) + ' ' + (b.dataset.lang || ''));
   });
-  R.addEventListener('keydown', (e) => {
-    const d = R.querySelector('[data-kelisim="preferences"]');
-    if (!d) return;
-    if (e.key == 'Escape') { e.preventDefault(); ask('close'); }
-    // W12: focus stays inside the modal dialog.
-    if (e.key == 'Tab') {
-      const l = d.querySelectorAll('button, input:not([disabled]), a[href], summary'), a = R.activeElement;
-      const to = e.shiftKey ? (!a || a == l[0]) && l[l.length - 1] : (!a || a == l[l.length - 1]) && l[0];
-      if (to) { e.preventDefault(); to.focus(); }
-    }
-  });
 }
 // "b LANG" first layer, "p LANG GW CONSENT_ID" preferences (G: `g` with GPC, W: `w` while
 // something optional is granted), "r LABEL" reopen, "" nothing.
@@ -173,10 +162,10 @@ export function ui(s) {
   const [k, l, g, id] = s.split(' '), L = UI[l];
   // A language the visitor just switched to: load its markup, then switch again.
   if (!L && k != 'r' && k) return load(l).then(() => UI[l] && api('lang ' + l), warn);
-  // The dialog's own styles come the first time it opens (most visitors decide on the first
-  // layer and never download them); until they apply it is fixed and transparent (widget.css):
-  // nothing of the page moves, and focus can already be in it.
-  if (k == 'p' && !PS) PS = import('./prefs.js').then((m) => R.firstChild.append(m.default), warn);
+  // The dialog's own styles and keys come the first time it opens (most visitors decide on the
+  // first layer and never download them); until its styles apply it is fixed and transparent
+  // (widget.css): nothing of the page moves, and focus can already be in it.
+  if (k == 'p' && !PS) PS = import('./prefs.js').then((m) => (R.firstChild.append(m.css), m.keys(R, () => ask('close'))), warn);
   // The first layer the host showed before the module ran (`early`): the module takes it over
   // as it is (focus stays where the visitor put it), its buttons now `data-action`.
   if (s == E) for (const b of U.querySelectorAll('[data-early]')) b.dataset.action = b.dataset.early;
@@ -184,8 +173,9 @@ export function ui(s) {
     // The server's markup (shared/src/render.rs) leaves three markers for the visitor's parts.
     : k == 'p' ? L.preferences.replace('<!--gpc-->', g[0] == 'g' ? L.gpc : '')
       .replace('<!--withdraw-->', g[1] == 'w' ? L.withdraw : L.reject)
-      // The visitor's own receipt, in the language shown (the origin escaped into the attribute).
-      .replace('<!--receipt-->', id ? L.receipt[0] + (o.api + '/receipt/' + o.site + '/' + id + '?lang=' + l).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;') + L.receipt[1] : '')
+      // The visitor's own receipt, in the language shown (encodeURI: no quote or < of the
+      // page's data-api or data-site can leave the attribute; the id is a checked UUID).
+      .replace('<!--receipt-->', id ? L.receipt[0] + encodeURI(o.api + '/receipt/' + o.site + '/' + id + '?lang=' + l) + L.receipt[1] : '')
     // A cookie: a ring and three crumbs.
     : k == 'r' ? '<button type="button" class="k-reopen" data-action="reopen" aria-label="' + s.slice(2) + '" title="' + s.slice(2) +
       '"><svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="currentColor"><path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16z"/>' +

@@ -1,6 +1,6 @@
 //! The widget build: wasm32 (profile `widget`) → wasm-bindgen (as a library: the
 //! `wasm-bindgen-cli-support` of the widget's pinned version, `--target web`, no default module
-//! path, `encodeInto` always) → wasm-opt -Oz; the host script (`widget/host.js`, copied beside
+//! path, `encodeInto` always) → wasm-opt -Oz --gufa -Oz; the host script (`widget/host.js`, copied beside
 //! the generated glue, which imports it and which it imports) bundled with the glue and the
 //! loader minified by esbuild → content-hashed files in `target/widget-dist/`, with the loader
 //! template.
@@ -57,12 +57,16 @@ pub fn build() -> Result<()> {
     let js = short_names(&mut out).context("shortening the names between the module and its glue")?;
     out.emit(&work).context("wasm-bindgen: writing its output")?;
     std::fs::write(work.join("kelisim.js"), js)?;
-    step("optimizing the module (wasm-opt -Oz)");
+    step("optimizing the module (wasm-opt -Oz --gufa -Oz)");
     let opt = work.join("kelisim.opt.wasm");
     run(
         Command::new(&wasm_opt)
             .arg(work.join("kelisim_bg.wasm"))
             .args([
+                // GUFA (whole-module flow analysis) between two size passes: about 40 B less
+                // brotli, and sound without a closed-world assumption.
+                "-Oz",
+                "--gufa",
                 "-Oz",
                 "--enable-bulk-memory",
                 "--enable-nontrapping-float-to-int",

@@ -2,10 +2,10 @@
 // Placeholders for embeds that wait for consent (host.js loads this file only when the page has
 // an iframe or video with `data-category` whose category is not granted). Each gets, in its own
 // box and size, what it is, the category it needs, a button that loads it now (`allow`: grants
-// that category; host.js handles the click) and a link to the preferences. `L` is the server's
+// that category, through host.js's `ask`) and a link to the preferences. `L` is the server's
 // markup of the visitor's language (shared/src/render.rs `embed_placeholders`), `sel` the
 // embeds that wait. Nothing here is imported from host.js: this file stays one request.
-export function hold(L, sel) {
+export function hold(L, sel, ask) {
   for (const el of document.querySelectorAll(sel)) {
     const h = L.embeds[el.dataset.category], src = el.dataset.src || '';
     if (el.kp || !h) continue;
@@ -13,6 +13,7 @@ export function hold(L, sel) {
     p.className = el.className;
     p.dataset.kelisim = 'placeholder';
     p.innerHTML = h;
+    p.onclick = (e) => e.target.closest('[data-action=allow]') && ask('allow ' + el.dataset.category);
     // The name is the page's text (a title attribute): set as text, never as markup.
     p.querySelector('b').textContent = (L.known.find((k) => src.includes(k[0])) || [])[1] || el.title || L.unnamed;
     // Styles through the CSSOM, which a strict CSP allows (style attributes in markup it does not).

@@ -114,7 +114,7 @@ function hold() {
   const L = UI[lang];
   if (!D.querySelector(SEL)) return;
   if (!L) return o.standing && lang !== 0 && ((lang = 0), load(o.tags).catch(warn));
-  import('./embeds.js').then((m) => m.hold(L, SEL), warn);
+  import('./embeds.js').then((m) => m.hold(L, SEL, ask), warn);
 }
 // Says `t` politely (role=status: screen readers read it without moving focus) and shows it
 // briefly (`quiet`: only says it); gone by itself.
@@ -178,8 +178,8 @@ export function ui(s) {
       .replace('<!--receipt-->', id ? L.receipt[0] + encodeURI(o.api + '/receipt/' + o.site + '/' + id + '?lang=' + l) + L.receipt[1] : '')
     // A cookie: a ring and three crumbs.
     : k == 'r' ? '<button type="button" class="k-reopen" data-action="reopen" aria-label="' + s.slice(2) + '" title="' + s.slice(2) +
-      '"><svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="currentColor"><path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16z"/>' +
-      '<circle cx="9" cy="10" r="1.5"/><circle cx="14.5" cy="14" r="1.5"/><circle cx="14" cy="8.5" r="1"/></svg></button>'
+      '"><svg viewBox="0 0 24 24" width=22 height=22 aria-hidden=true fill=currentColor><path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16z"/>' +
+      '<circle cx=9 cy=10 r=1.5 /><circle cx=14.5 cy=14 r=1.5 /><circle cx=14 cy=8.5 r=1 /></svg></button>'
     : '';
   E = 0;
   shown();
@@ -277,9 +277,8 @@ export async function boot(opts) {
   });
   // W10: any element with data-kelisim-open, or a link to #kelisim, reopens the preferences.
   D.addEventListener('click', (e) => {
-    const t = e.target.closest && e.target, a = t && t.closest('[data-kelisim=placeholder] [data-action=allow]');
-    if (a) ask('allow ' + a.dataset.category);
-    else if (t && t.closest('[data-kelisim-open], a[href="#kelisim"]')) {
+    const t = e.target;
+    if (t.closest && t.closest('[data-kelisim-open], a[href="#kelisim"]')) {
       e.preventDefault();
       ask('reopen');
     }

@@ -27,7 +27,8 @@ pub fn build() -> Result<()> {
     // docs/BENCHMARKS.md). `-Z` flags need RUSTC_BOOTSTRAP on the stable toolchain; only this
     // build uses them, and the result is checked by the same browser tests as any other.
     // Without reference types wasm-bindgen keeps JS values in a small array in its glue
-    // instead of an externref table: fewer bytes (docs/BENCHMARKS.md).
+    // instead of an externref table: fewer bytes (docs/BENCHMARKS.md). `location-detail=none`:
+    // no source paths in the module (a panic aborts without a message anyway; about 80 B).
     run(
         cargo()
             .env("RUSTC_BOOTSTRAP", "1")
@@ -35,7 +36,7 @@ pub fn build() -> Result<()> {
             .args([
                 "-Zbuild-std=core,alloc",
                 "--config",
-                "target.wasm32-unknown-unknown.rustflags=['-Zunstable-options','-Cpanic=immediate-abort','-Ctarget-feature=-reference-types']",
+                "target.wasm32-unknown-unknown.rustflags=['-Zunstable-options','-Cpanic=immediate-abort','-Ctarget-feature=-reference-types','-Zlocation-detail=none']",
             ]),
         "cargo build (widget)",
     )?;
@@ -84,8 +85,18 @@ pub fn build() -> Result<()> {
     step("bundling the host script with the glue, minifying it and the loader (esbuild)");
     // The glue imports `./host.js` (the module's imports) and host.js imports `./kelisim.js`
     // (the glue): beside each other, esbuild bundles the two into one file.
-    for file in ["host.js", "embeds.js", "prefs.js", "widget.css", "prefs.css"] {
+    for file in ["host.js", "embeds.js", "prefs.js"] {
         std::fs::copy(root().join("widget").join(file), work.join(file)).with_context(|| format!("copying widget/{file}"))?;
+    }
+    // The styles go in as text (`--loader:.css=text`): minified first, as CSS.
+    for file in ["widget.css", "prefs.css"] {
+        run(
+            Command::new(&esbuild)
+                .arg(root().join("widget").join(file))
+                .args(["--minify", "--loader:.css=css", "--log-level=warning"])
+                .arg(format!("--outfile={}", work.join(file).display())),
+            "esbuild (css)",
+        )?;
     }
     // The bundle exports only what the loader calls (host.js's exports for the module are
     // bound inside the bundle).
@@ -208,6 +219,9 @@ fn short_names(out: &mut wasm_bindgen_cli_support::Output) -> Result<String> {
         js.insert_str(0, &format!("import {{ {} }} from './host.js';\n", names.join(", ")));
         replace_once(&mut js, "const import0 = {", &format!("const import0 = {{\n{},", direct.join(",\n")))?;
     }
+    // host.js always calls `initSync({ module })`: the warning for the old calling convention
+    // is never printed, and is ~55 B of every first visit.
+    replace_once(&mut js, "console.warn('using deprecated parameters for `initSync()`; pass a single object instead')", "0")?;
     // The exports wasm-bindgen adds for itself (`wasm.__wbindgen_malloc(…)` in the glue).
     for exp in module.exports.iter_mut().filter(|e| e.name.starts_with("__wbindgen_")) {
         let name = short(n);

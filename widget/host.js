@@ -126,16 +126,17 @@ function say(t, quiet) {
     T = setTimeout(() => (V.textContent = ''), 5e3);
   }, 99);
 }
-// While the first layer is up the page keeps room for it below its content, and a focused
-// element of the page that would sit under it is scrolled above it (WCAG 2.2 "Focus Not
-// Obscured"); `b` is the first layer, or nothing when it is gone.
+// While the first layer is up the page keeps room for it below its content (WCAG 2.2 "Focus Not
+// Obscured": see boot's focusin); `b` is the first layer, or nothing when it is gone.
 function room(b) {
   const st = D.body && D.body.style;
   if (!st) return;
   ro && ro.disconnect();
   if (pad0 == null) pad0 = st.paddingBottom;
   st.paddingBottom = pad0;
-  if (b) (ro = new ResizeObserver(() => (st.paddingBottom = 'calc(' + getComputedStyle(D.body).paddingBottom + ' + ' + (b.offsetHeight + 24) + 'px)'))).observe(b);
+  // The page's own padding, read once: the banner's height is added to it, not to itself.
+  const base = b && getComputedStyle(D.body).paddingBottom;
+  if (b) (ro = new ResizeObserver(() => (st.paddingBottom = 'calc(' + base + ' + ' + (b.offsetHeight + 24) + 'px)'))).observe(b);
 }
 
 // What the module imports (widget/src/host.rs says what each does).
@@ -178,7 +179,7 @@ export function ui(s) {
       .replace('<!--receipt-->', id ? L.receipt[0] + encodeURI(o.api + '/receipt/' + o.site + '/' + id + '?lang=' + l) + L.receipt[1] : '')
     // A cookie: a ring and three crumbs.
     : k == 'r' ? '<button type="button" class="k-reopen" data-action="reopen" aria-label="' + s.slice(2) + '" title="' + s.slice(2) +
-      '"><svg viewBox="0 0 24 24" width=22 height=22 aria-hidden=true fill=currentColor><path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16z"/>' +
+      '"><svg viewBox="0 0 24 24" width=22 height=22 aria-hidden=true fill=currentColor><circle cx=12 cy=12 r=9 fill=none stroke=currentColor stroke-width=2 />' +
       '<circle cx=9 cy=10 r=1.5 /><circle cx=14.5 cy=14 r=1.5 /><circle cx=14 cy=8.5 r=1 /></svg></button>'
     : '';
   E = 0;
@@ -268,13 +269,12 @@ export async function boot(opts) {
     if (R && !R.host.isConnected) (D.body || D.documentElement).prepend(R.host);
     for (const r of rs) for (const n of r.addedNodes) if (n.nodeType == 1 && (n.matches('[data-category]') || n.querySelector('[data-category]'))) return mutation(), hold();
   }).observe(D.documentElement, { childList: true, subtree: true });
-  // Keyboard users never land under the first layer.
-  D.addEventListener('focusin', (e) => {
-    const b = U && U.querySelector('.k-banner'), t = e.target;
-    if (!b || t == R.host) return;
-    const y = t.getBoundingClientRect().bottom - b.getBoundingClientRect().top;
-    if (y > 0) scrollBy(0, y + 8);
-  });
+  // A focused element of the page that sits under the first layer is scrolled above it — after
+  // the browser's own scrolling to it, which WebKit does after focusin.
+  D.addEventListener('focusin', (e) => setTimeout(() => {
+    const b = U && U.querySelector('.k-banner'), y = b && e.target != R.host && e.target.getBoundingClientRect().bottom - b.getBoundingClientRect().top;
+    y > 0 && scrollBy(0, y + 8);
+  }));
   // W10: any element with data-kelisim-open, or a link to #kelisim, reopens the preferences.
   D.addEventListener('click', (e) => {
     const t = e.target;

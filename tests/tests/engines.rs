@@ -1,8 +1,8 @@
 //! The widget's core paths in three engines — Chromium, Firefox ESR and WebKitGTK (the engine
 //! of Safari, which many visitors in Kazakhstan use on iPhones): the first visit shows the
 //! banner, Accept all is logged and stored and runs a gated script, a return visit shows no
-//! banner and runs it at once, Reject all grants only the required category, and the keyboard
-//! alone reaches the banner and decides. The same code runs in each engine; every failure
+//! banner and runs it at once, Reject all grants only the required category, the keyboard
+//! alone reaches the banner and decides, and no control of the page is focused under it. The same code runs in each engine; every failure
 //! names the engine (in the test's path and in its message).
 //!
 //! A test page on its own origin embeds Kelisim from the real server; the site is
@@ -24,6 +24,16 @@ const PAGE: &str = r##"<!doctype html>
 <script type="text/plain" data-category="analytics">window.ran = (window.ran || 0) + 1;</script>
 </body></html>"##;
 
+/// A long page whose last controls sit at the very bottom, where the banner is.
+const LONG: &str = r##"<!doctype html>
+<html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Магазин</title>
+<script src="KELISIM/kelisim.js" data-site="example"></script>
+</head><body>
+<nav><button id="catalog">Каталог</button> <button id="delivery">Доставка</button></nav>
+<div style="height:1500px">Каталог товаров.</div>
+<footer><button id="privacy">Политика конфиденциальности</button> <button id="terms">Условия</button></footer>
+</body></html>"##;
+
 const BANNER: &str = "[data-kelisim=\"banner\"]";
 const ACCEPT: &str = "[data-kelisim=\"banner\"] [data-action=\"accept-all\"]";
 const REJECT: &str = "[data-kelisim=\"banner\"] [data-action=\"reject-all\"]";
@@ -40,6 +50,7 @@ impl Site {
         let sites = example_site(&pages.origin, |t| t);
         let k = Kelisim::start_with(sites.path(), &[]).unwrap_or_else(|e| panic!("kelisim did not start: {e}"));
         pages.set("/", PAGE.replace("KELISIM", &k.base));
+        pages.set("/long", LONG.replace("KELISIM", &k.base));
         Site { k, pages, _sites: sites }
     }
 
@@ -169,6 +180,36 @@ async fn keyboard_accept(engine: Engine, key: char, key_name: &str) {
     b.close().await;
 }
 
+/// With the first layer up, Tab through a long page to its last control: no focused element
+/// of the page is under the banner (WCAG 2.2 "Focus Not Obscured").
+async fn focus_never_covered(engine: Engine) {
+    let s = Site::start();
+    let b = Browser::start_engine(engine).await;
+    b.goto(&format!("{}/long", s.pages.origin)).await;
+    b.widget(ACCEPT).await;
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        b.press(Key::Tab.into()).await;
+        let r = b
+            .js(&format!(
+                "var a = document.activeElement, h = document.getElementById('kelisim'); if (a === h) return 'ours';
+                 var br = h.shadowRoot.querySelector('{BANNER}').getBoundingClientRect(), e = a.getBoundingClientRect();
+                 return (e.bottom <= br.top || e.top >= br.bottom || e.right <= br.left || e.left >= br.right) ? 'clear ' + a.id : 'covered ' + a.id + ' ' + e.top + '-' + e.bottom + ' under ' + br.top;"
+            ))
+            .await;
+        let r = r.as_str().unwrap_or_default().to_owned();
+        assert!(!r.starts_with("covered"), "{engine}: a focused element is under the banner: {r}");
+        if let Some(id) = r.strip_prefix("clear ") {
+            seen.push(id.to_owned());
+            if id == "terms" {
+                break;
+            }
+        }
+    }
+    assert_eq!(seen, ["catalog", "delivery", "privacy", "terms"], "{engine}: Tab went through the page's controls");
+    b.close().await;
+}
+
 macro_rules! engine {
     ($module:ident, $engine:expr) => {
         mod $module {
@@ -187,6 +228,11 @@ macro_rules! engine {
             #[tokio::test]
             async fn tab_reaches_the_banner_and_enter_on_accept_all_decides() {
                 keyboard_accept($engine, Key::Enter.into(), "Enter").await;
+            }
+
+            #[tokio::test]
+            async fn with_the_banner_up_no_focused_element_of_the_page_is_covered() {
+                focus_never_covered($engine).await;
             }
 
             #[tokio::test]

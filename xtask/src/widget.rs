@@ -222,6 +222,11 @@ fn short_names(out: &mut wasm_bindgen_cli_support::Output) -> Result<String> {
     // host.js always calls `initSync({ module })`: the warning for the old calling convention
     // is never printed, and is ~55 B of every first visit.
     replace_once(&mut js, "console.warn('using deprecated parameters for `initSync()`; pass a single object instead')", "0")?;
+    // The glue renews its TextDecoder every 2 GB decoded (a Safari limit); the widget decodes a
+    // few kilobytes per page, so it decodes straight away (the minifier drops the rest).
+    replace_once(&mut js, "function decodeText(bytes) {", "function decodeText(bytes) {\nreturn cachedTextDecoder.decode(bytes);")?;
+    replace_once(&mut js, "const MAX_SAFARI_DECODE_BYTES = 2146435072;", "")?;
+    replace_once(&mut js, "let numBytesDecoded = 0;", "")?;
     // The exports wasm-bindgen adds for itself (`wasm.__wbindgen_malloc(…)` in the glue).
     for exp in module.exports.iter_mut().filter(|e| e.name.starts_with("__wbindgen_")) {
         let name = short(n);

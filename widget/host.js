@@ -10,7 +10,7 @@ import css from './widget.css'; // the layers' styles (shadow root only), W13
 import { initSync, start, configLoaded, configFailed, api, mutation } from './kelisim.js';
 
 const W = window, D = document;
-let R, U, V, saved, waiting = 0, o, M, E, lang, T, pad0, ro, PS;
+let R, U, V, saved, waiting = 0, o, M, E, lang, T, ro, PS;
 // The server's markup by language, as loaded (GET …/widget?lang=).
 const UI = {};
 const Q = [];
@@ -50,24 +50,25 @@ function pending() {
 function keep(q) {
   try { q.length ? localStorage.setItem(KEY(), JSON.stringify(q)) : localStorage.removeItem(KEY()); } catch (e) {}
 }
-// One request at a time, in the order of the decisions: a later decision is never logged before
-// an earlier one (the log's order is the visitor's order). After a failure the rest wait in
-// `pending` and go, in order, on the next page.
+// What waits goes one request at a time, oldest first, and stops at the first that fails: a
+// later decision is never logged before an earlier one (the log's order is the visitor's). Each
+// new decision, the page's next load and coming back online send again what still waits.
 let line = Promise.resolve();
-function send(body) {
-  line = line.then(() => fetch(url('/consents'), {
-    method: 'POST', body, credentials: 'omit', keepalive: true,
-    headers: { 'content-type': 'application/json' },
-  }).then((r) => {
-    const s = r.status;
-    // Logged (201), logged before (200), or refused for good: never sent again.
-    if (s >= 500 || s == 408 || s == 429) throw 0;
-    keep(pending().filter((b) => b != body));
-    if (s >= 400) warn('the consent log refused the decision; it is applied on this page');
-  }));
+function send() {
+  line = line.catch(() => {}).then(async () => {
+    for (const body of pending()) {
+      const s = (await fetch(url('/consents'), {
+        method: 'POST', body, credentials: 'omit', keepalive: true,
+        headers: { 'content-type': 'application/json' },
+      })).status;
+      // Logged (201), logged before (200), or refused for good: never sent again.
+      if (s >= 500 || s == 408 || s == 429) throw 0;
+      keep(pending().filter((b) => b != body));
+      if (s >= 400) warn('the consent log refused the decision; it is applied on this page');
+    }
+  });
   line.catch(() => warn('the consent log could not be reached; the decision is applied here and will be sent later'));
 }
-const resend = () => { line = Promise.resolve(); pending().forEach(send); };
 
 // W4: gated elements of granted categories come alive, scripts in document order (an
 // external one holds back the next until it loaded or failed, as the page's own would).
@@ -109,7 +110,7 @@ function run() {
 // Embeds (iframes, videos) of categories not granted wait behind a placeholder in their own
 // box (embeds.js, loaded only by pages that have such embeds). Its texts are the server's,
 // loaded with the markup; a return visit loads them only when an embed waits.
-const SEL = ':is(iframe,video)[data-category]:not([data-kelisim-on])';
+const SEL = 'iframe[data-category]:not([data-kelisim-on]),video[data-category]:not([data-kelisim-on])';
 function hold() {
   const L = UI[lang];
   if (!D.querySelector(SEL)) return;
@@ -126,17 +127,14 @@ function say(t, quiet) {
     T = setTimeout(() => (V.textContent = ''), 5e3);
   }, 99);
 }
-// While the first layer is up the page keeps room for it below its content (WCAG 2.2 "Focus Not
-// Obscured": see boot's focusin); `b` is the first layer, or nothing when it is gone.
+// While the first layer is up the page keeps room for it below its content: padding on the root,
+// which the page itself hardly ever sets (WCAG 2.2 "Focus Not Obscured": see boot's focusin);
+// `b` is the first layer, or nothing when it is gone.
 function room(b) {
-  const st = D.body && D.body.style;
-  if (!st) return;
+  const st = D.documentElement.style;
   ro && ro.disconnect();
-  if (pad0 == null) pad0 = st.paddingBottom;
-  st.paddingBottom = pad0;
-  // The page's own padding, read once: the banner's height is added to it, not to itself.
-  const base = b && getComputedStyle(D.body).paddingBottom;
-  if (b) (ro = new ResizeObserver(() => (st.paddingBottom = 'calc(' + base + ' + ' + (b.offsetHeight + 24) + 'px)'))).observe(b);
+  st.paddingBottom = '';
+  if (b) (ro = new ResizeObserver(() => (st.paddingBottom = b.offsetHeight + 24 + 'px'))).observe(b);
 }
 
 // What the module imports (widget/src/host.rs says what each does).
@@ -166,7 +164,14 @@ export function ui(s) {
   // The dialog's own styles and keys come the first time it opens (most visitors decide on the
   // first layer and never download them); until its styles apply it is fixed and transparent
   // (widget.css): nothing of the page moves, and focus can already be in it.
-  if (k == 'p' && !PS) PS = import('./prefs.js').then((m) => (R.firstChild.append(m.css), m.keys(R, () => ask('close'))), warn);
+  // If they cannot come (a deploy removed the file this page's bundle names), the dialog shows
+  // plainly, over the whole page, and the next opening tries again.
+  if (k == 'p' && !PS)
+    PS = import('./prefs.js').then((m) => (R.firstChild.append(m.css), m.keys(R, () => ask('close'))), (e) => {
+      PS = 0;
+      R.firstChild.append('.k-prefs{opacity:1;pointer-events:auto;inset:0;overflow:auto;background:#fff}');
+      warn(e);
+    });
   // The first layer the host showed before the module ran (`early`): the module takes it over
   // as it is (focus stays where the visitor put it), its buttons now `data-action`.
   if (s == E) for (const b of U.querySelectorAll('[data-early]')) b.dataset.action = b.dataset.early;
@@ -210,7 +215,7 @@ export function post(s) {
   const [consent_id, event_id, config_version, action, granted, language, gpc, page] = s.split('\n');
   const body = JSON.stringify({ consent_id, event_id, config_version, action, granted: ids(granted), language, gpc: gpc == '1', page });
   keep(pending().concat(body));
-  send(body);
+  send();
   // A short, polite confirmation of each logged decision.
   UI[language] && say(UI[language].saved);
 }
@@ -283,8 +288,8 @@ export async function boot(opts) {
       ask('reopen');
     }
   });
-  resend();
-  W.addEventListener('online', resend);
+  send();
+  W.addEventListener('online', send);
   hold();
   start(!!o.standing, o.floating !== false, location.hash == '#kelisim');
   M = 1;

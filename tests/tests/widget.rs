@@ -25,6 +25,8 @@ const PAGE: &str = r##"<!doctype html>
   // Simulated network failures, in the page's own fetch (the real browser, the real server).
   window.fetch = function (url) {
     if (q.indexOf('offline') >= 0 && String(url).indexOf('/consents') >= 0) return Promise.reject(new TypeError('Failed to fetch'));
+    // `flaky`: the first consent request fails, the next ones go through.
+    if (q.indexOf('flaky') >= 0 && String(url).indexOf('/consents') >= 0 && !window.failedOnce) { window.failedOnce = true; return Promise.reject(new TypeError('Failed to fetch')); }
     if (q.indexOf('noconfig') >= 0 && /\/(config|widget\?)/.test(String(url))) return Promise.reject(new TypeError('Failed to fetch'));
     return fetch0.apply(this, arguments);
   };
@@ -406,6 +408,23 @@ async fn a_decision_made_offline_is_sent_later_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(s.events().len(), 1, "sent once");
     assert_eq!(b.js("return localStorage.getItem('kelisim:pending:example')").await, Value::Null);
+    b.close().await;
+}
+
+#[tokio::test]
+async fn after_a_failed_request_the_next_decision_sends_both_in_their_order() {
+    // No reload on revoke (the site's switch): the page stays, as in a single-page app.
+    let s = Site::start_with(|t| t.replace("retention_days = 1825", "retention_days = 1825\nreload_on_revoke = false"));
+    let b = Browser::start().await;
+    b.goto(&s.url("?flaky")).await;
+    b.click("[data-action=\"accept-all\"]").await;
+    eventually_js(&b, "return warnings.length > 0", "the warning for the failed request").await;
+    assert!(s.events().is_empty());
+    // A change of mind on the same page: the waiting decision goes first, then this one.
+    b.js("kelisim.rejectAll()").await;
+    let e = s.wait_events(2).await;
+    assert_eq!((e[0].0.as_str(), e[1].0.as_str(), e[1].1.as_str()), ("accept_all", "withdraw", "necessary"));
+    eventually_js(&b, "return localStorage.getItem('kelisim:pending:example') === null", "nothing left waiting").await;
     b.close().await;
 }
 

@@ -181,9 +181,13 @@ pub fn render(p: &Page) -> String {
 /// and what is not (or was withdrawn), when, and the way back to the site to change it.
 fn summary(h: &mut Html, p: &Page, t: &ReceiptText, e: &HistoryEvent) {
     let cfg = (p.config_of)(&e.config_version);
+    // A withdrawal that keeps an optional category (any decision that turns one off is logged as
+    // a withdrawal) says so.
+    let keeps_optional = cfg.as_deref().is_some_and(|c| e.granted.iter().any(|g| c.category(g).is_some_and(|cat| !cat.required)));
     let lead = match e.action.as_str() {
         "accept_all" => t.lead_accept_all,
         "reject_all" => t.lead_reject_all,
+        "withdraw" if keeps_optional => t.lead_withdraw_some,
         "withdraw" => t.lead_withdraw,
         _ => t.lead_custom,
     };
@@ -216,8 +220,11 @@ fn summary(h: &mut Html, p: &Page, t: &ReceiptText, e: &HistoryEvent) {
     let failed = events.iter().any(|e| e.event.problem.is_some() || (e.proof.is_some() && !e.verified));
     if failed {
         h.raw("<p class=\"notice\">").text(t.failed).raw("</p>");
-    } else if events.iter().any(|e| e.verified) {
+    } else if events.last().is_some_and(|l| l.verified) {
         h.raw("<p class=\"ok\">").text(t.checked_short).raw("</p>");
+    } else if events.last().is_some_and(|l| l.proof.is_none()) {
+        // The latest decision is newer than the last signed checkpoint.
+        h.raw("<p>").text(t.pending).raw("</p>");
     }
     links(h, p, t);
     h.raw("</section>");
@@ -322,6 +329,18 @@ mod tests {
         let mut h = Html(String::new());
         h.raw("<p>").text("<script>alert('x')</script> & \"q\"").raw("</p>");
         assert_eq!(h.0, "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;</p>");
+    }
+
+    #[test]
+    fn times_are_shown_in_kazakhstan_time_in_the_pages_language() {
+        // 20:30 UTC on New Year's Eve is already the next year in Kazakhstan (UTC+5).
+        let at = "2026-12-31T20:30:15.190Z";
+        assert_eq!(local_time(text::text(Lang::Ru), at), "1 января 2027 г., 01:30");
+        assert_eq!(local_time(text::text(Lang::Kk), at), "2027 жылғы 1 қаңтар, 01:30");
+        assert_eq!(local_time(text::text(Lang::En), at), "1 January 2027, 01:30");
+        assert_eq!(local_time(text::text(Lang::Ru), "2026-06-05T04:05:00Z"), "5 июня 2026 г., 09:05");
+        // Not a time: shown as stored rather than lost.
+        assert_eq!(local_time(text::text(Lang::Ru), "garbage"), "garbage");
     }
 
     #[test]

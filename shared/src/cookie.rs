@@ -6,7 +6,7 @@
 //! 1.<consent_id>.<decided_at>.<config_version>.<scope>.<consent_mode>.<granted>
 //! ```
 //!
-//! - `consent_id`: UUID v4, lowercase, made in the browser and kept across changes;
+//! - `consent_id`: UUID v7 (v4 accepted), lowercase, made in the browser and kept across changes;
 //! - `decided_at`: Unix time of the decision in seconds (decimal);
 //! - `config_version`: the 64-hex-digit version of the config the visitor saw;
 //! - `scope`: the config's scope fingerprint (8 hex digits); a different one means the

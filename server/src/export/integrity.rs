@@ -1,4 +1,4 @@
-//! "Verify now" in the dashboard: the full check of `kelisim log verify --full`
+//! "Verify now" in the dashboard: the full check of `kelisim log verify` (without `--quick`)
 //! ([`crate::log::audit`]) run on the server's own database — every stored record re-hashed and
 //! compared with its columns, the tree and its stored subtrees rebuilt and compared with every
 //! signed checkpoint — and, when it passes, the verified size recorded so that the next start

@@ -125,7 +125,7 @@ impl Writer {
             db::register_site(&conn, site)?;
             let audited = audit::verify_and_record(&conn, site, &verifier, false).map_err(|e| {
                 StoreError::Corrupt(format!(
-                    "the consent log fails verification: {e}. Nothing was signed over it; `kelisim log verify --full` checks the whole log"
+                    "the consent log fails verification: {e}. Nothing was signed over it; `kelisim log verify` checks the whole log"
                 ))
             })?;
             if audited.checked > 0 {

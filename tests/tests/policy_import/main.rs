@@ -1,5 +1,5 @@
 //! `kelisim policy import` end to end (issue 6): the real binary on the five real policies
-//! (copied verbatim from ../shared/policies into tests/fixtures/policies), on a policy written
+//! (privacy policies of five Kazakh sites, kept verbatim in tests/fixtures/policies), on a policy written
 //! in Kazakh and on one without a cookie section, compared with findings written by hand.
 
 mod expected;

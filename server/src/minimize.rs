@@ -42,7 +42,7 @@ pub fn user_agent(ua: Option<&str>) -> Option<String> {
     Some(ua.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect())
 }
 
-/// The page a decision was made on, as scheme, host[:port] and path only: credentials
+/// The page a decision was made on, as scheme, host\[:port\] and path only: credentials
 /// (`user:secret@`), query strings and fragments often carry personal data (e-mail links,
 /// tokens) and are not needed to prove consent. Only an `http`/`https` URL is a page; anything
 /// else (`javascript:`, `data:`, `file:`, no URL at all) is dropped, and the consent is logged

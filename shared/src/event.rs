@@ -152,7 +152,7 @@ impl ConsentRequest {
             }
             Action::AcceptAll => {
                 if let Some(missing) =
-                    config.categories.iter().find(|c| !granted(&c.id) && !(self.gpc && c.gpc_off))
+                    config.categories.iter().find(|c| !granted(&c.id) && (!self.gpc || !c.gpc_off))
                 {
                     return Err(invalid("granted", format!("`accept_all` must grant `{}`", missing.id)));
                 }

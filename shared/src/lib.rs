@@ -34,6 +34,9 @@
 //! assert_eq!(Decision::decode(&d.encode()).unwrap(), d);
 //! ```
 #![forbid(unsafe_code)]
+// `push_str("x")` rather than `push('x')`: in the widget's module a char push brings UTF-8
+// encoding code for what is always ASCII (docs/BENCHMARKS.md, "Where the widget's bytes went").
+#![allow(clippy::single_char_add_str)]
 // Without `policy` (the widget's build) this crate needs only `alloc`: no std, no panic
 // formatting machinery in the visitor's download.
 #![cfg_attr(all(not(feature = "policy"), not(feature = "log"), not(test)), no_std)]

@@ -142,6 +142,9 @@ impl Browser {
     /// Firefox ESR through geckodriver, or WebKitGTK through WebKitWebDriver on a display of
     /// its own. The driver's log goes to a file in the profile's directory, quoted if no
     /// session starts.
+    // The lock is held on purpose while the browser starts: each test has its own thread and
+    // runtime, so the wait blocks only that test.
+    #[allow(clippy::await_holding_lock)]
     async fn launch_other(engine: Engine) -> Browser {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let port = free_port();
@@ -226,6 +229,7 @@ impl Browser {
         }
     }
 
+    #[allow(clippy::await_holding_lock)] // as in `launch_other`
     async fn launch(extra_args: &[&str], mobile: Option<serde_json::Value>) -> Browser {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());

@@ -125,6 +125,7 @@ fn accepted_consent_is_committed_to_sqlite_with_minimized_server_fields() {
     assert!(receipt["receipt_id"].as_str().is_some());
     assert!(receipt["recorded_at"].as_str().unwrap().ends_with('Z'));
     let db = k.db();
+    #[allow(clippy::type_complexity)] // the stored columns of one record
     let row: (String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Vec<u8>) = db
         .query_row(
             "SELECT action, granted, config_version, language, ip, user_agent, origin, page, canonical FROM events_readable WHERE site = ?1 AND seq = 1",
@@ -211,10 +212,10 @@ fn invalid_events_are_400_and_nothing_is_stored() {
     let no_required = event(&cfg, "custom", &[]);
     let p = assert_problem(&send(&k, SITE, Some(ORIGIN), &no_required.to_string()), 400);
     assert!(p["detail"].as_str().unwrap().contains("required category"), "{p}");
-    let mut lang = event(&cfg, "reject_all", &[req.clone()]);
+    let mut lang = event(&cfg, "reject_all", std::slice::from_ref(&req));
     lang["language"] = json!("de");
     assert_problem(&send(&k, SITE, Some(ORIGIN), &lang.to_string()), 400);
-    let mut bad_id = event(&cfg, "reject_all", &[req.clone()]);
+    let mut bad_id = event(&cfg, "reject_all", std::slice::from_ref(&req));
     bad_id["consent_id"] = json!("not-a-uuid");
     assert_problem(&send(&k, SITE, Some(ORIGIN), &bad_id.to_string()), 400);
     let reject_with_extra = event(&cfg, "reject_all", &category_ids(&cfg));
@@ -557,7 +558,7 @@ fn page_keeps_only_scheme_host_port_and_path() {
         ("not a url", None),
     ];
     for (i, (page, want)) in cases.iter().enumerate() {
-        let mut ev = event(&cfg, "reject_all", &[req.clone()]);
+        let mut ev = event(&cfg, "reject_all", std::slice::from_ref(&req));
         ev["page"] = json!(page);
         let r = send(&k, SITE, Some(ORIGIN), &ev.to_string());
         assert_eq!(r.status, 201, "{page}: {}", r.body);
@@ -582,13 +583,13 @@ fn ids_must_be_uuids_of_version_4_or_7() {
         ("event_id", "6ba7b811-9dad-11d1-80b4-00c04fd430c8"),
         ("event_id", "0b6f7c1e-8c1a-4d2b-cf3e-2a1b3c4d5e6f"),
     ] {
-        let mut ev = event(&cfg, "reject_all", &[req.clone()]);
+        let mut ev = event(&cfg, "reject_all", std::slice::from_ref(&req));
         ev[field] = json!(id);
         let p = assert_problem(&send(&k, SITE, Some(ORIGIN), &ev.to_string()), 400);
         assert!(p["detail"].as_str().unwrap().contains(&format!("`{field}`: must be a lowercase hyphenated UUID of version 4 or 7")), "{p}");
     }
     assert_eq!(k.count_events(SITE), 0);
-    let mut v7 = event(&cfg, "reject_all", &[req.clone()]);
+    let mut v7 = event(&cfg, "reject_all", std::slice::from_ref(&req));
     v7["event_id"] = json!("01932c07-a3b1-7cc2-8a5e-3f1d2c4b5a69");
     assert_eq!(send(&k, SITE, Some(ORIGIN), &v7.to_string()).status, 201);
 }

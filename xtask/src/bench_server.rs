@@ -263,7 +263,7 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-fn cleanup(data: &PathBuf) -> std::io::Result<()> {
+fn cleanup(data: &std::path::Path) -> std::io::Result<()> {
     std::fs::remove_file(data.join("backup.sqlite"))
 }
 

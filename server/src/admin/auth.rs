@@ -315,6 +315,7 @@ impl Accounts {
     /// at most once a minute per token, not one per request).
     pub fn bearer(&self, token: &str) -> Result<Result<Actor, &'static str>, AuthError> {
         let db = self.db();
+        #[allow(clippy::type_complexity)] // one row of the query
         let row: Option<(i64, String, String, Option<String>, Option<String>, Option<String>)> = db
             .query_row(
                 "SELECT id, name, role, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ?1",
@@ -341,6 +342,7 @@ impl Accounts {
     }
 
     /// The admin audit trail, newest first.
+    #[allow(clippy::type_complexity)] // rows of the query; named row types come with the store's interface
     pub fn audit_trail(&self, before: Option<i64>, limit: i64) -> Result<Vec<(i64, String, String, String, String)>, AuthError> {
         let db = self.db();
         let mut st = db.prepare("SELECT seq, at, actor, action, detail FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2")?;

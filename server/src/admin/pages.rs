@@ -181,6 +181,7 @@ pub fn log(c: &Ctx, cfg: &Config, f: &Filter, rows: &[EventRow], next: Option<i6
     page(c, &format!("{} — {}", cfg.name, t.log), body)
 }
 
+#[allow(clippy::type_complexity)] // rows of the query, as `admin::http` reads them
 pub fn withdrawals(c: &Ctx, cfg: &Config, rows: &[(i64, String, String, i64, String, bool, Option<String>)]) -> String {
     let t = c.t;
     let data: Vec<Vec<Markup>> = rows

@@ -1,6 +1,6 @@
 //! `kelisim verify FILE.zip`: checks an export bundle offline, trusting nothing in it but the
 //! public key (which the auditor compares with one obtained from the operator separately).
-//! The checks are `kelisim-verify`'s ([`kelisim_verify::verify`]), the very code the browser
+//! The checks are `kelisim-verify`'s ([`kelisim_verify::verify()`]), the very code the browser
 //! verifier runs; this opens the file for it.
 
 pub use kelisim_verify::{Verified, VerifyError};

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 /// Largest consent POST body accepted. A real event is ~400 bytes.
 pub const MAX_BODY: usize = 8 * 1024;
 
-fn header_str<'a>(req: &'a HttpRequest, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 

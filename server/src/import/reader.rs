@@ -324,7 +324,7 @@ fn push(block: usize, text: &str, start: usize, end: usize, out: &mut Vec<Senten
     }
     let start = start + (piece.len() - piece.trim_start().len());
     let end = start + trimmed.len();
-    let first = !out.last().is_some_and(|s| s.block == block);
+    let first = out.last().is_none_or(|s| s.block != block);
     out.push(Sentence { block, start, end, definition: first && DEFINITION.is_match(trimmed) });
 }
 

@@ -80,6 +80,8 @@ impl From<oneshot::Sender<AppendResult>> for AppendReply {
     }
 }
 
+// `Append` is nearly every job: boxing its event would allocate once more per consent.
+#[allow(clippy::large_enum_variant)]
 pub enum Job {
     Append { event: NewEvent, reply: AppendReply },
     /// Sign a checkpoint for every site now, even if its log did not grow (export, CLI).

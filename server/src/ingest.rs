@@ -66,7 +66,12 @@ pub struct Ingest {
 }
 
 impl Ingest {
-    pub fn new(sites: Arc<Sites>, store: Arc<Store>, writer: Writer, metrics: Arc<Metrics>) -> Result<Ingest, StoreError> {
+    pub fn new(
+        sites: Arc<Sites>,
+        store: Arc<Store>,
+        writer: Writer,
+        metrics: Arc<Metrics>,
+    ) -> Result<Ingest, StoreError> {
         let mut versions: HashMap<String, HashMap<String, Arc<Config>>> = HashMap::new();
         for (site, version, body) in store.config_versions()? {
             if sites.get(&site).is_none() {
@@ -77,7 +82,10 @@ impl Ingest {
             versions.entry(site).or_default().insert(version, Arc::new(config));
         }
         for s in sites.iter() {
-            versions.entry(s.config.site.clone()).or_default().insert(s.config.version.clone(), Arc::new(s.config.clone()));
+            versions
+                .entry(s.config.site.clone())
+                .or_default()
+                .insert(s.config.version.clone(), Arc::new(s.config.clone()));
         }
         Ok(Ingest { sites, store, writer, metrics, versions })
     }
@@ -100,15 +108,20 @@ impl Ingest {
     /// Validates one decision and hands it to the log writer. Nothing is acknowledged here: the
     /// [`PendingReceipt`] resolves only after the event is committed.
     /// `mailbox`: the calling thread's (see [`crate::log::Mailbox`]), if it has one.
-    pub fn submit(&self, site: &str, body: &[u8], mut facts: RequestFacts, mailbox: Option<Mailbox>) -> Result<PendingReceipt, IngestError> {
+    pub fn submit(
+        &self,
+        site: &str,
+        body: &[u8],
+        mut facts: RequestFacts,
+        mailbox: Option<Mailbox>,
+    ) -> Result<PendingReceipt, IngestError> {
         // Scheme and host are case-insensitive: compared and stored lowercased, as browsers send them.
         if let Some(o) = facts.origin.as_mut() {
             o.make_ascii_lowercase();
         }
         self.check_origin(site, facts.origin.as_deref())?;
         let policy = &self.sites.get(site).ok_or_else(|| IngestError::UnknownSite(site.to_owned()))?.policy;
-        let req: ConsentRequest =
-            serde_json::from_slice(body).map_err(|e| IngestError::Malformed(e.to_string()))?;
+        let req: ConsentRequest = serde_json::from_slice(body).map_err(|e| IngestError::Malformed(e.to_string()))?;
         req.check_shape().map_err(IngestError::Invalid)?;
         let config = self.config_version(site, &req.config_version)?;
         req.fits(&config).map_err(IngestError::Invalid)?;

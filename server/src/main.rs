@@ -98,9 +98,7 @@ enum Command {
     #[command(subcommand)]
     Token(TokenCommand),
     /// Check an export bundle offline: signatures, Merkle roots, every record.
-    Verify {
-        bundle: PathBuf,
-    },
+    Verify { bundle: PathBuf },
     /// The signed consent log.
     #[command(subcommand)]
     Log(LogCommand),
@@ -317,7 +315,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve {
-            sites, data, listen, demo, trust_proxy, rate_limit, rate_burst, checkpoint_interval, queue, body_timeout, keep_alive,
+            sites,
+            data,
+            listen,
+            demo,
+            trust_proxy,
+            rate_limit,
+            rate_burst,
+            checkpoint_interval,
+            queue,
+            body_timeout,
+            keep_alive,
             connections_per_address,
         } => {
             let writer = log::WriterConfig {
@@ -333,8 +341,12 @@ fn main() -> ExitCode {
             serve(ServeArgs { sites, data, listen, demo, trust_proxy, rate_limit, rate_burst, writer, limits })
         }
         Command::Site(SiteCommand::Check { files }) => site_check(&files),
-        Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => admin_add(&user, &role, password_stdin, &data),
-        Command::Token(TokenCommand::Create { role, name, expires, data }) => token_create(&role, &name, expires.as_deref(), &data),
+        Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => {
+            admin_add(&user, &role, password_stdin, &data)
+        }
+        Command::Token(TokenCommand::Create { role, name, expires, data }) => {
+            token_create(&role, &name, expires.as_deref(), &data)
+        }
         Command::Token(TokenCommand::List { data }) => token_list(&data),
         Command::Token(TokenCommand::Revoke { id, data }) => token_revoke(id, &data),
         Command::Policy(PolicyCommand::Import { file, id, out, format, languages, force }) => {
@@ -385,7 +397,8 @@ fn site_check(files: &[PathBuf]) -> Result<(), String> {
                 // `[[review]]` entries (from `kelisim scan --write-policy`) and visitor texts that
                 // read like notes for the operator keep the file valid but are listed, each with
                 // its line, until a person resolves them.
-                let notes = std::fs::read_to_string(f).map(|text| p.notes(&f.display().to_string(), &text)).unwrap_or_default();
+                let notes =
+                    std::fs::read_to_string(f).map(|text| p.notes(&f.display().to_string(), &text)).unwrap_or_default();
                 let review = match p.review.len() {
                     0 => String::new(),
                     1 => "; 1 item awaits review".into(),
@@ -396,7 +409,13 @@ fn site_check(files: &[PathBuf]) -> Result<(), String> {
                     1 => "; 1 visitor text reads like a note".into(),
                     n => format!("; {n} visitor texts read like notes"),
                 };
-                println!("{}: ok (site `{}`, {} categories, config version {}{review}{texts})", f.display(), p.id, p.categories.len(), &p.config().version[..12]);
+                println!(
+                    "{}: ok (site `{}`, {} categories, config version {}{review}{texts})",
+                    f.display(),
+                    p.id,
+                    p.categories.len(),
+                    &p.config().version[..12]
+                );
                 for n in notes {
                     eprintln!("{n}");
                 }
@@ -427,7 +446,8 @@ fn admin_add(user: &str, role: &str, password_stdin: bool, data: &std::path::Pat
         std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password from stdin: {e}"))?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     } else {
-        let p = rpassword::prompt_password(format!("Password for {user}: ")).map_err(|e| format!("cannot read the password: {e} (use --password-stdin)"))?;
+        let p = rpassword::prompt_password(format!("Password for {user}: "))
+            .map_err(|e| format!("cannot read the password: {e} (use --password-stdin)"))?;
         let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
         if p != again {
             return Err("the two passwords differ".into());
@@ -442,7 +462,8 @@ fn admin_add(user: &str, role: &str, password_stdin: bool, data: &std::path::Pat
 fn token_create(role: &str, name: &str, expires: Option<&str>, data: &std::path::Path) -> Result<(), String> {
     let role = admin::auth::Role::parse(role).ok_or("the role must be admin or auditor")?;
     let expires_at = expires.map(|e| admin::auth::expiry(e, time::OffsetDateTime::now_utc())).transpose()?;
-    let (id, token) = accounts(data)?.create_token(name, role, expires_at.as_deref(), "cli").map_err(|e| e.to_string())?;
+    let (id, token) =
+        accounts(data)?.create_token(name, role, expires_at.as_deref(), "cli").map_err(|e| e.to_string())?;
     println!("{token}");
     let until = expires_at.map(|e| format!(", valid until {e}")).unwrap_or_default();
     eprintln!("Token #{id} ({name}, {}{until}). It is shown once; only its hash is stored. Send it as `Authorization: Bearer <token>`; `kelisim token revoke {id}` ends it.", role.as_str());
@@ -455,14 +476,27 @@ fn token_list(data: &std::path::Path) -> Result<(), String> {
         eprintln!("no API tokens (`kelisim token create` makes one)");
         return Ok(());
     }
-    let day = |t: &Option<String>| t.as_deref().map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_else(|| "-".into());
-    println!("{:>4}  {:<20} {:<8} {:<16} {:<16} {:<16} STATUS", "ID", "NAME", "ROLE", "CREATED", "EXPIRES", "LAST USED");
+    let day = |t: &Option<String>| {
+        t.as_deref().map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_else(|| "-".into())
+    };
+    println!(
+        "{:>4}  {:<20} {:<8} {:<16} {:<16} {:<16} STATUS",
+        "ID", "NAME", "ROLE", "CREATED", "EXPIRES", "LAST USED"
+    );
     for t in tokens {
         let status = match (&t.revoked_at, &t.revoked_by) {
             (Some(at), Some(by)) => format!("revoked {} by {by}", day(&Some(at.clone()))),
             _ => t.status.as_str().to_owned(),
         };
-        println!("{:>4}  {:<20} {:<8} {:<16} {:<16} {:<16} {status}", t.id, t.name, t.role.as_str(), day(&Some(t.created_at.clone())), day(&t.expires_at), day(&t.last_used_at));
+        println!(
+            "{:>4}  {:<20} {:<8} {:<16} {:<16} {:<16} {status}",
+            t.id,
+            t.name,
+            t.role.as_str(),
+            day(&Some(t.created_at.clone())),
+            day(&t.expires_at),
+            day(&t.last_used_at)
+        );
     }
     Ok(())
 }
@@ -494,7 +528,8 @@ fn policy_import(
         Some(tags) => {
             let mut langs = Vec::new();
             for t in &tags {
-                let l = Lang::from_tag(t).ok_or_else(|| format!("`{t}` is not a language Kelisim speaks: use kk, ru and en"))?;
+                let l = Lang::from_tag(t)
+                    .ok_or_else(|| format!("`{t}` is not a language Kelisim speaks: use kk, ru and en"))?;
                 if !langs.contains(&l) {
                     langs.push(l);
                 }
@@ -517,7 +552,11 @@ fn policy_import(
             _ => format!("cannot read {}: {e}", file.display()),
         })?
     };
-    let source = if stdin { shown.clone() } else { file.file_name().map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned()) };
+    let source = if stdin {
+        shown.clone()
+    } else {
+        file.file_name().map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned())
+    };
     let imported = import::Import::read(&bytes, id, &source, languages).map_err(|e| format!("{shown} {e}"))?;
     let draft = imported.draft();
     let text = match format {
@@ -527,7 +566,10 @@ fn policy_import(
     match out {
         Some(path) => {
             if path.exists() && !force {
-                return Err(format!("{} already exists: choose another --out, or add --force to overwrite it", path.display()));
+                return Err(format!(
+                    "{} already exists: choose another --out, or add --force to overwrite it",
+                    path.display()
+                ));
             }
             std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
@@ -597,9 +639,11 @@ fn serve(a: ServeArgs) -> Result<(), String> {
     let mut wcfg = a.writer;
     wcfg.retention = sites.iter().map(|s| (s.config.site.clone(), s.policy.retention_days)).collect();
     store.start_wal_checkpointer(&conn).map_err(|e| format!("refusing to start: {e}"))?;
-    let writer = log::Writer::start(conn, key, &ids, wcfg, metrics.clone()).map_err(|e| format!("refusing to start: {e}"))?;
+    let writer =
+        log::Writer::start(conn, key, &ids, wcfg, metrics.clone()).map_err(|e| format!("refusing to start: {e}"))?;
     let store = Arc::new(store);
-    let ingest = ingest::Ingest::new(Arc::new(sites), store, writer, metrics).map_err(|e| format!("refusing to start: {e}"))?;
+    let ingest =
+        ingest::Ingest::new(Arc::new(sites), store, writer, metrics).map_err(|e| format!("refusing to start: {e}"))?;
     // Printed on stdout so that scripts and tests can find the port when listening on :0.
     println!("kelisim listening on http://{addr}");
     let admin = admin::Admin::open(&a.data.join(store::DB_FILE)).map_err(|e| format!("refusing to start: {e}"))?;
@@ -666,7 +710,13 @@ fn log_key(data: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-fn export_cmd(site: &str, from: Option<&str>, to: Option<&str>, out: &std::path::Path, data: &std::path::Path) -> Result<(), String> {
+fn export_cmd(
+    site: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    out: &std::path::Path,
+    data: &std::path::Path,
+) -> Result<(), String> {
     if out.exists() {
         return Err(format!("{} already exists; choose a new file for the bundle", out.display()));
     }
@@ -700,6 +750,9 @@ fn backup(data: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
     store.backup(out).map_err(|e| format!("backup failed: {e}"))?;
     let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     println!("backed up {} to {} ({size} bytes)", store.path().display(), out.display());
-    println!("the checkpoint signing key ({}) is not in the backup: keep a copy of it somewhere safe", log::key::KEY_FILE);
+    println!(
+        "the checkpoint signing key ({}) is not in the backup: keep a copy of it somewhere safe",
+        log::key::KEY_FILE
+    );
     Ok(())
 }

@@ -140,7 +140,11 @@ impl Metrics {
         let mut counter = |name: &str, help: &str, v: u64| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
         };
-        counter("kelisim_events_recorded_total", "Consent events committed to the log.", self.events_recorded.load(Relaxed));
+        counter(
+            "kelisim_events_recorded_total",
+            "Consent events committed to the log.",
+            self.events_recorded.load(Relaxed),
+        );
         counter(
             "kelisim_events_duplicate_total",
             "Consent POSTs whose event_id was already logged for their consent_id (answered with the first receipt).",
@@ -152,7 +156,10 @@ impl Metrics {
             "Events whose personal fields the retention purge removed.",
             self.events_purged.load(Relaxed),
         );
-        let _ = writeln!(out, "# HELP kelisim_rejects_total Consent POSTs refused, by reason.\n# TYPE kelisim_rejects_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP kelisim_rejects_total Consent POSTs refused, by reason.\n# TYPE kelisim_rejects_total counter"
+        );
         for (r, c) in Reject::ALL.iter().zip(&self.rejects) {
             let _ = writeln!(out, "kelisim_rejects_total{{reason=\"{}\"}} {}", r.label(), c.load(Relaxed));
         }
@@ -161,13 +168,22 @@ impl Metrics {
             "# HELP kelisim_queue_depth Events waiting for the log writer.\n# TYPE kelisim_queue_depth gauge\nkelisim_queue_depth {}",
             self.queue_depth.load(Relaxed).max(0)
         );
-        let _ = writeln!(out, "# HELP kelisim_log_records Records in each site's log.\n# TYPE kelisim_log_records gauge");
+        let _ =
+            writeln!(out, "# HELP kelisim_log_records Records in each site's log.\n# TYPE kelisim_log_records gauge");
         for (site, n) in self.log_records.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let _ = writeln!(out, "kelisim_log_records{{site=\"{site}\"}} {n}");
         }
         self.batch_size.render(&mut out, "kelisim_batch_size", "Events committed per transaction (group commit).");
-        self.commit_seconds.render(&mut out, "kelisim_commit_seconds", "Time from a batch's first write to the fsync that made it durable.");
-        self.sync_seconds.render(&mut out, "kelisim_sync_seconds", "Time of one COMMIT of the log: writing a batch to the WAL and fsyncing it.");
+        self.commit_seconds.render(
+            &mut out,
+            "kelisim_commit_seconds",
+            "Time from a batch's first write to the fsync that made it durable.",
+        );
+        self.sync_seconds.render(
+            &mut out,
+            "kelisim_sync_seconds",
+            "Time of one COMMIT of the log: writing a batch to the WAL and fsyncing it.",
+        );
         out
     }
 }

@@ -95,13 +95,34 @@ mod tests {
         let p = |s: &str| page(Some(s));
         assert_eq!(p("https://user:secret@a.kz/x").as_deref(), Some("https://a.kz/x"), "credentials dropped");
         assert_eq!(p("https://user@a.kz:8443/x").as_deref(), Some("https://a.kz:8443/x"));
-        assert_eq!(p("HTTPS://A.KZ:443/Catalog").as_deref(), Some("https://a.kz/Catalog"), "scheme and host lowercased, default port dropped");
+        assert_eq!(
+            p("HTTPS://A.KZ:443/Catalog").as_deref(),
+            Some("https://a.kz/Catalog"),
+            "scheme and host lowercased, default port dropped"
+        );
         assert_eq!(p("https://a.kz").as_deref(), Some("https://a.kz/"));
-        assert_eq!(p("https://a.kz/a\r\nSet-Cookie: x\n").as_deref(), Some("https://a.kz/aSet-Cookie:%20x"), "CR/LF removed");
-        assert_eq!(p("https://a.kz/a\u{7}b\u{0}c").as_deref(), Some("https://a.kz/a%07b%00c"), "control characters encoded");
+        assert_eq!(
+            p("https://a.kz/a\r\nSet-Cookie: x\n").as_deref(),
+            Some("https://a.kz/aSet-Cookie:%20x"),
+            "CR/LF removed"
+        );
+        assert_eq!(
+            p("https://a.kz/a\u{7}b\u{0}c").as_deref(),
+            Some("https://a.kz/a%07b%00c"),
+            "control characters encoded"
+        );
         assert_eq!(p("https://a.kz/x/../y/./z").as_deref(), Some("https://a.kz/y/z"));
         assert_eq!(p("https://алматы.kz/").as_deref(), Some("https://xn--80aa6ae5a6c.kz/"));
-        for bad in ["javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd", "ftp://a.kz/x", "/relative", "a.kz/x", "mailto:a@b.kz", "https://"] {
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "file:///etc/passwd",
+            "ftp://a.kz/x",
+            "/relative",
+            "a.kz/x",
+            "mailto:a@b.kz",
+            "https://",
+        ] {
             assert_eq!(p(bad), None, "{bad}");
         }
         let long = format!("https://a.kz/{}", "я".repeat(1000));

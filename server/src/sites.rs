@@ -4,8 +4,8 @@
 
 use kelisim_shared::config::Config;
 use kelisim_shared::lang::Lang;
-use sha2::{Digest, Sha256};
 use kelisim_shared::policy::{PolicyErrors, SitePolicy};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -93,7 +93,10 @@ impl Sites {
                     (*l, body, etag)
                 })
                 .collect();
-            by_id.insert(policy.id.clone(), (path, Site { policy, config, config_json, widget, extra_origins: Vec::new() }));
+            by_id.insert(
+                policy.id.clone(),
+                (path, Site { policy, config, config_json, widget, extra_origins: Vec::new() }),
+            );
         }
         if !errors.is_empty() {
             return Err(SitesError::Invalid(PolicyErrors(errors)));
@@ -119,6 +122,7 @@ impl Sites {
 
 /// Reads and validates one site policy file.
 pub fn parse_file(path: &Path) -> Result<SitePolicy, SitesError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SitesError::ReadFile { path: path.to_owned(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| SitesError::ReadFile { path: path.to_owned(), source })?;
     SitePolicy::parse(&path.display().to_string(), &text).map_err(SitesError::Invalid)
 }

@@ -215,7 +215,10 @@ mod tests {
                     for seq in seqs {
                         let leaf = unplaced.place(t, seq, &mut out);
                         let placed = ConsentRecord { seq, recorded_at: t.into(), ..record(page, ua) };
-                        assert_eq!(String::from_utf8(out.clone()).unwrap(), String::from_utf8(placed.canonical_bytes()).unwrap());
+                        assert_eq!(
+                            String::from_utf8(out.clone()).unwrap(),
+                            String::from_utf8(placed.canonical_bytes()).unwrap()
+                        );
                         assert_eq!(leaf, leaf_hash(&placed.canonical_bytes()));
                     }
                 }
@@ -235,9 +238,6 @@ mod tests {
     #[test]
     fn leaf_hash_of_empty_matches_rfc6962() {
         // RFC 6962 test vector: the leaf hash of the empty leaf.
-        assert_eq!(
-            hex::encode(leaf_hash(b"")),
-            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
-        );
+        assert_eq!(hex::encode(leaf_hash(b"")), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
     }
 }

@@ -85,7 +85,8 @@ impl Checkpoint {
             return Err(m("the tree size is not a decimal number"));
         }
         let size: u64 = size.parse().map_err(|_| m("the tree size is too large"))?;
-        let root = B64.decode(lines.next().ok_or(m("no root hash line"))?).map_err(|_| m("the root hash is not base64"))?;
+        let root =
+            B64.decode(lines.next().ok_or(m("no root hash line"))?).map_err(|_| m("the root hash is not base64"))?;
         let root: Hash = root.try_into().map_err(|_| m("the root hash is not 32 bytes"))?;
         let time = lines.next().and_then(|l| l.strip_prefix("time ")).ok_or(m("no `time` line"))?;
         if lines.any(|l| l.is_empty()) {
@@ -348,7 +349,10 @@ mod tests {
         let mut bad = note.clone().into_bytes();
         bad[list.len() - 3] ^= 0x01;
         assert_eq!(vk.verify_note(&String::from_utf8(bad).unwrap()), Err(CheckpointError::BadSignature));
-        assert_eq!(LogKey::from_seed("kelisim", [1; 32]).unwrap().verifier().verify_note(&note), Err(CheckpointError::NotSignedByKey));
+        assert_eq!(
+            LogKey::from_seed("kelisim", [1; 32]).unwrap().verifier().verify_note(&note),
+            Err(CheckpointError::NotSignedByKey)
+        );
     }
 
     #[test]
@@ -365,7 +369,9 @@ mod tests {
 
     #[test]
     fn malformed_bodies_are_refused() {
-        for body in ["", "o\n", "o\n12\n", "o\n012\nAAAA\ntime x\n", "o\n1\n!!\ntime x\n", "o\n1\nAAAA\ntime x\n", "o\n1\n"] {
+        for body in
+            ["", "o\n", "o\n12\n", "o\n012\nAAAA\ntime x\n", "o\n1\n!!\ntime x\n", "o\n1\nAAAA\ntime x\n", "o\n1\n"]
+        {
             assert!(Checkpoint::parse_body(body).is_err(), "{body:?}");
         }
     }

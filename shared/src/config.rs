@@ -7,9 +7,9 @@
 
 use crate::consent_mode::ConsentModeType;
 use crate::lang::Lang;
-use serde::{Deserialize, Serialize};
 use alloc::string::String;
 use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
 
 /// A value given per language. Which languages must be present is checked against the
 /// site's `languages` when the site policy is validated.
@@ -75,10 +75,7 @@ impl Config {
     pub fn consent_mode_bits<'a>(&self, granted: impl IntoIterator<Item = &'a str>) -> u8 {
         let granted: Vec<&str> = granted.into_iter().collect();
         crate::consent_mode::bits(
-            self.categories
-                .iter()
-                .filter(|c| granted.contains(&c.id.as_str()))
-                .flat_map(|c| c.consent_mode.iter()),
+            self.categories.iter().filter(|c| granted.contains(&c.id.as_str())).flat_map(|c| c.consent_mode.iter()),
         )
     }
 }

@@ -5,10 +5,10 @@
 use crate::config::Config;
 use crate::lang::Lang;
 use crate::{is_slug, is_uuid};
-use serde::{Deserialize, Serialize};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -151,9 +151,7 @@ impl ConsentRequest {
                 }
             }
             Action::AcceptAll => {
-                if let Some(missing) =
-                    config.categories.iter().find(|c| !granted(&c.id) && (!self.gpc || !c.gpc_off))
-                {
+                if let Some(missing) = config.categories.iter().find(|c| !granted(&c.id) && (!self.gpc || !c.gpc_off)) {
                     return Err(invalid("granted", format!("`accept_all` must grant `{}`", missing.id)));
                 }
             }

@@ -85,12 +85,24 @@ impl Facts {
         let langs: Vec<&str> = self.languages.iter().map(|l| l.code()).collect();
         let mut days = String::new();
         crate::cookie::push_decimal(&mut days, u64::from(self.consent_days));
-        s.push_str(&[self.version.as_str(), &self.scope, &days, if self.reload_on_revoke { "1" } else { "0" }, &langs.join(",")].join(" "));
+        s.push_str(
+            &[
+                self.version.as_str(),
+                &self.scope,
+                &days,
+                if self.reload_on_revoke { "1" } else { "0" },
+                &langs.join(","),
+            ]
+            .join(" "),
+        );
         for c in &self.categories {
             let mut bits = String::new();
             crate::cookie::push_decimal(&mut bits, u64::from(c.consent_mode));
             s.push('\n');
-            s.push_str(&[c.id.as_str(), if c.required { "1" } else { "0" }, if c.gpc_off { "1" } else { "0" }, &bits].join(" "));
+            s.push_str(
+                &[c.id.as_str(), if c.required { "1" } else { "0" }, if c.gpc_off { "1" } else { "0" }, &bits]
+                    .join(" "),
+            );
             for k in &c.cookies {
                 s.push(' ');
                 s.push_str(k);
@@ -146,8 +158,20 @@ mod tests {
             reload_on_revoke: false,
             languages: vec![Lang::Kk, Lang::Ru, Lang::En],
             categories: vec![
-                CategoryFacts { id: "necessary".into(), required: true, gpc_off: false, consent_mode: 64, cookies: vec![] },
-                CategoryFacts { id: "analytics".into(), required: false, gpc_off: true, consent_mode: 8, cookies: vec!["_ga*".into(), "_ym_uid".into()] },
+                CategoryFacts {
+                    id: "necessary".into(),
+                    required: true,
+                    gpc_off: false,
+                    consent_mode: 64,
+                    cookies: vec![],
+                },
+                CategoryFacts {
+                    id: "analytics".into(),
+                    required: false,
+                    gpc_off: true,
+                    consent_mode: 8,
+                    cookies: vec!["_ga*".into(), "_ym_uid".into()],
+                },
             ],
         }
     }
@@ -156,7 +180,11 @@ mod tests {
     fn round_trips() {
         let f = facts();
         let text = f.encode();
-        assert_eq!(text, ["1 ", &"ab".repeat(32), " 0123abcd 180 0 kk,ru,en\nnecessary 1 0 64\nanalytics 0 1 8 _ga* _ym_uid"].concat());
+        assert_eq!(
+            text,
+            ["1 ", &"ab".repeat(32), " 0123abcd 180 0 kk,ru,en\nnecessary 1 0 64\nanalytics 0 1 8 _ga* _ym_uid"]
+                .concat()
+        );
         assert_eq!(Facts::decode(&text), Some(f.clone()));
         assert_eq!(f.consent_mode_bits(&["necessary".into(), "analytics".into()]), 72);
     }

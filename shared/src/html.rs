@@ -27,6 +27,9 @@ pub fn escape(s: &str) -> String {
 mod tests {
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(super::escape("<a href=\"x\">'Қ' & b</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;Қ&#39; &amp; b&lt;/a&gt;");
+        assert_eq!(
+            super::escape("<a href=\"x\">'Қ' & b</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;Қ&#39; &amp; b&lt;/a&gt;"
+        );
     }
 }

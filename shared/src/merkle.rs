@@ -280,7 +280,13 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
 
 /// RFC 9162 §2.1.4.2: checks that the tree of `size2` leaves with root `root2` extends the
 /// tree of `size1` leaves with root `root1` (same first `size1` leaves, in the same order).
-pub fn verify_consistency(size1: u64, size2: u64, root1: &Hash, root2: &Hash, proof: &[Hash]) -> Result<(), ProofError> {
+pub fn verify_consistency(
+    size1: u64,
+    size2: u64,
+    root1: &Hash,
+    root2: &Hash,
+    proof: &[Hash],
+) -> Result<(), ProofError> {
     if size1 > size2 {
         return Err(ProofError::OutOfRange);
     }

@@ -49,7 +49,13 @@ fn button(h: &mut Html, action: &str, label: &str) {
 /// A button of another look: `k-btn k-alt` (outlined: the dialog's secondary actions) or
 /// `k-btn k-warn` (Withdraw, which must not look like Reject all).
 fn styled(h: &mut Html, class: &str, action: &str, label: &str) {
-    h.raw("<button type=\"button\" class=\"").raw(class).raw("\" data-action=\"").raw(action).raw("\">").text(label).raw("</button>");
+    h.raw("<button type=\"button\" class=\"")
+        .raw(class)
+        .raw("\" data-action=\"")
+        .raw(action)
+        .raw("\">")
+        .text(label)
+        .raw("</button>");
 }
 
 /// Whether the site has nothing to ask: only its required category. Its first layer is then
@@ -146,7 +152,13 @@ fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang) {
     if !c.services.is_empty() {
         h.raw("<dt>").text(ui.services).raw("</dt><dd><ul>");
         for s in &c.services {
-            h.raw("<li><b>").text(&s.name).raw("</b> — ").text(&s.provider).raw(" (").text(country(&s.country, lang)).raw("). ");
+            h.raw("<li><b>")
+                .text(&s.name)
+                .raw("</b> — ")
+                .text(&s.provider)
+                .raw(" (")
+                .text(country(&s.country, lang))
+                .raw("). ");
             h.text(tx(&s.description, lang, cfg));
             if !s.cookies.is_empty() {
                 h.raw(" ").text(ui.cookies).raw(": <code>").text(&s.cookies.join(", ")).raw("</code>");
@@ -185,7 +197,9 @@ pub fn preferences(cfg: &Config, lang: Lang) -> String {
             .raw("</button>");
     }
     let notice = notice_only(cfg);
-    h.raw("</div><div class=\"k-body\"><p>").text(if notice { ui.notice_text } else { ui.preferences_intro }).raw("</p>");
+    h.raw("</div><div class=\"k-body\"><p>")
+        .text(if notice { ui.notice_text } else { ui.preferences_intro })
+        .raw("</p>");
     h.raw(GPC_MARK);
     for c in &cfg.categories {
         category(&mut h, cfg, c, ui, lang);
@@ -332,7 +346,8 @@ mod tests {
             floating_button: true,
         };
         let text = |s: &str| Localized { kk: Some(format!("{s} kk")), ru: Some(format!("{s} ru")), en: None };
-        let list = |s: &str| Localized { kk: Some(vec![format!("{s} kk")]), ru: Some(vec![format!("{s} ru")]), en: None };
+        let list =
+            |s: &str| Localized { kk: Some(vec![format!("{s} kk")]), ru: Some(vec![format!("{s} ru")]), en: None };
         for (id, required) in [("necessary", true), ("analytics", false)] {
             c.categories.push(Category {
                 id: id.into(),
@@ -364,7 +379,10 @@ mod tests {
     fn banner_has_three_equal_buttons_and_escaped_policy_link() {
         let html = banner(&config(), Lang::Kk);
         for a in ["accept-all", "reject-all", "customize"] {
-            assert!(html.contains(&format!("class=\"k-btn\" data-action=\"{a}\"")), "{a} has the same class as the others");
+            assert!(
+                html.contains(&format!("class=\"k-btn\" data-action=\"{a}\"")),
+                "{a} has the same class as the others"
+            );
         }
         assert!(html.contains("href=\"https://s.kz/privacy?a=1&amp;b=&quot;2&quot;\""));
         assert!(html.contains(KK.banner_title));

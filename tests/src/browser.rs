@@ -118,7 +118,11 @@ impl Browser {
     /// A phone-sized viewport of `width` CSS pixels (Chromium clamps windows to 500 px, so
     /// this uses ChromeDriver's device emulation).
     pub async fn start_narrow(width: u32) -> Browser {
-        Browser::launch(&[], Some(serde_json::json!({ "deviceMetrics": { "width": width, "height": 640, "pixelRatio": 1.0 } }))).await
+        Browser::launch(
+            &[],
+            Some(serde_json::json!({ "deviceMetrics": { "width": width, "height": 640, "pixelRatio": 1.0 } })),
+        )
+        .await
     }
 
     /// Starts chromedriver and a headless Chromium with the flags of TOOLCHAIN.md.
@@ -153,7 +157,8 @@ impl Browser {
         let log = std::fs::File::create(&log_path).unwrap();
         let (mut cmd, display, caps) = match engine {
             Engine::Firefox => {
-                let geckodriver = tool("GECKODRIVER", &crate::root().join("target/tools/bin/geckodriver").to_string_lossy());
+                let geckodriver =
+                    tool("GECKODRIVER", &crate::root().join("target/tools/bin/geckodriver").to_string_lossy());
                 let firefox = tool("FIREFOX", "/usr/bin/firefox-esr");
                 let profile = work.path().join("profile");
                 std::fs::create_dir(&profile).unwrap();
@@ -194,11 +199,9 @@ impl Browser {
             }
             Engine::Chromium => unreachable!("Chromium is started by Browser::launch"),
         };
-        let driver = cmd
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("{engine}: cannot start its WebDriver: {e} (run the tests with `cargo xtask test`)"));
+        let driver = cmd.stdout(log.try_clone().unwrap()).stderr(log).spawn().unwrap_or_else(|e| {
+            panic!("{engine}: cannot start its WebDriver: {e} (run the tests with `cargo xtask test`)")
+        });
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(40);
         let client = loop {
@@ -294,12 +297,17 @@ impl Browser {
 
     /// Runs JavaScript in the page and returns its result.
     pub async fn js(&self, script: &str) -> serde_json::Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.engine))
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.engine))
     }
 
     /// Waits (up to 10 s) for an element inside the widget's shadow root.
     pub async fn widget(&self, css: &str) -> Element {
-        self.try_widget(css, Duration::from_secs(10)).await.unwrap_or_else(|| panic!("{}: the widget never showed `{css}`", self.engine))
+        self.try_widget(css, Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("{}: the widget never showed `{css}`", self.engine))
     }
 
     pub async fn try_widget(&self, css: &str, wait: Duration) -> Option<Element> {
@@ -363,8 +371,12 @@ impl Browser {
     /// Presses a key (e.g. `Key::Tab.into()`, `' '`) on whatever has focus, as a keyboard would.
     pub async fn press(&self, key: char) {
         use fantoccini::actions::{InputSource, KeyAction, KeyActions};
-        let keys = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
-        self.client.perform_actions(keys).await.unwrap_or_else(|e| panic!("{}: cannot press {key:?}: {e}", self.engine));
+        let keys =
+            KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        self.client
+            .perform_actions(keys)
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot press {key:?}: {e}", self.engine));
     }
 
     /// `data-action` (or `data-category` for a toggle) of what has focus inside the widget, or
@@ -383,11 +395,9 @@ impl Browser {
 
     /// Whether focus is inside the preferences dialog.
     pub async fn focus_in_dialog(&self) -> bool {
-        self.js(
-            "var h = document.getElementById('kelisim'); var a = h && h.shadowRoot.activeElement;
-             return !!(a && a.closest('[data-kelisim=\"preferences\"]'));",
-        )
-        .await
+        self.js("var h = document.getElementById('kelisim'); var a = h && h.shadowRoot.activeElement;
+             return !!(a && a.closest('[data-kelisim=\"preferences\"]'));")
+            .await
             == serde_json::Value::Bool(true)
     }
 
@@ -412,7 +422,8 @@ impl Drop for Browser {
         // A test that panicked never reached `close`: end the session through the driver
         // (which closes the browser) before stopping the driver, else the browser outlives it.
         if let Some(url) = self.session_url.take() {
-            let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(10))).build().into();
+            let agent: ureq::Agent =
+                ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(10))).build().into();
             let _ = agent.delete(&url).call();
         }
         let _ = self.driver.kill();

@@ -31,7 +31,18 @@ pub fn write_beside(bundle: &Path, file_name: &str, entries: impl IntoIterator<I
 
 /// A copy of the bundle, named `file_name`, with `edit` applied to the entry `name`.
 pub fn edited(bundle: &Path, file_name: &str, name: &str, edit: impl Fn(Vec<u8>) -> Vec<u8>) -> PathBuf {
-    write_beside(bundle, file_name, entries(bundle).into_iter().map(|(n, b)| if n == name { let e = edit(b); (n, e) } else { (n, b) }))
+    write_beside(
+        bundle,
+        file_name,
+        entries(bundle).into_iter().map(|(n, b)| {
+            if n == name {
+                let e = edit(b);
+                (n, e)
+            } else {
+                (n, b)
+            }
+        }),
+    )
 }
 
 /// The non-empty lines of a file.

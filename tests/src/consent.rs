@@ -14,7 +14,10 @@ pub fn config(k: &Kelisim) -> Value {
 }
 
 pub fn required(cfg: &Value) -> String {
-    cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == json!(true)).unwrap()["id"].as_str().unwrap().to_owned()
+    cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == json!(true)).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 pub fn all_categories(cfg: &Value) -> Vec<String> {
@@ -53,6 +56,8 @@ pub fn unhex(s: &str) -> Hash {
 /// Every stored record of the site, in `seq` order: (seq, event_id, canonical bytes, leaf hash).
 pub fn stored(k: &Kelisim) -> Vec<(i64, String, Vec<u8>, Vec<u8>)> {
     let db = k.db();
-    let mut st = db.prepare("SELECT seq, event_id, canonical, leaf_hash FROM events_readable WHERE site = ?1 ORDER BY seq").unwrap();
+    let mut st = db
+        .prepare("SELECT seq, event_id, canonical, leaf_hash FROM events_readable WHERE site = ?1 ORDER BY seq")
+        .unwrap();
     st.query_map([SITE], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
 }

@@ -248,13 +248,16 @@ pub fn post_form(url: &str, headers: &[(&str, &str)], fields: &[(&str, &str)]) -
 impl Resp {
     /// The value of a cookie this response sets.
     pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).find_map(|(_, v)| {
+            v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+        })
+    }
+    pub fn set_cookie_line(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-            .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
-    }
-    pub fn set_cookie_line(&self, name: &str) -> Option<&str> {
-        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).find(|v| v.starts_with(&format!("{name}=")))
+            .map(|(_, v)| v.as_str())
+            .find(|v| v.starts_with(&format!("{name}=")))
     }
 }
 
@@ -295,8 +298,13 @@ pub fn uuid() -> String {
 /// (consent id, action, language).
 pub fn seed(k: &Kelisim, n: usize) -> (serde_json::Value, Vec<(String, String, String)>) {
     let cfg = get(&k.url("/api/v1/sites/webpulse/config"), &[]).json();
-    let ids: Vec<String> = cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
-    let required = cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == serde_json::json!(true)).unwrap()["id"].as_str().unwrap().to_owned();
+    let ids: Vec<String> =
+        cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    let required =
+        cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == serde_json::json!(true)).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let mut sent = Vec::new();
     for i in 0..n {
         let (action, granted): (&str, Vec<String>) = match i % 4 {
@@ -308,10 +316,13 @@ pub fn seed(k: &Kelisim, n: usize) -> (serde_json::Value, Vec<(String, String, S
         let lang = ["ru", "kk", "en"][i % 3];
         let consent = uuid();
         let body = serde_json::json!({"consent_id": consent, "event_id": uuid(), "config_version": cfg["version"], "action": action, "granted": granted, "language": lang, "gpc": false});
-        let r = post(&k.url("/api/v1/sites/webpulse/consents"), &[("origin", "https://webpulse.kz"), ("content-type", "application/json")], &body.to_string());
+        let r = post(
+            &k.url("/api/v1/sites/webpulse/consents"),
+            &[("origin", "https://webpulse.kz"), ("content-type", "application/json")],
+            &body.to_string(),
+        );
         assert_eq!(r.status, 201, "{}", r.body);
         sent.push((consent, action.to_owned(), lang.to_owned()));
     }
     (cfg, sent)
 }
-

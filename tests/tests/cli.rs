@@ -38,7 +38,8 @@ fn site_check_names_the_line_and_field_of_a_broken_copy() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!("webpulse.toml:{line_no}:")) && stderr.contains("category `analytics`: `title.kk` is missing"),
+        stderr.contains(&format!("webpulse.toml:{line_no}:"))
+            && stderr.contains("category `analytics`: `title.kk` is missing"),
         "expected line {line_no} and the field to be named:\n{stderr}"
     );
     assert!(stderr.contains("kelisim: 1 site policy file is invalid"), "{stderr}");
@@ -99,12 +100,19 @@ fn token_commands_say_what_is_wrong() {
     assert!(!none.status.success(), "no database here yet");
     let out = cli(&["token", "create", "--role", "auditor", "--expires", "soon", "--data", d]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("a number of days or a date (YYYY-MM-DD)"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a number of days or a date (YYYY-MM-DD)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = cli(&["token", "create", "--role", "auditor", "--expires", "7", "--data", d]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 64, "only the token on stdout");
     let list = cli(&["token", "list", "--data", d]);
-    assert!(String::from_utf8_lossy(&list.stdout).lines().nth(1).is_some_and(|l| l.trim_start().starts_with("1 ") && l.ends_with("active")));
+    assert!(String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .nth(1)
+        .is_some_and(|l| l.trim_start().starts_with("1 ") && l.ends_with("active")));
     let missing = cli(&["token", "revoke", "42", "--data", d]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("there is no active token #42"));
@@ -128,6 +136,12 @@ fn site_check_notes_a_visitor_text_that_reads_like_an_auditor_s_note() {
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "a note keeps the file valid: {stderr}");
     assert!(stdout.contains(": ok (") && stdout.contains("; 1 visitor text reads like a note)"), "{stdout}");
-    let note = stderr.lines().find(|l| l.contains(&format!("webpulse.toml:{line_no}:"))).unwrap_or_else(|| panic!("line {line_no}: {stderr}"));
-    assert!(note.contains("category `necessary`: `retention.ru` reads like a note for the operator («не указан»)"), "{note}");
+    let note = stderr
+        .lines()
+        .find(|l| l.contains(&format!("webpulse.toml:{line_no}:")))
+        .unwrap_or_else(|| panic!("line {line_no}: {stderr}"));
+    assert!(
+        note.contains("category `necessary`: `retention.ru` reads like a note for the operator («не указан»)"),
+        "{note}"
+    );
 }

@@ -31,7 +31,8 @@ type Acked = Arc<Mutex<HashMap<String, (u16, u64, String)>>>;
 
 fn start(data: tempfile::TempDir) -> Kelisim {
     let extra = ["--rate-limit", "0", "--checkpoint-interval", "1"];
-    Kelisim::start_in(&root().join("www/sites"), data, &extra).unwrap_or_else(|e| panic!("kelisim did not restart: {e}"))
+    Kelisim::start_in(&root().join("www/sites"), data, &extra)
+        .unwrap_or_else(|e| panic!("kelisim did not restart: {e}"))
 }
 
 /// Checks the restarted server's log against everything acknowledged so far.
@@ -39,7 +40,8 @@ fn check_log(k: &Kelisim, acked: &HashMap<String, (u16, u64, String)>, round: us
     let rows = stored(k);
     let by_id: HashMap<&str, (i64, &Vec<u8>)> = rows.iter().map(|(s, id, _, l)| (id.as_str(), (*s, l))).collect();
     for (id, (status, seq, leaf)) in acked {
-        let (s, l) = by_id.get(id.as_str()).unwrap_or_else(|| panic!("round {round}: event {id} got {status} but is lost"));
+        let (s, l) =
+            by_id.get(id.as_str()).unwrap_or_else(|| panic!("round {round}: event {id} got {status} but is lost"));
         assert_eq!(*s as u64, *seq, "round {round}: event {id} moved");
         assert_eq!(&hex(l), leaf, "round {round}: event {id} changed");
     }
@@ -58,7 +60,10 @@ fn check_log(k: &Kelisim, acked: &HashMap<String, (u16, u64, String)>, round: us
     assert_eq!(cp.status, 200, "round {round}: {}", cp.body);
     let cp = cp.json();
     let key = get(&k.url("/api/v1/log/key"), &[]).json();
-    let signed = VerifierKey::parse(key["verifier_key"].as_str().unwrap()).unwrap().verify(cp["note"].as_str().unwrap()).unwrap();
+    let signed = VerifierKey::parse(key["verifier_key"].as_str().unwrap())
+        .unwrap()
+        .verify(cp["note"].as_str().unwrap())
+        .unwrap();
     assert_eq!(signed.size, leaves.len() as u64, "round {round}: the checkpoint covers every stored record");
     assert_eq!(signed.root, root_of(&leaves), "round {round}: recomputed root differs from the signed one");
 }
@@ -105,10 +110,15 @@ fn kill_9_under_load_loses_no_acknowledged_event() {
                             201 | 200 => {
                                 let j = r.json();
                                 let id = ev["event_id"].as_str().unwrap().to_owned();
-                                let entry = (r.status, j["seq"].as_u64().unwrap(), j["leaf_hash"].as_str().unwrap().to_owned());
+                                let entry =
+                                    (r.status, j["seq"].as_u64().unwrap(), j["leaf_hash"].as_str().unwrap().to_owned());
                                 let mut a = acked.lock().unwrap();
                                 if let Some(prev) = a.get(&id) {
-                                    assert_eq!((prev.1, &prev.2), (entry.1, &entry.2), "a retried event got another receipt");
+                                    assert_eq!(
+                                        (prev.1, &prev.2),
+                                        (entry.1, &entry.2),
+                                        "a retried event got another receipt"
+                                    );
                                 }
                                 a.insert(id, entry);
                             }

@@ -12,7 +12,10 @@ const PASSWORD: &str = "correct horse battery";
 
 fn add_account(k: &Kelisim, user: &str, role: &str) {
     let data = k.data.path().to_str().unwrap();
-    let out = cli_stdin(&["admin", "add", user, "--role", role, "--password-stdin", "--data", data], &format!("{PASSWORD}\n"));
+    let out = cli_stdin(
+        &["admin", "add", user, "--role", role, "--password-stdin", "--data", data],
+        &format!("{PASSWORD}\n"),
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -41,7 +44,10 @@ fn session(k: &Kelisim, user: &str) -> (String, String) {
 }
 
 fn api_events(k: &Kelisim, bearer: &str, query: &str) -> Value {
-    let r = get(&k.url(&format!("/admin/api/sites/{SITE}/events?{query}")), &[("authorization", &format!("Bearer {bearer}"))]);
+    let r = get(
+        &k.url(&format!("/admin/api/sites/{SITE}/events?{query}")),
+        &[("authorization", &format!("Bearer {bearer}"))],
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     r.json()
 }
@@ -76,7 +82,9 @@ fn wrong_passwords_back_off_and_are_audited() {
     std::thread::sleep(std::time::Duration::from_millis(2100));
     assert_eq!(login(&k, "alice", PASSWORD).status, 303);
     let db = k.db();
-    let failed: i64 = db.query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failed' AND actor = 'alice'", [], |r| r.get(0)).unwrap();
+    let failed: i64 = db
+        .query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failed' AND actor = 'alice'", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(failed, 5);
     // An unknown user is refused the same way (no hint about which names exist).
     assert_eq!(login(&k, "mallory", "whatever whatever").status, 401);
@@ -92,7 +100,11 @@ fn state_changes_need_the_csrf_token() {
         if let Some(o) = origin {
             h.push(("origin", o));
         }
-        post_form(&k.url("/admin/accounts"), &h, &[("csrf", csrf), ("username", "bob"), ("password", PASSWORD), ("role", "auditor")])
+        post_form(
+            &k.url("/admin/accounts"),
+            &h,
+            &[("csrf", csrf), ("username", "bob"), ("password", PASSWORD), ("role", "auditor")],
+        )
     };
     assert_eq!(form("", None).status, 403, "no CSRF token");
     assert_eq!(form("0000", None).status, 403, "wrong CSRF token");
@@ -112,18 +124,33 @@ fn an_auditor_can_read_and_not_change_anything() {
     seed(&k, 4);
     let (cookie, csrf) = session(&k, "ivan");
     let h = [("cookie", cookie.as_str())];
-    for page in ["/admin/", "/admin/audit", "/admin/sites/webpulse/", "/admin/sites/webpulse/log", "/admin/sites/webpulse/withdrawals", "/admin/sites/webpulse/configs"] {
+    for page in [
+        "/admin/",
+        "/admin/audit",
+        "/admin/sites/webpulse/",
+        "/admin/sites/webpulse/log",
+        "/admin/sites/webpulse/withdrawals",
+        "/admin/sites/webpulse/configs",
+    ] {
         assert_eq!(get(&k.url(page), &h).status, 200, "{page}");
     }
     assert_eq!(get(&k.url("/admin/accounts"), &h).status, 403);
-    let add = post_form(&k.url("/admin/accounts"), &h, &[("csrf", &csrf), ("username", "eve"), ("password", PASSWORD), ("role", "admin")]);
+    let add = post_form(
+        &k.url("/admin/accounts"),
+        &h,
+        &[("csrf", &csrf), ("username", "eve"), ("password", PASSWORD), ("role", "admin")],
+    );
     assert_eq!(add.status, 403);
     let disable = post_form(&k.url("/admin/accounts/alice/disable"), &h, &[("csrf", &csrf)]);
     assert_eq!(disable.status, 403);
     // An auditor's API token reads, and cannot change anything either.
     let t = token(&k, "auditor");
     assert_eq!(api_events(&k, &t, "")["events"].as_array().unwrap().len(), 4);
-    let r = post_form(&k.url("/admin/accounts"), &[("authorization", &format!("Bearer {t}"))], &[("username", "eve"), ("password", PASSWORD), ("role", "admin")]);
+    let r = post_form(
+        &k.url("/admin/accounts"),
+        &[("authorization", &format!("Bearer {t}"))],
+        &[("username", "eve"), ("password", PASSWORD), ("role", "admin")],
+    );
     assert_eq!(r.status, 403);
     assert_eq!(login(&k, "eve", PASSWORD).status, 401, "nothing was added");
 }
@@ -175,7 +202,10 @@ fn filters_and_keyset_paging_return_the_right_rows() {
     let one = api_events(&k, &t, &format!("consent_id={}", sent[17].0));
     let rows = one["events"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!((rows[0]["consent_id"].as_str().unwrap(), rows[0]["action"].as_str().unwrap()), (sent[17].0.as_str(), sent[17].1.as_str()));
+    assert_eq!(
+        (rows[0]["consent_id"].as_str().unwrap(), rows[0]["action"].as_str().unwrap()),
+        (sent[17].0.as_str(), sent[17].1.as_str())
+    );
 }
 
 fn time_today() -> String {
@@ -222,9 +252,14 @@ async fn login_charts_language_and_logout_in_the_browser() {
     b.client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     b.client.find(Locator::Css("[data-action=login]")).await.unwrap().click().await.unwrap();
     // A form post navigates: wait for the next page (argon2 is slow in a debug build).
-    let wait = |css: &'static str| b.client.wait().at_most(std::time::Duration::from_secs(15)).for_element(Locator::Css(css));
+    let wait =
+        |css: &'static str| b.client.wait().at_most(std::time::Duration::from_secs(15)).for_element(Locator::Css(css));
     wait("span.who[data-role=admin]").await.expect("signed in as admin");
-    assert_eq!(b.js("return document.cookie.indexOf('kelisim_admin') < 0").await, json!(true), "the session cookie is HttpOnly");
+    assert_eq!(
+        b.js("return document.cookie.indexOf('kelisim_admin') < 0").await,
+        json!(true),
+        "the session cookie is HttpOnly"
+    );
     b.client.find(Locator::Css("a[href='/admin/sites/webpulse/']")).await.unwrap().click().await.unwrap();
     wait("[data-stat=total]").await.expect("the site overview");
     assert_eq!(b.js("return document.querySelector('[data-stat=total]').textContent").await, json!("40"));
@@ -239,8 +274,14 @@ async fn login_charts_language_and_logout_in_the_browser() {
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();
     let px = info.color_type.samples();
-    let painted = |rgb: [u8; 3]| buf.chunks(px).filter(|p| p[..3].iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 8)).count();
-    for (name, rgb) in [("accept_all", [0x2e, 0x7d, 0x32]), ("reject_all", [0xc6, 0x28, 0x28]), ("custom", [0x15, 0x65, 0xc0]), ("withdraw", [0x6a, 0x1b, 0x9a])] {
+    let painted =
+        |rgb: [u8; 3]| buf.chunks(px).filter(|p| p[..3].iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 8)).count();
+    for (name, rgb) in [
+        ("accept_all", [0x2e, 0x7d, 0x32]),
+        ("reject_all", [0xc6, 0x28, 0x28]),
+        ("custom", [0x15, 0x65, 0xc0]),
+        ("withdraw", [0x6a, 0x1b, 0x9a]),
+    ] {
         assert!(painted(rgb) > 20, "the chart shows no {name} bar");
     }
     // Kazakh dashboard.
@@ -288,7 +329,8 @@ fn post_form_from(from: &str, url: &str, headers: &[(&str, &str)], fields: &[(&s
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
     let mut lines = head.lines();
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
+    let headers =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
     Resp { status, headers, body: body.to_owned() }
 }
 
@@ -319,12 +361,16 @@ fn parallel_guesses_are_limited_like_sequential_ones_and_do_not_lock_the_owner_o
     let limited = statuses.iter().filter(|s| s.0 == 429).count();
     assert!(checked <= 5, "only the 5 free guesses of one address are checked, not {checked}: {statuses:?}");
     assert!(limited >= n - 5, "the rest are refused before the password check: {statuses:?}");
-    assert!(statuses.iter().all(|s| s.0 == 401 || s.1.as_deref().is_some_and(|r| r.parse::<u64>().unwrap() >= 1)), "every refusal says when: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| s.0 == 401 || s.1.as_deref().is_some_and(|r| r.parse::<u64>().unwrap() >= 1)),
+        "every refusal says when: {statuses:?}"
+    );
     assert!(statuses.iter().all(|s| matches!(s.0, 401 | 429 | 503)), "{statuses:?}");
     assert_eq!(failed_logins(&k) as usize, checked, "what was checked is what the audit trail holds");
     // The attacker's address waits; the owner, elsewhere, is not locked out.
     assert_eq!(login(&k, "alice", PASSWORD).status, 429);
-    let owner = post_form_from("127.0.0.2", &k.url("/admin/login"), &[], &[("username", "alice"), ("password", PASSWORD)]);
+    let owner =
+        post_form_from("127.0.0.2", &k.url("/admin/login"), &[], &[("username", "alice"), ("password", PASSWORD)]);
     assert_eq!(owner.status, 303, "{}", owner.body);
     assert!(owner.set_cookie("kelisim_admin").is_some());
 }
@@ -333,21 +379,41 @@ fn parallel_guesses_are_limited_like_sequential_ones_and_do_not_lock_the_owner_o
 fn a_cross_site_login_is_refused() {
     let k = Kelisim::start();
     add_account(&k, "alice", "admin");
-    let foreign = post_form(&k.url("/admin/login"), &[("origin", "https://evil.example")], &[("username", "alice"), ("password", PASSWORD)]);
+    let foreign = post_form(
+        &k.url("/admin/login"),
+        &[("origin", "https://evil.example")],
+        &[("username", "alice"), ("password", PASSWORD)],
+    );
     assert_eq!(foreign.status, 403, "{}", foreign.body);
     assert!(foreign.set_cookie("kelisim_admin").is_none());
-    let fetch = post_form(&k.url("/admin/login"), &[("sec-fetch-site", "cross-site")], &[("username", "alice"), ("password", PASSWORD)]);
+    let fetch = post_form(
+        &k.url("/admin/login"),
+        &[("sec-fetch-site", "cross-site")],
+        &[("username", "alice"), ("password", PASSWORD)],
+    );
     assert_eq!(fetch.status, 403, "a browser that sends no Origin still says where the form was");
-    let referer = post_form(&k.url("/admin/login"), &[("referer", "https://evil.example/login.html")], &[("username", "alice"), ("password", PASSWORD)]);
+    let referer = post_form(
+        &k.url("/admin/login"),
+        &[("referer", "https://evil.example/login.html")],
+        &[("username", "alice"), ("password", PASSWORD)],
+    );
     assert_eq!(referer.status, 403);
     let own = k.base.clone();
-    let same = post_form(&k.url("/admin/login"), &[("origin", &own), ("sec-fetch-site", "same-origin")], &[("username", "alice"), ("password", PASSWORD)]);
+    let same = post_form(
+        &k.url("/admin/login"),
+        &[("origin", &own), ("sec-fetch-site", "same-origin")],
+        &[("username", "alice"), ("password", PASSWORD)],
+    );
     assert_eq!(same.status, 303, "{}", same.body);
 }
 
 #[test]
 fn a_login_flood_is_refused_quickly_and_the_consent_path_stays_fast() {
-    let k = Kelisim::start_with(&kelisim_tests::root().join("www/sites"), &["--demo", "--rate-limit", "0", "--trust-proxy"]).unwrap();
+    let k = Kelisim::start_with(
+        &kelisim_tests::root().join("www/sites"),
+        &["--demo", "--rate-limit", "0", "--trust-proxy"],
+    )
+    .unwrap();
     let cfg = get(&k.url("/api/v1/sites/webpulse/config"), &[]).json();
     let n = 200;
     let barrier = std::sync::Barrier::new(n + 1);
@@ -362,7 +428,11 @@ fn a_login_flood_is_refused_quickly_and_the_consent_path_stays_fast() {
                 s.spawn(move || {
                     let from = format!("10.9.{}.{}", i / 200, i % 200 + 1);
                     barrier.wait();
-                    let r = post_form(url, &[("x-forwarded-for", &from)], &[("username", &format!("flood{i}")), ("password", "wrong password!")]);
+                    let r = post_form(
+                        url,
+                        &[("x-forwarded-for", &from)],
+                        &[("username", &format!("flood{i}")), ("password", "wrong password!")],
+                    );
                     (r.status, r.header("retry-after").map(str::to_owned))
                 })
             })
@@ -371,14 +441,21 @@ fn a_login_flood_is_refused_quickly_and_the_consent_path_stays_fast() {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let body = json!({"consent_id": kelisim_tests::uuid(), "event_id": kelisim_tests::uuid(), "config_version": cfg["version"], "action": "reject_all", "granted": ["necessary"], "language": "ru", "gpc": false});
         let t = std::time::Instant::now();
-        let r = kelisim_tests::post(&k.url("/api/v1/sites/webpulse/consents"), &[("origin", "https://webpulse.kz"), ("content-type", "application/json")], &body.to_string());
+        let r = kelisim_tests::post(
+            &k.url("/api/v1/sites/webpulse/consents"),
+            &[("origin", "https://webpulse.kz"), ("content-type", "application/json")],
+            &body.to_string(),
+        );
         let consent = (r.status, t.elapsed());
         (handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>(), consent)
     });
     let elapsed = started.elapsed();
     let refused = statuses.iter().filter(|s| matches!(s.0, 429 | 503)).count();
     let checked = statuses.iter().filter(|s| s.0 == 401).count();
-    eprintln!("login flood: {checked} checked, {refused} refused in {elapsed:?}; a consent POST meanwhile took {:?}", consent.1);
+    eprintln!(
+        "login flood: {checked} checked, {refused} refused in {elapsed:?}; a consent POST meanwhile took {:?}",
+        consent.1
+    );
     assert_eq!(refused + checked, n, "{statuses:?}");
     assert!(refused >= n * 3 / 4, "most of a flood is refused before argon2: {checked} checked, {refused} refused");
     assert!(statuses.iter().filter(|s| s.0 != 401).all(|s| s.1.is_some()), "refusals carry Retry-After");
@@ -420,7 +497,11 @@ fn tokens_are_listed_expire_and_are_revoked_from_the_cli_and_the_accounts_page()
     let (old, old_id) = create("old", Some("2"));
     let (ui, ui_id) = create("ui", None);
     let past = cli_stdin(&["token", "create", "--role", "auditor", "--expires", "2001-01-01", "--data", data], "");
-    assert!(!past.status.success() && String::from_utf8_lossy(&past.stderr).contains("past"), "{}", String::from_utf8_lossy(&past.stderr));
+    assert!(
+        !past.status.success() && String::from_utf8_lossy(&past.stderr).contains("past"),
+        "{}",
+        String::from_utf8_lossy(&past.stderr)
+    );
     for t in [&reporting, &monthly, &old, &ui] {
         api_events(&k, t, "");
     }
@@ -438,7 +519,12 @@ fn tokens_are_listed_expire_and_are_revoked_from_the_cli_and_the_accounts_page()
     let again = cli_stdin(&["token", "revoke", &reporting_id, "--data", data], "");
     assert!(!again.status.success(), "a token is revoked once");
     let list = cli_ok(&["token", "list", "--data", data]);
-    let line = |id: &str| list.lines().find(|l| l.split_whitespace().next() == Some(id)).unwrap_or_else(|| panic!("#{id} in\n{list}")).to_owned();
+    let line = |id: &str| {
+        list.lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("#{id} in\n{list}"))
+            .to_owned()
+    };
     assert!(line(&reporting_id).contains("revoked") && line(&reporting_id).contains("by cli"), "{list}");
     assert!(line(&old_id).ends_with("expired"), "{list}");
     assert!(line(&monthly_id).ends_with("active") && line(&monthly_id).contains("monthly"), "{list}");
@@ -449,9 +535,14 @@ fn tokens_are_listed_expire_and_are_revoked_from_the_cli_and_the_accounts_page()
     let page = get(&k.url("/admin/accounts"), &[("cookie", &cookie)]);
     assert_eq!(page.status, 200);
     assert!(page.body.contains(&format!("data-last-used=\"{ui_id}\">{today}")), "{}", page.body);
-    assert!(page.body.contains(&format!("data-token=\"{ui_id}\"")) && !page.body.contains(&format!("data-token=\"{reporting_id}\"")));
+    assert!(
+        page.body.contains(&format!("data-token=\"{ui_id}\""))
+            && !page.body.contains(&format!("data-token=\"{reporting_id}\""))
+    );
     assert_eq!(page.body.matches("data-token-status=\"revoked\"").count(), 1);
-    let revoke = |cookie: &str, csrf: &str| post_form(&k.url(&format!("/admin/tokens/{ui_id}/revoke")), &[("cookie", cookie)], &[("csrf", csrf)]);
+    let revoke = |cookie: &str, csrf: &str| {
+        post_form(&k.url(&format!("/admin/tokens/{ui_id}/revoke")), &[("cookie", cookie)], &[("csrf", csrf)])
+    };
     assert_eq!(revoke(&cookie, "").status, 403, "CSRF-protected");
     let (ivan, ivan_csrf) = session(&k, "ivan");
     assert_eq!(revoke(&ivan, &ivan_csrf).status, 403, "an auditor cannot revoke");
@@ -462,11 +553,22 @@ fn tokens_are_listed_expire_and_are_revoked_from_the_cli_and_the_accounts_page()
     // Every change is in the audit trail.
     let db = k.db();
     let trail: Vec<(String, String, String)> = {
-        let mut st = db.prepare("SELECT actor, action, detail FROM audit_log WHERE action LIKE 'token.%' ORDER BY seq").unwrap();
+        let mut st =
+            db.prepare("SELECT actor, action, detail FROM audit_log WHERE action LIKE 'token.%' ORDER BY seq").unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
     };
     let actions: Vec<(&str, &str)> = trail.iter().map(|(a, b, _)| (a.as_str(), b.as_str())).collect();
-    assert_eq!(actions, [("cli", "token.create"), ("cli", "token.create"), ("cli", "token.create"), ("cli", "token.create"), ("cli", "token.revoke"), ("alice", "token.revoke")]);
+    assert_eq!(
+        actions,
+        [
+            ("cli", "token.create"),
+            ("cli", "token.create"),
+            ("cli", "token.create"),
+            ("cli", "token.create"),
+            ("cli", "token.revoke"),
+            ("alice", "token.revoke")
+        ]
+    );
     assert!(trail[1].2.starts_with(&format!("#{monthly_id} monthly (auditor, expires ")), "{trail:?}");
     assert_eq!(trail[5].2, format!("#{ui_id} ui"));
 }
@@ -487,7 +589,10 @@ fn hostile_strings_are_escaped_on_every_dashboard_page() {
     add_account(&k, "alice", "admin");
     let data = k.data.path().to_str().unwrap();
     // A token's name, and a name tried at the login (both reach the Accounts page and the audit trail).
-    let out = cli_stdin(&["token", "create", "--role", "auditor", "--name", &format!("ci {SCRIPT}{IMG}"), "--data", data], "");
+    let out = cli_stdin(
+        &["token", "create", "--role", "auditor", "--name", &format!("ci {SCRIPT}{IMG}"), "--data", data],
+        "",
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(login(&k, &format!("{SCRIPT}{IMG}"), "wrong password!").status, 401);
     // A decision from a hostile page and user agent.
@@ -497,7 +602,11 @@ fn hostile_strings_are_escaped_on_every_dashboard_page() {
         "granted": cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect::<Vec<_>>(), "language": "ru", "gpc": false,
         "page": format!("https://webpulse.kz/{SCRIPT}{IMG}")});
     let ua = format!("Mozilla/5.0 {SCRIPT}{IMG}");
-    let r = kelisim_tests::post(&k.url("/api/v1/sites/webpulse/consents"), &[("origin", "https://webpulse.kz"), ("content-type", "application/json"), ("user-agent", &ua)], &body.to_string());
+    let r = kelisim_tests::post(
+        &k.url("/api/v1/sites/webpulse/consents"),
+        &[("origin", "https://webpulse.kz"), ("content-type", "application/json"), ("user-agent", &ua)],
+        &body.to_string(),
+    );
     assert_eq!(r.status, 201, "{}", r.body);
     // A scan that found hostile names, hosts and URLs.
     let h = format!("{SCRIPT}{IMG}");
@@ -540,7 +649,10 @@ fn hostile_strings_are_escaped_on_every_dashboard_page() {
         format!("/admin/sites/{SITE}/"),
         format!("/admin/sites/{SITE}/log"),
         format!("/admin/sites/{SITE}/log?consent_id={consent}"),
-        format!("/admin/sites/{SITE}/log?category={}&consent_id={}&from={}", "%3Cscript%3E", "%22%3E%3Cimg%20src%3Dx%3E", "%22%3E%3Cxss%3E"),
+        format!(
+            "/admin/sites/{SITE}/log?category={}&consent_id={}&from={}",
+            "%3Cscript%3E", "%22%3E%3Cimg%20src%3Dx%3E", "%22%3E%3Cxss%3E"
+        ),
         format!("/admin/sites/{SITE}/withdrawals"),
         format!("/admin/sites/{SITE}/configs"),
         format!("/admin/sites/{SITE}/configs/{version}"),
@@ -561,11 +673,20 @@ fn hostile_strings_are_escaped_on_every_dashboard_page() {
     }
     // …and they are there, escaped: every way in was really shown.
     let script = "&lt;script&gt;alert(1)&lt;/script&gt;";
-    for (page, what) in [(3, "the token's name"), (2, "the name tried at the login"), (1, "the site's name"), (11, "the scan's cookie name")] {
+    for (page, what) in [
+        (3, "the token's name"),
+        (2, "the name tried at the login"),
+        (1, "the site's name"),
+        (11, "the scan's cookie name"),
+    ] {
         let r = get(&k.url(&pages[page]), &[("cookie", &cookie)]);
         assert!(r.body.contains(script), "{what} on {}", pages[page]);
     }
     let title = get(&k.url(&pages[4]), &[("cookie", &cookie)]);
-    assert!(title.body.contains("Аналитика &quot;&gt;&lt;img src=x onerror=alert(1)&gt;"), "the category title: {}", title.body);
+    assert!(
+        title.body.contains("Аналитика &quot;&gt;&lt;img src=x onerror=alert(1)&gt;"),
+        "the category title: {}",
+        title.body
+    );
     assert!(escaped.matches("&lt;img src=x onerror=alert(1)&gt;").count() >= 5);
 }

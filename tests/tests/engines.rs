@@ -61,13 +61,17 @@ impl Site {
     /// (action, granted) of each logged event of the site, in order.
     fn events(&self) -> Vec<(String, String)> {
         let db = self.k.db();
-        let mut st = db.prepare("SELECT action, granted FROM events_readable WHERE site = 'example' ORDER BY seq").unwrap();
+        let mut st =
+            db.prepare("SELECT action, granted FROM events_readable WHERE site = 'example' ORDER BY seq").unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
     }
 
     /// The one event a decision logs, once the server has committed it (it answered 201).
     async fn logged(&self, engine: Engine) -> (String, String) {
-        let mut events = eventually(&format!("{engine}: the decision to reach the SQLite log"), || Some(self.events()).filter(|e| !e.is_empty())).await;
+        let mut events = eventually(&format!("{engine}: the decision to reach the SQLite log"), || {
+            Some(self.events()).filter(|e| !e.is_empty())
+        })
+        .await;
         assert_eq!(events.len(), 1, "{engine}: one decision, one logged event: {events:?}");
         events.remove(0)
     }
@@ -89,7 +93,9 @@ async fn cookie_grants(b: &Browser) -> Vec<String> {
         assert!(std::time::Instant::now() < deadline, "{e}: the kelisim cookie was never set");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
-    Decision::decode(&value).unwrap_or_else(|err| panic!("{e}: the kelisim cookie is not in the shared format ({err:?}): {value}")).granted
+    Decision::decode(&value)
+        .unwrap_or_else(|err| panic!("{e}: the kelisim cookie is not in the shared format ({err:?}): {value}"))
+        .granted
 }
 
 /// Polls a script until it returns `true` (up to 10 s).
@@ -115,10 +121,19 @@ async fn accept_all_then_return_visit(engine: Engine) {
     assert_eq!(b.cookie("kelisim").await, None, "{engine}: a decision was stored before any");
 
     b.click(ACCEPT).await;
-    assert_eq!(s.logged(engine).await, ("accept_all".to_owned(), "necessary analytics marketing".to_owned()), "{engine}");
+    assert_eq!(
+        s.logged(engine).await,
+        ("accept_all".to_owned(), "necessary analytics marketing".to_owned()),
+        "{engine}"
+    );
     assert_eq!(cookie_grants(&b).await, ["necessary", "analytics", "marketing"], "{engine}");
     until(&b, "return window.ran === 1", "the gated script to run after Accept all").await;
-    until(&b, &format!("var h = document.getElementById('kelisim'); return !h.shadowRoot.querySelector('{BANNER}')"), "the banner to go").await;
+    until(
+        &b,
+        &format!("var h = document.getElementById('kelisim'); return !h.shadowRoot.querySelector('{BANNER}')"),
+        "the banner to go",
+    )
+    .await;
 
     b.client.refresh().await.unwrap_or_else(|e| panic!("{engine}: reload: {e}"));
     until(&b, "return window.ran === 1", "the gated script to run at once on a return visit").await;
@@ -138,7 +153,12 @@ async fn reject_all(engine: Engine) {
     b.click(REJECT).await;
     assert_eq!(s.logged(engine).await, ("reject_all".to_owned(), "necessary".to_owned()), "{engine}");
     assert_eq!(cookie_grants(&b).await, ["necessary"], "{engine}");
-    until(&b, &format!("var h = document.getElementById('kelisim'); return !h.shadowRoot.querySelector('{BANNER}')"), "the banner to go").await;
+    until(
+        &b,
+        &format!("var h = document.getElementById('kelisim'); return !h.shadowRoot.querySelector('{BANNER}')"),
+        "the banner to go",
+    )
+    .await;
     assert_eq!(ran(&b).await, 0, "{engine}: the gated script ran after Reject all");
     b.close().await;
 }
@@ -174,7 +194,11 @@ async fn keyboard_accept(engine: Engine, key: char, key_name: &str) {
         assert!(focus_in_banner(&b).await, "{engine}: Tab left the banner before Accept all");
     }
     b.press(key).await;
-    assert_eq!(s.logged(engine).await, ("accept_all".to_owned(), "necessary analytics marketing".to_owned()), "{engine}: {key_name}");
+    assert_eq!(
+        s.logged(engine).await,
+        ("accept_all".to_owned(), "necessary analytics marketing".to_owned()),
+        "{engine}: {key_name}"
+    );
     assert_eq!(cookie_grants(&b).await, ["necessary", "analytics", "marketing"], "{engine}: {key_name}");
     until(&b, "return window.ran === 1", "the gated script to run after Accept all by keyboard").await;
     b.close().await;

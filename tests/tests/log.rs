@@ -98,13 +98,17 @@ fn history_proofs_verify_against_the_signed_checkpoint_and_fail_when_a_byte_chan
         assert_eq!(e["leaf_hash"], receipt["leaf_hash"]);
         assert!(e.get("ip").is_none() && e.get("user_agent").is_none(), "no personal fields in receipts");
         let leaf = unhex(e["leaf_hash"].as_str().unwrap());
-        let proof: Vec<_> = e["inclusion_proof"].as_array().unwrap().iter().map(|p| unhex(p.as_str().unwrap())).collect();
+        let proof: Vec<_> =
+            e["inclusion_proof"].as_array().unwrap().iter().map(|p| unhex(p.as_str().unwrap())).collect();
         let index = e["leaf_index"].as_u64().unwrap();
         verify_inclusion(index, signed.size, &leaf, &proof, &signed.root).expect("inclusion proof verifies");
         for i in 0..proof.len() {
             let mut bad = proof.clone();
             bad[i][3] ^= 0x40;
-            assert!(verify_inclusion(index, signed.size, &leaf, &bad, &signed.root).is_err(), "changed byte in proof[{i}]");
+            assert!(
+                verify_inclusion(index, signed.size, &leaf, &bad, &signed.root).is_err(),
+                "changed byte in proof[{i}]"
+            );
         }
         let mut bad_leaf = leaf;
         bad_leaf[0] ^= 1;
@@ -183,7 +187,11 @@ fn send_forwarded(k: &Kelisim, ev: &Value, forwarded_for: &str) -> kelisim_tests
 }
 
 fn stored_ip(k: &Kelisim, seq: i64) -> Option<String> {
-    k.db().query_row("SELECT ip FROM events_readable WHERE site = ?1 AND seq = ?2", rusqlite::params![SITE, seq], |r| r.get(0)).unwrap()
+    k.db()
+        .query_row("SELECT ip FROM events_readable WHERE site = ?1 AND seq = ?2", rusqlite::params![SITE, seq], |r| {
+            r.get(0)
+        })
+        .unwrap()
 }
 
 #[test]
@@ -192,8 +200,9 @@ fn behind_a_trusted_proxy_the_address_is_the_one_the_proxy_appended() {
     let cfg = config(&k);
     // What the client put in front of the proxy's entry changes nothing: not the stored
     // address, not the rate limit it is counted against.
-    let answers: Vec<_> =
-        (0..6).map(|i| send_forwarded(&k, &event(&cfg, &uuid(), "reject_all", "kk"), &format!("198.51.{i}.7, 203.0.113.9"))).collect();
+    let answers: Vec<_> = (0..6)
+        .map(|i| send_forwarded(&k, &event(&cfg, &uuid(), "reject_all", "kk"), &format!("198.51.{i}.7, 203.0.113.9")))
+        .collect();
     assert!(answers[..3].iter().all(|r| r.status == 201), "{:?}", answers.iter().map(|r| r.status).collect::<Vec<_>>());
     assert!(answers.iter().any(|r| r.status == 429), "a forged first entry must not dodge the limit");
     assert_eq!(stored_ip(&k, 1).as_deref(), Some("203.0.113.0/24"));
@@ -230,7 +239,9 @@ fn receipt_page_shows_the_history_in_each_language() {
         ("ru", "Квитанция о согласии", "Отзыв согласия", "Согласие на все категории"),
         ("en", "Consent receipt", "Withdrew consent", "Accepted all"),
     ] {
-        for r in [get(&format!("{url}?lang={lang}"), &[]), get(&url, &[("accept-language", &format!("{lang};q=0.9, de"))])] {
+        for r in
+            [get(&format!("{url}?lang={lang}"), &[]), get(&url, &[("accept-language", &format!("{lang};q=0.9, de"))])]
+        {
             assert_eq!(r.status, 200);
             assert_eq!(r.header("content-language"), Some(lang));
             let csp = r.header("content-security-policy").unwrap();
@@ -293,7 +304,8 @@ fn backup_produces_a_readable_database_while_serving() {
     assert_eq!(n, 4);
     // The copy's leaves give the same root as the live log's.
     let mut st = db.prepare("SELECT leaf_hash FROM events_readable WHERE site = ?1 ORDER BY seq").unwrap();
-    let leaves: Vec<_> = st.query_map([SITE], |r| r.get::<_, Vec<u8>>(0)).unwrap().map(|l| l.unwrap().try_into().unwrap()).collect();
+    let leaves: Vec<_> =
+        st.query_map([SITE], |r| r.get::<_, Vec<u8>>(0)).unwrap().map(|l| l.unwrap().try_into().unwrap()).collect();
     let live: Vec<_> = stored(&k).into_iter().map(|(_, _, _, l)| l.try_into().unwrap()).collect();
     assert_eq!(root_of(&leaves), root_of(&live));
     let again = cli(&["backup", "--data", &data, "--out", out.to_str().unwrap()]);
@@ -334,9 +346,16 @@ fn cli_signs_a_checkpoint_on_demand_that_verifies_with_the_printed_key() {
 /// An admin's dashboard session on `k`: (cookie, CSRF token).
 fn admin_session(k: &Kelisim) -> (String, String) {
     let data = k.data.path().to_str().unwrap();
-    let out = kelisim_tests::cli_stdin(&["admin", "add", "dpo", "--role", "admin", "--password-stdin", "--data", data], "correct horse battery\n");
+    let out = kelisim_tests::cli_stdin(
+        &["admin", "add", "dpo", "--role", "admin", "--password-stdin", "--data", data],
+        "correct horse battery\n",
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let r = kelisim_tests::post_form(&k.url("/admin/login"), &[("origin", &k.base)], &[("username", "dpo"), ("password", "correct horse battery")]);
+    let r = kelisim_tests::post_form(
+        &k.url("/admin/login"),
+        &[("origin", &k.base)],
+        &[("username", "dpo"), ("password", "correct horse battery")],
+    );
     assert_eq!(r.status, 303, "{}", r.body);
     let cookie = format!("kelisim_admin={}", r.set_cookie("kelisim_admin").unwrap());
     let page = get(&k.url("/admin/"), &[("cookie", &cookie)]);
@@ -415,7 +434,10 @@ fn log_verify_passes_an_intact_log_and_the_next_start_checks_only_what_is_new() 
     let k = k.restart(&sites, &["--checkpoint-interval", "1"]);
     post_ok(&k, &event(&cfg, &uuid(), "reject_all", "ru"));
     let stderr = k.stop();
-    assert!(!stderr.contains("verified the records logged since the last check"), "nothing new to check at the restart: {stderr}");
+    assert!(
+        !stderr.contains("verified the records logged since the last check"),
+        "nothing new to check at the restart: {stderr}"
+    );
     let none = cli(&["log", "verify", "--data", tempfile::tempdir().unwrap().path().to_str().unwrap()]);
     assert!(!none.status.success() && String::from_utf8_lossy(&none.stderr).contains("holds no Kelisim database"));
 }

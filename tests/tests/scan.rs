@@ -23,8 +23,9 @@ fn scan(args: &[&str]) -> (Output, Value) {
     all.extend_from_slice(&["--format", "json", "--chromium", &chromium, "--timeout", "20"]);
     let out = cli(&all);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not a JSON report ({e}):\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("not a JSON report ({e}):\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr))
+    });
     (out, report)
 }
 
@@ -38,7 +39,11 @@ fn brief(f: &Value, origin: &str) -> (String, String, String, String) {
     let c = &f["causes"][0];
     let cause = match c["by"].as_str() {
         Some("script") => format!("script {}", c["url"].as_str().unwrap().trim_start_matches(origin)),
-        Some("element") => format!("<{}> in {}", c["element"].as_str().unwrap(), c["page"].as_str().unwrap().trim_start_matches(origin)),
+        Some("element") => format!(
+            "<{}> in {}",
+            c["element"].as_str().unwrap(),
+            c["page"].as_str().unwrap().trim_start_matches(origin)
+        ),
         Some("response") => format!("response {}", c["url"].as_str().unwrap().trim_start_matches(origin)),
         other => format!("{other:?}"),
     };
@@ -50,7 +55,9 @@ fn item<'a>(r: &'a Value, name: &str) -> Option<&'a Value> {
 }
 
 fn passes(r: &Value, name: &str) -> Vec<String> {
-    item(r, name).map(|i| i["passes"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+    item(r, name)
+        .map(|i| i["passes"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
 }
 
 const LOADER: &str = r#"<script src="KELISIM/kelisim.js" data-site="example"></script>"#;
@@ -84,7 +91,10 @@ fn sites_for(origin: &str) -> tempfile::TempDir {
 fn third_party() -> PageServer {
     PageServer::start_on(
         "127.0.0.2",
-        vec![("/pixel.svg", r#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>"#.into()), ("/frame.html", "<p>реклама</p>".into())],
+        vec![
+            ("/pixel.svg", r#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>"#.into()),
+            ("/frame.html", "<p>реклама</p>".into()),
+        ],
     )
 }
 
@@ -135,22 +145,31 @@ fn a_leaky_copy_yields_exactly_its_violations_with_pages_and_causes() {
             .as_u64()
             .unwrap()
     };
-    assert_eq!((line("_ga", None), line("_ym_uid", None), line(host, Some("image")), line(host, Some("document"))), (1, 2, 4, 5));
+    assert_eq!(
+        (line("_ga", None), line("_ym_uid", None), line(host, Some("image")), line(host, Some("document"))),
+        (1, 2, 4, 5)
+    );
     let ga = findings(&r, "before_choice").into_iter().find(|f| f["name"] == "_ga").unwrap();
     assert_eq!(ga["classification"]["known"]["platform"], "Google Analytics");
     let ym = findings(&r, "before_choice").into_iter().find(|f| f["name"] == "_ym_uid").unwrap();
     assert_eq!((&ym["category"], &ym["classification"]["source"]), (&Value::from("analytics"), &Value::from("policy")));
     // After Reject all the widget deleted the declared `_ym_uid` (W5); the undeclared `_ga`
     // stays, and the ungated pixel and iframe are still called.
-    let after: BTreeSet<_> = findings(&r, "after_reject").into_iter().map(|f| brief(f, o)).map(|b| (b.0, b.1)).collect();
-    let expected: BTreeSet<_> =
-        [("cookie", "_ga"), ("cookie", "_gcl_au"), ("request", host), ("request", host)].into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect();
+    let after: BTreeSet<_> =
+        findings(&r, "after_reject").into_iter().map(|f| brief(f, o)).map(|b| (b.0, b.1)).collect();
+    let expected: BTreeSet<_> = [("cookie", "_ga"), ("cookie", "_gcl_au"), ("request", host), ("request", host)]
+        .into_iter()
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect();
     assert_eq!(after, expected, "{:#}", r["findings"]);
     assert_eq!(findings(&r, "after_reject").len(), 4);
     // Granting analytics alone would set the marketing cookie `_fbp`.
     let wrong = findings(&r, "wrong_category");
     assert_eq!(wrong.len(), 1, "{:#}", r["findings"]);
-    assert_eq!((&wrong[0]["name"], &wrong[0]["category"], &wrong[0]["causes"][0]["gated"]), (&Value::from("_fbp"), &Value::from("marketing"), &Value::from("analytics")));
+    assert_eq!(
+        (&wrong[0]["name"], &wrong[0]["category"], &wrong[0]["causes"][0]["gated"]),
+        (&Value::from("_fbp"), &Value::from("marketing"), &Value::from("analytics"))
+    );
     assert_eq!(r["summary"]["violations"], 10);
     assert!(findings(&r, "incomplete").is_empty(), "{:#}", r["findings"]);
     assert_eq!(passes(&r, "_ym_uid"), ["before", "accept"]);
@@ -176,7 +195,13 @@ document.cookie = "_ym_isad=2; path=/; max-age=172800"; localStorage.setItem("_y
     );
     let policy = sites.path().join("example.toml");
     let written = sites.path().join("reviewed.toml");
-    let (out, r) = scan(&[&format!("{}/", pages.origin), "--policy", policy.to_str().unwrap(), "--write-policy", written.to_str().unwrap()]);
+    let (out, r) = scan(&[
+        &format!("{}/", pages.origin),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--write-policy",
+        written.to_str().unwrap(),
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "no violation: exit 0\n{stderr}\n{:#}", r["findings"]);
     assert_eq!(r["summary"]["violations"], 0, "{:#}", r["findings"]);
@@ -191,7 +216,10 @@ document.cookie = "_ym_isad=2; path=/; max-age=172800"; localStorage.setItem("_y
             .as_array()
             .unwrap()
             .iter()
-            .filter(|i| i["passes"].as_array().unwrap().iter().any(|p| p == "reject") && i["classification"]["required"] == required)
+            .filter(|i| {
+                i["passes"].as_array().unwrap().iter().any(|p| p == "reject")
+                    && i["classification"]["required"] == required
+            })
             .map(|i| i["name"].as_str().unwrap())
             .collect()
     };
@@ -201,9 +229,16 @@ document.cookie = "_ym_isad=2; path=/; max-age=172800"; localStorage.setItem("_y
     assert_eq!(hosts.len(), 1, "{hosts:#?}");
     assert_eq!(hosts[0]["passes"], serde_json::json!(["accept"]), "the third party is only called after Accept all");
     // `_ym_isad` is declared nowhere: the Open Cookie Database knows it as Yandex.Metrica's.
-    let isad = findings(&r, "undeclared").into_iter().find(|f| f["name"] == "_ym_isad").expect("_ym_isad is reported as undeclared");
+    let isad = findings(&r, "undeclared")
+        .into_iter()
+        .find(|f| f["name"] == "_ym_isad")
+        .expect("_ym_isad is reported as undeclared");
     let known = &isad["classification"]["known"];
-    assert_eq!((known["platform"].as_str(), known["category"].as_str()), (Some("Yandex.Metrica"), Some("Analytics")), "{isad:#}");
+    assert_eq!(
+        (known["platform"].as_str(), known["category"].as_str()),
+        (Some("Yandex.Metrica"), Some("Analytics")),
+        "{isad:#}"
+    );
     assert_eq!(isad["category"], "analytics", "suggested category");
     assert_eq!(isad["causes"][0]["by"], "inline_script");
     assert_eq!(isad["causes"][0]["gated"], "analytics", "the script Kelisim enabled for analytics set it");
@@ -218,19 +253,29 @@ document.cookie = "_ym_isad=2; path=/; max-age=172800"; localStorage.setItem("_y
     assert!(text.starts_with(&original), "the policy itself is kept as it was");
     assert!(text.contains("[[review]]\nname = \"_ym_isad\"\nkind = \"cookie\"\nsuggested_category = \"analytics\"\nplatform = \"Yandex.Metrica\""), "{text}");
     assert!(text.contains("[[review]]\nname = \"_ym_retryReqs\"\nkind = \"local_storage\""), "{text}");
-    assert!(text.contains("# Open Cookie Database: Yandex.Metrica (Analytics)"), "the evidence is in a comment: {text}");
+    assert!(
+        text.contains("# Open Cookie Database: Yandex.Metrica (Analytics)"),
+        "the evidence is in a comment: {text}"
+    );
     let check = cli(&["site", "check", written.to_str().unwrap()]);
     let check_err = String::from_utf8_lossy(&check.stderr);
     assert!(check.status.success(), "{}{check_err}", String::from_utf8_lossy(&check.stdout));
     assert!(check_err.contains("cookie `_ym_isad` awaits review (suggested category `analytics`)"), "{check_err}");
-    assert!(String::from_utf8_lossy(&check.stdout).contains("2 items await review"), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("2 items await review"),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     // Not silently into a category: the analytics list is unchanged.
     assert_eq!(text.matches(r#"cookies = ["_ym_uid", "_ym_d"]"#).count(), 2);
 }
 
 fn session(k: &Kelisim) -> String {
     let data = k.data.path().to_str().unwrap();
-    let out = cli_stdin(&["admin", "add", "aigerim", "--role", "auditor", "--password-stdin", "--data", data], "correct horse battery\n");
+    let out = cli_stdin(
+        &["admin", "add", "aigerim", "--role", "auditor", "--password-stdin", "--data", data],
+        "correct horse battery\n",
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r = post_form(&k.url("/admin/login"), &[], &[("username", "aigerim"), ("password", "correct horse battery")]);
     assert_eq!(r.status, 303, "{}", r.body);
@@ -243,11 +288,16 @@ fn the_clean_demo_site_has_no_violation_and_the_dashboard_shows_the_scan() {
     let cookie = session(&k);
     let page = get(&k.url("/admin/sites/webpulse/scan"), &[("cookie", &cookie), ("accept-language", "kk")]);
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("data-scan=\"none\"") && page.body.contains("Бұл сайт әлі сканерленбеген."), "{}", page.body);
+    assert!(
+        page.body.contains("data-scan=\"none\"") && page.body.contains("Бұл сайт әлі сканерленбеген."),
+        "{}",
+        page.body
+    );
 
     let data = k.data.path().to_str().unwrap().to_owned();
     let sites = root().join("www/sites");
-    let (out, r) = scan(&[&k.url("/demo/webpulse/"), "--site", "webpulse", "--sites", sites.to_str().unwrap(), "--data", &data]);
+    let (out, r) =
+        scan(&[&k.url("/demo/webpulse/"), "--site", "webpulse", "--sites", sites.to_str().unwrap(), "--data", &data]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}\n{:#}", r["findings"]);
     assert_eq!(r["summary"]["violations"], 0);
@@ -270,7 +320,11 @@ fn the_clean_demo_site_has_no_violation_and_the_dashboard_shows_the_scan() {
     assert!(home.body.contains("Последнее сканирование"));
     let page = get(&k.url("/admin/sites/webpulse/scan"), &[("cookie", &cookie), ("accept-language", "ru")]);
     assert_eq!(page.status, 200);
-    assert!(page.body.contains(r#"data-scan-violations="0""#) && page.body.contains("Нарушений не найдено."), "{}", page.body);
+    assert!(
+        page.body.contains(r#"data-scan-violations="0""#) && page.body.contains("Нарушений не найдено."),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(r#"data-finding="undeclared" data-name="_ym_uid""#), "{}", page.body);
     assert!(page.body.contains("Найдено, но не указано в политике сайта"), "{}", page.body);
     assert!(page.body.contains("Open Cookie Database"), "attribution");
@@ -286,7 +340,17 @@ fn the_dashboard_shows_the_violations_of_the_last_scan() {
     shop(&k, &pages, r#"<script>document.cookie = "_fbp=fb.1.1; path=/; max-age=7776000";</script>"#, "", "");
     let cookie = session(&k);
     let data = k.data.path().to_str().unwrap().to_owned();
-    let (out, r) = scan(&[&format!("{}/", pages.origin), "--site", "example", "--sites", sites.path().to_str().unwrap(), "--data", &data, "--pages", "1"]);
+    let (out, r) = scan(&[
+        &format!("{}/", pages.origin),
+        "--site",
+        "example",
+        "--sites",
+        sites.path().to_str().unwrap(),
+        "--data",
+        &data,
+        "--pages",
+        "1",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(findings(&r, "before_choice").len(), 1, "{:#}", r["findings"]);
     let page = get(&k.url("/admin/sites/example/scan"), &[("cookie", &cookie), ("accept-language", "en")]);
@@ -339,7 +403,15 @@ fn scan_help_names_the_exit_statuses_and_the_cookie_database() {
     let out = cli(&["scan", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    for s in ["--write-policy", "--pages", "--timeout", "--chromium", "Exit status:\n  0  no violation", "Open Cookie Database", "Apache License 2.0"] {
+    for s in [
+        "--write-policy",
+        "--pages",
+        "--timeout",
+        "--chromium",
+        "Exit status:\n  0  no violation",
+        "Open Cookie Database",
+        "Apache License 2.0",
+    ] {
         assert!(help.contains(s), "{s}: {help}");
     }
 }

@@ -13,7 +13,15 @@ use std::time::{Duration, Instant};
 
 fn export(k: &Kelisim, dir: &Path) -> PathBuf {
     let out = dir.join("bundle.zip");
-    let r = cli(&["export", "--site", "webpulse", "--out", out.to_str().unwrap(), "--data", k.data.path().to_str().unwrap()]);
+    let r = cli(&[
+        "export",
+        "--site",
+        "webpulse",
+        "--out",
+        out.to_str().unwrap(),
+        "--data",
+        k.data.path().to_str().unwrap(),
+    ]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     out
 }
@@ -21,10 +29,13 @@ fn export(k: &Kelisim, dir: &Path) -> PathBuf {
 /// `kelisim verify`'s verdict line (stdout when intact, stderr without `kelisim: ` when not).
 fn cli_verdict(bundle: &Path) -> (bool, String) {
     let r = cli(&["verify", bundle.to_str().unwrap()]);
-    let text = if r.status.success() { String::from_utf8_lossy(&r.stdout).into_owned() } else { String::from_utf8_lossy(&r.stderr).into_owned() };
+    let text = if r.status.success() {
+        String::from_utf8_lossy(&r.stdout).into_owned()
+    } else {
+        String::from_utf8_lossy(&r.stderr).into_owned()
+    };
     (r.status.success(), text.trim().trim_start_matches("kelisim: ").to_owned())
 }
-
 
 /// A copy of the bundle named `label` with `edit` applied to one entry.
 fn tampered(bundle: &Path, label: &str, name: &str, edit: impl Fn(Vec<u8>) -> Vec<u8>) -> PathBuf {
@@ -74,8 +85,14 @@ async fn verdict(b: &Browser, url: &str, bundle: &Path) -> (String, String, Stri
     wait(b, "the page to start", "return document.documentElement.getAttribute('data-ready')").await;
     let input = b.client.find(Locator::Css("#file")).await.unwrap();
     input.send_keys(bundle.to_str().unwrap()).await.unwrap();
-    let v = wait(b, "a verdict", "var v = document.getElementById('verdict'); return v.getAttribute('data-verdict')").await;
-    let cli = b.js("var c = document.getElementById('cli'); return c ? c.textContent : ''").await.as_str().unwrap_or("").to_owned();
+    let v =
+        wait(b, "a verdict", "var v = document.getElementById('verdict'); return v.getAttribute('data-verdict')").await;
+    let cli = b
+        .js("var c = document.getElementById('cli'); return c ? c.textContent : ''")
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
     let text = b.js("return document.getElementById('verdict').innerText").await.as_str().unwrap_or("").to_owned();
     (v, cli, text)
 }
@@ -147,7 +164,12 @@ async fn the_browser_verifier_gives_the_verdict_of_kelisim_verify() {
     let page = get(&k.url("/verify/"), &[]);
     assert_eq!(page.status, 200);
     let csp = page.header("content-security-policy").unwrap_or("").to_owned();
-    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("worker-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'")
+            && csp.contains("worker-src 'self'")
+            && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert!(!page.body.contains("<script>") && !page.body.contains("style="), "no inline script or style");
     let b = Browser::start().await;
     every_case(&b, &k.url("/verify/"), &cases, "served").await;
@@ -183,7 +205,8 @@ async fn records_are_browsed_and_filtered_after_verification() {
     assert!(second.starts_with("51:"), "{second}");
     // Filter by action.
     b.client.find(Locator::Css("#f-action")).await.unwrap().select_by_value("withdraw").await.unwrap();
-    b.js("document.getElementById('page-info').textContent = ''; document.querySelector('#filter button').click()").await;
+    b.js("document.getElementById('page-info').textContent = ''; document.querySelector('#filter button').click()")
+        .await;
     let withdrawn = wait(&b, "the withdrawals", rows).await;
     let want: Vec<usize> = sent.iter().enumerate().filter(|(_, s)| s.1 == "withdraw").map(|(i, _)| i + 1).collect();
     let got: Vec<usize> = withdrawn.split(' ').map(|r| r.split(':').next().unwrap().parse().unwrap()).collect();
@@ -193,7 +216,8 @@ async fn records_are_browsed_and_filtered_after_verification() {
     b.client.find(Locator::Css("#f-action")).await.unwrap().select_by_value("").await.unwrap();
     let id = &sent[41].0;
     b.client.find(Locator::Css("#f-consent")).await.unwrap().send_keys(&id[..13]).await.unwrap();
-    b.js("document.getElementById('page-info').textContent = ''; document.querySelector('#filter button').click()").await;
+    b.js("document.getElementById('page-info').textContent = ''; document.querySelector('#filter button').click()")
+        .await;
     let one = wait(&b, "one consent's records", rows).await;
     assert_eq!(one, format!("42:{}:{id}", sent[41].1));
     // By date: none before today, all of them from today on.
@@ -224,7 +248,8 @@ async fn the_verifier_fits_a_phone_and_announces_its_verdict() {
         .js("return Array.from(document.querySelectorAll('input, select')).filter(function (e) { return !(e.labels && e.labels.length && e.labels[0].textContent.trim()); }).map(function (e) { return e.id; }).join(',')")
         .await;
     assert_eq!(unlabelled.as_str(), Some(""));
-    let lang = b.js("return document.documentElement.lang + ' ' + document.querySelector('#verdict h2').textContent").await;
+    let lang =
+        b.js("return document.documentElement.lang + ' ' + document.querySelector('#verdict h2').textContent").await;
     assert_eq!(lang.as_str(), Some("kk ✓ Архив бүтін"));
     screenshot(&b, "narrow-kk-intact").await;
     b.close().await;

@@ -62,7 +62,8 @@ impl Site {
 
     fn events(&self) -> Vec<(String, String)> {
         let db = self.k.db();
-        let mut st = db.prepare("SELECT action, granted FROM events_readable WHERE site = 'example' ORDER BY seq").unwrap();
+        let mut st =
+            db.prepare("SELECT action, granted FROM events_readable WHERE site = 'example' ORDER BY seq").unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
     }
 
@@ -89,7 +90,12 @@ const ROOT: &str = "var r = document.getElementById('kelisim').shadowRoot;";
 
 /// Waits for the preferences dialog's own styles (loaded the first time it opens).
 async fn dialog_styled(b: &Browser) {
-    until(b, &format!("{ROOT} var p = r.querySelector('.k-prefs'); return !!p && getComputedStyle(p).opacity == '1'"), "the dialog's styles").await;
+    until(
+        b,
+        &format!("{ROOT} var p = r.querySelector('.k-prefs'); return !!p && getComputedStyle(p).opacity == '1'"),
+        "the dialog's styles",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -98,7 +104,11 @@ async fn the_banner_is_first_in_the_page_and_the_first_tab_lands_on_its_first_bu
     let b = Browser::start().await;
     b.goto(&s.pages.origin).await;
     b.widget("[data-kelisim=\"banner\"] [data-action=\"accept-all\"]").await;
-    assert_eq!(b.js("return document.body.firstElementChild.id").await, json!("kelisim"), "inserted at the start of <body>");
+    assert_eq!(
+        b.js("return document.body.firstElementChild.id").await,
+        json!("kelisim"),
+        "inserted at the start of <body>"
+    );
     assert_eq!(b.focused().await, "page", "nothing is focused for the visitor");
     b.press(Key::Tab.into()).await;
     assert_eq!(b.focused().await, "accept-all");
@@ -149,9 +159,13 @@ async fn a_change_of_mind_is_a_withdrawal_and_the_withdrawals_page_lists_it() {
     b.close().await;
     // The Withdrawals page (Art. 8 p.7's working days) lists both.
     let data = s.k.data.path().to_str().unwrap();
-    let out = cli_stdin(&["admin", "add", "dpo", "--role", "admin", "--password-stdin", "--data", data], "correct horse battery staple\n");
+    let out = cli_stdin(
+        &["admin", "add", "dpo", "--role", "admin", "--password-stdin", "--data", data],
+        "correct horse battery staple\n",
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let r = post_form(&s.k.url("/admin/login"), &[], &[("username", "dpo"), ("password", "correct horse battery staple")]);
+    let r =
+        post_form(&s.k.url("/admin/login"), &[], &[("username", "dpo"), ("password", "correct horse battery staple")]);
     assert_eq!(r.status, 303, "{}", r.body);
     let cookie = format!("kelisim_admin={}", r.set_cookie("kelisim_admin").unwrap());
     let page = get(&s.k.url("/admin/sites/example/withdrawals"), &[("cookie", &cookie)]);
@@ -181,8 +195,14 @@ async fn a_site_with_nothing_optional_shows_a_notice_and_logs_nothing() {
     // The reopened dialog informs, with nothing to toggle and one button.
     b.click("[data-action=\"reopen\"]").await;
     b.widget("[data-kelisim=\"preferences\"]").await;
-    assert_eq!(b.js(&format!("{ROOT} return r.querySelectorAll('[data-kelisim=preferences] .k-actions button').length")).await, json!(1));
-    assert_eq!(b.js(&format!("{ROOT} return r.querySelectorAll('input[data-category]:not([disabled])').length")).await, json!(0));
+    assert_eq!(
+        b.js(&format!("{ROOT} return r.querySelectorAll('[data-kelisim=preferences] .k-actions button').length")).await,
+        json!(1)
+    );
+    assert_eq!(
+        b.js(&format!("{ROOT} return r.querySelectorAll('input[data-category]:not([disabled])').length")).await,
+        json!(0)
+    );
     assert!(!b.widget_has("[data-kelisim=\"receipt\"]").await, "nothing logged, so no receipt to link to");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(s.events().len(), 0, "nothing asked, nothing logged");
@@ -204,17 +224,43 @@ async fn a_placeholder_loads_its_embed_after_allow_and_not_before() {
     let text = ph[1].as_str().unwrap();
     assert!(text.contains("Видео YouTube") && text.contains("«Реклама»"), "says what it is and the category: {text}");
     // 320 px and the iframe's default 2 px borders.
-    assert_eq!((&ph[2], &ph[3], &ph[4], &ph[5]), (&json!(324), &json!(true), &json!(false), &json!(true)), "its own box and size; not loaded");
+    assert_eq!(
+        (&ph[2], &ph[3], &ph[4], &ph[5]),
+        (&json!(324), &json!(true), &json!(false), &json!(true)),
+        "its own box and size; not loaded"
+    );
     // The other embed has no known service and no title: named generically.
-    assert!(b.js("return document.getElementById('map').previousElementSibling.textContent").await.as_str().unwrap().contains("Этот материал"));
+    assert!(b
+        .js("return document.getElementById('map').previousElementSibling.textContent")
+        .await
+        .as_str()
+        .unwrap()
+        .contains("Этот материал"));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(b.js("return document.getElementById('video').hasAttribute('src')").await, json!(false), "still not loaded");
+    assert_eq!(
+        b.js("return document.getElementById('video').hasAttribute('src')").await,
+        json!(false),
+        "still not loaded"
+    );
     b.js("document.querySelector('#video').previousElementSibling.querySelector('[data-action=allow]').click()").await;
-    until(&b, "return document.getElementById('video').getAttribute('src') == 'https://www.youtube.com/embed/abc'", "the embed to load").await;
+    until(
+        &b,
+        "return document.getElementById('video').getAttribute('src') == 'https://www.youtube.com/embed/abc'",
+        "the embed to load",
+    )
+    .await;
     assert_eq!(b.js("return [document.getElementById('video').hidden, !!document.querySelector('#video').previousElementSibling && document.querySelector('#video').previousElementSibling.getAttribute('data-kelisim')]").await, json!([false, null]));
     let e = s.wait_events(1).await;
-    assert_eq!((e[0].0.as_str(), e[0].1.as_str()), ("custom", "necessary marketing"), "allow grants that category, logged");
-    assert_eq!(b.js("return document.getElementById('map').hasAttribute('src')").await, json!(false), "the other category still waits");
+    assert_eq!(
+        (e[0].0.as_str(), e[0].1.as_str()),
+        ("custom", "necessary marketing"),
+        "allow grants that category, logged"
+    );
+    assert_eq!(
+        b.js("return document.getElementById('map').hasAttribute('src')").await,
+        json!(false),
+        "the other category still waits"
+    );
     // Its link opens the preferences.
     b.js("document.querySelector('#map').previousElementSibling.querySelector('a').click()").await;
     b.widget("[data-kelisim=\"preferences\"]").await;
@@ -229,7 +275,10 @@ async fn under_a_strict_csp_the_banner_shows_styled_with_no_violation() {
     b.goto(&url).await;
     b.widget("[data-kelisim=\"banner\"] [data-action=\"accept-all\"]").await;
     // Styled: the shadow root's stylesheet was allowed (a fixed banner, not inline text).
-    assert_eq!(b.js(&format!("{ROOT} return getComputedStyle(r.querySelector('.k-banner')).position")).await, json!("fixed"));
+    assert_eq!(
+        b.js(&format!("{ROOT} return getComputedStyle(r.querySelector('.k-banner')).position")).await,
+        json!("fixed")
+    );
     // The dialog's styles, loaded when it first opens, are added to the same nonce'd sheet.
     b.click("[data-kelisim=\"banner\"] [data-action=\"customize\"]").await;
     until(&b, &format!("{ROOT} var p = r.querySelector('.k-prefs'); return !!p && getComputedStyle(p).opacity == '1' && getComputedStyle(r.querySelector('.k-cat')).borderTopStyle == 'solid'"), "the dialog styled").await;
@@ -251,11 +300,21 @@ async fn a_single_page_app_that_replaces_body_keeps_the_widget_and_the_gating() 
     b.js("var nb = document.createElement('body'); nb.innerHTML = '<h1>Жаңа бет</h1><iframe data-category=\"marketing\" data-src=\"/frame.html\" id=\"late\"></iframe>';
           var sc = document.createElement('script'); sc.type = 'text/plain'; sc.dataset.category = 'analytics'; sc.textContent = 'ran.late = 1'; nb.appendChild(sc);
           document.documentElement.replaceChild(nb, document.body);").await;
-    until(&b, "return document.body.firstElementChild && document.body.firstElementChild.id == 'kelisim'", "the widget back at the start of the new body").await;
+    until(
+        &b,
+        "return document.body.firstElementChild && document.body.firstElementChild.id == 'kelisim'",
+        "the widget back at the start of the new body",
+    )
+    .await;
     until(&b, "return !!document.querySelector('#late').previousElementSibling && document.querySelector('#late').previousElementSibling.getAttribute('data-kelisim') == 'placeholder'", "a placeholder for the new route's embed").await;
     assert_eq!(b.js("return ran.late || 0").await, json!(0));
     b.click("[data-action=\"accept-all\"]").await;
-    until(&b, "return ran.late == 1 && document.getElementById('late').getAttribute('src') == '/frame.html'", "the new route's gated parts").await;
+    until(
+        &b,
+        "return ran.late == 1 && document.getElementById('late').getAttribute('src') == '/frame.html'",
+        "the new route's gated parts",
+    )
+    .await;
     b.js("kelisim.show()").await;
     b.widget("[data-kelisim=\"banner\"]").await;
     b.close().await;
@@ -286,7 +345,9 @@ async fn the_confirmation_is_in_the_accessibility_tree_and_goes_by_itself() {
         let tree = b.client.issue_cmd(Cdp("Accessibility.getFullAXTree", json!({}))).await.unwrap();
         let nodes = tree["nodes"].as_array().cloned().unwrap_or_default();
         let status = nodes.iter().any(|n| n["role"]["value"] == "status" && n["ignored"] != json!(true));
-        let said = nodes.iter().any(|n| n["ignored"] != json!(true) && n["name"]["value"].as_str().is_some_and(|v| v.contains(saved)));
+        let said = nodes
+            .iter()
+            .any(|n| n["ignored"] != json!(true) && n["name"]["value"].as_str().is_some_and(|v| v.contains(saved)));
         if status && said {
             found = true;
             break;
@@ -294,8 +355,13 @@ async fn the_confirmation_is_in_the_accessibility_tree_and_goes_by_itself() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(found, "a status region saying «{saved}» in Chromium's accessibility tree");
-    assert_eq!(b.focused().await, "reopen", "focus where the visitor was (the decision's button became the reopen button), not on the message");
-    until(&b, &format!("{ROOT} return r.querySelector('[role=status]').textContent == ''"), "the confirmation to go").await;
+    assert_eq!(
+        b.focused().await,
+        "reopen",
+        "focus where the visitor was (the decision's button became the reopen button), not on the message"
+    );
+    until(&b, &format!("{ROOT} return r.querySelector('[role=status]').textContent == ''"), "the confirmation to go")
+        .await;
     b.close().await;
 }
 
@@ -303,7 +369,11 @@ async fn the_confirmation_is_in_the_accessibility_tree_and_goes_by_itself() {
 async fn with_the_banner_up_no_focused_element_of_the_page_is_covered() {
     let s = Site::start(|t| t);
     for phone in [false, true] {
-        let b = if phone { Browser::start_narrow(390).await } else { Browser::start_with(&["--window-size=1366,768"]).await };
+        let b = if phone {
+            Browser::start_narrow(390).await
+        } else {
+            Browser::start_with(&["--window-size=1366,768"]).await
+        };
         b.goto(&s.pages.origin).await;
         b.widget("[data-kelisim=\"banner\"]").await;
         // Every focusable element of the page, in Tab order, past the banner's own.
@@ -333,7 +403,11 @@ async fn with_the_banner_up_no_focused_element_of_the_page_is_covered() {
             }
         }
         assert!(seen >= 5, "Tab went through the page's links ({seen})");
-        assert_eq!(b.js("return document.activeElement.id").await, json!("terms"), "reached the last link of the footer");
+        assert_eq!(
+            b.js("return document.activeElement.id").await,
+            json!("terms"),
+            "reached the last link of the footer"
+        );
         b.close().await;
     }
 }
@@ -347,7 +421,11 @@ async fn on_a_phone_the_first_layer_takes_at_most_a_third_of_the_screen() {
     for lang in ["kk", "ru", "en"] {
         b.goto(&s.page(&format!("/{lang}"), lang, None)).await;
         b.widget(&format!("[data-kelisim=\"banner\"][lang=\"{lang}\"] [data-action=\"accept-all\"]")).await;
-        let h = b.js(&format!("{ROOT} return r.querySelector('.k-banner').getBoundingClientRect().height")).await.as_f64().unwrap();
+        let h = b
+            .js(&format!("{ROOT} return r.querySelector('.k-banner').getBoundingClientRect().height"))
+            .await
+            .as_f64()
+            .unwrap();
         assert!(h <= 844.0 / 3.0, "{lang}: the first layer is {h} px tall, more than a third of 844");
     }
     b.close().await;
@@ -355,8 +433,11 @@ async fn on_a_phone_the_first_layer_takes_at_most_a_third_of_the_screen() {
 
 /// axe-core (installed by `cargo xtask test`, path in AXE_JS) run on `#kelisim` only.
 async fn axe(b: &Browser) -> Vec<String> {
-    let path = std::env::var("AXE_JS").unwrap_or_else(|_| kelisim_tests::root().join("target/tools/axe/node_modules/axe-core/axe.min.js").display().to_string());
-    let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("axe-core at {path}: {e} (run the tests with `cargo xtask test`)"));
+    let path = std::env::var("AXE_JS").unwrap_or_else(|_| {
+        kelisim_tests::root().join("target/tools/axe/node_modules/axe-core/axe.min.js").display().to_string()
+    });
+    let src = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("axe-core at {path}: {e} (run the tests with `cargo xtask test`)"));
     b.js(&format!("{src}\n;return true;")).await;
     let r = b
         .client
@@ -383,7 +464,11 @@ async fn axe_finds_nothing_in_the_banner_the_dialog_and_the_notice() {
     };
     let mut found = Vec::new();
     for phone in [false, true] {
-        let b = if phone { Browser::start_narrow(390).await } else { Browser::start_with(&["--window-size=1366,768"]).await };
+        let b = if phone {
+            Browser::start_narrow(390).await
+        } else {
+            Browser::start_with(&["--window-size=1366,768"]).await
+        };
         for lang in ["kk", "ru", "en"] {
             let at = format!("{} {lang}", if phone { "390×844" } else { "1366×768" });
             b.goto(&s.page(&format!("/{lang}"), lang, None)).await;
@@ -424,21 +509,36 @@ async fn the_receipt_says_plainly_what_was_agreed_fits_a_phone_and_leads_back_to
     b.click("input[data-category=\"analytics\"]").await;
     b.click("[data-action=\"save\"]").await;
     s.wait_events(2).await;
-    let (id, at): (String, String) = s
-        .k
-        .db()
-        .query_row("SELECT consent_id, recorded_at FROM events_readable WHERE site = 'example' ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
+    let (id, at): (String, String) =
+        s.k.db()
+            .query_row(
+                "SELECT consent_id, recorded_at FROM events_readable WHERE site = 'example' ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
     // The local time (UTC+5) the page must show: the day of the month (the next one after 19:00
     // UTC) and hours:minutes.
-    let (day, h, m): (u32, u32, u32) = (at[8..10].parse().unwrap(), at[11..13].parse().unwrap(), at[14..16].parse().unwrap());
+    let (day, h, m): (u32, u32, u32) =
+        (at[8..10].parse().unwrap(), at[11..13].parse().unwrap(), at[14..16].parse().unwrap());
     let local = format!("{:02}:{m:02}", (h + 5) % 24);
     let local_day = if h + 5 >= 24 { None } else { Some(day) };
     let cfg: Value = serde_json::from_str(&get(&s.k.url("/api/v1/sites/example/config"), &[]).body).unwrap();
-    let title = |id: &str, lang: &str| cfg["categories"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["title"][lang].as_str().unwrap().to_owned();
+    let title = |id: &str, lang: &str| {
+        cfg["categories"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["title"][lang]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let origin = s.pages.origin.trim_end_matches('/').to_owned();
     for (lang, lead, allowed, withdrawn, zone) in [
-        ("kk", "Сіз кейбір санаттарға берген келісіміңізді кері қайтарып алдыңыз.", "Рұқсат етілген", "Кері қайтарылған", "Астана уақыты, UTC+5"),
+        (
+            "kk",
+            "Сіз кейбір санаттарға берген келісіміңізді кері қайтарып алдыңыз.",
+            "Рұқсат етілген",
+            "Кері қайтарылған",
+            "Астана уақыты, UTC+5",
+        ),
         ("ru", "Вы отозвали согласие на часть категорий.", "Разрешено", "Отозвано", "время Астаны, UTC+5"),
         ("en", "You withdrew your consent for some categories.", "Allowed", "Withdrawn", "Astana time, UTC+5"),
     ] {
@@ -458,20 +558,39 @@ async fn the_receipt_says_plainly_what_was_agreed_fits_a_phone_and_leads_back_to
         assert_eq!(page["lead"], json!(lead), "{lang}");
         let pairs = &page["pairs"];
         let allowed_now = pairs[allowed].as_str().unwrap_or_default();
-        assert!(allowed_now.contains(&title("marketing", lang)) && !allowed_now.contains(&title("analytics", lang)), "{lang}: {pairs}");
+        assert!(
+            allowed_now.contains(&title("marketing", lang)) && !allowed_now.contains(&title("analytics", lang)),
+            "{lang}: {pairs}"
+        );
         assert_eq!(pairs[withdrawn], json!(title("analytics", lang)), "{lang}: {pairs}");
         // In local time, with the zone named.
-        let when = pairs.as_object().unwrap().values().map(|v| v.as_str().unwrap()).find(|v| v.contains(zone)).unwrap_or_else(|| panic!("{lang}: no time with the zone: {pairs}"));
+        let when = pairs
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_str().unwrap())
+            .find(|v| v.contains(zone))
+            .unwrap_or_else(|| panic!("{lang}: no time with the zone: {pairs}"));
         assert!(when.contains(&local), "{lang}: {when} is not the local time {local}");
         // Past 19:00 UTC the local date is the next day (which may start a month): checked when
         // it is not, as the day of the month before the month's name.
         if let Some(d) = local_day {
-            assert!(when.contains(&format!(" {d} ")) || when.starts_with(&format!("{d} ")), "{lang}: {when} is not on day {d}");
+            assert!(
+                when.contains(&format!(" {d} ")) || when.starts_with(&format!("{d} ")),
+                "{lang}: {when} is not on day {d}"
+            );
         } else {
-            assert!(!when.contains(&format!(" {day} ")) && !when.starts_with(&format!("{day} ")), "{lang}: {when} is still on the UTC day {day}");
+            assert!(
+                !when.contains(&format!(" {day} ")) && !when.starts_with(&format!("{day} ")),
+                "{lang}: {when} is still on the UTC day {day}"
+            );
         }
         // The proof is folded below; the consent id is in it, not in the summary.
-        assert_eq!((page["folded"].clone(), page["idInProof"].clone(), page["idOutside"].clone()), (json!(true), json!(true), json!(false)), "{lang}");
+        assert_eq!(
+            (page["folded"].clone(), page["idInProof"].clone(), page["idOutside"].clone()),
+            (json!(true), json!(true), json!(false)),
+            "{lang}"
+        );
         // No sideways scrolling on a 390 px phone; the way back to the site.
         assert!(page["wide"].as_i64().unwrap() <= 0, "{lang}: {} px wider than the phone", page["wide"]);
         assert_eq!(page["links"], json!([format!("{origin}/#kelisim"), format!("{origin}/")]), "{lang}");
@@ -498,7 +617,8 @@ async fn screenshots() {
         b.click("[data-action=\"reopen\"]").await;
         b.widget("[data-kelisim=\"preferences\"] [data-action=\"withdraw\"]").await;
         dialog_styled(&b).await;
-        b.js("var r = document.getElementById('kelisim').shadowRoot.querySelector('.k-body'); r.scrollTop = 1e5;").await;
+        b.js("var r = document.getElementById('kelisim').shadowRoot.querySelector('.k-body'); r.scrollTop = 1e5;")
+            .await;
         std::fs::write(format!("/tmp/shot-phone-{lang}-prefs.png"), b.client.screenshot().await.unwrap()).unwrap();
         b.client.delete_all_cookies().await.unwrap();
     }

@@ -76,7 +76,10 @@ impl Site {
     fn set_page(&self, bust: &str) {
         let html = PAGE.replace("KELISIM", &self.k.base).replace("BUST", bust).replace("DATA_API", "");
         self.pages.set("/", html.clone());
-        let dead = PAGE.replace("KELISIM", &self.k.base).replace("BUST", bust).replace("DATA_API", r#" data-api="http://127.0.0.1:9""#);
+        let dead = PAGE
+            .replace("KELISIM", &self.k.base)
+            .replace("BUST", bust)
+            .replace("DATA_API", r#" data-api="http://127.0.0.1:9""#);
         self.pages.set("/dead-api.html", dead);
     }
 
@@ -86,7 +89,9 @@ impl Site {
 
     fn events(&self) -> Vec<(String, String, bool, String)> {
         let db = self.k.db();
-        let mut st = db.prepare("SELECT action, granted, gpc, consent_id FROM events_readable WHERE site = 'example' ORDER BY seq").unwrap();
+        let mut st = db
+            .prepare("SELECT action, granted, gpc, consent_id FROM events_readable WHERE site = 'example' ORDER BY seq")
+            .unwrap();
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
     }
 
@@ -114,7 +119,11 @@ async fn gated_scripts_do_not_run_before_consent_and_run_once_in_order_after_acc
     assert_eq!(b.js("return [document.getElementById('frame').hasAttribute('src'), document.getElementById('pixel').hasAttribute('src')]").await, json!([false, false]));
     b.click("[data-action=\"accept-all\"]").await;
     eventually_js(&b, "return (ran.ext || 0) == 1", "the external gated script to run").await;
-    assert_eq!(b.js("return order").await, json!(["analytics-inline", "analytics-src", "marketing-inline"]), "document order");
+    assert_eq!(
+        b.js("return order").await,
+        json!(["analytics-inline", "analytics-src", "marketing-inline"]),
+        "document order"
+    );
     assert_eq!(b.js("return document.getElementById('frame').getAttribute('src')").await, json!("/frame.html"));
     assert_eq!(b.js("return document.getElementById('pixel').getAttribute('src')").await, json!("/pixel.svg"));
     // A second decision never runs a script twice.
@@ -178,7 +187,8 @@ async fn withdrawal_deletes_cookies_reloads_once_and_logs_withdraw() {
     let b = Browser::start().await;
     b.goto(&s.url("")).await;
     b.click("[data-action=\"accept-all\"]").await;
-    eventually_js(&b, "return document.cookie.indexOf('_ym_uid=123') >= 0", "the analytics script to set its cookie").await;
+    eventually_js(&b, "return document.cookie.indexOf('_ym_uid=123') >= 0", "the analytics script to set its cookie")
+        .await;
     assert_eq!(b.js("return +sessionStorage.loads").await, json!(1));
     b.click("[data-action=\"reopen\"]").await;
     b.click("[data-action=\"withdraw\"]").await;
@@ -223,7 +233,10 @@ async fn consent_mode_default_comes_before_gtm_with_one_update_per_decision() {
     // Return visit: the loader pushes default and update synchronously, before gtm.js.
     b.goto(&s.url("")).await;
     b.widget("[data-action=\"reopen\"]").await;
-    assert_eq!(kinds(&b.js(DATALAYER).await), ["args:consent:default", "args:consent:update:granted:denied", "event:gtm.js"]);
+    assert_eq!(
+        kinds(&b.js(DATALAYER).await),
+        ["args:consent:default", "args:consent:update:granted:denied", "event:gtm.js"]
+    );
     b.close().await;
 }
 
@@ -257,7 +270,11 @@ async fn a_changed_category_brings_the_banner_back_but_new_wording_does_not() {
     let Site { k, pages, sites } = s;
     // New wording only: a new config version, same consent scope: the decision stands.
     let text = std::fs::read_to_string(sites.path().join("example.toml")).unwrap();
-    std::fs::write(sites.path().join("example.toml"), text.replace("Помогают считать посещения сайта.", "Помогают подсчитывать посещения.")).unwrap();
+    std::fs::write(
+        sites.path().join("example.toml"),
+        text.replace("Помогают считать посещения сайта.", "Помогают подсчитывать посещения."),
+    )
+    .unwrap();
     let k = k.restart(sites.path(), &[]);
     let s = Site { k, pages, sites };
     s.set_page("?v=2");
@@ -357,7 +374,15 @@ async fn js_api_methods_and_events_behave() {
     b.js("kelisim.acceptAll()").await;
     assert_eq!(
         b.js("return seen").await,
-        json!(["consent:necessary+analytics", "change", "consent:necessary+analytics", "consent:necessary", "change", "consent:necessary+analytics+marketing", "change"])
+        json!([
+            "consent:necessary+analytics",
+            "change",
+            "consent:necessary+analytics",
+            "consent:necessary",
+            "change",
+            "consent:necessary+analytics+marketing",
+            "change"
+        ])
     );
     b.js("kelisim.withdraw()").await;
     let e = s.wait_events(5).await;
@@ -382,11 +407,20 @@ async fn unreachable_config_or_widget_leaves_gated_scripts_off_and_warns() {
     let s = Site::start();
     let b = Browser::start().await;
     b.goto(&s.url("?noconfig")).await;
-    eventually_js(&b, "return warnings.some(function (w) { return w.indexOf('Kelisim') == 0 && w.indexOf('config') > 0; })", "a console warning").await;
-    assert_eq!(b.js("return [window.pageWorks, ran.analytics || 0, ran.marketing || 0, warnings.length]").await, json!([true, 0, 0, 1]));
+    eventually_js(
+        &b,
+        "return warnings.some(function (w) { return w.indexOf('Kelisim') == 0 && w.indexOf('config') > 0; })",
+        "a console warning",
+    )
+    .await;
+    assert_eq!(
+        b.js("return [window.pageWorks, ran.analytics || 0, ran.marketing || 0, warnings.length]").await,
+        json!([true, 0, 0, 1])
+    );
     assert!(!b.widget_has("[data-kelisim=\"banner\"]").await);
     b.goto(&s.url("dead-api.html")).await;
-    eventually_js(&b, "return warnings.some(function (w) { return w.indexOf('Kelisim') == 0; })", "a console warning").await;
+    eventually_js(&b, "return warnings.some(function (w) { return w.indexOf('Kelisim') == 0; })", "a console warning")
+        .await;
     assert_eq!(b.js("return [window.pageWorks, ran.analytics || 0, warnings.length]").await, json!([true, 0, 1]));
     b.close().await;
 }
@@ -451,7 +485,11 @@ async fn banner_is_readable_at_320px_with_sufficient_contrast_and_no_layout_shif
     assert_eq!(b.js("return window.innerWidth").await, json!(320), "the viewport really is 320 px wide");
     let (x, _, w, _) = banner.rectangle().await.unwrap();
     assert!(x >= 0.0 && x + w <= 320.0, "the banner fits in 320 px: x={x} w={w}");
-    assert_eq!(b.js("return document.documentElement.scrollWidth <= window.innerWidth").await, json!(true), "no horizontal scrolling");
+    assert_eq!(
+        b.js("return document.documentElement.scrollWidth <= window.innerWidth").await,
+        json!(true),
+        "no horizontal scrolling"
+    );
     for action in ["accept-all", "reject-all", "customize"] {
         let (bx, _, bw, bh) = b.widget(&format!("[data-action=\"{action}\"]")).await.rectangle().await.unwrap();
         assert!(bx >= 0.0 && bx + bw <= 320.0 && bh >= 44.0, "{action} is whole and at least 44 px tall");
@@ -475,7 +513,11 @@ async fn the_visitor_can_open_their_own_receipt() {
     let e = s.wait_events(1).await;
     b.click("[data-action=\"reopen\"]").await;
     let href = b.widget("[data-kelisim=\"receipt\"]").await.attr("href").await.unwrap().unwrap();
-    assert_eq!(href, format!("{}/receipt/example/{}?lang=ru", s.k.base, e[0].3), "the receipt of this visitor, in the page's language");
+    assert_eq!(
+        href,
+        format!("{}/receipt/example/{}?lang=ru", s.k.base, e[0].3),
+        "the receipt of this visitor, in the page's language"
+    );
     b.goto(&href).await;
     let text = b.js("return document.body.textContent").await.as_str().unwrap().to_owned();
     assert!(text.contains(&e[0].3), "the receipt page shows the consent id");
@@ -499,11 +541,16 @@ async fn switching_language_in_the_preferences_loads_its_texts_and_keeps_the_tog
     let on = "var r = document.getElementById('kelisim').shadowRoot;
               return [r.querySelector('input[data-category=\"marketing\"]').checked, r.querySelector('input[data-category=\"analytics\"]').checked,
                       r.activeElement && r.activeElement.getAttribute('data-lang')]";
-    assert_eq!(b.js(on).await, json!([true, false, "kk"]), "the visitor's toggle is kept and focus stays on the language button");
+    assert_eq!(
+        b.js(on).await,
+        json!([true, false, "kk"]),
+        "the visitor's toggle is kept and focus stays on the language button"
+    );
     b.click("[data-action=\"save\"]").await;
     let e = s.wait_events(1).await;
     assert_eq!((e[0].0.as_str(), e[0].1.as_str()), ("custom", "necessary marketing"));
-    let lang: String = s.k.db().query_row("SELECT language FROM events_readable WHERE site = 'example'", [], |r| r.get(0)).unwrap();
+    let lang: String =
+        s.k.db().query_row("SELECT language FROM events_readable WHERE site = 'example'", [], |r| r.get(0)).unwrap();
     assert_eq!(lang, "kk", "the decision is logged in the language the visitor read");
     b.close().await;
 }
@@ -517,7 +564,11 @@ fn slow_module_page(s: &Site, path: &str, ms: u32, fail: bool) -> String {
       window.moduleArrived = true;
       return {fail} ? Promise.reject(new TypeError('Failed to fetch')) : fetch0.call(window, url); }});"
     );
-    let html = PAGE.replace("KELISIM", &s.k.base).replace("BUST", "").replace("DATA_API", "").replacen("window.fetch = function (url) {", &slow, 1);
+    let html = PAGE.replace("KELISIM", &s.k.base).replace("BUST", "").replace("DATA_API", "").replacen(
+        "window.fetch = function (url) {",
+        &slow,
+        1,
+    );
     assert!(html.contains("moduleArrived"));
     s.pages.set(path, html);
     s.url(path.trim_start_matches('/'))
@@ -549,7 +600,11 @@ async fn the_first_layer_shows_before_the_module_and_a_click_on_it_waits_for_the
     assert!(cookies(&b).await.contains("kelisim="));
     assert_eq!(ran(&b, "analytics").await, 1, "the accepted scripts ran once the module was there");
     let dl = kinds(&b.js(DATALAYER).await);
-    assert_eq!((dl.len(), &dl[..2]), (4, &["args:consent:default".to_owned(), "event:gtm.js".to_owned()][..]), "{dl:?}");
+    assert_eq!(
+        (dl.len(), &dl[..2]),
+        (4, &["args:consent:default".to_owned(), "event:gtm.js".to_owned()][..]),
+        "{dl:?}"
+    );
     assert!(dl[2..].iter().all(|k| k.starts_with("args:consent:update:")), "one update per decision: {dl:?}");
     b.close().await;
 }
@@ -576,7 +631,8 @@ async fn a_module_that_cannot_load_takes_the_early_first_layer_away_and_warns() 
     let b = Browser::start().await;
     b.goto(&slow_module_page(&s, "/broken.html", 1000, true)).await;
     b.widget("[data-kelisim=\"banner\"]").await;
-    eventually_js(&b, "return warnings.some(function (w) { return w.indexOf('Kelisim') == 0; })", "a console warning").await;
+    eventually_js(&b, "return warnings.some(function (w) { return w.indexOf('Kelisim') == 0; })", "a console warning")
+        .await;
     assert_eq!(b.js("return [!!document.getElementById('kelisim'), window.pageWorks, ran.analytics || 0, ran.marketing || 0, warnings.length]").await, json!([false, true, 0, 0, 1]));
     assert!(!cookies(&b).await.contains("kelisim="));
     b.close().await;

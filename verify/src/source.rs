@@ -35,7 +35,12 @@ pub struct Cursor<R> {
 impl<R: Read + Seek> Cursor<R> {
     pub fn new(mut inner: R) -> io::Result<Cursor<R>> {
         let len = inner.seek(SeekFrom::End(0))?;
-        Ok(Cursor { shared: Rc::new(RefCell::new(Shared { inner, at: Some(len), len, read: 0 })), pos: 0, buf: Vec::new(), buf_at: 0 })
+        Ok(Cursor {
+            shared: Rc::new(RefCell::new(Shared { inner, at: Some(len), len, read: 0 })),
+            pos: 0,
+            buf: Vec::new(),
+            buf_at: 0,
+        })
     }
 
     /// The size of the source.
@@ -123,7 +128,8 @@ impl<R: Read + Seek> Seek for Cursor<R> {
             SeekFrom::End(d) => self.len().checked_add_signed(d),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
-        self.pos = new.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start of the bundle"))?;
+        self.pos =
+            new.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start of the bundle"))?;
         Ok(self.pos)
     }
 

@@ -100,7 +100,10 @@ impl VerifyError {
     pub fn after_export(&self) -> Option<bool> {
         if self.why.contains("written this way by its exporter") {
             Some(false)
-        } else if self.why.contains("after the export") || self.why.contains("a file was removed") || self.why.contains("a file was added") {
+        } else if self.why.contains("after the export")
+            || self.why.contains("a file was removed")
+            || self.why.contains("a file was added")
+        {
             Some(true)
         } else {
             None
@@ -117,7 +120,10 @@ impl VerifyError {
             Kind::FileRemoved
         } else if why.contains("signature") {
             Kind::Signature
-        } else if why.starts_with("cannot open") || why.starts_with("not a zip bundle") || why.starts_with("not a kelisim-export") {
+        } else if why.starts_with("cannot open")
+            || why.starts_with("not a zip bundle")
+            || why.starts_with("not a kelisim-export")
+        {
             Kind::NotABundle
         } else if file == "events.csv" || file == "events.dpv.jsonld" {
             Kind::ViewDiffers
@@ -252,7 +258,10 @@ fn unhex32(s: &str) -> Option<Hash> {
 fn signed_list<R: Read + Seek>(zip: &mut Zip<R>, key: &VerifierKey, key_name: &str) -> Result<Signed, VerifyError> {
     if zip.index_for_name(FILES).is_none() {
         // A bundle of the first format had no list of files: say so rather than just "missing".
-        let old = read_bytes(zip, "manifest.json").ok().and_then(|m| serde_json::from_slice::<serde_json::Value>(&m).ok()).is_some_and(|m| m["format"] == "kelisim-export/1");
+        let old = read_bytes(zip, "manifest.json")
+            .ok()
+            .and_then(|m| serde_json::from_slice::<serde_json::Value>(&m).ok())
+            .is_some_and(|m| m["format"] == "kelisim-export/1");
         if old {
             return fail(FILES, "missing: this is a kelisim-export/1 bundle, made before every file of a bundle was signed; export it again");
         }
@@ -265,7 +274,10 @@ fn signed_list<R: Read + Seek>(zip: &mut Zip<R>, key: &VerifierKey, key_name: &s
             CheckpointError::BadSignature => "its signature by log-key.pub does not verify".to_owned(),
             e => e.to_string(),
         };
-        VerifyError { place: FILES.into(), why: format!("{why} (key {key_name}): the list of files or the key was changed") }
+        VerifyError {
+            place: FILES.into(),
+            why: format!("{why} (key {key_name}): the list of files or the key was changed"),
+        }
     })?;
     let mut lines = body.lines();
     let origin = lines.next().unwrap_or("");
@@ -273,10 +285,17 @@ fn signed_list<R: Read + Seek>(zip: &mut Zip<R>, key: &VerifierKey, key_name: &s
         .strip_prefix("kelisim-files/")
         .and_then(|r| r.strip_suffix(&format!("/{}", key.key_id_hex())))
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| VerifyError { place: FILES.into(), why: format!("its first line `{origin}` is not `kelisim-files/<site>/{}`: not the file list of a bundle", key.key_id_hex()) })?;
+        .ok_or_else(|| VerifyError {
+            place: FILES.into(),
+            why: format!(
+                "its first line `{origin}` is not `kelisim-files/<site>/{}`: not the file list of a bundle",
+                key.key_id_hex()
+            ),
+        })?;
     let mut out = Signed { site: site.to_owned(), sums: HashMap::new(), names: Vec::new() };
     for (i, line) in lines.enumerate() {
-        let bad = || VerifyError { place: format!("{FILES} line {}", i + 2), why: "not `<SHA-256 hex>  <file>`".into() };
+        let bad =
+            || VerifyError { place: format!("{FILES} line {}", i + 2), why: "not `<SHA-256 hex>  <file>`".into() };
         let (sum, name) = line.split_once("  ").ok_or_else(bad)?;
         let sum = unhex32(sum).ok_or_else(bad)?;
         if name.is_empty() || name == FILES {
@@ -326,14 +345,23 @@ fn explain<R: Read + Seek>(base: &Zip<R>, signed: &Signed, e: VerifyError) -> Ve
     for name in STREAMED {
         let mut z = base.clone();
         let Ok(mut r) = stream(&mut z, name) else { continue };
-        if std::io::copy(&mut r, &mut std::io::sink()).is_ok() && signed.sums.get(name) != Some(&r.into_inner().h.finalize().into()) {
+        if std::io::copy(&mut r, &mut std::io::sink()).is_ok()
+            && signed.sums.get(name) != Some(&r.into_inner().h.finalize().into())
+        {
             changed.push(name);
         }
     }
     let why = match changed.as_slice() {
-        [] => format!("{}; yet every file is as files.sig lists it: the bundle was written this way by its exporter", e.why),
+        [] => format!(
+            "{}; yet every file is as files.sig lists it: the bundle was written this way by its exporter",
+            e.why
+        ),
         [one] => format!("{}; {one} is not as files.sig lists it: it was changed after the export", e.why),
-        more => format!("{}; {} are not as files.sig lists them: they were changed after the export", e.why, more.join(", ")),
+        more => format!(
+            "{}; {} are not as files.sig lists them: they were changed after the export",
+            e.why,
+            more.join(", ")
+        ),
     };
     VerifyError { place: e.place, why }
 }
@@ -357,7 +385,10 @@ impl<'a, R: Read + Seek> Derived<'a, R> {
     /// bytes found are in `self.got`).
     fn expect(&mut self, want: &[u8]) -> Result<Option<usize>, VerifyError> {
         self.got.clear();
-        (&mut self.r).take(want.len() as u64).read_to_end(&mut self.got).or_else(|e| fail(self.name, format!("unreadable: {e}")))?;
+        (&mut self.r)
+            .take(want.len() as u64)
+            .read_to_end(&mut self.got)
+            .or_else(|e| fail(self.name, format!("unreadable: {e}")))?;
         if self.got == want {
             self.lines += want.iter().filter(|b| **b == b'\n').count() as u64;
             return Ok(None);
@@ -391,7 +422,8 @@ fn csv_difference<R: Read + Seek>(csv: &views::Csv, want: &[u8], found: &mut Der
     if !found.got[at..].contains(&b'\n') {
         let _ = found.r.read_until(b'\n', &mut found.got);
     }
-    let parse = |b: &[u8]| csv::ReaderBuilder::new().has_headers(false).from_reader(b).records().next().and_then(Result::ok);
+    let parse =
+        |b: &[u8]| csv::ReaderBuilder::new().has_headers(false).from_reader(b).records().next().and_then(Result::ok);
     if let (Some(w), Some(g)) = (parse(want), parse(&found.got)) {
         for (j, name) in csv.head_names().iter().enumerate() {
             if w.get(j) != g.get(j) {
@@ -403,7 +435,11 @@ fn csv_difference<R: Read + Seek>(csv: &views::Csv, want: &[u8], found: &mut Der
             }
         }
     }
-    format!("differs from the row the record in events.jsonl gives: expected `{}`, found `{}`", around(want, at), around(&found.got, at))
+    format!(
+        "differs from the row the record in events.jsonl gives: expected `{}`, found `{}`",
+        around(want, at),
+        around(&found.got, at)
+    )
 }
 
 /// What the records and configs give, checked against `events.csv` and `events.dpv.jsonld`.
@@ -418,11 +454,25 @@ impl<R: Read + Seek> Views<'_, R> {
     fn head(&mut self) -> Result<(), VerifyError> {
         let want = self.csv.head().or_else(|e| fail("events.csv", e.to_string()))?;
         if let Some(at) = self.csv_in.expect(want)? {
-            return fail("events.csv line 1 (the header)", format!("is not the header the config versions give: expected `{}`, found `{}`", around(want, at), around(&self.csv_in.got, at)));
+            return fail(
+                "events.csv line 1 (the header)",
+                format!(
+                    "is not the header the config versions give: expected `{}`, found `{}`",
+                    around(want, at),
+                    around(&self.csv_in.got, at)
+                ),
+            );
         }
         let want = self.dpv.head();
         if let Some(at) = self.dpv_in.expect(want)? {
-            return fail("events.dpv.jsonld", format!("its beginning is not the one Kelisim writes: expected `{}`, found `{}`", around(want, at), around(&self.dpv_in.got, at)));
+            return fail(
+                "events.dpv.jsonld",
+                format!(
+                    "its beginning is not the one Kelisim writes: expected `{}`, found `{}`",
+                    around(want, at),
+                    around(&self.dpv_in.got, at)
+                ),
+            );
         }
         Ok(())
     }
@@ -434,7 +484,11 @@ impl<R: Read + Seek> Views<'_, R> {
             self.csv_in.expect(want)?.map(|at| (at, want.to_vec()))
         };
         if let Some((at, want)) = differs {
-            let why = if self.csv_in.got.is_empty() { "missing: the file ends before it".to_owned() } else { csv_difference(&self.csv, &want, &mut self.csv_in, at) };
+            let why = if self.csv_in.got.is_empty() {
+                "missing: the file ends before it".to_owned()
+            } else {
+                csv_difference(&self.csv, &want, &mut self.csv_in, at)
+            };
             return fail(format!("events.csv line {line} (seq {})", e.seq()), why);
         }
         let want = self.dpv.record(e);
@@ -442,7 +496,11 @@ impl<R: Read + Seek> Views<'_, R> {
             let why = if self.dpv_in.got.is_empty() {
                 "missing: the file ends before it".to_owned()
             } else {
-                format!("differs from the record in events.jsonl: expected `{}`, found `{}`", around(want, at), around(&self.dpv_in.got, at))
+                format!(
+                    "differs from the record in events.jsonl: expected `{}`, found `{}`",
+                    around(want, at),
+                    around(&self.dpv_in.got, at)
+                )
             };
             return fail(format!("events.dpv.jsonld record of seq {}", e.seq()), why);
         }
@@ -451,11 +509,17 @@ impl<R: Read + Seek> Views<'_, R> {
 
     fn end(&mut self) -> Result<(), VerifyError> {
         if !self.csv_in.at_end()? {
-            return fail(format!("events.csv line {}", self.csv_in.lines + 1), "a row beyond the records of events.jsonl");
+            return fail(
+                format!("events.csv line {}", self.csv_in.lines + 1),
+                "a row beyond the records of events.jsonl",
+            );
         }
         let want = self.dpv.tail();
         if self.dpv_in.expect(want)?.is_some() || !self.dpv_in.at_end()? {
-            return fail("events.dpv.jsonld", "holds more than the records of events.jsonl, or does not end as Kelisim writes it");
+            return fail(
+                "events.dpv.jsonld",
+                "holds more than the records of events.jsonl, or does not end as Kelisim writes it",
+            );
         }
         Ok(())
     }
@@ -495,7 +559,11 @@ const EVERY: u64 = 4096;
 
 /// Verifies the bundle read from `source`; `name` names the source in a message about the
 /// source as a whole (the CLI gives the path). `progress` is called as the work goes on.
-pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Progress)) -> Result<Verified, VerifyError> {
+pub fn verify<R: Read + Seek>(
+    source: R,
+    name: &str,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Verified, VerifyError> {
     let cursor = Cursor::new(source).or_else(|e| fail(name, format!("cannot open: {e}")))?;
     progress(Progress { stage: Stage::Files, done: 0, total: 0, bytes_read: 0 });
     let base = zip::ZipArchive::new(cursor.clone()).or_else(|e| fail(name, format!("not a zip bundle: {e}")))?;
@@ -509,7 +577,8 @@ pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Pr
 
     // 0. The key, the signed list of files, and the bundle's files against it.
     let key_bytes = read_bytes(&mut zip, "log-key.pub")?;
-    let key = VerifierKey::parse(String::from_utf8_lossy(&key_bytes).trim()).or_else(|e| fail("log-key.pub", format!("not a verifier key: {e}")))?;
+    let key = VerifierKey::parse(String::from_utf8_lossy(&key_bytes).trim())
+        .or_else(|e| fail("log-key.pub", format!("not a verifier key: {e}")))?;
     let key_name = format!("{}+{}", key.name(), key.key_id_hex());
     let signed = signed_list(&mut zip, &key, &key_name)?;
     let names = entries(&zip);
@@ -525,17 +594,22 @@ pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Pr
         }
     }
     signed.check("log-key.pub", &Sha256::digest(&key_bytes).into())?;
-    let manifest: serde_json::Value = serde_json::from_str(&signed.read(&mut zip, "manifest.json")?).or_else(|e| fail("manifest.json", format!("not JSON: {e}")))?;
+    let manifest: serde_json::Value = serde_json::from_str(&signed.read(&mut zip, "manifest.json")?)
+        .or_else(|e| fail("manifest.json", format!("not JSON: {e}")))?;
     if manifest["format"] != FORMAT {
         return fail("manifest.json", format!("not a {FORMAT} bundle"));
     }
-    let site = manifest["site"].as_str().map(str::to_owned).ok_or(VerifyError { place: "manifest.json".into(), why: "no site".into() })?;
+    let site = manifest["site"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or(VerifyError { place: "manifest.json".into(), why: "no site".into() })?;
     if site != signed.site {
         return fail("manifest.json", format!("is for site `{site}`, files.sig for `{}`", signed.site));
     }
 
     // 1. Checkpoints.
-    let mut cp_names: Vec<String> = names.iter().filter(|n| n.starts_with("checkpoints/") && n.ends_with(".txt")).cloned().collect();
+    let mut cp_names: Vec<String> =
+        names.iter().filter(|n| n.starts_with("checkpoints/") && n.ends_with(".txt")).cloned().collect();
     cp_names.sort();
     if cp_names.is_empty() {
         return fail("checkpoints/", "no signed checkpoint in the bundle");
@@ -543,13 +617,20 @@ pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Pr
     let mut checkpoints: Vec<(String, Checkpoint)> = Vec::new();
     for name in cp_names {
         let note = signed.read(&mut zip, &name)?;
-        let cp = key.verify(&note).or_else(|e| fail(&name, format!("signature check failed against log-key.pub: {e}")))?;
+        let cp =
+            key.verify(&note).or_else(|e| fail(&name, format!("signature check failed against log-key.pub: {e}")))?;
         if cp.site() != Some(site.as_str()) {
             return fail(&name, format!("is for log `{}`, not site `{site}`", cp.origin));
         }
         if let Some((prev_name, prev)) = checkpoints.last() {
             if cp.size < prev.size {
-                return fail(&name, format!("tree size {} is smaller than {} in {prev_name}: a signed log never shrinks", cp.size, prev.size));
+                return fail(
+                    &name,
+                    format!(
+                        "tree size {} is smaller than {} in {prev_name}: a signed log never shrinks",
+                        cp.size, prev.size
+                    ),
+                );
             }
             if cp.time < prev.time {
                 return fail(&name, format!("time {} is earlier than {} in {prev_name}", cp.time, prev.time));
@@ -573,16 +654,27 @@ pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Pr
     let versions: HashSet<String> = configs.keys().cloned().collect();
 
     // 5. operator.json is the operator of the config version the manifest names.
-    let op_version = manifest["operator_config"].as_str().ok_or(VerifyError { place: "manifest.json".into(), why: "names no operator_config".into() })?;
-    let op_config = configs.get(op_version).ok_or(VerifyError { place: "operator.json".into(), why: format!("comes from config version {op_version}, which is not in configs/") })?;
+    let op_version = manifest["operator_config"]
+        .as_str()
+        .ok_or(VerifyError { place: "manifest.json".into(), why: "names no operator_config".into() })?;
+    let op_config = configs.get(op_version).ok_or(VerifyError {
+        place: "operator.json".into(),
+        why: format!("comes from config version {op_version}, which is not in configs/"),
+    })?;
     if signed.read(&mut zip, "operator.json")?.as_bytes() != crate::operator_json(op_config) {
         return fail("operator.json", format!("is not the operator of configs/{op_version}.json: it was changed"));
     }
     // The CSV's category columns come from the versions the manifest lists, in its order.
-    let listed: Vec<&str> = manifest["config_versions"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+    let listed: Vec<&str> = manifest["config_versions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
     let mut column_configs = Vec::new();
     for v in &listed {
-        column_configs.push(configs.get(*v).cloned().ok_or(VerifyError { place: "manifest.json".into(), why: format!("lists config version {v}, which is not in configs/") })?);
+        column_configs.push(configs.get(*v).cloned().ok_or(VerifyError {
+            place: "manifest.json".into(),
+            why: format!("lists config version {v}, which is not in configs/"),
+        })?);
     }
     let categories = views::category_columns(&column_configs);
     let listed: HashSet<String> = listed.into_iter().map(str::to_owned).collect();
@@ -591,10 +683,11 @@ pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Pr
     // 2, 3 and 5, in one pass: leaves, records and their views side by side, in seq order.
     let all_configs: Vec<Config> = configs.into_values().collect();
     let views = (views::Csv::new(categories.clone()), views::Dpv::new(&site, &all_configs));
-    let s = streamed(&base, &signed, &site, &checkpoints, &versions, &listed, tree_size, views, &cursor, progress).map_err(|e| {
-        progress(Progress { stage: Stage::Explaining, done: 0, total: 0, bytes_read: cursor.bytes_read() });
-        explain(&base, &signed, e)
-    })?;
+    let s = streamed(&base, &signed, &site, &checkpoints, &versions, &listed, tree_size, views, &cursor, progress)
+        .map_err(|e| {
+            progress(Progress { stage: Stage::Explaining, done: 0, total: 0, bytes_read: cursor.bytes_read() });
+            explain(&base, &signed, e)
+        })?;
 
     // manifest.json and README.md state what the bundle holds.
     let counts = [
@@ -615,7 +708,9 @@ pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Pr
         return fail("manifest.json", format!("lists config version {v}, which no exported record names"));
     }
     let ids: Vec<&str> = categories.iter().map(|c| c.0.as_str()).collect();
-    if manifest["categories"].as_array().map(|a| a.iter().map(|c| c.as_str().unwrap_or("")).collect::<Vec<_>>()) != Some(ids) {
+    if manifest["categories"].as_array().map(|a| a.iter().map(|c| c.as_str().unwrap_or("")).collect::<Vec<_>>())
+        != Some(ids)
+    {
         return fail("manifest.json", "its categories are not those of the config versions it lists");
     }
     let summary = ExportSummary {
@@ -627,7 +722,15 @@ pub fn verify<R: Read + Seek>(source: R, name: &str, progress: &mut dyn FnMut(Pr
         checkpoints: checkpoints.len() as u64,
         config_versions: listed.len() as u64,
     };
-    if readme != crate::readme::text(&site, manifest["from"].as_str(), manifest["to"].as_str(), manifest["exported_at"].as_str().unwrap_or(""), &summary) {
+    if readme
+        != crate::readme::text(
+            &site,
+            manifest["from"].as_str(),
+            manifest["to"].as_str(),
+            manifest["exported_at"].as_str().unwrap_or(""),
+            &summary,
+        )
+    {
         return fail("README.md", "is not the README the facts of manifest.json give: it was changed");
     }
     // Any other file the list names (Kelisim writes none) is still checked against its hash.
@@ -672,20 +775,30 @@ fn streamed<R: Read + Seek>(
     let mut events_zip = base.clone();
     let mut events = stream(&mut events_zip, "events.jsonl")?;
     let (mut csv_zip, mut dpv_zip) = (base.clone(), base.clone());
-    let mut views = Views { csv, dpv, csv_in: Derived::new("events.csv", stream(&mut csv_zip, "events.csv")?), dpv_in: Derived::new("events.dpv.jsonld", stream(&mut dpv_zip, "events.dpv.jsonld")?) };
+    let mut views = Views {
+        csv,
+        dpv,
+        csv_in: Derived::new("events.csv", stream(&mut csv_zip, "events.csv")?),
+        dpv_in: Derived::new("events.dpv.jsonld", stream(&mut dpv_zip, "events.dpv.jsonld")?),
+    };
     views.head()?;
     let mut out = Streamed { records: 0, purged: 0, first_seq: None, last_seq: None, referenced: HashSet::new() };
     let mut frontier = Frontier::default();
     let mut cps = checkpoints.iter().peekable();
     let mut last_time = String::new();
-    let check_roots = |frontier: &Frontier, cps: &mut std::iter::Peekable<std::slice::Iter<(String, Checkpoint)>>| -> Result<(), VerifyError> {
+    let check_roots = |frontier: &Frontier,
+                       cps: &mut std::iter::Peekable<std::slice::Iter<(String, Checkpoint)>>|
+     -> Result<(), VerifyError> {
         while let Some((name, cp)) = cps.peek() {
             if cp.size != frontier.size() {
                 break;
             }
             let root = if cp.size == 0 { empty_root() } else { frontier.root() };
             if root != cp.root {
-                return fail(name.as_str(), "its root does not match the tree recomputed from leaves.bin: the log was changed");
+                return fail(
+                    name.as_str(),
+                    "its root does not match the tree recomputed from leaves.bin: the log was changed",
+                );
             }
             cps.next();
         }
@@ -696,24 +809,43 @@ fn streamed<R: Read + Seek>(
         let mut lines = (&mut events).split(b'\n').enumerate().peekable();
         for seq in 1..=tree_size {
             if seq % EVERY == 0 {
-                progress(Progress { stage: Stage::Records, done: seq, total: tree_size, bytes_read: cursor.bytes_read() });
+                progress(Progress {
+                    stage: Stage::Records,
+                    done: seq,
+                    total: tree_size,
+                    bytes_read: cursor.bytes_read(),
+                });
             }
             let mut leaf: Hash = [0; 32];
-            leaves.read_exact(&mut leaf).or_else(|_| fail("leaves.bin", format!("ends after {} leaves; the checkpoints cover {tree_size}", seq - 1)))?;
+            leaves.read_exact(&mut leaf).or_else(|_| {
+                fail("leaves.bin", format!("ends after {} leaves; the checkpoints cover {tree_size}", seq - 1))
+            })?;
             // The record of this seq, if the export holds it.
             let holds = match lines.peek() {
                 Some((_, Ok(l))) if l.is_empty() => false,
                 Some((i, Ok(l))) => {
                     let line_no = i + 1;
-                    let got = record_seq(l).ok_or(VerifyError { place: format!("events.jsonl line {line_no}"), why: "not a record (no seq)".into() })?;
+                    let got = record_seq(l).ok_or(VerifyError {
+                        place: format!("events.jsonl line {line_no}"),
+                        why: "not a record (no seq)".into(),
+                    })?;
                     if got < seq {
-                        return fail(format!("events.jsonl line {line_no} (seq {got})"), format!("out of order: it comes after seq {}", out.last_seq.unwrap_or(0)));
+                        return fail(
+                            format!("events.jsonl line {line_no} (seq {got})"),
+                            format!("out of order: it comes after seq {}", out.last_seq.unwrap_or(0)),
+                        );
                     }
                     if got == seq && out.last_seq.is_some_and(|last| last + 1 != seq) {
-                        return fail(format!("events.jsonl line {line_no} (seq {got})"), format!("a record is missing before it (expected seq {})", out.last_seq.unwrap_or(0) + 1));
+                        return fail(
+                            format!("events.jsonl line {line_no} (seq {got})"),
+                            format!("a record is missing before it (expected seq {})", out.last_seq.unwrap_or(0) + 1),
+                        );
                     }
                     if got > seq && out.last_seq.is_some() {
-                        return fail(format!("events.jsonl line {line_no} (seq {got})"), format!("a record is missing before it (expected seq {seq})"));
+                        return fail(
+                            format!("events.jsonl line {line_no} (seq {got})"),
+                            format!("a record is missing before it (expected seq {seq})"),
+                        );
                     }
                     got == seq
                 }
@@ -724,10 +856,14 @@ fn streamed<R: Read + Seek>(
                 let (i, line) = lines.next().expect("peeked");
                 let line = line.expect("checked");
                 let place = format!("events.jsonl line {} (seq {seq})", i + 1);
-                let entry = check_record(&line, &leaf, seq, site, versions, &mut last_time).or_else(|why| fail(&place, why))?;
+                let entry =
+                    check_record(&line, &leaf, seq, site, versions, &mut last_time).or_else(|why| fail(&place, why))?;
                 if let Entry::Record(r) = &entry {
                     if !listed.contains(&r.config_version) {
-                        return fail(&place, format!("its config version {} is not listed in manifest.json", r.config_version));
+                        return fail(
+                            &place,
+                            format!("its config version {} is not listed in manifest.json", r.config_version),
+                        );
                     }
                     if !out.referenced.contains(&r.config_version) {
                         out.referenced.insert(r.config_version.clone());
@@ -748,7 +884,10 @@ fn streamed<R: Read + Seek>(
                 Ok(l) if l.is_empty() => continue,
                 Ok(l) => {
                     let seq = record_seq(&l).unwrap_or(0);
-                    return fail(format!("events.jsonl line {} (seq {seq})", i + 1), format!("beyond the signed log of {tree_size} records, or out of order"));
+                    return fail(
+                        format!("events.jsonl line {} (seq {seq})", i + 1),
+                        format!("beyond the signed log of {tree_size} records, or out of order"),
+                    );
                 }
                 Err(e) => return fail(format!("events.jsonl line {}", i + 1), format!("unreadable: {e}")),
             }
@@ -778,7 +917,14 @@ fn record_seq(line: &[u8]) -> Option<u64> {
     serde_json::from_slice::<Seq>(line).ok().map(|s| s.seq)
 }
 
-fn check_record(line: &[u8], leaf: &Hash, seq: u64, site: &str, versions: &HashSet<String>, last_time: &mut String) -> Result<Entry, String> {
+fn check_record(
+    line: &[u8],
+    leaf: &Hash,
+    seq: u64,
+    site: &str,
+    versions: &HashSet<String>,
+    last_time: &mut String,
+) -> Result<Entry, String> {
     if line.starts_with(b"{\"purged\"") {
         // Personal fields removed after the retention period: only the leaf proves the record.
         let v: serde_json::Value = serde_json::from_slice(line).map_err(|e| format!("not JSON: {e}"))?;
@@ -792,7 +938,9 @@ fn check_record(line: &[u8], leaf: &Hash, seq: u64, site: &str, versions: &HashS
         return Err("not in canonical form: the bytes were changed".into());
     }
     if &leaf_hash(line) != leaf {
-        return Err("its hash is not the log's leaf at this seq in leaves.bin: the record (or leaves.bin) was changed".into());
+        return Err(
+            "its hash is not the log's leaf at this seq in leaves.bin: the record (or leaves.bin) was changed".into()
+        );
     }
     if record.seq != seq || record.site != site {
         return Err(format!("names seq {} of site `{}`", record.seq, record.site));

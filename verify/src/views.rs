@@ -77,7 +77,20 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
     }
 }
 
-pub const CSV_COLUMNS: [&str; 12] = ["seq", "recorded_at", "consent_id", "action", "language", "config_version", "gpc", "sec_gpc", "origin", "page", "ip", "user_agent"];
+pub const CSV_COLUMNS: [&str; 12] = [
+    "seq",
+    "recorded_at",
+    "consent_id",
+    "action",
+    "language",
+    "config_version",
+    "gpc",
+    "sec_gpc",
+    "origin",
+    "page",
+    "ip",
+    "user_agent",
+];
 
 /// `events.csv`, a row at a time: [`Csv::head`] then [`Csv::row`] per entry, each returning
 /// the exact bytes of the file that follow.
@@ -98,7 +111,11 @@ impl Csv {
     /// The column names, as in the header row.
     pub fn head_names(&self) -> Vec<String> {
         let mut head: Vec<String> = CSV_COLUMNS.iter().map(|s| s.to_string()).collect();
-        head.extend(self.categories.iter().map(|(id, title)| if title.is_empty() { id.clone() } else { format!("{id} ({title})") }));
+        head.extend(
+            self.categories
+                .iter()
+                .map(|(id, title)| if title.is_empty() { id.clone() } else { format!("{id} ({title})") }),
+        );
         head
     }
 
@@ -249,7 +266,10 @@ impl Dpv {
         let site_raw = &self.site_raw;
         let r = match e {
             Entry::Purged(seq) => {
-                let _ = write!(self.out, r#"{{"@id":"urn:kelisim:{site_raw}:{seq}","@type":"dpv:ConsentRecord","dct:identifier":"{site_raw}:{seq}","kelisim:purged":true}}"#);
+                let _ = write!(
+                    self.out,
+                    r#"{{"@id":"urn:kelisim:{site_raw}:{seq}","@type":"dpv:ConsentRecord","dct:identifier":"{site_raw}:{seq}","kelisim:purged":true}}"#
+                );
                 return &self.out;
             }
             Entry::Record(r) => r,
@@ -261,7 +281,9 @@ impl Dpv {
             if i > 0 {
                 self.purposes.push(',');
             }
-            self.purposes.push_str(&format!(r#"{{"@id":"kelisim:category/{g_raw}","@type":"dpv:Purpose","dct:identifier":{g}}}"#));
+            self.purposes.push_str(&format!(
+                r#"{{"@id":"kelisim:category/{g_raw}","@type":"dpv:Purpose","dct:identifier":{g}}}"#
+            ));
         }
         let controller = self.controllers.get(&r.config_version).map(String::as_str).unwrap_or("null");
         let _ = write!(
@@ -304,7 +326,17 @@ mod tests {
         ] {
             assert_eq!(neutralise(cell), want, "{cell:?}");
         }
-        for cell in ["", "https://webpulse.kz/=x", "Mozilla/5.0 (X11; Linux x86_64)", "accept_all", "12", "a=b", " =1", "203.0.113.0/24", "Жарнама"] {
+        for cell in [
+            "",
+            "https://webpulse.kz/=x",
+            "Mozilla/5.0 (X11; Linux x86_64)",
+            "accept_all",
+            "12",
+            "a=b",
+            " =1",
+            "203.0.113.0/24",
+            "Жарнама",
+        ] {
             assert!(matches!(neutralise(cell), Cow::Borrowed(c) if c == cell), "{cell:?} is left as it is");
         }
     }
@@ -321,7 +353,11 @@ mod tests {
 
     #[test]
     fn csv_rows_neutralise_every_cell_and_read_back() {
-        let mut csv = Csv::new(vec![("necessary".into(), "=Необходимые".into()), ("analytics".into(), String::new()), ("marketing".into(), "Реклама".into())]);
+        let mut csv = Csv::new(vec![
+            ("necessary".into(), "=Необходимые".into()),
+            ("analytics".into(), String::new()),
+            ("marketing".into(), "Реклама".into()),
+        ]);
         let head = csv.head().unwrap().to_vec();
         assert!(head.starts_with("\u{feff}".as_bytes()));
         let row = csv.row(&Entry::Record(record("=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0"))).unwrap().to_vec();
@@ -348,6 +384,9 @@ mod tests {
         all.extend_from_slice(dpv.tail());
         let v: serde_json::Value = serde_json::from_slice(&all).unwrap();
         assert_eq!(v["@graph"][0]["dpv:hasConsentStatus"]["@id"], "dpv:ConsentGiven");
-        assert_eq!(v["@graph"][1], serde_json::json!({"@id": "urn:kelisim:webpulse:8", "@type": "dpv:ConsentRecord", "dct:identifier": "webpulse:8", "kelisim:purged": true}));
+        assert_eq!(
+            v["@graph"][1],
+            serde_json::json!({"@id": "urn:kelisim:webpulse:8", "@type": "dpv:ConsentRecord", "dct:identifier": "webpulse:8", "kelisim:purged": true})
+        );
     }
 }

@@ -31,8 +31,9 @@ extern "C" {
 
 /// The example site of `shared/testdata` as the server sends its facts.
 fn facts() -> (Facts, String) {
-    let policy = kelisim_shared::policy::SitePolicy::parse("example.toml", include_str!("../../shared/testdata/example.toml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let policy =
+        kelisim_shared::policy::SitePolicy::parse("example.toml", include_str!("../../shared/testdata/example.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
     let text = Facts::of(&policy.config()).encode();
     (Facts::decode(&text).expect("the facts decode"), text)
 }
@@ -125,7 +126,8 @@ fn accept_all_stores_and_sends_the_consent_mode_bits_of_every_category() {
     // necessary: security_storage (64); analytics: analytics_storage (8); marketing: ad_* (1, 2, 4).
     assert_eq!(bits, 64 | 8 | 1 | 2 | 4);
     assert_eq!(the_call(&calls, "consentMode"), bits.to_string());
-    let d = Decision::decode(own_cookie(&host::cookies()).expect("the decision is stored")).expect("in the cookie's format");
+    let d = Decision::decode(own_cookie(&host::cookies()).expect("the decision is stored"))
+        .expect("in the cookie's format");
     assert_eq!((d.consent_mode, &d.granted, &d.config_version), (bits, &all, &facts.version));
     assert!(is_uuid(&d.consent_id));
     assert_eq!(the_call(&calls, "enable"), "necessary analytics marketing");

@@ -6,10 +6,10 @@ use crate::{host, need_config, ui, with, Then};
 use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
-use kelisim_shared::facts::{CategoryFacts as Category, Facts as Site};
 use kelisim_shared::cookie::{pattern_matches, push_decimal, Decision, COOKIE_NAME};
-use kelisim_shared::{cat, fields, join};
 use kelisim_shared::event::Action;
+use kelisim_shared::facts::{CategoryFacts as Category, Facts as Site};
+use kelisim_shared::{cat, fields, join};
 
 pub enum Choice {
     /// Accept all, Reject all or Withdraw.
@@ -194,7 +194,15 @@ pub fn own_cookie(cookies: &str) -> Option<&str> {
 pub fn cookie(d: &Decision, consent_days: u32, secure: bool) -> String {
     let mut max_age = String::new();
     push_decimal(&mut max_age, u64::from(consent_days) * 86_400);
-    cat(&[COOKIE_NAME, "=", &d.encode(), "; Path=/; Max-Age=", &max_age, "; SameSite=Lax", if secure { "; Secure" } else { "" }])
+    cat(&[
+        COOKIE_NAME,
+        "=",
+        &d.encode(),
+        "; Path=/; Max-Age=",
+        &max_age,
+        "; SameSite=Lax",
+        if secure { "; Secure" } else { "" },
+    ])
 }
 
 /// The decision as the JS API and events show it, one field per line: consent id, granted
@@ -263,7 +271,10 @@ mod tests {
     #[test]
     fn revocation_dooms_matching_cookies_but_never_its_own() {
         let pats = ["_ga*".to_string(), "_ym_uid".to_string()];
-        assert_eq!(doomed(&pats, "kelisim=1.x; _ga=1; _ga_ABC=2; other=3;_ym_uid=4; _ym_uidx=5"), "_ga _ga_ABC _ym_uid ");
+        assert_eq!(
+            doomed(&pats, "kelisim=1.x; _ga=1; _ga_ABC=2; other=3;_ym_uid=4; _ym_uidx=5"),
+            "_ga _ga_ABC _ym_uid "
+        );
         assert_eq!(doomed(&pats, ""), "");
         assert_eq!(doomed(&["*".to_string()], "kelisim=1; a=2"), "a ");
     }
@@ -284,9 +295,17 @@ mod tests {
         assert_eq!(logged_action(Action::Custom, Some(&prev), &ids(&["necessary", "marketing"])), Action::Withdraw);
         assert_eq!(logged_action(Action::AcceptAll, Some(&prev), &prev.granted), Action::AcceptAll);
         let rejected = Decision { granted: only.clone(), ..prev.clone() };
-        assert_eq!(logged_action(Action::Custom, Some(&rejected), &ids(&["necessary", "analytics"])), Action::Custom, "adding is no withdrawal");
+        assert_eq!(
+            logged_action(Action::Custom, Some(&rejected), &ids(&["necessary", "analytics"])),
+            Action::Custom,
+            "adding is no withdrawal"
+        );
         assert_eq!(logged_action(Action::RejectAll, Some(&rejected), &only), Action::RejectAll);
-        assert_eq!(logged_action(Action::RejectAll, None, &only), Action::RejectAll, "a first decision withdraws nothing");
+        assert_eq!(
+            logged_action(Action::RejectAll, None, &only),
+            Action::RejectAll,
+            "a first decision withdraws nothing"
+        );
     }
 
     #[test]
@@ -303,6 +322,9 @@ mod tests {
         assert!(c.starts_with("kelisim=1.0b6f7c1e-"));
         assert!(c.ends_with("; Path=/; Max-Age=31536000; SameSite=Lax; Secure"));
         assert!(!cookie(&d, 1, false).contains("Secure"));
-        assert_eq!(detail(&d), ["0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f\nnecessary\n", &"ab".repeat(32), "\n1700000000"].concat());
+        assert_eq!(
+            detail(&d),
+            ["0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f\nnecessary\n", &"ab".repeat(32), "\n1700000000"].concat()
+        );
     }
 }

@@ -7,7 +7,11 @@
 
 use core::alloc::Layout;
 #[cfg(target_arch = "wasm32")]
-use core::{alloc::GlobalAlloc, arch::wasm32::{memory_grow, memory_size}, cell::UnsafeCell};
+use core::{
+    alloc::GlobalAlloc,
+    arch::wasm32::{memory_grow, memory_size},
+    cell::UnsafeCell,
+};
 
 #[cfg(target_arch = "wasm32")]
 const PAGE: usize = 65536;

@@ -93,7 +93,11 @@ mod imp {
     /// W9: `navigator.globalPrivacyControl === true`.
     /// (`globalPrivacyControl` is not in web-sys's WebIDL yet: a proposal.)
     pub fn gpc() -> bool {
-        NAVIGATOR.with(|n| js_sys::Reflect::get(n, &JsValue::from_str("globalPrivacyControl"))).ok().and_then(|v| v.as_bool()) == Some(true)
+        NAVIGATOR
+            .with(|n| js_sys::Reflect::get(n, &JsValue::from_str("globalPrivacyControl")))
+            .ok()
+            .and_then(|v| v.as_bool())
+            == Some(true)
     }
 
     /// Milliseconds since the Unix epoch.
@@ -173,7 +177,10 @@ mod tests {
                 let name = js_name.take().unwrap_or(&f[..f.find('(').unwrap()]);
                 n += 1;
                 assert!(HOST_JS.contains(&std::format!("export function {name}(")), "host.js does not export `{name}`");
-                assert!(TEST_HOST_JS.contains(&std::format!(" {name} = rec(")), "test_host.js has no stand-in for `{name}`");
+                assert!(
+                    TEST_HOST_JS.contains(&std::format!(" {name} = rec(")),
+                    "test_host.js has no stand-in for `{name}`"
+                );
             }
         }
         assert!(n >= 17, "{n}");

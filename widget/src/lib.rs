@@ -33,10 +33,10 @@ mod ui;
 use alloc::string::String;
 use alloc::vec::Vec;
 use decide::Choice;
+use kelisim_shared::cat;
 use kelisim_shared::cookie::Decision;
 use kelisim_shared::facts::Facts;
 use kelisim_shared::lang::Lang;
-use kelisim_shared::cat;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[cfg(target_arch = "wasm32")]

@@ -2,10 +2,10 @@
 //! what each click or key in them means.
 
 use crate::decide::{decide_then_close, Choice, Env};
-use kelisim_shared::facts::Facts as Site;
 use crate::{host, need_config, with, Then, Widget};
 use alloc::string::String;
 use kelisim_shared::event::Action;
+use kelisim_shared::facts::Facts as Site;
 use kelisim_shared::lang::{self, Lang};
 use kelisim_shared::strings::REOPEN;
 use kelisim_shared::{cat, fields, join};

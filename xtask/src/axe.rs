@@ -18,7 +18,10 @@ pub fn ensure() -> Result<PathBuf> {
         step(&format!("installing {AXE} from npm into target/tools/axe/"));
         std::fs::create_dir_all(&dir)?;
         run(
-            Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"]).arg(&dir).arg(AXE),
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+                .arg(&dir)
+                .arg(AXE),
             "npm install axe-core",
         )
         .context("npm (Node.js) is needed for axe-core")?;

@@ -40,20 +40,29 @@ fn measure(cmd: &mut Command) -> Result<Measured> {
     if !out.status.success() {
         bail!("{:?} failed: {}", cmd.get_program(), String::from_utf8_lossy(&out.stderr));
     }
-    Ok(Measured { seconds: started.elapsed().as_secs_f64(), peak_kib: peak, output: String::from_utf8_lossy(&out.stdout).trim().to_owned() })
+    Ok(Measured {
+        seconds: started.elapsed().as_secs_f64(),
+        peak_kib: peak,
+        output: String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    })
 }
 
 pub fn run(args: &[String]) -> Result<()> {
     let events: u64 = match args {
         [] => 1_000_000,
-        [flag, n] if flag == "--events" => n.parse().ok().filter(|n| *n >= 1000).context("--events takes a number >= 1000")?,
+        [flag, n] if flag == "--events" => {
+            n.parse().ok().filter(|n| *n >= 1000).context("--events takes a number >= 1000")?
+        }
         _ => bail!("usage: cargo xtask bench export [--events N]"),
     };
     let node_modules = ensure_playwright()?;
     // The self-contained verifier the browser runs (and /verify/, embedded in the release build).
     crate::verifier::build()?;
     step("building kelisim and the load generator (release)");
-    crate::run(cargo().args(["build", "--release", "-p", "kelisim-server", "-p", "kelisim-bench"]), "cargo build --release")?;
+    crate::run(
+        cargo().args(["build", "--release", "-p", "kelisim-server", "-p", "kelisim-bench"]),
+        "cargo build --release",
+    )?;
     let release = root().join("target/release");
     let data = root().join("target/bench-export-data");
     let _ = std::fs::remove_dir_all(&data);
@@ -68,7 +77,12 @@ pub fn run(args: &[String]) -> Result<()> {
             let out = Command::new(&tool)
                 .args(["run", "--url", &format!("{}/api/v1/sites/webpulse/consents", server.base), "--body"])
                 .arg(&body)
-                .args(["--header", "origin: https://webpulse.kz", "--header", "user-agent: kelisim-bench/1 (X11; Linux x86_64)"])
+                .args([
+                    "--header",
+                    "origin: https://webpulse.kz",
+                    "--header",
+                    "user-agent: kelisim-bench/1 (X11; Linux x86_64)",
+                ])
                 .args(["--concurrency", "128", "--seconds", "120", "--max-requests", &(target - logged).to_string()])
                 .output()?;
             let j: serde_json::Value = serde_json::from_slice(&out.stdout).context("kelisim-load output")?;
@@ -81,7 +95,13 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         let bundle = data.join(format!("export-{target}.zip"));
         step(&format!("kelisim export of {logged} events"));
-        let ex = measure(Command::new(release.join("kelisim")).args(["export", "--site", "webpulse", "--out"]).arg(&bundle).arg("--data").arg(&data))?;
+        let ex = measure(
+            Command::new(release.join("kelisim"))
+                .args(["export", "--site", "webpulse", "--out"])
+                .arg(&bundle)
+                .arg("--data")
+                .arg(&data),
+        )?;
         println!("    {:.1} s, peak RSS {:.1} MiB — {}", ex.seconds, ex.peak_kib as f64 / 1024.0, ex.output);
         step("kelisim verify");
         let ve = measure(Command::new(release.join("kelisim")).arg("verify").arg(&bundle))?;
@@ -163,7 +183,13 @@ fn ensure_playwright() -> Result<std::path::PathBuf> {
     if !modules.join("playwright-core/package.json").exists() {
         step(&format!("installing {PLAYWRIGHT} from npm into target/bench/"));
         std::fs::create_dir_all(&dir)?;
-        crate::run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--save-exact", "--loglevel=error", "--prefix"]).arg(&dir).arg(PLAYWRIGHT), "npm install")?;
+        crate::run(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--save-exact", "--loglevel=error", "--prefix"])
+                .arg(&dir)
+                .arg(PLAYWRIGHT),
+            "npm install",
+        )?;
     }
     Ok(modules)
 }
@@ -175,9 +201,20 @@ fn browser_verify(modules: &Path, bundle: &Path, cli: &str) -> Result<Browser> {
     let script = root().join("target/bench/verifier-bench.mjs");
     std::fs::write(&script, VERIFIER_BENCH)?;
     let page = format!("file://{}?lang=en", root().join("target/kelisim-verifier.html").display());
-    let out = Command::new("node").arg(&script).arg(modules).arg(&browser.chromium).arg(&page).arg(bundle).output().context("node (Node.js) runs the browser benchmark")?;
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(modules)
+        .arg(&browser.chromium)
+        .arg(&page)
+        .arg(bundle)
+        .output()
+        .context("node (Node.js) runs the browser benchmark")?;
     if !out.status.success() {
-        bail!("the browser verifier's benchmark failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "the browser verifier's benchmark failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).context("verifier-bench.mjs output")?;
     let got = j["cli"].as_str().unwrap_or("").to_owned();

@@ -22,7 +22,11 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut rounds = 3usize;
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let n: usize = it.next().and_then(|v| v.parse().ok()).filter(|n| *n >= 1).with_context(|| format!("{a} takes a number >= 1"))?;
+        let n: usize = it
+            .next()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n >= 1)
+            .with_context(|| format!("{a} takes a number >= 1"))?;
         match a.as_str() {
             "--pages" => pages = n,
             "--rounds" => rounds = n,
@@ -40,7 +44,13 @@ pub fn run(args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&sites)?;
     let example = std::fs::read_to_string(root().join("shared/testdata/example.toml"))?;
     let policy = sites.join("example.toml");
-    std::fs::write(&policy, example.replace(r#"origins = ["https://example.kz", "https://www.example.kz"]"#, &format!(r#"origins = ["{site}"]"#)))?;
+    std::fs::write(
+        &policy,
+        example.replace(
+            r#"origins = ["https://example.kz", "https://www.example.kz"]"#,
+            &format!(r#"origins = ["{site}"]"#),
+        ),
+    )?;
     let kelisim = start(
         Command::new(&bin)
             .current_dir(root())
@@ -64,7 +74,8 @@ pub fn run(args: &[String]) -> Result<()> {
             .arg(&browser.chromium)
             .output()?;
         let secs = began.elapsed().as_secs_f64();
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| String::from_utf8_lossy(&out.stderr).into_owned())?;
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).with_context(|| String::from_utf8_lossy(&out.stderr).into_owned())?;
         let scanned = report["pages"].as_array().map_or(0, Vec::len);
         if scanned != pages || report["summary"]["violations"] != 0 || report["summary"]["incomplete"] != 0 {
             bail!("the scan did not cover the shop cleanly ({scanned} pages): {}", report["summary"]);
@@ -130,7 +141,12 @@ fn page(path: &str, n: usize, kelisim: &str) -> (&'static str, &'static str, Str
     if path == "/pixel.svg" {
         return ("200 OK", "image/svg+xml", r#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>"#.into());
     }
-    let Some(i) = path.strip_prefix("/p").and_then(|p| p.strip_suffix(".html")).and_then(|p| p.parse::<usize>().ok()).filter(|i| *i < n) else {
+    let Some(i) = path
+        .strip_prefix("/p")
+        .and_then(|p| p.strip_suffix(".html"))
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|i| *i < n)
+    else {
         return ("404 Not Found", "text/plain", "not found".into());
     };
     let links: String = (0..n).map(|j| format!(r#"<li><a href="/p{j}.html">Товар {j}</a></li>"#)).collect();
@@ -147,7 +163,11 @@ fn page(path: &str, n: usize, kelisim: &str) -> (&'static str, &'static str, Str
 
 fn write_doc(path: &Path, line: &str, pages: usize, rounds: usize) -> Result<()> {
     let doc = std::fs::read_to_string(path).unwrap_or_default();
-    let day = Command::new("date").args(["-u", "+%Y-%m-%d"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+    let day = Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
     let block = format!(
         "{START}\nCommand: `cargo xtask bench scan --pages {pages} --rounds {rounds}` — {day}, this machine (2 cores). A generated shop of {pages} pages on 127.0.0.1, each with the Kelisim loader, a gated analytics script and a gated marketing pixel, all linking to each other; the real `kelisim serve` gives the banner; `kelisim scan` finds the pages from the first one and runs its three passes (the Accept all and Reject all passes side by side, each in its own Chromium).\n\n{line}\n{END}"
     );

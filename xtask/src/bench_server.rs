@@ -68,7 +68,15 @@ fn load(tool: &Path, url: &str, body: &Path, headers: &[&str], concurrency: u32,
     load_with(tool, url, body, headers, concurrency, rate, &[])
 }
 
-fn load_with(tool: &Path, url: &str, body: &Path, headers: &[&str], concurrency: u32, rate: Option<u32>, extra: &[&str]) -> Result<Sample> {
+fn load_with(
+    tool: &Path,
+    url: &str,
+    body: &Path,
+    headers: &[&str],
+    concurrency: u32,
+    rate: Option<u32>,
+    extra: &[&str],
+) -> Result<Sample> {
     let mut cmd = Command::new(tool);
     cmd.args(["run", "--url", url, "--body"]).arg(body).args(extra);
     for h in headers {
@@ -109,7 +117,18 @@ pub(crate) fn start_kelisim(release: &Path, data: &Path) -> Result<(Server, Path
     let kelisim = start(
         Command::new(release.join("kelisim"))
             .current_dir(root())
-            .args(["serve", "--sites", "www/sites", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--connections-per-address", "0", "--data"])
+            .args([
+                "serve",
+                "--sites",
+                "www/sites",
+                "--listen",
+                "127.0.0.1:0",
+                "--rate-limit",
+                "0",
+                "--connections-per-address",
+                "0",
+                "--data",
+            ])
             .arg(data)
             .env("KELISIM_LOG", "warn"),
         "kelisim listening on ",
@@ -141,7 +160,10 @@ pub(crate) fn rss_kib(pid: u32) -> (u64, u64) {
 fn server() -> Result<()> {
     crate::widget::build()?;
     step("building kelisim, the hello-world baseline and the load generator (release)");
-    crate::run(cargo().args(["build", "--release", "-p", "kelisim-server", "-p", "kelisim-bench"]), "cargo build --release")?;
+    crate::run(
+        cargo().args(["build", "--release", "-p", "kelisim-server", "-p", "kelisim-bench"]),
+        "cargo build --release",
+    )?;
     let release = root().join("target/release");
     let tool = release.join("kelisim-load");
     let data = root().join("target/bench-data");
@@ -202,7 +224,15 @@ fn server() -> Result<()> {
     let h = load(&tool, &format!("{}/", hello.base), &body, &origin, 64, None)?;
     let k = load_with(&tool, &consents, &body, &origin, 64, None, &["--random-ids"])?;
     recorded += k.ok;
-    println!("| 64 | {:.0} | {:.0} | {:.2} / {:.2} | {:.2} |{}", h.rps, k.rps, k.p50, k.p99, k.rps / h.rps.max(1.0), note(&k));
+    println!(
+        "| 64 | {:.0} | {:.0} | {:.2} / {:.2} | {:.2} |{}",
+        h.rps,
+        k.rps,
+        k.p50,
+        k.p99,
+        k.rps / h.rps.max(1.0),
+        note(&k)
+    );
     step(&format!("open loop (fixed offered load), {SECONDS} s per run, 64 connections: consent POST latency"));
     println!("| offered req/s | achieved POST/s | p50 ms | p99 ms |");
     println!("|---:|---:|---:|---:|");
@@ -225,7 +255,12 @@ fn server() -> Result<()> {
         bail!("kelisim backup failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     let bytes = std::fs::metadata(&backup)?.len();
-    println!("\nkelisim RSS after the runs: {:.1} MiB (peak {:.1} MiB); hello world: {:.1} MiB", mib(rss), mib(hwm), mib(hello_rss));
+    println!(
+        "\nkelisim RSS after the runs: {:.1} MiB (peak {:.1} MiB); hello world: {:.1} MiB",
+        mib(rss),
+        mib(hwm),
+        mib(hello_rss)
+    );
     println!(
         "database: {bytes} bytes for {recorded} events = {:.0} bytes/event ≈ {:.2} GiB per million events (extrapolated)",
         bytes as f64 / recorded.max(1) as f64,
@@ -244,7 +279,13 @@ fn server() -> Result<()> {
 fn note(s: &Sample) -> String {
     let mut n = String::new();
     if s.errors > 0 || !s.other.is_empty() {
-        n = format!(" {} of {} failed: {} {}", s.errors + (s.requests - s.ok), s.requests, s.other, if s.errors > 0 { "(connection errors)" } else { "" });
+        n = format!(
+            " {} of {} failed: {} {}",
+            s.errors + (s.requests - s.ok),
+            s.requests,
+            s.other,
+            if s.errors > 0 { "(connection errors)" } else { "" }
+        );
     }
     n
 }

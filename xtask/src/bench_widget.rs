@@ -13,7 +13,8 @@ use std::process::Command;
 
 /// Exact versions: the peers are the ones SPEC §11 names; playwright-core drives the system
 /// Chromium (it never downloads a browser here).
-const PACKAGES: [(&str, &str); 3] = [("vanilla-cookieconsent", "3.1.0"), ("orejime", "3.2.1"), ("playwright-core", "1.65.1")];
+const PACKAGES: [(&str, &str); 3] =
+    [("vanilla-cookieconsent", "3.1.0"), ("orejime", "3.2.1"), ("playwright-core", "1.65.1")];
 
 const USAGE: &str = "usage: cargo xtask bench widget [--rounds N] [--throttle R] [--no-write]
 
@@ -36,11 +37,19 @@ pub fn run(args: &[String]) -> Result<()> {
         match a.as_str() {
             "--rounds" => {
                 let v = it.next().context("--rounds needs a number")?;
-                rounds = v.parse().ok().filter(|n| *n >= 1).with_context(|| format!("--rounds: `{v}` is not a positive number"))?;
+                rounds = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .with_context(|| format!("--rounds: `{v}` is not a positive number"))?;
             }
             "--throttle" => {
                 let v = it.next().context("--throttle needs a number")?;
-                throttle = v.parse().ok().filter(|n| *n >= 1).with_context(|| format!("--throttle: `{v}` is not a positive number"))?;
+                throttle = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .with_context(|| format!("--throttle: `{v}` is not a positive number"))?;
             }
             "--no-write" => write = false,
             "-h" | "--help" => {
@@ -58,7 +67,9 @@ pub fn run(args: &[String]) -> Result<()> {
     crate::run(cargo().args(["build", "-p", "kelisim-server"]), "cargo build -p kelisim-server")?;
     let bin = root().join("target/debug/kelisim");
 
-    step(&format!("benchmarking the widget against vanilla-cookieconsent and orejime ({rounds} rounds, headless Chromium)"));
+    step(&format!(
+        "benchmarking the widget against vanilla-cookieconsent and orejime ({rounds} rounds, headless Chromium)"
+    ));
     let command = format!("cargo xtask bench widget --rounds {rounds} --throttle {throttle}");
     let mut node = Command::new("node");
     node.current_dir(root())

@@ -87,7 +87,7 @@ fn build() -> Result<PathBuf> {
     // Before the server, which embeds it at /verify/.
     verifier::build()?;
     step("building the server (kelisim)");
-    run(cargo().args(["build", "-p", "kelisim-server"]), "cargo build -p kelisim-server")?;
+    run(cargo().args(["build", "--locked", "-p", "kelisim-server"]), "cargo build -p kelisim-server")?;
     Ok(root().join("target/debug/kelisim"))
 }
 
@@ -166,7 +166,7 @@ fn test(args: &[String]) -> Result<()> {
     step("running every test (unit, HTTP integration, headless Chromium, Firefox ESR and WebKitGTK end-to-end)");
     let mut cmd = cargo();
     // --no-fail-fast: one failing suite must not hide the others' results.
-    cmd.args(["test", "--no-fail-fast", "--workspace", "--exclude", "kelisim-widget"])
+    cmd.args(["test", "--locked", "--no-fail-fast", "--workspace", "--exclude", "kelisim-widget"])
         .args(args)
         .env("KELISIM_BIN", &bin)
         .env("CHROMEDRIVER", &browser.chromedriver)
@@ -178,7 +178,7 @@ fn test(args: &[String]) -> Result<()> {
         .env("XVFB", &engines.xvfb);
     run(&mut cmd, "cargo test")?;
     step("running the widget's unit tests natively");
-    run(cargo().args(["test", "-p", "kelisim-widget", "--lib"]), "cargo test -p kelisim-widget")?;
+    run(cargo().args(["test", "--locked", "-p", "kelisim-widget", "--lib"]), "cargo test -p kelisim-widget")?;
     // What goes through web-sys (random ids, the cookie, GPC, a decision's Consent Mode bits)
     // in headless Chromium: wasm-bindgen-test, its runner of the pinned version (no `-q`: the
     // runner rejects `--quiet`).
@@ -186,12 +186,25 @@ fn test(args: &[String]) -> Result<()> {
     step("running the widget's tests in headless Chromium (wasm-bindgen-test)");
     run(
         cargo()
-            .args(["test", "-p", "kelisim-widget", "--lib", "--target", "wasm32-unknown-unknown"])
+            .args(["test", "--locked", "-p", "kelisim-widget", "--lib", "--target", "wasm32-unknown-unknown"])
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
             .env("CHROMEDRIVER", &browser.chromedriver),
         "cargo test -p kelisim-widget --target wasm32-unknown-unknown",
     )?;
-    fuzz_replay()
+    fuzz_replay()?;
+    lints()
+}
+
+/// One format (rustfmt.toml), no clippy warning and no rustdoc warning (a broken doc link), for
+/// every crate of the workspace, the widget's included (natively: its wasm32-only parts are
+/// small and compiled by the build).
+fn lints() -> Result<()> {
+    step("checking format, lints and docs (cargo fmt --check, clippy and rustdoc with -D warnings)");
+    tools::ensure_component("rustfmt")?;
+    tools::ensure_component("clippy")?;
+    run(cargo().args(["fmt", "--all", "--", "--check"]), "cargo fmt --check (run `cargo fmt --all` to fix)")?;
+    run(cargo().args(["clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings"]), "cargo clippy")?;
+    run(cargo().args(["doc", "--locked", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"), "cargo doc")
 }
 
 /// The cargo-fuzz targets, built as plain binaries (stable Rust, no coverage instrumentation:
@@ -201,7 +214,10 @@ fn test(args: &[String]) -> Result<()> {
 fn fuzz_replay() -> Result<()> {
     step("building the fuzz targets and replaying their seed corpus");
     let dir = root().join("target").join("fuzz-replay");
-    run(cargo().args(["build", "--locked", "--manifest-path", "fuzz/Cargo.toml", "--target-dir"]).arg(&dir), "cargo build (fuzz)")?;
+    run(
+        cargo().args(["build", "--locked", "--manifest-path", "fuzz/Cargo.toml", "--target-dir"]).arg(&dir),
+        "cargo build (fuzz)",
+    )?;
     for target in ["event", "site_policy", "cookie"] {
         run(
             Command::new(dir.join("debug").join(target))

@@ -24,14 +24,19 @@ pub fn ensure_wasm_target() -> Result<()> {
 
 /// The standard library's sources, to rebuild `core` and `alloc` for the widget.
 pub fn ensure_rust_src() -> Result<()> {
+    ensure_component("rust-src")
+}
+
+/// A rustup component of the toolchain in use (`rust-src`, `rustfmt`, `clippy`), added if missing.
+pub fn ensure_component(name: &str) -> Result<()> {
     let out = Command::new("rustup").args(["component", "list", "--installed"]).output();
     match out {
-        Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim().starts_with("rust-src")) => Ok(()),
+        Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim().starts_with(name)) => Ok(()),
         Ok(_) => {
-            step("installing the rust-src component (rustup)");
-            run(Command::new("rustup").args(["component", "add", "rust-src"]), "rustup component add rust-src")
+            step(&format!("installing the {name} component (rustup)"));
+            run(Command::new("rustup").args(["component", "add", name]), &format!("rustup component add {name}"))
         }
-        Err(e) => bail!("rustup is needed to add the rust-src component: {e}"),
+        Err(e) => bail!("rustup is needed to add the {name} component: {e}"),
     }
 }
 
@@ -65,12 +70,25 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
     let dir = root().join("target/tools");
     let bin = dir.join("bin/wasm-bindgen-test-runner");
     let version = wasm_bindgen_version()?;
-    let have = Command::new(&bin).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let have = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
     if !have.split_whitespace().any(|w| w == version) {
         step(&format!("installing wasm-bindgen-test-runner {version} (cargo install wasm-bindgen-cli into target/tools/, about 2.5 minutes once)"));
         run(
             Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args(["install", "wasm-bindgen-cli", "--force", "--bin", "wasm-bindgen-test-runner", "--version", &version, "--root"])
+                .args([
+                    "install",
+                    "wasm-bindgen-cli",
+                    "--force",
+                    "--bin",
+                    "wasm-bindgen-test-runner",
+                    "--version",
+                    &version,
+                    "--root",
+                ])
                 .arg(&dir)
                 // Its own build directory: kept for a reinstall, apart from the workspace's.
                 .env("CARGO_TARGET_DIR", dir.join("cli-build")),
@@ -87,7 +105,8 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
 fn wasm_bindgen_version() -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
     let at = lock.find("\nname = \"wasm-bindgen\"\n").context("no wasm-bindgen in Cargo.lock")?;
-    let version = lock[at..].lines().nth(2).and_then(|l| l.strip_prefix("version = \"")).and_then(|v| v.strip_suffix('"'));
+    let version =
+        lock[at..].lines().nth(2).and_then(|l| l.strip_prefix("version = \"")).and_then(|v| v.strip_suffix('"'));
     version.map(str::to_owned).context("Cargo.lock: wasm-bindgen without a version line")
 }
 
@@ -109,7 +128,9 @@ pub fn ensure_chromium() -> Result<Browser> {
     step("installing chromium and chromium-driver from apt (about a minute)");
     run(Command::new("apt-get").args(["update", "-qq"]), "apt-get update")?;
     run(
-        Command::new("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"),
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
         "apt-get install chromium chromium-driver",
     )?;
     if !(b.chromium.exists() && b.chromedriver.exists()) {
@@ -148,12 +169,18 @@ pub fn ensure_engines() -> Result<Engines> {
     if !packages.is_empty() {
         let root_user = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
         if !root_user {
-            bail!("the browser tests need Firefox ESR, WebKitGTK's WebDriver and Xvfb: run `sudo apt-get install -y {}`", packages.join(" "));
+            bail!(
+                "the browser tests need Firefox ESR, WebKitGTK's WebDriver and Xvfb: run `sudo apt-get install -y {}`",
+                packages.join(" ")
+            );
         }
         step(&format!("installing {} from apt (a minute or two)", packages.join(", ")));
         run(Command::new("apt-get").args(["update", "-qq"]), "apt-get update")?;
         run(
-            Command::new("apt-get").args(["install", "-y", "-qq"]).args(&packages).env("DEBIAN_FRONTEND", "noninteractive"),
+            Command::new("apt-get")
+                .args(["install", "-y", "-qq"])
+                .args(&packages)
+                .env("DEBIAN_FRONTEND", "noninteractive"),
             &format!("apt-get install {}", packages.join(" ")),
         )?;
         for path in [&e.firefox, &e.webkit_driver, &e.xvfb] {
@@ -162,7 +189,11 @@ pub fn ensure_engines() -> Result<Engines> {
             }
         }
     }
-    let have = Command::new(&e.geckodriver).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let have = Command::new(&e.geckodriver)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
     if have.split_whitespace().nth(1) != Some(GECKODRIVER) {
         let dir = root().join("target/tools");
         step(&format!("installing geckodriver {GECKODRIVER} (cargo install into target/tools/, about 3 minutes once)"));

@@ -18,7 +18,18 @@ pub fn build() -> Result<()> {
     tools::ensure_wasm_target()?;
     let wasm_opt = tools::npm_tool("wasm-opt")?;
     step("building the browser verifier for wasm32 (release)");
-    run(cargo().args(["build", "-p", "kelisim-verifier", "--target", "wasm32-unknown-unknown", "--release"]), "cargo build (verifier)")?;
+    run(
+        cargo().args([
+            "build",
+            "--locked",
+            "-p",
+            "kelisim-verifier",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--release",
+        ]),
+        "cargo build (verifier)",
+    )?;
     let target = root().join("target");
     let input = target.join("wasm32-unknown-unknown/release/kelisim_verifier.wasm");
     let work = target.join("verifier-build");
@@ -57,8 +68,11 @@ pub fn build() -> Result<()> {
     let glue = std::fs::read_to_string(work.join("kelisim-verifier.js"))?;
     let wasm = std::fs::read(&opt)?;
     let src = root().join("www/verifier/static");
-    let read = |name: &str| std::fs::read_to_string(src.join(name)).with_context(|| format!("reading www/verifier/static/{name}"));
-    let (index, css, boot, worker_boot) = (read("index.html")?, read("verifier.css")?, read("boot.js")?, read("worker-boot.js")?);
+    let read = |name: &str| {
+        std::fs::read_to_string(src.join(name)).with_context(|| format!("reading www/verifier/static/{name}"))
+    };
+    let (index, css, boot, worker_boot) =
+        (read("index.html")?, read("verifier.css")?, read("boot.js")?, read("worker-boot.js")?);
 
     let dist = target.join("verifier-dist");
     std::fs::create_dir_all(&dist)?;
@@ -75,13 +89,21 @@ pub fn build() -> Result<()> {
     }
 
     step("writing the self-contained verifier (target/kelisim-verifier.html)");
-    for (what, text) in [("the glue", &glue), ("boot.js", &boot), ("worker-boot.js", &worker_boot), ("verifier.css", &css)] {
-        anyhow::ensure!(!text.contains("</script") && !text.contains("</style"), "{what} holds a closing tag and cannot be inlined");
+    for (what, text) in
+        [("the glue", &glue), ("boot.js", &boot), ("worker-boot.js", &worker_boot), ("verifier.css", &css)]
+    {
+        anyhow::ensure!(
+            !text.contains("</script") && !text.contains("</style"),
+            "{what} holds a closing tag and cannot be inlined"
+        );
     }
     let b64 = base64(&wasm);
     let mut html = index.clone();
     let mut replace_once = |from: &str, to: &str| -> Result<()> {
-        anyhow::ensure!(html.matches(from).count() == 1, "`{from}` is not in www/verifier/static/index.html exactly once");
+        anyhow::ensure!(
+            html.matches(from).count() == 1,
+            "`{from}` is not in www/verifier/static/index.html exactly once"
+        );
         html = html.replacen(from, to, 1);
         Ok(())
     };

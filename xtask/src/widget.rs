@@ -86,7 +86,8 @@ pub fn build() -> Result<()> {
     // The glue imports `./host.js` (the module's imports) and host.js imports `./kelisim.js`
     // (the glue): beside each other, esbuild bundles the two into one file.
     for file in ["host.js", "embeds.js", "prefs.js"] {
-        std::fs::copy(root().join("widget").join(file), work.join(file)).with_context(|| format!("copying widget/{file}"))?;
+        std::fs::copy(root().join("widget").join(file), work.join(file))
+            .with_context(|| format!("copying widget/{file}"))?;
     }
     // The styles go in as text (`--loader:.css=text`): minified first, as CSS.
     for file in ["widget.css", "prefs.css"] {
@@ -109,7 +110,15 @@ pub fn build() -> Result<()> {
     run(
         Command::new(&esbuild)
             .arg(work.join("entry.js"))
-            .args(["--bundle", "--splitting", "--minify", "--format=esm", "--target=es2020", "--loader:.css=text", "--log-level=warning"])
+            .args([
+                "--bundle",
+                "--splitting",
+                "--minify",
+                "--format=esm",
+                "--target=es2020",
+                "--loader:.css=text",
+                "--log-level=warning",
+            ])
             .args(["--entry-names=[name]", "--chunk-names=[name]-[hash]"])
             .arg(format!("--outdir={}", out.display())),
         "esbuild (host)",
@@ -127,7 +136,8 @@ pub fn build() -> Result<()> {
     chunks.sort();
     let lazy = chunks.len() == 2 && chunks[0].starts_with("embeds-") && chunks[1].starts_with("prefs-");
     anyhow::ensure!(
-        lazy && chunks.iter().all(|c| std::fs::read_to_string(out.join(c)).is_ok_and(|t| !t.contains("from\"./") && !t.contains("import(\"./"))),
+        lazy && chunks.iter().all(|c| std::fs::read_to_string(out.join(c))
+            .is_ok_and(|t| !t.contains("from\"./") && !t.contains("import(\"./"))),
         "esbuild split the host bundle unexpectedly: {chunks:?}"
     );
     let loader = work.join("loader.min.js");
@@ -149,11 +159,18 @@ pub fn build() -> Result<()> {
         std::fs::copy(out.join(c), dist.join("widget").join(c))?;
     }
     let loader_text = std::fs::read_to_string(&loader)?;
-    anyhow::ensure!(loader_text.contains("__KELISIM_BOOT__"), "the minified loader lost its __KELISIM_BOOT__ placeholder");
+    anyhow::ensure!(
+        loader_text.contains("__KELISIM_BOOT__"),
+        "the minified loader lost its __KELISIM_BOOT__ placeholder"
+    );
     write_if_changed(&dist.join("loader.js"), loader_text.as_bytes())?;
     let manifest = format!("{{\"glue\":\"{glue_name}\",\"wasm\":\"{wasm_name}\"}}\n");
     write_if_changed(&dist.join("manifest.json"), manifest.as_bytes())?;
-    for (name, path) in [("loader.js", dist.join("loader.js")), (&*glue_name, dist.join("widget").join(&glue_name)), (&*wasm_name, dist.join("widget").join(&wasm_name))] {
+    for (name, path) in [
+        ("loader.js", dist.join("loader.js")),
+        (&*glue_name, dist.join("widget").join(&glue_name)),
+        (&*wasm_name, dist.join("widget").join(&wasm_name)),
+    ] {
         println!("    {name}: {} bytes", std::fs::metadata(path)?.len());
     }
     println!("    widget ready in {}", dist.display());
@@ -198,7 +215,9 @@ fn short_names(out: &mut wasm_bindgen_cli_support::Output) -> Result<String> {
         let name = short(n);
         n += 1;
         match imp.module.as_str() {
-            "./kelisim_bg.js" => replace_once(&mut js, &format!("{}: function(", imp.name), &format!("{name}: function("))?,
+            "./kelisim_bg.js" => {
+                replace_once(&mut js, &format!("{}: function(", imp.name), &format!("{name}: function("))?
+            }
             "./host.js" => direct.push(format!("{name}: {}", imp.name)),
             other => anyhow::bail!("an import from `{other}`, which the glue does not provide"),
         }
@@ -221,10 +240,18 @@ fn short_names(out: &mut wasm_bindgen_cli_support::Output) -> Result<String> {
     }
     // host.js always calls `initSync({ module })`: the warning for the old calling convention
     // is never printed, and is ~55 B of every first visit.
-    replace_once(&mut js, "console.warn('using deprecated parameters for `initSync()`; pass a single object instead')", "0")?;
+    replace_once(
+        &mut js,
+        "console.warn('using deprecated parameters for `initSync()`; pass a single object instead')",
+        "0",
+    )?;
     // The glue renews its TextDecoder every 2 GB decoded (a Safari limit); the widget decodes a
     // few kilobytes per page, so it decodes straight away (the minifier drops the rest).
-    replace_once(&mut js, "function decodeText(bytes) {", "function decodeText(bytes) {\nreturn cachedTextDecoder.decode(bytes);")?;
+    replace_once(
+        &mut js,
+        "function decodeText(bytes) {",
+        "function decodeText(bytes) {\nreturn cachedTextDecoder.decode(bytes);",
+    )?;
     replace_once(&mut js, "const MAX_SAFARI_DECODE_BYTES = 2146435072;", "")?;
     replace_once(&mut js, "let numBytesDecoded = 0;", "")?;
     // The exports wasm-bindgen adds for itself (`wasm.__wbindgen_malloc(…)` in the glue).

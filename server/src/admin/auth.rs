@@ -164,7 +164,10 @@ impl Accounts {
         if password.chars().count() < 12 {
             return Err(AuthError::WeakPassword);
         }
-        let hash = Argon2::default().hash_password(password.as_bytes()).map_err(|e| AuthError::Hash(e.to_string()))?.to_string();
+        let hash = Argon2::default()
+            .hash_password(password.as_bytes())
+            .map_err(|e| AuthError::Hash(e.to_string()))?
+            .to_string();
         let db = self.db();
         let n = db.execute(
             "INSERT OR IGNORE INTO admins (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -181,7 +184,12 @@ impl Accounts {
         let db = self.db();
         let mut st = db.prepare("SELECT username, role, created_at, disabled FROM admins ORDER BY username")?;
         let rows = st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor), r.get(2)?, r.get::<_, bool>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor),
+                r.get(2)?,
+                r.get::<_, bool>(3)?,
+            ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -209,9 +217,11 @@ impl Accounts {
             })
             .optional()?;
         // Verify even for an unknown user, so timing does not tell which names exist.
-        const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0PZWJCmUx5mJ1ROIB2Uq0jtBjwHU3Nn1Aqx+/EPyzTQ";
+        const DUMMY: &str =
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0PZWJCmUx5mJ1ROIB2Uq0jtBjwHU3Nn1Aqx+/EPyzTQ";
         let hash = row.as_ref().map(|r| r.0.as_str()).unwrap_or(DUMMY);
-        let verified = PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        let verified =
+            PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
         let db = self.db();
         match row {
             Some((_, role, false)) if verified => {
@@ -240,7 +250,13 @@ impl Accounts {
                 "SELECT s.username, a.role, s.csrf FROM sessions s JOIN admins a ON a.username = s.username
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.disabled = 0",
                 params![token_hash(token), now_secs()],
-                |r| Ok(Actor { name: r.get(0)?, role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor), csrf: r.get(2)? }),
+                |r| {
+                    Ok(Actor {
+                        name: r.get(0)?,
+                        role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor),
+                        csrf: r.get(2)?,
+                    })
+                },
             )
             .optional()?)
     }
@@ -255,7 +271,13 @@ impl Accounts {
     /// Creates an API token (for automation: `Authorization: Bearer …`), valid until
     /// `expires_at` (RFC 3339 UTC; `None`: until revoked). Returns its id and the token, which
     /// is shown once.
-    pub fn create_token(&self, name: &str, role: Role, expires_at: Option<&str>, by: &str) -> Result<(i64, String), AuthError> {
+    pub fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        expires_at: Option<&str>,
+        by: &str,
+    ) -> Result<(i64, String), AuthError> {
         let token = random_token();
         let db = self.db();
         db.execute(
@@ -306,7 +328,10 @@ impl Accounts {
             .query_row("SELECT name FROM api_tokens WHERE id = ?1 AND revoked_at IS NULL", params![id], |r| r.get(0))
             .optional()?;
         let Some(name) = name else { return Ok(false) };
-        db.execute("UPDATE api_tokens SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1", params![id, crate::http::now_rfc3339(), by])?;
+        db.execute(
+            "UPDATE api_tokens SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1",
+            params![id, crate::http::now_rfc3339(), by],
+        )?;
         audit(&db, by, "token.revoke", &format!("#{id} {name}"))?;
         Ok(true)
     }
@@ -323,7 +348,9 @@ impl Accounts {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .optional()?;
-        let Some((id, name, role, expires_at, revoked_at, last_used)) = row else { return Ok(Err("unknown bearer token")) };
+        let Some((id, name, role, expires_at, revoked_at, last_used)) = row else {
+            return Ok(Err("unknown bearer token"));
+        };
         let now = crate::http::now_rfc3339();
         if revoked_at.is_some() {
             return Ok(Err("this token was revoked"));
@@ -334,7 +361,11 @@ impl Accounts {
         if last_used.is_none_or(|l| l.get(..16) != now.get(..16)) {
             db.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
         }
-        Ok(Ok(Actor { name: format!("token:{name}"), role: Role::parse(&role).unwrap_or(Role::Auditor), csrf: String::new() }))
+        Ok(Ok(Actor {
+            name: format!("token:{name}"),
+            role: Role::parse(&role).unwrap_or(Role::Auditor),
+            csrf: String::new(),
+        }))
     }
 
     pub fn record(&self, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
@@ -343,10 +374,18 @@ impl Accounts {
 
     /// The admin audit trail, newest first.
     #[allow(clippy::type_complexity)] // rows of the query; named row types come with the store's interface
-    pub fn audit_trail(&self, before: Option<i64>, limit: i64) -> Result<Vec<(i64, String, String, String, String)>, AuthError> {
+    pub fn audit_trail(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String, String, String)>, AuthError> {
         let db = self.db();
-        let mut st = db.prepare("SELECT seq, at, actor, action, detail FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2")?;
-        let rows = st.query_map(params![before.unwrap_or(i64::MAX), limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+        let mut st = db.prepare(
+            "SELECT seq, at, actor, action, detail FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -60,7 +60,11 @@ fn stack(counts: &[i64; 4], max: f64) -> Vec<(usize, i64, f64, f64)> {
 }
 
 /// One line per category: the share of decisions that day that granted it.
-pub fn acceptance_per_category(rows: &[(String, String, i64, i64)], categories: &[(String, String)], title: &str) -> Markup {
+pub fn acceptance_per_category(
+    rows: &[(String, String, i64, i64)],
+    categories: &[(String, String)],
+    title: &str,
+) -> Markup {
     let days: Vec<&str> = {
         let mut d: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
         d.dedup();
@@ -70,7 +74,11 @@ pub fn acceptance_per_category(rows: &[(String, String, i64, i64)], categories: 
     let points = |id: &str| {
         let mut pts = String::new();
         for (i, d) in days.iter().enumerate() {
-            let pct = rows.iter().find(|r| r.0 == *d && r.1 == id).map(|r| r.2 as f64 * 100.0 / r.3.max(1) as f64).unwrap_or(0.0);
+            let pct = rows
+                .iter()
+                .find(|r| r.0 == *d && r.1 == id)
+                .map(|r| r.2 as f64 * 100.0 / r.3.max(1) as f64)
+                .unwrap_or(0.0);
             let x = PAD + i as f64 / n * (W - 2.0 * PAD);
             let y = H - PAD - pct / 100.0 * (H - 2.0 * PAD);
             let _ = write!(pts, "{x:.1},{y:.1} ");

@@ -39,7 +39,10 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 }
 
 fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).insert_header((header::CACHE_CONTROL, "no-store")).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
 }
 
 fn internal(e: impl std::fmt::Display) -> HttpResponse {
@@ -50,7 +53,9 @@ fn internal(e: impl std::fmt::Display) -> HttpResponse {
 /// The acting admin, or the response to send instead (login redirect for a browser, 401 for
 /// an API client).
 pub fn actor(req: &HttpRequest, admin: &Admin) -> Result<Actor, HttpResponse> {
-    let found = if let Some(token) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
+    let found = if let Some(token) =
+        req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+    {
         admin.accounts.bearer(token.trim())
     } else if let Some(c) = req.cookie(SESSION_COOKIE) {
         admin.accounts.session(c.value()).map(|a| a.ok_or("sign in or send a valid bearer token"))
@@ -223,7 +228,8 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>, form: web::For
         }
     }
     let mut r = redirect("/admin/login");
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/admin").http_only(true).same_site(SameSite::Strict).finish();
+    let mut gone =
+        Cookie::build(SESSION_COOKIE, "").path("/admin").http_only(true).same_site(SameSite::Strict).finish();
     gone.make_removal();
     let _ = r.add_cookie(&gone);
     r
@@ -243,7 +249,12 @@ pub async fn set_lang(q: web::Query<LangQuery>) -> HttpResponse {
 }
 
 fn site_config<'a>(state: &'a AppState, site: &str) -> Result<&'a Config, HttpResponse> {
-    state.ingest.sites.get(site).map(|s| &s.config).ok_or_else(|| HttpResponse::NotFound().content_type("text/plain").body("no such site\n"))
+    state
+        .ingest
+        .sites
+        .get(site)
+        .map(|s| &s.config)
+        .ok_or_else(|| HttpResponse::NotFound().content_type("text/plain").body("no such site\n"))
 }
 
 pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -272,34 +283,60 @@ pub async fn overview(req: HttpRequest, state: web::Data<AppState>, path: web::P
         Err(e) => return internal(e),
     };
     let l = lang(&req);
-    html(StatusCode::OK, pages::overview(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &stats))
+    html(
+        StatusCode::OK,
+        pages::overview(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &stats),
+    )
 }
 
-pub async fn log(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, f: web::Query<Filter>) -> HttpResponse {
+pub async fn log(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    f: web::Query<Filter>,
+) -> HttpResponse {
     let a = admin(&state);
     let who = tri!(actor(&req, a));
     let site = path.into_inner();
     let cfg = tri!(site_config(&state, &site));
     let f = f.into_inner();
     let (dash, s2, f2) = (a.dash.clone(), site.clone(), f.clone());
-    let (rows, next, versions) = match web::block(move || Ok::<_, rusqlite::Error>((dash.events(&s2, &f2, PAGE)?, dash.versions(&s2)?))).await {
-        Ok(Ok(((rows, next), v))) => (rows, next, v),
-        Ok(Err(e)) => return internal(e),
-        Err(e) => return internal(e),
-    };
+    let (rows, next, versions) =
+        match web::block(move || Ok::<_, rusqlite::Error>((dash.events(&s2, &f2, PAGE)?, dash.versions(&s2)?))).await {
+            Ok(Ok(((rows, next), v))) => (rows, next, v),
+            Ok(Err(e)) => return internal(e),
+            Err(e) => return internal(e),
+        };
     let l = lang(&req);
-    html(StatusCode::OK, pages::log(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &f, &rows, next, &versions))
+    html(
+        StatusCode::OK,
+        pages::log(
+            &Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) },
+            cfg,
+            &f,
+            &rows,
+            next,
+            &versions,
+        ),
+    )
 }
 
 /// Admin API: the same filtered, keyset-paged log as JSON (`next` is the cursor for `before`).
-pub async fn api_events(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, f: web::Query<Filter>) -> HttpResponse {
+pub async fn api_events(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    f: web::Query<Filter>,
+) -> HttpResponse {
     let a = admin(&state);
     tri!(actor(&req, a));
     let site = path.into_inner();
     tri!(site_config(&state, &site));
     let (dash, f) = (a.dash.clone(), f.into_inner());
     match web::block(move || dash.events(&site, &f, PAGE)).await {
-        Ok(Ok((rows, next))) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({ "events": rows, "next": next })),
+        Ok(Ok((rows, next))) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({ "events": rows, "next": next })),
         Ok(Err(e)) => internal(e),
         Err(e) => internal(e),
     }
@@ -320,16 +357,22 @@ pub async fn withdrawals(req: HttpRequest, state: web::Data<AppState>, path: web
         .into_iter()
         .map(|r| {
             let at = r.recorded_at;
-            let day = time::Date::parse(&at[..10.min(at.len())], time::macros::format_description!("[year]-[month]-[day]")).unwrap_or(today);
+            let day =
+                time::Date::parse(&at[..10.min(at.len())], time::macros::format_description!("[year]-[month]-[day]"))
+                    .unwrap_or(today);
             let age = workdays::between(day, today);
             // Listed because its stored action says `withdraw`: if its signed bytes say
             // otherwise, the row is flagged.
-            let problem = r.problem.or_else(|| (r.action != "withdraw").then(|| format!("its signed bytes say `{}`", r.action)));
+            let problem =
+                r.problem.or_else(|| (r.action != "withdraw").then(|| format!("its signed bytes say `{}`", r.action)));
             (r.seq, at, r.consent_id, age, workdays::add(day, 15).to_string(), age > 15, problem)
         })
         .collect();
     let l = lang(&req);
-    html(StatusCode::OK, pages::withdrawals(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &rows))
+    html(
+        StatusCode::OK,
+        pages::withdrawals(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &rows),
+    )
 }
 
 pub async fn configs(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
@@ -342,10 +385,17 @@ pub async fn configs(req: HttpRequest, state: web::Data<AppState>, path: web::Pa
         Err(e) => return internal(e),
     };
     let l = lang(&req);
-    html(StatusCode::OK, pages::versions(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &rows))
+    html(
+        StatusCode::OK,
+        pages::versions(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &rows),
+    )
 }
 
-pub async fn config_version(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> HttpResponse {
+pub async fn config_version(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
     let a = admin(&state);
     let who = tri!(actor(&req, a));
     let (site, version) = path.into_inner();
@@ -367,13 +417,22 @@ pub async fn scan(req: HttpRequest, state: web::Data<AppState>, path: web::Path<
     let site = path.into_inner();
     let cfg = tri!(site_config(&state, &site));
     let (dash, s2) = (a.dash.clone(), site.clone());
-    let (last, history) = match web::block(move || Ok::<_, rusqlite::Error>((dash.last_scan(&s2)?, dash.scans(&s2, 20)?))).await {
-        Ok(Ok(x)) => x,
-        Ok(Err(e)) => return internal(e),
-        Err(e) => return internal(e),
-    };
+    let (last, history) =
+        match web::block(move || Ok::<_, rusqlite::Error>((dash.last_scan(&s2)?, dash.scans(&s2, 20)?))).await {
+            Ok(Ok(x)) => x,
+            Ok(Err(e)) => return internal(e),
+            Err(e) => return internal(e),
+        };
     let l = lang(&req);
-    html(StatusCode::OK, super::scan_page::scan(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, last.as_ref(), &history))
+    html(
+        StatusCode::OK,
+        super::scan_page::scan(
+            &Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) },
+            cfg,
+            last.as_ref(),
+            &history,
+        ),
+    )
 }
 
 pub async fn audit(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -396,7 +455,10 @@ pub async fn accounts(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         Err(e) => return internal(e),
     };
     let l = lang(&req);
-    html(StatusCode::OK, pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, &tokens, None))
+    html(
+        StatusCode::OK,
+        pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, &tokens, None),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -413,7 +475,9 @@ pub async fn add_account(req: HttpRequest, state: web::Data<AppState>, form: web
     let who = tri!(actor(&req, a));
     tri!(check_csrf(&req, &who, &form.csrf));
     tri!(require_admin(&who));
-    let Some(role) = Role::parse(&form.role) else { return HttpResponse::BadRequest().body("role must be admin or auditor\n") };
+    let Some(role) = Role::parse(&form.role) else {
+        return HttpResponse::BadRequest().body("role must be admin or auditor\n");
+    };
     let (accounts, f, by) = (a.accounts.clone(), form.into_inner(), who.name.clone());
     match web::block(move || accounts.add(&f.username, &f.password, role, &by)).await {
         Ok(Ok(())) => redirect("/admin/accounts"),
@@ -421,14 +485,27 @@ pub async fn add_account(req: HttpRequest, state: web::Data<AppState>, form: web
             let l = lang(&req);
             let rows = a.accounts.list().unwrap_or_default();
             let tokens = a.accounts.tokens().unwrap_or_default();
-            html(StatusCode::BAD_REQUEST, pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, &tokens, Some(&e.to_string())))
+            html(
+                StatusCode::BAD_REQUEST,
+                pages::accounts(
+                    &Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None },
+                    &rows,
+                    &tokens,
+                    Some(&e.to_string()),
+                ),
+            )
         }
         Ok(Err(e)) => internal(e),
         Err(e) => internal(e),
     }
 }
 
-pub async fn set_account(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, form: web::Form<CsrfForm>) -> HttpResponse {
+pub async fn set_account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
     let a = admin(&state);
     let who = tri!(actor(&req, a));
     tri!(check_csrf(&req, &who, &form.csrf));
@@ -446,7 +523,12 @@ pub async fn set_account(req: HttpRequest, state: web::Data<AppState>, path: web
 }
 
 /// Revokes an API token (admin role, CSRF-protected); recorded in the audit trail.
-pub async fn revoke_token(req: HttpRequest, state: web::Data<AppState>, path: web::Path<i64>, form: web::Form<CsrfForm>) -> HttpResponse {
+pub async fn revoke_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
     let a = admin(&state);
     let who = tri!(actor(&req, a));
     tri!(check_csrf(&req, &who, &form.csrf));
@@ -467,8 +549,12 @@ pub async fn static_css() -> HttpResponse {
 
 fn latest_checkpoint(state: &AppState, site: &str) -> Option<(u64, String, String)> {
     let key = state.ingest.writer.verifier();
-    let db = rusqlite::Connection::open_with_flags(state.ingest.store.path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
-    let note: String = db.query_row("SELECT note FROM checkpoints WHERE site = ?1 ORDER BY id DESC LIMIT 1", [site], |r| r.get(0)).ok()?;
+    let db =
+        rusqlite::Connection::open_with_flags(state.ingest.store.path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .ok()?;
+    let note: String = db
+        .query_row("SELECT note FROM checkpoints WHERE site = ?1 ORDER BY id DESC LIMIT 1", [site], |r| r.get(0))
+        .ok()?;
     let cp = key.verify(&note).ok()?;
     Some((cp.size, hex::encode(cp.root), cp.time))
 }
@@ -480,13 +566,21 @@ pub async fn export_page(req: HttpRequest, state: web::Data<AppState>, path: web
     let cfg = tri!(site_config(&state, &site));
     let l = lang(&req);
     let latest = latest_checkpoint(&state, &site);
-    html(StatusCode::OK, pages::export(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, latest, None))
+    html(
+        StatusCode::OK,
+        pages::export(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, latest, None),
+    )
 }
 
 /// "Verify now": re-checks every stored record against its leaf and the log against its signed
 /// checkpoints. It changes nothing in the log (only how far it is known to be verified), so an
 /// auditor may run it; it is recorded in the audit trail.
-pub async fn verify_now(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, form: web::Form<CsrfForm>) -> HttpResponse {
+pub async fn verify_now(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
     let a = admin(&state);
     let who = tri!(actor(&req, a));
     tri!(check_csrf(&req, &who, &form.csrf));
@@ -506,7 +600,10 @@ pub async fn verify_now(req: HttpRequest, state: web::Data<AppState>, path: web:
     }
     let l = lang(&req);
     let latest = latest_checkpoint(&state, &site);
-    html(StatusCode::OK, pages::export(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, latest, Some(result)))
+    html(
+        StatusCode::OK,
+        pages::export(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, latest, Some(result)),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -521,7 +618,12 @@ pub struct ExportForm {
 
 /// The audit export (SPEC §8) from the dashboard: a fresh checkpoint, the bundle written to a
 /// temporary file (never held in memory), streamed to the browser, and the export recorded.
-pub async fn export_bundle(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>, form: web::Form<ExportForm>) -> HttpResponse {
+pub async fn export_bundle(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<ExportForm>,
+) -> HttpResponse {
     let a = admin(&state);
     let who = tri!(actor(&req, a));
     tri!(check_csrf(&req, &who, &form.csrf));
@@ -536,14 +638,20 @@ pub async fn export_bundle(req: HttpRequest, state: web::Data<AppState>, path: w
         st.ingest.writer.checkpoint_now().map_err(|e| format!("cannot sign a checkpoint: {e}"))?;
         let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
         let key = crate::export::signing_key(st.ingest.store.path()).map_err(|e| e.to_string())?;
-        let summary = crate::export::run(st.ingest.store.path(), &s2, from.as_deref(), to.as_deref(), &key, file.path()).map_err(|e| e.to_string())?;
-        accounts.record(&by, "export", &crate::export::describe(&s2, from.as_deref(), to.as_deref(), &summary)).map_err(|e| e.to_string())?;
+        let summary =
+            crate::export::run(st.ingest.store.path(), &s2, from.as_deref(), to.as_deref(), &key, file.path())
+                .map_err(|e| e.to_string())?;
+        accounts
+            .record(&by, "export", &crate::export::describe(&s2, from.as_deref(), to.as_deref(), &summary))
+            .map_err(|e| e.to_string())?;
         Ok(file)
     })
     .await;
     let file = match made {
         Ok(Ok(f)) => f,
-        Ok(Err(e)) if e.starts_with('`') => return HttpResponse::BadRequest().content_type("text/plain").body(format!("{e}\n")),
+        Ok(Err(e)) if e.starts_with('`') => {
+            return HttpResponse::BadRequest().content_type("text/plain").body(format!("{e}\n"))
+        }
         Ok(Err(e)) => return internal(e),
         Err(e) => return internal(e),
     };

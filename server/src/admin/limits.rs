@@ -84,7 +84,8 @@ struct Bucket {
 
 impl Bucket {
     fn refill(&mut self, now: Instant) {
-        self.tokens = (self.tokens + now.saturating_duration_since(self.at).as_secs_f64() * ACCOUNT_PER_HOUR / 3600.0).min(ACCOUNT_BURST);
+        self.tokens = (self.tokens + now.saturating_duration_since(self.at).as_secs_f64() * ACCOUNT_PER_HOUR / 3600.0)
+            .min(ACCOUNT_BURST);
         self.at = now;
     }
 }
@@ -131,7 +132,11 @@ fn secs(d: Duration) -> u64 {
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        LoginLimits { counters: Mutex::default(), checks: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_CHECKS)), waiting: AtomicUsize::new(0) }
+        LoginLimits {
+            counters: Mutex::default(),
+            checks: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_CHECKS)),
+            waiting: AtomicUsize::new(0),
+        }
     }
 }
 
@@ -161,8 +166,11 @@ impl LoginLimits {
         if c.pairs.len() + c.addresses.len() + c.accounts.len() >= MAX_TRACKED {
             // Drop what is idle: first for a day, then anything whose wait is over.
             for forget in [FORGET, Duration::ZERO] {
-                c.pairs.retain(|_, b| now.saturating_duration_since(b.last) < forget || !b.left(PAIR_FREE, now).is_zero());
-                c.addresses.retain(|_, b| now.saturating_duration_since(b.last) < forget || !b.left(ADDRESS_FREE, now).is_zero());
+                c.pairs
+                    .retain(|_, b| now.saturating_duration_since(b.last) < forget || !b.left(PAIR_FREE, now).is_zero());
+                c.addresses.retain(|_, b| {
+                    now.saturating_duration_since(b.last) < forget || !b.left(ADDRESS_FREE, now).is_zero()
+                });
                 c.accounts.retain(|_, b| {
                     let mut full = *b;
                     full.refill(now);
@@ -177,7 +185,11 @@ impl LoginLimits {
         let mut bucket = c.accounts.get(&account).copied().unwrap_or(Bucket { tokens: ACCOUNT_BURST, at: now });
         bucket.refill(now);
         let wait = pair.left(PAIR_FREE, now).max(address.left(ADDRESS_FREE, now));
-        let wait = if bucket.tokens < 1.0 { wait.max(Duration::from_secs_f64((1.0 - bucket.tokens) * 3600.0 / ACCOUNT_PER_HOUR)) } else { wait };
+        let wait = if bucket.tokens < 1.0 {
+            wait.max(Duration::from_secs_f64((1.0 - bucket.tokens) * 3600.0 / ACCOUNT_PER_HOUR))
+        } else {
+            wait
+        };
         if !wait.is_zero() {
             return Err(secs(wait));
         }

@@ -11,8 +11,8 @@ pub mod http;
 mod i18n;
 pub mod limits;
 mod pages;
-mod scan_page;
 pub mod queries;
+mod scan_page;
 mod workdays;
 
 use actix_web::http::header;

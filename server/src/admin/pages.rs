@@ -65,13 +65,15 @@ fn title(cfg: &Config, id: &str, lang: Lang) -> String {
 pub fn overview(c: &Ctx, cfg: &Config, s: &Stats) -> String {
     let t = c.t;
     let share = |n: i64| if s.total > 0 { format!("{:.1}%", n as f64 * 100.0 / s.total as f64) } else { "—".into() };
-    let cats: Vec<(String, String)> = cfg.categories.iter().filter(|k| !k.required).map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
+    let cats: Vec<(String, String)> =
+        cfg.categories.iter().filter(|k| !k.required).map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
     let versions: Vec<Vec<Markup>> = s
         .by_version
         .iter()
         .map(|(v, n)| vec![html! { a href={ "/admin/sites/" (q(&cfg.site)) "/configs/" (q(v)) } { code { (&v[..12.min(v.len())]) } } }, html! { (n) }, html! { (share(*n)) }])
         .collect();
-    let languages: Vec<Vec<Markup>> = s.by_language.iter().map(|(l, n)| vec![html! { (l) }, html! { (n) }, html! { (share(*n)) }]).collect();
+    let languages: Vec<Vec<Markup>> =
+        s.by_language.iter().map(|(l, n)| vec![html! { (l) }, html! { (n) }, html! { (share(*n)) }]).collect();
     let body = html! {
         p.total { b data-stat="total" { (s.total) } " " (t.events) }
         div.cards {
@@ -148,12 +150,25 @@ fn events_table(c: &Ctx, cfg: &Config, rows: &[EventRow]) -> Markup {
     grid("log", &["#", t.time, t.consent_id, t.action, t.granted, t.language, t.version], &data, t.nothing)
 }
 
-pub fn log(c: &Ctx, cfg: &Config, f: &Filter, rows: &[EventRow], next: Option<i64>, versions: &[(String, String, i64)]) -> String {
+pub fn log(
+    c: &Ctx,
+    cfg: &Config,
+    f: &Filter,
+    rows: &[EventRow],
+    next: Option<i64>,
+    versions: &[(String, String, i64)],
+) -> String {
     let t = c.t;
-    let actions: Vec<(String, String)> = ACTIONS.iter().map(|a| (a.to_string(), action_label(t, a).to_owned())).collect();
-    let cats: Vec<(String, String)> = cfg.categories.iter().map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
-    let vers: Vec<(String, String)> = versions.iter().map(|(v, seen, _)| (v.clone(), format!("{} ({})", &v[..12.min(v.len())], &seen[..10.min(seen.len())]))).collect();
-    let langs: Vec<(String, String)> = cfg.languages.iter().map(|l| (l.code().to_owned(), l.code().to_owned())).collect();
+    let actions: Vec<(String, String)> =
+        ACTIONS.iter().map(|a| (a.to_string(), action_label(t, a).to_owned())).collect();
+    let cats: Vec<(String, String)> =
+        cfg.categories.iter().map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
+    let vers: Vec<(String, String)> = versions
+        .iter()
+        .map(|(v, seen, _)| (v.clone(), format!("{} ({})", &v[..12.min(v.len())], &seen[..10.min(seen.len())])))
+        .collect();
+    let langs: Vec<(String, String)> =
+        cfg.languages.iter().map(|l| (l.code().to_owned(), l.code().to_owned())).collect();
     let older = next.map(|n| {
         let mut g = f.clone();
         g.before = Some(n);
@@ -207,9 +222,19 @@ pub fn versions(c: &Ctx, cfg: &Config, rows: &[(String, String, i64)]) -> String
     let t = c.t;
     let data: Vec<Vec<Markup>> = rows
         .iter()
-        .map(|(v, seen, n)| vec![html! { a href={ "/admin/sites/" (q(&cfg.site)) "/configs/" (q(v)) } { code { (v) } } }, html! { (seen) }, html! { (n) }])
+        .map(|(v, seen, n)| {
+            vec![
+                html! { a href={ "/admin/sites/" (q(&cfg.site)) "/configs/" (q(v)) } { code { (v) } } },
+                html! { (seen) },
+                html! { (n) },
+            ]
+        })
         .collect();
-    page(c, &format!("{} — {}", cfg.name, t.configs), grid("versions", &[t.version, t.first_seen, t.events], &data, t.nothing))
+    page(
+        c,
+        &format!("{} — {}", cfg.name, t.configs),
+        grid("versions", &[t.version, t.first_seen, t.events], &data, t.nothing),
+    )
 }
 
 /// The texts one config version showed, in every language it had.
@@ -238,7 +263,15 @@ pub fn audit(c: &Ctx, rows: &[(i64, String, String, String, String)]) -> String 
     let t = c.t;
     let data: Vec<Vec<Markup>> = rows
         .iter()
-        .map(|(seq, at, who, what, detail)| vec![html! { (seq) }, html! { (at) }, html! { (who) }, html! { code data-audit=(what) { (what) } }, html! { (detail) }])
+        .map(|(seq, at, who, what, detail)| {
+            vec![
+                html! { (seq) },
+                html! { (at) },
+                html! { (who) },
+                html! { code data-audit=(what) { (what) } },
+                html! { (detail) },
+            ]
+        })
         .collect();
     page(c, t.audit, grid("audit", &["#", t.time, t.actor, t.action, t.detail], &data, t.nothing))
 }
@@ -248,7 +281,12 @@ fn csrf<'a>(c: &Ctx<'a>) -> &'a str {
     c.actor.map(|a| a.csrf.as_str()).unwrap_or_default()
 }
 
-pub fn accounts(c: &Ctx, rows: &[(String, super::auth::Role, String, bool)], tokens: &[super::auth::TokenInfo], error: Option<&str>) -> String {
+pub fn accounts(
+    c: &Ctx,
+    rows: &[(String, super::auth::Role, String, bool)],
+    tokens: &[super::auth::TokenInfo],
+    error: Option<&str>,
+) -> String {
     let t = c.t;
     let data: Vec<Vec<Markup>> = rows
         .iter()
@@ -290,7 +328,9 @@ pub fn accounts(c: &Ctx, rows: &[(String, super::auth::Role, String, bool)], tok
 fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> Markup {
     use super::auth::TokenStatus;
     let t = c.t;
-    let when = |x: Option<&str>, none: &str| x.map(|x| x.get(..16).unwrap_or(x).replace('T', " ")).unwrap_or_else(|| none.to_owned());
+    let when = |x: Option<&str>, none: &str| {
+        x.map(|x| x.get(..16).unwrap_or(x).replace('T', " ")).unwrap_or_else(|| none.to_owned())
+    };
     let data: Vec<Vec<Markup>> = tokens
         .iter()
         .map(|k| {
@@ -326,7 +366,12 @@ fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> Markup {
 }
 
 /// Integrity panel and export form. `result`: the outcome of "verify now", when just run.
-pub fn export(c: &Ctx, cfg: &Config, latest: Option<(u64, String, String)>, result: Option<Result<String, String>>) -> String {
+pub fn export(
+    c: &Ctx,
+    cfg: &Config,
+    latest: Option<(u64, String, String)>,
+    result: Option<Result<String, String>>,
+) -> String {
     let t = c.t;
     let s = q(&cfg.site);
     let body = html! {

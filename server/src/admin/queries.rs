@@ -78,7 +78,8 @@ fn checked_row(site: &str, row: &crate::log::audit::StoredRow) -> EventRow {
 
 impl Dashboard {
     pub fn open(db_file: &Path) -> rusqlite::Result<Dashboard> {
-        let c = Connection::open_with_flags(db_file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let c =
+            Connection::open_with_flags(db_file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         c.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Dashboard { db: Mutex::new(c) })
     }
@@ -90,7 +91,8 @@ impl Dashboard {
     /// A site's log: its number and the `events.id` range of its records (migration 5); `None`
     /// while it has logged nothing.
     fn site(db: &Connection, site: &str) -> rusqlite::Result<Option<(i64, i64, i64)>> {
-        let no: Option<i64> = db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?;
+        let no: Option<i64> =
+            db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?;
         Ok(no.map(|n| {
             let (lo, hi) = crate::store::site_range(n);
             (n, lo, hi)
@@ -141,7 +143,9 @@ impl Dashboard {
         args.push((limit + 1).into());
         let mut st = db.prepare(&sql)?;
         let mut rows: Vec<EventRow> = st
-            .query_map(params_from_iter(args.iter()), |r| Ok(checked_row(site, &crate::log::audit::StoredRow::read(r, 0)?)))?
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok(checked_row(site, &crate::log::audit::StoredRow::read(r, 0)?))
+            })?
             .collect::<Result<_, _>>()?;
         let next = (rows.len() as i64 > limit).then(|| {
             rows.truncate(limit as usize);
@@ -158,7 +162,9 @@ impl Dashboard {
 
     /// A site's number of records: seq runs from 1 without gaps, so the last id tells.
     fn size(db: &Connection, lo: i64, hi: i64) -> rusqlite::Result<i64> {
-        db.query_row("SELECT COALESCE(MAX(id) - ?1 + 1, 0) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))
+        db.query_row("SELECT COALESCE(MAX(id) - ?1 + 1, 0) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| {
+            r.get(0)
+        })
     }
 
     pub fn stats(&self, site: &str, days: i64) -> rusqlite::Result<Stats> {
@@ -170,16 +176,21 @@ impl Dashboard {
             let rows = st.query_map([lo, hi], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         };
-        let by_action = pairs("SELECT action, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY action ORDER BY 2 DESC")?;
+        let by_action =
+            pairs("SELECT action, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY action ORDER BY 2 DESC")?;
         let by_version = pairs("SELECT config_version, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY config_version ORDER BY MIN(id)")?;
-        let by_language = pairs("SELECT language, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY language ORDER BY 2 DESC")?;
+        let by_language = pairs(
+            "SELECT language, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY language ORDER BY 2 DESC",
+        )?;
         let since = (time::OffsetDateTime::now_utc() - time::Duration::days(days)).date().to_string();
         let first = crate::store::first_id_at(&db, site_no, &since)?;
         let mut st = db.prepare(
             "SELECT substr(recorded_at, 1, 10) AS d, action, COUNT(*) FROM events
              WHERE id BETWEEN ?1 AND ?2 GROUP BY d, action ORDER BY d",
         )?;
-        let per_day = st.query_map(params![first, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let per_day = st
+            .query_map(params![first, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
         let mut st = db.prepare(
             "SELECT substr(recorded_at, 1, 10) AS d, ' ' || granted || ' ' AS g FROM events WHERE id BETWEEN ?1 AND ?2",
         )?;
@@ -213,7 +224,8 @@ impl Dashboard {
             crate::log::audit::ROW_COLUMNS
         );
         let mut st = db.prepare(&sql)?;
-        let rows = st.query_map(params![lo, hi, limit], |r| Ok(checked_row(site, &crate::log::audit::StoredRow::read(r, 0)?)))?;
+        let rows = st
+            .query_map(params![lo, hi, limit], |r| Ok(checked_row(site, &crate::log::audit::StoredRow::read(r, 0)?)))?;
         rows.collect()
     }
 
@@ -223,17 +235,22 @@ impl Dashboard {
         // One pass over the site's log for all versions (there is no index by version).
         let (lo, hi) = Self::site(&db, site)?.map_or((0, -1), |(_, lo, hi)| (lo, hi));
         let mut counts: std::collections::HashMap<String, i64> = Default::default();
-        let mut st = db.prepare("SELECT config_version, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY config_version")?;
+        let mut st = db.prepare(
+            "SELECT config_version, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY config_version",
+        )?;
         for row in st.query_map([lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
             let (v, n) = row?;
             counts.insert(v, n);
         }
-        let mut st = db.prepare("SELECT version, first_seen FROM config_versions WHERE site = ?1 ORDER BY first_seen DESC")?;
+        let mut st =
+            db.prepare("SELECT version, first_seen FROM config_versions WHERE site = ?1 ORDER BY first_seen DESC")?;
         let rows = st.query_map([site], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        rows.map(|row| row.map(|(v, first)| {
-            let n = counts.get(&v).copied().unwrap_or(0);
-            (v, first, n)
-        }))
+        rows.map(|row| {
+            row.map(|(v, first)| {
+                let n = counts.get(&v).copied().unwrap_or(0);
+                (v, first, n)
+            })
+        })
         .collect()
     }
 
@@ -249,7 +266,9 @@ impl Dashboard {
 
     pub fn version_body(&self, site: &str, version: &str) -> rusqlite::Result<Option<String>> {
         self.db()
-            .query_row("SELECT body FROM config_versions WHERE site = ?1 AND version = ?2", [site, version], |r| r.get(0))
+            .query_row("SELECT body FROM config_versions WHERE site = ?1 AND version = ?2", [site, version], |r| {
+                r.get(0)
+            })
             .optional()
     }
 }

@@ -104,10 +104,21 @@ pub fn scan(c: &Ctx, cfg: &Config, last: Option<&Report>, history: &[(String, St
     let pages: Vec<Vec<Markup>> = r
         .pages
         .iter()
-        .map(|p| vec![html! { code { (p.url) } }, html! { @if let Some(s) = p.status { (s) } }, html! { (p.problems.join("; ")) }])
+        .map(|p| {
+            vec![
+                html! { code { (p.url) } },
+                html! { @if let Some(s) = p.status { (s) } },
+                html! { (p.problems.join("; ")) },
+            ]
+        })
         .collect();
-    let hosts: Vec<Vec<Markup>> = r.hosts.iter().map(|h| vec![html! { code { (h.host) } }, html! { (h.requests) }, cause(w, &h.cause)]).collect();
-    let earlier: Vec<Vec<Markup>> = history.iter().skip(1).map(|(at, url, v)| vec![html! { (when(at)) }, html! { code { (url) } }, html! { (v) }]).collect();
+    let hosts: Vec<Vec<Markup>> =
+        r.hosts.iter().map(|h| vec![html! { code { (h.host) } }, html! { (h.requests) }, cause(w, &h.cause)]).collect();
+    let earlier: Vec<Vec<Markup>> = history
+        .iter()
+        .skip(1)
+        .map(|(at, url, v)| vec![html! { (when(at)) }, html! { code { (url) } }, html! { (v) }])
+        .collect();
     let body = html! {
         p { (w.scanned_at) ": " b data-scan-time { (when(&r.finished_at)) } " · " code { (r.url) } " · " (w.pages) ": " (r.pages.len()) " · " (r.chromium) }
         @if r.summary.violations == 0 {

@@ -75,7 +75,8 @@ pub struct ExportRequest<'a> {
 
 fn check_date(d: Option<&str>) -> Result<(), ExportError> {
     if let Some(d) = d {
-        let ok = d.len() == 10 && d.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        let ok = d.len() == 10
+            && d.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
         if !ok {
             return Err(ExportError::BadDate(d.to_owned()));
         }
@@ -87,7 +88,10 @@ fn check_date(d: Option<&str>) -> Result<(), ExportError> {
 /// the higher levels cost several times the CPU for a few percent (a million records must
 /// export well within a minute, SPEC §11).
 fn opts() -> SimpleFileOptions {
-    SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).compression_level(Some(3)).large_file(true)
+    SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(3))
+        .large_file(true)
 }
 
 /// Hashes do not compress: stored as they are.
@@ -98,14 +102,24 @@ fn stored() -> SimpleFileOptions {
 /// Exports `site` from the database file `db_file`: the newest config version the site served
 /// gives the operator's details; `key` signs the list of files. Removes a partial bundle when
 /// it fails.
-pub fn run(db_file: &Path, site: &str, from: Option<&str>, to: Option<&str>, key: &LogKey, out: &Path) -> Result<ExportSummary, ExportError> {
+pub fn run(
+    db_file: &Path,
+    site: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    key: &LogKey,
+    out: &Path,
+) -> Result<ExportSummary, ExportError> {
     let db = Connection::open_with_flags(db_file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     db.busy_timeout(std::time::Duration::from_secs(10))?;
     let body: String = db
-        .query_row("SELECT body FROM config_versions WHERE site = ?1 ORDER BY first_seen DESC LIMIT 1", [site], |r| r.get(0))
+        .query_row("SELECT body FROM config_versions WHERE site = ?1 ORDER BY first_seen DESC LIMIT 1", [site], |r| {
+            r.get(0)
+        })
         .optional()?
         .ok_or_else(|| ExportError::UnknownSite(site.to_owned()))?;
-    let config: Config = serde_json::from_str(&body).map_err(|e| ExportError::Corrupt(format!("config of {site}: {e}")))?;
+    let config: Config =
+        serde_json::from_str(&body).map_err(|e| ExportError::Corrupt(format!("config of {site}: {e}")))?;
     let now = crate::http::now_rfc3339();
     let req = ExportRequest { site, from, to, config: &config, key, exported_at: &now };
     let result = export(&db, &req, out);
@@ -119,7 +133,8 @@ pub fn run(db_file: &Path, site: &str, from: Option<&str>, to: Option<&str>, key
 /// read as it is: never created here.
 pub fn signing_key(db_file: &Path) -> Result<LogKey, ExportError> {
     let path = db_file.parent().unwrap_or(Path::new(".")).join(crate::log::key::KEY_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| ExportError::WrongKey(format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| ExportError::WrongKey(format!("cannot read {}: {e}", path.display())))?;
     LogKey::from_private_text(&text).map_err(|e| ExportError::WrongKey(format!("{}: {e}", path.display())))
 }
 
@@ -197,13 +212,20 @@ impl<W: Write + std::io::Seek> Write for Bundle<W> {
 }
 
 /// Calls `f` with each record of the range, in `seq` order, parsed from its canonical bytes.
-fn each_entry(db: &Connection, sql: &str, args: &[Value], mut f: impl FnMut(&views::Entry) -> Result<(), ExportError>) -> Result<(), ExportError> {
+fn each_entry(
+    db: &Connection,
+    sql: &str,
+    args: &[Value],
+    mut f: impl FnMut(&views::Entry) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
     let mut st = db.prepare(sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
     while let Some(r) = rows.next()? {
         let seq = r.get::<_, i64>(0)? as u64;
         let entry = match r.get_ref(1)?.as_blob_or_null().map_err(rusqlite::Error::from)? {
-            Some(bytes) => views::Entry::parse(bytes).map_err(|e| ExportError::Corrupt(format!("record {seq}: {e}")))?,
+            Some(bytes) => {
+                views::Entry::parse(bytes).map_err(|e| ExportError::Corrupt(format!("record {seq}: {e}")))?
+            }
             None => views::Entry::Purged(seq),
         };
         f(&entry)?;
@@ -227,7 +249,8 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
     }
     // The site's records are the `events.id` range from `lo` (migration 5); the signed log is
     // its first `tree_size` of them, up to `last`.
-    let site_no: i64 = db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?.unwrap_or(0);
+    let site_no: i64 =
+        db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?.unwrap_or(0);
     let (lo, _) = crate::store::site_range(site_no);
     let last = crate::store::event_key(site_no, tree_size);
     // The bundle holds personal fields: a new file is the owner's only, like the database (the
@@ -254,7 +277,9 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         }
     }
     if n != tree_size {
-        return Err(ExportError::Corrupt(format!("the last checkpoint covers {tree_size} records but the log holds {n}")));
+        return Err(ExportError::Corrupt(format!(
+            "the last checkpoint covers {tree_size} records but the log holds {n}"
+        )));
     }
     for (i, (_, note)) in notes.iter().enumerate() {
         zip.start(format!("checkpoints/{:08}.txt", i + 1), opts())?;
@@ -285,8 +310,11 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
     // the newest, which gives operator.json, even when no exported record names it.
     let mut bodies: Vec<(String, String, String)> = Vec::new();
     for v in referenced.iter().chain((!referenced.contains(&req.config.version)).then_some(&req.config.version)) {
-        let (first_seen, body): (String, String) =
-            db.query_row("SELECT first_seen, body FROM config_versions WHERE site = ?1 AND version = ?2", [site, v.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (first_seen, body): (String, String) = db.query_row(
+            "SELECT first_seen, body FROM config_versions WHERE site = ?1 AND version = ?2",
+            [site, v.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         bodies.push((first_seen, v.clone(), body));
     }
     bodies.sort();
@@ -296,7 +324,9 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         zip.start(format!("configs/{v}.json"), opts())?;
         zip.write_all(body.as_bytes())?;
         if referenced.contains(v) {
-            configs.push(serde_json::from_str(body).map_err(|e| ExportError::Corrupt(format!("config version {v}: {e}")))?);
+            configs.push(
+                serde_json::from_str(body).map_err(|e| ExportError::Corrupt(format!("config version {v}: {e}")))?,
+            );
             versions.push(v.clone());
         }
     }
@@ -402,13 +432,31 @@ mod tests {
     fn a_log_with_purged_records_exports_and_verifies() {
         let dir = tempfile::tempdir().unwrap();
         let (store, conn) = crate::store::Store::open(dir.path()).unwrap();
-        let policy = kelisim_shared::policy::SitePolicy::parse("example.toml", include_str!("../../../shared/testdata/example.toml")).unwrap();
+        let policy = kelisim_shared::policy::SitePolicy::parse(
+            "example.toml",
+            include_str!("../../../shared/testdata/example.toml"),
+        )
+        .unwrap();
         let config = policy.config();
-        crate::store::record_config(&conn, &config, &serde_json::to_string(&config).unwrap(), "2026-01-01T00:00:00.000Z").unwrap();
+        crate::store::record_config(
+            &conn,
+            &config,
+            &serde_json::to_string(&config).unwrap(),
+            "2026-01-01T00:00:00.000Z",
+        )
+        .unwrap();
         let key = LogKey::from_seed("kelisim", [3; 32]).unwrap();
-        let writer = Writer::start(conn, LogKey::from_seed("kelisim", [3; 32]).unwrap(), std::slice::from_ref(&config.site), WriterConfig::default(), Arc::new(crate::metrics::Metrics::default())).unwrap();
+        let writer = Writer::start(
+            conn,
+            LogKey::from_seed("kelisim", [3; 32]).unwrap(),
+            std::slice::from_ref(&config.site),
+            WriterConfig::default(),
+            Arc::new(crate::metrics::Metrics::default()),
+        )
+        .unwrap();
         for n in 1..=6 {
-            let ev = crate::store::write::NewEvent::new(record(&config, n, if n == 3 { "=1+1" } else { "UA" })).unwrap();
+            let ev =
+                crate::store::write::NewEvent::new(record(&config, n, if n == 3 { "=1+1" } else { "UA" })).unwrap();
             writer.append(ev, None).unwrap().blocking_recv().unwrap().unwrap();
         }
         writer.checkpoint_now().unwrap();
@@ -416,12 +464,21 @@ mod tests {
         // The retention purge, as its effect: the canonical bytes of seq 1 and 2 are gone (the
         // database's guards are dropped in this copy only; the leaves stay).
         let c = rusqlite::Connection::open(store.path()).unwrap();
-        let triggers: Vec<String> =
-            c.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        let triggers: Vec<String> = c
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         for t in triggers {
             c.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
         }
-        assert_eq!(c.execute("UPDATE events SET canonical = NULL WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 2)", []).unwrap(), 2);
+        assert_eq!(
+            c.execute("UPDATE events SET canonical = NULL WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 2)", [])
+                .unwrap(),
+            2
+        );
         drop(c);
         let out = dir.path().join("bundle.zip");
         let s = run(store.path(), &config.site, None, None, &key, &out).unwrap();

@@ -7,6 +7,7 @@ pub use kelisim_verify::{Verified, VerifyError};
 use std::path::Path;
 
 pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
-    let file = std::fs::File::open(path).map_err(|e| VerifyError { place: path.display().to_string(), why: format!("cannot open: {e}") })?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| VerifyError { place: path.display().to_string(), why: format!("cannot open: {e}") })?;
     kelisim_verify::verify(file, &path.display().to_string(), &mut |_| {})
 }

@@ -39,9 +39,14 @@ fn site_json(req: &HttpRequest, site: &crate::sites::Site, etag: &str, body: &st
     resp.content_type("application/json").body(body.to_owned())
 }
 
-pub async fn config(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn config(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let site_id = path.into_inner();
-    let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
+    let site =
+        state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
     Ok(site_json(&req, site, &format!("\"{}\"", site.config.version), &site.config_json))
 }
 
@@ -53,15 +58,25 @@ pub struct WidgetQuery {
 
 /// What the widget loads on a first visit: the facts it decides by and one language's markup
 /// (`kelisim_shared::render::widget_json`), the language chosen from the visitor's tags.
-pub async fn widget(req: HttpRequest, path: web::Path<String>, query: web::Query<WidgetQuery>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn widget(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<WidgetQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let site_id = path.into_inner();
-    let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
+    let site =
+        state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
     let (_, body, etag) = site.widget_for(query.lang.get(..256).unwrap_or(&query.lang));
     Ok(site_json(&req, site, etag, body))
 }
 
 /// CORS preflight for the consent POST (a JSON content type is not a "simple" request).
-pub async fn consents_preflight(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn consents_preflight(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let site = path.into_inner();
     state.ingest.check_origin(&site, header_str(&req, header::ORIGIN))?;
     let mut resp = HttpResponse::NoContent();
@@ -81,7 +96,8 @@ thread_local! {
 fn mailbox() -> Mailbox {
     MAILBOX.with(|m| {
         m.get_or_init(|| {
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::sync::oneshot::Sender<AppendResult>, AppendResult)>();
+            let (tx, mut rx) =
+                tokio::sync::mpsc::unbounded_channel::<(tokio::sync::oneshot::Sender<AppendResult>, AppendResult)>();
             actix_web::rt::spawn(async move {
                 while let Some((reply, result)) = rx.recv().await {
                     let _ = reply.send(result);
@@ -106,7 +122,12 @@ pub async fn post_consent(
     result
 }
 
-async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, state: &AppState) -> Result<HttpResponse, Problem> {
+async fn consent(
+    req: HttpRequest,
+    site: String,
+    mut payload: web::Payload,
+    state: &AppState,
+) -> Result<HttpResponse, Problem> {
     // Scheme and host are case-insensitive: checked, echoed and stored lowercased.
     let origin = header_str(&req, header::ORIGIN).map(str::to_ascii_lowercase);
     // 404 and 403 come before reading the body: a stranger learns nothing more.
@@ -126,7 +147,9 @@ async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, stat
     }
     let ct = header_str(&req, header::CONTENT_TYPE).unwrap_or("").split(';').next().unwrap_or("").trim();
     if !(ct.eq_ignore_ascii_case("application/json") || ct.eq_ignore_ascii_case("text/plain")) {
-        return Err(Problem::unsupported_media_type("send the event as application/json").counted(Reject::UnsupportedMediaType));
+        return Err(
+            Problem::unsupported_media_type("send the event as application/json").counted(Reject::UnsupportedMediaType)
+        );
     }
     if header_str(&req, header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_BODY) {
         return Err(Problem::too_large(MAX_BODY));
@@ -173,7 +196,9 @@ async fn consent(req: HttpRequest, site: String, mut payload: web::Payload, stat
 
 /// `200` only when the log writer runs and the database takes a write; otherwise a `503` problem.
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let unavailable = |why: &str| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", why).retry_after(1);
+    let unavailable = |why: &str| {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", why).retry_after(1)
+    };
     match state.ingest.writer.ping() {
         Ok(rx) => match rx.await {
             Ok(Ok(())) => Ok(HttpResponse::Ok().content_type("text/plain").body("ok\n")),

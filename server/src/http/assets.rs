@@ -61,7 +61,9 @@ fn widget_files() -> &'static HashMap<String, Encoded> {
     FILES.get_or_init(|| {
         WidgetDist::iter()
             .filter_map(|name| name.strip_prefix("widget/").map(str::to_owned))
-            .filter_map(|name| WidgetDist::get(&format!("widget/{name}")).map(|f| (name, Encoded::new(f.data.into_owned()))))
+            .filter_map(|name| {
+                WidgetDist::get(&format!("widget/{name}")).map(|f| (name, Encoded::new(f.data.into_owned())))
+            })
             .collect()
     })
 }
@@ -93,7 +95,12 @@ pub async fn verifier_file(path: web::Path<String>) -> Result<HttpResponse, Prob
     }
     let file = VerifierDist::get(&name).ok_or_else(|| {
         if VerifierDist::get("index.html").is_none() {
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "verifier-not-built", "Verifier not built", "this server was built without the browser verifier; build it with `cargo xtask build`")
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "verifier-not-built",
+                "Verifier not built",
+                "this server was built without the browser verifier; build it with `cargo xtask build`",
+            )
         } else {
             Problem::not_found(format!("no verifier file {name}"))
         }
@@ -127,7 +134,12 @@ impl Loader {
         let manifest: Manifest = serde_json::from_slice(&WidgetDist::get("manifest.json")?.data).ok()?;
         let table: serde_json::Map<String, serde_json::Value> = sites
             .iter()
-            .map(|s| (s.config.site.clone(), serde_json::json!([s.config.scope, s.config.consent_days, s.config.floating_button])))
+            .map(|s| {
+                (
+                    s.config.site.clone(),
+                    serde_json::json!([s.config.scope, s.config.consent_days, s.config.floating_button]),
+                )
+            })
             .collect();
         let boot = serde_json::json!({
             "glue": format!("/widget/{}", manifest.glue),
@@ -184,7 +196,9 @@ pub async fn demo_file(path: web::Path<String>) -> Result<HttpResponse, Problem>
         .ok_or_else(|| Problem::not_found(format!("no demo page {name}")))?;
     if !name.contains('.') {
         // `/demo/webpulse` → `/demo/webpulse/` so relative links work.
-        return Ok(HttpResponse::MovedPermanently().insert_header((header::LOCATION, format!("/demo/{name}/"))).finish());
+        return Ok(HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, format!("/demo/{name}/")))
+            .finish());
     }
     Ok(HttpResponse::Ok()
         .content_type(mime_for(&name))

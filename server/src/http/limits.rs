@@ -98,7 +98,9 @@ connection: close\r\nretry-after: 5\r\ncontent-length: 157\r\n\r\n\
 /// `HttpServer::on_connect`: notes the socket, and takes a slot of its peer address in
 /// `connections`; a connection beyond the cap is answered `429` and shut at once, before it
 /// costs more than its accept.
-pub fn on_connect(connections: Option<Arc<PerAddress>>) -> impl Fn(&dyn std::any::Any, &mut Extensions) + Send + Sync + 'static {
+pub fn on_connect(
+    connections: Option<Arc<PerAddress>>,
+) -> impl Fn(&dyn std::any::Any, &mut Extensions) + Send + Sync + 'static {
     move |io, ext| {
         let Some(sock) = io.downcast_ref::<actix_web::rt::net::TcpStream>() else { return };
         let fd = sock.as_raw_fd();
@@ -146,7 +148,11 @@ where
     type Future = std::future::Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        std::future::ready(Ok(BodyDeadlineService { service: Rc::new(service), timeout: self.timeout, per_client: self.per_client.clone() }))
+        std::future::ready(Ok(BodyDeadlineService {
+            service: Rc::new(service),
+            timeout: self.timeout,
+            per_client: self.per_client.clone(),
+        }))
     }
 }
 
@@ -171,7 +177,8 @@ where
         let slot = match &self.per_client {
             None => None,
             Some(per_client) => {
-                let ip = req.app_data::<actix_web::web::Data<super::AppState>>().and_then(|s| s.client_ip(req.request()));
+                let ip =
+                    req.app_data::<actix_web::web::Data<super::AppState>>().and_then(|s| s.client_ip(req.request()));
                 match ip.map(|ip| per_client.acquire(ip)) {
                     Some(None) => {
                         let p = Problem::new(

@@ -45,9 +45,9 @@ fn known_site(state: &AppState, site: &str) -> Result<(), Problem> {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Problem> + Send + 'static) -> Result<T, Problem> {
-    web::block(f)
-        .await
-        .map_err(|_| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "retry later"))?
+    web::block(f).await.map_err(|_| {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "retry later")
+    })?
 }
 
 /// `GET /api/v1/log/key`: the Ed25519 key that signs every checkpoint of this server.
@@ -66,7 +66,11 @@ pub async fn key(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `GET /api/v1/sites/{site}/log/checkpoint`: the latest signed checkpoint.
-pub async fn checkpoint(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn checkpoint(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let site = path.into_inner();
     known_site(&state, &site)?;
     let store = state.ingest.store.clone();

@@ -100,10 +100,9 @@ where
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
-    web::resource(path)
-        .route(web::get().to(handler.clone()))
-        .route(web::head().to(handler))
-        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(Problem::method_not_allowed("GET, HEAD")) }))
+    web::resource(path).route(web::get().to(handler.clone())).route(web::head().to(handler)).default_service(web::to(
+        || async { Err::<actix_web::HttpResponse, _>(Problem::method_not_allowed("GET, HEAD")) },
+    ))
 }
 
 /// The extractors' own errors (a query, form, JSON body or path that does not parse) as
@@ -117,32 +116,42 @@ fn extractor_errors(cfg: &mut web::ServiceConfig) {
             Problem::bad_request(format!("the body could not be read: {e}"))
         }
     }
-    cfg.app_data(web::QueryConfig::default().error_handler(|e, _| Problem::bad_request(format!("query string: {e}")).into()))
-        .app_data(web::PathConfig::default().error_handler(|e, _| Problem::not_found(format!("no such resource: {e}")).into()))
-        .app_data(web::FormConfig::default().error_handler(|e, _| {
-            match &e {
-                UrlencodedError::ContentType => Problem::unsupported_media_type("send the form as application/x-www-form-urlencoded"),
-                UrlencodedError::Overflow { limit, .. } => Problem::too_large(*limit),
-                UrlencodedError::Payload(p) => payload(p),
-                _ => Problem::bad_request(format!("form: {e}")),
+    cfg.app_data(
+        web::QueryConfig::default().error_handler(|e, _| Problem::bad_request(format!("query string: {e}")).into()),
+    )
+    .app_data(
+        web::PathConfig::default().error_handler(|e, _| Problem::not_found(format!("no such resource: {e}")).into()),
+    )
+    .app_data(web::FormConfig::default().error_handler(|e, _| {
+        match &e {
+            UrlencodedError::ContentType => {
+                Problem::unsupported_media_type("send the form as application/x-www-form-urlencoded")
             }
-            .into()
-        }))
-        .app_data(web::JsonConfig::default().error_handler(|e, _| {
-            match &e {
-                JsonPayloadError::ContentType => Problem::unsupported_media_type("send the body as application/json"),
-                JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => Problem::too_large(*limit),
-                JsonPayloadError::Payload(p) => payload(p),
-                _ => Problem::bad_request(format!("JSON body: {e}")),
+            UrlencodedError::Overflow { limit, .. } => Problem::too_large(*limit),
+            UrlencodedError::Payload(p) => payload(p),
+            _ => Problem::bad_request(format!("form: {e}")),
+        }
+        .into()
+    }))
+    .app_data(web::JsonConfig::default().error_handler(|e, _| {
+        match &e {
+            JsonPayloadError::ContentType => Problem::unsupported_media_type("send the body as application/json"),
+            JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+                Problem::too_large(*limit)
             }
-            .into()
-        }));
+            JsonPayloadError::Payload(p) => payload(p),
+            _ => Problem::bad_request(format!("JSON body: {e}")),
+        }
+        .into()
+    }));
 }
 
 pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<()> {
     let loader = assets::Loader::render(&ingest.sites);
     if loader.is_none() {
-        tracing::warn!("the widget is not built into this binary: /kelisim.js will answer 503 (run `cargo xtask build`)");
+        tracing::warn!(
+            "the widget is not built into this binary: /kelisim.js will answer 503 (run `cargo xtask build`)"
+        );
     }
     let rate_limit = ratelimit::RateLimiter::new(opts.rate_limit, opts.rate_burst);
     // Directly, every connection is its client's: the cap is on connections per peer address.
@@ -155,27 +164,28 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
         web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy, admin: Some(opts.admin), rate_limit });
     let demo = opts.demo;
     HttpServer::new(move || {
-        let api_headers = || DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"));
+        let api_headers = || {
+            DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+        };
         let mut rest = web::scope("")
             // Everything but the consent POST: pages, scripts and JSON worth compressing.
             .wrap(Compress::default())
             .service(
-                web::scope("/api/v1")
-                    .wrap(api_headers())
-                    .service(get("/log/key", log_api::key))
-                    .service(
-                        web::scope("/sites/{site}")
-                            .service(get("/config", api::config))
-                            .service(get("/widget", api::widget))
-                            .service(get("/consents/{consent_id}", log_api::history))
-                            .service(get("/log/checkpoint", log_api::checkpoint))
-                            .service(get("/log/consistency", log_api::consistency)),
-                    ),
+                web::scope("/api/v1").wrap(api_headers()).service(get("/log/key", log_api::key)).service(
+                    web::scope("/sites/{site}")
+                        .service(get("/config", api::config))
+                        .service(get("/widget", api::widget))
+                        .service(get("/consents/{consent_id}", log_api::history))
+                        .service(get("/log/checkpoint", log_api::checkpoint))
+                        .service(get("/log/consistency", log_api::consistency)),
+                ),
             )
             .service(get("/kelisim.js", assets::loader))
             .service(get("/widget/{name}", assets::widget_file))
             .service(get("/verify/{path:.*}", assets::verifier_file))
-            .service(get("/verify", || async { actix_web::HttpResponse::MovedPermanently().insert_header((header::LOCATION, "/verify/")).finish() }))
+            .service(get("/verify", || async {
+                actix_web::HttpResponse::MovedPermanently().insert_header((header::LOCATION, "/verify/")).finish()
+            }))
             .service(get("/healthz", api::healthz))
             .configure(crate::admin::routes)
             .service(get("/metrics", api::metrics))
@@ -208,7 +218,9 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
                     })),
             )
             .service(rest)
-            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(problem::Problem::not_found("no such resource")) }))
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(problem::Problem::not_found("no such resource"))
+            }))
             // Outermost: the body's clock starts as soon as its headers are read.
             .wrap(limits::BodyDeadline { timeout: body_timeout, per_client: per_client.clone() })
     })

@@ -61,14 +61,24 @@ impl Problem {
     }
     /// The request body did not arrive whole within `--body-timeout`.
     pub fn request_timeout() -> Problem {
-        Problem::new(StatusCode::REQUEST_TIMEOUT, "request-timeout", "Request timeout", "the request body did not arrive in time")
+        Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            "Request timeout",
+            "the request body did not arrive in time",
+        )
     }
     pub fn unsupported_media_type(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", detail)
     }
     pub fn too_large(limit: usize) -> Problem {
-        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request body too large", format!("the body must be at most {limit} bytes"))
-            .counted(Reject::TooLarge)
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Request body too large",
+            format!("the body must be at most {limit} bytes"),
+        )
+        .counted(Reject::TooLarge)
     }
 }
 
@@ -104,21 +114,26 @@ impl From<IngestError> for Problem {
                 Problem::new(StatusCode::NOT_FOUND, "unknown-site", "Unknown site", detail).counted(Reject::UnknownSite)
             }
             IngestError::OriginNotAllowed(_) | IngestError::NoOrigin => {
-                Problem::new(StatusCode::FORBIDDEN, "origin-not-allowed", "Origin not allowed", detail).counted(Reject::Origin)
+                Problem::new(StatusCode::FORBIDDEN, "origin-not-allowed", "Origin not allowed", detail)
+                    .counted(Reject::Origin)
             }
             IngestError::Malformed(_) => {
-                Problem::new(StatusCode::BAD_REQUEST, "malformed", "Malformed consent event", detail).counted(Reject::Malformed)
+                Problem::new(StatusCode::BAD_REQUEST, "malformed", "Malformed consent event", detail)
+                    .counted(Reject::Malformed)
             }
             IngestError::Invalid(_) => {
-                Problem::new(StatusCode::BAD_REQUEST, "invalid", "Invalid consent event", detail).counted(Reject::Invalid)
+                Problem::new(StatusCode::BAD_REQUEST, "invalid", "Invalid consent event", detail)
+                    .counted(Reject::Invalid)
             }
             IngestError::UnknownConfigVersion(_) => {
                 Problem::new(StatusCode::CONFLICT, "unknown-config-version", "Unknown config version", detail)
                     .counted(Reject::UnknownConfigVersion)
             }
-            IngestError::Overloaded => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "Consent log busy", detail)
-                .counted(Reject::Overloaded)
-                .retry_after(1),
+            IngestError::Overloaded => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "Consent log busy", detail)
+                    .counted(Reject::Overloaded)
+                    .retry_after(1)
+            }
             IngestError::Store(e) => Problem::from(e).counted(Reject::Storage),
         }
     }
@@ -128,6 +143,11 @@ impl From<crate::store::StoreError> for Problem {
     fn from(e: crate::store::StoreError) -> Problem {
         // The detail may hold SQL; it goes to the server log, not to the client.
         tracing::error!(error = %e, "a database operation failed");
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", "Storage error", "the database could not be used; retry later")
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "storage",
+            "Storage error",
+            "the database could not be used; retry later",
+        )
     }
 }

@@ -41,7 +41,8 @@ pub async fn page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let (site_id, consent_id) = path.into_inner();
-    let site = state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
+    let site =
+        state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
     if !kelisim_shared::is_uuid(&consent_id) {
         return Err(Problem::bad_request("the consent id must be a lowercase hyphenated UUID"));
     }
@@ -49,12 +50,20 @@ pub async fn page(
     let lang: Lang = lang::choose(&site.config.languages, q.lang.as_deref(), None, accepted.iter().map(String::as_str));
     let store = state.ingest.store.clone();
     let (s, id) = (site_id.clone(), consent_id.clone());
-    let history: ConsentHistory = web::block(move || proofs::consent_history(&store, &s, &id))
-        .await
-        .map_err(|_| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "retry later"))??;
+    let history: ConsentHistory =
+        web::block(move || proofs::consent_history(&store, &s, &id)).await.map_err(|_| {
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "retry later")
+        })??;
     let ingest = state.ingest.clone();
     let config_of = move |v: &str| ingest.config(&site_id, v);
-    let html = receipt::render(&Page { lang, config: &site.config, consent_id: &consent_id, origins: &site.policy.origins, history: &history, config_of: &config_of });
+    let html = receipt::render(&Page {
+        lang,
+        config: &site.config,
+        consent_id: &consent_id,
+        origins: &site.policy.origins,
+        history: &history,
+        config_of: &config_of,
+    });
     let status = if history.events.is_empty() { StatusCode::NOT_FOUND } else { StatusCode::OK };
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -35,7 +35,8 @@ pub struct Finding {
 
 pub const IMPLIED_CONSENT_WARNING: &str = "Law 94-V (Art. 7, 8, 9) needs an explicit consent: using the site is not one. Kelisim asks for consent before anything optional runs; remove this sentence from the policy.";
 pub const LEGITIMATE_INTEREST_WARNING: &str = "Law 94-V has no legitimate-interest basis: processing that is not required by law or a contract needs the person's consent (Art. 7, 9).";
-pub const BAD_BIN_WARNING: &str = "This BIN/IIN fails the check digit: it is not written into the draft. Check it against the register.";
+pub const BAD_BIN_WARNING: &str =
+    "This BIN/IIN fails the check digit: it is not written into the draft. Check it against the register.";
 
 /// Case-insensitive, and `\w` narrowed to the letters policies are written in (Cyrillic,
 /// Latin, digits): Unicode's full `\w`, repeated in every stem of the table, makes the
@@ -76,7 +77,10 @@ static RX: LazyLock<Compiled> = LazyLock::new(|| {
     Compiled {
         // A lazy DFA cache big enough for all the rules at once; with the default, matching
         // falls back to the much slower PikeVM.
-        set: RegexSetBuilder::new(RULES.iter().map(|r| ci(r.pattern))).dfa_size_limit(64 << 20).build().expect("rule patterns compile"),
+        set: RegexSetBuilder::new(RULES.iter().map(|r| ci(r.pattern)))
+            .dfa_size_limit(64 << 20)
+            .build()
+            .expect("rule patterns compile"),
         each: RULES.iter().map(|r| re(&ci(r.pattern))).collect(),
         services: SERVICES.iter().map(|s| re(&ci(s.pattern))).collect(),
         cookies: COOKIES.iter().map(|c| re(c.0)).collect(),
@@ -132,8 +136,25 @@ struct Found<'a> {
 }
 
 impl Found<'_> {
-    fn push(&mut self, kind: Kind, id: &'static str, category: Option<CategoryId>, value: String, span: Range<usize>) -> &mut Finding {
-        self.out.push(Finding { kind, id, category, value, texts: [None, None, None], country: None, sentence: self.sentence, span, warning: None });
+    fn push(
+        &mut self,
+        kind: Kind,
+        id: &'static str,
+        category: Option<CategoryId>,
+        value: String,
+        span: Range<usize>,
+    ) -> &mut Finding {
+        self.out.push(Finding {
+            kind,
+            id,
+            category,
+            value,
+            texts: [None, None, None],
+            country: None,
+            sentence: self.sentence,
+            span,
+            warning: None,
+        });
         self.out.last_mut().unwrap()
     }
 }
@@ -156,25 +177,27 @@ pub fn countries(text: &str) -> Vec<&'static str> {
 }
 
 fn keywords(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
-    let mut hits: Vec<(usize, Range<usize>)> = RX
-        .set
-        .matches(text)
-        .into_iter()
-        .filter_map(|r| RX.each[r].find(text).map(|m| (r, m.range())))
-        .collect();
+    let mut hits: Vec<(usize, Range<usize>)> =
+        RX.set.matches(text).into_iter().filter_map(|r| RX.each[r].find(text).map(|m| (r, m.range()))).collect();
     // Same kind, same category, overlapping text: the rule listed first wins.
     let mut keep = vec![true; hits.len()];
     for j in 0..hits.len() {
         for i in 0..j {
             let (a, b) = (&RULES[hits[i].0], &RULES[hits[j].0]);
-            if keep[i] && a.kind == b.kind && a.category == b.category && hits[i].1.start < hits[j].1.end && hits[j].1.start < hits[i].1.end {
+            if keep[i]
+                && a.kind == b.kind
+                && a.category == b.category
+                && hits[i].1.start < hits[j].1.end
+                && hits[j].1.start < hits[i].1.end
+            {
                 keep[j] = false;
             }
         }
     }
     let mut k = keep.iter();
     hits.retain(|_| *k.next().unwrap());
-    let transfer = RX.transfer_context.is_match(text) || policy.lead(s).is_some_and(|l| RX.transfer_context.is_match(l));
+    let transfer =
+        RX.transfer_context.is_match(text) || policy.lead(s).is_some_and(|l| RX.transfer_context.is_match(l));
     for (r, span) in hits {
         let rule = &RULES[r];
         if rule.scope == Scope::Transfer && !transfer {
@@ -188,7 +211,9 @@ fn keywords(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
                 Some(c) => Some(*c),
                 None => continue,
             },
-            Kind::ThirdParty => countries(text).first().copied().or_else(|| policy.lead(s).and_then(|l| countries(l).first().copied())),
+            Kind::ThirdParty => {
+                countries(text).first().copied().or_else(|| policy.lead(s).and_then(|l| countries(l).first().copied()))
+            }
             _ => None,
         };
         let value = match rule.kind {
@@ -207,7 +232,8 @@ fn keywords(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
     }
     for (svc, re) in SERVICES.iter().zip(&RX.services) {
         if let Some(m) = re.find(text) {
-            found.push(Kind::Service, svc.id, Some(svc.category), svc.name.to_owned(), m.range()).country = Some(svc.country);
+            found.push(Kind::Service, svc.id, Some(svc.category), svc.name.to_owned(), m.range()).country =
+                Some(svc.country);
         }
     }
     for ((_, name, category), re) in COOKIES.iter().zip(&RX.cookies) {
@@ -292,8 +318,14 @@ fn values(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
         let a = c.name("address").unwrap();
         let address = a.as_str().trim().trim_end_matches(['.', ',']).trim();
         let lower = address.to_lowercase();
-        if RX.address_shape.is_match(address) && !lower.contains('@') && !lower.contains("http") && !lower.starts_with("www") && !lower.starts_with("электрон") {
-            let f = found.push(Kind::Address, "address", None, address.to_owned(), a.start()..a.start() + address.len());
+        if RX.address_shape.is_match(address)
+            && !lower.contains('@')
+            && !lower.contains("http")
+            && !lower.starts_with("www")
+            && !lower.starts_with("электрон")
+        {
+            let f =
+                found.push(Kind::Address, "address", None, address.to_owned(), a.start()..a.start() + address.len());
             f.texts[if policy.lang == Lang::Kk { 0 } else { 1 }] = Some(address.to_owned());
         }
     }
@@ -301,7 +333,9 @@ fn values(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
     let mut policy_url_done = false;
     for m in RX.url.find_iter(text) {
         let url = m.as_str().trim_end_matches(['.', ',', ')', ':']);
-        let Some(host) = url.split("://").nth(1).map(|r| r.split(['/', '?', '#', ':']).next().unwrap_or("")) else { continue };
+        let Some(host) = url.split("://").nth(1).map(|r| r.split(['/', '?', '#', ':']).next().unwrap_or("")) else {
+            continue;
+        };
         if host.is_empty() || is_foreign(host) {
             continue;
         }
@@ -323,7 +357,13 @@ fn values(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
         if policy_url_here && !policy_url_done {
             policy_url_done = true;
             // The policy names a domain without a scheme; https is assumed, and the draft says so.
-            found.push(Kind::PolicyUrl, "policy_url_without_scheme", None, format!("https://{}", h.as_str().to_lowercase()), h.range());
+            found.push(
+                Kind::PolicyUrl,
+                "policy_url_without_scheme",
+                None,
+                format!("https://{}", h.as_str().to_lowercase()),
+                h.range(),
+            );
         }
     }
     dates(policy, s, text, found);
@@ -346,7 +386,9 @@ fn site(found: &mut Found, host: &str, span: Range<usize>) {
 
 fn is_foreign(host: &str) -> bool {
     let h = host.to_lowercase();
-    rules::FOREIGN_HOSTS.iter().any(|f| h.starts_with(f) || h.contains(&format!(".{f}")) || (f.ends_with(".kz") && h.ends_with(f)))
+    rules::FOREIGN_HOSTS
+        .iter()
+        .any(|f| h.starts_with(f) || h.contains(&format!(".{f}")) || (f.ends_with(".kz") && h.ends_with(f)))
 }
 
 /// The legal name in the three languages: the form is translated (ТОО = ЖШС = LLP, АО = АҚ =
@@ -364,7 +406,11 @@ fn legal_name(form: &str, name: &str) -> [Option<String>; 3] {
 
 fn sole_trader(person: &str) -> [Option<String>; 3] {
     let latin = person.chars().all(|c| c.is_ascii() || !c.is_alphabetic());
-    [Some(format!("ЖК {person}")), Some(format!("ИП {person}")), latin.then(|| format!("Individual Entrepreneur {person}"))]
+    [
+        Some(format!("ЖК {person}")),
+        Some(format!("ИП {person}")),
+        latin.then(|| format!("Individual Entrepreneur {person}")),
+    ]
 }
 
 fn dates(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
@@ -395,7 +441,8 @@ fn dates(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
             let value = format!("{}-{month:02}-{day:02}", &c["y"]);
             let id = if marked { "updated" } else { "standalone" };
             // The match without the neighbouring characters the pattern needed to see.
-            let lead = m.as_str().len() - m.as_str().trim_start_matches(|ch: char| !ch.is_alphanumeric() && ch != '«').len();
+            let lead =
+                m.as_str().len() - m.as_str().trim_start_matches(|ch: char| !ch.is_alphanumeric() && ch != '«').len();
             let end = ["d", "m", "mon", "y"].iter().filter_map(|g| c.name(g)).map(|g| g.end()).max().unwrap_or(m.end());
             let span = m.start() + lead..end;
             found.push(Kind::Date, id, None, value, span);

@@ -71,7 +71,15 @@ impl Import {
             Lang::Kk => vec![Lang::Kk, Lang::Ru, Lang::En],
             _ => vec![Lang::Ru, Lang::Kk, Lang::En],
         });
-        Ok(Import { site: site.to_owned(), source: source.to_owned(), languages, policy, findings, tracking, categories })
+        Ok(Import {
+            site: site.to_owned(),
+            source: source.to_owned(),
+            languages,
+            policy,
+            findings,
+            tracking,
+            categories,
+        })
     }
 
     /// The language the policy is written in.
@@ -152,7 +160,8 @@ fn propose(findings: &[Finding]) -> (bool, Vec<CategoryId>) {
     let tracking = findings.iter().any(|f| matches!(f.kind, Kind::Technology | Kind::Service));
     let mut categories = BTreeSet::from([CategoryId::Necessary]);
     if tracking {
-        let with_purpose: HashSet<usize> = findings.iter().filter(|f| f.kind == Kind::Purpose).map(|f| f.sentence).collect();
+        let with_purpose: HashSet<usize> =
+            findings.iter().filter(|f| f.kind == Kind::Purpose).map(|f| f.sentence).collect();
         for f in findings {
             let proposes = match f.kind {
                 Kind::Purpose | Kind::Service | Kind::CookieName => true,

@@ -80,10 +80,13 @@ pub struct Policy {
 static MARKUP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*\*|__|`|<(https?://[^>\s]+)>").unwrap());
 static SPACES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[\s\u{a0}\u{200b}]+").unwrap());
 static MD_HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^#{1,6}\s+").unwrap());
-static BULLET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:[-*•·–—▪●○]\s+)+|^(?:\d{1,2}|[а-яa-z])\)\s+").unwrap());
-static MULTI_NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,3}){1,4})\.?\s+(\S.*)$").unwrap());
+static BULLET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:[-*•·–—▪●○]\s+)+|^(?:\d{1,2}|[а-яa-z])\)\s+").unwrap());
+static MULTI_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,3}){1,4})\.?\s+(\S.*)$").unwrap());
 static SINGLE_NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,2})\.\s+(\S.*)$").unwrap());
-static KK_SECTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,2})-(?:тарау|бөлім|бап)\.?\s*(.*)$").unwrap());
+static KK_SECTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2})-(?:тарау|бөлім|бап)\.?\s*(.*)$").unwrap());
 /// A fragment ending in an abbreviation (г., ул., т.д., an initial) does not end a sentence.
 static ABBREVIATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[\s(«\x22])(?:г|гг|ул|пр|просп|д|кв|оф|п|пп|ст|стр|рис|см|им|обл|тел|др|тыс|млн|руб|тг|қ|көш|ж|т\.\s?[депк]|\p{Lu})\.\s*$").unwrap()
@@ -126,7 +129,10 @@ fn utf8(bytes: &[u8]) -> Result<String, ImportError> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_owned()),
         // Windows-1251 Cyrillic is mostly bytes C0–FF; binary data is spread over every value.
-        Err(_) if bytes.iter().filter(|b| **b >= 0xC0).count() * 3 > bytes.iter().filter(|b| !b.is_ascii()).count() * 2 => {
+        Err(_)
+            if bytes.iter().filter(|b| **b >= 0xC0).count() * 3
+                > bytes.iter().filter(|b| !b.is_ascii()).count() * 2 =>
+        {
             Err(ImportError::NotUtf8)
         }
         Err(_) => Err(ImportError::Binary),
@@ -233,7 +239,8 @@ impl Policy {
                     let top = !n.contains('.');
                     let heading = line.section_heading || (top && looks_like_heading(&line.text));
                     let parent = n.rsplit_once('.').map(|(p, _)| p.to_owned());
-                    let lead = parent.and_then(|p| by_number.get(&p).copied()).filter(|&b| ends_with_colon(&blocks[b].text));
+                    let lead =
+                        parent.and_then(|p| by_number.get(&p).copied()).filter(|&b| ends_with_colon(&blocks[b].text));
                     by_number.insert(n.clone(), idx);
                     if heading {
                         section = Some(n.clone());
@@ -300,7 +307,8 @@ fn split_sentences(block: usize, text: &str, out: &mut Vec<Sentence>) {
         current = match current {
             Some((s, e)) => {
                 let before = &text[s..e];
-                let glued = ABBREVIATION.is_match(before) && !YEAR_END.is_match(before) || piece.starts_with(char::is_lowercase);
+                let glued = ABBREVIATION.is_match(before) && !YEAR_END.is_match(before)
+                    || piece.starts_with(char::is_lowercase);
                 if glued {
                     Some((s, end))
                 } else {
@@ -356,12 +364,21 @@ mod tests {
     fn abbreviations_do_not_end_sentences_but_a_year_does() {
         let p = Policy::read("Преамбула: г. Алматы, ул. Абая, д. 1, т.д. и т.п. Конец.\n9.4. Обновлена 04.08.2022 г. ТОО «А» может её менять.\n");
         let got: Vec<&str> = p.sentences.iter().map(|s| p.text(s)).collect();
-        assert_eq!(got, ["Преамбула: г. Алматы, ул. Абая, д. 1, т.д. и т.п. Конец.", "Обновлена 04.08.2022 г.", "ТОО «А» может её менять."]);
+        assert_eq!(
+            got,
+            [
+                "Преамбула: г. Алматы, ул. Абая, д. 1, т.д. и т.п. Конец.",
+                "Обновлена 04.08.2022 г.",
+                "ТОО «А» может её менять."
+            ]
+        );
     }
 
     #[test]
     fn markdown_is_dropped_and_definitions_are_marked() {
-        let p = Policy::read("- 1.1.7. «Cookies» — небольшой фрагмент данных.\nСайт **https://Example.kz/** и <https://example.kz/p>.\n");
+        let p = Policy::read(
+            "- 1.1.7. «Cookies» — небольшой фрагмент данных.\nСайт **https://Example.kz/** и <https://example.kz/p>.\n",
+        );
         assert!(p.sentences[0].definition);
         assert!(!p.sentences[1].definition);
         assert_eq!(p.text(&p.sentences[1]), "Сайт https://Example.kz/ и https://example.kz/p.");
@@ -380,7 +397,8 @@ mod tests {
         assert!(matches!(decode(b"%PDF-1.7\x00\x01\x02"), Err(ImportError::Binary)));
         assert!(matches!(decode(&[0xCF, 0xEE, 0xEB, 0xE8, 0xF2, 0xE8, 0xEA, 0xE0]), Err(ImportError::NotUtf8)));
         assert!(matches!(decode(b"Privacy policy in English."), Err(ImportError::NotRussianOrKazakh)));
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("Политика".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        let utf16: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("Политика".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
         assert_eq!(decode(&utf16).unwrap(), "Политика");
     }
 }

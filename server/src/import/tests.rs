@@ -18,7 +18,8 @@ fn values(imp: &Import, kind: Kind) -> Vec<String> {
 
 #[test]
 fn without_cookies_only_necessary_is_proposed() {
-    let imp = import("1. Цели\n1.1. Данные используются для проведения статистических исследований и показа рекламы.\n");
+    let imp =
+        import("1. Цели\n1.1. Данные используются для проведения статистических исследований и показа рекламы.\n");
     assert_eq!(imp.categories(), [CategoryId::Necessary]);
     let draft = imp.draft().text.replace("\n# ", " ");
     assert!(draft.contains("no optional category is proposed"), "{draft}");
@@ -27,8 +28,13 @@ fn without_cookies_only_necessary_is_proposed() {
 
 #[test]
 fn with_cookies_each_purpose_proposes_its_category() {
-    let imp = import("1.1. Мы используем файлы cookie для персонализации сайта, подсчёта посещений и таргетирования рекламы.\n");
-    assert_eq!(imp.categories(), [CategoryId::Necessary, CategoryId::Functional, CategoryId::Analytics, CategoryId::Marketing]);
+    let imp = import(
+        "1.1. Мы используем файлы cookie для персонализации сайта, подсчёта посещений и таргетирования рекламы.\n",
+    );
+    assert_eq!(
+        imp.categories(),
+        [CategoryId::Necessary, CategoryId::Functional, CategoryId::Analytics, CategoryId::Marketing]
+    );
 }
 
 #[test]
@@ -87,7 +93,8 @@ fn a_bin_with_a_wrong_check_digit_is_reported_but_not_used() {
 
 #[test]
 fn the_law_s_date_is_not_the_policy_s() {
-    let imp = import("Политика обновлена в соответствии с Законом РК от 21 мая 2013 года № 94-V.\nРедакция от 01.02.2025.\n");
+    let imp =
+        import("Политика обновлена в соответствии с Законом РК от 21 мая 2013 года № 94-V.\nРедакция от 01.02.2025.\n");
     assert_eq!(values(&imp, Kind::Date), ["2025-02-01"]);
 }
 
@@ -118,7 +125,9 @@ fn implied_consent_and_legitimate_interest_are_warned_about() {
 /// must not break the TOML.
 #[test]
 fn a_draft_has_no_error_but_its_todos() {
-    let imp = import("Политика «Сайта»\nТОО «Кавычки \\ и \"слеш\"» (далее – Оператор) использует cookie для подсчёта посещений.\n");
+    let imp = import(
+        "Политика «Сайта»\nТОО «Кавычки \\ и \"слеш\"» (далее – Оператор) использует cookie для подсчёта посещений.\n",
+    );
     let draft = imp.draft();
     let errors = SitePolicy::parse("draft.toml", &draft.text).expect_err("a draft has TODOs").0;
     assert!(!errors.is_empty());
@@ -139,7 +148,13 @@ fn long_sentences_are_quoted_around_the_match() {
 
 #[test]
 fn a_draft_in_the_languages_asked_for() {
-    let imp = Import::read("ТОО «Альфа», info@alfa.kz. Мы используем cookie для подсчёта посещений.\n".as_bytes(), "t", "t.txt", Some(vec![Lang::Ru, Lang::Kk])).unwrap();
+    let imp = Import::read(
+        "ТОО «Альфа», info@alfa.kz. Мы используем cookie для подсчёта посещений.\n".as_bytes(),
+        "t",
+        "t.txt",
+        Some(vec![Lang::Ru, Lang::Kk]),
+    )
+    .unwrap();
     let draft = imp.draft();
     assert!(draft.text.contains("languages = [\"ru\", \"kk\"]"), "{}", draft.text);
     assert!(!draft.text.contains("en = "), "{}", draft.text);
@@ -152,7 +167,8 @@ fn a_draft_in_the_languages_asked_for() {
 /// why it is a TODO (what the policy leaves unsaid) is in the comment above it.
 pub(crate) fn notes_in_visitor_texts(draft: &str) -> Vec<String> {
     use kelisim_shared::policy::notes::{note_phrase, visitor_texts_of};
-    let texts = visitor_texts_of(draft).unwrap_or_else(|e| panic!("the draft has the shape of a site file: {e}\n{draft}"));
+    let texts =
+        visitor_texts_of(draft).unwrap_or_else(|e| panic!("the draft has the shape of a site file: {e}\n{draft}"));
     assert!(!texts.is_empty());
     texts
         .into_iter()
@@ -178,7 +194,10 @@ fn a_draft_says_plain_things_to_visitors_and_keeps_its_notes_in_comments() {
         let notes = notes_in_visitor_texts(&draft);
         assert!(notes.is_empty(), "{}\n{draft}", notes.join("\n"));
     }
-    let draft = import("ТОО «Альфа», info@alfa.kz. Срок хранения данных определяется в соответствии с законодательством.\n").draft().text;
+    let draft =
+        import("ТОО «Альфа», info@alfa.kz. Срок хранения данных определяется в соответствии с законодательством.\n")
+            .draft()
+            .text;
     assert!(draft.contains("ru = \"В сроки, установленные законом.\""), "{draft}");
     assert!(draft.contains("# The policy names no concrete term, only the law"), "{draft}");
     let draft = import("ТОО «Альфа», info@alfa.kz. Файлы cookie используются для подсчёта посещений.\n").draft().text;

@@ -116,7 +116,10 @@ pub fn check_row(site: &str, row: &StoredRow) -> Checked {
     ];
     let wrong: Vec<&str> = differs.iter().filter(|(_, d)| *d).map(|(name, _)| *name).collect();
     if !wrong.is_empty() {
-        return Checked::Mismatch(format!("its stored {} disagree with its signed bytes", wrong.join(", ")), Some(Box::new(rec)));
+        return Checked::Mismatch(
+            format!("its stored {} disagree with its signed bytes", wrong.join(", ")),
+            Some(Box::new(rec)),
+        );
     }
     Checked::Verified(Box::new(rec))
 }
@@ -196,7 +199,10 @@ impl Retention {
         if Retention::load(c, site_no)?.0.last().map(|(_, d)| *d) == Some(days) {
             return Ok(());
         }
-        c.execute("INSERT INTO log_retention (site_no, since, days) VALUES (?1, ?2, ?3)", params![site_no, clock::now_rfc3339(), days])?;
+        c.execute(
+            "INSERT INTO log_retention (site_no, since, days) VALUES (?1, ?2, ?3)",
+            params![site_no, clock::now_rfc3339(), days],
+        )?;
         Ok(())
     }
 
@@ -208,7 +214,8 @@ impl Retention {
 
     /// Whether a record made at `recorded_at` may have lost its personal fields by `now`.
     pub fn expired(&self, recorded_at: &str, now: time::OffsetDateTime) -> bool {
-        self.days_for(recorded_at).is_some_and(|d| recorded_at < clock::rfc3339(now - time::Duration::days(i64::from(d))).as_str())
+        self.days_for(recorded_at)
+            .is_some_and(|d| recorded_at < clock::rfc3339(now - time::Duration::days(i64::from(d))).as_str())
     }
 
     /// The time before which every record is past its own retention at `now`: the log is in
@@ -269,7 +276,12 @@ impl fmt::Display for Audited {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "{} records ({} purged), {} signed checkpoints", self.records, self.purged, self.checkpoints)?;
         if self.checked < self.records {
-            write!(f, "; checked records {}–{} against the state verified before", self.records - self.checked + 1, self.records)?;
+            write!(
+                f,
+                "; checked records {}–{} against the state verified before",
+                self.records - self.checked + 1,
+                self.records
+            )?;
         }
         Ok(())
     }
@@ -277,8 +289,11 @@ impl fmt::Display for Audited {
 
 /// How far a site's log was verified before (`log_verified`), if it was and the row is sound.
 pub fn verified_state(c: &Connection, site_no: i64) -> Result<Option<Frontier>, StoreError> {
-    let row: Option<(i64, Vec<u8>)> =
-        c.query_row("SELECT tree_size, frontier FROM log_verified WHERE site_no = ?1", [site_no], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let row: Option<(i64, Vec<u8>)> = c
+        .query_row("SELECT tree_size, frontier FROM log_verified WHERE site_no = ?1", [site_no], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
     Ok(row.and_then(|(size, bytes)| {
         let hashes = bytes.chunks(32).map(|c| Hash::try_from(c).ok()).collect::<Option<Vec<Hash>>>()?;
         Frontier::from_parts(u64::try_from(size).ok()?, hashes)
@@ -303,7 +318,8 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
     let tx = c.unchecked_transaction()?;
     let log_err = |why: String| AuditError::Log { site: site.to_owned(), why };
     let Some(site_no) = store::site_no(&tx, site)? else {
-        let n: i64 = tx.query_row("SELECT COUNT(*) FROM checkpoints WHERE site = ?1 AND tree_size > 0", [site], |r| r.get(0))?;
+        let n: i64 =
+            tx.query_row("SELECT COUNT(*) FROM checkpoints WHERE site = ?1 AND tree_size > 0", [site], |r| r.get(0))?;
         if n > 0 {
             return Err(log_err(format!("{n} signed checkpoints cover records, but the log holds none")));
         }
@@ -315,15 +331,24 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
 
     // The signed checkpoints from the starting size on, oldest first.
     let mut checkpoints: Vec<(i64, Checkpoint)> = Vec::new();
-    let total_checkpoints: i64 = tx.query_row("SELECT COUNT(*) FROM checkpoints WHERE site = ?1", [site], |r| r.get(0))?;
+    let total_checkpoints: i64 =
+        tx.query_row("SELECT COUNT(*) FROM checkpoints WHERE site = ?1", [site], |r| r.get(0))?;
     {
-        let mut st = tx.prepare("SELECT id, tree_size, note FROM checkpoints WHERE site = ?1 AND tree_size >= ?2 ORDER BY id")?;
-        let rows = st.query_map(params![site, from as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+        let mut st =
+            tx.prepare("SELECT id, tree_size, note FROM checkpoints WHERE site = ?1 AND tree_size >= ?2 ORDER BY id")?;
+        let rows = st.query_map(params![site, from as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+        })?;
         for row in rows {
             let (id, size, note) = row?;
-            let cp = key.verify(&note).map_err(|e| log_err(format!("checkpoint {id}: its signature does not verify with the log key: {e}")))?;
+            let cp = key.verify(&note).map_err(|e| {
+                log_err(format!("checkpoint {id}: its signature does not verify with the log key: {e}"))
+            })?;
             if cp.site() != Some(site) || cp.size != size as u64 {
-                return Err(log_err(format!("checkpoint {id}: it is signed for another log or size ({}, {})", cp.origin, cp.size)));
+                return Err(log_err(format!(
+                    "checkpoint {id}: it is signed for another log or size ({}, {})",
+                    cp.origin, cp.size
+                )));
             }
             if checkpoints.last().is_some_and(|(_, last)| last.size > cp.size) {
                 return Err(log_err(format!("checkpoint {id}: it signs a smaller log than the checkpoint before it")));
@@ -340,7 +365,10 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
             if f.root() != cp.root {
                 return Err(AuditError::Log {
                     site: site.to_owned(),
-                    why: format!("the stored log no longer has the root signed in checkpoint {id} ({} records, {})", cp.size, cp.time),
+                    why: format!(
+                        "the stored log no longer has the root signed in checkpoint {id} ({} records, {})",
+                        cp.size, cp.time
+                    ),
                 });
             }
             *next += 1;
@@ -385,12 +413,24 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
         let mut wrong_subtree = None;
         frontier.append(leaf, |level, index, hash| {
             if level >= MIN_STORED_LEVEL && wrong_subtree.is_none() {
-                let stored: rusqlite::Result<Option<Vec<u8>>> = subtree.query_row([subtree_key(site_no, level, index)], |r| r.get(0)).optional();
+                let stored: rusqlite::Result<Option<Vec<u8>>> =
+                    subtree.query_row([subtree_key(site_no, level, index)], |r| r.get(0)).optional();
                 match stored {
                     Ok(Some(h)) if h.as_slice() == hash.as_slice() => {}
-                    Ok(Some(_)) => wrong_subtree = Some(format!("the stored Merkle subtree (level {level}, index {index}) that ends here is wrong")),
-                    Ok(None) => wrong_subtree = Some(format!("the Merkle subtree (level {level}, index {index}) that ends here is not stored")),
-                    Err(e) => wrong_subtree = Some(format!("cannot read the Merkle subtree (level {level}, index {index}): {e}")),
+                    Ok(Some(_)) => {
+                        wrong_subtree = Some(format!(
+                            "the stored Merkle subtree (level {level}, index {index}) that ends here is wrong"
+                        ))
+                    }
+                    Ok(None) => {
+                        wrong_subtree = Some(format!(
+                            "the Merkle subtree (level {level}, index {index}) that ends here is not stored"
+                        ))
+                    }
+                    Err(e) => {
+                        wrong_subtree =
+                            Some(format!("cannot read the Merkle subtree (level {level}, index {index}): {e}"))
+                    }
                 }
             }
         });
@@ -401,7 +441,11 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
         check_roots(&frontier, &mut next)?;
     }
     if let Some((id, cp)) = checkpoints.get(next) {
-        return Err(log_err(format!("checkpoint {id} signs {} records, but the log holds {}", cp.size, frontier.size())));
+        return Err(log_err(format!(
+            "checkpoint {id} signs {} records, but the log holds {}",
+            cp.size,
+            frontier.size()
+        )));
     }
     let purged = (store::first_unpurged_id(&tx, site_no)? - event_key(site_no, 1)).max(0) as u64;
     Ok(Audited {

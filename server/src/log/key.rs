@@ -31,7 +31,8 @@ pub fn load_or_create(data_dir: &Path) -> Result<LogKey, KeyError> {
             if mode & 0o077 != 0 {
                 return Err(KeyError::TooOpen { path, mode });
             }
-            let text = std::fs::read_to_string(&path).map_err(|source| KeyError::Read { path: path.clone(), source })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| KeyError::Read { path: path.clone(), source })?;
             LogKey::from_private_text(&text).map_err(|e| KeyError::Invalid { path, reason: e.to_string() })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path),

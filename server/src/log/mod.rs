@@ -20,8 +20,8 @@ use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
-use writer::{Job, LogWriter};
 pub use writer::{AppendResult, Appended, Mailbox};
+use writer::{Job, LogWriter};
 
 #[derive(Clone, Debug)]
 pub struct WriterConfig {
@@ -151,7 +151,11 @@ impl Writer {
 
     /// Queues an event; the receiver answers once its batch is committed (or failed).
     /// With a `mailbox`, the answer goes through it (see [`Mailbox`]).
-    pub fn append(&self, event: write::NewEvent, mailbox: Option<Mailbox>) -> Result<oneshot::Receiver<AppendResult>, SubmitError> {
+    pub fn append(
+        &self,
+        event: write::NewEvent,
+        mailbox: Option<Mailbox>,
+    ) -> Result<oneshot::Receiver<AppendResult>, SubmitError> {
         let (tx, rx) = oneshot::channel();
         let reply = writer::AppendReply::new(tx, mailbox);
         self.metrics.queue_depth.fetch_add(1, Relaxed);
@@ -193,7 +197,11 @@ impl Writer {
 /// Signs a checkpoint of every site's log now, from outside a running server (`kelisim log
 /// checkpoint`, and what an export run from the command line calls before it reads the log).
 /// Safe beside a running server: it appends nothing, and SQLite serializes the two writers.
-pub fn checkpoint_all(store: &crate::store::Store, conn: Connection, key: LogKey) -> Result<Vec<StoredCheckpoint>, StoreError> {
+pub fn checkpoint_all(
+    store: &crate::store::Store,
+    conn: Connection,
+    key: LogKey,
+) -> Result<Vec<StoredCheckpoint>, StoreError> {
     let mut sites: Vec<String> = store.config_versions()?.into_iter().map(|(s, _, _)| s).collect();
     sites.sort();
     sites.dedup();

@@ -31,12 +31,18 @@ pub fn consent_history(store: &Store, site: &str, consent_id: &str) -> Result<Co
         for event in read::history(&tx, site, consent_id)? {
             let (proof, verified) = match &checkpoint {
                 Some(cp) if event.seq <= cp.tree_size => {
-                    let p = inclusion_proof(&mut SqlSubtrees { conn: &tx, site, site_no }, event.seq - 1, cp.tree_size)?;
+                    let p =
+                        inclusion_proof(&mut SqlSubtrees { conn: &tx, site, site_no }, event.seq - 1, cp.tree_size)?;
                     // A record that does not match its own leaf is never shown as verified,
                     // whatever its leaf's proof says.
-                    let ok = verify_inclusion(event.seq - 1, cp.tree_size, &event.leaf_hash, &p, &cp.root).is_ok() && event.problem.is_none();
+                    let ok = verify_inclusion(event.seq - 1, cp.tree_size, &event.leaf_hash, &p, &cp.root).is_ok()
+                        && event.problem.is_none();
                     if !ok && event.problem.is_none() {
-                        tracing::error!(site, seq = event.seq, "a stored record does not verify against its checkpoint");
+                        tracing::error!(
+                            site,
+                            seq = event.seq,
+                            "a stored record does not verify against its checkpoint"
+                        );
                     }
                     (Some(p), ok)
                 }

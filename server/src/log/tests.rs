@@ -196,7 +196,8 @@ fn a_log_altered_behind_the_server_is_detected_at_start() {
     // rewrite deeper down, with its stored subtrees forged too, is caught by recomputing the
     // tree from the canonical bytes, as the crash test and the offline verifier do.)
     let c = Connection::open(d.path().join(crate::store::DB_FILE)).unwrap();
-    c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET leaf_hash = zeroblob(32) WHERE seq = 5;").unwrap();
+    c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET leaf_hash = zeroblob(32) WHERE seq = 5;")
+        .unwrap();
     let e = load_site(&c, &config.site).unwrap_err();
     assert!(e.to_string().contains("no longer has the root signed"), "{e}");
 }
@@ -225,7 +226,11 @@ fn retention_purge_removes_personal_fields_and_keeps_the_tree() {
     assert_eq!(h.len(), 4, "the decisions themselves stay");
     assert!(h[..3].iter().all(|e| e.purged && e.problem.is_none()) && !h[3].purged);
     let reloaded = load_site(&c, &config.site).unwrap();
-    assert_eq!(root_at(&mut SqlSubtrees { conn: &c, site: &config.site, site_no: reloaded.site_no }, 3).unwrap(), root, "leaf hashes are kept: the tree is unchanged");
+    assert_eq!(
+        root_at(&mut SqlSubtrees { conn: &c, site: &config.site, site_no: reloaded.site_no }, 3).unwrap(),
+        root,
+        "leaf hashes are kept: the tree is unchanged"
+    );
     let full = audit::verify_site(&c, &config.site, &key().verifier(), true).unwrap();
     assert_eq!((full.records, full.purged), (4, 3), "an honest purge verifies");
     // Outside the purge, even setting fields to NULL is refused.
@@ -243,7 +248,8 @@ fn retention_purge_removes_personal_fields_and_keeps_the_tree() {
 fn the_log_never_goes_back_in_time_and_time_ranges_are_id_ranges() {
     let (d, _store, conn, config) = open_with_config();
     let mut w = writer_on(conn, &config, 30);
-    let early = append_batch_days_ago(&mut w, vec![event(&config, &eid(0), CONSENT), event(&config, &eid(1), CONSENT)], 31);
+    let early =
+        append_batch_days_ago(&mut w, vec![event(&config, &eid(0), CONSENT), event(&config, &eid(1), CONSENT)], 31);
     // The clock was ahead when the last record was made and has since stepped back.
     let ahead = "2999-01-01T00:00:00.000Z";
     w.logs.get_mut(&config.site).unwrap().last_time = ahead.into();
@@ -262,14 +268,23 @@ fn the_log_never_goes_back_in_time_and_time_ranges_are_id_ranges() {
     assert_eq!(at(&format!("{today}\u{7f}")), id(3), "the end of today");
     assert_eq!(at("2999"), id(3));
     assert_eq!(at("3000"), id(4), "one past the last record");
-    assert_eq!(crate::store::first_id_at(&c, site_no + 1, "2000").unwrap(), crate::store::event_key(site_no + 1, 1), "an empty log");
+    assert_eq!(
+        crate::store::first_id_at(&c, site_no + 1, "2000").unwrap(),
+        crate::store::event_key(site_no + 1, 1),
+        "an empty log"
+    );
 
     // The purge takes the records before its cutoff, oldest first, and leaves the rest.
     assert_eq!(crate::store::first_unpurged_id(&c, site_no).unwrap(), id(1));
     assert_eq!(w.purge().unwrap(), 2);
     assert_eq!(crate::store::first_unpurged_id(&c, site_no).unwrap(), id(3));
-    let kept: Vec<i64> =
-        c.prepare("SELECT seq FROM events_readable WHERE canonical IS NOT NULL").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let kept: Vec<i64> = c
+        .prepare("SELECT seq FROM events_readable WHERE canonical IS NOT NULL")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(kept, [3]);
     assert_eq!(w.purge().unwrap(), 0, "nothing left to purge");
 }
@@ -329,10 +344,16 @@ fn a_deleted_middle_record_is_found() {
 fn rewritten_bytes_and_leaf_are_found_against_the_stored_subtrees_and_the_checkpoint() {
     let (_d, config, c) = stopped_log_of_40();
     // Someone rewrites record 3 whole: new bytes and the leaf that matches them.
-    let (id, bytes): (i64, Vec<u8>) = c.query_row("SELECT id, canonical FROM events WHERE id & 1099511627775 = 3", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (id, bytes): (i64, Vec<u8>) = c
+        .query_row("SELECT id, canonical FROM events WHERE id & 1099511627775 = 3", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
     let forged = String::from_utf8(bytes).unwrap().replace("reject_all", "accept_all").into_bytes();
     c.execute("DROP TRIGGER events_no_update", []).unwrap();
-    c.execute("UPDATE events SET action = 'accept_all', canonical = ?2, leaf_hash = ?3 WHERE id = ?1", rusqlite::params![id, forged, leaf_hash(&forged).to_vec()]).unwrap();
+    c.execute(
+        "UPDATE events SET action = 'accept_all', canonical = ?2, leaf_hash = ?3 WHERE id = ?1",
+        rusqlite::params![id, forged, leaf_hash(&forged).to_vec()],
+    )
+    .unwrap();
     let e = verify_err(&c, &config, false);
     assert!(e.contains("record 16") && e.contains("subtree"), "{e}");
 }
@@ -345,11 +366,14 @@ fn a_young_record_cannot_be_blanked_through_the_purge_marker() {
     let e = c.execute("UPDATE events SET canonical = NULL WHERE id & 1099511627775 = 5", []).unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
     // Nor by shortening the retention after the fact: a retention applies from now on.
-    let e = c.execute("INSERT INTO log_retention (site_no, since, days) VALUES (1, '2000-01-01T00:00:00.000Z', 1)", []).unwrap_err();
+    let e = c
+        .execute("INSERT INTO log_retention (site_no, since, days) VALUES (1, '2000-01-01T00:00:00.000Z', 1)", [])
+        .unwrap_err();
     assert!(e.to_string().contains("from now on"), "{e}");
     c.execute("DELETE FROM purge_in_progress", []).unwrap();
     // With the triggers dropped it can be done, and the check finds it.
-    c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET canonical = NULL WHERE id & 1099511627775 = 5;").unwrap();
+    c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET canonical = NULL WHERE id & 1099511627775 = 5;")
+        .unwrap();
     let e = verify_err(&c, &config, true);
     assert!(e.contains("record 5") && e.contains("retention (365 days) has not ended"), "{e}");
 }

@@ -83,11 +83,18 @@ impl From<oneshot::Sender<AppendResult>> for AppendReply {
 // `Append` is nearly every job: boxing its event would allocate once more per consent.
 #[allow(clippy::large_enum_variant)]
 pub enum Job {
-    Append { event: NewEvent, reply: AppendReply },
+    Append {
+        event: NewEvent,
+        reply: AppendReply,
+    },
     /// Sign a checkpoint for every site now, even if its log did not grow (export, CLI).
-    Checkpoint { reply: oneshot::Sender<Result<Vec<StoredCheckpoint>, StoreError>> },
+    Checkpoint {
+        reply: oneshot::Sender<Result<Vec<StoredCheckpoint>, StoreError>>,
+    },
     /// Check that the database takes a write (health check).
-    Ping { reply: oneshot::Sender<Result<(), StoreError>> },
+    Ping {
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
 }
 
 /// Events purged per transaction, so a large purge never holds the writer for long.
@@ -248,11 +255,23 @@ impl LogWriter {
         let mut made = Vec::new();
         for site in due {
             let log = &self.logs[site];
-            let cp = Checkpoint { origin: self.key.origin(site), size: log.frontier.size(), root: log.frontier.root(), time: time.to_owned() };
+            let cp = Checkpoint {
+                origin: self.key.origin(site),
+                size: log.frontier.size(),
+                root: log.frontier.root(),
+                time: time.to_owned(),
+            };
             let note = self.key.sign(&cp);
             let key_id = self.key.key_id_hex();
             write::insert_checkpoint(&tx, site, &cp, &key_id, &note)?;
-            made.push(StoredCheckpoint { site: site.clone(), tree_size: cp.size, root: cp.root, signed_at: time.to_owned(), key_id, note });
+            made.push(StoredCheckpoint {
+                site: site.clone(),
+                tree_size: cp.size,
+                root: cp.root,
+                signed_at: time.to_owned(),
+                key_id,
+                note,
+            });
         }
         tx.commit()?;
         Ok(made)
@@ -325,7 +344,8 @@ fn try_batch(
         let leaf = ev.canonical.place(&log.last_time, seq, &mut canonical);
         debug_assert_eq!(
             canonical,
-            kelisim_shared::canonical::ConsentRecord { seq, recorded_at: log.last_time.clone(), ..ev.record.clone() }.canonical_bytes()
+            kelisim_shared::canonical::ConsentRecord { seq, recorded_at: log.last_time.clone(), ..ev.record.clone() }
+                .canonical_bytes()
         );
         // Insert first: the unique index on (site_no, consent_id, event_id) is the idempotency
         // check, so a new event costs one index descent, and only a repeated one is looked up.

@@ -126,11 +126,21 @@ pub fn render(p: &Page) -> String {
         if *l == p.lang {
             h.raw("<span aria-current=\"true\">").text(strings::ui(*l).language_name).raw("</span> ");
         } else {
-            h.raw("<a hreflang=\"").text(l.code()).raw("\" lang=\"").text(l.code()).raw("\" href=\"?lang=").text(l.code()).raw("\">");
+            h.raw("<a hreflang=\"")
+                .text(l.code())
+                .raw("\" lang=\"")
+                .text(l.code())
+                .raw("\" href=\"?lang=")
+                .text(l.code())
+                .raw("\">");
             h.text(strings::ui(*l).language_name).raw("</a> ");
         }
     }
-    h.raw("</nav><h1>").text(t.title).raw("</h1><p class=\"intro\">").text(&t.intro.replace("{site}", &c.name)).raw("</p>");
+    h.raw("</nav><h1>")
+        .text(t.title)
+        .raw("</h1><p class=\"intro\">")
+        .text(&t.intro.replace("{site}", &c.name))
+        .raw("</p>");
 
     let events = &p.history.events;
     match events.last() {
@@ -183,7 +193,8 @@ fn summary(h: &mut Html, p: &Page, t: &ReceiptText, e: &HistoryEvent) {
     let cfg = (p.config_of)(&e.config_version);
     // A withdrawal that keeps an optional category (any decision that turns one off is logged as
     // a withdrawal) says so.
-    let keeps_optional = cfg.as_deref().is_some_and(|c| e.granted.iter().any(|g| c.category(g).is_some_and(|cat| !cat.required)));
+    let keeps_optional =
+        cfg.as_deref().is_some_and(|c| e.granted.iter().any(|g| c.category(g).is_some_and(|cat| !cat.required)));
     let lead = match e.action.as_str() {
         "accept_all" => t.lead_accept_all,
         "reject_all" => t.lead_reject_all,
@@ -235,8 +246,16 @@ fn summary(h: &mut Html, p: &Page, t: &ReceiptText, e: &HistoryEvent) {
 fn links(h: &mut Html, p: &Page, t: &ReceiptText) {
     let Some(origin) = site_origin(p.origins) else { return };
     let origin = origin.trim_end_matches('/');
-    h.raw("<p class=\"links\"><a class=\"button\" href=\"").text(origin).raw("/#kelisim\">").text(t.change_on_site).raw("</a> ");
-    h.raw("<a href=\"").text(origin).raw("/\">").text(&t.back_to_site.replace("{site}", &p.config.name)).raw("</a></p>");
+    h.raw("<p class=\"links\"><a class=\"button\" href=\"")
+        .text(origin)
+        .raw("/#kelisim\">")
+        .text(t.change_on_site)
+        .raw("</a> ");
+    h.raw("<a href=\"")
+        .text(origin)
+        .raw("/\">")
+        .text(&t.back_to_site.replace("{site}", &p.config.name))
+        .raw("</a></p>");
 }
 
 fn history_list(h: &mut Html, p: &Page, t: &ReceiptText) {
@@ -248,8 +267,16 @@ fn history_list(h: &mut Html, p: &Page, t: &ReceiptText) {
         if e.gpc {
             action = format!("{action} ({})", t.gpc);
         }
-        h.raw("<li><time datetime=\"").text(&e.recorded_at).raw("\">").text(&local_time(t, &e.recorded_at)).raw("</time> ");
-        h.raw("<strong>").text(&action).raw("</strong> <span>").text(&category_titles(&e.granted, cfg.as_deref(), p.lang));
+        h.raw("<li><time datetime=\"")
+            .text(&e.recorded_at)
+            .raw("\">")
+            .text(&local_time(t, &e.recorded_at))
+            .raw("</time> ");
+        h.raw("<strong>").text(&action).raw("</strong> <span>").text(&category_titles(
+            &e.granted,
+            cfg.as_deref(),
+            p.lang,
+        ));
         h.raw("</span></li>");
     }
     h.raw("</ol></section>");

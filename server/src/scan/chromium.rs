@@ -12,11 +12,13 @@ use std::time::Duration;
 pub const ENV: &str = "KELISIM_CHROMIUM";
 
 /// Where Chromium is looked for when neither `--chromium` nor `KELISIM_CHROMIUM` says.
-const DEFAULTS: &[&str] = &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const DEFAULTS: &[&str] =
+    &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
 
 /// The Chromium to run: `--chromium`, else `KELISIM_CHROMIUM`, else the usual places.
 pub fn locate(flag: Option<&Path>) -> Result<PathBuf, ScanError> {
-    let given = flag.map(|p| (p.to_owned(), "--chromium")).or_else(|| std::env::var_os(ENV).map(|p| (PathBuf::from(p), ENV)));
+    let given =
+        flag.map(|p| (p.to_owned(), "--chromium")).or_else(|| std::env::var_os(ENV).map(|p| (PathBuf::from(p), ENV)));
     if let Some((path, from)) = given {
         return if is_executable(&path) {
             Ok(path)
@@ -87,9 +89,9 @@ impl Chromium {
             ])
             .build()
             .map_err(ScanError::Browser)?;
-        let (browser, mut handler) = Browser::launch(config).await.map_err(|e| {
-            ScanError::Browser(format!("Chromium ({}) did not start: {e}", binary.display()))
-        })?;
+        let (browser, mut handler) = Browser::launch(config)
+            .await
+            .map_err(|e| ScanError::Browser(format!("Chromium ({}) did not start: {e}", binary.display())))?;
         // The protocol's messages are read by this task for as long as the browser lives; a
         // message it cannot read is skipped (Chromium may be newer than the protocol crate).
         let handler = tokio::spawn(async move { while handler.next().await.is_some() {} });

@@ -86,7 +86,9 @@ fn suggest(policy: Option<&SitePolicy>, ocd_category: &str) -> Option<String> {
     use kelisim_shared::consent_mode::ConsentModeType as M;
     let (ids, modes, fallback): (&[&str], &[M], &str) = match ocd_category.to_ascii_lowercase().as_str() {
         "analytics" => (&["analytics", "statistics"], &[M::AnalyticsStorage], "analytics"),
-        "marketing" => (&["marketing", "advertising", "ads"], &[M::AdStorage, M::AdUserData, M::AdPersonalization], "marketing"),
+        "marketing" => {
+            (&["marketing", "advertising", "ads"], &[M::AdStorage, M::AdUserData, M::AdPersonalization], "marketing")
+        }
         "functional" => (&["functional", "preferences"], &[M::FunctionalityStorage], "functional"),
         "personalization" => (&["personalization", "functional"], &[M::PersonalizationStorage], "functional"),
         "security" | "necessary" => {
@@ -150,10 +152,16 @@ mod tests {
 
     #[test]
     fn undeclared_names_get_the_open_cookie_database_and_a_suggestion() {
-        let p = example(|t| t.replace("cookies = [\"_ym_*\"]", "cookies = [\"_ym_uid\"]").replace("\"_ym_uid\", \"_ym_d\", \"_ym_isad\"", "\"_ym_uid\""));
+        let p = example(|t| {
+            t.replace("cookies = [\"_ym_*\"]", "cookies = [\"_ym_uid\"]")
+                .replace("\"_ym_uid\", \"_ym_d\", \"_ym_isad\"", "\"_ym_uid\"")
+        });
         let c = classify(Some(&p), "_ym_isad");
         assert_eq!(c.source, Source::OpenCookieDatabase);
-        assert_eq!(c.known.as_ref().map(|k| (k.platform.as_str(), k.category.as_str())), Some(("Yandex.Metrica", "Analytics")));
+        assert_eq!(
+            c.known.as_ref().map(|k| (k.platform.as_str(), k.category.as_str())),
+            Some(("Yandex.Metrica", "Analytics"))
+        );
         assert_eq!((c.category.as_deref(), c.required), (Some("analytics"), false));
         assert_eq!(classify(Some(&p), "_ga").category.as_deref(), Some("analytics"));
         let u = classify(Some(&p), "shop_cart_v2");

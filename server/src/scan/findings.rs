@@ -134,7 +134,9 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
     // that category sets it too (the Accept all pass cannot show it otherwise).
     for item in items.values() {
         let c = &item.classification;
-        let Some(declared) = c.category.as_deref().filter(|_| c.source == Source::Policy && !c.required) else { continue };
+        let Some(declared) = c.category.as_deref().filter(|_| c.source == Source::Policy && !c.required) else {
+            continue;
+        };
         let wrong: Vec<Cause> = item
             .causes
             .iter()
@@ -144,7 +146,9 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             })
             .cloned()
             .collect();
-        if wrong.is_empty() || !reported.insert((FindingKind::WrongCategory, item.kind, item.name.clone(), item.domain.clone())) {
+        if wrong.is_empty()
+            || !reported.insert((FindingKind::WrongCategory, item.kind, item.name.clone(), item.domain.clone()))
+        {
             continue;
         }
         findings.push(Finding {
@@ -213,7 +217,8 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
     }
 
     // Pages, and the passes that could not do their part.
-    let mut page_reports: Vec<PageReport> = pages.iter().map(|p| PageReport { url: p.clone(), status: None, problems: Vec::new() }).collect();
+    let mut page_reports: Vec<PageReport> =
+        pages.iter().map(|p| PageReport { url: p.clone(), status: None, problems: Vec::new() }).collect();
     for (pass, v) in visits {
         let Some(pr) = page_reports.iter_mut().find(|p| p.url == v.page) else { continue };
         if pr.status.is_none() {
@@ -263,7 +268,11 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
     // Declared but never seen.
     if let Some(p) = policy {
         for cat in &p.categories {
-            let declared = cat.cookies.iter().map(|pat| (pat, None)).chain(cat.services.iter().flat_map(|s| s.cookies.iter().map(move |pat| (pat, Some(s)))));
+            let declared = cat
+                .cookies
+                .iter()
+                .map(|pat| (pat, None))
+                .chain(cat.services.iter().flat_map(|s| s.cookies.iter().map(move |pat| (pat, Some(s)))));
             for (pat, _service) in declared {
                 if items.values().any(|i| pattern_matches(pat, &i.name)) {
                     continue;
@@ -271,7 +280,10 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
                 if !reported.insert((FindingKind::NeverSeen, StorageKind::Cookie, pat.clone(), cat.id.clone())) {
                     continue;
                 }
-                findings.push(Finding { category: Some(cat.id.clone()), ..Finding::new(FindingKind::NeverSeen, Subject::Declaration, pat.clone()) });
+                findings.push(Finding {
+                    category: Some(cat.id.clone()),
+                    ..Finding::new(FindingKind::NeverSeen, Subject::Declaration, pat.clone())
+                });
             }
         }
     }
@@ -296,7 +308,11 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
 }
 
 fn incomplete(page: &str, problem: String) -> Finding {
-    Finding { page: Some(page.to_owned()), problem: Some(problem), ..Finding::new(FindingKind::Incomplete, Subject::Page, page.to_owned()) }
+    Finding {
+        page: Some(page.to_owned()),
+        problem: Some(problem),
+        ..Finding::new(FindingKind::Incomplete, Subject::Page, page.to_owned())
+    }
 }
 
 fn from_third_party_document(cause: &Cause, third_party: &impl Fn(&url::Url) -> bool) -> bool {
@@ -313,7 +329,15 @@ mod tests {
     use crate::scan::observe::{JarCookie, Request, StoredKey, Write};
 
     fn cookie(name: &str, domain: &str) -> JarCookie {
-        JarCookie { name: name.into(), domain: domain.into(), path: "/".into(), expires: None, http_only: false, secure: false, same_site: None }
+        JarCookie {
+            name: name.into(),
+            domain: domain.into(),
+            path: "/".into(),
+            expires: None,
+            http_only: false,
+            secure: false,
+            same_site: None,
+        }
     }
 
     fn req(url: &str, resource: &str, cause: Cause, after_choice: bool) -> Request {
@@ -333,17 +357,40 @@ mod tests {
         let before = Visit {
             page: page.clone(),
             cookies: vec![cookie("_ga", ".shop.kz"), cookie("session", "www.shop.kz")],
-            storage: vec![StoredKey { kind: StorageKind::LocalStorage, origin: "https://www.shop.kz".into(), name: "kelisim:pending:example".into() }],
-            writes: vec![Write { kind: StorageKind::Cookie, name: "_ga".into(), cause: leak.clone(), after_choice: false }],
+            storage: vec![StoredKey {
+                kind: StorageKind::LocalStorage,
+                origin: "https://www.shop.kz".into(),
+                name: "kelisim:pending:example".into(),
+            }],
+            writes: vec![Write {
+                kind: StorageKind::Cookie,
+                name: "_ga".into(),
+                cause: leak.clone(),
+                after_choice: false,
+            }],
             requests: vec![
                 req("https://consent.kz/kelisim.js", "script", Cause::Unknown, false),
                 req("https://consent.kz/api/v1/sites/example/config", "fetch", Cause::Unknown, false),
                 req("https://static.shop.kz/app.css", "stylesheet", Cause::Unknown, false),
                 req("https://mc.yandex.ru/watch/1", "image", pixel.clone(), false),
                 req("https://mc.yandex.ru/watch/2", "image", pixel.clone(), false),
-                req("https://ads.example/frame.html", "document", Cause::Element { element: "iframe".into(), page: page.clone(), line: Some(10) }, false),
+                req(
+                    "https://ads.example/frame.html",
+                    "document",
+                    Cause::Element { element: "iframe".into(), page: page.clone(), line: Some(10) },
+                    false,
+                ),
                 // What the ad frame loads is the frame's doing: not a finding of its own.
-                req("https://cdn.ads.example/x.js", "script", Cause::Element { element: "script".into(), page: "https://ads.example/frame.html".into(), line: Some(1) }, false),
+                req(
+                    "https://cdn.ads.example/x.js",
+                    "script",
+                    Cause::Element {
+                        element: "script".into(),
+                        page: "https://ads.example/frame.html".into(),
+                        line: Some(1),
+                    },
+                    false,
+                ),
             ],
             ..Visit::default()
         };
@@ -352,11 +399,19 @@ mod tests {
             page: page.clone(),
             clicked: Some(true),
             cookies: vec![cookie("_ga", ".shop.kz"), cookie("kelisim", "www.shop.kz")],
-            requests: vec![req("https://mc.yandex.ru/watch/3", "image", pixel.clone(), false), req("https://mc.yandex.ru/watch/4", "beacon", Cause::Unknown, true)],
+            requests: vec![
+                req("https://mc.yandex.ru/watch/3", "image", pixel.clone(), false),
+                req("https://mc.yandex.ru/watch/4", "beacon", Cause::Unknown, true),
+            ],
             ..Visit::default()
         };
         let p = policy();
-        let j = judge(&start, Some(&p), std::slice::from_ref(&page), &[(Pass::Before, before), (Pass::Accept, accept), (Pass::Reject, reject)]);
+        let j = judge(
+            &start,
+            Some(&p),
+            std::slice::from_ref(&page),
+            &[(Pass::Before, before), (Pass::Accept, accept), (Pass::Reject, reject)],
+        );
         let kinds: Vec<(FindingKind, &str)> = j.findings.iter().map(|f| (f.kind, f.name.as_str())).collect();
         assert_eq!(
             kinds,
@@ -379,20 +434,47 @@ mod tests {
         let ga = &j.findings[0];
         assert_eq!((ga.page.as_deref(), &ga.causes[..]), (Some("https://www.shop.kz/"), &[leak][..]));
         let pixel_finding = &j.findings[1];
-        assert_eq!((pixel_finding.count, pixel_finding.resource.as_deref(), &pixel_finding.causes[0]), (Some(2), Some("image"), &pixel));
+        assert_eq!(
+            (pixel_finding.count, pixel_finding.resource.as_deref(), &pixel_finding.causes[0]),
+            (Some(2), Some("image"), &pixel)
+        );
         assert_eq!(j.summary.violations, 5);
-        assert_eq!(j.hosts.iter().map(|h| h.host.as_str()).collect::<Vec<_>>(), ["ads.example", "cdn.ads.example", "mc.yandex.ru"], "every third party is in the inventory");
+        assert_eq!(
+            j.hosts.iter().map(|h| h.host.as_str()).collect::<Vec<_>>(),
+            ["ads.example", "cdn.ads.example", "mc.yandex.ru"],
+            "every third party is in the inventory"
+        );
         let ga_item = j.items.iter().find(|i| i.name == "_ga").unwrap();
-        assert_eq!((ga_item.domain.as_str(), ga_item.third_party, &ga_item.passes[..]), ("shop.kz", false, &[Pass::Before, Pass::Reject][..]));
-        assert!(j.items.iter().any(|i| i.name == "kelisim:pending:example" && i.classification.required), "Kelisim's own queue is required");
+        assert_eq!(
+            (ga_item.domain.as_str(), ga_item.third_party, &ga_item.passes[..]),
+            ("shop.kz", false, &[Pass::Before, Pass::Reject][..])
+        );
+        assert!(
+            j.items.iter().any(|i| i.name == "kelisim:pending:example" && i.classification.required),
+            "Kelisim's own queue is required"
+        );
     }
 
     #[test]
     fn without_a_choice_the_reject_pass_proves_nothing() {
         let start = url::Url::parse("http://127.0.0.1:8000/").unwrap();
         let page = start.to_string();
-        let v = || Visit { page: page.clone(), clicked: Some(false), cookies: vec![cookie("_fbp", "127.0.0.1")], ..Visit::default() };
-        let j = judge(&start, Some(&policy()), std::slice::from_ref(&page), &[(Pass::Before, Visit { page: page.clone(), ..Visit::default() }), (Pass::Accept, v()), (Pass::Reject, v())]);
+        let v = || Visit {
+            page: page.clone(),
+            clicked: Some(false),
+            cookies: vec![cookie("_fbp", "127.0.0.1")],
+            ..Visit::default()
+        };
+        let j = judge(
+            &start,
+            Some(&policy()),
+            std::slice::from_ref(&page),
+            &[
+                (Pass::Before, Visit { page: page.clone(), ..Visit::default() }),
+                (Pass::Accept, v()),
+                (Pass::Reject, v()),
+            ],
+        );
         assert_eq!(j.summary.after_reject, 0);
         assert_eq!(j.summary.incomplete, 2);
     }

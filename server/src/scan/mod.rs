@@ -35,7 +35,6 @@ use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     #[error("{0}")]
@@ -92,13 +91,19 @@ fn scan(o: &Options) -> Result<u8, ScanError> {
     let start = url::Url::parse(&o.url)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-        .ok_or_else(|| ScanError::Usage(format!("`{}` is not a page address: give an http:// or https:// URL", o.url)))?;
+        .ok_or_else(|| {
+            ScanError::Usage(format!("`{}` is not a page address: give an http:// or https:// URL", o.url))
+        })?;
     let policy = load_policy(o)?;
     if o.write_policy.is_some() && policy.is_none() {
-        return Err(ScanError::Usage("--write-policy adds to a site policy: give it with --site ID or --policy FILE".into()));
+        return Err(ScanError::Usage(
+            "--write-policy adds to a site policy: give it with --site ID or --policy FILE".into(),
+        ));
     }
     if o.data.is_some() && policy.is_none() {
-        return Err(ScanError::Usage("--data keeps the scan for a site's dashboard: say which site with --site ID or --policy FILE".into()));
+        return Err(ScanError::Usage(
+            "--data keeps the scan for a site's dashboard: say which site with --site ID or --policy FILE".into(),
+        ));
     }
     let binary = chromium::locate(o.chromium.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -145,23 +150,34 @@ fn scan(o: &Options) -> Result<u8, ScanError> {
     }
     if let (Some(data), Some(p)) = (&o.data, &policy) {
         record::record(data, &p.policy.id, &report)?;
-        eprintln!("kelisim: the scan is kept for site `{}` in {} (dashboard: /admin/sites/{}/scan)", p.policy.id, data.display(), p.policy.id);
+        eprintln!(
+            "kelisim: the scan is kept for site `{}` in {} (dashboard: /admin/sites/{}/scan)",
+            p.policy.id,
+            data.display(),
+            p.policy.id
+        );
     }
     Ok(report.exit_status())
 }
 
 fn load_policy(o: &Options) -> Result<Option<Policy>, ScanError> {
     let read = |path: &Path| -> Result<Policy, ScanError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScanError::Usage(format!("cannot read the site policy {}: {e}", path.display())))?;
-        let policy = SitePolicy::parse(&path.display().to_string(), &text)
-            .map_err(|e| ScanError::Usage(format!("the site policy is invalid (`kelisim site check` tells the same):\n{e}")))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScanError::Usage(format!("cannot read the site policy {}: {e}", path.display())))?;
+        let policy = SitePolicy::parse(&path.display().to_string(), &text).map_err(|e| {
+            ScanError::Usage(format!("the site policy is invalid (`kelisim site check` tells the same):\n{e}"))
+        })?;
         Ok(Policy { policy, path: path.to_owned(), text })
     };
     match (&o.policy, &o.site) {
         (Some(file), site) => {
             let p = read(file)?;
             if let Some(id) = site.as_deref().filter(|id| *id != p.policy.id) {
-                return Err(ScanError::Usage(format!("{} is the policy of site `{}`, not `{id}`", file.display(), p.policy.id)));
+                return Err(ScanError::Usage(format!(
+                    "{} is the policy of site `{}`, not `{id}`",
+                    file.display(),
+                    p.policy.id
+                )));
             }
             Ok(Some(p))
         }
@@ -178,14 +194,14 @@ fn load_policy(o: &Options) -> Result<Option<Policy>, ScanError> {
             let dir = std::fs::read_dir(&o.sites).map_err(|e| {
                 ScanError::Usage(format!("cannot read the sites directory {} ({e}): give it with --sites DIR, or the file with --policy FILE", o.sites.display()))
             })?;
-            let mut files: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+            let mut files: Vec<PathBuf> = dir
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
             files.sort();
-            files
-                .iter()
-                .filter_map(|f| read(f).ok())
-                .find(|p| p.policy.id == *id)
-                .map(Some)
-                .ok_or_else(|| ScanError::Usage(format!("no valid site policy file in {} declares site `{id}`", o.sites.display())))
+            files.iter().filter_map(|f| read(f).ok()).find(|p| p.policy.id == *id).map(Some).ok_or_else(|| {
+                ScanError::Usage(format!("no valid site policy file in {} declares site `{id}`", o.sites.display()))
+            })
         }
         (None, None) => Ok(None),
     }
@@ -219,23 +235,35 @@ fn progress(pass: Pass, n: usize, of: usize, v: &Visit) {
 /// The three passes, each in a fresh browser. The first finds the pages (following
 /// same-origin links, breadth first); then the Accept all and Reject all passes visit the
 /// same pages side by side (two browsers: most of a visit is waiting for the page).
-async fn passes(binary: &Path, start: &url::Url, max_pages: usize, timeout: Duration) -> Result<(Vec<String>, Vec<(Pass, Visit)>, String), ScanError> {
+async fn passes(
+    binary: &Path,
+    start: &url::Url,
+    max_pages: usize,
+    timeout: Duration,
+) -> Result<(Vec<String>, Vec<(Pass, Visit)>, String), ScanError> {
     let browser = chromium::Chromium::launch(binary, timeout).await?;
     let version = browser.version().await;
     let first = discover(&browser, start, max_pages, timeout).await;
     browser.close().await;
     let (pages, mut visits) = first?;
     // A page that failed in the first pass is reported, not visited again.
-    let failed: BTreeSet<&str> = visits.iter().filter(|(_, v)| v.error.is_some()).map(|(_, v)| v.page.as_str()).collect();
+    let failed: BTreeSet<&str> =
+        visits.iter().filter(|(_, v)| v.error.is_some()).map(|(_, v)| v.page.as_str()).collect();
     let todo: Vec<String> = pages.iter().filter(|p| !failed.contains(p.as_str())).cloned().collect();
-    let (accept, reject) = tokio::join!(choose(binary, Pass::Accept, &todo, timeout), choose(binary, Pass::Reject, &todo, timeout));
+    let (accept, reject) =
+        tokio::join!(choose(binary, Pass::Accept, &todo, timeout), choose(binary, Pass::Reject, &todo, timeout));
     visits.extend(accept?);
     visits.extend(reject?);
     Ok((pages, visits, version))
 }
 
 /// The first pass: no choice; follows same-origin links from `start` up to `max_pages`.
-async fn discover(browser: &chromium::Chromium, start: &url::Url, max_pages: usize, timeout: Duration) -> Result<(Vec<String>, Vec<(Pass, Visit)>), ScanError> {
+async fn discover(
+    browser: &chromium::Chromium,
+    start: &url::Url,
+    max_pages: usize,
+    timeout: Duration,
+) -> Result<(Vec<String>, Vec<(Pass, Visit)>), ScanError> {
     let pass = Pass::Before;
     // The site's origin is where the first page lands (http:// may redirect to https://www.).
     let mut origin = start.origin();
@@ -252,7 +280,9 @@ async fn discover(browser: &chromium::Chromium, start: &url::Url, max_pages: usi
         if pages.is_empty() {
             let unreachable = match (&v.error, v.status.filter(|s| *s >= 400)) {
                 (Some(e), _) => Some(format!("{page} {e}: check the address and that the site is up")),
-                (None, Some(s)) => Some(format!("{page} answers HTTP {s} instead of a page: give the address of one that loads")),
+                (None, Some(s)) => {
+                    Some(format!("{page} answers HTTP {s} instead of a page: give the address of one that loads"))
+                }
                 _ => None,
             };
             if let Some(why) = unreachable {
@@ -288,7 +318,12 @@ async fn discover(browser: &chromium::Chromium, start: &url::Url, max_pages: usi
 /// The Accept all or Reject all pass over `pages`, in a browser of its own. The choice is
 /// made once, on the first page, as a visitor would; the later pages load with the decision
 /// stored. Without the banner one try is enough: the pass is reported incomplete.
-async fn choose(binary: &Path, pass: Pass, pages: &[String], timeout: Duration) -> Result<Vec<(Pass, Visit)>, ScanError> {
+async fn choose(
+    binary: &Path,
+    pass: Pass,
+    pages: &[String],
+    timeout: Duration,
+) -> Result<Vec<(Pass, Visit)>, ScanError> {
     let browser = chromium::Chromium::launch(binary, timeout).await?;
     let mut visits = Vec::new();
     let result = async {

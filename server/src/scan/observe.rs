@@ -68,10 +68,13 @@ pub enum Cause {
 impl std::fmt::Display for Cause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let line = |l: &Option<u32>| l.map(|l| format!(" line {l}")).unwrap_or_default();
-        let gated = |g: &Option<String>| g.as_ref().map(|c| format!(" (enabled by Kelisim for `{c}`)")).unwrap_or_default();
+        let gated =
+            |g: &Option<String>| g.as_ref().map(|c| format!(" (enabled by Kelisim for `{c}`)")).unwrap_or_default();
         match self {
             Cause::Script { url, line: l, gated: g } => write!(f, "script {url}{}{}", line(l), gated(g)),
-            Cause::InlineScript { page, line: l, gated: g } => write!(f, "inline script in {page}{}{}", line(l), gated(g)),
+            Cause::InlineScript { page, line: l, gated: g } => {
+                write!(f, "inline script in {page}{}{}", line(l), gated(g))
+            }
             Cause::Response { url } => write!(f, "Set-Cookie in the response to {url}"),
             Cause::Element { element, page, line: l } => write!(f, "<{element}> in {page}{}", line(l)),
             Cause::Unknown => f.write_str("not seen (a frame or worker the scanner cannot see into)"),

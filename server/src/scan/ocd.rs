@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn exact_names_and_prefixes() {
         let isad = lookup("_ym_isad").unwrap();
-        assert_eq!((isad.platform.as_str(), isad.category.as_str(), isad.prefix), ("Yandex.Metrica", "Analytics", false));
+        assert_eq!(
+            (isad.platform.as_str(), isad.category.as_str(), isad.prefix),
+            ("Yandex.Metrica", "Analytics", false)
+        );
         assert_eq!(lookup("_ga").unwrap().platform, "Google Analytics");
         let ga4 = lookup("_ga_ABC123").unwrap();
         assert!(ga4.prefix && ga4.name == "_ga_", "{ga4:?}");

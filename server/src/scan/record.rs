@@ -9,7 +9,8 @@ use std::path::Path;
 
 /// Stores `report` under `site` in the database of `data` (created if needed, migrated).
 pub fn record(data: &Path, site: &str, report: &Report) -> Result<i64, ScanError> {
-    let fail = |e: &dyn std::fmt::Display| ScanError::Write(format!("cannot record the scan in {}: {e}", data.display()));
+    let fail =
+        |e: &dyn std::fmt::Display| ScanError::Write(format!("cannot record the scan in {}: {e}", data.display()));
     let (_store, conn) = crate::store::Store::open(data).map_err(|e| fail(&e))?;
     let json = serde_json::to_string(report).map_err(|e| fail(&e))?;
     conn.execute(
@@ -22,14 +23,16 @@ pub fn record(data: &Path, site: &str, report: &Report) -> Result<i64, ScanError
 
 /// The latest scan of `site`, if any.
 pub fn latest(c: &Connection, site: &str) -> rusqlite::Result<Option<Report>> {
-    let json: Option<String> =
-        c.query_row("SELECT report FROM scans WHERE site = ?1 ORDER BY id DESC LIMIT 1", [site], |r| r.get(0)).optional()?;
+    let json: Option<String> = c
+        .query_row("SELECT report FROM scans WHERE site = ?1 ORDER BY id DESC LIMIT 1", [site], |r| r.get(0))
+        .optional()?;
     Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
 /// Earlier scans of `site`, newest first: (finished_at, url, violations).
 pub fn history(c: &Connection, site: &str, limit: i64) -> rusqlite::Result<Vec<(String, String, i64)>> {
-    let mut st = c.prepare("SELECT finished_at, url, violations FROM scans WHERE site = ?1 ORDER BY id DESC LIMIT ?2")?;
+    let mut st =
+        c.prepare("SELECT finished_at, url, violations FROM scans WHERE site = ?1 ORDER BY id DESC LIMIT ?2")?;
     let rows = st.query_map(params![site, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
 }

@@ -283,7 +283,10 @@ impl Report {
                 let _ = writeln!(t, "site `{s}`, checked against {p}");
             }
             _ => {
-                let _ = writeln!(t, "no site policy given: nothing counts as declared or required (use --site ID or --policy FILE)");
+                let _ = writeln!(
+                    t,
+                    "no site policy given: nothing counts as declared or required (use --site ID or --policy FILE)"
+                );
             }
         }
         let _ = writeln!(
@@ -328,7 +331,12 @@ impl Report {
         let _ = writeln!(t, "  pages:");
         for p in &self.pages {
             let status = p.status.map(|s| format!(" ({s})")).unwrap_or_default();
-            let _ = writeln!(t, "    {}{status}{}", p.url, if p.problems.is_empty() { String::new() } else { format!(" — {}", p.problems.join("; ")) });
+            let _ = writeln!(
+                t,
+                "    {}{status}{}",
+                p.url,
+                if p.problems.is_empty() { String::new() } else { format!(" — {}", p.problems.join("; ")) }
+            );
         }
         let mut by_category: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for i in &self.items {
@@ -338,7 +346,12 @@ impl Report {
                 _ => "(not declared)".into(),
             };
             let passes: Vec<&str> = i.passes.iter().map(|p| short(*p)).collect();
-            by_category.entry(key).or_default().push(format!("{} {} [{}]", kind_short(i.kind), i.name, passes.join(", ")));
+            by_category.entry(key).or_default().push(format!(
+                "{} {} [{}]",
+                kind_short(i.kind),
+                i.name,
+                passes.join(", ")
+            ));
         }
         if by_category.is_empty() {
             let _ = writeln!(t, "  no cookie or storage key in any pass");
@@ -352,7 +365,14 @@ impl Report {
             let _ = writeln!(t, "  third-party hosts ({}):", self.hosts.len());
             for h in &self.hosts {
                 let passes: Vec<&str> = h.passes.iter().map(|p| short(*p)).collect();
-                let _ = writeln!(t, "    {} — {} request{} [{}]", h.host, h.requests, if h.requests == 1 { "" } else { "s" }, passes.join(", "));
+                let _ = writeln!(
+                    t,
+                    "    {} — {} request{} [{}]",
+                    h.host,
+                    h.requests,
+                    if h.requests == 1 { "" } else { "s" },
+                    passes.join(", ")
+                );
             }
         }
     }
@@ -430,7 +450,14 @@ fn finding_text(t: &mut String, f: &Finding) {
             };
             let _ = writeln!(t, "  ? {} {}{domain} — {suggestion}", f.subject.label(), f.name);
             if let Some(k) = f.classification.as_ref().and_then(|c| c.known.as_ref()) {
-                let _ = writeln!(t, "      Open Cookie Database: {} ({}): {} Retention: {}.", k.platform, k.category, k.description.trim_end_matches('.'), k.retention);
+                let _ = writeln!(
+                    t,
+                    "      Open Cookie Database: {} ({}): {} Retention: {}.",
+                    k.platform,
+                    k.category,
+                    k.description.trim_end_matches('.'),
+                    k.retention
+                );
             }
             if let Some(p) = &f.page {
                 let _ = writeln!(t, "      first on {p}");
@@ -440,7 +467,12 @@ fn finding_text(t: &mut String, f: &Finding) {
             }
         }
         FindingKind::NeverSeen => {
-            let _ = writeln!(t, "  - `{}` in category `{}` was not seen in any pass", f.name, f.category.as_deref().unwrap_or("?"));
+            let _ = writeln!(
+                t,
+                "  - `{}` in category `{}` was not seen in any pass",
+                f.name,
+                f.category.as_deref().unwrap_or("?")
+            );
         }
     }
 }

@@ -11,8 +11,8 @@ use super::chromium::Chromium;
 use super::observe::{Cause, JarCookie, Request, StoredKey, Visit, Write};
 use super::ScanError;
 use chromiumoxide::cdp::browser_protocol::network::{
-    BlockPattern, EventLoadingFailed, EventLoadingFinished, SetBlockedUrLsParams, EventRequestServedFromCache, EventRequestWillBeSent, EventResponseReceived, EventResponseReceivedExtraInfo,
-    Initiator, InitiatorType, RequestId,
+    BlockPattern, EventLoadingFailed, EventLoadingFinished, EventRequestServedFromCache, EventRequestWillBeSent,
+    EventResponseReceived, EventResponseReceivedExtraInfo, Initiator, InitiatorType, RequestId, SetBlockedUrLsParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{AddScriptToEvaluateOnNewDocumentParams, NavigateParams};
 use chromiumoxide::cdp::js_protocol::runtime::{AddBindingParams, EvaluateParams, EventBindingCalled, StackTrace};
@@ -67,7 +67,11 @@ struct Seen {
     after_choice: bool,
 }
 
-fn forward<T, F>(stream: chromiumoxide::listeners::EventStream<T>, tx: mpsc::UnboundedSender<Ev>, wrap: F) -> tokio::task::JoinHandle<()>
+fn forward<T, F>(
+    stream: chromiumoxide::listeners::EventStream<T>,
+    tx: mpsc::UnboundedSender<Ev>,
+    wrap: F,
+) -> tokio::task::JoinHandle<()>
 where
     T: chromiumoxide::cdp::IntoEventKind + Unpin + Send + Sync + 'static,
     F: Fn(Arc<T>) -> Ev + Send + 'static,
@@ -93,13 +97,21 @@ impl Tab {
         let forwarders = vec![
             forward(page.event_listener::<EventRequestWillBeSent>().await.map_err(cdp)?, tx.clone(), Ev::Sent),
             forward(page.event_listener::<EventResponseReceivedExtraInfo>().await.map_err(cdp)?, tx.clone(), Ev::Extra),
-            forward(page.event_listener::<EventLoadingFinished>().await.map_err(cdp)?, tx.clone(), |e| Ev::Done(e.request_id.clone())),
-            forward(page.event_listener::<EventLoadingFailed>().await.map_err(cdp)?, tx.clone(), |e| Ev::Done(e.request_id.clone())),
+            forward(page.event_listener::<EventLoadingFinished>().await.map_err(cdp)?, tx.clone(), |e| {
+                Ev::Done(e.request_id.clone())
+            }),
+            forward(page.event_listener::<EventLoadingFailed>().await.map_err(cdp)?, tx.clone(), |e| {
+                Ev::Done(e.request_id.clone())
+            }),
             // A response from the cache, or a request the page never hears the end of (a
             // keepalive beacon), may have no loadingFinished: its response is end enough, the
             // quiet period covers the body.
-            forward(page.event_listener::<EventRequestServedFromCache>().await.map_err(cdp)?, tx.clone(), |e| Ev::Done(e.request_id.clone())),
-            forward(page.event_listener::<EventResponseReceived>().await.map_err(cdp)?, tx.clone(), |e| Ev::Done(e.request_id.clone())),
+            forward(page.event_listener::<EventRequestServedFromCache>().await.map_err(cdp)?, tx.clone(), |e| {
+                Ev::Done(e.request_id.clone())
+            }),
+            forward(page.event_listener::<EventResponseReceived>().await.map_err(cdp)?, tx.clone(), |e| {
+                Ev::Done(e.request_id.clone())
+            }),
             forward(page.event_listener::<EventBindingCalled>().await.map_err(cdp)?, tx, Ev::Binding),
         ];
         // The scanner's clicks are not a person's consent: they must never reach a consent log
@@ -149,7 +161,11 @@ impl Tab {
             }
             let idle = last.elapsed();
             if (seen.inflight.is_empty() && idle >= QUIET) || idle >= STILL {
-                let complete = self.eval("document.readyState").await.and_then(|v| v.as_str().map(|s| s == "complete")).unwrap_or(true);
+                let complete = self
+                    .eval("document.readyState")
+                    .await
+                    .and_then(|v| v.as_str().map(|s| s == "complete"))
+                    .unwrap_or(true);
                 if complete {
                     return true;
                 }
@@ -192,8 +208,17 @@ impl Tab {
         }
         let mut quiet = self.settle(&mut seen, deadline).await;
         visit.landed = self.eval("location.href").await.and_then(|v| v.as_str().map(str::to_owned));
-        visit.status = self.eval("(performance.getEntriesByType('navigation')[0] || {}).responseStatus || 0").await.and_then(|v| v.as_u64()).filter(|s| *s > 0).map(|s| s as u16);
-        let html = self.eval("document.contentType").await.and_then(|v| v.as_str().map(|s| s.contains("html"))).unwrap_or(true);
+        visit.status = self
+            .eval("(performance.getEntriesByType('navigation')[0] || {}).responseStatus || 0")
+            .await
+            .and_then(|v| v.as_u64())
+            .filter(|s| *s > 0)
+            .map(|s| s as u16);
+        let html = self
+            .eval("document.contentType")
+            .await
+            .and_then(|v| v.as_str().map(|s| s.contains("html")))
+            .unwrap_or(true);
         if !html {
             visit.error = Some("is not an HTML page".into());
             return visit;
@@ -267,7 +292,9 @@ impl Tab {
     /// Every cookie in the browser, of every domain (`Storage.getCookies`); values dropped.
     async fn cookies(&self) -> Vec<JarCookie> {
         use chromiumoxide::cdp::browser_protocol::storage::GetCookiesParams;
-        let Ok(Ok(r)) = tokio::time::timeout(Duration::from_secs(5), self.page.execute(GetCookiesParams::default())).await else {
+        let Ok(Ok(r)) =
+            tokio::time::timeout(Duration::from_secs(5), self.page.execute(GetCookiesParams::default())).await
+        else {
             return Vec::new();
         };
         r.result
@@ -299,9 +326,15 @@ impl Seen {
                     self.inflight.insert(e.request_id.clone());
                 }
                 for (name, after_choice) in self.early_cookies.remove(&e.request_id).unwrap_or_default() {
-                    self.writes.push(Write { kind: StorageKind::Cookie, name, cause: Cause::Response { url: url.clone() }, after_choice });
+                    self.writes.push(Write {
+                        kind: StorageKind::Cookie,
+                        name,
+                        cause: Cause::Response { url: url.clone() },
+                        after_choice,
+                    });
                 }
-                let resource = e.r#type.as_ref().map(|t| t.as_ref().to_ascii_lowercase()).unwrap_or_else(|| "other".into());
+                let resource =
+                    e.r#type.as_ref().map(|t| t.as_ref().to_ascii_lowercase()).unwrap_or_else(|| "other".into());
                 let cause = initiator_cause(&e.initiator, &resource, &e.document_url);
                 self.requests.push(Request { url: url.clone(), resource, cause, after_choice: self.after_choice });
             }
@@ -311,17 +344,31 @@ impl Seen {
                 let names: Vec<String> = headers
                     .iter()
                     .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-                    .flat_map(|(_, v)| v.as_str().unwrap_or("").lines().filter_map(|l| l.split_once('=').map(|(n, _)| n.trim().to_owned())).collect::<Vec<_>>())
+                    .flat_map(|(_, v)| {
+                        v.as_str()
+                            .unwrap_or("")
+                            .lines()
+                            .filter_map(|l| l.split_once('=').map(|(n, _)| n.trim().to_owned()))
+                            .collect::<Vec<_>>()
+                    })
                     .collect();
                 match self.urls.get(&e.request_id).cloned() {
                     Some(url) => {
                         for name in names {
-                            self.writes.push(Write { kind: StorageKind::Cookie, name, cause: Cause::Response { url: url.clone() }, after_choice: self.after_choice });
+                            self.writes.push(Write {
+                                kind: StorageKind::Cookie,
+                                name,
+                                cause: Cause::Response { url: url.clone() },
+                                after_choice: self.after_choice,
+                            });
                         }
                     }
                     None if !names.is_empty() => {
                         let after = self.after_choice;
-                        self.early_cookies.entry(e.request_id.clone()).or_default().extend(names.into_iter().map(|n| (n, after)));
+                        self.early_cookies
+                            .entry(e.request_id.clone())
+                            .or_default()
+                            .extend(names.into_iter().map(|n| (n, after)));
                     }
                     None => {}
                 }
@@ -393,11 +440,15 @@ fn initiator_cause(init: &Initiator, resource: &str, document: &str) -> Cause {
             let page = init.url.as_deref().map(strip_fragment).unwrap_or(doc);
             Cause::Element { element: element(resource).to_owned(), page, line }
         }
-        InitiatorType::Script => match init.stack.as_ref().and_then(top_frame).or_else(|| init.url.clone().map(|u| (u, line.unwrap_or(0)))) {
-            Some((url, line)) if strip_fragment(&url) == doc => Cause::InlineScript { page: doc, line: Some(line).filter(|l| *l > 0), gated: None },
-            Some((url, line)) => Cause::Script { url, line: Some(line).filter(|l| *l > 0), gated: None },
-            None => Cause::Unknown,
-        },
+        InitiatorType::Script => {
+            match init.stack.as_ref().and_then(top_frame).or_else(|| init.url.clone().map(|u| (u, line.unwrap_or(0)))) {
+                Some((url, line)) if strip_fragment(&url) == doc => {
+                    Cause::InlineScript { page: doc, line: Some(line).filter(|l| *l > 0), gated: None }
+                }
+                Some((url, line)) => Cause::Script { url, line: Some(line).filter(|l| *l > 0), gated: None },
+                None => Cause::Unknown,
+            }
+        }
         _ => Cause::Unknown,
     }
 }

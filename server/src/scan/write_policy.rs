@@ -29,11 +29,16 @@ pub fn write(text: &str, policy: &SitePolicy, report: &Report, out: &Path) -> Re
     }
     // The whole point is a file that still passes `site check`: prove it before writing.
     if let Err(e) = SitePolicy::parse(&out.display().to_string(), &new) {
-        return Err(ScanError::Write(format!("the policy with the review entries would not be valid, so {} is left alone: {e}", out.display())));
+        return Err(ScanError::Write(format!(
+            "the policy with the review entries would not be valid, so {} is left alone: {e}",
+            out.display()
+        )));
     }
     let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ScanError::Write(format!("cannot write {}: {e}", out.display())))?;
-    std::io::Write::write_all(&mut tmp, new.as_bytes()).map_err(|e| ScanError::Write(format!("cannot write {}: {e}", out.display())))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| ScanError::Write(format!("cannot write {}: {e}", out.display())))?;
+    std::io::Write::write_all(&mut tmp, new.as_bytes())
+        .map_err(|e| ScanError::Write(format!("cannot write {}: {e}", out.display())))?;
     tmp.persist(out).map_err(|e| ScanError::Write(format!("cannot write {}: {}", out.display(), e.error)))?;
     Ok(Written { added, skipped })
 }
@@ -146,12 +151,18 @@ mod tests {
 
     #[test]
     fn undeclared_items_become_review_entries_and_the_file_stays_valid() {
-        let text = include_str!("../../../shared/testdata/example.toml").replace(r#"cookies = ["_ym_*"]"#, "cookies = []").replace(r#""_ym_uid", "_ym_d", "_ym_isad""#, r#""_ym_uid""#);
+        let text = include_str!("../../../shared/testdata/example.toml")
+            .replace(r#"cookies = ["_ym_*"]"#, "cookies = []")
+            .replace(r#""_ym_uid", "_ym_d", "_ym_isad""#, r#""_ym_uid""#);
         let policy = SitePolicy::parse("example.toml", &text).unwrap();
         let finding = |subject: Subject, name: &str| Finding {
             domain: Some("shop.kz".into()),
             page: Some("https://shop.kz/\nx".into()),
-            causes: vec![Cause::InlineScript { page: "https://shop.kz/".into(), line: Some(4), gated: Some("analytics".into()) }],
+            causes: vec![Cause::InlineScript {
+                page: "https://shop.kz/".into(),
+                line: Some(4),
+                gated: Some("analytics".into()),
+            }],
             category: classify(Some(&policy), name).category,
             classification: Some(classify(Some(&policy), name)),
             ..Finding::new(FindingKind::Undeclared, subject, name.into())
@@ -197,12 +208,21 @@ mod tests {
         let new = std::fs::read_to_string(&out).unwrap();
         assert!(new.starts_with(&text));
         let p = SitePolicy::parse("example.toml", &new).unwrap_or_else(|e| panic!("{e}\n{new}"));
-        assert_eq!(p.review.iter().map(|r| (r.name.as_str(), r.kind)).collect::<Vec<_>>(), [("_ym_isad", StorageKind::Cookie), ("cart:v2", StorageKind::LocalStorage)]);
+        assert_eq!(
+            p.review.iter().map(|r| (r.name.as_str(), r.kind)).collect::<Vec<_>>(),
+            [("_ym_isad", StorageKind::Cookie), ("cart:v2", StorageKind::LocalStorage)]
+        );
         assert_eq!(p.review[0].suggested_category.as_deref(), Some("analytics"));
         assert_eq!(p.review[0].platform.as_deref(), Some("Yandex.Metrica"));
         assert_eq!(p.categories, policy.categories, "never into a category");
-        assert!(new.contains("# cookie `_ym_isad` (shop.kz): seen after Accept all; first on https://shop.kz/ x."), "{new}");
-        assert!(new.contains("# Set by inline script in https://shop.kz/ line 4 (enabled by Kelisim for `analytics`)."), "{new}");
+        assert!(
+            new.contains("# cookie `_ym_isad` (shop.kz): seen after Accept all; first on https://shop.kz/ x."),
+            "{new}"
+        );
+        assert!(
+            new.contains("# Set by inline script in https://shop.kz/ line 4 (enabled by Kelisim for `analytics`)."),
+            "{new}"
+        );
         // A second run adds nothing twice.
         let again = write(&new, &p, &report, &out).unwrap();
         assert_eq!(again.added, 0);

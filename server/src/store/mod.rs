@@ -78,7 +78,8 @@ pub fn subtree_key(site_no: i64, level: u32, index: u64) -> i64 {
 /// the last record if none does. A binary search: O(log n) rowid look-ups.
 fn first_id_where(c: &Connection, site_no: i64, cond: &str, arg: Option<&str>) -> rusqlite::Result<i64> {
     let (lo, hi) = site_range(site_no);
-    let last: Option<i64> = c.query_row("SELECT MAX(id) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
+    let last: Option<i64> =
+        c.query_row("SELECT MAX(id) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
     let Some(last) = last else { return Ok(lo) };
     let mut st = c.prepare_cached(&format!("SELECT {cond} FROM events WHERE id = ?1"))?;
     // Invariant: every id below `a` fails `cond`; `b` satisfies it (or is past the end).
@@ -243,8 +244,9 @@ impl Store {
     pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
         create_private_file(out).map_err(|source| StoreError::Create { path: out.to_owned(), source })?;
         self.read(|c| {
-            let mut dst = Connection::open_with_flags(out, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
-                .map_err(|source| StoreError::Open { path: out.to_owned(), source })?;
+            let mut dst =
+                Connection::open_with_flags(out, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+                    .map_err(|source| StoreError::Open { path: out.to_owned(), source })?;
             {
                 let b = rusqlite::backup::Backup::new(c, &mut dst)?;
                 b.run_to_completion(1024, std::time::Duration::from_millis(0), None)?;
@@ -298,7 +300,8 @@ fn migrate(c: &mut Connection) -> Result<(), StoreError> {
         }
         let tx = c.transaction().map_err(|source| StoreError::Migration { version, source })?;
         tx.execute_batch(sql).map_err(|source| StoreError::Migration { version, source })?;
-        tx.pragma_update(None, "user_version", version as i64).map_err(|source| StoreError::Migration { version, source })?;
+        tx.pragma_update(None, "user_version", version as i64)
+            .map_err(|source| StoreError::Migration { version, source })?;
         tx.commit().map_err(|source| StoreError::Migration { version, source })?;
         tracing::info!(version, seconds = began.elapsed().as_secs_f64(), "applied database migration");
     }

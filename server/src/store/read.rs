@@ -22,10 +22,13 @@ fn hash_of(v: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
 impl Subtrees for SqlSubtrees<'_> {
     type Error = StoreError;
     fn subtree(&mut self, level: u32, index: u64) -> Result<Hash, StoreError> {
-        let missing = || StoreError::Corrupt(format!("site {}: Merkle subtree (level {level}, index {index}) is missing", self.site));
+        let missing = || {
+            StoreError::Corrupt(format!("site {}: Merkle subtree (level {level}, index {index}) is missing", self.site))
+        };
         if level >= MIN_STORED_LEVEL {
             let mut st = self.conn.prepare_cached("SELECT hash FROM merkle_subtrees WHERE id = ?1")?;
-            let v: Option<Vec<u8>> = st.query_row([subtree_key(self.site_no, level, index)], |r| r.get(0)).optional()?;
+            let v: Option<Vec<u8>> =
+                st.query_row([subtree_key(self.site_no, level, index)], |r| r.get(0)).optional()?;
             return hash_of(v.ok_or_else(missing)?, "a Merkle hash");
         }
         let lo = event_key(self.site_no, (index << level) + 1);
@@ -60,7 +63,14 @@ fn checkpoint_row(r: &rusqlite::Row) -> rusqlite::Result<(String, i64, Vec<u8>, 
 
 fn to_checkpoint(row: (String, i64, Vec<u8>, String, String, String)) -> Result<StoredCheckpoint, StoreError> {
     let (site, size, root, signed_at, key_id, note) = row;
-    Ok(StoredCheckpoint { site, tree_size: size as u64, root: hash_of(root, "a checkpoint root")?, signed_at, key_id, note })
+    Ok(StoredCheckpoint {
+        site,
+        tree_size: size as u64,
+        root: hash_of(root, "a checkpoint root")?,
+        signed_at,
+        key_id,
+        note,
+    })
 }
 
 const CHECKPOINT_COLUMNS: &str = "site, tree_size, root_hash, signed_at, key_id, note";
@@ -73,8 +83,9 @@ pub fn latest_checkpoint(c: &Connection, site: &str) -> Result<Option<StoredChec
 
 /// The most recent checkpoint of a site with exactly `size` records, if any.
 pub fn checkpoint_of_size(c: &Connection, site: &str, size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
-    let sql =
-        format!("SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE site = ?1 AND tree_size = ?2 ORDER BY id DESC LIMIT 1");
+    let sql = format!(
+        "SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE site = ?1 AND tree_size = ?2 ORDER BY id DESC LIMIT 1"
+    );
     c.query_row(&sql, params![site, size as i64], checkpoint_row).optional()?.map(to_checkpoint).transpose()
 }
 
@@ -105,8 +116,12 @@ pub const MAX_HISTORY: usize = 200;
 /// A consent id's decisions on a site, oldest first (at most the last [`MAX_HISTORY`]).
 pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<HistoryEvent>, StoreError> {
     use crate::log::audit::{Shown, StoredRow, ROW_COLUMNS};
-    let (Some(site_no), Some(consent)) = (super::site_no(c, site)?, uuid_bytes(consent_id)) else { return Ok(Vec::new()) };
-    let mut st = c.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM events WHERE site_no = ?1 AND consent_id = ?2 ORDER BY id DESC LIMIT ?3"))?;
+    let (Some(site_no), Some(consent)) = (super::site_no(c, site)?, uuid_bytes(consent_id)) else {
+        return Ok(Vec::new());
+    };
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM events WHERE site_no = ?1 AND consent_id = ?2 ORDER BY id DESC LIMIT ?3"
+    ))?;
     let rows = st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64], |r| StoredRow::read(r, 0))?;
     let mut out = Vec::new();
     for row in rows {

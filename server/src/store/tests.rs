@@ -4,7 +4,8 @@ use kelisim_shared::policy::SitePolicy;
 pub fn open_with_config() -> (tempfile::TempDir, Store, Connection, Config) {
     let dir = tempfile::tempdir().unwrap();
     let (store, conn) = Store::open(dir.path()).unwrap();
-    let config = SitePolicy::parse("example.toml", include_str!("../../../shared/testdata/example.toml")).unwrap().config();
+    let config =
+        SitePolicy::parse("example.toml", include_str!("../../../shared/testdata/example.toml")).unwrap().config();
     record_config(&conn, &config, "{}", "2026-01-01T00:00:00.000Z").unwrap();
     (dir, store, conn, config)
 }
@@ -81,7 +82,8 @@ fn migrations_5_and_6_move_the_old_log_into_the_compact_tables_unchanged() {
         }
         c.pragma_update(None, "user_version", 3).unwrap();
         for (site, n) in [("alpha", 20u64), ("beta", 3)] {
-            c.execute("INSERT INTO config_versions VALUES (?1, ?2, '{}', 't')", params![site, "ab".repeat(32)]).unwrap();
+            c.execute("INSERT INTO config_versions VALUES (?1, ?2, '{}', 't')", params![site, "ab".repeat(32)])
+                .unwrap();
             let mut f = Frontier::default();
             let mut ls = Vec::new();
             for seq in 1..=n {
@@ -100,7 +102,11 @@ fn migrations_5_and_6_move_the_old_log_into_the_compact_tables_unchanged() {
                 )
                 .unwrap();
                 f.append(leaf, |level, idx, h| {
-                    c.execute("INSERT INTO merkle_nodes VALUES (?1, ?2, ?3, ?4)", params![site, level, idx as i64, h.as_slice()]).unwrap();
+                    c.execute(
+                        "INSERT INTO merkle_nodes VALUES (?1, ?2, ?3, ?4)",
+                        params![site, level, idx as i64, h.as_slice()],
+                    )
+                    .unwrap();
                 });
                 ls.push(leaf);
             }
@@ -119,28 +125,49 @@ fn migrations_5_and_6_move_the_old_log_into_the_compact_tables_unchanged() {
         assert_eq!(h.len(), 1);
         assert_eq!((h[0].seq, h[0].receipt_id.as_str()), (2, "00000000-0000-4000-8000-000000000002"));
         assert_eq!((h[0].action.as_str(), h[0].granted.join(" ")), ("custom", "necessary analytics".to_owned()));
-        let dup = write::logged_by_event_id(&conn, site_no, &uuid_bytes(&r.consent_id).unwrap(), &uuid_bytes(&r.event_id).unwrap()).unwrap().unwrap();
+        let dup = write::logged_by_event_id(
+            &conn,
+            site_no,
+            &uuid_bytes(&r.consent_id).unwrap(),
+            &uuid_bytes(&r.event_id).unwrap(),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!((dup.seq, dup.receipt(r.consent_id.clone()).receipt_id), (2, h[0].receipt_id.clone()));
         // The look-up is by the pair as migrated: the same event id under another consent id
         // is not that record.
         let other = old_record(site, 3);
-        assert!(write::logged_by_event_id(&conn, site_no, &uuid_bytes(&other.consent_id).unwrap(), &uuid_bytes(&r.event_id).unwrap())
-            .unwrap()
-            .is_none());
+        assert!(write::logged_by_event_id(
+            &conn,
+            site_no,
+            &uuid_bytes(&other.consent_id).unwrap(),
+            &uuid_bytes(&r.event_id).unwrap()
+        )
+        .unwrap()
+        .is_none());
     }
     let readable: (String, String, Option<String>, Option<String>) = conn
-        .query_row("SELECT event_id, consent_id, ip, page FROM events_readable WHERE site = 'alpha' AND seq = 3", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
+        .query_row(
+            "SELECT event_id, consent_id, ip, page FROM events_readable WHERE site = 'alpha' AND seq = 3",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
         .unwrap();
     let r3 = old_record("alpha", 3);
     assert_eq!(readable, (r3.event_id, r3.consent_id, r3.ip, r3.page));
-    let purged: Option<Vec<u8>> =
-        conn.query_row("SELECT canonical FROM events_readable WHERE site = 'beta' AND seq = 1", [], |r| r.get(0)).unwrap();
+    let purged: Option<Vec<u8>> = conn
+        .query_row("SELECT canonical FROM events_readable WHERE site = 'beta' AND seq = 1", [], |r| r.get(0))
+        .unwrap();
     assert!(purged.is_none(), "a purged record stays purged");
     // Only subtrees of level 4 and up are kept, keyed in the order they were made: alpha's 20
     // events make one (level 4, index 0), complete at 16 events.
-    let kept: Vec<i64> = conn.prepare("SELECT id FROM merkle_subtrees ORDER BY id").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let kept: Vec<i64> = conn
+        .prepare("SELECT id FROM merkle_subtrees ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     let alpha = site_no(&conn, "alpha").unwrap().unwrap();
     assert_eq!(kept, [subtree_key(alpha, 4, 0)]);
     assert_eq!(kept[0], (((alpha << 40) + 16) << 6) + 4);

@@ -42,7 +42,12 @@ fn hex_text(bytes: &[u8; 32]) -> String {
 
 /// What a site already holds for this consent id's `event_id`, if anything (the idempotency
 /// key, migration 7).
-pub fn logged_by_event_id(c: &Connection, site_no: i64, consent_id: &[u8; 16], event_id: &[u8; 16]) -> Result<Option<Logged>, StoreError> {
+pub fn logged_by_event_id(
+    c: &Connection,
+    site_no: i64,
+    consent_id: &[u8; 16],
+    event_id: &[u8; 16],
+) -> Result<Option<Logged>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT receipt_id, seq, recorded_at, leaf_hash FROM events
          WHERE site_no = ?1 AND consent_id = ?2 AND event_id = ?3",
@@ -79,7 +84,8 @@ pub struct NewEvent {
 impl NewEvent {
     /// `record.seq` and `record.recorded_at` are ignored: the writer sets them.
     pub fn new(record: ConsentRecord) -> Result<NewEvent, StoreError> {
-        let malformed = |what: &str| StoreError::Corrupt(format!("{what} of an event is not a UUID (ingest checks it)"));
+        let malformed =
+            |what: &str| StoreError::Corrupt(format!("{what} of an event is not a UUID (ingest checks it)"));
         Ok(NewEvent {
             event_id: uuid_bytes(&record.event_id).ok_or_else(|| malformed("the event_id"))?,
             consent_id: uuid_bytes(&record.consent_id).ok_or_else(|| malformed("the consent_id"))?,
@@ -152,14 +158,20 @@ impl<'c> Appender<'c> {
 /// The number of events in a site's log (seq runs from 1 without gaps).
 pub fn log_size(c: &Connection, site_no: i64) -> Result<u64, StoreError> {
     let (lo, hi) = site_range(site_no);
-    let last: Option<i64> = c.query_row("SELECT MAX(id) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
+    let last: Option<i64> =
+        c.query_row("SELECT MAX(id) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
     Ok(last.map_or(0, |id| (id - (site_no << SEQ_BITS)) as u64))
 }
 
 /// `recorded_at` of a site's last record, if it has any.
 pub fn last_recorded_at(c: &Connection, site_no: i64) -> Result<Option<String>, StoreError> {
     let (lo, hi) = site_range(site_no);
-    Ok(c.query_row("SELECT recorded_at FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1", [lo, hi], |r| r.get(0)).optional()?)
+    Ok(c.query_row(
+        "SELECT recorded_at FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1",
+        [lo, hi],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 /// A site's frontier as stored: O(log n) look-ups, no rehashing beyond the lowest levels.
@@ -170,11 +182,18 @@ pub fn load_frontier(c: &Connection, site: &str, site_no: i64) -> Result<Frontie
         .into_iter()
         .map(|(level, index)| kelisim_shared::merkle::Subtrees::subtree(&mut src, level, index))
         .collect::<Result<Vec<_>, _>>()?;
-    Frontier::from_parts(size, hashes).ok_or_else(|| StoreError::Corrupt(format!("site {site}: frontier of size {size}")))
+    Frontier::from_parts(size, hashes)
+        .ok_or_else(|| StoreError::Corrupt(format!("site {site}: frontier of size {size}")))
 }
 
 /// Appends a signed checkpoint.
-pub fn insert_checkpoint(c: &Connection, site: &str, cp: &Checkpoint, key_id: &str, note: &str) -> Result<(), StoreError> {
+pub fn insert_checkpoint(
+    c: &Connection,
+    site: &str,
+    cp: &Checkpoint,
+    key_id: &str,
+    note: &str,
+) -> Result<(), StoreError> {
     c.execute(
         "INSERT INTO checkpoints (site, tree_size, root_hash, signed_at, key_id, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![site, cp.size as i64, cp.root.as_slice(), cp.time, key_id, note],
@@ -192,7 +211,13 @@ pub fn insert_checkpoint(c: &Connection, site: &str, cp: &Checkpoint, key_id: &s
 /// append-only semantics by design, and only through the exception that migration 5's
 /// `events_no_update` trigger grants while a `purge_in_progress` marker for the site exists.
 /// The marker is removed before the transaction commits.
-pub fn purge_expired(c: &Connection, site: &str, site_no: i64, before: &str, limit: usize) -> Result<usize, StoreError> {
+pub fn purge_expired(
+    c: &Connection,
+    site: &str,
+    site_no: i64,
+    before: &str,
+    limit: usize,
+) -> Result<usize, StoreError> {
     // The log is in time order and purged oldest first: the records to purge are the ids from
     // the first unpurged one up to the first recorded at or after `before`.
     let (from, to) = (super::first_unpurged_id(c, site_no)?, super::first_id_at(c, site_no, before)?);

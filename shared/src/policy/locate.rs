@@ -140,10 +140,8 @@ fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> S
                 array = None;
                 continue;
             }
-            let id = item
-                .and_then(|v| v.get_ref().as_table())
-                .and_then(|t| t.get("id"))
-                .and_then(|v| v.get_ref().as_str());
+            let id =
+                item.and_then(|v| v.get_ref().as_table()).and_then(|t| t.get("id")).and_then(|v| v.get_ref().as_str());
             let kind = rest.join(".");
             if !out.is_empty() {
                 out.push_str(": ");

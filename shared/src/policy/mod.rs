@@ -218,7 +218,9 @@ impl SitePolicy {
     pub fn notes(&self, file: &str, text: &str) -> Vec<PolicyError> {
         let Ok(doc) = locate::Document::parse(file, text) else { return Vec::new() };
         let mut out = self.review_notes(&doc);
-        out.extend(notes::note_texts(self).into_iter().map(|(path, phrase)| doc.error_at(&path, notes::message(phrase))));
+        out.extend(
+            notes::note_texts(self).into_iter().map(|(path, phrase)| doc.error_at(&path, notes::message(phrase))),
+        );
         out
     }
 

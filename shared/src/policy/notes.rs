@@ -61,7 +61,11 @@ pub const NOTE_PHRASES: &[(&str, &[&str])] = &[
 /// The first phrase of [`NOTE_PHRASES`] found in `text` (as listed, without the `*`).
 pub fn note_phrase(text: &str) -> Option<&'static str> {
     let lower = text.to_lowercase();
-    NOTE_PHRASES.iter().flat_map(|(_, phrases)| phrases.iter()).find(|p| found(&lower, p)).map(|p| p.trim_end_matches('*'))
+    NOTE_PHRASES
+        .iter()
+        .flat_map(|(_, phrases)| phrases.iter())
+        .find(|p| found(&lower, p))
+        .map(|p| p.trim_end_matches('*'))
 }
 
 fn found(lower: &str, phrase: &str) -> bool {
@@ -70,7 +74,9 @@ fn found(lower: &str, phrase: &str) -> bool {
         None => (phrase, false),
     };
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    lower.match_indices(phrase).any(|(at, m)| !word(lower[..at].chars().next_back()) && (stem || !word(lower[at + m.len()..].chars().next())))
+    lower
+        .match_indices(phrase)
+        .any(|(at, m)| !word(lower[..at].chars().next_back()) && (stem || !word(lower[at + m.len()..].chars().next())))
 }
 
 /// Every text of the file that a visitor reads (banner, preferences, receipts), with its path
@@ -213,17 +219,33 @@ mod tests {
     fn site_check_notes_name_the_file_line_and_field() {
         let example = include_str!("../../testdata/example.toml");
         let text = example
-            .replace(r#"retention = { kk = "2 жыл", ru = "2 года""#, r#"retention = { kk = "2 жыл", ru = "Срок не указан в политике""#)
-            .replace("[[category.third_parties]]", "# The policy does not name the recipient's parent company (TODO).\n[[category.third_parties]]")
+            .replace(
+                r#"retention = { kk = "2 жыл", ru = "2 года""#,
+                r#"retention = { kk = "2 жыл", ru = "Срок не указан в политике""#,
+            )
+            .replace(
+                "[[category.third_parties]]",
+                "# The policy does not name the recipient's parent company (TODO).\n[[category.third_parties]]",
+            )
             .replace(r#"en = "Visit statistics" }"#, r#"en = "The policy mentions visit statistics" }"#);
         let p = SitePolicy::parse("site.toml", &text).unwrap_or_else(|e| panic!("a note keeps the file valid: {e}"));
         let notes = p.notes("site.toml", &text);
         let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
         assert_eq!(notes.len(), 2, "{notes:#?}");
-        assert_eq!((notes[0].line, notes[0].field.as_str()), (line("Срок не указан"), "category `analytics`: `retention.ru`"));
+        assert_eq!(
+            (notes[0].line, notes[0].field.as_str()),
+            (line("Срок не указан"), "category `analytics`: `retention.ru`")
+        );
         assert!(notes[0].to_string().starts_with(&format!("site.toml:{}:", notes[0].line)), "{}", notes[0]);
-        assert!(notes[0].message.contains("«не указан»") && notes[0].message.contains("`#` comment"), "{}", notes[0].message);
-        assert_eq!((notes[1].line, notes[1].field.as_str()), (line("The policy mentions"), "category `analytics`: third_parties #1: `purpose.en`"));
+        assert!(
+            notes[0].message.contains("«не указан»") && notes[0].message.contains("`#` comment"),
+            "{}",
+            notes[0].message
+        );
+        assert_eq!(
+            (notes[1].line, notes[1].field.as_str()),
+            (line("The policy mentions"), "category `analytics`: third_parties #1: `purpose.en`")
+        );
         assert!(SitePolicy::parse("example.toml", example).unwrap().notes("example.toml", example).is_empty());
     }
 
@@ -234,7 +256,18 @@ mod tests {
         assert!(all.contains(&("category[1].retention.ru".to_owned(), "2 года")), "{all:?}");
         assert!(all.contains(&("category[1].data.en[1]".to_owned(), "browser data")), "{all:?}");
         let texts: Vec<&str> = all.into_iter().map(|(_, s)| s).collect();
-        for t in ["Example.kz", "«Мысал» ЖШС", "1 Abay Ave, Almaty", "Аналитика", "IP-адрес", "2 года", "ООО «Яндекс»", "Yandex.Metrica", "Yandex LLC", "A visitor counting service."] {
+        for t in [
+            "Example.kz",
+            "«Мысал» ЖШС",
+            "1 Abay Ave, Almaty",
+            "Аналитика",
+            "IP-адрес",
+            "2 года",
+            "ООО «Яндекс»",
+            "Yandex.Metrica",
+            "Yandex LLC",
+            "A visitor counting service.",
+        ] {
             assert!(texts.contains(&t), "{t} is a visitor text: {texts:?}");
         }
         for t in ["example", "analytics", "privacy@example.kz", "KZ", "_ym_uid", "https://example.kz/privacy"] {

@@ -32,10 +32,7 @@ fn missing_kazakh_title_names_line_and_field() {
     assert_eq!(e.message, "is missing");
     let line = EXAMPLE.lines().position(|l| l.contains("\"Талдау\"")).unwrap() + 1;
     assert_eq!((e.file.as_str(), e.line), ("site.toml", line));
-    assert_eq!(
-        e.to_string(),
-        format!("site.toml:{line}:{}: category `analytics`: `title.kk` is missing", e.column)
-    );
+    assert_eq!(e.to_string(), format!("site.toml:{line}:{}: category `analytics`: `title.kk` is missing", e.column));
 }
 
 #[test]
@@ -127,12 +124,19 @@ fn todo_in_a_formatted_field_is_reported_only_as_a_todo() {
         ("phone = \"+7 727 000 00 00\"", "phone = \"TODO: a phone\"", "`operator.phone`"),
         ("policy_url = \"https://example.kz/privacy\"", "policy_url = \"TODO: the policy's address\"", "`policy_url`"),
         ("\"https://www.example.kz\"]", "\"TODO: the site's origin\"]", "`origins[1]`"),
-        ("country = \"RU\"", "country = \"TODO: the recipient's country\"", "category `analytics`: third_parties #1: `country`"),
+        (
+            "country = \"RU\"",
+            "country = \"TODO: the recipient's country\"",
+            "category `analytics`: third_parties #1: `country`",
+        ),
     ];
     for (from, to, field) in cases {
         assert!(EXAMPLE.contains(from), "{from}");
         let e = one_error(&EXAMPLE.replacen(from, to, 1));
-        assert_eq!((e.field.as_str(), e.message.as_str()), (field, "is still a TODO: replace it with the site's own text"));
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            (field, "is still a TODO: replace it with the site's own text")
+        );
     }
 }
 
@@ -155,7 +159,8 @@ fn version_is_a_content_hash() {
     let c = SitePolicy::parse("c", &EXAMPLE.replace("id = \"marketing\"", "id = \"ads\"")).unwrap().config();
     assert_ne!(a.scope, c.scope, "a changed category changes the scope");
     // Origins and log settings are not part of what the visitor sees.
-    let d = SitePolicy::parse("d", &EXAMPLE.replace("retention_days = 1825", "retention_days = 3000")).unwrap().config();
+    let d =
+        SitePolicy::parse("d", &EXAMPLE.replace("retention_days = 1825", "retention_days = 3000")).unwrap().config();
     assert_eq!(a.version, d.version);
 }
 
@@ -252,7 +257,10 @@ fn review_entries_keep_the_file_valid_and_are_listed_as_notes() {
 
 #[test]
 fn review_entries_are_checked() {
-    let bad = format!("{EXAMPLE}{}", REVIEW.replace("name = \"_ym_isad\"", "name = \"_ym isad\"").replace("\"analytics\"", "\"Analytics\""));
+    let bad = format!(
+        "{EXAMPLE}{}",
+        REVIEW.replace("name = \"_ym_isad\"", "name = \"_ym isad\"").replace("\"analytics\"", "\"Analytics\"")
+    );
     let e = errors(&bad);
     assert_eq!(e.len(), 2, "{e:#?}");
     assert!(e[0].message.contains("`_ym isad` is not a cookie name"), "{}", e[0]);
@@ -267,7 +275,10 @@ fn review_entries_are_checked() {
 fn declaring_finds_exact_names_before_patterns() {
     let p = SitePolicy::parse("site.toml", EXAMPLE).unwrap();
     let d = p.declaring("_ym_uid").unwrap();
-    assert_eq!((d.category.id.as_str(), d.pattern, d.service.map(|s| s.id.as_str())), ("analytics", "_ym_uid", Some("yandex-metrica")));
+    assert_eq!(
+        (d.category.id.as_str(), d.pattern, d.service.map(|s| s.id.as_str())),
+        ("analytics", "_ym_uid", Some("yandex-metrica"))
+    );
     let d = p.declaring("_ym_visorc").unwrap();
     assert_eq!((d.pattern, d.service.is_none()), ("_ym_*", true));
     assert_eq!(p.declaring("kelisim").unwrap().category.id, "necessary");
@@ -286,14 +297,18 @@ fn every_text_has_a_size_cap_and_the_error_names_line_and_field() {
         .replace(r#"provider = "Yandex LLC""#, &format!(r#"provider = "{}""#, long(301)));
     let e = errors(&text);
     let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let found = |field: &str| e.iter().find(|x| x.field == field).unwrap_or_else(|| panic!("no error for {field}: {e:#?}"));
+    let found =
+        |field: &str| e.iter().find(|x| x.field == field).unwrap_or_else(|| panic!("no error for {field}: {e:#?}"));
     let v = found("`policy_version`");
     assert_eq!(v.message, format!("is {} characters long; at most 100 are allowed", 10 * 1024 * 1024));
     assert_eq!((v.file.as_str(), v.line), ("site.toml", line_of("policy_version")));
     assert!(v.to_string().len() < 200, "the message does not quote the text: {}", &v.to_string()[..200]);
     assert_eq!(found("category `analytics`: `title.kk`").message, "is 201 characters long; at most 200 are allowed");
     assert_eq!(found("category `analytics`: `title.kk`").line, line_of("title = { kk = \"яя"));
-    assert_eq!(found("category `analytics`: `description.ru`").message, "is 5001 characters long; at most 5000 are allowed");
+    assert_eq!(
+        found("category `analytics`: `description.ru`").message,
+        "is 5001 characters long; at most 5000 are allowed"
+    );
     assert_eq!(found("category `marketing`: `data.en[0]`").message, "is 501 characters long; at most 500 are allowed");
     assert!(found("`operator.email`").message.contains("at most 254"));
     assert!(found("category `analytics`: service `yandex-metrica`: `provider`").message.contains("at most 300"));
@@ -315,5 +330,9 @@ fn long_lists_are_capped_and_long_values_are_not_quoted_whole() {
     assert_eq!(e.len(), 2, "{e:#?}");
     assert_eq!((e[0].field.as_str(), e[0].message.as_str()), ("`origins`", "has 51 entries; at most 50 are allowed"));
     assert_eq!(e[1].field, "`operator.storage_country`");
-    assert!(e[1].message.len() < 200 && e[1].message.contains("QQQ…` is not an ISO 3166-1"), "{}", &e[1].message[..200.min(e[1].message.len())]);
+    assert!(
+        e[1].message.len() < 200 && e[1].message.contains("QQQ…` is not an ISO 3166-1"),
+        "{}",
+        &e[1].message[..200.min(e[1].message.len())]
+    );
 }

@@ -133,7 +133,11 @@ impl Check<'_> {
                     match len {
                         Some((first, n)) if n != v.len() => self.fail(
                             p,
-                            format!("has {} items but `{}` has {n}: each language must list the same items", v.len(), first.code()),
+                            format!(
+                                "has {} items but `{}` has {n}: each language must list the same items",
+                                v.len(),
+                                first.code()
+                            ),
                         ),
                         None => len = Some((l, v.len())),
                         _ => {}
@@ -222,7 +226,10 @@ pub fn validate(p: &SitePolicy) -> Vec<Problem> {
     if p.retention_days < p.consent_days {
         c.fail(
             vec![Key("retention_days")],
-            format!("({}) is shorter than `consent_days` ({}): a consent must stay provable while it is in force", p.retention_days, p.consent_days),
+            format!(
+                "({}) is shorter than `consent_days` ({}): a consent must stay provable while it is in force",
+                p.retention_days, p.consent_days
+            ),
         );
     }
     operator(&mut c, &p.operator);
@@ -269,7 +276,10 @@ fn operator(c: &mut Check, o: &Operator) {
         }
     }
     if let Some(ph) = &o.phone {
-        if c.fits(at("phone"), ph, caps::PHONE) && !c.no_todo(at("phone"), ph) && ph.chars().filter(char::is_ascii_digit).count() < 7 {
+        if c.fits(at("phone"), ph, caps::PHONE)
+            && !c.no_todo(at("phone"), ph)
+            && ph.chars().filter(char::is_ascii_digit).count() < 7
+        {
             c.fail(at("phone"), format!("`{ph}` is not a phone number"));
         }
     }
@@ -304,13 +314,21 @@ fn categories(c: &mut Check, cats: &[Category]) {
     let required: Vec<usize> = cats.iter().enumerate().filter(|(_, k)| k.required).map(|(i, _)| i).collect();
     match required.len() {
         1 => {}
-        0 => c.fail(vec![Key("category"), Index(0)], "none is `required = true`: exactly one category must be required"),
-        _ => c.fail(vec![Key("category"), Index(required[1]), Key("required")], "a second required category: exactly one may be required"),
+        0 => {
+            c.fail(vec![Key("category"), Index(0)], "none is `required = true`: exactly one category must be required")
+        }
+        _ => c.fail(
+            vec![Key("category"), Index(required[1]), Key("required")],
+            "a second required category: exactly one may be required",
+        ),
     }
     for (i, cat) in cats.iter().enumerate() {
         let at = |k: &'static str| vec![Key("category"), Index(i), Key(k)];
         if !crate::is_slug(&cat.id) {
-            c.fail(at("id"), format!("`{}` must be a slug: 1–32 of a-z, 0-9, `_`, `-`, starting with a letter", shown(&cat.id)));
+            c.fail(
+                at("id"),
+                format!("`{}` must be a slug: 1–32 of a-z, 0-9, `_`, `-`, starting with a letter", shown(&cat.id)),
+            );
         } else if cats[..i].iter().any(|o| o.id == cat.id) {
             c.fail(at("id"), format!("`{}` is used by an earlier category", cat.id));
         }
@@ -325,7 +343,11 @@ fn categories(c: &mut Check, cats: &[Category]) {
         c.few(at("third_parties"), cat.third_parties.len(), caps::ENTRIES);
         c.few(at("services"), cat.services.len(), caps::ENTRIES);
         c.few(at("cookies"), cat.cookies.len(), caps::COOKIES);
-        c.few(vec![Key("category"), Index(i), Key("cross_border"), Key("countries")], cat.cross_border.countries.len(), caps::ENTRIES);
+        c.few(
+            vec![Key("category"), Index(i), Key("cross_border"), Key("countries")],
+            cat.cross_border.countries.len(),
+            caps::ENTRIES,
+        );
         for (j, t) in cat.third_parties.iter().enumerate().take(caps::ENTRIES) {
             third_party(c, vec![Key("category"), Index(i), Key("third_parties"), Index(j)], t);
         }
@@ -350,7 +372,10 @@ fn categories(c: &mut Check, cats: &[Category]) {
         for k in abroad {
             if !cb.countries.iter().any(|x| x == k) {
                 let k = shown(k);
-                c.fail(at("cross_border"), format!("a recipient is in `{k}`, so `cross_border` must say `transfer = true` and list `{k}`"));
+                c.fail(
+                    at("cross_border"),
+                    format!("a recipient is in `{k}`, so `cross_border` must say `transfer = true` and list `{k}`"),
+                );
                 break;
             }
         }

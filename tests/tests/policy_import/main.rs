@@ -47,7 +47,8 @@ fn rows(report: &Value) -> BTreeMap<(String, String), BTreeSet<String>> {
         let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
         let kind = s("kind");
         let what = match kind.as_str() {
-            "operator_name" | "bin" | "address" | "email" | "phone" | "site" | "policy_url" | "date" | "version" | "storage" | "cookie_name" => s("value"),
+            "operator_name" | "bin" | "address" | "email" | "phone" | "site" | "policy_url" | "date" | "version"
+            | "storage" | "cookie_name" => s("value"),
             "purpose" => format!("{}: {}", s("category"), s("id")),
             "third_party" if f["country"].is_string() => format!("{} ({})", s("id"), s("country")),
             _ => s("id"),
@@ -92,13 +93,24 @@ fn findings_problems(file: &str, report: &Value, table: &str) -> Vec<String> {
     for (key, clauses) in &want {
         match got.get(key) {
             None => problems.push(format!("{file}: not found: {} | {} | {}", key.0, key.1, join(clauses))),
-            Some(c) if c != clauses => problems.push(format!("{file}: {} | {} found in {} instead of {}", key.0, key.1, join(c), join(clauses))),
+            Some(c) if c != clauses => problems.push(format!(
+                "{file}: {} | {} found in {} instead of {}",
+                key.0,
+                key.1,
+                join(c),
+                join(clauses)
+            )),
             _ => {}
         }
     }
     for (key, clauses) in &got {
         if !want.contains_key(key) {
-            problems.push(format!("{file}: reported but the text does not say it: {} | {} | {}", key.0, key.1, join(clauses)));
+            problems.push(format!(
+                "{file}: reported but the text does not say it: {} | {} | {}",
+                key.0,
+                key.1,
+                join(clauses)
+            ));
         }
     }
     let source = normalized(&std::fs::read_to_string(fixture(file)).unwrap());
@@ -135,7 +147,9 @@ fn drafts_propose_the_categories_of_the_hand_written_site_files() {
     let dir = tempfile::tempdir().unwrap();
     for (id, file, _) in FIVE {
         let (_, draft) = import_draft(id, &fixture(file), dir.path());
-        let hand = SitePolicy::parse(id, &std::fs::read_to_string(root().join(format!("www/sites/{id}.toml"))).unwrap()).unwrap();
+        let hand =
+            SitePolicy::parse(id, &std::fs::read_to_string(root().join(format!("www/sites/{id}.toml"))).unwrap())
+                .unwrap();
         let drafted = SitePolicy::parse(id, &fill_todos(&draft)).unwrap_or_else(|e| panic!("{id}: {e}"));
         let ids = |p: &SitePolicy| p.categories.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&drafted), ids(&hand), "{id}: the draft proposes other categories than www/sites/{id}.toml");
@@ -186,13 +200,20 @@ fn every_draft_is_valid_but_for_its_todos_and_site_check_lists_them() {
         let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with(path.to_str().unwrap())).collect();
         assert_eq!(errors.len(), todos, "{id}: one error per TODO:\n{stderr}");
         for e in &errors {
-            assert!(e.ends_with("is still a TODO: replace it with the site's own text"), "{id}: an error other than a TODO: {e}");
+            assert!(
+                e.ends_with("is still a TODO: replace it with the site's own text"),
+                "{id}: an error other than a TODO: {e}"
+            );
         }
         assert_eq!(draft.matches("\"TODO:").count(), todos, "{id}: the draft's TODOs and the report's agree");
         let filled = dir.path().join(format!("{id}-filled.toml"));
         std::fs::write(&filled, fill_todos(&draft)).unwrap();
         let check = cli(&["site", "check", filled.to_str().unwrap()]);
-        assert!(check.status.success(), "{id}: once the TODOs are filled in the draft is valid:\n{}", String::from_utf8_lossy(&check.stderr));
+        assert!(
+            check.status.success(),
+            "{id}: once the TODOs are filled in the draft is valid:\n{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
     }
 }
 
@@ -201,16 +222,32 @@ fn every_fact_in_a_draft_cites_its_clause() {
     let dir = tempfile::tempdir().unwrap();
     let (_, draft) = import_draft("neupusti", &fixture("neupusti.kz.ru.txt"), dir.path());
     for (fact, citation) in [
-        ("policy_version = \"2022-08-04\"", "# п. 9.4: «Эта политика конфиденциальности была последний раз обновлена 04.08.2022 г.»"),
-        ("policy_url = \"https://neupusti.kz/\"", "# п. 9.3: «Действующая Политика конфиденциальности размещена на странице по адресу"),
-        ("ru = \"Без ограничения срока.\"", "# п. 5.1: «Обработка персональных данных Пользователя осуществляется без ограничения срока,"),
+        (
+            "policy_version = \"2022-08-04\"",
+            "# п. 9.4: «Эта политика конфиденциальности была последний раз обновлена 04.08.2022 г.»",
+        ),
+        (
+            "policy_url = \"https://neupusti.kz/\"",
+            "# п. 9.3: «Действующая Политика конфиденциальности размещена на странице по адресу",
+        ),
+        (
+            "ru = \"Без ограничения срока.\"",
+            "# п. 5.1: «Обработка персональных данных Пользователя осуществляется без ограничения срока,",
+        ),
     ] {
         let at = draft.find(fact).unwrap_or_else(|| panic!("missing {fact}:\n{draft}"));
         let before = &draft[..at];
         let comment_start = before.rfind(citation).unwrap_or_else(|| panic!("{fact} is not preceded by {citation}"));
-        assert!(before[comment_start..].lines().skip(1).all(|l| l.starts_with('#') || l.starts_with('[') || l.is_empty()), "the citation belongs to {fact}");
+        assert!(
+            before[comment_start..].lines().skip(1).all(|l| l.starts_with('#') || l.starts_with('[') || l.is_empty()),
+            "the citation belongs to {fact}"
+        );
     }
-    assert!(draft.contains("# The policy also names ТОО «Neupusti.net» (п. 9.4): confirm which is the registered operator."), "{draft}");
+    assert!(
+        draft
+            .contains("# The policy also names ТОО «Neupusti.net» (п. 9.4): confirm which is the registered operator."),
+        "{draft}"
+    );
 }
 
 /// Texts for visitors, notes for the operator: in no draft does a visitor text read like a
@@ -243,11 +280,22 @@ fn no_draft_puts_a_note_in_a_visitor_text() {
 fn implied_consent_is_a_warning_in_all_five() {
     let dir = tempfile::tempdir().unwrap();
     for (id, file, _) in FIVE {
-        let out = cli(&["policy", "import", fixture(file).to_str().unwrap(), "--id", id, "--out", dir.path().join(format!("{id}.toml")).to_str().unwrap()]);
+        let out = cli(&[
+            "policy",
+            "import",
+            fixture(file).to_str().unwrap(),
+            "--id",
+            id,
+            "--out",
+            dir.path().join(format!("{id}.toml")).to_str().unwrap(),
+        ]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("kelisim: warning: the policy takes using the site as consent ("), "{id}: {stderr}");
         let report = import_json(id, &fixture(file));
-        let warned = report["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "implied_consent" && f["warning"].as_str().is_some_and(|w| w.contains("Law 94-V")));
+        let warned =
+            report["findings"].as_array().unwrap().iter().any(|f| {
+                f["kind"] == "implied_consent" && f["warning"].as_str().is_some_and(|w| w.contains("Law 94-V"))
+            });
         assert!(warned, "{id}");
         let draft = std::fs::read_to_string(dir.path().join(format!("{id}.toml"))).unwrap();
         assert!(draft.contains("# WARNING, THE POLICY TAKES USING THE SITE AS CONSENT"), "{id}");
@@ -269,8 +317,16 @@ fn a_kazakh_policy_is_read_in_kazakh() {
     assert_eq!(ids, ["necessary", "functional", "analytics", "marketing"]);
     // The operator as written, its Russian form from the legal form alone; the address stays
     // a TODO in Russian (no translation is invented).
-    assert!(draft.contains("name = { kk = \"«Жібек Жолы Сауда» ЖШС\", ru = \"ТОО «Жібек Жолы Сауда»\", en = \"TODO:"), "{draft}");
-    assert!(draft.contains("ru = \"TODO: the address in Russian (kk: Қазақстан Республикасы, Алматы қ., Абай даңғылы, 52, 4-кеңсе)\""), "{draft}");
+    assert!(
+        draft.contains("name = { kk = \"«Жібек Жолы Сауда» ЖШС\", ru = \"ТОО «Жібек Жолы Сауда»\", en = \"TODO:"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains(
+            "ru = \"TODO: the address in Russian (kk: Қазақстан Республикасы, Алматы қ., Абай даңғылы, 52, 4-кеңсе)\""
+        ),
+        "{draft}"
+    );
     let analytics = policy.categories.iter().find(|c| c.id == "analytics").unwrap();
     assert_eq!(analytics.services.first().map(|s| s.id.as_str()), Some("yandex-metrica"));
     assert!(analytics.cookies.contains(&"_ym_*".to_owned()));
@@ -294,7 +350,10 @@ fn a_policy_without_a_cookie_section_proposes_only_necessary_with_todos() {
     let dir = tempfile::tempdir().unwrap();
     let (_, draft) = import_draft(id, &fixture(file), dir.path());
     let one_line = draft.replace("\n# ", " ");
-    assert!(one_line.contains("it mentions no cookies, counters or pixels, so no optional category is proposed"), "{draft}");
+    assert!(
+        one_line.contains("it mentions no cookies, counters or pixels, so no optional category is proposed"),
+        "{draft}"
+    );
     assert!(one_line.contains("п. 2.3: «Обезличенные сведения о количестве заявок могут использоваться для проведения статистических исследований.» (analytics)"), "{draft}");
 }
 
@@ -315,7 +374,14 @@ fn empty_binary_and_foreign_input_is_refused_in_one_sentence() {
         ("empty.txt", Vec::new(), "is empty: there is no policy text to read"),
         ("blank.txt", b"\n \n\t\n".to_vec(), "is empty"),
         ("policy.pdf", b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\x00\x00\x01\x02\x03".to_vec(), "is not a text file"),
-        ("cp1251.txt", "Политика конфиденциальности".chars().map(|c| if c.is_ascii() { c as u8 } else { (c as u32 - 0x350) as u8 }).collect(), "is not UTF-8 text"),
+        (
+            "cp1251.txt",
+            "Политика конфиденциальности"
+                .chars()
+                .map(|c| if c.is_ascii() { c as u8 } else { (c as u32 - 0x350) as u8 })
+                .collect(),
+            "is not UTF-8 text",
+        ),
         ("english.txt", b"Privacy policy. We use cookies.".to_vec(), "holds no Russian or Kazakh text"),
     ];
     for (name, bytes, message) in cases {
@@ -331,14 +397,19 @@ fn bad_arguments_are_refused_in_one_sentence() {
     let policy = fixture("aimap.kz.ru.txt");
     let policy = policy.to_str().unwrap();
     assert!(refused(&["policy", "import", policy, "--id", "Bad Id"]).contains("`Bad Id` is not a site id"));
-    assert!(refused(&["policy", "import", "no/such/policy.txt", "--id", "site"]).contains("cannot read no/such/policy.txt: there is no such file"));
-    assert!(refused(&["policy", "import", policy, "--id", "site", "--languages", "ru,en"]).contains("--languages must include kk and ru"));
+    assert!(refused(&["policy", "import", "no/such/policy.txt", "--id", "site"])
+        .contains("cannot read no/such/policy.txt: there is no such file"));
+    assert!(refused(&["policy", "import", policy, "--id", "site", "--languages", "ru,en"])
+        .contains("--languages must include kk and ru"));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("site.toml");
     std::fs::write(&out, "hand-edited").unwrap();
-    assert!(refused(&["policy", "import", policy, "--id", "site", "--out", out.to_str().unwrap()]).contains("already exists"));
+    assert!(refused(&["policy", "import", policy, "--id", "site", "--out", out.to_str().unwrap()])
+        .contains("already exists"));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "hand-edited", "an existing file is kept");
-    assert!(cli(&["policy", "import", policy, "--id", "site", "--out", out.to_str().unwrap(), "--force"]).status.success());
+    assert!(cli(&["policy", "import", policy, "--id", "site", "--out", out.to_str().unwrap(), "--force"])
+        .status
+        .success());
 }
 
 /// Linear time: ten times the text takes about ten times as long. The bound (30×) is loose
@@ -352,7 +423,17 @@ fn a_large_policy_is_read_in_linear_time() {
         std::fs::write(&path, text.repeat(copies)).unwrap();
         let out = dir.path().join(format!("x{copies}.json"));
         let started = Instant::now();
-        let done = cli(&["policy", "import", path.to_str().unwrap(), "--id", "big", "--format", "json", "--out", out.to_str().unwrap()]);
+        let done = cli(&[
+            "policy",
+            "import",
+            path.to_str().unwrap(),
+            "--id",
+            "big",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         let took = started.elapsed();
         assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
         let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();

@@ -9,7 +9,9 @@ use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlProgressElement, HtmlSelectElement, MessageEvent, Worker};
+use web_sys::{
+    Document, Element, HtmlElement, HtmlInputElement, HtmlProgressElement, HtmlSelectElement, MessageEvent, Worker,
+};
 
 const PAGE: u64 = 50;
 
@@ -142,7 +144,11 @@ pub fn start(make_worker: js_sys::Function) {
         EventListener::new_with_options(&body, "drop", opts, move |e| {
             e.prevent_default();
             let _ = zone.class_list().remove_1("over");
-            let file = e.dyn_ref::<web_sys::DragEvent>().and_then(|d| d.data_transfer()).and_then(|d| d.files()).and_then(|l| l.get(0));
+            let file = e
+                .dyn_ref::<web_sys::DragEvent>()
+                .and_then(|d| d.data_transfer())
+                .and_then(|d| d.files())
+                .and_then(|l| l.get(0));
             if let Some(f) = file {
                 verify(&page, f);
             }
@@ -221,14 +227,23 @@ fn verify(page: &Shared, file: web_sys::File) {
         let on_error = {
             let page = page.clone();
             EventListener::new(&worker, "error", move |e| {
-                let message = e.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).unwrap_or_else(|| "the worker stopped".into());
+                let message = e
+                    .dyn_ref::<web_sys::ErrorEvent>()
+                    .map(|e| e.message())
+                    .unwrap_or_else(|| "the worker stopped".into());
                 received(&page, Message::Error { message });
             })
         };
         p.worker = Some((worker, vec![on_message, on_error]));
         p.verdict = None;
         p.rows = None;
-        p.progress = Some(Message::Progress { stage: "Files".into(), done: 0, total: 0, bytes_read: 0, size: file.size() as u64 });
+        p.progress = Some(Message::Progress {
+            stage: "Files".into(),
+            done: 0,
+            total: 0,
+            bytes_read: 0,
+            size: file.size() as u64,
+        });
         p.query = Query { limit: PAGE, ..Query::default() };
     }
     reset_filter(&page.borrow().doc);
@@ -263,11 +278,13 @@ fn received(page: &Shared, m: Message) {
         }
         Message::Intact { .. } | Message::Failed { .. } | Message::Error { .. } => {
             let intact = matches!(m, Message::Intact { .. });
-            let error_after_verdict = matches!(m, Message::Error { .. }) && matches!(p.verdict, Some(Message::Intact { .. }));
+            let error_after_verdict =
+                matches!(m, Message::Error { .. }) && matches!(p.verdict, Some(Message::Intact { .. }));
             if error_after_verdict {
                 // A query failed (e.g. the file changed on disk since): said where the rows go.
                 if let Message::Error { message } = &m {
-                    el(&p.doc, "page-info").set_text_content(Some(&fill(t(p.lang, "error"), &[("e", message.clone())])));
+                    el(&p.doc, "page-info")
+                        .set_text_content(Some(&fill(t(p.lang, "error"), &[("e", message.clone())])));
                 }
                 return;
             }
@@ -322,7 +339,8 @@ fn draw_progress(p: &Page) {
     };
     status.set_hidden(false);
     let bar: HtmlProgressElement = el(&p.doc, "progress").unchecked_into();
-    let text = fill(t(p.lang, &format!("stage_{stage}")), &[("done", p.lang.num(*done)), ("total", p.lang.num(*total))]);
+    let text =
+        fill(t(p.lang, &format!("stage_{stage}")), &[("done", p.lang.num(*done)), ("total", p.lang.num(*total))]);
     el(&p.doc, "stage").set_text_content(Some(&text));
     if *total > 0 {
         bar.set_max(*total as f64);
@@ -351,7 +369,21 @@ fn draw_verdict(p: &Page) {
         return;
     };
     match v {
-        Message::Intact { site, records, purged, first_seq, last_seq, tree_size, checkpoints, files, key, key_text, cli, seconds, wasm_memory } => {
+        Message::Intact {
+            site,
+            records,
+            purged,
+            first_seq,
+            last_seq,
+            tree_size,
+            checkpoints,
+            files,
+            key,
+            key_text,
+            cli,
+            seconds,
+            wasm_memory,
+        } => {
             let _ = box_.set_attribute("data-verdict", "intact");
             measured(&box_, *seconds, *wasm_memory);
             add(doc, &box_, "h2", &format!("✓ {}", t(lang, "intact")));
@@ -457,7 +489,10 @@ fn draw_rows(p: &Page) {
     } else {
         let a = offset + 1;
         let b = offset + rows.len() as u64;
-        info.set_text_content(Some(&fill(t(lang, "shown"), &[("a", lang.num(a)), ("b", lang.num(b)), ("total", lang.num(*total))])));
+        info.set_text_content(Some(&fill(
+            t(lang, "shown"),
+            &[("a", lang.num(a)), ("b", lang.num(b)), ("total", lang.num(*total))],
+        )));
     }
     toggle(&prev, *offset > 0);
     toggle(&next, offset + (rows.len() as u64) < *total);

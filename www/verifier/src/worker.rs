@@ -60,12 +60,19 @@ impl Seek for BlobReader {
 
 /// A JavaScript error as a line of text.
 pub fn describe(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| format!("{e:?}"))
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// The size of this instance's WebAssembly memory.
 fn wasm_memory() -> u64 {
-    wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as u64
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as u64
 }
 
 fn now() -> f64 {
@@ -102,7 +109,13 @@ impl Worker {
                     return;
                 }
                 last = t;
-                let m = Message::Progress { stage: format!("{:?}", p.stage), done: p.done, total: p.total, bytes_read: p.bytes_read, size };
+                let m = Message::Progress {
+                    stage: format!("{:?}", p.stage),
+                    done: p.done,
+                    total: p.total,
+                    bytes_read: p.bytes_read,
+                    size,
+                };
                 let _ = scope.post_message(&JsValue::from_str(&serde_json::to_string(&m).expect("messages serialize")));
             };
             kelisim_verify::verify(reader, &name, &mut progress)

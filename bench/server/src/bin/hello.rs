@@ -11,7 +11,6 @@ async fn hello(_body: web::Bytes) -> HttpResponse {
 fn main() -> std::io::Result<()> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     println!("hello listening on http://{}", listener.local_addr()?);
-    actix_web::rt::System::new().block_on(
-        HttpServer::new(|| App::new().route("/", web::to(hello))).listen(listener)?.run(),
-    )
+    actix_web::rt::System::new()
+        .block_on(HttpServer::new(|| App::new().route("/", web::to(hello))).listen(listener)?.run())
 }

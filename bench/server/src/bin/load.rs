@@ -117,7 +117,9 @@ fn parse_run(args: &[String]) -> Result<Run, String> {
         headers,
         concurrency: (num("--concurrency", 16.0)? as usize).clamp(1, 1024),
         seconds,
-        rate: arg(args, "--rate").map(|r| r.parse::<f64>().map_err(|_| "--rate: not a number".to_string())).transpose()?,
+        rate: arg(args, "--rate")
+            .map(|r| r.parse::<f64>().map_err(|_| "--rate: not a number".to_string()))
+            .transpose()?,
         max_requests: num("--max-requests", 2_000_000.0)? as u64,
         random_ids: args.iter().any(|a| a == "--random-ids"),
     })
@@ -129,7 +131,8 @@ impl Conn {
     async fn open(addr: &str) -> Result<Conn, String> {
         let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+        let (send, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
         tokio::task::spawn_local(async move {
             let _ = conn.await;
         });
@@ -223,7 +226,9 @@ fn run(r: Run) -> Result<(), String> {
                         break;
                     }
                     let body = r.body.replace("{event_id}", &ids.next()).replace("{consent_id}", &ids.next());
-                    let mut req = Request::post(path.as_str()).header("host", addr.as_str()).header("content-type", "application/json");
+                    let mut req = Request::post(path.as_str())
+                        .header("host", addr.as_str())
+                        .header("content-type", "application/json");
                     for (k, v) in &r.headers {
                         req = req.header(k.as_str(), v.as_str());
                     }
@@ -263,7 +268,10 @@ fn run(r: Run) -> Result<(), String> {
     let seconds = started.elapsed().as_secs_f64();
     let (mut lat, statuses, errors) = results;
     lat.sort_unstable();
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).map_or(0.0, |v| f64::from(*v) / 1000.0);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .map_or(0.0, |v| f64::from(*v) / 1000.0)
+    };
     let ok: u64 = statuses.iter().filter(|(s, _)| (200..300).contains(*s)).map(|(_, n)| n).sum();
     let out = serde_json::json!({
         "requests": lat.len(),

@@ -21,7 +21,8 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
     let field = format!("category.{}", c.id());
     let necessary = c == CategoryId::Necessary;
     let purposes = grouped(imp.of(Kind::Purpose).filter(|f| f.category == Some(c)));
-    let technologies: Vec<&Finding> = imp.of(Kind::Technology).filter(|f| f.category == Some(c) && !by_sentence.contains_key(&f.sentence)).collect();
+    let technologies: Vec<&Finding> =
+        imp.of(Kind::Technology).filter(|f| f.category == Some(c) && !by_sentence.contains_key(&f.sentence)).collect();
     let services = grouped(imp.of(Kind::Service).filter(|f| f.category == Some(c)));
     let cookie_names = grouped(imp.of(Kind::CookieName).filter(|f| f.category == Some(c)));
     let recipients = grouped(imp.of(Kind::ThirdParty).filter(|f| category_of(w, f, by_sentence) == c));
@@ -33,7 +34,12 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
         w.line("required = true");
         w.comment("Always proposed: what the site cannot work without, and Kelisim's own consent cookie.");
     } else {
-        let why = purposes.first().map(|p| p.0).or(technologies.first().copied()).or(services.first().map(|s| s.0)).or(cookie_names.first().map(|s| s.0));
+        let why = purposes
+            .first()
+            .map(|p| p.0)
+            .or(technologies.first().copied())
+            .or(services.first().map(|s| s.0))
+            .or(cookie_names.first().map(|s| s.0));
         if let Some(f) = why {
             w.comment(&format!("Proposed from {}", w.cite(f)));
         }
@@ -53,7 +59,8 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
     }
     for (f, _) in &services {
         if let Some(svc) = SERVICES.iter().find(|s| s.id == f.id) {
-            cookies.extend(svc.cookies.iter().map(|s| s.to_string()).filter(|s| !cookies.contains(s)).collect::<Vec<_>>());
+            cookies
+                .extend(svc.cookies.iter().map(|s| s.to_string()).filter(|s| !cookies.contains(s)).collect::<Vec<_>>());
         }
     }
     if cookies.len() == usize::from(necessary) {
@@ -75,12 +82,18 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
     w.line("");
     let data = grouped(imp.of(Kind::Data));
     if data.is_empty() {
-        w.comment("TODO: the policy does not list the data collected when its pages are visited; list it here for visitors.");
+        w.comment(
+            "TODO: the policy does not list the data collected when its pages are visited; list it here for visitors.",
+        );
     } else if necessary {
         let many = imp.categories().len() > 1;
         w.comment(&format!(
             "Data the policy says is collected{}",
-            if many { "; it does not say which purpose uses which, so delete from each category what it does not collect:" } else { ":" }
+            if many {
+                "; it does not say which purpose uses which, so delete from each category what it does not collect:"
+            } else {
+                ":"
+            }
         ));
         for (f, seen) in &data {
             w.comment(&cite_all(w, &f.value, seen));
@@ -133,7 +146,10 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
             }
         };
         w.line(&format!("country = {}", q(&country)));
-        let purpose = by_sentence.get(&f.sentence).and_then(|ps| ps.first()).map_or([None, None, None], |p| capitalized(&p.texts));
+        let purpose = by_sentence
+            .get(&f.sentence)
+            .and_then(|ps| ps.first())
+            .map_or([None, None, None], |p| capitalized(&p.texts));
         let purpose = w.localized(&format!("{at}.purpose"), &purpose, "why the data goes to this recipient");
         w.line(&format!("purpose = {purpose}"));
     }
@@ -148,7 +164,11 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
                 w.comment(&format!("  {case}"));
             }
         }
-        let unproposed: Vec<String> = imp.of(Kind::Purpose).filter(|f| !imp.categories().contains(&f.category.unwrap_or(c))).map(|f| format!("{} ({})", w.cite(f), f.category.map_or("", |c| c.id()))).collect();
+        let unproposed: Vec<String> = imp
+            .of(Kind::Purpose)
+            .filter(|f| !imp.categories().contains(&f.category.unwrap_or(c)))
+            .map(|f| format!("{} ({})", w.cite(f), f.category.map_or("", |c| c.id())))
+            .collect();
         if !unproposed.is_empty() {
             w.line("");
             w.comment("The policy also names these purposes, but it mentions no cookies, counters or pixels, so no optional category is proposed for them. If the site does use such technologies for them, add the category:");
@@ -160,7 +180,12 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
 }
 
 /// Art. 8 p.4: whether the category's data leaves Kazakhstan.
-fn cross_border(w: &mut Writer, c: CategoryId, services: &[(&Finding, Vec<&Finding>)], recipients: &[(&Finding, Vec<&Finding>)]) {
+fn cross_border(
+    w: &mut Writer,
+    c: CategoryId,
+    services: &[(&Finding, Vec<&Finding>)],
+    recipients: &[(&Finding, Vec<&Finding>)],
+) {
     let imp = w.imp;
     let mut countries: BTreeSet<String> = BTreeSet::new();
     let mut unnamed = false;
@@ -219,7 +244,8 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         w.line(&format!("name = {}", q(svc.name)));
         w.line(&format!("provider = {}", q(svc.provider[2])));
         w.line(&format!("country = {}", q(svc.country)));
-        let description = w.localized(&format!("{field}.service[{n}].description"), &owned(svc.description), "the description");
+        let description =
+            w.localized(&format!("{field}.service[{n}].description"), &owned(svc.description), "the description");
         w.line(&format!("description = {description}"));
         let cookies: Vec<String> = svc.cookies.iter().map(|c| q(c)).collect();
         w.line(&format!("cookies = [{}]", cookies.join(", ")));

@@ -102,7 +102,10 @@ impl<'a> Writer<'a> {
     /// The value in the policy's own language if it has one, else in any language it has.
     fn known(&self, value: &Localized) -> Option<(usize, String)> {
         let first = idx(self.imp.language());
-        value[first].clone().map(|v| (first, v)).or_else(|| value.iter().enumerate().find_map(|(i, v)| v.as_ref().map(|v| (i, v.clone()))))
+        value[first]
+            .clone()
+            .map(|v| (first, v))
+            .or_else(|| value.iter().enumerate().find_map(|(i, v)| v.as_ref().map(|v| (i, v.clone()))))
     }
 
     fn todo(&mut self, field: String, what: &str) -> String {
@@ -296,15 +299,21 @@ fn operator(w: &mut Writer) {
                 }
             }
             if !others.is_empty() {
-                w.comment(&format!("The policy also names {}: confirm which is the registered operator.", others.join(", ")));
+                w.comment(&format!(
+                    "The policy also names {}: confirm which is the registered operator.",
+                    others.join(", ")
+                ));
             }
-            w.comment("The legal form is translated (ТОО = ЖШС = LLP, АО = АҚ = JSC, ИП = ЖК); the name is kept as written.");
+            w.comment(
+                "The legal form is translated (ТОО = ЖШС = LLP, АО = АҚ = JSC, ИП = ЖК); the name is kept as written.",
+            );
             let name = w.localized("operator.name", &f.texts, "the operator's legal name");
             w.line(&format!("name = {name}"));
         }
         None => {
             w.comment("The policy names no legal entity (ТОО, АО, ИП…) as the operator.");
-            let name = w.localized("operator.name", &[None, None, None], "the operator's legal name, e.g. ТОО «…» / «…» ЖШС");
+            let name =
+                w.localized("operator.name", &[None, None, None], "the operator's legal name, e.g. ТОО «…» / «…» ЖШС");
             w.line(&format!("name = {name}"));
         }
     }
@@ -337,7 +346,13 @@ fn operator(w: &mut Writer) {
         match all.first() {
             Some(f) => {
                 w.comment(&w.cite(f));
-                let others: Vec<&str> = all.iter().map(|o| o.value.as_str()).filter(|v| *v != f.value).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                let others: Vec<&str> = all
+                    .iter()
+                    .map(|o| o.value.as_str())
+                    .filter(|v| *v != f.value)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
                 if !others.is_empty() {
                     w.comment(&format!("Also in the policy: {}.", others.join(", ")));
                 }
@@ -358,8 +373,11 @@ fn operator(w: &mut Writer) {
             w.line(&format!("storage_country = {}", q(&f.value)));
         }
         None => {
-            w.comment("The policy does not say where the personal data database is kept (Art. 12 p.2 asks for Kazakhstan).");
-            let t = w.todo("operator.storage_country".into(), "ISO code of the country where the database is kept, e.g. KZ");
+            w.comment(
+                "The policy does not say where the personal data database is kept (Art. 12 p.2 asks for Kazakhstan).",
+            );
+            let t = w
+                .todo("operator.storage_country".into(), "ISO code of the country where the database is kept, e.g. KZ");
             w.line(&format!("storage_country = {}", q(&t)));
         }
     }

@@ -16,6 +16,9 @@
 //! kelisim scan https://example.kz/ --site example --sites www/sites
 //! ```
 
+// One `unsafe` in the server, allowed where it is: `http::limits::shutdown` (a borrowed socket).
+#![deny(unsafe_code)]
+
 mod admin;
 mod clock;
 mod export;

@@ -7,6 +7,8 @@
 //! `cargo xtask test` builds the binary and the widget first and sets `KELISIM_BIN`,
 //! `CHROMIUM` and `CHROMEDRIVER`.
 
+#![forbid(unsafe_code)]
+
 pub mod browser;
 pub mod bundle;
 pub mod consent;

@@ -11,6 +11,8 @@
 //! `Read + Seek` ([`verify()`] takes one source and reads several of its files side by side
 //! through independent cursors over it, [`source::Cursor`]).
 
+#![forbid(unsafe_code)]
+
 pub mod readme;
 pub mod source;
 pub mod verify;

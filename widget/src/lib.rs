@@ -20,12 +20,15 @@
 // `push_str("x")` rather than `push('x')`: a char push brings UTF-8 encoding code into the
 // module for what is always ASCII.
 #![allow(clippy::single_char_add_str)]
+// `unsafe` only in the allocator (`heap`, each block with its SAFETY comment).
+#![deny(unsafe_code)]
 
 extern crate alloc;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
 mod decide;
+#[allow(unsafe_code)]
 mod heap;
 mod host;
 mod ui;

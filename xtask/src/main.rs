@@ -9,6 +9,8 @@
 //! what it is doing. `cargo xtask bench widget|server|export` measure the budgets of SPEC §11, `bench scan` the
 //! cookie scanner's pages per minute.
 
+#![forbid(unsafe_code)]
+
 mod axe;
 mod bench_export;
 mod bench_scan;

@@ -80,6 +80,7 @@ pub struct ConnFd(RawFd);
 
 /// `shutdown(2)` on a connection's socket, which its dispatcher still owns: after `Read`, its
 /// next read sees the end of the stream, so the connection closes once the response is out.
+#[allow(unsafe_code)]
 fn shutdown(fd: RawFd, how: Shutdown) {
     use std::os::fd::FromRawFd;
     // SAFETY: `fd` is the socket of a live connection (its dispatcher owns the stream and is

@@ -12,6 +12,8 @@
 //! JSON ([`Command`], [`Message`]); the bundle itself is posted as a `File`, which the worker
 //! reads without copying it whole.
 
+#![deny(unsafe_code)]
+
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod i18n;
 #[cfg(target_arch = "wasm32")]

@@ -6,6 +6,7 @@
 // import block of widget/src/host.rs, through wasm-bindgen) and this file calls the module's
 // exports through the generated glue (`./kelisim.js`: the build puts this file beside it and
 // bundles the two).
+// Labels W1–W13 name the widget's behaviours; docs/architecture.md defines them.
 import css from './widget.css'; // the layers' styles (shadow root only), W13
 import { initSync, start, configLoaded, configFailed, api, mutation } from './kelisim.js';
 
@@ -275,11 +276,16 @@ export async function boot(opts) {
     for (const r of rs) for (const n of r.addedNodes) if (n.nodeType == 1 && (n.matches('[data-category]') || n.querySelector('[data-category]'))) return mutation(), hold();
   }).observe(D.documentElement, { childList: true, subtree: true });
   // A focused element of the page that sits under the first layer is scrolled above it — after
-  // the browser's own scrolling to it, which WebKit does after focusin.
-  D.addEventListener('focusin', (e) => setTimeout(() => {
-    const b = U && U.querySelector('.k-banner'), y = b && e.target != R.host && e.target.getBoundingClientRect().bottom - b.getBoundingClientRect().top;
-    y > 0 && scrollBy(0, y + 8);
-  }));
+  // the browser's own scrolling to it, which WebKit does later and smoothly: once a task after
+  // the focus, and again when a scroll has settled, a few times at most, until it is clear (so a
+  // visitor's own scrolling later is never fought).
+  let p = 0, S;
+  const clear = () => {
+    const b = U && U.querySelector('.k-banner'), a = D.activeElement, y = b && a && a != R.host && a != D.body && a.getBoundingClientRect().bottom - b.getBoundingClientRect().top;
+    y > 0 ? p && (p--, scrollBy(0, y + 8)) : (p = 0);
+  };
+  D.addEventListener('focusin', () => { p = 3; setTimeout(clear); });
+  W.addEventListener('scroll', () => { clearTimeout(S); S = setTimeout(clear, 99); });
   // W10: any element with data-kelisim-open, or a link to #kelisim, reopens the preferences.
   D.addEventListener('click', (e) => {
     const t = e.target;

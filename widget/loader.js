@@ -1,5 +1,7 @@
 /*! Kelisim · kelisim.kz */
-// The loader (SPEC §5): runs synchronously, before any tag manager.
+// The loader (docs/architecture.md §1, "Loader"; README, "Embedding"): runs synchronously, before
+// any tag manager.
+// Labels W1–W13 name the widget's behaviours; docs/architecture.md defines them.
 (function (w, d) {
   var B = __KELISIM_BOOT__; // {glue, wasm, sites: {id: [scope, consent_days, floating_button]}}
   var s = d.currentScript;

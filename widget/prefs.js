@@ -1,5 +1,6 @@
 // What only the preferences dialog needs, loaded the first time it opens (host.js `ui`): most
 // visitors decide on the first layer and never download it.
+// Labels W1–W13 name the widget's behaviours; docs/architecture.md defines them.
 import css from './prefs.css';
 export { css };
 

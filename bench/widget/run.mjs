@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Widget benchmark (SPEC §11, issue 3): Kelisim against vanilla-cookieconsent 3.1.0 and
-// orejime 3.2.1 in headless Chromium, interleaved, fresh profile per run.
+// Widget benchmark (docs/BENCHMARKS.md, "Widget"; issue 3): Kelisim against
+// vanilla-cookieconsent 3.1.0 and orejime 3.2.1 in headless Chromium, interleaved, fresh profile
+// per run.
 //
 //   node bench/widget/run.mjs --kelisim target/debug/kelisim --modules target/bench/node_modules \
 //        [--rounds 9] [--warmup 1] [--throttle 4] [--write docs/BENCHMARKS.md] [--json FILE] [--command "how it was run"]
@@ -9,6 +10,7 @@
 // Normally run through `cargo xtask bench widget`, which installs the npm packages into
 // target/bench/ and builds the widget and the server first. See docs/BENCHMARKS.md § Widget
 // for what is measured and how.
+// Labels W1–W13 name the widget's behaviours; docs/architecture.md defines them.
 
 import http from 'node:http';
 import zlib from 'node:zlib';
@@ -68,7 +70,7 @@ const GATED_ANALYTICS = "window.__benchAnalytics=(window.__benchAnalytics||0)+1;
 const TOOLS = {
   kelisim: {
     label: 'Kelisim',
-    // The banner element lives in #kelisim's open shadow root (SPEC W12).
+    // The banner element lives in #kelisim's open shadow root (W12).
     find: `() => { const h = document.getElementById('kelisim'); return h && h.shadowRoot && h.shadowRoot.querySelector('[data-kelisim="banner"]'); }`,
     accept: '[data-kelisim="banner"] [data-action="accept-all"]',
     head: (k) => `<script src="${k}/kelisim.js" data-site="bench"></script>`,
@@ -237,7 +239,8 @@ function getRaw(url) {
 async function visit(ctx, tool, url, kOrigin, { accept, throttle = 1 }) {
   const page = await ctx.newPage();
   const cdp = await ctx.newCDPSession(page);
-  // A slow phone (SPEC §11): DevTools' CPU throttling of this page, from before it loads.
+  // A slow phone (the throttled budget in docs/BENCHMARKS.md): DevTools' CPU throttling of this
+  // page, from before it loads.
   if (throttle > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: throttle });
   const reqs = new Map();
   cdp.on('Network.requestWillBeSent', (e) => { if (!reqs.has(e.requestId)) reqs.set(e.requestId, { url: e.request.url, method: e.request.method }); });
@@ -505,7 +508,7 @@ const END = '<!-- bench-widget:end -->';
 
 function writeDoc(file, generated) {
   const block = `${BEGIN}\n${generated}\n${END}`;
-  let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nMeasured on the project\'s own machines, side by side in one run, reported as ratios (SPEC §11). Each section says the command that produced it; absolute numbers move with the machine and its load, the ratios are what the budgets are about.\n';
+  let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nMeasured on the project\'s own machines, side by side in one run, reported as ratios. Each section says the command that produced it; absolute numbers move with the machine and its load, the ratios are what the budgets are about.\n';
   const bi = doc.indexOf(BEGIN.slice(0, 30)), ei = doc.indexOf(END);
   if (bi >= 0 && ei > bi) {
     doc = doc.slice(0, bi) + block + doc.slice(ei + END.length);
@@ -648,7 +651,7 @@ async function main() {
       table(rows),
       '',
       throttledTable,
-      'Targets (SPEC §11):',
+      'Targets (the budgets):',
       '',
       verdicts(rows, checks, throttled),
       '',

@@ -727,7 +727,8 @@ fn export_cmd(
     let key = log::key::load_or_create(data).map_err(|e| e.to_string())?;
     // A second handle on the same key: the first goes to the checkpoint writer; this one signs files.sig.
     let signer = log::key::load_or_create(data).map_err(|e| e.to_string())?;
-    // The bundle proves the log up to this moment (SPEC §8: every export is checkpointed).
+    // The bundle proves the log up to this moment: every export signs a checkpoint first
+    // (docs/architecture.md §1, "Export and verification").
     log::checkpoint_all(&store, conn, key).map_err(|e| format!("cannot sign a checkpoint for the export: {e}"))?;
     let summary = export::run(store.path(), site, from, to, &signer, out).map_err(|e| e.to_string())?;
     admin::auth::Accounts::open(store.path())

@@ -1,5 +1,6 @@
-//! Data minimization of the server-side fields of a consent record (SPEC §2: the consent log
-//! is itself personal data — keep the least that still helps prove the consent).
+//! Data minimization of the server-side fields of a consent record: the consent log is itself
+//! personal data, so keep the least that still helps prove the consent (what is kept:
+//! docs/api.md, `POST /api/v1/sites/{site}/consents`).
 
 use kelisim_shared::policy::IpStorage;
 use std::net::IpAddr;

@@ -1,6 +1,8 @@
 //! The sites this server serves: site policy files read from `--sites DIR` at start, each
 //! with its derived config (and that config's exact JSON, which is what is served, stored and
 //! referenced by events).
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use kelisim_shared::config::Config;
 use kelisim_shared::lang::Lang;

@@ -4,6 +4,8 @@
 //! Its `version` is the SHA-256 of its canonical JSON form (with `version` empty), so any
 //! change of wording, categories or services is a new version, and the consent log can show
 //! exactly which texts each visitor saw (Art. 8 p.1, Art. 25 p.2(5)).
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use crate::consent_mode::ConsentModeType;
 use crate::lang::Lang;

@@ -1,4 +1,6 @@
-//! The `kelisim` cookie: a visitor's decision, stored first-party (SPEC §5 W6).
+//! The `kelisim` cookie: a visitor's decision, stored first-party (W6).
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 //!
 //! Format, version 1 — six fields after the version, separated by `.`:
 //!

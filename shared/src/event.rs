@@ -1,4 +1,4 @@
-//! The consent event a browser posts (`POST /api/v1/sites/{site}/consents`, SPEC §6), and its
+//! The consent event a browser posts (`POST /api/v1/sites/{site}/consents`, docs/api.md), and its
 //! validation against the config the visitor saw. The server calls [`ConsentRequest::validate`]
 //! before storing anything: nothing invalid is stored.
 

@@ -13,6 +13,8 @@
 //! One category line per category, in the config's order; the cookies are the category's and
 //! its services'. Ids are slugs and cookie names are RFC 6265 tokens, so neither holds a space
 //! or a line break (`policy` validates both).
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use crate::config::Config;
 use crate::lang::Lang;

@@ -1,4 +1,7 @@
-//! The languages Kelisim speaks and how a visitor's language is chosen (SPEC §5 W3).
+//! The languages Kelisim speaks and how a visitor's language is chosen (W3; for site
+//! developers: README, "Embedding", `data-lang`).
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 //!
 //! Law on Languages Art. 21: public texts in Kazakh, and in Russian where needed. Every site
 //! has `kk` and `ru`; `en` is optional.

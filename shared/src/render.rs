@@ -8,6 +8,8 @@
 //! Withdraw button, once a decision exists). Site texts are escaped, so a marker can never come
 //! from a site file. Toggles are rendered off (the required one on and locked); the widget
 //! switches on the granted ones.
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use crate::config::{Category, Config, Localized};
 use crate::lang::Lang;

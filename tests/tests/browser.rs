@@ -1,5 +1,5 @@
 //! Real-browser end-to-end tests: the demo pages in headless Chromium against the real server
-//! and its SQLite file (SPEC §5, issue "The spine").
+//! and its SQLite file (docs/architecture.md §1, issue "The spine").
 
 use kelisim_shared::strings::{KK, RU};
 use kelisim_tests::browser::{eventually, Browser};

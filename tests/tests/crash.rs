@@ -1,7 +1,7 @@
-//! Crash test (SPEC §6: a `201` survives `kill -9`): under concurrent load, the server is
-//! killed with SIGKILL at a random moment, restarted on the same data directory, and checked:
-//! every event that got a `201` is there with the same place and leaf hash, `seq` has no gap,
-//! each leaf hash is SHA-256(0x00 ‖ canonical bytes), and the root recomputed from the
+//! Crash test (a `201` survives `kill -9`; README, "The consent log"): under concurrent load, the
+//! server is killed with SIGKILL at a random moment, restarted on the same data directory, and
+//! checked: every event that got a `201` is there with the same place and leaf hash, `seq` has
+//! no gap, each leaf hash is SHA-256(0x00 ‖ canonical bytes), and the root recomputed from the
 //! canonical bytes is the root of the checkpoint the restarted server signed. Repeated several
 //! times; loopback only, every loop bounded in count and time.
 

@@ -1,6 +1,6 @@
-//! The admin dashboard (SPEC §6 security, §7): accounts, sessions, CSRF, backoff, roles, the
-//! log with filters and keyset paging, withdrawals, the audit trail, and the charts — over
-//! HTTP and in a real headless Chromium.
+//! The admin dashboard (README, "Dashboard, accounts, audit export"; docs/api.md, "Admin API"):
+//! accounts, sessions, CSRF, backoff, roles, the log with filters and keyset paging,
+//! withdrawals, the audit trail, and the charts — over HTTP and in a real headless Chromium.
 
 use fantoccini::Locator;
 use kelisim_tests::browser::Browser;

@@ -1,5 +1,5 @@
-//! The audit export (SPEC §8) and `kelisim verify`: a bundle made from a real log round-trips
-//! through the offline verifier; any change to it is caught and the record named.
+//! The audit export (docs/export.md) and `kelisim verify`: a bundle made from a real log
+//! round-trips through the offline verifier; any change to it is caught and the record named.
 
 use kelisim_tests::bundle::{edited, entries, join, lines, write_beside};
 use kelisim_tests::{cli, cli_stdin, get, post_form, seed, Kelisim};

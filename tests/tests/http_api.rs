@@ -1,4 +1,4 @@
-//! The public HTTP API over a real server and a real SQLite file (SPEC §6).
+//! The public HTTP API over a real server and a real SQLite file (docs/api.md).
 
 use kelisim_tests::{get, options, post, uuid, Kelisim, Resp};
 use serde_json::{json, Value};

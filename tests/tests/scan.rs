@@ -3,6 +3,8 @@
 //! server providing the banner. Checks the violations with their pages and causes, what
 //! Reject all leaves, the Open Cookie Database classification, `--write-policy` through
 //! `kelisim site check`, the errors, and the dashboard's scan page.
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use kelisim_tests::pages::PageServer;
 use kelisim_tests::{cli, cli_stdin, example_site, get, post_form, root, Kelisim};

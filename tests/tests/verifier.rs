@@ -1,8 +1,9 @@
-//! The auditor's verifier in the browser (SPEC §8): the page at `/verify/` of the real server,
-//! and the self-contained `target/kelisim-verifier.html` opened over `file://`, in a real
-//! headless Chromium. A bundle is loaded through the file input (WebDriver sends the path), the
-//! verification runs in the page's Web Worker, and its verdict must be `kelisim verify`'s on the
-//! same bundle: intact with the same counts and key, or the same file, record and reason.
+//! The auditor's verifier in the browser (docs/export.md, "In the browser"): the page at
+//! `/verify/` of the real server, and the self-contained `target/kelisim-verifier.html` opened
+//! over `file://`, in a real headless Chromium. A bundle is loaded through the file input
+//! (WebDriver sends the path), the verification runs in the page's Web Worker, and its verdict
+//! must be `kelisim verify`'s on the same bundle: intact with the same counts and key, or the
+//! same file, record and reason.
 
 use fantoccini::Locator;
 use kelisim_tests::browser::Browser;

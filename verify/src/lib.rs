@@ -1,6 +1,6 @@
 //! # kelisim-verify
 //!
-//! The audit export bundle (`kelisim-export/2`, SPEC §8, docs/export.md) as far as it is a
+//! The audit export bundle (`kelisim-export/2`, docs/export.md) as far as it is a
 //! format: its constants and file list ([`files_note`]), the views derived from the records
 //! ([`views`]: `events.csv`, `events.dpv.jsonld`), the README ([`readme`]), and its offline
 //! verification ([`verify()`]). `kelisim export` writes a bundle with this code and

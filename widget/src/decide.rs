@@ -1,6 +1,8 @@
 //! A decision, from click or API to effect: the cookie (W6), the Consent Mode `update` (W8),
 //! gated elements (W4), deleting revoked categories' cookies and reloading once (W5), the
 //! `kelisim:consent` / `kelisim:change` events (W11), and the event for the log (W7).
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use crate::{host, need_config, ui, with, Then};
 use alloc::borrow::ToOwned;
@@ -102,7 +104,7 @@ fn apply(cfg: &Site, choice: Choice) {
     if prev.map(|p| p.granted) != Some(granted.clone()) {
         host::emit("change", &detail);
     }
-    // The event (SPEC §6), one field per line; host.js writes the JSON.
+    // The event (docs/api.md, `POST …/consents`), one field per line; host.js writes the JSON.
     let event = cat(&[
         &consent_id,
         "\n",

@@ -11,6 +11,8 @@
 //!
 //! Native builds (the unit tests) have no page: every operation does nothing, reads give
 //! nothing (no cookie, no randomness, time 0).
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use alloc::string::String;
 use alloc::vec::Vec;

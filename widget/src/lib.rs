@@ -9,6 +9,8 @@
 //! which domains and paths (W5), and builds the event the log receives (W7). The host only
 //! carries those decisions into the page (see `host`).
 //!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
+//!
 //! It must never block or break the page: every failure ends in a console warning with the
 //! page working and nothing gated enabled. Every byte here is downloaded by every visitor, so
 //! it has no serde and no `std`, and the markup is the server's: wasm-bindgen carries the

@@ -1,5 +1,7 @@
 //! The layers: first layer (W1), preferences dialog (W2, W3, W12), reopen button (W10), and
 //! what each click or key in them means.
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use crate::decide::{decide_then_close, Choice, Env};
 use crate::{host, need_config, with, Then, Widget};

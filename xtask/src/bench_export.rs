@@ -1,7 +1,8 @@
 //! `cargo xtask bench export [--events N]`: time and peak memory of `kelisim export` and
 //! `kelisim verify` over a real log of N consent events (default 1,000,000), and over a tenth of
 //! it, so that "memory does not grow with the number of events" is measured, not claimed
-//! (SPEC §11). The log is filled through the real HTTP API by `kelisim-load`, 127.0.0.1 only.
+//! (docs/BENCHMARKS.md, "Export and verify"). The log is filled through the real HTTP API by
+//! `kelisim-load`, 127.0.0.1 only.
 //! Each bundle is also verified by the browser verifier (the self-contained
 //! `target/kelisim-verifier.html` over `file://`, in headless Chromium driven by playwright-core):
 //! its time, the worker's WebAssembly memory, the page's JS heap (DevTools

@@ -1,7 +1,7 @@
 //! `cargo xtask bench server`: durable consent POSTs against an actix-web hello-world, in one
 //! run, on one machine, with one load generator (`kelisim-load`, see bench/server/), 127.0.0.1 only.
-//! SPEC §11: report ratios, not absolute figures — the load generator and the servers share
-//! the machine's cores.
+//! It reports ratios, not absolute figures (docs/BENCHMARKS.md, "Server"): the load generator
+//! and the servers share the machine's cores.
 
 use crate::{cargo, root, step};
 use anyhow::{bail, Context, Result};
@@ -268,7 +268,7 @@ fn server() -> Result<()> {
     );
     let best = ratios.iter().cloned().fold(0.0, f64::max);
     println!(
-        "median ratios consent/hello at {}: {} — best {best:.2} (SPEC §11 budget: ≥ 0.50)",
+        "median ratios consent/hello at {}: {} — best {best:.2} (budget: ≥ 0.50, docs/BENCHMARKS.md)",
         CONCURRENCIES.map(|c| c.to_string()).join(" / "),
         ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(" / ")
     );

@@ -1,6 +1,7 @@
 //! `cargo xtask bench widget [--rounds N] [--throttle R] [--no-write]`: Kelisim's widget against
-//! vanilla-cookieconsent and orejime in headless Chromium (SPEC §11, issue 3), without and with
-//! CPU throttling (DevTools `Emulation.setCPUThrottlingRate`, 4× by default: a slow phone).
+//! vanilla-cookieconsent and orejime in headless Chromium (docs/BENCHMARKS.md, "Widget"; issue 3),
+//! without and with CPU throttling (DevTools `Emulation.setCPUThrottlingRate`, 4× by default: a
+//! slow phone).
 //!
 //! Installs the pinned npm packages into `target/bench/` when missing, builds the widget and the
 //! server, then runs `bench/widget/run.mjs`, which serves the three pages, drives Chromium
@@ -11,8 +12,8 @@ use crate::{cargo, root, step, tools};
 use anyhow::{bail, Context, Result};
 use std::process::Command;
 
-/// Exact versions: the peers are the ones SPEC §11 names; playwright-core drives the system
-/// Chromium (it never downloads a browser here).
+/// Exact versions: the peers are the versions the budgets in docs/BENCHMARKS.md are stated
+/// against; playwright-core drives the system Chromium (it never downloads a browser here).
 const PACKAGES: [(&str, &str); 3] =
     [("vanilla-cookieconsent", "3.1.0"), ("orejime", "3.2.1"), ("playwright-core", "1.65.1")];
 
@@ -20,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask bench widget [--rounds N] [--throttle R]
 
   --rounds N   interleaved rounds (each: every tool once, fresh profile); default 9
   --throttle R each tool's run is followed by a first visit with the CPU slowed down R times
-               (SPEC §11: 4, the default); 1 leaves those runs out
+               (4, the default); 1 leaves those runs out
   --no-write   print the results only; do not update docs/BENCHMARKS.md";
 
 pub fn run(args: &[String]) -> Result<()> {

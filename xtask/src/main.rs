@@ -6,8 +6,8 @@
 //! ones included. Each installs what a fresh machine lacks (the wasm32 target, binaryen and
 //! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root; for `test`
 //! also Firefox ESR, WebKitGTK's WebDriver and Xvfb from apt and geckodriver from crates.io) and says
-//! what it is doing. `cargo xtask bench widget|server|export` measure the budgets of SPEC §11, `bench scan` the
-//! cookie scanner's pages per minute.
+//! what it is doing. `cargo xtask bench widget|server|export` measure the budgets in
+//! docs/BENCHMARKS.md, `bench scan` the cookie scanner's pages per minute.
 
 #![forbid(unsafe_code)]
 

@@ -1,6 +1,7 @@
-//! The browser verifier's build (`www/verifier`, SPEC §8): wasm32 release → wasm-bindgen (as a
-//! library, the same pinned `wasm-bindgen-cli-support` as the widget's; `--target no-modules`,
-//! so one glue serves the page's `<script>` and the worker's `importScripts`) → wasm-opt -O2 →
+//! The browser verifier's build (`www/verifier`, docs/export.md, "In the browser"): wasm32
+//! release → wasm-bindgen (as a library, the same pinned `wasm-bindgen-cli-support` as the
+//! widget's; `--target no-modules`, so one glue serves the page's `<script>` and the worker's
+//! `importScripts`) → wasm-opt -O2 →
 //!
 //! - `target/verifier-dist/`: `index.html`, `verifier.css`, `boot.js`, `worker.js`,
 //!   `kelisim-verifier.js`, `kelisim-verifier.wasm` — what `kelisim serve` embeds at `/verify/`;

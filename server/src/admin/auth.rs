@@ -1,5 +1,6 @@
-//! Admin accounts, sessions, API tokens and the admin audit trail (SPEC §6
-//! security). Plain Rust over its own SQLite connection; knows nothing of HTTP.
+//! Admin accounts, sessions, API tokens and the admin audit trail (README, "Dashboard, accounts,
+//! audit export"; docs/api.md, "Admin API"). Plain Rust over its own SQLite connection; knows
+//! nothing of HTTP.
 //!
 //! Passwords are argon2id (PHC strings). Session and API tokens are 32 random bytes shown to
 //! the client once; only their SHA-256 is stored, so a copy of the database opens no session.

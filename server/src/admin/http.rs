@@ -616,8 +616,8 @@ pub struct ExportForm {
     to: String,
 }
 
-/// The audit export (SPEC §8) from the dashboard: a fresh checkpoint, the bundle written to a
-/// temporary file (never held in memory), streamed to the browser, and the export recorded.
+/// The audit export (docs/export.md) from the dashboard: a fresh checkpoint, the bundle written
+/// to a temporary file (never held in memory), streamed to the browser, and the export recorded.
 pub async fn export_bundle(
     req: HttpRequest,
     state: web::Data<AppState>,

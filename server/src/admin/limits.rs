@@ -1,4 +1,5 @@
-//! How many password checks a login attempt may cost (SPEC §6 security). Plain Rust, no HTTP.
+//! How many password checks a login attempt may cost (docs/api.md, `POST /admin/login`). Plain
+//! Rust, no HTTP.
 //!
 //! Every attempt **reserves** its place before the password is checked: the counters below are
 //! taken and updated under one lock, so forty guesses sent at once meet exactly the limits that

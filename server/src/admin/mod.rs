@@ -1,8 +1,8 @@
-//! The admin side (SPEC §6 security, §7 dashboard): accounts and sessions (`auth`), login
-//! limits (`limits`), what the dashboard reads (`queries`), and its server-rendered pages
-//! (`pages`, `scan_page`, `charts`, `html`: maud templates, which escape every value) in
-//! Russian, Kazakh and English (`i18n`). The consent log is only read here; every admin action
-//! is written to the append-only admin audit trail.
+//! The admin side (README, "Dashboard, accounts, audit export"; docs/api.md, "Admin API"):
+//! accounts and sessions (`auth`), login limits (`limits`), what the dashboard reads
+//! (`queries`), and its server-rendered pages (`pages`, `scan_page`, `charts`, `html`: maud
+//! templates, which escape every value) in Russian, Kazakh and English (`i18n`). The consent log
+//! is only read here; every admin action is written to the append-only admin audit trail.
 
 pub mod auth;
 mod charts;

@@ -1,4 +1,5 @@
-//! The dashboard pages (SPEC §7), rendered from what `queries` and `auth` return.
+//! The dashboard pages (README, "Dashboard, accounts, audit export"), rendered from what
+//! `queries` and `auth` return.
 
 use super::charts;
 use super::html::{grid, page, q, Ctx};

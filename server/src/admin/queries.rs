@@ -11,7 +11,8 @@ pub struct Dashboard {
     db: Mutex<Connection>,
 }
 
-/// Log filters from the dashboard form (SPEC §7). Empty fields do not filter.
+/// Log filters from the dashboard form (README, "Dashboard, accounts, audit export"). Empty fields
+/// do not filter.
 #[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct Filter {

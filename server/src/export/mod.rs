@@ -1,5 +1,5 @@
-//! The audit export (SPEC §8): a zip bundle an inspector verifies offline, without trusting
-//! the operator's server (Art. 25 p.2(3-1), Art. 27-2 of Law 94-V).
+//! The audit export (docs/export.md): a zip bundle an inspector verifies offline, without
+//! trusting the operator's server (Art. 25 p.2(3-1), Art. 27-2 of Law 94-V).
 //!
 //! Bundle format `kelisim-export/2`:
 //!
@@ -86,7 +86,7 @@ fn check_date(d: Option<&str>) -> Result<(), ExportError> {
 
 /// Deflate at level 3: the bulk of a bundle is text that compresses ~5:1 at any level, and
 /// the higher levels cost several times the CPU for a few percent (a million records must
-/// export well within a minute, SPEC §11).
+/// export well within a minute; `cargo xtask bench export` measures it, docs/BENCHMARKS.md).
 fn opts() -> SimpleFileOptions {
     SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)

@@ -1,4 +1,4 @@
-//! The public HTTP API (SPEC §6): thin handlers that extract, call the domain, map errors.
+//! The public HTTP API (docs/api.md): thin handlers that extract, call the domain, map errors.
 
 use super::problem::Problem;
 use super::AppState;
@@ -16,7 +16,7 @@ fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// CORS headers for an allowed origin (SPEC §6: CORS limited to the site's origins).
+/// CORS headers for an allowed origin: only the site's own `origins` get them (docs/api.md).
 fn cors(resp: &mut actix_web::HttpResponseBuilder, origin: &str) {
     resp.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin));
     resp.insert_header((header::VARY, "Origin"));

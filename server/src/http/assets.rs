@@ -86,8 +86,9 @@ struct VerifierDist;
 /// from elsewhere, no frames. The bundle itself is read from the auditor's disk and never sent.
 pub const VERIFIER_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/// `/verify/…`: the auditor's verifier (SPEC §8). Compressed per request by the scope's
-/// `Compress` (it is fetched by auditors, not by every visitor); revalidated on each use.
+/// `/verify/…`: the auditor's verifier (docs/export.md, "In the browser"). Compressed per request
+/// by the scope's `Compress` (it is fetched by auditors, not by every visitor); revalidated on
+/// each use.
 pub async fn verifier_file(path: web::Path<String>) -> Result<HttpResponse, Problem> {
     let mut name = path.into_inner();
     if name.is_empty() {

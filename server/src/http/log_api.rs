@@ -1,6 +1,6 @@
 //! The log's public face: the checkpoint key, the latest signed checkpoint, consistency proofs
-//! between signed sizes, and a consent id's history with inclusion proofs (SPEC §6). Thin: the
-//! proofs are built in `crate::log::proofs`.
+//! between signed sizes, and a consent id's history with inclusion proofs (docs/api.md, "The
+//! signed log"). Thin: the proofs are built in `crate::log::proofs`.
 
 use super::problem::Problem;
 use super::AppState;

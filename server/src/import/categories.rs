@@ -2,6 +2,8 @@
 //! for them without the policy saying so: a title and a one-line description per language,
 //! plus Kelisim's own settings (Consent Mode types, GPC). These say what a category *is*,
 //! never what a particular site does with it, so they invent no fact about the site.
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use serde::Serialize;
 
@@ -62,7 +64,7 @@ impl CategoryId {
         }
     }
 
-    /// Google Consent Mode v2 types granted with the category (SPEC §5 W8).
+    /// Google Consent Mode v2 types granted with the category (W8).
     pub fn consent_mode(self) -> &'static [&'static str] {
         match self {
             CategoryId::Necessary => &["security_storage"],

@@ -1,4 +1,4 @@
-//! # Policy import (SPEC §10)
+//! # Policy import (docs/site-policy.md §8)
 //!
 //! `kelisim policy import POLICY.txt --id SITE_ID` reads a site's own privacy policy (plain
 //! text, Russian or Kazakh) and drafts its site policy file: the operator's details, the

@@ -2,6 +2,8 @@
 //! otherwise known to the Open Cookie Database → its platform, category, description and
 //! retention; otherwise unknown. And whose a host is: the site's own, Kelisim's, or a
 //! third party's (by registrable domain, from the public suffix list).
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use super::ocd::{self, Known};
 use kelisim_shared::cookie::COOKIE_NAME;
@@ -41,7 +43,7 @@ pub struct Classification {
     pub known: Option<Known>,
 }
 
-/// Kelisim's own items: the `kelisim` decision cookie (SPEC §5 W6) and the widget's queue of
+/// Kelisim's own items: the `kelisim` decision cookie (W6) and the widget's queue of
 /// events not yet acknowledged (`kelisim:pending:<site>`, W7).
 fn is_kelisim(name: &str) -> bool {
     name == COOKIE_NAME || name.starts_with("kelisim:pending:")

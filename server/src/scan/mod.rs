@@ -3,7 +3,7 @@
 //!
 //! Three passes over up to N pages of one origin, each pass in a fresh browser profile:
 //! before any choice, after the banner's Accept all, after its Reject all (clicked through the
-//! DOM contract of SPEC §5 W12). Every cookie of every domain, every localStorage and
+//! widget's DOM contract, W12). Every cookie of every domain, every localStorage and
 //! sessionStorage key and every third-party request is recorded with what caused it
 //! (`visit`), classified by the site policy, then the Open Cookie Database (`classify`,
 //! `ocd`), and judged (`findings`): anything non-required before a choice, or still there
@@ -17,6 +17,8 @@
 //! Privacy: cookie and storage values are never read into the scan, and nothing the scan
 //! sees goes to the server's log; the report holds names, domains and URLs of the scanned
 //! site only.
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 mod chromium;
 pub mod classify;

@@ -1,6 +1,8 @@
 //! What the browser saw on one visit of one page in one pass: the cookie jar, the storage
 //! keys, every write with the script or response that made it, every request with what
 //! caused it. Plain data: the driver (`visit`) fills it, `findings` judges it.
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use kelisim_shared::policy::StorageKind;
 use serde::{Deserialize, Serialize};
@@ -28,7 +30,7 @@ impl Pass {
         }
     }
 
-    /// The banner button this pass clicks (SPEC §5 W12).
+    /// The banner button this pass clicks (W12).
     pub fn action(self) -> Option<&'static str> {
         match self {
             Pass::Before => None,

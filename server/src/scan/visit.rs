@@ -6,6 +6,8 @@
 //! (mapped to the request's URL); `document.cookie`, `localStorage.setItem` and
 //! `cookieStore.set` are wrapped by `hook.js`, which reports the calling script through a
 //! `Runtime.addBinding` binding. Who made a request: `Network.requestWillBeSent`'s initiator.
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use super::chromium::Chromium;
 use super::observe::{Cause, JarCookie, Request, StoredKey, Visit, Write};
@@ -27,7 +29,7 @@ use tokio::sync::mpsc;
 /// The binding `hook.js` reports writes through (an unlikely name, so no page uses it).
 const BINDING: &str = "__kelisimScanReport";
 const HOOK: &str = include_str!("hook.js");
-/// The widget's consent POST (SPEC §6), on whatever host serves Kelisim (URLPattern syntax).
+/// The widget's consent POST (docs/api.md), on whatever host serves Kelisim (URLPattern syntax).
 const CONSENT_POST: &str = "*://*:*/api/v1/sites/*/consents";
 
 /// How long the banner may take to appear once the page is quiet.
@@ -183,7 +185,7 @@ impl Tab {
     }
 
     /// Loads `url`; on the visit that makes the pass's choice, clicks `click` (a `data-action`
-    /// of the banner, SPEC §5 W12). `links`: also collect the page's links.
+    /// of the banner, W12). `links`: also collect the page's links.
     pub async fn visit(&mut self, url: &str, click: Option<&str>, links: bool, timeout: Duration) -> Visit {
         let deadline = Instant::now() + timeout;
         let mut seen = Seen::default();

@@ -45,7 +45,7 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE UNIQUE INDEX events_by_event_id ON events (site, event_id);
     CREATE INDEX events_by_consent_id ON events (site, consent_id, seq);
-    -- Append-only (SPEC §6): the database itself refuses to change or remove a logged event.
+    -- Append-only (docs/architecture.md §4): the database itself refuses to change or remove a logged event.
     CREATE TRIGGER events_no_update BEFORE UPDATE ON events
         BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END;
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
@@ -79,7 +79,7 @@ pub const MIGRATIONS: &[&str] = &[
         failures INTEGER NOT NULL,
         last_at  INTEGER NOT NULL  -- Unix time in milliseconds
     );
-    -- The admin audit trail (SPEC §6): logins, failed logins, exports, account and token
+    -- The admin audit trail (README, "Dashboard, accounts, audit export"): logins, failed logins, exports, account and token
     -- changes. Append-only, like the consent log.
     CREATE TABLE audit_log (
         seq    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -219,11 +219,11 @@ pub const MIGRATIONS: &[&str] = &[
         FROM events e JOIN log_sites s ON s.site = e.site ORDER BY 1;
     DROP TABLE events;
     ALTER TABLE events_v4 RENAME TO events;
-    -- Idempotency (SPEC §6: a repeated event_id returns the first receipt, never a second record).
+    -- Idempotency (docs/api.md: a repeated event_id returns the first receipt, never a second record).
     CREATE UNIQUE INDEX events_by_event_id ON events (site_no, event_id);
     CREATE INDEX events_by_consent_id ON events (site_no, consent_id);
     CREATE INDEX events_by_time ON events (site_no, recorded_at);
-    -- Append-only (SPEC §6), with the one exception of the retention purge, as in migration 3:
+    -- Append-only (docs/architecture.md §4), with the one exception of the retention purge, as in migration 3:
     -- while a purge_in_progress marker for the event's site exists, an event recorded before
     -- the marker's cutoff may lose its canonical bytes (the only copy of ip, user_agent and
     -- page); every other column, leaf_hash included, stays as it was.

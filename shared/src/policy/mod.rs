@@ -1,9 +1,11 @@
-//! The site policy file (SPEC §4): one TOML file per site, read by the server from `--sites DIR`.
+//! The site policy file: one TOML file per site, read by the server from `--sites DIR`.
 //!
 //! [`SitePolicy::parse`] reads and validates a file; every problem is a [`PolicyError`] that
 //! names the file, line, column and field ("category `analytics`: `title.kk` is missing").
 //! [`SitePolicy::config`] derives the config served to browsers, with its content-hash version.
 //! The format is documented for site developers in `docs/site-policy.md`.
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 mod locate;
 pub mod notes;

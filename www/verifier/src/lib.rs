@@ -1,9 +1,9 @@
 //! # kelisim-verifier
 //!
-//! The auditor's verifier in the browser (SPEC §8): the page of `/verify/` and of the
-//! self-contained `kelisim-verifier.html`. An inspector picks or drops an export bundle; a
-//! dedicated Web Worker reads it in slices and runs `kelisim-verify` — the code of
-//! `kelisim verify` — on it, offline; the page shows the same verdict in Kazakh, Russian or
+//! The auditor's verifier in the browser (docs/export.md, "In the browser"): the page of
+//! `/verify/` and of the self-contained `kelisim-verifier.html`. An inspector picks or drops an
+//! export bundle; a dedicated Web Worker reads it in slices and runs `kelisim-verify` — the code
+//! of `kelisim verify` — on it, offline; the page shows the same verdict in Kazakh, Russian or
 //! English, the log key's id to compare with the one the operator gave separately, and then the
 //! records, filtered and paged.
 //!

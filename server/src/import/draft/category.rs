@@ -1,5 +1,7 @@
 //! One `[[category]]` of the draft: its texts, data, purposes, retention, recipients and
 //! services, each with the clauses it came from.
+//!
+//! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use super::{capitalized, cite_all, grouped, owned, q, Localized, Writer};
 use crate::import::categories::CategoryId;

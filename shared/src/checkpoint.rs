@@ -367,6 +367,71 @@ mod tests {
         assert!(VerifierKey::parse("kelisim+00000000+AQ==").is_err());
     }
 
+    /// Known answers from an independent implementation: Go's `golang.org/x/mod/sumdb/note`
+    /// (the signed-note code of Go's checksum database), file `sumdb/note/note_test.go` at
+    /// commit fe2ec04f7c3c3aa6fad97631aafcff6e49e2d1db of github.com/golang/mod
+    /// (`TestNewVerifier`, `TestNewSigner`, `TestSign`, `TestOpen`). Its note is not a
+    /// checkpoint, so the note-level functions are what is checked: the key id, the key
+    /// encodings, the signature line and Ed25519 (deterministic, so signing Go's text with Go's
+    /// private key must give Go's signature line byte for byte).
+    mod go_sumdb_note {
+        use super::*;
+
+        const VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+        const SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+        const TEXT: &str =
+            "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+        const PETER_SIG: &str = "\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+        const ENOCH_SIG: &str = "\u{2014} EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+
+        #[test]
+        fn go_signed_note_verifies_with_go_verifier_key() {
+            let vk = VerifierKey::parse(VKEY).unwrap();
+            assert_eq!(vk.name(), "PeterNeumann");
+            assert_eq!(vk.key_id_hex(), "c74f20a3");
+            assert_eq!(vk.to_text(), VKEY);
+            let note = format!("{TEXT}\n{PETER_SIG}");
+            assert_eq!(vk.verify_note(&note), Ok(TEXT));
+            // A second signature, by a key this verifier does not know, is passed over (TestOpen).
+            assert_eq!(vk.verify_note(&format!("{TEXT}\n{PETER_SIG}{ENOCH_SIG}")), Ok(TEXT));
+            // Only Enoch's signature: not signed by this key.
+            assert_eq!(vk.verify_note(&format!("{TEXT}\n{ENOCH_SIG}")), Err(CheckpointError::NotSignedByKey));
+            // Go's "invalid signature" case: four characters inserted into the signature.
+            let bad = format!("{TEXT}\n{}ABCD{}", &PETER_SIG[..60], &PETER_SIG[60..]);
+            assert!(vk.verify_note(&bad).is_err());
+            // One bit of the text changed.
+            let changed = format!("{}\n{PETER_SIG}", TEXT.replacen("answer", "answes", 1));
+            assert_eq!(vk.verify_note(&changed), Err(CheckpointError::BadSignature));
+            // Go's mangled verifier keys (TestNewVerifier): every proper substring, every byte
+            // changed by one.
+            let b = VKEY.as_bytes();
+            for i in 0..=b.len() {
+                for j in i + 1..=b.len() {
+                    if (i, j) != (0, b.len()) {
+                        let k = std::str::from_utf8(&b[i..j]).unwrap();
+                        // `parse` trims surrounding white space, which a substring never has.
+                        assert!(VerifierKey::parse(k).is_err(), "{k:?}");
+                    }
+                }
+            }
+            for i in 0..b.len() {
+                let mut m = b.to_vec();
+                m[i] += 1;
+                let k = String::from_utf8(m).unwrap();
+                assert!(VerifierKey::parse(&k).is_err(), "{k:?}");
+            }
+        }
+
+        #[test]
+        fn go_private_key_signs_go_text_to_go_signature_line() {
+            let key = LogKey::from_private_text(SKEY).unwrap();
+            assert_eq!(key.key_id_hex(), "c74f20a3");
+            assert_eq!(key.verifier().to_text(), VKEY);
+            assert_eq!(key.to_private_text(), format!("{SKEY}\n"));
+            assert_eq!(key.sign_note(TEXT), format!("{TEXT}\n{PETER_SIG}"));
+        }
+    }
+
     #[test]
     fn malformed_bodies_are_refused() {
         for body in

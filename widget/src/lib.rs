@@ -22,14 +22,17 @@
 // `push_str("x")` rather than `push('x')`: a char push brings UTF-8 encoding code into the
 // module for what is always ASCII.
 #![allow(clippy::single_char_add_str)]
-// `unsafe` only in the allocator (`heap`, each block with its SAFETY comment).
+// `unsafe` only in the allocator (`heap`), each block with its SAFETY comment.
 #![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 extern crate alloc;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
 mod decide;
+// The global allocator on wasm32; natively only its tests (over an arena of their own).
+#[cfg(any(target_arch = "wasm32", test))]
 #[allow(unsafe_code)]
 mod heap;
 mod host;

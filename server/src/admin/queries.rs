@@ -60,7 +60,7 @@ pub struct Stats {
 pub const PAGE: i64 = 50;
 
 /// A stored row as the log page shows it: checked against its own leaf first.
-fn checked_row(site: &str, row: &crate::log::audit::StoredRow) -> EventRow {
+fn checked_row(site: &str, row: &crate::store::read::StoredRow) -> EventRow {
     let shown = crate::log::audit::Shown::of(site, row);
     EventRow {
         seq: row.seq as i64,
@@ -106,7 +106,7 @@ impl Dashboard {
         let Some((site_no, lo, hi)) = Self::site(&db, site)? else { return Ok((Vec::new(), None)) };
         // Every column, to check the row against its leaf before it is shown; `page` is only
         // in the canonical bytes (and gone after the retention purge).
-        let mut sql = format!("SELECT {} FROM events WHERE id BETWEEN ? AND ?", crate::log::audit::ROW_COLUMNS);
+        let mut sql = format!("SELECT {} FROM events WHERE id BETWEEN ? AND ?", crate::store::read::ROW_COLUMNS);
         let mut args: Vec<Value> = vec![lo.into(), hi.into()];
         let mut add = |cond: &str, v: &[Value]| {
             sql.push_str(cond);
@@ -145,7 +145,7 @@ impl Dashboard {
         let mut st = db.prepare(&sql)?;
         let mut rows: Vec<EventRow> = st
             .query_map(params_from_iter(args.iter()), |r| {
-                Ok(checked_row(site, &crate::log::audit::StoredRow::read(r, 0)?))
+                Ok(checked_row(site, &crate::store::read::StoredRow::read(r, 0)?))
             })?
             .collect::<Result<_, _>>()?;
         let next = (rows.len() as i64 > limit).then(|| {
@@ -222,11 +222,12 @@ impl Dashboard {
         let Some((_, lo, hi)) = Self::site(&db, site)? else { return Ok(Vec::new()) };
         let sql = format!(
             "SELECT {} FROM events WHERE id BETWEEN ?1 AND ?2 AND action = 'withdraw' ORDER BY id DESC LIMIT ?3",
-            crate::log::audit::ROW_COLUMNS
+            crate::store::read::ROW_COLUMNS
         );
         let mut st = db.prepare(&sql)?;
-        let rows = st
-            .query_map(params![lo, hi, limit], |r| Ok(checked_row(site, &crate::log::audit::StoredRow::read(r, 0)?)))?;
+        let rows = st.query_map(params![lo, hi, limit], |r| {
+            Ok(checked_row(site, &crate::store::read::StoredRow::read(r, 0)?))
+        })?;
         rows.collect()
     }
 

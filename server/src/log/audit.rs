@@ -11,64 +11,14 @@
 //! must be older than the retention in force when it was made.
 
 use crate::clock;
-use crate::store::write::MIN_STORED_LEVEL;
-use crate::store::{self, event_key, site_range, subtree_key, uuid_text, StoreError, SEQ_BITS};
+use crate::store::read::{StoredRow, ROW_COLUMNS};
+use crate::store::MIN_STORED_LEVEL;
+use crate::store::{self, event_key, site_range, subtree_key, uuid_text, StoreError};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::{Checkpoint, VerifierKey};
 use kelisim_shared::merkle::{leaf_hash, Frontier, Hash};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::fmt;
-
-/// The columns of `events` a [`StoredRow`] is read from, in order.
-pub const ROW_COLUMNS: &str =
-    "id, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted, language, gpc, sec_gpc, origin, leaf_hash, canonical";
-
-/// One stored row of the log, every column as it is in the database.
-#[derive(Clone, Debug)]
-pub struct StoredRow {
-    pub seq: u64,
-    pub event_id: Vec<u8>,
-    pub consent_id: Vec<u8>,
-    pub receipt_id: Vec<u8>,
-    pub recorded_at: String,
-    pub config_version: String,
-    pub action: String,
-    pub granted: String,
-    pub language: String,
-    pub gpc: bool,
-    pub sec_gpc: bool,
-    pub origin: Option<String>,
-    pub leaf: Vec<u8>,
-    pub canonical: Option<Vec<u8>>,
-}
-
-impl StoredRow {
-    /// Reads the [`ROW_COLUMNS`] of a row, starting at column `at`.
-    pub fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<StoredRow> {
-        let id: i64 = r.get(at)?;
-        Ok(StoredRow {
-            seq: (id & ((1i64 << SEQ_BITS) - 1)) as u64,
-            event_id: r.get(at + 1)?,
-            consent_id: r.get(at + 2)?,
-            receipt_id: r.get(at + 3)?,
-            recorded_at: r.get(at + 4)?,
-            config_version: r.get(at + 5)?,
-            action: r.get(at + 6)?,
-            granted: r.get(at + 7)?,
-            language: r.get(at + 8)?,
-            gpc: r.get(at + 9)?,
-            sec_gpc: r.get(at + 10)?,
-            origin: r.get(at + 11)?,
-            leaf: r.get(at + 12)?,
-            canonical: r.get(at + 13)?,
-        })
-    }
-
-    /// The granted category ids as the column holds them.
-    pub fn granted_ids(&self) -> Vec<String> {
-        self.granted.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect()
-    }
-}
 
 /// What a stored record is, checked against its own leaf.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -68,7 +68,7 @@ pub struct SiteLog {
 /// at that size, or the log was altered behind the server.
 fn load_site(c: &Connection, site: &str) -> Result<SiteLog, StoreError> {
     let site_no = db::register_site(c, site)?;
-    let frontier = write::load_frontier(c, site, site_no)?;
+    let frontier = read::load_frontier(c, site, site_no)?;
     let last = read::latest_checkpoint(c, site)?;
     if let Some(cp) = &last {
         if cp.tree_size > frontier.size() {
@@ -86,7 +86,7 @@ fn load_site(c: &Connection, site: &str) -> Result<SiteLog, StoreError> {
             )));
         }
     }
-    let last_time = write::last_recorded_at(c, site_no)?.unwrap_or_default();
+    let last_time = read::last_recorded_at(c, site_no)?.unwrap_or_default();
     Ok(SiteLog { site_no, frontier, checkpointed: last.map(|c| c.tree_size), last_time })
 }
 

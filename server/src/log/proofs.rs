@@ -2,9 +2,57 @@
 //! each record against the latest signed checkpoint, and consistency proofs between two signed
 //! tree sizes (RFC 6962 §2.1.1–2.1.2).
 
-use crate::store::read::{self, HistoryEvent, SqlSubtrees, StoredCheckpoint};
+use super::audit::Shown;
+use crate::store::read::{self, SqlSubtrees, StoredCheckpoint};
+use crate::store::uuid_text;
 use crate::store::{Store, StoreError};
 use kelisim_shared::merkle::{consistency_proof, inclusion_proof, verify_inclusion, Hash};
+use rusqlite::Connection;
+
+/// One logged decision as the visitor's receipt shows it: no IP, user agent or page. Its fields
+/// come from the record's canonical bytes when they hash to its leaf (`log::audit`); a record
+/// that disagrees with itself is shown as its columns have it, with `problem` saying what is
+/// wrong, and never as verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEvent {
+    pub seq: u64,
+    pub receipt_id: String,
+    pub recorded_at: String,
+    pub action: String,
+    pub granted: Vec<String>,
+    pub language: String,
+    pub config_version: String,
+    pub gpc: bool,
+    pub leaf_hash: Hash,
+    /// The retention purge removed its canonical bytes: its fields can no longer be checked.
+    pub purged: bool,
+    /// Why the record does not match its own leaf, if it does not.
+    pub problem: Option<String>,
+}
+
+/// A consent id's decisions on a site, oldest first (at most the last [`read::MAX_HISTORY`]).
+pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<HistoryEvent>, StoreError> {
+    let mut out = Vec::new();
+    for row in read::history_rows(c, site, consent_id)? {
+        // What the visitor is shown is what the log signed, where the bytes still say it.
+        let shown = Shown::of(site, &row);
+        let e = HistoryEvent {
+            seq: row.seq,
+            receipt_id: uuid_text(&row.receipt_id)?,
+            recorded_at: shown.recorded_at,
+            action: shown.action,
+            granted: shown.granted,
+            language: shown.language,
+            config_version: shown.config_version,
+            gpc: shown.gpc,
+            leaf_hash: read::hash_of(row.leaf.clone(), "a leaf hash").unwrap_or([0; 32]),
+            purged: shown.purged,
+            problem: shown.problem,
+        };
+        out.push(e);
+    }
+    Ok(out)
+}
 
 pub struct ProvenEvent {
     pub event: HistoryEvent,
@@ -28,7 +76,7 @@ pub fn consent_history(store: &Store, site: &str, consent_id: &str) -> Result<Co
         let checkpoint = read::latest_checkpoint(&tx, site)?;
         let site_no = crate::store::site_no(&tx, site)?.unwrap_or(0);
         let mut events = Vec::new();
-        for event in read::history(&tx, site, consent_id)? {
+        for event in history(&tx, site, consent_id)? {
             let (proof, verified) = match &checkpoint {
                 Some(cp) if event.seq <= cp.tree_size => {
                     let p =

@@ -1,5 +1,5 @@
 use super::*;
-use crate::store::read::history;
+use crate::log::proofs::history;
 use crate::store::tests::open_with_config;
 use crate::store::write::NewEvent;
 use crate::store::{Receipt, Store};

@@ -12,7 +12,7 @@
 //! (docs/BENCHMARKS.md, "Server").
 //!
 //! It also keeps each site's Merkle frontier in memory (O(log n) per append, its subtrees from
-//! level [`write::MIN_STORED_LEVEL`] up written through to `merkle_subtrees` in the same
+//! level [`crate::store::MIN_STORED_LEVEL`] up written through to `merkle_subtrees` in the same
 //! transaction), signs checkpoints every interval when a log grew and on demand, and runs the
 //! retention purge.
 
@@ -363,7 +363,7 @@ fn try_batch(
         }
         nodes.clear();
         log.frontier.append(leaf, |level, index, hash| {
-            if level >= write::MIN_STORED_LEVEL {
+            if level >= crate::store::MIN_STORED_LEVEL {
                 nodes.push((level, index, *hash));
             }
         });

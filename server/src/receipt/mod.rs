@@ -9,7 +9,7 @@
 pub mod text;
 
 use crate::log::proofs::ConsentHistory;
-use crate::store::read::HistoryEvent;
+use crate::log::proofs::HistoryEvent;
 use kelisim_shared::config::{Config, Text};
 use kelisim_shared::lang::Lang;
 use kelisim_shared::strings;

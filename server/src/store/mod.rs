@@ -56,6 +56,10 @@ pub struct Receipt {
 /// site's log is one contiguous, ordered range of the rowid b-tree.
 pub const SEQ_BITS: u32 = 40;
 
+/// Lowest level of the Merkle subtrees kept in `merkle_subtrees` (migrations 5 and 6): one node per
+/// 2^4 = 16 events. Lower subtrees are recomputed from at most 8 leaves when a proof needs them.
+pub const MIN_STORED_LEVEL: u32 = 4;
+
 /// The `events.id` of a site's record `seq`.
 pub fn event_key(site_no: i64, seq: u64) -> i64 {
     (site_no << SEQ_BITS) + seq as i64

@@ -1,9 +1,8 @@
 //! Read-side queries: a consent id's history, checkpoints, and the Merkle subtrees that proofs
 //! are built from.
 
-use super::write::MIN_STORED_LEVEL;
-use super::{event_key, subtree_key, uuid_bytes, uuid_text, StoreError};
-use kelisim_shared::merkle::{root_of, Hash, Subtrees};
+use super::{event_key, site_range, subtree_key, uuid_bytes, StoreError, MIN_STORED_LEVEL, SEQ_BITS};
+use kelisim_shared::merkle::{root_of, Frontier, Hash, Subtrees};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// A site's tree as stored: leaves in `events.leaf_hash`, complete subtrees of level ≥
@@ -15,7 +14,7 @@ pub struct SqlSubtrees<'a> {
     pub site_no: i64,
 }
 
-fn hash_of(v: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
+pub(crate) fn hash_of(v: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
     v.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
@@ -89,33 +88,62 @@ pub fn checkpoint_of_size(c: &Connection, site: &str, size: u64) -> Result<Optio
     c.query_row(&sql, params![site, size as i64], checkpoint_row).optional()?.map(to_checkpoint).transpose()
 }
 
-/// One logged decision as the visitor's receipt shows it: no IP, user agent or page. Its fields
-/// come from the record's canonical bytes when they hash to its leaf (`log::audit`); a record
-/// that disagrees with itself is shown as its columns have it, with `problem` saying what is
-/// wrong, and never as verified.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HistoryEvent {
+/// The columns of `events` a [`StoredRow`] is read from, in order.
+pub const ROW_COLUMNS: &str =
+    "id, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted, language, gpc, sec_gpc, origin, leaf_hash, canonical";
+
+/// One stored row of the log, every column as it is in the database.
+#[derive(Clone, Debug)]
+pub struct StoredRow {
     pub seq: u64,
-    pub receipt_id: String,
+    pub event_id: Vec<u8>,
+    pub consent_id: Vec<u8>,
+    pub receipt_id: Vec<u8>,
     pub recorded_at: String,
-    pub action: String,
-    pub granted: Vec<String>,
-    pub language: String,
     pub config_version: String,
+    pub action: String,
+    pub granted: String,
+    pub language: String,
     pub gpc: bool,
-    pub leaf_hash: Hash,
-    /// The retention purge removed its canonical bytes: its fields can no longer be checked.
-    pub purged: bool,
-    /// Why the record does not match its own leaf, if it does not.
-    pub problem: Option<String>,
+    pub sec_gpc: bool,
+    pub origin: Option<String>,
+    pub leaf: Vec<u8>,
+    pub canonical: Option<Vec<u8>>,
+}
+
+impl StoredRow {
+    /// Reads the [`ROW_COLUMNS`] of a row, starting at column `at`.
+    pub fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<StoredRow> {
+        let id: i64 = r.get(at)?;
+        Ok(StoredRow {
+            seq: (id & ((1i64 << SEQ_BITS) - 1)) as u64,
+            event_id: r.get(at + 1)?,
+            consent_id: r.get(at + 2)?,
+            receipt_id: r.get(at + 3)?,
+            recorded_at: r.get(at + 4)?,
+            config_version: r.get(at + 5)?,
+            action: r.get(at + 6)?,
+            granted: r.get(at + 7)?,
+            language: r.get(at + 8)?,
+            gpc: r.get(at + 9)?,
+            sec_gpc: r.get(at + 10)?,
+            origin: r.get(at + 11)?,
+            leaf: r.get(at + 12)?,
+            canonical: r.get(at + 13)?,
+        })
+    }
+
+    /// The granted category ids as the column holds them.
+    pub fn granted_ids(&self) -> Vec<String> {
+        self.granted.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect()
+    }
 }
 
 /// Longest history returned for one consent id (the most recent ones).
 pub const MAX_HISTORY: usize = 200;
 
-/// A consent id's decisions on a site, oldest first (at most the last [`MAX_HISTORY`]).
-pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<HistoryEvent>, StoreError> {
-    use crate::log::audit::{Shown, StoredRow, ROW_COLUMNS};
+/// A consent id's stored rows on a site, oldest first (at most the last [`MAX_HISTORY`]).
+pub fn history_rows(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<StoredRow>, StoreError> {
     let (Some(site_no), Some(consent)) = (super::site_no(c, site)?, uuid_bytes(consent_id)) else {
         return Ok(Vec::new());
     };
@@ -123,26 +151,38 @@ pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<Histo
         "SELECT {ROW_COLUMNS} FROM events WHERE site_no = ?1 AND consent_id = ?2 ORDER BY id DESC LIMIT ?3"
     ))?;
     let rows = st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64], |r| StoredRow::read(r, 0))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let row = row?;
-        // What the visitor is shown is what the log signed, where the bytes still say it.
-        let shown = Shown::of(site, &row);
-        let e = HistoryEvent {
-            seq: row.seq,
-            receipt_id: uuid_text(&row.receipt_id)?,
-            recorded_at: shown.recorded_at,
-            action: shown.action,
-            granted: shown.granted,
-            language: shown.language,
-            config_version: shown.config_version,
-            gpc: shown.gpc,
-            leaf_hash: hash_of(row.leaf.clone(), "a leaf hash").unwrap_or([0; 32]),
-            purged: shown.purged,
-            problem: shown.problem,
-        };
-        out.push(e);
-    }
+    let mut out = rows.collect::<Result<Vec<_>, _>>()?;
     out.reverse();
     Ok(out)
+}
+
+/// The number of events in a site's log (seq runs from 1 without gaps).
+pub fn log_size(c: &Connection, site_no: i64) -> Result<u64, StoreError> {
+    let (lo, hi) = site_range(site_no);
+    let last: Option<i64> =
+        c.query_row("SELECT MAX(id) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
+    Ok(last.map_or(0, |id| (id - (site_no << SEQ_BITS)) as u64))
+}
+
+/// `recorded_at` of a site's last record, if it has any.
+pub fn last_recorded_at(c: &Connection, site_no: i64) -> Result<Option<String>, StoreError> {
+    let (lo, hi) = site_range(site_no);
+    Ok(c.query_row(
+        "SELECT recorded_at FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1",
+        [lo, hi],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+/// A site's frontier as stored: O(log n) look-ups, no rehashing beyond the lowest levels.
+pub fn load_frontier(c: &Connection, site: &str, site_no: i64) -> Result<Frontier, StoreError> {
+    let size = log_size(c, site_no)?;
+    let mut src = SqlSubtrees { conn: c, site, site_no };
+    let hashes = Frontier::parts(size)
+        .into_iter()
+        .map(|(level, index)| kelisim_shared::merkle::Subtrees::subtree(&mut src, level, index))
+        .collect::<Result<Vec<_>, _>>()?;
+    Frontier::from_parts(size, hashes)
+        .ok_or_else(|| StoreError::Corrupt(format!("site {site}: frontier of size {size}")))
 }

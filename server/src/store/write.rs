@@ -1,15 +1,11 @@
 //! Write-side statements, run by the log writer inside its transactions. Every function takes
 //! the open transaction; none commits.
 
-use super::{event_key, site_range, uuid_bytes, Receipt, StoreError, SEQ_BITS};
+use super::{event_key, uuid_bytes, Receipt, StoreError};
 use kelisim_shared::canonical::{ConsentRecord, Unplaced};
 use kelisim_shared::checkpoint::Checkpoint;
-use kelisim_shared::merkle::{Frontier, Hash};
+use kelisim_shared::merkle::Hash;
 use rusqlite::{params, Connection, OptionalExtension};
-
-/// Lowest level of the Merkle subtrees kept in `merkle_subtrees` (migrations 5 and 6): one node per
-/// 2^4 = 16 events. Lower subtrees are recomputed from at most 8 leaves when a proof needs them.
-pub const MIN_STORED_LEVEL: u32 = 4;
 
 /// A logged record's receipt as the writer has it: raw bytes, no text. [`Logged::receipt`]
 /// makes the text form on the request's thread, not on the one writer thread.
@@ -148,42 +144,11 @@ impl<'c> Appender<'c> {
         Ok(())
     }
 
-    /// Stores the hash of a complete subtree (level ≥ [`MIN_STORED_LEVEL`]) of a site's tree.
+    /// Stores the hash of a complete subtree (level ≥ [`super::MIN_STORED_LEVEL`]) of a site's tree.
     pub fn insert_node(&mut self, site_no: i64, level: u32, index: u64, hash: &Hash) -> Result<(), StoreError> {
         self.node.execute(params![super::subtree_key(site_no, level, index), hash.as_slice()])?;
         Ok(())
     }
-}
-
-/// The number of events in a site's log (seq runs from 1 without gaps).
-pub fn log_size(c: &Connection, site_no: i64) -> Result<u64, StoreError> {
-    let (lo, hi) = site_range(site_no);
-    let last: Option<i64> =
-        c.query_row("SELECT MAX(id) FROM events WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
-    Ok(last.map_or(0, |id| (id - (site_no << SEQ_BITS)) as u64))
-}
-
-/// `recorded_at` of a site's last record, if it has any.
-pub fn last_recorded_at(c: &Connection, site_no: i64) -> Result<Option<String>, StoreError> {
-    let (lo, hi) = site_range(site_no);
-    Ok(c.query_row(
-        "SELECT recorded_at FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1",
-        [lo, hi],
-        |r| r.get(0),
-    )
-    .optional()?)
-}
-
-/// A site's frontier as stored: O(log n) look-ups, no rehashing beyond the lowest levels.
-pub fn load_frontier(c: &Connection, site: &str, site_no: i64) -> Result<Frontier, StoreError> {
-    let size = log_size(c, site_no)?;
-    let mut src = super::read::SqlSubtrees { conn: c, site, site_no };
-    let hashes = Frontier::parts(size)
-        .into_iter()
-        .map(|(level, index)| kelisim_shared::merkle::Subtrees::subtree(&mut src, level, index))
-        .collect::<Result<Vec<_>, _>>()?;
-    Frontier::from_parts(size, hashes)
-        .ok_or_else(|| StoreError::Corrupt(format!("site {site}: frontier of size {size}")))
 }
 
 /// Appends a signed checkpoint.

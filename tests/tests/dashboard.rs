@@ -116,6 +116,47 @@ fn state_changes_need_the_csrf_token() {
     assert_eq!(logout.status, 403, "logout is a state change too");
 }
 
+/// One error type on the admin side, two faces: a person gets a page in the dashboard's language
+/// (or the login page), an API client an RFC 9457 problem; a refusal is the same status in both.
+#[test]
+fn a_refused_request_is_a_page_in_the_dashboards_language_for_people_and_a_problem_for_api_clients() {
+    let k = Kelisim::start();
+    add_account(&k, "ivan", "auditor");
+    let (cookie, csrf) = session(&k, "ivan");
+    for (lang, sentence) in [("kk", "Мұндай сайт жоқ."), ("ru", "Такого сайта нет."), ("en", "There is no such site.")]
+    {
+        let h = [("cookie", format!("{cookie}; kelisim_admin_lang={lang}"))];
+        let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = get(&k.url("/admin/sites/nosuch/log"), &h);
+        assert_eq!(page.status, 404, "{lang}");
+        assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"), "{lang}");
+        assert!(page.body.contains(sentence) && page.body.contains(&format!("lang=\"{lang}\"")), "{}", page.body);
+        assert!(page.header("content-security-policy").is_some_and(|c| c.contains("default-src 'none'")));
+    }
+    let h = [("cookie", cookie.as_str())];
+    let refused = post_form(
+        &k.url("/admin/accounts"),
+        &h,
+        &[("csrf", &csrf), ("username", "eve"), ("password", PASSWORD), ("role", "admin")],
+    );
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("Роль аудитора позволяет просматривать"), "{}", refused.body);
+    let t = token(&k, "auditor");
+    let bearer = format!("Bearer {t}");
+    let api = get(&k.url("/admin/api/sites/nosuch/events"), &[("authorization", &bearer)]);
+    assert_eq!((api.status, api.header("content-type")), (404, Some("application/problem+json")));
+    assert_eq!(api.json()["detail"], "no such site");
+    let api = post_form(
+        &k.url("/admin/accounts"),
+        &[("authorization", &bearer)],
+        &[("username", "eve"), ("password", PASSWORD), ("role", "admin")],
+    );
+    assert_eq!((api.status, api.header("content-type")), (403, Some("application/problem+json")));
+    assert_eq!(api.json()["type"], "https://kelisim.kz/problems/forbidden");
+    let gone = get(&k.url("/admin/audit"), &[("cookie", "kelisim_admin=expired")]);
+    assert_eq!((gone.status, gone.header("location")), (303, Some("/admin/login")), "a person signs in again");
+}
+
 #[test]
 fn an_auditor_can_read_and_not_change_anything() {
     let k = Kelisim::start();

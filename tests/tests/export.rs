@@ -207,6 +207,30 @@ fn any_change_to_the_bundle_is_caught_and_named() {
     assert!(verify(&bundle).0);
 }
 
+/// `kelisim --help`'s exit statuses: 1 when the check says no, 2 when a command cannot run.
+#[test]
+fn a_bundle_not_intact_exits_1_and_a_command_that_cannot_run_exits_2() {
+    let k = Kelisim::start();
+    seed(&k, 3);
+    let (_d, bundle) = export(&k, &[]);
+    assert_eq!(cli(&["verify", bundle.to_str().unwrap()]).status.code(), Some(0));
+    let bad = tampered(&bundle, "events.csv", one_char);
+    let r = cli(&["verify", bad.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(1), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("NOT intact"));
+    let missing = bundle.with_file_name("no-such-bundle.zip");
+    let r = cli(&["verify", missing.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("cannot open"), "{}", String::from_utf8_lossy(&r.stderr));
+    let nowhere = tempfile::tempdir().unwrap();
+    let r = cli(&["log", "verify", "--data", nowhere.path().to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2), "no database is not a damaged log");
+    let r = cli(&["log", "verify", "--data", k.data.path().to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = cli(&["site", "check", bad.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(1), "a file that is not a site policy is an invalid one");
+}
+
 #[test]
 fn csv_and_dpv_hold_the_same_records() {
     let k = Kelisim::start();

@@ -100,20 +100,33 @@ pub struct TokenInfo {
     pub status: TokenStatus,
 }
 
+/// A `--expires` that cannot be a token's end.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExpiryError {
+    #[error("--expires takes 1 to 3650 days, or a date (YYYY-MM-DD)")]
+    Days,
+    #[error("--expires `{0}`: give a number of days or a date (YYYY-MM-DD)")]
+    NotADate(String),
+    #[error("--expires: that date is too far")]
+    TooFar,
+    #[error("--expires {0} is in the past")]
+    Past(String),
+}
+
 /// When a token made `now` with `--expires SPEC` expires: `SPEC` is a number of days from now,
 /// or a date (`YYYY-MM-DD`, UTC), through the end of which the token is valid. RFC 3339 UTC.
-pub fn expiry(spec: &str, now: time::OffsetDateTime) -> Result<String, String> {
+pub fn expiry(spec: &str, now: time::OffsetDateTime) -> Result<String, ExpiryError> {
     let at = if let Ok(days) = spec.parse::<u32>() {
         if !(1..=3650).contains(&days) {
-            return Err("--expires takes 1 to 3650 days, or a date (YYYY-MM-DD)".into());
+            return Err(ExpiryError::Days);
         }
         now + time::Duration::days(i64::from(days))
     } else {
         let day = time::Date::parse(spec, time::macros::format_description!("[year]-[month]-[day]"))
-            .map_err(|_| format!("--expires `{spec}`: give a number of days or a date (YYYY-MM-DD)"))?;
-        let end = day.next_day().ok_or("--expires: that date is too far")?.midnight().assume_utc();
+            .map_err(|_| ExpiryError::NotADate(spec.to_owned()))?;
+        let end = day.next_day().ok_or(ExpiryError::TooFar)?.midnight().assume_utc();
         if end <= now {
-            return Err(format!("--expires {spec} is in the past"));
+            return Err(ExpiryError::Past(spec.to_owned()));
         }
         end
     };
@@ -172,7 +185,7 @@ impl Accounts {
         let db = self.db();
         let n = db.execute(
             "INSERT OR IGNORE INTO admins (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![name, hash, role.as_str(), crate::http::now_rfc3339()],
+            params![name, hash, role.as_str(), crate::clock::now_rfc3339()],
         )?;
         if n == 0 {
             return Err(AuthError::Exists(name.to_owned()));
@@ -283,7 +296,7 @@ impl Accounts {
         let db = self.db();
         db.execute(
             "INSERT INTO api_tokens (token_hash, name, role, created_at, created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![token_hash(&token), name, role.as_str(), crate::http::now_rfc3339(), by, expires_at],
+            params![token_hash(&token), name, role.as_str(), crate::clock::now_rfc3339(), by, expires_at],
         )?;
         let id = db.last_insert_rowid();
         let until = expires_at.map(|e| format!(", expires {e}")).unwrap_or_default();
@@ -297,7 +310,7 @@ impl Accounts {
         let mut st = db.prepare(
             "SELECT id, name, role, created_at, created_by, expires_at, last_used_at, revoked_at, revoked_by FROM api_tokens ORDER BY id DESC",
         )?;
-        let now = crate::http::now_rfc3339();
+        let now = crate::clock::now_rfc3339();
         let rows = st.query_map([], |r| {
             let expires_at: Option<String> = r.get(5)?;
             let revoked_at: Option<String> = r.get(7)?;
@@ -331,7 +344,7 @@ impl Accounts {
         let Some(name) = name else { return Ok(false) };
         db.execute(
             "UPDATE api_tokens SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1",
-            params![id, crate::http::now_rfc3339(), by],
+            params![id, crate::clock::now_rfc3339(), by],
         )?;
         audit(&db, by, "token.revoke", &format!("#{id} {name}"))?;
         Ok(true)
@@ -352,7 +365,7 @@ impl Accounts {
         let Some((id, name, role, expires_at, revoked_at, last_used)) = row else {
             return Ok(Err("unknown bearer token"));
         };
-        let now = crate::http::now_rfc3339();
+        let now = crate::clock::now_rfc3339();
         if revoked_at.is_some() {
             return Ok(Err("this token was revoked"));
         }
@@ -395,7 +408,7 @@ impl Accounts {
 fn audit(db: &Connection, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
     db.execute(
         "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![crate::http::now_rfc3339(), actor, action, detail],
+        params![crate::clock::now_rfc3339(), actor, action, detail],
     )?;
     Ok(())
 }
@@ -410,7 +423,7 @@ mod tests {
         assert_eq!(expiry("30", now).unwrap(), "2026-12-22T10:30:00.000Z");
         assert_eq!(expiry("2026-12-31", now).unwrap(), "2027-01-01T00:00:00.000Z");
         assert_eq!(expiry("2026-11-22", now).unwrap(), "2026-11-23T00:00:00.000Z", "today: through its end");
-        assert!(expiry("2026-11-21", now).unwrap_err().contains("past"));
+        assert!(expiry("2026-11-21", now).unwrap_err().to_string().contains("past"));
         assert!(expiry("0", now).is_err());
         assert!(expiry("soon", now).is_err());
     }

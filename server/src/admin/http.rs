@@ -1,16 +1,16 @@
 //! Dashboard HTTP handlers (infra): sessions from the `kelisim_admin` cookie (HttpOnly,
 //! SameSite=Strict) or `Authorization: Bearer` tokens, CSRF checks on every state change,
-//! role checks, and the pages.
-
-// Handlers answer errors with a ready `HttpResponse` (large for a `Result`'s error); a typed
-// admin error that becomes a response only at the edge is the error clean-up still to do.
-#![allow(clippy::result_large_err)]
+//! role checks, and the pages. Every handler returns `Result<HttpResponse, AdminError>`; the
+//! error becomes a response in `error` (problem+json for API clients, a page for people). Every
+//! database read or write, password check and file operation runs on the blocking pool
+//! (`error::blocking`), never on the async workers that answer consent POSTs.
 
 use super::auth::{Actor, AuthError, Role};
+use super::error::{blocking, AdminError, Missing};
 use super::html::Ctx;
 use super::queries::{Filter, PAGE};
 use super::{i18n, pages, workdays, Admin};
-use crate::http::AppState;
+use crate::log::audit::Audited;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -19,9 +19,12 @@ use kelisim_shared::lang::Lang;
 
 pub const SESSION_COOKIE: &str = "kelisim_admin";
 const LANG_COOKIE: &str = "kelisim_admin_lang";
+const SIGN_IN: &str = "sign in or send a valid bearer token";
+
+type Answer = Result<HttpResponse, AdminError>;
 
 /// Dashboard language: the cookie set by the switcher, else Accept-Language, else Russian.
-fn lang(req: &HttpRequest) -> Lang {
+pub(super) fn lang(req: &HttpRequest) -> Lang {
     req.cookie(LANG_COOKIE)
         .and_then(|c| Lang::from_tag(c.value()))
         .or_else(|| {
@@ -31,53 +34,43 @@ fn lang(req: &HttpRequest) -> Lang {
         .unwrap_or(Lang::Ru)
 }
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
+pub(super) fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
 }
 
-fn redirect(to: &str) -> HttpResponse {
+pub(super) fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish()
 }
 
-fn internal(e: impl std::fmt::Display) -> HttpResponse {
-    tracing::error!(error = %e, "dashboard error");
-    HttpResponse::InternalServerError().content_type("text/plain").body("internal error\n")
+fn ctx<'a>(req: &HttpRequest, actor: Option<&'a Actor>, site: Option<&'a str>) -> Ctx<'a> {
+    let l = lang(req);
+    Ctx { t: i18n::t(l), lang: l, actor, site }
 }
 
-/// The acting admin, or the response to send instead (login redirect for a browser, 401 for
-/// an API client).
-pub fn actor(req: &HttpRequest, admin: &Admin) -> Result<Actor, HttpResponse> {
-    let found = if let Some(token) =
-        req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
-    {
-        admin.accounts.bearer(token.trim())
-    } else if let Some(c) = req.cookie(SESSION_COOKIE) {
-        admin.accounts.session(c.value()).map(|a| a.ok_or("sign in or send a valid bearer token"))
-    } else {
-        Ok(Err("sign in or send a valid bearer token"))
-    };
-    match found {
-        Ok(Ok(a)) => Ok(a),
-        Ok(Err(why)) if req.headers().contains_key(header::AUTHORIZATION) || req.path().starts_with("/admin/api/") => {
-            Err(HttpResponse::Unauthorized().insert_header((header::WWW_AUTHENTICATE, "Bearer")).content_type("application/problem+json").body(format!(
-                r#"{{"type":"https://kelisim.kz/problems/unauthorized","title":"Unauthorized","status":401,"detail":"{why}"}}"#
-            )))
-        }
-        Ok(Err(_)) => Err(redirect("/admin/login")),
-        Err(e) => Err(internal(e)),
-    }
-}
-
-fn forbidden(why: &str) -> HttpResponse {
-    HttpResponse::Forbidden().content_type("application/problem+json").body(format!(
-        r#"{{"type":"https://kelisim.kz/problems/csrf","title":"Forbidden","status":403,"detail":"{why}"}}"#
-    ))
+/// The acting admin: a bearer token's, else the session cookie's. Without either (or with one
+/// no longer valid) the error sends a person to the login page and an API client a `401`.
+pub async fn actor(req: &HttpRequest, admin: &Admin) -> Result<Actor, AdminError> {
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    let session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let accounts = admin.accounts.clone();
+    let found = blocking(move || match (bearer, session) {
+        (Some(token), _) => accounts.bearer(&token),
+        (None, Some(session)) => accounts.session(&session).map(|a| a.ok_or(SIGN_IN)),
+        (None, None) => Ok(Err(SIGN_IN)),
+    })
+    .await?;
+    found.map_err(AdminError::SignIn)
 }
 
 /// Whether a browser says the request comes from a page of another site: its `Origin` (sent
@@ -102,49 +95,37 @@ fn cross_site(req: &HttpRequest) -> bool {
 
 /// A state change: the form's CSRF token must match the session's, and a browser's Origin
 /// (when sent) must be this server. Bearer-token clients have no CSRF token and need none.
-fn check_csrf(req: &HttpRequest, actor: &Actor, form_csrf: &str) -> Result<(), HttpResponse> {
+fn check_csrf(req: &HttpRequest, actor: &Actor, form_csrf: &str) -> Result<(), AdminError> {
     if !actor.csrf.is_empty() && form_csrf != actor.csrf {
-        return Err(forbidden("missing or wrong CSRF token; reload the page and try again"));
+        return Err(AdminError::Csrf("missing or wrong CSRF token; reload the page and try again"));
     }
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = req.connection_info().host().to_owned();
         let own = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).unwrap_or("");
         if own != host {
-            return Err(forbidden("cross-origin request refused"));
+            return Err(AdminError::Csrf("cross-origin request refused"));
         }
     }
     Ok(())
 }
 
-fn require_admin(actor: &Actor) -> Result<(), HttpResponse> {
+fn require_admin(actor: &Actor) -> Result<(), AdminError> {
     if actor.role == Role::Admin {
         Ok(())
     } else {
-        Err(HttpResponse::Forbidden().content_type("application/problem+json").body(
-            r#"{"type":"https://kelisim.kz/problems/forbidden","title":"Forbidden","status":403,"detail":"the auditor role can read and export, not change anything"}"#,
-        ))
+        Err(AdminError::ReadOnly)
     }
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
+fn site_config<'a>(admin: &'a Admin, site: &str) -> Result<&'a Config, AdminError> {
+    admin.ingest.sites.get(site).map(|s| &s.config).ok_or(AdminError::NotFound(Missing::Site))
 }
 
-fn admin(state: &AppState) -> &Admin {
-    state.admin.as_ref().expect("admin routes are mounted only with the admin state")
-}
-
-pub async fn login_page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let l = lang(&req);
-    if actor(&req, admin(&state)).is_ok() {
-        return redirect("/admin/");
+pub async fn login_page(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
+    if actor(&req, &admin).await.is_ok() {
+        return Ok(redirect("/admin/"));
     }
-    html(StatusCode::OK, pages::login(&Ctx { t: i18n::t(l), lang: l, actor: None, site: None }, None))
+    Ok(html(StatusCode::OK, pages::login(&ctx(&req, None, None), None)))
 }
 
 #[derive(serde::Deserialize)]
@@ -159,41 +140,35 @@ pub struct LoginForm {
 /// Retry-After when used up), and waits its turn at one of the few password checks that run
 /// at once, on the blocking pool, never on the async workers (503 with Retry-After when too
 /// many wait; `limits`).
-pub async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpResponse {
-    let l = lang(&req);
-    let t = i18n::t(l);
+pub async fn login(req: HttpRequest, admin: web::Data<Admin>, form: web::Form<LoginForm>) -> Answer {
     if cross_site(&req) {
-        return forbidden("a login must come from this dashboard's own page");
+        return Err(AdminError::Csrf("a login must come from this dashboard's own page"));
     }
-    let a = admin(&state);
     let LoginForm { username, password } = form.into_inner();
-    let ctx = Ctx { t, lang: l, actor: None, site: None };
+    let ctx = ctx(&req, None, None);
     let refused = |status, message: &str, secs: u64| {
         let mut r = html(status, pages::login(&ctx, Some(message)));
         r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
         r
     };
-    let reservation = match a.limits.reserve(&username, state.client_ip(&req)) {
+    let reservation = match admin.limits.reserve(&username, crate::peer::client_ip(&req, admin.trust_proxy)) {
         Ok(r) => r,
-        Err(secs) => return refused(StatusCode::TOO_MANY_REQUESTS, &AuthError::Backoff(secs).to_string(), secs),
+        Err(secs) => return Ok(refused(StatusCode::TOO_MANY_REQUESTS, &AuthError::Backoff(secs).to_string(), secs)),
     };
-    let permit = match a.limits.check_permit().await {
-        Some(p) => p,
-        None => {
-            a.limits.cancel(reservation);
-            return refused(StatusCode::SERVICE_UNAVAILABLE, t.busy, 1);
-        }
+    let Some(permit) = admin.limits.check_permit().await else {
+        admin.limits.cancel(reservation);
+        return Ok(refused(StatusCode::SERVICE_UNAVAILABLE, ctx.t.busy, 1));
     };
-    let accounts = a.accounts.clone();
-    let result = web::block(move || {
+    let accounts = admin.accounts.clone();
+    let checked = web::block(move || {
         let r = accounts.login(&username, &password);
         drop(permit);
         r
     })
-    .await;
-    match result {
-        Ok(Ok((token, _))) => {
-            a.limits.succeeded(reservation);
+    .await?;
+    match checked {
+        Ok((token, _)) => {
+            admin.limits.succeeded(reservation);
             let secure = req.connection_info().scheme() == "https";
             let cookie = Cookie::build(SESSION_COOKIE, token)
                 .path("/admin")
@@ -204,11 +179,10 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form
                 .finish();
             let mut r = redirect("/admin/");
             let _ = r.add_cookie(&cookie);
-            r
+            Ok(r)
         }
-        Ok(Err(AuthError::BadCredentials)) => html(StatusCode::UNAUTHORIZED, pages::login(&ctx, Some(t.bad_login))),
-        Ok(Err(e)) => internal(e),
-        Err(e) => internal(e),
+        Err(AuthError::BadCredentials) => Ok(html(StatusCode::UNAUTHORIZED, pages::login(&ctx, Some(ctx.t.bad_login)))),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -218,21 +192,19 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
-    tri!(check_csrf(&req, &who, &form.csrf));
+pub async fn logout(req: HttpRequest, admin: web::Data<Admin>, form: web::Form<CsrfForm>) -> Answer {
+    let who = actor(&req, &admin).await?;
+    check_csrf(&req, &who, &form.csrf)?;
     if let Some(c) = req.cookie(SESSION_COOKIE) {
-        if let Err(e) = a.accounts.logout(c.value(), &who.name) {
-            return internal(e);
-        }
+        let (accounts, session) = (admin.accounts.clone(), c.value().to_owned());
+        blocking(move || accounts.logout(&session, &who.name)).await?;
     }
     let mut r = redirect("/admin/login");
     let mut gone =
         Cookie::build(SESSION_COOKIE, "").path("/admin").http_only(true).same_site(SameSite::Strict).finish();
     gone.make_removal();
     let _ = r.add_cookie(&gone);
-    r
+    Ok(r)
 }
 
 #[derive(serde::Deserialize)]
@@ -248,112 +220,69 @@ pub async fn set_lang(q: web::Query<LangQuery>) -> HttpResponse {
     r
 }
 
-fn site_config<'a>(state: &'a AppState, site: &str) -> Result<&'a Config, HttpResponse> {
-    state
-        .ingest
-        .sites
-        .get(site)
-        .map(|s| &s.config)
-        .ok_or_else(|| HttpResponse::NotFound().content_type("text/plain").body("no such site\n"))
+pub async fn home(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
+    let who = actor(&req, &admin).await?;
+    let a = admin.clone();
+    let rows = blocking(move || {
+        let mut rows = Vec::new();
+        for s in a.ingest.sites.iter() {
+            let id = &s.config.site;
+            let events = a.dash.stats_counts(id)?;
+            let scan = a.dash.scans(id, 1)?.into_iter().next().map(|(at, _, v)| (at, v));
+            rows.push(pages::SiteRow { id: id.clone(), name: s.config.name.clone(), events, scan });
+        }
+        Ok::<_, rusqlite::Error>(rows)
+    })
+    .await?;
+    Ok(html(StatusCode::OK, pages::sites(&ctx(&req, Some(&who), None), &rows)))
 }
 
-pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
-    let l = lang(&req);
-    let mut rows = Vec::new();
-    for s in state.ingest.sites.iter() {
-        let n = a.dash.stats_counts(&s.config.site).unwrap_or(0);
-        let scan = a.dash.scans(&s.config.site, 1).ok().and_then(|v| v.into_iter().next()).map(|(at, _, v)| (at, v));
-        rows.push(pages::SiteRow { id: s.config.site.clone(), name: s.config.name.clone(), events: n, scan });
-    }
-    html(StatusCode::OK, pages::sites(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows))
-}
-
-pub async fn overview(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
+pub async fn overview(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
+    let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = tri!(site_config(&state, &site));
-    let dash = a.dash.clone();
-    let s2 = site.clone();
-    let stats = match web::block(move || dash.stats(&s2, 30)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return internal(e),
-        Err(e) => return internal(e),
-    };
-    let l = lang(&req);
-    html(
-        StatusCode::OK,
-        pages::overview(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &stats),
-    )
+    let cfg = site_config(&admin, &site)?;
+    let (dash, s2) = (admin.dash.clone(), site.clone());
+    let stats = blocking(move || dash.stats(&s2, 30)).await?;
+    Ok(html(StatusCode::OK, pages::overview(&ctx(&req, Some(&who), Some(&site)), cfg, &stats)))
 }
 
-pub async fn log(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    f: web::Query<Filter>,
-) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
+pub async fn log(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>, f: web::Query<Filter>) -> Answer {
+    let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = tri!(site_config(&state, &site));
+    let cfg = site_config(&admin, &site)?;
     let f = f.into_inner();
-    let (dash, s2, f2) = (a.dash.clone(), site.clone(), f.clone());
-    let (rows, next, versions) =
-        match web::block(move || Ok::<_, rusqlite::Error>((dash.events(&s2, &f2, PAGE)?, dash.versions(&s2)?))).await {
-            Ok(Ok(((rows, next), v))) => (rows, next, v),
-            Ok(Err(e)) => return internal(e),
-            Err(e) => return internal(e),
-        };
-    let l = lang(&req);
-    html(
-        StatusCode::OK,
-        pages::log(
-            &Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) },
-            cfg,
-            &f,
-            &rows,
-            next,
-            &versions,
-        ),
-    )
+    let (dash, s2, f2) = (admin.dash.clone(), site.clone(), f.clone());
+    let ((rows, next), versions) =
+        blocking(move || Ok::<_, rusqlite::Error>((dash.events(&s2, &f2, PAGE)?, dash.versions(&s2)?))).await?;
+    let page = pages::log(&ctx(&req, Some(&who), Some(&site)), cfg, &f, &rows, next, &versions);
+    Ok(html(StatusCode::OK, page))
 }
 
 /// Admin API: the same filtered, keyset-paged log as JSON (`next` is the cursor for `before`).
 pub async fn api_events(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    admin: web::Data<Admin>,
     path: web::Path<String>,
     f: web::Query<Filter>,
-) -> HttpResponse {
-    let a = admin(&state);
-    tri!(actor(&req, a));
+) -> Answer {
+    actor(&req, &admin).await?;
     let site = path.into_inner();
-    tri!(site_config(&state, &site));
-    let (dash, f) = (a.dash.clone(), f.into_inner());
-    match web::block(move || dash.events(&site, &f, PAGE)).await {
-        Ok(Ok((rows, next))) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(serde_json::json!({ "events": rows, "next": next })),
-        Ok(Err(e)) => internal(e),
-        Err(e) => internal(e),
-    }
+    site_config(&admin, &site)?;
+    let (dash, f) = (admin.dash.clone(), f.into_inner());
+    let (rows, next) = blocking(move || dash.events(&site, &f, PAGE)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "events": rows, "next": next })))
 }
 
-pub async fn withdrawals(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
+pub async fn withdrawals(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
+    let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = tri!(site_config(&state, &site));
-    let rows = match a.dash.withdrawals(&site, 500) {
-        Ok(r) => r,
-        Err(e) => return internal(e),
-    };
+    let cfg = site_config(&admin, &site)?;
+    let (dash, s2) = (admin.dash.clone(), site.clone());
+    let rows = blocking(move || dash.withdrawals(&s2, 500)).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    #[allow(clippy::type_complexity)] // a row of the query; named row types come with the store's interface
-    let rows: Vec<(i64, String, String, i64, String, bool, Option<String>)> = rows
+    let rows: Vec<pages::WithdrawalRow> = rows
         .into_iter()
         .map(|r| {
             let at = r.recorded_at;
@@ -365,100 +294,73 @@ pub async fn withdrawals(req: HttpRequest, state: web::Data<AppState>, path: web
             // otherwise, the row is flagged.
             let problem =
                 r.problem.or_else(|| (r.action != "withdraw").then(|| format!("its signed bytes say `{}`", r.action)));
-            (r.seq, at, r.consent_id, age, workdays::add(day, 15).to_string(), age > 15, problem)
+            pages::WithdrawalRow {
+                seq: r.seq,
+                recorded_at: at,
+                consent_id: r.consent_id,
+                working_days: age,
+                due: workdays::add(day, 15).to_string(),
+                overdue: age > 15,
+                problem,
+            }
         })
         .collect();
-    let l = lang(&req);
-    html(
-        StatusCode::OK,
-        pages::withdrawals(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &rows),
-    )
+    Ok(html(StatusCode::OK, pages::withdrawals(&ctx(&req, Some(&who), Some(&site)), cfg, &rows)))
 }
 
-pub async fn configs(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
+pub async fn configs(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
+    let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = tri!(site_config(&state, &site));
-    let rows = match a.dash.versions(&site) {
-        Ok(r) => r,
-        Err(e) => return internal(e),
-    };
-    let l = lang(&req);
-    html(
-        StatusCode::OK,
-        pages::versions(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, &rows),
-    )
+    let cfg = site_config(&admin, &site)?;
+    let (dash, s2) = (admin.dash.clone(), site.clone());
+    let rows = blocking(move || dash.versions(&s2)).await?;
+    Ok(html(StatusCode::OK, pages::versions(&ctx(&req, Some(&who), Some(&site)), cfg, &rows)))
 }
 
-pub async fn config_version(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
+pub async fn config_version(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<(String, String)>) -> Answer {
+    let who = actor(&req, &admin).await?;
     let (site, version) = path.into_inner();
-    tri!(site_config(&state, &site));
-    let body = match a.dash.version_body(&site, &version) {
-        Ok(Some(b)) => b,
-        Ok(None) => return HttpResponse::NotFound().content_type("text/plain").body("no such config version\n"),
-        Err(e) => return internal(e),
-    };
-    let Ok(v) = serde_json::from_str::<Config>(&body) else { return internal("stored config version does not parse") };
-    let l = lang(&req);
-    html(StatusCode::OK, pages::version(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, &v))
+    site_config(&admin, &site)?;
+    let (dash, s2) = (admin.dash.clone(), site.clone());
+    let body = blocking(move || dash.version_body(&s2, &version))
+        .await?
+        .ok_or(AdminError::NotFound(Missing::ConfigVersion))?;
+    let v = serde_json::from_str::<Config>(&body).map_err(AdminError::internal)?;
+    Ok(html(StatusCode::OK, pages::version(&ctx(&req, Some(&who), Some(&site)), &v)))
 }
 
 /// The latest scan of the site and the earlier ones (`kelisim scan --data`).
-pub async fn scan(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
+pub async fn scan(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
+    let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = tri!(site_config(&state, &site));
-    let (dash, s2) = (a.dash.clone(), site.clone());
+    let cfg = site_config(&admin, &site)?;
+    let (dash, s2) = (admin.dash.clone(), site.clone());
     let (last, history) =
-        match web::block(move || Ok::<_, rusqlite::Error>((dash.last_scan(&s2)?, dash.scans(&s2, 20)?))).await {
-            Ok(Ok(x)) => x,
-            Ok(Err(e)) => return internal(e),
-            Err(e) => return internal(e),
-        };
-    let l = lang(&req);
-    html(
-        StatusCode::OK,
-        super::scan_page::scan(
-            &Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) },
-            cfg,
-            last.as_ref(),
-            &history,
-        ),
-    )
+        blocking(move || Ok::<_, rusqlite::Error>((dash.last_scan(&s2)?, dash.scans(&s2, 20)?))).await?;
+    let page = super::scan_page::scan(&ctx(&req, Some(&who), Some(&site)), cfg, last.as_ref(), &history);
+    Ok(html(StatusCode::OK, page))
 }
 
-pub async fn audit(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
-    let rows = match a.accounts.audit_trail(None, 500) {
-        Ok(r) => r,
-        Err(e) => return internal(e),
-    };
-    let l = lang(&req);
-    html(StatusCode::OK, pages::audit(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows))
+pub async fn audit(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
+    let who = actor(&req, &admin).await?;
+    let accounts = admin.accounts.clone();
+    let rows = blocking(move || accounts.audit_trail(None, 500)).await?;
+    Ok(html(StatusCode::OK, pages::audit(&ctx(&req, Some(&who), None), &rows)))
 }
 
-pub async fn accounts(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
-    tri!(require_admin(&who));
-    let (rows, tokens) = match a.accounts.list().and_then(|r| Ok((r, a.accounts.tokens()?))) {
-        Ok(r) => r,
-        Err(e) => return internal(e),
-    };
-    let l = lang(&req);
-    html(
-        StatusCode::OK,
-        pages::accounts(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None }, &rows, &tokens, None),
-    )
+/// The accounts page: every account and API token, and `problem` (a refused new account) when
+/// there is one.
+async fn accounts_page(req: &HttpRequest, admin: &Admin, who: &Actor, problem: Option<&str>) -> Answer {
+    let accounts = admin.accounts.clone();
+    let (rows, tokens) = blocking(move || Ok::<_, AuthError>((accounts.list()?, accounts.tokens()?))).await?;
+    let status = if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok(html(status, pages::accounts(&ctx(req, Some(who), None), &rows, &tokens, problem)))
+}
+
+pub async fn accounts(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
+    let who = actor(&req, &admin).await?;
+    require_admin(&who)?;
+    accounts_page(&req, &admin, &who, None).await
 }
 
 #[derive(serde::Deserialize)]
@@ -470,73 +372,56 @@ pub struct AccountForm {
     role: String,
 }
 
-pub async fn add_account(req: HttpRequest, state: web::Data<AppState>, form: web::Form<AccountForm>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
-    tri!(check_csrf(&req, &who, &form.csrf));
-    tri!(require_admin(&who));
-    let Some(role) = Role::parse(&form.role) else {
-        return HttpResponse::BadRequest().body("role must be admin or auditor\n");
-    };
-    let (accounts, f, by) = (a.accounts.clone(), form.into_inner(), who.name.clone());
-    match web::block(move || accounts.add(&f.username, &f.password, role, &by)).await {
-        Ok(Ok(())) => redirect("/admin/accounts"),
-        Ok(Err(e @ (AuthError::Exists(_) | AuthError::BadName | AuthError::WeakPassword))) => {
-            let l = lang(&req);
-            let rows = a.accounts.list().unwrap_or_default();
-            let tokens = a.accounts.tokens().unwrap_or_default();
-            html(
-                StatusCode::BAD_REQUEST,
-                pages::accounts(
-                    &Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: None },
-                    &rows,
-                    &tokens,
-                    Some(&e.to_string()),
-                ),
-            )
+pub async fn add_account(req: HttpRequest, admin: web::Data<Admin>, form: web::Form<AccountForm>) -> Answer {
+    let who = actor(&req, &admin).await?;
+    check_csrf(&req, &who, &form.csrf)?;
+    require_admin(&who)?;
+    let role = Role::parse(&form.role).ok_or_else(|| AdminError::BadRequest("role must be admin or auditor".into()))?;
+    let (accounts, f, by) = (admin.accounts.clone(), form.into_inner(), who.name.clone());
+    match web::block(move || accounts.add(&f.username, &f.password, role, &by)).await? {
+        Ok(()) => Ok(redirect("/admin/accounts")),
+        Err(e @ (AuthError::Exists(_) | AuthError::BadName | AuthError::WeakPassword)) => {
+            accounts_page(&req, &admin, &who, Some(&e.to_string())).await
         }
-        Ok(Err(e)) => internal(e),
-        Err(e) => internal(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn set_account(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    admin: web::Data<Admin>,
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
-    tri!(check_csrf(&req, &who, &form.csrf));
-    tri!(require_admin(&who));
+) -> Answer {
+    let who = actor(&req, &admin).await?;
+    check_csrf(&req, &who, &form.csrf)?;
+    require_admin(&who)?;
     let (name, to) = path.into_inner();
     let disabled = match to.as_str() {
         "disable" => true,
         "enable" => false,
-        _ => return HttpResponse::NotFound().finish(),
+        _ => return Err(AdminError::NotFound(Missing::Page)),
     };
-    match a.accounts.set_disabled(&name, disabled, &who.name) {
-        Ok(_) => redirect("/admin/accounts"),
-        Err(e) => internal(e),
-    }
+    let accounts = admin.accounts.clone();
+    blocking(move || accounts.set_disabled(&name, disabled, &who.name)).await?;
+    Ok(redirect("/admin/accounts"))
 }
 
 /// Revokes an API token (admin role, CSRF-protected); recorded in the audit trail.
 pub async fn revoke_token(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    admin: web::Data<Admin>,
     path: web::Path<i64>,
     form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
-    tri!(check_csrf(&req, &who, &form.csrf));
-    tri!(require_admin(&who));
-    match a.accounts.revoke_token(path.into_inner(), &who.name) {
-        Ok(true) => redirect("/admin/accounts"),
-        Ok(false) => HttpResponse::NotFound().content_type("text/plain").body("no such active token\n"),
-        Err(e) => internal(e),
+) -> Answer {
+    let who = actor(&req, &admin).await?;
+    check_csrf(&req, &who, &form.csrf)?;
+    require_admin(&who)?;
+    let (accounts, id) = (admin.accounts.clone(), path.into_inner());
+    if blocking(move || accounts.revoke_token(id, &who.name)).await? {
+        Ok(redirect("/admin/accounts"))
+    } else {
+        Err(AdminError::NotFound(Missing::ActiveToken))
     }
 }
 
@@ -547,29 +432,21 @@ pub async fn static_css() -> HttpResponse {
         .body(include_str!("../../../www/admin/admin.css"))
 }
 
-fn latest_checkpoint(state: &AppState, site: &str) -> Option<(u64, String, String)> {
-    let key = state.ingest.writer.verifier();
-    let db =
-        rusqlite::Connection::open_with_flags(state.ingest.store.path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .ok()?;
-    let note: String = db
-        .query_row("SELECT note FROM checkpoints WHERE site = ?1 ORDER BY id DESC LIMIT 1", [site], |r| r.get(0))
-        .ok()?;
-    let cp = key.verify(&note).ok()?;
-    Some((cp.size, hex::encode(cp.root), cp.time))
+/// The site's latest signed checkpoint, checked against the server's key: size, root (hex) and
+/// time. `None` when there is none (or it does not verify, which "Verify now" then reports).
+async fn latest_checkpoint(admin: &Admin, site: &str) -> Result<Option<(u64, String, String)>, AdminError> {
+    let (a, site) = (admin.ingest.clone(), site.to_owned());
+    let stored = blocking(move || a.store.read(|c| crate::store::read::latest_checkpoint(c, &site))).await?;
+    let key = admin.ingest.writer.verifier();
+    Ok(stored.and_then(|s| key.verify(&s.note).ok()).map(|cp| (cp.size, hex::encode(cp.root), cp.time)))
 }
 
-pub async fn export_page(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
+pub async fn export_page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
+    let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = tri!(site_config(&state, &site));
-    let l = lang(&req);
-    let latest = latest_checkpoint(&state, &site);
-    html(
-        StatusCode::OK,
-        pages::export(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, latest, None),
-    )
+    let cfg = site_config(&admin, &site)?;
+    let latest = latest_checkpoint(&admin, &site).await?;
+    Ok(html(StatusCode::OK, pages::export(&ctx(&req, Some(&who), Some(&site)), cfg, latest, None)))
 }
 
 /// "Verify now": re-checks every stored record against its leaf and the log against its signed
@@ -577,33 +454,27 @@ pub async fn export_page(req: HttpRequest, state: web::Data<AppState>, path: web
 /// auditor may run it; it is recorded in the audit trail.
 pub async fn verify_now(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    admin: web::Data<Admin>,
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
-    tri!(check_csrf(&req, &who, &form.csrf));
+) -> Answer {
+    let who = actor(&req, &admin).await?;
+    check_csrf(&req, &who, &form.csrf)?;
     let site = path.into_inner();
-    let cfg = tri!(site_config(&state, &site));
-    let (db, key, s2) = (state.ingest.store.path().to_owned(), state.ingest.writer.verifier().clone(), site.clone());
-    let result = match web::block(move || crate::export::integrity::check(&db, &s2, &key)).await {
-        Ok(r) => r.map(|i| i.to_string()),
-        Err(e) => return internal(e),
-    };
-    let outcome = match &result {
-        Ok(s) => format!("site {site}: intact, {s}"),
-        Err(p) => format!("site {site}: DAMAGED, {p}"),
-    };
-    if let Err(e) = a.accounts.record(&who.name, "verify", &outcome) {
-        return internal(e);
-    }
-    let l = lang(&req);
-    let latest = latest_checkpoint(&state, &site);
-    html(
-        StatusCode::OK,
-        pages::export(&Ctx { t: i18n::t(l), lang: l, actor: Some(&who), site: Some(&site) }, cfg, latest, Some(result)),
-    )
+    let cfg = site_config(&admin, &site)?;
+    let (a, s2, by) = (admin.clone(), site.clone(), who.name.clone());
+    let result: Result<Audited, crate::export::integrity::IntegrityError> = blocking(move || {
+        let result = crate::export::integrity::check(a.ingest.store.path(), &s2, a.ingest.writer.verifier());
+        let outcome = match &result {
+            Ok(s) => format!("site {s2}: intact, {s}"),
+            Err(p) => format!("site {s2}: DAMAGED, {p}"),
+        };
+        a.accounts.record(&by, "verify", &outcome)?;
+        Ok::<_, AuthError>(result)
+    })
+    .await?;
+    let latest = latest_checkpoint(&admin, &site).await?;
+    Ok(html(StatusCode::OK, pages::export(&ctx(&req, Some(&who), Some(&site)), cfg, latest, Some(&result))))
 }
 
 #[derive(serde::Deserialize)]
@@ -620,46 +491,30 @@ pub struct ExportForm {
 /// to a temporary file (never held in memory), streamed to the browser, and the export recorded.
 pub async fn export_bundle(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    admin: web::Data<Admin>,
     path: web::Path<String>,
     form: web::Form<ExportForm>,
-) -> HttpResponse {
-    let a = admin(&state);
-    let who = tri!(actor(&req, a));
-    tri!(check_csrf(&req, &who, &form.csrf));
+) -> Answer {
+    let who = actor(&req, &admin).await?;
+    check_csrf(&req, &who, &form.csrf)?;
     let site = path.into_inner();
-    tri!(site_config(&state, &site));
+    site_config(&admin, &site)?;
     let f = form.into_inner();
     let opt = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let (from, to) = (opt(f.from), opt(f.to));
-    let st = state.clone();
-    let (s2, accounts, by) = (site.clone(), a.accounts.clone(), who.name.clone());
-    let made = web::block(move || -> Result<tempfile::NamedTempFile, String> {
-        st.ingest.writer.checkpoint_now().map_err(|e| format!("cannot sign a checkpoint: {e}"))?;
-        let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
-        let key = crate::export::signing_key(st.ingest.store.path()).map_err(|e| e.to_string())?;
-        let summary =
-            crate::export::run(st.ingest.store.path(), &s2, from.as_deref(), to.as_deref(), &key, file.path())
-                .map_err(|e| e.to_string())?;
-        accounts
-            .record(&by, "export", &crate::export::describe(&s2, from.as_deref(), to.as_deref(), &summary))
-            .map_err(|e| e.to_string())?;
+    let (a, s2, by) = (admin.clone(), site.clone(), who.name.clone());
+    let file = blocking(move || -> Result<tempfile::NamedTempFile, AdminError> {
+        let store = a.ingest.store.path();
+        a.ingest.writer.checkpoint_now().map_err(|e| AdminError::internal(format!("cannot sign a checkpoint: {e}")))?;
+        let file = tempfile::NamedTempFile::new()?;
+        let key = crate::export::signing_key(store)?;
+        let summary = crate::export::run(store, &s2, from.as_deref(), to.as_deref(), &key, file.path())?;
+        a.accounts.record(&by, "export", &crate::export::describe(&s2, from.as_deref(), to.as_deref(), &summary))?;
         Ok(file)
     })
-    .await;
-    let file = match made {
-        Ok(Ok(f)) => f,
-        Ok(Err(e)) if e.starts_with('`') => {
-            return HttpResponse::BadRequest().content_type("text/plain").body(format!("{e}\n"))
-        }
-        Ok(Err(e)) => return internal(e),
-        Err(e) => return internal(e),
-    };
+    .await?;
     let len = file.as_file().metadata().map(|m| m.len()).unwrap_or(0);
-    let reader = match file.reopen() {
-        Ok(r) => r,
-        Err(e) => return internal(e),
-    };
+    let reader = file.reopen()?;
     // Stream it in 64 KiB chunks; the temporary file is removed when the stream ends.
     let stream = futures_util::stream::unfold((reader, file), |(mut r, keep)| async move {
         let (res, r) = web::block(move || {
@@ -679,11 +534,11 @@ pub async fn export_bundle(
             Err(e) => Some((Err(e), (r, keep))),
         }
     });
-    let day = crate::http::now_rfc3339()[..10].to_owned();
-    HttpResponse::Ok()
+    let day = crate::clock::now_rfc3339()[..10].to_owned();
+    Ok(HttpResponse::Ok()
         .content_type("application/zip")
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"kelisim-{site}-{day}.zip\"")))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .no_chunking(len)
-        .streaming(stream)
+        .streaming(stream))
 }

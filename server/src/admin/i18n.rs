@@ -1,5 +1,6 @@
 //! The dashboard's own words in Russian, Kazakh and English.
 
+use super::error::{AdminError, Missing};
 use kelisim_shared::lang::Lang;
 
 pub struct T {
@@ -482,4 +483,81 @@ pub const ACTIONS: [&str; 4] = ["accept_all", "reject_all", "custom", "withdraw"
 
 pub fn action_label(t: &T, action: &str) -> &'static str {
     ACTIONS.iter().position(|a| *a == action).map(|i| t.actions[i]).unwrap_or("?")
+}
+
+/// The title and sentence of the error page for `e`.
+pub fn error_text(l: Lang, e: &AdminError) -> (&'static str, &'static str) {
+    use AdminError as E;
+    let pick = |kk, ru, en| match l {
+        Lang::Kk => kk,
+        Lang::Ru => ru,
+        Lang::En => en,
+    };
+    let not_found = pick("Табылмады", "Не найдено", "Not found");
+    let forbidden = pick("Рұқсат жоқ", "Доступ запрещён", "Forbidden");
+    match e {
+        E::NotFound(Missing::Site) => {
+            (not_found, pick("Мұндай сайт жоқ.", "Такого сайта нет.", "There is no such site."))
+        }
+        E::NotFound(Missing::ConfigVersion) => (
+            not_found,
+            pick(
+                "Мәтіндердің мұндай нұсқасы жоқ.",
+                "Такой версии текстов нет.",
+                "There is no such version of the texts.",
+            ),
+        ),
+        E::NotFound(Missing::ActiveToken) => (
+            not_found,
+            pick("Мұндай жарамды токен жоқ.", "Такого действующего токена нет.", "There is no such active token."),
+        ),
+        E::NotFound(Missing::Page) => {
+            (not_found, pick("Мұндай бет жоқ.", "Такой страницы нет.", "There is no such page."))
+        }
+        E::Csrf(_) => (
+            forbidden,
+            pick(
+                "Форманың мерзімі өтіп кеткен немесе ол басқа сайттан жіберілген. Бетті жаңартып, қайталап көріңіз.",
+                "Форма устарела или отправлена с другого сайта. Обновите страницу и повторите.",
+                "The form has expired or was sent from another site. Reload the page and try again.",
+            ),
+        ),
+        E::ReadOnly => (
+            forbidden,
+            pick(
+                "Аудитор рөлі деректерді қарауға және жүктеп алуға мүмкіндік береді, бірақ өзгертуге болмайды.",
+                "Роль аудитора позволяет просматривать и выгружать данные, но не изменять их.",
+                "The auditor role can view and export, not change anything.",
+            ),
+        ),
+        E::BadRequest(_) => (
+            pick("Сұрау дұрыс емес", "Неверный запрос", "Bad request"),
+            pick(
+                "Сервер бұл сұрауды орындай алмайды:",
+                "Сервер не может выполнить этот запрос:",
+                "The server cannot carry out this request:",
+            ),
+        ),
+        E::SignIn(_) => (
+            pick("Кіру қажет", "Нужно войти", "Sign in"),
+            pick("Жалғастыру үшін жүйеге кіріңіз.", "Чтобы продолжить, войдите в систему.", "Sign in to continue."),
+        ),
+        E::Internal(_) => (
+            pick("Сервер қатесі", "Ошибка сервера", "Server error"),
+            pick(
+                "Сервер жауап бере алмады. Себебі оның журналына жазылды; кейінірек қайталап көріңіз.",
+                "Сервер не смог ответить. Причина записана в его журнал; повторите позже.",
+                "The server could not answer. The reason is in its log; try again later.",
+            ),
+        ),
+    }
+}
+
+/// The link back from an error page.
+pub fn back_to_sites(l: Lang) -> &'static str {
+    match l {
+        Lang::Kk => "Сайттар тізіміне оралу",
+        Lang::Ru => "Вернуться к списку сайтов",
+        Lang::En => "Back to the sites",
+    }
 }

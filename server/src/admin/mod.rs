@@ -1,11 +1,13 @@
 //! The admin side (README, "Dashboard, accounts, audit export"; docs/api.md, "Admin API"):
 //! accounts and sessions (`auth`), login limits (`limits`), what the dashboard reads
 //! (`queries`), and its server-rendered pages (`pages`, `scan_page`, `charts`, `html`: maud
-//! templates, which escape every value) in Russian, Kazakh and English (`i18n`). The consent log
-//! is only read here; every admin action is written to the append-only admin audit trail.
+//! templates, which escape every value) in Russian, Kazakh and English (`i18n`); its errors in
+//! `error`. The consent log is read here (and a checkpoint signed before an export); every admin
+//! action is written to the append-only admin audit trail.
 
 pub mod auth;
 mod charts;
+pub mod error;
 mod html;
 pub mod http;
 mod i18n;
@@ -15,25 +17,33 @@ pub mod queries;
 mod scan_page;
 mod workdays;
 
+use crate::ingest::Ingest;
 use actix_web::http::header;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::web;
-use std::path::Path;
 use std::sync::Arc;
 
+/// The admin side's state (`web::Data<Admin>`, its own, beside the consent API's).
 pub struct Admin {
     pub accounts: Arc<auth::Accounts>,
     pub dash: Arc<queries::Dashboard>,
     /// Login attempts per account and address, and the bound on concurrent password checks.
     pub limits: limits::LoginLimits,
+    /// The sites, the store and the log writer (for checkpoints, exports and "Verify now").
+    pub ingest: Arc<Ingest>,
+    /// Take a client's address from `X-Forwarded-For` (`serve --trust-proxy`), for login limits.
+    pub trust_proxy: bool,
 }
 
 impl Admin {
-    pub fn open(db_file: &Path) -> Result<Admin, String> {
+    pub fn open(ingest: Arc<Ingest>, trust_proxy: bool) -> Result<Admin, auth::AuthError> {
+        let db_file = ingest.store.path();
         Ok(Admin {
-            accounts: Arc::new(auth::Accounts::open(db_file).map_err(|e| e.to_string())?),
-            dash: Arc::new(queries::Dashboard::open(db_file).map_err(|e| e.to_string())?),
+            accounts: Arc::new(auth::Accounts::open(db_file)?),
+            dash: Arc::new(queries::Dashboard::open(db_file)?),
             limits: limits::LoginLimits::default(),
+            ingest,
+            trust_proxy,
         })
     }
 }
@@ -42,6 +52,7 @@ impl Admin {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
+            .wrap(from_fn(error::pages_for_people))
             .wrap(
                 DefaultHeaders::new()
                     .add((

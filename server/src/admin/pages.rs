@@ -2,9 +2,13 @@
 //! `queries` and `auth` return.
 
 use super::charts;
+use super::error::AdminError;
 use super::html::{grid, page, q, Ctx};
-use super::i18n::{action_label, ACTIONS};
+use super::i18n::{self, action_label, ACTIONS};
 use super::queries::{EventRow, Filter, Stats};
+use crate::export::integrity::IntegrityError;
+use crate::log::audit::Audited;
+use actix_web::ResponseError;
 use kelisim_shared::config::Config;
 use kelisim_shared::lang::Lang;
 use maud::{html, Markup};
@@ -198,17 +202,31 @@ pub fn log(
 }
 
 #[allow(clippy::type_complexity)] // rows of the query, as `admin::http` reads them
-pub fn withdrawals(c: &Ctx, cfg: &Config, rows: &[(i64, String, String, i64, String, bool, Option<String>)]) -> String {
+/// A withdrawal as the Withdrawals page lists it.
+pub struct WithdrawalRow {
+    pub seq: i64,
+    pub recorded_at: String,
+    pub consent_id: String,
+    /// Working days since it was recorded.
+    pub working_days: i64,
+    /// The day the 15 working days of Art. 8 p.7 end.
+    pub due: String,
+    pub overdue: bool,
+    /// Why the row is flagged, when its signed bytes disagree with its columns.
+    pub problem: Option<String>,
+}
+
+pub fn withdrawals(c: &Ctx, cfg: &Config, rows: &[WithdrawalRow]) -> String {
     let t = c.t;
     let data: Vec<Vec<Markup>> = rows
         .iter()
-        .map(|(seq, at, id, age, due, overdue, problem)| {
+        .map(|r| {
             vec![
-                mismatch_flag(t, *seq, problem.as_deref()),
-                html! { (at) },
-                consent_link(cfg, id),
-                html! { span data-age=(age) { (age) } },
-                html! { (due) @if *overdue { " " b.overdue { (t.overdue) } } },
+                mismatch_flag(t, r.seq, r.problem.as_deref()),
+                html! { (r.recorded_at) },
+                consent_link(cfg, &r.consent_id),
+                html! { span data-age=(r.working_days) { (r.working_days) } },
+                html! { (r.due) @if r.overdue { " " b.overdue { (t.overdue) } } },
             ]
         })
         .collect();
@@ -371,13 +389,13 @@ pub fn export(
     c: &Ctx,
     cfg: &Config,
     latest: Option<(u64, String, String)>,
-    result: Option<Result<String, String>>,
+    result: Option<&Result<Audited, IntegrityError>>,
 ) -> String {
     let t = c.t;
     let s = q(&cfg.site);
     let body = html! {
         h2 { (t.integrity) }
-        @match &result {
+        @match result {
             Some(Ok(summary)) => p.ok data-integrity="ok" role="status" { b { (t.intact) } ": " (summary) },
             Some(Err(problem)) => p.error data-integrity="broken" role="alert" { b { (t.broken) } ": " (problem) },
             None => {}
@@ -400,4 +418,18 @@ pub fn export(
         }
     };
     page(c, &format!("{} — {}", cfg.name, t.export), body)
+}
+
+/// The page a person sees for a request the dashboard refused or could not answer.
+pub fn error(l: Lang, e: &AdminError) -> String {
+    let c = Ctx { t: i18n::t(l), lang: l, actor: None, site: None };
+    let (title, text) = i18n::error_text(l, e);
+    let body = html! {
+        p.error role="alert" data-error=(e.status_code().as_u16()) { (text) }
+        @if let AdminError::BadRequest(detail) = e {
+            p { code { (detail) } }
+        }
+        p { a href="/admin/" { (i18n::back_to_sites(l)) } }
+    };
+    page(&c, title, body)
 }

@@ -9,9 +9,18 @@ use kelisim_shared::checkpoint::VerifierKey;
 use rusqlite::Connection;
 use std::path::Path;
 
+#[derive(Debug, thiserror::Error)]
+pub enum IntegrityError {
+    #[error("cannot open the database: {0}")]
+    Open(#[from] rusqlite::Error),
+    /// The log is damaged: the first problem found.
+    #[error(transparent)]
+    Damaged(#[from] audit::AuditError),
+}
+
 /// Checks the log of `site`; `Err` names the first problem.
-pub fn check(db_file: &Path, site: &str, key: &VerifierKey) -> Result<Audited, String> {
-    let db = Connection::open(db_file).map_err(|e| e.to_string())?;
-    db.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| e.to_string())?;
-    audit::verify_and_record(&db, site, key, true).map_err(|e| e.to_string())
+pub fn check(db_file: &Path, site: &str, key: &VerifierKey) -> Result<Audited, IntegrityError> {
+    let db = Connection::open(db_file)?;
+    db.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(audit::verify_and_record(&db, site, key, true)?)
 }

@@ -120,7 +120,7 @@ pub fn run(
         .ok_or_else(|| ExportError::UnknownSite(site.to_owned()))?;
     let config: Config =
         serde_json::from_str(&body).map_err(|e| ExportError::Corrupt(format!("config of {site}: {e}")))?;
-    let now = crate::http::now_rfc3339();
+    let now = crate::clock::now_rfc3339();
     let req = ExportRequest { site, from, to, config: &config, key, exported_at: &now };
     let result = export(&db, &req, out);
     if result.is_err() {

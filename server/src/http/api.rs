@@ -1,10 +1,10 @@
 //! The public HTTP API (docs/api.md): thin handlers that extract, call the domain, map errors.
 
-use super::problem::Problem;
 use super::AppState;
 use crate::ingest::{IngestError, RequestFacts};
 use crate::log::{AppendResult, Mailbox};
 use crate::metrics::Reject;
+use crate::problem::Problem;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;

@@ -1,8 +1,8 @@
 //! What browsers get that is not the API: the loader (`/kelisim.js`), the hashed widget files,
 //! the auditor's verifier (`/verify/`), and in demo mode the demo pages.
 
-use super::problem::Problem;
 use super::AppState;
+use crate::problem::Problem;
 use crate::sites::Sites;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -4,7 +4,7 @@
 //! `client_request_timeout` and idle connections by its keep-alive timeout; nothing in actix
 //! bounds a body that arrives one byte every few seconds, so [`BodyDeadline`] does.
 
-use super::problem::Problem;
+use crate::problem::Problem;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Extensions, Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::error::PayloadError;

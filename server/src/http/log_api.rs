@@ -2,10 +2,10 @@
 //! between signed sizes, and a consent id's history with inclusion proofs (docs/api.md, "The
 //! signed log"). Thin: the proofs are built in `crate::log::proofs`.
 
-use super::problem::Problem;
 use super::AppState;
 use crate::ingest::IngestError;
 use crate::log::proofs::{self, ConsistencyError};
+use crate::problem::Problem;
 use crate::store::read::{self, StoredCheckpoint};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -5,15 +5,14 @@ mod api;
 mod assets;
 mod limits;
 mod log_api;
-mod problem;
 mod ratelimit;
 mod receipt;
 
 use crate::ingest::Ingest;
+use crate::problem::{self, Problem};
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpServer};
-use problem::Problem;
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,47 +22,15 @@ pub struct AppState {
     pub loader: Option<assets::Loader>,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
-    /// The dashboard (accounts, sessions, log queries).
-    pub admin: Option<crate::admin::Admin>,
     pub rate_limit: Option<ratelimit::RateLimiter>,
 }
 
 impl AppState {
-    /// The visitor's address: the TCP peer's, or with `--trust-proxy` the one the reverse proxy
-    /// appended to `X-Forwarded-For`. Only the rightmost entry of the last such header is the
-    /// proxy's own word: entries left of it are whatever the client sent, and taking one of
-    /// those would let anyone pick the address that is stored and rate-limited.
+    /// The visitor's address (`crate::peer`).
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
-        if self.trust_proxy {
-            if let Some(ip) = rightmost_forwarded_for(req) {
-                return Some(ip);
-            }
-        } else if req.headers().contains_key("x-forwarded-for") {
-            warn_forwarded_without_trust();
-        }
-        req.peer_addr().map(|a| a.ip())
+        crate::peer::client_ip(req, self.trust_proxy)
     }
 }
-
-fn rightmost_forwarded_for(req: &HttpRequest) -> Option<IpAddr> {
-    let last = req.headers().get_all("x-forwarded-for").last()?.to_str().ok()?;
-    last.rsplit(',').next()?.trim().parse().ok()
-}
-
-/// Once per process: a reverse proxy is probably in front, and without `--trust-proxy` every
-/// visitor gets the proxy's address — one rate limit for all, and a meaningless stored IP.
-fn warn_forwarded_without_trust() {
-    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-        tracing::warn!(
-            "a request came with X-Forwarded-For but kelisim runs without --trust-proxy: behind a reverse proxy, \
-             every visitor gets the proxy's address and shares one rate limit (start with --trust-proxy)"
-        );
-    }
-}
-
-/// RFC 3339 UTC with milliseconds (what the log writes; see `crate::clock`).
-pub use crate::clock::now_rfc3339;
 
 pub struct ServeOptions {
     pub listener: TcpListener,
@@ -160,8 +127,8 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
     let per_address = limits::PerAddress::new(opts.limits.connections_per_address);
     let (connections, per_client) = if opts.trust_proxy { (None, per_address) } else { (per_address, None) };
     let body_timeout = opts.limits.body_timeout;
-    let state =
-        web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy, admin: Some(opts.admin), rate_limit });
+    let state = web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy, rate_limit });
+    let admin = web::Data::new(opts.admin);
     let demo = opts.demo;
     HttpServer::new(move || {
         let api_headers = || {
@@ -198,6 +165,7 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
         }
         App::new()
             .app_data(state.clone())
+            .app_data(admin.clone())
             .configure(extractor_errors)
             .wrap(
                 DefaultHeaders::new()

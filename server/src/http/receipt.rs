@@ -1,10 +1,10 @@
 //! `GET /receipt/{site}/{consent_id}`: the receipt page in the visitor's language (`?lang=`,
 //! else `Accept-Language`, else the site's default), with a strict CSP: no script at all.
 
-use super::problem::Problem;
 use super::AppState;
 use crate::ingest::IngestError;
 use crate::log::proofs::{self, ConsentHistory};
+use crate::problem::Problem;
 use crate::receipt::{self, Page};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -1,0 +1,89 @@
+//! The CLI's commands (`main.rs` defines the CLI and dispatches here). Each returns
+//! `anyhow::Result<()>`: a failure carries its causes with context, and `main` prints it once
+//! and exits with the status [`exit_code`] gives (documented in `kelisim --help`).
+
+mod accounts;
+mod export;
+mod log;
+mod serve;
+mod site;
+
+pub use accounts::{admin_add, token_create, token_list, token_revoke};
+pub use export::{backup, export, verify_bundle};
+pub use log::{log_checkpoint, log_key, log_verify};
+pub use serve::{serve, ServeArgs};
+pub use site::{policy_import, site_check, ImportFormat};
+
+use crate::store;
+use anyhow::bail;
+use std::path::Path;
+
+/// `kelisim --help`'s account of the exit statuses.
+pub const EXIT_HELP: &str = "\
+Exit status:
+  0  done
+  1  the check said no: `verify` or `log verify` found the bundle or the log NOT intact, or
+     `site check` found an invalid file
+  2  the command could not do its work: bad arguments, a file or database that cannot be
+     read or written, a server that refuses to start
+`kelisim scan` has its own statuses (`kelisim scan --help`).";
+
+/// What a check found wrong (exit status 1), as opposed to a command that could not run (2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CheckFailed(pub String);
+
+/// The exit status of a failed command (see [`EXIT_HELP`]).
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<CheckFailed>().is_some() {
+        1
+    } else {
+        2
+    }
+}
+
+/// The error as one line (or a few, when a cause is a list): each cause after its context,
+/// skipping a cause whose words the line already holds (many errors print their source).
+pub fn message(e: &anyhow::Error) -> String {
+    let mut line = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !line.contains(&c) {
+            line.push_str(": ");
+            line.push_str(&c);
+        }
+    }
+    line
+}
+
+/// Opens the data directory of an existing installation (never creates one).
+fn open_existing(data: &Path) -> anyhow::Result<(store::Store, rusqlite::Connection)> {
+    if !data.join(store::DB_FILE).exists() {
+        bail!("{} holds no Kelisim database ({})", data.display(), store::DB_FILE);
+    }
+    Ok(store::Store::open(data)?)
+}
+
+/// The dashboard accounts of a data directory (opening the store first runs the migrations,
+/// so the admin tables exist).
+fn accounts(data: &Path) -> anyhow::Result<crate::admin::auth::Accounts> {
+    drop(store::Store::open(data)?);
+    Ok(crate::admin::auth::Accounts::open(&data.join(store::DB_FILE))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_in_the_line_is_not_repeated_and_checks_exit_1() {
+        let io = std::io::Error::other("disk full");
+        let e = anyhow::Error::new(io).context("backup failed");
+        assert_eq!(message(&e), "backup failed: disk full");
+        assert_eq!(exit_code(&e), 2);
+        let e = anyhow::Error::new(CheckFailed("NOT intact: record 3".into()));
+        assert_eq!((message(&e).as_str(), exit_code(&e)), ("NOT intact: record 3", 1));
+        let wrapped = anyhow::Error::new(CheckFailed("1 site policy file is invalid".into())).context("site check");
+        assert_eq!(exit_code(&wrapped), 1, "a check's failure keeps its status under context");
+    }
+}

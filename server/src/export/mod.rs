@@ -233,7 +233,50 @@ fn each_entry(
     Ok(())
 }
 
+/// The bundle, written in named steps inside the caller's read transaction: the signed log,
+/// the configs, the records and their two views, then the files that describe the bundle, and
+/// last `files.sig` over all of them.
 fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<ExportSummary, ExportError> {
+    let log = signed_log(db, req)?;
+    let mut zip = Bundle {
+        zip: zip::ZipWriter::new(std::io::BufWriter::new(private_file(out)?)),
+        current: None,
+        sums: Vec::new(),
+    };
+    write_log(&mut zip, db, &log)?;
+    let range = Range::of(db, req, &log)?;
+    let (configs, versions) = write_configs(&mut zip, db, req, &range)?;
+    let categories = views::category_columns(&configs);
+    let mut summary = ExportSummary {
+        events: 0,
+        purged: 0,
+        first_seq: None,
+        last_seq: None,
+        tree_size: log.tree_size,
+        checkpoints: log.notes.len() as u64,
+        config_versions: configs.len() as u64,
+    };
+    write_records(&mut zip, db, &range, &mut summary)?;
+    write_views(&mut zip, db, &range, req.site, &configs, &categories)?;
+    write_description(&mut zip, req, &summary, &versions, &categories)?;
+    zip.finish(req.site, req.key)?;
+    Ok(summary)
+}
+
+/// What the bundle proves: the site's signed checkpoints, the size of the last one, and where
+/// the site's records are in `events`.
+struct SignedLog {
+    notes: Vec<(u64, String)>,
+    tree_size: u64,
+    verifier: kelisim_shared::checkpoint::VerifierKey,
+    site_no: i64,
+    /// The site's records are the `events.id` range from `lo` (migration 5); the signed log is
+    /// its first `tree_size` of them, up to `last`.
+    lo: i64,
+    last: i64,
+}
+
+fn signed_log(db: &Connection, req: &ExportRequest) -> Result<SignedLog, ExportError> {
     let site = req.site;
     let notes: Vec<(u64, String)> = {
         let mut st = db.prepare("SELECT tree_size, note FROM checkpoints WHERE site = ?1 ORDER BY id")?;
@@ -247,72 +290,101 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
     if let Some((_, note)) = notes.last() {
         verifier.verify(note).map_err(|e| ExportError::WrongKey(format!("the last checkpoint of {site}: {e}")))?;
     }
-    // The site's records are the `events.id` range from `lo` (migration 5); the signed log is
-    // its first `tree_size` of them, up to `last`.
     let site_no: i64 =
         db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?.unwrap_or(0);
     let (lo, _) = crate::store::site_range(site_no);
     let last = crate::store::event_key(site_no, tree_size);
-    // The bundle holds personal fields: a new file is the owner's only, like the database (the
-    // dashboard passes a temporary file, already 0600).
-    let file = {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(out)?
-    };
-    let mut zip = Bundle { zip: zip::ZipWriter::new(std::io::BufWriter::new(file)), current: None, sums: Vec::new() };
+    Ok(SignedLog { notes, tree_size, verifier, site_no, lo, last })
+}
 
-    // leaves.bin: the whole log up to the last checkpoint.
+/// The bundle holds personal fields: a new file is the owner's only, like the database (the
+/// dashboard passes a temporary file, already 0600).
+fn private_file(out: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(out)
+}
+
+/// `leaves.bin` (the whole log up to the last checkpoint), every checkpoint, `log-key.pub`.
+fn write_log<W: Write + std::io::Seek>(
+    zip: &mut Bundle<W>,
+    db: &Connection,
+    log: &SignedLog,
+) -> Result<(), ExportError> {
     zip.start("leaves.bin", stored())?;
     let mut n = 0u64;
-    {
-        let mut st = db.prepare("SELECT leaf_hash FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
-        let mut rows = st.query(params![lo, last])?;
-        while let Some(r) = rows.next()? {
-            let leaf = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-            if leaf.len() != 32 {
-                return Err(ExportError::Corrupt(format!("leaf hash of record {} is not 32 bytes", n + 1)));
-            }
-            zip.write_all(leaf)?;
-            n += 1;
+    let mut st = db.prepare("SELECT leaf_hash FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
+    let mut rows = st.query(params![log.lo, log.last])?;
+    while let Some(r) = rows.next()? {
+        let leaf = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+        if leaf.len() != 32 {
+            return Err(ExportError::Corrupt(format!("leaf hash of record {} is not 32 bytes", n + 1)));
         }
+        zip.write_all(leaf)?;
+        n += 1;
     }
-    if n != tree_size {
+    if n != log.tree_size {
         return Err(ExportError::Corrupt(format!(
-            "the last checkpoint covers {tree_size} records but the log holds {n}"
+            "the last checkpoint covers {} records but the log holds {n}",
+            log.tree_size
         )));
     }
-    for (i, (_, note)) in notes.iter().enumerate() {
+    for (i, (_, note)) in log.notes.iter().enumerate() {
         zip.start(format!("checkpoints/{:08}.txt", i + 1), opts())?;
         zip.write_all(note.as_bytes())?;
     }
     zip.start("log-key.pub", opts())?;
-    zip.write_all(verifier.to_text().as_bytes())?;
+    zip.write_all(log.verifier.to_text().as_bytes())?;
     zip.write_all(b"\n")?;
+    Ok(())
+}
 
-    // The records of the range, three ways: canonical bytes (authoritative), CSV, DPV JSON-LD.
-    let mut where_ = String::from("id BETWEEN ?1 AND ?2");
-    let mut args: Vec<Value> = vec![lo.into(), last.into()];
-    // The log is in time order: a time range is an id range (`store::first_id_at`).
-    if let Some(f) = req.from {
-        where_.push_str(" AND id >= ?3");
-        args.push(crate::store::first_id_at(db, site_no, f)?.into());
+/// The exported records: a `WHERE` over `events.id` and its arguments.
+struct Range {
+    where_: String,
+    args: Vec<Value>,
+}
+
+impl Range {
+    fn of(db: &Connection, req: &ExportRequest, log: &SignedLog) -> Result<Range, ExportError> {
+        let mut where_ = String::from("id BETWEEN ?1 AND ?2");
+        let mut args: Vec<Value> = vec![log.lo.into(), log.last.into()];
+        // The log is in time order: a time range is an id range (`store::first_id_at`).
+        if let Some(f) = req.from {
+            where_.push_str(" AND id >= ?3");
+            args.push(crate::store::first_id_at(db, log.site_no, f)?.into());
+        }
+        if let Some(t) = req.to {
+            where_.push_str(&format!(" AND id < ?{}", args.len() + 1));
+            args.push(crate::store::first_id_at(db, log.site_no, &format!("{t}\u{7f}"))?.into());
+        }
+        Ok(Range { where_, args })
     }
-    if let Some(t) = req.to {
-        where_.push_str(&format!(" AND id < ?{}", args.len() + 1));
-        args.push(crate::store::first_id_at(db, site_no, &format!("{t}\u{7f}"))?.into());
+
+    /// Each record's `seq` and canonical bytes, in `seq` order.
+    fn records_sql(&self) -> String {
+        format!("SELECT seq, canonical FROM events WHERE {} ORDER BY id", self.where_)
     }
+}
+
+/// `configs/<version>.json` of every version the records name, in the order the site first
+/// served them (the CSV's columns follow it), and of the newest, which gives operator.json even
+/// when no exported record names it. Returns the named ones, parsed, and their versions.
+fn write_configs<W: Write + std::io::Seek>(
+    zip: &mut Bundle<W>,
+    db: &Connection,
+    req: &ExportRequest,
+    range: &Range,
+) -> Result<(Vec<Config>, Vec<String>), ExportError> {
     let referenced: Vec<String> = {
-        let mut st = db.prepare(&format!("SELECT DISTINCT config_version FROM events WHERE {where_}"))?;
-        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+        let mut st = db.prepare(&format!("SELECT DISTINCT config_version FROM events WHERE {}", range.where_))?;
+        let rows = st.query_map(rusqlite::params_from_iter(range.args.iter()), |r| r.get(0))?;
         rows.collect::<Result<_, _>>()?
     };
-    // The versions in the order the site first served them (the CSV's columns follow it), and
-    // the newest, which gives operator.json, even when no exported record names it.
     let mut bodies: Vec<(String, String, String)> = Vec::new();
     for v in referenced.iter().chain((!referenced.contains(&req.config.version)).then_some(&req.config.version)) {
         let (first_seen, body): (String, String) = db.query_row(
             "SELECT first_seen, body FROM config_versions WHERE site = ?1 AND version = ?2",
-            [site, v.as_str()],
+            [req.site, v.as_str()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         bodies.push((first_seen, v.clone(), body));
@@ -330,53 +402,73 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
             versions.push(v.clone());
         }
     }
-    let categories = views::category_columns(&configs);
-    let mut summary = ExportSummary {
-        events: 0,
-        purged: 0,
-        first_seq: None,
-        last_seq: None,
-        tree_size,
-        checkpoints: notes.len() as u64,
-        config_versions: configs.len() as u64,
-    };
-    // Three passes over the same rows, one file each (a zip is written one entry at a time);
-    // the views are derived from the canonical bytes, exactly as `verify` derives them again.
-    let sql = format!("SELECT seq, canonical FROM events WHERE {where_} ORDER BY id");
-    zip.start("events.jsonl", opts())?;
-    {
-        let mut st = db.prepare(&sql)?;
-        let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
-        while let Some(r) = rows.next()? {
-            let seq = r.get::<_, i64>(0)? as u64;
-            match r.get_ref(1)?.as_blob_or_null().map_err(rusqlite::Error::from)? {
-                Some(bytes) => zip.write_all(bytes)?,
-                None => {
-                    write!(zip, r#"{{"purged":true,"seq":{seq}}}"#)?;
-                    summary.purged += 1;
-                }
-            }
-            zip.write_all(b"\n")?;
-            summary.events += 1;
-            summary.first_seq.get_or_insert(seq);
-            summary.last_seq = Some(seq);
-        }
-    }
-    zip.start("events.csv", opts())?;
-    let mut csv = views::Csv::new(categories.clone());
-    zip.write_all(csv.head()?)?;
-    each_entry(db, &sql, &args, |e| Ok(zip.write_all(csv.row(e)?)?))?;
-    zip.start("events.dpv.jsonld", opts())?;
-    let mut dpv = views::Dpv::new(site, &configs);
-    zip.write_all(dpv.head())?;
-    each_entry(db, &sql, &args, |e| Ok(zip.write_all(dpv.record(e))?))?;
-    zip.write_all(dpv.tail())?;
+    Ok((configs, versions))
+}
 
+/// `events.jsonl`: the records' canonical bytes (authoritative), one a line, a purged one as
+/// its `seq`; counted into `summary`.
+fn write_records<W: Write + std::io::Seek>(
+    zip: &mut Bundle<W>,
+    db: &Connection,
+    range: &Range,
+    summary: &mut ExportSummary,
+) -> Result<(), ExportError> {
+    zip.start("events.jsonl", opts())?;
+    let mut st = db.prepare(&range.records_sql())?;
+    let mut rows = st.query(rusqlite::params_from_iter(range.args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let seq = r.get::<_, i64>(0)? as u64;
+        match r.get_ref(1)?.as_blob_or_null().map_err(rusqlite::Error::from)? {
+            Some(bytes) => zip.write_all(bytes)?,
+            None => {
+                write!(zip, r#"{{"purged":true,"seq":{seq}}}"#)?;
+                summary.purged += 1;
+            }
+        }
+        zip.write_all(b"\n")?;
+        summary.events += 1;
+        summary.first_seq.get_or_insert(seq);
+        summary.last_seq = Some(seq);
+    }
+    Ok(())
+}
+
+/// `events.csv` and `events.dpv.jsonld`, derived from the canonical bytes exactly as `verify`
+/// derives them again: one pass over the rows each (a zip is written one entry at a time).
+fn write_views<W: Write + std::io::Seek>(
+    zip: &mut Bundle<W>,
+    db: &Connection,
+    range: &Range,
+    site: &str,
+    configs: &[Config],
+    categories: &[(String, String)],
+) -> Result<(), ExportError> {
+    let sql = range.records_sql();
+    zip.start("events.csv", opts())?;
+    let mut csv = views::Csv::new(categories.to_vec());
+    zip.write_all(csv.head()?)?;
+    each_entry(db, &sql, &range.args, |e| Ok(zip.write_all(csv.row(e)?)?))?;
+    zip.start("events.dpv.jsonld", opts())?;
+    let mut dpv = views::Dpv::new(site, configs);
+    zip.write_all(dpv.head())?;
+    each_entry(db, &sql, &range.args, |e| Ok(zip.write_all(dpv.record(e))?))?;
+    zip.write_all(dpv.tail())?;
+    Ok(())
+}
+
+/// `operator.json`, `manifest.json` and `README.md`: who made the bundle and what it holds.
+fn write_description<W: Write + std::io::Seek>(
+    zip: &mut Bundle<W>,
+    req: &ExportRequest,
+    summary: &ExportSummary,
+    versions: &[String],
+    categories: &[(String, String)],
+) -> Result<(), ExportError> {
     zip.start("operator.json", opts())?;
     zip.write_all(&operator_json(req.config))?;
     let manifest = serde_json::json!({
         "format": FORMAT,
-        "site": site,
+        "site": req.site,
         "from": req.from,
         "to": req.to,
         "exported_at": req.exported_at,
@@ -384,18 +476,17 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         "purged": summary.purged,
         "first_seq": summary.first_seq,
         "last_seq": summary.last_seq,
-        "tree_size": tree_size,
+        "tree_size": summary.tree_size,
         "checkpoints": summary.checkpoints,
         "config_versions": versions,
         "operator_config": req.config.version,
         "categories": categories.iter().map(|c| &c.0).collect::<Vec<_>>(),
     });
     zip.start("manifest.json", opts())?;
-    serde_json::to_writer_pretty(&mut zip, &manifest).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *zip, &manifest).map_err(std::io::Error::other)?;
     zip.start("README.md", opts())?;
-    zip.write_all(readme::text(site, req.from, req.to, req.exported_at, &summary).as_bytes())?;
-    zip.finish(site, req.key)?;
-    Ok(summary)
+    zip.write_all(readme::text(req.site, req.from, req.to, req.exported_at, summary).as_bytes())?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -85,6 +85,25 @@ pub struct Kelisim {
     stderr: mpsc::Receiver<String>,
 }
 
+/// A server that exited before it listened: what it printed on standard error (read as a `str`).
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl std::ops::Deref for Refused {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl Kelisim {
     /// The demo sites, demo mode on, a fresh data directory, a free port.
     /// The per-address rate limit is off: every test client is 127.0.0.1, and tests that seed
@@ -95,12 +114,12 @@ impl Kelisim {
     }
 
     /// Starts the server; `Err` carries what it printed if it exits before listening.
-    pub fn start_with(sites: &Path, extra: &[&str]) -> Result<Kelisim, String> {
+    pub fn start_with(sites: &Path, extra: &[&str]) -> Result<Kelisim, Refused> {
         let data = tempfile::tempdir().unwrap();
         Kelisim::start_in(sites, data, extra)
     }
 
-    pub fn start_in(sites: &Path, data: tempfile::TempDir, extra: &[&str]) -> Result<Kelisim, String> {
+    pub fn start_in(sites: &Path, data: tempfile::TempDir, extra: &[&str]) -> Result<Kelisim, Refused> {
         let listen = if extra.contains(&"--listen") { &[][..] } else { &["--listen", "127.0.0.1:0"][..] };
         let mut child = Command::new(bin())
             .arg("serve")
@@ -136,7 +155,7 @@ impl Kelisim {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                Err(erx.recv_timeout(Duration::from_secs(5)).unwrap_or_default())
+                Err(Refused(erx.recv_timeout(Duration::from_secs(5)).unwrap_or_default()))
             }
         }
     }

@@ -15,6 +15,18 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+/// A line of `events.jsonl` that is neither a record nor a purged marker: why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAnEntry(pub String);
+
+impl std::fmt::Display for NotAnEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotAnEntry {}
+
 /// One line of `events.jsonl`, parsed (one at a time: the size of the variants does not matter).
 #[allow(clippy::large_enum_variant)]
 pub enum Entry {
@@ -25,7 +37,7 @@ pub enum Entry {
 impl Entry {
     /// Parses a line of `events.jsonl` (a record's canonical bytes, or a purged marker). The
     /// verifier checks the exact form and the leaf hash separately.
-    pub fn parse(line: &[u8]) -> Result<Entry, String> {
+    pub fn parse(line: &[u8]) -> Result<Entry, NotAnEntry> {
         if line.starts_with(b"{\"purged\"") {
             #[derive(serde::Deserialize)]
             #[serde(deny_unknown_fields)]
@@ -33,13 +45,14 @@ impl Entry {
                 purged: bool,
                 seq: u64,
             }
-            let p: Purged = serde_json::from_slice(line).map_err(|e| format!("not a purged marker: {e}"))?;
+            let p: Purged =
+                serde_json::from_slice(line).map_err(|e| NotAnEntry(format!("not a purged marker: {e}")))?;
             if !p.purged {
-                return Err("a purged marker must say \"purged\":true".into());
+                return Err(NotAnEntry("a purged marker must say \"purged\":true".into()));
             }
             return Ok(Entry::Purged(p.seq));
         }
-        serde_json::from_slice(line).map(Entry::Record).map_err(|e| format!("not a consent record: {e}"))
+        serde_json::from_slice(line).map(Entry::Record).map_err(|e| NotAnEntry(format!("not a consent record: {e}")))
     }
 
     pub fn seq(&self) -> u64 {

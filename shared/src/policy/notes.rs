@@ -89,8 +89,8 @@ pub fn visitor_texts(p: &SitePolicy) -> Vec<(String, &str)> {
 
 /// [`visitor_texts`] of a file's text that need not be valid yet (a draft of `kelisim policy
 /// import` with its `TODO`s): only its shape is read, nothing is validated.
-pub fn visitor_texts_of(text: &str) -> Result<Vec<(String, String)>, String> {
-    let p: SitePolicy = toml::from_str(text).map_err(|e| e.to_string())?;
+pub fn visitor_texts_of(text: &str) -> Result<Vec<(String, String)>, toml::de::Error> {
+    let p: SitePolicy = toml::from_str(text)?;
     Ok(visitor_texts(&p).into_iter().map(|(path, s)| (path, s.to_owned())).collect())
 }
 

@@ -559,6 +559,11 @@ const EVERY: u64 = 4096;
 
 /// Verifies the bundle read from `source`; `name` names the source in a message about the
 /// source as a whole (the CLI gives the path). `progress` is called as the work goes on.
+///
+/// The steps, each a function below: the zip itself; the key, `files.sig` and the manifest; the
+/// signed checkpoints; the config versions; `operator.json` and the CSV's columns; then in one
+/// pass the leaves, the records and their two views; last what `manifest.json` and `README.md`
+/// state, and any other listed file.
 pub fn verify<R: Read + Seek>(
     source: R,
     name: &str,
@@ -566,22 +571,84 @@ pub fn verify<R: Read + Seek>(
 ) -> Result<Verified, VerifyError> {
     let cursor = Cursor::new(source).or_else(|e| fail(name, format!("cannot open: {e}")))?;
     progress(Progress { stage: Stage::Files, done: 0, total: 0, bytes_read: 0 });
-    let base = zip::ZipArchive::new(cursor.clone()).or_else(|e| fail(name, format!("not a zip bundle: {e}")))?;
+    let base = open_zip(&cursor, name)?;
     let mut zip = base.clone();
-    if zip.has_duplicate_names() {
+    let head = signed_head(&mut zip)?;
+    let (key, signed, site) = (&head.key, &head.signed, head.site.as_str());
+    let checkpoints = signed_checkpoints(&mut zip, signed, key, &head.names, site)?;
+    let tree_size = checkpoints.last().map(|c| c.1.size).unwrap_or(0);
+    let configs = config_versions(&mut zip, signed, &head.names)?;
+    let versions: HashSet<String> = configs.keys().cloned().collect();
+    let (categories, listed) = operator_and_columns(&mut zip, signed, &head.manifest, &configs)?;
+    let readme = signed.read(&mut zip, "README.md")?;
+
+    // 2, 3 and 5, in one pass: leaves, records and their views side by side, in seq order.
+    let all_configs: Vec<Config> = configs.into_values().collect();
+    let views = (views::Csv::new(categories.clone()), views::Dpv::new(site, &all_configs));
+    let s = streamed(&base, signed, site, &checkpoints, &versions, &listed, tree_size, views, &cursor, progress)
+        .map_err(|e| {
+            progress(Progress { stage: Stage::Explaining, done: 0, total: 0, bytes_read: cursor.bytes_read() });
+            explain(&base, signed, e)
+        })?;
+
+    let summary = ExportSummary {
+        events: s.records,
+        purged: s.purged,
+        first_seq: s.first_seq,
+        last_seq: s.last_seq,
+        tree_size,
+        checkpoints: checkpoints.len() as u64,
+        config_versions: listed.len() as u64,
+    };
+    check_description(&head.manifest, &readme, &summary, &s, &listed, &categories, site)?;
+    check_other_files(&mut zip, signed)?;
+    Ok(Verified {
+        site: site.to_owned(),
+        records: s.records,
+        purged: s.purged,
+        first_seq: s.first_seq,
+        last_seq: s.last_seq,
+        tree_size,
+        checkpoints: checkpoints.len(),
+        files: signed.names.len(),
+        key: head.key_name.clone(),
+        key_text: key.to_text(),
+    })
+}
+
+/// The source as a zip with no name twice (a second file of the same name would be a file
+/// added that a reader might take instead of the signed one).
+fn open_zip<R: Read + Seek>(cursor: &Cursor<R>, name: &str) -> Result<Zip<R>, VerifyError> {
+    let base = zip::ZipArchive::new(cursor.clone()).or_else(|e| fail(name, format!("not a zip bundle: {e}")))?;
+    if base.has_duplicate_names() {
         return match duplicate_name(cursor.clone()) {
             Some(name) => fail(name, "is in the bundle twice: a file was added"),
             None => fail(name, "two files of the bundle have the same name: a file was added"),
         };
     }
+    Ok(base)
+}
 
-    // 0. The key, the signed list of files, and the bundle's files against it.
-    let key_bytes = read_bytes(&mut zip, "log-key.pub")?;
+/// What the rest is checked against: the key, the signed list of files, and the manifest.
+struct Head {
+    key: VerifierKey,
+    /// `<name>+<key id>`, as the verdict names the key.
+    key_name: String,
+    signed: Signed,
+    /// Every file name in the zip.
+    names: Vec<String>,
+    manifest: serde_json::Value,
+    site: String,
+}
+
+/// Step 0: the key, the signed list of files, the bundle's files against it, and the manifest.
+fn signed_head<R: Read + Seek>(zip: &mut Zip<R>) -> Result<Head, VerifyError> {
+    let key_bytes = read_bytes(zip, "log-key.pub")?;
     let key = VerifierKey::parse(String::from_utf8_lossy(&key_bytes).trim())
         .or_else(|e| fail("log-key.pub", format!("not a verifier key: {e}")))?;
     let key_name = format!("{}+{}", key.name(), key.key_id_hex());
-    let signed = signed_list(&mut zip, &key, &key_name)?;
-    let names = entries(&zip);
+    let signed = signed_list(zip, &key, &key_name)?;
+    let names = entries(zip);
     for name in &names {
         if name != FILES && !signed.sums.contains_key(name) {
             return fail(name.as_str(), "is not in files.sig: a file was added to the bundle after the export");
@@ -594,7 +661,7 @@ pub fn verify<R: Read + Seek>(
         }
     }
     signed.check("log-key.pub", &Sha256::digest(&key_bytes).into())?;
-    let manifest: serde_json::Value = serde_json::from_str(&signed.read(&mut zip, "manifest.json")?)
+    let manifest: serde_json::Value = serde_json::from_str(&signed.read(zip, "manifest.json")?)
         .or_else(|e| fail("manifest.json", format!("not JSON: {e}")))?;
     if manifest["format"] != FORMAT {
         return fail("manifest.json", format!("not a {FORMAT} bundle"));
@@ -606,8 +673,18 @@ pub fn verify<R: Read + Seek>(
     if site != signed.site {
         return fail("manifest.json", format!("is for site `{site}`, files.sig for `{}`", signed.site));
     }
+    Ok(Head { key, key_name, signed, names, manifest, site })
+}
 
-    // 1. Checkpoints.
+/// Step 1: the checkpoints, in name order: each signed by the key, of this site's log, none smaller
+/// or earlier than the one before.
+fn signed_checkpoints<R: Read + Seek>(
+    zip: &mut Zip<R>,
+    signed: &Signed,
+    key: &VerifierKey,
+    names: &[String],
+    site: &str,
+) -> Result<Vec<(String, Checkpoint)>, VerifyError> {
     let mut cp_names: Vec<String> =
         names.iter().filter(|n| n.starts_with("checkpoints/") && n.ends_with(".txt")).cloned().collect();
     cp_names.sort();
@@ -616,10 +693,10 @@ pub fn verify<R: Read + Seek>(
     }
     let mut checkpoints: Vec<(String, Checkpoint)> = Vec::new();
     for name in cp_names {
-        let note = signed.read(&mut zip, &name)?;
+        let note = signed.read(zip, &name)?;
         let cp =
             key.verify(&note).or_else(|e| fail(&name, format!("signature check failed against log-key.pub: {e}")))?;
-        if cp.site() != Some(site.as_str()) {
+        if cp.site() != Some(site) {
             return fail(&name, format!("is for log `{}`, not site `{site}`", cp.origin));
         }
         if let Some((prev_name, prev)) = checkpoints.last() {
@@ -638,12 +715,18 @@ pub fn verify<R: Read + Seek>(
         }
         checkpoints.push((name, cp));
     }
-    let tree_size = checkpoints.last().map(|c| c.1.size).unwrap_or(0);
+    Ok(checkpoints)
+}
 
-    // 4. Config versions: each named by the hash of its content.
+/// Step 4: the config versions, each named by the hash of its content.
+fn config_versions<R: Read + Seek>(
+    zip: &mut Zip<R>,
+    signed: &Signed,
+    names: &[String],
+) -> Result<HashMap<String, Config>, VerifyError> {
     let mut configs: HashMap<String, Config> = HashMap::new();
     for name in names.iter().filter(|n| n.starts_with("configs/") && n.ends_with(".json")) {
-        let body = signed.read(&mut zip, name)?;
+        let body = signed.read(zip, name)?;
         let cfg: Config = serde_json::from_str(&body).or_else(|e| fail(name.as_str(), format!("not a config: {e}")))?;
         let v = &name["configs/".len()..name.len() - ".json".len()];
         if kelisim_shared::policy::config_version_of(&cfg) != v || cfg.version != v {
@@ -651,9 +734,19 @@ pub fn verify<R: Read + Seek>(
         }
         configs.insert(v.to_owned(), cfg);
     }
-    let versions: HashSet<String> = configs.keys().cloned().collect();
+    Ok(configs)
+}
 
-    // 5. operator.json is the operator of the config version the manifest names.
+/// Step 5: `operator.json` is the operator of the config version the manifest names; the CSV's
+/// category columns come from the versions the manifest lists, in its order. Returns the
+/// columns and the listed versions.
+#[allow(clippy::type_complexity)] // the two results, each used once
+fn operator_and_columns<R: Read + Seek>(
+    zip: &mut Zip<R>,
+    signed: &Signed,
+    manifest: &serde_json::Value,
+    configs: &HashMap<String, Config>,
+) -> Result<(Vec<(String, String)>, HashSet<String>), VerifyError> {
     let op_version = manifest["operator_config"]
         .as_str()
         .ok_or(VerifyError { place: "manifest.json".into(), why: "names no operator_config".into() })?;
@@ -661,10 +754,9 @@ pub fn verify<R: Read + Seek>(
         place: "operator.json".into(),
         why: format!("comes from config version {op_version}, which is not in configs/"),
     })?;
-    if signed.read(&mut zip, "operator.json")?.as_bytes() != crate::operator_json(op_config) {
+    if signed.read(zip, "operator.json")?.as_bytes() != crate::operator_json(op_config) {
         return fail("operator.json", format!("is not the operator of configs/{op_version}.json: it was changed"));
     }
-    // The CSV's category columns come from the versions the manifest lists, in its order.
     let listed: Vec<&str> = manifest["config_versions"]
         .as_array()
         .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
@@ -677,26 +769,26 @@ pub fn verify<R: Read + Seek>(
         })?);
     }
     let categories = views::category_columns(&column_configs);
-    let listed: HashSet<String> = listed.into_iter().map(str::to_owned).collect();
-    let readme = signed.read(&mut zip, "README.md")?;
+    Ok((categories, listed.into_iter().map(str::to_owned).collect()))
+}
 
-    // 2, 3 and 5, in one pass: leaves, records and their views side by side, in seq order.
-    let all_configs: Vec<Config> = configs.into_values().collect();
-    let views = (views::Csv::new(categories.clone()), views::Dpv::new(&site, &all_configs));
-    let s = streamed(&base, &signed, &site, &checkpoints, &versions, &listed, tree_size, views, &cursor, progress)
-        .map_err(|e| {
-            progress(Progress { stage: Stage::Explaining, done: 0, total: 0, bytes_read: cursor.bytes_read() });
-            explain(&base, &signed, e)
-        })?;
-
-    // manifest.json and README.md state what the bundle holds.
+/// `manifest.json` and `README.md` state what the bundle holds: their words must be the facts.
+fn check_description(
+    manifest: &serde_json::Value,
+    readme: &str,
+    summary: &ExportSummary,
+    s: &Streamed,
+    listed: &HashSet<String>,
+    categories: &[(String, String)],
+    site: &str,
+) -> Result<(), VerifyError> {
     let counts = [
-        ("events", Some(s.records)),
-        ("purged", Some(s.purged)),
-        ("first_seq", s.first_seq),
-        ("last_seq", s.last_seq),
-        ("tree_size", Some(tree_size)),
-        ("checkpoints", Some(checkpoints.len() as u64)),
+        ("events", Some(summary.events)),
+        ("purged", Some(summary.purged)),
+        ("first_seq", summary.first_seq),
+        ("last_seq", summary.last_seq),
+        ("tree_size", Some(summary.tree_size)),
+        ("checkpoints", Some(summary.checkpoints)),
     ];
     for (k, v) in counts {
         if manifest[k].as_u64() != v {
@@ -713,27 +805,21 @@ pub fn verify<R: Read + Seek>(
     {
         return fail("manifest.json", "its categories are not those of the config versions it lists");
     }
-    let summary = ExportSummary {
-        events: s.records,
-        purged: s.purged,
-        first_seq: s.first_seq,
-        last_seq: s.last_seq,
-        tree_size,
-        checkpoints: checkpoints.len() as u64,
-        config_versions: listed.len() as u64,
-    };
-    if readme
-        != crate::readme::text(
-            &site,
-            manifest["from"].as_str(),
-            manifest["to"].as_str(),
-            manifest["exported_at"].as_str().unwrap_or(""),
-            &summary,
-        )
-    {
+    let expected = crate::readme::text(
+        site,
+        manifest["from"].as_str(),
+        manifest["to"].as_str(),
+        manifest["exported_at"].as_str().unwrap_or(""),
+        summary,
+    );
+    if readme != expected {
         return fail("README.md", "is not the README the facts of manifest.json give: it was changed");
     }
-    // Any other file the list names (Kelisim writes none) is still checked against its hash.
+    Ok(())
+}
+
+/// Any other file the list names (Kelisim writes none) is still checked against its hash.
+fn check_other_files<R: Read + Seek>(zip: &mut Zip<R>, signed: &Signed) -> Result<(), VerifyError> {
     let read_above = |n: &str| {
         STREAMED.contains(&n)
             || ["log-key.pub", "manifest.json", "operator.json", "README.md"].contains(&n)
@@ -741,20 +827,9 @@ pub fn verify<R: Read + Seek>(
             || (n.starts_with("configs/") && n.ends_with(".json"))
     };
     for name in signed.names.iter().filter(|n| !read_above(n)) {
-        finish(name, stream(&mut zip, name)?, &signed)?;
+        finish(name, stream(zip, name)?, signed)?;
     }
-    Ok(Verified {
-        site,
-        records: s.records,
-        purged: s.purged,
-        first_seq: s.first_seq,
-        last_seq: s.last_seq,
-        tree_size,
-        checkpoints: checkpoints.len(),
-        files: signed.names.len(),
-        key: key_name,
-        key_text: key.to_text(),
-    })
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

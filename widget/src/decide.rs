@@ -259,8 +259,90 @@ mod tests {
     extern crate std;
     use alloc::string::ToString;
 
-    // Ids (UUID v7 from the browser's random bytes) are tested in a real browser:
-    // browser_tests.rs. Natively there is no randomness to test them with.
+    // An id is `uuid_v7` of the time and random bytes, so it is tested here on fixed inputs;
+    // `new_id`, which takes the bytes from crypto.getRandomValues, in a real browser
+    // (browser_tests.rs): natively the host has no randomness.
+
+    /// The bytes an id is made of: `first` then 1, 2, 3, … (with `first` 0: 0x00..=0x0f).
+    fn counting(first: u8) -> [u8; 16] {
+        core::array::from_fn(|i| first.wrapping_add(i as u8))
+    }
+
+    /// The 16 bytes an id's 32 hex digits spell.
+    fn bytes_of(id: &str) -> [u8; 16] {
+        let hex: String = id.split('-').collect();
+        assert_eq!(hex.len(), 32, "{id}");
+        core::array::from_fn(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+    }
+
+    #[test]
+    fn an_id_is_the_time_then_the_random_bytes_with_version_7_and_variant_10() {
+        // 0x0193_2c07_a3b1 ms is 2024-11-14T18:55:18.449Z; bytes 6 and 8 keep their low nibble and
+        // six bits.
+        assert_eq!(uuid_v7(0x0193_2c07_a3b1, counting(0)), "01932c07-a3b1-7607-8809-0a0b0c0d0e0f");
+        assert_eq!(uuid_v7(1_700_000_000_000, counting(0xf0)), "018bcfe5-6800-76f7-b8f9-fafbfcfdfeff");
+        assert_eq!(uuid_v7(0, [0; 16]), "00000000-0000-7000-8000-000000000000");
+        assert_eq!(uuid_v7(0xffff_ffff_ffff, [0xff; 16]), "ffffffff-ffff-7fff-bfff-ffffffffffff");
+        // The first six random bytes are never used: the time takes their place.
+        let mut time_zeroed = [0xff; 16];
+        time_zeroed[..6].fill(0);
+        assert_eq!(uuid_v7(42, [0xff; 16]), uuid_v7(42, time_zeroed));
+    }
+
+    #[test]
+    fn every_id_has_version_7_variant_10_and_the_random_bits_it_was_given() {
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        for b in 0..=255u8 {
+            // xorshift64: other bytes, the same on every run.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut random = counting(x as u8);
+            random[6] = b;
+            random[8] = b.wrapping_add(x as u8);
+            let id = uuid_v7(x >> 16, random);
+            let got = bytes_of(&id);
+            assert_eq!(got[6] >> 4, 7, "version nibble: {id}");
+            assert_eq!(got[8] >> 6, 0b10, "variant bits: {id}");
+            assert_eq!(got[6] & 0x0f, random[6] & 0x0f, "{id}");
+            assert_eq!(got[8] & 0x3f, random[8] & 0x3f, "{id}");
+            assert_eq!(got[7], random[7], "{id}");
+            assert_eq!(got[9..], random[9..], "{id}");
+            assert!(kelisim_shared::event::is_event_uuid(&id), "the log accepts it: {id}");
+        }
+    }
+
+    #[test]
+    fn the_time_is_the_first_48_bits_big_endian() {
+        for ms in [1u64, 0x0102_0304_0506, 1_700_000_000_000, 1_767_225_600_000, 0xffff_ffff_ffff] {
+            let got = bytes_of(&uuid_v7(ms, [0xa5; 16]));
+            assert_eq!(got[..6], ms.to_be_bytes()[2..], "{ms}");
+            let mut be = [0; 8];
+            be[2..].copy_from_slice(&got[..6]);
+            assert_eq!(u64::from_be_bytes(be), ms);
+        }
+        assert_eq!(&uuid_v7(0x0102_0304_0506, [0; 16])[..13], "01020304-0506");
+        // Only 48 bits: what is above them (year 10889 on) is dropped.
+        assert_eq!(uuid_v7((1 << 48) + 5, counting(3)), uuid_v7(5, counting(3)));
+    }
+
+    #[test]
+    fn ids_of_later_times_sort_later_whatever_their_random_bits() {
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut ms = 1_700_000_000_000u64;
+        let mut last = uuid_v7(ms, [0xff; 16]);
+        for _ in 0..1000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // One millisecond or a few minutes later, random bytes from the sequence.
+            ms += 1 + (x >> 60) * (x >> 40 & 0xffff);
+            let id = uuid_v7(ms, counting(x as u8).map(|b| b ^ (x >> 8) as u8));
+            assert!(id > last, "{id} after {last}");
+            assert!(uuid_v7(ms, [0; 16]) > uuid_v7(ms - 1, [0xff; 16]), "one millisecond later");
+            last = id;
+        }
+    }
 
     #[test]
     fn the_widget_finds_its_own_cookie() {

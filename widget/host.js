@@ -2,10 +2,13 @@
 // The browser side of the WASM widget. The module (widget/src) decides everything: what to
 // show, what a click means, the cookie, the Consent Mode update, the event, which categories
 // run. This file only carries those decisions into the page: DOM writes, focus, the network,
-// localStorage, `window.kelisim`. The module imports the functions exported here (the typed
-// import block of widget/src/host.rs, through wasm-bindgen) and this file calls the module's
-// exports through the generated glue (`./kelisim.js`: the build puts this file beside it and
-// bundles the two).
+// localStorage, `window.kelisim`. The module imports every function exported here but `boot`
+// (the loader's): the typed import block of widget/src/host.rs, through wasm-bindgen. Its other
+// imports come from the generated glue (`./kelisim.js`): its own reads and writes through
+// web-sys and js-sys (`document.cookie`, `crypto.getRandomValues`, `Date.now`,
+// `navigator.globalPrivacyControl`) and wasm-bindgen's helpers; the build passes both kinds in
+// one import object, under short names (xtask/src/widget.rs). This file calls the module's
+// exports through the glue (the build puts this file beside it and bundles the two).
 // Labels W1–W13 name the widget's behaviours; docs/architecture.md defines them.
 import css from './widget.css'; // the layers' styles (shadow root only), W13
 import { initSync, start, configLoaded, configFailed, api, mutation } from './kelisim.js';

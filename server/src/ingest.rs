@@ -13,7 +13,9 @@ use kelisim_shared::config::Config;
 use kelisim_shared::event::{ConsentRequest, EventError};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::oneshot;
 
 /// What the server itself knows about a request, beyond its body.
@@ -56,27 +58,43 @@ impl PendingReceipt {
 }
 
 pub struct Ingest {
-    pub sites: Arc<Sites>,
+    /// The sites served now; replaced whole by [`Ingest::reload`].
+    sites: RwLock<Arc<Sites>>,
+    /// Where the sites come from (`serve --sites DIR`).
+    pub sites_dir: PathBuf,
     pub store: Arc<Store>,
     pub writer: Writer,
     pub metrics: Arc<Metrics>,
     /// Every config version ever served for the sites, by site and version: an event is
     /// checked against the very texts its visitor saw, without a database read.
-    versions: HashMap<String, HashMap<String, Arc<Config>>>,
+    versions: RwLock<HashMap<String, HashMap<String, Arc<Config>>>>,
+    /// How many times the sites changed since start (what is derived from them, such as the
+    /// loader, is rebuilt when it changes).
+    generation: AtomicU64,
+    /// The last reload's problems (files refused), empty when every file was taken; and the
+    /// lock that runs one reload at a time.
+    reloaded: Mutex<Reloaded>,
+}
+
+/// What the last reload of `--sites` found wrong.
+#[derive(Clone, Debug, Default)]
+pub struct Reloaded {
+    /// When (RFC 3339 UTC).
+    pub at: String,
+    /// One message per refused file (file, line, column, field), or a directory problem.
+    pub problems: Vec<String>,
 }
 
 impl Ingest {
     pub fn new(
         sites: Arc<Sites>,
+        sites_dir: PathBuf,
         store: Arc<Store>,
         writer: Writer,
         metrics: Arc<Metrics>,
     ) -> Result<Ingest, StoreError> {
         let mut versions: HashMap<String, HashMap<String, Arc<Config>>> = HashMap::new();
         for (site, version, body) in store.config_versions()? {
-            if sites.get(&site).is_none() {
-                continue;
-            }
             let config: Config = serde_json::from_str(&body)
                 .map_err(|e| StoreError::Corrupt(format!("config version {version} of site {site}: {e}")))?;
             versions.entry(site).or_default().insert(version, Arc::new(config));
@@ -87,17 +105,97 @@ impl Ingest {
                 .or_default()
                 .insert(s.config.version.clone(), Arc::new(s.config.clone()));
         }
-        Ok(Ingest { sites, store, writer, metrics, versions })
+        Ok(Ingest {
+            sites: RwLock::new(sites),
+            sites_dir,
+            store,
+            writer,
+            metrics,
+            versions: RwLock::new(versions),
+            generation: AtomicU64::new(0),
+            reloaded: Mutex::new(Reloaded::default()),
+        })
+    }
+
+    /// The sites served now.
+    pub fn sites(&self) -> Arc<Sites> {
+        self.sites.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Changes each time the sites change.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// What the last reload refused, if anything.
+    pub fn reloaded(&self) -> Reloaded {
+        self.reloaded.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads `--sites DIR` again and serves what it holds now ([`Sites::reload`]): each new
+    /// config version is recorded by the log writer (and a new site's log opened) before it is
+    /// served, so an event can name it as soon as a visitor sees it; a refused file keeps its
+    /// site's running version and is reported (logged, and shown on the dashboard). Returns
+    /// whether the sites changed.
+    pub fn reload(&self) -> bool {
+        let mut reloaded = self.reloaded.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.sites();
+        let (next, problems) = match current.reload(&self.sites_dir) {
+            Ok(r) => r,
+            Err(e) => ((*current).clone(), vec![e.to_string()]),
+        };
+        let mut problems = problems;
+        let mut changed = next.iter().count() != current.iter().count();
+        for s in next.iter() {
+            let known = current.get(&s.config.site).is_some_and(|c| c.config.version == s.config.version);
+            if known {
+                continue;
+            }
+            changed = true;
+            let site = crate::log::SiteConfig {
+                config: s.config.clone(),
+                config_json: s.config_json.clone(),
+                retention_days: s.policy.retention_days,
+            };
+            if let Err(e) = self.writer.configure(site) {
+                // Nothing is served that the log could not record: the running sites stay.
+                tracing::error!(site = %s.config.site, error = %e, "cannot record a new site config; the running sites stay");
+                problems.push(format!("site `{}`: the new version could not be recorded: {e}", s.config.site));
+                *reloaded = Reloaded { at: crate::clock::now_rfc3339(), problems };
+                return false;
+            }
+            self.versions
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(s.config.site.clone())
+                .or_default()
+                .insert(s.config.version.clone(), Arc::new(s.config.clone()));
+            tracing::info!(site = %s.config.site, version = %&s.config.version[..12], "serving a new site config");
+        }
+        for gone in current.iter().filter(|c| next.get(&c.config.site).is_none()) {
+            changed = true;
+            tracing::warn!(site = %gone.config.site, "its site policy file is gone: the site no longer answers (its log stays)");
+        }
+        for p in &problems {
+            tracing::warn!("site policy file refused: {p}");
+        }
+        if changed {
+            *self.sites.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        *reloaded = Reloaded { at: crate::clock::now_rfc3339(), problems };
+        changed
     }
 
     /// A config version once served for a site.
     pub fn config(&self, site: &str, version: &str) -> Option<Arc<Config>> {
-        self.versions.get(site)?.get(version).cloned()
+        self.versions.read().unwrap_or_else(|e| e.into_inner()).get(site)?.get(version).cloned()
     }
 
     /// Checks the Origin of a request against the site (403 before anything else is read).
     pub fn check_origin(&self, site: &str, origin: Option<&str>) -> Result<(), IngestError> {
-        let s = self.sites.get(site).ok_or_else(|| IngestError::UnknownSite(site.to_owned()))?;
+        let sites = self.sites();
+        let s = sites.get(site).ok_or_else(|| IngestError::UnknownSite(site.to_owned()))?;
         match origin {
             None => Err(IngestError::NoOrigin),
             Some(o) if s.allows_origin(o) => Ok(()),
@@ -120,7 +218,8 @@ impl Ingest {
             o.make_ascii_lowercase();
         }
         self.check_origin(site, facts.origin.as_deref())?;
-        let policy = &self.sites.get(site).ok_or_else(|| IngestError::UnknownSite(site.to_owned()))?.policy;
+        let sites = self.sites();
+        let policy = &sites.get(site).ok_or_else(|| IngestError::UnknownSite(site.to_owned()))?.policy;
         let req: ConsentRequest = serde_json::from_slice(body).map_err(|e| IngestError::Malformed(e.to_string()))?;
         req.check_shape().map_err(IngestError::Invalid)?;
         let config = self.config_version(site, &req.config_version)?;

@@ -32,6 +32,7 @@ mod minimize;
 mod peer;
 mod problem;
 mod receipt;
+mod reload;
 mod scan;
 mod sites;
 mod store;
@@ -97,6 +98,10 @@ enum Command {
         /// in progress per forwarded client address.
         #[arg(long, default_value_t = 64)]
         connections_per_address: u32,
+        /// Seconds between looks at --sites for changed, added or removed files, served without a
+        /// restart (0: only on SIGHUP).
+        #[arg(long, default_value_t = 1)]
+        watch_interval: u64,
     },
     /// Site policy files.
     #[command(subcommand)]
@@ -331,6 +336,7 @@ fn main() -> ExitCode {
             body_timeout,
             keep_alive,
             connections_per_address,
+            watch_interval,
         } => {
             let writer = log::WriterConfig {
                 queue: queue.max(1),
@@ -342,8 +348,19 @@ fn main() -> ExitCode {
                 keep_alive: std::time::Duration::from_secs(keep_alive),
                 connections_per_address,
             };
-            let args =
-                commands::ServeArgs { sites, data, listen, demo, trust_proxy, rate_limit, rate_burst, writer, limits };
+            let watch = std::time::Duration::from_secs(watch_interval);
+            let args = commands::ServeArgs {
+                sites,
+                data,
+                listen,
+                demo,
+                trust_proxy,
+                rate_limit,
+                rate_burst,
+                writer,
+                limits,
+                watch,
+            };
             commands::serve(args)
         }
         Command::Site(SiteCommand::Check { files }) => commands::site_check(&files),

@@ -11,11 +11,13 @@ use super::html::Ctx;
 use super::queries::{Filter, PAGE};
 use super::{i18n, pages, workdays, Admin};
 use crate::log::audit::Audited;
+use crate::sites::Site;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use kelisim_shared::config::Config;
 use kelisim_shared::lang::Lang;
+use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "kelisim_admin";
 const LANG_COOKIE: &str = "kelisim_admin_lang";
@@ -117,8 +119,9 @@ fn require_admin(actor: &Actor) -> Result<(), AdminError> {
     }
 }
 
-fn site_config<'a>(admin: &'a Admin, site: &str) -> Result<&'a Config, AdminError> {
-    admin.ingest.sites.get(site).map(|s| &s.config).ok_or(AdminError::NotFound(Missing::Site))
+/// The site `{site}` names, as served now.
+fn site_config(admin: &Admin, site: &str) -> Result<Arc<Site>, AdminError> {
+    admin.ingest.sites().get_shared(site).ok_or(AdminError::NotFound(Missing::Site))
 }
 
 pub async fn login_page(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
@@ -225,7 +228,7 @@ pub async fn home(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
     let a = admin.clone();
     let rows = blocking(move || {
         let mut rows = Vec::new();
-        for s in a.ingest.sites.iter() {
+        for s in a.ingest.sites().iter() {
             let id = &s.config.site;
             let events = a.dash.stats_counts(id)?;
             let scan = a.dash.scans(id, 1)?.into_iter().next().map(|(at, _, v)| (at, v));
@@ -234,13 +237,15 @@ pub async fn home(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
         Ok::<_, rusqlite::Error>(rows)
     })
     .await?;
-    Ok(html(StatusCode::OK, pages::sites(&ctx(&req, Some(&who), None), &rows)))
+    let reloaded = admin.ingest.reloaded();
+    Ok(html(StatusCode::OK, pages::sites(&ctx(&req, Some(&who), None), &rows, &reloaded)))
 }
 
 pub async fn overview(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = site_config(&admin, &site)?;
+    let served = site_config(&admin, &site)?;
+    let cfg = &served.config;
     let (dash, s2) = (admin.dash.clone(), site.clone());
     let stats = blocking(move || dash.stats(&s2, 30)).await?;
     Ok(html(StatusCode::OK, pages::overview(&ctx(&req, Some(&who), Some(&site)), cfg, &stats)))
@@ -249,7 +254,8 @@ pub async fn overview(req: HttpRequest, admin: web::Data<Admin>, path: web::Path
 pub async fn log(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>, f: web::Query<Filter>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = site_config(&admin, &site)?;
+    let served = site_config(&admin, &site)?;
+    let cfg = &served.config;
     let f = f.into_inner();
     let (dash, s2, f2) = (admin.dash.clone(), site.clone(), f.clone());
     let ((rows, next), versions) =
@@ -278,7 +284,8 @@ pub async fn api_events(
 pub async fn withdrawals(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = site_config(&admin, &site)?;
+    let served = site_config(&admin, &site)?;
+    let cfg = &served.config;
     let (dash, s2) = (admin.dash.clone(), site.clone());
     let rows = blocking(move || dash.withdrawals(&s2, 500)).await?;
     let today = time::OffsetDateTime::now_utc().date();
@@ -311,7 +318,8 @@ pub async fn withdrawals(req: HttpRequest, admin: web::Data<Admin>, path: web::P
 pub async fn configs(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = site_config(&admin, &site)?;
+    let served = site_config(&admin, &site)?;
+    let cfg = &served.config;
     let (dash, s2) = (admin.dash.clone(), site.clone());
     let rows = blocking(move || dash.versions(&s2)).await?;
     Ok(html(StatusCode::OK, pages::versions(&ctx(&req, Some(&who), Some(&site)), cfg, &rows)))
@@ -333,7 +341,8 @@ pub async fn config_version(req: HttpRequest, admin: web::Data<Admin>, path: web
 pub async fn scan(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = site_config(&admin, &site)?;
+    let served = site_config(&admin, &site)?;
+    let cfg = &served.config;
     let (dash, s2) = (admin.dash.clone(), site.clone());
     let (last, history) =
         blocking(move || Ok::<_, rusqlite::Error>((dash.last_scan(&s2)?, dash.scans(&s2, 20)?))).await?;
@@ -444,7 +453,8 @@ async fn latest_checkpoint(admin: &Admin, site: &str) -> Result<Option<(u64, Str
 pub async fn export_page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let cfg = site_config(&admin, &site)?;
+    let served = site_config(&admin, &site)?;
+    let cfg = &served.config;
     let latest = latest_checkpoint(&admin, &site).await?;
     Ok(html(StatusCode::OK, pages::export(&ctx(&req, Some(&who), Some(&site)), cfg, latest, None)))
 }
@@ -461,7 +471,8 @@ pub async fn verify_now(
     let who = actor(&req, &admin).await?;
     check_csrf(&req, &who, &form.csrf)?;
     let site = path.into_inner();
-    let cfg = site_config(&admin, &site)?;
+    let served = site_config(&admin, &site)?;
+    let cfg = &served.config;
     let (a, s2, by) = (admin.clone(), site.clone(), who.name.clone());
     let result: Result<Audited, crate::export::integrity::IntegrityError> = blocking(move || {
         let result = crate::export::integrity::check(a.ingest.store.path(), &s2, a.ingest.writer.verifier());

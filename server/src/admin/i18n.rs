@@ -561,3 +561,12 @@ pub fn back_to_sites(l: Lang) -> &'static str {
         Lang::En => "Back to the sites",
     }
 }
+
+/// Above the list of sites when the last reload of `--sites` refused a file.
+pub fn refused_files(l: Lang) -> &'static str {
+    match l {
+        Lang::Kk => "Сайт саясатының файлы қабылданбады — оны түзетіп, қайта сақтаңыз. Әзірге сайт бұрынғы нұсқасымен жұмыс істейді (егер ол болса)",
+        Lang::Ru => "Файл политики сайта не принят — исправьте его и сохраните снова. Пока что сайт работает с прежней версией (если она была)",
+        Lang::En => "A site policy file was refused — fix it and save it again. Until then its site keeps serving the previous version (if it had one)",
+    }
+}

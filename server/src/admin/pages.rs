@@ -7,6 +7,7 @@ use super::html::{grid, page, q, Ctx};
 use super::i18n::{self, action_label, ACTIONS};
 use super::queries::{EventRow, Filter, Stats};
 use crate::export::integrity::IntegrityError;
+use crate::ingest::Reloaded;
 use crate::log::audit::Audited;
 use actix_web::ResponseError;
 use kelisim_shared::config::Config;
@@ -41,7 +42,7 @@ pub struct SiteRow {
 }
 
 /// The sites, each with its number of decisions and its latest scan.
-pub fn sites(c: &Ctx, sites: &[SiteRow]) -> String {
+pub fn sites(c: &Ctx, sites: &[SiteRow], reloaded: &Reloaded) -> String {
     let w = super::i18n::scan_words(c.lang);
     let rows: Vec<Vec<Markup>> = sites
         .iter()
@@ -60,7 +61,18 @@ pub fn sites(c: &Ctx, sites: &[SiteRow]) -> String {
             vec![html! { a href=(href) { (id) } }, html! { (name) }, html! { (n) }, scan]
         })
         .collect();
-    page(c, c.t.sites, grid("sites", &["ID", c.t.sites, c.t.events, w.last_scan], &rows, c.t.nothing))
+    let body = html! {
+        @if !reloaded.problems.is_empty() {
+            div.error role="alert" data-reload-problems=(reloaded.problems.len()) {
+                p { b { (i18n::refused_files(c.lang)) } " (" (super::scan_page::when(&reloaded.at)) ")" }
+                @for p in &reloaded.problems {
+                    pre { (p) }
+                }
+            }
+        }
+        (grid("sites", &["ID", c.t.sites, c.t.events, w.last_scan], &rows, c.t.nothing))
+    };
+    page(c, c.t.sites, body)
 }
 
 fn title(cfg: &Config, id: &str, lang: Lang) -> String {

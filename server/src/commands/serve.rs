@@ -1,7 +1,7 @@
 //! `kelisim serve`: loads the sites, opens the store and the log (refusing to start over a
 //! damaged one), and runs the HTTP server.
 
-use crate::{admin, clock, http, ingest, log, metrics, sites, store};
+use crate::{admin, clock, http, ingest, log, metrics, reload, sites, store};
 use anyhow::{anyhow, Context};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,6 +16,8 @@ pub struct ServeArgs {
     pub rate_burst: u32,
     pub writer: log::WriterConfig,
     pub limits: http::Limits,
+    /// How often `--sites` is looked at for changes (zero: only on SIGHUP).
+    pub watch: std::time::Duration,
 }
 
 const REFUSING: &str = "refusing to start";
@@ -49,7 +51,9 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
     wcfg.retention = sites.iter().map(|s| (s.config.site.clone(), s.policy.retention_days)).collect();
     store.start_wal_checkpointer(&conn).context(REFUSING)?;
     let writer = log::Writer::start(conn, key, &ids, wcfg, metrics.clone()).context(REFUSING)?;
-    let ingest = Arc::new(ingest::Ingest::new(Arc::new(sites), Arc::new(store), writer, metrics).context(REFUSING)?);
+    let ingest = Arc::new(
+        ingest::Ingest::new(Arc::new(sites), a.sites.clone(), Arc::new(store), writer, metrics).context(REFUSING)?,
+    );
     // Printed on stdout so that scripts and tests can find the port when listening on :0.
     println!("kelisim listening on http://{addr}");
     let admin = admin::Admin::open(ingest.clone(), a.trust_proxy).context(REFUSING)?;
@@ -62,7 +66,15 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
         rate_burst: a.rate_burst,
         limits: a.limits,
     };
-    actix_web::rt::System::new().block_on(http::serve(ingest, opts)).context("server stopped")
+    if !a.watch.is_zero() {
+        reload::watch(ingest.clone(), a.watch).context(REFUSING)?;
+    }
+    actix_web::rt::System::new()
+        .block_on(async move {
+            actix_web::rt::spawn(reload::on_hangup(ingest.clone()));
+            http::serve(ingest, opts).await
+        })
+        .context("server stopped")
 }
 
 /// Every site's current config version, recorded (once) so that events can name it.

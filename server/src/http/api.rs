@@ -45,9 +45,12 @@ pub async fn config(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let site_id = path.into_inner();
-    let site =
-        state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
-    Ok(site_json(&req, site, &format!("\"{}\"", site.config.version), &site.config_json))
+    let site = state
+        .ingest
+        .sites()
+        .get_shared(&site_id)
+        .ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
+    Ok(site_json(&req, &site, &format!("\"{}\"", site.config.version), &site.config_json))
 }
 
 #[derive(serde::Deserialize)]
@@ -65,10 +68,13 @@ pub async fn widget(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let site_id = path.into_inner();
-    let site =
-        state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
+    let site = state
+        .ingest
+        .sites()
+        .get_shared(&site_id)
+        .ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
     let (_, body, etag) = site.widget_for(query.lang.get(..256).unwrap_or(&query.lang));
-    Ok(site_json(&req, site, etag, body))
+    Ok(site_json(&req, &site, etag, body))
 }
 
 /// CORS preflight for the consent POST (a JSON content type is not a "simple" request).

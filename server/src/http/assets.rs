@@ -156,7 +156,7 @@ impl Loader {
 }
 
 pub async fn loader(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let Some(loader) = &state.loader else {
+    let Some(loader) = state.loader() else {
         return Err(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "widget-not-built",

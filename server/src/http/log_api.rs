@@ -28,7 +28,7 @@ fn json_response(req: &HttpRequest, state: &AppState, site: Option<&str>, body: 
     resp.insert_header((header::VARY, "Origin"));
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let allowed = match site {
-        Some(s) => origin.filter(|o| state.ingest.sites.get(s).is_some_and(|s| s.allows_origin(o))),
+        Some(s) => origin.filter(|o| state.ingest.sites().get(s).is_some_and(|s| s.allows_origin(o))),
         None => None,
     };
     if let Some(o) = allowed {
@@ -38,7 +38,7 @@ fn json_response(req: &HttpRequest, state: &AppState, site: Option<&str>, body: 
 }
 
 fn known_site(state: &AppState, site: &str) -> Result<(), Problem> {
-    match state.ingest.sites.get(site) {
+    match state.ingest.sites().get(site) {
         Some(_) => Ok(()),
         None => Err(IngestError::UnknownSite(site.to_owned()).into()),
     }

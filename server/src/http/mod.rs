@@ -19,13 +19,29 @@ use std::time::Duration;
 
 pub struct AppState {
     pub ingest: Arc<Ingest>,
-    pub loader: Option<assets::Loader>,
+    /// The loader script for the sites of one generation (`Ingest::generation`), rebuilt on the
+    /// first request after the sites changed; `None` inside when the widget is not built in.
+    loader: std::sync::RwLock<(u64, Option<Arc<assets::Loader>>)>,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
     pub rate_limit: Option<ratelimit::RateLimiter>,
 }
 
 impl AppState {
+    /// The loader of the sites served now.
+    pub fn loader(&self) -> Option<Arc<assets::Loader>> {
+        let generation = self.ingest.generation();
+        {
+            let cached = self.loader.read().unwrap_or_else(|e| e.into_inner());
+            if cached.0 == generation {
+                return cached.1.clone();
+            }
+        }
+        let fresh = assets::Loader::render(&self.ingest.sites()).map(Arc::new);
+        *self.loader.write().unwrap_or_else(|e| e.into_inner()) = (generation, fresh.clone());
+        fresh
+    }
+
     /// The visitor's address (`crate::peer`).
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
         crate::peer::client_ip(req, self.trust_proxy)
@@ -114,7 +130,7 @@ fn extractor_errors(cfg: &mut web::ServiceConfig) {
 }
 
 pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<()> {
-    let loader = assets::Loader::render(&ingest.sites);
+    let loader = assets::Loader::render(&ingest.sites()).map(Arc::new);
     if loader.is_none() {
         tracing::warn!(
             "the widget is not built into this binary: /kelisim.js will answer 503 (run `cargo xtask build`)"
@@ -127,7 +143,12 @@ pub async fn serve(ingest: Arc<Ingest>, opts: ServeOptions) -> std::io::Result<(
     let per_address = limits::PerAddress::new(opts.limits.connections_per_address);
     let (connections, per_client) = if opts.trust_proxy { (None, per_address) } else { (per_address, None) };
     let body_timeout = opts.limits.body_timeout;
-    let state = web::Data::new(AppState { ingest, loader, trust_proxy: opts.trust_proxy, rate_limit });
+    let state = web::Data::new(AppState {
+        loader: std::sync::RwLock::new((ingest.generation(), loader)),
+        ingest,
+        trust_proxy: opts.trust_proxy,
+        rate_limit,
+    });
     let admin = web::Data::new(opts.admin);
     let demo = opts.demo;
     HttpServer::new(move || {

@@ -41,8 +41,11 @@ pub async fn page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let (site_id, consent_id) = path.into_inner();
-    let site =
-        state.ingest.sites.get(&site_id).ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
+    let site = state
+        .ingest
+        .sites()
+        .get_shared(&site_id)
+        .ok_or_else(|| Problem::from(IngestError::UnknownSite(site_id.clone())))?;
     if !kelisim_shared::is_uuid(&consent_id) {
         return Err(Problem::bad_request("the consent id must be a lowercase hyphenated UUID"));
     }

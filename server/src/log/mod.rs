@@ -99,6 +99,41 @@ pub enum SubmitError {
     Gone,
 }
 
+/// What the writer records of a site's config version ([`Writer::configure`]).
+pub struct SiteConfig {
+    pub config: kelisim_shared::config::Config,
+    /// The config's canonical JSON, stored as the version's body.
+    pub config_json: String,
+    pub retention_days: u32,
+}
+
+/// Opens a site's log for the writer: registers the site, checks what was logged since its last
+/// verification ([`audit::verify_site`]; nothing is signed over a log that fails), records its
+/// retention, and loads its frontier.
+pub(crate) fn open_site_log(
+    conn: &Connection,
+    site: &str,
+    verifier: &VerifierKey,
+    retention: Option<u32>,
+    metrics: &Metrics,
+) -> Result<SiteLog, StoreError> {
+    db::register_site(conn, site)?;
+    let audited = audit::verify_and_record(conn, site, verifier, false).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "the consent log fails verification: {e}. Nothing was signed over it; `kelisim log verify` checks the whole log"
+        ))
+    })?;
+    if audited.checked > 0 {
+        tracing::info!(site = %site, records = audited.checked, "verified the records logged since the last check");
+    }
+    let log = load_site(conn, site)?;
+    if let Some(days) = retention {
+        audit::Retention::register(conn, log.site_no, days)?;
+    }
+    metrics.set_log_records(site, log.frontier.size());
+    Ok(log)
+}
+
 /// The handle requests use to reach the log writer.
 pub struct Writer {
     tx: SyncSender<Job>,
@@ -122,20 +157,8 @@ impl Writer {
         let mut logs = BTreeMap::new();
         let verifier = key.verifier();
         for site in sites {
-            db::register_site(&conn, site)?;
-            let audited = audit::verify_and_record(&conn, site, &verifier, false).map_err(|e| {
-                StoreError::Corrupt(format!(
-                    "the consent log fails verification: {e}. Nothing was signed over it; `kelisim log verify` checks the whole log"
-                ))
-            })?;
-            if audited.checked > 0 {
-                tracing::info!(site = %site, records = audited.checked, "verified the records logged since the last check");
-            }
-            let log = load_site(&conn, site)?;
-            if let Some(days) = cfg.retention.iter().find(|(s, _)| s == site).map(|(_, d)| *d) {
-                audit::Retention::register(&conn, log.site_no, days)?;
-            }
-            metrics.set_log_records(site, log.frontier.size());
+            let retention = cfg.retention.iter().find(|(s, _)| s == site).map(|(_, d)| *d);
+            let log = open_site_log(&conn, site, &verifier, retention, &metrics)?;
             logs.insert(site.clone(), log);
         }
         let (tx, rx) = sync_channel(cfg.queue);
@@ -169,6 +192,15 @@ impl Writer {
                 })
             }
         }
+    }
+
+    /// A site's config version, new or changed while the server runs (`Ingest::reload`): the
+    /// writer records the version, opens the site's log if it has none open (checked as at
+    /// start) and records its retention. Waits for the writer.
+    pub fn configure(&self, site: SiteConfig) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Job::Configure { site, reply }).map_err(|_| StoreError::WriterGone)?;
+        rx.blocking_recv().map_err(|_| StoreError::WriterGone)?
     }
 
     /// Signs a checkpoint of every site's log now (for an export); waits for the writer.

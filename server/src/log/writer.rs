@@ -91,6 +91,11 @@ pub enum Job {
     Checkpoint {
         reply: oneshot::Sender<Result<Vec<StoredCheckpoint>, StoreError>>,
     },
+    /// Record a site's config version and open its log if needed (a reload of `--sites`).
+    Configure {
+        site: super::SiteConfig,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
     /// Check that the database takes a write (health check).
     Ping {
         reply: oneshot::Sender<Result<(), StoreError>>,
@@ -163,9 +168,29 @@ impl LogWriter {
                 Job::Ping { reply } => {
                     let _ = reply.send(self.ping());
                 }
+                Job::Configure { site, reply } => {
+                    let _ = reply.send(self.configure(site));
+                }
                 Job::Append { .. } => unreachable!("appends are batched above"),
             }
         }
+    }
+
+    /// [`Job::Configure`]: the version recorded, the site's log opened if it is new to this
+    /// writer, its retention recorded when it changed.
+    fn configure(&mut self, s: super::SiteConfig) -> Result<(), StoreError> {
+        let site = s.config.site.clone();
+        crate::store::record_config(&self.conn, &s.config, &s.config_json, &clock::now_rfc3339())?;
+        match self.logs.get(&site) {
+            Some(log) => super::audit::Retention::register(&self.conn, log.site_no, s.retention_days)?,
+            None => {
+                let verifier = self.key.verifier();
+                let log = super::open_site_log(&self.conn, &site, &verifier, Some(s.retention_days), &self.metrics)?;
+                self.cfg.retention.push((site.clone(), s.retention_days));
+                self.logs.insert(site, log);
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn commit_batch(&mut self, batch: Vec<(NewEvent, AppendReply)>) {

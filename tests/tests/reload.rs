@@ -1,0 +1,125 @@
+//! `serve` follows `--sites DIR` without a restart (README, "Configuration"): a valid edit is
+//! served as a new config version within seconds and can be logged at once, an invalid one
+//! leaves the running version serving and is shown on the dashboard, an added file adds a site
+//! and a removed one takes it away (its log stays); `SIGHUP` reloads at once.
+
+use kelisim_tests::{cli_stdin, demo_sites_copy, get, post, post_form, uuid, Kelisim};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// What `GET …/config` answers for `site`, polled until `done` says yes (at most 5 seconds).
+fn config_until(k: &Kelisim, site: &str, what: &str, done: impl Fn(u16, &str) -> bool) -> (u16, String) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = get(&k.url(&format!("/api/v1/sites/{site}/config")), &[]);
+        if done(r.status, &r.body) {
+            return (r.status, r.body);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} within 5 seconds: still {} {}",
+            r.status,
+            &r.body[..r.body.len().min(300)]
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn version(body: &str) -> String {
+    serde_json::from_str::<Value>(body).unwrap()["version"].as_str().unwrap().to_owned()
+}
+
+fn consent(k: &Kelisim, site: &str, origin: &str, version: &str) -> u16 {
+    let body = json!({"consent_id": uuid(), "event_id": uuid(), "config_version": version, "action": "reject_all", "granted": ["necessary"], "language": "ru", "gpc": false});
+    post(
+        &k.url(&format!("/api/v1/sites/{site}/consents")),
+        &[("origin", origin), ("content-type", "application/json")],
+        &body.to_string(),
+    )
+    .status
+}
+
+#[test]
+fn an_edited_added_or_removed_site_file_is_served_without_a_restart_and_a_broken_one_is_refused() {
+    let sites = demo_sites_copy();
+    let k = Kelisim::start_with(sites.path(), &["--rate-limit", "0"]).unwrap();
+    let webpulse = sites.path().join("webpulse.toml");
+    let (_, first) = config_until(&k, "webpulse", "the config", |s, _| s == 200);
+    let v1 = version(&first);
+
+    // A valid edit: a new version, served and loggable at once.
+    edit(&webpulse, "ru = \"Обязательные\"", "ru = \"Строго необходимые\"");
+    let (_, body) = config_until(&k, "webpulse", "the edited title", |_, b| b.contains("Строго необходимые"));
+    let v2 = version(&body);
+    assert_ne!(v1, v2);
+    assert_eq!(consent(&k, "webpulse", "https://webpulse.kz", &v2), 201, "the new version is in the log's configs");
+    assert_eq!(consent(&k, "webpulse", "https://webpulse.kz", &v1), 201, "a visitor of the old texts still logs");
+
+    // An invalid edit: refused, the running version stays, and the dashboard says why.
+    edit(&webpulse, "kk = \"Міндетті\", ", "");
+    let data = k.data.path().to_str().unwrap();
+    let out = cli_stdin(
+        &["admin", "add", "olga", "--role", "admin", "--password-stdin", "--data", data],
+        "correct horse battery\n",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let login = post_form(&k.url("/admin/login"), &[], &[("username", "olga"), ("password", "correct horse battery")]);
+    let cookie = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let page = loop {
+        let page = get(&k.url("/admin/"), &[("cookie", &cookie), ("accept-language", "ru")]);
+        if page.body.contains("data-reload-problems") || Instant::now() > deadline {
+            break page;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(page.body.contains("data-reload-problems=\"1\""), "the refusal is on the dashboard: {}", page.body);
+    assert!(page.body.contains("Файл политики сайта не принят"), "{}", page.body);
+    let line = page.body.split("<pre>").nth(1).unwrap().split("</pre>").next().unwrap();
+    assert!(line.contains("webpulse.toml:") && line.contains("title"), "file, line and field: {line}");
+    assert!(line.contains(&format!("keeps serving version {}", &v2[..12])), "{line}");
+    let (_, body) = config_until(&k, "webpulse", "the last good version", |s, _| s == 200);
+    assert_eq!(version(&body), v2, "the running version keeps serving");
+    // Fixed again (the same texts as v2): the dashboard no longer shows a refusal.
+    edit(&webpulse, "title = { ru", "title = { kk = \"Міндетті\", ru");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get(&k.url("/admin/"), &[("cookie", &cookie)]).body.contains("data-reload-problems") {
+        assert!(Instant::now() < deadline, "the refusal is gone once the file is fixed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(version(&get(&k.url("/api/v1/sites/webpulse/config"), &[]).body), v2);
+
+    // An added file adds a site; removing it takes the site away and keeps its log.
+    let text = std::fs::read_to_string(sites.path().join("aimap.toml")).unwrap();
+    std::fs::write(sites.path().join("newsite.toml"), text.replacen("id = \"aimap\"", "id = \"newsite\"", 1)).unwrap();
+    let (_, body) = config_until(&k, "newsite", "the added site", |s, _| s == 200);
+    assert_eq!(consent(&k, "newsite", "https://aimap.kz", &version(&body)), 201);
+    let loader = get(&k.url("/kelisim.js"), &[]);
+    assert!(loader.status == 200 && loader.body.contains("\"newsite\""), "the loader knows the new site");
+    std::fs::remove_file(sites.path().join("newsite.toml")).unwrap();
+    config_until(&k, "newsite", "the removed site to stop answering", |s, _| s == 404);
+    assert_eq!(k.count_events("newsite"), 1, "its log stays");
+    assert_eq!(get(&k.url("/api/v1/sites/newsite/log/checkpoint"), &[]).status, 404);
+}
+
+#[test]
+fn sighup_reloads_at_once_when_the_directory_is_not_watched() {
+    let sites = demo_sites_copy();
+    let k = Kelisim::start_with(sites.path(), &["--watch-interval", "0"]).unwrap();
+    edit(&sites.path().join("webpulse.toml"), "ru = \"Обязательные\"", "ru = \"Необходимые\"");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !get(&k.url("/api/v1/sites/webpulse/config"), &[]).body.contains("Необходимые"),
+        "not watched: nothing changes by itself"
+    );
+    let hup = std::process::Command::new("kill").args(["-HUP", &k.pid().to_string()]).status().unwrap();
+    assert!(hup.success());
+    config_until(&k, "webpulse", "the reload on SIGHUP", |_, b| b.contains("Необходимые"));
+}

@@ -21,6 +21,10 @@ pub struct Problem {
     /// The methods a `405` names in `Allow`.
     #[serde(skip)]
     pub allow: Option<&'static str>,
+    /// An extension member: each problem of an invalid site policy file (`422`), with its line,
+    /// column and field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<serde_json::Value>,
 }
 
 impl Problem {
@@ -33,6 +37,7 @@ impl Problem {
             retry_after: None,
             reject: None,
             allow: None,
+            errors: None,
         }
     }
     pub fn counted(mut self, why: Reject) -> Problem {

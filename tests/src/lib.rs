@@ -262,6 +262,14 @@ pub fn post(url: &str, headers: &[(&str, &str)], body: &str) -> Resp {
     collect(req.send(body))
 }
 
+pub fn put(url: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+    let mut req = agent().put(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    collect(req.send(body))
+}
+
 /// A form POST (`application/x-www-form-urlencoded`).
 pub fn post_form(url: &str, headers: &[(&str, &str)], fields: &[(&str, &str)]) -> Resp {
     let mut req = agent().post(url);

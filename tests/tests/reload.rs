@@ -123,3 +123,95 @@ fn sighup_reloads_at_once_when_the_directory_is_not_watched() {
     assert!(hup.success());
     config_until(&k, "webpulse", "the reload on SIGHUP", |_, b| b.contains("Необходимые"));
 }
+
+fn token(k: &Kelisim, role: &str) -> String {
+    let data = k.data.path().to_str().unwrap();
+    let out = cli_stdin(&["token", "create", "--role", role, "--name", "editor", "--data", data], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    format!("Bearer {}", String::from_utf8(out.stdout).unwrap().trim())
+}
+
+fn put(k: &Kelisim, site: &str, auth: &[(&str, &str)], body: &str) -> kelisim_tests::Resp {
+    kelisim_tests::put(&k.url(&format!("/admin/api/sites/{site}/policy")), auth, body)
+}
+
+/// The admin API's site policy files (docs/api.md): read, publish (checked as `site check`,
+/// written atomically, served at once, audited), preview; only the admin role publishes.
+#[test]
+fn a_policy_is_read_published_and_previewed_over_the_admin_api() {
+    let sites = demo_sites_copy();
+    let k = Kelisim::start_with(sites.path(), &["--rate-limit", "0"]).unwrap();
+    let (admin, auditor) = (token(&k, "admin"), token(&k, "auditor"));
+    let file = sites.path().join("webpulse.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let got = get(&k.url("/admin/api/sites/webpulse/policy"), &[("authorization", &auditor)]);
+    assert_eq!((got.status, got.body.as_str()), (200, text.as_str()), "any role reads the file as it is");
+    let v1 = version(&get(&k.url("/api/v1/sites/webpulse/config"), &[]).body);
+
+    // Invalid: 422 naming line, column and field; nothing changes.
+    let broken = text.replacen("kk = \"Міндетті\", ", "", 1);
+    let r = put(&k, "webpulse", &[("authorization", &admin)], &broken);
+    assert_eq!((r.status, r.header("content-type")), (422, Some("application/problem+json")), "{}", r.body);
+    let e = &r.json()["errors"][0];
+    assert_eq!(e["line"], 68, "{e}");
+    assert!(
+        e["field"].as_str().unwrap().contains("title.kk") || e["message"].as_str().unwrap().contains("title.kk"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "the file is untouched");
+    assert_eq!(
+        put(&k, "webpulse", &[("authorization", &admin)], &text.replacen("id = \"webpulse\"", "id = \"other\"", 1))
+            .status,
+        400
+    );
+    assert_eq!(put(&k, "webpulse", &[("authorization", &auditor)], &text).status, 403, "an auditor does not publish");
+
+    // A draft previewed is what the widget will get once it is published.
+    let draft = text.replacen("ru = \"Обязательные\"", "ru = \"Строго необходимые\"", 1);
+    let preview = post(&k.url("/admin/api/sites/webpulse/preview?lang=ru"), &[("authorization", &auditor)], &draft);
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(preview.body.contains("Строго необходимые"));
+
+    // Published: written, served at once, visitors asked again, audited.
+    let r = put(&k, "webpulse", &[("authorization", &admin)], &draft);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let answer = r.json();
+    let v2 = answer["version"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (answer["previous_version"].as_str(), answer["visitors_asked_again"].as_bool()),
+        (Some(v1.as_str()), Some(true))
+    );
+    assert_eq!(answer["changes"], "changed: necessary");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), draft);
+    assert_eq!(
+        version(&get(&k.url("/api/v1/sites/webpulse/config"), &[]).body),
+        v2,
+        "served without waiting for the watch"
+    );
+    let widget = get(&k.url("/api/v1/sites/webpulse/widget?lang=ru"), &[]);
+    assert_eq!(widget.body, preview.body, "the preview was the real widget body");
+    let audit: String =
+        k.db().query_row("SELECT detail FROM audit_log WHERE action = 'policy.publish'", [], |r| r.get(0)).unwrap();
+    assert_eq!(audit, format!("site webpulse: version {} → {}; changed: necessary", &v1[..12], &v2[..12]));
+    assert!(
+        std::fs::read_dir(sites.path()).unwrap().all(|e| e.unwrap().file_name().to_string_lossy().ends_with(".toml")),
+        "no temporary file left"
+    );
+
+    // A new site: its file is created and it answers.
+    let aimap = std::fs::read_to_string(sites.path().join("aimap.toml")).unwrap();
+    let r = put(&k, "fresh", &[("authorization", &admin)], &aimap.replacen("id = \"aimap\"", "id = \"fresh\"", 1));
+    assert_eq!((r.status, r.json()["visitors_asked_again"].as_bool()), (200, Some(false)), "{}", r.body);
+    assert!(sites.path().join("fresh.toml").exists());
+    assert_eq!(get(&k.url("/api/v1/sites/fresh/config"), &[]).status, 200);
+
+    // A person's session publishes only with its CSRF token.
+    let data = k.data.path().to_str().unwrap();
+    cli_stdin(
+        &["admin", "add", "olga", "--role", "admin", "--password-stdin", "--data", data],
+        "correct horse battery\n",
+    );
+    let login = post_form(&k.url("/admin/login"), &[], &[("username", "olga"), ("password", "correct horse battery")]);
+    let cookie = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
+    assert_eq!(put(&k, "webpulse", &[("cookie", &cookie)], &text).status, 403, "no CSRF token");
+}

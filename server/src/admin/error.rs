@@ -33,6 +33,12 @@ pub enum AdminError {
     /// that is not one).
     #[error("{0}")]
     BadRequest(String),
+    /// A site policy file that `site check` would refuse: each problem with line and field.
+    #[error("the site policy file is not valid:\n{0}")]
+    InvalidPolicy(kelisim_shared::policy::PolicyErrors),
+    /// The request cannot be carried out in the state things are in (what is wrong).
+    #[error("{0}")]
+    Conflict(String),
     /// Anything else: a database, file or task failure. Logged, never shown.
     #[error("internal error: {0}")]
     Internal(Box<dyn std::error::Error + Send + Sync>),
@@ -71,6 +77,25 @@ impl AdminError {
             AdminError::ReadOnly => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail),
             AdminError::NotFound(_) => Problem::not_found(detail),
             AdminError::BadRequest(_) => Problem::bad_request(detail),
+            AdminError::InvalidPolicy(errors) => {
+                let mut p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-site-policy",
+                    "Invalid site policy file",
+                    detail,
+                );
+                p.errors = Some(serde_json::Value::Array(
+                    errors
+                        .0
+                        .iter()
+                        .map(|e| {
+                            serde_json::json!({"line": e.line, "column": e.column, "field": e.field, "message": e.message})
+                        })
+                        .collect(),
+                ));
+                p
+            }
+            AdminError::Conflict(_) => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
             AdminError::Internal(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

@@ -97,7 +97,7 @@ fn cross_site(req: &HttpRequest) -> bool {
 
 /// A state change: the form's CSRF token must match the session's, and a browser's Origin
 /// (when sent) must be this server. Bearer-token clients have no CSRF token and need none.
-fn check_csrf(req: &HttpRequest, actor: &Actor, form_csrf: &str) -> Result<(), AdminError> {
+pub(super) fn check_csrf(req: &HttpRequest, actor: &Actor, form_csrf: &str) -> Result<(), AdminError> {
     if !actor.csrf.is_empty() && form_csrf != actor.csrf {
         return Err(AdminError::Csrf("missing or wrong CSRF token; reload the page and try again"));
     }
@@ -111,7 +111,7 @@ fn check_csrf(req: &HttpRequest, actor: &Actor, form_csrf: &str) -> Result<(), A
     Ok(())
 }
 
-fn require_admin(actor: &Actor) -> Result<(), AdminError> {
+pub(super) fn require_admin(actor: &Actor) -> Result<(), AdminError> {
     if actor.role == Role::Admin {
         Ok(())
     } else {

@@ -538,6 +538,22 @@ pub fn error_text(l: Lang, e: &AdminError) -> (&'static str, &'static str) {
                 "The server cannot carry out this request:",
             ),
         ),
+        E::InvalidPolicy(_) => (
+            pick("Файл дұрыс емес", "Файл с ошибками", "Invalid file"),
+            pick(
+                "Сайт саясатының файлында қателер бар:",
+                "В файле политики сайта есть ошибки:",
+                "The site policy file has errors:",
+            ),
+        ),
+        E::Conflict(_) => (
+            pick("Орындалмады", "Не выполнено", "Not done"),
+            pick(
+                "Сұрау қазіргі жағдайда орындалмайды:",
+                "Запрос нельзя выполнить в нынешнем состоянии:",
+                "The request cannot be carried out as things are:",
+            ),
+        ),
         E::SignIn(_) => (
             pick("Кіру қажет", "Нужно войти", "Sign in"),
             pick("Жалғастыру үшін жүйеге кіріңіз.", "Чтобы продолжить, войдите в систему.", "Sign in to continue."),

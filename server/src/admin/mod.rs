@@ -13,6 +13,7 @@ pub mod http;
 mod i18n;
 pub mod limits;
 mod pages;
+mod policy;
 pub mod queries;
 mod scan_page;
 mod workdays;
@@ -82,6 +83,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sites/{site}/export", web::get().to(http::export_page))
             .route("/sites/{site}/export", web::post().to(http::export_bundle))
             .route("/sites/{site}/verify", web::post().to(http::verify_now))
-            .route("/api/sites/{site}/events", web::get().to(http::api_events)),
+            .route("/api/sites/{site}/events", web::get().to(http::api_events))
+            .route("/api/sites/{site}/policy", web::get().to(policy::get))
+            .route("/api/sites/{site}/policy", web::put().to(policy::put))
+            .route("/api/sites/{site}/preview", web::post().to(policy::preview)),
     );
 }

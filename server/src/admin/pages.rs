@@ -438,8 +438,10 @@ pub fn error(l: Lang, e: &AdminError) -> String {
     let (title, text) = i18n::error_text(l, e);
     let body = html! {
         p.error role="alert" data-error=(e.status_code().as_u16()) { (text) }
-        @if let AdminError::BadRequest(detail) = e {
-            p { code { (detail) } }
+        @match e {
+            AdminError::BadRequest(detail) | AdminError::Conflict(detail) => p { code { (detail) } },
+            AdminError::InvalidPolicy(errors) => @for p in &errors.0 { pre { (p) } },
+            _ => {}
         }
         p { a href="/admin/" { (i18n::back_to_sites(l)) } }
     };

@@ -22,21 +22,90 @@ pub struct Judged {
 }
 
 /// `pages`: the pages scanned, in order. `visits`: every visit of every pass, in order.
+///
+/// The findings are collected phase by phase, then sorted by kind (a stable sort: within a
+/// kind they stay in the order the phases found them).
 pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], visits: &[(Pass, Visit)]) -> Judged {
-    let site_host = start.host_str().unwrap_or("").to_owned();
-    // Kelisim itself (the loader, the config, the consent POST) may be served from another
-    // host than the site: its requests are the consent mechanism, not a third party.
-    let kelisim: BTreeSet<String> = visits
+    let seen = Seen::of(start, visits);
+    let mut found = Found::default();
+    let items = inventory(&seen, policy, visits, &mut found);
+    wrong_category(&items, &mut found);
+    let hosts = third_party_requests(&seen, visits, &mut found.findings);
+    let page_reports = page_reports(pages, visits, &mut found.findings);
+    banners_not_clicked(visits, &mut found.findings);
+    undeclared(&items, policy, &mut found);
+    never_seen(&items, policy, &mut found);
+    summarize(pages.len(), page_reports, items, hosts, found.findings)
+}
+
+/// Every cookie and storage key seen, by kind, name and domain.
+type Inventory = BTreeMap<(StorageKind, String, String), Item>;
+
+/// What every phase reads besides the visits themselves.
+struct Seen<'a> {
+    site_host: String,
+    /// The origins Kelisim itself (the loader, the config, the consent POST) was served
+    /// from, which may be another host than the site's: its requests are the consent
+    /// mechanism, not a third party.
+    kelisim: BTreeSet<String>,
+    /// For each visit, in order: whether its pass had made its choice by then.
+    after_choice: Vec<bool>,
+    /// What wrote each (kind, name) in each pass, in the order seen, at most `MAX_CAUSES`.
+    causes: BTreeMap<(Pass, StorageKind, &'a str), Vec<Cause>>,
+}
+
+impl<'a> Seen<'a> {
+    fn of(start: &url::Url, visits: &'a [(Pass, Visit)]) -> Seen<'a> {
+        Seen {
+            site_host: start.host_str().unwrap_or("").to_owned(),
+            kelisim: kelisim_origins(visits),
+            after_choice: after_choice(visits),
+            causes: causes(visits),
+        }
+    }
+
+    /// A request to another site than the scanned one, and not to Kelisim.
+    fn third_party(&self, u: &url::Url) -> bool {
+        u.host_str().is_some_and(|h| !same_site(h, &self.site_host))
+            && !self.kelisim.contains(&u.origin().ascii_serialization())
+    }
+
+    /// The causes of a (kind, name) in one pass, or in all of them in pass order; at most
+    /// `MAX_CAUSES`, each once.
+    fn causes_of(&self, pass: Option<Pass>, kind: StorageKind, name: &str) -> Vec<Cause> {
+        let passes: Vec<Pass> = pass.map_or(Pass::ALL.to_vec(), |p| vec![p]);
+        let mut out: Vec<Cause> = Vec::new();
+        for p in passes {
+            for c in self.causes.get(&(p, kind, name)).into_iter().flatten() {
+                if !out.contains(c) && out.len() < MAX_CAUSES {
+                    out.push(c.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The findings so far, and what has been reported already: one finding per kind and subject.
+#[derive(Default)]
+struct Found {
+    findings: Vec<Finding>,
+    reported: BTreeSet<(FindingKind, StorageKind, String, String)>,
+}
+
+/// The origins the Kelisim loader (`…/kelisim.js`) was requested from.
+fn kelisim_origins(visits: &[(Pass, Visit)]) -> BTreeSet<String> {
+    visits
         .iter()
         .flat_map(|(_, v)| &v.requests)
         .filter_map(|r| url::Url::parse(&r.url).ok())
         .filter(|u| u.path().ends_with("/kelisim.js"))
         .map(|u| u.origin().ascii_serialization())
-        .collect();
-    let third_party = |u: &url::Url| -> bool {
-        u.host_str().is_some_and(|h| !same_site(h, &site_host)) && !kelisim.contains(&u.origin().ascii_serialization())
-    };
-    // A page's choice happened if its pass clicked on this or an earlier visit.
+        .collect()
+}
+
+/// For each visit: a page's choice happened if its pass clicked on this or an earlier visit.
+fn after_choice(visits: &[(Pass, Visit)]) -> Vec<bool> {
     let mut chose: BTreeMap<Pass, bool> = BTreeMap::new();
     let mut after_choice = Vec::with_capacity(visits.len());
     for (pass, v) in visits {
@@ -46,8 +115,11 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
         }
         after_choice.push(*c);
     }
+    after_choice
+}
 
-    // Causes per (kind, name) per pass, in the order they were seen.
+/// Causes per (kind, name) per pass, in the order they were seen.
+fn causes(visits: &[(Pass, Visit)]) -> BTreeMap<(Pass, StorageKind, &str), Vec<Cause>> {
     let mut causes: BTreeMap<(Pass, StorageKind, &str), Vec<Cause>> = BTreeMap::new();
     for (pass, v) in visits {
         for w in &v.writes {
@@ -57,23 +129,13 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             }
         }
     }
-    let causes_of = |pass: Option<Pass>, kind: StorageKind, name: &str| -> Vec<Cause> {
-        let passes: Vec<Pass> = pass.map_or(Pass::ALL.to_vec(), |p| vec![p]);
-        let mut out: Vec<Cause> = Vec::new();
-        for p in passes {
-            for c in causes.get(&(p, kind, name)).into_iter().flatten() {
-                if !out.contains(c) && out.len() < MAX_CAUSES {
-                    out.push(c.clone());
-                }
-            }
-        }
-        out
-    };
+    causes
+}
 
-    // The inventory: every cookie and storage key, over all passes.
-    let mut items: BTreeMap<(StorageKind, String, String), Item> = BTreeMap::new();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut reported: BTreeSet<(FindingKind, StorageKind, String, String)> = BTreeSet::new();
+/// The inventory: every cookie and storage key over all passes; and the violations among
+/// them, an optional one before any choice or after Reject all.
+fn inventory(seen: &Seen, policy: Option<&SitePolicy>, visits: &[(Pass, Visit)], found: &mut Found) -> Inventory {
+    let mut items = Inventory::new();
     for (i, (pass, v)) in visits.iter().enumerate() {
         if v.error.is_some() {
             continue;
@@ -85,7 +147,7 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             .chain(v.storage.iter().map(|k| (k.kind, &k.name, k.origin.clone(), None)));
         for (kind, name, domain, cookie) in entries {
             let item = items.entry((kind, name.clone(), domain.clone())).or_insert_with(|| {
-                let third = kind == StorageKind::Cookie && !same_site(&domain, &site_host);
+                let third = kind == StorageKind::Cookie && !same_site(&domain, &seen.site_host);
                 Item {
                     kind,
                     name: name.clone(),
@@ -109,16 +171,16 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             }
             let kind_of_finding = match pass {
                 Pass::Before => FindingKind::BeforeChoice,
-                Pass::Reject if after_choice[i] => FindingKind::AfterReject,
+                Pass::Reject if seen.after_choice[i] => FindingKind::AfterReject,
                 _ => continue,
             };
-            if !reported.insert((kind_of_finding, kind, name.clone(), domain.clone())) {
+            if !found.reported.insert((kind_of_finding, kind, name.clone(), domain.clone())) {
                 continue;
             }
-            findings.push(Finding {
+            found.findings.push(Finding {
                 domain: Some(domain.clone()),
                 page: Some(v.page.clone()),
-                causes: causes_of(Some(*pass), kind, name),
+                causes: seen.causes_of(Some(*pass), kind, name),
                 category: item.classification.category.clone().filter(|_| item.classification.source == Source::Policy),
                 classification: Some(item.classification.clone()),
                 ..Finding::new(kind_of_finding, Subject::of(kind), name.clone())
@@ -127,11 +189,14 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
     }
     for item in items.values_mut() {
         item.passes.sort();
-        item.causes = causes_of(None, item.kind, &item.name);
+        item.causes = seen.causes_of(None, item.kind, &item.name);
     }
+    items
+}
 
-    // A declared cookie set by a script Kelisim enabled for another category: granting only
-    // that category sets it too (the Accept all pass cannot show it otherwise).
+/// A declared cookie set by a script Kelisim enabled for another category: granting only
+/// that category sets it too (the Accept all pass cannot show it otherwise).
+fn wrong_category(items: &Inventory, found: &mut Found) {
     for item in items.values() {
         let c = &item.classification;
         let Some(declared) = c.category.as_deref().filter(|_| c.source == Source::Policy && !c.required) else {
@@ -147,11 +212,11 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             .cloned()
             .collect();
         if wrong.is_empty()
-            || !reported.insert((FindingKind::WrongCategory, item.kind, item.name.clone(), item.domain.clone()))
+            || !found.reported.insert((FindingKind::WrongCategory, item.kind, item.name.clone(), item.domain.clone()))
         {
             continue;
         }
-        findings.push(Finding {
+        found.findings.push(Finding {
             domain: Some(item.domain.clone()),
             page: Some(item.page.clone()),
             causes: wrong,
@@ -160,14 +225,17 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             ..Finding::new(FindingKind::WrongCategory, Subject::of(item.kind), item.name.clone())
         });
     }
+}
 
-    // Third-party requests: the inventory of hosts, and the violations.
+/// Third-party requests: the inventory of hosts, and the violations, one finding per kind,
+/// host, resource type and cause with the number of such requests.
+fn third_party_requests(seen: &Seen, visits: &[(Pass, Visit)], findings: &mut Vec<Finding>) -> BTreeMap<String, Host> {
     let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
     let mut calls: BTreeMap<(FindingKind, String, String, Cause), usize> = BTreeMap::new();
     for (i, (pass, v)) in visits.iter().enumerate() {
         for r in &v.requests {
             let Ok(u) = url::Url::parse(&r.url) else { continue };
-            if !third_party(&u) {
+            if !seen.third_party(&u) {
                 continue;
             }
             let host = host_port(&u);
@@ -185,12 +253,14 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             }
             let kind = match pass {
                 Pass::Before => FindingKind::BeforeChoice,
-                Pass::Reject if r.after_choice || (after_choice[i] && v.clicked.is_none()) => FindingKind::AfterReject,
+                Pass::Reject if r.after_choice || (seen.after_choice[i] && v.clicked.is_none()) => {
+                    FindingKind::AfterReject
+                }
                 _ => continue,
             };
             // What a third-party frame loads in turn is that frame's doing: the frame is the
             // finding.
-            if from_third_party_document(&r.cause, &third_party) {
+            if from_third_party_document(&r.cause, &|u: &url::Url| seen.third_party(u)) {
                 continue;
             }
             let key = (kind, host.clone(), r.resource.clone(), r.cause.clone());
@@ -215,8 +285,12 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
     for h in hosts.values_mut() {
         h.passes.sort();
     }
+    hosts
+}
 
-    // Pages, and the passes that could not do their part.
+/// The pages with their status and the problems of the passes there; a visit that could not
+/// be made is also an incomplete finding.
+fn page_reports(pages: &[String], visits: &[(Pass, Visit)], findings: &mut Vec<Finding>) -> Vec<PageReport> {
     let mut page_reports: Vec<PageReport> =
         pages.iter().map(|p| PageReport { url: p.clone(), status: None, problems: Vec::new() }).collect();
     for (pass, v) in visits {
@@ -231,6 +305,12 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             pr.problems.push(format!("{}: still loading when its time ran out", pass.label()));
         }
     }
+    page_reports
+}
+
+/// The Accept and Reject passes that found no button to click: they show the page without a
+/// choice.
+fn banners_not_clicked(visits: &[(Pass, Visit)], findings: &mut Vec<Finding>) {
     for pass in [Pass::Accept, Pass::Reject] {
         let tried = visits.iter().find(|(p, v)| *p == pass && v.clicked.is_some());
         if let Some((_, v)) = tried.filter(|(_, v)| v.clicked == Some(false)) {
@@ -241,8 +321,10 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             ));
         }
     }
+}
 
-    // Seen but not declared.
+/// Seen but not declared.
+fn undeclared(items: &Inventory, policy: Option<&SitePolicy>, found: &mut Found) {
     for item in items.values() {
         let c = &item.classification;
         let undeclared = match c.source {
@@ -252,10 +334,11 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             Source::Kelisim => policy.is_some() && item.kind == StorageKind::Cookie,
             Source::Policy => false,
         };
-        if !undeclared || !reported.insert((FindingKind::Undeclared, item.kind, item.name.clone(), String::new())) {
+        if !undeclared || !found.reported.insert((FindingKind::Undeclared, item.kind, item.name.clone(), String::new()))
+        {
             continue;
         }
-        findings.push(Finding {
+        found.findings.push(Finding {
             domain: Some(item.domain.clone()),
             page: Some(item.page.clone()),
             causes: item.causes.clone(),
@@ -264,35 +347,45 @@ pub fn judge(start: &url::Url, policy: Option<&SitePolicy>, pages: &[String], vi
             ..Finding::new(FindingKind::Undeclared, Subject::of(item.kind), item.name.clone())
         });
     }
+}
 
-    // Declared but never seen.
-    if let Some(p) = policy {
-        for cat in &p.categories {
-            let declared = cat
-                .cookies
-                .iter()
-                .map(|pat| (pat, None))
-                .chain(cat.services.iter().flat_map(|s| s.cookies.iter().map(move |pat| (pat, Some(s)))));
-            for (pat, _service) in declared {
-                if items.values().any(|i| pattern_matches(pat, &i.name)) {
-                    continue;
-                }
-                if !reported.insert((FindingKind::NeverSeen, StorageKind::Cookie, pat.clone(), cat.id.clone())) {
-                    continue;
-                }
-                findings.push(Finding {
-                    category: Some(cat.id.clone()),
-                    ..Finding::new(FindingKind::NeverSeen, Subject::Declaration, pat.clone())
-                });
+/// Declared but never seen: a cookie name or pattern of the policy that matches no item.
+fn never_seen(items: &Inventory, policy: Option<&SitePolicy>, found: &mut Found) {
+    let Some(p) = policy else { return };
+    for cat in &p.categories {
+        let declared = cat
+            .cookies
+            .iter()
+            .map(|pat| (pat, None))
+            .chain(cat.services.iter().flat_map(|s| s.cookies.iter().map(move |pat| (pat, Some(s)))));
+        for (pat, _service) in declared {
+            if items.values().any(|i| pattern_matches(pat, &i.name)) {
+                continue;
             }
+            if !found.reported.insert((FindingKind::NeverSeen, StorageKind::Cookie, pat.clone(), cat.id.clone())) {
+                continue;
+            }
+            found.findings.push(Finding {
+                category: Some(cat.id.clone()),
+                ..Finding::new(FindingKind::NeverSeen, Subject::Declaration, pat.clone())
+            });
         }
     }
+}
 
+/// The findings sorted by kind, most serious first, and the counts of the summary.
+fn summarize(
+    pages: usize,
+    page_reports: Vec<PageReport>,
+    items: Inventory,
+    hosts: BTreeMap<String, Host>,
+    mut findings: Vec<Finding>,
+) -> Judged {
     findings.sort_by_key(|f| f.kind);
     let count = |k: FindingKind| findings.iter().filter(|f| f.kind == k).count();
     let items: Vec<Item> = items.into_values().collect();
     let summary = Summary {
-        pages: pages.len(),
+        pages,
         violations: findings.iter().filter(|f| f.kind.is_violation()).count(),
         before_choice: count(FindingKind::BeforeChoice),
         after_reject: count(FindingKind::AfterReject),

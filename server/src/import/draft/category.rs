@@ -18,30 +18,72 @@ pub(super) fn category_of(w: &Writer, f: &Finding, by_sentence: &HashMap<usize, 
         .unwrap_or(CategoryId::Necessary)
 }
 
-pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, Vec<&Finding>>) {
-    let imp = w.imp;
-    let field = format!("category.{}", c.id());
-    let necessary = c == CategoryId::Necessary;
-    let purposes = grouped(imp.of(Kind::Purpose).filter(|f| f.category == Some(c)));
-    let technologies: Vec<&Finding> =
-        imp.of(Kind::Technology).filter(|f| f.category == Some(c) && !by_sentence.contains_key(&f.sentence)).collect();
-    let services = grouped(imp.of(Kind::Service).filter(|f| f.category == Some(c)));
-    let cookie_names = grouped(imp.of(Kind::CookieName).filter(|f| f.category == Some(c)));
-    let recipients = grouped(imp.of(Kind::ThirdParty).filter(|f| category_of(w, f, by_sentence) == c));
+/// Findings with the clauses each was found in (`grouped`).
+type Grouped<'a> = Vec<(&'a Finding, Vec<&'a Finding>)>;
 
+/// What the policy says that belongs to one category.
+struct Sources<'a> {
+    purposes: Grouped<'a>,
+    /// Technologies (counters, pixels…) named in no sentence that gives a purpose.
+    technologies: Vec<&'a Finding>,
+    services: Grouped<'a>,
+    cookie_names: Grouped<'a>,
+    /// Recipients whose sentence names a purpose of this category (`category_of`).
+    recipients: Grouped<'a>,
+}
+
+impl<'a> Sources<'a> {
+    fn of(w: &Writer<'a>, c: CategoryId, by_sentence: &HashMap<usize, Vec<&Finding>>) -> Sources<'a> {
+        let imp = w.imp;
+        Sources {
+            purposes: grouped(imp.of(Kind::Purpose).filter(|f| f.category == Some(c))),
+            technologies: imp
+                .of(Kind::Technology)
+                .filter(|f| f.category == Some(c) && !by_sentence.contains_key(&f.sentence))
+                .collect(),
+            services: grouped(imp.of(Kind::Service).filter(|f| f.category == Some(c))),
+            cookie_names: grouped(imp.of(Kind::CookieName).filter(|f| f.category == Some(c))),
+            recipients: grouped(imp.of(Kind::ThirdParty).filter(|f| category_of(w, f, by_sentence) == c)),
+        }
+    }
+}
+
+/// Writes the `[[category]]` of `c`, field by field in the file's order, then its recipients,
+/// its services and, under `necessary`, what concerns the whole policy.
+pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, Vec<&Finding>>) {
+    let field = format!("category.{}", c.id());
+    let found = Sources::of(w, c, by_sentence);
+    head(w, c, &field, &found);
+    cookies(w, c, &found);
+    signals(w, c);
+    cross_border(w, c, &found.services, &found.recipients);
+    description(w, c, &field);
+    data(w, c, &field);
+    purposes(w, &field, &found);
+    retention(w, &field);
+    recipients(w, &field, &found.recipients, by_sentence);
+    services_of(w, &field, &found.services, found.recipients.len());
+    if c == CategoryId::Necessary {
+        whole_policy_notes(w, c);
+    }
+}
+
+/// The table's header, id, `required` or why the category is proposed, and its title.
+fn head(w: &mut Writer, c: CategoryId, field: &str, found: &Sources) {
     w.line("");
     w.line("[[category]]");
     w.line(&format!("id = {}", q(c.id())));
-    if necessary {
+    if c == CategoryId::Necessary {
         w.line("required = true");
         w.comment("Always proposed: what the site cannot work without, and Kelisim's own consent cookie.");
     } else {
-        let why = purposes
+        let why = found
+            .purposes
             .first()
             .map(|p| p.0)
-            .or(technologies.first().copied())
-            .or(services.first().map(|s| s.0))
-            .or(cookie_names.first().map(|s| s.0));
+            .or(found.technologies.first().copied())
+            .or(found.services.first().map(|s| s.0))
+            .or(found.cookie_names.first().map(|s| s.0));
         if let Some(f) = why {
             w.comment(&format!("Proposed from {}", w.cite(f)));
         }
@@ -49,17 +91,22 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
     w.comment("Built-in title.");
     let title = w.localized(&format!("{field}.title"), &owned(c.title()), "the title");
     w.line(&format!("title = {title}"));
+}
 
+/// The cookie names: Kelisim's own under `necessary`, those the policy names, and those of
+/// the known services it names.
+fn cookies(w: &mut Writer, c: CategoryId, found: &Sources) {
+    let necessary = c == CategoryId::Necessary;
     let mut cookies: Vec<String> = Vec::new();
     if necessary {
         cookies.push("kelisim".into());
         w.comment("`kelisim` is Kelisim's own consent cookie.");
     }
-    for (f, seen) in &cookie_names {
+    for (f, seen) in &found.cookie_names {
         w.comment(&cite_all(w, &format!("`{}`", f.value), seen));
         cookies.push(f.value.clone());
     }
-    for (f, _) in &services {
+    for (f, _) in &found.services {
         if let Some(svc) = SERVICES.iter().find(|s| s.id == f.id) {
             cookies
                 .extend(svc.cookies.iter().map(|s| s.to_string()).filter(|s| !cookies.contains(s)).collect::<Vec<_>>());
@@ -70,24 +117,35 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
     }
     let cookies: Vec<String> = cookies.iter().map(|s| q(s)).collect();
     w.line(&format!("cookies = [{}]", cookies.join(", ")));
+}
+
+/// The category's Consent Mode signals, and whether GPC keeps it off.
+fn signals(w: &mut Writer, c: CategoryId) {
     let modes: Vec<String> = c.consent_mode().iter().map(|m| q(m)).collect();
     w.line(&format!("consent_mode = [{}]", modes.join(", ")));
     if c.gpc_off() {
         w.line("gpc_off = true");
     }
-    cross_border(w, c, &services, &recipients);
+}
 
+/// The built-in description.
+fn description(w: &mut Writer, c: CategoryId, field: &str) {
     w.line("");
     w.comment("Built-in description: it says what the category is, not what the site does with it.");
     w.text_table("category.description", &format!("{field}.description"), &owned(c.description()), "the description");
+}
 
+/// The data collected: cited under `necessary` (the policy does not say which purpose uses
+/// which), proposed to every category.
+fn data(w: &mut Writer, c: CategoryId, field: &str) {
+    let imp = w.imp;
     w.line("");
     let data = grouped(imp.of(Kind::Data));
     if data.is_empty() {
         w.comment(
             "TODO: the policy does not list the data collected when its pages are visited; list it here for visitors.",
         );
-    } else if necessary {
+    } else if c == CategoryId::Necessary {
         let many = imp.categories().len() > 1;
         w.comment(&format!(
             "Data the policy says is collected{}",
@@ -105,20 +163,27 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
     }
     let items: Vec<Localized> = data.iter().map(|(f, _)| f.texts.clone()).collect();
     w.localized_table("category.data", &format!("{field}.data"), &items, "what data this category collects");
+}
 
+/// The purposes, each cited; without any, the technologies named without a purpose.
+fn purposes(w: &mut Writer, field: &str, found: &Sources) {
     w.line("");
-    if purposes.is_empty() {
-        for f in &technologies {
+    if found.purposes.is_empty() {
+        for f in &found.technologies {
             w.comment(&format!("The policy names {} without saying what for: {}", f.value, w.cite(f)));
         }
         w.comment("The policy names no purpose for this category.");
     }
-    for (f, seen) in &purposes {
+    for (f, seen) in &found.purposes {
         w.comment(&cite_all(w, &f.value, seen));
     }
-    let items: Vec<Localized> = purposes.iter().map(|(f, _)| f.texts.clone()).collect();
+    let items: Vec<Localized> = found.purposes.iter().map(|(f, _)| f.texts.clone()).collect();
     w.localized_table("category.purposes", &format!("{field}.purposes"), &items, "why this data is collected");
+}
 
+/// How long the data is kept: the policy's first term, or a TODO.
+fn retention(w: &mut Writer, field: &str) {
+    let imp = w.imp;
     w.line("");
     let retention = imp.of(Kind::Retention).next();
     match retention {
@@ -132,7 +197,16 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
     }
     let value = retention.map_or([None, None, None], |f| f.texts.clone());
     w.text_table("category.retention", &format!("{field}.retention"), &value, "how long this data is kept");
+}
 
+/// A `[[category.third_parties]]` per recipient the policy names: its name, country (or a
+/// TODO) and the purpose its sentence gives.
+fn recipients(
+    w: &mut Writer,
+    field: &str,
+    recipients: &[(&Finding, Vec<&Finding>)],
+    by_sentence: &HashMap<usize, Vec<&Finding>>,
+) {
     for (n, (f, seen)) in recipients.iter().enumerate() {
         let at = format!("{field}.third_parties[{n}]");
         w.line("");
@@ -155,28 +229,30 @@ pub(super) fn write(w: &mut Writer, c: CategoryId, by_sentence: &HashMap<usize, 
         let purpose = w.localized(&format!("{at}.purpose"), &purpose, "why the data goes to this recipient");
         w.line(&format!("purpose = {purpose}"));
     }
-    services_of(w, &field, &services, recipients.len());
+}
 
-    if necessary {
-        let cases: Vec<String> = imp.of(Kind::TransferCondition).map(|f| w.cite(f)).collect();
-        if !cases.is_empty() {
-            w.line("");
-            w.comment("The policy allows handing data to third parties in these cases:");
-            for case in cases {
-                w.comment(&format!("  {case}"));
-            }
+/// Under `necessary`, what concerns the whole policy: the cases in which it allows handing
+/// data to third parties, and the purposes no optional category was proposed for.
+fn whole_policy_notes(w: &mut Writer, c: CategoryId) {
+    let imp = w.imp;
+    let cases: Vec<String> = imp.of(Kind::TransferCondition).map(|f| w.cite(f)).collect();
+    if !cases.is_empty() {
+        w.line("");
+        w.comment("The policy allows handing data to third parties in these cases:");
+        for case in cases {
+            w.comment(&format!("  {case}"));
         }
-        let unproposed: Vec<String> = imp
-            .of(Kind::Purpose)
-            .filter(|f| !imp.categories().contains(&f.category.unwrap_or(c)))
-            .map(|f| format!("{} ({})", w.cite(f), f.category.map_or("", |c| c.id())))
-            .collect();
-        if !unproposed.is_empty() {
-            w.line("");
-            w.comment("The policy also names these purposes, but it mentions no cookies, counters or pixels, so no optional category is proposed for them. If the site does use such technologies for them, add the category:");
-            for u in unproposed {
-                w.comment(&format!("  {u}"));
-            }
+    }
+    let unproposed: Vec<String> = imp
+        .of(Kind::Purpose)
+        .filter(|f| !imp.categories().contains(&f.category.unwrap_or(c)))
+        .map(|f| format!("{} ({})", w.cite(f), f.category.map_or("", |c| c.id())))
+        .collect();
+    if !unproposed.is_empty() {
+        w.line("");
+        w.comment("The policy also names these purposes, but it mentions no cookies, counters or pixels, so no optional category is proposed for them. If the site does use such technologies for them, add the category:");
+        for u in unproposed {
+            w.comment(&format!("  {u}"));
         }
     }
 }

@@ -24,7 +24,7 @@ pub struct Problem {
     /// An extension member: each problem of an invalid site policy file (`422`), with its line,
     /// column and field.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<serde_json::Value>,
+    pub errors: Option<Box<serde_json::Value>>,
 }
 
 impl Problem {

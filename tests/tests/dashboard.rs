@@ -699,6 +699,8 @@ fn hostile_strings_are_escaped_on_every_dashboard_page() {
         format!("/admin/sites/{SITE}/configs/{version}"),
         format!("/admin/sites/{SITE}/scan"),
         format!("/admin/sites/{SITE}/export"),
+        // The site's file in the editor's text area.
+        format!("/admin/sites/{SITE}/policy"),
         // The visitor's receipt: the site's name and the category title in Russian.
         format!("/receipt/{SITE}/{consent}?lang=ru"),
     ];

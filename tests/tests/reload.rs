@@ -215,3 +215,72 @@ fn a_policy_is_read_published_and_previewed_over_the_admin_api() {
     let cookie = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
     assert_eq!(put(&k, "webpulse", &[("cookie", &cookie)], &text).status, 403, "no CSRF token");
 }
+
+/// The dashboard's policy page: the file in a text area, "Check" names each problem's line and
+/// says what would change for visitors, "Publish" (admin role) makes it live; an auditor checks
+/// and cannot publish.
+#[test]
+fn a_site_is_changed_from_the_dashboard_policy_page() {
+    let sites = demo_sites_copy();
+    let k = Kelisim::start_with(sites.path(), &[]).unwrap();
+    let data = k.data.path().to_str().unwrap();
+    let session = |user: &str, role: &str| {
+        let out = cli_stdin(
+            &["admin", "add", user, "--role", role, "--password-stdin", "--data", data],
+            "correct horse battery\n",
+        );
+        assert!(out.status.success());
+        let login =
+            post_form(&k.url("/admin/login"), &[], &[("username", user), ("password", "correct horse battery")]);
+        let cookie = format!("kelisim_admin={}; kelisim_admin_lang=ru", login.set_cookie("kelisim_admin").unwrap());
+        let page = get(&k.url("/admin/sites/webpulse/policy"), &[("cookie", &cookie)]);
+        assert_eq!(page.status, 200);
+        let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        (cookie, csrf, page.body)
+    };
+    let (cookie, csrf, page) = session("olga", "admin");
+    let text = std::fs::read_to_string(sites.path().join("webpulse.toml")).unwrap();
+    assert!(page.contains("Файл политики") && page.contains("data-action=\"publish\""), "{page}");
+    assert!(page.contains("Администратор сайта webpulse.kz"), "the file is in the text area");
+    let send = |cookie: &str, csrf: &str, action: &str, text: &str| {
+        // A browser sends a textarea's lines with CRLF.
+        let text = text.replace('\n', "\r\n");
+        post_form(
+            &k.url("/admin/sites/webpulse/policy"),
+            &[("cookie", cookie)],
+            &[("csrf", csrf), ("do", action), ("text", &text)],
+        )
+    };
+    let broken = text.replacen("kk = \"Міндетті\", ", "", 1);
+    let r = send(&cookie, &csrf, "publish", &broken);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("data-policy=\"invalid\"") && r.body.contains("data-line=\"68\""), "{}", r.body);
+    assert!(r.body.contains("title.kk") && r.body.contains("В файле есть ошибки"), "{}", r.body);
+    assert_eq!(std::fs::read_to_string(sites.path().join("webpulse.toml")).unwrap(), text, "nothing written");
+    let draft = text.replacen("ru = \"Обязательные\"", "ru = \"Необходимые\"", 1);
+    let r = send(&cookie, &csrf, "check", &draft);
+    assert!(r.body.contains("data-policy=\"valid\""), "{}", r.body);
+    assert!(
+        r.body.contains("изменённые категории: necessary") && r.body.contains("спросят о согласии заново"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !get(&k.url("/api/v1/sites/webpulse/config"), &[]).body.contains("Необходимые"),
+        "a check publishes nothing"
+    );
+    let r = send(&cookie, &csrf, "publish", &draft);
+    assert!(r.body.contains("data-policy=\"published\""), "{}", r.body);
+    assert!(get(&k.url("/api/v1/sites/webpulse/config"), &[]).body.contains("Необходимые"), "live at once");
+    assert_eq!(
+        std::fs::read_to_string(sites.path().join("webpulse.toml")).unwrap(),
+        draft,
+        "LF kept, the text as sent"
+    );
+    assert_eq!(send(&cookie, "", "check", &draft).status, 403, "CSRF-protected");
+
+    let (ivan, ivan_csrf, page) = session("ivan", "auditor");
+    assert!(!page.contains("data-action=\"publish\"") && page.contains("не публиковать"), "{page}");
+    assert!(send(&ivan, &ivan_csrf, "check", &text).body.contains("data-policy=\"valid\""));
+    assert_eq!(send(&ivan, &ivan_csrf, "publish", &text).status, 403);
+}

@@ -84,7 +84,7 @@ impl AdminError {
                     "Invalid site policy file",
                     detail,
                 );
-                p.errors = Some(serde_json::Value::Array(
+                p.errors = Some(Box::new(serde_json::Value::Array(
                     errors
                         .0
                         .iter()
@@ -92,7 +92,7 @@ impl AdminError {
                             serde_json::json!({"line": e.line, "column": e.column, "field": e.field, "message": e.message})
                         })
                         .collect(),
-                ));
+                )));
                 p
             }
             AdminError::Conflict(_) => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),

@@ -50,7 +50,7 @@ pub(super) fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-fn ctx<'a>(req: &HttpRequest, actor: Option<&'a Actor>, site: Option<&'a str>) -> Ctx<'a> {
+pub(super) fn ctx<'a>(req: &HttpRequest, actor: Option<&'a Actor>, site: Option<&'a str>) -> Ctx<'a> {
     let l = lang(req);
     Ctx { t: i18n::t(l), lang: l, actor, site }
 }

@@ -586,3 +586,66 @@ pub fn refused_files(l: Lang) -> &'static str {
         Lang::En => "A site policy file was refused — fix it and save it again. Until then its site keeps serving the previous version (if it had one)",
     }
 }
+
+/// The words of a site's policy file page (the raw-file editor).
+pub struct PolicyWords {
+    pub tab: &'static str,
+    pub note: &'static str,
+    pub check: &'static str,
+    pub publish: &'static str,
+    pub valid: &'static str,
+    pub published: &'static str,
+    pub unchanged: &'static str,
+    pub changes: &'static str,
+    pub asked_again: &'static str,
+    pub not_asked_again: &'static str,
+    pub has_errors: &'static str,
+    pub read_only: &'static str,
+}
+
+pub fn policy_words(lang: Lang) -> &'static PolicyWords {
+    match lang {
+        Lang::Kk => &PolicyWords {
+            tab: "Саясат файлы",
+            note: "Сайттың баптаулары мен келушілерге арналған мәтіндер осы файлда. Тексеріп, жариялаңыз: файл сайттар каталогына жазылады және сервер қайта іске қосылмай-ақ күшіне енеді. Пішімі: docs/site-policy.md.",
+            check: "Тексеру",
+            publish: "Жариялау",
+            valid: "Файл дұрыс. Жаңа нұсқа",
+            published: "Жарияланды. Қазір жұмыс істеп тұрған нұсқа",
+            unchanged: "ештеңе",
+            changes: "Келушілер үшін өзгеретіні",
+            asked_again: "Келушілерден келісім қайта сұралады.",
+            not_asked_again: "Келушілерден келісім қайта сұралмайды.",
+            has_errors: "Файлда қателер бар, ол жарияланбады:",
+            read_only: "Аудитор рөлі файлды оқи және тексере алады, бірақ жариялай алмайды.",
+        },
+        Lang::Ru => &PolicyWords {
+            tab: "Файл политики",
+            note: "В этом файле — настройки сайта и тексты для посетителей. Проверьте и опубликуйте: файл записывается в каталог сайтов и начинает действовать без перезапуска сервера. Формат: docs/site-policy.md.",
+            check: "Проверить",
+            publish: "Опубликовать",
+            valid: "Файл в порядке. Новая версия",
+            published: "Опубликовано. Сейчас действует версия",
+            unchanged: "ничего",
+            changes: "Что изменится для посетителей",
+            asked_again: "Посетителей спросят о согласии заново.",
+            not_asked_again: "Посетителей не будут спрашивать заново.",
+            has_errors: "В файле есть ошибки, он не опубликован:",
+            read_only: "Роль аудитора позволяет читать и проверять файл, но не публиковать его.",
+        },
+        Lang::En => &PolicyWords {
+            tab: "Policy file",
+            note: "This file holds the site's settings and the texts visitors see. Check it and publish: it is written to the sites directory and takes effect without restarting the server. Format: docs/site-policy.md.",
+            check: "Check",
+            publish: "Publish",
+            valid: "The file is valid. New version",
+            published: "Published. Version now served",
+            unchanged: "nothing",
+            changes: "What changes for visitors",
+            asked_again: "Visitors will be asked for consent again.",
+            not_asked_again: "Visitors will not be asked again.",
+            has_errors: "The file has errors and was not published:",
+            read_only: "The auditor role can read and check the file, not publish it.",
+        },
+    }
+}

@@ -80,6 +80,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sites/{site}/configs", web::get().to(http::configs))
             .route("/sites/{site}/configs/{version}", web::get().to(http::config_version))
             .route("/sites/{site}/scan", web::get().to(http::scan))
+            .service(
+                web::resource("/sites/{site}/policy")
+                    .app_data(web::PayloadConfig::new(1 << 20))
+                    .route(web::get().to(policy::page))
+                    .route(web::post().to(policy::form)),
+            )
             .route("/sites/{site}/export", web::get().to(http::export_page))
             .route("/sites/{site}/export", web::post().to(http::export_bundle))
             .route("/sites/{site}/verify", web::post().to(http::verify_now))

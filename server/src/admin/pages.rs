@@ -447,3 +447,58 @@ pub fn error(l: Lang, e: &AdminError) -> String {
     };
     page(&c, title, body)
 }
+
+/// What checking or publishing a draft on the policy page found.
+pub enum PolicyOutcome {
+    /// Valid: its version, what changes for visitors, and whether they are asked again.
+    Valid {
+        version: String,
+        changes: String,
+        asked_again: bool,
+    },
+    Published {
+        version: String,
+        changes: String,
+        asked_again: bool,
+    },
+    Invalid(kelisim_shared::policy::PolicyErrors),
+}
+
+/// A site's policy file as text, to check and publish (admin) or read and check (auditor).
+pub fn policy(c: &Ctx, cfg: &Config, path: &str, text: &str, outcome: Option<&PolicyOutcome>) -> String {
+    let w = i18n::policy_words(c.lang);
+    let s = q(&cfg.site);
+    let admin = c.actor.is_some_and(|a| a.role == super::auth::Role::Admin);
+    let said = |asked: bool| if asked { w.asked_again } else { w.not_asked_again };
+    let body = html! {
+        p.note { (w.note) " " code { (path) } }
+        @match outcome {
+            Some(PolicyOutcome::Valid { version, changes, asked_again }) => div.ok role="status" data-policy="valid" {
+                p { b { (w.valid) " " code { (&version[..12]) } } }
+                p { (w.changes) ": " (changes) ". " (said(*asked_again)) }
+            },
+            Some(PolicyOutcome::Published { version, changes, asked_again }) => div.ok role="status" data-policy="published" {
+                p { b { (w.published) " " code { (&version[..12]) } } }
+                p { (w.changes) ": " (changes) ". " (said(*asked_again)) }
+            },
+            Some(PolicyOutcome::Invalid(errors)) => div.error role="alert" data-policy="invalid" {
+                p { b { (w.has_errors) } }
+                @for e in &errors.0 { pre data-line=(e.line) { (e) } }
+            },
+            None => {}
+        }
+        @if !admin { p.note { (w.read_only) } }
+        form method="post" action={ "/admin/sites/" (s) "/policy" } class="policy" {
+            input type="hidden" name="csrf" value=(csrf(c));
+            textarea name="text" rows="36" spellcheck="false" aria-label=(w.tab) { (text) }
+            p {
+                button type="submit" name="do" value="check" data-action="check" { (w.check) }
+                @if admin {
+                    " "
+                    button type="submit" name="do" value="publish" data-action="publish" { (w.publish) }
+                }
+            }
+        }
+    };
+    page(c, &format!("{} — {}", cfg.name, w.tab), body)
+}

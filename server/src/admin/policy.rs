@@ -2,10 +2,11 @@
 //! new one, and preview a draft as the widget would show it. The files in `--sites DIR` stay the
 //! source of truth: publishing writes the file (atomically) and reloads, as an edit on disk would.
 
+use super::auth::Actor;
 use super::error::{blocking, AdminError};
 use super::http::{actor, require_admin};
-use super::Admin;
-use actix_web::http::header;
+use super::{pages, Admin};
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use kelisim_shared::config::Config;
 use kelisim_shared::lang::Lang;
@@ -50,10 +51,32 @@ pub async fn put(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Stri
     if !kelisim_shared::is_slug(&site) {
         return Err(AdminError::BadRequest(format!("`{site}` is not a site id")));
     }
-    let policy = parse(&site, &body)?;
-    let new_version = policy.config().version;
+    let published = publish(&admin, &who, &site, body.to_vec()).await?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
+        "site": site,
+        "version": published.version,
+        "previous_version": published.previous,
+        "visitors_asked_again": published.asked_again,
+        "changes": published.changes.to_string(),
+    })))
+}
+
+/// A version published.
+pub struct Published {
+    pub version: String,
+    pub previous: Option<String>,
+    pub asked_again: bool,
+    pub changes: Changes,
+}
+
+/// Checks `body` as the file of `site`, writes it over the site's file (a new site:
+/// `{site}.toml` in `--sites DIR`), reloads, and records the publish in the audit trail.
+/// The caller has checked the role and the CSRF token.
+async fn publish(admin: &web::Data<Admin>, who: &Actor, site: &str, body: Vec<u8>) -> Result<Published, AdminError> {
+    let policy = parse(site, &body)?;
+    let version = policy.config().version;
     let sites = admin.ingest.sites();
-    let before = sites.get_shared(&site);
+    let before = sites.get_shared(site);
     let target: PathBuf = match &before {
         Some(s) => s.path.clone(),
         None => admin.ingest.sites_dir.join(format!("{site}.toml")),
@@ -61,38 +84,93 @@ pub async fn put(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Stri
     if let Some(other) = sites.iter().find(|s| s.path == target && s.config.site != site) {
         return Err(AdminError::Conflict(format!("{} is the file of site `{}`", target.display(), other.config.site)));
     }
-    let (a, by) = (admin.clone(), who.name.clone());
-    let (summary, previous) = (
-        changes(before.as_ref().map(|s| &s.config), &policy.config()),
-        before.as_ref().map(|s| s.config.version.clone()),
-    );
-    let (logged_summary, logged_previous) = (summary.clone(), previous.clone());
+    let published = Published {
+        version: version.clone(),
+        previous: before.as_ref().map(|s| s.config.version.clone()),
+        asked_again: before.as_ref().is_some_and(|s| s.config.version != version),
+        changes: changes(before.as_ref().map(|s| &s.config), &policy.config()),
+    };
+    let from = published.previous.as_deref().map_or("none".to_owned(), |v| v[..12].to_owned());
+    let detail = format!("site {site}: version {from} → {}; {}", &version[..12], published.changes);
+    let (a, by, site) = (admin.clone(), who.name.clone(), site.to_owned());
     blocking(move || -> Result<(), AdminError> {
         write_atomically(&target, &body)?;
         a.ingest.reload();
         let served = a.ingest.sites().get(&site).map(|s| s.config.version.clone());
-        if served.as_deref() != Some(new_version.as_str()) {
+        if served.as_deref() != Some(version.as_str()) {
             let why = a.ingest.reloaded().problems.join("\n");
             return Err(AdminError::Conflict(format!("the file is written but not served: {why}")));
         }
-        let from = logged_previous.as_deref().map_or("none".to_owned(), |v| v[..12].to_owned());
-        a.accounts.record(
-            &by,
-            "policy.publish",
-            &format!("site {site}: version {from} → {}; {logged_summary}", &new_version[..12]),
-        )?;
+        a.accounts.record(&by, "policy.publish", &detail)?;
         Ok(())
     })
     .await?;
-    let version = policy.config().version;
-    let asked_again = before.is_some_and(|s| s.config.version != version);
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
-        "site": policy.id,
-        "version": version,
-        "previous_version": previous,
-        "visitors_asked_again": asked_again,
-        "changes": summary,
-    })))
+    Ok(published)
+}
+
+/// `GET /admin/sites/{site}/policy`: the file in a text area, to check and publish.
+pub async fn page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
+    let who = actor(&req, &admin).await?;
+    let site = path.into_inner();
+    let served = admin.ingest.sites().get_shared(&site).ok_or(AdminError::NotFound(super::error::Missing::Site))?;
+    let file = served.path.clone();
+    let text = blocking(move || std::fs::read_to_string(&file)).await?;
+    let ctx = super::http::ctx(&req, Some(&who), Some(&site));
+    let shown = served.path.display().to_string();
+    Ok(super::http::html(StatusCode::OK, pages::policy(&ctx, &served.config, &shown, &text, None)))
+}
+
+#[derive(serde::Deserialize)]
+pub struct PolicyForm {
+    #[serde(default)]
+    csrf: String,
+    text: String,
+    /// `check` or `publish`.
+    #[serde(rename = "do")]
+    action: String,
+}
+
+/// The policy page's form: "Check" shows the problems (line, column, field) or what would
+/// change for visitors; "Publish" (admin role) also publishes. The text stays in the form.
+pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>, body: web::Bytes) -> Answer {
+    // Read as bytes, not `web::Form`: a site file in Cyrillic, percent-encoded, outgrows the
+    // forms' 16 KiB limit (the route allows 1 MiB).
+    let form: PolicyForm =
+        serde_urlencoded::from_bytes(&body).map_err(|e| AdminError::BadRequest(format!("form: {e}")))?;
+    let who = actor(&req, &admin).await?;
+    super::http::check_csrf(&req, &who, &form.csrf)?;
+    let site = path.into_inner();
+    let served = admin.ingest.sites().get_shared(&site).ok_or(AdminError::NotFound(super::error::Missing::Site))?;
+    let PolicyForm { text, action, .. } = form;
+    // A browser's textarea sends CRLF line ends: the file keeps the LF it has on disk.
+    let text = text.replace("\r\n", "\n");
+    let outcome = match (action.as_str(), parse(&site, text.as_bytes())) {
+        (_, Err(AdminError::InvalidPolicy(errors))) => pages::PolicyOutcome::Invalid(errors),
+        (_, Err(e)) => return Err(e),
+        ("publish", Ok(_)) => {
+            require_admin(&who)?;
+            let p = publish(&admin, &who, &site, text.clone().into_bytes()).await?;
+            let changes = p.changes.words(super::http::lang(&req));
+            pages::PolicyOutcome::Published { version: p.version, changes, asked_again: p.asked_again }
+        }
+        (_, Ok(policy)) => {
+            let config = policy.config();
+            pages::PolicyOutcome::Valid {
+                changes: changes(Some(&served.config), &config).words(super::http::lang(&req)),
+                asked_again: config.version != served.config.version,
+                version: config.version,
+            }
+        }
+    };
+    let status = if matches!(outcome, pages::PolicyOutcome::Invalid(_)) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let config = admin.ingest.sites().get_shared(&site).map_or_else(|| served.config.clone(), |s| s.config.clone());
+    let ctx = super::http::ctx(&req, Some(&who), Some(&site));
+    let shown = served.path.display().to_string();
+    Ok(super::http::html(status, pages::policy(&ctx, &config, &shown, &text, Some(&outcome))))
 }
 
 #[derive(serde::Deserialize)]
@@ -136,36 +214,132 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
     Ok(())
 }
 
-/// What a new version changes for visitors, in a line for the audit trail: the languages, the
-/// operator, and the categories added, removed or changed (texts, data, purposes, recipients…).
-pub fn changes(before: Option<&Config>, after: &Config) -> String {
+/// What a new version changes for visitors: the languages, the operator, and the categories
+/// added, removed or changed (texts, data, purposes, recipients…). Displayed in English for the
+/// audit trail and the API; [`Changes::words`] says it in the dashboard's language.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// A new site: its number of categories.
+    pub new_site: Option<usize>,
+    pub languages: bool,
+    pub operator: bool,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+    /// A setting other than those changed the version (consent term, scope, GPC…).
+    pub other: bool,
+}
+
+pub fn changes(before: Option<&Config>, after: &Config) -> Changes {
     let Some(before) = before else {
-        return format!("new site, {} categories", after.categories.len());
+        return Changes { new_site: Some(after.categories.len()), ..Changes::default() };
     };
-    let mut out = Vec::new();
-    if before.languages != after.languages {
-        out.push("languages changed".to_owned());
-    }
-    if before.operator != after.operator {
-        out.push("operator changed".to_owned());
-    }
     let ids = |c: &Config| c.categories.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
     let (old, new) = (ids(before), ids(after));
-    let added: Vec<&String> = new.iter().filter(|c| !old.contains(c)).collect();
-    let removed: Vec<&String> = old.iter().filter(|c| !new.contains(c)).collect();
-    let changed: Vec<&String> = after
-        .categories
-        .iter()
-        .filter(|c| before.categories.iter().any(|b| b.id == c.id && b != *c))
-        .map(|c| &c.id)
-        .collect();
-    for (what, list) in [("categories added", added), ("removed", removed), ("changed", changed)] {
-        if !list.is_empty() {
-            out.push(format!("{what}: {}", list.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+    let mut c = Changes {
+        new_site: None,
+        languages: before.languages != after.languages,
+        operator: before.operator != after.operator,
+        added: new.iter().filter(|c| !old.contains(c)).cloned().collect(),
+        removed: old.iter().filter(|c| !new.contains(c)).cloned().collect(),
+        changed: after
+            .categories
+            .iter()
+            .filter(|c| before.categories.iter().any(|b| b.id == c.id && b != *c))
+            .map(|c| c.id.clone())
+            .collect(),
+        other: false,
+    };
+    c.other = before.version != after.version && c == Changes { other: false, ..Changes::default() };
+    c
+}
+
+impl Changes {
+    /// The change in the dashboard's language (category ids as they are).
+    pub fn words(&self, l: Lang) -> String {
+        let pick = |kk: &'static str, ru: &'static str, en: &'static str| match l {
+            Lang::Kk => kk,
+            Lang::Ru => ru,
+            Lang::En => en,
+        };
+        if let Some(n) = self.new_site {
+            return format!(
+                "{} {n}",
+                pick("жаңа сайт, санаттар саны:", "новый сайт, категорий:", "new site, categories:")
+            );
         }
+        let mut out = Vec::new();
+        let list = |v: &[String]| v.join(", ");
+        if !self.added.is_empty() {
+            out.push(format!(
+                "{} {}",
+                pick("қосылған санаттар:", "новые категории:", "categories added:"),
+                list(&self.added)
+            ));
+        }
+        if !self.removed.is_empty() {
+            out.push(format!(
+                "{} {}",
+                pick("алынған санаттар:", "удалённые категории:", "categories removed:"),
+                list(&self.removed)
+            ));
+        }
+        if !self.changed.is_empty() {
+            out.push(format!(
+                "{} {}",
+                pick("өзгерген санаттар:", "изменённые категории:", "categories changed:"),
+                list(&self.changed)
+            ));
+        }
+        if self.languages {
+            out.push(pick("тілдер өзгерді", "изменились языки", "languages changed").to_owned());
+        }
+        if self.operator {
+            out.push(
+                pick("оператор туралы мәліметтер өзгерді", "изменились сведения об операторе", "operator changed")
+                    .to_owned(),
+            );
+        }
+        if self.other {
+            out.push(
+                pick("басқа баптаулар өзгерді", "изменились другие настройки", "other settings changed").to_owned(),
+            );
+        }
+        if out.is_empty() {
+            return i18n_unchanged(l).to_owned();
+        }
+        out.join("; ")
     }
-    if out.is_empty() {
-        out.push(if before.version == after.version { "no change" } else { "other settings changed" }.to_owned());
+}
+
+fn i18n_unchanged(l: Lang) -> &'static str {
+    super::i18n::policy_words(l).unchanged
+}
+
+impl std::fmt::Display for Changes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(n) = self.new_site {
+            return write!(f, "new site, {n} categories");
+        }
+        let mut out = Vec::new();
+        if self.languages {
+            out.push("languages changed".to_owned());
+        }
+        if self.operator {
+            out.push("operator changed".to_owned());
+        }
+        for (what, list) in [("categories added", &self.added), ("removed", &self.removed), ("changed", &self.changed)]
+        {
+            if !list.is_empty() {
+                out.push(format!("{what}: {}", list.join(", ")));
+            }
+        }
+        if self.other {
+            out.push("other settings changed".to_owned());
+        }
+        if out.is_empty() {
+            out.push("no change".to_owned());
+        }
+        f.write_str(&out.join("; "))
     }
-    out.join("; ")
 }

@@ -284,3 +284,28 @@ fn a_site_is_changed_from_the_dashboard_policy_page() {
     assert!(send(&ivan, &ivan_csrf, "check", &text).body.contains("data-policy=\"valid\""));
     assert_eq!(send(&ivan, &ivan_csrf, "publish", &text).status, 403);
 }
+
+/// The install page gives the script tag for this very server and site, gating examples with
+/// the site's own categories, and the CSP line, in the dashboard's language.
+#[test]
+fn the_install_page_gives_this_servers_tag_and_the_sites_categories() {
+    let k = Kelisim::start();
+    let data = k.data.path().to_str().unwrap();
+    cli_stdin(
+        &["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data],
+        "correct horse battery\n",
+    );
+    let login = post_form(&k.url("/admin/login"), &[], &[("username", "ivan"), ("password", "correct horse battery")]);
+    let cookie = format!("kelisim_admin={}; kelisim_admin_lang=kk", login.set_cookie("kelisim_admin").unwrap());
+    let page = get(&k.url("/admin/sites/webpulse/install"), &[("cookie", &cookie)]);
+    assert_eq!(page.status, 200);
+    let tag =
+        format!("&lt;script src=&quot;{}/kelisim.js&quot; data-site=&quot;webpulse&quot;&gt;&lt;/script&gt;", k.base);
+    assert!(page.body.contains(&tag), "{}", page.body);
+    assert!(
+        page.body.contains("data-category=&quot;analytics&quot; data-src=&quot;https://mc.yandex.ru"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Скриптті қосыңыз") && page.body.contains("connect-src"), "{}", page.body);
+}

@@ -337,6 +337,20 @@ pub async fn config_version(req: HttpRequest, admin: web::Data<Admin>, path: web
     Ok(html(StatusCode::OK, pages::version(&ctx(&req, Some(&who), Some(&site)), &v)))
 }
 
+/// How to install the banner on the site, with this server's own address in the snippets.
+pub async fn install(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
+    let who = actor(&req, &admin).await?;
+    let site = path.into_inner();
+    let served = site_config(&admin, &site)?;
+    let origin = {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    };
+    let site_origin = served.policy.origins.first().map_or("https://example.kz", String::as_str);
+    let page = pages::install(&ctx(&req, Some(&who), Some(&site)), &served.config, &origin, site_origin);
+    Ok(html(StatusCode::OK, page))
+}
+
 /// The latest scan of the site and the earlier ones (`kelisim scan --data`).
 pub async fn scan(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;

@@ -649,3 +649,67 @@ pub fn policy_words(lang: Lang) -> &'static PolicyWords {
         },
     }
 }
+
+/// The words of a site's install page.
+pub struct InstallWords {
+    pub tab: &'static str,
+    pub loader: &'static str,
+    pub loader_note: &'static str,
+    pub gate: &'static str,
+    pub gate_note: &'static str,
+    pub reopen: &'static str,
+    pub reopen_note: &'static str,
+    pub csp: &'static str,
+    pub csp_note: &'static str,
+    pub check: &'static str,
+    pub check_note: &'static str,
+    /// The comment in the example of an inline script.
+    pub inline: &'static str,
+}
+
+pub fn install_words(lang: Lang) -> &'static InstallWords {
+    match lang {
+        Lang::Kk => &InstallWords {
+            tab: "Орнату",
+            loader: "1. Скриптті қосыңыз",
+            loader_note: "Бұл жолды сайттың әр бетіндегі <head> ішіне ең бірінші болып қойыңыз — Google Tag Manager-ден және басқа кез келген тегтен бұрын. Сонда келуші таңдау жасағанға дейін ешбір трекер іске қосылмайды.",
+            gate: "2. Келісім қажет ететін нәрсені белгілеңіз",
+            gate_note: "Скриптің, iframe-нің немесе суреттің мекенжайын data-src атрибутына көшіріп, санатын data-category атрибутында көрсетіңіз. Келуші осы санатқа рұқсат бергенде ғана олар жүктеледі. Бұл сайттың санаттары:",
+            reopen: "3. Таңдауды өзгертуге мүмкіндік беріңіз",
+            reopen_note: "Кез келген бетте #kelisim сілтемесі баптауларды қайта ашады (мысалы, сайттың төменгі бөлігінде):",
+            csp: "Content-Security-Policy қатаң болса",
+            csp_note: "Скрипт тегіне nonce қосыңыз; саясатқа керегі осы ғана ({NONCE} — әр жауап үшін жаңа кездейсоқ мән):",
+            check: "Тексеру",
+            inline: "/* тек келісім берілгеннен кейін орындалады */",
+            check_note: "Орнатқаннан кейін сайтты сканерлеңіз: таңдауға дейін және «Барлығынан бас тарту» басылғаннан кейін не сақталатынын және қандай сұраулар жіберілетінін көрсетеді. Нәтижесі «Сканерлеу» бетінде шығады:",
+        },
+        Lang::Ru => &InstallWords {
+            tab: "Установка",
+            loader: "1. Подключите скрипт",
+            loader_note: "Поставьте эту строку первой в <head> каждой страницы сайта — раньше Google Tag Manager и любых других тегов. Тогда ни один трекер не запустится, пока посетитель не сделал выбор.",
+            gate: "2. Отметьте то, что требует согласия",
+            gate_note: "Перенесите адрес скрипта, iframe или картинки в атрибут data-src и укажите категорию в data-category: они загрузятся, только когда посетитель разрешит эту категорию. Категории этого сайта:",
+            reopen: "3. Дайте возможность изменить выбор",
+            reopen_note: "Ссылка на #kelisim на любой странице снова открывает настройки (например, в подвале сайта):",
+            csp: "Если у сайта строгий Content-Security-Policy",
+            csp_note: "Добавьте nonce к тегу скрипта; больше политике ничего не нужно ({NONCE} — новое случайное значение для каждого ответа):",
+            check: "Проверка",
+            inline: "/* выполнится только после согласия */",
+            check_note: "После установки просканируйте сайт: сканер покажет, что сохраняется и какие запросы уходят до выбора и после «Отклонить все». Отчёт появится на странице «Сканирование»:",
+        },
+        Lang::En => &InstallWords {
+            tab: "Install",
+            loader: "1. Add the script",
+            loader_note: "Put this line first in the <head> of every page of the site — before Google Tag Manager and any other tag. Then no tracker runs until the visitor has chosen.",
+            gate: "2. Mark what needs consent",
+            gate_note: "Move the address of a script, iframe or image into data-src and name its category in data-category: it loads only once the visitor allows that category. This site's categories:",
+            reopen: "3. Let visitors change their choice",
+            reopen_note: "A link to #kelisim on any page opens the preferences again (in the footer, for example):",
+            csp: "If the site sends a strict Content-Security-Policy",
+            csp_note: "Add a nonce to the script tag; that is all the policy needs ({NONCE}: a new random value for every response):",
+            check: "Check",
+            inline: "/* runs only once granted */",
+            check_note: "Once installed, scan the site: the scanner shows what is stored and which requests leave before any choice and after Reject all. The report appears on the Scan page:",
+        },
+    }
+}

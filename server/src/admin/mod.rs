@@ -80,6 +80,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sites/{site}/configs", web::get().to(http::configs))
             .route("/sites/{site}/configs/{version}", web::get().to(http::config_version))
             .route("/sites/{site}/scan", web::get().to(http::scan))
+            .route("/sites/{site}/install", web::get().to(http::install))
             .service(
                 web::resource("/sites/{site}/policy")
                     .app_data(web::PayloadConfig::new(1 << 20))

@@ -502,3 +502,52 @@ pub fn policy(c: &Ctx, cfg: &Config, path: &str, text: &str, outcome: Option<&Po
     };
     page(c, &format!("{} — {}", cfg.name, w.tab), body)
 }
+
+/// How to put the banner on the site: the script tag for this server, gating examples with the
+/// site's own category ids, the reopen link, the CSP line, and the scan command.
+pub fn install(c: &Ctx, cfg: &Config, origin: &str, site_origin: &str) -> String {
+    let w = i18n::install_words(c.lang);
+    let site = &cfg.site;
+    let optional: Vec<&str> = cfg.categories.iter().filter(|k| !k.required).map(|k| k.id.as_str()).collect();
+    // The examples use the usual categories where the site has them.
+    let pick = |usual: &str, fallback: Option<&&str>| {
+        optional.iter().find(|k| **k == usual).or(fallback).copied().unwrap_or(usual).to_owned()
+    };
+    let (first, last) = (pick("analytics", optional.first()), pick("marketing", optional.last()));
+    let tag = format!("<script src=\"{origin}/kelisim.js\" data-site=\"{site}\"></script>");
+    let inline = w.inline;
+    let gating = format!(
+        "<script type=\"text/plain\" data-category=\"{first}\" data-src=\"https://mc.yandex.ru/metrika/tag.js\"></script>\n\
+         <script type=\"text/plain\" data-category=\"{first}\">{inline}</script>\n\
+         <iframe data-category=\"{last}\" data-src=\"https://www.youtube.com/embed/VIDEO_ID\" width=\"560\" height=\"315\" title=\"…\"></iframe>\n\
+         <img data-category=\"{last}\" data-src=\"https://example.kz/pixel.gif\" alt=\"\">"
+    );
+    let csp = format!(
+        "Content-Security-Policy: default-src 'self'; script-src 'nonce-{{NONCE}}' 'wasm-unsafe-eval'; style-src 'nonce-{{NONCE}}'; connect-src {origin}\n\n\
+         <script src=\"{origin}/kelisim.js\" data-site=\"{site}\" nonce=\"{{NONCE}}\"></script>"
+    );
+    let titles: Vec<String> = cfg
+        .categories
+        .iter()
+        .map(|k| format!("{} — {}", k.id, k.title.get_or(c.lang, &cfg.languages).map_or("", String::as_str)))
+        .collect();
+    let body = html! {
+        h2 { (w.loader) }
+        p { (w.loader_note) }
+        pre data-install="loader" { code { (tag) } }
+        h2 { (w.gate) }
+        p { (w.gate_note) }
+        ul { @for t in &titles { li { code { (t) } } } }
+        pre { code { (gating) } }
+        h2 { (w.reopen) }
+        p { (w.reopen_note) }
+        pre { code { "<a href=\"#kelisim\">…</a>" } }
+        h2 { (w.csp) }
+        p { (w.csp_note) }
+        pre { code { (csp) } }
+        h2 { (w.check) }
+        p { (w.check_note) }
+        pre { code { "kelisim scan " (site_origin) "/ --site " (site) " --sites <DIR> --data <DIR>" } }
+    };
+    page(c, &format!("{} — {}", cfg.name, w.tab), body)
+}

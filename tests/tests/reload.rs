@@ -309,3 +309,61 @@ fn the_install_page_gives_this_servers_tag_and_the_sites_categories() {
     );
     assert!(page.body.contains("Скриптті қосыңыз") && page.body.contains("connect-src"), "{}", page.body);
 }
+
+/// A new site from the dashboard: its privacy policy pasted, the importer's draft shown with its
+/// TODOs as a checklist, then a finished file checked and published from the same page.
+#[test]
+fn a_new_site_is_drafted_from_its_privacy_policy_and_published_from_the_dashboard() {
+    let sites = demo_sites_copy();
+    let k = Kelisim::start_with(sites.path(), &[]).unwrap();
+    let data = k.data.path().to_str().unwrap();
+    cli_stdin(
+        &["admin", "add", "olga", "--role", "admin", "--password-stdin", "--data", data],
+        "correct horse battery\n",
+    );
+    let login = post_form(&k.url("/admin/login"), &[], &[("username", "olga"), ("password", "correct horse battery")]);
+    let cookie = format!("kelisim_admin={}; kelisim_admin_lang=ru", login.set_cookie("kelisim_admin").unwrap());
+    let h = [("cookie", cookie.as_str())];
+    let home = get(&k.url("/admin/"), &h);
+    assert!(home.body.contains("href=\"/admin/sites/new\""), "admins see “New site”");
+    let page = get(&k.url("/admin/sites/new"), &h);
+    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let policy =
+        std::fs::read_to_string(kelisim_tests::root().join("tests/fixtures/policies/protorg.kz.ru.txt")).unwrap();
+
+    let taken = post_form(&k.url("/admin/sites/new"), &h, &[("csrf", &csrf), ("id", "webpulse"), ("text", &policy)]);
+    assert_eq!(taken.status, 422);
+    assert!(taken.body.contains("Этот идентификатор уже занят"), "{}", taken.body);
+    let draft = post_form(&k.url("/admin/sites/new"), &h, &[("csrf", &csrf), ("id", "shop"), ("text", &policy)]);
+    assert_eq!(draft.status, 200, "{}", draft.body);
+    assert!(draft.body.contains("data-todos=") && draft.body.contains("Осталось заполнить"), "{}", draft.body);
+    assert!(draft.body.contains("id = &quot;shop&quot;"), "the draft is in the text area");
+    assert!(draft.body.contains("action=\"/admin/sites/shop/policy\""));
+    assert!(!sites.path().join("shop.toml").exists(), "a draft writes nothing");
+
+    // Finished (here: a complete file for the new id), checked and published from the policy page.
+    let done = std::fs::read_to_string(sites.path().join("protorg.toml")).unwrap().replacen(
+        "id = \"protorg\"",
+        "id = \"shop\"",
+        1,
+    );
+    let send = |action: &str| {
+        post_form(&k.url("/admin/sites/shop/policy"), &h, &[("csrf", &csrf), ("do", action), ("text", &done)])
+    };
+    let checked = send("check");
+    assert!(checked.body.contains("data-policy=\"valid\"") && checked.body.contains("новый сайт"), "{}", checked.body);
+    assert_eq!(get(&k.url("/api/v1/sites/shop/config"), &[]).status, 404, "a check publishes nothing");
+    let published = send("publish");
+    assert!(published.body.contains("data-policy=\"published\""), "{}", published.body);
+    assert_eq!(get(&k.url("/api/v1/sites/shop/config"), &[]).status, 200);
+    assert!(sites.path().join("shop.toml").exists());
+
+    // An auditor starts nothing.
+    cli_stdin(
+        &["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data],
+        "correct horse battery\n",
+    );
+    let login = post_form(&k.url("/admin/login"), &[], &[("username", "ivan"), ("password", "correct horse battery")]);
+    let ivan = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
+    assert_eq!(get(&k.url("/admin/sites/new"), &[("cookie", &ivan)]).status, 403);
+}

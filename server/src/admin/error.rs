@@ -155,6 +155,12 @@ impl From<actix_web::error::BlockingError> for AdminError {
     }
 }
 
+impl From<crate::import::ImportError> for AdminError {
+    fn from(e: crate::import::ImportError) -> AdminError {
+        AdminError::internal(e)
+    }
+}
+
 impl From<ExportError> for AdminError {
     /// A range the log cannot export is the request's fault; the rest is the server's.
     fn from(e: ExportError) -> AdminError {

@@ -74,6 +74,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/accounts", web::post().to(http::add_account))
             .route("/accounts/{name}/{to}", web::post().to(http::set_account))
             .route("/tokens/{id}/revoke", web::post().to(http::revoke_token))
+            .service(
+                web::resource("/sites/new")
+                    .app_data(web::PayloadConfig::new(1 << 20))
+                    .route(web::get().to(policy::new_page))
+                    .route(web::post().to(policy::new_form)),
+            )
             .route("/sites/{site}/", web::get().to(http::overview))
             .route("/sites/{site}/log", web::get().to(http::log))
             .route("/sites/{site}/withdrawals", web::get().to(http::withdrawals))

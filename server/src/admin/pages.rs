@@ -61,7 +61,11 @@ pub fn sites(c: &Ctx, sites: &[SiteRow], reloaded: &Reloaded) -> String {
             vec![html! { a href=(href) { (id) } }, html! { (name) }, html! { (n) }, scan]
         })
         .collect();
+    let admin = c.actor.is_some_and(|a| a.role == super::auth::Role::Admin);
     let body = html! {
+        @if admin {
+            p { a href="/admin/sites/new" data-action="new-site" { "+ " (i18n::policy_words(c.lang).new_site) } }
+        }
         @if !reloaded.problems.is_empty() {
             div.error role="alert" data-reload-problems=(reloaded.problems.len()) {
                 p { b { (i18n::refused_files(c.lang)) } " (" (super::scan_page::when(&reloaded.at)) ")" }
@@ -465,9 +469,18 @@ pub enum PolicyOutcome {
 }
 
 /// A site's policy file as text, to check and publish (admin) or read and check (auditor).
-pub fn policy(c: &Ctx, cfg: &Config, path: &str, text: &str, outcome: Option<&PolicyOutcome>) -> String {
+/// `site` and `name`: the site's id and name (a new site's name is its id until published).
+pub fn policy(c: &Ctx, (site, name): (&str, &str), path: &str, text: &str, outcome: Option<&PolicyOutcome>) -> String {
     let w = i18n::policy_words(c.lang);
-    let s = q(&cfg.site);
+    let s = q(site);
+    // What a draft still leaves for a person: every value marked TODO (comments aside), as a
+    // checklist.
+    let todos: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("TODO") && !l.trim_start().starts_with('#'))
+        .map(|(i, l)| (i + 1, l.trim()))
+        .collect();
     let admin = c.actor.is_some_and(|a| a.role == super::auth::Role::Admin);
     let said = |asked: bool| if asked { w.asked_again } else { w.not_asked_again };
     let body = html! {
@@ -487,6 +500,12 @@ pub fn policy(c: &Ctx, cfg: &Config, path: &str, text: &str, outcome: Option<&Po
             },
             None => {}
         }
+        @if !todos.is_empty() {
+            div.note data-todos=(todos.len()) {
+                p { b { (w.todos) } }
+                ul { @for (line, l) in &todos { li { (w.line) " " (line) ": " code { (l) } } } }
+            }
+        }
         @if !admin { p.note { (w.read_only) } }
         form method="post" action={ "/admin/sites/" (s) "/policy" } class="policy" {
             input type="hidden" name="csrf" value=(csrf(c));
@@ -500,7 +519,25 @@ pub fn policy(c: &Ctx, cfg: &Config, path: &str, text: &str, outcome: Option<&Po
             }
         }
     };
-    page(c, &format!("{} — {}", cfg.name, w.tab), body)
+    page(c, &format!("{name} — {}", w.tab), body)
+}
+
+/// A new site from its privacy policy: its id and the policy's text; the importer drafts the
+/// site file from it, which opens in the policy page to finish and publish.
+pub fn new_site(c: &Ctx, id: &str, text: &str, problem: Option<&str>) -> String {
+    let w = i18n::policy_words(c.lang);
+    let body = html! {
+        p.note { (w.new_note) }
+        @if let Some(p) = problem { p.error role="alert" { (p) } }
+        form method="post" action="/admin/sites/new" class="policy" {
+            input type="hidden" name="csrf" value=(csrf(c));
+            label { (w.new_id) " " input name="id" value=(id) required pattern="[a-z][a-z0-9_-]{0,31}"; }
+            label for="policy-text" { (w.new_text) }
+            textarea id="policy-text" name="text" rows="20" { (text) }
+            p { button type="submit" data-action="draft" { (w.new_draft) } }
+        }
+    };
+    page(c, w.new_site, body)
 }
 
 /// How to put the banner on the site: the script tag for this server, gating examples with the

@@ -117,7 +117,8 @@ pub async fn page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
     let text = blocking(move || std::fs::read_to_string(&file)).await?;
     let ctx = super::http::ctx(&req, Some(&who), Some(&site));
     let shown = served.path.display().to_string();
-    Ok(super::http::html(StatusCode::OK, pages::policy(&ctx, &served.config, &shown, &text, None)))
+    let page = pages::policy(&ctx, (&site, &served.config.name), &shown, &text, None);
+    Ok(super::http::html(StatusCode::OK, page))
 }
 
 #[derive(serde::Deserialize)]
@@ -140,24 +141,35 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
     let who = actor(&req, &admin).await?;
     super::http::check_csrf(&req, &who, &form.csrf)?;
     let site = path.into_inner();
-    let served = admin.ingest.sites().get_shared(&site).ok_or(AdminError::NotFound(super::error::Missing::Site))?;
+    // A new site (from "New site") has no file yet: only an admin works on one.
+    let served = admin.ingest.sites().get_shared(&site);
+    if served.is_none() {
+        require_admin(&who)?;
+        if !kelisim_shared::is_slug(&site) {
+            return Err(AdminError::NotFound(super::error::Missing::Site));
+        }
+    }
     let PolicyForm { text, action, .. } = form;
     // A browser's textarea sends CRLF line ends: the file keeps the LF it has on disk.
     let text = text.replace("\r\n", "\n");
+    let l = super::http::lang(&req);
     let outcome = match (action.as_str(), parse(&site, text.as_bytes())) {
         (_, Err(AdminError::InvalidPolicy(errors))) => pages::PolicyOutcome::Invalid(errors),
         (_, Err(e)) => return Err(e),
         ("publish", Ok(_)) => {
             require_admin(&who)?;
             let p = publish(&admin, &who, &site, text.clone().into_bytes()).await?;
-            let changes = p.changes.words(super::http::lang(&req));
-            pages::PolicyOutcome::Published { version: p.version, changes, asked_again: p.asked_again }
+            pages::PolicyOutcome::Published {
+                version: p.version,
+                changes: p.changes.words(l),
+                asked_again: p.asked_again,
+            }
         }
         (_, Ok(policy)) => {
             let config = policy.config();
             pages::PolicyOutcome::Valid {
-                changes: changes(Some(&served.config), &config).words(super::http::lang(&req)),
-                asked_again: config.version != served.config.version,
+                changes: changes(served.as_ref().map(|s| &s.config), &config).words(l),
+                asked_again: served.as_ref().is_some_and(|s| config.version != s.config.version),
                 version: config.version,
             }
         }
@@ -167,10 +179,73 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
     } else {
         StatusCode::OK
     };
-    let config = admin.ingest.sites().get_shared(&site).map_or_else(|| served.config.clone(), |s| s.config.clone());
-    let ctx = super::http::ctx(&req, Some(&who), Some(&site));
-    let shown = served.path.display().to_string();
-    Ok(super::http::html(status, pages::policy(&ctx, &config, &shown, &text, Some(&outcome))))
+    let now = admin.ingest.sites().get_shared(&site);
+    let name = now.as_ref().map_or(site.clone(), |s| s.config.name.clone());
+    let shown = now.as_ref().map_or_else(
+        || admin.ingest.sites_dir.join(format!("{site}.toml")).display().to_string(),
+        |s| s.path.display().to_string(),
+    );
+    let ctx = super::http::ctx(&req, Some(&who), now.is_some().then_some(site.as_str()));
+    Ok(super::http::html(status, pages::policy(&ctx, (&site, &name), &shown, &text, Some(&outcome))))
+}
+
+/// `GET /admin/sites/new` (admin role): a new site from its privacy policy.
+pub async fn new_page(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
+    let who = actor(&req, &admin).await?;
+    require_admin(&who)?;
+    let ctx = super::http::ctx(&req, Some(&who), None);
+    Ok(super::http::html(StatusCode::OK, pages::new_site(&ctx, "", "", None)))
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewSiteForm {
+    #[serde(default)]
+    csrf: String,
+    id: String,
+    text: String,
+}
+
+/// `POST /admin/sites/new`: the importer drafts the site file from the policy text (as
+/// `kelisim policy import` does), and the policy page opens on the draft, its TODOs listed, to
+/// finish, check and publish. Nothing is written until it is published.
+pub async fn new_form(req: HttpRequest, admin: web::Data<Admin>, body: web::Bytes) -> Answer {
+    let form: NewSiteForm =
+        serde_urlencoded::from_bytes(&body).map_err(|e| AdminError::BadRequest(format!("form: {e}")))?;
+    let who = actor(&req, &admin).await?;
+    super::http::check_csrf(&req, &who, &form.csrf)?;
+    require_admin(&who)?;
+    let id = form.id.trim().to_owned();
+    let ctx = super::http::ctx(&req, Some(&who), None);
+    let w = super::i18n::policy_words(ctx.lang);
+    let refuse = |why: String| {
+        let page = pages::new_site(&ctx, &id, &form.text, Some(&why));
+        Ok(super::http::html(StatusCode::UNPROCESSABLE_ENTITY, page))
+    };
+    if !kelisim_shared::is_slug(&id) {
+        return refuse(format!("`{id}`: {}", w.new_id.trim_end_matches(':')));
+    }
+    if admin.ingest.sites().get(&id).is_some() || admin.ingest.sites_dir.join(format!("{id}.toml")).exists() {
+        return refuse(format!("{}: `{id}`", w.new_taken));
+    }
+    let (text, site) = (form.text.replace("\r\n", "\n"), id.clone());
+    let drafted = blocking(move || {
+        crate::import::Import::read(text.as_bytes(), &site, "the dashboard", None).map(|i| i.draft().text)
+    })
+    .await;
+    let draft = match drafted {
+        Ok(d) => d,
+        Err(AdminError::Internal(e)) => match e.downcast::<crate::import::ImportError>() {
+            Ok(e) => return refuse(format!("{}: {e}", w.new_text.trim_end_matches(':'))),
+            Err(e) => return Err(AdminError::Internal(e)),
+        },
+        Err(e) => return Err(e),
+    };
+    let shown = admin.ingest.sites_dir.join(format!("{id}.toml")).display().to_string();
+    let outcome = match parse(&id, draft.as_bytes()) {
+        Err(AdminError::InvalidPolicy(errors)) => Some(pages::PolicyOutcome::Invalid(errors)),
+        _ => None,
+    };
+    Ok(super::http::html(StatusCode::OK, pages::policy(&ctx, (&id, &id), &shown, &draft, outcome.as_ref())))
 }
 
 #[derive(serde::Deserialize)]

@@ -367,3 +367,35 @@ fn a_new_site_is_drafted_from_its_privacy_policy_and_published_from_the_dashboar
     let ivan = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
     assert_eq!(get(&k.url("/admin/sites/new"), &[("cookie", &ivan)]).status, 403);
 }
+
+/// Two text versions side by side: only what differs is listed, per category, field and language.
+#[test]
+fn two_versions_are_compared_side_by_side() {
+    let sites = demo_sites_copy();
+    let k = Kelisim::start_with(sites.path(), &[]).unwrap();
+    let v1 = version(&get(&k.url("/api/v1/sites/webpulse/config"), &[]).body);
+    edit(&sites.path().join("webpulse.toml"), "ru = \"Обязательные\"", "ru = \"Необходимые\"");
+    let (_, body) = config_until(&k, "webpulse", "the new version", |_, b| b.contains("Необходимые"));
+    let v2 = version(&body);
+    let data = k.data.path().to_str().unwrap();
+    cli_stdin(
+        &["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data],
+        "correct horse battery\n",
+    );
+    let login = post_form(&k.url("/admin/login"), &[], &[("username", "ivan"), ("password", "correct horse battery")]);
+    let cookie = format!("kelisim_admin={}; kelisim_admin_lang=ru", login.set_cookie("kelisim_admin").unwrap());
+    let list = get(&k.url("/admin/sites/webpulse/configs"), &[("cookie", &cookie)]);
+    assert!(list.body.contains("action=\"/admin/sites/webpulse/compare\""), "{}", list.body);
+    let page = get(&k.url(&format!("/admin/sites/webpulse/compare?a={v1}&b={v2}")), &[("cookie", &cookie)]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("data-differ=\"1\""), "one text differs: {}", page.body);
+    assert!(
+        page.body.contains("necessary · title")
+            && page.body.contains(">Обязательные<")
+            && page.body.contains(">Необходимые<")
+    );
+    assert_eq!(
+        get(&k.url(&format!("/admin/sites/webpulse/compare?a={v1}&b=nope")), &[("cookie", &cookie)]).status,
+        404
+    );
+}

@@ -337,6 +337,35 @@ pub async fn config_version(req: HttpRequest, admin: web::Data<Admin>, path: web
     Ok(html(StatusCode::OK, pages::version(&ctx(&req, Some(&who), Some(&site)), &v)))
 }
 
+#[derive(serde::Deserialize)]
+pub struct CompareQuery {
+    a: String,
+    b: String,
+}
+
+/// Two config versions of a site side by side: every visitor-facing text, per category, field
+/// and language, the ones that differ marked (`?a=VERSION&b=VERSION`, from the versions page).
+pub async fn compare(
+    req: HttpRequest,
+    admin: web::Data<Admin>,
+    path: web::Path<String>,
+    q: web::Query<CompareQuery>,
+) -> Answer {
+    let who = actor(&req, &admin).await?;
+    let site = path.into_inner();
+    let served = site_config(&admin, &site)?;
+    let CompareQuery { a, b } = q.into_inner();
+    let (dash, s2) = (admin.dash.clone(), site.clone());
+    let (a, b) =
+        blocking(move || Ok::<_, rusqlite::Error>((dash.version_body(&s2, &a)?, dash.version_body(&s2, &b)?))).await?;
+    let parse = |body: Option<String>| -> Result<Config, AdminError> {
+        let body = body.ok_or(AdminError::NotFound(Missing::ConfigVersion))?;
+        serde_json::from_str::<Config>(&body).map_err(AdminError::internal)
+    };
+    let (a, b) = (parse(a)?, parse(b)?);
+    Ok(html(StatusCode::OK, pages::compare(&ctx(&req, Some(&who), Some(&site)), &served.config, &a, &b)))
+}
+
 /// How to install the banner on the site, with this server's own address in the snippets.
 pub async fn install(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;

@@ -745,3 +745,42 @@ pub fn install_words(lang: Lang) -> &'static InstallWords {
         },
     }
 }
+
+/// The words of the versions comparison.
+pub struct CompareWords {
+    pub title: &'static str,
+    pub older: &'static str,
+    pub newer: &'static str,
+    pub compare: &'static str,
+    pub differ: &'static str,
+    pub same: &'static str,
+}
+
+pub fn compare_words(lang: Lang) -> &'static CompareWords {
+    match lang {
+        Lang::Kk => &CompareWords {
+            title: "Нұсқаларды салыстыру",
+            older: "Бұрынғы:",
+            newer: "Кейінгі:",
+            compare: "Салыстыру",
+            differ: "Өзгерген мәтіндер",
+            same: "өзгермегендері",
+        },
+        Lang::Ru => &CompareWords {
+            title: "Сравнение версий",
+            older: "Прежняя:",
+            newer: "Новая:",
+            compare: "Сравнить",
+            differ: "Изменённые тексты",
+            same: "без изменений",
+        },
+        Lang::En => &CompareWords {
+            title: "Versions compared",
+            older: "Older:",
+            newer: "Newer:",
+            compare: "Compare",
+            differ: "Texts that differ",
+            same: "unchanged",
+        },
+    }
+}

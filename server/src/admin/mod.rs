@@ -85,6 +85,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sites/{site}/withdrawals", web::get().to(http::withdrawals))
             .route("/sites/{site}/configs", web::get().to(http::configs))
             .route("/sites/{site}/configs/{version}", web::get().to(http::config_version))
+            .route("/sites/{site}/compare", web::get().to(http::compare))
             .route("/sites/{site}/scan", web::get().to(http::scan))
             .route("/sites/{site}/install", web::get().to(http::install))
             .service(

@@ -265,11 +265,86 @@ pub fn versions(c: &Ctx, cfg: &Config, rows: &[(String, String, i64)]) -> String
             ]
         })
         .collect();
-    page(
-        c,
-        &format!("{} — {}", cfg.name, t.configs),
-        grid("versions", &[t.version, t.first_seen, t.events], &data, t.nothing),
-    )
+    let w = i18n::compare_words(c.lang);
+    let option = |v: &str, selected: bool| html! { option value=(v) selected[selected] { (&v[..12.min(v.len())]) } };
+    let body = html! {
+        @if rows.len() > 1 {
+            form method="get" action={ "/admin/sites/" (q(&cfg.site)) "/compare" } class="filters" {
+                label { (w.older) " " select name="a" { @for (i, (v, _, _)) in rows.iter().enumerate() { (option(v, i == 1)) } } }
+                label { (w.newer) " " select name="b" { @for (i, (v, _, _)) in rows.iter().enumerate() { (option(v, i == 0)) } } }
+                button type="submit" data-action="compare" { (w.compare) }
+            }
+        }
+        (grid("versions", &[t.version, t.first_seen, t.events], &data, t.nothing))
+    };
+    page(c, &format!("{} — {}", cfg.name, t.configs), body)
+}
+
+/// Every visitor-facing text of a config version, in order: (what, language, text).
+fn texts(v: &Config) -> Vec<(String, Lang, String)> {
+    let mut out = Vec::new();
+    for l in &v.languages {
+        if let Some(name) = v.operator.name.get(*l) {
+            out.push(("operator".to_owned(), *l, name.clone()));
+        }
+    }
+    for k in &v.categories {
+        for l in &v.languages {
+            let list = |x: &kelisim_shared::config::TextList| x.get(*l).map(|v| v.join("; ")).unwrap_or_default();
+            let text = |x: &kelisim_shared::config::Text| x.get(*l).cloned().unwrap_or_default();
+            for (field, value) in [
+                ("title", text(&k.title)),
+                ("description", text(&k.description)),
+                ("data", list(&k.data)),
+                ("purposes", list(&k.purposes)),
+                ("retention", text(&k.retention)),
+            ] {
+                out.push((format!("{} · {field}", k.id), *l, value));
+            }
+        }
+    }
+    out
+}
+
+/// Two config versions side by side: each text of either, the ones that differ marked.
+pub fn compare(c: &Ctx, cfg: &Config, a: &Config, b: &Config) -> String {
+    let w = i18n::compare_words(c.lang);
+    let (ta, tb) = (texts(a), texts(b));
+    let find = |list: &[(String, Lang, String)], what: &str, l: Lang| {
+        list.iter().find(|(w2, l2, _)| w2 == what && *l2 == l).map(|(_, _, t)| t.clone())
+    };
+    let mut keys: Vec<(String, Lang)> = tb.iter().map(|(w, l, _)| (w.clone(), *l)).collect();
+    for (what, l, _) in &ta {
+        if !keys.iter().any(|(w2, l2)| w2 == what && l2 == l) {
+            keys.push((what.clone(), *l));
+        }
+    }
+    let mut same = 0;
+    let rows: Vec<Markup> = keys
+        .iter()
+        .filter_map(|(what, l)| {
+            let (x, y) = (find(&ta, what, *l), find(&tb, what, *l));
+            if x == y {
+                same += 1;
+                return None;
+            }
+            Some(html! {
+                tr.changed {
+                    th scope="row" { (what) " " small { (l.code()) } }
+                    td lang=(l.code()) { (x.unwrap_or_else(|| "—".into())) }
+                    td lang=(l.code()) { (y.unwrap_or_else(|| "—".into())) }
+                }
+            })
+        })
+        .collect();
+    let body = html! {
+        p { (w.differ) ": " b data-differ=(rows.len()) { (rows.len()) } " · " (w.same) ": " (same) }
+        table.grid.compare {
+            thead { tr { th { } th { code { (&a.version[..12]) } } th { code { (&b.version[..12]) } } } }
+            tbody { @for r in &rows { (r) } }
+        }
+    };
+    page(c, &format!("{} — {}", cfg.name, w.title), body)
 }
 
 /// The texts one config version showed, in every language it had.

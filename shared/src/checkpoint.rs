@@ -3,8 +3,8 @@
 //! (Go's checksum database, Sigstore, transparency-dev) use, so existing tools can read them:
 //!
 //! - the checkpoint body (C2SP `tlog-checkpoint`): the origin line, the tree size in decimal,
-//!   the root hash in standard base64, then one extension line `time <RFC 3339 UTC>`, each
-//!   ending in `\n`;
+//!   the root hash in standard base64, then one extension line `time <RFC 3339 UTC>` and no
+//!   other, each ending in `\n` (a body is accepted only as [`Checkpoint::body`] writes it);
 //! - the signature (C2SP `signed-note`, Ed25519): after a blank line, one line
 //!   `— <key name> <base64(key id ‖ signature)>` where the key id is the first 4 bytes of
 //!   `SHA-256(key name ‖ "\n" ‖ 0x01 ‖ public key)` and the signature is Ed25519 over the body
@@ -78,6 +78,11 @@ impl Checkpoint {
     pub fn parse_body(body: &str) -> Result<Checkpoint, CheckpointError> {
         let m = CheckpointError::Malformed;
         let rest = body.strip_suffix('\n').ok_or(m("the body must end with a newline"))?;
+        // As in a signed note (see [`VerifierKey::verify_note`]): a body that could not be signed
+        // and verified is no checkpoint.
+        if rest.contains(|c: char| c < ' ' && c != '\n') {
+            return Err(m("a control character other than the newline"));
+        }
         let mut lines = rest.split('\n');
         let origin = lines.next().filter(|o| !o.is_empty()).ok_or(m("no origin line"))?;
         let size = lines.next().ok_or(m("no tree size line"))?;
@@ -89,8 +94,10 @@ impl Checkpoint {
             B64.decode(lines.next().ok_or(m("no root hash line"))?).map_err(|_| m("the root hash is not base64"))?;
         let root: Hash = root.try_into().map_err(|_| m("the root hash is not 32 bytes"))?;
         let time = lines.next().and_then(|l| l.strip_prefix("time ")).ok_or(m("no `time` line"))?;
-        if lines.any(|l| l.is_empty()) {
-            return Err(m("empty extension line"));
+        // Nothing after it: a signed line the parsed checkpoint would not carry (and so no
+        // reader of it would see) must not pass for part of a checkpoint.
+        if lines.next().is_some() {
+            return Err(m("a line after the `time` line (Kelisim's checkpoints have no other extension line)"));
         }
         Ok(Checkpoint { origin: origin.to_owned(), size, root, time: time.to_owned() })
     }
@@ -260,16 +267,32 @@ impl VerifierKey {
     /// Checks the signature of any signed note by this key (see [`LogKey::sign_note`]) and
     /// returns its body (up to and including the newline before the blank line). What the body
     /// says, its origin line first, is for the caller to check.
+    ///
+    /// The note must follow the signed-note grammar as Go's reference verifier
+    /// (`golang.org/x/mod/sumdb/note`, `Open`) reads it: no control character but the newline;
+    /// after the blank line, nothing but signature lines `— <name> <base64>`, each ending in a
+    /// newline, at most 100. Signatures by other keys are passed over (cosignatures); every one
+    /// by this key (its name and key id) must verify.
     pub fn verify_note<'a>(&self, note: &'a str) -> Result<&'a str, CheckpointError> {
         let m = CheckpointError::Malformed;
+        if note.contains(|c: char| c < ' ' && c != '\n') {
+            return Err(m("a control character other than the newline"));
+        }
         let split = note.find("\n\n").ok_or(m("no blank line before the signatures"))?;
         let (body, sigs) = (&note[..split + 1], &note[split + 2..]);
-        let prefix = format!("\u{2014} {} ", self.name);
+        if !sigs.ends_with('\n') {
+            return Err(m("no signature line ending in a newline after the blank line"));
+        }
         let mut found = false;
-        for line in sigs.lines() {
-            let Some(sig) = line.strip_prefix(&prefix) else { continue };
-            let raw = B64.decode(sig).map_err(|_| m("a signature is not base64"))?;
-            if raw.len() != 68 || raw[..4] != self.id {
+        for (i, line) in sigs.split_terminator('\n').enumerate() {
+            if i == 100 {
+                return Err(m("more than 100 signature lines"));
+            }
+            let not_a_signature = || m("a line after the blank line is not a signature line `— <name> <base64>`");
+            let (name, sig) =
+                line.strip_prefix("\u{2014} ").and_then(|l| l.split_once(' ')).ok_or_else(not_a_signature)?;
+            let raw = B64.decode(sig).ok().filter(|r| r.len() >= 5 && valid_name(name)).ok_or_else(not_a_signature)?;
+            if name != self.name || raw[..4] != self.id {
                 continue;
             }
             found = true;
@@ -398,7 +421,21 @@ mod tests {
             assert_eq!(vk.verify_note(&format!("{TEXT}\n{ENOCH_SIG}")), Err(CheckpointError::NotSignedByKey));
             // Go's "invalid signature" case: four characters inserted into the signature.
             let bad = format!("{TEXT}\n{}ABCD{}", &PETER_SIG[..60], &PETER_SIG[60..]);
-            assert!(vk.verify_note(&bad).is_err());
+            assert_eq!(vk.verify_note(&bad), Err(CheckpointError::BadSignature));
+            // Go's malformed notes (`badMsgs`, less the one that is not UTF-8) and too many
+            // signatures.
+            for bad in [
+                TEXT.to_owned(),
+                format!("{TEXT}\n"),
+                format!("{TEXT}\n{}", PETER_SIG.trim_end_matches('\n')),
+                format!("\x01{TEXT}\n{PETER_SIG}"),
+                format!("{TEXT}\n\u{2014} Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="),
+                format!("{TEXT}\n{PETER_SIG}Unexpected line.\n"),
+                format!("{TEXT}\n{}", PETER_SIG.repeat(101)),
+            ] {
+                assert!(matches!(vk.verify_note(&bad), Err(CheckpointError::Malformed(_))), "{bad:?}");
+            }
+            assert_eq!(vk.verify_note(&format!("{TEXT}\n{}", PETER_SIG.repeat(100))), Ok(TEXT));
             // One bit of the text changed.
             let changed = format!("{}\n{PETER_SIG}", TEXT.replacen("answer", "answes", 1));
             assert_eq!(vk.verify_note(&changed), Err(CheckpointError::BadSignature));
@@ -430,6 +467,47 @@ mod tests {
             assert_eq!(key.to_private_text(), format!("{SKEY}\n"));
             assert_eq!(key.sign_note(TEXT), format!("{TEXT}\n{PETER_SIG}"));
         }
+    }
+
+    /// Found by the `checkpoint` fuzz target (fuzz/seeds/checkpoint/extension-line-*): a line
+    /// after `time` was accepted and dropped, so a verified note said more than the checkpoint
+    /// it returned.
+    #[test]
+    fn no_line_after_the_time_line() {
+        let k = key();
+        let body = format!("{}extra\n", cp(&k).body());
+        assert!(Checkpoint::parse_body(&body).is_err());
+        assert!(matches!(k.verifier().verify(&k.sign_note(&body)), Err(CheckpointError::Malformed(_))));
+        let minimized = "f\n4\neMSO6NCAz7O9HXQmivKY0te9i4IJH7IiybGFc8neA0I=\ntime \nU\n";
+        assert!(Checkpoint::parse_body(minimized).is_err());
+        assert!(Checkpoint::parse_body(&minimized[..minimized.len() - 2]).is_ok());
+    }
+
+    /// Found by the `checkpoint` fuzz target (fuzz/seeds/checkpoint/signature-block-*): lines
+    /// after the blank line that were no signature lines (a blank line, any text) were passed
+    /// over, so two different notes verified as the same one.
+    #[test]
+    fn only_signature_lines_after_the_blank_line() {
+        let k = key();
+        let note = k.sign(&cp(&k));
+        let vk = k.verifier();
+        let (body, sig) = note.split_once("\n\n").unwrap();
+        for bad in [
+            format!("{body}\n\n\u{2014} ke9fL1232:30.\\138Z\n\n{sig}"),
+            format!("{body}\n\n{sig}\n"),
+            format!("{note}junk\n"),
+            note.trim_end().to_owned(),
+            format!("{body}\n\n{}\r\n", sig.trim_end()),
+        ] {
+            assert!(matches!(vk.verify(&bad), Err(CheckpointError::Malformed(_))), "{bad:?}");
+            assert!(matches!(vk.verify_note(&bad), Err(CheckpointError::Malformed(_))), "{bad:?}");
+        }
+        // Another key's signature is a cosignature, in any place.
+        let other = LogKey::from_seed("witness", [5; 32]).unwrap().sign(&cp(&k));
+        let cosig = other.split_once("\n\n").unwrap().1;
+        assert_eq!(vk.verify(&format!("{body}\n\n{cosig}{sig}")), Ok(cp(&k)));
+        assert_eq!(vk.verify(&format!("{note}{cosig}")), Ok(cp(&k)));
+        assert!(Checkpoint::parse_body("kelisim/a\r/x\n1\nAAAA\ntime x\n").is_err());
     }
 
     #[test]

@@ -272,6 +272,7 @@ fn signed_list<R: Read + Seek>(zip: &mut Zip<R>, key: &VerifierKey, key_name: &s
         let why = match e {
             CheckpointError::NotSignedByKey => "it has no signature by log-key.pub".to_owned(),
             CheckpointError::BadSignature => "its signature by log-key.pub does not verify".to_owned(),
+            CheckpointError::Malformed(why) => format!("it is not a signed note ({why})"),
             e => e.to_string(),
         };
         VerifyError {

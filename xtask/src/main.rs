@@ -7,7 +7,8 @@
 //! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root; for `test`
 //! also Firefox ESR, WebKitGTK's WebDriver and Xvfb from apt and geckodriver from crates.io) and says
 //! what it is doing. `cargo xtask bench widget|server|export` measure the budgets in
-//! docs/BENCHMARKS.md, `bench scan` the cookie scanner's pages per minute.
+//! docs/BENCHMARKS.md, `bench scan` the cookie scanner's pages per minute; `cargo xtask fuzz`
+//! fuzzes with coverage instrumentation on stable Rust (fuzz/README.md).
 
 #![forbid(unsafe_code)]
 
@@ -16,6 +17,7 @@ mod bench_export;
 mod bench_scan;
 mod bench_server;
 mod bench_widget;
+mod fuzz;
 mod tools;
 mod verifier;
 mod widget;
@@ -37,7 +39,12 @@ commands:
   bench widget       Kelisim's widget vs vanilla-cookieconsent and orejime (docs/BENCHMARKS.md)
   bench server       durable consent POSTs/s vs an actix-web hello world (docs/BENCHMARKS.md)
   bench export       kelisim export / verify of 1,000,000 events: time and peak memory
-  bench scan         kelisim scan: pages scanned per minute (docs/BENCHMARKS.md)";
+  bench scan         kelisim scan: pages scanned per minute (docs/BENCHMARKS.md)
+  fuzz [--target NAME] [--seconds N]
+                     fuzz with coverage on stable Rust (fuzz/README.md): each target, or NAME, for N
+                     seconds (default 300), keeping the corpus in fuzz/corpus/<target>/
+  fuzz --check       the fuzz step of `test` alone: every target 8 s from its seeds; fails on a
+                     crash, timeout or out-of-memory, or if coverage does not grow";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,6 +53,7 @@ fn main() {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("fuzz") => fuzz::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -193,7 +201,7 @@ fn test(args: &[String]) -> Result<()> {
             .env("CHROMEDRIVER", &browser.chromedriver),
         "cargo test -p kelisim-widget --target wasm32-unknown-unknown",
     )?;
-    fuzz_replay()?;
+    fuzz::check()?;
     lints()
 }
 
@@ -207,27 +215,4 @@ fn lints() -> Result<()> {
     run(cargo().args(["fmt", "--all", "--", "--check"]), "cargo fmt --check (run `cargo fmt --all` to fix)")?;
     run(cargo().args(["clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings"]), "cargo clippy")?;
     run(cargo().args(["doc", "--locked", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"), "cargo doc")
-}
-
-/// The cargo-fuzz targets, built as plain binaries (stable Rust, no coverage instrumentation:
-/// fuzzing for real is `fuzz/README.md`), run over their kept seeds — every input that once
-/// found a bug — and then over a fixed, bounded number of libFuzzer mutations of them with a
-/// fixed seed, so that the targets keep building and a regression fails the same way each run.
-fn fuzz_replay() -> Result<()> {
-    step("building the fuzz targets and replaying their seed corpus");
-    let dir = root().join("target").join("fuzz-replay");
-    run(
-        cargo().args(["build", "--locked", "--manifest-path", "fuzz/Cargo.toml", "--target-dir"]).arg(&dir),
-        "cargo build (fuzz)",
-    )?;
-    for target in ["event", "site_policy", "cookie"] {
-        run(
-            Command::new(dir.join("debug").join(target))
-                .args(["-seed=1", "-runs=300000"])
-                .arg(format!("-artifact_prefix={}/{target}-", dir.display()))
-                .arg(root().join("fuzz").join("seeds").join(target)),
-            &format!("fuzz target {target}"),
-        )?;
-    }
-    Ok(())
 }

@@ -18,6 +18,7 @@ mod bench_scan;
 mod bench_server;
 mod bench_widget;
 mod fuzz;
+mod modgraph;
 mod tools;
 mod verifier;
 mod widget;
@@ -43,6 +44,8 @@ commands:
   fuzz [--target NAME] [--seconds N]
                      fuzz with coverage on stable Rust (fuzz/README.md): each target, or NAME, for N
                      seconds (default 300), keeping the corpus in fuzz/corpus/<target>/
+  lint               the last step of `test` alone: format, clippy, rustdoc (-D warnings), and no
+                     cycle among the server's modules
   fuzz --check       the fuzz step of `test` alone: every target 8 s from its seeds; fails on a
                      crash, timeout or out-of-memory, or if coverage does not grow";
 
@@ -54,6 +57,7 @@ fn main() {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz::command(&args[1..]),
+        Some("lint") => lints(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -101,6 +105,33 @@ fn build() -> Result<PathBuf> {
     Ok(root().join("target/debug/kelisim"))
 }
 
+/// The demo's dashboard account `demo` (admin role), made the first time with a random password
+/// printed once; what `demo` prints about it.
+fn demo_owner(bin: &Path, data: &Path) -> Result<String> {
+    use std::io::{Read, Write};
+    let mut bytes = [0u8; 12];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let password: String = bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
+    let mut add = Command::new(bin)
+        .args(["admin", "add", "demo", "--role", "admin", "--password-stdin", "--data"])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("could not run kelisim admin add")?;
+    add.stdin.take().expect("piped").write_all(format!("{password}\n").as_bytes())?;
+    let out = add.wait_with_output()?;
+    if out.status.success() {
+        Ok(format!("user `demo`, password `{password}` (shown this once; made for the demo only)"))
+    } else if String::from_utf8_lossy(&out.stderr).contains("already exists") {
+        Ok(format!("user `demo`, its password was shown when it was made (remove {} to start over)", data.display()))
+    } else {
+        bail!("could not add the demo account: {}", String::from_utf8_lossy(&out.stderr).trim())
+    }
+}
+
 fn demo(args: &[String]) -> Result<()> {
     let listen = match args {
         [] => "127.0.0.1:8790".to_owned(),
@@ -109,10 +140,24 @@ fn demo(args: &[String]) -> Result<()> {
     };
     let bin = build()?;
     let data = root().join("target/demo-data");
-    step(&format!("starting kelisim with the demo sites (database in {})", data.display()));
+    // The dashboard edits site files: it gets a copy of the demo sites, not the repo's own.
+    let sites = root().join("target/demo-sites");
+    if !sites.exists() {
+        std::fs::create_dir_all(&sites)?;
+        for e in std::fs::read_dir(root().join("www/sites"))? {
+            let path = e?.path();
+            if path.extension().is_some_and(|x| x == "toml") {
+                std::fs::copy(&path, sites.join(path.file_name().expect("a file")))?;
+            }
+        }
+    }
+    let owner = demo_owner(&bin, &data)?;
+    step(&format!("starting kelisim with the demo sites ({}; database in {})", sites.display(), data.display()));
     let mut child = Command::new(&bin)
         .current_dir(root())
-        .args(["serve", "--demo", "--sites", "www/sites", "--data"])
+        .args(["serve", "--demo", "--sites"])
+        .arg(&sites)
+        .arg("--data")
         .arg(&data)
         .args(["--listen", &listen])
         .stdout(Stdio::piped())
@@ -139,6 +184,7 @@ fn demo(args: &[String]) -> Result<()> {
         println!("  {base}/demo/{site}/          (Русский)   {base}/demo/{site}/kk.html   (Қазақша)");
     }
     println!("  {base}/api/v1/sites/<site>/config   the config each site serves");
+    println!("  {base}/admin/                      the dashboard: {owner}");
     println!("  {base}/healthz\n\nThe consent log is {}/kelisim.sqlite. Press Ctrl-C to stop.", data.display());
     for l in lines.map_while(Result::ok) {
         println!("{l}");
@@ -214,5 +260,22 @@ fn lints() -> Result<()> {
     tools::ensure_component("clippy")?;
     run(cargo().args(["fmt", "--all", "--", "--check"]), "cargo fmt --check (run `cargo fmt --all` to fix)")?;
     run(cargo().args(["clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings"]), "cargo clippy")?;
-    run(cargo().args(["doc", "--locked", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"), "cargo doc")
+    run(cargo().args(["doc", "--locked", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"), "cargo doc")?;
+    module_cycles()
+}
+
+/// No cycle among the server's top-level modules (`xtask/src/modgraph.rs`).
+fn module_cycles() -> Result<()> {
+    step("checking that the server's modules form no cycle");
+    let g = modgraph::graph(&root().join("server/src")).context("reading server/src")?;
+    let cycles = modgraph::cycles(&g);
+    if !cycles.is_empty() {
+        let shown: Vec<String> = cycles.iter().map(|c| c.join("\n    ")).collect();
+        bail!(
+            "the server's modules form a cycle (each arrow is a `crate::` path and where it is):\n    {}",
+            shown.join("\n\n    ")
+        );
+    }
+    println!("  {} modules, no cycle", g.len());
+    Ok(())
 }

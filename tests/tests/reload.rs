@@ -179,7 +179,8 @@ fn a_policy_is_read_published_and_previewed_over_the_admin_api() {
     let v2 = answer["version"].as_str().unwrap().to_owned();
     assert_eq!(
         (answer["previous_version"].as_str(), answer["visitors_asked_again"].as_bool()),
-        (Some(v1.as_str()), Some(true))
+        (Some(v1.as_str()), Some(false)),
+        "a wording change keeps visitors' choices (W1)"
     );
     assert_eq!(answer["changes"], "changed: necessary");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), draft);
@@ -201,7 +202,7 @@ fn a_policy_is_read_published_and_previewed_over_the_admin_api() {
     // A new site: its file is created and it answers.
     let aimap = std::fs::read_to_string(sites.path().join("aimap.toml")).unwrap();
     let r = put(&k, "fresh", &[("authorization", &admin)], &aimap.replacen("id = \"aimap\"", "id = \"fresh\"", 1));
-    assert_eq!((r.status, r.json()["visitors_asked_again"].as_bool()), (200, Some(false)), "{}", r.body);
+    assert_eq!((r.status, r.json()["visitors_asked_again"].clone()), (200, Value::Null), "{}", r.body);
     assert!(sites.path().join("fresh.toml").exists());
     assert_eq!(get(&k.url("/api/v1/sites/fresh/config"), &[]).status, 200);
 
@@ -261,7 +262,8 @@ fn a_site_is_changed_from_the_dashboard_policy_page() {
     let r = send(&cookie, &csrf, "check", &draft);
     assert!(r.body.contains("data-policy=\"valid\""), "{}", r.body);
     assert!(
-        r.body.contains("изменённые категории: necessary") && r.body.contains("спросят о согласии заново"),
+        r.body.contains("изменённые категории: necessary")
+            && r.body.contains("Прежний выбор посетителей остаётся в силе"),
         "{}",
         r.body
     );
@@ -269,6 +271,10 @@ fn a_site_is_changed_from_the_dashboard_policy_page() {
         !get(&k.url("/api/v1/sites/webpulse/config"), &[]).body.contains("Необходимые"),
         "a check publishes nothing"
     );
+    // A category renamed is a new scope: visitors would be asked again.
+    let rescoped = text.replacen("id = \"functional\"", "id = \"comfort\"", 1);
+    let r = send(&cookie, &csrf, "check", &rescoped);
+    assert!(r.body.contains("data-policy=\"valid\"") && r.body.contains("спросят о согласии заново"), "{}", r.body);
     let r = send(&cookie, &csrf, "publish", &draft);
     assert!(r.body.contains("data-policy=\"published\""), "{}", r.body);
     assert!(get(&k.url("/api/v1/sites/webpulse/config"), &[]).body.contains("Необходимые"), "live at once");

@@ -533,12 +533,13 @@ pub enum PolicyOutcome {
     Valid {
         version: String,
         changes: String,
-        asked_again: bool,
+        /// `None`: a new site, which no visitor has answered yet.
+        asked_again: Option<bool>,
     },
     Published {
         version: String,
         changes: String,
-        asked_again: bool,
+        asked_again: Option<bool>,
     },
     Invalid(kelisim_shared::policy::PolicyErrors),
 }
@@ -557,7 +558,11 @@ pub fn policy(c: &Ctx, (site, name): (&str, &str), path: &str, text: &str, outco
         .map(|(i, l)| (i + 1, l.trim()))
         .collect();
     let admin = c.actor.is_some_and(|a| a.role == super::auth::Role::Admin);
-    let said = |asked: bool| if asked { w.asked_again } else { w.not_asked_again };
+    let said = |asked: Option<bool>| match asked {
+        Some(true) => w.asked_again,
+        Some(false) => w.not_asked_again,
+        None => "",
+    };
     let body = html! {
         p.note { (w.note) " " code { (path) } }
         @match outcome {

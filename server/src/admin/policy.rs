@@ -65,7 +65,9 @@ pub async fn put(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Stri
 pub struct Published {
     pub version: String,
     pub previous: Option<String>,
-    pub asked_again: bool,
+    /// Whether visitors are asked again: the consent scope (categories, which is required, their
+    /// services) changed — wording alone keeps their choices (W1). `None` for a new site.
+    pub asked_again: Option<bool>,
     pub changes: Changes,
 }
 
@@ -87,7 +89,7 @@ async fn publish(admin: &web::Data<Admin>, who: &Actor, site: &str, body: Vec<u8
     let published = Published {
         version: version.clone(),
         previous: before.as_ref().map(|s| s.config.version.clone()),
-        asked_again: before.as_ref().is_some_and(|s| s.config.version != version),
+        asked_again: before.as_ref().map(|s| s.config.scope != policy.config().scope),
         changes: changes(before.as_ref().map(|s| &s.config), &policy.config()),
     };
     let from = published.previous.as_deref().map_or("none".to_owned(), |v| v[..12].to_owned());
@@ -169,7 +171,7 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
             let config = policy.config();
             pages::PolicyOutcome::Valid {
                 changes: changes(served.as_ref().map(|s| &s.config), &config).words(l),
-                asked_again: served.as_ref().is_some_and(|s| config.version != s.config.version),
+                asked_again: served.as_ref().map(|s| config.scope != s.config.scope),
                 version: config.version,
             }
         }

@@ -405,3 +405,47 @@ fn two_versions_are_compared_side_by_side() {
         404
     );
 }
+
+/// As an owner would, in Chromium: sign in, change a category's title on the policy page, check,
+/// publish, and see the new title in the real widget on the site's page.
+#[tokio::test]
+async fn an_owner_changes_a_title_in_the_browser_and_the_sites_widget_shows_it() {
+    use fantoccini::Locator;
+    let sites = demo_sites_copy();
+    let k = Kelisim::start_with(sites.path(), &["--demo", "--rate-limit", "0"]).unwrap();
+    let data = k.data.path().to_str().unwrap();
+    cli_stdin(
+        &["admin", "add", "olga", "--role", "admin", "--password-stdin", "--data", data],
+        "correct horse battery\n",
+    );
+    let b = kelisim_tests::browser::Browser::start().await;
+    let wait = |css: &'static str| b.client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css(css));
+    b.goto(&k.url("/admin/login")).await;
+    b.client.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("olga").await.unwrap();
+    b.client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("correct horse battery")
+        .await
+        .unwrap();
+    b.client.find(Locator::Css("[data-action=login]")).await.unwrap().click().await.unwrap();
+    wait("span.who[data-role=admin]").await.expect("signed in");
+    b.goto(&k.url("/admin/sites/webpulse/policy")).await;
+    wait("form.policy textarea").await.expect("the policy page");
+    // Edit the text area as a person would end up with it (typing 15 KB key by key is slow).
+    b.js("var t = document.querySelector('form.policy textarea'); t.value = t.value.replace('ru = \"Обязательные\"', 'ru = \"Строго необходимые\"'); return true").await;
+    b.client.find(Locator::Css("[data-action=check]")).await.unwrap().click().await.unwrap();
+    wait("[data-policy=valid]").await.expect("the check passes");
+    b.client.find(Locator::Css("[data-action=publish]")).await.unwrap().click().await.unwrap();
+    wait("[data-policy=published]").await.expect("published");
+    assert!(std::fs::read_to_string(sites.path().join("webpulse.toml")).unwrap().contains("Строго необходимые"));
+    // The site's page: the real widget, its preferences showing the published title.
+    b.goto(&k.url("/demo/webpulse/")).await;
+    b.widget("[data-kelisim=\"banner\"]").await;
+    b.click("[data-action=\"customize\"]").await;
+    let dialog = b.widget("[data-kelisim=\"preferences\"]").await;
+    let text = dialog.text().await.unwrap();
+    assert!(text.contains("Строго необходимые"), "{text}");
+    b.close().await;
+}

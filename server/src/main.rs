@@ -60,49 +60,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the widget, the site configs and the consent API.
-    Serve {
-        /// Directory of site policy files (*.toml), one per site.
-        #[arg(long, default_value = "sites")]
-        sites: PathBuf,
-        /// Data directory: the SQLite database lives here.
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
-        /// Address to listen on. Port 0 picks a free port (the chosen one is printed).
-        #[arg(long, default_value = "127.0.0.1:8790")]
-        listen: String,
-        /// Serve the demo pages under /demo/ and accept consents from this server's own origin.
-        #[arg(long)]
-        demo: bool,
-        /// Take client addresses from X-Forwarded-For (only behind your own reverse proxy).
-        #[arg(long)]
-        trust_proxy: bool,
-        /// Consent POSTs allowed per second from one client address (0: no limit).
-        #[arg(long, default_value_t = 10)]
-        rate_limit: u32,
-        /// Consent POSTs one client address may send at once before the rate applies.
-        #[arg(long, default_value_t = 30)]
-        rate_burst: u32,
-        /// Seconds between signed checkpoints of each site's log (when it grew).
-        #[arg(long, default_value_t = 60)]
-        checkpoint_interval: u64,
-        /// Events that may wait for the database; beyond it the server answers 503.
-        #[arg(long, default_value_t = 8192)]
-        queue: usize,
-        /// Seconds a request body may take to arrive whole after its headers (then 408).
-        #[arg(long, default_value_t = 10)]
-        body_timeout: u64,
-        /// Seconds an idle keep-alive connection stays open.
-        #[arg(long, default_value_t = 5)]
-        keep_alive: u64,
-        /// Connections one client address may hold open (0: no cap); with --trust-proxy, requests
-        /// in progress per forwarded client address.
-        #[arg(long, default_value_t = 64)]
-        connections_per_address: u32,
-        /// Seconds between looks at --sites for changed, added or removed files, served without a
-        /// restart (0: only on SIGHUP).
-        #[arg(long, default_value_t = 1)]
-        watch_interval: u64,
-    },
+    Serve(commands::ServeOpts),
     /// Site policy files.
     #[command(subcommand)]
     Site(SiteCommand),
@@ -323,46 +281,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve {
-            sites,
-            data,
-            listen,
-            demo,
-            trust_proxy,
-            rate_limit,
-            rate_burst,
-            checkpoint_interval,
-            queue,
-            body_timeout,
-            keep_alive,
-            connections_per_address,
-            watch_interval,
-        } => {
-            let writer = log::WriterConfig {
-                queue: queue.max(1),
-                checkpoint_interval: std::time::Duration::from_secs(checkpoint_interval.max(1)),
-                ..Default::default()
-            };
-            let limits = http::Limits {
-                body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
-                keep_alive: std::time::Duration::from_secs(keep_alive),
-                connections_per_address,
-            };
-            let watch = std::time::Duration::from_secs(watch_interval);
-            let args = commands::ServeArgs {
-                sites,
-                data,
-                listen,
-                demo,
-                trust_proxy,
-                rate_limit,
-                rate_burst,
-                writer,
-                limits,
-                watch,
-            };
-            commands::serve(args)
-        }
+        Command::Serve(opts) => commands::serve(opts),
         Command::Site(SiteCommand::Check { files }) => commands::site_check(&files),
         Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => {
             commands::admin_add(&user, &role, password_stdin, &data)

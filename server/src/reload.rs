@@ -8,26 +8,23 @@
 //! and an editor's save in several steps only means a second reload.
 
 use crate::ingest::Ingest;
-use std::path::Path;
+use crate::sites;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-/// What identifies the directory's state: each `*.toml` file's name, size and modification
-/// time, sorted; an unreadable directory is its error.
-fn fingerprint(dir: &Path) -> Result<Vec<(String, u64, Option<SystemTime>)>, String> {
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(|e| e.to_string())? {
-        let Ok(e) = e else { continue };
-        let name = e.file_name().to_string_lossy().into_owned();
-        if !name.ends_with(".toml") {
-            continue;
-        }
-        // Follows symlinks: a swapped link target is a change.
-        let meta = std::fs::metadata(e.path()).ok();
-        files.push((name, meta.as_ref().map_or(0, |m| m.len()), meta.and_then(|m| m.modified().ok())));
-    }
-    files.sort();
-    Ok(files)
+/// What identifies the directory's state: each site file's ([`sites::toml_files`]) name, size
+/// and modification time; an unreadable directory is its error.
+fn fingerprint(dir: &Path) -> Result<Vec<(PathBuf, u64, Option<SystemTime>)>, String> {
+    let files = sites::toml_files(dir).map_err(|e| e.to_string())?;
+    Ok(files
+        .into_iter()
+        .map(|path| {
+            // Follows symlinks: a swapped link target is a change.
+            let meta = std::fs::metadata(&path).ok();
+            (path, meta.as_ref().map_or(0, |m| m.len()), meta.and_then(|m| m.modified().ok()))
+        })
+        .collect())
 }
 
 /// Starts the thread that looks at the sites directory every `every` and reloads on a change.

@@ -182,7 +182,7 @@ impl Site {
 }
 
 /// The `*.toml` files of `dir`, sorted.
-fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, SitesError> {
+pub fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, SitesError> {
     let entries = std::fs::read_dir(dir).map_err(|source| SitesError::ReadDir { path: dir.to_owned(), source })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -120,7 +120,7 @@ pub(super) fn require_admin(actor: &Actor) -> Result<(), AdminError> {
 }
 
 /// The site `{site}` names, as served now.
-fn site_config(admin: &Admin, site: &str) -> Result<Arc<Site>, AdminError> {
+pub(super) fn site_config(admin: &Admin, site: &str) -> Result<Arc<Site>, AdminError> {
     admin.ingest.sites().get_shared(site).ok_or(AdminError::NotFound(Missing::Site))
 }
 

@@ -4,7 +4,7 @@
 
 use super::auth::Actor;
 use super::error::{blocking, AdminError};
-use super::http::{actor, require_admin};
+use super::http::{actor, require_admin, site_config};
 use super::{pages, Admin};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -29,7 +29,7 @@ fn parse(site: &str, body: &[u8]) -> Result<SitePolicy, AdminError> {
 pub async fn get(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     actor(&req, &admin).await?;
     let site = path.into_inner();
-    let served = admin.ingest.sites().get_shared(&site).ok_or(AdminError::NotFound(super::error::Missing::Site))?;
+    let served = site_config(&admin, &site)?;
     let text = blocking(move || std::fs::read_to_string(&served.path)).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/toml; charset=utf-8")
@@ -114,7 +114,7 @@ async fn publish(admin: &web::Data<Admin>, who: &Actor, site: &str, body: Vec<u8
 pub async fn page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let served = admin.ingest.sites().get_shared(&site).ok_or(AdminError::NotFound(super::error::Missing::Site))?;
+    let served = site_config(&admin, &site)?;
     let file = served.path.clone();
     let text = blocking(move || std::fs::read_to_string(&file)).await?;
     let ctx = super::http::ctx(&req, Some(&who), Some(&site));
@@ -383,14 +383,10 @@ impl Changes {
             );
         }
         if out.is_empty() {
-            return i18n_unchanged(l).to_owned();
+            return super::i18n::policy_words(l).unchanged.to_owned();
         }
         out.join("; ")
     }
-}
-
-fn i18n_unchanged(l: Lang) -> &'static str {
-    super::i18n::policy_words(l).unchanged
 }
 
 impl std::fmt::Display for Changes {

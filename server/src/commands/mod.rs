@@ -11,7 +11,7 @@ mod site;
 pub use accounts::{admin_add, token_create, token_list, token_revoke};
 pub use export::{backup, export, verify_bundle};
 pub use log::{log_checkpoint, log_key, log_verify};
-pub use serve::{serve, ServeArgs};
+pub use serve::{serve, ServeOpts};
 pub use site::{policy_import, site_check, ImportFormat};
 
 use crate::store;

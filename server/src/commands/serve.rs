@@ -5,24 +5,68 @@ use crate::{admin, clock, http, ingest, log, metrics, reload, sites, store};
 use anyhow::{anyhow, Context};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-pub struct ServeArgs {
+/// `kelisim serve`'s options.
+#[derive(clap::Args)]
+pub struct ServeOpts {
+    /// Directory of site policy files (*.toml), one per site.
+    #[arg(long, default_value = "sites")]
     pub sites: PathBuf,
+    /// Data directory: the SQLite database lives here.
+    #[arg(long, default_value = "data")]
     pub data: PathBuf,
+    /// Address to listen on. Port 0 picks a free port (the chosen one is printed).
+    #[arg(long, default_value = "127.0.0.1:8790")]
     pub listen: String,
+    /// Serve the demo pages under /demo/ and accept consents from this server's own origin.
+    #[arg(long)]
     pub demo: bool,
+    /// Take client addresses from X-Forwarded-For (only behind your own reverse proxy).
+    #[arg(long)]
     pub trust_proxy: bool,
+    /// Consent POSTs allowed per second from one client address (0: no limit).
+    #[arg(long, default_value_t = 10)]
     pub rate_limit: u32,
+    /// Consent POSTs one client address may send at once before the rate applies.
+    #[arg(long, default_value_t = 30)]
     pub rate_burst: u32,
-    pub writer: log::WriterConfig,
-    pub limits: http::Limits,
-    /// How often `--sites` is looked at for changes (zero: only on SIGHUP).
-    pub watch: std::time::Duration,
+    /// Seconds between signed checkpoints of each site's log (when it grew).
+    #[arg(long, default_value_t = 60)]
+    pub checkpoint_interval: u64,
+    /// Events that may wait for the database; beyond it the server answers 503.
+    #[arg(long, default_value_t = 8192)]
+    pub queue: usize,
+    /// Seconds a request body may take to arrive whole after its headers (then 408).
+    #[arg(long, default_value_t = 10)]
+    pub body_timeout: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, default_value_t = 5)]
+    pub keep_alive: u64,
+    /// Connections one client address may hold open (0: no cap); with --trust-proxy, requests
+    /// in progress per forwarded client address.
+    #[arg(long, default_value_t = 64)]
+    pub connections_per_address: u32,
+    /// Seconds between looks at --sites for changed, added or removed files, served without a
+    /// restart (0: only on SIGHUP).
+    #[arg(long, default_value_t = 1)]
+    pub watch_interval: u64,
 }
 
 const REFUSING: &str = "refusing to start";
 
-pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
+pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
+    let writer = log::WriterConfig {
+        queue: a.queue.max(1),
+        checkpoint_interval: Duration::from_secs(a.checkpoint_interval.max(1)),
+        ..Default::default()
+    };
+    let limits = http::Limits {
+        body_timeout: Duration::from_secs(a.body_timeout.max(1)),
+        keep_alive: Duration::from_secs(a.keep_alive),
+        connections_per_address: a.connections_per_address,
+    };
+    let watch = Duration::from_secs(a.watch_interval);
     let mut sites = sites::Sites::load(&a.sites).map_err(|e| match e {
         sites::SitesError::Invalid(errors) => anyhow!("{REFUSING}: invalid site policy file\n{errors}"),
         e => anyhow!(e).context(REFUSING),
@@ -47,7 +91,7 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
     record_configs(&sites, &conn)?;
     let metrics = Arc::new(metrics::Metrics::default());
     let ids: Vec<String> = sites.iter().map(|s| s.config.site.clone()).collect();
-    let mut wcfg = a.writer;
+    let mut wcfg = writer;
     wcfg.retention = sites.iter().map(|s| (s.config.site.clone(), s.policy.retention_days)).collect();
     store.start_wal_checkpointer(&conn).context(REFUSING)?;
     let writer = log::Writer::start(conn, key, &ids, wcfg, metrics.clone()).context(REFUSING)?;
@@ -64,10 +108,10 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
         trust_proxy: a.trust_proxy,
         rate_limit: a.rate_limit,
         rate_burst: a.rate_burst,
-        limits: a.limits,
+        limits,
     };
-    if !a.watch.is_zero() {
-        reload::watch(ingest.clone(), a.watch).context(REFUSING)?;
+    if !watch.is_zero() {
+        reload::watch(ingest.clone(), watch).context(REFUSING)?;
     }
     actix_web::rt::System::new()
         .block_on(async move {

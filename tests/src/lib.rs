@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod browser;
 pub mod bundle;
 pub mod consent;

@@ -3,7 +3,8 @@
 //! leaves the running version serving and is shown on the dashboard, an added file adds a site
 //! and a removed one takes it away (its log stays); `SIGHUP` reloads at once.
 
-use kelisim_tests::{cli_stdin, demo_sites_copy, get, post, post_form, uuid, Kelisim};
+use kelisim_tests::admin::{add_account, csrf_of, session};
+use kelisim_tests::{demo_sites_copy, get, post, post_form, uuid, Kelisim};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -64,14 +65,8 @@ fn an_edited_added_or_removed_site_file_is_served_without_a_restart_and_a_broken
 
     // An invalid edit: refused, the running version stays, and the dashboard says why.
     edit(&webpulse, "kk = \"Міндетті\", ", "");
-    let data = k.data.path().to_str().unwrap();
-    let out = cli_stdin(
-        &["admin", "add", "olga", "--role", "admin", "--password-stdin", "--data", data],
-        "correct horse battery\n",
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let login = post_form(&k.url("/admin/login"), &[], &[("username", "olga"), ("password", "correct horse battery")]);
-    let cookie = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
+    add_account(&k, "olga", "admin");
+    let cookie = session(&k, "olga").0;
     let deadline = Instant::now() + Duration::from_secs(5);
     let page = loop {
         let page = get(&k.url("/admin/"), &[("cookie", &cookie), ("accept-language", "ru")]);
@@ -124,11 +119,9 @@ fn sighup_reloads_at_once_when_the_directory_is_not_watched() {
     config_until(&k, "webpulse", "the reload on SIGHUP", |_, b| b.contains("Необходимые"));
 }
 
+/// An API token of `role`, as its `Authorization` header.
 fn token(k: &Kelisim, role: &str) -> String {
-    let data = k.data.path().to_str().unwrap();
-    let out = cli_stdin(&["token", "create", "--role", role, "--name", "editor", "--data", data], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    format!("Bearer {}", String::from_utf8(out.stdout).unwrap().trim())
+    format!("Bearer {}", kelisim_tests::admin::token(k, role))
 }
 
 fn put(k: &Kelisim, site: &str, auth: &[(&str, &str)], body: &str) -> kelisim_tests::Resp {
@@ -207,13 +200,8 @@ fn a_policy_is_read_published_and_previewed_over_the_admin_api() {
     assert_eq!(get(&k.url("/api/v1/sites/fresh/config"), &[]).status, 200);
 
     // A person's session publishes only with its CSRF token.
-    let data = k.data.path().to_str().unwrap();
-    cli_stdin(
-        &["admin", "add", "olga", "--role", "admin", "--password-stdin", "--data", data],
-        "correct horse battery\n",
-    );
-    let login = post_form(&k.url("/admin/login"), &[], &[("username", "olga"), ("password", "correct horse battery")]);
-    let cookie = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
+    add_account(&k, "olga", "admin");
+    let cookie = session(&k, "olga").0;
     assert_eq!(put(&k, "webpulse", &[("cookie", &cookie)], &text).status, 403, "no CSRF token");
 }
 
@@ -224,19 +212,12 @@ fn a_policy_is_read_published_and_previewed_over_the_admin_api() {
 fn a_site_is_changed_from_the_dashboard_policy_page() {
     let sites = demo_sites_copy();
     let k = Kelisim::start_with(sites.path(), &[]).unwrap();
-    let data = k.data.path().to_str().unwrap();
     let session = |user: &str, role: &str| {
-        let out = cli_stdin(
-            &["admin", "add", user, "--role", role, "--password-stdin", "--data", data],
-            "correct horse battery\n",
-        );
-        assert!(out.status.success());
-        let login =
-            post_form(&k.url("/admin/login"), &[], &[("username", user), ("password", "correct horse battery")]);
-        let cookie = format!("kelisim_admin={}; kelisim_admin_lang=ru", login.set_cookie("kelisim_admin").unwrap());
+        add_account(&k, user, role);
+        let cookie = format!("{}; kelisim_admin_lang=ru", session(&k, user).0);
         let page = get(&k.url("/admin/sites/webpulse/policy"), &[("cookie", &cookie)]);
         assert_eq!(page.status, 200);
-        let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let csrf = csrf_of(&page.body);
         (cookie, csrf, page.body)
     };
     let (cookie, csrf, page) = session("olga", "admin");
@@ -296,13 +277,8 @@ fn a_site_is_changed_from_the_dashboard_policy_page() {
 #[test]
 fn the_install_page_gives_this_servers_tag_and_the_sites_categories() {
     let k = Kelisim::start();
-    let data = k.data.path().to_str().unwrap();
-    cli_stdin(
-        &["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data],
-        "correct horse battery\n",
-    );
-    let login = post_form(&k.url("/admin/login"), &[], &[("username", "ivan"), ("password", "correct horse battery")]);
-    let cookie = format!("kelisim_admin={}; kelisim_admin_lang=kk", login.set_cookie("kelisim_admin").unwrap());
+    add_account(&k, "ivan", "auditor");
+    let cookie = format!("{}; kelisim_admin_lang=kk", session(&k, "ivan").0);
     let page = get(&k.url("/admin/sites/webpulse/install"), &[("cookie", &cookie)]);
     assert_eq!(page.status, 200);
     let tag =
@@ -322,18 +298,13 @@ fn the_install_page_gives_this_servers_tag_and_the_sites_categories() {
 fn a_new_site_is_drafted_from_its_privacy_policy_and_published_from_the_dashboard() {
     let sites = demo_sites_copy();
     let k = Kelisim::start_with(sites.path(), &[]).unwrap();
-    let data = k.data.path().to_str().unwrap();
-    cli_stdin(
-        &["admin", "add", "olga", "--role", "admin", "--password-stdin", "--data", data],
-        "correct horse battery\n",
-    );
-    let login = post_form(&k.url("/admin/login"), &[], &[("username", "olga"), ("password", "correct horse battery")]);
-    let cookie = format!("kelisim_admin={}; kelisim_admin_lang=ru", login.set_cookie("kelisim_admin").unwrap());
+    add_account(&k, "olga", "admin");
+    let cookie = format!("{}; kelisim_admin_lang=ru", session(&k, "olga").0);
     let h = [("cookie", cookie.as_str())];
     let home = get(&k.url("/admin/"), &h);
     assert!(home.body.contains("href=\"/admin/sites/new\""), "admins see “New site”");
     let page = get(&k.url("/admin/sites/new"), &h);
-    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let csrf = csrf_of(&page.body);
     let policy =
         std::fs::read_to_string(kelisim_tests::root().join("tests/fixtures/policies/protorg.kz.ru.txt")).unwrap();
 
@@ -365,12 +336,8 @@ fn a_new_site_is_drafted_from_its_privacy_policy_and_published_from_the_dashboar
     assert!(sites.path().join("shop.toml").exists());
 
     // An auditor starts nothing.
-    cli_stdin(
-        &["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data],
-        "correct horse battery\n",
-    );
-    let login = post_form(&k.url("/admin/login"), &[], &[("username", "ivan"), ("password", "correct horse battery")]);
-    let ivan = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
+    add_account(&k, "ivan", "auditor");
+    let ivan = session(&k, "ivan").0;
     assert_eq!(get(&k.url("/admin/sites/new"), &[("cookie", &ivan)]).status, 403);
 }
 
@@ -383,13 +350,8 @@ fn two_versions_are_compared_side_by_side() {
     edit(&sites.path().join("webpulse.toml"), "ru = \"Обязательные\"", "ru = \"Необходимые\"");
     let (_, body) = config_until(&k, "webpulse", "the new version", |_, b| b.contains("Необходимые"));
     let v2 = version(&body);
-    let data = k.data.path().to_str().unwrap();
-    cli_stdin(
-        &["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data],
-        "correct horse battery\n",
-    );
-    let login = post_form(&k.url("/admin/login"), &[], &[("username", "ivan"), ("password", "correct horse battery")]);
-    let cookie = format!("kelisim_admin={}; kelisim_admin_lang=ru", login.set_cookie("kelisim_admin").unwrap());
+    add_account(&k, "ivan", "auditor");
+    let cookie = format!("{}; kelisim_admin_lang=ru", session(&k, "ivan").0);
     let list = get(&k.url("/admin/sites/webpulse/configs"), &[("cookie", &cookie)]);
     assert!(list.body.contains("action=\"/admin/sites/webpulse/compare\""), "{}", list.body);
     let page = get(&k.url(&format!("/admin/sites/webpulse/compare?a={v1}&b={v2}")), &[("cookie", &cookie)]);
@@ -413,11 +375,7 @@ async fn an_owner_changes_a_title_in_the_browser_and_the_sites_widget_shows_it()
     use fantoccini::Locator;
     let sites = demo_sites_copy();
     let k = Kelisim::start_with(sites.path(), &["--demo", "--rate-limit", "0"]).unwrap();
-    let data = k.data.path().to_str().unwrap();
-    cli_stdin(
-        &["admin", "add", "olga", "--role", "admin", "--password-stdin", "--data", data],
-        "correct horse battery\n",
-    );
+    add_account(&k, "olga", "admin");
     let b = kelisim_tests::browser::Browser::start().await;
     let wait = |css: &'static str| b.client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css(css));
     b.goto(&k.url("/admin/login")).await;
@@ -426,7 +384,7 @@ async fn an_owner_changes_a_title_in_the_browser_and_the_sites_widget_shows_it()
         .find(Locator::Css("input[name=password]"))
         .await
         .unwrap()
-        .send_keys("correct horse battery")
+        .send_keys(kelisim_tests::admin::PASSWORD)
         .await
         .unwrap();
     b.client.find(Locator::Css("[data-action=login]")).await.unwrap().click().await.unwrap();

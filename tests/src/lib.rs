@@ -166,6 +166,11 @@ impl Kelisim {
         self.child.id()
     }
 
+    /// The server's `host:port`.
+    pub fn host(&self) -> String {
+        self.base.strip_prefix("http://").unwrap().to_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

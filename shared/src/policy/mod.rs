@@ -9,6 +9,7 @@
 
 mod locate;
 pub mod notes;
+pub mod paths;
 mod validate;
 
 pub use validate::{is_cookie_pattern, is_valid_bin};

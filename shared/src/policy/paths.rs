@@ -1,0 +1,144 @@
+//! The problems of a site policy file by field, for a form that shows each one next to its
+//! field: the same checks as [`SitePolicy::parse`](super::SitePolicy::parse) (`site check`),
+//! each problem with the dotted path of its field (`category.2.title.kk`,
+//! `origins.0`, `category.0.service.1.id`) rather than a line and column.
+
+use super::locate::Seg;
+use super::SitePolicy;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// One problem, at the field its dotted path names: keys as in the file, list entries by their
+/// index from 0. An empty path: the problem belongs to no field (the text is not TOML, or
+/// concerns the file as a whole).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub path: String,
+    pub message: String,
+}
+
+/// Every problem [`SitePolicy::parse`](super::SitePolicy::parse) finds in `text`, in the order
+/// the checks find them, each at its field; empty when the file is valid. A type error (a
+/// missing field, a value of the wrong type, an unknown key) is at the key or value toml
+/// points to, or at the table that lacks the field.
+pub fn field_problems(text: &str) -> Vec<FieldProblem> {
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(e) => {
+            return vec![FieldProblem {
+                path: String::new(),
+                message: format!("is not valid TOML: {}", e.message().trim()),
+            }];
+        }
+    };
+    let policy: SitePolicy = match toml::from_str(text) {
+        Ok(p) => p,
+        Err(e) => {
+            let path = e.span().map(|s| path_at(root.get_ref(), s.start)).unwrap_or_default();
+            return vec![FieldProblem { path: path.join("."), message: e.message().trim().to_owned() }];
+        }
+    };
+    super::validate::validate(&policy)
+        .into_iter()
+        .map(|p| FieldProblem { path: dotted(&p.path), message: p.message })
+        .collect()
+}
+
+/// `category.2.title.kk` for `[Key("category"), Index(2), Key("title"), Key("kk")]`.
+fn dotted(path: &[Seg]) -> String {
+    let parts: Vec<String> = path
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => (*k).to_owned(),
+            Seg::Index(i) => i.to_string(),
+        })
+        .collect();
+    parts.join(".")
+}
+
+/// The deepest path whose key or value spans `offset` (an array of tables is spread over the
+/// file, so every child is searched, not only those within their parent's span).
+fn path_at(root: &DeTable, offset: usize) -> Vec<String> {
+    fn in_table(t: &DeTable, offset: usize, path: &mut Vec<String>) -> bool {
+        for (k, v) in t.iter() {
+            path.push(k.get_ref().to_string());
+            if in_value(v, offset, path) || k.span().contains(&offset) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    fn in_value(v: &Spanned<DeValue>, offset: usize, path: &mut Vec<String>) -> bool {
+        match v.get_ref() {
+            DeValue::Table(t) => in_table(t, offset, path) || v.span().contains(&offset),
+            DeValue::Array(a) => {
+                for (i, item) in a.iter().enumerate() {
+                    path.push(i.to_string());
+                    if in_value(item, offset, path) {
+                        return true;
+                    }
+                    path.pop();
+                }
+                v.span().contains(&offset)
+            }
+            _ => v.span().contains(&offset),
+        }
+    }
+    let mut path = Vec::new();
+    in_table(root, offset, &mut path);
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_problems;
+
+    const SITE: &str = r#"
+id = "shop"
+name = "shop.kz"
+origins = ["https://shop.kz"]
+policy_url = "https://shop.kz/privacy"
+policy_version = "1"
+languages = ["kk", "ru"]
+consent_days = 365
+retention_days = 1825
+
+[operator]
+name = { kk = "ЖШС", ru = "ТОО" }
+email = "a@shop.kz"
+storage_country = "KZ"
+
+[[category]]
+id = "necessary"
+required = true
+title = { kk = "Міндетті", ru = "Обязательные" }
+description = { kk = "с", ru = "о" }
+data = { kk = ["а"], ru = ["б"] }
+purposes = { kk = ["а"], ru = ["б"] }
+retention = { kk = "1 жыл", ru = "1 год" }
+"#;
+
+    fn paths(text: &str) -> Vec<String> {
+        field_problems(text).into_iter().map(|p| p.path).collect()
+    }
+
+    #[test]
+    fn a_valid_file_has_no_problems() {
+        assert_eq!(field_problems(SITE), vec![]);
+    }
+
+    #[test]
+    fn validation_problems_name_their_field() {
+        let text =
+            SITE.replace("ru = \"Обязательные\"", "ru = \" \"").replace("https://shop.kz\"]", "https://shop.kz/\"]");
+        assert_eq!(paths(&text), ["origins.0", "category.0.title.ru"]);
+    }
+
+    #[test]
+    fn type_errors_name_their_field_and_syntax_errors_none() {
+        assert_eq!(paths(&SITE.replace("consent_days = 365", "consent_days = \"a year\"")), ["consent_days"]);
+        assert_eq!(paths(&SITE.replace("required = true", "required = true\ncolour = 1")), ["category.0.colour"]);
+        assert_eq!(paths(&SITE.replace("[operator]", "[operator")), [""]);
+    }
+}

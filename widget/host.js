@@ -148,8 +148,8 @@ export function root() {
   host.id = 'kelisim';
   R = host.attachShadow({ mode: 'open' });
   // The style element carries the loader's nonce: a strict CSP (style-src 'nonce-…') applies
-  // in the shadow root too.
-  R.innerHTML = '<style nonce="' + o.nonce + '">' + css + '</style><div class="k-live" role="status"></div><div id="k-ui"></div>';
+  // in the shadow root too. The site's own look (W13, `[appearance]`) comes after the defaults.
+  R.innerHTML = '<style nonce="' + o.nonce + '">' + css + (o.css || '') + '</style><div class="k-live" role="status"></div><div id="k-ui"></div>';
   U = R.lastChild;
   V = U.previousSibling;
   // First in the page: the banner is the first thing in the focus order and the reading order.
@@ -245,7 +245,7 @@ export function deleteCookies(names) {
   for (const n of ids(names.trim())) for (const d of Dm) for (const p of P) D.cookie = n + '=; Max-Age=0; Path=' + p + d;
 }
 
-/** Called by the loader with {wasm (the module's bytes, a promise), site, api, tags, standing, config, floating, gtag, modes, nonce}. */
+/** Called by the loader with {wasm (the module's bytes, a promise), site, api, tags, standing, config, floating, css, gtag, modes, nonce}. */
 export async function boot(opts) {
   o = opts;
   // W11: window.kelisim (methods without a result are one call each into the module; `get` is

@@ -3,7 +3,7 @@
 // any tag manager.
 // Labels W1–W13 name the widget's behaviours; docs/architecture.md defines them.
 (function (w, d) {
-  var B = __KELISIM_BOOT__; // {glue, wasm, sites: {id: [scope, consent_days, floating_button]}}
+  var B = __KELISIM_BOOT__; // {glue, wasm, sites: {id: [scope, consent_days, floating_button, css?]}}
   var s = d.currentScript;
   var site = s && s.getAttribute('data-site');
   var api = (s && s.getAttribute('data-api')) || (s ? new URL(s.src, location.href).origin : '');
@@ -41,7 +41,7 @@
   wasm.catch(function () {});
   import(api + B.glue).then(function (g) {
     return g.boot({ wasm: wasm, site: site, api: api,
-      standing: ok, config: cfg, tags: tags, floating: info[2], gtag: gtag, modes: modes, nonce: s.nonce });
+      standing: ok, config: cfg, tags: tags, floating: info[2], css: info[3], gtag: gtag, modes: modes, nonce: s.nonce });
   }).catch(function (e) {
     console.warn('Kelisim: the widget could not load (' + e + '); nothing that needs consent will run');
   });

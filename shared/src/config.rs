@@ -64,6 +64,60 @@ pub struct Config {
     pub reload_on_revoke: bool,
     /// W10: show the floating button that reopens the preferences after a decision.
     pub floating_button: bool,
+    /// W13: the site's own look, if it sets one (`[appearance]`); absent from the JSON — and so
+    /// from the version's hash — for a site that keeps the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appearance: Option<Appearance>,
+}
+
+/// A site's look (W13), rendered by the server into the widget's CSS custom properties
+/// (`crate::appearance`). Every field is optional: what is not set keeps the default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Appearance {
+    /// Where the first layer sits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    /// Buttons, links, focus: `#rgb` or `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent: Option<String>,
+    /// The text on an accent-coloured button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Corner radius of the layers, in CSS pixels (0–24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radius: Option<u32>,
+    /// A CSS font-family list of fonts the visitor's device has (nothing is downloaded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
+    /// A logo shown above the first layer's title: an https URL or a path on the site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// The corner of the floating reopen button (W10; `floating_button` turns it off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopen_corner: Option<Corner>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Position {
+    /// A box centred along the bottom edge (the default).
+    Bottom,
+    /// A narrow box in the bottom-left corner.
+    BottomLeft,
+    /// A box in the middle of the window over a dimmed page (the page stays usable).
+    Center,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Corner {
+    Left,
+    Right,
 }
 
 impl Config {

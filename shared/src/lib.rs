@@ -55,6 +55,8 @@ pub mod lang;
 pub mod strings;
 
 #[cfg(feature = "policy")]
+pub mod appearance;
+#[cfg(feature = "policy")]
 pub mod canonical;
 #[cfg(feature = "log")]
 pub mod checkpoint;

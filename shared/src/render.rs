@@ -78,8 +78,12 @@ pub fn banner(cfg: &Config, lang: Lang) -> String {
         .raw(if notice { "notice" } else { "banner" })
         .raw("\" role=\"region\" aria-labelledby=\"k-bt\" lang=\"")
         .raw(lang.code())
-        .raw("\"><h2 id=\"k-bt\" class=\"k-title\">")
-        .text(if notice { ui.notice_title } else { ui.banner_title })
+        .raw("\"><h2 id=\"k-bt\" class=\"k-title\">");
+    // The site's logo (`[appearance] logo`), named by the site's name.
+    if let Some(logo) = cfg.appearance.as_ref().and_then(|a| a.logo.as_deref()) {
+        h.raw("<img class=\"k-logo\" src=\"").text(logo).raw("\" alt=\"").text(&cfg.name).raw("\">");
+    }
+    h.text(if notice { ui.notice_title } else { ui.banner_title })
         .raw("</h2><p class=\"k-text\">")
         .text(if notice { ui.notice_text } else { ui.banner_text })
         .raw("</p><div class=\"k-actions\">");
@@ -346,6 +350,7 @@ mod tests {
             categories: vec![],
             reload_on_revoke: true,
             floating_button: true,
+            appearance: None,
         };
         let text = |s: &str| Localized { kk: Some(format!("{s} kk")), ru: Some(format!("{s} ru")), en: None };
         let list =

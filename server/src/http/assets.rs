@@ -136,10 +136,12 @@ impl Loader {
         let table: serde_json::Map<String, serde_json::Value> = sites
             .iter()
             .map(|s| {
-                (
-                    s.config.site.clone(),
-                    serde_json::json!([s.config.scope, s.config.consent_days, s.config.floating_button]),
-                )
+                let mut info = serde_json::json!([s.config.scope, s.config.consent_days, s.config.floating_button]);
+                // W13: a site's own look, only for a site that sets one.
+                if let Some(css) = s.config.appearance.as_ref().and_then(kelisim_shared::appearance::css) {
+                    info.as_array_mut().expect("an array").push(css.into());
+                }
+                (s.config.site.clone(), info)
             })
             .collect();
         let boot = serde_json::json!({

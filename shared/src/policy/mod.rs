@@ -51,6 +51,9 @@ pub struct SitePolicy {
     pub reload_on_revoke: bool,
     #[serde(default = "yes")]
     pub floating_button: bool,
+    /// W13: the site's own look; absent, the widget's defaults.
+    #[serde(default)]
+    pub appearance: Option<crate::config::Appearance>,
     pub operator: Operator,
     #[serde(rename = "category")]
     pub categories: Vec<Category>,
@@ -188,6 +191,7 @@ impl SitePolicy {
             categories: self.categories.clone(),
             reload_on_revoke: self.reload_on_revoke,
             floating_button: self.floating_button,
+            appearance: self.appearance.clone(),
         };
         config.version = hex::encode(Sha256::digest(crate::canonical::to_canonical_json(&config)));
         config
@@ -253,21 +257,16 @@ impl SitePolicy {
     }
 }
 
-/// Fingerprint of what a decision covers: the categories, which one is required, and the
-/// services in each. Wording changes keep it; a new category or service changes it, and then
-/// the banner asks again (W1).
+/// Fingerprint of what a decision covers: the categories as the visitor was shown them — their
+/// ids and order, which one is required, their texts in every language (title, description,
+/// data, purposes, retention), third parties, cross-border transfers, cookies, Consent Mode
+/// types, GPC and services. A decision was informed by exactly these (Art. 8 p.4), so when any
+/// of them changes the banner asks again (W1: "the config version's categories changed").
+/// Everything else — the operator's contacts, `policy_version`, `policy_url`, `consent_days`,
+/// the appearance — makes a new version but keeps visitors' choices.
 pub fn scope_fingerprint(categories: &[Category]) -> String {
-    let mut h = Sha256::new();
-    for c in categories {
-        h.update(c.id.as_bytes());
-        h.update(if c.required { b":r" } else { b":o" });
-        for s in &c.services {
-            h.update(b",");
-            h.update(s.id.as_bytes());
-        }
-        h.update(b";");
-    }
-    hex::encode(&h.finalize()[..4])
+    let digest = Sha256::digest(crate::canonical::to_canonical_json(&categories));
+    hex::encode(&digest[..4])
 }
 
 /// Checks a config's `version` against its content: what the offline verifier does with every

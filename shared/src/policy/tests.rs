@@ -155,7 +155,11 @@ fn version_is_a_content_hash() {
     assert_eq!(a.version, config_version_of(&a));
     let b = SitePolicy::parse("b", &EXAMPLE.replace("Помогают считать", "Помогают подсчитывать")).unwrap().config();
     assert_ne!(a.version, b.version, "wording changes make a new version");
-    assert_eq!(a.scope, b.scope, "wording changes keep the consent scope");
+    assert_ne!(a.scope, b.scope, "a category's text is part of what a decision covers");
+    let label =
+        SitePolicy::parse("l", &EXAMPLE.replacen("policy_version = \"", "policy_version = \"v2 ", 1)).unwrap().config();
+    assert_ne!(a.version, label.version, "a new label of the policy text is a new version");
+    assert_eq!(a.scope, label.scope, "outside the categories, a change keeps the consent scope");
     let c = SitePolicy::parse("c", &EXAMPLE.replace("id = \"marketing\"", "id = \"ads\"")).unwrap().config();
     assert_ne!(a.scope, c.scope, "a changed category changes the scope");
     // Origins and log settings are not part of what the visitor sees.
@@ -335,4 +339,27 @@ fn long_lists_are_capped_and_long_values_are_not_quoted_whole() {
         "{}",
         &e[1].message[..200.min(e[1].message.len())]
     );
+}
+
+#[test]
+fn an_appearance_is_checked_and_part_of_the_version_but_not_of_the_scope() {
+    let plain = SitePolicy::parse("a", EXAMPLE).unwrap().config();
+    assert_eq!(plain.appearance, None);
+    let styled = EXAMPLE.replacen(
+        "[operator]",
+        "[appearance]\nposition = \"bottom-left\"\naccent = \"#1e6b3a\"\nradius = 4\nreopen_corner = \"right\"\n\n[operator]",
+        1,
+    );
+    let c = SitePolicy::parse("a", &styled).unwrap().config();
+    assert_eq!(c.appearance.as_ref().and_then(|a| a.radius), Some(4));
+    assert_ne!(c.version, plain.version, "a new look is a new version: the log shows what visitors saw");
+    assert_eq!(c.scope, plain.scope, "a new look keeps visitors' choices");
+    let line = styled.lines().position(|l| l.starts_with("accent =")).unwrap() + 1;
+    let errors = SitePolicy::parse("a.toml", &styled.replacen("#1e6b3a", "#ffd400", 1)).unwrap_err().0;
+    // Yellow fails twice: on the white background, and under the buttons' white text.
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].field.as_str()), (line, "`appearance.accent`"), "{}", errors[0]);
+    assert!(errors[0].message.contains("contrast 1.4:1"), "{}", errors[0]);
+    let unknown = SitePolicy::parse("a.toml", &styled.replacen("radius = 4", "colour = \"red\"", 1)).unwrap_err();
+    assert!(unknown.to_string().contains("colour"), "{unknown}");
 }

@@ -232,6 +232,11 @@ pub fn validate(p: &SitePolicy) -> Vec<Problem> {
             ),
         );
     }
+    if let Some(a) = &p.appearance {
+        for (key, message) in crate::appearance::problems(a) {
+            c.fail(vec![Key("appearance"), Key(key)], message);
+        }
+    }
     operator(&mut c, &p.operator);
     categories(&mut c, &p.categories);
     review(&mut c, &p.review);

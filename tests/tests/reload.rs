@@ -172,8 +172,8 @@ fn a_policy_is_read_published_and_previewed_over_the_admin_api() {
     let v2 = answer["version"].as_str().unwrap().to_owned();
     assert_eq!(
         (answer["previous_version"].as_str(), answer["visitors_asked_again"].as_bool()),
-        (Some(v1.as_str()), Some(false)),
-        "a wording change keeps visitors' choices (W1)"
+        (Some(v1.as_str()), Some(true)),
+        "a category's text changed: what visitors agreed to changed, they are asked again (W1)"
     );
     assert_eq!(answer["changes"], "changed: necessary");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), draft);
@@ -242,20 +242,21 @@ fn a_site_is_changed_from_the_dashboard_policy_page() {
     let draft = text.replacen("ru = \"Обязательные\"", "ru = \"Необходимые\"", 1);
     let r = send(&cookie, &csrf, "check", &draft);
     assert!(r.body.contains("data-policy=\"valid\""), "{}", r.body);
-    assert!(
-        r.body.contains("изменённые категории: necessary")
-            && r.body.contains("Прежний выбор посетителей остаётся в силе"),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("изменённые категории: necessary"), "{}", r.body);
     assert!(
         !get(&k.url("/api/v1/sites/webpulse/config"), &[]).body.contains("Необходимые"),
         "a check publishes nothing"
     );
-    // A category renamed is a new scope: visitors would be asked again.
-    let rescoped = text.replacen("id = \"functional\"", "id = \"comfort\"", 1);
-    let r = send(&cookie, &csrf, "check", &rescoped);
-    assert!(r.body.contains("data-policy=\"valid\"") && r.body.contains("спросят о согласии заново"), "{}", r.body);
+    // A category's text is part of what visitors agreed to: they would be asked again; a new
+    // label of the policy text is not.
+    assert!(r.body.contains("спросят о согласии заново"), "{}", r.body);
+    let relabelled = text.replacen("policy_version = \"", "policy_version = \"2026-12: ", 1);
+    let r = send(&cookie, &csrf, "check", &relabelled);
+    assert!(
+        r.body.contains("data-policy=\"valid\"") && r.body.contains("Прежний выбор посетителей остаётся в силе"),
+        "{}",
+        r.body
+    );
     let r = send(&cookie, &csrf, "publish", &draft);
     assert!(r.body.contains("data-policy=\"published\""), "{}", r.body);
     assert!(get(&k.url("/api/v1/sites/webpulse/config"), &[]).body.contains("Необходимые"), "live at once");
@@ -405,5 +406,22 @@ async fn an_owner_changes_a_title_in_the_browser_and_the_sites_widget_shows_it()
     let dialog = b.widget("[data-kelisim=\"preferences\"]").await;
     let text = dialog.text().await.unwrap();
     assert!(text.contains("Строго необходимые"), "{text}");
+    // The visitor decides; the owner changes the title again: the same page asks again.
+    b.click("[data-action=\"accept-all\"]").await;
+    b.widget("[data-action=\"reopen\"]").await;
+    b.goto(&k.url("/admin/sites/webpulse/policy")).await;
+    wait("form.policy textarea").await.expect("the policy page");
+    b.js("var t = document.querySelector('form.policy textarea'); t.value = t.value.replace('ru = \"Строго необходимые\"', 'ru = \"Необходимые\"'); return true").await;
+    b.client.find(Locator::Css("[data-action=publish]")).await.unwrap().click().await.unwrap();
+    wait("[data-policy=published]").await.expect("published again");
+    // The visitor's browser once its copy of the loader (cached 5 minutes) has expired: a fresh
+    // cache, the same `kelisim` cookie.
+    let decision = b.cookie("kelisim").await.expect("the decision");
+    b.close().await;
+    let b = kelisim_tests::browser::Browser::start().await;
+    b.goto(&k.url("/demo/assets/base.css")).await;
+    b.js(&format!("document.cookie = 'kelisim={decision}; path=/'; return true")).await;
+    b.goto(&k.url("/demo/webpulse/")).await;
+    b.widget("[data-kelisim=\"banner\"]").await;
     b.close().await;
 }

@@ -268,18 +268,19 @@ async fn gpc_keeps_gpc_off_categories_off_on_accept_all_and_is_recorded() {
 }
 
 #[tokio::test]
-async fn a_changed_category_brings_the_banner_back_but_new_wording_does_not() {
+async fn a_changed_category_brings_the_banner_back_but_other_changes_do_not() {
     let s = Site::start();
     let b = Browser::start().await;
     b.goto(&s.url("")).await;
     b.click("[data-action=\"accept-all\"]").await;
     s.wait_events(1).await;
     let Site { k, pages, sites } = s;
-    // New wording only: a new config version, same consent scope: the decision stands.
+    // A new label of the policy text: a new config version, same consent scope (the categories
+    // are as they were): the decision stands.
     let text = std::fs::read_to_string(sites.path().join("example.toml")).unwrap();
     std::fs::write(
         sites.path().join("example.toml"),
-        text.replace("Помогают считать посещения сайта.", "Помогают подсчитывать посещения."),
+        text.replacen("policy_version = \"", "policy_version = \"v2 ", 1),
     )
     .unwrap();
     let k = k.restart(sites.path(), &[]);

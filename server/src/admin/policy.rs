@@ -65,8 +65,8 @@ pub async fn put(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Stri
 pub struct Published {
     pub version: String,
     pub previous: Option<String>,
-    /// Whether visitors are asked again: the consent scope (categories, which is required, their
-    /// services) changed — wording alone keeps their choices (W1). `None` for a new site.
+    /// Whether visitors are asked again: the consent scope (anything about the categories, their
+    /// texts included) changed; other settings keep their choices (W1). `None` for a new site.
     pub asked_again: Option<bool>,
     pub changes: Changes,
 }

@@ -73,6 +73,7 @@ pub fn page(c: &Ctx, title: &str, body: Markup) -> String {
                         a href={ "/admin/sites/" (s) "/log" } { (t.log) }
                         a href={ "/admin/sites/" (s) "/withdrawals" } { (t.withdrawals) }
                         a href={ "/admin/sites/" (s) "/configs" } { (t.configs) }
+                        a href={ "/admin/sites/" (s) "/edit" } { (super::i18n::editor_words(c.lang).nav) }
                         a href={ "/admin/sites/" (s) "/policy" } { (super::i18n::policy_words(c.lang).tab) }
                         a href={ "/admin/sites/" (s) "/install" } { (super::i18n::install_words(c.lang).tab) }
                         a href={ "/admin/sites/" (s) "/scan" } { (super::i18n::scan_words(c.lang).scan) }

@@ -7,6 +7,7 @@
 
 pub mod auth;
 mod charts;
+mod editor;
 pub mod error;
 mod html;
 pub mod http;
@@ -93,6 +94,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .app_data(web::PayloadConfig::new(1 << 20))
                     .route(web::get().to(policy::page))
                     .route(web::post().to(policy::form)),
+            )
+            .service(
+                web::resource("/sites/{site}/edit")
+                    .app_data(web::PayloadConfig::new(1 << 20))
+                    .route(web::get().to(editor::page))
+                    .route(web::post().to(editor::form)),
             )
             .route("/sites/{site}/export", web::get().to(http::export_page))
             .route("/sites/{site}/export", web::post().to(http::export_bundle))

@@ -564,6 +564,7 @@ pub fn policy(c: &Ctx, (site, name): (&str, &str), path: &str, text: &str, outco
         None => "",
     };
     let body = html! {
+        @if c.site.is_some() { (super::editor::tabs(c.lang, site, false)) }
         p.note { (w.note) " " code { (path) } }
         @match outcome {
             Some(PolicyOutcome::Valid { version, changes, asked_again }) => div.ok role="status" data-policy="valid" {

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 type Answer = Result<HttpResponse, AdminError>;
 
 /// The body as a site policy file: UTF-8 TOML that `site check` accepts, declaring `site`.
-fn parse(site: &str, body: &[u8]) -> Result<SitePolicy, AdminError> {
+pub(super) fn parse(site: &str, body: &[u8]) -> Result<SitePolicy, AdminError> {
     let text = std::str::from_utf8(body).map_err(|_| AdminError::BadRequest("the body is not UTF-8 text".into()))?;
     let policy = SitePolicy::parse(&format!("{site}.toml"), text).map_err(AdminError::InvalidPolicy)?;
     if policy.id != site {
@@ -74,7 +74,12 @@ pub struct Published {
 /// Checks `body` as the file of `site`, writes it over the site's file (a new site:
 /// `{site}.toml` in `--sites DIR`), reloads, and records the publish in the audit trail.
 /// The caller has checked the role and the CSRF token.
-async fn publish(admin: &web::Data<Admin>, who: &Actor, site: &str, body: Vec<u8>) -> Result<Published, AdminError> {
+pub(super) async fn publish(
+    admin: &web::Data<Admin>,
+    who: &Actor,
+    site: &str,
+    body: Vec<u8>,
+) -> Result<Published, AdminError> {
     let policy = parse(site, &body)?;
     let version = policy.config().version;
     let sites = admin.ingest.sites();

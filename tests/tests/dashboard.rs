@@ -482,6 +482,8 @@ fn hostile_strings_are_escaped_on_every_dashboard_page() {
         format!("/admin/sites/{SITE}/export"),
         // The site's file in the editor's text area.
         format!("/admin/sites/{SITE}/policy"),
+        // …and in the site editor's fields.
+        format!("/admin/sites/{SITE}/edit"),
         // The visitor's receipt: the site's name and the category title in Russian.
         format!("/receipt/{SITE}/{consent}?lang=ru"),
     ];

@@ -492,8 +492,10 @@ fn hostile_strings_are_escaped_on_every_dashboard_page() {
         let signed_in = [("cookie", cookie.as_str())];
         let r = get(&k.url(p), if p.ends_with("/login") { &[] } else { &signed_in[..] });
         assert_eq!(r.status, 200, "{p}");
+        // The one script a page may hold is the editors' own live preview, by its fixed path.
+        let body = r.body.replace("<script src=\"/admin/static/preview.js\"></script>", "");
         for raw in [SCRIPT, "<img", "<xss", "<script"] {
-            assert!(!r.body.contains(raw), "{p} shows {raw} unescaped:\n{}", r.body);
+            assert!(!body.contains(raw), "{p} shows {raw} unescaped:\n{}", r.body);
         }
         escaped.push_str(&r.body);
     }

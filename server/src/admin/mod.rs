@@ -15,6 +15,7 @@ mod i18n;
 pub mod limits;
 mod pages;
 mod policy;
+mod preview;
 pub mod queries;
 mod scan_page;
 mod workdays;
@@ -35,6 +36,9 @@ pub struct Admin {
     pub ingest: Arc<Ingest>,
     /// Take a client's address from `X-Forwarded-For` (`serve --trust-proxy`), for login limits.
     pub trust_proxy: bool,
+    /// The widget's host bundle and module as served (`/widget/…`), for the live preview;
+    /// `None` in a server built without the widget.
+    pub widget: Option<(String, String)>,
 }
 
 impl Admin {
@@ -46,11 +50,13 @@ impl Admin {
             limits: limits::LoginLimits::default(),
             ingest,
             trust_proxy,
+            widget: None,
         })
     }
 }
 
-/// `/admin/…`: strict CSP (no script at all), no framing, nothing cached.
+/// `/admin/…`: strict CSP (no script at all — the editors with a live preview allow their own
+/// `preview.js` and frame, `preview::EDITOR_CSP`), no framing, nothing cached.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
@@ -64,6 +70,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .add((header::X_FRAME_OPTIONS, "DENY")),
             )
             .route("/static/admin.css", web::get().to(http::static_css))
+            .route("/static/preview.js", web::get().to(preview::script))
             .route("/login", web::get().to(http::login_page))
             .route("/login", web::post().to(http::login))
             .route("/logout", web::post().to(http::logout))
@@ -100,6 +107,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .app_data(web::PayloadConfig::new(1 << 20))
                     .route(web::get().to(editor::page))
                     .route(web::post().to(editor::form)),
+            )
+            .service(
+                web::resource("/sites/{site}/preview")
+                    .app_data(web::PayloadConfig::new(1 << 20))
+                    .route(web::get().to(preview::published))
+                    .route(web::post().to(preview::draft)),
             )
             .route("/sites/{site}/export", web::get().to(http::export_page))
             .route("/sites/{site}/export", web::post().to(http::export_bundle))

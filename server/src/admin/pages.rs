@@ -546,7 +546,13 @@ pub enum PolicyOutcome {
 
 /// A site's policy file as text, to check and publish (admin) or read and check (auditor).
 /// `site` and `name`: the site's id and name (a new site's name is its id until published).
-pub fn policy(c: &Ctx, (site, name): (&str, &str), path: &str, text: &str, outcome: Option<&PolicyOutcome>) -> String {
+pub fn policy(
+    c: &Ctx,
+    (site, name): (&str, &str),
+    path: &str,
+    (text, languages): (&str, &[Lang]),
+    outcome: Option<&PolicyOutcome>,
+) -> String {
     let w = i18n::policy_words(c.lang);
     let s = q(site);
     // What a draft still leaves for a person: every value marked TODO (comments aside), as a
@@ -588,17 +594,21 @@ pub fn policy(c: &Ctx, (site, name): (&str, &str), path: &str, text: &str, outco
             }
         }
         @if !admin { p.note { (w.read_only) } }
-        form method="post" action={ "/admin/sites/" (s) "/policy" } class="policy" {
+        form method="post" action={ "/admin/sites/" (s) "/policy" } class="policy with-preview" data-preview {
             input type="hidden" name="csrf" value=(csrf(c));
-            textarea name="text" rows="36" spellcheck="false" aria-label=(w.tab) { (text) }
-            p {
-                button type="submit" name="do" value="check" data-action="check" { (w.check) }
-                @if admin {
-                    " "
-                    button type="submit" name="do" value="publish" data-action="publish" { (w.publish) }
+            div.source {
+                textarea name="text" rows="36" spellcheck="false" aria-label=(w.tab) { (text) }
+                p {
+                    button type="submit" name="do" value="check" data-action="check" { (w.check) }
+                    @if admin {
+                        " "
+                        button type="submit" name="do" value="publish" data-action="publish" { (w.publish) }
+                    }
                 }
             }
+            (super::preview::pane(c.lang, site, languages))
         }
+        script src="/admin/static/preview.js" {}
     };
     page(c, &format!("{name} — {}", w.tab), body)
 }

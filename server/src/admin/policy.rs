@@ -124,8 +124,8 @@ pub async fn page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
     let text = blocking(move || std::fs::read_to_string(&file)).await?;
     let ctx = super::http::ctx(&req, Some(&who), Some(&site));
     let shown = served.path.display().to_string();
-    let page = pages::policy(&ctx, (&site, &served.config.name), &shown, &text, None);
-    Ok(super::http::html(StatusCode::OK, page))
+    let page = pages::policy(&ctx, (&site, &served.config.name), &shown, (&text, &served.config.languages), None);
+    Ok(super::preview::editor_page(StatusCode::OK, page))
 }
 
 #[derive(serde::Deserialize)]
@@ -193,7 +193,18 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
         |s| s.path.display().to_string(),
     );
     let ctx = super::http::ctx(&req, Some(&who), now.is_some().then_some(site.as_str()));
-    Ok(super::http::html(status, pages::policy(&ctx, (&site, &name), &shown, &text, Some(&outcome))))
+    let languages = languages_of(&site, &text, now.as_deref());
+    let page = pages::policy(&ctx, (&site, &name), &shown, (&text, &languages), Some(&outcome));
+    Ok(super::preview::editor_page(status, page))
+}
+
+/// The languages a draft's preview offers: the draft's, else the served site's, else Kelisim's.
+fn languages_of(site: &str, text: &str, served: Option<&crate::sites::Site>) -> Vec<Lang> {
+    match (parse(site, text.as_bytes()), served) {
+        (Ok(p), _) => p.languages,
+        (Err(_), Some(s)) => s.config.languages.clone(),
+        (Err(_), None) => vec![Lang::Ru, Lang::Kk, Lang::En],
+    }
 }
 
 /// `GET /admin/sites/new` (admin role): a new site from its privacy policy.
@@ -252,7 +263,9 @@ pub async fn new_form(req: HttpRequest, admin: web::Data<Admin>, body: web::Byte
         Err(AdminError::InvalidPolicy(errors)) => Some(pages::PolicyOutcome::Invalid(errors)),
         _ => None,
     };
-    Ok(super::http::html(StatusCode::OK, pages::policy(&ctx, (&id, &id), &shown, &draft, outcome.as_ref())))
+    let languages = languages_of(&id, &draft, None);
+    let page = pages::policy(&ctx, (&id, &id), &shown, (&draft, &languages), outcome.as_ref());
+    Ok(super::preview::editor_page(StatusCode::OK, page))
 }
 
 #[derive(serde::Deserialize)]

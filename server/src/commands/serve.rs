@@ -100,7 +100,8 @@ pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
     );
     // Printed on stdout so that scripts and tests can find the port when listening on :0.
     println!("kelisim listening on http://{addr}");
-    let admin = admin::Admin::open(ingest.clone(), a.trust_proxy).context(REFUSING)?;
+    let mut admin = admin::Admin::open(ingest.clone(), a.trust_proxy).context(REFUSING)?;
+    admin.widget = http::assets::widget_paths();
     let opts = http::ServeOptions {
         listener,
         admin,

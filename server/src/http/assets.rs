@@ -129,6 +129,13 @@ struct Manifest {
     wasm: String,
 }
 
+/// The widget's glue (the host bundle) and module, as `/widget/…` paths; `None` if the server
+/// was built without the widget.
+pub fn widget_paths() -> Option<(String, String)> {
+    let manifest: Manifest = serde_json::from_slice(&WidgetDist::get("manifest.json")?.data).ok()?;
+    Some((format!("/widget/{}", manifest.glue), format!("/widget/{}", manifest.wasm)))
+}
+
 impl Loader {
     pub fn render(sites: &Sites) -> Option<Loader> {
         let template = WidgetDist::get("loader.js")?;

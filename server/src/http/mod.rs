@@ -2,7 +2,7 @@
 //! in `ingest`, `store` and `kelisim-shared`.
 
 mod api;
-mod assets;
+pub mod assets;
 mod limits;
 mod log_api;
 mod ratelimit;

@@ -1,9 +1,11 @@
 //! The dashboard's own words in Russian, Kazakh and English.
 
 mod editor;
+mod preview;
 mod setup;
 
 pub use editor::{editor_words, label as editor_label, EditorWords};
+pub use preview::preview_words;
 pub use setup::{compare_words, install_words, policy_words, refused_files};
 
 use super::error::{AdminError, Missing};

@@ -1,4 +1,4 @@
-//! The editor's page: every field of [`ROOT`](super::fields::ROOT) as the document has it,
+//! The editor's page: every field of [`ROOT`] as the document has it,
 //! each problem of a check next to its field, and the list buttons. No script: each button
 //! posts the whole form.
 

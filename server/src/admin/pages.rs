@@ -527,21 +527,36 @@ pub fn error(l: Lang, e: &AdminError) -> String {
     page(&c, title, body)
 }
 
+/// A draft that passed the check: its version, what changes for visitors, and whether they are
+/// asked again (`None`: a new site, which no visitor has answered yet). The policy page and the
+/// site editor say it alike ([`verdict`]).
+pub struct Verdict {
+    pub version: String,
+    pub changes: String,
+    pub asked_again: Option<bool>,
+}
+
 /// What checking or publishing a draft on the policy page found.
 pub enum PolicyOutcome {
-    /// Valid: its version, what changes for visitors, and whether they are asked again.
-    Valid {
-        version: String,
-        changes: String,
-        /// `None`: a new site, which no visitor has answered yet.
-        asked_again: Option<bool>,
-    },
-    Published {
-        version: String,
-        changes: String,
-        asked_again: Option<bool>,
-    },
+    Valid(Verdict),
+    Published(Verdict),
     Invalid(kelisim_shared::policy::PolicyErrors),
+}
+
+/// A passed check (`published` false) or a publish, as the editors show it.
+pub fn verdict(l: Lang, published: bool, v: &Verdict) -> Markup {
+    let w = i18n::policy_words(l);
+    let said = match v.asked_again {
+        Some(true) => w.asked_again,
+        Some(false) => w.not_asked_again,
+        None => "",
+    };
+    html! {
+        div.ok role="status" data-policy=(if published { "published" } else { "valid" }) {
+            p { b { (if published { w.published } else { w.valid }) " " code { (&v.version[..12]) } } }
+            p { (w.changes) ": " (v.changes) ". " (said) }
+        }
+    }
 }
 
 /// A site's policy file as text, to check and publish (admin) or read and check (auditor).
@@ -564,23 +579,12 @@ pub fn policy(
         .map(|(i, l)| (i + 1, l.trim()))
         .collect();
     let admin = c.actor.is_some_and(|a| a.role == super::auth::Role::Admin);
-    let said = |asked: Option<bool>| match asked {
-        Some(true) => w.asked_again,
-        Some(false) => w.not_asked_again,
-        None => "",
-    };
     let body = html! {
         @if c.site.is_some() { (super::editor::tabs(c.lang, site, false)) }
         p.note { (w.note) " " code { (path) } }
         @match outcome {
-            Some(PolicyOutcome::Valid { version, changes, asked_again }) => div.ok role="status" data-policy="valid" {
-                p { b { (w.valid) " " code { (&version[..12]) } } }
-                p { (w.changes) ": " (changes) ". " (said(*asked_again)) }
-            },
-            Some(PolicyOutcome::Published { version, changes, asked_again }) => div.ok role="status" data-policy="published" {
-                p { b { (w.published) " " code { (&version[..12]) } } }
-                p { (w.changes) ": " (changes) ". " (said(*asked_again)) }
-            },
+            Some(PolicyOutcome::Valid(v)) => (verdict(c.lang, false, v)),
+            Some(PolicyOutcome::Published(v)) => (verdict(c.lang, true, v)),
             Some(PolicyOutcome::Invalid(errors)) => div.error role="alert" data-policy="invalid" {
                 p { b { (w.has_errors) } }
                 @for e in &errors.0 { pre data-line=(e.line) { (e) } }

@@ -6,12 +6,14 @@ use super::auth::Actor;
 use super::error::{blocking, AdminError};
 use super::http::{actor, require_admin, site_config};
 use super::{pages, Admin};
+use crate::sites::Site;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use kelisim_shared::config::Config;
 use kelisim_shared::lang::Lang;
 use kelisim_shared::policy::SitePolicy;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 type Answer = Result<HttpResponse, AdminError>;
 
@@ -25,12 +27,23 @@ pub(super) fn parse(site: &str, body: &[u8]) -> Result<SitePolicy, AdminError> {
     Ok(policy)
 }
 
+/// A served site and its file's text as it is on disk.
+pub(super) async fn site_file(admin: &Admin, site: &str) -> Result<(Arc<Site>, String), AdminError> {
+    let served = site_config(admin, site)?;
+    let file = served.path.clone();
+    let text = blocking(move || std::fs::read_to_string(&file)).await?;
+    Ok((served, text))
+}
+
+/// The language a preview shows: `tag`'s where the site offers it, else the site's default.
+pub(super) fn offered_lang(config: &Config, tag: Option<&str>) -> Lang {
+    tag.and_then(Lang::from_tag).filter(|l| config.languages.contains(l)).unwrap_or(config.languages[0])
+}
+
 /// `GET /admin/api/sites/{site}/policy`: the file as it is on disk (any role).
 pub async fn get(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     actor(&req, &admin).await?;
-    let site = path.into_inner();
-    let served = site_config(&admin, &site)?;
-    let text = blocking(move || std::fs::read_to_string(&served.path)).await?;
+    let (_, text) = site_file(&admin, &path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/toml; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -69,6 +82,22 @@ pub struct Published {
     /// texts included) changed; other settings keep their choices (W1). `None` for a new site.
     pub asked_again: Option<bool>,
     pub changes: Changes,
+}
+
+impl Published {
+    /// What the editors say of it, in `l`.
+    pub(super) fn verdict(self, l: Lang) -> pages::Verdict {
+        pages::Verdict { version: self.version, changes: self.changes.words(l), asked_again: self.asked_again }
+    }
+}
+
+/// What publishing `after` would do, said in `l`: over `before` (`None`: a new site).
+pub(super) fn checked(l: Lang, before: Option<&Config>, after: Config) -> pages::Verdict {
+    pages::Verdict {
+        changes: changes(before, &after).words(l),
+        asked_again: before.map(|b| after.scope != b.scope),
+        version: after.version,
+    }
 }
 
 /// Checks `body` as the file of `site`, writes it over the site's file (a new site:
@@ -119,9 +148,7 @@ pub(super) async fn publish(
 pub async fn page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let served = site_config(&admin, &site)?;
-    let file = served.path.clone();
-    let text = blocking(move || std::fs::read_to_string(&file)).await?;
+    let (served, text) = site_file(&admin, &site).await?;
     let ctx = super::http::ctx(&req, Some(&who), Some(&site));
     let shown = served.path.display().to_string();
     let page = pages::policy(&ctx, (&site, &served.config.name), &shown, (&text, &served.config.languages), None);
@@ -166,20 +193,9 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
         ("publish", Ok(_)) => {
             require_admin(&who)?;
             let p = publish(&admin, &who, &site, text.clone().into_bytes()).await?;
-            pages::PolicyOutcome::Published {
-                version: p.version,
-                changes: p.changes.words(l),
-                asked_again: p.asked_again,
-            }
+            pages::PolicyOutcome::Published(p.verdict(l))
         }
-        (_, Ok(policy)) => {
-            let config = policy.config();
-            pages::PolicyOutcome::Valid {
-                changes: changes(served.as_ref().map(|s| &s.config), &config).words(l),
-                asked_again: served.as_ref().map(|s| config.scope != s.config.scope),
-                version: config.version,
-            }
-        }
+        (_, Ok(policy)) => pages::PolicyOutcome::Valid(checked(l, served.as_ref().map(|s| &s.config), policy.config())),
     };
     let status = if matches!(outcome, pages::PolicyOutcome::Invalid(_)) {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -285,8 +301,7 @@ pub async fn preview(
     actor(&req, &admin).await?;
     let site = path.into_inner();
     let config = parse(&site, &body)?.config();
-    let asked = q.lang.as_deref().and_then(Lang::from_tag);
-    let lang = asked.filter(|l| config.languages.contains(l)).unwrap_or(config.languages[0]);
+    let lang = offered_lang(&config, q.lang.as_deref());
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, "no-store"))

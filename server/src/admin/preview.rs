@@ -108,7 +108,7 @@ fn draft_text(pairs: &[(String, String)]) -> Result<String, AdminError> {
 /// The frame's page for `config`: a plain stand-in for the site's page, and the widget booted
 /// on the draft with every language's markup at hand.
 fn frame(admin: &Admin, config: &Config, lang: Option<&str>, layer: Option<&str>) -> HttpResponse {
-    let lang = lang.and_then(Lang::from_tag).filter(|l| config.languages.contains(l)).unwrap_or(config.languages[0]);
+    let lang = super::policy::offered_lang(config, lang);
     let Some((glue, wasm)) = &admin.widget else {
         return frame_response(String::new(), "<p class=\"empty\">The widget is not built into this server.</p>", lang);
     };

@@ -40,7 +40,7 @@ impl<'a> Document<'a> {
     pub fn serde_error(&self, e: &toml::de::Error) -> PolicyError {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         let (line, column) = line_col(self.text, offset);
-        let path = self.path_at(offset);
+        let path = path_at(self.root.get_ref(), offset);
         PolicyError {
             file: self.file.to_owned(),
             line,
@@ -71,41 +71,6 @@ impl<'a> Document<'a> {
         PolicyError { file: self.file.to_owned(), line, column, field: self.describe(&Seg::render(path)), message }
     }
 
-    /// The deepest path whose key or value spans `offset`. Children are searched even when
-    /// their parent's span does not hold the offset: an array of tables (`[[category]]`) is
-    /// spread over the file.
-    fn path_at(&self, offset: usize) -> Vec<String> {
-        fn in_table(t: &DeTable, offset: usize, path: &mut Vec<String>) -> bool {
-            for (k, v) in t.iter() {
-                path.push(k.get_ref().to_string());
-                if in_value(v, offset, path) || k.span().contains(&offset) {
-                    return true;
-                }
-                path.pop();
-            }
-            false
-        }
-        fn in_value(v: &Spanned<DeValue>, offset: usize, path: &mut Vec<String>) -> bool {
-            match v.get_ref() {
-                DeValue::Table(t) => in_table(t, offset, path) || v.span().contains(&offset),
-                DeValue::Array(a) => {
-                    for (i, item) in a.iter().enumerate() {
-                        path.push(format!("[{i}]"));
-                        if in_value(item, offset, path) {
-                            return true;
-                        }
-                        path.pop();
-                    }
-                    v.span().contains(&offset)
-                }
-                _ => v.span().contains(&offset),
-            }
-        }
-        let mut path = Vec::new();
-        in_table(self.root.get_ref(), offset, &mut path);
-        path
-    }
-
     /// "category `analytics`: `title.kk`" for `category[1].title.kk`, using the category's id
     /// where the file gives one.
     fn describe<S: AsRef<str>>(&self, path: &[S]) -> String {
@@ -122,6 +87,41 @@ impl Seg {
             })
             .collect()
     }
+}
+
+/// The deepest path whose key or value spans `offset` (list entries as `[i]`). Children are searched even when
+/// their parent's span does not hold the offset: an array of tables (`[[category]]`) is
+/// spread over the file.
+pub(super) fn path_at(root: &DeTable, offset: usize) -> Vec<String> {
+    fn in_table(t: &DeTable, offset: usize, path: &mut Vec<String>) -> bool {
+        for (k, v) in t.iter() {
+            path.push(k.get_ref().to_string());
+            if in_value(v, offset, path) || k.span().contains(&offset) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    fn in_value(v: &Spanned<DeValue>, offset: usize, path: &mut Vec<String>) -> bool {
+        match v.get_ref() {
+            DeValue::Table(t) => in_table(t, offset, path) || v.span().contains(&offset),
+            DeValue::Array(a) => {
+                for (i, item) in a.iter().enumerate() {
+                    path.push(format!("[{i}]"));
+                    if in_value(item, offset, path) {
+                        return true;
+                    }
+                    path.pop();
+                }
+                v.span().contains(&offset)
+            }
+            _ => v.span().contains(&offset),
+        }
+    }
+    let mut path = Vec::new();
+    in_table(root, offset, &mut path);
+    path
 }
 
 fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> String {

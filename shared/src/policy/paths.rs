@@ -5,8 +5,7 @@
 
 use super::locate::Seg;
 use super::SitePolicy;
-use toml::de::{DeTable, DeValue};
-use toml::Spanned;
+use toml::de::DeTable;
 
 /// One problem, at the field its dotted path names: keys as in the file, list entries by their
 /// index from 0. An empty path: the problem belongs to no field (the text is not TOML, or
@@ -56,38 +55,15 @@ fn dotted(path: &[Seg]) -> String {
     parts.join(".")
 }
 
-/// The deepest path whose key or value spans `offset` (an array of tables is spread over the
-/// file, so every child is searched, not only those within their parent's span).
+/// The deepest path whose key or value spans `offset`, list entries by their bare index.
 fn path_at(root: &DeTable, offset: usize) -> Vec<String> {
-    fn in_table(t: &DeTable, offset: usize, path: &mut Vec<String>) -> bool {
-        for (k, v) in t.iter() {
-            path.push(k.get_ref().to_string());
-            if in_value(v, offset, path) || k.span().contains(&offset) {
-                return true;
-            }
-            path.pop();
-        }
-        false
-    }
-    fn in_value(v: &Spanned<DeValue>, offset: usize, path: &mut Vec<String>) -> bool {
-        match v.get_ref() {
-            DeValue::Table(t) => in_table(t, offset, path) || v.span().contains(&offset),
-            DeValue::Array(a) => {
-                for (i, item) in a.iter().enumerate() {
-                    path.push(i.to_string());
-                    if in_value(item, offset, path) {
-                        return true;
-                    }
-                    path.pop();
-                }
-                v.span().contains(&offset)
-            }
-            _ => v.span().contains(&offset),
-        }
-    }
-    let mut path = Vec::new();
-    in_table(root, offset, &mut path);
-    path
+    super::locate::path_at(root, offset)
+        .into_iter()
+        .map(|s| match s.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+            Some(i) => i.to_owned(),
+            None => s,
+        })
+        .collect()
 }
 
 #[cfg(test)]

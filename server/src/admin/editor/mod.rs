@@ -12,9 +12,9 @@ mod render;
 pub use render::tabs;
 
 use super::auth::Role;
-use super::error::{blocking, AdminError};
+use super::error::AdminError;
 use super::http::{actor, check_csrf, require_admin, site_config};
-use super::policy::{self, changes};
+use super::policy;
 use super::Admin;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -30,9 +30,7 @@ type Answer = Result<HttpResponse, AdminError>;
 pub async fn page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();
-    let served = site_config(&admin, &site)?;
-    let file = served.path.clone();
-    let text = blocking(move || std::fs::read_to_string(&file)).await?;
+    let (served, text) = policy::site_file(&admin, &site).await?;
     let ctx = super::http::ctx(&req, Some(&who), Some(&site));
     let parsed = text.parse::<DocumentMut>().map_err(|e| e.to_string());
     let shown = served.path.display().to_string();
@@ -89,16 +87,9 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
                 Err(e) => return Err(e),
                 Ok(_) if action == "publish" => {
                     let p = policy::publish(&admin, &who, &site, text.into_bytes()).await?;
-                    Outcome::Published { version: p.version, changes: p.changes.words(l), asked_again: p.asked_again }
+                    Outcome::Published(p.verdict(l))
                 }
-                Ok(policy) => {
-                    let config = policy.config();
-                    Outcome::Valid {
-                        changes: changes(Some(&served.config), &config).words(l),
-                        asked_again: Some(config.scope != served.config.scope),
-                        version: config.version,
-                    }
-                }
+                Ok(policy) => Outcome::Valid(policy::checked(l, Some(&served.config), policy.config())),
             }
         }
     };

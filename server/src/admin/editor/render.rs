@@ -6,6 +6,7 @@ use super::apply::{entries, flag, lang_fields, set, shown};
 use super::fields::{join, Field, Kind, LANGS, ROOT};
 use crate::admin::html::{page as layout, q, Ctx};
 use crate::admin::i18n::{editor_label, editor_words, policy_words, EditorWords};
+use crate::admin::pages::{verdict, Verdict};
 use kelisim_shared::lang::Lang;
 use kelisim_shared::policy::paths::FieldProblem;
 use maud::{html, Markup};
@@ -20,16 +21,8 @@ pub enum Outcome {
     Edited,
     /// The check found problems (each at its field, where it has one).
     Invalid(Vec<FieldProblem>),
-    Valid {
-        version: String,
-        changes: String,
-        asked_again: Option<bool>,
-    },
-    Published {
-        version: String,
-        changes: String,
-        asked_again: Option<bool>,
-    },
+    Valid(Verdict),
+    Published(Verdict),
 }
 
 /// The page: the site's id and name, the file's place, the TOML text the form is built from
@@ -107,12 +100,6 @@ fn actions(r: &R) -> Markup {
 
 fn outcome(l: Lang, o: &Outcome, top: &[&FieldProblem]) -> Markup {
     let w = editor_words(l);
-    let p = policy_words(l);
-    let said = |asked: &Option<bool>| match asked {
-        Some(true) => p.asked_again,
-        Some(false) => p.not_asked_again,
-        None => "",
-    };
     html! {
         @match o {
             Outcome::Shown => {},
@@ -124,14 +111,8 @@ fn outcome(l: Lang, o: &Outcome, top: &[&FieldProblem]) -> Markup {
                     ul { @for t in top { li data-problem=(t.path) { @if !t.path.is_empty() { code { (t.path) } " " } (t.message) } } }
                 }
             },
-            Outcome::Valid { version, changes, asked_again } => div.ok role="status" data-policy="valid" {
-                p { b { (p.valid) " " code { (&version[..12]) } } }
-                p { (p.changes) ": " (changes) ". " (said(asked_again)) }
-            },
-            Outcome::Published { version, changes, asked_again } => div.ok role="status" data-policy="published" {
-                p { b { (p.published) " " code { (&version[..12]) } } }
-                p { (p.changes) ": " (changes) ". " (said(asked_again)) }
-            },
+            Outcome::Valid(v) => (verdict(l, false, v)),
+            Outcome::Published(v) => (verdict(l, true, v)),
         }
     }
 }

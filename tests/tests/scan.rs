@@ -123,6 +123,13 @@ fn a_leaky_copy_yields_exactly_its_violations_with_pages_and_causes() {
     let policy = sites.path().join("example.toml");
     let (out, r) = scan(&[&format!("{}/", pages.origin), "--policy", policy.to_str().unwrap(), "--pages", "5"]);
     assert_eq!(out.status.code(), Some(1), "violations exit with 1:\n{}", String::from_utf8_lossy(&out.stderr));
+    // The loader is first in <head>; leak.js comes after it.
+    let loader = &r["loader"];
+    assert_eq!(
+        (&loader["found"], &loader["in_head"], &loader["deferred"]),
+        (&Value::Bool(true), &Value::Bool(true), &Value::Bool(false))
+    );
+    assert!(loader.get("before").is_none() && loader["site"] == "example", "{loader:#}");
     let o = &pages.origin;
     let host = other.origin.trim_start_matches("http://");
     let before: BTreeSet<_> = findings(&r, "before_choice").into_iter().map(|f| brief(f, o)).collect();
@@ -416,4 +423,129 @@ fn scan_help_names_the_exit_statuses_and_the_cookie_database() {
     ] {
         assert!(help.contains(s), "{s}: {help}");
     }
+}
+
+/// The Install page until no check of `example` runs; while one does, the page refreshes
+/// itself every 3 seconds.
+fn checked(k: &Kelisim, cookie: &str) -> String {
+    let install = k.url("/admin/sites/example/install");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(150);
+    loop {
+        let page = get(&install, &[("cookie", cookie), ("accept-language", "ru")]);
+        assert_eq!(page.status, 200, "{}", page.body);
+        if !page.body.contains("data-check=\"running\"") {
+            assert_eq!(page.header("refresh"), None, "no refresh once the check is over");
+            return page.body;
+        }
+        assert_eq!(page.header("refresh"), Some("3"), "a running check refreshes the page");
+        assert!(page.body.contains("Проверяем "), "{}", page.body);
+        assert!(std::time::Instant::now() < until, "the check did not finish within 150 s");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+#[test]
+fn check_my_site_says_where_the_loader_is_and_what_ran_before_a_choice() {
+    use kelisim_tests::admin::{add_account, session as login_as};
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let pages =
+        PageServer::start(vec![("/leak.js", "document.cookie = \"_ga=GA1.1.1; path=/; max-age=63072000\";\n".into())]);
+    let sites = sites_for(&pages.origin);
+    let k = Kelisim::start_with(sites.path(), &["--chromium", &chromium]).unwrap_or_else(|e| panic!("{e}"));
+    let loader = LOADER.replace("KELISIM", &k.base);
+    let page = |head: &str| {
+        format!("<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Магазин</title>{head}</head><body><h1>Магазин</h1></body></html>")
+    };
+    // A tracker pasted above the Kelisim line, ungated.
+    pages.set("/", page(&format!("<script src=\"/leak.js\"></script>\n{loader}")));
+    add_account(&k, "owner", "admin");
+    add_account(&k, "dpo", "auditor");
+    let (cookie, csrf) = login_as(&k, "owner");
+    let install = get(&k.url("/admin/sites/example/install"), &[("cookie", &cookie), ("accept-language", "ru")]);
+    assert!(install.body.contains("data-action=\"check-site\""), "{}", install.body);
+    assert!(install.body.contains(&format!("value=\"{}/\"", pages.origin)), "the form offers the site's address");
+    let check = k.url("/admin/sites/example/install/check");
+
+    // Only the site's own addresses (and this server's) are scanned.
+    let r = post_form(&check, &[("cookie", &cookie)], &[("csrf", &csrf), ("url", "http://127.0.0.2:9/")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("data-check=\"refused\"") && r.body.contains("Проверить можно только страницы"),
+        "{}",
+        r.body
+    );
+    let r = post_form(&check, &[("cookie", &cookie)], &[("csrf", &csrf), ("url", "not an address")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = post_form(&check, &[("cookie", &cookie)], &[("csrf", "wrong"), ("url", &format!("{}/", pages.origin))]);
+    assert_eq!(r.status, 403, "{}", r.body);
+    // An auditor sees the result but cannot start a check.
+    let (dpo, dpo_csrf) = login_as(&k, "dpo");
+    let r = post_form(&check, &[("cookie", &dpo)], &[("csrf", &dpo_csrf), ("url", &format!("{}/", pages.origin))]);
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    let r = post_form(&check, &[("cookie", &cookie)], &[("csrf", &csrf), ("url", &format!("{}/", pages.origin))]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let body = checked(&k, &cookie);
+    assert!(body.contains("data-check=\"result\""), "{body}");
+    assert!(body.contains("data-loader=\"before\""), "the tracker above the loader is named:\n{body}");
+    assert!(body.contains(&format!("<code>{}/leak.js</code>", pages.origin)), "{body}");
+    assert!(!body.contains("data-loader=\"first\""), "{body}");
+    assert!(body.contains("data-trackers=\"1\"") && body.contains("data-name=\"_ga\""), "{body}");
+    assert!(body.contains("Запустились до выбора"), "{body}");
+    // The check is a scan of the site: its full report is on the Scan page, and the audit
+    // trail says who started it.
+    let scan_page = get(&k.url("/admin/sites/example/scan"), &[("cookie", &cookie), ("accept-language", "ru")]);
+    assert!(scan_page.body.contains("data-name=\"_ga\""), "{}", scan_page.body);
+    let audit = get(&k.url("/admin/audit"), &[("cookie", &cookie)]);
+    assert!(audit.body.contains("scan.check"), "{}", audit.body);
+    let dpo_page = get(&k.url("/admin/sites/example/install"), &[("cookie", &dpo), ("accept-language", "ru")]);
+    assert!(!dpo_page.body.contains("data-action=\"check-site\"") && dpo_page.body.contains("data-trackers=\"1\""));
+
+    // Fixed as the page tells: the loader first, the tracker gated.
+    pages.set(
+        "/",
+        page(&format!(
+            "{loader}\n<script type=\"text/plain\" data-category=\"analytics\" data-src=\"/leak.js\"></script>"
+        )),
+    );
+    let r = post_form(&check, &[("cookie", &cookie)], &[("csrf", &csrf), ("url", &format!("{}/", pages.origin))]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let body = checked(&k, &cookie);
+    assert!(body.contains("data-loader=\"first\"") && !body.contains("data-loader=\"before\""), "{body}");
+    assert!(body.contains("data-trackers=\"0\""), "{body}");
+
+    // A loader with `defer`, below the body's first script, naming another site.
+    pages.set(
+        "/",
+        format!(
+            "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Магазин</title></head><body><script>var early =\n 1;</script><script defer src=\"{}/kelisim.js\" data-site=\"other\"></script><h1>Магазин</h1></body></html>",
+            k.base
+        ),
+    );
+    let r = post_form(&check, &[("cookie", &cookie)], &[("csrf", &csrf), ("url", &format!("{}/", pages.origin))]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let body = checked(&k, &cookie);
+    for mark in ["not-head", "deferred", "before", "other-site"] {
+        assert!(body.contains(&format!("data-loader=\"{mark}\"")), "{mark}:\n{body}");
+    }
+    assert!(body.contains("<code>inline: var early = 1;</code>"), "{body}");
+}
+
+#[test]
+fn check_my_site_without_chromium_says_so() {
+    use kelisim_tests::admin::{add_account, session as login_as};
+    let pages = PageServer::start(vec![]);
+    let sites = sites_for(&pages.origin);
+    let k =
+        Kelisim::start_with(sites.path(), &["--chromium", "/nonexistent/chromium"]).unwrap_or_else(|e| panic!("{e}"));
+    add_account(&k, "owner", "admin");
+    let (cookie, csrf) = login_as(&k, "owner");
+    let check = k.url("/admin/sites/example/install/check");
+    let r = post_form(&check, &[("cookie", &cookie)], &[("csrf", &csrf), ("url", &format!("{}/", pages.origin))]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let body = checked(&k, &cookie);
+    assert!(body.contains("data-check=\"failed\""), "{body}");
+    assert!(body.contains("На сервере не установлен Chromium"), "{body}");
+    assert!(!body.contains("data-check=\"result\""), "{body}");
 }

@@ -23,7 +23,7 @@ pub const SESSION_COOKIE: &str = "kelisim_admin";
 const LANG_COOKIE: &str = "kelisim_admin_lang";
 const SIGN_IN: &str = "sign in or send a valid bearer token";
 
-type Answer = Result<HttpResponse, AdminError>;
+pub(super) type Answer = Result<HttpResponse, AdminError>;
 
 /// Dashboard language: the cookie set by the switcher, else Accept-Language, else Russian.
 pub(super) fn lang(req: &HttpRequest) -> Lang {
@@ -366,18 +366,62 @@ pub async fn compare(
     Ok(html(StatusCode::OK, pages::compare(&ctx(&req, Some(&who), Some(&site)), &served.config, &a, &b)))
 }
 
-/// How to install the banner on the site, with this server's own address in the snippets.
+/// This server's origin as the browser reached it (for the snippets, and the demo pages a
+/// check may scan).
+pub(super) fn own_origin(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// How to install the banner on the site, with this server's own address in the snippets, and
+/// "Check my site" (`site_check`).
 pub async fn install(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
     let who = actor(&req, &admin).await?;
-    let site = path.into_inner();
-    let served = site_config(&admin, &site)?;
-    let origin = {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    };
+    install_page(&req, &admin, &who, &path.into_inner(), None).await
+}
+
+/// An address "Check my site" did not check, and why.
+pub(super) struct Refusal {
+    pub url: String,
+    pub why: String,
+    pub status: StatusCode,
+}
+
+/// The Install page, with the latest check of the site (refreshing itself while one runs).
+pub(super) async fn install_page(
+    req: &HttpRequest,
+    admin: &web::Data<Admin>,
+    who: &Actor,
+    site: &str,
+    refusal: Option<Refusal>,
+) -> Answer {
+    let served = site_config(admin, site)?;
+    let origin = own_origin(req);
     let site_origin = served.policy.origins.first().map_or("https://example.kz", String::as_str);
-    let page = pages::install(&ctx(&req, Some(&who), Some(&site)), &served.config, &origin, site_origin);
-    Ok(html(StatusCode::OK, page))
+    let (dash, s2) = (admin.dash.clone(), site.to_owned());
+    let last = blocking(move || dash.last_scan(&s2)).await?;
+    let (url, problem, status) = match refusal {
+        Some(r) => (r.url, Some(r.why), r.status),
+        None => {
+            let url = last.as_ref().map_or_else(|| format!("{site_origin}/"), |r| r.url.clone());
+            (url, None, StatusCode::OK)
+        }
+    };
+    let view = super::site_check::View {
+        url,
+        running: admin.scans.running(),
+        failure: admin.scans.failure(site),
+        last: last.as_ref(),
+        problem,
+    };
+    let busy = view.busy_with(site);
+    let page = pages::install(&ctx(req, Some(who), Some(site)), &served.config, &origin, &view);
+    let mut answer = html(status, page);
+    if busy {
+        let refresh = header::HeaderValue::from(super::site_check::REFRESH);
+        answer.headers_mut().insert(header::REFRESH, refresh);
+    }
+    Ok(answer)
 }
 
 /// The latest scan of the site and the earlier ones (`kelisim scan --data`).

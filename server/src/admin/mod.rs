@@ -18,6 +18,7 @@ mod policy;
 mod preview;
 pub mod queries;
 mod scan_page;
+mod site_check;
 mod workdays;
 
 use crate::ingest::Ingest;
@@ -39,11 +40,14 @@ pub struct Admin {
     /// The widget's host bundle and module as served (`/widget/…`), for the live preview;
     /// `None` in a server built without the widget.
     pub widget: Option<(String, String)>,
+    /// Scans the dashboard starts (the Install page's "Check my site"), one at a time.
+    pub scans: Arc<crate::scan::jobs::Jobs>,
 }
 
 impl Admin {
     pub fn open(ingest: Arc<Ingest>, trust_proxy: bool) -> Result<Admin, auth::AuthError> {
         let db_file = ingest.store.path();
+        let scans = Arc::new(crate::scan::jobs::Jobs::new(db_file.to_owned(), None));
         Ok(Admin {
             accounts: Arc::new(auth::Accounts::open(db_file)?),
             dash: Arc::new(queries::Dashboard::open(db_file)?),
@@ -51,6 +55,7 @@ impl Admin {
             ingest,
             trust_proxy,
             widget: None,
+            scans,
         })
     }
 }
@@ -96,6 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sites/{site}/compare", web::get().to(http::compare))
             .route("/sites/{site}/scan", web::get().to(http::scan))
             .route("/sites/{site}/install", web::get().to(http::install))
+            .route("/sites/{site}/install/check", web::post().to(site_check::start))
             .service(
                 web::resource("/sites/{site}/policy")
                     .app_data(web::PayloadConfig::new(1 << 20))

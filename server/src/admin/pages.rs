@@ -636,8 +636,8 @@ pub fn new_site(c: &Ctx, id: &str, text: &str, problem: Option<&str>) -> String 
 }
 
 /// How to put the banner on the site: the script tag for this server, gating examples with the
-/// site's own category ids, the reopen link, the CSP line, and the scan command.
-pub fn install(c: &Ctx, cfg: &Config, origin: &str, site_origin: &str) -> String {
+/// site's own category ids, the reopen link, the CSP line, "Check my site" and the scan command.
+pub fn install(c: &Ctx, cfg: &Config, origin: &str, check: &super::site_check::View) -> String {
     let w = i18n::install_words(c.lang);
     let site = &cfg.site;
     let optional: Vec<&str> = cfg.categories.iter().filter(|k| !k.required).map(|k| k.id.as_str()).collect();
@@ -677,9 +677,10 @@ pub fn install(c: &Ctx, cfg: &Config, origin: &str, site_origin: &str) -> String
         h2 { (w.csp) }
         p { (w.csp_note) }
         pre { code { (csp) } }
+        (super::site_check::section(c, cfg, check))
         h2 { (w.check) }
         p { (w.check_note) }
-        pre { code { "kelisim scan " (site_origin) "/ --site " (site) " --sites <DIR> --data <DIR>" } }
+        pre { code { "kelisim scan " (check.url) " --site " (site) " --sites <DIR> --data <DIR>" } }
     };
     page(c, &format!("{} — {}", cfg.name, w.tab), body)
 }

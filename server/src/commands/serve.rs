@@ -51,6 +51,10 @@ pub struct ServeOpts {
     /// restart (0: only on SIGHUP).
     #[arg(long, default_value_t = 1)]
     pub watch_interval: u64,
+    /// The Chromium the dashboard's "Check my site" scans with (default: $KELISIM_CHROMIUM,
+    /// then /usr/bin/chromium and the usual places).
+    #[arg(long)]
+    pub chromium: Option<PathBuf>,
 }
 
 const REFUSING: &str = "refusing to start";
@@ -102,6 +106,7 @@ pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
     println!("kelisim listening on http://{addr}");
     let mut admin = admin::Admin::open(ingest.clone(), a.trust_proxy).context(REFUSING)?;
     admin.widget = http::assets::widget_paths();
+    admin.scans = Arc::new(crate::scan::jobs::Jobs::new(ingest.store.path().to_owned(), a.chromium.clone()));
     let opts = http::ServeOptions {
         listener,
         admin,

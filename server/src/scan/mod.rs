@@ -23,6 +23,7 @@
 mod chromium;
 pub mod classify;
 mod findings;
+pub mod jobs;
 pub mod observe;
 pub mod ocd;
 pub mod record;
@@ -31,7 +32,7 @@ mod visit;
 mod write_policy;
 
 use kelisim_shared::policy::SitePolicy;
-use observe::{Pass, Visit};
+use observe::{Pass, Placement, Visit};
 use report::{exit, Report};
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -108,31 +109,15 @@ fn scan(o: &Options) -> Result<u8, ScanError> {
         ));
     }
     let binary = chromium::locate(o.chromium.as_deref())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| ScanError::Browser(format!("cannot start the scanner's runtime: {e}")))?;
-    let started_at = crate::clock::now_rfc3339();
-    let began = Instant::now();
-    let (pages, visits, version) = runtime.block_on(passes(&binary, &start, o.pages.max(1), o.timeout))?;
-    let judged = findings::judge(&start, policy.as_ref().map(|p| &p.policy), &pages, &visits);
-    let report = Report {
-        format: report::FORMAT,
-        url: start.to_string(),
-        site: policy.as_ref().map(|p| p.policy.id.clone()),
-        policy: policy.as_ref().map(|p| p.path.display().to_string()),
-        started_at,
-        finished_at: crate::clock::now_rfc3339(),
-        seconds: (began.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-        chromium: version,
-        pages: judged.pages,
-        items: judged.items,
-        hosts: judged.hosts,
-        findings: judged.findings,
-        summary: judged.summary,
-        attribution: ocd::ATTRIBUTION.into(),
+    let survey = Survey {
+        start: &start,
+        policy: policy.as_ref().map(|p| (&p.policy, p.path.display().to_string())),
+        pages: o.pages,
+        timeout: o.timeout,
+        chromium: &binary,
+        progress: true,
     };
+    let report = survey.run()?;
     match o.format {
         Format::Text => print!("{}", report.text()),
         Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
@@ -160,6 +145,60 @@ fn scan(o: &Options) -> Result<u8, ScanError> {
         );
     }
     Ok(report.exit_status())
+}
+
+/// One scan, from the command line or from the dashboard (`jobs`): the three passes over
+/// up to `pages` pages from `start`, judged against `policy` (and the file it is shown as).
+pub struct Survey<'a> {
+    pub start: &'a url::Url,
+    pub policy: Option<(&'a SitePolicy, String)>,
+    pub pages: usize,
+    pub timeout: Duration,
+    pub chromium: &'a Path,
+    /// One line per visit on stderr (the command line's progress).
+    pub progress: bool,
+}
+
+impl Survey<'_> {
+    /// Runs the scan on a runtime of its own (call it from a thread that is not async).
+    pub fn run(&self) -> Result<Report, ScanError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| ScanError::Browser(format!("cannot start the scanner's runtime: {e}")))?;
+        let started_at = crate::clock::now_rfc3339();
+        let began = Instant::now();
+        let seen =
+            runtime.block_on(passes(self.chromium, self.start, self.pages.max(1), self.timeout, self.progress))?;
+        let policy = self.policy.as_ref().map(|(p, _)| *p);
+        let judged = findings::judge(self.start, policy, &seen.pages, &seen.visits);
+        Ok(Report {
+            format: report::FORMAT,
+            url: self.start.to_string(),
+            site: policy.map(|p| p.id.clone()),
+            policy: self.policy.as_ref().map(|(_, shown)| shown.clone()),
+            started_at,
+            finished_at: crate::clock::now_rfc3339(),
+            seconds: (began.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            chromium: seen.version,
+            loader: seen.placement,
+            pages: judged.pages,
+            items: judged.items,
+            hosts: judged.hosts,
+            findings: judged.findings,
+            summary: judged.summary,
+            attribution: ocd::ATTRIBUTION.into(),
+        })
+    }
+}
+
+/// What the passes saw, for `findings::judge`.
+struct Seen {
+    pages: Vec<String>,
+    visits: Vec<(Pass, Visit)>,
+    version: String,
+    placement: Option<Placement>,
 }
 
 fn load_policy(o: &Options) -> Result<Option<Policy>, ScanError> {
@@ -210,7 +249,10 @@ fn load_policy(o: &Options) -> Result<Option<Policy>, ScanError> {
 }
 
 /// Progress on stderr while pages load: one line per visit.
-fn progress(pass: Pass, n: usize, of: usize, v: &Visit) {
+fn progress(show: bool, pass: Pass, n: usize, of: usize, v: &Visit) {
+    if !show {
+        return;
+    }
     let what = match &v.error {
         Some(e) => format!("— {e}"),
         None => {
@@ -242,30 +284,36 @@ async fn passes(
     start: &url::Url,
     max_pages: usize,
     timeout: Duration,
-) -> Result<(Vec<String>, Vec<(Pass, Visit)>, String), ScanError> {
+    show: bool,
+) -> Result<Seen, ScanError> {
     let browser = chromium::Chromium::launch(binary, timeout).await?;
     let version = browser.version().await;
-    let first = discover(&browser, start, max_pages, timeout).await;
+    let first = discover(&browser, start, max_pages, timeout, show).await;
     browser.close().await;
-    let (pages, mut visits) = first?;
+    let (pages, mut visits, placement) = first?;
     // A page that failed in the first pass is reported, not visited again.
     let failed: BTreeSet<&str> =
         visits.iter().filter(|(_, v)| v.error.is_some()).map(|(_, v)| v.page.as_str()).collect();
     let todo: Vec<String> = pages.iter().filter(|p| !failed.contains(p.as_str())).cloned().collect();
-    let (accept, reject) =
-        tokio::join!(choose(binary, Pass::Accept, &todo, timeout), choose(binary, Pass::Reject, &todo, timeout));
+    let (accept, reject) = tokio::join!(
+        choose(binary, Pass::Accept, &todo, timeout, show),
+        choose(binary, Pass::Reject, &todo, timeout, show)
+    );
     visits.extend(accept?);
     visits.extend(reject?);
-    Ok((pages, visits, version))
+    Ok(Seen { pages, visits, version, placement })
 }
 
 /// The first pass: no choice; follows same-origin links from `start` up to `max_pages`.
+/// On the first page it also reads where the HTML puts the loader.
 async fn discover(
     browser: &chromium::Chromium,
     start: &url::Url,
     max_pages: usize,
     timeout: Duration,
-) -> Result<(Vec<String>, Vec<(Pass, Visit)>), ScanError> {
+    show: bool,
+) -> Result<(Vec<String>, Vec<(Pass, Visit)>, Option<Placement>), ScanError> {
+    let mut placement = None;
     let pass = Pass::Before;
     // The site's origin is where the first page lands (http:// may redirect to https://www.).
     let mut origin = start.origin();
@@ -295,9 +343,10 @@ async fn discover(
                 origin = landed.origin();
                 known.insert(page_key(&landed));
             }
+            placement = Some(tab.placement().await);
         }
         let n = pages.len() + 1;
-        progress(pass, n, max_pages.min(n + queue.len()), &v);
+        progress(show, pass, n, max_pages.min(n + queue.len()), &v);
         if v.error.is_none() {
             for link in &v.links {
                 let Ok(u) = url::Url::parse(link) else { continue };
@@ -314,7 +363,7 @@ async fn discover(
         visits.push((pass, v));
     }
     tab.close().await;
-    Ok((pages, visits))
+    Ok((pages, visits, placement))
 }
 
 /// The Accept all or Reject all pass over `pages`, in a browser of its own. The choice is
@@ -325,6 +374,7 @@ async fn choose(
     pass: Pass,
     pages: &[String],
     timeout: Duration,
+    show: bool,
 ) -> Result<Vec<(Pass, Visit)>, ScanError> {
     let browser = chromium::Chromium::launch(binary, timeout).await?;
     let mut visits = Vec::new();
@@ -337,7 +387,7 @@ async fn choose(
             if v.clicked.is_some() && v.error.is_none() {
                 chose = true;
             }
-            progress(pass, i + 1, pages.len(), &v);
+            progress(show, pass, i + 1, pages.len(), &v);
             visits.push((pass, v));
         }
         tab.close().await;

@@ -146,3 +146,38 @@ pub struct Visit {
     /// Links on the page (absolute URLs), for the first pass to follow.
     pub links: Vec<String>,
 }
+
+/// Where the page's HTML, as the server sends it, puts the Kelisim loader: read from the
+/// first page of the first pass (`visit::Tab::placement`). Scripts placed before the loader
+/// run before Kelisim can hold anything back, and an `async` or `defer` loader runs after
+/// the page's other scripts; the Install page's "Check my site" shows both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    /// The page checked (the address the scan started from, after redirects).
+    pub page: String,
+    /// The HTML has a `<script src="…/kelisim.js">`.
+    pub found: bool,
+    /// …inside `<head>`.
+    #[serde(default)]
+    pub in_head: bool,
+    /// …with `async` or `defer`.
+    #[serde(default)]
+    pub deferred: bool,
+    /// Its `data-site`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// Scripts that run before it, in document order: a script's URL, or `inline: ` and the
+    /// start of its code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before: Vec<String>,
+    /// Why the HTML could not be read (then nothing else is known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Placement {
+    /// The loader is the first script of `<head>` and runs as soon as it is parsed.
+    pub fn is_first(&self) -> bool {
+        self.error.is_none() && self.found && self.in_head && !self.deferred && self.before.is_empty()
+    }
+}

@@ -12,12 +12,16 @@ pub fn record(data: &Path, site: &str, report: &Report) -> Result<i64, ScanError
     let fail =
         |e: &dyn std::fmt::Display| ScanError::Write(format!("cannot record the scan in {}: {e}", data.display()));
     let (_store, conn) = crate::store::Store::open(data).map_err(|e| fail(&e))?;
-    let json = serde_json::to_string(report).map_err(|e| fail(&e))?;
+    insert(&conn, site, report).map_err(|e| fail(&e))
+}
+
+/// Stores `report` under `site` over an open connection (the server's own scans, `jobs`).
+pub fn insert(conn: &Connection, site: &str, report: &Report) -> rusqlite::Result<i64> {
+    let json = serde_json::to_string(report).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     conn.execute(
         "INSERT INTO scans (site, url, finished_at, violations, report) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![site, report.url, report.finished_at, report.summary.violations as i64, json],
-    )
-    .map_err(|e| fail(&e))?;
+    )?;
     Ok(conn.last_insert_rowid())
 }
 

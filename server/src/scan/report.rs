@@ -3,7 +3,7 @@
 //! (`--format json`), and stored for the dashboard.
 
 use super::classify::Classification;
-use super::observe::{Cause, Pass};
+use super::observe::{Cause, Pass, Placement};
 use kelisim_shared::policy::StorageKind;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -24,6 +24,10 @@ pub struct Report {
     pub finished_at: String,
     pub seconds: f64,
     pub chromium: String,
+    /// Where the first page's HTML puts the Kelisim loader (absent in scans made before
+    /// this was checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loader: Option<Placement>,
     pub pages: Vec<PageReport>,
     pub items: Vec<Item>,
     pub hosts: Vec<Host>,
@@ -297,6 +301,9 @@ impl Report {
             self.seconds,
             self.chromium
         );
+        if let Some(p) = &self.loader {
+            let _ = writeln!(t, "\nLOADER: {}", p.text());
+        }
         for kind in FindingKind::ALL {
             let list: Vec<&Finding> = self.findings_of(kind).collect();
             if list.is_empty() {
@@ -474,5 +481,37 @@ fn finding_text(t: &mut String, f: &Finding) {
                 f.category.as_deref().unwrap_or("?")
             );
         }
+    }
+}
+
+impl Placement {
+    /// One sentence for the text report.
+    pub fn text(&self) -> String {
+        if let Some(e) = &self.error {
+            return format!("not checked: {e}");
+        }
+        if !self.found {
+            return format!("{} has no <script src=\"…/kelisim.js\"> in its HTML", self.page);
+        }
+        if self.is_first() {
+            return "first in <head>: nothing runs before Kelisim".into();
+        }
+        let mut problems = Vec::new();
+        if !self.in_head {
+            problems.push("it is not in <head>".to_owned());
+        }
+        if self.deferred {
+            problems.push("it is async or defer, so it runs after the page's other scripts".to_owned());
+        }
+        if !self.before.is_empty() {
+            problems.push(format!(
+                "{} script{} run{} before it: {}",
+                self.before.len(),
+                if self.before.len() == 1 { "" } else { "s" },
+                if self.before.len() == 1 { "s" } else { "" },
+                self.before.join(", ")
+            ));
+        }
+        format!("not first: {} — put the Kelisim script tag first in <head>", problems.join("; "))
     }
 }

@@ -10,7 +10,7 @@
 //! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
 use super::chromium::Chromium;
-use super::observe::{Cause, JarCookie, Request, StoredKey, Visit, Write};
+use super::observe::{Cause, JarCookie, Placement, Request, StoredKey, Visit, Write};
 use super::ScanError;
 use chromiumoxide::cdp::browser_protocol::network::{
     BlockPattern, EventLoadingFailed, EventLoadingFinished, EventRequestServedFromCache, EventRequestWillBeSent,
@@ -29,6 +29,8 @@ use tokio::sync::mpsc;
 /// The binding `hook.js` reports writes through (an unlikely name, so no page uses it).
 const BINDING: &str = "__kelisimScanReport";
 const HOOK: &str = include_str!("hook.js");
+/// Reads where the page's HTML puts the loader; answers a `Placement` as JSON.
+const PLACEMENT: &str = include_str!("placement.js");
 /// The widget's consent POST (docs/api.md), on whatever host serves Kelisim (URLPattern syntax).
 const CONSENT_POST: &str = "*://*:*/api/v1/sites/*/consents";
 
@@ -142,6 +144,30 @@ impl Tab {
             return None;
         }
         r.result.result.value.clone()
+    }
+
+    /// Where the page's HTML puts the Kelisim loader (`observe::Placement`). The HTML is
+    /// fetched again from inside the page (from the browser's cache where it may) and parsed
+    /// with `DOMParser`, which runs nothing: the DOM of the loaded page would also hold what
+    /// scripts inserted since, and Yandex.Metrica's snippet inserts its tag before the first
+    /// script. Called after a visit's observations are read, so the fetch is not counted.
+    pub async fn placement(&self) -> Placement {
+        let page = self.eval("location.href").await.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let failed = |why: String| Placement { page: page.clone(), error: Some(why), ..Placement::default() };
+        let Ok(params) =
+            EvaluateParams::builder().expression(PLACEMENT).return_by_value(true).await_promise(true).build()
+        else {
+            return failed("the scanner could not ask the page".into());
+        };
+        let answer = match tokio::time::timeout(Duration::from_secs(10), self.page.execute(params)).await {
+            Ok(Ok(r)) if r.result.exception_details.is_none() => r.result.result.value.clone(),
+            Ok(Ok(_)) | Ok(Err(_)) => None,
+            Err(_) => return failed("the page's HTML did not arrive within 10 s".into()),
+        };
+        match answer.map(serde_json::from_value::<Placement>) {
+            Some(Ok(p)) => Placement { page, ..p },
+            _ => failed("the page's HTML could not be read again".into()),
+        }
     }
 
     fn drain(&mut self, seen: &mut Seen) -> bool {

@@ -176,6 +176,7 @@ mod tests {
             finished_at: "2026-01-01T00:01:00Z".into(),
             seconds: 1.0,
             chromium: String::new(),
+            loader: None,
             pages: Vec::new(),
             items: vec![Item {
                 kind: StorageKind::Cookie,

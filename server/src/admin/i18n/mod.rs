@@ -6,7 +6,7 @@ mod setup;
 
 pub use editor::{editor_words, label as editor_label, EditorWords};
 pub use preview::preview_words;
-pub use setup::{compare_words, install_words, policy_words, refused_files};
+pub use setup::{check_words, compare_words, install_words, policy_words, refused_files, CheckWords};
 
 use super::error::{AdminError, Missing};
 use kelisim_shared::lang::Lang;

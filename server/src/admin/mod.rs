@@ -13,6 +13,7 @@ mod html;
 pub mod http;
 mod i18n;
 pub mod limits;
+mod new_site;
 mod pages;
 mod policy;
 mod preview;
@@ -87,11 +88,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/accounts", web::post().to(http::add_account))
             .route("/accounts/{name}/{to}", web::post().to(http::set_account))
             .route("/tokens/{id}/revoke", web::post().to(http::revoke_token))
+            // The form reads its own body: a policy's text (1 MiB) or file (5 MiB), new_site.rs.
             .service(
                 web::resource("/sites/new")
-                    .app_data(web::PayloadConfig::new(1 << 20))
-                    .route(web::get().to(policy::new_page))
-                    .route(web::post().to(policy::new_form)),
+                    .route(web::get().to(new_site::page))
+                    .route(web::post().to(new_site::form)),
             )
             .route("/sites/{site}/", web::get().to(http::overview))
             .route("/sites/{site}/log", web::get().to(http::log))

@@ -387,7 +387,7 @@ pub fn audit(c: &Ctx, rows: &[(i64, String, String, String, String)]) -> String 
 }
 
 /// The CSRF token of the signed-in person, for the forms of a page.
-fn csrf<'a>(c: &Ctx<'a>) -> &'a str {
+pub(super) fn csrf<'a>(c: &Ctx<'a>) -> &'a str {
     c.actor.map(|a| a.csrf.as_str()).unwrap_or_default()
 }
 
@@ -615,24 +615,6 @@ pub fn policy(
         script src="/admin/static/preview.js" {}
     };
     page(c, &format!("{name} — {}", w.tab), body)
-}
-
-/// A new site from its privacy policy: its id and the policy's text; the importer drafts the
-/// site file from it, which opens in the policy page to finish and publish.
-pub fn new_site(c: &Ctx, id: &str, text: &str, problem: Option<&str>) -> String {
-    let w = i18n::policy_words(c.lang);
-    let body = html! {
-        p.note { (w.new_note) }
-        @if let Some(p) = problem { p.error role="alert" { (p) } }
-        form method="post" action="/admin/sites/new" class="policy" {
-            input type="hidden" name="csrf" value=(csrf(c));
-            label { (w.new_id) " " input name="id" value=(id) required pattern="[a-z][a-z0-9_-]{0,31}"; }
-            label for="policy-text" { (w.new_text) }
-            textarea id="policy-text" name="text" rows="20" { (text) }
-            p { button type="submit" data-action="draft" { (w.new_draft) } }
-        }
-    };
-    page(c, w.new_site, body)
 }
 
 /// How to put the banner on the site: the script tag for this server, gating examples with the

@@ -215,73 +215,12 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
 }
 
 /// The languages a draft's preview offers: the draft's, else the served site's, else Kelisim's.
-fn languages_of(site: &str, text: &str, served: Option<&crate::sites::Site>) -> Vec<Lang> {
+pub(super) fn languages_of(site: &str, text: &str, served: Option<&crate::sites::Site>) -> Vec<Lang> {
     match (parse(site, text.as_bytes()), served) {
         (Ok(p), _) => p.languages,
         (Err(_), Some(s)) => s.config.languages.clone(),
         (Err(_), None) => vec![Lang::Ru, Lang::Kk, Lang::En],
     }
-}
-
-/// `GET /admin/sites/new` (admin role): a new site from its privacy policy.
-pub async fn new_page(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
-    let who = actor(&req, &admin).await?;
-    require_admin(&who)?;
-    let ctx = super::http::ctx(&req, Some(&who), None);
-    Ok(super::http::html(StatusCode::OK, pages::new_site(&ctx, "", "", None)))
-}
-
-#[derive(serde::Deserialize)]
-pub struct NewSiteForm {
-    #[serde(default)]
-    csrf: String,
-    id: String,
-    text: String,
-}
-
-/// `POST /admin/sites/new`: the importer drafts the site file from the policy text (as
-/// `kelisim policy import` does), and the policy page opens on the draft, its TODOs listed, to
-/// finish, check and publish. Nothing is written until it is published.
-pub async fn new_form(req: HttpRequest, admin: web::Data<Admin>, body: web::Bytes) -> Answer {
-    let form: NewSiteForm =
-        serde_urlencoded::from_bytes(&body).map_err(|e| AdminError::BadRequest(format!("form: {e}")))?;
-    let who = actor(&req, &admin).await?;
-    super::http::check_csrf(&req, &who, &form.csrf)?;
-    require_admin(&who)?;
-    let id = form.id.trim().to_owned();
-    let ctx = super::http::ctx(&req, Some(&who), None);
-    let w = super::i18n::policy_words(ctx.lang);
-    let refuse = |why: String| {
-        let page = pages::new_site(&ctx, &id, &form.text, Some(&why));
-        Ok(super::http::html(StatusCode::UNPROCESSABLE_ENTITY, page))
-    };
-    if !kelisim_shared::is_slug(&id) {
-        return refuse(format!("`{id}`: {}", w.new_id.trim_end_matches(':')));
-    }
-    if admin.ingest.sites().get(&id).is_some() || admin.ingest.sites_dir.join(format!("{id}.toml")).exists() {
-        return refuse(format!("{}: `{id}`", w.new_taken));
-    }
-    let (text, site) = (form.text.replace("\r\n", "\n"), id.clone());
-    let drafted = blocking(move || {
-        crate::import::Import::read(text.as_bytes(), &site, "the dashboard", None).map(|i| i.draft().text)
-    })
-    .await;
-    let draft = match drafted {
-        Ok(d) => d,
-        Err(AdminError::Internal(e)) => match e.downcast::<crate::import::ImportError>() {
-            Ok(e) => return refuse(format!("{}: {e}", w.new_text.trim_end_matches(':'))),
-            Err(e) => return Err(AdminError::Internal(e)),
-        },
-        Err(e) => return Err(e),
-    };
-    let shown = admin.ingest.sites_dir.join(format!("{id}.toml")).display().to_string();
-    let outcome = match parse(&id, draft.as_bytes()) {
-        Err(AdminError::InvalidPolicy(errors)) => Some(pages::PolicyOutcome::Invalid(errors)),
-        _ => None,
-    };
-    let languages = languages_of(&id, &draft, None);
-    let page = pages::policy(&ctx, (&id, &id), &shown, (&draft, &languages), outcome.as_ref());
-    Ok(super::preview::editor_page(StatusCode::OK, page))
 }
 
 #[derive(serde::Deserialize)]

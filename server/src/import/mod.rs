@@ -13,6 +13,7 @@
 //!
 //! Plain Rust, no actix: [`reader`] turns the text into clauses and sentences, [`extract`]
 //! applies the table of [`rules`], [`draft`] writes the TOML, [`report`] the JSON findings.
+//! [`document`] takes the text out of an uploaded `.txt`, `.docx` or PDF (the dashboard's New site).
 //!
 //! ```text
 //! kelisim policy import privacy.txt --id example > sites/example.toml
@@ -20,6 +21,7 @@
 //! ```
 
 mod categories;
+pub mod document;
 mod draft;
 mod extract;
 mod reader;

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod browser;
 pub mod bundle;
 pub mod consent;
+pub mod dashboard;
 pub mod pages;
 
 use std::io::{BufRead, BufReader, Read};

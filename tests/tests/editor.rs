@@ -25,7 +25,7 @@ fn fields(page: &str) -> Vec<(String, String)> {
             continue;
         }
         match name {
-            "input" if attr("type").as_deref() == Some("checkbox") && !flag("checked") => {}
+            "input" if matches!(attr("type").as_deref(), Some("checkbox" | "radio")) && !flag("checked") => {}
             "input" => out.push((attr("name").unwrap(), attr("value").unwrap_or_default())),
             "textarea" => {
                 let body = &rest[rest.find('>').unwrap() + 1..];
@@ -322,17 +322,18 @@ fn an_auditor_reads_the_form_and_cannot_change_or_publish_it() {
     let page = e.get("/admin/sites/webpulse/edit");
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("value=\"publish\"") && !page.body.contains("value=\"add:category\""));
-    let form = page.body.split("class=\"editor\"").nth(1).unwrap();
-    let form = &form[..form.find("</form>").unwrap()];
+    let form = page.body.split("class=\"editor with-preview\"").nth(1).unwrap();
+    // The live preview's controls (language, layer, width) are the auditor's to use too.
+    let form = &form[..form.find("<section class=\"preview\"").unwrap()];
     let inputs: usize = ["<input", "<textarea", "<select"].iter().map(|t| form.matches(t).count()).sum();
     let disabled = form.matches(" disabled>").count() + form.matches(" disabled ").count();
     assert!(
         inputs > 50 && disabled == inputs - 2,
         "every field but csrf and source is disabled: {disabled} of {inputs}"
     );
-    // What a browser sends: the hidden fields and the button.
+    // What a browser sends: the hidden fields, the preview's controls and the button.
     let sent = fields(&page.body);
-    assert_eq!(sent.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["csrf", "source"]);
+    assert_eq!(sent.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["csrf", "source", "lang", "layer", "device"]);
     let r = e.send("webpulse", &sent, "check");
     assert!(r.status == 200 && r.body.contains("data-policy=\"valid\""), "{}", r.body);
     let before = e.file("webpulse");

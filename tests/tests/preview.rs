@@ -4,58 +4,11 @@
 //! `KELISIM_SCREENSHOTS=DIR` keeps screenshots of what it saw.
 
 use fantoccini::Locator;
-use kelisim_tests::admin::{add_account, PASSWORD};
+use kelisim_tests::admin::add_account;
 use kelisim_tests::browser::Browser;
+use kelisim_tests::dashboard::{frame_shows, set, shoot, sign_in};
 use kelisim_tests::{demo_sites_copy, Kelisim};
-use std::time::{Duration, Instant};
-
-async fn shoot(b: &Browser, name: &str) {
-    if let Ok(dir) = std::env::var("KELISIM_SCREENSHOTS") {
-        let png = b.client.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
-    }
-}
-
-pub async fn sign_in(b: &Browser, k: &Kelisim, user: &str) {
-    b.goto(&k.url("/admin/login")).await;
-    b.client.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(user).await.unwrap();
-    b.client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    b.client.find(Locator::Css("[data-action=login]")).await.unwrap().click().await.unwrap();
-    b.client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("span.who")).await.expect("signed in");
-}
-
-/// The text of the widget's shadow root in the preview frame, once `css` shows there and its
-/// text holds `want` (the frame reloads with each draft posted into it).
-async fn frame_shows(b: &Browser, css: &str, want: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        b.client.enter_parent_frame().await.unwrap();
-        b.client.enter_frame(0).await.unwrap();
-        let got = b
-            .client
-            .execute(
-                "var h = document.getElementById('kelisim'), e = h && h.shadowRoot.querySelector(arguments[0]); return e ? e.textContent : document.body.textContent",
-                vec![css.into()],
-            )
-            .await
-            .unwrap_or_default();
-        let text = got.as_str().unwrap_or("").to_owned();
-        if text.contains(want) {
-            b.client.enter_parent_frame().await.unwrap();
-            return text;
-        }
-        assert!(Instant::now() < deadline, "the preview never showed `{want}` in {css}: {text}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Sets an editor field as typing would end up (and fires `input`, as typing does).
-async fn set(b: &Browser, css: &str, js_value: &str) {
-    b.js(&format!(
-        "var e = document.querySelector('{css}'); e.value = {js_value}; e.dispatchEvent(new Event('input', {{bubbles: true}})); return true"
-    ))
-    .await;
-}
+use std::time::Duration;
 
 #[tokio::test]
 async fn the_preview_is_the_real_widget_on_the_draft_and_logs_nothing() {

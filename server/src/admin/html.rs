@@ -28,6 +28,9 @@ pub struct Ctx<'a> {
     pub actor: Option<&'a Actor>,
     /// The site whose pages are shown (for the site navigation).
     pub site: Option<&'a str>,
+    /// Load this address after this many seconds (while something the page shows is under
+    /// way).
+    pub refresh: Option<(u32, String)>,
 }
 
 /// The page around `body`: head, navigation, language switcher, title.
@@ -39,6 +42,7 @@ pub fn page(c: &Ctx, title: &str, body: Markup) -> String {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some((s, to)) = &c.refresh { meta http-equiv="refresh" content={ (s) "; url=" (to) }; }
                 title { (title) " — Kelisim" }
                 link rel="stylesheet" href="/admin/static/admin.css";
             }

@@ -52,7 +52,7 @@ pub(super) fn redirect(to: &str) -> HttpResponse {
 
 pub(super) fn ctx<'a>(req: &HttpRequest, actor: Option<&'a Actor>, site: Option<&'a str>) -> Ctx<'a> {
     let l = lang(req);
-    Ctx { t: i18n::t(l), lang: l, actor, site }
+    Ctx { t: i18n::t(l), lang: l, actor, site, refresh: None }
 }
 
 /// The acting admin: a bearer token's, else the session cookie's. Without either (or with one
@@ -414,14 +414,9 @@ pub(super) async fn install_page(
         last: last.as_ref(),
         problem,
     };
-    let busy = view.busy_with(site);
-    let page = pages::install(&ctx(req, Some(who), Some(site)), &served.config, &origin, &view);
-    let mut answer = html(status, page);
-    if busy {
-        let refresh = header::HeaderValue::from(super::site_check::REFRESH);
-        answer.headers_mut().insert(header::REFRESH, refresh);
-    }
-    Ok(answer)
+    let mut c = ctx(req, Some(who), Some(site));
+    c.refresh = view.busy_with(site).then(|| super::site_check::refresh(site, &view));
+    Ok(html(status, pages::install(&c, &served.config, &origin, &view)))
 }
 
 /// The latest scan of the site and the earlier ones (`kelisim scan --data`).

@@ -513,7 +513,7 @@ pub fn export(
 
 /// The page a person sees for a request the dashboard refused or could not answer.
 pub fn error(l: Lang, e: &AdminError) -> String {
-    let c = Ctx { t: i18n::t(l), lang: l, actor: None, site: None };
+    let c = Ctx { t: i18n::t(l), lang: l, actor: None, site: None, refresh: None };
     let (title, text) = i18n::error_text(l, e);
     let body = html! {
         p.error role="alert" data-error=(e.status_code().as_u16()) { (text) }
@@ -580,7 +580,7 @@ pub fn policy(
         .collect();
     let admin = c.actor.is_some_and(|a| a.role == super::auth::Role::Admin);
     let body = html! {
-        @if c.site.is_some() { (super::editor::tabs(c.lang, site, false)) }
+        (super::editor::tabs(c.lang, site, false, c.site.is_none()))
         p.note { (w.note) " " code { (path) } }
         @match outcome {
             Some(PolicyOutcome::Valid(v)) => (verdict(c.lang, false, v)),
@@ -598,7 +598,7 @@ pub fn policy(
             }
         }
         @if !admin { p.note { (w.read_only) } }
-        form method="post" action={ "/admin/sites/" (s) "/policy" } class="policy with-preview" data-preview {
+        form method="post" action={ "/admin/sites/" (s) "/policy" } class="policy with-preview" id="k-editor" data-preview {
             input type="hidden" name="csrf" value=(csrf(c));
             div.source {
                 textarea name="text" rows="36" spellcheck="false" aria-label=(w.tab) { (text) }

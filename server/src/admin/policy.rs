@@ -155,44 +155,65 @@ pub async fn page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
     Ok(super::preview::editor_page(StatusCode::OK, page))
 }
 
-#[derive(serde::Deserialize)]
-pub struct PolicyForm {
-    #[serde(default)]
-    csrf: String,
-    text: String,
-    /// `check` or `publish`.
-    #[serde(rename = "do")]
-    action: String,
-}
-
 /// The policy page's form: "Check" shows the problems (line, column, field) or what would
 /// change for visitors; "Publish" (admin role) also publishes. The text stays in the form.
+/// The form editor's "TOML file" tab posts its fields here instead of a `text`: they are
+/// applied onto its source first (a new site's draft goes from one editor to the other).
 pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>, body: web::Bytes) -> Answer {
     // Read as bytes, not `web::Form`: a site file in Cyrillic, percent-encoded, outgrows the
     // forms' 16 KiB limit (the route allows 1 MiB).
-    let form: PolicyForm =
+    let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|e| AdminError::BadRequest(format!("form: {e}")))?;
+    let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let who = actor(&req, &admin).await?;
-    super::http::check_csrf(&req, &who, &form.csrf)?;
-    let site = path.into_inner();
+    super::http::check_csrf(&req, &who, &field("csrf").unwrap_or_default())?;
+    let action = field("do").unwrap_or_else(|| "check".into());
+    let text = match (field("text"), field("source").is_some()) {
+        (Some(text), _) => text,
+        (None, true) => super::editor::draft(pairs, who.role)?,
+        (None, false) => return Err(AdminError::BadRequest("form: no `text`".into())),
+    };
+    answer(&req, &admin, &who, &path.into_inner(), text, &action).await
+}
+
+/// The raw file's page for `text` as it stands, checked (the form editor's way over to it when
+/// its draft is not TOML the form can show).
+pub(super) async fn raw_page(
+    req: &HttpRequest,
+    admin: &web::Data<Admin>,
+    who: &Actor,
+    site: &str,
+    text: &str,
+) -> Answer {
+    answer(req, admin, who, site, text.to_owned(), "check").await
+}
+
+async fn answer(
+    req: &HttpRequest,
+    admin: &web::Data<Admin>,
+    who: &Actor,
+    site: &str,
+    text: String,
+    action: &str,
+) -> Answer {
+    let site = site.to_owned();
     // A new site (from "New site") has no file yet: only an admin works on one.
     let served = admin.ingest.sites().get_shared(&site);
     if served.is_none() {
-        require_admin(&who)?;
+        require_admin(who)?;
         if !kelisim_shared::is_slug(&site) {
             return Err(AdminError::NotFound(super::error::Missing::Site));
         }
     }
-    let PolicyForm { text, action, .. } = form;
     // A browser's textarea sends CRLF line ends: the file keeps the LF it has on disk.
     let text = text.replace("\r\n", "\n");
-    let l = super::http::lang(&req);
-    let outcome = match (action.as_str(), parse(&site, text.as_bytes())) {
+    let l = super::http::lang(req);
+    let outcome = match (action, parse(&site, text.as_bytes())) {
         (_, Err(AdminError::InvalidPolicy(errors))) => pages::PolicyOutcome::Invalid(errors),
         (_, Err(e)) => return Err(e),
         ("publish", Ok(_)) => {
-            require_admin(&who)?;
-            let p = publish(&admin, &who, &site, text.clone().into_bytes()).await?;
+            require_admin(who)?;
+            let p = publish(admin, who, &site, text.clone().into_bytes()).await?;
             pages::PolicyOutcome::Published(p.verdict(l))
         }
         (_, Ok(policy)) => pages::PolicyOutcome::Valid(checked(l, served.as_ref().map(|s| &s.config), policy.config())),
@@ -208,18 +229,28 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
         || admin.ingest.sites_dir.join(format!("{site}.toml")).display().to_string(),
         |s| s.path.display().to_string(),
     );
-    let ctx = super::http::ctx(&req, Some(&who), now.is_some().then_some(site.as_str()));
+    let ctx = super::http::ctx(req, Some(who), now.is_some().then_some(site.as_str()));
     let languages = languages_of(&site, &text, now.as_deref());
     let page = pages::policy(&ctx, (&site, &name), &shown, (&text, &languages), Some(&outcome));
     Ok(super::preview::editor_page(status, page))
 }
 
-/// The languages a draft's preview offers: the draft's, else the served site's, else Kelisim's.
+/// The languages a draft's preview offers: the draft's (its `languages` as written, when the
+/// draft is not valid yet: an imported draft with TODOs), else the served site's, else Kelisim's.
 pub(super) fn languages_of(site: &str, text: &str, served: Option<&crate::sites::Site>) -> Vec<Lang> {
-    match (parse(site, text.as_bytes()), served) {
-        (Ok(p), _) => p.languages,
-        (Err(_), Some(s)) => s.config.languages.clone(),
-        (Err(_), None) => vec![Lang::Ru, Lang::Kk, Lang::En],
+    if let Ok(p) = parse(site, text.as_bytes()) {
+        return p.languages;
+    }
+    let written: Vec<Lang> = text
+        .parse::<toml_edit::DocumentMut>()
+        .ok()
+        .and_then(|d| d.get("languages").and_then(|l| l.as_array()).cloned())
+        .map(|a| a.iter().filter_map(|v| v.as_str().and_then(Lang::from_tag)).collect())
+        .unwrap_or_default();
+    match (written.is_empty(), served) {
+        (false, _) => written,
+        (true, Some(s)) => s.config.languages.clone(),
+        (true, None) => vec![Lang::Ru, Lang::Kk, Lang::En],
     }
 }
 

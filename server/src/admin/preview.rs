@@ -79,7 +79,11 @@ pub async fn draft(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<St
     let who = actor(&req, &admin).await?;
     check_csrf(&req, &who, field("csrf").unwrap_or(""))?;
     let site = path.into_inner();
-    let text = draft_text(&pairs)?;
+    let text = match pairs.iter().any(|(k, _)| k == "source") {
+        // The form editor: its fields onto the text it was built from.
+        true => super::editor::draft(pairs.clone(), who.role)?,
+        false => draft_text(&pairs)?,
+    };
     let l = super::http::lang(&req);
     match super::policy::parse(&site, text.as_bytes()) {
         Ok(policy) => Ok(frame(&admin, &policy.config(), field("lang"), field("layer"))),
@@ -98,6 +102,7 @@ pub async fn draft(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<St
 }
 
 /// The draft's text: the raw editor's `text` (a browser sends its lines with CRLF).
+/// (The form editor's draft is `editor::draft`.)
 fn draft_text(pairs: &[(String, String)]) -> Result<String, AdminError> {
     match pairs.iter().find(|(k, _)| k == "text") {
         Some((_, text)) => Ok(text.replace("\r\n", "\n")),

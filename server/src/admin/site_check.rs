@@ -2,7 +2,7 @@
 //! Chromium (`crate::scan::jobs`, one scan at a time) and the page says whether the Kelisim
 //! loader is first in `<head>` and which trackers ran before a choice. The result is the
 //! site's latest scan, kept like `kelisim scan --data`'s, so the Scan page has the full report.
-//! While a check runs the Install page refreshes itself (a `Refresh` header: no script).
+//! While a check runs the Install page refreshes itself (`<meta http-equiv=refresh>`: no script).
 
 use super::html::{q, Ctx};
 use super::http::{actor, check_csrf, require_admin, site_config, Answer};
@@ -17,6 +17,14 @@ use maud::{html, Markup};
 
 /// Seconds between the Install page's refreshes while a check runs.
 pub const REFRESH: u32 = 3;
+
+/// Where the Install page goes to refresh itself while a check runs: back to its check, at an
+/// address that changes each time (`?running=` the seconds so far), since a refresh to the same
+/// address with a `#fragment` only scrolls, it does not load the page again.
+pub fn refresh(site: &str, v: &View) -> (u32, String) {
+    let secs = v.running.as_ref().map_or(0, |r| r.since.elapsed().as_secs());
+    (REFRESH, format!("/admin/sites/{}/install?running={secs}#check", q(site)))
+}
 
 /// What the "Check my site" section shows.
 pub struct View<'a> {

@@ -69,6 +69,7 @@ pub const CONSENT_MODE: &[&str] = &[
 /// The whole file.
 pub const ROOT: &[Field] = &[
     f("", Kind::Group(SITE), "site"),
+    opt("appearance", Kind::Table(APPEARANCE), "appearance"),
     f("operator", Kind::Table(OPERATOR), "operator"),
     f("category", Kind::Tables(CATEGORY, true), "category"),
 ];
@@ -84,6 +85,19 @@ const SITE: &[Field] = &[
     f("retention_days", Kind::Number, "retention_days"),
     opt("reload_on_revoke", Kind::Flag(true), "reload_on_revoke"),
     opt("floating_button", Kind::Flag(true), "floating_button"),
+];
+
+/// `[appearance]` (docs/site-policy.md §3.8): every key optional, left out when emptied.
+const APPEARANCE: &[Field] = &[
+    opt("position", Kind::Choice(&["bottom", "bottom-left", "center"]), "appearance.position"),
+    opt("accent", Kind::Line, "appearance.accent"),
+    opt("accent_text", Kind::Line, "appearance.accent_text"),
+    opt("background", Kind::Line, "appearance.background"),
+    opt("text", Kind::Line, "appearance.text"),
+    opt("radius", Kind::Number, "appearance.radius"),
+    opt("font", Kind::Line, "appearance.font"),
+    opt("logo", Kind::Line, "appearance.logo"),
+    opt("reopen_corner", Kind::Choice(&["left", "right"]), "appearance.reopen_corner"),
 ];
 
 const OPERATOR: &[Field] = &[

@@ -41,8 +41,10 @@ pub async fn page(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
         text: &text,
         doc: parsed.as_ref().map_err(Clone::clone),
         outcome: Outcome::Shown,
+        languages: served.config.languages.clone(),
+        new: false,
     };
-    Ok(super::http::html(StatusCode::OK, render::page(&ctx, &view)))
+    Ok(super::preview::editor_page(StatusCode::OK, render::page(&ctx, &view)))
 }
 
 /// `POST /admin/sites/{site}/edit`: the form's fields applied onto the text it was built from
@@ -58,19 +60,40 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
     let who = actor(&req, &admin).await?;
     check_csrf(&req, &who, form.get("csrf").unwrap_or(""))?;
     let site = path.into_inner();
-    let served = site_config(&admin, &site)?;
-    let source = form.get("source").ok_or_else(|| AdminError::BadRequest("form: no `source`".into()))?;
-    let mut doc: DocumentMut =
-        source.parse().map_err(|e| AdminError::BadRequest(format!("the form's `source` is not TOML: {e}")))?;
+    // A new site (a draft from "New site", not published yet) has no file: only an admin
+    // works on one.
+    let served = admin.ingest.sites().get_shared(&site);
+    if served.is_none() {
+        require_admin(&who)?;
+        if !kelisim_shared::is_slug(&site) {
+            return Err(AdminError::NotFound(super::error::Missing::Site));
+        }
+    } else {
+        site_config(&admin, &site)?;
+    }
+    // The form's own text, or the raw file's page's `text` (its "Form" tab carries a draft).
+    let (source, from_form) = match (form.get("source"), form.get("text")) {
+        (Some(s), _) => (s.to_owned(), true),
+        (None, Some(t)) => (t.replace("\r\n", "\n"), false),
+        (None, None) => return Err(AdminError::BadRequest("form: no `source`".into())),
+    };
     let action = form.get("do").unwrap_or("check");
     let change = Change::parse(action);
     if change.is_some() || action == "publish" {
         require_admin(&who)?;
     }
-    if who.role == Role::Admin {
+    let l = super::http::lang(&req);
+    let mut doc: DocumentMut = match source.parse() {
+        Ok(doc) => doc,
+        // Only the raw page can send text that is not TOML: show it there, with its problems.
+        Err(_) if !from_form => {
+            return super::policy::raw_page(&req, &admin, &who, &site, &source).await;
+        }
+        Err(e) => return Err(AdminError::BadRequest(format!("the form's `source` is not TOML: {e}"))),
+    };
+    if who.role == Role::Admin && from_form {
         apply::fields(doc.as_table_mut(), fields::ROOT, "", &form);
     }
-    let l = super::http::lang(&req);
     let mut status = StatusCode::OK;
     let outcome = match change {
         Some(c) => {
@@ -89,14 +112,45 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Str
                     let p = policy::publish(&admin, &who, &site, text.into_bytes()).await?;
                     Outcome::Published(p.verdict(l))
                 }
-                Ok(policy) => Outcome::Valid(policy::checked(l, Some(&served.config), policy.config())),
+                Ok(policy) => Outcome::Valid(policy::checked(l, served.as_ref().map(|s| &s.config), policy.config())),
             }
         }
     };
     let text = doc.to_string();
-    let now = admin.ingest.sites().get_shared(&site).unwrap_or(served);
-    let shown = now.path.display().to_string();
-    let ctx = super::http::ctx(&req, Some(&who), Some(&site));
-    let view = View { site: &site, name: &now.config.name, path: &shown, text: &text, doc: Ok(&doc), outcome };
-    Ok(super::http::html(status, render::page(&ctx, &view)))
+    let now = admin.ingest.sites().get_shared(&site);
+    let name = match &now {
+        Some(s) => s.config.name.clone(),
+        None => doc.get("name").and_then(|n| n.as_str()).unwrap_or(&site).to_owned(),
+    };
+    let shown = now.as_ref().map_or_else(
+        || admin.ingest.sites_dir.join(format!("{site}.toml")).display().to_string(),
+        |s| s.path.display().to_string(),
+    );
+    let ctx = super::http::ctx(&req, Some(&who), now.is_some().then_some(site.as_str()));
+    let languages = policy::languages_of(&site, &text, now.as_deref());
+    let view = View {
+        site: &site,
+        name: &name,
+        path: &shown,
+        text: &text,
+        doc: Ok(&doc),
+        outcome,
+        languages,
+        new: now.is_none(),
+    };
+    Ok(super::preview::editor_page(status, render::page(&ctx, &view)))
+}
+
+/// The draft a form editor's page holds, for the live preview: its fields applied onto the text
+/// it was built from (an admin's; an auditor's form is the published file), as `form` applies
+/// them, without a list button's change.
+pub fn draft(pairs: Vec<(String, String)>, role: Role) -> Result<String, AdminError> {
+    let form = Form::new(pairs);
+    let source = form.get("source").ok_or_else(|| AdminError::BadRequest("form: no `source`".into()))?;
+    let mut doc: DocumentMut =
+        source.parse().map_err(|e| AdminError::BadRequest(format!("the form's `source` is not TOML: {e}")))?;
+    if role == Role::Admin {
+        apply::fields(doc.as_table_mut(), fields::ROOT, "", &form);
+    }
+    Ok(doc.to_string())
 }

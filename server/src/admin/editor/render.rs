@@ -34,18 +34,33 @@ pub struct View<'a> {
     pub text: &'a str,
     pub doc: Result<&'a DocumentMut, String>,
     pub outcome: Outcome,
+    /// The draft's languages, for the preview's language switch.
+    pub languages: Vec<Lang>,
+    /// A site not published yet (a draft from "New site").
+    pub new: bool,
 }
 
 /// "Form | TOML file" above the editor and the raw file's page; `form`: the form is shown.
-pub fn tabs(lang: Lang, site: &str, form: bool) -> Markup {
+/// A published site's tabs are links to its file; a new site's (a draft that exists only in
+/// the page) are buttons of the editor's form (`id="k-editor"`), which carry the draft over.
+pub fn tabs(lang: Lang, site: &str, form: bool, new: bool) -> Markup {
     let w = editor_words(lang);
     let s = q(site);
-    html! {
-        nav.tabs {
-            a href={ "/admin/sites/" (s) "/edit" } aria-current=[form.then_some("page")] data-tab="form" { (w.tab) }
-            a href={ "/admin/sites/" (s) "/policy" } aria-current=[(!form).then_some("page")] data-tab="file" { (w.tab_file) }
+    let tab = |is_form: bool| {
+        let (path, label, id) = if is_form { ("edit", w.tab, "form") } else { ("policy", w.tab_file, "file") };
+        let current = form == is_form;
+        html! {
+            @if new && !current {
+                button type="submit" form="k-editor" formaction={ "/admin/sites/" (s) "/" (path) } formnovalidate
+                    name="do" value="check" data-tab=(id) { (label) }
+            } @else if new {
+                span aria-current="page" data-tab=(id) { (label) }
+            } @else {
+                a href={ "/admin/sites/" (s) "/" (path) } aria-current=[current.then_some("page")] data-tab=(id) { (label) }
+            }
         }
-    }
+    };
+    html! { nav.tabs { (tab(true)) (tab(false)) } }
 }
 
 struct R<'a> {
@@ -66,21 +81,25 @@ pub fn page(c: &Ctx, v: &View) -> String {
     let r = R { w, lang: c.lang, placed, read_only };
     let csrf = c.actor.map(|a| a.csrf.as_str()).unwrap_or_default();
     let body = html! {
-        (tabs(c.lang, v.site, true))
+        (tabs(c.lang, v.site, true, v.new))
         p.note { (w.note) " " code { (v.path) } }
         (outcome(c.lang, &v.outcome, &top))
         @if read_only { p.note { (w.read_only) } }
         @match &v.doc {
             Err(why) => div.error role="alert" data-editor="not-toml" { p { (w.not_toml) } pre { (why) } },
-            Ok(doc) => form method="post" action={ "/admin/sites/" (q(v.site)) "/edit" } class="editor" {
+            Ok(doc) => form method="post" action={ "/admin/sites/" (q(v.site)) "/edit" } class="editor with-preview" id="k-editor" data-preview {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="source" value=(v.text);
-                // The first button is the one Enter presses: Check, not a list button.
-                (actions(&r))
-                (fields(&r, ROOT, doc.as_table(), ""))
-                (actions(&r))
+                div.source {
+                    // The first button is the one Enter presses: Check, not a list button.
+                    (actions(&r))
+                    (fields(&r, ROOT, doc.as_table(), ""))
+                    (actions(&r))
+                }
+                (crate::admin::preview::pane(c.lang, v.site, &v.languages))
             },
         }
+        script src="/admin/static/preview.js" {}
     };
     layout(c, &format!("{} — {}", v.name, w.tab), body)
 }
@@ -268,6 +287,11 @@ fn choice_label(l: Lang, value: &'static str) -> &'static str {
         "truncated" => editor_label(l, "ip_storage.truncated"),
         "full" => editor_label(l, "ip_storage.full"),
         "none" => editor_label(l, "ip_storage.none"),
+        "bottom" => editor_label(l, "position.bottom"),
+        "bottom-left" => editor_label(l, "position.bottom-left"),
+        "center" => editor_label(l, "position.center"),
+        "left" => editor_label(l, "corner.left"),
+        "right" => editor_label(l, "corner.right"),
         other => other,
     }
 }

@@ -139,6 +139,41 @@ fn site_label(id: &str) -> Option<[&'static str; 3]> {
             "Страна хранения данных (например, KZ)",
             "Country where the data is kept (e.g. KZ)",
         ],
+        "appearance" => ["Баннердің көрінісі", "Внешний вид баннера", "The banner's look"],
+        "appearance.position" => ["Орны", "Расположение", "Position"],
+        "position.bottom" => ["Төменде, ортада", "Внизу по центру", "Bottom, centred"],
+        "position.bottom-left" => ["Төменгі сол жақ бұрышта", "В левом нижнем углу", "Bottom-left corner"],
+        "position.center" => ["Экран ортасында", "В центре экрана", "Centre of the screen"],
+        "appearance.accent" => [
+            "Негізгі түс: батырмалар мен сілтемелер (#rrggbb)",
+            "Основной цвет: кнопки и ссылки (#rrggbb)",
+            "Accent: buttons and links (#rrggbb)",
+        ],
+        "appearance.accent_text" => {
+            ["Батырмадағы мәтіннің түсі", "Цвет текста на кнопках", "Text colour on the buttons"]
+        }
+        "appearance.background" => ["Фон түсі", "Цвет фона", "Background colour"],
+        "appearance.text" => ["Мәтін түсі", "Цвет текста", "Text colour"],
+        "appearance.radius" => {
+            ["Бұрыштардың дөңгелектігі (0–24 px)", "Скругление углов (0–24 px)", "Corner radius (0–24 px)"]
+        }
+        "appearance.font" => [
+            "Қаріп (CSS font-family, мысалы \"PT Sans\", sans-serif)",
+            "Шрифт (CSS font-family, например \"PT Sans\", sans-serif)",
+            "Font (CSS font-family, e.g. \"PT Sans\", sans-serif)",
+        ],
+        "appearance.logo" => [
+            "Логотип (https://… немесе сайттағы /жол)",
+            "Логотип (https://… или путь на сайте /…)",
+            "Logo (https://… or a path on the site /…)",
+        ],
+        "appearance.reopen_corner" => [
+            "Таңдауды өзгерту батырмасының бұрышы",
+            "Угол кнопки изменения выбора",
+            "Corner of the change-my-choice button",
+        ],
+        "corner.left" => ["Сол жақта", "Слева", "Left"],
+        "corner.right" => ["Оң жақта", "Справа", "Right"],
         _ => return None,
     })
 }

@@ -123,6 +123,10 @@ async fn a_new_owner_sets_up_a_site_from_its_policy_and_changes_it_in_the_browse
         .expect("the check's result");
     assert!(b.js("return !!document.querySelector('[data-loader=first]') && !!document.querySelector('[data-trackers=\"0\"]')").await == true);
     shoot(&b, "owner-5-check").await;
+    // The check is the site's latest scan.
+    b.goto(&k.url("/admin/sites/zhibek/scan")).await;
+    wait("[data-scan-violations=\"0\"]").await.expect("the scan page shows the check");
+    shoot(&b, "owner-6-scan").await;
 
     // The site's page shows the published texts (the page is in Kazakh).
     b.goto(&format!("{}/", shop.origin)).await;

@@ -428,21 +428,34 @@ fn scan_help_names_the_exit_statuses_and_the_cookie_database() {
 /// The Install page until no check of `example` runs; while one does, the page refreshes
 /// itself every 3 seconds.
 fn checked(k: &Kelisim, cookie: &str) -> String {
-    let install = k.url("/admin/sites/example/install");
+    let page = idle(k, cookie, "install", "data-check=\"running\"");
+    assert!(!page.contains("Проверяем "), "{page}");
+    page
+}
+
+/// The audit trail's entries whose action starts with `prefix`, as "actor action", in order.
+fn audited(k: &Kelisim, prefix: &str) -> Vec<String> {
+    let db = k.db();
+    let mut st =
+        db.prepare("SELECT actor || ' ' || action FROM audit_log WHERE action LIKE ?1 || '%' ORDER BY seq").unwrap();
+    st.query_map([prefix], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+/// A site page of `example` (`install`, `scan`) once no scan of the site runs (`running`
+/// marks one on the page), checking that it refreshes itself while one does.
+fn idle(k: &Kelisim, cookie: &str, page: &str, running: &str) -> String {
+    let url = k.url(&format!("/admin/sites/example/{page}"));
     let until = std::time::Instant::now() + std::time::Duration::from_secs(150);
     loop {
-        let page = get(&install, &[("cookie", cookie), ("accept-language", "ru")]);
-        assert_eq!(page.status, 200, "{}", page.body);
-        if !page.body.contains("data-check=\"running\"") {
-            assert!(!page.body.contains("http-equiv=\"refresh\""), "no refresh once the check is over");
-            return page.body;
+        let r = get(&url, &[("cookie", cookie), ("accept-language", "ru")]);
+        assert_eq!(r.status, 200, "{}", r.body);
+        if !r.body.contains(running) {
+            assert!(!r.body.contains("http-equiv=\"refresh\""), "no refresh once the scan is over");
+            return r.body;
         }
-        assert!(
-            page.body.contains("<meta http-equiv=\"refresh\" content=\"3; url=/admin/sites/example/install?running="),
-            "a running check refreshes the page"
-        );
-        assert!(page.body.contains("Проверяем "), "{}", page.body);
-        assert!(std::time::Instant::now() < until, "the check did not finish within 150 s");
+        let refresh = format!("<meta http-equiv=\"refresh\" content=\"3; url=/admin/sites/example/{page}?running=");
+        assert!(r.body.contains(&refresh), "a running scan refreshes the page:\n{}", r.body);
+        assert!(std::time::Instant::now() < until, "the scan did not finish within 150 s");
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
 }
@@ -500,8 +513,7 @@ fn check_my_site_says_where_the_loader_is_and_what_ran_before_a_choice() {
     // trail says who started it.
     let scan_page = get(&k.url("/admin/sites/example/scan"), &[("cookie", &cookie), ("accept-language", "ru")]);
     assert!(scan_page.body.contains("data-name=\"_ga\""), "{}", scan_page.body);
-    let audit = get(&k.url("/admin/audit"), &[("cookie", &cookie)]);
-    assert!(audit.body.contains("scan.check"), "{}", audit.body);
+    assert_eq!(audited(&k, "scan."), ["owner scan.check"]);
     let dpo_page = get(&k.url("/admin/sites/example/install"), &[("cookie", &dpo), ("accept-language", "ru")]);
     assert!(!dpo_page.body.contains("data-action=\"check-site\"") && dpo_page.body.contains("data-trackers=\"1\""));
 
@@ -551,4 +563,100 @@ fn check_my_site_without_chromium_says_so() {
     assert!(body.contains("data-check=\"failed\""), "{body}");
     assert!(body.contains("На сервере не установлен Chromium"), "{body}");
     assert!(!body.contains("data-check=\"result\""), "{body}");
+}
+
+#[test]
+fn scans_run_from_the_dashboard_now_and_on_a_schedule_and_say_what_changed() {
+    use kelisim_tests::admin::{add_account, session as login_as};
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let pages =
+        PageServer::start(vec![("/leak.js", "document.cookie = \"_ga=GA1.1.1; path=/; max-age=63072000\";\n".into())]);
+    let other = third_party();
+    let sites = sites_for(&pages.origin);
+    let k = Kelisim::start_with(sites.path(), &["--chromium", &chromium, "--scan-tick", "1"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    shop(&k, &pages, "", "", "");
+    add_account(&k, "owner", "admin");
+    let (cookie, csrf) = login_as(&k, "owner");
+    let page = get(&k.url("/admin/sites/example/scan"), &[("cookie", &cookie), ("accept-language", "ru")]);
+    assert!(
+        page.body.contains("data-scan=\"none\"") && page.body.contains("data-action=\"scan-now\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("data-schedule=\"off\""), "{}", page.body);
+    let now = k.url("/admin/sites/example/scan/now");
+    let start = format!("{}/", pages.origin);
+    let form = |url: &str, n: &str, every: &str| -> Vec<(String, String)> {
+        [("csrf", csrf.as_str()), ("url", url), ("pages", n), ("every", every)]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    let post = |to: &str, f: Vec<(String, String)>| {
+        let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        post_form(to, &[("cookie", &cookie), ("accept-language", "ru")], &f)
+    };
+    // Refused: a page count out of range, another origin.
+    let r = post(&now, form(&start, "0", "off"));
+    assert!(r.status == 422 && r.body.contains("Число страниц — от 1 до 50."), "{}", r.body);
+    let r = post(&now, form(&format!("{}/", other.origin), "2", "off"));
+    assert!(r.status == 422 && r.body.contains("Проверить можно только страницы"), "{}", r.body);
+
+    // Scan now: the report, started by the owner, with nothing before a choice.
+    let r = post(&now, form(&start, "2", "off"));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let body = idle(&k, &cookie, "scan", "data-scan=\"running\"");
+    assert!(body.contains("<span data-scan-by>owner</span>") && body.contains("data-scan-violations=\"0\""), "{body}");
+    assert!(!body.contains("data-since"), "nothing to compare the first scan with");
+
+    // The site changes: a tracker and a third party's pixel before any choice.
+    shop(
+        &k,
+        &pages,
+        r#"<script src="/leak.js"></script>"#,
+        &format!("<img src=\"{}/pixel.svg\" alt=\"\">", other.origin),
+        "",
+    );
+    // A daily schedule that has never run starts a scan within the scheduler's tick.
+    let r = post(&k.url("/admin/sites/example/scan/schedule"), form(&start, "2", "daily"));
+    assert!(
+        r.status == 200 && r.body.contains("data-scan-message=\"saved\"") && r.body.contains("data-schedule=\"daily\""),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Сервер сканирует этот сайт ежедневно (расписание задал(а) owner"), "{}", r.body);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(150);
+    let body = loop {
+        let body = idle(&k, &cookie, "scan", "data-scan=\"running\"");
+        if body.contains("<span data-scan-by>по расписанию</span>") {
+            break body;
+        }
+        assert!(std::time::Instant::now() < until, "the schedule never ran:\n{body}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    // What changed since the owner's scan: the new cookie with the script that set it, the new host.
+    assert!(body.contains("data-since") && body.contains("data-new=\"_ga\""), "{body}");
+    assert!(body.contains(&format!("<code>{}/leak.js</code>", pages.origin)), "{body}");
+    let host = other.origin.trim_start_matches("http://");
+    assert!(body.contains(&format!("data-new-host=\"{host}\"")), "{body}");
+    assert!(!body.contains("data-scan-violations=\"0\""), "{body}");
+    // It ran once: the next is due in a day.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let scans: i64 = k.db().query_row("SELECT count(*) FROM scans WHERE site = 'example'", [], |r| r.get(0)).unwrap();
+    assert_eq!(scans, 2);
+    let by: Vec<Option<String>> = k
+        .db()
+        .prepare("SELECT started_by FROM scans ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(by, [Some("owner".to_owned()), Some("schedule".to_owned())]);
+    assert_eq!(audited(&k, "scan."), ["owner scan.start", "owner scan.schedule"]);
+    // Off again.
+    let r = post(&k.url("/admin/sites/example/scan/schedule"), form(&start, "2", "off"));
+    assert!(r.status == 200 && r.body.contains("data-schedule=\"off\""), "{}", r.body);
 }

@@ -231,7 +231,7 @@ pub async fn home(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
         for s in a.ingest.sites().iter() {
             let id = &s.config.site;
             let events = a.dash.stats_counts(id)?;
-            let scan = a.dash.scans(id, 1)?.into_iter().next().map(|(at, _, v)| (at, v));
+            let scan = a.dash.scans(id, 1)?.into_iter().next().map(|p| (p.finished_at, p.violations));
             rows.push(pages::SiteRow { id: id.clone(), name: s.config.name.clone(), events, scan });
         }
         Ok::<_, rusqlite::Error>(rows)
@@ -417,19 +417,6 @@ pub(super) async fn install_page(
     let mut c = ctx(req, Some(who), Some(site));
     c.refresh = view.busy_with(site).then(|| super::site_check::refresh(site, &view));
     Ok(html(status, pages::install(&c, &served.config, &origin, &view)))
-}
-
-/// The latest scan of the site and the earlier ones (`kelisim scan --data`).
-pub async fn scan(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
-    let who = actor(&req, &admin).await?;
-    let site = path.into_inner();
-    let served = site_config(&admin, &site)?;
-    let cfg = &served.config;
-    let (dash, s2) = (admin.dash.clone(), site.clone());
-    let (last, history) =
-        blocking(move || Ok::<_, rusqlite::Error>((dash.last_scan(&s2)?, dash.scans(&s2, 20)?))).await?;
-    let page = super::scan_page::scan(&ctx(&req, Some(&who), Some(&site)), cfg, last.as_ref(), &history);
-    Ok(html(StatusCode::OK, page))
 }
 
 pub async fn audit(req: HttpRequest, admin: web::Data<Admin>) -> Answer {

@@ -18,7 +18,7 @@ mod pages;
 mod policy;
 mod preview;
 pub mod queries;
-mod scan_page;
+pub mod scan_page;
 mod site_check;
 mod workdays;
 
@@ -100,7 +100,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sites/{site}/configs", web::get().to(http::configs))
             .route("/sites/{site}/configs/{version}", web::get().to(http::config_version))
             .route("/sites/{site}/compare", web::get().to(http::compare))
-            .route("/sites/{site}/scan", web::get().to(http::scan))
+            .route("/sites/{site}/scan", web::get().to(scan_page::page_handler))
+            .route("/sites/{site}/scan/now", web::post().to(scan_page::scan_now))
+            .route("/sites/{site}/scan/schedule", web::post().to(scan_page::set_schedule))
             .route("/sites/{site}/install", web::get().to(http::install))
             .route("/sites/{site}/install/check", web::post().to(site_check::start))
             .service(

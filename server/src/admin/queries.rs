@@ -261,9 +261,19 @@ impl Dashboard {
         crate::scan::record::latest(&self.db(), site)
     }
 
-    /// Scans of a site, newest first: (finished_at, url, violations).
-    pub fn scans(&self, site: &str, limit: i64) -> rusqlite::Result<Vec<(String, String, i64)>> {
+    /// The scan of a site before its latest, if any.
+    pub fn previous_scan(&self, site: &str) -> rusqlite::Result<Option<crate::scan::report::Report>> {
+        crate::scan::record::previous(&self.db(), site)
+    }
+
+    /// Scans of a site, newest first.
+    pub fn scans(&self, site: &str, limit: i64) -> rusqlite::Result<Vec<crate::scan::record::Past>> {
         crate::scan::record::history(&self.db(), site, limit)
+    }
+
+    /// A site's scan schedule, if it has one.
+    pub fn scan_schedule(&self, site: &str) -> rusqlite::Result<Option<crate::scan::record::Schedule>> {
+        crate::scan::record::schedule(&self.db(), site)
     }
 
     pub fn version_body(&self, site: &str, version: &str) -> rusqlite::Result<Option<String>> {

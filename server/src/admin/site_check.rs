@@ -74,7 +74,7 @@ pub fn section(c: &Ctx, cfg: &Config, v: &View) -> Markup {
                 None => {}
             }
             @if let Some(f) = &v.failure {
-                @if !v.busy_with(site) { (failure(w, f)) }
+                @if !v.busy_with(site) { (failure(c, f)) }
             }
             @if let Some(r) = v.last {
                 @if !v.busy_with(site) { (result(c, cfg, r)) }
@@ -83,7 +83,9 @@ pub fn section(c: &Ctx, cfg: &Config, v: &View) -> Markup {
     }
 }
 
-fn failure(w: &super::i18n::CheckWords, f: &Failure) -> Markup {
+/// A scan that could not run, and why (also on the Scan page).
+pub(super) fn failure(c: &Ctx, f: &Failure) -> Markup {
+    let w = check_words(c.lang);
     let (what, detail) = match &f.error {
         Failed::NoChromium(d) => (w.no_chromium, d),
         Failed::Unreachable(d) => (w.unreachable, d),
@@ -201,7 +203,7 @@ pub async fn start(
         return super::http::install_page(&req, &admin, &who, &site, Some(r)).await;
     }
     let shown = served.path.display().to_string();
-    match admin.scans.start(served.policy.clone(), shown, url.clone(), 1) {
+    match admin.scans.start(served.policy.clone(), shown, url.clone(), 1, who.name.clone()) {
         Started::Busy(r) => {
             let r = refusal(w.busy.replace("{url}", &r.url), StatusCode::CONFLICT);
             super::http::install_page(&req, &admin, &who, &site, Some(r)).await

@@ -55,6 +55,10 @@ pub struct ServeOpts {
     /// then /usr/bin/chromium and the usual places).
     #[arg(long)]
     pub chromium: Option<PathBuf>,
+    /// Seconds between looks at the sites' scan schedules (for tests; a schedule is daily or
+    /// weekly).
+    #[arg(long, default_value_t = 60, hide = true)]
+    pub scan_tick: u64,
 }
 
 const REFUSING: &str = "refusing to start";
@@ -107,6 +111,9 @@ pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
     let mut admin = admin::Admin::open(ingest.clone(), a.trust_proxy).context(REFUSING)?;
     admin.widget = http::assets::widget_paths();
     admin.scans = Arc::new(crate::scan::jobs::Jobs::new(ingest.store.path().to_owned(), a.chromium.clone()));
+    let served = ingest.clone();
+    let site = move |id: &str| served.sites().get(id).map(|s| (s.policy.clone(), s.path.display().to_string()));
+    crate::scan::jobs::spawn_schedule(admin.scans.clone(), site, Duration::from_secs(a.scan_tick.max(1)));
     let opts = http::ServeOptions {
         listener,
         admin,

@@ -1,12 +1,14 @@
-//! Scans the server runs itself, started from the dashboard (the Install page's "Check my
-//! site"): one at a time, each on a thread of its own with the machine's Chromium, its report
-//! kept in the `scans` table as `kelisim scan --data` keeps it. A scan that could not run is
-//! remembered (in memory, per site) so the page can say why.
+//! Scans the server runs itself — from the dashboard (the Install page's "Check my site", the
+//! Scan page's "Scan now") and on each site's schedule (daily or weekly, `run_due`): one at a
+//! time, each on a thread of its own with the machine's Chromium, its report kept in the
+//! `scans` table as `kelisim scan --data` keeps it, with who started it. A scan that could not
+//! run is remembered (in memory, per site) so the pages can say why.
 //!
 //! Only pages of the site's own origins (or of this server, which serves the demo pages) are
 //! scanned: the dashboard must not become a browser that fetches any address for whoever
 //! holds an admin account.
 
+use super::record::{self, Schedule};
 use super::report::Report;
 use super::{ScanError, Survey};
 use kelisim_shared::policy::SitePolicy;
@@ -86,9 +88,53 @@ impl Jobs {
         self.state().failed.get(site).cloned()
     }
 
+    /// Opens the database to write to it (the dashboard's own connection only reads).
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+        let conn = rusqlite::Connection::open(&self.db)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        f(&conn)
+    }
+
+    /// Sets (or removes) a site's schedule.
+    pub fn set_schedule(&self, site: &str, s: Option<&Schedule>) -> rusqlite::Result<()> {
+        self.write(|c| record::set_schedule(c, site, s))
+    }
+
+    /// Starts the scan of the first schedule that is due — never run, or last run a day or a
+    /// week ago — unless a scan is running; `site` gives a served site's policy and its file
+    /// (a schedule of a site no longer served waits). Called every minute by the server.
+    pub fn run_due(self: &Arc<Self>, site: impl Fn(&str) -> Option<(SitePolicy, String)>) -> rusqlite::Result<()> {
+        if self.running().is_some() {
+            return Ok(());
+        }
+        let now = time::OffsetDateTime::now_utc();
+        let due = |s: &Schedule| match s.last_attempt_at.as_deref() {
+            None => true,
+            Some(at) => time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                .map_or(true, |at| (now - at).whole_seconds() >= s.every.seconds()),
+        };
+        let schedules = self.write(record::schedules)?;
+        for s in schedules.iter().filter(|s| due(s)) {
+            let (Some((policy, shown)), Ok(url)) = (site(&s.site), url::Url::parse(&s.url)) else { continue };
+            self.write(|c| record::attempted(c, &s.site, &crate::clock::now_rfc3339()))?;
+            let pages = usize::try_from(s.pages).unwrap_or(1);
+            self.start(policy, shown, url, pages, record::BY_SCHEDULE.into());
+            break;
+        }
+        Ok(())
+    }
+
     /// Starts a scan of up to `pages` pages from `start` against `policy`, unless one is
-    /// running. Returns at once; the report lands in the `scans` table.
-    pub fn start(self: &Arc<Self>, policy: SitePolicy, shown: String, start: url::Url, pages: usize) -> Started {
+    /// running. Returns at once; the report lands in the `scans` table, started `by` an
+    /// account (or the schedule).
+    pub fn start(
+        self: &Arc<Self>,
+        policy: SitePolicy,
+        shown: String,
+        start: url::Url,
+        pages: usize,
+        by: String,
+    ) -> Started {
         let running = Running { site: policy.id.clone(), url: start.to_string(), since: Instant::now() };
         {
             let mut st = self.state();
@@ -99,7 +145,7 @@ impl Jobs {
         }
         let me = Arc::clone(self);
         let spawned = std::thread::Builder::new().name("kelisim-scan".into()).spawn(move || {
-            let outcome = me.scan(&policy, shown, &start, pages);
+            let outcome = me.scan(&policy, shown, &start, pages, &by);
             let mut st = me.state();
             st.running = None;
             match outcome {
@@ -126,7 +172,7 @@ impl Jobs {
         Started::Yes
     }
 
-    fn scan(&self, policy: &SitePolicy, shown: String, start: &url::Url, pages: usize) -> Result<(), Failed> {
+    fn scan(&self, policy: &SitePolicy, shown: String, start: &url::Url, pages: usize, by: &str) -> Result<(), Failed> {
         let chromium = super::chromium::locate(self.chromium.as_deref()).map_err(failed)?;
         let survey = Survey {
             start,
@@ -137,12 +183,27 @@ impl Jobs {
             progress: false,
         };
         let report: Report = survey.run().map_err(failed)?;
-        let keep = || -> rusqlite::Result<i64> {
-            let conn = rusqlite::Connection::open(&self.db)?;
-            conn.busy_timeout(Duration::from_secs(10))?;
-            super::record::insert(&conn, &policy.id, &report)
-        };
-        keep().map(drop).map_err(|e| Failed::Other(format!("the report could not be stored: {e}")))
+        self.write(|c| record::insert(c, &policy.id, &report, Some(by)))
+            .map(drop)
+            .map_err(|e| Failed::Other(format!("the report could not be stored: {e}")))
+    }
+}
+
+/// Every `tick`, starts the first due scheduled scan ([`Jobs::run_due`]), on a thread of its
+/// own for as long as the server runs; `site` gives a served site's policy and file.
+pub fn spawn_schedule(
+    jobs: Arc<Jobs>,
+    site: impl Fn(&str) -> Option<(SitePolicy, String)> + Send + 'static,
+    tick: Duration,
+) {
+    let spawned = std::thread::Builder::new().name("kelisim-scan-schedule".into()).spawn(move || loop {
+        std::thread::sleep(tick);
+        if jobs.run_due(&site).is_err() {
+            tracing::warn!("the scan schedules could not be read");
+        }
+    });
+    if spawned.is_err() {
+        tracing::warn!("the scan schedule could not start: scheduled scans will not run");
     }
 }
 

@@ -393,4 +393,18 @@ pub const MIGRATIONS: &[&str] = &[
     -- password check (server/src/admin/limits.rs); every failed login stays in audit_log.
     DROP TABLE login_failures;
     "#,
+    // 10: scans the server runs itself (the dashboard's "Scan now", "Check my site" and each
+    // site's schedule): who or what started each, and the schedules.
+    r#"
+    ALTER TABLE scans ADD COLUMN started_by TEXT;  -- an account, 'schedule', or NULL (`kelisim scan --data`)
+    CREATE TABLE scan_schedules (
+        site            TEXT PRIMARY KEY,
+        every           TEXT NOT NULL CHECK (every IN ('daily', 'weekly')),
+        url             TEXT NOT NULL,
+        pages           INTEGER NOT NULL CHECK (pages BETWEEN 1 AND 50),
+        set_by          TEXT NOT NULL,
+        set_at          TEXT NOT NULL,
+        last_attempt_at TEXT             -- when the schedule last started a scan (run or not)
+    );
+    "#,
 ];

@@ -2,12 +2,14 @@
 
 mod editor;
 mod preview;
+mod scans;
 mod setup;
 mod upload;
 
 pub use editor::{editor_words, label as editor_label, EditorWords};
 pub use preview::preview_words;
-pub use setup::{check_words, compare_words, install_words, policy_words, refused_files, CheckWords};
+pub use scans::{every_word, scan_run_words};
+pub use setup::{check_words, compare_words, install_words, policy_words, refused_files};
 pub use upload::{upload_words, UploadWords};
 
 use super::error::{AdminError, Missing};

@@ -17,8 +17,14 @@ fn d1(v: f64) -> String {
     format!("{v:.1}")
 }
 
-/// Stacked bars of decisions per day by action.
-pub fn decisions_per_day(rows: &[(String, String, i64)], title: &str) -> Markup {
+/// Stacked bars of decisions per day by action; `day` and `action` say a `YYYY-MM-DD` day and an
+/// action code in the page's language.
+pub fn decisions_per_day(
+    rows: &[(String, String, i64)],
+    title: &str,
+    day: &dyn Fn(&str) -> String,
+    action: &dyn Fn(&str) -> &'static str,
+) -> Markup {
     let mut days: BTreeMap<&str, [i64; 4]> = BTreeMap::new();
     for (d, a, n) in rows {
         if let Some(i) = ACTION_COLORS.iter().position(|(x, _)| x == a) {
@@ -32,15 +38,15 @@ pub fn decisions_per_day(rows: &[(String, String, i64)], title: &str) -> Markup 
         title,
         max as i64,
         html! {
-            @for (i, (day, counts)) in days.iter().enumerate() {
+            @for (i, (d, counts)) in days.iter().enumerate() {
                 @let x = PAD + i as f64 * bw;
                 @for (k, c, y, h) in stack(counts, max) {
                     rect class="bar" x=(d1(x)) y=(d1(y)) width=(d1((bw - 2.0).max(1.0))) height=(d1(h)) fill=(ACTION_COLORS[k].1) {
-                        title { (day) " " (ACTION_COLORS[k].0) ": " (c) }
+                        title { (day(d)) " · " (action(ACTION_COLORS[k].0)) ": " (c) }
                     }
                 }
                 @if i == 0 || i + 1 == days.len() {
-                    text x=(d1(x)) y=(d1(H - PAD + 14.0)) font-size="10" { (day) }
+                    text x=(d1(x)) y=(d1(H - PAD + 14.0)) font-size="10" { (day(d)) }
                 }
             }
         },

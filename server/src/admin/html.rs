@@ -31,6 +31,28 @@ pub struct Ctx<'a> {
     /// Load this address after this many seconds (while something the page shows is under
     /// way).
     pub refresh: Option<(u32, String)>,
+    /// The zone the page shows times in: its site's `timezone`, else `Asia/Almaty`.
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl Ctx<'_> {
+    /// A stored UTC timestamp as this page shows it ([`when`]).
+    pub fn when(&self, at: &str) -> Markup {
+        when(self.lang, &self.tz, at)
+    }
+}
+
+/// A stored UTC timestamp (RFC 3339) in `tz`, written the way `l` writes dates, in a `<time>`
+/// whose title names the zone, its offset and the instant in UTC (`i18n::when`). The scan
+/// pages use it too.
+pub fn when(l: Lang, tz: &jiff::tz::TimeZone, at: &str) -> Markup {
+    let (text, title) = super::i18n::when::shown(l, tz, at);
+    html! {
+        @match title {
+            Some(title) => time datetime=(at) title=(title) { (text) },
+            None => (text),
+        }
+    }
 }
 
 /// The page around `body`: head, navigation, language switcher, title.
@@ -57,7 +79,7 @@ pub fn page(c: &Ctx, title: &str, body: Markup) -> String {
                                 a href="/admin/accounts" { (t.accounts) }
                             }
                         }
-                        span.who data-role=(a.role.as_str()) { (a.name) " (" (a.role.as_str()) ")" }
+                        span.who data-role=(a.role.as_str()) { (a.name) " (" (super::pages::role_label(t, a.role)) ")" }
                         form method="post" action="/admin/logout" class="inline" {
                             input type="hidden" name="csrf" value=(a.csrf);
                             button type="submit" data-action="logout" { (t.sign_out) }

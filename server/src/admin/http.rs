@@ -50,9 +50,14 @@ pub(super) fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
+/// A page's context: its language, who is signed in, its site and the site's time zone (from
+/// the site's policy as served now; `Asia/Almaty` for pages of no one site).
 pub(super) fn ctx<'a>(req: &HttpRequest, actor: Option<&'a Actor>, site: Option<&'a str>) -> Ctx<'a> {
     let l = lang(req);
-    Ctx { t: i18n::t(l), lang: l, actor, site, refresh: None }
+    let zone =
+        site.and_then(|s| Some(req.app_data::<web::Data<Admin>>()?.ingest.sites().get_shared(s)?.policy.time_zone()));
+    let tz = zone.unwrap_or_else(|| kelisim_shared::policy::time_zone(None));
+    Ctx { t: i18n::t(l), lang: l, actor, site, refresh: None, tz }
 }
 
 /// The acting admin: a bearer token's, else the session cookie's. Without either (or with one
@@ -128,7 +133,7 @@ pub async fn login_page(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
     if actor(&req, &admin).await.is_ok() {
         return Ok(redirect("/admin/"));
     }
-    Ok(html(StatusCode::OK, pages::login(&ctx(&req, None, None), None)))
+    Ok(html(StatusCode::OK, pages::login(&ctx(&req, None, None), None, "")))
 }
 
 #[derive(serde::Deserialize)]
@@ -149,8 +154,9 @@ pub async fn login(req: HttpRequest, admin: web::Data<Admin>, form: web::Form<Lo
     }
     let LoginForm { username, password } = form.into_inner();
     let ctx = ctx(&req, None, None);
+    let typed = username.clone();
     let refused = |status, message: &str, secs: u64| {
-        let mut r = html(status, pages::login(&ctx, Some(message)));
+        let mut r = html(status, pages::login(&ctx, Some(message), &typed));
         r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
         r
     };
@@ -184,7 +190,9 @@ pub async fn login(req: HttpRequest, admin: web::Data<Admin>, form: web::Form<Lo
             let _ = r.add_cookie(&cookie);
             Ok(r)
         }
-        Err(AuthError::BadCredentials) => Ok(html(StatusCode::UNAUTHORIZED, pages::login(&ctx, Some(ctx.t.bad_login)))),
+        Err(AuthError::BadCredentials) => {
+            Ok(html(StatusCode::UNAUTHORIZED, pages::login(&ctx, Some(ctx.t.bad_login), &typed)))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -14,7 +14,8 @@ use kelisim_shared::config::Config;
 use kelisim_shared::lang::Lang;
 use maud::{html, Markup};
 
-pub fn login(c: &Ctx, error: Option<&str>) -> String {
+/// The login form; after a refused attempt, `error` says why and the name typed stays.
+pub fn login(c: &Ctx, error: Option<&str>, username: &str) -> String {
     let t = c.t;
     page(
         c,
@@ -24,8 +25,8 @@ pub fn login(c: &Ctx, error: Option<&str>) -> String {
                 p.error role="alert" { (e) }
             }
             form method="post" action="/admin/login" class="login" {
-                label { (t.username) input name="username" autocomplete="username" required; }
-                label { (t.password) input name="password" type="password" autocomplete="current-password" required; }
+                label { (t.username) input name="username" autocomplete="username" required value=[(!username.is_empty()).then_some(username)]; }
+                label { (t.password) input name="password" type="password" autocomplete="current-password" required autofocus[!username.is_empty()]; }
                 button type="submit" data-action="login" { (t.sign_in) }
             }
         },
@@ -51,7 +52,7 @@ pub fn sites(c: &Ctx, sites: &[SiteRow], reloaded: &Reloaded) -> String {
             let scan = html! {
                 @match scan {
                     Some((at, v)) => {
-                        a href={ (href) "scan" } data-scan-violations=(v) { (super::scan_page::when(at)) }
+                        a href={ (href) "scan" } data-scan-violations=(v) { (c.when(at)) }
                         " · " (w.violations) ": "
                         @if *v > 0 { b.overdue { (v) } } @else { (v) }
                     }
@@ -68,13 +69,13 @@ pub fn sites(c: &Ctx, sites: &[SiteRow], reloaded: &Reloaded) -> String {
         }
         @if !reloaded.problems.is_empty() {
             div.error role="alert" data-reload-problems=(reloaded.problems.len()) {
-                p { b { (i18n::refused_files(c.lang)) } " (" (super::scan_page::when(&reloaded.at)) ")" }
+                p { b { (i18n::refused_files(c.lang)) } " (" (c.when(&reloaded.at)) ")" }
                 @for p in &reloaded.problems {
                     pre { (p) }
                 }
             }
         }
-        (grid("sites", &["ID", c.t.sites, c.t.events, w.last_scan], &rows, c.t.nothing))
+        (grid("sites", &["ID", c.t.site_name, c.t.events, w.last_scan], &rows, c.t.nothing))
     };
     page(c, c.t.sites, body)
 }
@@ -96,7 +97,7 @@ pub fn overview(c: &Ctx, cfg: &Config, s: &Stats) -> String {
     let languages: Vec<Vec<Markup>> =
         s.by_language.iter().map(|(l, n)| vec![html! { (l) }, html! { (n) }, html! { (share(*n)) }]).collect();
     let body = html! {
-        p.total { b data-stat="total" { (s.total) } " " (t.events) }
+        p.total { b data-stat="total" { (s.total) } " " (i18n::count::form(c.lang, s.total.try_into().unwrap_or(0), &i18n::count::DECISION)) }
         div.cards {
             @for a in ACTIONS {
                 @let n = s.by_action.iter().find(|(x, _)| x == a).map(|x| x.1).unwrap_or(0);
@@ -105,7 +106,7 @@ pub fn overview(c: &Ctx, cfg: &Config, s: &Stats) -> String {
             }
         }
         h2 { (t.per_day) }
-        (charts::decisions_per_day(&s.per_day, t.per_day))
+        (charts::decisions_per_day(&s.per_day, t.per_day, &|d| i18n::when::day(c.lang, d), &|a| action_label(t, a)))
         p.legend {
             @for (a, color) in charts::ACTION_COLORS {
                 span.key { (charts::key(color)) " " (action_label(t, a)) }
@@ -159,7 +160,7 @@ fn events_table(c: &Ctx, cfg: &Config, rows: &[EventRow]) -> Markup {
         .map(|r| {
             vec![
                 mismatch_flag(t, r.seq, r.problem.as_deref()),
-                html! { (r.recorded_at) },
+                c.when(&r.recorded_at),
                 consent_link(cfg, &r.consent_id),
                 html! { span data-action=(r.action) { (action_label(t, &r.action)) } },
                 html! { (r.granted.iter().map(|g| title(cfg, g, c.lang)).collect::<Vec<_>>().join(", ")) },
@@ -186,7 +187,9 @@ pub fn log(
         cfg.categories.iter().map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
     let vers: Vec<(String, String)> = versions
         .iter()
-        .map(|(v, seen, _)| (v.clone(), format!("{} ({})", &v[..12.min(v.len())], &seen[..10.min(seen.len())])))
+        .map(|(v, seen, _)| {
+            (v.clone(), format!("{} ({})", &v[..12.min(v.len())], i18n::when::shown(c.lang, &c.tz, seen).0))
+        })
         .collect();
     let langs: Vec<(String, String)> =
         cfg.languages.iter().map(|l| (l.code().to_owned(), l.code().to_owned())).collect();
@@ -239,10 +242,10 @@ pub fn withdrawals(c: &Ctx, cfg: &Config, rows: &[WithdrawalRow]) -> String {
         .map(|r| {
             vec![
                 mismatch_flag(t, r.seq, r.problem.as_deref()),
-                html! { (r.recorded_at) },
+                c.when(&r.recorded_at),
                 consent_link(cfg, &r.consent_id),
                 html! { span data-age=(r.working_days) { (r.working_days) } },
-                html! { (r.due) @if r.overdue { " " b.overdue { (t.overdue) } } },
+                html! { (i18n::when::day(c.lang, &r.due)) @if r.overdue { " " b.overdue { (t.overdue) } } },
             ]
         })
         .collect();
@@ -260,7 +263,7 @@ pub fn versions(c: &Ctx, cfg: &Config, rows: &[(String, String, i64)]) -> String
         .map(|(v, seen, n)| {
             vec![
                 html! { a href={ "/admin/sites/" (q(&cfg.site)) "/configs/" (q(v)) } { code { (v) } } },
-                html! { (seen) },
+                c.when(seen),
                 html! { (n) },
             ]
         })
@@ -374,16 +377,34 @@ pub fn audit(c: &Ctx, rows: &[(i64, String, String, String, String)]) -> String 
     let data: Vec<Vec<Markup>> = rows
         .iter()
         .map(|(seq, at, who, what, detail)| {
+            let l = c.lang;
             vec![
                 html! { (seq) },
-                html! { (at) },
+                c.when(at),
                 html! { (who) },
-                html! { code data-audit=(what) { (what) } },
-                html! { (detail) },
+                html! {
+                    @match i18n::audit::action(l, what) {
+                        Some(said) => span data-audit=(what) {
+                            (said)
+                            @if let Some(site) = i18n::audit::site_of(detail) { " (" (i18n::audit::site_word(l)) " " (site) ")" }
+                        },
+                        None => code data-audit=(what) { (what) },
+                    }
+                },
+                // The detail is stored as written (in English) and shown as the record it is.
+                html! { @if !detail.is_empty() { code.detail { (detail) } } },
             ]
         })
         .collect();
     page(c, t.audit, grid("audit", &["#", t.time, t.actor, t.action, t.detail], &data, t.nothing))
+}
+
+/// A role as a person reads it, in the page's language.
+pub(super) fn role_label(t: &super::i18n::T, role: super::auth::Role) -> &'static str {
+    match role {
+        super::auth::Role::Admin => t.roles[0],
+        super::auth::Role::Auditor => t.roles[1],
+    }
 }
 
 /// The CSRF token of the signed-in person, for the forms of a page.
@@ -404,8 +425,8 @@ pub fn accounts(
             let (label, to) = if *disabled { (t.enable, "enable") } else { (t.disable, "disable") };
             vec![
                 html! { (name) },
-                html! { (role.as_str()) },
-                html! { (created) },
+                html! { (role_label(t, *role)) },
+                c.when(created),
                 html! {
                     @if *disabled { (t.disabled) " " }
                     form method="post" action={ "/admin/accounts/" (q(name)) "/" (to) } class="inline" {
@@ -426,7 +447,7 @@ pub fn accounts(
             input type="hidden" name="csrf" value=(csrf(c));
             label { (t.username) input name="username" required; }
             label { (t.password) input name="password" type="password" minlength="12" required; }
-            label { (t.role) select name="role" { option { "auditor" } option { "admin" } } }
+            label { (t.role) select name="role" { option value="auditor" { (t.roles[1]) } option value="admin" { (t.roles[0]) } } }
             button type="submit" data-action="add-account" { (t.add_account) }
         }
         (tokens_table(c, tokens))
@@ -438,9 +459,7 @@ pub fn accounts(
 fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> Markup {
     use super::auth::TokenStatus;
     let t = c.t;
-    let when = |x: Option<&str>, none: &str| {
-        x.map(|x| x.get(..16).unwrap_or(x).replace('T', " ")).unwrap_or_else(|| none.to_owned())
-    };
+    let when = |x: Option<&str>, none: &str| x.map_or_else(|| html! { (none) }, |x| c.when(x));
     let data: Vec<Vec<Markup>> = tokens
         .iter()
         .map(|k| {
@@ -460,7 +479,7 @@ fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> Markup {
             vec![
                 html! { (k.id) },
                 html! { (k.name) },
-                html! { (k.role.as_str()) },
+                html! { (role_label(t, k.role)) },
                 html! { (when(Some(&k.created_at), "")) " (" (k.created_by) ")" },
                 html! { (when(k.expires_at.as_deref(), t.never)) },
                 html! { span data-last-used=(k.id) { (when(k.last_used_at.as_deref(), t.never)) } },
@@ -470,7 +489,9 @@ fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> Markup {
         .collect();
     html! {
         h2 { (t.tokens) }
-        p.note { (t.tokens_note) }
+        p.note {
+            (t.tokens_note[0]) code { "Authorization: Bearer" } (t.tokens_note[1]) code { "kelisim token create" } (t.tokens_note[2])
+        }
         (grid("tokens", &["#", t.token_name, t.role, t.created, t.expires, t.last_used, ""], &data, t.nothing))
     }
 }
@@ -487,12 +508,13 @@ pub fn export(
     let body = html! {
         h2 { (t.integrity) }
         @match result {
-            Some(Ok(summary)) => p.ok data-integrity="ok" role="status" { b { (t.intact) } ": " (summary) },
-            Some(Err(problem)) => p.error data-integrity="broken" role="alert" { b { (t.broken) } ": " (problem) },
+            Some(Ok(summary)) => p.ok data-integrity="ok" role="status" { b { (t.intact) } ": " (i18n::audit::integrity(c.lang, summary)) },
+            // What is wrong, as `kelisim log verify` says it (English, like the server's log).
+            Some(Err(problem)) => p.error data-integrity="broken" role="alert" { b { (t.broken) } ": " code { (problem) } },
             None => {}
         }
         @match latest {
-            Some((size, root, time)) => p { (t.latest_checkpoint) ": " b data-checkpoint-size=(size) { (size) } " · " code { (root) } " · " (time) },
+            Some((size, root, time)) => p { (t.latest_checkpoint) ": " b data-checkpoint-size=(size) { (size) } " · " code { (root) } " · " (c.when(&time)) },
             None => p { (t.no_checkpoint) },
         }
         form method="post" action={ "/admin/sites/" (s) "/verify" } {
@@ -500,7 +522,7 @@ pub fn export(
             button type="submit" data-action="verify" { (t.verify_now) }
         }
         h2 { (t.export) }
-        p.note { (t.export_note) }
+        p.note { (t.export_note[0]) code { "kelisim verify " (t.verify_file) ".zip" } (t.export_note[1]) }
         form method="post" action={ "/admin/sites/" (s) "/export" } class="filters" {
             input type="hidden" name="csrf" value=(csrf(c));
             label { (t.from) input type="date" name="from"; }
@@ -513,7 +535,14 @@ pub fn export(
 
 /// The page a person sees for a request the dashboard refused or could not answer.
 pub fn error(l: Lang, e: &AdminError) -> String {
-    let c = Ctx { t: i18n::t(l), lang: l, actor: None, site: None, refresh: None };
+    let c = Ctx {
+        t: i18n::t(l),
+        lang: l,
+        actor: None,
+        site: None,
+        refresh: None,
+        tz: kelisim_shared::policy::time_zone(None),
+    };
     let (title, text) = i18n::error_text(l, e);
     let body = html! {
         p.error role="alert" data-error=(e.status_code().as_u16()) { (text) }

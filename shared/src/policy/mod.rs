@@ -51,6 +51,11 @@ pub struct SitePolicy {
     pub reload_on_revoke: bool,
     #[serde(default = "yes")]
     pub floating_button: bool,
+    /// The IANA time zone the dashboard shows this site's times in (`Asia/Almaty` when absent).
+    /// A server setting like `origins`: not part of the served config, so it changes no
+    /// `version`.
+    #[serde(default)]
+    pub timezone: Option<String>,
     /// W13: the site's own look; absent, the widget's defaults.
     #[serde(default)]
     pub appearance: Option<crate::config::Appearance>,
@@ -252,9 +257,25 @@ impl SitePolicy {
     }
 
     /// Whether `origin` (as sent in an `Origin` header) is one of the site's origins.
+    /// The zone of [`SitePolicy::timezone`], else [`DEFAULT_TIMEZONE`]. A validated policy's
+    /// name is always in the bundled database.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        time_zone(self.timezone.as_deref())
+    }
+
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
     }
+}
+
+/// The zone a site without `timezone` (and a dashboard page of no site) shows its times in.
+pub const DEFAULT_TIMEZONE: &str = "Asia/Almaty";
+
+/// The IANA zone `name` from the zone database bundled in the binary, else [`DEFAULT_TIMEZONE`]
+/// (else UTC, which cannot happen with the bundled database).
+pub fn time_zone(name: Option<&str>) -> jiff::tz::TimeZone {
+    let db = jiff::tz::db();
+    name.and_then(|n| db.get(n).ok()).or_else(|| db.get(DEFAULT_TIMEZONE).ok()).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 /// Fingerprint of what a decision covers: the categories as the visitor was shown them — their

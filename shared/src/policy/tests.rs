@@ -363,3 +363,20 @@ fn an_appearance_is_checked_and_part_of_the_version_but_not_of_the_scope() {
     let unknown = SitePolicy::parse("a.toml", &styled.replacen("radius = 4", "colour = \"red\"", 1)).unwrap_err();
     assert!(unknown.to_string().contains("colour"), "{unknown}");
 }
+
+#[test]
+fn timezone_is_an_iana_name_and_stays_out_of_the_config() {
+    let p = SitePolicy::parse("example.toml", EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.timezone.as_deref(), Some("Asia/Almaty"));
+    assert_eq!(p.time_zone().iana_name(), Some("Asia/Almaty"));
+    let other = SitePolicy::parse("example.toml", &EXAMPLE.replace("Asia/Almaty", "Asia/Aqtobe")).unwrap();
+    assert_eq!(other.time_zone().iana_name(), Some("Asia/Aqtobe"));
+    assert_eq!(other.config().version, p.config().version, "a server setting: no new version");
+    let none = SitePolicy::parse("example.toml", &EXAMPLE.replace("timezone = \"Asia/Almaty\"\n", "")).unwrap();
+    assert_eq!(none.time_zone().iana_name(), Some(super::DEFAULT_TIMEZONE));
+    let text = EXAMPLE.replace("Asia/Almaty", "Asia/Almata");
+    let e = one_error(&text);
+    let line = text.lines().position(|l| l.starts_with("timezone")).unwrap() + 1;
+    assert_eq!((e.line, e.field.as_str()), (line, "`timezone`"), "{e}");
+    assert!(e.message.contains("`Asia/Almata` is not a time zone"), "{}", e.message);
+}

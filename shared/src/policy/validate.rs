@@ -232,6 +232,14 @@ pub fn validate(p: &SitePolicy) -> Vec<Problem> {
             ),
         );
     }
+    if let Some(tz) = &p.timezone {
+        if c.fits(vec![Key("timezone")], tz, 64) && jiff::tz::db().get(tz).is_err() {
+            c.fail(
+                vec![Key("timezone")],
+                format!("`{}` is not a time zone of the IANA database; write a name such as `Asia/Almaty`", shown(tz)),
+            );
+        }
+    }
     if let Some(a) = &p.appearance {
         for (key, message) in crate::appearance::problems(a) {
             c.fail(vec![Key("appearance"), Key(key)], message);

@@ -1,10 +1,13 @@
 //! The dashboard's own words in Russian, Kazakh and English.
 
+pub mod audit;
+pub mod count;
 mod editor;
 mod preview;
 mod scans;
 mod setup;
 mod upload;
+pub mod when;
 
 pub use editor::{editor_words, label as editor_label, EditorWords};
 pub use preview::preview_words;
@@ -22,6 +25,10 @@ pub struct T {
     pub sign_in: &'static str,
     pub sign_out: &'static str,
     pub sites: &'static str,
+    /// The head of the Sites table's name column.
+    pub site_name: &'static str,
+    /// The roles as a person reads them: admin, auditor.
+    pub roles: [&'static str; 2],
     pub overview: &'static str,
     pub log: &'static str,
     pub withdrawals: &'static str,
@@ -62,7 +69,9 @@ pub struct T {
     pub bad_login: &'static str,
     pub busy: &'static str,
     pub tokens: &'static str,
-    pub tokens_note: &'static str,
+    /// Around the header and the command, both shown as code: text, "Authorization: Bearer",
+    /// text, "kelisim token create", text.
+    pub tokens_note: [&'static str; 3],
     pub token_name: &'static str,
     pub expires: &'static str,
     pub last_used: &'static str,
@@ -76,7 +85,9 @@ pub struct T {
     pub disabled: &'static str,
     pub actions: [&'static str; 4],
     pub export: &'static str,
-    pub export_note: &'static str,
+    /// Before and after the command `kelisim verify FILE.zip` (shown as code, with `verify_file`).
+    pub export_note: [&'static str; 2],
+    pub verify_file: &'static str,
     pub download: &'static str,
     pub integrity: &'static str,
     pub latest_checkpoint: &'static str,
@@ -93,13 +104,15 @@ pub static RU: T = T {
     sign_in: "Войти",
     sign_out: "Выйти",
     sites: "Сайты",
+    site_name: "Название",
+    roles: ["администратор", "аудитор"],
     overview: "Обзор",
     log: "Журнал",
     withdrawals: "Отзывы согласия",
     configs: "Версии текстов",
     audit: "Журнал действий",
     accounts: "Учётные записи",
-    events: "Решений",
+    events: "Решения",
     per_day: "Решения по дням",
     per_category: "Согласие по категориям, % решений",
     by_version: "По версиям текстов",
@@ -132,7 +145,7 @@ pub static RU: T = T {
     bad_login: "Неверное имя пользователя или пароль.",
     busy: "Слишком много входов сразу. Повторите через секунду.",
     tokens: "API-токены",
-    tokens_note: "Токены для автоматизации (Authorization: Bearer). Создаются командой kelisim token create; отозванный или истёкший токен больше не принимается.",
+    tokens_note: ["Токены для автоматизации (заголовок ", "). Создаются командой ", "; отозванный или истёкший токен больше не принимается."],
     token_name: "Название",
     expires: "Действует до",
     last_used: "Последнее использование",
@@ -146,7 +159,8 @@ pub static RU: T = T {
     disabled: "отключена",
     actions: ["Принять все", "Отклонить все", "Выборочно", "Отзыв"],
     export: "Выгрузка",
-    export_note: "Архив для уполномоченного органа: записи, версии текстов, подписанные контрольные точки и открытый ключ. Проверяется без доступа к серверу: kelisim verify ФАЙЛ.zip. Каждая выгрузка записывается в журнал действий.",
+    export_note: ["Архив для уполномоченного органа: записи, версии текстов, подписанные контрольные точки и открытый ключ. Проверяется без доступа к серверу: ", ". Каждая выгрузка записывается в журнал действий."],
+    verify_file: "ФАЙЛ",
     download: "Скачать архив",
     integrity: "Целостность журнала",
     latest_checkpoint: "Последняя контрольная точка",
@@ -163,6 +177,8 @@ pub static KK: T = T {
     sign_in: "Кіру",
     sign_out: "Шығу",
     sites: "Сайттар",
+    site_name: "Атауы",
+    roles: ["әкімші", "аудитор"],
     overview: "Шолу",
     log: "Журнал",
     withdrawals: "Келісімді кері қайтарып алу",
@@ -202,7 +218,7 @@ pub static KK: T = T {
     bad_login: "Пайдаланушы аты немесе құпиясөз қате.",
     busy: "Бір мезгілде кіру тым көп. Бір секундтан кейін қайталаңыз.",
     tokens: "API токендері",
-    tokens_note: "Автоматтандыруға арналған токендер (Authorization: Bearer). kelisim token create командасымен жасалады; кері қайтарылған немесе мерзімі өткен токен енді қабылданбайды.",
+    tokens_note: ["Автоматтандыруға арналған токендер (", " тақырыбы). Мына командамен жасалады: ", "; кері қайтарылған немесе мерзімі өткен токен енді қабылданбайды."],
     token_name: "Атауы",
     expires: "Мерзімі",
     last_used: "Соңғы қолданылуы",
@@ -216,7 +232,8 @@ pub static KK: T = T {
     disabled: "өшірілген",
     actions: ["Барлығын қабылдау", "Барлығынан бас тарту", "Таңдап", "Кері қайтарып алу"],
     export: "Экспорт",
-    export_note: "Уәкілетті органға арналған мұрағат: жазбалар, мәтін нұсқалары, қол қойылған бақылау нүктелері және ашық кілт. Серверге қол жеткізбей-ақ тексеріледі: kelisim verify ФАЙЛ.zip. Әр экспорт әрекеттер журналына жазылады.",
+    export_note: ["Уәкілетті органға арналған мұрағат: жазбалар, мәтін нұсқалары, қол қойылған бақылау нүктелері және ашық кілт. Серверге қол жеткізбей-ақ тексеріледі: ", ". Әр экспорт әрекеттер журналына жазылады."],
+    verify_file: "ФАЙЛ",
     download: "Мұрағатты жүктеу",
     integrity: "Журналдың тұтастығы",
     latest_checkpoint: "Соңғы бақылау нүктесі",
@@ -233,6 +250,8 @@ pub static EN: T = T {
     sign_in: "Sign in",
     sign_out: "Sign out",
     sites: "Sites",
+    site_name: "Name",
+    roles: ["admin", "auditor"],
     overview: "Overview",
     log: "Log",
     withdrawals: "Withdrawals",
@@ -272,7 +291,7 @@ pub static EN: T = T {
     bad_login: "Wrong user name or password.",
     busy: "Too many sign-ins at once. Try again in a second.",
     tokens: "API tokens",
-    tokens_note: "Tokens for automation (Authorization: Bearer), made with kelisim token create; a revoked or expired token is refused from then on.",
+    tokens_note: ["Tokens for automation (", "), made with ", "; a revoked or expired token is refused from then on."],
     token_name: "Name",
     expires: "Expires",
     last_used: "Last used",
@@ -286,7 +305,8 @@ pub static EN: T = T {
     disabled: "disabled",
     actions: ["Accept all", "Reject all", "Custom", "Withdraw"],
     export: "Export",
-    export_note: "A bundle for the authorized body: records, text versions, signed checkpoints and the public key. It is checked without access to this server: kelisim verify FILE.zip. Every export is written to the audit trail.",
+    export_note: ["A bundle for the authorized body: records, text versions, signed checkpoints and the public key. It is checked without access to this server: ", ". Every export is written to the audit trail."],
+    verify_file: "FILE",
     download: "Download the bundle",
     integrity: "Log integrity",
     latest_checkpoint: "Latest checkpoint",

@@ -356,3 +356,19 @@ fn a_form_without_the_csrf_token_is_refused() {
     assert_eq!(e.send("webpulse", &wrong, "publish").status, 403);
     assert_eq!(e.file("webpulse"), before);
 }
+
+/// `timezone` in the form: an unknown zone is named at its field, a known one is written into
+/// the file.
+#[test]
+fn the_time_zone_is_checked_at_its_field_and_written_to_the_file() {
+    let e = Editor::start("admin");
+    let form = e.form("webpulse");
+    assert_eq!(value(&fields(&e.get("/admin/sites/webpulse/edit").body), "timezone"), Some(""));
+    let r = e.send("webpulse", &with(form.clone(), "timezone", "Asia/Almata"), "check");
+    assert_eq!(r.status, 422, "{}", r.body);
+    let zone = at(&r.body, "timezone");
+    assert!(zone.contains("class=\"problem\"") && zone.contains("is not a time zone"), "{zone}");
+    let r = e.send("webpulse", &with(form, "timezone", "Asia/Aqtobe"), "publish");
+    assert!(r.status < 400, "{}", r.body);
+    assert!(e.file("webpulse").contains("timezone = \"Asia/Aqtobe\""), "{}", e.file("webpulse"));
+}

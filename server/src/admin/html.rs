@@ -40,6 +40,12 @@ impl Ctx<'_> {
     pub fn when(&self, at: &str) -> Markup {
         when(self.lang, &self.tz, at)
     }
+
+    /// [`Ctx::when`] and, beside it, how long ago that was («3 дня назад»).
+    pub fn when_ago(&self, at: &str) -> Markup {
+        let ago = super::i18n::when::ago(self.lang, at, jiff::Timestamp::now());
+        html! { (self.when(at)) @if let Some(a) = ago { " " small.ago { "(" (a) ")" } } }
+    }
 }
 
 /// A stored UTC timestamp (RFC 3339) in `tz`, written the way `l` writes dates, in a `<time>`

@@ -296,14 +296,20 @@ pub async fn withdrawals(req: HttpRequest, admin: web::Data<Admin>, path: web::P
     let cfg = &served.config;
     let (dash, s2) = (admin.dash.clone(), site.clone());
     let rows = blocking(move || dash.withdrawals(&s2, 500)).await?;
-    let today = time::OffsetDateTime::now_utc().date();
+    // Working days are counted on the site's calendar: a withdrawal at 02:00 in Almaty is on
+    // that day there, though still the day before in UTC.
+    let tz = served.policy.time_zone();
+    let local_day = |ts: jiff::Timestamp| {
+        let d = ts.to_zoned_datetime(tz.clone()).date();
+        let month = time::Month::try_from(u8::try_from(d.month()).unwrap_or(1)).unwrap_or(time::Month::January);
+        time::Date::from_calendar_date(i32::from(d.year()), month, u8::try_from(d.day()).unwrap_or(1)).ok()
+    };
+    let today = local_day(jiff::Timestamp::now()).unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     let rows: Vec<pages::WithdrawalRow> = rows
         .into_iter()
         .map(|r| {
             let at = r.recorded_at;
-            let day =
-                time::Date::parse(&at[..10.min(at.len())], time::macros::format_description!("[year]-[month]-[day]"))
-                    .unwrap_or(today);
+            let day = at.parse::<jiff::Timestamp>().ok().and_then(local_day).unwrap_or(today);
             let age = workdays::between(day, today);
             // Listed because its stored action says `withdraw`: if its signed bytes say
             // otherwise, the row is flagged.

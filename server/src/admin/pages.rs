@@ -160,7 +160,7 @@ fn events_table(c: &Ctx, cfg: &Config, rows: &[EventRow]) -> Markup {
         .map(|r| {
             vec![
                 mismatch_flag(t, r.seq, r.problem.as_deref()),
-                c.when(&r.recorded_at),
+                c.when_ago(&r.recorded_at),
                 consent_link(cfg, &r.consent_id),
                 html! { span data-action=(r.action) { (action_label(t, &r.action)) } },
                 html! { (r.granted.iter().map(|g| title(cfg, g, c.lang)).collect::<Vec<_>>().join(", ")) },
@@ -380,7 +380,7 @@ pub fn audit(c: &Ctx, rows: &[(i64, String, String, String, String)]) -> String 
             let l = c.lang;
             vec![
                 html! { (seq) },
-                c.when(at),
+                c.when_ago(at),
                 html! { (who) },
                 html! {
                     @match i18n::audit::action(l, what) {

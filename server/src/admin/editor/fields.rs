@@ -85,6 +85,7 @@ const SITE: &[Field] = &[
     f("retention_days", Kind::Number, "retention_days"),
     opt("reload_on_revoke", Kind::Flag(true), "reload_on_revoke"),
     opt("floating_button", Kind::Flag(true), "floating_button"),
+    opt("timezone", Kind::Line, "timezone"),
 ];
 
 /// `[appearance]` (docs/site-policy.md §3.8): every key optional, left out when emptied.

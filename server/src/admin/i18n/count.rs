@@ -27,6 +27,11 @@ pub static CHECKPOINT: Noun = Noun {
     en: ["signed checkpoint", "signed checkpoints"],
 };
 
+pub static MINUTE: Noun =
+    Noun { kk: "минут", ru: ["минуту", "минуты", "минут"], en: ["minute", "minutes"] };
+pub static HOUR: Noun = Noun { kk: "сағат", ru: ["час", "часа", "часов"], en: ["hour", "hours"] };
+pub static DAY: Noun = Noun { kk: "күн", ru: ["день", "дня", "дней"], en: ["day", "days"] };
+
 fn rules(l: Lang) -> &'static PluralRules {
     static RULES: OnceLock<[PluralRules; 3]> = OnceLock::new();
     let all = RULES.get_or_init(|| {

@@ -123,6 +123,11 @@ fn site_label(id: &str) -> Option<[&'static str; 3]> {
             "Плавающая кнопка для изменения выбора",
             "Floating button to change the choice",
         ],
+        "timezone" => [
+            "Басқару тақтасындағы уақыт белдеуі (IANA атауы; бос болса — Asia/Almaty)",
+            "Часовой пояс панели управления (имя IANA; если пусто — Asia/Almaty)",
+            "Time zone of the dashboard (an IANA name; empty: Asia/Almaty)",
+        ],
         "operator" => ["Дербес деректер операторы", "Оператор персональных данных", "Personal data operator"],
         "operator.name" => ["Заңды атауы", "Юридическое название", "Legal name"],
         "operator.address" => ["Мекенжайы", "Адрес", "Address"],

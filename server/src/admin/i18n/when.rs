@@ -69,6 +69,38 @@ pub fn shown(l: Lang, tz: &TimeZone, at: &str) -> (String, Option<String>) {
     (text, Some(title))
 }
 
+/// How long before `now` a stored timestamp was, in whole minutes, hours or days: «3 дня
+/// назад», «3 күн бұрын», "3 days ago"; `None` for what is not a timestamp or is in the future.
+pub fn ago(l: Lang, at: &str, now: Timestamp) -> Option<String> {
+    use super::count::{count, DAY, HOUR, MINUTE};
+    let secs = now.as_second() - at.trim().parse::<Timestamp>().ok()?.as_second();
+    if secs < 0 {
+        return None;
+    }
+    if secs < 60 {
+        return Some(
+            match l {
+                Lang::Kk => "жаңа ғана",
+                Lang::Ru => "только что",
+                Lang::En => "just now",
+            }
+            .to_owned(),
+        );
+    }
+    let n = if secs < 3_600 {
+        count(l, secs / 60, &MINUTE)
+    } else if secs < 86_400 {
+        count(l, secs / 3_600, &HOUR)
+    } else {
+        count(l, secs / 86_400, &DAY)
+    };
+    Some(match l {
+        Lang::Kk => format!("{n} бұрын"),
+        Lang::Ru => format!("{n} назад"),
+        Lang::En => format!("{n} ago"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,9 +113,16 @@ mod tests {
         assert_eq!(shown(Lang::Kk, &tz, at).0, "2026 ж. 4 желтоқсан, 19:42");
         assert_eq!(shown(Lang::En, &tz, at).0, "4 Dec 2026, 19:42");
         assert_eq!(shown(Lang::En, &tz, at).1.as_deref(), Some("Asia/Almaty, UTC+05:00 · 2026-12-04 14:42:15 UTC"));
-        let aqtau = kelisim_shared::policy::time_zone(Some("Europe/Moscow"));
-        assert_eq!(shown(Lang::Ru, &aqtau, "2026-12-31T22:30:00Z").0, "1 января 2027, 01:30");
+        let moscow = kelisim_shared::policy::time_zone(Some("Europe/Moscow"));
+        assert_eq!(shown(Lang::Ru, &moscow, "2026-12-31T22:30:00Z").0, "1 января 2027, 01:30");
         assert_eq!(shown(Lang::Ru, &tz, "soon"), ("soon".to_owned(), None));
         assert_eq!(day(Lang::Kk, "2026-03-09"), "2026 ж. 9 наурыз");
+        let now: Timestamp = "2026-12-07T15:00:00Z".parse().unwrap();
+        assert_eq!(ago(Lang::Ru, at, now).as_deref(), Some("3 дня назад"));
+        assert_eq!(ago(Lang::Kk, at, now).as_deref(), Some("3 күн бұрын"));
+        assert_eq!(ago(Lang::En, "2026-12-07T14:59:00Z", now).as_deref(), Some("1 minute ago"));
+        assert_eq!(ago(Lang::Ru, "2026-12-07T10:00:00Z", now).as_deref(), Some("5 часов назад"));
+        assert_eq!(ago(Lang::Ru, "2026-12-07T14:59:30Z", now).as_deref(), Some("только что"));
+        assert_eq!(ago(Lang::Ru, "2026-12-08T00:00:00Z", now), None);
     }
 }

@@ -240,7 +240,8 @@ pub async fn home(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
             let id = &s.config.site;
             let events = a.dash.stats_counts(id)?;
             let scan = a.dash.scans(id, 1)?.into_iter().next().map(|p| (p.finished_at, p.violations));
-            rows.push(pages::SiteRow { id: id.clone(), name: s.config.name.clone(), events, scan });
+            let tz = s.policy.time_zone();
+            rows.push(pages::SiteRow { id: id.clone(), name: s.config.name.clone(), events, scan, tz });
         }
         Ok::<_, rusqlite::Error>(rows)
     })

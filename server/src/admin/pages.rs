@@ -40,6 +40,8 @@ pub struct SiteRow {
     pub events: i64,
     /// The latest scan: when it finished, and its violations.
     pub scan: Option<(String, i64)>,
+    /// The site's time zone, its scan's time is shown in.
+    pub tz: jiff::tz::TimeZone,
 }
 
 /// The sites, each with its number of decisions and its latest scan.
@@ -47,12 +49,12 @@ pub fn sites(c: &Ctx, sites: &[SiteRow], reloaded: &Reloaded) -> String {
     let w = super::i18n::scan_words(c.lang);
     let rows: Vec<Vec<Markup>> = sites
         .iter()
-        .map(|SiteRow { id, name, events: n, scan }| {
+        .map(|SiteRow { id, name, events: n, scan, tz }| {
             let href = format!("/admin/sites/{}/", q(id));
             let scan = html! {
                 @match scan {
                     Some((at, v)) => {
-                        a href={ (href) "scan" } data-scan-violations=(v) { (c.when(at)) }
+                        a href={ (href) "scan" } data-scan-violations=(v) { (super::html::when(c.lang, tz, at)) }
                         " · " (w.violations) ": "
                         @if *v > 0 { b.overdue { (v) } } @else { (v) }
                     }

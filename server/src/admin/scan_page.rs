@@ -73,6 +73,13 @@ fn classification(c: &Ctx, cfg: &Config, w: &ScanWords, f: &Finding) -> Markup {
             (_, Some(Source::OpenCookieDatabase | Source::Unknown), None) => (w.not_declared),
             (_, _, None) => "—",
         }
+        @if let Some(svc) = f.classification.as_ref().and_then(|k| service(cfg, k.service.as_deref()?)) {
+            br;
+            span data-service=(svc.id) {
+                b { (svc.name) } " — " (svc.provider) " (" (svc.country) ")"
+                @if let Some(d) = svc.description.get_or(c.lang, &cfg.languages) { ". " (d) }
+            }
+        }
         @if let Some(k) = known {
             br;
             small { "Open Cookie Database: " (k.platform) " (" (k.category) ") — " (k.description) " · " (k.retention) }
@@ -80,12 +87,9 @@ fn classification(c: &Ctx, cfg: &Config, w: &ScanWords, f: &Finding) -> Markup {
     }
 }
 
-/// `2026-11-22T05:14:59.571Z` → `2026-11-22 05:14 UTC`.
-pub fn when(rfc3339: &str) -> String {
-    match rfc3339.get(..16) {
-        Some(t) => format!("{} UTC", t.replace('T', " ")),
-        None => rfc3339.to_owned(),
-    }
+/// The site's own service of that name (the scan names a declared item's service by name).
+fn service<'c>(cfg: &'c Config, name: &str) -> Option<&'c kelisim_shared::config::Service> {
+    cfg.categories.iter().flat_map(|k| &k.services).find(|s| s.name == name)
 }
 
 /// What the page shows besides the latest report.
@@ -129,7 +133,7 @@ fn controls(c: &Ctx, cfg: &Config, runs: &Runs) -> Markup {
                     (w.scheduled
                         .replace("{every}", super::i18n::every_word(c.lang, sc.every == Every::Week))
                         .replace("{who}", &sc.set_by)
-                        .replace("{when}", &when(&sc.set_at)))
+                        .replace("{when}", &super::i18n::when::shown(c.lang, &c.tz, &sc.set_at).0))
                 },
                 None => p data-schedule="off" { (w.unscheduled) },
             }
@@ -180,7 +184,7 @@ fn since(c: &Ctx, last: &Report, before: &Report) -> Markup {
     };
     html! {
         section data-since {
-            h2 { (w.since) " " small { "(" (when(&before.finished_at)) ")" } }
+            h2 { (w.since) " " small { "(" (c.when(&before.finished_at)) ")" } }
             @if new.is_empty() && gone.is_empty() && new_hosts.is_empty() && gone_hosts.is_empty() {
                 p.ok data-since="same" { (w.nothing_new) }
             }
@@ -264,7 +268,7 @@ pub fn scan(c: &Ctx, cfg: &Config, last: Option<&Report>, runs: &Runs) -> String
         .skip(1)
         .map(|p| {
             vec![
-                html! { (when(&p.finished_at)) },
+                c.when(&p.finished_at),
                 html! { code { (p.url) } },
                 html! { (p.violations) },
                 html! { (started_by(c, p.by.as_deref())) },
@@ -272,12 +276,17 @@ pub fn scan(c: &Ctx, cfg: &Config, last: Option<&Report>, runs: &Runs) -> String
         })
         .collect();
     let by = runs.history.first().map(|p| started_by(c, p.by.as_deref()));
+    // Not a violation, but not green either: something only a choice sets that the banner
+    // does not name and a withdrawal does not delete (counted afresh: older reports lack it).
+    let unlisted = r.findings.iter().any(Finding::is_warning);
     let body = html! {
         (controls(c, cfg, runs))
-        p { (w.scanned_at) ": " b data-scan-time { (when(&r.finished_at)) } " · " code { (r.url) } " · " (w.pages) ": " (r.pages.len()) " · " (r.chromium)
+        p { (w.scanned_at) ": " b data-scan-time { (c.when(&r.finished_at)) } " · " code { (r.url) } " · " (w.pages) ": " (r.pages.len()) " · " (r.chromium)
             @if let Some(by) = &by { " · " (scan_run_words(c.lang).by) ": " span data-scan-by { (by) } } }
-        @if r.summary.violations == 0 {
+        @if r.summary.violations == 0 && !unlisted {
             p.ok role="status" data-scan-violations="0" { (w.clean) }
+        } @else if r.summary.violations == 0 {
+            p.note role="status" data-scan-violations="0" data-scan-warning="undeclared" { (scan_run_words(c.lang).undeclared_warning) }
         } @else {
             p.error role="alert" data-scan-violations=(r.summary.violations) { (w.violations) ": " b { (r.summary.violations) } }
         }

@@ -93,7 +93,7 @@ pub(super) fn failure(c: &Ctx, f: &Failure) -> Markup {
     };
     html! {
         div.error role="alert" data-check="failed" {
-            p { b { (w.failed) } " " code { (f.url) } " · " (super::scan_page::when(&f.at)) }
+            p { b { (w.failed) } " " code { (f.url) } " · " (c.when(&f.at)) }
             p { (what) }
             p { small { (detail) } }
         }
@@ -109,7 +109,7 @@ fn result(c: &Ctx, cfg: &Config, r: &Report) -> Markup {
     let incomplete = r.findings_of(FindingKind::Incomplete).count();
     html! {
         div.check-result data-check="result" {
-            p { (w.checked) ": " b { (super::scan_page::when(&r.finished_at)) } " · " code { (r.url) } }
+            p { (w.checked) ": " b { (c.when(&r.finished_at)) } " · " code { (r.url) } }
             @if let Some(p) = &r.loader {
                 @if let Some(e) = &p.error {
                     p.error data-loader="unread" { (w.loader_unread) " " (e) }

@@ -392,6 +392,7 @@ fn summarize(
         wrong_category: count(FindingKind::WrongCategory),
         incomplete: count(FindingKind::Incomplete),
         undeclared: count(FindingKind::Undeclared),
+        warnings: findings.iter().filter(|f| f.is_warning()).count(),
         never_seen: count(FindingKind::NeverSeen),
         cookies: items.iter().filter(|i| i.kind == StorageKind::Cookie).count(),
         storage_keys: items.iter().filter(|i| i.kind != StorageKind::Cookie).count(),

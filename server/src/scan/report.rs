@@ -212,6 +212,20 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// An undeclared item the Open Cookie Database classes outside the required category
+    /// (seen only after Accept all: before a choice or after Reject all it is a violation).
+    /// Not a violation, but the banner does not name it and a withdrawal does not delete it.
+    pub fn is_warning(&self) -> bool {
+        self.kind == FindingKind::Undeclared
+            && self.classification.as_ref().is_some_and(|c| {
+                c.source == crate::scan::classify::Source::OpenCookieDatabase
+                    && !c.required
+                    && c.known
+                        .as_ref()
+                        .is_some_and(|k| !matches!(k.category.to_ascii_lowercase().as_str(), "security" | "necessary"))
+            })
+    }
+
     /// A finding with nothing but its kind, subject and name; the rest is added with
     /// struct-update syntax where each kind of finding is made.
     pub fn new(kind: FindingKind, subject: Subject, name: String) -> Finding {
@@ -242,6 +256,11 @@ pub struct Summary {
     pub wrong_category: usize,
     pub incomplete: usize,
     pub undeclared: usize,
+    /// Undeclared items outside the required category seen only after Accept all (before a
+    /// choice or after Reject all they are violations): not named by the banner and not
+    /// deleted on withdrawal.
+    #[serde(default)]
+    pub warnings: usize,
     pub never_seen: usize,
     pub cookies: usize,
     pub storage_keys: usize,
@@ -318,13 +337,15 @@ impl Report {
         let s = &self.summary;
         let _ = writeln!(
             t,
-            "\nRESULT: {} violation{} ({} before any choice, {} after Reject all, {} by a script of another category), {} undeclared, {} declared but never seen{} — exit status {}",
+            "\nRESULT: {} violation{} ({} before any choice, {} after Reject all, {} by a script of another category), {} undeclared ({} warning{}: outside the required category), {} declared but never seen{} — exit status {}",
             s.violations,
             if s.violations == 1 { "" } else { "s" },
             s.before_choice,
             s.after_reject,
             s.wrong_category,
             s.undeclared,
+            s.warnings,
+            if s.warnings == 1 { "" } else { "s" },
             s.never_seen,
             if s.incomplete > 0 { format!(", {} problem{} with the scan itself", s.incomplete, if s.incomplete == 1 { "" } else { "s" }) } else { String::new() },
             self.exit_status()
@@ -415,6 +436,10 @@ pub fn classification_text(c: &Classification) -> String {
             if c.pattern.as_deref().is_some_and(|p| p.contains('*')) {
                 let _ = write!(s, " by `{}`", c.pattern.as_deref().unwrap_or(""));
             }
+            // What it does, in the Open Cookie Database's words (its attribution ends the report).
+            if let Some(k) = &c.known {
+                let _ = write!(s, ": {}", k.description);
+            }
             s
         }
         Source::Kelisim => "Kelisim's own consent record".into(),
@@ -471,6 +496,12 @@ fn finding_text(t: &mut String, f: &Finding) {
             }
             for c in &f.causes {
                 let _ = writeln!(t, "      by {c}");
+            }
+            if f.is_warning() {
+                let _ = writeln!(
+                    t,
+                    "      not in the banner, and not deleted when a visitor withdraws: declare it in its category"
+                );
             }
         }
         FindingKind::NeverSeen => {

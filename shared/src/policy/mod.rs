@@ -206,17 +206,18 @@ impl SitePolicy {
     /// pattern that matched and the service, if any. Storage keys are matched the same way.
     pub fn declaring(&self, name: &str) -> Option<Declared<'_>> {
         use crate::cookie::pattern_matches;
-        // An exact name wins over a pattern, wherever each is declared.
+        // An exact name wins over a pattern, wherever each is declared; within a category a
+        // service's entry wins over the category's own list (it says who sets it and why).
         for exact in [true, false] {
             for c in &self.categories {
                 let fits = |p: &String| (p.contains('*') != exact) && pattern_matches(p, name);
-                if let Some(p) = c.cookies.iter().find(|p| fits(p)) {
-                    return Some(Declared { category: c, pattern: p, service: None });
-                }
                 for s in &c.services {
                     if let Some(p) = s.cookies.iter().find(|p| fits(p)) {
                         return Some(Declared { category: c, pattern: p, service: Some(s) });
                     }
+                }
+                if let Some(p) = c.cookies.iter().find(|p| fits(p)) {
+                    return Some(Declared { category: c, pattern: p, service: None });
                 }
             }
         }

@@ -251,7 +251,7 @@ async fn login_charts_language_and_logout_in_the_browser() {
     let lines = b.js("return document.querySelectorAll('svg.chart polyline.line').length").await.as_i64().unwrap();
     assert!(bars >= 4 && lines >= 2, "bars {bars}, lines {lines}");
     // Screenshot of the decisions chart: the four action colours are really painted.
-    let chart = b.client.find(Locator::Css("svg.chart")).await.unwrap();
+    let chart = b.client.find(Locator::Css("svg.chart.per-day")).await.unwrap();
     let png_bytes = chart.screenshot().await.unwrap();
     let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
     let mut reader = decoder.read_info().unwrap();

@@ -250,16 +250,6 @@ pub async fn home(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
     Ok(html(StatusCode::OK, pages::sites(&ctx(&req, Some(&who), None), &rows, &reloaded)))
 }
 
-pub async fn overview(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {
-    let who = actor(&req, &admin).await?;
-    let site = path.into_inner();
-    let served = site_config(&admin, &site)?;
-    let cfg = &served.config;
-    let (dash, s2) = (admin.dash.clone(), site.clone());
-    let stats = blocking(move || dash.stats(&s2, 30)).await?;
-    Ok(html(StatusCode::OK, pages::overview(&ctx(&req, Some(&who), Some(&site)), cfg, &stats)))
-}
-
 pub async fn log(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>, f: web::Query<Filter>) -> Answer {
     let who = actor(&req, &admin).await?;
     let site = path.into_inner();

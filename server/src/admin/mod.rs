@@ -14,6 +14,7 @@ pub mod http;
 mod i18n;
 pub mod limits;
 mod new_site;
+mod overview;
 mod pages;
 mod policy;
 mod preview;
@@ -94,7 +95,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(new_site::page))
                     .route(web::post().to(new_site::form)),
             )
-            .route("/sites/{site}/", web::get().to(http::overview))
+            .route("/sites/{site}/", web::get().to(overview::page_handler))
+            .route("/sites/{site}/overview.csv", web::get().to(overview::csv_handler))
             .route("/sites/{site}/log", web::get().to(http::log))
             .route("/sites/{site}/withdrawals", web::get().to(http::withdrawals))
             .route("/sites/{site}/configs", web::get().to(http::configs))

@@ -1,11 +1,10 @@
 //! The dashboard pages (README, "Dashboard, accounts, audit export"), rendered from what
 //! `queries` and `auth` return.
 
-use super::charts;
 use super::error::AdminError;
 use super::html::{grid, page, q, Ctx};
 use super::i18n::{self, action_label, ACTIONS};
-use super::queries::{EventRow, Filter, Stats};
+use super::queries::{EventRow, Filter};
 use crate::export::integrity::IntegrityError;
 use crate::ingest::Reloaded;
 use crate::log::audit::Audited;
@@ -84,45 +83,6 @@ pub fn sites(c: &Ctx, sites: &[SiteRow], reloaded: &Reloaded) -> String {
 
 fn title(cfg: &Config, id: &str, lang: Lang) -> String {
     cfg.category(id).and_then(|k| k.title.get_or(lang, &cfg.languages)).cloned().unwrap_or_else(|| id.to_owned())
-}
-
-pub fn overview(c: &Ctx, cfg: &Config, s: &Stats) -> String {
-    let t = c.t;
-    let share = |n: i64| if s.total > 0 { format!("{:.1}%", n as f64 * 100.0 / s.total as f64) } else { "—".into() };
-    let cats: Vec<(String, String)> =
-        cfg.categories.iter().filter(|k| !k.required).map(|k| (k.id.clone(), title(cfg, &k.id, c.lang))).collect();
-    let versions: Vec<Vec<Markup>> = s
-        .by_version
-        .iter()
-        .map(|(v, n)| vec![html! { a href={ "/admin/sites/" (q(&cfg.site)) "/configs/" (q(v)) } { code { (&v[..12.min(v.len())]) } } }, html! { (n) }, html! { (share(*n)) }])
-        .collect();
-    let languages: Vec<Vec<Markup>> =
-        s.by_language.iter().map(|(l, n)| vec![html! { (l) }, html! { (n) }, html! { (share(*n)) }]).collect();
-    let body = html! {
-        p.total { b data-stat="total" { (s.total) } " " (i18n::count::form(c.lang, s.total.try_into().unwrap_or(0), &i18n::count::DECISION)) }
-        div.cards {
-            @for a in ACTIONS {
-                @let n = s.by_action.iter().find(|(x, _)| x == a).map(|x| x.1).unwrap_or(0);
-                @let pct = if s.total > 0 { n as f64 * 100.0 / s.total as f64 } else { 0.0 };
-                div.card data-action=(a) { span { (action_label(t, a)) } b { (n) } small { (format!("{pct:.1}%")) } }
-            }
-        }
-        h2 { (t.per_day) }
-        (charts::decisions_per_day(&s.per_day, t.per_day, &|d| i18n::when::day(c.lang, d), &|a| action_label(t, a)))
-        p.legend {
-            @for (a, color) in charts::ACTION_COLORS {
-                span.key { (charts::key(color)) " " (action_label(t, a)) }
-                " "
-            }
-        }
-        h2 { (t.per_category) }
-        (charts::acceptance_per_category(&s.per_category, &cats, t.per_category))
-        h2 { (t.by_version) }
-        (grid("versions", &[t.version, t.events, t.share], &versions, t.nothing))
-        h2 { (t.by_language) }
-        (grid("languages", &[t.language, t.events, t.share], &languages, t.nothing))
-    };
-    page(c, &format!("{} — {}", cfg.name, t.overview), body)
 }
 
 fn select(name: &str, label: &str, any: &str, options: &[(String, String)], cur: &str) -> Markup {

@@ -45,17 +45,10 @@ pub struct EventRow {
     pub problem: Option<String>,
 }
 
-#[derive(Default, Debug)]
-pub struct Stats {
-    pub total: i64,
-    pub by_action: Vec<(String, i64)>,
-    /// (day, action, count), oldest first.
-    pub per_day: Vec<(String, String, i64)>,
-    /// (day, category, events granting it, events that day).
-    pub per_category: Vec<(String, String, i64, i64)>,
-    pub by_version: Vec<(String, i64)>,
-    pub by_language: Vec<(String, i64)>,
-}
+/// Counts of a site's log per UTC hour (`YYYY-MM-DDTHH`), dimension (`all`, `action`,
+/// `category`, `language`, `version`) and key, as the log writer keeps them (`log_counts`,
+/// migration 11). The overview folds the hours into the site's days.
+pub type HourCounts = Vec<(String, String, String, i64)>;
 
 pub const PAGE: i64 = 50;
 
@@ -168,51 +161,18 @@ impl Dashboard {
         })
     }
 
-    pub fn stats(&self, site: &str, days: i64) -> rusqlite::Result<Stats> {
+    /// The counts of a site's log for the UTC hours `from..to` (`YYYY-MM-DDTHH`), read from
+    /// `log_counts`: a few rows per hour however long the log is.
+    pub fn counts(&self, site: &str, from: &str, to: &str) -> rusqlite::Result<HourCounts> {
         let db = self.db();
-        let Some((site_no, lo, hi)) = Self::site(&db, site)? else { return Ok(Stats::default()) };
-        let total = Self::size(&db, lo, hi)?;
-        let pairs = |sql: &str| -> rusqlite::Result<Vec<(String, i64)>> {
-            let mut st = db.prepare(sql)?;
-            let rows = st.query_map([lo, hi], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect()
-        };
-        let by_action =
-            pairs("SELECT action, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY action ORDER BY 2 DESC")?;
-        let by_version = pairs("SELECT config_version, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY config_version ORDER BY MIN(id)")?;
-        let by_language = pairs(
-            "SELECT language, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY language ORDER BY 2 DESC",
+        let Some((site_no, _, _)) = Self::site(&db, site)? else { return Ok(Vec::new()) };
+        let mut st = db.prepare_cached(
+            "SELECT hour, dim, key, n FROM log_counts
+             WHERE site_no = ?1 AND dim IN ('all', 'action', 'category', 'language', 'version')
+               AND hour >= ?2 AND hour < ?3",
         )?;
-        let since = (time::OffsetDateTime::now_utc() - time::Duration::days(days)).date().to_string();
-        let first = crate::store::first_id_at(&db, site_no, &since)?;
-        let mut st = db.prepare(
-            "SELECT substr(recorded_at, 1, 10) AS d, action, COUNT(*) FROM events
-             WHERE id BETWEEN ?1 AND ?2 GROUP BY d, action ORDER BY d",
-        )?;
-        let per_day = st
-            .query_map(params![first, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut st = db.prepare(
-            "SELECT substr(recorded_at, 1, 10) AS d, ' ' || granted || ' ' AS g FROM events WHERE id BETWEEN ?1 AND ?2",
-        )?;
-        let mut per_category: std::collections::BTreeMap<(String, String), i64> = Default::default();
-        let mut per_day_total: std::collections::BTreeMap<String, i64> = Default::default();
-        let rows = st.query_map(params![first, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (d, g) = row?;
-            *per_day_total.entry(d.clone()).or_default() += 1;
-            for c in g.split(' ').filter(|c| !c.is_empty()) {
-                *per_category.entry((d.clone(), c.to_owned())).or_default() += 1;
-            }
-        }
-        let per_category = per_category
-            .into_iter()
-            .map(|((d, c), n)| {
-                let total = per_day_total.get(&d).copied().unwrap_or(0);
-                (d, c, n, total)
-            })
-            .collect();
-        Ok(Stats { total, by_action, per_day, per_category, by_version, by_language })
+        let rows = st.query_map(params![site_no, from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        rows.collect()
     }
 
     /// Withdrawals, newest first, each checked against its leaf like the log page's rows (a
@@ -221,7 +181,8 @@ impl Dashboard {
         let db = self.db();
         let Some((_, lo, hi)) = Self::site(&db, site)? else { return Ok(Vec::new()) };
         let sql = format!(
-            "SELECT {} FROM events WHERE id BETWEEN ?1 AND ?2 AND action = 'withdraw' ORDER BY id DESC LIMIT ?3",
+            "SELECT {} FROM events INDEXED BY events_withdrawals
+             WHERE id BETWEEN ?1 AND ?2 AND action = 'withdraw' ORDER BY id DESC LIMIT ?3",
             crate::store::read::ROW_COLUMNS
         );
         let mut st = db.prepare(&sql)?;
@@ -234,13 +195,12 @@ impl Dashboard {
     /// Config versions ever served: (version, first_seen, events referencing it).
     pub fn versions(&self, site: &str) -> rusqlite::Result<Vec<(String, String, i64)>> {
         let db = self.db();
-        // One pass over the site's log for all versions (there is no index by version).
-        let (lo, hi) = Self::site(&db, site)?.map_or((0, -1), |(_, lo, hi)| (lo, hi));
+        // Events per version from the counts the writer keeps (`log_counts`).
+        let site_no = Self::site(&db, site)?.map_or(-1, |(n, _, _)| n);
         let mut counts: std::collections::HashMap<String, i64> = Default::default();
-        let mut st = db.prepare(
-            "SELECT config_version, COUNT(*) FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY config_version",
-        )?;
-        for row in st.query_map([lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+        let mut st =
+            db.prepare("SELECT key, SUM(n) FROM log_counts WHERE site_no = ?1 AND dim = 'version' GROUP BY key")?;
+        for row in st.query_map([site_no], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
             let (v, n) = row?;
             counts.insert(v, n);
         }
@@ -254,6 +214,14 @@ impl Dashboard {
             })
         })
         .collect()
+    }
+
+    /// The site's config versions with the time each was first served.
+    pub fn version_dates(&self, site: &str) -> rusqlite::Result<Vec<(String, String)>> {
+        let db = self.db();
+        let mut st = db.prepare_cached("SELECT version, first_seen FROM config_versions WHERE site = ?1")?;
+        let rows = st.query_map([site], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
     }
 
     /// The latest `kelisim scan` of a site kept with `--data`, if any.

@@ -113,6 +113,21 @@ fn one_batch_commits_many_events_in_order_and_dedupes_inside_it() {
     let leaves = stored_leaves(&store, &config.site);
     assert_eq!(leaves.len(), 2);
     assert_eq!(w.logs[&config.site].frontier.root(), root_of(&leaves));
+    // The dashboard's counts grew with the two new events only, in the same transactions.
+    let mut more: Vec<ConsentRecord> = (3..40).map(|i| event(&config, &eid(i), CONSENT)).collect();
+    for (i, e) in more.iter_mut().enumerate() {
+        (e.action, e.language) = if i % 3 == 0 { (Action::AcceptAll, Lang::Ru) } else { (Action::Custom, Lang::En) };
+        e.granted = if i % 3 == 0 { vec!["necessary".into(), "analytics".into()] } else { vec!["necessary".into()] };
+    }
+    append_batch(&mut w, more);
+    store
+        .read(|c| {
+            crate::store::tests::assert_counts_match_the_log(c);
+            let n: i64 = c.query_row("SELECT SUM(n) FROM log_counts WHERE dim = 'all'", [], |r| r.get(0))?;
+            assert_eq!(n, 39);
+            Ok::<_, crate::store::StoreError>(())
+        })
+        .unwrap();
 }
 
 #[test]

@@ -357,6 +357,7 @@ fn try_batch(
     let mut nodes: Vec<(u32, u64, Hash)> = Vec::new();
     let mut canonical = Vec::with_capacity(1024);
     let mut appender = write::Appender::new(&tx)?;
+    let mut counts = write::Counts::default();
     for (ev, random) in events.iter().zip(random.chunks_exact(16)) {
         let site = &ev.record.site;
         let log = logs.get_mut(site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {site}")))?;
@@ -395,9 +396,11 @@ fn try_batch(
         for (level, index, hash) in &nodes {
             appender.insert_node(log.site_no, *level, *index, hash)?;
         }
+        counts.add(log.site_no, &log.last_time, ev);
         out.push((Logged { receipt_id, seq, recorded_at: log.last_time.clone(), leaf }, true));
     }
     drop(appender);
+    counts.write(&tx)?;
     let committing = Instant::now();
     // Writes the batch's pages to the WAL and fsyncs it (synchronous=FULL).
     tx.commit()?;

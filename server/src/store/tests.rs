@@ -171,6 +171,8 @@ fn migrations_5_and_6_move_the_old_log_into_the_compact_tables_unchanged() {
     let alpha = site_no(&conn, "alpha").unwrap().unwrap();
     assert_eq!(kept, [subtree_key(alpha, 4, 0)]);
     assert_eq!(kept[0], (((alpha << 40) + 16) << 6) + 4);
+    // Migration 11 counted the old log for the dashboard.
+    assert_counts_match_the_log(&conn);
     for sql in ["UPDATE events SET action = 'withdraw'", "DELETE FROM events", "DELETE FROM log_sites"] {
         let e = conn.execute(sql, []).unwrap_err();
         assert!(e.to_string().contains("append-only"), "{sql}: {e}");
@@ -197,4 +199,37 @@ fn old_record(site: &str, seq: u64) -> kelisim_shared::canonical::ConsentRecord 
         ip: Some("203.0.113.0/24".into()),
         user_agent: Some("UA".into()),
     }
+}
+
+/// The dashboard's counts (`log_counts`, migration 11) are exactly what the log holds: every
+/// (site, hour, dimension, key) recomputed from `events`.
+pub(crate) fn assert_counts_match_the_log(c: &Connection) {
+    let read = |sql: &str| -> Vec<(i64, String, String, String, i64)> {
+        let mut st = c.prepare(sql).unwrap();
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).unwrap();
+        let mut v: Vec<_> = rows.map(Result::unwrap).collect();
+        v.sort();
+        v
+    };
+    let kept = read("SELECT site_no, hour, dim, key, n FROM log_counts");
+    let mut recomputed = read(
+        "SELECT id >> 40, substr(recorded_at, 1, 13), 'all', '', COUNT(*) FROM events GROUP BY 1, 2
+         UNION ALL SELECT id >> 40, substr(recorded_at, 1, 13), 'action', action, COUNT(*) FROM events GROUP BY 1, 2, 4
+         UNION ALL SELECT id >> 40, substr(recorded_at, 1, 13), 'language', language, COUNT(*) FROM events GROUP BY 1, 2, 4
+         UNION ALL SELECT id >> 40, substr(recorded_at, 1, 13), 'version', config_version, COUNT(*) FROM events GROUP BY 1, 2, 4",
+    );
+    // Categories one by one, in Rust: not the migration's SQL again.
+    let mut cats: std::collections::BTreeMap<(i64, String, String), i64> = Default::default();
+    let mut st = c.prepare("SELECT id >> 40, substr(recorded_at, 1, 13), granted FROM events").unwrap();
+    for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))).unwrap()
+    {
+        let (site_no, hour, granted) = row.unwrap();
+        for g in granted.split_whitespace() {
+            *cats.entry((site_no, hour.clone(), g.to_owned())).or_default() += 1;
+        }
+    }
+    recomputed.extend(cats.into_iter().map(|((s, h, k), n)| (s, h, "category".to_owned(), k, n)));
+    recomputed.sort();
+    assert!(!kept.is_empty(), "no counts at all");
+    assert_eq!(kept, recomputed);
 }

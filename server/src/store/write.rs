@@ -92,6 +92,61 @@ impl NewEvent {
     }
 }
 
+/// The new events of a batch counted for the dashboard (`log_counts`, migration 11), written
+/// in the batch's transaction so the counts are always exactly the log's. Counted per
+/// distinct (site, hour, action, language, version, granted) first — a batch mostly holds a
+/// handful — and spread over the dimensions once, at the end.
+#[derive(Default)]
+pub struct Counts<'e> {
+    n: std::collections::HashMap<Kind<'e>, i64>,
+}
+
+/// Site number, UTC hour (`YYYY-MM-DDTHH`), action, language, config version, granted.
+type Kind<'e> = (i64, [u8; 13], &'static str, &'static str, &'e str, &'e str);
+
+impl<'e> Counts<'e> {
+    pub fn add(&mut self, site_no: i64, recorded_at: &str, ev: &'e NewEvent) {
+        let mut hour = [b'0'; 13];
+        let n = recorded_at.len().min(13);
+        hour[..n].copy_from_slice(&recorded_at.as_bytes()[..n]);
+        let r = &ev.record;
+        *self
+            .n
+            .entry((
+                site_no,
+                hour,
+                r.action.as_str(),
+                r.language.code(),
+                r.config_version.as_str(),
+                ev.granted.as_str(),
+            ))
+            .or_default() += 1;
+    }
+
+    pub fn write(self, c: &Connection) -> Result<(), StoreError> {
+        let mut rows: std::collections::BTreeMap<(i64, [u8; 13], &str, &str), i64> = Default::default();
+        for ((site_no, hour, action, language, version, granted), n) in self.n {
+            *rows.entry((site_no, hour, "all", "")).or_default() += n;
+            *rows.entry((site_no, hour, "action", action)).or_default() += n;
+            *rows.entry((site_no, hour, "language", language)).or_default() += n;
+            *rows.entry((site_no, hour, "version", version)).or_default() += n;
+            for cat in granted.split(' ').filter(|c| !c.is_empty()) {
+                *rows.entry((site_no, hour, "category", cat)).or_default() += n;
+            }
+        }
+        let mut st = c.prepare_cached(
+            "INSERT INTO log_counts (site_no, hour, dim, key, n) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (site_no, dim, hour, key) DO UPDATE SET n = n + excluded.n",
+        )?;
+        for ((site_no, hour, dim, key), n) in rows {
+            let hour =
+                std::str::from_utf8(&hour).map_err(|_| StoreError::Corrupt("a recorded_at is not UTF-8".into()))?;
+            st.execute(params![site_no, hour, dim, key, n])?;
+        }
+        Ok(())
+    }
+}
+
 /// The two statements a batch runs per event, prepared once per batch (not looked up in the
 /// statement cache by their SQL text for every event).
 pub struct Appender<'c> {

@@ -141,15 +141,29 @@ fn an_auditor_can_read_and_not_change_anything() {
 
 #[test]
 fn filters_and_keyset_paging_return_the_right_rows() {
-    let k = Kelisim::start();
-    let (cfg, sent) = seed(&k, 130);
-    let t = token(&k, "auditor");
+    // With the default window, and with a window of 7 records per page for the filters checked
+    // row by row (`--log-scan-window`; 200,000 in production): the same records either way,
+    // some pages then partly or wholly empty with the cursor past their window.
+    for window in [None, Some("7")] {
+        let mut args = vec!["--demo", "--rate-limit", "0"];
+        if let Some(w) = window {
+            args.extend(["--log-scan-window", w]);
+        }
+        let k = Kelisim::start_with(&kelisim_tests::root().join("www/sites"), &args).unwrap();
+        filters_and_paging(&k, window.is_some());
+    }
+}
+
+fn filters_and_paging(k: &Kelisim, small_window: bool) {
+    let (cfg, sent) = seed(k, 130);
+    let t = token(k, "auditor");
     // Paging: 50 + 50 + 30, newest first, no overlaps, nothing missed.
     let mut seen = Vec::new();
     let mut query = String::new();
     loop {
-        let page = api_events(&k, &t, &query);
+        let page = api_events(k, &t, &query);
         let rows = page["events"].as_array().unwrap();
+        assert!(page["searched"].is_null(), "no filter, no window: {page}");
         seen.extend(rows.iter().map(|r| r["seq"].as_i64().unwrap()));
         match page["next"].as_i64() {
             Some(n) => query = format!("before={n}"),
@@ -157,15 +171,26 @@ fn filters_and_keyset_paging_return_the_right_rows() {
         }
     }
     assert_eq!(seen, (1..=130).rev().collect::<Vec<i64>>());
+    let windowed = std::cell::Cell::new(0);
     let count = |q: &str| -> usize {
-        let mut n = 0;
+        let mut seqs: Vec<i64> = Vec::new();
         let mut query = q.to_owned();
         loop {
-            let page = api_events(&k, &t, &query);
-            n += page["events"].as_array().unwrap().len();
+            let page = api_events(k, &t, &query);
+            seqs.extend(page["events"].as_array().unwrap().iter().map(|r| r["seq"].as_i64().unwrap()));
+            if let Some(s) = page["searched"].as_i64() {
+                windowed.set(windowed.get() + 1);
+                assert_eq!(page["next"].as_i64(), Some(s), "the cursor continues below the window: {page}");
+            }
             match page["next"].as_i64() {
                 Some(c) => query = format!("{q}&before={c}"),
-                None => return n,
+                None => {
+                    let mut sorted = seqs.clone();
+                    sorted.sort_by(|a, b| b.cmp(a));
+                    sorted.dedup();
+                    assert_eq!(sorted, seqs, "{q}: newest first, each once");
+                    return seqs.len();
+                }
             }
         }
     };
@@ -182,14 +207,27 @@ fn filters_and_keyset_paging_return_the_right_rows() {
     assert_eq!(count(&format!("from={today}&to={today}")), 130);
     assert_eq!(count("to=2000-01-01"), 0);
     assert_eq!(count("from=2999-01-01"), 0);
+    assert_eq!(windowed.get() > 0, small_window, "pages ended by their window: {}", windowed.get());
     // Look-up by consent id: exactly that visitor's history.
-    let one = api_events(&k, &t, &format!("consent_id={}", sent[17].0));
+    let one = api_events(k, &t, &format!("consent_id={}", sent[17].0));
     let rows = one["events"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0]["consent_id"].as_str().unwrap(), rows[0]["action"].as_str().unwrap()),
         (sent[17].0.as_str(), sent[17].1.as_str())
     );
+    if small_window {
+        // The page says how far back it looked.
+        add_account(k, "alice", "admin");
+        let (cookie, _) = session(k, "alice");
+        let c = format!("{cookie}; kelisim_admin_lang=ru");
+        let page = get(&k.url(&format!("/admin/sites/{SITE}/log?action=withdraw")), &[("cookie", &c)]);
+        assert!(
+            page.body.contains("data-searched=\"124\"") && page.body.contains("Просмотрены записи вплоть до № 124;"),
+            "{}",
+            page.body
+        );
+    }
 }
 
 fn time_today() -> String {

@@ -257,9 +257,9 @@ pub async fn log(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Stri
     let cfg = &served.config;
     let f = f.into_inner();
     let (dash, s2, f2) = (admin.dash.clone(), site.clone(), f.clone());
-    let ((rows, next), versions) =
+    let (found, versions) =
         blocking(move || Ok::<_, rusqlite::Error>((dash.events(&s2, &f2, PAGE)?, dash.versions(&s2)?))).await?;
-    let page = pages::log(&ctx(&req, Some(&who), Some(&site)), cfg, &f, &rows, next, &versions);
+    let page = pages::log(&ctx(&req, Some(&who), Some(&site)), cfg, &f, &found, &versions);
     Ok(html(StatusCode::OK, page))
 }
 
@@ -274,10 +274,10 @@ pub async fn api_events(
     let site = path.into_inner();
     site_config(&admin, &site)?;
     let (dash, f) = (admin.dash.clone(), f.into_inner());
-    let (rows, next) = blocking(move || dash.events(&site, &f, PAGE)).await?;
+    let found = blocking(move || dash.events(&site, &f, PAGE)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({ "events": rows, "next": next })))
+        .json(serde_json::json!({ "events": found.rows, "next": found.next, "searched": found.searched })))
 }
 
 pub async fn withdrawals(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<String>) -> Answer {

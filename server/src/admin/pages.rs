@@ -4,7 +4,7 @@
 use super::error::AdminError;
 use super::html::{grid, page, q, Ctx};
 use super::i18n::{self, action_label, ACTIONS};
-use super::queries::{EventRow, Filter};
+use super::queries::{EventRow, Filter, Page};
 use crate::export::integrity::IntegrityError;
 use crate::ingest::Reloaded;
 use crate::log::audit::Audited;
@@ -134,15 +134,9 @@ fn events_table(c: &Ctx, cfg: &Config, rows: &[EventRow]) -> Markup {
     grid("log", &["#", t.time, t.consent_id, t.action, t.granted, t.language, t.version], &data, t.nothing)
 }
 
-pub fn log(
-    c: &Ctx,
-    cfg: &Config,
-    f: &Filter,
-    rows: &[EventRow],
-    next: Option<i64>,
-    versions: &[(String, String, i64)],
-) -> String {
+pub fn log(c: &Ctx, cfg: &Config, f: &Filter, found: &Page, versions: &[(String, String, i64)]) -> String {
     let t = c.t;
+    let (rows, next) = (&found.rows, found.next);
     let actions: Vec<(String, String)> =
         ACTIONS.iter().map(|a| (a.to_string(), action_label(t, a).to_owned())).collect();
     let cats: Vec<(String, String)> =
@@ -175,6 +169,9 @@ pub fn log(
             h2 { (t.history) }
         }
         (events_table(c, cfg, rows))
+        @if let Some(seq) = found.searched {
+            p.note data-searched=(seq) { (i18n::log_searched(c.lang).replace("{seq}", &seq.to_string())) }
+        }
         @if let Some(qs) = older {
             p.pager { a rel="next" data-action="older" href={ "?" (qs) } { (t.older) } }
         }

@@ -9,6 +9,8 @@ use std::sync::Mutex;
 
 pub struct Dashboard {
     db: Mutex<Connection>,
+    /// [`SCAN`], or less in tests.
+    scan: i64,
 }
 
 /// Log filters from the dashboard form (README, "Dashboard, accounts, audit export"). Empty fields
@@ -52,6 +54,18 @@ pub type HourCounts = Vec<(String, String, String, i64)>;
 
 pub const PAGE: i64 = 50;
 
+/// The most records one page of the log looks through for filters checked row by row.
+pub const SCAN: i64 = 200_000;
+
+/// One page of the log: its rows, the cursor of the older page, and — when a filter checked
+/// row by row ran out of its window before the page was full — the record it looked back to.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub rows: Vec<EventRow>,
+    pub next: Option<i64>,
+    pub searched: Option<i64>,
+}
+
 /// A stored row as the log page shows it: checked against its own leaf first.
 fn checked_row(site: &str, row: &crate::store::read::StoredRow) -> EventRow {
     let shown = crate::log::audit::Shown::of(site, row);
@@ -75,7 +89,12 @@ impl Dashboard {
         let c =
             Connection::open_with_flags(db_file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         c.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(Dashboard { db: Mutex::new(c) })
+        Ok(Dashboard { db: Mutex::new(c), scan: SCAN })
+    }
+
+    /// Looks through at most `n` records per page of the log for filters checked row by row.
+    pub fn scanning(self, n: i64) -> Dashboard {
+        Dashboard { scan: n, ..self }
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -94,28 +113,41 @@ impl Dashboard {
     }
 
     /// One page of events, newest first, and the cursor for the next (older) page.
-    pub fn events(&self, site: &str, f: &Filter, limit: i64) -> rusqlite::Result<(Vec<EventRow>, Option<i64>)> {
+    ///
+    /// The consent id has an index and dates are id ranges, but the other filters (action,
+    /// category, version, language) are checked row by row: one page looks through at most
+    /// [`SCAN`] records (`--log-scan-window` in tests), so a filter that matches little answers as fast as one that matches
+    /// much. When the window ends before the page is full, the cursor points past it and
+    /// `searched` says how far back the page looked (the page then offers the older records).
+    pub fn events(&self, site: &str, f: &Filter, limit: i64) -> rusqlite::Result<Page> {
         let db = self.db();
-        let Some((site_no, lo, hi)) = Self::site(&db, site)? else { return Ok((Vec::new(), None)) };
+        let Some((site_no, lo, hi)) = Self::site(&db, site)? else { return Ok(Page::default()) };
         // Every column, to check the row against its leaf before it is shown; `page` is only
         // in the canonical bytes (and gone after the retention purge).
-        let mut sql = format!("SELECT {} FROM events WHERE id BETWEEN ? AND ?", crate::store::read::ROW_COLUMNS);
-        let mut args: Vec<Value> = vec![lo.into(), hi.into()];
+        let mut sql = format!("SELECT {} FROM events WHERE id >= ? AND id < ?", crate::store::read::ROW_COLUMNS);
+        // The ids to look at, `lower..upper`: the site's, below the cursor, within the dates
+        // (the log is in time order: a time range is an id range, `store::first_id_at`).
+        let mut lower = lo;
+        // Just past the newest record (seq runs from 1 without gaps), not the end of the range.
+        let mut upper = lo + Self::size(&db, lo, hi)?;
+        if let Some(b) = f.before {
+            upper = upper.min(crate::store::event_key(site_no, b.max(0) as u64));
+        }
+        if !f.from.is_empty() {
+            lower = lower.max(crate::store::first_id_at(&db, site_no, &f.from)?);
+        }
+        if !f.to.is_empty() {
+            // Inclusive of the whole `to` day.
+            upper = upper.min(crate::store::first_id_at(&db, site_no, &format!("{}\u{7f}", f.to))?);
+        }
+        let row_by_row = f.consent_id.is_empty()
+            && !(f.action.is_empty() && f.category.is_empty() && f.version.is_empty() && f.language.is_empty());
+        let window = if row_by_row { lower.max(upper - self.scan) } else { lower };
+        let mut args: Vec<Value> = vec![window.into(), upper.into()];
         let mut add = |cond: &str, v: &[Value]| {
             sql.push_str(cond);
             args.extend_from_slice(v);
         };
-        if let Some(b) = f.before {
-            add(" AND id < ?", &[crate::store::event_key(site_no, b.max(0) as u64).into()]);
-        }
-        // The log is in time order: a time range is an id range (`store::first_id_at`).
-        if !f.from.is_empty() {
-            add(" AND id >= ?", &[crate::store::first_id_at(&db, site_no, &f.from)?.into()]);
-        }
-        if !f.to.is_empty() {
-            // Inclusive of the whole `to` day.
-            add(" AND id < ?", &[crate::store::first_id_at(&db, site_no, &format!("{}\u{7f}", f.to))?.into()]);
-        }
         if !f.action.is_empty() {
             add(" AND action = ?", &[f.action.clone().into()]);
         }
@@ -141,11 +173,15 @@ impl Dashboard {
                 Ok(checked_row(site, &crate::store::read::StoredRow::read(r, 0)?))
             })?
             .collect::<Result<_, _>>()?;
-        let next = (rows.len() as i64 > limit).then(|| {
+        let seq_of = |id: i64| id - crate::store::event_key(site_no, 0);
+        if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|r| r.seq)
-        });
-        Ok((rows, next.flatten()))
+            let next = rows.last().map(|r| r.seq);
+            return Ok(Page { rows, next, searched: None });
+        }
+        // The page is not full: the log ends here, or the window does.
+        let searched = (window > lower).then(|| seq_of(window));
+        Ok(Page { rows, next: searched, searched })
     }
 
     pub fn stats_counts(&self, site: &str) -> rusqlite::Result<i64> {

@@ -59,6 +59,10 @@ pub struct ServeOpts {
     /// weekly).
     #[arg(long, default_value_t = 60, hide = true)]
     pub scan_tick: u64,
+    /// The most records one page of the dashboard's log looks through for a filter checked
+    /// row by row (for tests, which cannot fill 200,000 records).
+    #[arg(long, default_value_t = crate::admin::queries::SCAN, hide = true)]
+    pub log_scan_window: i64,
 }
 
 const REFUSING: &str = "refusing to start";
@@ -110,6 +114,7 @@ pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
     println!("kelisim listening on http://{addr}");
     let mut admin = admin::Admin::open(ingest.clone(), a.trust_proxy).context(REFUSING)?;
     admin.widget = http::assets::widget_paths();
+    admin.dash = Arc::new(admin::queries::Dashboard::open(ingest.store.path())?.scanning(a.log_scan_window.max(1)));
     admin.scans = Arc::new(crate::scan::jobs::Jobs::new(ingest.store.path().to_owned(), a.chromium.clone()));
     let served = ingest.clone();
     let site = move |id: &str| served.sites().get(id).map(|s| (s.policy.clone(), s.path.display().to_string()));

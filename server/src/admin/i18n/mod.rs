@@ -11,7 +11,7 @@ mod upload;
 pub mod when;
 
 pub use editor::{editor_words, label as editor_label, EditorWords};
-pub use overview::overview_words;
+pub use overview::{log_searched, overview_words};
 pub use preview::preview_words;
 pub use scans::{every_word, scan_run_words};
 pub use setup::{check_words, compare_words, install_words, policy_words, refused_files};

@@ -83,3 +83,13 @@ pub fn overview_words(l: Lang) -> &'static OverviewWords {
         },
     }
 }
+
+/// Under a page of the log whose filter ran out of the records one page looks through:
+/// `{seq}` is the oldest record it looked at.
+pub fn log_searched(l: Lang) -> &'static str {
+    match l {
+        Lang::Ru => "Просмотрены записи вплоть до № {seq}; более старые записи тоже могут подходить под фильтр — откройте следующую страницу.",
+        Lang::Kk => "№ {seq} жазбаға дейінгі жазбалар қаралды; ескірек жазбалар да сүзгіге сай келуі мүмкін — келесі бетті ашыңыз.",
+        Lang::En => "Looked through the records down to No. {seq}; older records may match the filter too — open the next page.",
+    }
+}

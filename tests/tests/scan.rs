@@ -675,7 +675,51 @@ fn scans_run_from_the_dashboard_now_and_on_a_schedule_and_say_what_changed() {
         .collect();
     assert_eq!(by, [Some("owner".to_owned()), Some("schedule".to_owned())]);
     assert_eq!(audited(&k, "scan."), ["owner scan.start", "owner scan.schedule"]);
+    // The sites list shows the scheduled scan's result: its violations, linked to the page.
+    let found = body.split("data-scan-violations=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+    assert_ne!(found, "0");
+    let c = format!("{cookie}; kelisim_admin_lang=ru");
+    let home = get(&k.url("/admin/"), &[("cookie", &c)]);
+    assert!(
+        home.body.contains(&format!(r#"<a href="/admin/sites/example/scan" data-scan-violations="{found}">"#)),
+        "{}",
+        home.body
+    );
     // Off again.
     let r = post(&k.url("/admin/sites/example/scan/schedule"), form(&start, "2", "off"));
     assert!(r.status == 200 && r.body.contains("data-schedule=\"off\""), "{}", r.body);
+}
+
+#[test]
+fn an_undeclared_yandex_counter_before_any_choice_is_a_violation_named_by_its_service() {
+    let pages = PageServer::start(vec![]);
+    // The example site without Yandex.Metrica's `_ym_uid` (its `_ym_d` stays declared).
+    let sites = example_site(&pages.origin, |t| {
+        let t = t.replace(r#"cookies = ["_ym_*"]"#, r#"cookies = ["_ym_d"]"#);
+        let t = t.replace(r#"cookies = ["_ym_uid", "_ym_d", "_ym_isad"]"#, r#"cookies = ["_ym_d"]"#);
+        assert!(!t.contains("_ym_uid") && !t.contains("_ym_*"), "the example site's cookie lines changed");
+        t
+    });
+    let k = Kelisim::start_with(sites.path(), &[]).unwrap_or_else(|e| panic!("{e}"));
+    // The counter's cookie set by a script pasted into the page, with no data-category.
+    shop(
+        &k,
+        &pages,
+        r#"<script>document.cookie = "_ym_uid=1733000000123456789; path=/; max-age=31536000";</script>"#,
+        "",
+        "",
+    );
+    let (out, r) = scan(&[
+        &format!("{}/", pages.origin),
+        "--policy",
+        sites.path().join("example.toml").to_str().unwrap(),
+        "--pages",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "a violation: {}", String::from_utf8_lossy(&out.stderr));
+    let f = findings(&r, "before_choice");
+    let ym = f.iter().find(|f| f["name"] == "_ym_uid").unwrap_or_else(|| panic!("{:#}", r["findings"]));
+    assert_eq!(ym["classification"]["source"], "open_cookie_database");
+    assert_eq!(ym["classification"]["known"]["platform"], "Yandex.Metrica");
+    assert_eq!(ym["classification"]["category"], "analytics", "the category to declare it in");
 }

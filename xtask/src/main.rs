@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod axe;
+mod bench_dashboard;
 mod bench_export;
 mod bench_scan;
 mod bench_server;
@@ -41,6 +42,8 @@ commands:
   bench server       durable consent POSTs/s vs an actix-web hello world (docs/BENCHMARKS.md)
   bench export       kelisim export / verify of 1,000,000 events: time and peak memory
   bench scan         kelisim scan: pages scanned per minute (docs/BENCHMARKS.md)
+  bench dashboard [--events N] [--reuse]
+                     each dashboard page's answer time over a log of 10,000,000 events (docs/BENCHMARKS.md)
   fuzz [--target NAME] [--seconds N]
                      fuzz with coverage on stable Rust (fuzz/README.md): each target, or NAME, for N
                      seconds (default 300), keeping the corpus in fuzz/corpus/<target>/
@@ -199,8 +202,9 @@ fn bench(args: &[String]) -> Result<()> {
         Some("export") => bench_export::run(&args[1..]),
         Some("server") => bench_server::run(&args[1..]),
         Some("scan") => bench_scan::run(&args[1..]),
-        Some(other) => bail!("unknown benchmark `{other}`; there are: widget, server, export, scan"),
-        None => bail!("usage: cargo xtask bench widget [--rounds N] | server | export [--events N] | scan [--pages N] [--rounds R]"),
+        Some("dashboard") => bench_dashboard::run(&args[1..]),
+        Some(other) => bail!("unknown benchmark `{other}`; there are: widget, server, export, scan, dashboard"),
+        None => bail!("usage: cargo xtask bench widget [--rounds N] | server | export [--events N] | scan [--pages N] [--rounds R] | dashboard [--events N] [--reuse]"),
     }
 }
 

@@ -185,8 +185,116 @@ pub struct Category {
     /// W9: with a Global Privacy Control signal, keep this category off on "Accept all".
     #[serde(default)]
     pub gpc_off: bool,
-    #[serde(default, rename(serialize = "services", deserialize = "service"), alias = "services")]
+    /// In a site file `[[category.service]]` tables, or catalogue ids (`service =
+    /// "yandex-metrica"`, `service = ["yandex-metrica", "vk-pixel"]`); a table may give only its
+    /// `id` too. What a catalogued service leaves out comes from the catalogue when the file is
+    /// parsed (`catalogue::fill`); the served config always has every field.
+    #[serde(
+        default,
+        rename(serialize = "services", deserialize = "service"),
+        alias = "services",
+        deserialize_with = "service_refs::deserialize"
+    )]
     pub services: Vec<Service>,
+}
+
+/// A category's services as a site file may write them: one id, or a list of ids and tables.
+mod service_refs {
+    use super::{Service, Text};
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use core::fmt;
+    use serde::de::{self, Deserializer, SeqAccess, Visitor};
+    use serde::Deserialize;
+
+    /// A `[[category.service]]` table: everything but `id` may come from the catalogue.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Table {
+        id: String,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        provider: String,
+        #[serde(default)]
+        country: String,
+        #[serde(default)]
+        description: Text,
+        #[serde(default)]
+        cookies: Vec<String>,
+        #[serde(default)]
+        policy_url: Option<String>,
+    }
+
+    fn by_id(id: String) -> Service {
+        Service {
+            id,
+            name: String::new(),
+            provider: String::new(),
+            country: String::new(),
+            description: Text::default(),
+            cookies: Vec::new(),
+            policy_url: None,
+        }
+    }
+
+    /// One element of the list: an id, or a table (read by its own `Deserialize`, so that an
+    /// unknown or mistyped field is named as in any other table).
+    struct One(Service);
+
+    impl<'de> Deserialize<'de> for One {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<One, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = One;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a catalogue service id or a [[category.service]] table")
+                }
+                fn visit_str<E: de::Error>(self, id: &str) -> Result<One, E> {
+                    Ok(One(by_id(id.into())))
+                }
+                fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<One, A::Error> {
+                    let t = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                    Ok(One(Service {
+                        id: t.id,
+                        name: t.name,
+                        provider: t.provider,
+                        country: t.country,
+                        description: t.description,
+                        cookies: t.cookies,
+                        policy_url: t.policy_url,
+                    }))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    struct Refs;
+
+    impl<'de> Visitor<'de> for Refs {
+        type Value = Vec<Service>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a catalogue service id, a list of ids, or [[category.service]] tables")
+        }
+
+        fn visit_str<E: de::Error>(self, id: &str) -> Result<Self::Value, E> {
+            Ok(alloc::vec![by_id(id.into())])
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(One(s)) = seq.next_element::<One>()? {
+                out.push(s);
+            }
+            Ok(out)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Service>, D::Error> {
+        d.deserialize_any(Refs)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -58,6 +58,8 @@ pub mod strings;
 pub mod appearance;
 #[cfg(feature = "policy")]
 pub mod canonical;
+#[cfg(feature = "policy")]
+pub mod catalogue;
 #[cfg(feature = "log")]
 pub mod checkpoint;
 #[cfg(feature = "log")]

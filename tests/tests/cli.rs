@@ -46,6 +46,35 @@ fn site_check_names_the_line_and_field_of_a_broken_copy() {
 }
 
 #[test]
+fn site_check_shows_what_the_services_catalogue_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("shared/testdata/example.toml")).unwrap();
+    // The example's Yandex.Metrica table becomes its catalogue id, and the category forgets
+    // its cross-border line: the catalogue brings both back.
+    let start = text.find("[[category.service]]").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let text = format!("{}{}", &text[..start], &text[end + 2..])
+        .replace("cross_border = { transfer = true, countries = [\"RU\"] }\n", "")
+        .replacen("gpc_off = true\n", "gpc_off = true\nservice = \"yandex-metrica\"\n", 1);
+    let path = dir.path().join("example.toml");
+    std::fs::write(&path, &text).unwrap();
+    let out = cli(&["site", "check", path.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains(
+            "category `analytics`, service `yandex-metrica`: name, provider, country, description, cookies ("
+        ) && stdout.contains("cross_border += RU from the services catalogue"),
+        "{stdout}"
+    );
+    // An id the catalogue does not know is refused on its line.
+    std::fs::write(&path, text.replace("service = \"yandex-metrica\"", "service = \"yandex-metrika\"")).unwrap();
+    let out = cli(&["site", "check", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("`yandex-metrika` is not in the services catalogue"), "{stderr}");
+}
+
+#[test]
 fn server_refuses_to_start_without_a_kazakh_text() {
     let dir = demo_sites_copy();
     let path = dir.path().join("aimap.toml");

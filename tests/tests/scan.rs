@@ -719,7 +719,11 @@ fn an_undeclared_yandex_counter_before_any_choice_is_a_violation_named_by_its_se
     assert_eq!(out.status.code(), Some(1), "a violation: {}", String::from_utf8_lossy(&out.stderr));
     let f = findings(&r, "before_choice");
     let ym = f.iter().find(|f| f["name"] == "_ym_uid").unwrap_or_else(|| panic!("{:#}", r["findings"]));
-    assert_eq!(ym["classification"]["source"], "open_cookie_database");
+    // Named by the services catalogue (with the id that declares it), and the Open Cookie
+    // Database agrees.
+    assert_eq!(ym["classification"]["source"], "catalogue");
+    assert_eq!(ym["classification"]["service"], "Yandex.Metrica");
+    assert_eq!(ym["classification"]["catalogue"], "yandex-metrica");
     assert_eq!(ym["classification"]["known"]["platform"], "Yandex.Metrica");
     assert_eq!(ym["classification"]["category"], "analytics", "the category to declare it in");
 }

@@ -70,7 +70,7 @@ fn classification(c: &Ctx, cfg: &Config, w: &ScanWords, f: &Finding) -> Markup {
             (FindingKind::Undeclared, _, Some(id)) => { (w.suggested) ": " (category(cfg, id, c)) }
             (FindingKind::Undeclared, _, None) => (w.no_suggestion),
             (_, _, Some(id)) => { (w.declared_in) " " (category(cfg, id, c)) }
-            (_, Some(Source::OpenCookieDatabase | Source::Unknown), None) => (w.not_declared),
+            (_, Some(Source::Catalogue | Source::OpenCookieDatabase | Source::Unknown), None) => (w.not_declared),
             (_, _, None) => "—",
         }
         @if let Some(svc) = f.classification.as_ref().and_then(|k| service(cfg, k.service.as_deref()?)) {
@@ -78,6 +78,14 @@ fn classification(c: &Ctx, cfg: &Config, w: &ScanWords, f: &Finding) -> Markup {
             span data-service=(svc.id) {
                 b { (svc.name) } " — " (svc.provider) " (" (svc.country) ")"
                 @if let Some(d) = svc.description.get_or(c.lang, &cfg.languages) { ". " (d) }
+            }
+        }
+        @if let Some(e) = f.classification.as_ref().and_then(|k| k.catalogue.as_deref()).and_then(kelisim_shared::catalogue::get) {
+            br;
+            span data-catalogue=(e.id) {
+                (scan_run_words(c.lang).catalogue) ": " b { (e.name) } " — " (e.operator) " (" (e.country) ")"
+                @if let Some(d) = e.description.get(c.lang).or(e.description.get(kelisim_shared::lang::Lang::Ru)) { ". " (d) }
+                " " code { "service = \"" (e.id) "\"" }
             }
         }
         @if let Some(k) = known {

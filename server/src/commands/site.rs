@@ -41,6 +41,15 @@ pub fn site_check(files: &[PathBuf]) -> anyhow::Result<()> {
                     p.categories.len(),
                     &p.config().version[..12]
                 );
+                // What the services catalogue filled in for services named by id.
+                for f in &p.filled {
+                    println!(
+                        "  category `{}`, service `{}`: {} from the services catalogue",
+                        f.category,
+                        f.service,
+                        f.fields.join(", ")
+                    );
+                }
                 for n in notes {
                     eprintln!("{n}");
                 }

@@ -18,6 +18,8 @@ pub enum Source {
     Policy,
     /// Kelisim's own consent cookie or event queue: needed to remember the choice itself.
     Kelisim,
+    /// Not declared; a service of the services catalogue sets it (`catalogue` names which).
+    Catalogue,
     /// Not declared; the Open Cookie Database knows it.
     OpenCookieDatabase,
     /// Not declared, not known.
@@ -41,6 +43,10 @@ pub struct Classification {
     /// What the Open Cookie Database says about it, declared or not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known: Option<Known>,
+    /// The services catalogue's id of the service that sets it, when the site does not
+    /// declare it (`kelisim_shared::catalogue`): `service = "<id>"` in a category declares it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalogue: Option<String>,
 }
 
 /// Kelisim's own items: the `kelisim` decision cookie (W6) and the widget's queue of
@@ -59,6 +65,7 @@ pub fn classify(policy: Option<&SitePolicy>, name: &str) -> Classification {
             pattern: Some(d.pattern.to_owned()),
             service: d.service.map(|s| s.name.clone()),
             known,
+            catalogue: None,
         };
     }
     if is_kelisim(name) {
@@ -69,6 +76,20 @@ pub fn classify(policy: Option<&SitePolicy>, name: &str) -> Classification {
             pattern: None,
             service: None,
             known,
+            catalogue: None,
+        };
+    }
+    // Not declared: the services catalogue first (it names the service and the category a
+    // site puts it in), then the Open Cookie Database.
+    if let Some(e) = kelisim_shared::catalogue::by_cookie(name) {
+        return Classification {
+            source: Source::Catalogue,
+            category: suggest(policy, &e.category),
+            required: false,
+            pattern: None,
+            service: Some(e.name.clone()),
+            known,
+            catalogue: Some(e.id.clone()),
         };
     }
     let category = known.as_ref().and_then(|k| suggest(policy, &k.category));
@@ -79,6 +100,7 @@ pub fn classify(policy: Option<&SitePolicy>, name: &str) -> Classification {
         pattern: None,
         service: None,
         known,
+        catalogue: None,
     }
 }
 
@@ -158,13 +180,22 @@ mod tests {
             t.replace("cookies = [\"_ym_*\"]", "cookies = [\"_ym_uid\"]")
                 .replace("\"_ym_uid\", \"_ym_d\", \"_ym_isad\"", "\"_ym_uid\"")
         });
+        // A service of the catalogue: named by it, with the Open Cookie Database's words too.
         let c = classify(Some(&p), "_ym_isad");
-        assert_eq!(c.source, Source::OpenCookieDatabase);
+        assert_eq!(
+            (c.source, c.catalogue.as_deref(), c.service.as_deref()),
+            (Source::Catalogue, Some("yandex-metrica"), Some("Yandex.Metrica"))
+        );
         assert_eq!(
             c.known.as_ref().map(|k| (k.platform.as_str(), k.category.as_str())),
             Some(("Yandex.Metrica", "Analytics"))
         );
         assert_eq!((c.category.as_deref(), c.required), (Some("analytics"), false));
+        // Not in the catalogue: the Open Cookie Database alone.
+        let m = classify(Some(&p), "_pk_id");
+        assert_eq!((m.source, m.catalogue), (Source::OpenCookieDatabase, None));
+        assert_eq!(m.known.as_ref().map(|k| k.platform.as_str()), Some("Matomo"));
+        assert_eq!(m.category.as_deref(), Some("analytics"));
         assert_eq!(classify(Some(&p), "_ga").category.as_deref(), Some("analytics"));
         let u = classify(Some(&p), "shop_cart_v2");
         assert_eq!((u.source, u.category, u.required), (Source::Unknown, None, false));

@@ -328,7 +328,7 @@ fn undeclared(items: &Inventory, policy: Option<&SitePolicy>, found: &mut Found)
     for item in items.values() {
         let c = &item.classification;
         let undeclared = match c.source {
-            Source::OpenCookieDatabase | Source::Unknown => true,
+            Source::Catalogue | Source::OpenCookieDatabase | Source::Unknown => true,
             // Kelisim's decision cookie belongs in the required category's list (it is
             // deleted with nothing else, but a visitor reads the list).
             Source::Kelisim => policy.is_some() && item.kind == StorageKind::Cookie,

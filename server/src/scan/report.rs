@@ -216,13 +216,20 @@ impl Finding {
     /// (seen only after Accept all: before a choice or after Reject all it is a violation).
     /// Not a violation, but the banner does not name it and a withdrawal does not delete it.
     pub fn is_warning(&self) -> bool {
+        use crate::scan::classify::Source;
+        let outside = |category: &str| !matches!(category.to_ascii_lowercase().as_str(), "security" | "necessary");
         self.kind == FindingKind::Undeclared
             && self.classification.as_ref().is_some_and(|c| {
-                c.source == crate::scan::classify::Source::OpenCookieDatabase
-                    && !c.required
-                    && c.known
-                        .as_ref()
-                        .is_some_and(|k| !matches!(k.category.to_ascii_lowercase().as_str(), "security" | "necessary"))
+                !c.required
+                    && match c.source {
+                        Source::Catalogue => c
+                            .catalogue
+                            .as_deref()
+                            .and_then(kelisim_shared::catalogue::get)
+                            .is_some_and(|e| outside(&e.category)),
+                        Source::OpenCookieDatabase => c.known.as_ref().is_some_and(|k| outside(&k.category)),
+                        _ => false,
+                    }
             })
     }
 
@@ -443,6 +450,16 @@ pub fn classification_text(c: &Classification) -> String {
             s
         }
         Source::Kelisim => "Kelisim's own consent record".into(),
+        Source::Catalogue => {
+            let e = c.catalogue.as_deref().and_then(kelisim_shared::catalogue::get);
+            format!(
+                "not declared; services catalogue: {} ({}), `service = \"{}\"` declares it{}",
+                c.service.as_deref().unwrap_or("?"),
+                e.map_or("?", |e| e.category.as_str()),
+                c.catalogue.as_deref().unwrap_or("?"),
+                known.map(|k| format!("; Open Cookie Database: {k}")).unwrap_or_default()
+            )
+        }
         Source::OpenCookieDatabase => format!("not declared; Open Cookie Database: {}", known.unwrap_or_default()),
         Source::Unknown => "not declared, not in the Open Cookie Database".into(),
     }

@@ -95,7 +95,13 @@ fn appendix(policy: &SitePolicy, report: &Report) -> (String, usize, Vec<String>
             name: f.name.clone(),
             kind,
             suggested_category: f.category.clone().filter(|c| kelisim_shared::is_slug(c)),
-            platform: known.map(|k| one_line(&k.platform)).filter(|p| !p.is_empty()),
+            platform: f
+                .classification
+                .as_ref()
+                .filter(|c| c.catalogue.is_some())
+                .and_then(|c| c.service.clone())
+                .or_else(|| known.map(|k| one_line(&k.platform)))
+                .filter(|p| !p.is_empty()),
         };
         let _ = writeln!(out, "[[review]]\nname = {}\nkind = {}", quoted(&item.name), quoted(item.kind.as_str()));
         if let Some(c) = &item.suggested_category {
@@ -124,6 +130,19 @@ fn evidence(out: &mut String, report: &Report, f: &Finding, kind: StorageKind) {
     );
     for c in &f.causes {
         let _ = writeln!(out, "# Set by {}.", one_line(&c.to_string()));
+    }
+    if let Some(e) =
+        f.classification.as_ref().and_then(|c| c.catalogue.as_deref()).and_then(kelisim_shared::catalogue::get)
+    {
+        let _ = writeln!(
+            out,
+            "# Services catalogue: {} ({}, {}). To declare it with the service's texts, cookies and country, add `service = \"{}\"` to the `{}` category.",
+            one_line(&e.name),
+            one_line(&e.operator),
+            e.country,
+            e.id,
+            f.category.as_deref().unwrap_or(&e.category)
+        );
     }
     match f.classification.as_ref().and_then(|c| c.known.as_ref()) {
         Some(k) => {

@@ -67,6 +67,10 @@ pub struct SitePolicy {
     /// neither gated nor deleted by the widget, so `site check` lists every one.
     #[serde(default, rename = "review")]
     pub review: Vec<ReviewItem>,
+    /// What the services catalogue filled in for services the file names by id
+    /// (`catalogue::fill`), for `site check` to show.
+    #[serde(skip)]
+    pub filled: Vec<crate::catalogue::Filled>,
 }
 
 /// One `[[review]]` entry: a cookie or storage key a scan saw that no category declares. The
@@ -171,7 +175,8 @@ impl SitePolicy {
     /// Parses and validates a site policy file. `file` is only used in error messages.
     pub fn parse(file: &str, text: &str) -> Result<SitePolicy, PolicyErrors> {
         let doc = locate::Document::parse(file, text).map_err(|e| PolicyErrors(vec![e]))?;
-        let policy: SitePolicy = toml::from_str(text).map_err(|e| PolicyErrors(vec![doc.serde_error(&e)]))?;
+        let mut policy: SitePolicy = toml::from_str(text).map_err(|e| PolicyErrors(vec![doc.serde_error(&e)]))?;
+        policy.filled = crate::catalogue::fill(&mut policy.categories);
         let mut problems = validate::validate(&policy);
         if problems.is_empty() {
             return Ok(policy);

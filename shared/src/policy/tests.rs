@@ -380,3 +380,77 @@ fn timezone_is_an_iana_name_and_stays_out_of_the_config() {
     assert_eq!((e.line, e.field.as_str()), (line, "`timezone`"), "{e}");
     assert!(e.message.contains("`Asia/Almata` is not a time zone"), "{}", e.message);
 }
+
+/// The example with its analytics service given as `service = …` instead of a table, and
+/// without the category's own cross-border line (the catalogue brings Yandex's country).
+fn with_service_ref(reference: &str) -> String {
+    let table_start = EXAMPLE.find("[[category.service]]").unwrap();
+    let table_end = table_start + EXAMPLE[table_start..].find("\n\n").unwrap();
+    let text = format!("{}{}", &EXAMPLE[..table_start], &EXAMPLE[table_end + 2..]);
+    let text = text.replace("cross_border = { transfer = true, countries = [\"RU\"] }\n", "");
+    // Into the analytics category, before its sub-tables.
+    text.replacen("gpc_off = true\n", &format!("gpc_off = true\n{reference}\n"), 1)
+}
+
+#[test]
+fn a_service_named_by_its_catalogue_id_is_filled_in_and_reported() {
+    for reference in [r#"service = "yandex-metrica""#, r#"service = ["yandex-metrica"]"#] {
+        let p = SitePolicy::parse("example.toml", &with_service_ref(reference))
+            .unwrap_or_else(|e| panic!("{reference}: {e}"));
+        let analytics = &p.categories[1];
+        let s = &analytics.services[0];
+        let e = crate::catalogue::get("yandex-metrica").unwrap();
+        assert_eq!(
+            (s.id.as_str(), s.name.as_str(), s.provider.as_str(), s.country.as_str()),
+            ("yandex-metrica", e.name.as_str(), e.operator.as_str(), "RU")
+        );
+        assert_eq!(s.description, e.description);
+        assert!(s.cookies.iter().any(|c| c == "_ym_uid"), "{:?}", s.cookies);
+        // The category now says Yandex's country, which the file left out.
+        assert!(
+            analytics.cross_border.transfer && analytics.cross_border.countries == ["RU"],
+            "{:?}",
+            analytics.cross_border
+        );
+        assert_eq!(p.filled.len(), 1);
+        assert_eq!((p.filled[0].category.as_str(), p.filled[0].service.as_str()), ("analytics", "yandex-metrica"));
+        for f in ["name", "provider", "country", "description", "cross_border += RU"] {
+            assert!(p.filled[0].fields.iter().any(|x| x == f), "{f} in {:?}", p.filled[0].fields);
+        }
+        // The served config carries the whole service, as a visitor sees it.
+        assert_eq!(p.config().categories[1].services[0].name, e.name);
+    }
+}
+
+#[test]
+fn a_table_overrides_what_it_gives_and_an_unknown_id_names_its_line() {
+    let own = r#"[[category.service]]
+id = "yandex-metrica"
+description = { kk = "Өз сипаттамамыз.", ru = "Наше описание.", en = "Our own words." }"#;
+    let text = with_service_ref("").replacen(
+        "\n[[category]]\nid = \"marketing\"",
+        &format!("\n{own}\n\n[[category]]\nid = \"marketing\""),
+        1,
+    );
+    let p = SitePolicy::parse("example.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let s = &p.categories[1].services[0];
+    assert_eq!(s.description.get(Lang::Ru).map(String::as_str), Some("Наше описание."));
+    assert_eq!(s.name, crate::catalogue::get("yandex-metrica").unwrap().name);
+    // An id the catalogue does not know, with nothing else: an error on its line (and the
+    // category's Yandex recipient still needs the cross-border line nothing filled in).
+    let text = with_service_ref(r#"service = ["yandex-metrika-typo"]"#);
+    let all = errors(&text);
+    let e =
+        all.iter().find(|e| e.message.contains("not in the services catalogue")).unwrap_or_else(|| panic!("{all:?}"));
+    let line = text.lines().position(|l| l.contains("yandex-metrika-typo")).unwrap() + 1;
+    assert_eq!((e.line, e.field.as_str()), (line, "category `analytics`: `service[0].id`"), "{e:?}");
+    assert_eq!(all.len(), 2, "{all:?}");
+    // A misspelt field of a service table is named.
+    let text = with_service_ref("").replacen(
+        "\n[[category]]\nid = \"marketing\"",
+        "\n[[category.service]]\nid = \"yandex-metrica\"\nnmae = \"x\"\n\n[[category]]\nid = \"marketing\"",
+        1,
+    );
+    let e = one_error(&text);
+    assert!(e.message.contains("nmae"), "{e:?}");
+}

@@ -427,6 +427,22 @@ fn service(c: &mut Check, path: Vec<Seg>, s: &Service) {
     if !crate::is_slug(&s.id) {
         c.fail(at("id"), format!("`{}` must be a slug", shown(&s.id)));
     }
+    // A service named by id alone that the catalogue does not know: nothing could fill it in.
+    // (One with some fields of its own, or no id yet, gets each missing field named.)
+    let by_id_alone = s.name.is_empty()
+        && s.provider.is_empty()
+        && s.country.is_empty()
+        && s.description == crate::config::Text::default();
+    if by_id_alone && crate::is_slug(&s.id) && crate::catalogue::get(&s.id).is_none() {
+        c.fail(
+            at("id"),
+            format!(
+                "`{}` is not in the services catalogue (shared/catalogue/services.toml): use a catalogue id, or give the service's `name`, `provider`, `country` and `description`",
+                shown(&s.id)
+            ),
+        );
+        return;
+    }
     for (k, v) in [("name", &s.name), ("provider", &s.provider)] {
         c.name(at(k), v, caps::NAME);
     }

@@ -31,6 +31,8 @@ pub struct ScanRunWords {
     pub by_schedule: &'static str,
     pub by_cli: &'static str,
     pub undeclared_warning: &'static str,
+    /// Before a service the services catalogue names.
+    pub catalogue: &'static str,
 }
 
 pub fn scan_run_words(lang: Lang) -> &'static ScanRunWords {
@@ -60,6 +62,7 @@ pub fn scan_run_words(lang: Lang) -> &'static ScanRunWords {
             by: "Кім іске қосты",
             by_schedule: "кесте бойынша",
             by_cli: "командалық жол",
+            catalogue: "Сервистер каталогында",
             undeclared_warning: "Бұзушылық жоқ, бірақ кейбір cookie немесе сақтау кілттері сайт файлында көрсетілмеген: баннер оларды атамайды, ал келуші келісімін кері қайтарып алғанда Kelisim оларды өшірмейді. Әрқайсысын өз санатына қосыңыз (төменде «Табылды, бірақ сайт саясатында көрсетілмеген» бөлімі).",
         },
         Lang::Ru => &ScanRunWords {
@@ -87,6 +90,7 @@ pub fn scan_run_words(lang: Lang) -> &'static ScanRunWords {
             by: "Кто запустил",
             by_schedule: "по расписанию",
             by_cli: "командная строка",
+            catalogue: "В каталоге сервисов",
             undeclared_warning: "Нарушений нет, но некоторые cookie или ключи хранилища не указаны в файле сайта: баннер о них не сообщает, и при отзыве согласия Kelisim их не удаляет. Добавьте каждый в его категорию (см. ниже «Найдено, но не указано в политике сайта»).",
         },
         Lang::En => &ScanRunWords {
@@ -114,6 +118,7 @@ pub fn scan_run_words(lang: Lang) -> &'static ScanRunWords {
             by: "Started by",
             by_schedule: "the schedule",
             by_cli: "the command line",
+            catalogue: "In the services catalogue",
             undeclared_warning: "No violation, but some cookies or storage keys are not declared in the site file: the banner does not name them, and Kelisim does not delete them when a visitor withdraws consent. Add each to its category (see “Seen but not declared in the site policy” below).",
         },
     }

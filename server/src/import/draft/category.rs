@@ -107,6 +107,10 @@ fn cookies(w: &mut Writer, c: CategoryId, found: &Sources) {
         cookies.push(f.value.clone());
     }
     for (f, _) in &found.services {
+        // A catalogued service brings its own cookies (`services_of`).
+        if kelisim_shared::catalogue::get(f.id).is_some() {
+            continue;
+        }
         if let Some(svc) = SERVICES.iter().find(|s| s.id == f.id) {
             cookies
                 .extend(svc.cookies.iter().map(|s| s.to_string()).filter(|s| !cookies.contains(s)).collect::<Vec<_>>());
@@ -319,6 +323,11 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         w.line("");
         w.line("[[category.service]]");
         w.line(&format!("id = {}", q(svc.id)));
+        if kelisim_shared::catalogue::get(svc.id).is_some() {
+            // The services catalogue gives the rest; `site check` shows what it filled in.
+            w.comment("Name, provider, country, description and cookies come from Kelisim's services catalogue (`kelisim site check` shows them); a field given here overrides it.");
+            continue;
+        }
         w.line(&format!("name = {}", q(svc.name)));
         w.line(&format!("provider = {}", q(svc.provider[2])));
         w.line(&format!("country = {}", q(svc.country)));

@@ -1,0 +1,201 @@
+//! The services catalogue (`shared/catalogue/services.toml`, reviewed like code, every fact with
+//! its source): the trackers, chats, maps and videos Kazakh sites embed, each with its operator
+//! and country, default category, the URL patterns of what it loads, its cookies and storage
+//! keys, its Consent Mode types and its texts in kk, ru and en. A site file names one by id
+//! (`service = "yandex-metrica"` in a category) and gets what it leaves out from here
+//! ([`fill`]); the scanner names what it finds by it.
+
+use crate::config::{Category, Service, Text};
+use crate::consent_mode::ConsentModeType;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+const SOURCE: &str = include_str!("../catalogue/services.toml");
+
+/// One service of the catalogue.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub id: String,
+    pub name: String,
+    pub operator: String,
+    /// ISO 3166-1 alpha-2 of the operator.
+    pub country: String,
+    /// The category a site most likely puts it in: `necessary`, `functional`, `analytics`,
+    /// `marketing`.
+    pub category: String,
+    #[serde(default)]
+    pub consent_mode: Vec<ConsentModeType>,
+    /// URL patterns (`*` any run of characters) of its scripts, iframes and pixels/beacons.
+    #[serde(default)]
+    pub scripts: Vec<String>,
+    #[serde(default)]
+    pub iframes: Vec<String>,
+    #[serde(default)]
+    pub pixels: Vec<String>,
+    /// Cookie names and patterns; storage keys.
+    #[serde(default)]
+    pub cookies: Vec<String>,
+    #[serde(default)]
+    pub storage: Vec<String>,
+    pub title: Text,
+    pub description: Text,
+    pub sources: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    service: Vec<Entry>,
+}
+
+/// Every service of the catalogue, in the file's order.
+pub fn all() -> &'static [Entry] {
+    static ALL: OnceLock<Vec<Entry>> = OnceLock::new();
+    ALL.get_or_init(|| match toml::from_str::<File>(SOURCE) {
+        Ok(f) => f.service,
+        // The file is checked by this crate's tests; a broken one must not take a server down.
+        Err(_) => Vec::new(),
+    })
+}
+
+pub fn get(id: &str) -> Option<&'static Entry> {
+    all().iter().find(|e| e.id == id)
+}
+
+/// The catalogue service whose cookies or storage keys match `name`, if any (exact names
+/// before patterns).
+pub fn by_cookie(name: &str) -> Option<&'static Entry> {
+    use crate::cookie::pattern_matches;
+    let names = |e: &'static Entry| e.cookies.iter().chain(&e.storage);
+    all()
+        .iter()
+        .find(|e| names(e).any(|p| !p.contains('*') && p == name))
+        .or_else(|| all().iter().find(|e| names(e).any(|p| p.contains('*') && pattern_matches(p, name))))
+}
+
+/// What [`fill`] took from the catalogue for one service of a category, for `site check`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filled {
+    pub category: String,
+    pub service: String,
+    /// Field names, e.g. `name`, `cookies`, `consent_mode += analytics_storage`.
+    pub fields: Vec<String>,
+}
+
+/// Fills what each catalogued service of `categories` leaves out — name, provider, country,
+/// description, cookies (and storage keys) — and, for a service named by id alone, adds to
+/// its category the service's Consent Mode types and, for an operator abroad, its country to
+/// `cross_border`. What the file gives stays as it is. Services not in the catalogue are left alone (validation asks for their
+/// fields).
+pub fn fill(categories: &mut [Category]) -> Vec<Filled> {
+    let mut out = Vec::new();
+    for cat in categories.iter_mut() {
+        let mut extra_modes: Vec<ConsentModeType> = Vec::new();
+        let mut extra_countries: Vec<String> = Vec::new();
+        for s in cat.services.iter_mut() {
+            let Some(e) = get(&s.id) else { continue };
+            // Named by id alone: the category takes the service's Consent Mode types and
+            // country too. A service the file describes itself is checked, not amended.
+            let by_id = s.name.is_empty() && s.country.is_empty();
+            let mut fields = Vec::new();
+            fill_service(s, e, &mut fields);
+            if !by_id {
+                if !fields.is_empty() {
+                    out.push(Filled { category: cat.id.clone(), service: s.id.clone(), fields });
+                }
+                continue;
+            }
+            for m in &e.consent_mode {
+                if !cat.consent_mode.contains(m) && !extra_modes.contains(m) {
+                    extra_modes.push(*m);
+                    fields.push(format!("consent_mode += {}", m.name()));
+                }
+            }
+            if s.country != "KZ"
+                && !cat.cross_border.countries.contains(&s.country)
+                && !extra_countries.contains(&s.country)
+            {
+                extra_countries.push(s.country.clone());
+                fields.push(format!("cross_border += {}", s.country));
+            }
+            if !fields.is_empty() {
+                out.push(Filled { category: cat.id.clone(), service: s.id.clone(), fields });
+            }
+        }
+        cat.consent_mode.extend(extra_modes);
+        if !extra_countries.is_empty() {
+            cat.cross_border.transfer = true;
+            cat.cross_border.countries.extend(extra_countries);
+        }
+    }
+    out
+}
+
+fn fill_service(s: &mut Service, e: &Entry, fields: &mut Vec<String>) {
+    if s.name.is_empty() {
+        s.name.clone_from(&e.name);
+        fields.push("name".into());
+    }
+    if s.provider.is_empty() {
+        s.provider.clone_from(&e.operator);
+        fields.push("provider".into());
+    }
+    if s.country.is_empty() {
+        s.country.clone_from(&e.country);
+        fields.push("country".into());
+    }
+    if s.description == Text::default() {
+        s.description = e.description.clone();
+        fields.push("description".into());
+    }
+    if s.cookies.is_empty() {
+        s.cookies = e.cookies.iter().chain(&e.storage).cloned().collect();
+        if !s.cookies.is_empty() {
+            fields.push(format!("cookies ({})", s.cookies.len()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_parses_and_every_entry_is_complete_and_sourced() {
+        let all = toml::from_str::<File>(SOURCE).expect("shared/catalogue/services.toml parses").service;
+        assert!(all.len() >= 19, "{} services", all.len());
+        let mut ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "ids are unique");
+        for e in &all {
+            assert!(crate::is_slug(&e.id), "{}", e.id);
+            assert!(["necessary", "functional", "analytics", "marketing"].contains(&e.category.as_str()), "{}", e.id);
+            assert!(e.country.len() == 2 && e.country.bytes().all(|b| b.is_ascii_uppercase()), "{}", e.id);
+            for l in crate::lang::Lang::ALL {
+                assert!(e.title.get(l).is_some_and(|t| !t.is_empty()), "{} title {l:?}", e.id);
+                assert!(e.description.get(l).is_some_and(|t| !t.is_empty()), "{} description {l:?}", e.id);
+            }
+            assert!(!e.sources.is_empty() && e.sources.iter().all(|s| s.starts_with("https://")), "{} sources", e.id);
+            assert!(
+                !(e.scripts.is_empty() && e.iframes.is_empty() && e.pixels.is_empty()),
+                "{}: nothing to block",
+                e.id
+            );
+            for p in e.scripts.iter().chain(&e.iframes).chain(&e.pixels) {
+                assert!(p.starts_with("https://") || p.starts_with("*://") || p.starts_with("//"), "{}: {p}", e.id);
+            }
+        }
+        for id in ["yandex-metrica", "google-analytics", "google-tag-manager", "meta-pixel", "youtube"] {
+            assert!(get(id).is_some(), "{id} is in the catalogue");
+        }
+    }
+
+    #[test]
+    fn cookies_name_their_service() {
+        assert_eq!(by_cookie("_ym_uid").map(|e| e.id.as_str()), Some("yandex-metrica"));
+        assert!(by_cookie("no-such-cookie-anywhere").is_none());
+    }
+}

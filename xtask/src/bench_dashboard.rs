@@ -7,7 +7,7 @@
 //! `--reuse` keeps the log of the previous run (target/bench-dashboard-data) if it is as long.
 
 use crate::bench_server::start_kelisim;
-use crate::{cargo, root, step};
+use crate::{root, step};
 use anyhow::{bail, Context, Result};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -116,12 +116,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     crate::widget::build()?;
     crate::verifier::build()?;
-    step("building kelisim and the load generator (release)");
-    crate::run(
-        cargo().args(["build", "--release", "-p", "kelisim-server", "-p", "kelisim-bench"]),
-        "cargo build --release",
-    )?;
-    let release = root().join("target/release");
+    let release = crate::bench_server::build_release()?;
     let data = root().join("target/bench-dashboard-data");
     let kept = data.join("events");
     let mut logged: u64 =

@@ -9,7 +9,7 @@
 //! `Performance.getMetrics`) and the renderer process's resident memory, sampled as it runs.
 
 use crate::bench_server::{rss_kib, start_kelisim};
-use crate::{cargo, root, step};
+use crate::{root, step};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::Command;
@@ -59,12 +59,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let node_modules = ensure_playwright()?;
     // The self-contained verifier the browser runs (and /verify/, embedded in the release build).
     crate::verifier::build()?;
-    step("building kelisim and the load generator (release)");
-    crate::run(
-        cargo().args(["build", "--release", "-p", "kelisim-server", "-p", "kelisim-bench"]),
-        "cargo build --release",
-    )?;
-    let release = root().join("target/release");
+    let release = crate::bench_server::build_release()?;
     let data = root().join("target/bench-export-data");
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data)?;

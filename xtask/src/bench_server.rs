@@ -157,14 +157,20 @@ pub(crate) fn rss_kib(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-fn server() -> Result<()> {
-    crate::widget::build()?;
+/// Builds `kelisim`, the hello-world baseline and the load generator in release mode (the
+/// widget and verifier first: the server embeds them); returns where they are.
+pub(crate) fn build_release() -> Result<PathBuf> {
     step("building kelisim, the hello-world baseline and the load generator (release)");
     crate::run(
         cargo().args(["build", "--release", "-p", "kelisim-server", "-p", "kelisim-bench"]),
         "cargo build --release",
     )?;
-    let release = root().join("target/release");
+    Ok(root().join("target/release"))
+}
+
+fn server() -> Result<()> {
+    crate::widget::build()?;
+    let release = build_release()?;
     let tool = release.join("kelisim-load");
     let data = root().join("target/bench-data");
     let _ = std::fs::remove_dir_all(&data);

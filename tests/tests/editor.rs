@@ -372,3 +372,42 @@ fn the_time_zone_is_checked_at_its_field_and_written_to_the_file() {
     assert!(r.status < 400, "{}", r.body);
     assert!(e.file("webpulse").contains("timezone = \"Asia/Aqtobe\""), "{}", e.file("webpulse"));
 }
+
+#[test]
+fn a_service_named_by_its_catalogue_id_is_edited_and_kept() {
+    let e = Editor::start("admin");
+    let path = e.sites.path().join("webpulse.toml");
+    let text = e.file("webpulse");
+    let from = text.find("id = \"analytics\"").expect("webpulse has an analytics category");
+    let gpc = from + text[from..].find("gpc_off = true\n").expect("analytics has gpc_off") + "gpc_off = true\n".len();
+    let with_ref = format!("{}service = \"yandex-metrica\"\n{}", &text[..gpc], &text[gpc..]);
+    std::fs::write(&path, &with_ref).unwrap();
+    // The server takes the file within its watch interval.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let page = loop {
+        let page = e.get("/admin/sites/webpulse/edit");
+        if page.body.contains("yandex-metrica") || std::time::Instant::now() > deadline {
+            break page;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(page.status, 200, "{}", page.body);
+    let form = fields(&page.body);
+    let n = ids(&with_ref).iter().position(|i| i == "analytics").unwrap();
+    // Shown by its catalogue name, with no button to add a table beside it.
+    let list = at(&page.body, &format!("category.{n}.service"));
+    assert!(
+        list.contains("data-catalogue-refs=\"yandex-metrica\"")
+            && list.contains("<b>Yandex.Metrica</b>, Yandex LLC (RU)"),
+        "{list}"
+    );
+    assert!(!list.contains(&format!("value=\"add:category.{n}.service\"")), "{list}");
+    // A title changed in the form and published: the reference stays as the file wrote it.
+    let title = format!("category.{n}.title.ru");
+    let r = e.send("webpulse", &with(form, &title, "Статистика посещений"), "publish");
+    assert!(r.status == 200 || r.status == 303, "{}", r.body);
+    let after = e.file("webpulse");
+    assert!(after.contains("Статистика посещений"), "{after}");
+    assert!(after.contains("gpc_off = true\nservice = \"yandex-metrica\"\n"), "kept as written: {after}");
+    SitePolicy::parse("webpulse.toml", &after).unwrap_or_else(|e| panic!("{e}\n{after}"));
+}

@@ -329,12 +329,32 @@ fn texts(r: &R, f: &Field, t: &dyn TableLike, name: &str) -> Markup {
 /// A list of entries, each with its buttons, and the button that adds one.
 fn list_of(r: &R, f: &Field, inner: &'static [Field], movable: bool, t: &dyn TableLike, name: &str) -> Markup {
     let list = entries(t.get(f.key));
+    // Services named by catalogue id (`service = "yandex-metrica"` or a list of ids): shown,
+    // kept as written, changed in the TOML tab; a table cannot be added beside them.
+    let refs: Vec<&str> = match t.get(f.key).and_then(|i| i.as_value()) {
+        Some(toml_edit::Value::String(s)) => vec![s.value().as_str()],
+        Some(toml_edit::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
+        _ => Vec::new(),
+    };
     let one = editor_label(r.lang, &format!("{}.one", f.label));
     let top = name.matches('.').count() == 0;
     html! {
         section.list id={ "f-" (name) } data-list=(f.key) {
             @if top { h2 { (editor_label(r.lang, f.label)) } } @else { h3 { (editor_label(r.lang, f.label)) } }
             (problems(r, name))
+            @if !refs.is_empty() {
+                div.catalogue-refs data-catalogue-refs=(refs.join(" ")) {
+                    p { (r.w.catalogue_refs) }
+                    ul {
+                        @for id in &refs {
+                            li {
+                                code { (id) }
+                                @if let Some(e) = kelisim_shared::catalogue::get(id) { " — " b { (e.name) } ", " (e.operator) " (" (e.country) ")" }
+                            }
+                        }
+                    }
+                }
+            }
             @for (i, entry) in list.iter().enumerate() {
                 @let at = format!("{name}.{i}");
                 fieldset.entry id={ "f-" (at) } class=[r.placed.contains_key(&at).then_some("invalid")] {
@@ -350,7 +370,7 @@ fn list_of(r: &R, f: &Field, inner: &'static [Field], movable: bool, t: &dyn Tab
                     @if let Some(entry) = entry { (fields(r, inner, *entry, &at)) }
                 }
             }
-            @if !r.read_only {
+            @if !r.read_only && refs.is_empty() {
                 p { button.small type="submit" name="do" value={ "add:" (name) } { "+ " (editor_label(r.lang, &format!("{}.add", f.label))) } }
             }
         }

@@ -64,6 +64,7 @@ pub fn when(l: Lang, tz: &jiff::tz::TimeZone, at: &str) -> Markup {
 /// The page around `body`: head, navigation, language switcher, title.
 pub fn page(c: &Ctx, title: &str, body: Markup) -> String {
     let t = c.t;
+    let n = super::i18n::landmark_words(c.lang);
     html! {
         (PreEscaped("<!doctype html>"))
         html lang=(c.lang.code()) {
@@ -78,7 +79,7 @@ pub fn page(c: &Ctx, title: &str, body: Markup) -> String {
                 header.top {
                     a.brand href="/admin/" { "Kelisim" }
                     @if let Some(a) = c.actor {
-                        nav.main {
+                        nav.main aria-label=(n.nav_main) {
                             a href="/admin/" { (t.sites) }
                             a href="/admin/audit" { (t.audit) }
                             @if a.role == super::auth::Role::Admin {
@@ -91,7 +92,7 @@ pub fn page(c: &Ctx, title: &str, body: Markup) -> String {
                             button type="submit" data-action="logout" { (t.sign_out) }
                         }
                     }
-                    nav.langs {
+                    nav.langs aria-label=(n.nav_langs) {
                         @for (code, label) in [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")] {
                             a href={ "/admin/lang?to=" (code) } lang=(code) aria-current=[(code == c.lang.code()).then_some("true")] { (label) }
                         }
@@ -99,7 +100,7 @@ pub fn page(c: &Ctx, title: &str, body: Markup) -> String {
                 }
                 @if let Some(site) = c.site {
                     @let s = q(site);
-                    nav.site {
+                    nav.site aria-label=(n.nav_site) {
                         b { (site) }
                         a href={ "/admin/sites/" (s) "/" } { (t.overview) }
                         a href={ "/admin/sites/" (s) "/log" } { (t.log) }

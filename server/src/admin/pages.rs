@@ -302,7 +302,7 @@ pub fn compare(c: &Ctx, cfg: &Config, a: &Config, b: &Config) -> String {
     let body = html! {
         p { (w.differ) ": " b data-differ=(rows.len()) { (rows.len()) } " · " (w.same) ": " (same) }
         table.grid.compare {
-            thead { tr { th { } th { code { (&a.version[..12]) } } th { code { (&b.version[..12]) } } } }
+            thead { tr { th { (i18n::landmark_words(c.lang).text) } th { code { (&a.version[..12]) } } th { code { (&b.version[..12]) } } } }
             tbody { @for r in &rows { (r) } }
         }
     };
@@ -400,7 +400,7 @@ pub fn accounts(
         @if let Some(e) = error {
             p.error role="alert" { (e) }
         }
-        (grid("accounts", &[t.username, t.role, t.created, ""], &data, t.nothing))
+        (grid("accounts", &[t.username, t.role, t.created, i18n::landmark_words(c.lang).actions], &data, t.nothing))
         h2 { (t.add_account) }
         form method="post" action="/admin/accounts" class="filters" {
             input type="hidden" name="csrf" value=(csrf(c));
@@ -451,7 +451,7 @@ fn tokens_table(c: &Ctx, tokens: &[super::auth::TokenInfo]) -> Markup {
         p.note {
             (t.tokens_note[0]) code { "Authorization: Bearer" } (t.tokens_note[1]) code { "kelisim token create" } (t.tokens_note[2])
         }
-        (grid("tokens", &["#", t.token_name, t.role, t.created, t.expires, t.last_used, ""], &data, t.nothing))
+        (grid("tokens", &["#", t.token_name, t.role, t.created, t.expires, t.last_used, i18n::landmark_words(c.lang).actions], &data, t.nothing))
     }
 }
 

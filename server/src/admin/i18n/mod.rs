@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod count;
 mod editor;
+mod landmarks;
 mod overview;
 mod preview;
 mod scans;
@@ -11,6 +12,7 @@ mod upload;
 pub mod when;
 
 pub use editor::{editor_words, label as editor_label, EditorWords};
+pub use landmarks::landmark_words;
 pub use overview::{log_searched, overview_words};
 pub use preview::preview_words;
 pub use scans::{every_word, scan_run_words};

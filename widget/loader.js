@@ -3,6 +3,9 @@
 // any tag manager.
 // Labels W1–W13 name the widget's behaviours; docs/architecture.md defines them.
 (function (w, d) {
+  // The blocker (widget/blocker.js) goes here when a site of this server declares catalogue
+  // services (http::assets::Loader::render); otherwise nothing does.
+  __KELISIM_BLOCK__;
   var B = __KELISIM_BOOT__; // {glue, wasm, sites: {id: [scope, consent_days, floating_button, css?]}}
   var s = d.currentScript;
   var site = s && s.getAttribute('data-site');

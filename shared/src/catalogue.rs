@@ -74,6 +74,48 @@ pub fn by_cookie(name: &str) -> Option<&'static Entry> {
         .or_else(|| all().iter().find(|e| names(e).any(|p| p.contains('*') && pattern_matches(p, name))))
 }
 
+/// The loader's blocking rules for a site (docs/auto-blocking.md): for each category that
+/// needs consent and has services the catalogue knows, one regular expression (JavaScript
+/// syntax) over the URLs of their scripts, iframes and pixels. Empty for a site without such
+/// services: its visitors download no blocker.
+pub fn block_rules(categories: &[Category]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for cat in categories.iter().filter(|c| !c.required) {
+        let patterns: Vec<String> = cat
+            .services
+            .iter()
+            .filter_map(|s| get(&s.id))
+            .flat_map(|e| e.scripts.iter().chain(&e.iframes).chain(&e.pixels))
+            .map(|p| url_regex(p))
+            .collect();
+        if !patterns.is_empty() {
+            out.push((cat.id.clone(), format!("^(?:{})$", patterns.join("|"))));
+        }
+    }
+    out
+}
+
+/// A URL pattern (`*`: any run of characters) as a regular expression; `https://` also
+/// matches `http://` (a page on http loads protocol-relative snippets so).
+fn url_regex(pattern: &str) -> String {
+    let (scheme, rest) = match pattern.strip_prefix("https://") {
+        Some(rest) => ("https?://", rest),
+        None => ("", pattern),
+    };
+    let mut re = String::from(scheme);
+    for ch in rest.chars() {
+        match ch {
+            '*' => re.push_str(".*"),
+            '\\' | '^' | '$' | '.' | '|' | '?' | '+' | '(' | ')' | '[' | ']' | '{' | '}' => {
+                re.push('\\');
+                re.push(ch);
+            }
+            c => re.push(c),
+        }
+    }
+    re
+}
+
 /// What [`fill`] took from the catalogue for one service of a category, for `site check`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filled {
@@ -191,6 +233,37 @@ mod tests {
         for id in ["yandex-metrica", "google-analytics", "google-tag-manager", "meta-pixel", "youtube"] {
             assert!(get(id).is_some(), "{id} is in the catalogue");
         }
+    }
+
+    #[test]
+    fn block_rules_are_one_anchored_pattern_per_category_with_catalogued_services() {
+        let mut cats: Vec<Category> = Vec::new();
+        for (id, required, services) in [
+            ("necessary", true, vec!["cloudflare"]),
+            ("analytics", false, vec!["yandex-metrica", "not-catalogued"]),
+            ("marketing", false, vec![]),
+        ] {
+            let mut c: Category = serde_json::from_value(serde_json::json!({
+                "id": id, "required": required, "title": {}, "description": {}, "data": {}, "purposes": {}, "retention": {}
+            }))
+            .unwrap();
+            c.services = services
+                .iter()
+                .map(|s| {
+                    serde_json::from_value(
+                        serde_json::json!({"id": s, "name": "", "provider": "", "country": "", "description": {}}),
+                    )
+                    .unwrap()
+                })
+                .collect();
+            cats.push(c);
+        }
+        let rules = block_rules(&cats);
+        assert_eq!(rules.len(), 1, "only analytics: {rules:?}");
+        assert_eq!(rules[0].0, "analytics");
+        let re = &rules[0].1;
+        assert!(re.starts_with("^(?:https?://mc\\.yandex\\.ru/metrika/tag\\.js.*|"), "{re}");
+        assert_eq!(url_regex("https://www.facebook.com/tr?*"), "https?://www\\.facebook\\.com/tr\\?.*");
     }
 
     #[test]

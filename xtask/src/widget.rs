@@ -6,7 +6,10 @@
 //! template.
 //!
 //! Output (embedded by the server):
-//! - `loader.js`: the minified loader with the `__KELISIM_BOOT__` placeholder;
+//! - `loader.js`: the minified loader with the `__KELISIM_BOOT__` and `__KELISIM_BLOCK__`
+//!   placeholders;
+//! - `blocker.js`: the minified blocker (one expression, `__KELISIM_RULES__` inside), which the
+//!   server puts at `__KELISIM_BLOCK__` for sites with catalogue services;
 //! - `manifest.json`: `{"glue": "kelisim-<hash>.js", "wasm": "kelisim-<hash>.wasm"}`;
 //! - `widget/kelisim-<hash>.{js,wasm}`.
 
@@ -160,10 +163,26 @@ pub fn build() -> Result<()> {
     }
     let loader_text = std::fs::read_to_string(&loader)?;
     anyhow::ensure!(
-        loader_text.contains("__KELISIM_BOOT__"),
-        "the minified loader lost its __KELISIM_BOOT__ placeholder"
+        loader_text.contains("__KELISIM_BOOT__") && loader_text.contains("__KELISIM_BLOCK__"),
+        "the minified loader lost its __KELISIM_BOOT__ or __KELISIM_BLOCK__ placeholder"
     );
     write_if_changed(&dist.join("loader.js"), loader_text.as_bytes())?;
+    // The blocker, as one expression for the loader's __KELISIM_BLOCK__ (no trailing `;`).
+    let blocker = work.join("blocker.min.js");
+    run(
+        Command::new(&esbuild)
+            .arg(root().join("widget/blocker.js"))
+            .args(["--minify", "--target=es2017", "--log-level=warning"])
+            .arg(format!("--outfile={}", blocker.display())),
+        "esbuild (blocker)",
+    )?;
+    let blocker_text = std::fs::read_to_string(&blocker)?;
+    let blocker_text = blocker_text.trim_end().trim_end_matches(';');
+    anyhow::ensure!(
+        blocker_text.contains("__KELISIM_RULES__"),
+        "the minified blocker lost its __KELISIM_RULES__ placeholder"
+    );
+    write_if_changed(&dist.join("blocker.js"), blocker_text.as_bytes())?;
     let manifest = format!("{{\"glue\":\"{glue_name}\",\"wasm\":\"{wasm_name}\"}}\n");
     write_if_changed(&dist.join("manifest.json"), manifest.as_bytes())?;
     for (name, path) in [

@@ -156,7 +156,24 @@ impl Loader {
             "wasm": format!("/widget/{}", manifest.wasm),
             "sites": table,
         });
-        let body = String::from_utf8_lossy(&template.data).replace("__KELISIM_BOOT__", &boot.to_string());
+        // The blocker, only when a site declares catalogue services (docs/auto-blocking.md):
+        // the URL patterns of each site's services per category. Otherwise a `0` in its place.
+        let rules: serde_json::Map<String, serde_json::Value> = sites
+            .iter()
+            .filter_map(|s| {
+                let r = kelisim_shared::catalogue::block_rules(&s.config.categories);
+                let info = serde_json::json!([s.config.scope, s.config.consent_days, r]);
+                (!r.is_empty()).then(|| (s.config.site.clone(), info))
+            })
+            .collect();
+        let block = match WidgetDist::get("blocker.js").filter(|_| !rules.is_empty()) {
+            Some(b) => String::from_utf8_lossy(&b.data)
+                .replace("__KELISIM_RULES__", &serde_json::Value::Object(rules).to_string()),
+            None => "0".into(),
+        };
+        let body = String::from_utf8_lossy(&template.data)
+            .replace("__KELISIM_BOOT__", &boot.to_string())
+            .replace("__KELISIM_BLOCK__", &block);
         let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
         // Encode the widget files now, not on the first visitor's request.
         let _ = widget_files();

@@ -330,16 +330,46 @@ pub async fn configs(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<
     Ok(html(StatusCode::OK, pages::versions(&ctx(&req, Some(&who), Some(&site)), cfg, &rows)))
 }
 
-pub async fn config_version(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<(String, String)>) -> Answer {
+#[derive(serde::Deserialize)]
+pub struct VersionQuery {
+    layer: Option<String>,
+}
+
+/// One text version as its visitors saw it (`pages::version`): its number and date from the
+/// site's list of versions, the widget in frames, and what changed since the version before.
+pub async fn config_version(
+    req: HttpRequest,
+    admin: web::Data<Admin>,
+    path: web::Path<(String, String)>,
+    q: web::Query<VersionQuery>,
+) -> Answer {
     let who = actor(&req, &admin).await?;
     let (site, version) = path.into_inner();
     site_config(&admin, &site)?;
     let (dash, s2) = (admin.dash.clone(), site.clone());
-    let body = blocking(move || dash.version_body(&s2, &version))
-        .await?
-        .ok_or(AdminError::NotFound(Missing::ConfigVersion))?;
+    let (list, body, previous) = blocking(move || {
+        let list = dash.versions(&s2)?;
+        let body = dash.version_body(&s2, &version)?;
+        // The list is newest first: the version before is the next one in it.
+        let previous = match list.iter().position(|(v, _, _)| *v == version).and_then(|i| list.get(i + 1)) {
+            Some((p, _, _)) => dash.version_body(&s2, p)?,
+            None => None,
+        };
+        Ok::<_, rusqlite::Error>((list, body, previous))
+    })
+    .await?;
+    let body = body.ok_or(AdminError::NotFound(Missing::ConfigVersion))?;
     let v = serde_json::from_str::<Config>(&body).map_err(AdminError::internal)?;
-    Ok(html(StatusCode::OK, pages::version(&ctx(&req, Some(&who), Some(&site)), &v)))
+    let previous = previous.map(|p| serde_json::from_str::<Config>(&p)).transpose().map_err(AdminError::internal)?;
+    let view = pages::VersionView {
+        v: &v,
+        list: &list,
+        previous: previous.as_ref(),
+        layer: q.layer.as_deref().unwrap_or("banner"),
+        widget: admin.widget.is_some(),
+    };
+    let page = pages::version(&ctx(&req, Some(&who), Some(&site)), &view);
+    Ok(super::preview::version_page(page))
 }
 
 #[derive(serde::Deserialize)]
@@ -361,14 +391,21 @@ pub async fn compare(
     let served = site_config(&admin, &site)?;
     let CompareQuery { a, b } = q.into_inner();
     let (dash, s2) = (admin.dash.clone(), site.clone());
-    let (a, b) =
-        blocking(move || Ok::<_, rusqlite::Error>((dash.version_body(&s2, &a)?, dash.version_body(&s2, &b)?))).await?;
+    let (a, b, list) = blocking(move || {
+        Ok::<_, rusqlite::Error>((dash.version_body(&s2, &a)?, dash.version_body(&s2, &b)?, dash.version_dates(&s2)?))
+    })
+    .await?;
     let parse = |body: Option<String>| -> Result<Config, AdminError> {
         let body = body.ok_or(AdminError::NotFound(Missing::ConfigVersion))?;
         serde_json::from_str::<Config>(&body).map_err(AdminError::internal)
     };
     let (a, b) = (parse(a)?, parse(b)?);
-    Ok(html(StatusCode::OK, pages::compare(&ctx(&req, Some(&who), Some(&site)), &served.config, &a, &b)))
+    // Each version's number in publish order (first served first) and its date.
+    let mut list = list;
+    list.sort_by(|x, y| x.1.cmp(&y.1));
+    let name = |v: &Config| list.iter().position(|(x, _)| *x == v.version).map(|i| (i + 1, list[i].1.as_str()));
+    let names = [name(&a), name(&b)];
+    Ok(html(StatusCode::OK, pages::compare(&ctx(&req, Some(&who), Some(&site)), &served.config, &a, &b, names)))
 }
 
 /// This server's origin as the browser reached it (for the snippets, and the demo pages a

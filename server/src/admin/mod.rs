@@ -101,6 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sites/{site}/withdrawals", web::get().to(http::withdrawals))
             .route("/sites/{site}/configs", web::get().to(http::configs))
             .route("/sites/{site}/configs/{version}", web::get().to(http::config_version))
+            .route("/sites/{site}/configs/{version}/preview", web::get().to(preview::stored))
             .route("/sites/{site}/compare", web::get().to(http::compare))
             .route("/sites/{site}/scan", web::get().to(scan_page::page_handler))
             .route("/sites/{site}/scan/now", web::post().to(scan_page::scan_now))

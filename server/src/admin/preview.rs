@@ -44,6 +44,18 @@ pub fn editor_page(status: StatusCode, body: String) -> HttpResponse {
     resp
 }
 
+/// The CSP of a text version's page: the dashboard's, plus frames of this server (the version's
+/// widget, [`stored`]); no script.
+const VERSION_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A text version's page, with [`VERSION_CSP`].
+pub fn version_page(body: String) -> HttpResponse {
+    let mut resp = super::http::html(StatusCode::OK, body);
+    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(VERSION_CSP));
+    resp
+}
+
 #[derive(serde::Deserialize)]
 pub struct FrameQuery {
     lang: Option<String>,
@@ -68,6 +80,25 @@ pub async fn published(
     };
     let _ = site_config(&admin, &site)?;
     Ok(frame(&admin, &served.config, q.lang.as_deref(), q.layer.as_deref()))
+}
+
+/// `GET /admin/sites/{site}/configs/{version}/preview?lang=&layer=`: a stored version's widget
+/// as its visitors saw it — the version's own texts, rendered as the server renders them.
+pub async fn stored(
+    req: HttpRequest,
+    admin: web::Data<Admin>,
+    path: web::Path<(String, String)>,
+    q: web::Query<FrameQuery>,
+) -> Answer {
+    actor(&req, &admin).await?;
+    let (site, version) = path.into_inner();
+    site_config(&admin, &site)?;
+    let (dash, s2) = (admin.dash.clone(), site.clone());
+    let body = super::error::blocking(move || dash.version_body(&s2, &version))
+        .await?
+        .ok_or(AdminError::NotFound(super::error::Missing::ConfigVersion))?;
+    let v = serde_json::from_str::<Config>(&body).map_err(AdminError::internal)?;
+    Ok(frame(&admin, &v, q.lang.as_deref(), q.layer.as_deref()))
 }
 
 /// `POST /admin/sites/{site}/preview`: the editor's draft (`text`, with `lang` and `layer`),

@@ -9,6 +9,7 @@ mod preview;
 mod scans;
 mod setup;
 mod upload;
+mod versions;
 pub mod when;
 
 pub use editor::{editor_words, label as editor_label, EditorWords};
@@ -18,6 +19,7 @@ pub use preview::preview_words;
 pub use scans::{every_word, scan_run_words};
 pub use setup::{check_words, compare_words, install_words, policy_words, refused_files};
 pub use upload::{upload_words, UploadWords};
+pub use versions::{versions_words, TEXT_CHANGE};
 
 use super::error::{AdminError, Missing};
 use kelisim_shared::lang::Lang;

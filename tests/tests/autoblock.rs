@@ -137,17 +137,17 @@ impl Visit {
             .user_data_dir(profile.path())
             .window_size(1280, 900)
             .viewport(None)
+            // Names without the dashes: chromiumoxide adds them.
             .args([
-                "--headless=new",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                "--disable-default-apps",
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                "disable-gpu",
+                "disable-quic",
+                "no-first-run",
+                "disable-background-networking",
+                "disable-component-update",
+                "disable-sync",
+                "disable-dev-shm-usage",
+                "disable-default-apps",
+                "host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
             ])
             .build()
             .unwrap();
@@ -323,4 +323,90 @@ fn a_site_without_catalogue_services_gets_no_blocker() {
     let loader = kelisim_tests::get(&k.url("/kelisim.js"), &[]).body;
     assert!(!loader.contains("__KELISIM_BLOCK__") && !loader.contains("data-kelisim-on"), "no blocker: {loader}");
     assert!(loader.contains("0;var"), "the placeholder is a bare 0: {loader}");
+}
+
+/// `kelisim scan ARGS…`, its Chromium resolving nothing but 127.0.0.1.
+fn scan(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["scan"];
+    all.extend_from_slice(args);
+    std::process::Command::new(kelisim_tests::bin())
+        .args(&all)
+        .current_dir(kelisim_tests::root())
+        .env("KELISIM_SCAN_HOST_RULES", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1")
+        .output()
+        .unwrap()
+}
+
+/// `kelisim scan` of a page whose trackers are added by the vendors' snippets, with the services
+/// declared by id: nothing is set or called before a choice, and after Reject all.
+#[test]
+fn the_scanner_finds_no_violation_on_an_auto_blocked_page() {
+    let pages = PageServer::start(vec![("/app.js", "(window.__order = window.__order || []).push('app');".into())]);
+    let sites = sites(&pages.origin);
+    let k = Kelisim::start_with(sites.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
+    // The snippets a script adds (Metrica, the Meta Pixel, a YouTube player): no Google tag
+    // line in the HTML (the preload scanner may fetch it, docs/auto-blocking.md) and no
+    // undeclared tag manager.
+    let cut = |page: &str, from: &str, to: &str| {
+        let a = page.find(from).unwrap();
+        let b = a + page[a..].find(to).unwrap() + to.len();
+        format!("{}{}", &page[..a], &page[b..])
+    };
+    let page = cut(PAGE, "<!-- Google Tag Manager -->", "<!-- End Google Tag Manager -->");
+    let page = cut(&page, "<!-- Google tag (gtag.js) -->", "</script>\n<script>");
+    let page = cut(&page, "  window.dataLayer = window.dataLayer || [];", "</script>");
+    assert!(!page.contains("googletagmanager"), "{page}");
+    pages.set("/", page.replace("KELISIM", &k.base));
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let policy = sites.path().join("example.toml");
+    let out = scan(&[
+        &format!("{}/", pages.origin),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--pages",
+        "1",
+        "--format",
+        "json",
+        "--chromium",
+        &chromium,
+        "--timeout",
+        "20",
+    ]);
+    let r: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(r["summary"]["violations"], 0, "{:#}", r["findings"]);
+    assert_eq!(out.status.code(), Some(0), "{:#}", r["findings"]);
+    // The same page served by a Kelisim whose site file names no service: the trackers run
+    // before any choice, and the scan says so.
+    let bare = example_site(&pages.origin, |t| {
+        let start = t.find("[[category.service]]").unwrap();
+        let end = start + t[start..].find("\n\n").unwrap();
+        format!("{}{}", &t[..start], &t[end + 2..])
+    });
+    let k2 = Kelisim::start_with(bare.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
+    pages.set("/", page.replace("KELISIM", &k2.base));
+    let policy = bare.path().join("example.toml");
+    let out = scan(&[
+        &format!("{}/", pages.origin),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--pages",
+        "1",
+        "--format",
+        "json",
+        "--chromium",
+        &chromium,
+        "--timeout",
+        "20",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{:#}", r["findings"]);
+    let hosts: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "before_choice" && f["subject"] == "request")
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(hosts.contains(&"mc.yandex.ru") && hosts.contains(&"connect.facebook.net"), "{hosts:?}");
 }

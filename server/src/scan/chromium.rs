@@ -58,7 +58,9 @@ impl Chromium {
         // home on its own, which a scan must never mistake for the site. Site isolation is off
         // so that every frame of a page runs in the page's own process, where the scanner's
         // hooks and network events reach it.
-        // Headless is the builder's default (`--headless`).
+        // Headless is the builder's default (`--headless`). chromiumoxide writes each argument
+        // as `--` and its name: the names are given without the dashes (with them, Chromium got
+        // `----disable-gpu` and ignored every one of these).
         let config = BrowserConfig::builder()
             .chrome_executable(binary)
             .disable_default_args()
@@ -69,24 +71,28 @@ impl Chromium {
             .request_timeout(timeout + Duration::from_secs(5))
             .launch_timeout(Duration::from_secs(30))
             .args([
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                "--disable-default-apps",
-                "--disable-breakpad",
-                "--disable-client-side-phishing-detection",
-                "--disable-domain-reliability",
-                "--metrics-recording-only",
-                "--no-default-browser-check",
-                "--password-store=basic",
-                "--use-mock-keychain",
-                "--disable-site-isolation-trials",
-                "--disable-features=IsolateOrigins,site-per-process,Translate,OptimizationHints,MediaRouter",
+                "disable-gpu",
+                "disable-quic",
+                "no-first-run",
+                "disable-background-networking",
+                "disable-component-update",
+                "disable-sync",
+                "disable-dev-shm-usage",
+                "disable-default-apps",
+                "disable-breakpad",
+                "disable-client-side-phishing-detection",
+                "disable-domain-reliability",
+                "metrics-recording-only",
+                "no-default-browser-check",
+                "password-store=basic",
+                "use-mock-keychain",
+                "disable-site-isolation-trials",
+                "disable-features=IsolateOrigins,site-per-process,Translate,OptimizationHints,MediaRouter",
             ])
+            // Tests keep the scanner off the internet with Chromium's own host resolver rules
+            // (`MAP * ~NOTFOUND , EXCLUDE 127.0.0.1`): a tracker's host then fails to resolve,
+            // though its request is still seen.
+            .args(std::env::var("KELISIM_SCAN_HOST_RULES").ok().map(|r| format!("host-resolver-rules={r}")))
             .build()
             .map_err(ScanError::Browser)?;
         let (browser, mut handler) = Browser::launch(config)

@@ -78,13 +78,31 @@ pub fn by_cookie(name: &str) -> Option<&'static Entry> {
 /// needs consent and has services the catalogue knows, one regular expression (JavaScript
 /// syntax) over the URLs of their scripts, iframes and pixels. Empty for a site without such
 /// services: its visitors download no blocker.
-pub fn block_rules(categories: &[Category]) -> Vec<(String, String)> {
+///
+/// With `every` (`auto_block = "catalogue"`), every other catalogue service is held too, in the
+/// site's category that fits its default one: the category of that id, else one that grants its
+/// Consent Mode types; one that fits no category that needs consent is not held.
+pub fn block_rules(categories: &[Category], every: bool) -> Vec<(String, String)> {
+    let declared: Vec<&str> = categories.iter().flat_map(|c| c.services.iter().map(|s| s.id.as_str())).collect();
+    let fits = |e: &Entry| {
+        let optional = || categories.iter().filter(|c| !c.required);
+        optional()
+            .find(|c| c.id == e.category)
+            .or_else(|| {
+                optional()
+                    .find(|c| !e.consent_mode.is_empty() && e.consent_mode.iter().all(|m| c.consent_mode.contains(m)))
+            })
+            .map(|c| c.id.as_str())
+    };
     let mut out = Vec::new();
     for cat in categories.iter().filter(|c| !c.required) {
+        let extra =
+            all().iter().filter(|e| every && !declared.contains(&e.id.as_str()) && fits(e) == Some(cat.id.as_str()));
         let patterns: Vec<String> = cat
             .services
             .iter()
             .filter_map(|s| get(&s.id))
+            .chain(extra)
             .flat_map(|e| e.scripts.iter().chain(&e.iframes).chain(&e.pixels))
             .map(|p| url_regex(p))
             .collect();
@@ -258,12 +276,22 @@ mod tests {
                 .collect();
             cats.push(c);
         }
-        let rules = block_rules(&cats);
+        let rules = block_rules(&cats, false);
         assert_eq!(rules.len(), 1, "only analytics: {rules:?}");
         assert_eq!(rules[0].0, "analytics");
         let re = &rules[0].1;
         assert!(re.starts_with("^(?:https?://mc\\.yandex\\.ru/metrika/tag\\.js.*|"), "{re}");
         assert_eq!(url_regex("https://www.facebook.com/tr?*"), "https?://www\\.facebook\\.com/tr\\?.*");
+        // Every catalogue service: Meta's pixel in marketing, Google Analytics beside Metrica,
+        // Cloudflare (necessary by default) nowhere.
+        let every = block_rules(&cats, true);
+        let of = |id: &str| every.iter().find(|r| r.0 == id).map(|r| r.1.clone()).unwrap_or_default();
+        assert!(of("marketing").contains("facebook"), "{every:?}");
+        assert!(
+            of("analytics").contains("mc\\.yandex\\.ru") && of("analytics").contains("googletagmanager\\.com/gtag"),
+            "{every:?}"
+        );
+        assert!(!every.iter().any(|r| r.0 == "necessary" || r.1.contains("cloudflare")), "{every:?}");
     }
 
     #[test]

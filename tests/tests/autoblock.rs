@@ -410,3 +410,35 @@ fn the_scanner_finds_no_violation_on_an_auto_blocked_page() {
         .collect();
     assert!(hosts.contains(&"mc.yandex.ru") && hosts.contains(&"connect.facebook.net"), "{hosts:?}");
 }
+
+#[test]
+fn auto_block_catalogue_holds_every_catalogue_service_in_the_category_that_fits() {
+    let pages = PageServer::start(vec![]);
+    // The example site naming no service, with `auto_block = "catalogue"`.
+    let sites = example_site(&pages.origin, |t| {
+        let start = t.find("[[category.service]]").unwrap();
+        let end = start + t[start..].find("\n\n").unwrap();
+        let t = format!("{}{}", &t[..start], &t[end + 2..]);
+        t.replacen("consent_days = ", "auto_block = \"catalogue\"\nconsent_days = ", 1)
+    });
+    let k = Kelisim::start_with(sites.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
+    let loader = kelisim_tests::get(&k.url("/kelisim.js"), &[]).body;
+    let rules = loader.split("\"example\":").nth(1).unwrap_or_else(|| panic!("no rules for the site: {loader}"));
+    assert!(!loader.contains("0;var"), "a blocker: {}", &loader[..400]);
+    let rules = &rules[..rules.find("]]]").unwrap_or_else(|| panic!("{}", &rules[..rules.len().min(600)]))];
+    // Yandex.Metrica and the Google tag in analytics, the Meta Pixel and YouTube in marketing;
+    // the tag manager and Cloudflare (necessary by default) are not held.
+    let of =
+        |cat: &str| rules.split(&format!("[\"{cat}\",\"")).nth(1).map(|r| &r[..r.find('"').unwrap()]).unwrap_or("");
+    assert!(of("analytics").contains("mc\\\\.yandex\\\\.ru") && of("analytics").contains("gtag"), "{rules}");
+    assert!(of("marketing").contains("facebook") && of("marketing").contains("youtube"), "{rules}");
+    assert!(!rules.contains("cloudflare") && !rules.contains("gtm\\\\.js"), "{rules}");
+    // Without it, the same site gets no blocker.
+    let plain = example_site(&pages.origin, |t| {
+        let start = t.find("[[category.service]]").unwrap();
+        let end = start + t[start..].find("\n\n").unwrap();
+        format!("{}{}", &t[..start], &t[end + 2..])
+    });
+    let k2 = Kelisim::start_with(plain.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(kelisim_tests::get(&k2.url("/kelisim.js"), &[]).body.contains("0;var"));
+}

@@ -161,7 +161,8 @@ impl Loader {
         let rules: serde_json::Map<String, serde_json::Value> = sites
             .iter()
             .filter_map(|s| {
-                let r = kelisim_shared::catalogue::block_rules(&s.config.categories);
+                let every = s.policy.auto_block == kelisim_shared::policy::AutoBlock::Catalogue;
+                let r = kelisim_shared::catalogue::block_rules(&s.config.categories, every);
                 let info = serde_json::json!([s.config.scope, s.config.consent_days, r]);
                 (!r.is_empty()).then(|| (s.config.site.clone(), info))
             })

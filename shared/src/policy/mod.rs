@@ -31,6 +31,18 @@ pub enum IpStorage {
     None,
 }
 
+/// Which trackers the loader holds back with no markup (docs/auto-blocking.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoBlock {
+    /// Those of the services the site's categories name by catalogue id.
+    #[default]
+    Declared,
+    /// Those and every other service of the catalogue, each in the site's category that fits
+    /// its default one (not a required category).
+    Catalogue,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SitePolicy {
@@ -51,6 +63,11 @@ pub struct SitePolicy {
     pub reload_on_revoke: bool,
     #[serde(default = "yes")]
     pub floating_button: bool,
+    /// Which trackers the loader holds back with no markup: the declared services' (default)
+    /// or every catalogue service's. A server setting like `timezone`: not in the served
+    /// config.
+    #[serde(default)]
+    pub auto_block: AutoBlock,
     /// The IANA time zone the dashboard shows this site's times in (`Asia/Almaty` when absent).
     /// A server setting like `origins`: not part of the served config, so it changes no
     /// `version`.

@@ -86,6 +86,7 @@ const SITE: &[Field] = &[
     opt("reload_on_revoke", Kind::Flag(true), "reload_on_revoke"),
     opt("floating_button", Kind::Flag(true), "floating_button"),
     opt("timezone", Kind::Line, "timezone"),
+    opt("auto_block", Kind::Choice(&["declared", "catalogue"]), "auto_block"),
 ];
 
 /// `[appearance]` (docs/site-policy.md §3.8): every key optional, left out when emptied.

@@ -20,6 +20,7 @@ mod bench_server;
 mod bench_widget;
 mod fuzz;
 mod modgraph;
+mod screenshots;
 mod tools;
 mod verifier;
 mod widget;
@@ -47,6 +48,8 @@ commands:
   fuzz [--target NAME] [--seconds N]
                      fuzz with coverage on stable Rust (fuzz/README.md): each target, or NAME, for N
                      seconds (default 300), keeping the corpus in fuzz/corpus/<target>/
+  screenshots        the dashboard pictures of docs/screenshots/ (overview, a text version, scans; ru and kk),
+                     taken again from the demo server with generated decisions
   lint               the last step of `test` alone: format, clippy, rustdoc (-D warnings), and no
                      cycle among the server's modules
   fuzz --check       the fuzz step of `test` alone: every target 8 s from its seeds; fails on a
@@ -61,6 +64,7 @@ fn main() {
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("lint") => lints(),
+        Some("screenshots") => screenshots::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())

@@ -204,7 +204,14 @@ async function startKelisim(bin, pageOrigin, tmp) {
   const sites = path.join(tmp, 'sites'), data = path.join(tmp, 'data');
   fs.mkdirSync(sites, { recursive: true });
   fs.mkdirSync(data, { recursive: true });
-  const site = fs.readFileSync(path.join(HERE, 'sites/bench.toml'), 'utf8').replaceAll('http://127.0.0.1:8799', pageOrigin);
+  let site = fs.readFileSync(path.join(HERE, 'sites/bench.toml'), 'utf8').replaceAll('http://127.0.0.1:8799', pageOrigin);
+  // `cargo xtask bench widget --services`: three catalogue services declared, so the loader
+  // carries the blocker (docs/auto-blocking.md) and its patterns.
+  if (process.env.KELISIM_BENCH_SERVICES) {
+    const analytics = 'consent_mode = ["analytics_storage"]\n', marketing = 'consent_mode = ["ad_storage", "ad_user_data", "ad_personalization"]\n';
+    if (!site.includes(analytics) || !site.includes(marketing)) throw new Error('bench.toml changed: cannot declare the services');
+    site = site.replace(analytics, analytics + 'service = ["yandex-metrica", "google-analytics"]\n').replace(marketing, marketing + 'service = "meta-pixel"\n');
+  }
   const siteFile = path.join(sites, 'bench.toml');
   fs.writeFileSync(siteFile, site);
   execFileSync(bin, ['site', 'check', siteFile], { stdio: ['ignore', 'ignore', 'inherit'] });

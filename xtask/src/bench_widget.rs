@@ -22,7 +22,9 @@ const USAGE: &str = "usage: cargo xtask bench widget [--rounds N] [--throttle R]
   --rounds N   interleaved rounds (each: every tool once, fresh profile); default 9
   --throttle R each tool's run is followed by a first visit with the CPU slowed down R times
                (4, the default); 1 leaves those runs out
-  --no-write   print the results only; do not update docs/BENCHMARKS.md";
+  --no-write   print the results only; do not update docs/BENCHMARKS.md
+  --services   the bench site declares three catalogue services (Yandex.Metrica, Google
+               Analytics, Meta Pixel), so its loader carries the blocker; prints only";
 
 pub fn run(args: &[String]) -> Result<()> {
     // Accept being handed the arguments with or without the `widget` word.
@@ -33,6 +35,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut rounds: u32 = 9;
     let mut throttle: u32 = 4;
     let mut write = true;
+    let mut services = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -53,6 +56,7 @@ pub fn run(args: &[String]) -> Result<()> {
                     .with_context(|| format!("--throttle: `{v}` is not a positive number"))?;
             }
             "--no-write" => write = false,
+            "--services" => services = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -71,7 +75,10 @@ pub fn run(args: &[String]) -> Result<()> {
     step(&format!(
         "benchmarking the widget against vanilla-cookieconsent and orejime ({rounds} rounds, headless Chromium)"
     ));
-    let command = format!("cargo xtask bench widget --rounds {rounds} --throttle {throttle}");
+    let command = format!(
+        "cargo xtask bench widget --rounds {rounds} --throttle {throttle}{}",
+        if services { " --services" } else { "" }
+    );
     let mut node = Command::new("node");
     node.current_dir(root())
         .arg("bench/widget/run.mjs")
@@ -84,7 +91,9 @@ pub fn run(args: &[String]) -> Result<()> {
         .args(["--rounds", &rounds.to_string(), "--throttle", &throttle.to_string(), "--command", &command])
         .arg("--json")
         .arg(root().join("target/bench/widget-results.json"));
-    if write {
+    if services {
+        node.env("KELISIM_BENCH_SERVICES", "1");
+    } else if write {
         node.arg("--write").arg(root().join("docs/BENCHMARKS.md"));
     }
     // `run` says whether node could not start (not on PATH) or the script failed.

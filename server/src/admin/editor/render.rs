@@ -292,6 +292,8 @@ fn choice_label(l: Lang, value: &'static str) -> &'static str {
         "center" => editor_label(l, "position.center"),
         "left" => editor_label(l, "corner.left"),
         "right" => editor_label(l, "corner.right"),
+        "declared" => editor_label(l, "auto_block.declared"),
+        "catalogue" => editor_label(l, "auto_block.catalogue"),
         other => other,
     }
 }

@@ -133,21 +133,15 @@ fn site_label(id: &str) -> Option<[&'static str; 3]> {
             "Часовой пояс панели управления (имя IANA; если пусто — Asia/Almaty)",
             "Time zone of the dashboard (an IANA name; empty: Asia/Almaty)",
         ],
-        "auto_block" => [
-            "Трекерлерді белгілеусіз бұғаттау",
-            "Блокировка трекеров без разметки",
-            "Blocking trackers with no markup",
-        ],
-        "auto_block.declared" => [
-            "санаттарда аталған сервистердікі",
-            "сервисов, названных в категориях",
-            "the services the categories name",
-        ],
-        "auto_block.catalogue" => [
-            "каталогтағы барлық сервистердікі",
-            "всех сервисов каталога",
-            "every service of the catalogue",
-        ],
+        "auto_block" => {
+            ["Трекерлерді белгілеусіз бұғаттау", "Блокировка трекеров без разметки", "Blocking trackers with no markup"]
+        }
+        "auto_block.declared" => {
+            ["санаттарда аталған сервистердікі", "сервисов, названных в категориях", "the services the categories name"]
+        }
+        "auto_block.catalogue" => {
+            ["каталогтағы барлық сервистердікі", "всех сервисов каталога", "every service of the catalogue"]
+        }
         "operator" => ["Дербес деректер операторы", "Оператор персональных данных", "Personal data operator"],
         "operator.name" => ["Заңды атауы", "Юридическое название", "Legal name"],
         "operator.address" => ["Мекенжайы", "Адрес", "Address"],

@@ -107,9 +107,7 @@ j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src=
 /// not declared, so it runs and what it injects is held by its own service's rule.
 fn sites(origin: &str) -> tempfile::TempDir {
     example_site(origin, |t| {
-        let start = t.find("[[category.service]]").unwrap();
-        let end = start + t[start..].find("\n\n").unwrap();
-        let t = format!("{}{}", &t[..start], &t[end + 2..]);
+        let t = without_service_table(&t);
         let t =
             t.replacen("gpc_off = true\n", "gpc_off = true\nservice = [\"yandex-metrica\", \"google-analytics\"]\n", 1);
         let second = t.match_indices("gpc_off = true\n").nth(1).unwrap().0 + "gpc_off = true\n".len();
@@ -325,16 +323,27 @@ fn a_site_without_catalogue_services_gets_no_blocker() {
     assert!(loader.contains("0;var"), "the placeholder is a bare 0: {loader}");
 }
 
-/// `kelisim scan ARGS…`, its Chromium resolving nothing but 127.0.0.1.
-fn scan(args: &[&str]) -> std::process::Output {
-    let mut all = vec!["scan"];
-    all.extend_from_slice(args);
-    std::process::Command::new(kelisim_tests::bin())
-        .args(&all)
+/// `kelisim scan` of one page against the site file `policy`, as JSON, its Chromium resolving
+/// nothing but 127.0.0.1: the exit status and the report.
+fn scan(url: &str, policy: &std::path::Path) -> (Option<i32>, serde_json::Value) {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let out = std::process::Command::new(kelisim_tests::bin())
+        .args(["scan", url, "--policy", policy.to_str().unwrap(), "--pages", "1", "--format", "json"])
+        .args(["--chromium", &chromium, "--timeout", "20"])
         .current_dir(kelisim_tests::root())
         .env("KELISIM_SCAN_HOST_RULES", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1")
         .output()
-        .unwrap()
+        .unwrap();
+    let report =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), report)
+}
+
+/// The example site's text without its Yandex.Metrica `[[category.service]]` table.
+fn without_service_table(t: &str) -> String {
+    let start = t.find("[[category.service]]").unwrap();
+    let end = start + t[start..].find("\n\n").unwrap();
+    format!("{}{}", &t[..start], &t[end + 2..])
 }
 
 /// `kelisim scan` of a page whose trackers are added by the vendors' snippets, with the services
@@ -357,50 +366,16 @@ fn the_scanner_finds_no_violation_on_an_auto_blocked_page() {
     let page = cut(&page, "  window.dataLayer = window.dataLayer || [];", "</script>");
     assert!(!page.contains("googletagmanager"), "{page}");
     pages.set("/", page.replace("KELISIM", &k.base));
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let policy = sites.path().join("example.toml");
-    let out = scan(&[
-        &format!("{}/", pages.origin),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--pages",
-        "1",
-        "--format",
-        "json",
-        "--chromium",
-        &chromium,
-        "--timeout",
-        "20",
-    ]);
-    let r: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let (status, r) = scan(&format!("{}/", pages.origin), &sites.path().join("example.toml"));
     assert_eq!(r["summary"]["violations"], 0, "{:#}", r["findings"]);
-    assert_eq!(out.status.code(), Some(0), "{:#}", r["findings"]);
+    assert_eq!(status, Some(0), "{:#}", r["findings"]);
     // The same page served by a Kelisim whose site file names no service: the trackers run
     // before any choice, and the scan says so.
-    let bare = example_site(&pages.origin, |t| {
-        let start = t.find("[[category.service]]").unwrap();
-        let end = start + t[start..].find("\n\n").unwrap();
-        format!("{}{}", &t[..start], &t[end + 2..])
-    });
+    let bare = example_site(&pages.origin, |t| without_service_table(&t));
     let k2 = Kelisim::start_with(bare.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
     pages.set("/", page.replace("KELISIM", &k2.base));
-    let policy = bare.path().join("example.toml");
-    let out = scan(&[
-        &format!("{}/", pages.origin),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--pages",
-        "1",
-        "--format",
-        "json",
-        "--chromium",
-        &chromium,
-        "--timeout",
-        "20",
-    ]);
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{:#}", r["findings"]);
+    let (status, r) = scan(&format!("{}/", pages.origin), &bare.path().join("example.toml"));
+    assert_eq!(status, Some(1), "{:#}", r["findings"]);
     let hosts: Vec<&str> = r["findings"]
         .as_array()
         .unwrap()
@@ -416,10 +391,7 @@ fn auto_block_catalogue_holds_every_catalogue_service_in_the_category_that_fits(
     let pages = PageServer::start(vec![]);
     // The example site naming no service, with `auto_block = "catalogue"`.
     let sites = example_site(&pages.origin, |t| {
-        let start = t.find("[[category.service]]").unwrap();
-        let end = start + t[start..].find("\n\n").unwrap();
-        let t = format!("{}{}", &t[..start], &t[end + 2..]);
-        t.replacen("consent_days = ", "auto_block = \"catalogue\"\nconsent_days = ", 1)
+        without_service_table(&t).replacen("consent_days = ", "auto_block = \"catalogue\"\nconsent_days = ", 1)
     });
     let k = Kelisim::start_with(sites.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
     let loader = kelisim_tests::get(&k.url("/kelisim.js"), &[]).body;
@@ -434,11 +406,7 @@ fn auto_block_catalogue_holds_every_catalogue_service_in_the_category_that_fits(
     assert!(of("marketing").contains("facebook") && of("marketing").contains("youtube"), "{rules}");
     assert!(!rules.contains("cloudflare") && !rules.contains("gtm\\\\.js"), "{rules}");
     // Without it, the same site gets no blocker.
-    let plain = example_site(&pages.origin, |t| {
-        let start = t.find("[[category.service]]").unwrap();
-        let end = start + t[start..].find("\n\n").unwrap();
-        format!("{}{}", &t[..start], &t[end + 2..])
-    });
+    let plain = example_site(&pages.origin, |t| without_service_table(&t));
     let k2 = Kelisim::start_with(plain.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
     assert!(kelisim_tests::get(&k2.url("/kelisim.js"), &[]).body.contains("0;var"));
 }

@@ -9,7 +9,7 @@ use super::auth::{Actor, AuthError, Role};
 use super::error::{blocking, AdminError, Missing};
 use super::html::Ctx;
 use super::queries::{Filter, PAGE};
-use super::{i18n, pages, workdays, Admin};
+use super::{i18n, pages, versions_page, workdays, Admin};
 use crate::log::audit::Audited;
 use crate::sites::Site;
 use actix_web::cookie::{Cookie, SameSite};
@@ -327,7 +327,7 @@ pub async fn configs(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<
     let cfg = &served.config;
     let (dash, s2) = (admin.dash.clone(), site.clone());
     let rows = blocking(move || dash.versions(&s2)).await?;
-    Ok(html(StatusCode::OK, pages::versions(&ctx(&req, Some(&who), Some(&site)), cfg, &rows)))
+    Ok(html(StatusCode::OK, versions_page::versions(&ctx(&req, Some(&who), Some(&site)), cfg, &rows)))
 }
 
 #[derive(serde::Deserialize)]
@@ -335,7 +335,7 @@ pub struct VersionQuery {
     layer: Option<String>,
 }
 
-/// One text version as its visitors saw it (`pages::version`): its number and date from the
+/// One text version as its visitors saw it (`versions_page::version`): its number and date from the
 /// site's list of versions, the widget in frames, and what changed since the version before.
 pub async fn config_version(
     req: HttpRequest,
@@ -361,14 +361,14 @@ pub async fn config_version(
     let body = body.ok_or(AdminError::NotFound(Missing::ConfigVersion))?;
     let v = serde_json::from_str::<Config>(&body).map_err(AdminError::internal)?;
     let previous = previous.map(|p| serde_json::from_str::<Config>(&p)).transpose().map_err(AdminError::internal)?;
-    let view = pages::VersionView {
+    let view = versions_page::VersionView {
         v: &v,
         list: &list,
         previous: previous.as_ref(),
         layer: q.layer.as_deref().unwrap_or("banner"),
         widget: admin.widget.is_some(),
     };
-    let page = pages::version(&ctx(&req, Some(&who), Some(&site)), &view);
+    let page = versions_page::version(&ctx(&req, Some(&who), Some(&site)), &view);
     Ok(super::preview::version_page(page))
 }
 
@@ -405,7 +405,7 @@ pub async fn compare(
     list.sort_by(|x, y| x.1.cmp(&y.1));
     let name = |v: &Config| list.iter().position(|(x, _)| *x == v.version).map(|i| (i + 1, list[i].1.as_str()));
     let names = [name(&a), name(&b)];
-    Ok(html(StatusCode::OK, pages::compare(&ctx(&req, Some(&who), Some(&site)), &served.config, &a, &b, names)))
+    Ok(html(StatusCode::OK, versions_page::compare(&ctx(&req, Some(&who), Some(&site)), &served.config, &a, &b, names)))
 }
 
 /// This server's origin as the browser reached it (for the snippets, and the demo pages a

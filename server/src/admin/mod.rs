@@ -21,6 +21,7 @@ mod preview;
 pub mod queries;
 pub mod scan_page;
 mod site_check;
+mod versions_page;
 mod workdays;
 
 use crate::ingest::Ingest;

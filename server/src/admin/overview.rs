@@ -210,14 +210,7 @@ impl Overview {
     /// was first served), or the start of its hash for one the site never recorded.
     pub fn version_name(&self, l: Lang, tz: &TimeZone, v: &str) -> String {
         match self.versions.iter().position(|(x, _)| x == v) {
-            Some(i) => {
-                let first = &self.versions[i].1;
-                let day = first
-                    .parse::<jiff::Timestamp>()
-                    .map(|t| i18n::when::date(l, t.to_zoned_datetime(tz.clone()).date()))
-                    .unwrap_or_else(|_| first.clone());
-                format!("v{} · {day}", i + 1)
-            }
+            Some(i) => super::versions_page::short_name_in(l, tz, i + 1, &self.versions[i].1),
             None => v.chars().take(12).collect(),
         }
     }

@@ -296,6 +296,17 @@ impl Browser {
     }
 
     /// Runs JavaScript in the page and returns its result.
+    /// Puts axe-core (installed by `cargo xtask test`, or the file `AXE_JS` names) into the
+    /// page, for an `axe.run` after it.
+    pub async fn inject_axe(&self) {
+        let path = std::env::var("AXE_JS").unwrap_or_else(|_| {
+            crate::root().join("target/tools/axe/node_modules/axe-core/axe.min.js").display().to_string()
+        });
+        let src = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("axe-core at {path}: {e} (run the tests with `cargo xtask test`)"));
+        self.js(&format!("{src}\n;return true;")).await;
+    }
+
     pub async fn js(&self, script: &str) -> serde_json::Value {
         self.client
             .execute(script, vec![])

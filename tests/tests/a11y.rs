@@ -63,12 +63,7 @@ fn pages(k: &Kelisim) -> Vec<String> {
 
 /// axe-core's violations on the whole document, one line each: rule, target, what failed.
 async fn axe(b: &Browser) -> Vec<String> {
-    let path = std::env::var("AXE_JS").unwrap_or_else(|_| {
-        kelisim_tests::root().join("target/tools/axe/node_modules/axe-core/axe.min.js").display().to_string()
-    });
-    let src = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("axe-core at {path}: {e} (run the tests with `cargo xtask test`)"));
-    b.js(&format!("{src}\n;return true;")).await;
+    b.inject_axe().await;
     // The preview frame is the widget's own document (tests/tests/visitor.rs checks it).
     let r = b
         .client

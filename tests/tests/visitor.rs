@@ -433,12 +433,7 @@ async fn on_a_phone_the_first_layer_takes_at_most_a_third_of_the_screen() {
 
 /// axe-core (installed by `cargo xtask test`, path in AXE_JS) run on `#kelisim` only.
 async fn axe(b: &Browser) -> Vec<String> {
-    let path = std::env::var("AXE_JS").unwrap_or_else(|_| {
-        kelisim_tests::root().join("target/tools/axe/node_modules/axe-core/axe.min.js").display().to_string()
-    });
-    let src = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("axe-core at {path}: {e} (run the tests with `cargo xtask test`)"));
-    b.js(&format!("{src}\n;return true;")).await;
+    b.inject_axe().await;
     let r = b
         .client
         .execute_async(

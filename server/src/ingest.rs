@@ -6,7 +6,7 @@
 use crate::log::{AppendResult, Appended, Mailbox, SubmitError, Writer};
 use crate::metrics::Metrics;
 use crate::minimize;
-use crate::sites::Sites;
+use crate::sites::{Refusal, Sites};
 use crate::store::{write::NewEvent, Receipt, Store, StoreError};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::config::Config;
@@ -81,8 +81,9 @@ pub struct Ingest {
 pub struct Reloaded {
     /// When (RFC 3339 UTC).
     pub at: String,
-    /// One message per refused file (file, line, column, field), or a directory problem.
-    pub problems: Vec<String>,
+    /// One per refused file (its problems, each with line, column and field), or a directory
+    /// problem.
+    pub problems: Vec<Refusal>,
 }
 
 impl Ingest {
@@ -142,7 +143,7 @@ impl Ingest {
         let current = self.sites();
         let (next, problems) = match current.reload(&self.sites_dir) {
             Ok(r) => r,
-            Err(e) => ((*current).clone(), vec![e.to_string()]),
+            Err(e) => ((*current).clone(), vec![Refusal::Other(e.to_string())]),
         };
         let mut problems = problems;
         let mut changed = next.iter().count() != current.iter().count();
@@ -160,7 +161,10 @@ impl Ingest {
             if let Err(e) = self.writer.configure(site) {
                 // Nothing is served that the log could not record: the running sites stay.
                 tracing::error!(site = %s.config.site, error = %e, "cannot record a new site config; the running sites stay");
-                problems.push(format!("site `{}`: the new version could not be recorded: {e}", s.config.site));
+                problems.push(Refusal::Other(format!(
+                    "site `{}`: the new version could not be recorded: {e}",
+                    s.config.site
+                )));
                 *reloaded = Reloaded { at: crate::clock::now_rfc3339(), problems };
                 return false;
             }

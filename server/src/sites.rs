@@ -55,6 +55,26 @@ pub enum SitesError {
     Empty(PathBuf),
 }
 
+/// What [`Sites::reload`] refused: an invalid file (and the site and version that keeps
+/// serving, if any), or a file or site it could not take for another reason.
+#[derive(Clone, Debug)]
+pub enum Refusal {
+    Invalid(PolicyErrors, Option<(String, String)>),
+    Other(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Invalid(e, None) => write!(f, "{e}"),
+            Refusal::Invalid(e, Some((site, version))) => {
+                write!(f, "{e}\n(site `{site}` keeps serving version {version})")
+            }
+            Refusal::Other(s) => f.write_str(s),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Sites {
     by_id: BTreeMap<String, Arc<Site>>,
@@ -97,7 +117,7 @@ impl Sites {
     /// a file that cannot be read or is invalid keeps the site it gave before (if any) and is
     /// reported. `Err` (nothing changes) when the directory cannot be read or holds no site
     /// file at all, which is likelier a deployment half done than an owner removing every site.
-    pub fn reload(&self, dir: &Path) -> Result<(Sites, Vec<String>), SitesError> {
+    pub fn reload(&self, dir: &Path) -> Result<(Sites, Vec<Refusal>), SitesError> {
         let files = toml_files(dir)?;
         if files.is_empty() {
             return Err(SitesError::Empty(dir.to_owned()));
@@ -115,11 +135,13 @@ impl Sites {
                 }
                 Err(e) => {
                     let kept = self.by_id.values().find(|s| s.path == path);
-                    problems.push(match kept {
-                        Some(s) => {
-                            format!("{e}\n(site `{}` keeps serving version {})", s.config.site, &s.config.version[..12])
-                        }
-                        None => e.to_string(),
+                    let serving = kept.map(|s| (s.config.site.clone(), s.config.version[..12].to_owned()));
+                    problems.push(match e {
+                        SitesError::Invalid(errors) => Refusal::Invalid(errors, serving),
+                        e => Refusal::Other(match serving {
+                            Some((site, version)) => format!("{e}\n(site `{site}` keeps serving version {version})"),
+                            None => e.to_string(),
+                        }),
                     });
                     match kept {
                         Some(s) => s.clone(),
@@ -128,10 +150,10 @@ impl Sites {
                 }
             };
             if let Some(first) = by_id.get(&site.config.site) {
-                problems.push(
+                problems.push(Refusal::Other(
                     SitesError::DuplicateId { id: site.config.site.clone(), first: first.path.clone(), second: path }
                         .to_string(),
-                );
+                ));
                 continue;
             }
             by_id.insert(site.config.site.clone(), site);

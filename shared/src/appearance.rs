@@ -86,7 +86,65 @@ fn colours(a: &Appearance) -> Option<Colours> {
 }
 
 /// One problem: the field (under `appearance`) and what is wrong with it.
-pub type Problem = (&'static str, String);
+pub type Problem = (&'static str, Fault);
+
+/// What is wrong with an appearance field, in no language: [`Fault::en`] says it in English
+/// (`site check`), the dashboard in its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// A colour that is not #rrggbb or #rgb (the value, at most 40 characters of it).
+    Colour(String),
+    /// Two colours that do not contrast enough; the ratio rounded down, in tenths.
+    Contrast {
+        pair: Pair,
+        tenths: u32,
+    },
+    Radius,
+    Font,
+    /// A logo that is neither an https:// URL nor a path (the value, shortened).
+    Logo(String),
+}
+
+/// Which two colours of the widget a contrast is between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pair {
+    /// The texts on the background.
+    Text,
+    /// Links and the outlined buttons on the background.
+    Accent,
+    /// The buttons' text on the accent colour.
+    AccentText,
+}
+
+impl Fault {
+    /// The ratio as `site check` writes it: 1.4.
+    pub fn ratio(tenths: u32) -> String {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    }
+
+    /// What `site check` says.
+    pub fn en(&self) -> String {
+        match self {
+            Fault::Colour(v) => format!("`{v}` is not a colour: write it as #rrggbb or #rgb"),
+            Fault::Contrast { pair, tenths } => {
+                let what = match pair {
+                    Pair::Text => "the texts on the background",
+                    Pair::Accent => "links and the outlined buttons on the background",
+                    Pair::AccentText => "the buttons' text on the accent colour",
+                };
+                format!(
+                    "leaves {what} unreadable: contrast {}:1, at least {MIN_CONTRAST}:1 is needed (WCAG 2.1 AA)",
+                    Fault::ratio(*tenths)
+                )
+            }
+            Fault::Radius => format!("must be between 0 and {MAX_RADIUS} (pixels)"),
+            Fault::Font => format!(
+                "must be a font-family list of at most {MAX_FONT} characters: names, spaces, commas, quotes and hyphens"
+            ),
+            Fault::Logo(v) => format!("`{v}` must be an https:// URL or a path on the site (/logo.svg)"),
+        }
+    }
+}
 
 /// What `site check` says of an appearance; empty when it is fine.
 pub fn problems(a: &Appearance) -> Vec<Problem> {
@@ -96,42 +154,33 @@ pub fn problems(a: &Appearance) -> Vec<Problem> {
     for (k, v) in fields {
         if let Some(v) = v {
             if parse_colour(v).is_none() {
-                out.push((k, format!("`{}` is not a colour: write it as #rrggbb or #rgb", shown(v))));
+                out.push((k, Fault::Colour(shown(v))));
             }
         }
     }
     if let Some(c) = colours(a) {
         // Each pair is reported on a field the site set (the one named first, if it set both).
         let pairs = [
-            (c.text, c.background, ["text", "background"], "the texts on the background"),
-            (c.accent, c.background, ["accent", "background"], "links and the outlined buttons on the background"),
-            (c.accent_text, c.accent, ["accent_text", "accent"], "the buttons' text on the accent colour"),
+            (c.text, c.background, ["text", "background"], Pair::Text),
+            (c.accent, c.background, ["accent", "background"], Pair::Accent),
+            (c.accent_text, c.accent, ["accent_text", "accent"], Pair::AccentText),
         ];
-        for (fg, bg, keys, what) in pairs {
+        for (fg, bg, keys, pair) in pairs {
             let ratio = contrast(fg, bg);
             if ratio < MIN_CONTRAST {
                 let set = |k: &str| fields.iter().any(|(f, v)| *f == k && v.is_some());
                 let key = keys.into_iter().find(|k| set(k)).unwrap_or(keys[0]);
-                out.push((
-                    key,
-                    format!(
-                        "leaves {what} unreadable: contrast {:.1}:1, at least {MIN_CONTRAST}:1 is needed (WCAG 2.1 AA)",
-                        floor_tenth(ratio)
-                    ),
-                ));
+                out.push((key, Fault::Contrast { pair, tenths: floor_tenth(ratio) }));
             }
         }
     }
     if a.radius.is_some_and(|r| r > MAX_RADIUS) {
-        out.push(("radius", format!("must be between 0 and {MAX_RADIUS} (pixels)")));
+        out.push(("radius", Fault::Radius));
     }
     if let Some(f) = &a.font {
         let ok = |ch: char| ch.is_alphanumeric() || " ,'\"-_.".contains(ch);
         if f.trim().is_empty() || f.chars().count() > MAX_FONT || !f.chars().all(ok) {
-            out.push((
-                "font",
-                format!("must be a font-family list of at most {MAX_FONT} characters: names, spaces, commas, quotes and hyphens"),
-            ));
+            out.push(("font", Fault::Font));
         }
     }
     if let Some(l) = &a.logo {
@@ -139,15 +188,15 @@ pub fn problems(a: &Appearance) -> Vec<Problem> {
         let path = l.starts_with('/') && !l.starts_with("//");
         let clean = !l.chars().any(|ch| ch.is_whitespace() || ch.is_control() || "\"'<>\\()`".contains(ch));
         if l.len() > MAX_LOGO || !(https || path) || !clean {
-            out.push(("logo", format!("`{}` must be an https:// URL or a path on the site (/logo.svg)", shown(l))));
+            out.push(("logo", Fault::Logo(shown(l))));
         }
     }
     out
 }
 
-/// Rounded down, so that a pair shown as 4.5:1 does pass.
-fn floor_tenth(x: f64) -> f64 {
-    f64::from((x * 10.0) as u32) / 10.0
+/// In tenths, rounded down, so that a pair shown as 4.5:1 does pass.
+fn floor_tenth(x: f64) -> u32 {
+    (x * 10.0) as u32
 }
 
 fn shown(s: &str) -> String {
@@ -236,7 +285,7 @@ mod tests {
         let p = problems(&with(|a| a.accent = Some("#ffd400".into())));
         assert_eq!(p.len(), 2, "{p:?}");
         assert_eq!(p[0].0, "accent");
-        assert!(p[0].1.contains("contrast 1.4:1"), "{p:?}");
+        assert!(p[0].1.en().contains("contrast 1.4:1"), "{p:?}");
         assert_eq!(p[1].0, "accent", "white on yellow buttons: named on the field that was set");
         let dark = with(|a| {
             a.background = Some("#111".into());

@@ -229,9 +229,9 @@ fn check_names_each_problem_next_to_its_field_and_writes_nothing() {
         assert_eq!(r.status, 422, "{action}: {}", r.body);
         assert!(r.body.contains("data-policy=\"invalid\""));
         let title = at(&r.body, "category.1.title.ru");
-        assert!(title.contains("class=\"problem\"") && title.contains("is missing"), "{title}");
+        assert!(title.contains("class=\"problem\"") && title.contains(">Не заполнено<"), "{title}");
         let origins = at(&r.body, "origins");
-        assert!(origins.contains("class=\"problem\"") && origins.contains("is not an origin"), "{origins}");
+        assert!(origins.contains("class=\"problem\"") && origins.contains("— не адрес сайта"), "{origins}");
         assert!(!at(&r.body, "category.1.title.kk").contains("class=\"problem\""));
         assert_eq!(e.file("webpulse"), before, "{action} wrote nothing");
     }
@@ -241,7 +241,10 @@ fn check_names_each_problem_next_to_its_field_and_writes_nothing() {
         let r = e.send("webpulse", &form, action);
         assert_eq!(r.status, 422, "{action}: {}", r.body);
         let days = at(&r.body, "consent_days");
-        assert!(days.contains("class=\"problem\"") && days.contains("invalid type"), "{days}");
+        assert!(
+            days.contains("class=\"problem\"") && days.contains("Значение неверного типа (<code>invalid type"),
+            "{days}"
+        );
         assert_eq!(value(&fields(&r.body), "consent_days"), Some("a year"));
         assert_eq!(e.file("webpulse"), before, "{action} wrote nothing");
     }
@@ -367,7 +370,7 @@ fn the_time_zone_is_checked_at_its_field_and_written_to_the_file() {
     let r = e.send("webpulse", &with(form.clone(), "timezone", "Asia/Almata"), "check");
     assert_eq!(r.status, 422, "{}", r.body);
     let zone = at(&r.body, "timezone");
-    assert!(zone.contains("class=\"problem\"") && zone.contains("is not a time zone"), "{zone}");
+    assert!(zone.contains("class=\"problem\"") && zone.contains("`Asia/Almata` — не часовой пояс"), "{zone}");
     let r = e.send("webpulse", &with(form, "timezone", "Asia/Aqtobe"), "publish");
     assert!(r.status < 400, "{}", r.body);
     assert!(e.file("webpulse").contains("timezone = \"Asia/Aqtobe\""), "{}", e.file("webpulse"));

@@ -1,7 +1,8 @@
 //! One language per dashboard page (issue 19): every page of a site with data, rendered in
 //! Kazakh and in Russian, shows no English word of the dashboard's own (the words of the same
 //! pages rendered in English), no raw audit code (`login.failed`) and no raw UTC timestamp; the
-//! counts take the plural form the language wants, and a failed login keeps the name typed.
+//! counts take the plural form the language wants, and a failed login keeps the name typed. The
+//! site-file check's messages too: on the policy (TOML) page and next to the editor's fields.
 
 use kelisim_tests::admin::{add_account, login, session, token};
 use kelisim_tests::{demo_sites_copy, get, post_form, seed, Kelisim};
@@ -37,6 +38,58 @@ fn visible(html: &str) -> String {
     }
     let out = out.replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A text without what it quotes between backticks: the site file's own keys and values, as
+/// every language's messages name them (`title.kk`, `yandex-metrika`). A text with an unpaired
+/// backtick is kept whole.
+fn unquoted(text: &str) -> String {
+    if text.matches('`').count() % 2 == 1 {
+        return text.to_owned();
+    }
+    text.split('`').step_by(2).collect::<Vec<_>>().join(" ")
+}
+
+/// The site file with problems of several kinds: one whose check finds a missing Kazakh title,
+/// a category id that is not a slug and a service id the catalogue does not know; and one with
+/// a value of the wrong type (which stops the check before the rest). Each with its name.
+fn bad_files(file: &str) -> [(String, &'static str); 2] {
+    let several = file.replacen("title = { kk = \"Функционалдық\", ", "title = { ", 1).replacen(
+        "id = \"marketing\"",
+        "id = \"Marketing Ads\"",
+        1,
+    ) + "\n[[category.service]]\nid = \"yandex-metrika\"\n";
+    let typed = file.replacen("consent_days = 365", "consent_days = \"a year\"", 1);
+    assert!(several.contains("title = { ru = \"Функциональные\"") && several.contains("Marketing Ads"));
+    assert_ne!(typed, file);
+    [(several, "several"), (typed, "type")]
+}
+
+/// The policy (TOML) page's and the form editor's check of each of [`bad_files`] in `lang`:
+/// (which page and file, its name for a report, the page).
+fn problem_pages(
+    k: &Kelisim,
+    (cookie, csrf): (&str, &str),
+    lang: &str,
+    file: &str,
+) -> Vec<(&'static str, String, String)> {
+    let c = format!("{cookie}; kelisim_admin_lang={lang}");
+    let mut out = Vec::new();
+    for (bad, name) in bad_files(file) {
+        for page in ["policy", "edit"] {
+            let url = format!("/admin/sites/{SITE}/{page}");
+            let r = post_form(&k.url(&url), &[("cookie", &c)], &[("csrf", csrf), ("do", "check"), ("text", &bad)]);
+            assert_eq!(r.status, 422, "{lang} {url}: {}", r.body);
+            let what = match (page, name) {
+                ("policy", "several") => "policy",
+                ("edit", "several") => "edit",
+                ("policy", _) => "policy type",
+                _ => "edit type",
+            };
+            out.push((what, format!("{url} (a check of a file with problems: {name})"), r.body));
+        }
+    }
+    out
 }
 
 /// The Latin words of a text, lowercased, leaving out URLs, e-mail addresses, paths and ids or
@@ -164,6 +217,12 @@ fn every_dashboard_page_is_in_one_language() {
         r.body
     };
     english.extend(words(&visible(&verified("en"))));
+    for (_, _, text) in problem_pages(&k, (&cookie, &csrf), "en", &changed) {
+        english.extend(words(&unquoted(&visible(&text))));
+    }
+    for (bad, _) in bad_files(&changed) {
+        own.extend(words(&bad));
+    }
     let english: BTreeSet<String> =
         english.into_iter().filter(|w| !own.contains(w) && !SAME_IN_EVERY_LANGUAGE.contains(&w.as_str())).collect();
     assert!(english.contains("decisions") && english.contains("withdrawals"), "{english:?}");
@@ -190,11 +249,42 @@ fn every_dashboard_page_is_in_one_language() {
         }
         shown.push(("/admin/login (a failed attempt)".into(), visible(&login_page)));
         shown.push((format!("{s}/verify"), visible(&verified(lang))));
-        // A check that finds problems. `site check`'s messages (kelisim-shared's validation, in
-        // English, the words of the CLI too) are not translated yet: the policy page shows
-        // them in <pre> blocks, which `visible` leaves out on purpose (the form editor shows the
-        // same messages next to its fields; its page is read here without problems). The rest
-        // of the page must still be in one language.
+        // Checks that find problems: the site-file check's messages are in the page's language
+        // too, on the policy (TOML) page and next to the editor's fields. The parser's own
+        // explanation of a type error stays in English, as code (left out here like all code).
+        for (what, page, text) in problem_pages(&k, (&cookie, &csrf), lang, &changed) {
+            let expected: &[&str] = match (lang, what) {
+                ("ru", "policy") | ("ru", "edit") => &[
+                    "категория `functional`: `title.kk` — не заполнено",
+                    "`Marketing Ads` должен быть кратким идентификатором",
+                    "`yandex-metrika` нет в каталоге сервисов Kelisim",
+                ],
+                ("kk", "policy") | ("kk", "edit") => &[
+                    "санат `functional`: `title.kk` — толтырылмаған",
+                    "`Marketing Ads` қысқа идентификатор болуы керек",
+                    "`yandex-metrika` Kelisim қызметтер каталогында жоқ",
+                ],
+                ("ru", _) => &["`consent_days` — значение неверного типа"],
+                _ => &["`consent_days` — мәннің түрі дұрыс емес"],
+            };
+            let seen = visible(&text);
+            for &e in expected {
+                // The editor shows each message next to its field, without the field's name: a
+                // sentence of its own.
+                let e = match what.starts_with("edit") {
+                    true => {
+                        let mut m = e.rsplit(" — ").next().unwrap().chars();
+                        m.next().map(|f| f.to_uppercase().chain(m).collect()).unwrap_or_default()
+                    }
+                    false => e.to_owned(),
+                };
+                if !seen.contains(&e) {
+                    problems.push(format!("{lang} {page}: no «{e}» in {seen}"));
+                }
+            }
+            assert!(text.contains("invalid type") || !what.ends_with("type"), "{page}: the parser's detail: {text}");
+            shown.push((page, unquoted(&seen)));
+        }
         let c = format!("{cookie}; kelisim_admin_lang={lang}");
         let bad = changed.replace("Europe/Moscow", "Asia/Almata");
         let r = post_form(
@@ -202,7 +292,12 @@ fn every_dashboard_page_is_in_one_language() {
             &[("cookie", &c)],
             &[("csrf", &csrf), ("do", "check"), ("text", &bad)],
         );
-        assert!(r.body.contains("`Asia/Almata` is not a time zone"), "{}", r.body);
+        let zone = if lang == "ru" {
+            "`Asia/Almata` — не часовой пояс из базы IANA"
+        } else {
+            "`Asia/Almata` — IANA дерекқорындағы уақыт белдеуі емес"
+        };
+        assert!(r.body.contains(zone), "{}", r.body);
         shown.push((format!("{s}/policy (a check with a problem)"), visible(&r.body)));
         for (p, text) in &shown {
             let found: Vec<String> = words(text).into_iter().filter(|w| english.contains(w)).collect();

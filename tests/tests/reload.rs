@@ -77,9 +77,10 @@ fn an_edited_added_or_removed_site_file_is_served_without_a_restart_and_a_broken
     };
     assert!(page.body.contains("data-reload-problems=\"1\""), "the refusal is on the dashboard: {}", page.body);
     assert!(page.body.contains("Файл политики сайта не принят"), "{}", page.body);
-    let line = page.body.split("<pre>").nth(1).unwrap().split("</pre>").next().unwrap();
+    let line = page.body.split("data-refused").nth(1).unwrap().split("</div>").next().unwrap();
     assert!(line.contains("webpulse.toml:") && line.contains("title"), "file, line and field: {line}");
-    assert!(line.contains(&format!("keeps serving version {}", &v2[..12])), "{line}");
+    assert!(line.contains("категория `necessary`: `title.kk` — не заполнено"), "in the page's language: {line}");
+    assert!(line.contains(&format!("продолжает работать на прежней версии <code>{}</code>", &v2[..12])), "{line}");
     let (_, body) = config_until(&k, "webpulse", "the last good version", |s, _| s == 200);
     assert_eq!(version(&body), v2, "the running version keeps serving");
     // Fixed again (the same texts as v2): the dashboard no longer shows a refusal.

@@ -71,8 +71,14 @@ pub fn sites(c: &Ctx, sites: &[SiteRow], reloaded: &Reloaded) -> String {
         @if !reloaded.problems.is_empty() {
             div.error role="alert" data-reload-problems=(reloaded.problems.len()) {
                 p { b { (i18n::refused_files(c.lang)) } " (" (c.when(&reloaded.at)) ")" }
-                @for p in &reloaded.problems {
-                    pre { (p) }
+                @for r in &reloaded.problems {
+                    @match r {
+                        crate::sites::Refusal::Invalid(errors, serving) => div data-refused {
+                            @for e in &errors.0 { p.problem data-line=(e.line) { (i18n::problems::located(c.lang, e)) } }
+                            @if let Some((site, version)) = serving { p { (i18n::problems::still_serving(c.lang, site, version)) } }
+                        },
+                        crate::sites::Refusal::Other(text) => pre { (text) },
+                    }
                 }
             }
         }
@@ -391,7 +397,7 @@ pub fn error(l: Lang, e: &AdminError) -> String {
         p.error role="alert" data-error=(e.status_code().as_u16()) { (text) }
         @match e {
             AdminError::BadRequest(detail) | AdminError::Conflict(detail) => p { code { (detail) } },
-            AdminError::InvalidPolicy(errors) => @for p in &errors.0 { pre { (p) } },
+            AdminError::InvalidPolicy(errors) => @for e in &errors.0 { p.problem { (i18n::problems::located(l, e)) } },
             _ => {}
         }
         p { a href="/admin/" { (i18n::back_to_sites(l)) } }
@@ -459,7 +465,7 @@ pub fn policy(
             Some(PolicyOutcome::Published(v)) => (verdict(c.lang, true, v)),
             Some(PolicyOutcome::Invalid(errors)) => div.error role="alert" data-policy="invalid" {
                 p { b { (w.has_errors) } }
-                @for e in &errors.0 { pre data-line=(e.line) { (e) } }
+                @for e in &errors.0 { p.problem data-line=(e.line) { (i18n::problems::located(c.lang, e)) } }
             },
             None => {}
         }

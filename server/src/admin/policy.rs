@@ -134,7 +134,8 @@ pub(super) async fn publish(
         a.ingest.reload();
         let served = a.ingest.sites().get(&site).map(|s| s.config.version.clone());
         if served.as_deref() != Some(version.as_str()) {
-            let why = a.ingest.reloaded().problems.join("\n");
+            let why: Vec<String> = a.ingest.reloaded().problems.iter().map(ToString::to_string).collect();
+            let why = why.join("\n");
             return Err(AdminError::Conflict(format!("the file is written but not served: {why}")));
         }
         a.accounts.record(&by, "policy.publish", &detail)?;

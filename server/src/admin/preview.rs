@@ -123,7 +123,7 @@ pub async fn draft(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<St
             let body = html! {
                 div.problems role="alert" {
                     p { b { (w.invalid) } }
-                    @for e in errors.0.iter().take(5) { p { (e.line) ": " (e.field) " " (e.message) } }
+                    @for e in errors.0.iter().take(5) { p { (i18n::problems::located(l, e)) } }
                 }
             };
             Ok(frame_response(String::new(), &body.into_string(), l))

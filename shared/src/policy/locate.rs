@@ -1,6 +1,7 @@
 //! Maps a field path (`category[2].title.kk`) to a line and column in the TOML text, and a
 //! TOML/serde error position back to a field, so that every error names both.
 
+use super::problem::{Field, Owner, Problem, Shape};
 use super::PolicyError;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -19,18 +20,13 @@ pub struct Document<'a> {
 }
 
 impl<'a> Document<'a> {
-    pub fn parse(file: &'a str, text: &'a str) -> Result<Document<'a>, PolicyError> {
+    pub fn parse(file: &'a str, text: &'a str) -> Result<Document<'a>, Box<PolicyError>> {
         match DeTable::parse(text) {
             Ok(root) => Ok(Document { file, text, root }),
             Err(e) => {
                 let (line, column) = line_col(text, e.span().map(|s| s.start).unwrap_or(0));
-                Err(PolicyError {
-                    file: file.to_owned(),
-                    line,
-                    column,
-                    field: String::new(),
-                    message: format!("is not valid TOML: {}", e.message().trim()),
-                })
+                let problem = Problem::Syntax(e.message().trim().to_owned());
+                Err(Box::new(PolicyError::new(file, line, column, Field::default(), problem)))
             }
         }
     }
@@ -41,18 +37,13 @@ impl<'a> Document<'a> {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         let (line, column) = line_col(self.text, offset);
         let path = path_at(self.root.get_ref(), offset);
-        PolicyError {
-            file: self.file.to_owned(),
-            line,
-            column,
-            field: self.describe(&path),
-            message: e.message().trim().to_owned(),
-        }
+        let detail = e.message().trim().to_owned();
+        PolicyError::new(self.file, line, column, self.describe(&path), Problem::Shape(Shape::of(&detail), detail))
     }
 
     /// An error found by validation at `path`: located at the deepest part of the path that
     /// exists in the file (for a missing `title.kk`, at `title`).
-    pub fn error_at(&self, path: &[Seg], message: String) -> PolicyError {
+    pub fn error_at(&self, path: &[Seg], problem: Problem) -> PolicyError {
         let mut span = self.root.span();
         let mut node: Option<&DeValue> = None;
         let mut table: Option<&DeTable> = Some(self.root.get_ref());
@@ -68,12 +59,12 @@ impl<'a> Document<'a> {
             table = next.get_ref().as_table();
         }
         let (line, column) = line_col(self.text, span.start);
-        PolicyError { file: self.file.to_owned(), line, column, field: self.describe(&Seg::render(path)), message }
+        PolicyError::new(self.file, line, column, self.describe(&Seg::render(path)), problem)
     }
 
     /// "category `analytics`: `title.kk`" for `category[1].title.kk`, using the category's id
     /// where the file gives one.
-    fn describe<S: AsRef<str>>(&self, path: &[S]) -> String {
+    fn describe<S: AsRef<str>>(&self, path: &[S]) -> Field {
         describe_parts(self.root.get_ref(), path.iter().map(|s| s.as_ref()))
     }
 }
@@ -124,8 +115,8 @@ pub(super) fn path_at(root: &DeTable, offset: usize) -> Vec<String> {
     path
 }
 
-fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> String {
-    let mut out = String::new();
+fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> Field {
+    let mut out = Field::default();
     let mut rest: Vec<std::borrow::Cow<'p, str>> = Vec::new();
     let mut table: Option<&DeTable> = Some(root);
     let mut array: Option<&[Spanned<DeValue>]> = None;
@@ -143,14 +134,7 @@ fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> S
             let id =
                 item.and_then(|v| v.get_ref().as_table()).and_then(|t| t.get("id")).and_then(|v| v.get_ref().as_str());
             let kind = rest.join(".");
-            if !out.is_empty() {
-                out.push_str(": ");
-            }
-            let owner = match id {
-                Some(id) => format!("{kind} `{id}`"),
-                None => format!("{kind} #{}", i + 1),
-            };
-            out.push_str(&owner);
+            out.owners.push(Owner { kind, id: id.map(str::to_owned).ok_or(i + 1) });
             rest.clear();
             table = item.and_then(|v| v.get_ref().as_table());
             array = None;
@@ -164,14 +148,7 @@ fn describe_parts<'p>(root: &DeTable, parts: impl Iterator<Item = &'p str>) -> S
         });
         table = v.and_then(|v| v.get_ref().as_table());
     }
-    if !rest.is_empty() {
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push('`');
-        out.push_str(&rest.join("."));
-        out.push('`');
-    }
+    out.rest = rest.join(".");
     out
 }
 

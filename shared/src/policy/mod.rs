@@ -10,6 +10,7 @@
 mod locate;
 pub mod notes;
 pub mod paths;
+pub mod problem;
 mod validate;
 
 pub use validate::{is_cookie_pattern, is_valid_bin};
@@ -153,9 +154,20 @@ pub struct PolicyError {
     pub file: String,
     pub line: usize,
     pub column: usize,
-    /// The field, e.g. "category `analytics`: `title.kk`".
+    /// The field, e.g. "category `analytics`: `title.kk`" (`place` in English).
     pub field: String,
+    /// What is wrong, in English (`problem` as `site check` says it).
     pub message: String,
+    /// The field, to be worded in a page's language.
+    pub place: problem::Field,
+    /// What is wrong, to be worded in a page's language.
+    pub problem: problem::Problem,
+}
+
+impl PolicyError {
+    fn new(file: &str, line: usize, column: usize, place: problem::Field, problem: problem::Problem) -> PolicyError {
+        PolicyError { file: file.to_owned(), line, column, field: place.en(), message: problem.en(), place, problem }
+    }
 }
 
 impl std::fmt::Display for PolicyError {
@@ -191,14 +203,14 @@ impl std::error::Error for PolicyErrors {}
 impl SitePolicy {
     /// Parses and validates a site policy file. `file` is only used in error messages.
     pub fn parse(file: &str, text: &str) -> Result<SitePolicy, PolicyErrors> {
-        let doc = locate::Document::parse(file, text).map_err(|e| PolicyErrors(vec![e]))?;
+        let doc = locate::Document::parse(file, text).map_err(|e| PolicyErrors(vec![*e]))?;
         let mut policy: SitePolicy = toml::from_str(text).map_err(|e| PolicyErrors(vec![doc.serde_error(&e)]))?;
         policy.filled = crate::catalogue::fill(&mut policy.categories);
         let mut problems = validate::validate(&policy);
         if problems.is_empty() {
             return Ok(policy);
         }
-        let mut errors: Vec<PolicyError> = problems.drain(..).map(|p| doc.error_at(&p.path, p.message)).collect();
+        let mut errors: Vec<PolicyError> = problems.drain(..).map(|p| doc.error_at(&p.path, p.problem)).collect();
         errors.sort_by_key(|e| (e.line, e.column));
         Err(PolicyErrors(errors))
     }
@@ -254,7 +266,9 @@ impl SitePolicy {
         let Ok(doc) = locate::Document::parse(file, text) else { return Vec::new() };
         let mut out = self.review_notes(&doc);
         out.extend(
-            notes::note_texts(self).into_iter().map(|(path, phrase)| doc.error_at(&path, notes::message(phrase))),
+            notes::note_texts(self)
+                .into_iter()
+                .map(|(path, phrase)| doc.error_at(&path, problem::Problem::Note(phrase.to_owned()))),
         );
         out
     }
@@ -264,16 +278,16 @@ impl SitePolicy {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let suggested = r.suggested_category.as_deref().map(|c| format!(" (suggested category `{c}`)")).unwrap_or_default();
                 let mut e = doc.error_at(
                     &[locate::Seg::Key("review"), locate::Seg::Index(i)],
-                    format!(
-                        "{} `{}` awaits review{suggested}: declare it in a category, or remove it from the site, then delete this entry",
-                        r.kind.label(),
-                        r.name
-                    ),
+                    problem::Problem::Review {
+                        kind: r.kind,
+                        name: r.name.clone(),
+                        suggested: r.suggested_category.clone(),
+                    },
                 );
                 e.field = String::new();
+                e.place = problem::Field::default();
                 e
             })
             .collect()

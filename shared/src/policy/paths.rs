@@ -4,6 +4,7 @@
 //! `origins.0`, `category.0.service.1.id`) rather than a line and column.
 
 use super::locate::Seg;
+use super::problem::{Problem, Shape};
 use super::SitePolicy;
 use toml::de::DeTable;
 
@@ -13,7 +14,16 @@ use toml::de::DeTable;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldProblem {
     pub path: String,
+    /// In English, as `site check` says it.
     pub message: String,
+    /// To be worded in a page's language.
+    pub problem: Problem,
+}
+
+impl FieldProblem {
+    fn new(path: String, problem: Problem) -> FieldProblem {
+        FieldProblem { path, message: problem.en(), problem }
+    }
 }
 
 /// Every problem [`SitePolicy::parse`](super::SitePolicy::parse) finds in `text`, in the order
@@ -24,23 +34,18 @@ pub fn field_problems(text: &str) -> Vec<FieldProblem> {
     let root = match DeTable::parse(text) {
         Ok(root) => root,
         Err(e) => {
-            return vec![FieldProblem {
-                path: String::new(),
-                message: format!("is not valid TOML: {}", e.message().trim()),
-            }];
+            return vec![FieldProblem::new(String::new(), Problem::Syntax(e.message().trim().to_owned()))];
         }
     };
     let policy: SitePolicy = match toml::from_str(text) {
         Ok(p) => p,
         Err(e) => {
             let path = e.span().map(|s| path_at(root.get_ref(), s.start)).unwrap_or_default();
-            return vec![FieldProblem { path: path.join("."), message: e.message().trim().to_owned() }];
+            let detail = e.message().trim().to_owned();
+            return vec![FieldProblem::new(path.join("."), Problem::Shape(Shape::of(&detail), detail))];
         }
     };
-    super::validate::validate(&policy)
-        .into_iter()
-        .map(|p| FieldProblem { path: dotted(&p.path), message: p.message })
-        .collect()
+    super::validate::validate(&policy).into_iter().map(|p| FieldProblem::new(dotted(&p.path), p.problem)).collect()
 }
 
 /// `category.2.title.kk` for `[Key("category"), Index(2), Key("title"), Key("kk")]`.

@@ -2,6 +2,7 @@
 //! the field it concerns; `locate` turns that into a line and column.
 
 use super::locate::Seg::{self, Index, Key};
+use super::problem::{OriginFault, Problem};
 use super::SitePolicy;
 use crate::config::{Category, Localized, Operator, Service, ThirdParty};
 use crate::lang::Lang;
@@ -42,26 +43,27 @@ pub mod caps {
 }
 
 /// A value as quoted in a message: at most 60 characters of it.
-fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+fn shown(s: &str) -> String {
     match s.char_indices().nth(60) {
-        Some((i, _)) => format!("{}…", &s[..i]).into(),
-        None => s.into(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
     }
 }
 
-pub struct Problem {
+/// A problem and the path of its field.
+pub struct Found {
     pub path: Vec<Seg>,
-    pub message: String,
+    pub problem: Problem,
 }
 
 struct Check<'a> {
     langs: &'a [Lang],
-    problems: Vec<Problem>,
+    problems: Vec<Found>,
 }
 
 impl Check<'_> {
-    fn fail(&mut self, path: Vec<Seg>, message: impl Into<String>) {
-        self.problems.push(Problem { path, message: message.into() });
+    fn fail(&mut self, path: Vec<Seg>, problem: Problem) {
+        self.problems.push(Found { path, problem });
     }
 
     /// No string may still hold a TODO left by `kelisim policy import` for a person to fill in.
@@ -71,7 +73,7 @@ impl Check<'_> {
     fn no_todo(&mut self, path: Vec<Seg>, s: &str) -> bool {
         let todo = s.contains("TODO");
         if todo {
-            self.fail(path, "is still a TODO: replace it with the site's own text");
+            self.fail(path, Problem::Todo);
         }
         todo
     }
@@ -81,7 +83,7 @@ impl Check<'_> {
     fn fits(&mut self, path: Vec<Seg>, s: &str, max: usize) -> bool {
         let n = s.chars().count();
         if n > max {
-            self.fail(path, format!("is {n} characters long; at most {max} are allowed"));
+            self.fail(path, Problem::TooLong { n, max });
         }
         n <= max
     }
@@ -89,7 +91,7 @@ impl Check<'_> {
     /// Whether a list has at most `max` entries; reports it when it has more.
     fn few(&mut self, path: Vec<Seg>, n: usize, max: usize) -> bool {
         if n > max {
-            self.fail(path, format!("has {n} entries; at most {max} are allowed"));
+            self.fail(path, Problem::TooMany { n, max });
         }
         n <= max
     }
@@ -99,8 +101,8 @@ impl Check<'_> {
             let mut p = path.clone();
             p.push(Key(l.code()));
             match t.get(l) {
-                None => self.fail(p, "is missing"),
-                Some(s) if s.trim().is_empty() => self.fail(p, "is empty"),
+                None => self.fail(p, Problem::Missing),
+                Some(s) if s.trim().is_empty() => self.fail(p, Problem::Empty),
                 Some(s) => {
                     if self.fits(p.clone(), s, max) {
                         self.no_todo(p, s);
@@ -117,28 +119,23 @@ impl Check<'_> {
             let mut p = path.clone();
             p.push(Key(l.code()));
             match t.get(l) {
-                None => self.fail(p, "is missing"),
-                Some(v) if v.is_empty() => self.fail(p, "is an empty list"),
+                None => self.fail(p, Problem::Missing),
+                Some(v) if v.is_empty() => self.fail(p, Problem::EmptyList),
                 Some(v) => {
                     self.few(p.clone(), v.len(), caps::ENTRIES);
                     for (i, s) in v.iter().enumerate().take(caps::ENTRIES) {
                         let mut q = p.clone();
                         q.push(Index(i));
                         if s.trim().is_empty() {
-                            self.fail(q, "is empty");
+                            self.fail(q, Problem::Empty);
                         } else if self.fits(q.clone(), s, caps::ITEM) {
                             self.no_todo(q, s);
                         }
                     }
                     match len {
-                        Some((first, n)) if n != v.len() => self.fail(
-                            p,
-                            format!(
-                                "has {} items but `{}` has {n}: each language must list the same items",
-                                v.len(),
-                                first.code()
-                            ),
-                        ),
+                        Some((first, first_n)) if first_n != v.len() => {
+                            self.fail(p, Problem::ItemCount { n: v.len(), first, first_n })
+                        }
                         None => len = Some((l, v.len())),
                         _ => {}
                     }
@@ -154,7 +151,7 @@ impl Check<'_> {
             if t.get(l).is_some() && !self.langs.contains(&l) {
                 let mut p = path.clone();
                 p.push(Key(l.code()));
-                self.fail(p, format!("is given but `{}` is not in `languages`", l.code()));
+                self.fail(p, Problem::NotOffered(l));
             }
         }
     }
@@ -164,7 +161,7 @@ impl Check<'_> {
             return;
         }
         if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
-            self.fail(path, format!("`{}` is not an ISO 3166-1 alpha-2 country code such as `KZ`", shown(c)));
+            self.fail(path, Problem::Country(shown(c)));
         }
     }
 
@@ -174,28 +171,28 @@ impl Check<'_> {
         }
         let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
         if !rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace)) {
-            self.fail(path, format!("`{}` is not an http(s) URL", shown(u)));
+            self.fail(path, Problem::Url(shown(u)));
         }
     }
 
     /// A plain (not localized) name: not empty, not too long, no TODO.
     fn name(&mut self, path: Vec<Seg>, s: &str, max: usize) {
         if s.trim().is_empty() {
-            self.fail(path, "is empty");
+            self.fail(path, Problem::Empty);
         } else if self.fits(path.clone(), s, max) {
             self.no_todo(path, s);
         }
     }
 }
 
-pub fn validate(p: &SitePolicy) -> Vec<Problem> {
+pub fn validate(p: &SitePolicy) -> Vec<Found> {
     let mut c = Check { langs: &p.languages, problems: Vec::new() };
     if !crate::is_slug(&p.id) {
-        c.fail(vec![Key("id")], "must be a slug: 1–32 of a-z, 0-9, `_`, `-`, starting with a letter");
+        c.fail(vec![Key("id")], Problem::SiteSlug);
     }
     c.name(vec![Key("name")], &p.name, caps::NAME);
     if p.origins.is_empty() {
-        c.fail(vec![Key("origins")], "must list at least one origin, e.g. \"https://example.kz\"");
+        c.fail(vec![Key("origins")], Problem::NoOrigin);
     }
     c.few(vec![Key("origins")], p.origins.len(), caps::ENTRIES);
     for (i, o) in p.origins.iter().enumerate().take(caps::ENTRIES) {
@@ -203,7 +200,7 @@ pub fn validate(p: &SitePolicy) -> Vec<Problem> {
             continue;
         }
         if let Err(why) = check_origin(o) {
-            c.fail(vec![Key("origins"), Index(i)], format!("`{}` {why}", shown(o)));
+            c.fail(vec![Key("origins"), Index(i)], Problem::Origin(shown(o), why));
         }
     }
     c.url(vec![Key("policy_url")], &p.policy_url);
@@ -211,38 +208,32 @@ pub fn validate(p: &SitePolicy) -> Vec<Problem> {
     // Law on Languages Art. 21: public texts in Kazakh, and in Russian.
     for must in [Lang::Kk, Lang::Ru] {
         if !p.languages.contains(&must) {
-            c.fail(vec![Key("languages")], format!("must include `{}`", must.code()));
+            c.fail(vec![Key("languages")], Problem::MustInclude(must));
         }
     }
     for (i, l) in p.languages.iter().enumerate() {
         if p.languages[..i].contains(l) {
-            c.fail(vec![Key("languages"), Index(i)], format!("`{}` is listed twice", l.code()));
+            c.fail(vec![Key("languages"), Index(i)], Problem::Twice(l.code().to_owned()));
         }
     }
     if !(1..=3650).contains(&p.consent_days) {
-        c.fail(vec![Key("consent_days")], "must be between 1 and 3650 days");
+        c.fail(vec![Key("consent_days")], Problem::ConsentDays);
     }
     // Art. 25 p.2(5): the operator must be able to prove a consent for as long as it is relied on.
     if p.retention_days < p.consent_days {
         c.fail(
             vec![Key("retention_days")],
-            format!(
-                "({}) is shorter than `consent_days` ({}): a consent must stay provable while it is in force",
-                p.retention_days, p.consent_days
-            ),
+            Problem::Retention { retention: p.retention_days, consent: p.consent_days },
         );
     }
     if let Some(tz) = &p.timezone {
         if c.fits(vec![Key("timezone")], tz, 64) && jiff::tz::db().get(tz).is_err() {
-            c.fail(
-                vec![Key("timezone")],
-                format!("`{}` is not a time zone of the IANA database; write a name such as `Asia/Almaty`", shown(tz)),
-            );
+            c.fail(vec![Key("timezone")], Problem::TimeZone(shown(tz)));
         }
     }
     if let Some(a) = &p.appearance {
-        for (key, message) in crate::appearance::problems(a) {
-            c.fail(vec![Key("appearance"), Key(key)], message);
+        for (key, fault) in crate::appearance::problems(a) {
+            c.fail(vec![Key("appearance"), Key(key)], Problem::Appearance(fault));
         }
     }
     operator(&mut c, &p.operator);
@@ -251,16 +242,13 @@ pub fn validate(p: &SitePolicy) -> Vec<Problem> {
     c.problems
 }
 
-fn check_origin(o: &str) -> Result<(), &'static str> {
-    let rest = o
-        .strip_prefix("https://")
-        .or_else(|| o.strip_prefix("http://"))
-        .ok_or("is not an origin: it must start with https:// or http://")?;
+fn check_origin(o: &str) -> Result<(), OriginFault> {
+    let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://")).ok_or(OriginFault::NoScheme)?;
     if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) || rest.ends_with(':') {
-        return Err("is not an origin: scheme and host[:port] only, no path or trailing slash");
+        return Err(OriginFault::NotBare);
     }
     if rest.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Err("must be lowercase, as browsers send it");
+        return Err(OriginFault::Uppercase);
     }
     Ok(())
 }
@@ -271,7 +259,7 @@ fn operator(c: &mut Check, o: &Operator) {
     c.text(at("name"), &o.name, caps::NAME);
     if let Some(bin) = &o.bin {
         if !c.no_todo(at("bin"), bin) && !is_valid_bin(bin) {
-            c.fail(at("bin"), format!("`{}` is not a valid BIN: 12 digits with a correct check digit", shown(bin)));
+            c.fail(at("bin"), Problem::Bin(shown(bin)));
         }
     }
     if let Some(a) = &o.address {
@@ -285,7 +273,7 @@ fn operator(c: &mut Check, o: &Operator) {
             && !c.no_todo(at("email"), e)
             && !e.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.'))
         {
-            c.fail(at("email"), format!("`{e}` is not an e-mail address"));
+            c.fail(at("email"), Problem::Email(e.clone()));
         }
     }
     if let Some(ph) = &o.phone {
@@ -293,12 +281,12 @@ fn operator(c: &mut Check, o: &Operator) {
             && !c.no_todo(at("phone"), ph)
             && ph.chars().filter(char::is_ascii_digit).count() < 7
         {
-            c.fail(at("phone"), format!("`{ph}` is not a phone number"));
+            c.fail(at("phone"), Problem::Phone(ph.clone()));
         }
     }
     // Art. 8 p.2: the subject must be able to reach the operator to withdraw consent.
     if o.email.is_none() && o.phone.is_none() && o.address.is_none() {
-        c.fail(base(), "needs at least one contact: `email`, `phone` or `address`");
+        c.fail(base(), Problem::NoContact);
     }
     c.country(at("storage_country"), &o.storage_country);
 }
@@ -320,30 +308,22 @@ pub fn is_valid_bin(bin: &str) -> bool {
 
 fn categories(c: &mut Check, cats: &[Category]) {
     if cats.is_empty() {
-        c.fail(vec![], "must have at least one `[[category]]`");
+        c.fail(vec![], Problem::NoCategory);
         return;
     }
     c.few(vec![Key("category"), Index(caps::CATEGORIES.min(cats.len() - 1))], cats.len(), caps::CATEGORIES);
     let required: Vec<usize> = cats.iter().enumerate().filter(|(_, k)| k.required).map(|(i, _)| i).collect();
     match required.len() {
         1 => {}
-        0 => {
-            c.fail(vec![Key("category"), Index(0)], "none is `required = true`: exactly one category must be required")
-        }
-        _ => c.fail(
-            vec![Key("category"), Index(required[1]), Key("required")],
-            "a second required category: exactly one may be required",
-        ),
+        0 => c.fail(vec![Key("category"), Index(0)], Problem::NoRequired),
+        _ => c.fail(vec![Key("category"), Index(required[1]), Key("required")], Problem::SecondRequired),
     }
     for (i, cat) in cats.iter().enumerate() {
         let at = |k: &'static str| vec![Key("category"), Index(i), Key(k)];
         if !crate::is_slug(&cat.id) {
-            c.fail(
-                at("id"),
-                format!("`{}` must be a slug: 1–32 of a-z, 0-9, `_`, `-`, starting with a letter", shown(&cat.id)),
-            );
+            c.fail(at("id"), Problem::CategorySlug(shown(&cat.id)));
         } else if cats[..i].iter().any(|o| o.id == cat.id) {
-            c.fail(at("id"), format!("`{}` is used by an earlier category", cat.id));
+            c.fail(at("id"), Problem::CategoryTaken(cat.id.clone()));
         }
         c.text(at("title"), &cat.title, caps::TITLE);
         c.text(at("description"), &cat.description, caps::DESCRIPTION);
@@ -351,7 +331,7 @@ fn categories(c: &mut Check, cats: &[Category]) {
         c.list(at("purposes"), &cat.purposes);
         c.text(at("retention"), &cat.retention, caps::ITEM);
         if cat.required && cat.gpc_off {
-            c.fail(at("gpc_off"), "cannot be set on the required category");
+            c.fail(at("gpc_off"), Problem::GpcOffRequired);
         }
         c.few(at("third_parties"), cat.third_parties.len(), caps::ENTRIES);
         c.few(at("services"), cat.services.len(), caps::ENTRIES);
@@ -370,10 +350,10 @@ fn categories(c: &mut Check, cats: &[Category]) {
             c.country(vec![Key("category"), Index(i), Key("cross_border"), Key("countries"), Index(j)], country);
         }
         if cb.transfer && cb.countries.is_empty() {
-            c.fail(at("cross_border"), "says `transfer = true` but lists no `countries`");
+            c.fail(at("cross_border"), Problem::TransferWithoutCountries);
         }
         if !cb.transfer && !cb.countries.is_empty() {
-            c.fail(at("cross_border"), "lists `countries` but says `transfer = false`");
+            c.fail(at("cross_border"), Problem::CountriesWithoutTransfer);
         }
         let abroad = cat
             .third_parties
@@ -384,11 +364,7 @@ fn categories(c: &mut Check, cats: &[Category]) {
             .filter(|k| *k != "KZ" && !k.contains("TODO"));
         for k in abroad {
             if !cb.countries.iter().any(|x| x == k) {
-                let k = shown(k);
-                c.fail(
-                    at("cross_border"),
-                    format!("a recipient is in `{k}`, so `cross_border` must say `transfer = true` and list `{k}`"),
-                );
+                c.fail(at("cross_border"), Problem::Abroad(shown(k)));
                 break;
             }
         }
@@ -400,7 +376,7 @@ fn categories(c: &mut Check, cats: &[Category]) {
             if cat.services[..j].iter().any(|o| o.id == s.id) {
                 let mut p = path.clone();
                 p.push(Key("id"));
-                c.fail(p, format!("`{}` is used by an earlier service of this category", shown(&s.id)));
+                c.fail(p, Problem::ServiceTaken(shown(&s.id)));
             }
             service(c, path, s);
         }
@@ -425,7 +401,7 @@ fn service(c: &mut Check, path: Vec<Seg>, s: &Service) {
         p
     };
     if !crate::is_slug(&s.id) {
-        c.fail(at("id"), format!("`{}` must be a slug", shown(&s.id)));
+        c.fail(at("id"), Problem::ServiceSlug(shown(&s.id)));
     }
     // A service named by id alone that the catalogue does not know: nothing could fill it in.
     // (One with some fields of its own, or no id yet, gets each missing field named.)
@@ -434,13 +410,7 @@ fn service(c: &mut Check, path: Vec<Seg>, s: &Service) {
         && s.country.is_empty()
         && s.description == crate::config::Text::default();
     if by_id_alone && crate::is_slug(&s.id) && crate::catalogue::get(&s.id).is_none() {
-        c.fail(
-            at("id"),
-            format!(
-                "`{}` is not in the services catalogue (shared/catalogue/services.toml): use a catalogue id, or give the service's `name`, `provider`, `country` and `description`",
-                shown(&s.id)
-            ),
-        );
+        c.fail(at("id"), Problem::NotInCatalogue(shown(&s.id)));
         return;
     }
     for (k, v) in [("name", &s.name), ("provider", &s.provider)] {
@@ -477,24 +447,24 @@ fn review(c: &mut Check, items: &[super::ReviewItem]) {
         match r.kind {
             StorageKind::Cookie => {
                 if r.name.contains('*') || r.name.is_empty() {
-                    c.fail(at("name"), format!("`{}` is not a cookie name", r.name));
+                    c.fail(at("name"), Problem::CookieName(r.name.clone()));
                 } else {
                     cookie_pattern(c, at("name"), &r.name);
                 }
             }
             StorageKind::LocalStorage | StorageKind::SessionStorage => {
                 if r.name.is_empty() || r.name.chars().any(char::is_control) {
-                    c.fail(at("name"), "must be a storage key: not empty, no control characters");
+                    c.fail(at("name"), Problem::StorageKey);
                 }
             }
         }
         if let Some(s) = &r.suggested_category {
             if !crate::is_slug(s) {
-                c.fail(at("suggested_category"), format!("`{}` must be a category id (a slug)", shown(s)));
+                c.fail(at("suggested_category"), Problem::SuggestedCategory(shown(s)));
             }
         }
         if items[..i].iter().any(|o| o.name == r.name && o.kind == r.kind) {
-            c.fail(at("name"), format!("`{}` is listed twice", r.name));
+            c.fail(at("name"), Problem::Twice(r.name.clone()));
         }
     }
 }
@@ -512,6 +482,6 @@ fn cookie_pattern(c: &mut Check, path: Vec<Seg>, pat: &str) {
         return;
     }
     if !is_cookie_pattern(pat) {
-        c.fail(path, format!("`{pat}` is not a cookie name or pattern such as `_ga` or `_ym_*`"));
+        c.fail(path, Problem::CookiePattern(pat.to_owned()));
     }
 }

@@ -5,10 +5,12 @@
 use super::apply::{entries, flag, lang_fields, set, shown};
 use super::fields::{join, Field, Kind, LANGS, ROOT};
 use crate::admin::html::{page as layout, q, Ctx};
+use crate::admin::i18n::problems::problem as said;
 use crate::admin::i18n::{editor_label, editor_words, policy_words, EditorWords};
 use crate::admin::pages::{verdict, Verdict};
 use kelisim_shared::lang::Lang;
 use kelisim_shared::policy::paths::FieldProblem;
+use kelisim_shared::policy::problem::Problem;
 use maud::{html, Markup};
 use std::collections::{HashMap, HashSet};
 use toml_edit::{DocumentMut, InlineTable, TableLike};
@@ -66,7 +68,7 @@ pub fn tabs(lang: Lang, site: &str, form: bool, new: bool) -> Markup {
 struct R<'a> {
     w: &'static EditorWords,
     lang: Lang,
-    placed: HashMap<String, Vec<&'a str>>,
+    placed: HashMap<String, Vec<&'a Problem>>,
     read_only: bool,
 }
 
@@ -127,7 +129,7 @@ fn outcome(l: Lang, o: &Outcome, top: &[&FieldProblem]) -> Markup {
                 p { b { (w.has_errors) } }
                 @if !top.is_empty() {
                     p { (w.elsewhere) }
-                    ul { @for t in top { li data-problem=(t.path) { @if !t.path.is_empty() { code { (t.path) } " " } (t.message) } } }
+                    ul { @for t in top { li data-problem=(t.path) { @if !t.path.is_empty() { code { (t.path) } " " } (said(l, &t.problem)) } } }
                 }
             },
             Outcome::Valid(v) => (verdict(l, false, v)),
@@ -141,15 +143,15 @@ fn outcome(l: Lang, o: &Outcome, top: &[&FieldProblem]) -> Markup {
 fn place<'p>(
     problems: &'p [FieldProblem],
     doc: &DocumentMut,
-) -> (HashMap<String, Vec<&'p str>>, Vec<&'p FieldProblem>) {
+) -> (HashMap<String, Vec<&'p Problem>>, Vec<&'p FieldProblem>) {
     let mut names = HashSet::new();
     anchors(ROOT, doc.as_table(), "", &mut names);
-    let (mut placed, mut top) = (HashMap::<String, Vec<&str>>::new(), Vec::new());
+    let (mut placed, mut top) = (HashMap::<String, Vec<&Problem>>::new(), Vec::new());
     for p in problems {
         let segs: Vec<&str> = p.path.split('.').collect();
         let at = (1..=segs.len()).rev().map(|n| segs[..n].join(".")).find(|n| names.contains(n));
         match at {
-            Some(name) if !p.path.is_empty() => placed.entry(name).or_default().push(&p.message),
+            Some(name) if !p.path.is_empty() => placed.entry(name).or_default().push(&p.problem),
             _ => top.push(p),
         }
     }
@@ -186,7 +188,7 @@ fn anchors(list: &'static [Field], t: &dyn TableLike, prefix: &str, out: &mut Ha
 fn problems(r: &R, name: &str) -> Markup {
     html! {
         @for m in r.placed.get(name).into_iter().flatten() {
-            p.problem role="alert" data-problem=(name) { (m) }
+            p.problem role="alert" data-problem=(name) { (said(r.lang, m)) }
         }
     }
 }

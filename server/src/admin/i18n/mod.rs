@@ -6,6 +6,7 @@ mod editor;
 mod landmarks;
 mod overview;
 mod preview;
+pub mod problems;
 mod scans;
 mod setup;
 mod upload;

@@ -165,12 +165,19 @@ pub fn command(args: &[String]) -> Result<()> {
         driver.go(&format!("{base}/admin/lang?to={lang}"))?;
         for (name, url, settle) in [
             ("overview", format!("{s}/"), 0),
-            ("version", format!("{s}/configs/{version}"), 3),
+            ("version", format!("{s}/configs/{version}"), 5),
             ("scan", format!("{s}/scan"), 0),
         ] {
             driver.go(&url)?;
-            // The version's frames boot the real widget.
+            // The version's frames boot the real widget, whose banner sits at the bottom of
+            // each frame: the picture is taken with the frames' bottom edge in view.
             std::thread::sleep(Duration::from_secs(settle));
+            if name == "version" {
+                driver.run(
+                    "var f = document.querySelector('iframe'); if (f) f.scrollIntoView({block: 'end'}); return true",
+                )?;
+                std::thread::sleep(Duration::from_millis(500));
+            }
             let png = driver.screenshot()?;
             let path = out.join(format!("{name}-{lang}.png"));
             std::fs::write(&path, &png)?;
@@ -393,6 +400,11 @@ impl WebDriver {
 
     fn go(&self, url: &str) -> Result<()> {
         self.post("/url", &serde_json::json!({ "url": url })).map(|_| ())
+    }
+
+    /// Runs `script` in the page.
+    fn run(&self, script: &str) -> Result<serde_json::Value> {
+        self.post("/execute/sync", &serde_json::json!({ "script": script, "args": [] }))
     }
 
     /// The viewport as a PNG, encoded for size rather than speed (DevTools'

@@ -1,41 +1,17 @@
 //! Admin accounts, sessions, API tokens and the admin audit trail (README, "Dashboard, accounts,
-//! audit export"; docs/api.md, "Admin API"). Plain Rust over its own SQLite connection; knows
-//! nothing of HTTP.
+//! audit export"; docs/api.md, "Admin API"). Plain Rust over the store's own connection for
+//! them (`crate::store::accounts`, where the statements are); knows nothing of HTTP.
 //!
 //! Passwords are argon2id (PHC strings). Session and API tokens are 32 random bytes shown to
 //! the client once; only their SHA-256 is stored, so a copy of the database opens no session.
 
+use crate::store::accounts::{self as db, AccountStore};
+pub use crate::store::accounts::{Role, TokenInfo, TokenStatus};
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::Mutex;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Reads, exports, and changes accounts, tokens and checkpoints.
-    Admin,
-    /// Reads and exports only (the authorized body's inspector, the operator's lawyer).
-    Auditor,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "auditor" => Some(Role::Auditor),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Auditor => "auditor",
-        }
-    }
-}
 
 /// Who is acting: a logged-in person or an API token.
 #[derive(Clone, Debug)]
@@ -60,45 +36,11 @@ pub enum AuthError {
     WeakPassword,
     #[error("password hashing failed: {0}")]
     Hash(String),
-    #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 pub const SESSION_SECS: i64 = 12 * 3600;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenStatus {
-    Active,
-    Expired,
-    Revoked,
-}
-
-impl TokenStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenStatus::Active => "active",
-            TokenStatus::Expired => "expired",
-            TokenStatus::Revoked => "revoked",
-        }
-    }
-}
-
-/// An API token as listed (never the token itself: only its hash is stored).
-#[derive(Clone, Debug)]
-pub struct TokenInfo {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-    pub created_at: String,
-    pub created_by: String,
-    /// RFC 3339 UTC; `None`: valid until revoked.
-    pub expires_at: Option<String>,
-    /// To the minute; `None`: never used.
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
-    pub revoked_by: Option<String>,
-    pub status: TokenStatus,
-}
 
 /// A `--expires` that cannot be a token's end.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -133,8 +75,10 @@ pub fn expiry(spec: &str, now: time::OffsetDateTime) -> Result<String, ExpiryErr
     Ok(crate::clock::rfc3339(at))
 }
 
+/// The dashboard's accounts, sessions and API tokens, and the admin audit trail, over the
+/// store's [`AccountStore`].
 pub struct Accounts {
-    db: Mutex<Connection>,
+    db: AccountStore,
 }
 
 fn now_secs() -> i64 {
@@ -158,14 +102,7 @@ fn token_hash(token: &str) -> Vec<u8> {
 impl Accounts {
     /// Opens the admin tables in the server's database (created by the migrations).
     pub fn open(db_file: &Path) -> Result<Accounts, AuthError> {
-        let c = Connection::open(db_file)?;
-        c.busy_timeout(std::time::Duration::from_secs(5))?;
-        c.pragma_update(None, "synchronous", "FULL")?;
-        Ok(Accounts { db: Mutex::new(c) })
-    }
-
-    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.db.lock().unwrap_or_else(|e| e.into_inner())
+        Ok(Accounts { db: AccountStore::open(db_file)? })
     }
 
     pub fn add(&self, name: &str, password: &str, role: Role, by: &str) -> Result<(), AuthError> {
@@ -182,40 +119,26 @@ impl Accounts {
             .hash_password(password.as_bytes())
             .map_err(|e| AuthError::Hash(e.to_string()))?
             .to_string();
-        let db = self.db();
-        let n = db.execute(
-            "INSERT OR IGNORE INTO admins (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![name, hash, role.as_str(), crate::clock::now_rfc3339()],
-        )?;
-        if n == 0 {
+        let c = self.db.lock();
+        if !db::insert_admin(&c, name, &hash, role, &crate::clock::now_rfc3339())? {
             return Err(AuthError::Exists(name.to_owned()));
         }
-        audit(&db, by, "account.add", &format!("{name} ({})", role.as_str()))?;
+        audit(&c, by, "account.add", &format!("{name} ({})", role.as_str()))?;
         Ok(())
     }
 
     pub fn list(&self) -> Result<Vec<(String, Role, String, bool)>, AuthError> {
-        let db = self.db();
-        let mut st = db.prepare("SELECT username, role, created_at, disabled FROM admins ORDER BY username")?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor),
-                r.get(2)?,
-                r.get::<_, bool>(3)?,
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(db::admins(&self.db.lock())?)
     }
 
     pub fn set_disabled(&self, name: &str, disabled: bool, by: &str) -> Result<bool, AuthError> {
-        let db = self.db();
-        let n = db.execute("UPDATE admins SET disabled = ?2 WHERE username = ?1", params![name, disabled])?;
-        if n > 0 {
-            db.execute("DELETE FROM sessions WHERE username = ?1", params![name])?;
-            audit(&db, by, if disabled { "account.disable" } else { "account.enable" }, name)?;
+        let c = self.db.lock();
+        let changed = db::set_disabled(&c, name, disabled)?;
+        if changed {
+            db::delete_sessions_of(&c, name)?;
+            audit(&c, by, if disabled { "account.disable" } else { "account.enable" }, name)?;
         }
-        Ok(n > 0)
+        Ok(changed)
     }
 
     /// Checks a password and opens a session; both outcomes go to the audit trail. How many
@@ -224,61 +147,39 @@ impl Accounts {
     pub fn login(&self, name: &str, password: &str) -> Result<(String, Actor), AuthError> {
         let now = now_secs();
         let name_key: String = name.chars().take(64).collect();
-        let row: Option<(String, String, bool)> = self
-            .db()
-            .query_row("SELECT password_hash, role, disabled FROM admins WHERE username = ?1", params![name], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?;
+        let row = db::credentials(&self.db.lock(), name)?;
         // Verify even for an unknown user, so timing does not tell which names exist.
         const DUMMY: &str =
             "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0PZWJCmUx5mJ1ROIB2Uq0jtBjwHU3Nn1Aqx+/EPyzTQ";
         let hash = row.as_ref().map(|r| r.0.as_str()).unwrap_or(DUMMY);
         let verified =
             PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
-        let db = self.db();
+        let c = self.db.lock();
         match row {
             Some((_, role, false)) if verified => {
                 let token = random_token();
                 let csrf = random_token();
-                db.execute("DELETE FROM sessions WHERE expires_at < ?1", params![now])?;
-                db.execute(
-                    "INSERT INTO sessions (token_hash, username, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![token_hash(&token), name, csrf, now + SESSION_SECS],
-                )?;
-                audit(&db, name, "login", "")?;
-                let role = Role::parse(&role).unwrap_or(Role::Auditor);
+                db::delete_expired_sessions(&c, now)?;
+                db::insert_session(&c, &token_hash(&token), name, &csrf, now + SESSION_SECS)?;
+                audit(&c, name, "login", "")?;
                 Ok((token, Actor { name: name.to_owned(), role, csrf }))
             }
             _ => {
-                audit(&db, &name_key, "login.failed", "")?;
+                audit(&c, &name_key, "login.failed", "")?;
                 Err(AuthError::BadCredentials)
             }
         }
     }
 
     pub fn session(&self, token: &str) -> Result<Option<Actor>, AuthError> {
-        let db = self.db();
-        Ok(db
-            .query_row(
-                "SELECT s.username, a.role, s.csrf FROM sessions s JOIN admins a ON a.username = s.username
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.disabled = 0",
-                params![token_hash(token), now_secs()],
-                |r| {
-                    Ok(Actor {
-                        name: r.get(0)?,
-                        role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Auditor),
-                        csrf: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+        let held = db::session(&self.db.lock(), &token_hash(token), now_secs())?;
+        Ok(held.map(|(name, role, csrf)| Actor { name, role, csrf }))
     }
 
     pub fn logout(&self, token: &str, actor: &str) -> Result<(), AuthError> {
-        let db = self.db();
-        db.execute("DELETE FROM sessions WHERE token_hash = ?1", params![token_hash(token)])?;
-        audit(&db, actor, "logout", "")?;
+        let c = self.db.lock();
+        db::delete_session(&c, &token_hash(token))?;
+        audit(&c, actor, "logout", "")?;
         Ok(())
     }
 
@@ -293,124 +194,60 @@ impl Accounts {
         by: &str,
     ) -> Result<(i64, String), AuthError> {
         let token = random_token();
-        let db = self.db();
-        db.execute(
-            "INSERT INTO api_tokens (token_hash, name, role, created_at, created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![token_hash(&token), name, role.as_str(), crate::clock::now_rfc3339(), by, expires_at],
-        )?;
-        let id = db.last_insert_rowid();
+        let c = self.db.lock();
+        let id = db::insert_token(&c, &token_hash(&token), name, role, &crate::clock::now_rfc3339(), by, expires_at)?;
         let until = expires_at.map(|e| format!(", expires {e}")).unwrap_or_default();
-        audit(&db, by, "token.create", &format!("#{id} {name} ({}{until})", role.as_str()))?;
+        audit(&c, by, "token.create", &format!("#{id} {name} ({}{until})", role.as_str()))?;
         Ok((id, token))
     }
 
     /// Every API token ever made, newest first (revoked and expired ones too).
     pub fn tokens(&self) -> Result<Vec<TokenInfo>, AuthError> {
-        let db = self.db();
-        let mut st = db.prepare(
-            "SELECT id, name, role, created_at, created_by, expires_at, last_used_at, revoked_at, revoked_by FROM api_tokens ORDER BY id DESC",
-        )?;
-        let now = crate::clock::now_rfc3339();
-        let rows = st.query_map([], |r| {
-            let expires_at: Option<String> = r.get(5)?;
-            let revoked_at: Option<String> = r.get(7)?;
-            let status = match (&revoked_at, &expires_at) {
-                (Some(_), _) => TokenStatus::Revoked,
-                (None, Some(e)) if *e <= now => TokenStatus::Expired,
-                _ => TokenStatus::Active,
-            };
-            Ok(TokenInfo {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Auditor),
-                created_at: r.get(3)?,
-                created_by: r.get(4)?,
-                expires_at,
-                last_used_at: r.get(6)?,
-                revoked_at,
-                revoked_by: r.get(8)?,
-                status,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(db::tokens(&self.db.lock(), &crate::clock::now_rfc3339())?)
     }
 
     /// Revokes a token for good; `false` if there is no such token or it was revoked already.
     pub fn revoke_token(&self, id: i64, by: &str) -> Result<bool, AuthError> {
-        let db = self.db();
-        let name: Option<String> = db
-            .query_row("SELECT name FROM api_tokens WHERE id = ?1 AND revoked_at IS NULL", params![id], |r| r.get(0))
-            .optional()?;
-        let Some(name) = name else { return Ok(false) };
-        db.execute(
-            "UPDATE api_tokens SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1",
-            params![id, crate::clock::now_rfc3339(), by],
-        )?;
-        audit(&db, by, "token.revoke", &format!("#{id} {name}"))?;
+        let c = self.db.lock();
+        let Some(name) = db::unrevoked_token_name(&c, id)? else { return Ok(false) };
+        db::revoke_token(&c, id, &crate::clock::now_rfc3339(), by)?;
+        audit(&c, by, "token.revoke", &format!("#{id} {name}"))?;
         Ok(true)
     }
 
     /// The token's holder, or why it is refused. Its last use is kept to the minute (a write
     /// at most once a minute per token, not one per request).
     pub fn bearer(&self, token: &str) -> Result<Result<Actor, &'static str>, AuthError> {
-        let db = self.db();
-        #[allow(clippy::type_complexity)] // one row of the query
-        let row: Option<(i64, String, String, Option<String>, Option<String>, Option<String>)> = db
-            .query_row(
-                "SELECT id, name, role, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ?1",
-                params![token_hash(token)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-            )
-            .optional()?;
-        let Some((id, name, role, expires_at, revoked_at, last_used)) = row else {
+        let c = self.db.lock();
+        let Some(row) = db::token_by_hash(&c, &token_hash(token))? else {
             return Ok(Err("unknown bearer token"));
         };
         let now = crate::clock::now_rfc3339();
-        if revoked_at.is_some() {
+        if row.revoked_at.is_some() {
             return Ok(Err("this token was revoked"));
         }
-        if expires_at.is_some_and(|e| e <= now) {
+        if row.expires_at.is_some_and(|e| e <= now) {
             return Ok(Err("this token has expired"));
         }
-        if last_used.is_none_or(|l| l.get(..16) != now.get(..16)) {
-            db.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
+        if row.last_used_at.is_none_or(|l| l.get(..16) != now.get(..16)) {
+            db::touch_token(&c, row.id, &now)?;
         }
-        Ok(Ok(Actor {
-            name: format!("token:{name}"),
-            role: Role::parse(&role).unwrap_or(Role::Auditor),
-            csrf: String::new(),
-        }))
+        Ok(Ok(Actor { name: format!("token:{}", row.name), role: row.role, csrf: String::new() }))
     }
 
     pub fn record(&self, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
-        audit(&self.db(), actor, action, detail)
+        audit(&self.db.lock(), actor, action, detail)
     }
 
     /// The admin audit trail, newest first.
-    #[allow(clippy::type_complexity)] // rows of the query; named row types come with the store's interface
-    pub fn audit_trail(
-        &self,
-        before: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<(i64, String, String, String, String)>, AuthError> {
-        let db = self.db();
-        let mut st = db.prepare(
-            "SELECT seq, at, actor, action, detail FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
-        )?;
-        let rows = st.query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    pub fn audit_trail(&self, before: Option<i64>, limit: i64) -> Result<Vec<db::AuditEntry>, AuthError> {
+        Ok(db::audit_trail(&self.db.lock(), before, limit)?)
     }
 }
 
-/// Appends to the admin audit trail (append-only: the database refuses changes to it).
-fn audit(db: &Connection, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
-    db.execute(
-        "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![crate::clock::now_rfc3339(), actor, action, detail],
-    )?;
-    Ok(())
+/// Appends to the admin audit trail (append-only: the database refuses changes to it), now.
+fn audit(c: &crate::store::Connection, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
+    Ok(db::append_audit(c, &crate::clock::now_rfc3339(), actor, action, detail)?)
 }
 
 #[cfg(test)]

@@ -7,12 +7,17 @@
 //! transaction holding its event committed. Reads use a small pool of other connections: in WAL
 //! mode they never block the writer and always see a committed state.
 
+pub mod accounts;
 mod migrations;
 pub mod read;
 pub mod write;
 
+/// The database handle the rest of the server passes back to this module's functions (it
+/// never runs a statement on it itself): every SQL statement of the server is in this module.
+pub use rusqlite::Connection;
+
 use kelisim_shared::config::Config;
-use rusqlite::{params, Connection, OpenFlags};
+use rusqlite::{params, OpenFlags};
 use serde::Serialize;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};

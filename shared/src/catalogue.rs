@@ -98,29 +98,37 @@ pub fn block_rules(categories: &[Category], every: bool) -> Vec<(String, String)
     for cat in categories.iter().filter(|c| !c.required) {
         let extra =
             all().iter().filter(|e| every && !declared.contains(&e.id.as_str()) && fits(e) == Some(cat.id.as_str()));
-        let patterns: Vec<String> = cat
+        let patterns = cat
             .services
             .iter()
             .filter_map(|s| get(&s.id))
             .chain(extra)
             .flat_map(|e| e.scripts.iter().chain(&e.iframes).chain(&e.pixels))
-            .map(|p| url_regex(p))
-            .collect();
+            .map(String::as_str)
+            .collect::<Vec<_>>();
+        let patterns: Vec<String> =
+            patterns.iter().filter(|p| !patterns.iter().any(|q| subsumes(q, p))).map(|p| url_regex(p)).collect();
         if !patterns.is_empty() {
-            out.push((cat.id.clone(), format!("^(?:{})$", patterns.join("|"))));
+            out.push((cat.id.clone(), patterns.join("|")));
         }
     }
     out
 }
 
-/// A URL pattern (`*`: any run of characters) as a regular expression; `https://` also
-/// matches `http://` (a page on http loads protocol-relative snippets so).
+/// Whether every URL pattern `p` matches is also matched by another pattern `q` that is a
+/// prefix and `*` (`…/metrika/*` subsumes `…/metrika/tag.js*`), so `p` need not travel.
+fn subsumes(q: &str, p: &str) -> bool {
+    q != p && q.strip_suffix('*').is_some_and(|prefix| !prefix.contains('*') && p.starts_with(prefix))
+}
+
+/// A URL pattern (`*`: any run of characters) as a regular expression, without its
+/// `https://`: the blocker (widget/blocker.js) matches `^(?:https?:)?//(?:` + the category's
+/// patterns joined by `|` + `)$`, so a page on http and a protocol-relative `//` (as a script
+/// sets a URL, before it is resolved) match too, and the scheme travels once per category.
+/// Every catalogue pattern starts with `https://` (checked by the catalogue's test).
 fn url_regex(pattern: &str) -> String {
-    let (scheme, rest) = match pattern.strip_prefix("https://") {
-        Some(rest) => ("https?://", rest),
-        None => ("", pattern),
-    };
-    let mut re = String::from(scheme);
+    let rest = pattern.strip_prefix("https://").unwrap_or(pattern);
+    let mut re = String::new();
     for ch in rest.chars() {
         match ch {
             '*' => re.push_str(".*"),
@@ -245,7 +253,8 @@ mod tests {
                 e.id
             );
             for p in e.scripts.iter().chain(&e.iframes).chain(&e.pixels) {
-                assert!(p.starts_with("https://") || p.starts_with("*://") || p.starts_with("//"), "{}: {p}", e.id);
+                // The blocker puts the scheme back (`url_regex`).
+                assert!(p.starts_with("https://"), "{}: {p}", e.id);
             }
         }
         for id in ["yandex-metrica", "google-analytics", "google-tag-manager", "meta-pixel", "youtube"] {
@@ -280,8 +289,11 @@ mod tests {
         assert_eq!(rules.len(), 1, "only analytics: {rules:?}");
         assert_eq!(rules[0].0, "analytics");
         let re = &rules[0].1;
-        assert!(re.starts_with("^(?:https?://mc\\.yandex\\.ru/metrika/tag\\.js.*|"), "{re}");
-        assert_eq!(url_regex("https://www.facebook.com/tr?*"), "https?://www\\.facebook\\.com/tr\\?.*");
+        assert!(re.starts_with("mc\\.yandex\\.ru/metrika/.*|"), "{re}");
+        // `…/metrika/tag.js*` is left out: `…/metrika/*` matches all it does.
+        assert!(!re.contains("tag\\.js"), "{re}");
+        assert_eq!(url_regex("https://www.facebook.com/tr?*"), "www\\.facebook\\.com/tr\\?.*");
+        assert!(subsumes("https://a.b/*", "https://a.b/c.js*") && !subsumes("https://a.b/c*", "https://a.b/*"));
         // Every catalogue service: Meta's pixel in marketing, Google Analytics beside Metrica,
         // Cloudflare (necessary by default) nowhere.
         let every = block_rules(&cats, true);

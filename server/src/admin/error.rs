@@ -131,12 +131,6 @@ impl From<AuthError> for AdminError {
     }
 }
 
-impl From<rusqlite::Error> for AdminError {
-    fn from(e: rusqlite::Error) -> AdminError {
-        AdminError::internal(e)
-    }
-}
-
 impl From<crate::store::StoreError> for AdminError {
     fn from(e: crate::store::StoreError) -> AdminError {
         AdminError::internal(e)

@@ -243,7 +243,7 @@ pub async fn home(req: HttpRequest, admin: web::Data<Admin>) -> Answer {
             let tz = s.policy.time_zone();
             rows.push(pages::SiteRow { id: id.clone(), name: s.config.name.clone(), events, scan, tz });
         }
-        Ok::<_, rusqlite::Error>(rows)
+        Ok::<_, crate::store::StoreError>(rows)
     })
     .await?;
     let reloaded = admin.ingest.reloaded();
@@ -258,7 +258,8 @@ pub async fn log(req: HttpRequest, admin: web::Data<Admin>, path: web::Path<Stri
     let f = f.into_inner();
     let (dash, s2, f2) = (admin.dash.clone(), site.clone(), f.clone());
     let (found, versions) =
-        blocking(move || Ok::<_, rusqlite::Error>((dash.events(&s2, &f2, PAGE)?, dash.versions(&s2)?))).await?;
+        blocking(move || Ok::<_, crate::store::StoreError>((dash.events(&s2, &f2, PAGE)?, dash.versions(&s2)?)))
+            .await?;
     let page = pages::log(&ctx(&req, Some(&who), Some(&site)), cfg, &f, &found, &versions);
     Ok(html(StatusCode::OK, page))
 }
@@ -355,7 +356,7 @@ pub async fn config_version(
             Some((p, _, _)) => dash.version_body(&s2, p)?,
             None => None,
         };
-        Ok::<_, rusqlite::Error>((list, body, previous))
+        Ok::<_, crate::store::StoreError>((list, body, previous))
     })
     .await?;
     let body = body.ok_or(AdminError::NotFound(Missing::ConfigVersion))?;
@@ -392,7 +393,11 @@ pub async fn compare(
     let CompareQuery { a, b } = q.into_inner();
     let (dash, s2) = (admin.dash.clone(), site.clone());
     let (a, b, list) = blocking(move || {
-        Ok::<_, rusqlite::Error>((dash.version_body(&s2, &a)?, dash.version_body(&s2, &b)?, dash.version_dates(&s2)?))
+        Ok::<_, crate::store::StoreError>((
+            dash.version_body(&s2, &a)?,
+            dash.version_body(&s2, &b)?,
+            dash.version_dates(&s2)?,
+        ))
     })
     .await?;
     let parse = |body: Option<String>| -> Result<Config, AdminError> {

@@ -53,7 +53,7 @@ impl Admin {
         let scans = Arc::new(crate::scan::jobs::Jobs::new(db_file.to_owned(), None));
         Ok(Admin {
             accounts: Arc::new(auth::Accounts::open(db_file)?),
-            dash: Arc::new(queries::Dashboard::open(db_file).map_err(crate::store::StoreError::from)?),
+            dash: Arc::new(queries::Dashboard::open(db_file)?),
             limits: limits::LoginLimits::default(),
             ingest,
             trust_proxy,

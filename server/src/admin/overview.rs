@@ -440,7 +440,7 @@ async fn load(
         let rows = dash.counts(&s, &from, &to)?;
         let mut versions: Vec<(String, String)> = dash.version_dates(&s)?;
         versions.sort_by(|a, b| a.1.cmp(&b.1));
-        Ok::<_, rusqlite::Error>(Overview::fold(range, bad, &tz2, &rows, versions))
+        Ok::<_, crate::store::StoreError>(Overview::fold(range, bad, &tz2, &rows, versions))
     })
     .await?;
     Ok((o, tz))

@@ -353,7 +353,7 @@ async fn show(
     let served = site_config(admin, site)?;
     let (dash, s2) = (admin.dash.clone(), site.to_owned());
     let (last, previous, history, schedule) = blocking(move || {
-        Ok::<_, rusqlite::Error>((
+        Ok::<_, crate::store::StoreError>((
             dash.last_scan(&s2)?,
             dash.previous_scan(&s2)?,
             dash.scans(&s2, 20)?,

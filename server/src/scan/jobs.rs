@@ -11,6 +11,7 @@
 use super::record::{self, Schedule};
 use super::report::Report;
 use super::{ScanError, Survey};
+use crate::store::{Connection, StoreError};
 use kelisim_shared::policy::SitePolicy;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -89,21 +90,19 @@ impl Jobs {
     }
 
     /// Opens the database to write to it (the dashboard's own connection only reads).
-    fn write<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
-        let conn = rusqlite::Connection::open(&self.db)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        f(&conn)
+    fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        f(&crate::store::scans::connect(&self.db)?)
     }
 
     /// Sets (or removes) a site's schedule.
-    pub fn set_schedule(&self, site: &str, s: Option<&Schedule>) -> rusqlite::Result<()> {
+    pub fn set_schedule(&self, site: &str, s: Option<&Schedule>) -> Result<(), StoreError> {
         self.write(|c| record::set_schedule(c, site, s))
     }
 
     /// Starts the scan of the first schedule that is due — never run, or last run a day or a
     /// week ago — unless a scan is running; `site` gives a served site's policy and its file
     /// (a schedule of a site no longer served waits). Called every minute by the server.
-    pub fn run_due(self: &Arc<Self>, site: impl Fn(&str) -> Option<(SitePolicy, String)>) -> rusqlite::Result<()> {
+    pub fn run_due(self: &Arc<Self>, site: impl Fn(&str) -> Option<(SitePolicy, String)>) -> Result<(), StoreError> {
         if self.running().is_some() {
             return Ok(());
         }

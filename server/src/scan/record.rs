@@ -1,164 +1,43 @@
 //! Scans kept for the dashboard (`kelisim scan --data DIR`): each report as its JSON, by
-//! site, in the `scans` table. Not part of the consent log: nothing here is signed or
-//! append-only, and it holds no visitor's data (the scanner is the only visitor).
+//! site, in the `scans` table (the statements are `crate::store::scans`'s). Not part of the
+//! consent log: nothing here is signed or append-only, and it holds no visitor's data (the
+//! scanner is the only visitor).
 
 use super::report::Report;
 use super::ScanError;
-use rusqlite::{params, Connection, OptionalExtension};
+pub use crate::store::scans::{attempted, history, schedule, schedules, set_schedule, Every, Past, Schedule};
+use crate::store::{self, scans, Connection, StoreError};
 use std::path::Path;
 
 /// Stores `report` under `site` in the database of `data` (created if needed, migrated).
 pub fn record(data: &Path, site: &str, report: &Report) -> Result<i64, ScanError> {
     let fail =
         |e: &dyn std::fmt::Display| ScanError::Write(format!("cannot record the scan in {}: {e}", data.display()));
-    let (_store, conn) = crate::store::Store::open(data).map_err(|e| fail(&e))?;
+    let (_store, conn) = store::Store::open(data).map_err(|e| fail(&e))?;
     insert(&conn, site, report, None).map_err(|e| fail(&e))
 }
 
 /// Stores `report` under `site` over an open connection (the server's own scans, `jobs`),
 /// with who started it: an account's name, [`BY_SCHEDULE`], or `None` (the command line).
-pub fn insert(conn: &Connection, site: &str, report: &Report, by: Option<&str>) -> rusqlite::Result<i64> {
-    let json = serde_json::to_string(report).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.execute(
-        "INSERT INTO scans (site, url, finished_at, violations, report, started_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![site, report.url, report.finished_at, report.summary.violations as i64, json, by],
-    )?;
-    Ok(conn.last_insert_rowid())
+pub fn insert(conn: &Connection, site: &str, report: &Report, by: Option<&str>) -> Result<i64, StoreError> {
+    let json = serde_json::to_string(report)
+        .map_err(|e| StoreError::Corrupt(format!("a scan report does not serialize: {e}")))?;
+    scans::insert(conn, site, &report.url, &report.finished_at, report.summary.violations as i64, &json, by)
 }
 
 /// `started_by` of the scans a site's schedule starts.
 pub const BY_SCHEDULE: &str = "schedule";
 
 /// The latest scan of `site`, if any.
-pub fn latest(c: &Connection, site: &str) -> rusqlite::Result<Option<Report>> {
+pub fn latest(c: &Connection, site: &str) -> Result<Option<Report>, StoreError> {
     nth_latest(c, site, 0)
 }
 
 /// The scan of `site` before the latest, if any: what the latest is compared with.
-pub fn previous(c: &Connection, site: &str) -> rusqlite::Result<Option<Report>> {
+pub fn previous(c: &Connection, site: &str) -> Result<Option<Report>, StoreError> {
     nth_latest(c, site, 1)
 }
 
-fn nth_latest(c: &Connection, site: &str, n: i64) -> rusqlite::Result<Option<Report>> {
-    let json: Option<String> = c
-        .query_row(
-            "SELECT report FROM scans WHERE site = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2",
-            params![site, n],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
-}
-
-/// One of a site's scans, as the history lists it.
-pub struct Past {
-    pub finished_at: String,
-    pub url: String,
-    pub violations: i64,
-    /// An account, [`BY_SCHEDULE`], or `None` (the command line).
-    pub by: Option<String>,
-}
-
-/// Earlier scans of `site`, newest first.
-pub fn history(c: &Connection, site: &str, limit: i64) -> rusqlite::Result<Vec<Past>> {
-    let mut st = c.prepare(
-        "SELECT finished_at, url, violations, started_by FROM scans WHERE site = ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = st.query_map(params![site, limit], |r| {
-        Ok(Past { finished_at: r.get(0)?, url: r.get(1)?, violations: r.get(2)?, by: r.get(3)? })
-    })?;
-    rows.collect()
-}
-
-/// How often a site is scanned by the server itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Every {
-    Day,
-    Week,
-}
-
-impl Every {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Every::Day => "daily",
-            Every::Week => "weekly",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Every> {
-        match s {
-            "daily" => Some(Every::Day),
-            "weekly" => Some(Every::Week),
-            _ => None,
-        }
-    }
-
-    pub fn seconds(self) -> i64 {
-        match self {
-            Every::Day => 86_400,
-            Every::Week => 7 * 86_400,
-        }
-    }
-}
-
-/// A site's scan schedule.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Schedule {
-    pub site: String,
-    pub every: Every,
-    pub url: String,
-    pub pages: i64,
-    pub set_by: String,
-    pub set_at: String,
-    /// When it last started a scan (whether or not the scan could run).
-    pub last_attempt_at: Option<String>,
-}
-
-fn schedule_row(r: &rusqlite::Row) -> rusqlite::Result<Schedule> {
-    let every: String = r.get(1)?;
-    Ok(Schedule {
-        site: r.get(0)?,
-        every: Every::parse(&every).unwrap_or(Every::Week),
-        url: r.get(2)?,
-        pages: r.get(3)?,
-        set_by: r.get(4)?,
-        set_at: r.get(5)?,
-        last_attempt_at: r.get(6)?,
-    })
-}
-
-const SCHEDULE_COLUMNS: &str = "site, every, url, pages, set_by, set_at, last_attempt_at";
-
-/// The schedule of `site`, if it has one.
-pub fn schedule(c: &Connection, site: &str) -> rusqlite::Result<Option<Schedule>> {
-    c.query_row(&format!("SELECT {SCHEDULE_COLUMNS} FROM scan_schedules WHERE site = ?1"), [site], schedule_row)
-        .optional()
-}
-
-/// Every site's schedule.
-pub fn schedules(c: &Connection) -> rusqlite::Result<Vec<Schedule>> {
-    let mut st = c.prepare(&format!("SELECT {SCHEDULE_COLUMNS} FROM scan_schedules ORDER BY site"))?;
-    let rows = st.query_map([], schedule_row)?;
-    rows.collect()
-}
-
-/// Sets (or, with `None`, removes) the schedule of `site`. A changed schedule keeps when it
-/// last ran, so changing the address does not start a scan at once.
-pub fn set_schedule(c: &Connection, site: &str, s: Option<&Schedule>) -> rusqlite::Result<()> {
-    match s {
-        None => c.execute("DELETE FROM scan_schedules WHERE site = ?1", [site]).map(drop),
-        Some(s) => c
-            .execute(
-                "INSERT INTO scan_schedules (site, every, url, pages, set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (site) DO UPDATE SET every = excluded.every, url = excluded.url, pages = excluded.pages,
-                     set_by = excluded.set_by, set_at = excluded.set_at",
-                params![site, s.every.as_str(), s.url, s.pages, s.set_by, s.set_at],
-            )
-            .map(drop),
-    }
-}
-
-/// Notes that the schedule of `site` started a scan at `at` (RFC 3339).
-pub fn attempted(c: &Connection, site: &str, at: &str) -> rusqlite::Result<()> {
-    c.execute("UPDATE scan_schedules SET last_attempt_at = ?2 WHERE site = ?1", params![site, at]).map(drop)
+fn nth_latest(c: &Connection, site: &str, n: i64) -> Result<Option<Report>, StoreError> {
+    Ok(scans::nth_latest(c, site, n)?.and_then(|j| serde_json::from_str(&j).ok()))
 }

@@ -8,8 +8,10 @@
 //! mode they never block the writer and always see a committed state.
 
 pub mod accounts;
+pub mod dashboard;
 mod migrations;
 pub mod read;
+pub mod scans;
 pub mod write;
 
 /// The database handle the rest of the server passes back to this module's functions (it

@@ -57,6 +57,8 @@ pub enum ExportError {
     Zip(#[from] zip::result::ZipError),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }

@@ -11,13 +11,14 @@
 //! must be older than the retention in force when it was made.
 
 use crate::clock;
-use crate::store::read::{StoredRow, ROW_COLUMNS};
+use crate::store::audit as db;
+pub use crate::store::audit::{save_verified, verified_state};
+use crate::store::read::StoredRow;
 use crate::store::MIN_STORED_LEVEL;
-use crate::store::{self, event_key, site_range, subtree_key, uuid_text, StoreError};
+use crate::store::{self, event_key, uuid_text, Connection, StoreError};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::{Checkpoint, VerifierKey};
 use kelisim_shared::merkle::{leaf_hash, Frontier, Hash};
-use rusqlite::{params, Connection, OptionalExtension};
 use std::fmt;
 
 /// What a stored record is, checked against its own leaf.
@@ -138,9 +139,7 @@ pub struct Retention(Vec<(String, u32)>);
 
 impl Retention {
     pub fn load(c: &Connection, site_no: i64) -> Result<Retention, StoreError> {
-        let mut st = c.prepare_cached("SELECT since, days FROM log_retention WHERE site_no = ?1 ORDER BY since")?;
-        let rows = st.query_map([site_no], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
-        Ok(Retention(rows.collect::<Result<_, _>>()?))
+        Ok(Retention(db::retention(c, site_no)?))
     }
 
     /// Records `days` as the site's retention from now on, unless it already is. A change
@@ -149,11 +148,7 @@ impl Retention {
         if Retention::load(c, site_no)?.0.last().map(|(_, d)| *d) == Some(days) {
             return Ok(());
         }
-        c.execute(
-            "INSERT INTO log_retention (site_no, since, days) VALUES (?1, ?2, ?3)",
-            params![site_no, clock::now_rfc3339(), days],
-        )?;
-        Ok(())
+        db::insert_retention(c, site_no, &clock::now_rfc3339(), days)
     }
 
     /// The retention (days) of a record made at `recorded_at`: the row in force then, or the
@@ -201,12 +196,6 @@ pub enum AuditError {
     Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for AuditError {
-    fn from(e: rusqlite::Error) -> AuditError {
-        AuditError::Store(e.into())
-    }
-}
-
 /// What a check of a site's log found (all of it intact).
 #[derive(Clone, Debug, Default)]
 pub struct Audited {
@@ -237,39 +226,15 @@ impl fmt::Display for Audited {
     }
 }
 
-/// How far a site's log was verified before (`log_verified`), if it was and the row is sound.
-pub fn verified_state(c: &Connection, site_no: i64) -> Result<Option<Frontier>, StoreError> {
-    let row: Option<(i64, Vec<u8>)> = c
-        .query_row("SELECT tree_size, frontier FROM log_verified WHERE site_no = ?1", [site_no], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    Ok(row.and_then(|(size, bytes)| {
-        let hashes = bytes.chunks(32).map(|c| Hash::try_from(c).ok()).collect::<Option<Vec<Hash>>>()?;
-        Frontier::from_parts(u64::try_from(size).ok()?, hashes)
-    }))
-}
-
-/// Records that a site's log is verified up to `frontier`'s size.
-pub fn save_verified(c: &Connection, site_no: i64, frontier: &Frontier) -> Result<(), StoreError> {
-    c.execute(
-        "INSERT INTO log_verified (site_no, tree_size, frontier, verified_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (site_no) DO UPDATE SET tree_size = excluded.tree_size, frontier = excluded.frontier, verified_at = excluded.verified_at",
-        params![site_no, frontier.size() as i64, frontier.hashes().concat(), clock::now_rfc3339()],
-    )?;
-    Ok(())
-}
-
 /// Checks a site's log. With `full`, every record and every checkpoint; otherwise the records
 /// after the size verified before ([`verified_state`]) and the checkpoints from that size on,
 /// starting from the frontier verified then. Reads in one snapshot; writes nothing (the caller
 /// saves [`Audited::frontier`] with [`save_verified`] if it wants the next check to start there).
 pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) -> Result<Audited, AuditError> {
-    let tx = c.unchecked_transaction()?;
+    let tx = db::snapshot(c)?;
     let log_err = |why: String| AuditError::Log { site: site.to_owned(), why };
     let Some(site_no) = store::site_no(&tx, site)? else {
-        let n: i64 =
-            tx.query_row("SELECT COUNT(*) FROM checkpoints WHERE site = ?1 AND tree_size > 0", [site], |r| r.get(0))?;
+        let n = db::checkpoint_count(&tx, site, true)?;
         if n > 0 {
             return Err(log_err(format!("{n} signed checkpoints cover records, but the log holds none")));
         }
@@ -281,16 +246,9 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
 
     // The signed checkpoints from the starting size on, oldest first.
     let mut checkpoints: Vec<(i64, Checkpoint)> = Vec::new();
-    let total_checkpoints: i64 =
-        tx.query_row("SELECT COUNT(*) FROM checkpoints WHERE site = ?1", [site], |r| r.get(0))?;
+    let total_checkpoints = db::checkpoint_count(&tx, site, false)?;
     {
-        let mut st =
-            tx.prepare("SELECT id, tree_size, note FROM checkpoints WHERE site = ?1 AND tree_size >= ?2 ORDER BY id")?;
-        let rows = st.query_map(params![site, from as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
-        })?;
-        for row in rows {
-            let (id, size, note) = row?;
+        for (id, size, note) in db::checkpoints_from(&tx, site, from)? {
             let cp = key.verify(&note).map_err(|e| {
                 log_err(format!("checkpoint {id}: its signature does not verify with the log key: {e}"))
             })?;
@@ -329,14 +287,9 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
 
     let retention = Retention::load(&tx, site_no)?;
     let now = time::OffsetDateTime::now_utc();
-    let (_, hi) = site_range(site_no);
-    let mut subtree = tx.prepare_cached("SELECT hash FROM merkle_subtrees WHERE id = ?1")?;
-    let mut st = tx.prepare(&format!("SELECT {ROW_COLUMNS} FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id"))?;
-    let mut rows = st.query(params![event_key(site_no, from + 1), hi])?;
     let mut last_time = String::new();
     let mut checked = 0u64;
-    while let Some(r) = rows.next()? {
-        let row = StoredRow::read(r, 0)?;
+    db::each_row_after(&tx, site_no, from, |row: StoredRow| -> Result<(), AuditError> {
         let expected = frontier.size() + 1;
         let bad = |why: String| AuditError::Record { site: site.to_owned(), seq: expected, why };
         if row.seq != expected {
@@ -363,9 +316,7 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
         let mut wrong_subtree = None;
         frontier.append(leaf, |level, index, hash| {
             if level >= MIN_STORED_LEVEL && wrong_subtree.is_none() {
-                let stored: rusqlite::Result<Option<Vec<u8>>> =
-                    subtree.query_row([subtree_key(site_no, level, index)], |r| r.get(0)).optional();
-                match stored {
+                match db::stored_subtree(&tx, site_no, level, index) {
                     Ok(Some(h)) if h.as_slice() == hash.as_slice() => {}
                     Ok(Some(_)) => {
                         wrong_subtree = Some(format!(
@@ -378,8 +329,10 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
                         ))
                     }
                     Err(e) => {
-                        wrong_subtree =
-                            Some(format!("cannot read the Merkle subtree (level {level}, index {index}): {e}"))
+                        wrong_subtree = Some(format!(
+                            "cannot read the Merkle subtree (level {level}, index {index}): {}",
+                            e.detail()
+                        ))
                     }
                 }
             }
@@ -388,8 +341,8 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
             return Err(bad(why));
         }
         checked += 1;
-        check_roots(&frontier, &mut next)?;
-    }
+        check_roots(&frontier, &mut next)
+    })?;
     if let Some((id, cp)) = checkpoints.get(next) {
         return Err(log_err(format!(
             "checkpoint {id} signs {} records, but the log holds {}",
@@ -412,7 +365,7 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
 pub fn verify_and_record(c: &Connection, site: &str, key: &VerifierKey, full: bool) -> Result<Audited, AuditError> {
     let audited = verify_site(c, site, key, full)?;
     if let Some(site_no) = store::site_no(c, site)? {
-        save_verified(c, site_no, &audited.frontier)?;
+        save_verified(c, site_no, &audited.frontier, &clock::now_rfc3339())?;
     }
     Ok(audited)
 }

@@ -8,6 +8,7 @@
 //! mode they never block the writer and always see a committed state.
 
 pub mod accounts;
+pub mod audit;
 pub mod dashboard;
 mod migrations;
 pub mod read;
@@ -47,6 +48,17 @@ pub enum StoreError {
     WriterGone,
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    /// The database's own words for a failed statement (without the "database error: " that
+    /// [`StoreError::Sql`] puts before them); the whole message for any other error.
+    pub fn detail(&self) -> String {
+        match self {
+            StoreError::Sql(e) => e.to_string(),
+            e => e.to_string(),
+        }
+    }
 }
 
 /// What a browser gets back for a logged decision.
@@ -113,14 +125,14 @@ fn first_id_where(c: &Connection, site_no: i64, cond: &str, arg: Option<&str>) -
 /// The first `events.id` of a site's log recorded at or after `time` (RFC 3339 as the log
 /// writes it, or any prefix of one); one past the last record if none is. `recorded_at` never
 /// decreases along a log (see the writer), so a time range is an id range.
-pub fn first_id_at(c: &Connection, site_no: i64, time: &str) -> rusqlite::Result<i64> {
-    first_id_where(c, site_no, "recorded_at >= ?2", Some(time))
+pub fn first_id_at(c: &Connection, site_no: i64, time: &str) -> Result<i64, StoreError> {
+    Ok(first_id_where(c, site_no, "recorded_at >= ?2", Some(time))?)
 }
 
 /// The first `events.id` of a site's log whose canonical bytes the retention purge has not
 /// removed (it removes them oldest first, so the purged records are a prefix of the log).
-pub fn first_unpurged_id(c: &Connection, site_no: i64) -> rusqlite::Result<i64> {
-    first_id_where(c, site_no, "canonical IS NOT NULL", None)
+pub fn first_unpurged_id(c: &Connection, site_no: i64) -> Result<i64, StoreError> {
+    Ok(first_id_where(c, site_no, "canonical IS NOT NULL", None)?)
 }
 
 /// A lowercase hyphenated UUID as the 16 bytes the log stores; `None` if it is not one.

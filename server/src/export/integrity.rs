@@ -5,14 +5,14 @@
 //! of the server checks only what comes after.
 
 use crate::log::audit::{self, Audited};
+use crate::store::StoreError;
 use kelisim_shared::checkpoint::VerifierKey;
-use rusqlite::Connection;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntegrityError {
-    #[error("cannot open the database: {0}")]
-    Open(#[from] rusqlite::Error),
+    #[error("cannot open the database: {}", .0.detail())]
+    Open(StoreError),
     /// The log is damaged: the first problem found.
     #[error(transparent)]
     Damaged(#[from] audit::AuditError),
@@ -20,7 +20,6 @@ pub enum IntegrityError {
 
 /// Checks the log of `site`; `Err` names the first problem.
 pub fn check(db_file: &Path, site: &str, key: &VerifierKey) -> Result<Audited, IntegrityError> {
-    let db = Connection::open(db_file)?;
-    db.busy_timeout(std::time::Duration::from_secs(5))?;
+    let db = crate::store::audit::connect(db_file).map_err(IntegrityError::Open)?;
     Ok(audit::verify_and_record(&db, site, key, true)?)
 }

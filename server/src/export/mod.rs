@@ -32,10 +32,10 @@ pub mod verify;
 pub use kelisim_verify::{files_note, operator_json, ExportSummary, FILES, FORMAT};
 use kelisim_verify::{readme, views};
 
+use crate::store::export::{self as db, Records};
+use crate::store::{Connection, StoreError};
 use kelisim_shared::checkpoint::LogKey;
 use kelisim_shared::config::Config;
-use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
@@ -55,10 +55,8 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
     #[error("cannot write the bundle: {0}")]
     Zip(#[from] zip::result::ZipError),
-    #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] StoreError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -112,14 +110,8 @@ pub fn run(
     key: &LogKey,
     out: &Path,
 ) -> Result<ExportSummary, ExportError> {
-    let db = Connection::open_with_flags(db_file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    db.busy_timeout(std::time::Duration::from_secs(10))?;
-    let body: String = db
-        .query_row("SELECT body FROM config_versions WHERE site = ?1 ORDER BY first_seen DESC LIMIT 1", [site], |r| {
-            r.get(0)
-        })
-        .optional()?
-        .ok_or_else(|| ExportError::UnknownSite(site.to_owned()))?;
+    let db = db::open(db_file)?;
+    let body: String = db::newest_config_body(&db, site)?.ok_or_else(|| ExportError::UnknownSite(site.to_owned()))?;
     let config: Config =
         serde_json::from_str(&body).map_err(|e| ExportError::Corrupt(format!("config of {site}: {e}")))?;
     let now = crate::clock::now_rfc3339();
@@ -151,10 +143,7 @@ pub fn export(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Export
     check_date(req.from)?;
     check_date(req.to)?;
     // One read transaction: every file describes the same state of the log.
-    db.execute_batch("BEGIN")?;
-    let result = write_bundle(db, req, out);
-    let _ = db.execute_batch("COMMIT");
-    result
+    db::in_read_transaction(db, || write_bundle(db, req, out))
 }
 
 /// The zip being written, hashing each file as it goes into it: what `files.sig` lists is what
@@ -216,23 +205,18 @@ impl<W: Write + std::io::Seek> Write for Bundle<W> {
 /// Calls `f` with each record of the range, in `seq` order, parsed from its canonical bytes.
 fn each_entry(
     db: &Connection,
-    sql: &str,
-    args: &[Value],
+    records: &Records,
     mut f: impl FnMut(&views::Entry) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
-    let mut st = db.prepare(sql)?;
-    let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
-    while let Some(r) = rows.next()? {
-        let seq = r.get::<_, i64>(0)? as u64;
-        let entry = match r.get_ref(1)?.as_blob_or_null().map_err(rusqlite::Error::from)? {
+    db::each_record(db, records, |seq, bytes| {
+        let entry = match bytes {
             Some(bytes) => {
                 views::Entry::parse(bytes).map_err(|e| ExportError::Corrupt(format!("record {seq}: {e}")))?
             }
             None => views::Entry::Purged(seq),
         };
-        f(&entry)?;
-    }
-    Ok(())
+        f(&entry)
+    })
 }
 
 /// The bundle, written in named steps inside the caller's read transaction: the signed log,
@@ -246,7 +230,7 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         sums: Vec::new(),
     };
     write_log(&mut zip, db, &log)?;
-    let range = Range::of(db, req, &log)?;
+    let range = records_of(db, req, &log)?;
     let (configs, versions) = write_configs(&mut zip, db, req, &range)?;
     let categories = views::category_columns(&configs);
     let mut summary = ExportSummary {
@@ -280,11 +264,7 @@ struct SignedLog {
 
 fn signed_log(db: &Connection, req: &ExportRequest) -> Result<SignedLog, ExportError> {
     let site = req.site;
-    let notes: Vec<(u64, String)> = {
-        let mut st = db.prepare("SELECT tree_size, note FROM checkpoints WHERE site = ?1 ORDER BY id")?;
-        let rows = st.query_map([site], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let notes = db::checkpoint_notes(db, site)?;
     let tree_size = notes.last().map(|n| n.0).ok_or_else(|| ExportError::NoCheckpoint(site.to_owned()))?;
     // files.sig is signed with the key given: it must be the log's own, or the bundle would
     // not verify (and the auditor would be given a key id that proves nothing).
@@ -292,8 +272,7 @@ fn signed_log(db: &Connection, req: &ExportRequest) -> Result<SignedLog, ExportE
     if let Some((_, note)) = notes.last() {
         verifier.verify(note).map_err(|e| ExportError::WrongKey(format!("the last checkpoint of {site}: {e}")))?;
     }
-    let site_no: i64 =
-        db.query_row("SELECT site_no FROM log_sites WHERE site = ?1", [site], |r| r.get(0)).optional()?.unwrap_or(0);
+    let site_no = crate::store::site_no(db, site)?.unwrap_or(0);
     let (lo, _) = crate::store::site_range(site_no);
     let last = crate::store::event_key(site_no, tree_size);
     Ok(SignedLog { notes, tree_size, verifier, site_no, lo, last })
@@ -314,16 +293,14 @@ fn write_log<W: Write + std::io::Seek>(
 ) -> Result<(), ExportError> {
     zip.start("leaves.bin", stored())?;
     let mut n = 0u64;
-    let mut st = db.prepare("SELECT leaf_hash FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
-    let mut rows = st.query(params![log.lo, log.last])?;
-    while let Some(r) = rows.next()? {
-        let leaf = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+    db::each_leaf(db, log.lo, log.last, |leaf| {
         if leaf.len() != 32 {
             return Err(ExportError::Corrupt(format!("leaf hash of record {} is not 32 bytes", n + 1)));
         }
         zip.write_all(leaf)?;
         n += 1;
-    }
+        Ok(())
+    })?;
     if n != log.tree_size {
         return Err(ExportError::Corrupt(format!(
             "the last checkpoint covers {} records but the log holds {n}",
@@ -340,32 +317,17 @@ fn write_log<W: Write + std::io::Seek>(
     Ok(())
 }
 
-/// The exported records: a `WHERE` over `events.id` and its arguments.
-struct Range {
-    where_: String,
-    args: Vec<Value>,
-}
-
-impl Range {
-    fn of(db: &Connection, req: &ExportRequest, log: &SignedLog) -> Result<Range, ExportError> {
-        let mut where_ = String::from("id BETWEEN ?1 AND ?2");
-        let mut args: Vec<Value> = vec![log.lo.into(), log.last.into()];
-        // The log is in time order: a time range is an id range (`store::first_id_at`).
-        if let Some(f) = req.from {
-            where_.push_str(" AND id >= ?3");
-            args.push(crate::store::first_id_at(db, log.site_no, f)?.into());
-        }
-        if let Some(t) = req.to {
-            where_.push_str(&format!(" AND id < ?{}", args.len() + 1));
-            args.push(crate::store::first_id_at(db, log.site_no, &format!("{t}\u{7f}"))?.into());
-        }
-        Ok(Range { where_, args })
+/// The exported records of `req` in the signed log: its whole range, or the records of its dates.
+fn records_of(db: &Connection, req: &ExportRequest, log: &SignedLog) -> Result<Records, ExportError> {
+    let mut records = Records { lo: log.lo, last: log.last, from: None, before: None };
+    // The log is in time order: a time range is an id range (`store::first_id_at`).
+    if let Some(f) = req.from {
+        records.from = Some(crate::store::first_id_at(db, log.site_no, f)?);
     }
-
-    /// Each record's `seq` and canonical bytes, in `seq` order.
-    fn records_sql(&self) -> String {
-        format!("SELECT seq, canonical FROM events WHERE {} ORDER BY id", self.where_)
+    if let Some(t) = req.to {
+        records.before = Some(crate::store::first_id_at(db, log.site_no, &format!("{t}\u{7f}"))?);
     }
+    Ok(records)
 }
 
 /// `configs/<version>.json` of every version the records name, in the order the site first
@@ -375,20 +337,12 @@ fn write_configs<W: Write + std::io::Seek>(
     zip: &mut Bundle<W>,
     db: &Connection,
     req: &ExportRequest,
-    range: &Range,
+    range: &Records,
 ) -> Result<(Vec<Config>, Vec<String>), ExportError> {
-    let referenced: Vec<String> = {
-        let mut st = db.prepare(&format!("SELECT DISTINCT config_version FROM events WHERE {}", range.where_))?;
-        let rows = st.query_map(rusqlite::params_from_iter(range.args.iter()), |r| r.get(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let referenced = db::versions_named(db, range)?;
     let mut bodies: Vec<(String, String, String)> = Vec::new();
     for v in referenced.iter().chain((!referenced.contains(&req.config.version)).then_some(&req.config.version)) {
-        let (first_seen, body): (String, String) = db.query_row(
-            "SELECT first_seen, body FROM config_versions WHERE site = ?1 AND version = ?2",
-            [req.site, v.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (first_seen, body) = db::config_version(db, req.site, v)?;
         bodies.push((first_seen, v.clone(), body));
     }
     bodies.sort();
@@ -412,15 +366,12 @@ fn write_configs<W: Write + std::io::Seek>(
 fn write_records<W: Write + std::io::Seek>(
     zip: &mut Bundle<W>,
     db: &Connection,
-    range: &Range,
+    range: &Records,
     summary: &mut ExportSummary,
 ) -> Result<(), ExportError> {
     zip.start("events.jsonl", opts())?;
-    let mut st = db.prepare(&range.records_sql())?;
-    let mut rows = st.query(rusqlite::params_from_iter(range.args.iter()))?;
-    while let Some(r) = rows.next()? {
-        let seq = r.get::<_, i64>(0)? as u64;
-        match r.get_ref(1)?.as_blob_or_null().map_err(rusqlite::Error::from)? {
+    db::each_record(db, range, |seq, bytes| -> Result<(), ExportError> {
+        match bytes {
             Some(bytes) => zip.write_all(bytes)?,
             None => {
                 write!(zip, r#"{{"purged":true,"seq":{seq}}}"#)?;
@@ -431,8 +382,8 @@ fn write_records<W: Write + std::io::Seek>(
         summary.events += 1;
         summary.first_seq.get_or_insert(seq);
         summary.last_seq = Some(seq);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// `events.csv` and `events.dpv.jsonld`, derived from the canonical bytes exactly as `verify`
@@ -440,20 +391,19 @@ fn write_records<W: Write + std::io::Seek>(
 fn write_views<W: Write + std::io::Seek>(
     zip: &mut Bundle<W>,
     db: &Connection,
-    range: &Range,
+    range: &Records,
     site: &str,
     configs: &[Config],
     categories: &[(String, String)],
 ) -> Result<(), ExportError> {
-    let sql = range.records_sql();
     zip.start("events.csv", opts())?;
     let mut csv = views::Csv::new(categories.to_vec());
     zip.write_all(csv.head()?)?;
-    each_entry(db, &sql, &range.args, |e| Ok(zip.write_all(csv.row(e)?)?))?;
+    each_entry(db, range, |e| Ok(zip.write_all(csv.row(e)?)?))?;
     zip.start("events.dpv.jsonld", opts())?;
     let mut dpv = views::Dpv::new(site, configs);
     zip.write_all(dpv.head())?;
-    each_entry(db, &sql, &range.args, |e| Ok(zip.write_all(dpv.record(e))?))?;
+    each_entry(db, range, |e| Ok(zip.write_all(dpv.record(e))?))?;
     zip.write_all(dpv.tail())?;
     Ok(())
 }

@@ -10,6 +10,16 @@ use super::read::{StoredRow, ROW_COLUMNS};
 use super::{event_key, site_range, subtree_key, StoreError};
 use kelisim_shared::merkle::{Frontier, Hash};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::path::Path;
+
+/// A connection of its own to the database file at `db_file` that may write (a check records
+/// how far it verified the log), for a check run outside the log writer (the dashboard's
+/// "Verify now").
+pub fn connect(db_file: &Path) -> Result<Connection, StoreError> {
+    let db = Connection::open(db_file)?;
+    db.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(db)
+}
 
 /// A read transaction on `c`: every read through it sees one state of the log. Dropping it
 /// ends it (nothing is written through it).

@@ -12,8 +12,6 @@ pub mod audit;
 pub mod dashboard;
 pub mod export;
 mod migrations;
-// Not yet used by the commands: `serve --database` and `migrate` come next (issue 20).
-#[allow(dead_code, unused_imports)]
 pub mod read;
 pub mod scans;
 pub mod write;

@@ -227,6 +227,7 @@ fn test(args: &[String]) -> Result<()> {
     let browser = tools::ensure_chromium()?;
     let axe = axe::ensure()?;
     let engines = tools::ensure_engines()?;
+    let postgres = tools::ensure_postgres()?;
     step("running every test (unit, HTTP integration, headless Chromium, Firefox ESR and WebKitGTK end-to-end)");
     let mut cmd = cargo();
     // --no-fail-fast: one failing suite must not hide the others' results.
@@ -239,7 +240,8 @@ fn test(args: &[String]) -> Result<()> {
         .env("GECKODRIVER", &engines.geckodriver)
         .env("FIREFOX", &engines.firefox)
         .env("WEBKIT_WEBDRIVER", &engines.webkit_driver)
-        .env("XVFB", &engines.xvfb);
+        .env("XVFB", &engines.xvfb)
+        .env("KELISIM_PG_BIN", &postgres);
     run(&mut cmd, "cargo test")?;
     step("running the widget's unit tests natively");
     run(cargo().args(["test", "--locked", "-p", "kelisim-widget", "--lib"]), "cargo test -p kelisim-widget")?;

@@ -151,6 +151,40 @@ pub struct Engines {
     pub xvfb: PathBuf,
 }
 
+/// PostgreSQL's programs (`initdb`, `pg_ctl`, `postgres`, `psql`) for the PostgreSQL store's
+/// tests, which start a throwaway cluster of their own (tests/pgcluster): Debian's `postgresql`
+/// package from apt when no `/usr/lib/postgresql/<version>/bin/initdb` exists. Returns that
+/// `bin` directory (the tests get it as `KELISIM_PG_BIN`).
+pub fn ensure_postgres() -> Result<PathBuf> {
+    let find = || -> Option<PathBuf> {
+        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let v = e.file_name().to_str()?.parse::<u32>().ok()?;
+                let bin = e.path().join("bin");
+                bin.join("initdb").exists().then_some((v, bin))
+            })
+            .collect();
+        found.sort();
+        found.pop().map(|(_, bin)| bin)
+    };
+    if let Some(bin) = find() {
+        return Ok(bin);
+    }
+    let root_user = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    if !root_user {
+        bail!("the PostgreSQL store's tests need PostgreSQL: run `sudo apt-get install -y postgresql`");
+    }
+    step("installing postgresql from apt (about a minute)");
+    run(Command::new("apt-get").args(["update", "-qq"]), "apt-get update")?;
+    run(
+        Command::new("apt-get").args(["install", "-y", "-qq", "postgresql"]).env("DEBIAN_FRONTEND", "noninteractive"),
+        "apt-get install postgresql",
+    )?;
+    find().ok_or_else(|| anyhow::anyhow!("apt installed postgresql but no /usr/lib/postgresql/*/bin/initdb exists"))
+}
+
 /// Firefox ESR, WebKitGTK's WebDriver (`webkit2gtk-driver` ships /usr/bin/WebKitWebDriver) and
 /// Xvfb (WebKitGTK has no headless mode: it needs a display) from apt, and geckodriver of the
 /// pinned version into `target/tools/bin/` — each only if missing.

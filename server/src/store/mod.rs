@@ -12,6 +12,9 @@ pub mod audit;
 pub mod dashboard;
 pub mod export;
 mod migrations;
+// Not yet used by the commands: `serve --database` and `migrate` come next (issue 20).
+#[allow(dead_code, unused_imports)]
+pub mod pg;
 pub mod read;
 pub mod scans;
 pub mod write;
@@ -59,6 +62,13 @@ impl StoreError {
             StoreError::Sql(e) => e.to_string(),
             e => e.to_string(),
         }
+    }
+
+    /// Whether a statement failed on a UNIQUE constraint (the log's idempotency key: the
+    /// writer then looks up the record already logged).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
     }
 }
 

@@ -5,7 +5,7 @@ use super::{event_key, uuid_bytes, Receipt, StoreError};
 use kelisim_shared::canonical::{ConsentRecord, Unplaced};
 use kelisim_shared::checkpoint::Checkpoint;
 use kelisim_shared::merkle::Hash;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 /// A logged record's receipt as the writer has it: raw bytes, no text. [`Logged::receipt`]
 /// makes the text form on the request's thread, not on the one writer thread.
@@ -123,7 +123,8 @@ impl<'e> Counts<'e> {
             .or_default() += 1;
     }
 
-    pub fn write(self, c: &Connection) -> Result<(), StoreError> {
+    /// The rows to add to `log_counts`: (site number, UTC hour, dimension, key) → count.
+    pub fn rows(self) -> std::collections::BTreeMap<(i64, [u8; 13], &'static str, &'e str), i64> {
         let mut rows: std::collections::BTreeMap<(i64, [u8; 13], &str, &str), i64> = Default::default();
         for ((site_no, hour, action, language, version, granted), n) in self.n {
             *rows.entry((site_no, hour, "all", "")).or_default() += n;
@@ -134,6 +135,11 @@ impl<'e> Counts<'e> {
                 *rows.entry((site_no, hour, "category", cat)).or_default() += n;
             }
         }
+        rows
+    }
+
+    pub fn write(self, c: &Connection) -> Result<(), StoreError> {
+        let rows = self.rows();
         let mut st = c.prepare_cached(
             "INSERT INTO log_counts (site_no, hour, dim, key, n) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (site_no, dim, hour, key) DO UPDATE SET n = n + excluded.n",
@@ -252,4 +258,20 @@ pub fn purge_expired(
     )?;
     c.execute("DELETE FROM purge_in_progress WHERE site = ?1", [site])?;
     Ok(n)
+}
+
+/// Starts one of the log writer's transactions with `BEGIN IMMEDIATE`: it holds the write lock
+/// from its start. The caller commits it (or drops it to roll back).
+pub fn begin(c: &mut Connection) -> Result<Transaction<'_>, StoreError> {
+    Ok(c.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// Whether the database takes writes (`/healthz`): takes the write lock, writes a row to a
+/// temporary table, and rolls back.
+pub fn ping(c: &mut Connection) -> Result<(), StoreError> {
+    let tx = begin(c)?;
+    tx.execute("CREATE TEMP TABLE IF NOT EXISTS healthz (x)", [])?;
+    tx.execute("INSERT INTO healthz VALUES (1)", [])?;
+    tx.rollback()?;
+    Ok(())
 }

@@ -1,0 +1,345 @@
+//! Appending to a site's log and signing its checkpoints on PostgreSQL, from any number of
+//! instances at once (docs/postgres.md, "Sequencing").
+//!
+//! A batch is one transaction. It locks the head row of each site it touches (`log_heads`, in
+//! site-number order, so two instances never wait on each other in a cycle), and the head says
+//! where the log ends: when it is not where this instance's cached Merkle frontier ends, another
+//! instance appended since, and the frontier is read again from the stored subtrees (O(log n)).
+//! Under the lock the batch finds which of its events were logged before (idempotency across
+//! instances: no other transaction can append to the site meanwhile), places the new ones at
+//! consecutive `seq`s, and writes them, their completed subtrees, the dashboard's counts and
+//! the new head — a handful of statements per site whatever the batch's size (arrays through
+//! `unnest`). `COMMIT` returns once the transaction is durable (`synchronous_commit` on, the
+//! default; docs/postgres.md says what a synchronous standby adds); only then are the requests
+//! answered. If anything fails, nothing of the batch is committed and the cached frontiers are
+//! left as they were.
+
+use super::{head, load_frontier, register_site, PgError, PgSubtrees};
+use crate::store::read::StoredCheckpoint;
+use crate::store::write::{Counts, Logged, NewEvent};
+use crate::store::{StoreError, MIN_STORED_LEVEL};
+use kelisim_shared::checkpoint::{Checkpoint, LogKey};
+use kelisim_shared::merkle::{root_at, Frontier, Hash};
+use postgres::Client;
+use std::collections::{BTreeMap, HashMap};
+
+/// One site's log as an instance caches it between batches. The database's head is the truth;
+/// the cache only saves reading the frontier again when nobody else appended.
+#[derive(Clone, Debug)]
+pub struct PgSiteLog {
+    pub site_no: i64,
+    pub frontier: Frontier,
+    /// `recorded_at` of the last record (empty while there is none); the next is never earlier.
+    pub last_time: String,
+}
+
+impl PgSiteLog {
+    /// Registers the site if it is new and reads its log's head and frontier.
+    pub fn open(c: &mut Client, site: &str) -> Result<PgSiteLog, PgError> {
+        let site_no = register_site(c, site)?;
+        let (size, last_time) = head(c, site_no)?;
+        let frontier = load_frontier(c, site, site_no, size)?;
+        Ok(PgSiteLog { site_no, frontier, last_time })
+    }
+}
+
+/// Writes a batch in one transaction; returns each event's receipt and whether it is new, in
+/// the order of `events`. `logs` must hold every site the events name (opened with
+/// [`PgSiteLog::open`]); on success their frontiers are the committed ones, on failure they are
+/// unchanged.
+pub fn append_batch(
+    c: &mut Client,
+    logs: &mut BTreeMap<String, PgSiteLog>,
+    events: &[NewEvent],
+    now: &str,
+) -> Result<Vec<(Logged, bool)>, PgError> {
+    let mut random = vec![0u8; 16 * events.len()];
+    getrandom::fill(&mut random).map_err(|e| StoreError::Corrupt(format!("no random source for receipt ids: {e}")))?;
+    // The events of each site, in the order of `events`; sites in site-number order.
+    let mut by_site: BTreeMap<i64, (&str, Vec<usize>)> = BTreeMap::new();
+    for (i, ev) in events.iter().enumerate() {
+        let site = ev.record.site.as_str();
+        let log = logs.get(site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {site}")))?;
+        by_site.entry(log.site_no).or_insert((site, Vec::new())).1.push(i);
+    }
+    let mut out: Vec<Option<(Logged, bool)>> = vec![None; events.len()];
+    let mut updated: Vec<(String, PgSiteLog)> = Vec::new();
+    let mut counts = Counts::default();
+    let mut tx = c.transaction()?;
+    for (&site_no, (site, idx)) in &by_site {
+        // The sequencer: held until COMMIT.
+        let row = tx.query_one("SELECT size, last_time FROM log_heads WHERE site_no = $1 FOR UPDATE", &[&site_no])?;
+        let (size, head_time): (i64, String) = (row.get(0), row.get(1));
+        let mut log = logs[*site].clone();
+        if log.frontier.size() != size as u64 {
+            log.frontier = load_frontier(&mut tx, site, site_no, size as u64)?;
+        }
+        if head_time > log.last_time {
+            log.last_time = head_time;
+        }
+        // What of this batch the log already holds (a widget's retry, or the same event sent
+        // to two instances).
+        let consent_ids: Vec<&[u8]> = idx.iter().map(|&i| &events[i].consent_id[..]).collect();
+        let event_ids: Vec<&[u8]> = idx.iter().map(|&i| &events[i].event_id[..]).collect();
+        let mut known: HashMap<([u8; 16], [u8; 16]), Logged> = HashMap::new();
+        for r in tx.query(
+            "SELECT e.consent_id, e.event_id, e.receipt_id, e.seq, e.recorded_at, e.leaf_hash
+             FROM unnest($2::bytea[], $3::bytea[]) AS k (consent_id, event_id)
+             JOIN events e ON e.site_no = $1 AND e.consent_id = k.consent_id AND e.event_id = k.event_id",
+            &[&site_no, &consent_ids, &event_ids],
+        )? {
+            let corrupt = |what: &str| StoreError::Corrupt(format!("a stored {what} has the wrong length"));
+            let key = (
+                r.get::<_, &[u8]>(0).try_into().map_err(|_| corrupt("consent id"))?,
+                r.get::<_, &[u8]>(1).try_into().map_err(|_| corrupt("event id"))?,
+            );
+            let logged = Logged {
+                receipt_id: r.get::<_, &[u8]>(2).try_into().map_err(|_| corrupt("receipt id"))?,
+                seq: r.get::<_, i64>(3) as u64,
+                recorded_at: r.get(4),
+                leaf: r.get::<_, &[u8]>(5).try_into().map_err(|_| corrupt("leaf hash"))?,
+            };
+            known.insert(key, logged);
+        }
+        let mut rows = EventRows::default();
+        let mut nodes = NodeRows::default();
+        let mut canonical = Vec::with_capacity(1024);
+        if now > log.last_time.as_str() {
+            log.last_time = now.to_owned();
+        }
+        for &i in idx {
+            let ev = &events[i];
+            if let Some(logged) = known.get(&(ev.consent_id, ev.event_id)) {
+                out[i] = Some((logged.clone(), false));
+                continue;
+            }
+            let receipt_id =
+                *uuid::Builder::from_random_bytes(random[16 * i..16 * i + 16].try_into().expect("16 bytes"))
+                    .into_uuid()
+                    .as_bytes();
+            let seq = log.frontier.size() + 1;
+            let leaf = ev.canonical.place(&log.last_time, seq, &mut canonical);
+            rows.push(ev, seq, &log.last_time, &receipt_id, &canonical, &leaf);
+            log.frontier.append(leaf, |level, index, hash| {
+                if level >= MIN_STORED_LEVEL {
+                    nodes.push(level, index, hash);
+                }
+            });
+            counts.add(site_no, &log.last_time, ev);
+            let logged = Logged { receipt_id, seq, recorded_at: log.last_time.clone(), leaf };
+            known.insert((ev.consent_id, ev.event_id), logged.clone());
+            out[i] = Some((logged, true));
+        }
+        if !rows.seq.is_empty() {
+            rows.insert(&mut tx, site_no)?;
+            nodes.insert(&mut tx, site_no)?;
+            tx.execute(
+                "UPDATE log_heads SET size = $2, last_time = $3 WHERE site_no = $1",
+                &[&site_no, &(log.frontier.size() as i64), &log.last_time],
+            )?;
+        }
+        updated.push((site.to_string(), log));
+    }
+    write_counts(&mut tx, counts)?;
+    tx.commit()?;
+    for (site, log) in updated {
+        logs.insert(site, log);
+    }
+    Ok(out.into_iter().map(|o| o.expect("every event is answered")).collect())
+}
+
+/// A batch's new rows of one site's log, column by column (one `INSERT … SELECT FROM unnest`).
+#[derive(Default)]
+struct EventRows<'e> {
+    seq: Vec<i64>,
+    event_id: Vec<&'e [u8]>,
+    consent_id: Vec<&'e [u8]>,
+    receipt_id: Vec<Vec<u8>>,
+    recorded_at: Vec<String>,
+    config_version: Vec<&'e str>,
+    action: Vec<&'static str>,
+    granted: Vec<&'e str>,
+    language: Vec<&'static str>,
+    gpc: Vec<bool>,
+    sec_gpc: Vec<bool>,
+    origin: Vec<Option<&'e str>>,
+    leaf_hash: Vec<Vec<u8>>,
+    canonical: Vec<Vec<u8>>,
+}
+
+impl<'e> EventRows<'e> {
+    fn push(&mut self, ev: &'e NewEvent, seq: u64, at: &str, receipt_id: &[u8; 16], canonical: &[u8], leaf: &Hash) {
+        let r = &ev.record;
+        self.seq.push(seq as i64);
+        self.event_id.push(&ev.event_id);
+        self.consent_id.push(&ev.consent_id);
+        self.receipt_id.push(receipt_id.to_vec());
+        self.recorded_at.push(at.to_owned());
+        self.config_version.push(&r.config_version);
+        self.action.push(r.action.as_str());
+        self.granted.push(&ev.granted);
+        self.language.push(r.language.code());
+        self.gpc.push(r.gpc);
+        self.sec_gpc.push(r.sec_gpc);
+        self.origin.push(r.origin.as_deref());
+        self.leaf_hash.push(leaf.to_vec());
+        self.canonical.push(canonical.to_vec());
+    }
+
+    fn insert(&self, tx: &mut postgres::Transaction, site_no: i64) -> Result<(), PgError> {
+        tx.execute(
+            "INSERT INTO events (site_no, seq, event_id, consent_id, receipt_id, recorded_at, config_version, action,
+                 granted, language, gpc, sec_gpc, origin, leaf_hash, canonical)
+             SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[], $7::text[],
+                 $8::text[], $9::text[], $10::text[], $11::boolean[], $12::boolean[], $13::text[], $14::bytea[],
+                 $15::bytea[])",
+            &[
+                &site_no,
+                &self.seq,
+                &self.event_id,
+                &self.consent_id,
+                &self.receipt_id,
+                &self.recorded_at,
+                &self.config_version,
+                &self.action,
+                &self.granted,
+                &self.language,
+                &self.gpc,
+                &self.sec_gpc,
+                &self.origin,
+                &self.leaf_hash,
+                &self.canonical,
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// The subtrees a batch completed (level ≥ [`MIN_STORED_LEVEL`]).
+#[derive(Default)]
+struct NodeRows {
+    level: Vec<i32>,
+    idx: Vec<i64>,
+    hash: Vec<Vec<u8>>,
+}
+
+impl NodeRows {
+    fn push(&mut self, level: u32, index: u64, hash: &Hash) {
+        self.level.push(level as i32);
+        self.idx.push(index as i64);
+        self.hash.push(hash.to_vec());
+    }
+
+    fn insert(&self, tx: &mut postgres::Transaction, site_no: i64) -> Result<(), PgError> {
+        if !self.level.is_empty() {
+            tx.execute(
+                "INSERT INTO merkle_subtrees (site_no, level, idx, hash)
+                 SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])",
+                &[&site_no, &self.level, &self.idx, &self.hash],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn write_counts(tx: &mut postgres::Transaction, counts: Counts) -> Result<(), PgError> {
+    let (mut site_no, mut hour, mut dim, mut key, mut n) = (vec![], vec![], vec![], vec![], vec![]);
+    for ((s, h, d, k), count) in counts.rows() {
+        site_no.push(s);
+        hour.push(String::from_utf8_lossy(&h).into_owned());
+        dim.push(d);
+        key.push(k);
+        n.push(count);
+    }
+    if !n.is_empty() {
+        tx.execute(
+            "INSERT INTO log_counts (site_no, hour, dim, key, n)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+             ON CONFLICT (site_no, dim, hour, key) DO UPDATE SET n = log_counts.n + excluded.n",
+            &[&site_no, &hour, &dim, &key, &n],
+        )?;
+    }
+    Ok(())
+}
+
+/// Signs a checkpoint of the site's log as committed now, unless one of that size exists
+/// (`force`: sign even then, as the SQLite writer does for an export). Any instance may call it
+/// at any time: it holds the site's head lock while it reads the size and root and stores the
+/// checkpoint, so two instances never sign two roots for one size, and no append lands between
+/// the size it reads and the root it signs. Returns the checkpoint it stored, if any.
+pub fn sign_checkpoint(
+    c: &mut Client,
+    key: &LogKey,
+    site: &str,
+    log: &mut PgSiteLog,
+    time: &str,
+    force: bool,
+) -> Result<Option<StoredCheckpoint>, PgError> {
+    let mut tx = c.transaction()?;
+    let size: i64 = tx.query_one("SELECT size FROM log_heads WHERE site_no = $1 FOR UPDATE", &[&log.site_no])?.get(0);
+    let last: Option<i64> = tx.query_one("SELECT MAX(tree_size) FROM checkpoints WHERE site = $1", &[&site])?.get(0);
+    if !force && (size == 0 || last == Some(size)) {
+        return Ok(None);
+    }
+    let mut fresh = log.clone();
+    if fresh.frontier.size() != size as u64 {
+        fresh.frontier = load_frontier(&mut tx, site, log.site_no, size as u64)?;
+    }
+    let cp =
+        Checkpoint { origin: key.origin(site), size: size as u64, root: fresh.frontier.root(), time: time.to_owned() };
+    let note = key.sign(&cp);
+    let key_id = key.key_id_hex();
+    tx.execute(
+        "INSERT INTO checkpoints (site, tree_size, root_hash, signed_at, key_id, note) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&site, &size, &&cp.root[..], &cp.time, &key_id, &note],
+    )?;
+    tx.commit()?;
+    *log = fresh;
+    Ok(Some(StoredCheckpoint {
+        site: site.to_owned(),
+        tree_size: size as u64,
+        root: cp.root,
+        signed_at: cp.time,
+        key_id,
+        note,
+    }))
+}
+
+/// The root of a site's stored tree at `size`, read from the database (proofs, checks).
+pub fn stored_root(c: &mut Client, site: &str, site_no: i64, size: u64) -> Result<Hash, PgError> {
+    root_at(&mut PgSubtrees { conn: c, site, site_no }, size)
+}
+
+/// Records a site's retention from now on (the site file's `retention_days`), unless it is
+/// already the one in force.
+pub fn register_retention(c: &mut Client, site_no: i64, days: u32, now: &str) -> Result<(), PgError> {
+    let current: Option<i32> = c
+        .query_opt("SELECT days FROM log_retention WHERE site_no = $1 ORDER BY since DESC LIMIT 1", &[&site_no])?
+        .map(|r| r.get(0));
+    if current != Some(days as i32) {
+        c.execute(
+            "INSERT INTO log_retention (site_no, since, days) VALUES ($1, $2, $3)",
+            &[&site_no, &now, &(days as i32)],
+        )?;
+    }
+    Ok(())
+}
+
+/// The retention purge of one site, as in the SQLite store (`store::write::purge_expired`): in
+/// one transaction, the canonical bytes of at most `limit` of its events recorded before
+/// `before` are removed, oldest first, under a `purge_in_progress` marker — the one change the
+/// database's trigger lets through, and only for records past their retention by the
+/// database's own clock. Returns how many were purged.
+pub fn purge_expired(c: &mut Client, site: &str, site_no: i64, before: &str, limit: usize) -> Result<usize, PgError> {
+    let mut tx = c.transaction()?;
+    tx.execute("INSERT INTO purge_in_progress (site, before) VALUES ($1, $2)", &[&site, &before])?;
+    let n = tx.execute(
+        "UPDATE events SET canonical = NULL
+         WHERE site_no = $1 AND seq IN (SELECT seq FROM events WHERE site_no = $1 AND recorded_at < $2
+                                        AND canonical IS NOT NULL ORDER BY seq LIMIT $3)",
+        &[&site_no, &before, &(limit as i64)],
+    )?;
+    tx.execute("DELETE FROM purge_in_progress WHERE site = $1", &[&site])?;
+    tx.commit()?;
+    Ok(n as usize)
+}

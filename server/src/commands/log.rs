@@ -17,11 +17,7 @@ pub fn log_checkpoint(data: &Path) -> anyhow::Result<()> {
 pub fn log_verify(data: &Path, only: Option<&str>, quick: bool) -> anyhow::Result<()> {
     let (_store, conn) = open_existing(data)?;
     let key = log::key::load_or_create(data)?.verifier();
-    let mut sites: Vec<String> = {
-        let mut st = conn.prepare("SELECT site FROM log_sites ORDER BY site")?;
-        let rows = st.query_map([], |r| r.get(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let mut sites = crate::store::read::logged_sites(&conn)?;
     if let Some(site) = only {
         if !sites.iter().any(|s| s == site) {
             bail!("the log holds no site `{site}` (it has: {})", sites.join(", "));

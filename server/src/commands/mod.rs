@@ -57,7 +57,7 @@ pub fn message(e: &anyhow::Error) -> String {
 }
 
 /// Opens the data directory of an existing installation (never creates one).
-fn open_existing(data: &Path) -> anyhow::Result<(store::Store, rusqlite::Connection)> {
+fn open_existing(data: &Path) -> anyhow::Result<(store::Store, store::Connection)> {
     if !data.join(store::DB_FILE).exists() {
         bail!("{} holds no Kelisim database ({})", data.display(), store::DB_FILE);
     }

@@ -140,7 +140,7 @@ pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
 }
 
 /// Every site's current config version, recorded (once) so that events can name it.
-fn record_configs(sites: &sites::Sites, conn: &rusqlite::Connection) -> anyhow::Result<()> {
+fn record_configs(sites: &sites::Sites, conn: &crate::store::Connection) -> anyhow::Result<()> {
     let now = clock::now_rfc3339();
     for s in sites.iter() {
         store::record_config(conn, &s.config, &s.config_json, &now).context(REFUSING)?;

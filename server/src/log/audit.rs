@@ -231,7 +231,7 @@ impl fmt::Display for Audited {
 /// starting from the frontier verified then. Reads in one snapshot; writes nothing (the caller
 /// saves [`Audited::frontier`] with [`save_verified`] if it wants the next check to start there).
 pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) -> Result<Audited, AuditError> {
-    let tx = db::snapshot(c)?;
+    let tx = store::read::snapshot(c)?;
     let log_err = |why: String| AuditError::Log { site: site.to_owned(), why };
     let Some(site_no) = store::site_no(&tx, site)? else {
         let n = db::checkpoint_count(&tx, site, true)?;

@@ -10,10 +10,9 @@ mod writer;
 
 use crate::metrics::Metrics;
 use crate::store::read::{self, SqlSubtrees, StoredCheckpoint};
-use crate::store::{self as db, write, StoreError};
+use crate::store::{self as db, write, Connection, StoreError};
 use kelisim_shared::checkpoint::{LogKey, VerifierKey};
 use kelisim_shared::merkle::{root_at, Frontier};
-use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};

@@ -5,9 +5,9 @@
 use super::audit::Shown;
 use crate::store::read::{self, SqlSubtrees, StoredCheckpoint};
 use crate::store::uuid_text;
+use crate::store::Connection;
 use crate::store::{Store, StoreError};
 use kelisim_shared::merkle::{consistency_proof, inclusion_proof, verify_inclusion, Hash};
-use rusqlite::Connection;
 
 /// One logged decision as the visitor's receipt shows it: no IP, user agent or page. Its fields
 /// come from the record's canonical bytes when they hash to its leaf (`log::audit`); a record
@@ -72,7 +72,7 @@ pub struct ConsentHistory {
 /// A consent id's history on a site, with proofs, read in one snapshot.
 pub fn consent_history(store: &Store, site: &str, consent_id: &str) -> Result<ConsentHistory, StoreError> {
     store.read(|c| {
-        let tx = c.unchecked_transaction()?;
+        let tx = read::snapshot(c)?;
         let checkpoint = read::latest_checkpoint(&tx, site)?;
         let site_no = crate::store::site_no(&tx, site)?.unwrap_or(0);
         let mut events = Vec::new();
@@ -123,7 +123,7 @@ pub fn consistency(
         return Err(ConsistencyError::Order { from, to });
     }
     let found = store.read(|c| {
-        let tx = c.unchecked_transaction()?;
+        let tx = read::snapshot(c)?;
         let Some(a) = read::checkpoint_of_size(&tx, site, from)? else { return Ok(Err(from)) };
         let Some(b) = read::checkpoint_of_size(&tx, site, to)? else { return Ok(Err(to)) };
         let site_no = crate::store::site_no(&tx, site)?.unwrap_or(0);

@@ -21,10 +21,9 @@ use crate::clock;
 use crate::metrics::Metrics;
 use crate::store::read::StoredCheckpoint;
 use crate::store::write::{self, Logged, NewEvent};
-use crate::store::StoreError;
+use crate::store::{Connection, StoreError};
 use kelisim_shared::checkpoint::{Checkpoint, LogKey};
 use kelisim_shared::merkle::Hash;
-use rusqlite::{Connection, TransactionBehavior};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -244,11 +243,7 @@ impl LogWriter {
     }
 
     fn ping(&mut self) -> Result<(), StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute("CREATE TEMP TABLE IF NOT EXISTS healthz (x)", [])?;
-        tx.execute("INSERT INTO healthz VALUES (1)", [])?;
-        tx.rollback()?;
-        Ok(())
+        write::ping(&mut self.conn)
     }
 
     /// Signs a checkpoint for each site whose log grew since its last one (or for every site
@@ -276,7 +271,7 @@ impl LogWriter {
     }
 
     fn sign_checkpoints(&mut self, due: &[String], time: &str) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = write::begin(&mut self.conn)?;
         let mut made = Vec::new();
         for site in due {
             let log = &self.logs[site];
@@ -320,7 +315,7 @@ impl LogWriter {
             let retention = super::audit::Retention::load(&self.conn, site_no)?;
             let Some(before) = retention.purge_cutoff(time::OffsetDateTime::now_utc()) else { continue };
             loop {
-                let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = write::begin(&mut self.conn)?;
                 let n = write::purge_expired(&tx, &site, site_no, &before, PURGE_CHUNK)?;
                 tx.commit()?;
                 total += n;
@@ -352,7 +347,7 @@ fn try_batch(
     // Receipt ids for the whole batch from one read of the OS random source.
     let mut random = vec![0u8; 16 * events.len()];
     getrandom::fill(&mut random).map_err(|e| StoreError::Corrupt(format!("no random source for receipt ids: {e}")))?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = write::begin(conn)?;
     let mut out: Vec<(Logged, bool)> = Vec::with_capacity(events.len());
     let mut nodes: Vec<(u32, u64, Hash)> = Vec::new();
     let mut canonical = Vec::with_capacity(1024);
@@ -377,9 +372,7 @@ fn try_batch(
         // check, so a new event costs one index descent, and only a repeated one is looked up.
         match appender.insert_event(log.site_no, ev, seq, &log.last_time, &receipt_id, &canonical, &leaf) {
             Ok(()) => {}
-            Err(StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)))
-                if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
-            {
+            Err(e) if e.is_unique_violation() => {
                 let existing = write::logged_by_event_id(&tx, log.site_no, &ev.consent_id, &ev.event_id)?
                     .ok_or_else(|| StoreError::Corrupt(format!("site {site}: seq {seq} is taken by another event")))?;
                 out.push((existing, false));

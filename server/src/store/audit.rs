@@ -1,5 +1,6 @@
 //! What the check of a stored log (`crate::log::audit`: `kelisim log verify`, the dashboard's
-//! "Verify now", every start of the server) reads and records: a read snapshot, the site's
+//! "Verify now", every start of the server) reads and records, in a read snapshot
+//! ([`super::read::snapshot`]): the site's
 //! checkpoints as signed notes, its rows in `seq` order, its stored Merkle subtrees, its
 //! retention history (`log_retention`, migration 8), and how far it was verified before
 //! (`log_verified`).
@@ -9,7 +10,7 @@
 use super::read::{StoredRow, ROW_COLUMNS};
 use super::{event_key, site_range, subtree_key, StoreError};
 use kelisim_shared::merkle::{Frontier, Hash};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
 /// A connection of its own to the database file at `db_file` that may write (a check records
@@ -19,12 +20,6 @@ pub fn connect(db_file: &Path) -> Result<Connection, StoreError> {
     let db = Connection::open(db_file)?;
     db.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(db)
-}
-
-/// A read transaction on `c`: every read through it sees one state of the log. Dropping it
-/// ends it (nothing is written through it).
-pub fn snapshot(c: &Connection) -> Result<Transaction<'_>, StoreError> {
-    Ok(c.unchecked_transaction()?)
 }
 
 /// How many signed checkpoints `site` has: all of them, or only those that cover records

@@ -3,7 +3,13 @@
 
 use super::{event_key, site_range, subtree_key, uuid_bytes, StoreError, MIN_STORED_LEVEL, SEQ_BITS};
 use kelisim_shared::merkle::{root_of, Frontier, Hash, Subtrees};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+/// A read transaction on `c`: every read through it sees one state of the log. Dropping it
+/// ends it (nothing is written through it).
+pub fn snapshot(c: &Connection) -> Result<Transaction<'_>, StoreError> {
+    Ok(c.unchecked_transaction()?)
+}
 
 /// A site's tree as stored: leaves in `events.leaf_hash`, complete subtrees of level ≥
 /// [`MIN_STORED_LEVEL`] in `merkle_subtrees`, the ones between recomputed from their (at most 8)
@@ -154,6 +160,13 @@ pub fn history_rows(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<
     let mut out = rows.collect::<Result<Vec<_>, _>>()?;
     out.reverse();
     Ok(out)
+}
+
+/// Every site that has a log (a number in `log_sites`), by name.
+pub fn logged_sites(c: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut st = c.prepare("SELECT site FROM log_sites ORDER BY site")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The number of events in a site's log (seq runs from 1 without gaps).

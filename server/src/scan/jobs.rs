@@ -184,7 +184,7 @@ impl Jobs {
         let report: Report = survey.run().map_err(failed)?;
         self.write(|c| record::insert(c, &policy.id, &report, Some(by)))
             .map(drop)
-            .map_err(|e| Failed::Other(format!("the report could not be stored: {e}")))
+            .map_err(|e| Failed::Other(format!("the report could not be stored: {}", e.detail())))
     }
 }
 

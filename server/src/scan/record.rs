@@ -14,7 +14,7 @@ pub fn record(data: &Path, site: &str, report: &Report) -> Result<i64, ScanError
     let fail =
         |e: &dyn std::fmt::Display| ScanError::Write(format!("cannot record the scan in {}: {e}", data.display()));
     let (_store, conn) = store::Store::open(data).map_err(|e| fail(&e))?;
-    insert(&conn, site, report, None).map_err(|e| fail(&e))
+    insert(&conn, site, report, None).map_err(|e| fail(&e.detail()))
 }
 
 /// Stores `report` under `site` over an open connection (the server's own scans, `jobs`),

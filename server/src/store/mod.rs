@@ -6,6 +6,14 @@
 //! by the log writer thread (`crate::log::Writer`), which answers a request only after the
 //! transaction holding its event committed. Reads use a small pool of other connections: in WAL
 //! mode they never block the writer and always see a committed state.
+//!
+//! Every SQL statement of the server is here, by concern: [`read`] and
+//! [`write`](mod@write) (the consent log), [`audit`] (what the log check reads and records),
+//! [`export`] (the audit bundle), [`dashboard`] (the dashboard's reads), [`accounts`] (accounts,
+//! sessions, API tokens, the admin audit trail), [`scans`] (kept scans, schedules), and this file
+//! (open, migrations, config versions, site numbers). They are typed functions over a
+//! [`Connection`]; the rules stay with their modules (`admin`, `log`, `export`, `scan`), which
+//! run no SQL themselves.
 
 pub mod accounts;
 pub mod audit;

@@ -181,6 +181,18 @@ pub fn register_site(c: &Connection, site: &str) -> Result<i64, StoreError> {
     site_no(c, site)?.ok_or_else(|| StoreError::Corrupt(format!("site {site} has no number in log_sites")))
 }
 
+/// Where a server's data lives: the SQLite file in its data directory (the default), or a
+/// PostgreSQL database that several instances share (`--database postgres://…`,
+/// docs/postgres.md). The data directory holds the signing key and local files either way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // until `serve --database` opens the stores through it (issue 20, in progress)
+pub enum Location {
+    /// The SQLite database file (`DATA/kelisim.sqlite`).
+    Sqlite(PathBuf),
+    /// A `postgres://` connection URL.
+    Postgres(String),
+}
+
 /// Read access to the database: a pool of read-only connections.
 pub struct Store {
     path: PathBuf,

@@ -8,11 +8,13 @@
 //! thread, never from an async task (the client runs a small runtime of its own).
 
 mod log;
+pub mod pool;
 mod schema;
 #[cfg(test)]
 mod tests;
 
 pub use log::{append_batch, sign_checkpoint, PgSiteLog};
+pub use pool::{PgPool, Pooled};
 
 use super::{StoreError, MIN_STORED_LEVEL};
 use kelisim_shared::merkle::{root_of, Frontier, Hash, Subtrees};

@@ -60,6 +60,20 @@ pub enum StoreError {
     WriterGone,
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// PostgreSQL (store/pg): the server's words, with its SQLSTATE where it gave one.
+    #[error("PostgreSQL: {}", pg_words(.0))]
+    Pg(#[from] postgres::Error),
+    #[error("PostgreSQL migration {version} failed: {}", pg_words(.source))]
+    PgMigration { version: usize, source: postgres::Error },
+}
+
+/// A PostgreSQL error as its server said it (`postgres::Error`'s own Display says only "db
+/// error").
+fn pg_words(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
 }
 
 impl StoreError {
@@ -68,6 +82,7 @@ impl StoreError {
     pub fn detail(&self) -> String {
         match self {
             StoreError::Sql(e) => e.to_string(),
+            StoreError::Pg(e) => pg_words(e),
             e => e.to_string(),
         }
     }
@@ -75,8 +90,13 @@ impl StoreError {
     /// Whether a statement failed on a UNIQUE constraint (the log's idempotency key: the
     /// writer then looks up the record already logged).
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
-            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+        match self {
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            }
+            StoreError::Pg(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 //! answered. If anything fails, nothing of the batch is committed and the cached frontiers are
 //! left as they were.
 
-use super::{head, load_frontier, register_site, PgError, PgSubtrees};
+use super::{head, load_frontier, register_site, PgSubtrees};
 use crate::store::read::StoredCheckpoint;
 use crate::store::write::{Counts, Logged, NewEvent};
 use crate::store::{StoreError, MIN_STORED_LEVEL};
@@ -35,7 +35,7 @@ pub struct PgSiteLog {
 
 impl PgSiteLog {
     /// Registers the site if it is new and reads its log's head and frontier.
-    pub fn open(c: &mut Client, site: &str) -> Result<PgSiteLog, PgError> {
+    pub fn open(c: &mut Client, site: &str) -> Result<PgSiteLog, StoreError> {
         let site_no = register_site(c, site)?;
         let (size, last_time) = head(c, site_no)?;
         let frontier = load_frontier(c, site, site_no, size)?;
@@ -52,7 +52,7 @@ pub fn append_batch(
     logs: &mut BTreeMap<String, PgSiteLog>,
     events: &[NewEvent],
     now: &str,
-) -> Result<Vec<(Logged, bool)>, PgError> {
+) -> Result<Vec<(Logged, bool)>, StoreError> {
     let mut random = vec![0u8; 16 * events.len()];
     getrandom::fill(&mut random).map_err(|e| StoreError::Corrupt(format!("no random source for receipt ids: {e}")))?;
     // The events of each site, in the order of `events`; sites in site-number order.
@@ -186,7 +186,7 @@ impl<'e> EventRows<'e> {
         self.canonical.push(canonical.to_vec());
     }
 
-    fn insert(&self, tx: &mut postgres::Transaction, site_no: i64) -> Result<(), PgError> {
+    fn insert(&self, tx: &mut postgres::Transaction, site_no: i64) -> Result<(), StoreError> {
         tx.execute(
             "INSERT INTO events (site_no, seq, event_id, consent_id, receipt_id, recorded_at, config_version, action,
                  granted, language, gpc, sec_gpc, origin, leaf_hash, canonical)
@@ -230,7 +230,7 @@ impl NodeRows {
         self.hash.push(hash.to_vec());
     }
 
-    fn insert(&self, tx: &mut postgres::Transaction, site_no: i64) -> Result<(), PgError> {
+    fn insert(&self, tx: &mut postgres::Transaction, site_no: i64) -> Result<(), StoreError> {
         if !self.level.is_empty() {
             tx.execute(
                 "INSERT INTO merkle_subtrees (site_no, level, idx, hash)
@@ -242,7 +242,7 @@ impl NodeRows {
     }
 }
 
-fn write_counts(tx: &mut postgres::Transaction, counts: Counts) -> Result<(), PgError> {
+fn write_counts(tx: &mut postgres::Transaction, counts: Counts) -> Result<(), StoreError> {
     let (mut site_no, mut hour, mut dim, mut key, mut n) = (vec![], vec![], vec![], vec![], vec![]);
     for ((s, h, d, k), count) in counts.rows() {
         site_no.push(s);
@@ -274,7 +274,7 @@ pub fn sign_checkpoint(
     log: &mut PgSiteLog,
     time: &str,
     force: bool,
-) -> Result<Option<StoredCheckpoint>, PgError> {
+) -> Result<Option<StoredCheckpoint>, StoreError> {
     let mut tx = c.transaction()?;
     let size: i64 = tx.query_one("SELECT size FROM log_heads WHERE site_no = $1 FOR UPDATE", &[&log.site_no])?.get(0);
     let last: Option<i64> = tx.query_one("SELECT MAX(tree_size) FROM checkpoints WHERE site = $1", &[&site])?.get(0);
@@ -306,13 +306,13 @@ pub fn sign_checkpoint(
 }
 
 /// The root of a site's stored tree at `size`, read from the database (proofs, checks).
-pub fn stored_root(c: &mut Client, site: &str, site_no: i64, size: u64) -> Result<Hash, PgError> {
+pub fn stored_root(c: &mut Client, site: &str, site_no: i64, size: u64) -> Result<Hash, StoreError> {
     root_at(&mut PgSubtrees { conn: c, site, site_no }, size)
 }
 
 /// Records a site's retention from now on (the site file's `retention_days`), unless it is
 /// already the one in force.
-pub fn register_retention(c: &mut Client, site_no: i64, days: u32, now: &str) -> Result<(), PgError> {
+pub fn register_retention(c: &mut Client, site_no: i64, days: u32, now: &str) -> Result<(), StoreError> {
     let current: Option<i32> = c
         .query_opt("SELECT days FROM log_retention WHERE site_no = $1 ORDER BY since DESC LIMIT 1", &[&site_no])?
         .map(|r| r.get(0));
@@ -330,7 +330,13 @@ pub fn register_retention(c: &mut Client, site_no: i64, days: u32, now: &str) ->
 /// `before` are removed, oldest first, under a `purge_in_progress` marker — the one change the
 /// database's trigger lets through, and only for records past their retention by the
 /// database's own clock. Returns how many were purged.
-pub fn purge_expired(c: &mut Client, site: &str, site_no: i64, before: &str, limit: usize) -> Result<usize, PgError> {
+pub fn purge_expired(
+    c: &mut Client,
+    site: &str,
+    site_no: i64,
+    before: &str,
+    limit: usize,
+) -> Result<usize, StoreError> {
     let mut tx = c.transaction()?;
     tx.execute("INSERT INTO purge_in_progress (site, before) VALUES ($1, $2)", &[&site, &before])?;
     let n = tx.execute(

@@ -20,32 +20,19 @@ use super::{StoreError, MIN_STORED_LEVEL};
 use kelisim_shared::merkle::{root_of, Frontier, Hash, Subtrees};
 use postgres::{Client, GenericClient, NoTls};
 
-/// What can go wrong in the PostgreSQL store.
-#[derive(Debug, thiserror::Error)]
-pub enum PgError {
-    #[error("PostgreSQL: {0}")]
-    Db(#[from] postgres::Error),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("database migration {version} failed: {source}")]
-    Migration { version: usize, source: postgres::Error },
-    #[error("the database was written by a newer Kelisim (schema {found}, this one knows {known})")]
-    TooNew { found: usize, known: usize },
-}
-
 /// The advisory lock key migrations run under ("kelisim" in ASCII, as an i64).
 const MIGRATION_LOCK: i64 = 0x6b656c6973696d;
 
 /// Opens a connection (no TLS: a database on the same machine or a private network; a
 /// `sslmode=require` URL is refused by the client rather than sent in clear).
-pub fn connect(url: &str) -> Result<Client, PgError> {
+pub fn connect(url: &str) -> Result<Client, StoreError> {
     Ok(Client::connect(url, NoTls)?)
 }
 
 /// Brings the schema up to date: every migration not yet applied, each in its own transaction,
 /// all under a session advisory lock, so that instances starting at once wait for each other
 /// and each migration runs once. Returns the schema version.
-pub fn migrate(c: &mut Client) -> Result<usize, PgError> {
+pub fn migrate(c: &mut Client) -> Result<usize, StoreError> {
     c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
     let result = migrate_locked(c);
     // Released on every path; a connection that dies releases it too.
@@ -55,18 +42,18 @@ pub fn migrate(c: &mut Client) -> Result<usize, PgError> {
     Ok(version)
 }
 
-fn migrate_locked(c: &mut Client) -> Result<usize, PgError> {
+fn migrate_locked(c: &mut Client) -> Result<usize, StoreError> {
     c.batch_execute("CREATE TABLE IF NOT EXISTS kelisim_schema (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")?;
     let found: i32 = c.query_one("SELECT COALESCE(MAX(version), 0) FROM kelisim_schema", &[])?.get(0);
     let found = found as usize;
     let known = schema::MIGRATIONS.len();
     if found > known {
-        return Err(PgError::TooNew { found, known });
+        return Err(StoreError::TooNew { found, known });
     }
     for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(found) {
         let version = i + 1;
         let mut tx = c.transaction()?;
-        tx.batch_execute(sql).map_err(|source| PgError::Migration { version, source })?;
+        tx.batch_execute(sql).map_err(|source| StoreError::PgMigration { version, source })?;
         tx.execute("INSERT INTO kelisim_schema (version) VALUES ($1)", &[&(version as i32)])?;
         tx.commit()?;
     }
@@ -75,7 +62,7 @@ fn migrate_locked(c: &mut Client) -> Result<usize, PgError> {
 
 /// The site's number, registering the site (and its empty head) if it has none. Safe when
 /// several instances register the same site at once.
-pub fn register_site(c: &mut impl GenericClient, site: &str) -> Result<i64, PgError> {
+pub fn register_site(c: &mut impl GenericClient, site: &str) -> Result<i64, StoreError> {
     c.execute("INSERT INTO log_sites (site) VALUES ($1) ON CONFLICT (site) DO NOTHING", &[&site])?;
     let site_no: i64 = c.query_one("SELECT site_no FROM log_sites WHERE site = $1", &[&site])?.get(0);
     c.execute(
@@ -86,7 +73,7 @@ pub fn register_site(c: &mut impl GenericClient, site: &str) -> Result<i64, PgEr
 }
 
 /// A site's head as committed: (size, time of the last record; empty while there is none).
-pub fn head(c: &mut impl GenericClient, site_no: i64) -> Result<(u64, String), PgError> {
+pub fn head(c: &mut impl GenericClient, site_no: i64) -> Result<(u64, String), StoreError> {
     let row = c.query_one("SELECT size, last_time FROM log_heads WHERE site_no = $1", &[&site_no])?;
     Ok((row.get::<_, i64>(0) as u64, row.get(1)))
 }
@@ -100,16 +87,15 @@ pub struct PgSubtrees<'a, C: GenericClient> {
     pub site_no: i64,
 }
 
-fn hash_of(v: Vec<u8>, what: &str) -> Result<Hash, PgError> {
-    v.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")).into())
+fn hash_of(v: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
+    v.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
 impl<C: GenericClient> Subtrees for PgSubtrees<'_, C> {
-    type Error = PgError;
-    fn subtree(&mut self, level: u32, index: u64) -> Result<Hash, PgError> {
-        let missing = || -> PgError {
+    type Error = StoreError;
+    fn subtree(&mut self, level: u32, index: u64) -> Result<Hash, StoreError> {
+        let missing = || -> StoreError {
             StoreError::Corrupt(format!("site {}: Merkle subtree (level {level}, index {index}) is missing", self.site))
-                .into()
         };
         if level >= MIN_STORED_LEVEL {
             let row = self.conn.query_opt(
@@ -137,12 +123,12 @@ impl<C: GenericClient> Subtrees for PgSubtrees<'_, C> {
 }
 
 /// A site's Merkle frontier at `size`, read from the stored subtrees: O(log n) look-ups.
-pub fn load_frontier(c: &mut impl GenericClient, site: &str, site_no: i64, size: u64) -> Result<Frontier, PgError> {
+pub fn load_frontier(c: &mut impl GenericClient, site: &str, site_no: i64, size: u64) -> Result<Frontier, StoreError> {
     let mut src = PgSubtrees { conn: c, site, site_no };
     let hashes = Frontier::parts(size)
         .into_iter()
         .map(|(level, index)| src.subtree(level, index))
         .collect::<Result<Vec<_>, _>>()?;
     Frontier::from_parts(size, hashes)
-        .ok_or_else(|| StoreError::Corrupt(format!("site {site}: frontier of size {size}")).into())
+        .ok_or_else(|| StoreError::Corrupt(format!("site {site}: frontier of size {size}")))
 }

@@ -3,7 +3,7 @@
 //! the guard drops, and thrown away when the server closed them (a restart or failover of
 //! PostgreSQL): the next caller opens a fresh one.
 
-use super::{connect, PgError};
+use super::{connect, StoreError};
 use postgres::Client;
 use std::sync::Mutex;
 
@@ -31,7 +31,7 @@ impl PgPool {
     }
 
     /// An idle connection, or a new one.
-    pub fn get(&self) -> Result<Pooled<'_>, PgError> {
+    pub fn get(&self) -> Result<Pooled<'_>, StoreError> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let client = match idle.filter(|c| !c.is_closed()) {
             Some(c) => c,

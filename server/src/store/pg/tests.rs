@@ -96,7 +96,7 @@ fn instances_starting_at_once_migrate_once() {
     // A database from a newer Kelisim is refused, not written to.
     cluster.psql("start", "INSERT INTO kelisim_schema (version) VALUES (99)");
     let err = migrate(&mut connect(&url).unwrap()).unwrap_err();
-    assert!(matches!(err, PgError::TooNew { found: 99, .. }), "{err}");
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
 }
 
 /// Two instances append to one site's log at the same time, in batches of varying size, each

@@ -1,17 +1,19 @@
 //! Admin accounts, sessions, API tokens and the admin audit trail (README, "Dashboard, accounts,
-//! audit export"; docs/api.md, "Admin API"). Plain Rust over the store's own connection for
-//! them (`crate::store::accounts`, where the statements are); knows nothing of HTTP.
+//! audit export"; docs/api.md, "Admin API"). Plain Rust over the store's
+//! [`crate::store::accounts::Accounts`] (SQLite or PostgreSQL, where the statements are, each
+//! change with its audit entry in one transaction); knows nothing of HTTP.
 //!
 //! Passwords are argon2id (PHC strings). Session and API tokens are 32 random bytes shown to
 //! the client once; only their SHA-256 is stored, so a copy of the database opens no session.
 
-use crate::store::accounts::{self as db, AccountStore};
+use crate::store::accounts::{self as db, NewSession, NewToken, Note};
 pub use crate::store::accounts::{Role, TokenInfo, TokenStatus};
+use crate::store::Location;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::sync::Arc;
 
 /// Who is acting: a logged-in person or an API token.
 #[derive(Clone, Debug)]
@@ -76,9 +78,9 @@ pub fn expiry(spec: &str, now: time::OffsetDateTime) -> Result<String, ExpiryErr
 }
 
 /// The dashboard's accounts, sessions and API tokens, and the admin audit trail, over the
-/// store's [`AccountStore`].
+/// store's [`db::Accounts`].
 pub struct Accounts {
-    db: AccountStore,
+    db: Arc<dyn db::Accounts>,
 }
 
 fn now_secs() -> i64 {
@@ -101,8 +103,8 @@ fn token_hash(token: &str) -> Vec<u8> {
 
 impl Accounts {
     /// Opens the admin tables in the server's database (created by the migrations).
-    pub fn open(db_file: &Path) -> Result<Accounts, AuthError> {
-        Ok(Accounts { db: AccountStore::open(db_file)? })
+    pub fn open(loc: &Location) -> Result<Accounts, AuthError> {
+        Ok(Accounts { db: db::open_accounts(loc)? })
     }
 
     pub fn add(&self, name: &str, password: &str, role: Role, by: &str) -> Result<(), AuthError> {
@@ -119,26 +121,22 @@ impl Accounts {
             .hash_password(password.as_bytes())
             .map_err(|e| AuthError::Hash(e.to_string()))?
             .to_string();
-        let c = self.db.lock();
-        if !db::insert_admin(&c, name, &hash, role, &crate::clock::now_rfc3339())? {
+        let now = crate::clock::now_rfc3339();
+        let note = Note { at: &now, actor: by, action: "account.add" };
+        if !self.db.add(name, &hash, role, note, &format!("{name} ({})", role.as_str()))? {
             return Err(AuthError::Exists(name.to_owned()));
         }
-        audit(&c, by, "account.add", &format!("{name} ({})", role.as_str()))?;
         Ok(())
     }
 
     pub fn list(&self) -> Result<Vec<(String, Role, String, bool)>, AuthError> {
-        Ok(db::admins(&self.db.lock())?)
+        Ok(self.db.list()?)
     }
 
     pub fn set_disabled(&self, name: &str, disabled: bool, by: &str) -> Result<bool, AuthError> {
-        let c = self.db.lock();
-        let changed = db::set_disabled(&c, name, disabled)?;
-        if changed {
-            db::delete_sessions_of(&c, name)?;
-            audit(&c, by, if disabled { "account.disable" } else { "account.enable" }, name)?;
-        }
-        Ok(changed)
+        let now = crate::clock::now_rfc3339();
+        let action = if disabled { "account.disable" } else { "account.enable" };
+        Ok(self.db.set_disabled(name, disabled, Note { at: &now, actor: by, action })?)
     }
 
     /// Checks a password and opens a session; both outcomes go to the audit trail. How many
@@ -147,40 +145,34 @@ impl Accounts {
     pub fn login(&self, name: &str, password: &str) -> Result<(String, Actor), AuthError> {
         let now = now_secs();
         let name_key: String = name.chars().take(64).collect();
-        let row = db::credentials(&self.db.lock(), name)?;
         // Verify even for an unknown user, so timing does not tell which names exist.
         const DUMMY: &str =
             "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0PZWJCmUx5mJ1ROIB2Uq0jtBjwHU3Nn1Aqx+/EPyzTQ";
-        let hash = row.as_ref().map(|r| r.0.as_str()).unwrap_or(DUMMY);
-        let verified =
-            PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
-        let c = self.db.lock();
-        match row {
-            Some((_, role, false)) if verified => {
-                let token = random_token();
-                let csrf = random_token();
-                db::delete_expired_sessions(&c, now)?;
-                db::insert_session(&c, &token_hash(&token), name, &csrf, now + SESSION_SECS)?;
-                audit(&c, name, "login", "")?;
-                Ok((token, Actor { name: name.to_owned(), role, csrf }))
-            }
-            _ => {
-                audit(&c, &name_key, "login.failed", "")?;
-                Err(AuthError::BadCredentials)
-            }
+        let verify = |stored: Option<&str>| {
+            PasswordHash::new(stored.unwrap_or(DUMMY))
+                .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        };
+        let token = random_token();
+        let csrf = random_token();
+        let hash = token_hash(&token);
+        let session = NewSession { token_hash: &hash, csrf: &csrf, now, expires_at: now + SESSION_SECS };
+        let at = crate::clock::now_rfc3339();
+        let ok = Note { at: &at, actor: name, action: "login" };
+        let failed = Note { at: &at, actor: &name_key, action: "login.failed" };
+        match self.db.login(name, &verify, session, ok, failed)? {
+            Some(role) => Ok((token, Actor { name: name.to_owned(), role, csrf })),
+            None => Err(AuthError::BadCredentials),
         }
     }
 
     pub fn session(&self, token: &str) -> Result<Option<Actor>, AuthError> {
-        let held = db::session(&self.db.lock(), &token_hash(token), now_secs())?;
+        let held = self.db.session(&token_hash(token), now_secs())?;
         Ok(held.map(|(name, role, csrf)| Actor { name, role, csrf }))
     }
 
     pub fn logout(&self, token: &str, actor: &str) -> Result<(), AuthError> {
-        let c = self.db.lock();
-        db::delete_session(&c, &token_hash(token))?;
-        audit(&c, actor, "logout", "")?;
-        Ok(())
+        let now = crate::clock::now_rfc3339();
+        Ok(self.db.logout(&token_hash(token), Note { at: &now, actor, action: "logout" })?)
     }
 
     /// Creates an API token (for automation: `Authorization: Bearer …`), valid until
@@ -194,32 +186,33 @@ impl Accounts {
         by: &str,
     ) -> Result<(i64, String), AuthError> {
         let token = random_token();
-        let c = self.db.lock();
-        let id = db::insert_token(&c, &token_hash(&token), name, role, &crate::clock::now_rfc3339(), by, expires_at)?;
+        let hash = token_hash(&token);
+        let now = crate::clock::now_rfc3339();
         let until = expires_at.map(|e| format!(", expires {e}")).unwrap_or_default();
-        audit(&c, by, "token.create", &format!("#{id} {name} ({}{until})", role.as_str()))?;
+        let id = self.db.create_token(
+            NewToken { token_hash: &hash, name, role, expires_at },
+            Note { at: &now, actor: by, action: "token.create" },
+            &|id| format!("#{id} {name} ({}{until})", role.as_str()),
+        )?;
         Ok((id, token))
     }
 
     /// Every API token ever made, newest first (revoked and expired ones too).
     pub fn tokens(&self) -> Result<Vec<TokenInfo>, AuthError> {
-        Ok(db::tokens(&self.db.lock(), &crate::clock::now_rfc3339())?)
+        Ok(self.db.tokens(&crate::clock::now_rfc3339())?)
     }
 
     /// Revokes a token for good; `false` if there is no such token or it was revoked already.
     pub fn revoke_token(&self, id: i64, by: &str) -> Result<bool, AuthError> {
-        let c = self.db.lock();
-        let Some(name) = db::unrevoked_token_name(&c, id)? else { return Ok(false) };
-        db::revoke_token(&c, id, &crate::clock::now_rfc3339(), by)?;
-        audit(&c, by, "token.revoke", &format!("#{id} {name}"))?;
-        Ok(true)
+        let now = crate::clock::now_rfc3339();
+        let note = Note { at: &now, actor: by, action: "token.revoke" };
+        Ok(self.db.revoke_token(id, note, &|name| format!("#{id} {name}"))?)
     }
 
     /// The token's holder, or why it is refused. Its last use is kept to the minute (a write
     /// at most once a minute per token, not one per request).
     pub fn bearer(&self, token: &str) -> Result<Result<Actor, &'static str>, AuthError> {
-        let c = self.db.lock();
-        let Some(row) = db::token_by_hash(&c, &token_hash(token))? else {
+        let Some(row) = self.db.token_by_hash(&token_hash(token))? else {
             return Ok(Err("unknown bearer token"));
         };
         let now = crate::clock::now_rfc3339();
@@ -230,24 +223,20 @@ impl Accounts {
             return Ok(Err("this token has expired"));
         }
         if row.last_used_at.is_none_or(|l| l.get(..16) != now.get(..16)) {
-            db::touch_token(&c, row.id, &now)?;
+            self.db.touch_token(row.id, &now)?;
         }
         Ok(Ok(Actor { name: format!("token:{}", row.name), role: row.role, csrf: String::new() }))
     }
 
     pub fn record(&self, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
-        audit(&self.db.lock(), actor, action, detail)
+        let now = crate::clock::now_rfc3339();
+        Ok(self.db.record(Note { at: &now, actor, action }, detail)?)
     }
 
     /// The admin audit trail, newest first.
     pub fn audit_trail(&self, before: Option<i64>, limit: i64) -> Result<Vec<db::AuditEntry>, AuthError> {
-        Ok(db::audit_trail(&self.db.lock(), before, limit)?)
+        Ok(self.db.audit_trail(before, limit)?)
     }
-}
-
-/// Appends to the admin audit trail (append-only: the database refuses changes to it), now.
-fn audit(c: &crate::store::Connection, actor: &str, action: &str, detail: &str) -> Result<(), AuthError> {
-    Ok(db::append_audit(c, &crate::clock::now_rfc3339(), actor, action, detail)?)
 }
 
 #[cfg(test)]

@@ -8,10 +8,10 @@
 //! scanned: the dashboard must not become a browser that fetches any address for whoever
 //! holds an admin account.
 
-use super::record::{self, Schedule};
+use super::record::{self, ScanStore, Schedule};
 use super::report::Report;
 use super::{ScanError, Survey};
-use crate::store::{Connection, StoreError};
+use crate::store::{Location, StoreError};
 use kelisim_shared::policy::SitePolicy;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -54,8 +54,8 @@ struct State {
 }
 
 pub struct Jobs {
-    /// The database file the reports are kept in (the server's own).
-    db: PathBuf,
+    /// Where the reports and schedules are kept (the server's own database).
+    db: Arc<dyn ScanStore>,
     /// `serve --chromium`; `None`: `KELISIM_CHROMIUM`, then the usual places.
     chromium: Option<PathBuf>,
     state: Mutex<State>,
@@ -70,8 +70,13 @@ pub enum Started {
 }
 
 impl Jobs {
-    pub fn new(db: PathBuf, chromium: Option<PathBuf>) -> Jobs {
+    pub fn new(db: Arc<dyn ScanStore>, chromium: Option<PathBuf>) -> Jobs {
         Jobs { db, chromium, state: Mutex::new(State::default()) }
+    }
+
+    /// Scans kept in the database at `loc`.
+    pub fn open(loc: &Location, chromium: Option<PathBuf>) -> Result<Jobs, StoreError> {
+        Ok(Jobs::new(crate::store::scans::open_scans(loc)?, chromium))
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -89,14 +94,9 @@ impl Jobs {
         self.state().failed.get(site).cloned()
     }
 
-    /// Opens the database to write to it (the dashboard's own connection only reads).
-    fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        f(&crate::store::scans::connect(&self.db)?)
-    }
-
     /// Sets (or removes) a site's schedule.
     pub fn set_schedule(&self, site: &str, s: Option<&Schedule>) -> Result<(), StoreError> {
-        self.write(|c| record::set_schedule(c, site, s))
+        self.db.set_schedule(site, s)
     }
 
     /// Starts the scan of the first schedule that is due — never run, or last run a day or a
@@ -112,10 +112,10 @@ impl Jobs {
             Some(at) => time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
                 .map_or(true, |at| (now - at).whole_seconds() >= s.every.seconds()),
         };
-        let schedules = self.write(record::schedules)?;
+        let schedules = self.db.schedules()?;
         for s in schedules.iter().filter(|s| due(s)) {
             let (Some((policy, shown)), Ok(url)) = (site(&s.site), url::Url::parse(&s.url)) else { continue };
-            self.write(|c| record::attempted(c, &s.site, &crate::clock::now_rfc3339()))?;
+            self.db.attempted(&s.site, &crate::clock::now_rfc3339())?;
             let pages = usize::try_from(s.pages).unwrap_or(1);
             self.start(policy, shown, url, pages, record::BY_SCHEDULE.into());
             break;
@@ -182,7 +182,7 @@ impl Jobs {
             progress: false,
         };
         let report: Report = survey.run().map_err(failed)?;
-        self.write(|c| record::insert(c, &policy.id, &report, Some(by)))
+        record::insert(&*self.db, &policy.id, &report, Some(by))
             .map(drop)
             .map_err(|e| Failed::Other(format!("the report could not be stored: {}", e.detail())))
     }

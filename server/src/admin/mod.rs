@@ -48,12 +48,17 @@ pub struct Admin {
 }
 
 impl Admin {
-    pub fn open(ingest: Arc<Ingest>, trust_proxy: bool) -> Result<Admin, auth::AuthError> {
-        let db_file = ingest.store.path();
-        let scans = Arc::new(crate::scan::jobs::Jobs::new(db_file.to_owned(), None));
+    /// The admin side over the database at `loc` (the server's own: its accounts, the
+    /// dashboard's reads and the scans).
+    pub fn open(
+        ingest: Arc<Ingest>,
+        loc: &crate::store::Location,
+        trust_proxy: bool,
+    ) -> Result<Admin, auth::AuthError> {
+        let scans = Arc::new(crate::scan::jobs::Jobs::open(loc, None)?);
         Ok(Admin {
-            accounts: Arc::new(auth::Accounts::open(db_file)?),
-            dash: Arc::new(queries::Dashboard::open(db_file)?),
+            accounts: Arc::new(auth::Accounts::open(loc)?),
+            dash: Arc::new(queries::Dashboard::open(loc)?),
             limits: limits::LoginLimits::default(),
             ingest,
             trust_proxy,

@@ -1,17 +1,19 @@
 //! What the dashboard reads from the consent log: filtered pages of events (keyset paging on
 //! `seq`, so page N costs the same as page 1 over millions of rows), statistics for the
-//! charts, withdrawals, config versions, scans. Read-only, over its own connection; the
-//! statements are `crate::store::dashboard`'s and `crate::store::scans`'; every stored row is
-//! checked against its leaf here before it is shown.
+//! charts, withdrawals, config versions, scans. Read-only, through the store's
+//! [`DashboardReads`] and [`ScanStore`] (SQLite or PostgreSQL, where the statements are); every
+//! stored row is checked against its leaf here before it is shown.
 
-use crate::store::dashboard::{self as db, DashboardStore};
+use crate::scan::record::ScanStore;
+use crate::store::dashboard::{open_dashboard, DashboardReads};
 pub use crate::store::dashboard::{Filter, HourCounts};
 use crate::store::read::StoredRow;
-use crate::store::StoreError;
-use std::path::Path;
+use crate::store::{Location, StoreError};
+use std::sync::Arc;
 
 pub struct Dashboard {
-    db: DashboardStore,
+    db: Arc<dyn DashboardReads>,
+    scans: Arc<dyn ScanStore>,
     /// [`SCAN`], or less in tests.
     scan: i64,
 }
@@ -67,8 +69,8 @@ fn checked_row(site: &str, row: &StoredRow) -> EventRow {
 }
 
 impl Dashboard {
-    pub fn open(db_file: &Path) -> Result<Dashboard, StoreError> {
-        Ok(Dashboard { db: DashboardStore::open(db_file)?, scan: SCAN })
+    pub fn open(loc: &Location) -> Result<Dashboard, StoreError> {
+        Ok(Dashboard { db: open_dashboard(loc)?, scans: crate::store::scans::open_scans(loc)?, scan: SCAN })
     }
 
     /// Looks through at most `n` records per page of the log for filters checked row by row.
@@ -84,58 +86,58 @@ impl Dashboard {
     /// much. When the window ends before the page is full, the cursor points past it and
     /// `searched` says how far back the page looked (the page then offers the older records).
     pub fn events(&self, site: &str, f: &Filter, limit: i64) -> Result<Page, StoreError> {
-        let found = db::events(&self.db.lock(), site, f, limit, self.scan)?;
+        let found = self.db.events(site, f, limit, self.scan)?;
         let rows = found.rows.iter().map(|r| checked_row(site, r)).collect();
         Ok(Page { rows, next: found.next, searched: found.searched })
     }
 
     pub fn stats_counts(&self, site: &str) -> Result<i64, StoreError> {
-        db::record_count(&self.db.lock(), site)
+        self.db.record_count(site)
     }
 
     /// The counts of a site's log for the UTC hours `from..to` (`YYYY-MM-DDTHH`), read from
     /// `log_counts`: a few rows per hour however long the log is.
     pub fn counts(&self, site: &str, from: &str, to: &str) -> Result<HourCounts, StoreError> {
-        db::counts(&self.db.lock(), site, from, to)
+        self.db.counts(site, from, to)
     }
 
     /// Withdrawals, newest first, each checked against its leaf like the log page's rows (a
     /// row whose stored action says `withdraw` but whose signed bytes do not is flagged).
     pub fn withdrawals(&self, site: &str, limit: i64) -> Result<Vec<EventRow>, StoreError> {
-        Ok(db::withdrawals(&self.db.lock(), site, limit)?.iter().map(|r| checked_row(site, r)).collect())
+        Ok(self.db.withdrawals(site, limit)?.iter().map(|r| checked_row(site, r)).collect())
     }
 
     /// Config versions ever served: (version, first_seen, events referencing it).
     pub fn versions(&self, site: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
-        db::versions(&self.db.lock(), site)
+        self.db.versions(site)
     }
 
     /// The site's config versions with the time each was first served.
     pub fn version_dates(&self, site: &str) -> Result<Vec<(String, String)>, StoreError> {
-        db::version_dates(&self.db.lock(), site)
+        self.db.version_dates(site)
     }
 
     /// The latest `kelisim scan` of a site kept with `--data`, if any.
     pub fn last_scan(&self, site: &str) -> Result<Option<crate::scan::report::Report>, StoreError> {
-        crate::scan::record::latest(&self.db.lock(), site)
+        crate::scan::record::latest(&*self.scans, site)
     }
 
     /// The scan of a site before its latest, if any.
     pub fn previous_scan(&self, site: &str) -> Result<Option<crate::scan::report::Report>, StoreError> {
-        crate::scan::record::previous(&self.db.lock(), site)
+        crate::scan::record::previous(&*self.scans, site)
     }
 
     /// Scans of a site, newest first.
     pub fn scans(&self, site: &str, limit: i64) -> Result<Vec<crate::scan::record::Past>, StoreError> {
-        crate::scan::record::history(&self.db.lock(), site, limit)
+        self.scans.history(site, limit)
     }
 
     /// A site's scan schedule, if it has one.
     pub fn scan_schedule(&self, site: &str) -> Result<Option<crate::scan::record::Schedule>, StoreError> {
-        crate::scan::record::schedule(&self.db.lock(), site)
+        self.scans.schedule(site)
     }
 
     pub fn version_body(&self, site: &str, version: &str) -> Result<Option<String>, StoreError> {
-        db::version_body(&self.db.lock(), site, version)
+        self.db.version_body(site, version)
     }
 }

@@ -1,34 +1,98 @@
 //! What the dashboard reads from the consent log: filtered pages of stored rows (keyset paging
 //! on `seq`, so page N costs the same as page 1 over millions of rows), the counts the writer
-//! keeps for the charts (`log_counts`), withdrawals, config versions. Read-only, over the
-//! dashboard's own connection ([`DashboardStore`]).
+//! keeps for the charts (`log_counts`), withdrawals, config versions. Read-only, behind
+//! [`DashboardReads`]: the SQLite store's here ([`SqliteDashboard`], the dashboard's own
+//! connection), PostgreSQL's in `store::pg::dashboard`; [`open_dashboard`] opens either.
 //!
 //! Rows come back as stored ([`StoredRow`]): checking them against their leaves before they
 //! are shown is `crate::log::audit`'s, done by `crate::admin::queries`.
 
 use super::read::{StoredRow, ROW_COLUMNS};
-use super::{event_key, first_id_at, site_range, uuid_bytes, StoreError};
+use super::{event_key, first_id_at, site_range, uuid_bytes, Location, StoreError};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The dashboard's read-only connection to the server's database.
-pub struct DashboardStore {
+/// What the dashboard reads of the consent log and its config versions: every page answers
+/// from an index or the counts, however long the log (keyset paging by `seq`, never an offset
+/// or a count over `events`).
+pub trait DashboardReads: Send + Sync {
+    /// One page of events, newest first, and the cursor for the next (older) page. The consent
+    /// id has an index and dates are seq ranges, but the other filters (action, category,
+    /// version, language) are checked row by row: one page looks through at most `scan`
+    /// records; when that window ends before the page is full, the cursor points past it and
+    /// `searched` says how far back the page looked.
+    fn events(&self, site: &str, f: &Filter, limit: i64, scan: i64) -> Result<StoredPage, StoreError>;
+
+    /// A site's number of records.
+    fn record_count(&self, site: &str) -> Result<i64, StoreError>;
+
+    /// The counts of a site's log for the UTC hours `from..to` (`YYYY-MM-DDTHH`), from
+    /// `log_counts`: a few rows per hour however long the log is.
+    fn counts(&self, site: &str, from: &str, to: &str) -> Result<HourCounts, StoreError>;
+
+    /// Withdrawals as stored, newest first.
+    fn withdrawals(&self, site: &str, limit: i64) -> Result<Vec<StoredRow>, StoreError>;
+
+    /// Config versions ever served: (version, first_seen, events referencing it), newest first.
+    fn versions(&self, site: &str) -> Result<Vec<(String, String, i64)>, StoreError>;
+
+    /// The site's config versions with the time each was first served.
+    fn version_dates(&self, site: &str) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// The body of one of a site's config versions, if it served it.
+    fn version_body(&self, site: &str, version: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// The dashboard's reads of a server's database: the SQLite file (read-only) or a PostgreSQL
+/// database (migrated here if nobody did yet).
+pub fn open_dashboard(loc: &Location) -> Result<Arc<dyn DashboardReads>, StoreError> {
+    Ok(match loc {
+        Location::Sqlite(path) => Arc::new(SqliteDashboard::open(path)?),
+        Location::Postgres(url) => Arc::new(super::pg::dashboard::PgDashboard::open(url)?),
+    })
+}
+
+/// The dashboard's read-only connection to the SQLite database.
+pub struct SqliteDashboard {
     db: Mutex<Connection>,
 }
 
-impl DashboardStore {
-    pub fn open(db_file: &Path) -> Result<DashboardStore, StoreError> {
+impl SqliteDashboard {
+    pub fn open(db_file: &Path) -> Result<SqliteDashboard, StoreError> {
         let c =
             Connection::open_with_flags(db_file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         c.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(DashboardStore { db: Mutex::new(c) })
+        Ok(SqliteDashboard { db: Mutex::new(c) })
     }
 
-    /// The connection, for the functions of this module (and `store::scans`' reads).
-    pub fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(&self) -> MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl DashboardReads for SqliteDashboard {
+    fn events(&self, site: &str, f: &Filter, limit: i64, scan: i64) -> Result<StoredPage, StoreError> {
+        events(&self.lock(), site, f, limit, scan)
+    }
+    fn record_count(&self, site: &str) -> Result<i64, StoreError> {
+        record_count(&self.lock(), site)
+    }
+    fn counts(&self, site: &str, from: &str, to: &str) -> Result<HourCounts, StoreError> {
+        counts(&self.lock(), site, from, to)
+    }
+    fn withdrawals(&self, site: &str, limit: i64) -> Result<Vec<StoredRow>, StoreError> {
+        withdrawals(&self.lock(), site, limit)
+    }
+    fn versions(&self, site: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        versions(&self.lock(), site)
+    }
+    fn version_dates(&self, site: &str) -> Result<Vec<(String, String)>, StoreError> {
+        version_dates(&self.lock(), site)
+    }
+    fn version_body(&self, site: &str, version: &str) -> Result<Option<String>, StoreError> {
+        version_body(&self.lock(), site, version)
     }
 }
 
@@ -88,7 +152,7 @@ fn size(db: &Connection, lo: i64, hi: i64) -> Result<i64, StoreError> {
 /// records, so a filter that matches little answers as fast as one that matches much. When the
 /// window ends before the page is full, the cursor points past it and `searched` says how far
 /// back the page looked (the page then offers the older records).
-pub fn events(db: &Connection, site_id: &str, f: &Filter, limit: i64, scan: i64) -> Result<StoredPage, StoreError> {
+fn events(db: &Connection, site_id: &str, f: &Filter, limit: i64, scan: i64) -> Result<StoredPage, StoreError> {
     let Some((site_no, lo, hi)) = site(db, site_id)? else { return Ok(StoredPage::default()) };
     // Every column, to check the row against its leaf before it is shown; `page` is only
     // in the canonical bytes (and gone after the retention purge).
@@ -150,14 +214,14 @@ pub fn events(db: &Connection, site_id: &str, f: &Filter, limit: i64, scan: i64)
 }
 
 /// A site's number of records.
-pub fn record_count(db: &Connection, site_id: &str) -> Result<i64, StoreError> {
+fn record_count(db: &Connection, site_id: &str) -> Result<i64, StoreError> {
     let Some((_, lo, hi)) = site(db, site_id)? else { return Ok(0) };
     size(db, lo, hi)
 }
 
 /// The counts of a site's log for the UTC hours `from..to` (`YYYY-MM-DDTHH`), read from
 /// `log_counts`: a few rows per hour however long the log is.
-pub fn counts(db: &Connection, site_id: &str, from: &str, to: &str) -> Result<HourCounts, StoreError> {
+fn counts(db: &Connection, site_id: &str, from: &str, to: &str) -> Result<HourCounts, StoreError> {
     let Some((site_no, _, _)) = site(db, site_id)? else { return Ok(Vec::new()) };
     let mut st = db.prepare_cached(
         "SELECT hour, dim, key, n FROM log_counts
@@ -169,7 +233,7 @@ pub fn counts(db: &Connection, site_id: &str, from: &str, to: &str) -> Result<Ho
 }
 
 /// Withdrawals as stored, newest first.
-pub fn withdrawals(db: &Connection, site_id: &str, limit: i64) -> Result<Vec<StoredRow>, StoreError> {
+fn withdrawals(db: &Connection, site_id: &str, limit: i64) -> Result<Vec<StoredRow>, StoreError> {
     let Some((_, lo, hi)) = site(db, site_id)? else { return Ok(Vec::new()) };
     let sql = format!(
         "SELECT {ROW_COLUMNS} FROM events INDEXED BY events_withdrawals
@@ -181,7 +245,7 @@ pub fn withdrawals(db: &Connection, site_id: &str, limit: i64) -> Result<Vec<Sto
 }
 
 /// Config versions ever served: (version, first_seen, events referencing it).
-pub fn versions(db: &Connection, site_id: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+fn versions(db: &Connection, site_id: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
     // Events per version from the counts the writer keeps (`log_counts`).
     let site_no = site(db, site_id)?.map_or(-1, |(n, _, _)| n);
     let mut counts: std::collections::HashMap<String, i64> = Default::default();
@@ -204,17 +268,20 @@ pub fn versions(db: &Connection, site_id: &str) -> Result<Vec<(String, String, i
 }
 
 /// The site's config versions with the time each was first served.
-pub fn version_dates(db: &Connection, site_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+fn version_dates(db: &Connection, site_id: &str) -> Result<Vec<(String, String)>, StoreError> {
     let mut st = db.prepare_cached("SELECT version, first_seen FROM config_versions WHERE site = ?1")?;
     let rows = st.query_map([site_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The body of one of a site's config versions, if it served it.
-pub fn version_body(db: &Connection, site_id: &str, version: &str) -> Result<Option<String>, StoreError> {
+fn version_body(db: &Connection, site_id: &str, version: &str) -> Result<Option<String>, StoreError> {
     Ok(db
         .query_row("SELECT body FROM config_versions WHERE site = ?1 AND version = ?2", [site_id, version], |r| {
             r.get(0)
         })
         .optional()?)
 }
+
+#[cfg(test)]
+mod tests;

@@ -89,9 +89,8 @@ enum Command {
         /// The bundle to write; must not exist yet.
         #[arg(long)]
         out: PathBuf,
-        /// Data directory of the server.
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: commands::DataOpts,
     },
     /// Make a consistent copy of the database while the server runs (SQLite online backup).
     Backup {
@@ -189,8 +188,8 @@ enum PolicyCommand {
 enum LogCommand {
     /// Sign a checkpoint of every site's log now, and print them.
     Checkpoint {
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: commands::DataOpts,
     },
     /// Print the public key that checks this server's checkpoints.
     Key {
@@ -201,8 +200,8 @@ enum LogCommand {
     /// each tree rebuilt and compared with every signed checkpoint. Exits non-zero naming the
     /// first bad record. Safe beside a running server.
     Verify {
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: commands::DataOpts,
         /// Only this site.
         #[arg(long)]
         site: Option<String>,
@@ -297,12 +296,12 @@ fn main() -> ExitCode {
             commands::policy_import(&file, &id, out.as_deref(), format, languages, force)
         }
         Command::Verify { bundle } => commands::verify_bundle(&bundle),
-        Command::Log(LogCommand::Checkpoint { data }) => commands::log_checkpoint(&data),
+        Command::Log(LogCommand::Checkpoint { db }) => commands::log_checkpoint(&db),
         Command::Log(LogCommand::Key { data }) => commands::log_key(&data),
-        Command::Log(LogCommand::Verify { data, site, quick }) => commands::log_verify(&data, site.as_deref(), quick),
+        Command::Log(LogCommand::Verify { db, site, quick }) => commands::log_verify(&db, site.as_deref(), quick),
         Command::Backup { data, out } => commands::backup(&data, &out),
-        Command::Export { site, from, to, out, data } => {
-            commands::export(&site, from.as_deref(), to.as_deref(), &out, &data)
+        Command::Export { site, from, to, out, db } => {
+            commands::export(&site, from.as_deref(), to.as_deref(), &out, &db)
         }
         Command::Scan { url, site, sites, policy, pages, format, write_policy, timeout, chromium, data } => {
             // Its own exit statuses (docs/scan.md): 1 means violations, not a failure to run.

@@ -148,6 +148,17 @@ impl From<crate::store::StoreError> for Problem {
     fn from(e: crate::store::StoreError) -> Problem {
         // The detail may hold SQL; it goes to the server log, not to the client.
         tracing::error!(error = %e, "a database operation failed");
+        if e.is_unavailable() {
+            // The database is away (PostgreSQL restarting or failing over): nothing was
+            // committed, and the widget's retry will find it back.
+            return Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "the database is not reachable; retry later",
+            )
+            .retry_after(1);
+        }
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "storage",

@@ -561,7 +561,7 @@ pub async fn static_css() -> HttpResponse {
 /// time. `None` when there is none (or it does not verify, which "Verify now" then reports).
 async fn latest_checkpoint(admin: &Admin, site: &str) -> Result<Option<(u64, String, String)>, AdminError> {
     let (a, site) = (admin.ingest.clone(), site.to_owned());
-    let stored = blocking(move || a.store.read(|c| crate::store::read::latest_checkpoint(c, &site))).await?;
+    let stored = blocking(move || a.store.read(|r| r.latest_checkpoint(&site))).await?;
     let key = admin.ingest.writer.verifier();
     Ok(stored.and_then(|s| key.verify(&s.note).ok()).map(|cp| (cp.size, hex::encode(cp.root), cp.time)))
 }
@@ -591,7 +591,7 @@ pub async fn verify_now(
     let cfg = &served.config;
     let (a, s2, by) = (admin.clone(), site.clone(), who.name.clone());
     let result: Result<Audited, crate::export::integrity::IntegrityError> = blocking(move || {
-        let result = crate::export::integrity::check(a.ingest.store.path(), &s2, a.ingest.writer.verifier());
+        let result = crate::export::integrity::check(&a.ingest.store, &s2, a.ingest.writer.verifier());
         let outcome = match &result {
             Ok(s) => format!("site {s2}: intact, {s}"),
             Err(p) => format!("site {s2}: DAMAGED, {p}"),
@@ -631,11 +631,10 @@ pub async fn export_bundle(
     let (from, to) = (opt(f.from), opt(f.to));
     let (a, s2, by) = (admin.clone(), site.clone(), who.name.clone());
     let file = blocking(move || -> Result<tempfile::NamedTempFile, AdminError> {
-        let store = a.ingest.store.path();
         a.ingest.writer.checkpoint_now().map_err(|e| AdminError::internal(format!("cannot sign a checkpoint: {e}")))?;
         let file = tempfile::NamedTempFile::new()?;
-        let key = crate::export::signing_key(store)?;
-        let summary = crate::export::run(store, &s2, from.as_deref(), to.as_deref(), &key, file.path())?;
+        let (store, key) = (&a.ingest.store, a.ingest.writer.signer());
+        let summary = crate::export::run(store, &s2, from.as_deref(), to.as_deref(), key, file.path())?;
         a.accounts.record(&by, "export", &crate::export::describe(&s2, from.as_deref(), to.as_deref(), &summary))?;
         Ok(file)
     })

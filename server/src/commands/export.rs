@@ -1,6 +1,6 @@
 //! `kelisim export`, `kelisim verify` and `kelisim backup`: what leaves the server.
 
-use super::{open_existing, CheckFailed};
+use super::{open_existing, open_existing_or, CheckFailed, DataOpts};
 use crate::admin::auth::Accounts;
 use crate::{export, log};
 use anyhow::{bail, Context};
@@ -19,19 +19,19 @@ pub fn verify_bundle(bundle: &Path) -> anyhow::Result<()> {
     }
 }
 
-pub fn export(site: &str, from: Option<&str>, to: Option<&str>, out: &Path, data: &Path) -> anyhow::Result<()> {
+pub fn export(site: &str, from: Option<&str>, to: Option<&str>, out: &Path, o: &DataOpts) -> anyhow::Result<()> {
     if out.exists() {
         bail!("{} already exists; choose a new file for the bundle", out.display());
     }
-    let (store, conn) = open_existing(data)?;
-    let key = log::key::load_or_create(data)?;
+    let (store, db) = open_existing_or(&o.data, o.database.as_deref())?;
+    let key = o.key()?;
     // A second handle on the same key: the first goes to the checkpoint writer; this one signs files.sig.
-    let signer = log::key::load_or_create(data)?;
+    let signer = o.key()?;
     // The bundle proves the log up to this moment: every export signs a checkpoint first
     // (docs/architecture.md §1, "Export and verification").
-    log::checkpoint_all(&store, conn, key).context("cannot sign a checkpoint for the export")?;
-    let summary = export::run(store.path(), site, from, to, &signer, out)?;
-    Accounts::open(store.path())
+    log::checkpoint_all(&store, db, key).context("cannot sign a checkpoint for the export")?;
+    let summary = export::run(&store, site, from, to, &signer, out)?;
+    Accounts::open(&store.location())
         .and_then(|a| a.record("cli", "export", &export::describe(site, from, to, &summary)))
         .context("the bundle is written but the audit trail entry failed")?;
     println!(
@@ -53,7 +53,7 @@ pub fn backup(data: &Path, out: &Path) -> anyhow::Result<()> {
     let (store, _conn) = open_existing(data)?;
     store.backup(out).context("backup failed")?;
     let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
-    println!("backed up {} to {} ({size} bytes)", store.path().display(), out.display());
+    println!("backed up {} to {} ({size} bytes)", store.path("kelisim backup")?.display(), out.display());
     println!(
         "the checkpoint signing key ({}) is not in the backup: keep a copy of it somewhere safe",
         log::key::KEY_FILE

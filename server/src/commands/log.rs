@@ -1,23 +1,23 @@
 //! `kelisim log …`: sign checkpoints, print the public key, re-verify the log.
 
-use super::{open_existing, CheckFailed};
+use super::{open_existing_or, CheckFailed, DataOpts};
 use crate::log;
 use anyhow::bail;
 use std::path::Path;
 
-pub fn log_checkpoint(data: &Path) -> anyhow::Result<()> {
-    let (store, conn) = open_existing(data)?;
-    let key = log::key::load_or_create(data)?;
-    for cp in log::checkpoint_all(&store, conn, key)? {
+pub fn log_checkpoint(o: &DataOpts) -> anyhow::Result<()> {
+    let (store, db) = open_existing_or(&o.data, o.database.as_deref())?;
+    let key = o.key()?;
+    for cp in log::checkpoint_all(&store, db, key)? {
         println!("{}", cp.note);
     }
     Ok(())
 }
 
-pub fn log_verify(data: &Path, only: Option<&str>, quick: bool) -> anyhow::Result<()> {
-    let (_store, conn) = open_existing(data)?;
-    let key = log::key::load_or_create(data)?.verifier();
-    let mut sites = crate::store::read::logged_sites(&conn)?;
+pub fn log_verify(o: &DataOpts, only: Option<&str>, quick: bool) -> anyhow::Result<()> {
+    let (store, _db) = open_existing_or(&o.data, o.database.as_deref())?;
+    let key = o.key()?.verifier();
+    let mut sites = store.read(|r| r.logged_sites())?;
     if let Some(site) = only {
         if !sites.iter().any(|s| s == site) {
             bail!("the log holds no site `{site}` (it has: {})", sites.join(", "));
@@ -25,8 +25,12 @@ pub fn log_verify(data: &Path, only: Option<&str>, quick: bool) -> anyhow::Resul
         sites.retain(|s| s == site);
     }
     for site in &sites {
-        match log::audit::verify_and_record(&conn, site, &key, !quick) {
-            Ok(a) => println!("site {site}: intact, {a}"),
+        let checked = store.snapshot(|r| Ok(log::audit::verify_site(r, site, &key, !quick)))?;
+        match checked {
+            Ok(a) => {
+                store.save_verified(site, &a.frontier, &crate::clock::now_rfc3339())?;
+                println!("site {site}: intact, {a}")
+            }
             Err(e) => return Err(CheckFailed(format!("NOT intact: {e}")).into()),
         }
     }

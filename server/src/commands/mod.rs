@@ -64,11 +64,48 @@ fn open_existing(data: &Path) -> anyhow::Result<(store::Store, store::Connection
     Ok(store::Store::open(data)?)
 }
 
+/// Where a command finds the data: the data directory, and the PostgreSQL database and log key
+/// when the data is not in the directory's SQLite file (as `kelisim serve` was given them).
+#[derive(clap::Args, Clone, Debug)]
+pub struct DataOpts {
+    /// Data directory (the SQLite database unless --database, the log's signing key).
+    #[arg(long, default_value = "data")]
+    pub data: std::path::PathBuf,
+    /// The PostgreSQL database the server keeps its data in (`postgres://…`).
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// The log's signing key file (default: DATA/log-signing.key).
+    #[arg(long, value_name = "FILE")]
+    pub log_key: Option<std::path::PathBuf>,
+}
+
+impl DataOpts {
+    /// The log's signing key: `--log-key`, or the data directory's (created if missing).
+    pub fn key(&self) -> anyhow::Result<kelisim_shared::checkpoint::LogKey> {
+        Ok(match &self.log_key {
+            Some(file) => crate::log::key::load_file(file)?,
+            None => crate::log::key::load_or_create(&self.data)?,
+        })
+    }
+}
+
+/// The store of an existing database: the SQLite file in `data`, or the PostgreSQL database
+/// at `database` (`--database`), and the log writer's handle on it.
+fn open_existing_or(
+    data: &Path,
+    database: Option<&str>,
+) -> anyhow::Result<(store::Store, Box<dyn store::logdb::LogDb>)> {
+    if database.is_none() && !data.join(store::DB_FILE).exists() {
+        bail!("{} holds no Kelisim database ({})", data.display(), store::DB_FILE);
+    }
+    serve::open_database(data, database)
+}
+
 /// The dashboard accounts of a data directory (opening the store first runs the migrations,
 /// so the admin tables exist).
 fn accounts(data: &Path) -> anyhow::Result<crate::admin::auth::Accounts> {
     drop(store::Store::open(data)?);
-    Ok(crate::admin::auth::Accounts::open(&data.join(store::DB_FILE))?)
+    Ok(crate::admin::auth::Accounts::open(&store::Location::Sqlite(data.join(store::DB_FILE)))?)
 }
 
 #[cfg(test)]

@@ -13,9 +13,18 @@ pub struct ServeOpts {
     /// Directory of site policy files (*.toml), one per site.
     #[arg(long, default_value = "sites")]
     pub sites: PathBuf,
-    /// Data directory: the SQLite database lives here.
+    /// Data directory: the SQLite database (unless --database), the log's signing key.
     #[arg(long, default_value = "data")]
     pub data: PathBuf,
+    /// Keep the data in this PostgreSQL database instead of the data directory's SQLite file
+    /// (`postgres://user@host:port/db`): several instances with the same database and the same
+    /// log key (`--log-key`, or the same data directory's key) write one log per site.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// The log's signing key file (default: `DATA/log-signing.key`, created if missing). Give
+    /// every instance of one PostgreSQL database the same key.
+    #[arg(long, value_name = "FILE")]
+    pub log_key: Option<PathBuf>,
     /// Address to listen on. Port 0 picks a free port (the chosen one is printed).
     #[arg(long, default_value = "127.0.0.1:8790")]
     pub listen: String,
@@ -83,8 +92,11 @@ pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
         sites::SitesError::Invalid(errors) => anyhow!("{REFUSING}: invalid site policy file\n{errors}"),
         e => anyhow!(e).context(REFUSING),
     })?;
-    let (store, conn) = store::Store::open(&a.data).context(REFUSING)?;
-    let key = log::key::load_or_create(&a.data).context(REFUSING)?;
+    let (store, db) = open_database(&a.data, a.database.as_deref()).context(REFUSING)?;
+    let key = match &a.log_key {
+        Some(file) => log::key::load_file(file).context(REFUSING)?,
+        None => log::key::load_or_create(&a.data).context(REFUSING)?,
+    };
     let listener = std::net::TcpListener::bind(&a.listen).map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => {
             anyhow!("cannot listen on {}: the address is already in use (is another kelisim running?)", a.listen)
@@ -100,22 +112,23 @@ pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
         tracing::warn!(origins = ?own, "demo mode: serving /demo/ and accepting consents from this server's own origin for every site");
         sites.allow_extra_origins(&own);
     }
-    record_configs(&sites, &conn)?;
+    let mut db = db;
+    record_configs(&sites, &mut *db)?;
     let metrics = Arc::new(metrics::Metrics::default());
     let ids: Vec<String> = sites.iter().map(|s| s.config.site.clone()).collect();
     let mut wcfg = writer;
     wcfg.retention = sites.iter().map(|s| (s.config.site.clone(), s.policy.retention_days)).collect();
-    store.start_wal_checkpointer(&conn).context(REFUSING)?;
-    let writer = log::Writer::start(conn, key, &ids, wcfg, metrics.clone()).context(REFUSING)?;
+    let writer = log::Writer::start(db, key, &ids, wcfg, metrics.clone()).context(REFUSING)?;
     let ingest = Arc::new(
         ingest::Ingest::new(Arc::new(sites), a.sites.clone(), Arc::new(store), writer, metrics).context(REFUSING)?,
     );
     // Printed on stdout so that scripts and tests can find the port when listening on :0.
     println!("kelisim listening on http://{addr}");
-    let mut admin = admin::Admin::open(ingest.clone(), a.trust_proxy).context(REFUSING)?;
+    let loc = ingest.store.location();
+    let mut admin = admin::Admin::open(ingest.clone(), &loc, a.trust_proxy).context(REFUSING)?;
     admin.widget = http::assets::widget_paths();
-    admin.dash = Arc::new(admin::queries::Dashboard::open(ingest.store.path())?.scanning(a.log_scan_window.max(1)));
-    admin.scans = Arc::new(crate::scan::jobs::Jobs::new(ingest.store.path().to_owned(), a.chromium.clone()));
+    admin.dash = Arc::new(admin::queries::Dashboard::open(&loc)?.scanning(a.log_scan_window.max(1)));
+    admin.scans = Arc::new(crate::scan::jobs::Jobs::open(&loc, a.chromium.clone())?);
     let served = ingest.clone();
     let site = move |id: &str| served.sites().get(id).map(|s| (s.policy.clone(), s.path.display().to_string()));
     crate::scan::jobs::spawn_schedule(admin.scans.clone(), site, Duration::from_secs(a.scan_tick.max(1)));
@@ -140,10 +153,10 @@ pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
 }
 
 /// Every site's current config version, recorded (once) so that events can name it.
-fn record_configs(sites: &sites::Sites, conn: &crate::store::Connection) -> anyhow::Result<()> {
+fn record_configs(sites: &sites::Sites, db: &mut dyn store::logdb::LogDb) -> anyhow::Result<()> {
     let now = clock::now_rfc3339();
     for s in sites.iter() {
-        store::record_config(conn, &s.config, &s.config_json, &now).context(REFUSING)?;
+        db.record_config(&s.config, &s.config_json, &now).context(REFUSING)?;
         tracing::info!(site = %s.config.site, version = %&s.config.version[..12], "serving site");
         if !s.policy.review.is_empty() {
             // What `kelisim scan --write-policy` found is neither gated nor deleted until a
@@ -152,4 +165,24 @@ fn record_configs(sites: &sites::Sites, conn: &crate::store::Connection) -> anyh
         }
     }
     Ok(())
+}
+
+/// The store and the log writer's database: the SQLite file in `data` (with its WAL copied back
+/// by a thread of its own), or the PostgreSQL database at `url` (its schema brought up to date).
+pub fn open_database(
+    data: &std::path::Path,
+    url: Option<&str>,
+) -> anyhow::Result<(store::Store, Box<dyn store::logdb::LogDb>)> {
+    Ok(match url {
+        None => {
+            let (store, conn) = store::Store::open(data)?;
+            store.start_wal_checkpointer(&conn)?;
+            (store, Box::new(store::logdb::SqliteLogDb { conn }))
+        }
+        Some(url) => {
+            let (store, client) = store::Store::open_postgres(url)
+                .with_context(|| format!("cannot use the PostgreSQL database {}", store::pg::redacted(url)))?;
+            (store, Box::new(store::pg::PgLogDb::new(client, url)))
+        }
+    })
 }

@@ -5,13 +5,12 @@
 //! of the server checks only what comes after.
 
 use crate::log::audit::{self, Audited};
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 use kelisim_shared::checkpoint::VerifierKey;
-use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntegrityError {
-    #[error("cannot open the database: {}", .0.detail())]
+    #[error("cannot read the database: {}", .0.detail())]
     Open(StoreError),
     /// The log is damaged: the first problem found.
     #[error(transparent)]
@@ -19,7 +18,8 @@ pub enum IntegrityError {
 }
 
 /// Checks the log of `site`; `Err` names the first problem.
-pub fn check(db_file: &Path, site: &str, key: &VerifierKey) -> Result<Audited, IntegrityError> {
-    let db = crate::store::audit::connect(db_file).map_err(IntegrityError::Open)?;
-    Ok(audit::verify_and_record(&db, site, key, true)?)
+pub fn check(store: &Store, site: &str, key: &VerifierKey) -> Result<Audited, IntegrityError> {
+    let audited = store.snapshot(|r| Ok(audit::verify_site(r, site, key, true))).map_err(IntegrityError::Open)??;
+    store.save_verified(site, &audited.frontier, &crate::clock::now_rfc3339()).map_err(IntegrityError::Open)?;
+    Ok(audited)
 }

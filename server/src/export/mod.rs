@@ -32,8 +32,8 @@ pub mod verify;
 pub use kelisim_verify::{files_note, operator_json, ExportSummary, FILES, FORMAT};
 use kelisim_verify::{readme, views};
 
-use crate::store::export::{self as db, Records};
-use crate::store::{Connection, StoreError};
+use crate::store::logread::LogRead;
+use crate::store::{Store, StoreError};
 use kelisim_shared::checkpoint::LogKey;
 use kelisim_shared::config::Config;
 use sha2::{Digest, Sha256};
@@ -99,37 +99,38 @@ fn stored() -> SimpleFileOptions {
     SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true)
 }
 
-/// Exports `site` from the database file `db_file`: the newest config version the site served
-/// gives the operator's details; `key` signs the list of files. Removes a partial bundle when
-/// it fails.
+/// Exports `site` from `store`, in one read snapshot (every file of the bundle describes the
+/// same state of the log): the newest config version the site served gives the operator's
+/// details; `key` signs the list of files. Removes a partial bundle when it fails.
 pub fn run(
-    db_file: &Path,
+    store: &Store,
     site: &str,
     from: Option<&str>,
     to: Option<&str>,
     key: &LogKey,
     out: &Path,
 ) -> Result<ExportSummary, ExportError> {
-    let db = db::open(db_file)?;
-    let body: String = db::newest_config_body(&db, site)?.ok_or_else(|| ExportError::UnknownSite(site.to_owned()))?;
-    let config: Config =
-        serde_json::from_str(&body).map_err(|e| ExportError::Corrupt(format!("config of {site}: {e}")))?;
-    let now = crate::clock::now_rfc3339();
-    let req = ExportRequest { site, from, to, config: &config, key, exported_at: &now };
-    let result = export(&db, &req, out);
+    let result = store.snapshot(|r| Ok(run_in(r, site, from, to, key, out))).map_err(ExportError::from).and_then(|r| r);
     if result.is_err() {
         let _ = std::fs::remove_file(out);
     }
     result
 }
 
-/// The signing key of the server whose database is `db_file` (`log-signing.key` beside it),
-/// read as it is: never created here.
-pub fn signing_key(db_file: &Path) -> Result<LogKey, ExportError> {
-    let path = db_file.parent().unwrap_or(Path::new(".")).join(crate::log::key::KEY_FILE);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| ExportError::WrongKey(format!("cannot read {}: {e}", path.display())))?;
-    LogKey::from_private_text(&text).map_err(|e| ExportError::WrongKey(format!("{}: {e}", path.display())))
+fn run_in(
+    r: &mut dyn LogRead,
+    site: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    key: &LogKey,
+    out: &Path,
+) -> Result<ExportSummary, ExportError> {
+    let body: String = r.newest_config_body(site)?.ok_or_else(|| ExportError::UnknownSite(site.to_owned()))?;
+    let config: Config =
+        serde_json::from_str(&body).map_err(|e| ExportError::Corrupt(format!("config of {site}: {e}")))?;
+    let now = crate::clock::now_rfc3339();
+    let req = ExportRequest { site, from, to, config: &config, key, exported_at: &now };
+    export(r, &req, out)
 }
 
 /// One line for the admin audit trail.
@@ -137,14 +138,25 @@ pub fn describe(site: &str, from: Option<&str>, to: Option<&str>, s: &ExportSumm
     format!("site {site}, {}…{}: {} records, log of {}", from.unwrap_or(""), to.unwrap_or(""), s.events, s.tree_size)
 }
 
-/// Writes the bundle for `req` to `out`, reading `db` (the server's SQLite file). The caller
-/// signs a fresh checkpoint first, so the bundle proves the log up to the moment of export.
-pub fn export(db: &Connection, req: &ExportRequest, out: &Path) -> Result<ExportSummary, ExportError> {
+/// Writes the bundle for `req` to `out`, reading through `r` (inside one read snapshot). The
+/// caller signs a fresh checkpoint first, so the bundle proves the log up to the moment of
+/// export.
+pub fn export(r: &mut dyn LogRead, req: &ExportRequest, out: &Path) -> Result<ExportSummary, ExportError> {
     check_date(req.from)?;
     check_date(req.to)?;
-    // One read transaction: every file describes the same state of the log.
-    db::in_read_transaction(db, || write_bundle(db, req, out))
+    write_bundle(r, req, out)
 }
+
+/// The exported records: seq `first..=last` of a site's signed log (empty when `first > last`).
+#[derive(Clone, Copy, Debug)]
+struct Records {
+    site_no: i64,
+    first: u64,
+    last: u64,
+}
+
+/// Records read at a time (memory stays bounded whatever the log's size).
+const CHUNK: usize = 4096;
 
 /// The zip being written, hashing each file as it goes into it: what `files.sig` lists is what
 /// was written, without reading anything twice.
@@ -204,11 +216,11 @@ impl<W: Write + std::io::Seek> Write for Bundle<W> {
 
 /// Calls `f` with each record of the range, in `seq` order, parsed from its canonical bytes.
 fn each_entry(
-    db: &Connection,
+    r: &mut dyn LogRead,
     records: &Records,
     mut f: impl FnMut(&views::Entry) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
-    db::each_record(db, records, |seq, bytes| {
+    each_record(r, records, |seq, bytes| {
         let entry = match bytes {
             Some(bytes) => {
                 views::Entry::parse(bytes).map_err(|e| ExportError::Corrupt(format!("record {seq}: {e}")))?
@@ -219,19 +231,38 @@ fn each_entry(
     })
 }
 
+/// Calls `f` with each record's `seq` and canonical bytes (`None` once purged), in order, read
+/// a chunk at a time.
+fn each_record(
+    r: &mut dyn LogRead,
+    records: &Records,
+    mut f: impl FnMut(u64, Option<&[u8]>) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    let mut after = records.first.saturating_sub(1);
+    while after < records.last {
+        let chunk = r.records(records.site_no, after, records.last, CHUNK)?;
+        let Some(&(last, _)) = chunk.last() else { break };
+        for (seq, bytes) in &chunk {
+            f(*seq, bytes.as_deref())?;
+        }
+        after = last;
+    }
+    Ok(())
+}
+
 /// The bundle, written in named steps inside the caller's read transaction: the signed log,
 /// the configs, the records and their two views, then the files that describe the bundle, and
 /// last `files.sig` over all of them.
-fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<ExportSummary, ExportError> {
-    let log = signed_log(db, req)?;
+fn write_bundle(r: &mut dyn LogRead, req: &ExportRequest, out: &Path) -> Result<ExportSummary, ExportError> {
+    let log = signed_log(r, req)?;
     let mut zip = Bundle {
         zip: zip::ZipWriter::new(std::io::BufWriter::new(private_file(out)?)),
         current: None,
         sums: Vec::new(),
     };
-    write_log(&mut zip, db, &log)?;
-    let range = records_of(db, req, &log)?;
-    let (configs, versions) = write_configs(&mut zip, db, req, &range)?;
+    write_log(&mut zip, r, &log)?;
+    let range = records_of(r, req, &log)?;
+    let (configs, versions) = write_configs(&mut zip, r, req, &range)?;
     let categories = views::category_columns(&configs);
     let mut summary = ExportSummary {
         events: 0,
@@ -242,29 +273,26 @@ fn write_bundle(db: &Connection, req: &ExportRequest, out: &Path) -> Result<Expo
         checkpoints: log.notes.len() as u64,
         config_versions: configs.len() as u64,
     };
-    write_records(&mut zip, db, &range, &mut summary)?;
-    write_views(&mut zip, db, &range, req.site, &configs, &categories)?;
+    write_records(&mut zip, r, &range, &mut summary)?;
+    write_views(&mut zip, r, &range, req.site, &configs, &categories)?;
     write_description(&mut zip, req, &summary, &versions, &categories)?;
     zip.finish(req.site, req.key)?;
     Ok(summary)
 }
 
-/// What the bundle proves: the site's signed checkpoints, the size of the last one, and where
-/// the site's records are in `events`.
+/// What the bundle proves: the site's signed checkpoints and the size of the last one (the
+/// signed log is the site's first `tree_size` records).
 struct SignedLog {
     notes: Vec<(u64, String)>,
     tree_size: u64,
     verifier: kelisim_shared::checkpoint::VerifierKey,
     site_no: i64,
-    /// The site's records are the `events.id` range from `lo` (migration 5); the signed log is
-    /// its first `tree_size` of them, up to `last`.
-    lo: i64,
-    last: i64,
 }
 
-fn signed_log(db: &Connection, req: &ExportRequest) -> Result<SignedLog, ExportError> {
+fn signed_log(r: &mut dyn LogRead, req: &ExportRequest) -> Result<SignedLog, ExportError> {
     let site = req.site;
-    let notes = db::checkpoint_notes(db, site)?;
+    let notes: Vec<(u64, String)> =
+        r.checkpoints_from(site, 0)?.into_iter().map(|(_, size, note)| (size as u64, note)).collect();
     let tree_size = notes.last().map(|n| n.0).ok_or_else(|| ExportError::NoCheckpoint(site.to_owned()))?;
     // files.sig is signed with the key given: it must be the log's own, or the bundle would
     // not verify (and the auditor would be given a key id that proves nothing).
@@ -272,10 +300,8 @@ fn signed_log(db: &Connection, req: &ExportRequest) -> Result<SignedLog, ExportE
     if let Some((_, note)) = notes.last() {
         verifier.verify(note).map_err(|e| ExportError::WrongKey(format!("the last checkpoint of {site}: {e}")))?;
     }
-    let site_no = crate::store::site_no(db, site)?.unwrap_or(0);
-    let (lo, _) = crate::store::site_range(site_no);
-    let last = crate::store::event_key(site_no, tree_size);
-    Ok(SignedLog { notes, tree_size, verifier, site_no, lo, last })
+    let site_no = r.site_no(site)?.unwrap_or(0);
+    Ok(SignedLog { notes, tree_size, verifier, site_no })
 }
 
 /// The bundle holds personal fields: a new file is the owner's only, like the database (the
@@ -288,19 +314,25 @@ fn private_file(out: &Path) -> std::io::Result<std::fs::File> {
 /// `leaves.bin` (the whole log up to the last checkpoint), every checkpoint, `log-key.pub`.
 fn write_log<W: Write + std::io::Seek>(
     zip: &mut Bundle<W>,
-    db: &Connection,
+    r: &mut dyn LogRead,
     log: &SignedLog,
 ) -> Result<(), ExportError> {
     zip.start("leaves.bin", stored())?;
     let mut n = 0u64;
-    db::each_leaf(db, log.lo, log.last, |leaf| {
-        if leaf.len() != 32 {
-            return Err(ExportError::Corrupt(format!("leaf hash of record {} is not 32 bytes", n + 1)));
+    while n < log.tree_size {
+        let to = (n + CHUNK as u64).min(log.tree_size);
+        let leaves = r.leaves(log.site_no, n + 1, to)?;
+        if leaves.is_empty() {
+            break;
         }
-        zip.write_all(leaf)?;
-        n += 1;
-        Ok(())
-    })?;
+        for leaf in leaves {
+            if leaf.len() != 32 {
+                return Err(ExportError::Corrupt(format!("leaf hash of record {} is not 32 bytes", n + 1)));
+            }
+            zip.write_all(&leaf)?;
+            n += 1;
+        }
+    }
     if n != log.tree_size {
         return Err(ExportError::Corrupt(format!(
             "the last checkpoint covers {} records but the log holds {n}",
@@ -318,14 +350,15 @@ fn write_log<W: Write + std::io::Seek>(
 }
 
 /// The exported records of `req` in the signed log: its whole range, or the records of its dates.
-fn records_of(db: &Connection, req: &ExportRequest, log: &SignedLog) -> Result<Records, ExportError> {
-    let mut records = Records { lo: log.lo, last: log.last, from: None, before: None };
-    // The log is in time order: a time range is an id range (`store::first_id_at`).
+fn records_of(r: &mut dyn LogRead, req: &ExportRequest, log: &SignedLog) -> Result<Records, ExportError> {
+    let mut records = Records { site_no: log.site_no, first: 1, last: log.tree_size };
+    // The log is in time order: a time range is a seq range.
     if let Some(f) = req.from {
-        records.from = Some(crate::store::first_id_at(db, log.site_no, f)?);
+        records.first = records.first.max(r.first_seq_at(log.site_no, f)?);
     }
     if let Some(t) = req.to {
-        records.before = Some(crate::store::first_id_at(db, log.site_no, &format!("{t}\u{7f}"))?);
+        let before = r.first_seq_at(log.site_no, &format!("{t}\u{7f}"))?;
+        records.last = records.last.min(before.saturating_sub(1));
     }
     Ok(records)
 }
@@ -335,14 +368,17 @@ fn records_of(db: &Connection, req: &ExportRequest, log: &SignedLog) -> Result<R
 /// when no exported record names it. Returns the named ones, parsed, and their versions.
 fn write_configs<W: Write + std::io::Seek>(
     zip: &mut Bundle<W>,
-    db: &Connection,
+    r: &mut dyn LogRead,
     req: &ExportRequest,
     range: &Records,
 ) -> Result<(Vec<Config>, Vec<String>), ExportError> {
-    let referenced = db::versions_named(db, range)?;
+    let referenced =
+        if range.first <= range.last { r.versions_named(range.site_no, range.first, range.last)? } else { Vec::new() };
     let mut bodies: Vec<(String, String, String)> = Vec::new();
     for v in referenced.iter().chain((!referenced.contains(&req.config.version)).then_some(&req.config.version)) {
-        let (first_seen, body) = db::config_version(db, req.site, v)?;
+        let (first_seen, body) = r
+            .config_version(req.site, v)?
+            .ok_or_else(|| ExportError::Corrupt(format!("config version {v} of {} is not stored", req.site)))?;
         bodies.push((first_seen, v.clone(), body));
     }
     bodies.sort();
@@ -365,12 +401,12 @@ fn write_configs<W: Write + std::io::Seek>(
 /// its `seq`; counted into `summary`.
 fn write_records<W: Write + std::io::Seek>(
     zip: &mut Bundle<W>,
-    db: &Connection,
+    r: &mut dyn LogRead,
     range: &Records,
     summary: &mut ExportSummary,
 ) -> Result<(), ExportError> {
     zip.start("events.jsonl", opts())?;
-    db::each_record(db, range, |seq, bytes| -> Result<(), ExportError> {
+    each_record(r, range, |seq, bytes| -> Result<(), ExportError> {
         match bytes {
             Some(bytes) => zip.write_all(bytes)?,
             None => {
@@ -390,7 +426,7 @@ fn write_records<W: Write + std::io::Seek>(
 /// derives them again: one pass over the rows each (a zip is written one entry at a time).
 fn write_views<W: Write + std::io::Seek>(
     zip: &mut Bundle<W>,
-    db: &Connection,
+    r: &mut dyn LogRead,
     range: &Records,
     site: &str,
     configs: &[Config],
@@ -399,11 +435,11 @@ fn write_views<W: Write + std::io::Seek>(
     zip.start("events.csv", opts())?;
     let mut csv = views::Csv::new(categories.to_vec());
     zip.write_all(csv.head()?)?;
-    each_entry(db, range, |e| Ok(zip.write_all(csv.row(e)?)?))?;
+    each_entry(r, range, |e| Ok(zip.write_all(csv.row(e)?)?))?;
     zip.start("events.dpv.jsonld", opts())?;
     let mut dpv = views::Dpv::new(site, configs);
     zip.write_all(dpv.head())?;
-    each_entry(db, range, |e| Ok(zip.write_all(dpv.record(e))?))?;
+    each_entry(r, range, |e| Ok(zip.write_all(dpv.record(e))?))?;
     zip.write_all(dpv.tail())?;
     Ok(())
 }
@@ -490,7 +526,7 @@ mod tests {
         .unwrap();
         let key = LogKey::from_seed("kelisim", [3; 32]).unwrap();
         let writer = Writer::start(
-            conn,
+            Box::new(crate::store::logdb::SqliteLogDb { conn }),
             LogKey::from_seed("kelisim", [3; 32]).unwrap(),
             std::slice::from_ref(&config.site),
             WriterConfig::default(),
@@ -506,7 +542,7 @@ mod tests {
         drop(writer);
         // The retention purge, as its effect: the canonical bytes of seq 1 and 2 are gone (the
         // database's guards are dropped in this copy only; the leaves stay).
-        let c = rusqlite::Connection::open(store.path()).unwrap();
+        let c = rusqlite::Connection::open(store.path("test").unwrap()).unwrap();
         let triggers: Vec<String> = c
             .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")
             .unwrap()
@@ -524,7 +560,7 @@ mod tests {
         );
         drop(c);
         let out = dir.path().join("bundle.zip");
-        let s = run(store.path(), &config.site, None, None, &key, &out).unwrap();
+        let s = run(&store, &config.site, None, None, &key, &out).unwrap();
         assert_eq!((s.events, s.purged), (6, 2));
         let v = verify::verify(&out).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((v.records, v.purged, v.tree_size), (6, 2, 6));
@@ -536,7 +572,7 @@ mod tests {
         assert!(rows[2].contains(",'=1+1,"), "{csv}");
         // Another key cannot sign the bundle of this log.
         let other = LogKey::from_seed("kelisim", [4; 32]).unwrap();
-        let e = run(store.path(), &config.site, None, None, &other, &dir.path().join("other.zip")).unwrap_err();
+        let e = run(&store, &config.site, None, None, &other, &dir.path().join("other.zip")).unwrap_err();
         assert!(matches!(e, ExportError::WrongKey(_)), "{e}");
         assert!(!dir.path().join("other.zip").exists());
     }

@@ -6,7 +6,7 @@ use super::AppState;
 use crate::ingest::IngestError;
 use crate::log::proofs::{self, ConsistencyError};
 use crate::problem::Problem;
-use crate::store::read::{self, StoredCheckpoint};
+use crate::store::read::StoredCheckpoint;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -75,7 +75,7 @@ pub async fn checkpoint(
     known_site(&state, &site)?;
     let store = state.ingest.store.clone();
     let s = site.clone();
-    let cp = blocking(move || Ok(store.read(|c| read::latest_checkpoint(c, &s))?)).await?;
+    let cp = blocking(move || Ok(store.read(|r| r.latest_checkpoint(&s))?)).await?;
     let cp = cp.ok_or_else(|| Problem::not_found(format!("site `{site}` has no signed checkpoint yet")))?;
     Ok(json_response(&req, &state, Some(&site), checkpoint_json(&cp)))
 }

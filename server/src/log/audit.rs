@@ -11,11 +11,11 @@
 //! must be older than the retention in force when it was made.
 
 use crate::clock;
-use crate::store::audit as db;
-pub use crate::store::audit::{save_verified, verified_state};
+use crate::store::logdb::LogDb;
+use crate::store::logread::LogRead;
 use crate::store::read::StoredRow;
 use crate::store::MIN_STORED_LEVEL;
-use crate::store::{self, event_key, uuid_text, Connection, StoreError};
+use crate::store::{uuid_text, StoreError};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::{Checkpoint, VerifierKey};
 use kelisim_shared::merkle::{leaf_hash, Frontier, Hash};
@@ -138,17 +138,22 @@ impl Shown {
 pub struct Retention(Vec<(String, u32)>);
 
 impl Retention {
-    pub fn load(c: &Connection, site_no: i64) -> Result<Retention, StoreError> {
-        Ok(Retention(db::retention(c, site_no)?))
+    pub fn load(r: &mut dyn LogRead, site_no: i64) -> Result<Retention, StoreError> {
+        Ok(Retention(r.retention(site_no)?))
     }
 
     /// Records `days` as the site's retention from now on, unless it already is. A change
     /// applies to records made from now (the database refuses anything else).
-    pub fn register(c: &Connection, site_no: i64, days: u32) -> Result<(), StoreError> {
-        if Retention::load(c, site_no)?.0.last().map(|(_, d)| *d) == Some(days) {
+    pub fn register(db: &mut dyn LogDb, site_no: i64, days: u32) -> Result<(), StoreError> {
+        let mut current = None;
+        db.read(&mut |r| {
+            current = Retention::load(r, site_no)?.0.last().map(|(_, d)| *d);
+            Ok(())
+        })?;
+        if current == Some(days) {
             return Ok(());
         }
-        db::insert_retention(c, site_no, &clock::now_rfc3339(), days)
+        db.insert_retention(site_no, &clock::now_rfc3339(), days)
     }
 
     /// The retention (days) of a record made at `recorded_at`: the row in force then, or the
@@ -226,29 +231,31 @@ impl fmt::Display for Audited {
     }
 }
 
+/// Rows read at a time by a check (memory stays bounded whatever the log's size).
+const ROWS_PER_READ: usize = 4096;
+
 /// Checks a site's log. With `full`, every record and every checkpoint; otherwise the records
-/// after the size verified before ([`verified_state`]) and the checkpoints from that size on,
+/// after the size verified before (`LogRead::verified_state`) and the checkpoints from that size on,
 /// starting from the frontier verified then. Reads in one snapshot; writes nothing (the caller
-/// saves [`Audited::frontier`] with [`save_verified`] if it wants the next check to start there).
-pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) -> Result<Audited, AuditError> {
-    let tx = store::read::snapshot(c)?;
+/// saves [`Audited::frontier`] (`Store::save_verified`, `LogDb::save_verified`) if it wants the next check to start there).
+pub fn verify_site(r: &mut dyn LogRead, site: &str, key: &VerifierKey, full: bool) -> Result<Audited, AuditError> {
     let log_err = |why: String| AuditError::Log { site: site.to_owned(), why };
-    let Some(site_no) = store::site_no(&tx, site)? else {
-        let n = db::checkpoint_count(&tx, site, true)?;
+    let Some(site_no) = r.site_no(site)? else {
+        let n = r.checkpoint_count(site, true)?;
         if n > 0 {
             return Err(log_err(format!("{n} signed checkpoints cover records, but the log holds none")));
         }
         return Ok(Audited::default());
     };
-    let start = if full { None } else { verified_state(&tx, site_no)? };
+    let start = if full { None } else { r.verified_state(site_no)? };
     let mut frontier = start.unwrap_or_default();
     let from = frontier.size();
 
     // The signed checkpoints from the starting size on, oldest first.
     let mut checkpoints: Vec<(i64, Checkpoint)> = Vec::new();
-    let total_checkpoints = db::checkpoint_count(&tx, site, false)?;
+    let total_checkpoints = r.checkpoint_count(site, false)?;
     {
-        for (id, size, note) in db::checkpoints_from(&tx, site, from)? {
+        for (id, size, note) in r.checkpoints_from(site, from)? {
             let cp = key.verify(&note).map_err(|e| {
                 log_err(format!("checkpoint {id}: its signature does not verify with the log key: {e}"))
             })?;
@@ -285,64 +292,70 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
     };
     check_roots(&frontier, &mut next)?;
 
-    let retention = Retention::load(&tx, site_no)?;
+    let retention = Retention::load(r, site_no)?;
     let now = time::OffsetDateTime::now_utc();
     let mut last_time = String::new();
     let mut checked = 0u64;
-    db::each_row_after(&tx, site_no, from, |row: StoredRow| -> Result<(), AuditError> {
-        let expected = frontier.size() + 1;
-        let bad = |why: String| AuditError::Record { site: site.to_owned(), seq: expected, why };
-        if row.seq != expected {
-            return Err(bad(format!("it is missing (the next stored record is {})", row.seq)));
-        }
-        match check_row(site, &row) {
-            Checked::Verified(_) => {}
-            Checked::Purged => {
-                if !retention.expired(&row.recorded_at, now) {
-                    let days = retention.days_for(&row.recorded_at).map_or("no".into(), |d| d.to_string());
-                    return Err(bad(format!(
+    let mut after = from;
+    loop {
+        let rows = r.rows_after(site_no, after, ROWS_PER_READ)?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        for row in rows {
+            let expected = frontier.size() + 1;
+            let bad = |why: String| AuditError::Record { site: site.to_owned(), seq: expected, why };
+            if row.seq != expected {
+                return Err(bad(format!("it is missing (the next stored record is {})", row.seq)));
+            }
+            match check_row(site, &row) {
+                Checked::Verified(_) => {}
+                Checked::Purged => {
+                    if !retention.expired(&row.recorded_at, now) {
+                        let days = retention.days_for(&row.recorded_at).map_or("no".into(), |d| d.to_string());
+                        return Err(bad(format!(
                         "its personal fields were removed, but it was recorded at {} and its retention ({days} days) has not ended",
                         row.recorded_at
                     )));
-                }
-            }
-            Checked::Mismatch(why, _) => return Err(bad(why)),
-        }
-        if row.recorded_at < last_time {
-            return Err(bad(format!("it is recorded at {}, before the record preceding it", row.recorded_at)));
-        }
-        last_time = row.recorded_at.clone();
-        let leaf = Hash::try_from(row.leaf.as_slice()).map_err(|_| bad("its leaf hash is not 32 bytes".into()))?;
-        let mut wrong_subtree = None;
-        frontier.append(leaf, |level, index, hash| {
-            if level >= MIN_STORED_LEVEL && wrong_subtree.is_none() {
-                match db::stored_subtree(&tx, site_no, level, index) {
-                    Ok(Some(h)) if h.as_slice() == hash.as_slice() => {}
-                    Ok(Some(_)) => {
-                        wrong_subtree = Some(format!(
-                            "the stored Merkle subtree (level {level}, index {index}) that ends here is wrong"
-                        ))
-                    }
-                    Ok(None) => {
-                        wrong_subtree = Some(format!(
-                            "the Merkle subtree (level {level}, index {index}) that ends here is not stored"
-                        ))
-                    }
-                    Err(e) => {
-                        wrong_subtree = Some(format!(
-                            "cannot read the Merkle subtree (level {level}, index {index}): {}",
-                            e.detail()
-                        ))
                     }
                 }
+                Checked::Mismatch(why, _) => return Err(bad(why)),
             }
-        });
-        if let Some(why) = wrong_subtree {
-            return Err(bad(why));
+            if row.recorded_at < last_time {
+                return Err(bad(format!("it is recorded at {}, before the record preceding it", row.recorded_at)));
+            }
+            last_time = row.recorded_at.clone();
+            let leaf = Hash::try_from(row.leaf.as_slice()).map_err(|_| bad("its leaf hash is not 32 bytes".into()))?;
+            let mut wrong_subtree = None;
+            frontier.append(leaf, |level, index, hash| {
+                if level >= MIN_STORED_LEVEL && wrong_subtree.is_none() {
+                    match r.stored_subtree(site_no, level, index) {
+                        Ok(Some(h)) if h.as_slice() == hash.as_slice() => {}
+                        Ok(Some(_)) => {
+                            wrong_subtree = Some(format!(
+                                "the stored Merkle subtree (level {level}, index {index}) that ends here is wrong"
+                            ))
+                        }
+                        Ok(None) => {
+                            wrong_subtree = Some(format!(
+                                "the Merkle subtree (level {level}, index {index}) that ends here is not stored"
+                            ))
+                        }
+                        Err(e) => {
+                            wrong_subtree = Some(format!(
+                                "cannot read the Merkle subtree (level {level}, index {index}): {}",
+                                e.detail()
+                            ))
+                        }
+                    }
+                }
+            });
+            if let Some(why) = wrong_subtree {
+                return Err(bad(why));
+            }
+            checked += 1;
+            check_roots(&frontier, &mut next)?;
         }
-        checked += 1;
-        check_roots(&frontier, &mut next)
-    })?;
+    }
     if let Some((id, cp)) = checkpoints.get(next) {
         return Err(log_err(format!(
             "checkpoint {id} signs {} records, but the log holds {}",
@@ -350,7 +363,7 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
             frontier.size()
         )));
     }
-    let purged = (store::first_unpurged_id(&tx, site_no)? - event_key(site_no, 1)).max(0) as u64;
+    let purged = r.purged_count(site_no)?;
     Ok(Audited {
         records: frontier.size(),
         purged: purged.min(frontier.size()),
@@ -358,16 +371,6 @@ pub fn verify_site(c: &Connection, site: &str, key: &VerifierKey, full: bool) ->
         checkpoints: total_checkpoints as u64,
         frontier,
     })
-}
-
-/// Checks a site's log ([`verify_site`]) and, if it is intact, records how far it was verified.
-/// `c` must be able to write.
-pub fn verify_and_record(c: &Connection, site: &str, key: &VerifierKey, full: bool) -> Result<Audited, AuditError> {
-    let audited = verify_site(c, site, key, full)?;
-    if let Some(site_no) = store::site_no(c, site)? {
-        save_verified(c, site_no, &audited.frontier, &clock::now_rfc3339())?;
-    }
-    Ok(audited)
 }
 
 #[cfg(test)]

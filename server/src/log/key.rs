@@ -25,6 +25,20 @@ pub enum KeyError {
 /// Loads the key from `data_dir`, or makes one if there is none yet.
 pub fn load_or_create(data_dir: &Path) -> Result<LogKey, KeyError> {
     let path = data_dir.join(KEY_FILE);
+    match load(&path) {
+        Err(KeyError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => create(&path),
+        other => other,
+    }
+}
+
+/// The key in `path` (`--log-key`: every instance of one PostgreSQL database signs with the
+/// same key); never created, so a mistyped path is an error rather than a second key.
+pub fn load_file(path: &Path) -> Result<LogKey, KeyError> {
+    load(path)
+}
+
+fn load(path: &Path) -> Result<LogKey, KeyError> {
+    let path = path.to_owned();
     match std::fs::metadata(&path) {
         Ok(meta) => {
             let mode = meta.permissions().mode() & 0o777;
@@ -35,7 +49,6 @@ pub fn load_or_create(data_dir: &Path) -> Result<LogKey, KeyError> {
                 std::fs::read_to_string(&path).map_err(|source| KeyError::Read { path: path.clone(), source })?;
             LogKey::from_private_text(&text).map_err(|e| KeyError::Invalid { path, reason: e.to_string() })
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path),
         Err(source) => Err(KeyError::Read { path, source }),
     }
 }

@@ -9,10 +9,12 @@ pub mod proofs;
 mod writer;
 
 use crate::metrics::Metrics;
-use crate::store::read::{self, SqlSubtrees, StoredCheckpoint};
-use crate::store::{self as db, write, Connection, StoreError};
+use crate::store::logdb::LogDb;
+use crate::store::logread::{self, LogRead, TreeOf};
+use crate::store::read::StoredCheckpoint;
+use crate::store::{write, StoreError};
 use kelisim_shared::checkpoint::{LogKey, VerifierKey};
-use kelisim_shared::merkle::{root_at, Frontier};
+use kelisim_shared::merkle::root_at;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
@@ -48,27 +50,13 @@ impl Default for WriterConfig {
     }
 }
 
-/// One site's log as the writer keeps it.
-#[derive(Clone, Debug)]
-pub struct SiteLog {
-    /// The site's number in `log_sites` (the high bits of its events' ids).
-    pub site_no: i64,
-    pub frontier: Frontier,
-    /// Size of the last signed checkpoint.
-    pub checkpointed: Option<u64>,
-    /// `recorded_at` of the last record (empty while there is none). The next record is never
-    /// earlier, even if the clock steps back: the log is in time order, which the export's
-    /// verifier checks and time-range queries rely on (`store::first_id_at`).
-    pub last_time: String,
-}
+pub use crate::store::logdb::SiteLog;
 
-/// Loads a site's log (giving the site its number in `log_sites` if it has none yet) and checks
-/// it against its last signed checkpoint: the stored tree must still have that checkpoint's root
-/// at that size, or the log was altered behind the server.
-fn load_site(c: &Connection, site: &str) -> Result<SiteLog, StoreError> {
-    let site_no = db::register_site(c, site)?;
-    let frontier = read::load_frontier(c, site, site_no)?;
-    let last = read::latest_checkpoint(c, site)?;
+/// Loads a site's log and checks it against its last signed checkpoint: the stored tree must
+/// still have that checkpoint's root at that size, or the log was altered behind the server.
+fn load_site(r: &mut dyn LogRead, site: &str, site_no: i64) -> Result<SiteLog, StoreError> {
+    let frontier = logread::load_frontier(r, site, site_no)?;
+    let last = r.latest_checkpoint(site)?;
     if let Some(cp) = &last {
         if cp.tree_size > frontier.size() {
             return Err(StoreError::Corrupt(format!(
@@ -78,14 +66,14 @@ fn load_site(c: &Connection, site: &str) -> Result<SiteLog, StoreError> {
                 cp.tree_size
             )));
         }
-        if root_at(&mut SqlSubtrees { conn: c, site, site_no }, cp.tree_size)? != cp.root {
+        if root_at(&mut TreeOf { r: &mut *r, site, site_no }, cp.tree_size)? != cp.root {
             return Err(StoreError::Corrupt(format!(
                 "site {site}: the stored log no longer has the root signed in the checkpoint of {} (size {})",
                 cp.signed_at, cp.tree_size
             )));
         }
     }
-    let last_time = read::last_recorded_at(c, site_no)?.unwrap_or_default();
+    let last_time = r.last_recorded_at(site_no)?.unwrap_or_default();
     Ok(SiteLog { site_no, frontier, checkpointed: last.map(|c| c.tree_size), last_time })
 }
 
@@ -110,24 +98,30 @@ pub struct SiteConfig {
 /// verification ([`audit::verify_site`]; nothing is signed over a log that fails), records its
 /// retention, and loads its frontier.
 pub(crate) fn open_site_log(
-    conn: &Connection,
+    db: &mut dyn LogDb,
     site: &str,
     verifier: &VerifierKey,
     retention: Option<u32>,
     metrics: &Metrics,
 ) -> Result<SiteLog, StoreError> {
-    db::register_site(conn, site)?;
-    let audited = audit::verify_and_record(conn, site, verifier, false).map_err(|e| {
-        StoreError::Corrupt(format!(
-            "the consent log fails verification: {e}. Nothing was signed over it; `kelisim log verify` checks the whole log"
-        ))
+    let site_no = db.register_site(site)?;
+    let mut opened = None;
+    db.read(&mut |r| {
+        let audited = audit::verify_site(r, site, verifier, false).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "the consent log fails verification: {e}. Nothing was signed over it; `kelisim log verify` checks the whole log"
+            ))
+        })?;
+        opened = Some((audited, load_site(r, site, site_no)?));
+        Ok(())
     })?;
+    let (audited, log) = opened.ok_or_else(|| StoreError::Corrupt(format!("site {site}: its log was not read")))?;
+    db.save_verified(site_no, &audited.frontier, &crate::clock::now_rfc3339())?;
     if audited.checked > 0 {
         tracing::info!(site = %site, records = audited.checked, "verified the records logged since the last check");
     }
-    let log = load_site(conn, site)?;
     if let Some(days) = retention {
-        audit::Retention::register(conn, log.site_no, days)?;
+        audit::Retention::register(db, log.site_no, days)?;
     }
     metrics.set_log_records(site, log.frontier.size());
     Ok(log)
@@ -138,6 +132,9 @@ pub struct Writer {
     tx: SyncSender<Job>,
     metrics: Arc<Metrics>,
     verifier: VerifierKey,
+    /// A second handle on the log key, for what is signed outside the writer thread (an
+    /// export's list of files).
+    signer: Arc<LogKey>,
 }
 
 impl Writer {
@@ -147,7 +144,7 @@ impl Writer {
     /// grew since their last one (after a crash, the first thing done is to sign what
     /// survived), runs a retention purge, and starts the writer thread.
     pub fn start(
-        conn: Connection,
+        mut db: Box<dyn LogDb>,
         key: LogKey,
         sites: &[String],
         cfg: WriterConfig,
@@ -157,18 +154,22 @@ impl Writer {
         let verifier = key.verifier();
         for site in sites {
             let retention = cfg.retention.iter().find(|(s, _)| s == site).map(|(_, d)| *d);
-            let log = open_site_log(&conn, site, &verifier, retention, &metrics)?;
+            let log = open_site_log(&mut *db, site, &verifier, retention, &metrics)?;
             logs.insert(site.clone(), log);
         }
+        let signer = Arc::new(
+            LogKey::from_private_text(&key.to_private_text())
+                .map_err(|e| StoreError::Corrupt(format!("the log key does not read back: {e}")))?,
+        );
         let (tx, rx) = sync_channel(cfg.queue);
-        let mut w = LogWriter { conn, key, logs, cfg, metrics: metrics.clone() };
+        let mut w = LogWriter { db, key, logs, cfg, metrics: metrics.clone() };
         w.checkpoint(false)?;
         w.purge()?;
         std::thread::Builder::new()
             .name("kelisim-log-writer".into())
             .spawn(move || w.run(rx))
             .map_err(|e| StoreError::Corrupt(format!("cannot start the log writer thread: {e}")))?;
-        Ok(Writer { tx, metrics, verifier })
+        Ok(Writer { tx, metrics, verifier, signer })
     }
 
     /// Queues an event; the receiver answers once its batch is committed (or failed).
@@ -219,6 +220,11 @@ impl Writer {
         Ok(rx)
     }
 
+    /// The log's key, to sign with outside the writer (an export's list of files).
+    pub fn signer(&self) -> &LogKey {
+        &self.signer
+    }
+
     /// The public key that checks this server's checkpoints.
     pub fn verifier(&self) -> &VerifierKey {
         &self.verifier
@@ -230,13 +236,13 @@ impl Writer {
 /// Safe beside a running server: it appends nothing, and SQLite serializes the two writers.
 pub fn checkpoint_all(
     store: &crate::store::Store,
-    conn: Connection,
+    db: Box<dyn LogDb>,
     key: LogKey,
 ) -> Result<Vec<StoredCheckpoint>, StoreError> {
     let mut sites: Vec<String> = store.config_versions()?.into_iter().map(|(s, _, _)| s).collect();
     sites.sort();
     sites.dedup();
-    let writer = Writer::start(conn, key, &sites, WriterConfig::default(), Arc::new(Metrics::default()))?;
+    let writer = Writer::start(db, key, &sites, WriterConfig::default(), Arc::new(Metrics::default()))?;
     writer.checkpoint_now()
 }
 

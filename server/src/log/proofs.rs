@@ -3,9 +3,9 @@
 //! tree sizes (RFC 6962 §2.1.1–2.1.2).
 
 use super::audit::Shown;
-use crate::store::read::{self, SqlSubtrees, StoredCheckpoint};
+use crate::store::logread::{LogRead, TreeOf};
+use crate::store::read::{self, StoredCheckpoint};
 use crate::store::uuid_text;
-use crate::store::Connection;
 use crate::store::{Store, StoreError};
 use kelisim_shared::merkle::{consistency_proof, inclusion_proof, verify_inclusion, Hash};
 
@@ -31,9 +31,9 @@ pub struct HistoryEvent {
 }
 
 /// A consent id's decisions on a site, oldest first (at most the last [`read::MAX_HISTORY`]).
-pub fn history(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<HistoryEvent>, StoreError> {
+pub fn history(r: &mut dyn LogRead, site: &str, consent_id: &str) -> Result<Vec<HistoryEvent>, StoreError> {
     let mut out = Vec::new();
-    for row in read::history_rows(c, site, consent_id)? {
+    for row in r.history_rows(site, consent_id)? {
         // What the visitor is shown is what the log signed, where the bytes still say it.
         let shown = Shown::of(site, &row);
         let e = HistoryEvent {
@@ -71,16 +71,14 @@ pub struct ConsentHistory {
 
 /// A consent id's history on a site, with proofs, read in one snapshot.
 pub fn consent_history(store: &Store, site: &str, consent_id: &str) -> Result<ConsentHistory, StoreError> {
-    store.read(|c| {
-        let tx = read::snapshot(c)?;
-        let checkpoint = read::latest_checkpoint(&tx, site)?;
-        let site_no = crate::store::site_no(&tx, site)?.unwrap_or(0);
+    store.snapshot(|r| {
+        let checkpoint = r.latest_checkpoint(site)?;
+        let site_no = r.site_no(site)?.unwrap_or(0);
         let mut events = Vec::new();
-        for event in history(&tx, site, consent_id)? {
+        for event in history(r, site, consent_id)? {
             let (proof, verified) = match &checkpoint {
                 Some(cp) if event.seq <= cp.tree_size => {
-                    let p =
-                        inclusion_proof(&mut SqlSubtrees { conn: &tx, site, site_no }, event.seq - 1, cp.tree_size)?;
+                    let p = inclusion_proof(&mut TreeOf { r: &mut *r, site, site_no }, event.seq - 1, cp.tree_size)?;
                     // A record that does not match its own leaf is never shown as verified,
                     // whatever its leaf's proof says.
                     let ok = verify_inclusion(event.seq - 1, cp.tree_size, &event.leaf_hash, &p, &cp.root).is_ok()
@@ -122,12 +120,11 @@ pub fn consistency(
     if from > to {
         return Err(ConsistencyError::Order { from, to });
     }
-    let found = store.read(|c| {
-        let tx = read::snapshot(c)?;
-        let Some(a) = read::checkpoint_of_size(&tx, site, from)? else { return Ok(Err(from)) };
-        let Some(b) = read::checkpoint_of_size(&tx, site, to)? else { return Ok(Err(to)) };
-        let site_no = crate::store::site_no(&tx, site)?.unwrap_or(0);
-        let p = consistency_proof(&mut SqlSubtrees { conn: &tx, site, site_no }, from, to)?;
+    let found = store.snapshot(|r| {
+        let Some(a) = r.checkpoint_of_size(site, from)? else { return Ok(Err(from)) };
+        let Some(b) = r.checkpoint_of_size(site, to)? else { return Ok(Err(to)) };
+        let site_no = r.site_no(site)?.unwrap_or(0);
+        let p = consistency_proof(&mut TreeOf { r, site, site_no }, from, to)?;
         Ok(Ok((a, b, p)))
     })?;
     found.map_err(ConsistencyError::NotSigned)

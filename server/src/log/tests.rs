@@ -1,7 +1,10 @@
 use super::*;
 use crate::log::proofs::history;
+use crate::store::logdb::SqliteLogDb;
+use crate::store::logread::SqliteRead;
 use crate::store::tests::open_with_config;
 use crate::store::write::NewEvent;
+use crate::store::Connection;
 use crate::store::{Receipt, Store};
 use kelisim_shared::canonical::ConsentRecord;
 use kelisim_shared::checkpoint::LogKey;
@@ -43,10 +46,33 @@ fn key() -> LogKey {
 
 fn writer_on(conn: Connection, config: &Config, retention: u32) -> LogWriter {
     let cfg = WriterConfig { retention: vec![(config.site.clone(), retention)], ..Default::default() };
-    let log = load_site(&conn, &config.site).unwrap();
-    audit::Retention::register(&conn, log.site_no, retention).unwrap();
+    let log = load_sqlite_site(&conn, &config.site).unwrap();
+    let mut db: Box<dyn LogDb> = Box::new(SqliteLogDb { conn });
+    audit::Retention::register(&mut *db, log.site_no, retention).unwrap();
     let logs = [(config.site.clone(), log)].into_iter().collect();
-    LogWriter { conn, key: key(), logs, cfg, metrics: Arc::new(Metrics::default()) }
+    LogWriter { db, key: key(), logs, cfg, metrics: Arc::new(Metrics::default()) }
+}
+
+/// [`load_site`] on a SQLite connection, registering the site first.
+fn load_sqlite_site(c: &Connection, site: &str) -> Result<SiteLog, StoreError> {
+    let site_no = crate::store::register_site(c, site)?;
+    load_site(&mut SqliteRead(c), site, site_no)
+}
+
+/// Checks a site's log and, if it is intact, records how far it was verified (as the writer
+/// does at start).
+fn verify_and_record(c: &Connection, site: &str, full: bool) -> Result<audit::Audited, audit::AuditError> {
+    let audited = verify_sqlite(c, site, full)?;
+    if let Some(site_no) = crate::store::site_no(c, site)? {
+        crate::store::audit::save_verified(c, site_no, &audited.frontier, &crate::clock::now_rfc3339())?;
+    }
+    Ok(audited)
+}
+
+/// [`audit::verify_site`] on a SQLite connection, in a snapshot.
+fn verify_sqlite(c: &Connection, site: &str, full: bool) -> Result<audit::Audited, audit::AuditError> {
+    let tx = crate::store::read::snapshot(c)?;
+    audit::verify_site(&mut SqliteRead(&tx), site, &key().verifier(), full)
 }
 
 fn append_batch(w: &mut LogWriter, evs: Vec<ConsentRecord>) -> Vec<(Receipt, bool)> {
@@ -81,7 +107,7 @@ fn append_batch_at(w: &mut LogWriter, evs: Vec<ConsentRecord>, at: Option<&str>)
 
 fn stored_leaves(store: &Store, site: &str) -> Vec<[u8; 32]> {
     store
-        .read(|c| {
+        .read_sql(|c| {
             let mut st = c.prepare("SELECT canonical, leaf_hash FROM events_readable WHERE site = ?1 ORDER BY seq")?;
             let rows = st.query_map([site], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
             let mut out = Vec::new();
@@ -121,7 +147,7 @@ fn one_batch_commits_many_events_in_order_and_dedupes_inside_it() {
     }
     append_batch(&mut w, more);
     store
-        .read(|c| {
+        .read_sql(|c| {
             crate::store::tests::assert_counts_match_the_log(c);
             let n: i64 = c.query_row("SELECT SUM(n) FROM log_counts WHERE dim = 'all'", [], |r| r.get(0))?;
             assert_eq!(n, 39);
@@ -185,7 +211,7 @@ fn checkpoints_verify_and_cover_every_record_after_a_restart() {
     assert_eq!(a.root, root_of(&leaves[..11]));
     verify_consistency(11, 37, &a.root, &b.root, &p).unwrap();
     let nodes: Vec<i64> = store2
-        .read(|c| {
+        .read_sql(|c| {
             let mut st = c.prepare("SELECT id FROM merkle_subtrees ORDER BY id")?;
             let rows = st.query_map([], |r| r.get(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -213,7 +239,7 @@ fn a_log_altered_behind_the_server_is_detected_at_start() {
     let c = Connection::open(d.path().join(crate::store::DB_FILE)).unwrap();
     c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET leaf_hash = zeroblob(32) WHERE seq = 5;")
         .unwrap();
-    let e = load_site(&c, &config.site).unwrap_err();
+    let e = load_sqlite_site(&c, &config.site).unwrap_err();
     assert!(e.to_string().contains("no longer has the root signed"), "{e}");
 }
 
@@ -237,16 +263,16 @@ fn retention_purge_removes_personal_fields_and_keeps_the_tree() {
         )
         .unwrap();
     assert_eq!(left, 0);
-    let h = store.read(|c| history(c, &config.site, CONSENT)).unwrap();
+    let h = store.read(|r| history(r, &config.site, CONSENT)).unwrap();
     assert_eq!(h.len(), 4, "the decisions themselves stay");
     assert!(h[..3].iter().all(|e| e.purged && e.problem.is_none()) && !h[3].purged);
-    let reloaded = load_site(&c, &config.site).unwrap();
+    let reloaded = load_sqlite_site(&c, &config.site).unwrap();
     assert_eq!(
-        root_at(&mut SqlSubtrees { conn: &c, site: &config.site, site_no: reloaded.site_no }, 3).unwrap(),
+        root_at(&mut TreeOf { r: &mut SqliteRead(&c), site: &config.site, site_no: reloaded.site_no }, 3).unwrap(),
         root,
         "leaf hashes are kept: the tree is unchanged"
     );
-    let full = audit::verify_site(&c, &config.site, &key().verifier(), true).unwrap();
+    let full = verify_sqlite(&c, &config.site, true).unwrap();
     assert_eq!((full.records, full.purged), (4, 3), "an honest purge verifies");
     // Outside the purge, even setting fields to NULL is refused.
     let e = c.execute("UPDATE events SET canonical = NULL", []).unwrap_err();
@@ -271,7 +297,7 @@ fn the_log_never_goes_back_in_time_and_time_ranges_are_id_ranges() {
     let late = append_batch(&mut w, vec![event(&config, &eid(2), CONSENT)]);
     assert_eq!(late[0].0.recorded_at, ahead, "a record is never earlier than the one before it");
     let c = Connection::open(d.path().join(crate::store::DB_FILE)).unwrap();
-    assert_eq!(load_site(&c, &config.site).unwrap().last_time, ahead, "and a restart keeps to it");
+    assert_eq!(load_sqlite_site(&c, &config.site).unwrap().last_time, ahead, "and a restart keeps to it");
 
     let site_no = w.logs[&config.site].site_no;
     let id = |seq| crate::store::event_key(site_no, seq);
@@ -319,17 +345,17 @@ fn stopped_log_of_40() -> (tempfile::TempDir, Config, Connection) {
 }
 
 fn verify_err(c: &Connection, config: &Config, full: bool) -> String {
-    audit::verify_site(c, &config.site, &key().verifier(), full).unwrap_err().to_string()
+    verify_sqlite(c, &config.site, full).unwrap_err().to_string()
 }
 
 #[test]
 fn an_intact_log_verifies_and_a_start_checks_only_what_is_new() {
     let (_d, config, c) = stopped_log_of_40();
-    let a = audit::verify_and_record(&c, &config.site, &key().verifier(), false).unwrap();
+    let a = verify_and_record(&c, &config.site, false).unwrap();
     assert_eq!((a.records, a.checked, a.purged, a.checkpoints), (40, 40, 0, 1));
-    let again = audit::verify_site(&c, &config.site, &key().verifier(), false).unwrap();
+    let again = verify_sqlite(&c, &config.site, false).unwrap();
     assert_eq!((again.records, again.checked), (40, 0), "nothing new since the recorded verification");
-    assert_eq!(audit::verify_site(&c, &config.site, &key().verifier(), true).unwrap().checked, 40);
+    assert_eq!(verify_sqlite(&c, &config.site, true).unwrap().checked, 40);
 }
 
 #[test]
@@ -340,7 +366,7 @@ fn a_changed_action_or_granted_column_is_found_although_the_leaf_is_intact() {
     let e = verify_err(&c, &config, false);
     assert!(e.contains("record 7") && e.contains("action, granted"), "{e}");
     // The receipt's history shows what the log signed, and says the record disagrees.
-    let h = history(&c, &config.site, CONSENT).unwrap();
+    let h = history(&mut SqliteRead(&c), &config.site, CONSENT).unwrap();
     let seventh = h.iter().find(|e| e.seq == 7).unwrap();
     assert_eq!((seventh.action.as_str(), seventh.granted.as_slice()), ("reject_all", &["necessary".to_owned()][..]));
     assert!(seventh.problem.as_deref().unwrap().contains("action, granted"));

@@ -19,11 +19,11 @@
 use super::{SiteLog, WriterConfig};
 use crate::clock;
 use crate::metrics::Metrics;
+use crate::store::logdb::LogDb;
 use crate::store::read::StoredCheckpoint;
-use crate::store::write::{self, Logged, NewEvent};
-use crate::store::{Connection, StoreError};
-use kelisim_shared::checkpoint::{Checkpoint, LogKey};
-use kelisim_shared::merkle::Hash;
+use crate::store::write::{Logged, NewEvent};
+use crate::store::StoreError;
+use kelisim_shared::checkpoint::LogKey;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -105,7 +105,7 @@ pub enum Job {
 const PURGE_CHUNK: usize = 5_000;
 
 pub struct LogWriter {
-    pub conn: Connection,
+    pub db: Box<dyn LogDb>,
     pub key: LogKey,
     pub logs: BTreeMap<String, SiteLog>,
     pub cfg: WriterConfig,
@@ -179,12 +179,12 @@ impl LogWriter {
     /// writer, its retention recorded when it changed.
     fn configure(&mut self, s: super::SiteConfig) -> Result<(), StoreError> {
         let site = s.config.site.clone();
-        crate::store::record_config(&self.conn, &s.config, &s.config_json, &clock::now_rfc3339())?;
+        self.db.record_config(&s.config, &s.config_json, &clock::now_rfc3339())?;
         match self.logs.get(&site) {
-            Some(log) => super::audit::Retention::register(&self.conn, log.site_no, s.retention_days)?,
+            Some(log) => super::audit::Retention::register(&mut *self.db, log.site_no, s.retention_days)?,
             None => {
                 let verifier = self.key.verifier();
-                let log = super::open_site_log(&self.conn, &site, &verifier, Some(s.retention_days), &self.metrics)?;
+                let log = super::open_site_log(&mut *self.db, &site, &verifier, Some(s.retention_days), &self.metrics)?;
                 self.cfg.retention.push((site.clone(), s.retention_days));
                 self.logs.insert(site, log);
             }
@@ -207,8 +207,9 @@ impl LogWriter {
         let began = Instant::now();
         let (events, replies): (Vec<NewEvent>, Vec<AppendReply>) = batch.into_iter().unzip();
         let now = at.map_or_else(clock::now_rfc3339, str::to_owned);
-        match try_batch(&mut self.conn, &mut self.logs, &events, &self.metrics, now) {
-            Ok(results) => {
+        match self.db.append(&mut self.logs, &events, &now) {
+            Ok((results, commit)) => {
+                self.metrics.sync_seconds.observe(commit.as_secs_f64());
                 self.metrics.batch_size.observe(events.len() as f64);
                 let created = results.iter().filter(|(_, c)| *c).count() as u64;
                 self.metrics.events_recorded.fetch_add(created, Relaxed);
@@ -216,7 +217,8 @@ impl LogWriter {
                 for (site, _) in &snapshot {
                     self.metrics.set_log_records(site, self.logs[site].frontier.size());
                 }
-                // synchronous=FULL: COMMIT itself fsynced the WAL.
+                // The commit was durable when it returned (SQLite: synchronous=FULL fsynced the
+                // WAL; PostgreSQL: synchronous_commit).
                 self.metrics.commit_seconds.observe(began.elapsed().as_secs_f64());
                 for ((reply, (logged, created)), event) in replies.into_iter().zip(results).zip(events) {
                     reply.send(Ok(Appended { logged, created, event }));
@@ -243,57 +245,32 @@ impl LogWriter {
     }
 
     fn ping(&mut self) -> Result<(), StoreError> {
-        write::ping(&mut self.conn)
+        self.db.ping()
     }
 
     /// Signs a checkpoint for each site whose log grew since its last one (or for every site
-    /// when `force`), all in one transaction.
+    /// when `force`), all in one transaction. With a log other writers share (PostgreSQL),
+    /// every site is asked: its log may have grown through another instance, and the database
+    /// says whether a checkpoint of its current size exists.
     pub fn checkpoint(&mut self, force: bool) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        let due: Vec<&String> = self
+        let shared = self.db.shared();
+        let due: Vec<String> = self
             .logs
             .iter()
-            .filter(|(_, l)| force || l.checkpointed.map_or(l.frontier.size() > 0, |c| c != l.frontier.size()))
-            .map(|(s, _)| s)
+            .filter(|(_, l)| {
+                force || shared || l.checkpointed.map_or(l.frontier.size() > 0, |c| c != l.frontier.size())
+            })
+            .map(|(s, _)| s.clone())
             .collect();
         if due.is_empty() {
             return Ok(Vec::new());
         }
         let time = clock::now_rfc3339();
-        let made = self.sign_checkpoints(&due.into_iter().cloned().collect::<Vec<_>>(), &time)?;
+        let made = self.db.sign_checkpoints(&self.key, &mut self.logs, &due, &time)?;
         for cp in &made {
-            if let Some(l) = self.logs.get_mut(&cp.site) {
-                l.checkpointed = Some(cp.tree_size);
-            }
             tracing::debug!(site = %cp.site, size = cp.tree_size, "signed a checkpoint");
         }
         self.metrics.checkpoints_signed.fetch_add(made.len() as u64, Relaxed);
-        Ok(made)
-    }
-
-    fn sign_checkpoints(&mut self, due: &[String], time: &str) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        let tx = write::begin(&mut self.conn)?;
-        let mut made = Vec::new();
-        for site in due {
-            let log = &self.logs[site];
-            let cp = Checkpoint {
-                origin: self.key.origin(site),
-                size: log.frontier.size(),
-                root: log.frontier.root(),
-                time: time.to_owned(),
-            };
-            let note = self.key.sign(&cp);
-            let key_id = self.key.key_id_hex();
-            write::insert_checkpoint(&tx, site, &cp, &key_id, &note)?;
-            made.push(StoredCheckpoint {
-                site: site.clone(),
-                tree_size: cp.size,
-                root: cp.root,
-                signed_at: time.to_owned(),
-                key_id,
-                note,
-            });
-        }
-        tx.commit()?;
         Ok(made)
     }
 
@@ -305,19 +282,21 @@ impl LogWriter {
         }
     }
 
-    /// The retention purge of every site, now (see [`write::purge_expired`]): each record
+    /// The retention purge of every site, now (see [`crate::store::write::purge_expired`]): each record
     /// once the retention in force when it was made has passed (`log_retention`, the history
     /// the database itself enforces, migration 8).
     pub fn purge(&mut self) -> Result<usize, StoreError> {
         let mut total = 0;
         let sites: Vec<(String, i64)> = self.logs.iter().map(|(s, l)| (s.clone(), l.site_no)).collect();
         for (site, site_no) in sites {
-            let retention = super::audit::Retention::load(&self.conn, site_no)?;
+            let mut retention = super::audit::Retention::default();
+            self.db.read(&mut |r| {
+                retention = super::audit::Retention::load(r, site_no)?;
+                Ok(())
+            })?;
             let Some(before) = retention.purge_cutoff(time::OffsetDateTime::now_utc()) else { continue };
             loop {
-                let tx = write::begin(&mut self.conn)?;
-                let n = write::purge_expired(&tx, &site, site_no, &before, PURGE_CHUNK)?;
-                tx.commit()?;
+                let n = self.db.purge_expired(&site, site_no, &before, PURGE_CHUNK)?;
                 total += n;
                 if n < PURGE_CHUNK {
                     break;
@@ -327,76 +306,4 @@ impl LogWriter {
         self.metrics.events_purged.fetch_add(total as u64, Relaxed);
         Ok(total)
     }
-}
-
-/// Writes a batch in one transaction, placing each new record at the next `seq` of its site's
-/// log; on success returns each event's receipt and whether it is new. Idempotency holds
-/// inside the batch too: a second event with the same `consent_id` and `event_id` finds the
-/// first one's row (uncommitted, but this transaction's) and gets its receipt.
-///
-/// The events come prepared ([`NewEvent`]): this one thread serves every request, so all it
-/// does per event is fill in `recorded_at` and `seq`, finish the leaf hash, insert the row and
-/// extend the Merkle frontier.
-fn try_batch(
-    conn: &mut Connection,
-    logs: &mut BTreeMap<String, SiteLog>,
-    events: &[NewEvent],
-    metrics: &Metrics,
-    now: String,
-) -> Result<Vec<(Logged, bool)>, StoreError> {
-    // Receipt ids for the whole batch from one read of the OS random source.
-    let mut random = vec![0u8; 16 * events.len()];
-    getrandom::fill(&mut random).map_err(|e| StoreError::Corrupt(format!("no random source for receipt ids: {e}")))?;
-    let tx = write::begin(conn)?;
-    let mut out: Vec<(Logged, bool)> = Vec::with_capacity(events.len());
-    let mut nodes: Vec<(u32, u64, Hash)> = Vec::new();
-    let mut canonical = Vec::with_capacity(1024);
-    let mut appender = write::Appender::new(&tx)?;
-    let mut counts = write::Counts::default();
-    for (ev, random) in events.iter().zip(random.chunks_exact(16)) {
-        let site = &ev.record.site;
-        let log = logs.get_mut(site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {site}")))?;
-        let receipt_id = *uuid::Builder::from_random_bytes(random.try_into().expect("16 bytes")).into_uuid().as_bytes();
-        let seq = log.frontier.size() + 1;
-        // Never before the previous record (see `SiteLog::last_time`).
-        if now > log.last_time {
-            log.last_time.clone_from(&now);
-        }
-        let leaf = ev.canonical.place(&log.last_time, seq, &mut canonical);
-        debug_assert_eq!(
-            canonical,
-            kelisim_shared::canonical::ConsentRecord { seq, recorded_at: log.last_time.clone(), ..ev.record.clone() }
-                .canonical_bytes()
-        );
-        // Insert first: the unique index on (site_no, consent_id, event_id) is the idempotency
-        // check, so a new event costs one index descent, and only a repeated one is looked up.
-        match appender.insert_event(log.site_no, ev, seq, &log.last_time, &receipt_id, &canonical, &leaf) {
-            Ok(()) => {}
-            Err(e) if e.is_unique_violation() => {
-                let existing = write::logged_by_event_id(&tx, log.site_no, &ev.consent_id, &ev.event_id)?
-                    .ok_or_else(|| StoreError::Corrupt(format!("site {site}: seq {seq} is taken by another event")))?;
-                out.push((existing, false));
-                continue;
-            }
-            Err(e) => return Err(e),
-        }
-        nodes.clear();
-        log.frontier.append(leaf, |level, index, hash| {
-            if level >= crate::store::MIN_STORED_LEVEL {
-                nodes.push((level, index, *hash));
-            }
-        });
-        for (level, index, hash) in &nodes {
-            appender.insert_node(log.site_no, *level, *index, hash)?;
-        }
-        counts.add(log.site_no, &log.last_time, ev);
-        out.push((Logged { receipt_id, seq, recorded_at: log.last_time.clone(), leaf }, true));
-    }
-    drop(appender);
-    counts.write(&tx)?;
-    let committing = Instant::now();
-    // Writes the batch's pages to the WAL and fsyncs it (synchronous=FULL).
-    tx.commit()?;
-    metrics.sync_seconds.observe(committing.elapsed().as_secs_f64());
-    Ok(out)
 }

@@ -43,23 +43,14 @@ pub fn checkpoints_from(c: &Connection, site: &str, from: u64) -> Result<Vec<(i6
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Calls `f` with each stored row of a site's log after `after` records (seq `after + 1` on),
-/// in `seq` order, streaming; stops at the first error `f` returns.
-pub fn each_row_after<E: From<StoreError>>(
-    c: &Connection,
-    site_no: i64,
-    after: u64,
-    mut f: impl FnMut(StoredRow) -> Result<(), E>,
-) -> Result<(), E> {
+/// At most `limit` stored rows of a site's log after `after` records (seq `after + 1` on), in
+/// `seq` order.
+pub fn rows_after(c: &Connection, site_no: i64, after: u64, limit: usize) -> Result<Vec<StoredRow>, StoreError> {
     let (_, hi) = site_range(site_no);
-    let mut st = c
-        .prepare(&format!("SELECT {ROW_COLUMNS} FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id"))
-        .map_err(StoreError::from)?;
-    let mut rows = st.query(params![event_key(site_no, after + 1), hi]).map_err(StoreError::from)?;
-    while let Some(r) = rows.next().map_err(StoreError::from)? {
-        f(StoredRow::read(r, 0).map_err(StoreError::from)?)?;
-    }
-    Ok(())
+    let mut st =
+        c.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3"))?;
+    let rows = st.query_map(params![event_key(site_no, after + 1), hi, limit as i64], |r| StoredRow::read(r, 0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The stored hash of a site's complete subtree (level, index), if it is stored.

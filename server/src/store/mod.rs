@@ -19,6 +19,8 @@ pub mod accounts;
 pub mod audit;
 pub mod dashboard;
 pub mod export;
+pub mod logdb;
+pub mod logread;
 mod migrations;
 // Not yet used by the commands: `serve --database` and `migrate` come next (issue 20).
 #[allow(dead_code, unused_imports)]
@@ -58,6 +60,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the log writer has stopped")]
     WriterGone,
+    /// Asked of a server whose data is on PostgreSQL, for what works on the SQLite file only.
+    #[error("{0} works on the SQLite store only; this server's data is on PostgreSQL (back it up with pg_dump: docs/postgres.md)")]
+    SqliteOnly(&'static str),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     /// PostgreSQL (store/pg): the server's words, with its SQLSTATE where it gave one.
@@ -84,6 +89,20 @@ impl StoreError {
             StoreError::Sql(e) => e.to_string(),
             StoreError::Pg(e) => pg_words(e),
             e => e.to_string(),
+        }
+    }
+
+    /// Whether the database could not be reached or went away (a PostgreSQL restart or
+    /// failover; SQLSTATE classes 08 and 57P): worth a retry, and nothing was committed —
+    /// except when the connection was lost during `COMMIT` itself, which a retry settles
+    /// (idempotency finds the record if it was committed).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Pg(e) => match e.code() {
+                Some(code) => code.code().starts_with("08") || code.code().starts_with("57P"),
+                None => e.as_db_error().is_none(),
+            },
+            _ => false,
         }
     }
 
@@ -205,7 +224,6 @@ pub fn register_site(c: &Connection, site: &str) -> Result<i64, StoreError> {
 /// PostgreSQL database that several instances share (`--database postgres://…`,
 /// docs/postgres.md). The data directory holds the signing key and local files either way.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // until `serve --database` opens the stores through it (issue 20, in progress)
 pub enum Location {
     /// The SQLite database file (`DATA/kelisim.sqlite`).
     Sqlite(PathBuf),
@@ -213,10 +231,15 @@ pub enum Location {
     Postgres(String),
 }
 
-/// Read access to the database: a pool of read-only connections.
+/// Read access to the database: a pool of read-only connections to the SQLite file, or a pool
+/// of connections to the PostgreSQL database.
 pub struct Store {
-    path: PathBuf,
-    readers: Mutex<Vec<Connection>>,
+    kind: Kind,
+}
+
+enum Kind {
+    Sqlite { path: PathBuf, readers: Mutex<Vec<Connection>> },
+    Postgres { pool: pg::PgPool },
 }
 
 fn configure(c: &Connection) -> Result<(), rusqlite::Error> {
@@ -258,19 +281,41 @@ impl Store {
         // keep plenty of pages in memory (64 MiB) rather than rereading them from the OS.
         writer.pragma_update(None, "cache_size", -65536)?;
         migrate(&mut writer)?;
-        Ok((Store { path, readers: Mutex::new(Vec::new()) }, writer))
+        Ok((Store { kind: Kind::Sqlite { path, readers: Mutex::new(Vec::new()) } }, writer))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Opens the PostgreSQL database at `url` (`--database`), brings its schema up to date
+    /// (safely when several instances start at once), and returns the store (for reads) and a
+    /// connection of its own for the log writer.
+    pub fn open_postgres(url: &str) -> Result<(Store, postgres::Client), StoreError> {
+        let mut writer = pg::connect(url)?;
+        pg::migrate(&mut writer)?;
+        Ok((Store { kind: Kind::Postgres { pool: pg::PgPool::new(url) } }, writer))
+    }
+
+    /// Where the data is.
+    pub fn location(&self) -> Location {
+        match &self.kind {
+            Kind::Sqlite { path, .. } => Location::Sqlite(path.clone()),
+            Kind::Postgres { pool } => Location::Postgres(pool.url().to_owned()),
+        }
+    }
+
+    /// The SQLite file, for what works on it alone (`what`, said in the error otherwise).
+    pub fn path(&self, what: &'static str) -> Result<&Path, StoreError> {
+        match &self.kind {
+            Kind::Sqlite { path, .. } => Ok(path),
+            Kind::Postgres { .. } => Err(StoreError::SqliteOnly(what)),
+        }
     }
 
     /// Copies the WAL back into the database from a thread of its own, so the log writer never
     /// pays for a checkpoint in a request's latency. The writer keeps SQLite's automatic
     /// checkpoint only as a backstop, at a much larger WAL size.
     pub fn start_wal_checkpointer(&self, writer: &Connection) -> Result<(), StoreError> {
+        let path = self.path("the WAL checkpointer")?.to_owned();
         writer.pragma_update(None, "wal_autocheckpoint", 20_000)?;
-        let c = Connection::open(&self.path).map_err(|source| StoreError::Open { path: self.path.clone(), source })?;
+        let c = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&c)?;
         std::thread::Builder::new()
             .name("kelisim-wal-checkpoint".into())
@@ -284,40 +329,115 @@ impl Store {
         Ok(())
     }
 
-    /// Runs `f` on a pooled read-only connection.
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    /// Runs `f` on a pooled read-only SQLite connection.
+    fn read_sqlite<T>(
+        path: &Path,
+        readers: &Mutex<Vec<Connection>>,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let c = match pooled {
             Some(c) => c,
             None => {
-                let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-                    .map_err(|source| StoreError::Open { path: self.path.clone(), source })?;
+                let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
                 c.busy_timeout(std::time::Duration::from_secs(5))?;
                 c
             }
         };
         let out = f(&c);
-        let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pool = readers.lock().unwrap_or_else(|e| e.into_inner());
         if pool.len() < 8 {
             pool.push(c);
         }
         out
     }
 
+    /// Runs `f` on a read-only connection to the SQLite file (tests that look at the tables).
+    #[cfg(test)]
+    pub fn read_sql<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        match &self.kind {
+            Kind::Sqlite { path, readers } => Self::read_sqlite(path, readers, f),
+            Kind::Postgres { .. } => Err(StoreError::SqliteOnly("read_sql")),
+        }
+    }
+
+    /// Runs `f` with reads of the log on a pooled connection (each read on its own).
+    pub fn read<T>(&self, f: impl FnOnce(&mut dyn logread::LogRead) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        match &self.kind {
+            Kind::Sqlite { path, readers } => Self::read_sqlite(path, readers, |c| f(&mut logread::SqliteRead(c))),
+            Kind::Postgres { pool } => f(&mut pg::read::PgRead(&mut *pool.get()?)),
+        }
+    }
+
+    /// Runs `f` with reads of the log inside one read snapshot: everything it reads describes
+    /// one state of the log (a check, a proof against a checkpoint).
+    pub fn snapshot<T>(
+        &self,
+        f: impl FnOnce(&mut dyn logread::LogRead) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.kind {
+            Kind::Sqlite { path, readers } => Self::read_sqlite(path, readers, |c| {
+                let tx = read::snapshot(c)?;
+                f(&mut logread::SqliteRead(&tx))
+            }),
+            Kind::Postgres { pool } => {
+                let mut c = pool.get()?;
+                let mut tx = c
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()?;
+                f(&mut pg::read::PgRead(&mut tx))
+            }
+        }
+    }
+
+    /// Records that `site`'s log is verified up to `frontier`'s size (a check run outside the
+    /// log writer: the dashboard's "Verify now"), so the next start checks only what came after.
+    pub fn save_verified(
+        &self,
+        site: &str,
+        frontier: &kelisim_shared::merkle::Frontier,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        match &self.kind {
+            Kind::Sqlite { path, .. } => {
+                let c = audit::connect(path)?;
+                let Some(site_no) = site_no(&c, site)? else { return Ok(()) };
+                audit::save_verified(&c, site_no, frontier, now)
+            }
+            Kind::Postgres { pool } => {
+                let mut c = pool.get()?;
+                let Some(site_no) = logread::LogRead::site_no(&mut pg::read::PgRead(&mut *c), site)? else {
+                    return Ok(());
+                };
+                pg::read::save_verified(&mut *c, site_no, frontier, now)
+            }
+        }
+    }
+
     /// Every config version ever served, by site: `(site, version, body)`.
     pub fn config_versions(&self) -> Result<Vec<(String, String, String)>, StoreError> {
-        self.read(|c| {
-            let mut st = c.prepare("SELECT site, version, body FROM config_versions")?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
+        const SQL: &str = "SELECT site, version, body FROM config_versions";
+        match &self.kind {
+            Kind::Sqlite { path, readers } => Self::read_sqlite(path, readers, |c| {
+                let mut st = c.prepare(SQL)?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            }),
+            Kind::Postgres { pool } => {
+                Ok(pool.get()?.query(SQL, &[])?.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+            }
+        }
     }
 
     /// An online copy of the database (SQLite backup API) into `out`, which must not exist.
     /// Readers and the writer go on while it runs; the copy is one consistent snapshot.
     pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
+        let Kind::Sqlite { path, readers } = &self.kind else { return Err(StoreError::SqliteOnly("kelisim backup")) };
         create_private_file(out).map_err(|source| StoreError::Create { path: out.to_owned(), source })?;
-        self.read(|c| {
+        Self::read_sqlite(path, readers, |c| {
             let mut dst =
                 Connection::open_with_flags(out, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
                     .map_err(|source| StoreError::Open { path: out.to_owned(), source })?;

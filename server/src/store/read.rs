@@ -1,8 +1,8 @@
 //! Read-side queries: a consent id's history, checkpoints, and the Merkle subtrees that proofs
 //! are built from.
 
-use super::{event_key, site_range, subtree_key, uuid_bytes, StoreError, MIN_STORED_LEVEL, SEQ_BITS};
-use kelisim_shared::merkle::{root_of, Frontier, Hash, Subtrees};
+use super::{event_key, site_range, uuid_bytes, StoreError, SEQ_BITS};
+use kelisim_shared::merkle::Hash;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// A read transaction on `c`: every read through it sees one state of the log. Dropping it
@@ -11,43 +11,8 @@ pub fn snapshot(c: &Connection) -> Result<Transaction<'_>, StoreError> {
     Ok(c.unchecked_transaction()?)
 }
 
-/// A site's tree as stored: leaves in `events.leaf_hash`, complete subtrees of level ≥
-/// [`MIN_STORED_LEVEL`] in `merkle_subtrees`, the ones between recomputed from their (at most 8)
-/// leaves. Proofs over it cost O(log n) primary-key look-ups.
-pub struct SqlSubtrees<'a> {
-    pub conn: &'a Connection,
-    pub site: &'a str,
-    pub site_no: i64,
-}
-
 pub(crate) fn hash_of(v: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
     v.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
-}
-
-impl Subtrees for SqlSubtrees<'_> {
-    type Error = StoreError;
-    fn subtree(&mut self, level: u32, index: u64) -> Result<Hash, StoreError> {
-        let missing = || {
-            StoreError::Corrupt(format!("site {}: Merkle subtree (level {level}, index {index}) is missing", self.site))
-        };
-        if level >= MIN_STORED_LEVEL {
-            let mut st = self.conn.prepare_cached("SELECT hash FROM merkle_subtrees WHERE id = ?1")?;
-            let v: Option<Vec<u8>> =
-                st.query_row([subtree_key(self.site_no, level, index)], |r| r.get(0)).optional()?;
-            return hash_of(v.ok_or_else(missing)?, "a Merkle hash");
-        }
-        let lo = event_key(self.site_no, (index << level) + 1);
-        let hi = lo + (1i64 << level) - 1;
-        let mut st = self.conn.prepare_cached("SELECT leaf_hash FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
-        let leaves = st
-            .query_map([lo, hi], |r| r.get::<_, Vec<u8>>(0))?
-            .map(|v| hash_of(v?, "a leaf hash"))
-            .collect::<Result<Vec<Hash>, _>>()?;
-        if leaves.len() != 1 << level {
-            return Err(missing());
-        }
-        Ok(root_of(&leaves))
-    }
 }
 
 /// A stored signed checkpoint.
@@ -188,14 +153,9 @@ pub fn last_recorded_at(c: &Connection, site_no: i64) -> Result<Option<String>, 
     .optional()?)
 }
 
-/// A site's frontier as stored: O(log n) look-ups, no rehashing beyond the lowest levels.
-pub fn load_frontier(c: &Connection, site: &str, site_no: i64) -> Result<Frontier, StoreError> {
-    let size = log_size(c, site_no)?;
-    let mut src = SqlSubtrees { conn: c, site, site_no };
-    let hashes = Frontier::parts(size)
-        .into_iter()
-        .map(|(level, index)| kelisim_shared::merkle::Subtrees::subtree(&mut src, level, index))
-        .collect::<Result<Vec<_>, _>>()?;
-    Frontier::from_parts(size, hashes)
-        .ok_or_else(|| StoreError::Corrupt(format!("site {site}: frontier of size {size}")))
+/// The leaf hashes of a site's records seq `from..=to`, in order.
+pub fn leaves(c: &Connection, site_no: i64, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut st = c.prepare_cached("SELECT leaf_hash FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
+    let rows = st.query_map([event_key(site_no, from), event_key(site_no, to)], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

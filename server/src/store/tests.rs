@@ -118,10 +118,11 @@ fn migrations_5_and_6_move_the_old_log_into_the_compact_tables_unchanged() {
     assert_eq!(v as usize, migrations::MIGRATIONS.len());
     for (site, ls) in &leaves {
         let site_no = site_no(&conn, site).unwrap().expect("every site with events has a number");
-        let frontier = read::load_frontier(&conn, site, site_no).unwrap();
+        let frontier =
+            crate::store::logread::load_frontier(&mut crate::store::logread::SqliteRead(&conn), site, site_no).unwrap();
         assert_eq!((frontier.size(), frontier.root()), (ls.len() as u64, root_of(ls)), "{site}");
         let r = old_record(site, 2);
-        let h = store.read(|c| crate::log::proofs::history(c, site, &r.consent_id)).unwrap();
+        let h = store.read(|rd| crate::log::proofs::history(rd, site, &r.consent_id)).unwrap();
         assert_eq!(h.len(), 1);
         assert_eq!((h[0].seq, h[0].receipt_id.as_str()), (2, "00000000-0000-4000-8000-000000000002"));
         assert_eq!((h[0].action.as_str(), h[0].granted.join(" ")), ("custom", "necessary analytics".to_owned()));

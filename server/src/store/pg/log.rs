@@ -14,32 +14,34 @@
 //! answered. If anything fails, nothing of the batch is committed and the cached frontiers are
 //! left as they were.
 
+use super::read::PgRead;
 use super::{head, load_frontier, register_site, PgSubtrees};
+use crate::store::logdb::SiteLog;
+use crate::store::logdb::{Appended, LogDb};
+use crate::store::logread::LogRead;
 use crate::store::read::StoredCheckpoint;
 use crate::store::write::{Counts, Logged, NewEvent};
 use crate::store::{StoreError, MIN_STORED_LEVEL};
 use kelisim_shared::checkpoint::{Checkpoint, LogKey};
+use kelisim_shared::config::Config;
 use kelisim_shared::merkle::{root_at, Frontier, Hash};
 use postgres::Client;
 use std::collections::{BTreeMap, HashMap};
 
-/// One site's log as an instance caches it between batches. The database's head is the truth;
-/// the cache only saves reading the frontier again when nobody else appended.
-#[derive(Clone, Debug)]
-pub struct PgSiteLog {
-    pub site_no: i64,
-    pub frontier: Frontier,
-    /// `recorded_at` of the last record (empty while there is none); the next is never earlier.
-    pub last_time: String,
-}
+/// One site's log as an instance caches it between batches: the writer's [`SiteLog`]. The
+/// database's head is the truth; the cache only saves reading the frontier again when nobody
+/// else appended.
+pub type PgSiteLog = SiteLog;
 
-impl PgSiteLog {
-    /// Registers the site if it is new and reads its log's head and frontier.
-    pub fn open(c: &mut Client, site: &str) -> Result<PgSiteLog, StoreError> {
+impl SiteLog {
+    /// Registers the site if it is new and reads its log's head, frontier and last checkpoint.
+    pub fn open(c: &mut Client, site: &str) -> Result<SiteLog, StoreError> {
         let site_no = register_site(c, site)?;
         let (size, last_time) = head(c, site_no)?;
         let frontier = load_frontier(c, site, site_no, size)?;
-        Ok(PgSiteLog { site_no, frontier, last_time })
+        let checkpointed: Option<i64> =
+            c.query_one("SELECT MAX(tree_size) FROM checkpoints WHERE site = $1", &[&site])?.get(0);
+        Ok(SiteLog { site_no, frontier, checkpointed: checkpointed.map(|n| n as u64), last_time })
     }
 }
 
@@ -52,7 +54,7 @@ pub fn append_batch(
     logs: &mut BTreeMap<String, PgSiteLog>,
     events: &[NewEvent],
     now: &str,
-) -> Result<Vec<(Logged, bool)>, StoreError> {
+) -> Result<(Vec<(Logged, bool)>, std::time::Duration), StoreError> {
     let mut random = vec![0u8; 16 * events.len()];
     getrandom::fill(&mut random).map_err(|e| StoreError::Corrupt(format!("no random source for receipt ids: {e}")))?;
     // The events of each site, in the order of `events`; sites in site-number order.
@@ -141,11 +143,13 @@ pub fn append_batch(
         updated.push((site.to_string(), log));
     }
     write_counts(&mut tx, counts)?;
+    let committing = std::time::Instant::now();
     tx.commit()?;
+    let took = committing.elapsed();
     for (site, log) in updated {
         logs.insert(site, log);
     }
-    Ok(out.into_iter().map(|o| o.expect("every event is answered")).collect())
+    Ok((out.into_iter().map(|o| o.expect("every event is answered")).collect(), took))
 }
 
 /// A batch's new rows of one site's log, column by column (one `INSERT … SELECT FROM unnest`).
@@ -295,6 +299,7 @@ pub fn sign_checkpoint(
     )?;
     tx.commit()?;
     *log = fresh;
+    log.checkpointed = Some(size as u64);
     Ok(Some(StoredCheckpoint {
         site: site.to_owned(),
         tree_size: size as u64,
@@ -348,4 +353,107 @@ pub fn purge_expired(
     tx.execute("DELETE FROM purge_in_progress WHERE site = $1", &[&site])?;
     tx.commit()?;
     Ok(n as usize)
+}
+
+/// The PostgreSQL log for one instance's writer: its own connection (docs/postgres.md), opened
+/// again when the server closed it (a restart or failover of PostgreSQL): the batch that found
+/// it closed failed (its requests were answered 503 and will be retried), the next one goes on.
+pub struct PgLogDb {
+    client: Client,
+    url: String,
+}
+
+impl PgLogDb {
+    pub fn new(client: Client, url: &str) -> PgLogDb {
+        PgLogDb { client, url: url.to_owned() }
+    }
+
+    /// The connection, opened again if it was closed.
+    fn client(&mut self) -> Result<&mut Client, StoreError> {
+        if self.client.is_closed() {
+            tracing::warn!("the connection to PostgreSQL was closed; opening a new one");
+            self.client = super::connect(&self.url)?;
+        }
+        Ok(&mut self.client)
+    }
+}
+
+impl LogDb for PgLogDb {
+    fn read(&mut self, f: &mut dyn FnMut(&mut dyn LogRead) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        let mut tx = self
+            .client()?
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        f(&mut PgRead(&mut tx))
+    }
+
+    fn register_site(&mut self, site: &str) -> Result<i64, StoreError> {
+        register_site(self.client()?, site)
+    }
+
+    fn record_config(&mut self, config: &Config, body: &str, now: &str) -> Result<(), StoreError> {
+        self.client()?.execute(
+            "INSERT INTO config_versions (site, version, body, first_seen) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (site, version) DO NOTHING",
+            &[&config.site, &config.version, &body, &now],
+        )?;
+        Ok(())
+    }
+
+    fn insert_retention(&mut self, site_no: i64, since: &str, days: u32) -> Result<(), StoreError> {
+        self.client()?.execute(
+            "INSERT INTO log_retention (site_no, since, days) VALUES ($1, $2, $3)",
+            &[&site_no, &since, &(days as i32)],
+        )?;
+        Ok(())
+    }
+
+    fn save_verified(&mut self, site_no: i64, frontier: &Frontier, now: &str) -> Result<(), StoreError> {
+        super::read::save_verified(self.client()?, site_no, frontier, now)
+    }
+
+    fn append(
+        &mut self,
+        logs: &mut BTreeMap<String, SiteLog>,
+        events: &[NewEvent],
+        now: &str,
+    ) -> Result<Appended, StoreError> {
+        append_batch(self.client()?, logs, events, now)
+    }
+
+    fn sign_checkpoints(
+        &mut self,
+        key: &LogKey,
+        logs: &mut BTreeMap<String, SiteLog>,
+        due: &[String],
+        time: &str,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        let mut made = Vec::new();
+        for site in due {
+            let Some(log) = logs.get_mut(site) else { continue };
+            if let Some(cp) = sign_checkpoint(self.client()?, key, site, log, time, false)? {
+                made.push(cp);
+            }
+        }
+        Ok(made)
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn purge_expired(&mut self, site: &str, site_no: i64, before: &str, limit: usize) -> Result<usize, StoreError> {
+        purge_expired(self.client()?, site, site_no, before, limit)
+    }
+
+    fn ping(&mut self) -> Result<(), StoreError> {
+        // A standby answers reads but refuses writes: it is not a place to log consent.
+        let standby: bool = self.client()?.query_one("SELECT pg_is_in_recovery()", &[])?.get(0);
+        if standby {
+            return Err(StoreError::Corrupt("the PostgreSQL server is a standby: it does not take writes".into()));
+        }
+        Ok(())
+    }
 }

@@ -7,13 +7,17 @@
 //! The synchronous `postgres` client, like rusqlite: the log writer calls it from its own
 //! thread, never from an async task (the client runs a small runtime of its own).
 
+pub mod accounts;
+pub mod dashboard;
 mod log;
 pub mod pool;
+pub mod read;
+pub mod scans;
 mod schema;
 #[cfg(test)]
 mod tests;
 
-pub use log::{append_batch, sign_checkpoint, PgSiteLog};
+pub use log::{append_batch, sign_checkpoint, PgLogDb, PgSiteLog};
 pub use pool::{PgPool, Pooled};
 
 use super::{StoreError, MIN_STORED_LEVEL};
@@ -22,6 +26,18 @@ use postgres::{Client, GenericClient, NoTls};
 
 /// The advisory lock key migrations run under ("kelisim" in ASCII, as an i64).
 const MIGRATION_LOCK: i64 = 0x6b656c6973696d;
+
+/// A connection URL without its password, for messages and logs.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(an unreadable URL)".into(),
+    }
+}
 
 /// Opens a connection (no TLS: a database on the same machine or a private network; a
 /// `sslmode=require` URL is refused by the client rather than sent in clear).

@@ -128,7 +128,7 @@ fn two_instances_write_one_log() {
                 k += chunk.len();
                 let events: Vec<NewEvent> = chunk.iter().map(|&n| event("shop", n)).collect();
                 let now = crate::clock::now_rfc3339();
-                for (&n, (logged, _)) in chunk.iter().zip(append_batch(&mut c, &mut logs, &events, &now).unwrap()) {
+                for (&n, (logged, _)) in chunk.iter().zip(append_batch(&mut c, &mut logs, &events, &now).unwrap().0) {
                     receipts.insert(n, logged);
                 }
                 if b.is_multiple_of(5) {
@@ -227,7 +227,7 @@ fn a_committed_batch_survives_an_immediate_shutdown() {
     assert_eq!(before.0, 370);
     // The instance's cached frontier still fits: appending goes on at 371.
     let more: Vec<NewEvent> = (1000..1005).map(|n| event("shop", n)).collect();
-    let out = append_batch(&mut c, &mut logs, &more, &crate::clock::now_rfc3339()).unwrap();
+    let (out, _) = append_batch(&mut c, &mut logs, &more, &crate::clock::now_rfc3339()).unwrap();
     assert_eq!(out.iter().map(|(l, _)| l.seq).collect::<Vec<_>>(), vec![371, 372, 373, 374, 375]);
 }
 

@@ -1,0 +1,232 @@
+//! What the log writer (`crate::log`) does to the database, as one interface over both:
+//! [`LogDb`], implemented for SQLite here ([`SqliteLogDb`]: the one writer connection) and for
+//! PostgreSQL in `pg/log.rs` (`PgLogDb`: one of several instances' writers). The writer thread
+//! owns it; the batching, the answers to requests, the checks of a log at start and the
+//! schedule of checkpoints and purges are the writer's and the same for both.
+
+use super::logread::{LogRead, SqliteRead};
+use super::read::StoredCheckpoint;
+use super::write::{self, Logged, NewEvent};
+use super::{record_config, register_site, StoreError};
+use kelisim_shared::checkpoint::{Checkpoint, LogKey};
+use kelisim_shared::config::Config;
+use kelisim_shared::merkle::{Frontier, Hash};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// One site's log as a writer keeps it between batches.
+#[derive(Clone, Debug)]
+pub struct SiteLog {
+    /// The site's number in `log_sites`.
+    pub site_no: i64,
+    pub frontier: Frontier,
+    /// Size of the last signed checkpoint this writer knows of.
+    pub checkpointed: Option<u64>,
+    /// `recorded_at` of the last record (empty while there is none). The next record is never
+    /// earlier, even if the clock steps back: the log is in time order, which the export's
+    /// verifier checks and time-range queries rely on (`store::first_id_at`).
+    pub last_time: String,
+}
+
+/// A batch's answers: each event's receipt and whether it is new, in order, and how long the
+/// commit took (the durable part).
+pub type Appended = (Vec<(Logged, bool)>, Duration);
+
+pub trait LogDb: Send {
+    /// Runs `f` with reads on the writer's own connection, inside one read snapshot.
+    fn read(&mut self, f: &mut dyn FnMut(&mut dyn LogRead) -> Result<(), StoreError>) -> Result<(), StoreError>;
+    /// A site's number, registering the site if it has none.
+    fn register_site(&mut self, site: &str) -> Result<i64, StoreError>;
+    /// Records a config version as served (idempotent).
+    fn record_config(&mut self, config: &Config, body: &str, now: &str) -> Result<(), StoreError>;
+    /// Records `days` as a site's retention from `since` on.
+    fn insert_retention(&mut self, site_no: i64, since: &str, days: u32) -> Result<(), StoreError>;
+    /// Records that a site's log is verified up to `frontier`'s size.
+    fn save_verified(&mut self, site_no: i64, frontier: &Frontier, now: &str) -> Result<(), StoreError>;
+    /// Writes a batch in one transaction, each new record at the next `seq` of its site's log;
+    /// idempotent on `(consent_id, event_id)`. On success `logs` hold the committed frontiers;
+    /// on failure nothing of the batch is committed (the caller restores `logs`).
+    fn append(
+        &mut self,
+        logs: &mut BTreeMap<String, SiteLog>,
+        events: &[NewEvent],
+        now: &str,
+    ) -> Result<Appended, StoreError>;
+    /// Signs and stores a checkpoint of each site in `due` whose log has none of its current
+    /// size (or of every one in `due`, with `force`), all at `time`. Returns what it stored.
+    fn sign_checkpoints(
+        &mut self,
+        key: &LogKey,
+        logs: &mut BTreeMap<String, SiteLog>,
+        due: &[String],
+        time: &str,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError>;
+    /// Whether other writers append to the same logs (PostgreSQL with several instances): then
+    /// a log may have grown without this writer, and every site is due for a checkpoint.
+    fn shared(&self) -> bool;
+    /// The retention purge of one site: at most `limit` of its records before `before`, in one
+    /// transaction (see `store::write::purge_expired`).
+    fn purge_expired(&mut self, site: &str, site_no: i64, before: &str, limit: usize) -> Result<usize, StoreError>;
+    /// Whether the database takes writes now.
+    fn ping(&mut self) -> Result<(), StoreError>;
+}
+
+/// The SQLite log: the one connection that writes (WAL, `synchronous=FULL`).
+pub struct SqliteLogDb {
+    pub conn: rusqlite::Connection,
+}
+
+impl LogDb for SqliteLogDb {
+    fn read(&mut self, f: &mut dyn FnMut(&mut dyn LogRead) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        let tx = super::read::snapshot(&self.conn)?;
+        f(&mut SqliteRead(&tx))
+    }
+
+    fn register_site(&mut self, site: &str) -> Result<i64, StoreError> {
+        register_site(&self.conn, site)
+    }
+
+    fn record_config(&mut self, config: &Config, body: &str, now: &str) -> Result<(), StoreError> {
+        record_config(&self.conn, config, body, now)
+    }
+
+    fn insert_retention(&mut self, site_no: i64, since: &str, days: u32) -> Result<(), StoreError> {
+        super::audit::insert_retention(&self.conn, site_no, since, days)
+    }
+
+    fn save_verified(&mut self, site_no: i64, frontier: &Frontier, now: &str) -> Result<(), StoreError> {
+        super::audit::save_verified(&self.conn, site_no, frontier, now)
+    }
+
+    fn append(
+        &mut self,
+        logs: &mut BTreeMap<String, SiteLog>,
+        events: &[NewEvent],
+        now: &str,
+    ) -> Result<Appended, StoreError> {
+        sqlite_batch(&mut self.conn, logs, events, now)
+    }
+
+    fn sign_checkpoints(
+        &mut self,
+        key: &LogKey,
+        logs: &mut BTreeMap<String, SiteLog>,
+        due: &[String],
+        time: &str,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        let tx = write::begin(&mut self.conn)?;
+        let mut made = Vec::new();
+        for site in due {
+            let log = &logs[site];
+            let cp = Checkpoint {
+                origin: key.origin(site),
+                size: log.frontier.size(),
+                root: log.frontier.root(),
+                time: time.to_owned(),
+            };
+            let note = key.sign(&cp);
+            let key_id = key.key_id_hex();
+            write::insert_checkpoint(&tx, site, &cp, &key_id, &note)?;
+            made.push(StoredCheckpoint {
+                site: site.clone(),
+                tree_size: cp.size,
+                root: cp.root,
+                signed_at: time.to_owned(),
+                key_id,
+                note,
+            });
+        }
+        tx.commit()?;
+        for cp in &made {
+            if let Some(l) = logs.get_mut(&cp.site) {
+                l.checkpointed = Some(cp.tree_size);
+            }
+        }
+        Ok(made)
+    }
+
+    fn shared(&self) -> bool {
+        false
+    }
+
+    fn purge_expired(&mut self, site: &str, site_no: i64, before: &str, limit: usize) -> Result<usize, StoreError> {
+        let tx = write::begin(&mut self.conn)?;
+        let n = write::purge_expired(&tx, site, site_no, before, limit)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn ping(&mut self) -> Result<(), StoreError> {
+        write::ping(&mut self.conn)
+    }
+}
+
+/// Writes a batch in one transaction, placing each new record at the next `seq` of its site's
+/// log; on success returns each event's receipt and whether it is new. Idempotency holds
+/// inside the batch too: a second event with the same `consent_id` and `event_id` finds the
+/// first one's row (uncommitted, but this transaction's) and gets its receipt.
+///
+/// The events come prepared ([`NewEvent`]): this one thread serves every request, so all it
+/// does per event is fill in `recorded_at` and `seq`, finish the leaf hash, insert the row and
+/// extend the Merkle frontier.
+fn sqlite_batch(
+    conn: &mut rusqlite::Connection,
+    logs: &mut BTreeMap<String, SiteLog>,
+    events: &[NewEvent],
+    now: &str,
+) -> Result<Appended, StoreError> {
+    // Receipt ids for the whole batch from one read of the OS random source.
+    let mut random = vec![0u8; 16 * events.len()];
+    getrandom::fill(&mut random).map_err(|e| StoreError::Corrupt(format!("no random source for receipt ids: {e}")))?;
+    let tx = write::begin(conn)?;
+    let mut out: Vec<(Logged, bool)> = Vec::with_capacity(events.len());
+    let mut nodes: Vec<(u32, u64, Hash)> = Vec::new();
+    let mut canonical = Vec::with_capacity(1024);
+    let mut appender = write::Appender::new(&tx)?;
+    let mut counts = write::Counts::default();
+    for (ev, random) in events.iter().zip(random.chunks_exact(16)) {
+        let site = &ev.record.site;
+        let log = logs.get_mut(site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {site}")))?;
+        let receipt_id = *uuid::Builder::from_random_bytes(random.try_into().expect("16 bytes")).into_uuid().as_bytes();
+        let seq = log.frontier.size() + 1;
+        // Never before the previous record (see `SiteLog::last_time`).
+        if now > log.last_time.as_str() {
+            log.last_time = now.to_owned();
+        }
+        let leaf = ev.canonical.place(&log.last_time, seq, &mut canonical);
+        debug_assert_eq!(
+            canonical,
+            kelisim_shared::canonical::ConsentRecord { seq, recorded_at: log.last_time.clone(), ..ev.record.clone() }
+                .canonical_bytes()
+        );
+        // Insert first: the unique index on (site_no, consent_id, event_id) is the idempotency
+        // check, so a new event costs one index descent, and only a repeated one is looked up.
+        match appender.insert_event(log.site_no, ev, seq, &log.last_time, &receipt_id, &canonical, &leaf) {
+            Ok(()) => {}
+            Err(e) if e.is_unique_violation() => {
+                let existing = write::logged_by_event_id(&tx, log.site_no, &ev.consent_id, &ev.event_id)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("site {site}: seq {seq} is taken by another event")))?;
+                out.push((existing, false));
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
+        nodes.clear();
+        log.frontier.append(leaf, |level, index, hash| {
+            if level >= super::MIN_STORED_LEVEL {
+                nodes.push((level, index, *hash));
+            }
+        });
+        for (level, index, hash) in &nodes {
+            appender.insert_node(log.site_no, *level, *index, hash)?;
+        }
+        counts.add(log.site_no, &log.last_time, ev);
+        out.push((Logged { receipt_id, seq, recorded_at: log.last_time.clone(), leaf }, true));
+    }
+    drop(appender);
+    counts.write(&tx)?;
+    let committing = Instant::now();
+    // Writes the batch's pages to the WAL and fsyncs it (synchronous=FULL).
+    tx.commit()?;
+    Ok((out, committing.elapsed()))
+}

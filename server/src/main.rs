@@ -101,6 +101,19 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Copy a server's SQLite data into an empty PostgreSQL database and prove the copy (the
+    /// same Merkle roots, every signed checkpoint matching): then serve with --database.
+    Migrate {
+        /// Data directory of the SQLite server (stop it first).
+        #[arg(long, value_name = "DIR")]
+        from_data: PathBuf,
+        /// The PostgreSQL database to copy into (`postgres://…`); it must hold no log yet.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// The log's signing key, to check the checkpoints (default: DIR/log-signing.key).
+        #[arg(long, value_name = "FILE")]
+        log_key: Option<PathBuf>,
+    },
     /// A site's own privacy policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -300,6 +313,7 @@ fn main() -> ExitCode {
         Command::Log(LogCommand::Key { data }) => commands::log_key(&data),
         Command::Log(LogCommand::Verify { db, site, quick }) => commands::log_verify(&db, site.as_deref(), quick),
         Command::Backup { data, out } => commands::backup(&data, &out),
+        Command::Migrate { from_data, to, log_key } => commands::migrate(&from_data, &to, log_key.as_deref()),
         Command::Export { site, from, to, out, db } => {
             commands::export(&site, from.as_deref(), to.as_deref(), &out, &db)
         }

@@ -5,12 +5,14 @@
 mod accounts;
 mod export;
 mod log;
+mod migrate;
 mod serve;
 mod site;
 
 pub use accounts::{admin_add, token_create, token_list, token_revoke};
 pub use export::{backup, export, verify_bundle};
 pub use log::{log_checkpoint, log_key, log_verify};
+pub use migrate::migrate;
 pub use serve::{serve, ServeOpts};
 pub use site::{policy_import, site_check, ImportFormat};
 

@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod copy;
 pub mod dashboard;
 pub mod export;
 pub mod logdb;

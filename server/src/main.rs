@@ -151,6 +151,10 @@ enum Command {
         /// Keep the report in this data directory's database, for the dashboard.
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// Keep the report in this PostgreSQL database (`postgres://…`), for the dashboard of a
+        /// server started with `serve --database` (instead of --data's SQLite file).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
 }
 
@@ -234,8 +238,8 @@ enum AdminCommand {
         /// Read the password from the first line of standard input instead of a prompt.
         #[arg(long)]
         password_stdin: bool,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: commands::DataOpts,
     },
 }
 
@@ -252,19 +256,19 @@ enum TokenCommand {
         /// revoked.
         #[arg(long, value_name = "DAYS|DATE")]
         expires: Option<String>,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: commands::DataOpts,
     },
     /// List every API token: id, name, role, created, expires, last use, status.
     List {
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: commands::DataOpts,
     },
     /// Revoke an API token (by the id `token list` shows); it is refused from then on.
     Revoke {
         id: i64,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        db: commands::DataOpts,
     },
 }
 
@@ -297,14 +301,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(opts) => commands::serve(opts),
         Command::Site(SiteCommand::Check { files }) => commands::site_check(&files),
-        Command::Admin(AdminCommand::Add { user, role, password_stdin, data }) => {
-            commands::admin_add(&user, &role, password_stdin, &data)
+        Command::Admin(AdminCommand::Add { user, role, password_stdin, db }) => {
+            commands::admin_add(&user, &role, password_stdin, &db)
         }
-        Command::Token(TokenCommand::Create { role, name, expires, data }) => {
-            commands::token_create(&role, &name, expires.as_deref(), &data)
+        Command::Token(TokenCommand::Create { role, name, expires, db }) => {
+            commands::token_create(&role, &name, expires.as_deref(), &db)
         }
-        Command::Token(TokenCommand::List { data }) => commands::token_list(&data),
-        Command::Token(TokenCommand::Revoke { id, data }) => commands::token_revoke(id, &data),
+        Command::Token(TokenCommand::List { db }) => commands::token_list(&db),
+        Command::Token(TokenCommand::Revoke { id, db }) => commands::token_revoke(id, &db),
         Command::Policy(PolicyCommand::Import { file, id, out, format, languages, force }) => {
             commands::policy_import(&file, &id, out.as_deref(), format, languages, force)
         }
@@ -317,7 +321,7 @@ fn main() -> ExitCode {
         Command::Export { site, from, to, out, db } => {
             commands::export(&site, from.as_deref(), to.as_deref(), &out, &db)
         }
-        Command::Scan { url, site, sites, policy, pages, format, write_policy, timeout, chromium, data } => {
+        Command::Scan { url, site, sites, policy, pages, format, write_policy, timeout, chromium, data, database } => {
             // Its own exit statuses (docs/scan.md): 1 means violations, not a failure to run.
             return ExitCode::from(scan::run(scan::Options {
                 url,
@@ -330,6 +334,7 @@ fn main() -> ExitCode {
                 timeout: std::time::Duration::from_secs(timeout),
                 chromium,
                 data,
+                database,
             }));
         }
     };

@@ -7,8 +7,9 @@
 //! in the log once, and seq has no gap.
 
 use kelisim_pgcluster::Cluster;
+use kelisim_tests::admin::{login, session, PASSWORD};
 use kelisim_tests::consent::{config, event, send, ORIGIN, SITE};
-use kelisim_tests::{cli, get, root, uuid, Kelisim};
+use kelisim_tests::{cli, cli_stdin, get, post_form, root, seed, uuid, Kelisim};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -205,4 +206,155 @@ fn no_acknowledged_decision_is_lost_when_an_instance_or_postgresql_dies() {
     let r = send(&again.url(""), &event(&cfg, &uuid(), "custom", "en")).unwrap();
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.json()["seq"].as_u64().unwrap(), n + 1);
+}
+
+/// `kelisim ARGS…` with `input` on standard input: its output, after checking that it succeeded.
+fn run(args: &[&str], input: &str) -> String {
+    let out = cli_stdin(args, input);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "kelisim {}: {text}", args.join(" "));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The dashboard's export (`POST /admin/sites/webpulse/export`), written to `out`.
+fn download_export(k: &Kelisim, cookie: &str, csrf: &str, out: &std::path::Path) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut r = agent
+        .post(k.url(&format!("/admin/sites/{SITE}/export")))
+        .header("cookie", cookie)
+        .send_form([("csrf", csrf), ("from", ""), ("to", "")])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers().get("content-type").unwrap(), "application/zip");
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut r.body_mut().with_config().limit(1 << 30).reader(), &mut body).unwrap();
+    std::fs::write(out, body).unwrap();
+}
+
+/// `GET /admin/api/sites/webpulse/events` with `token`: the status and the events.
+fn api_events(k: &Kelisim, token: &str) -> (u16, Vec<Value>) {
+    let r = get(&k.url(&format!("/admin/api/sites/{SITE}/events")), &[("authorization", &format!("Bearer {token}"))]);
+    let events = if r.status == 200 { r.json()["events"].as_array().unwrap().clone() } else { Vec::new() };
+    (r.status, events)
+}
+
+/// A server on PostgreSQL keeps its accounts and tokens there (issue 20): `admin add` and `token
+/// create|list|revoke` given `--database` write and read them there, not a SQLite file that no
+/// instance reads. The account signs in to either instance; the dashboard shows the log, checks
+/// it and exports it from PostgreSQL; the token reads the admin API until it is revoked.
+#[test]
+fn accounts_and_tokens_made_with_database_serve_every_instance() {
+    let cluster = Cluster::start();
+    let url = cluster.create_database("dash");
+    // The first account before any instance ran, with a data directory beside it that must stay
+    // empty: the account goes to PostgreSQL only.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let d = elsewhere.path().display().to_string();
+    let said = run(
+        &["admin", "add", "aigerim", "--role", "admin", "--password-stdin", "--data", &d, "--database", &url],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(said.contains("added aigerim (admin)"), "{said}");
+    assert!(!elsewhere.path().join("kelisim.sqlite").exists(), "nothing written to the data directory");
+    assert_eq!(cluster.psql("dash", "SELECT role FROM admins WHERE username = 'aigerim'").trim(), "admin");
+    // The same name again is refused, as on SQLite (exit 2).
+    let again = cli_stdin(
+        &["admin", "add", "aigerim", "--role", "auditor", "--password-stdin", "--database", &url],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let a = serve(&url, None);
+    let key = a.data.path().join("log-signing.key");
+    let b = serve(&url, Some(&key));
+    seed(&a, 12);
+    assert_eq!(login(&a, "nobody", PASSWORD).status, 401, "only the account that was added");
+    let (cookie, csrf) = session(&a, "aigerim");
+    let page = |k: &Kelisim, cookie: &str, path: &str| {
+        let r = get(&k.url(&format!("/admin/sites/{SITE}/{path}")), &[("cookie", cookie)]);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        r.body
+    };
+    let overview = page(&a, &cookie, "");
+    assert!(overview.contains(r#"<b data-stat="total">12</b>"#), "{overview}");
+    let log = page(&a, &cookie, "log");
+    assert_eq!(log.matches("<span data-action=").count(), 12, "{log}");
+    // "Verify now" checks the log in PostgreSQL.
+    let checked = post_form(&a.url(&format!("/admin/sites/{SITE}/verify")), &[("cookie", &cookie)], &[("csrf", &csrf)]);
+    assert!(checked.body.contains("data-integrity=\"ok\""), "{}", checked.body);
+    // The dashboard's export, checked offline.
+    let bundle = a.data.path().join("dash.zip");
+    download_export(&a, &cookie, &csrf, &bundle);
+    let verified = run(&["verify", &bundle.display().to_string()], "");
+    assert!(verified.contains("12 records"), "{verified}");
+
+    // The second instance: the same account signs in, and sees the same log.
+    let (cookie_b, _) = session(&b, "aigerim");
+    assert!(page(&b, &cookie_b, "").contains(r#"<b data-stat="total">12</b>"#));
+    assert_eq!(page(&b, &cookie_b, "log").matches("<span data-action=").count(), 12);
+    // A session is a row in PostgreSQL: the one made on a is valid on b.
+    assert_eq!(get(&b.url("/admin/"), &[("cookie", &cookie)]).status, 200);
+
+    // An API token made with --database reads the admin API on both instances, until revoked.
+    let token =
+        run(&["token", "create", "--role", "auditor", "--name", "ci", "--database", &url], "").trim().to_owned();
+    for k in [&a, &b] {
+        let (status, events) = api_events(k, &token);
+        assert_eq!((status, events.len()), (200, 12));
+    }
+    let listed = run(&["token", "list", "--database", &url], "");
+    let row = listed.lines().find(|l| l.contains(" ci ")).unwrap_or_else(|| panic!("{listed}"));
+    let id = row.split_whitespace().next().unwrap().to_owned();
+    assert!(row.contains("auditor") && row.ends_with("active"), "{row}");
+    assert!(run(&["token", "revoke", &id, "--database", &url], "").contains(&format!("revoked token #{id}")));
+    for k in [&a, &b] {
+        assert_eq!(api_events(k, &token).0, 401, "a revoked token is refused");
+    }
+    let twice = cli(&["token", "revoke", &id, "--database", &url]);
+    assert_eq!(twice.status.code(), Some(2), "no active token #{id} any more");
+    // The audit trail in PostgreSQL has what the command line did.
+    let audit = cluster.psql("dash", "SELECT actor || ':' || action FROM audit_log ORDER BY seq");
+    for entry in
+        ["cli:account.add", "cli:token.create", "cli:token.revoke", "aigerim:login", "aigerim:verify", "aigerim:export"]
+    {
+        assert!(audit.lines().any(|l| l == entry), "{entry} in {audit}");
+    }
+    // `scan --database` keeps its report in PostgreSQL, where both instances' dashboards read it
+    // (the machine's Chromium, as tests/tests/scan.rs); it needs the site (exit 2 without).
+    let scan = cli(&["scan", "http://127.0.0.1:9/", "--database", &url]);
+    assert_eq!(scan.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&scan.stderr).contains("--database keeps the scan"));
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let sites = root().join("www/sites").display().to_string();
+    let demo = a.url("/demo/webpulse/");
+    let scan = cli(&[
+        "scan",
+        &demo,
+        "--site",
+        SITE,
+        "--sites",
+        &sites,
+        "--pages",
+        "1",
+        "--timeout",
+        "20",
+        "--chromium",
+        &chromium,
+        "--data",
+        &d,
+        "--database",
+        &url,
+    ]);
+    let said = String::from_utf8_lossy(&scan.stderr);
+    assert_eq!(scan.status.code(), Some(0), "{said}");
+    assert!(said.contains("the scan is kept for site `webpulse` in postgres://"), "{said}");
+    assert!(!elsewhere.path().join("kelisim.sqlite").exists(), "--database wins over --data");
+    assert_eq!(cluster.psql("dash", "SELECT count(*) FROM scans WHERE site = 'webpulse'").trim(), "1");
+    for (k, cookie) in [(&a, &cookie), (&b, &cookie_b)] {
+        let home = get(&k.url("/admin/"), &[("cookie", cookie)]);
+        assert!(home.body.contains(r#"href="/admin/sites/webpulse/scan" data-scan-violations="0""#), "{}", home.body);
+    }
+    drop(b);
+    drop(a);
 }

@@ -1,11 +1,10 @@
 //! `kelisim admin add` and `kelisim token …`: dashboard accounts and API tokens.
 
-use super::{accounts, open_existing};
+use super::{accounts, DataOpts};
 use crate::admin::auth::{expiry, Role};
 use anyhow::{anyhow, bail, Context};
-use std::path::Path;
 
-pub fn admin_add(user: &str, role: &str, password_stdin: bool, data: &Path) -> anyhow::Result<()> {
+pub fn admin_add(user: &str, role: &str, password_stdin: bool, o: &DataOpts) -> anyhow::Result<()> {
     let role = Role::parse(role).ok_or_else(|| anyhow!("the role must be admin or auditor"))?;
     let password = if password_stdin {
         let mut line = String::new();
@@ -20,23 +19,23 @@ pub fn admin_add(user: &str, role: &str, password_stdin: bool, data: &Path) -> a
         }
         p
     };
-    accounts(data)?.add(user, &password, role, "cli")?;
+    accounts(o, true)?.add(user, &password, role, "cli")?;
     println!("added {user} ({})", role.as_str());
     Ok(())
 }
 
-pub fn token_create(role: &str, name: &str, expires: Option<&str>, data: &Path) -> anyhow::Result<()> {
+pub fn token_create(role: &str, name: &str, expires: Option<&str>, o: &DataOpts) -> anyhow::Result<()> {
     let role = Role::parse(role).ok_or_else(|| anyhow!("the role must be admin or auditor"))?;
     let expires_at = expires.map(|e| expiry(e, time::OffsetDateTime::now_utc())).transpose()?;
-    let (id, token) = accounts(data)?.create_token(name, role, expires_at.as_deref(), "cli")?;
+    let (id, token) = accounts(o, true)?.create_token(name, role, expires_at.as_deref(), "cli")?;
     println!("{token}");
     let until = expires_at.map(|e| format!(", valid until {e}")).unwrap_or_default();
     eprintln!("Token #{id} ({name}, {}{until}). It is shown once; only its hash is stored. Send it as `Authorization: Bearer <token>`; `kelisim token revoke {id}` ends it.", role.as_str());
     Ok(())
 }
 
-pub fn token_list(data: &Path) -> anyhow::Result<()> {
-    let tokens = open_existing(data).and_then(|_| accounts(data))?.tokens()?;
+pub fn token_list(o: &DataOpts) -> anyhow::Result<()> {
+    let tokens = accounts(o, false)?.tokens()?;
     if tokens.is_empty() {
         eprintln!("no API tokens (`kelisim token create` makes one)");
         return Ok(());
@@ -66,8 +65,8 @@ pub fn token_list(data: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn token_revoke(id: i64, data: &Path) -> anyhow::Result<()> {
-    let accounts = open_existing(data).and_then(|_| accounts(data))?;
+pub fn token_revoke(id: i64, o: &DataOpts) -> anyhow::Result<()> {
+    let accounts = accounts(o, false)?;
     if !accounts.revoke_token(id, "cli")? {
         bail!("there is no active token #{id} (`kelisim token list` shows them)");
     }

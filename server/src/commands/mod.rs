@@ -17,7 +17,7 @@ pub use serve::{serve, ServeOpts};
 pub use site::{policy_import, site_check, ImportFormat};
 
 use crate::store;
-use anyhow::bail;
+use anyhow::{bail, Context};
 use std::path::Path;
 
 /// `kelisim --help`'s account of the exit statuses.
@@ -82,6 +82,15 @@ pub struct DataOpts {
 }
 
 impl DataOpts {
+    /// Where the data is: the PostgreSQL database of `--database`, else the data directory's
+    /// SQLite file.
+    pub fn location(&self) -> store::Location {
+        match &self.database {
+            Some(url) => store::Location::Postgres(url.clone()),
+            None => store::Location::Sqlite(self.data.join(store::DB_FILE)),
+        }
+    }
+
     /// The log's signing key: `--log-key`, or the data directory's (created if missing).
     pub fn key(&self) -> anyhow::Result<kelisim_shared::checkpoint::LogKey> {
         Ok(match &self.log_key {
@@ -103,11 +112,24 @@ fn open_existing_or(
     serve::open_database(data, database)
 }
 
-/// The dashboard accounts of a data directory (opening the store first runs the migrations,
-/// so the admin tables exist).
-fn accounts(data: &Path) -> anyhow::Result<crate::admin::auth::Accounts> {
-    drop(store::Store::open(data)?);
-    Ok(crate::admin::auth::Accounts::open(&store::Location::Sqlite(data.join(store::DB_FILE)))?)
+/// The dashboard accounts of the server's database: the PostgreSQL database of `--database`
+/// (its schema brought up to date if nobody did yet), else the data directory's SQLite file,
+/// which `create` makes if missing (a first account before the first `serve`) and which must
+/// exist otherwise. Opening the SQLite store first runs the migrations, so the admin tables
+/// exist.
+fn accounts(o: &DataOpts, create: bool) -> anyhow::Result<crate::admin::auth::Accounts> {
+    match &o.database {
+        None if create => drop(store::Store::open(&o.data)?),
+        None => drop(open_existing(&o.data)?),
+        Some(_) => {}
+    }
+    let opened = crate::admin::auth::Accounts::open(&o.location());
+    Ok(match &o.database {
+        Some(url) => {
+            opened.with_context(|| format!("cannot use the PostgreSQL database {}", store::pg::redacted(url)))?
+        }
+        None => opened?,
+    })
 }
 
 #[cfg(test)]

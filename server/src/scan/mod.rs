@@ -48,7 +48,7 @@ pub enum ScanError {
     Unreachable(String),
     #[error("{0}")]
     Usage(String),
-    /// Writing the policy (`--write-policy`) or keeping the report (`--data`) failed.
+    /// Writing the policy (`--write-policy`) or keeping the report (`--data`, `--database`) failed.
     #[error("{0}")]
     Write(String),
 }
@@ -69,7 +69,10 @@ pub struct Options {
     pub write_policy: Option<PathBuf>,
     pub timeout: Duration,
     pub chromium: Option<PathBuf>,
+    /// Keep the report in this data directory's SQLite database…
     pub data: Option<PathBuf>,
+    /// … or in this PostgreSQL database (`serve --database`), which wins.
+    pub database: Option<String>,
 }
 
 /// A site policy and the file it came from.
@@ -103,10 +106,12 @@ fn scan(o: &Options) -> Result<u8, ScanError> {
             "--write-policy adds to a site policy: give it with --site ID or --policy FILE".into(),
         ));
     }
-    if o.data.is_some() && policy.is_none() {
-        return Err(ScanError::Usage(
-            "--data keeps the scan for a site's dashboard: say which site with --site ID or --policy FILE".into(),
-        ));
+    let keep = record::Keep::of(o.data.as_deref(), o.database.as_deref());
+    if let (Some(keep), None) = (&keep, &policy) {
+        return Err(ScanError::Usage(format!(
+            "{} keeps the scan for a site's dashboard: say which site with --site ID or --policy FILE",
+            keep.option()
+        )));
     }
     let binary = chromium::locate(o.chromium.as_deref())?;
     let survey = Survey {
@@ -135,13 +140,11 @@ fn scan(o: &Options) -> Result<u8, ScanError> {
             eprintln!("kelisim: not written: {s}");
         }
     }
-    if let (Some(data), Some(p)) = (&o.data, &policy) {
-        record::record(data, &p.policy.id, &report)?;
+    if let (Some(keep), Some(p)) = (&keep, &policy) {
+        record::record(keep, &p.policy.id, &report)?;
         eprintln!(
-            "kelisim: the scan is kept for site `{}` in {} (dashboard: /admin/sites/{}/scan)",
-            p.policy.id,
-            data.display(),
-            p.policy.id
+            "kelisim: the scan is kept for site `{}` in {keep} (dashboard: /admin/sites/{}/scan)",
+            p.policy.id, p.policy.id
         );
     }
     Ok(report.exit_status())

@@ -1,4 +1,4 @@
-//! Scans kept for the dashboard (`kelisim scan --data DIR`): each report as its JSON, by
+//! Scans kept for the dashboard (`kelisim scan --data DIR` or `--database URL`): each report as its JSON, by
 //! site, in the `scans` table (the statements are `crate::store::scans`'s, behind its
 //! [`ScanStore`], SQLite or PostgreSQL). Not part of the consent log: nothing here is signed or
 //! append-only, and it holds no visitor's data (the scanner is the only visitor).
@@ -10,12 +10,51 @@ pub use crate::store::scans::{Every, Past, ScanStore, Schedule};
 use crate::store::{self, Location, StoreError};
 use std::path::Path;
 
-/// Stores `report` under `site` in the database of `data` (created if needed, migrated).
-pub fn record(data: &Path, site: &str, report: &Report) -> Result<i64, ScanError> {
-    let fail =
-        |e: &dyn std::fmt::Display| ScanError::Write(format!("cannot record the scan in {}: {e}", data.display()));
-    drop(store::Store::open(data).map_err(|e| fail(&e))?);
-    let scans = open_scans(&Location::Sqlite(data.join(store::DB_FILE))).map_err(|e| fail(&e))?;
+/// Where `kelisim scan` keeps its report: the server's own database.
+pub enum Keep<'a> {
+    /// `--data DIR`: the data directory's SQLite database (created if needed).
+    Data(&'a Path),
+    /// `--database URL`: the PostgreSQL database of `serve --database`.
+    Database(&'a str),
+}
+
+impl<'a> Keep<'a> {
+    /// `--database` if given (the data directory then holds no scans), else `--data`.
+    pub fn of(data: Option<&'a Path>, database: Option<&'a str>) -> Option<Keep<'a>> {
+        database.map(Keep::Database).or(data.map(Keep::Data))
+    }
+
+    /// The option that asked for it, for a usage error.
+    pub fn option(&self) -> &'static str {
+        match self {
+            Keep::Data(_) => "--data",
+            Keep::Database(_) => "--database",
+        }
+    }
+}
+
+/// The data directory, or the database's URL without its password.
+impl std::fmt::Display for Keep<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Keep::Data(dir) => write!(f, "{}", dir.display()),
+            Keep::Database(url) => f.write_str(&store::pg::redacted(url)),
+        }
+    }
+}
+
+/// Stores `report` under `site` in the server's database: the SQLite database of a data
+/// directory (created if needed, migrated), or PostgreSQL (migrated if nobody did yet).
+pub fn record(keep: &Keep<'_>, site: &str, report: &Report) -> Result<i64, ScanError> {
+    let fail = |e: &dyn std::fmt::Display| ScanError::Write(format!("cannot record the scan in {keep}: {e}"));
+    let loc = match keep {
+        Keep::Data(data) => {
+            drop(store::Store::open(data).map_err(|e| fail(&e))?);
+            Location::Sqlite(data.join(store::DB_FILE))
+        }
+        Keep::Database(url) => Location::Postgres((*url).to_owned()),
+    };
+    let scans = open_scans(&loc).map_err(|e| fail(&e))?;
     insert(&*scans, site, report, None).map_err(|e| fail(&e.detail()))
 }
 

@@ -49,21 +49,25 @@ pub struct Admin {
 
 impl Admin {
     /// The admin side over the database at `loc` (the server's own: its accounts, the
-    /// dashboard's reads and the scans).
+    /// dashboard's reads and the scans, each opened once: on PostgreSQL each is a pool). The
+    /// dashboard looks through at most `scan_window` records per page of a filtered log
+    /// (`queries::SCAN`, less in tests); its scans run with `chromium` (`serve --chromium`).
     pub fn open(
         ingest: Arc<Ingest>,
         loc: &crate::store::Location,
         trust_proxy: bool,
+        scan_window: i64,
+        chromium: Option<std::path::PathBuf>,
     ) -> Result<Admin, auth::AuthError> {
-        let scans = Arc::new(crate::scan::jobs::Jobs::open(loc, None)?);
+        let scans = crate::store::scans::open_scans(loc)?;
         Ok(Admin {
             accounts: Arc::new(auth::Accounts::open(loc)?),
-            dash: Arc::new(queries::Dashboard::open(loc)?),
+            dash: Arc::new(queries::Dashboard::open(loc, scans.clone())?.scanning(scan_window)),
             limits: limits::LoginLimits::default(),
             ingest,
             trust_proxy,
             widget: None,
-            scans,
+            scans: Arc::new(crate::scan::jobs::Jobs::new(scans, chromium)),
         })
     }
 }

@@ -69,8 +69,10 @@ fn checked_row(site: &str, row: &StoredRow) -> EventRow {
 }
 
 impl Dashboard {
-    pub fn open(loc: &Location) -> Result<Dashboard, StoreError> {
-        Ok(Dashboard { db: open_dashboard(loc)?, scans: crate::store::scans::open_scans(loc)?, scan: SCAN })
+    /// The dashboard's reads of the database at `loc`, and `scans` (the store the server's
+    /// scans keep their reports in, opened once for both).
+    pub fn open(loc: &Location, scans: Arc<dyn ScanStore>) -> Result<Dashboard, StoreError> {
+        Ok(Dashboard { db: open_dashboard(loc)?, scans, scan: SCAN })
     }
 
     /// Looks through at most `n` records per page of the log for filters checked row by row.

@@ -125,10 +125,10 @@ pub fn serve(a: ServeOpts) -> anyhow::Result<()> {
     // Printed on stdout so that scripts and tests can find the port when listening on :0.
     println!("kelisim listening on http://{addr}");
     let loc = ingest.store.location();
-    let mut admin = admin::Admin::open(ingest.clone(), &loc, a.trust_proxy).context(REFUSING)?;
+    let mut admin =
+        admin::Admin::open(ingest.clone(), &loc, a.trust_proxy, a.log_scan_window.max(1), a.chromium.clone())
+            .context(REFUSING)?;
     admin.widget = http::assets::widget_paths();
-    admin.dash = Arc::new(admin::queries::Dashboard::open(&loc)?.scanning(a.log_scan_window.max(1)));
-    admin.scans = Arc::new(crate::scan::jobs::Jobs::open(&loc, a.chromium.clone())?);
     let served = ingest.clone();
     let site = move |id: &str| served.sites().get(id).map(|s| (s.policy.clone(), s.path.display().to_string()));
     crate::scan::jobs::spawn_schedule(admin.scans.clone(), site, Duration::from_secs(a.scan_tick.max(1)));

@@ -11,7 +11,7 @@
 use super::record::{self, ScanStore, Schedule};
 use super::report::Report;
 use super::{ScanError, Survey};
-use crate::store::{Location, StoreError};
+use crate::store::StoreError;
 use kelisim_shared::policy::SitePolicy;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -72,11 +72,6 @@ pub enum Started {
 impl Jobs {
     pub fn new(db: Arc<dyn ScanStore>, chromium: Option<PathBuf>) -> Jobs {
         Jobs { db, chromium, state: Mutex::new(State::default()) }
-    }
-
-    /// Scans kept in the database at `loc`.
-    pub fn open(loc: &Location, chromium: Option<PathBuf>) -> Result<Jobs, StoreError> {
-        Ok(Jobs::new(crate::store::scans::open_scans(loc)?, chromium))
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {

@@ -9,17 +9,20 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-const SECONDS: &str = "5";
+pub(crate) const SECONDS: &str = "5";
 const CONCURRENCIES: [u32; 3] = [16, 64, 256];
 /// Closed-loop runs per concurrency, hello world and consent alternating.
 const ROUNDS: usize = 3;
 const OFFERED_LOADS: [u32; 3] = [500, 2_000, 5_000];
 
 pub fn run(args: &[String]) -> Result<()> {
-    if let Some(extra) = args.first() {
-        bail!("`cargo xtask bench server` takes no arguments (got `{extra}`)");
+    match args {
+        [] => server(),
+        [flag, db] if flag == "--database" && db == "postgres" => crate::bench_postgres::run(),
+        _ => {
+            bail!("`cargo xtask bench server` takes no arguments, or `--database postgres` (got `{}`)", args.join(" "))
+        }
     }
-    server()
 }
 
 /// A child process killed when dropped, so an error never leaves a server running.
@@ -54,21 +57,21 @@ pub(crate) fn start(cmd: &mut Command, marker: &str) -> Result<Server> {
     Ok(Server { child, base })
 }
 
-struct Sample {
-    rps: f64,
-    p50: f64,
-    p99: f64,
-    ok: u64,
-    requests: u64,
-    errors: u64,
-    other: String,
+pub(crate) struct Sample {
+    pub(crate) rps: f64,
+    pub(crate) p50: f64,
+    pub(crate) p99: f64,
+    pub(crate) ok: u64,
+    pub(crate) requests: u64,
+    pub(crate) errors: u64,
+    pub(crate) other: String,
 }
 
 fn load(tool: &Path, url: &str, body: &Path, headers: &[&str], concurrency: u32, rate: Option<u32>) -> Result<Sample> {
     load_with(tool, url, body, headers, concurrency, rate, &[])
 }
 
-fn load_with(
+pub(crate) fn load_with(
     tool: &Path,
     url: &str,
     body: &Path,
@@ -114,6 +117,11 @@ fn load_with(
 /// connections of one address (the load comes from one address, with up to 256 connections),
 /// and a consent event template for `webpulse` made by `kelisim-load`.
 pub(crate) fn start_kelisim(release: &Path, data: &Path) -> Result<(Server, PathBuf)> {
+    start_kelisim_with(release, data, &[])
+}
+
+/// [`start_kelisim`] with more `serve` options (`--database`, `--log-key`).
+pub(crate) fn start_kelisim_with(release: &Path, data: &Path, extra: &[&str]) -> Result<(Server, PathBuf)> {
     let kelisim = start(
         Command::new(release.join("kelisim"))
             .current_dir(root())
@@ -130,6 +138,7 @@ pub(crate) fn start_kelisim(release: &Path, data: &Path) -> Result<(Server, Path
                 "--data",
             ])
             .arg(data)
+            .args(extra)
             .env("KELISIM_LOG", "warn"),
         "kelisim listening on ",
     )?;
@@ -282,7 +291,7 @@ fn server() -> Result<()> {
     Ok(())
 }
 
-fn note(s: &Sample) -> String {
+pub(crate) fn note(s: &Sample) -> String {
     let mut n = String::new();
     if s.errors > 0 || !s.other.is_empty() {
         n = format!(
@@ -296,7 +305,7 @@ fn note(s: &Sample) -> String {
     n
 }
 
-fn median(v: &[f64]) -> f64 {
+pub(crate) fn median(v: &[f64]) -> f64 {
     let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
     match v.len() {
@@ -310,7 +319,7 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-fn cleanup(data: &std::path::Path) -> std::io::Result<()> {
+pub(crate) fn cleanup(data: &std::path::Path) -> std::io::Result<()> {
     std::fs::remove_file(data.join("backup.sqlite"))
 }
 

@@ -15,6 +15,7 @@
 mod axe;
 mod bench_dashboard;
 mod bench_export;
+mod bench_postgres;
 mod bench_scan;
 mod bench_server;
 mod bench_widget;

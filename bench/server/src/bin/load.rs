@@ -8,7 +8,7 @@
 //! ```text
 //! kelisim-load template --config URL --out FILE            # a consent event template for the site
 //! kelisim-load run --url URL --body FILE [--header 'k: v']… --concurrency C --seconds S
-//!                  [--rate R] [--max-requests N] [--random-ids]
+//!                  [--rate R] [--max-requests N] [--random-ids | --v7-ids]
 //! ```
 //! `run` prints one JSON line: requests, statuses, errors, seconds, rps, p50/p90/p99/max in ms.
 //! With `--rate`, requests are scheduled at R per second (open loop) and latency is measured
@@ -35,6 +35,8 @@ struct Run {
     /// Random (UUID v4-like) ids, as real visitors' widgets send, instead of ids that follow
     /// one another within a run (which land next to each other in the server's indexes).
     random_ids: bool,
+    /// UUID v7 ids (a millisecond timestamp, then random bits), as the widget makes them now.
+    v7_ids: bool,
 }
 
 fn arg<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
@@ -122,6 +124,7 @@ fn parse_run(args: &[String]) -> Result<Run, String> {
             .transpose()?,
         max_requests: num("--max-requests", 2_000_000.0)? as u64,
         random_ids: args.iter().any(|a| a == "--random-ids"),
+        v7_ids: args.iter().any(|a| a == "--v7-ids"),
     })
 }
 
@@ -153,6 +156,8 @@ struct Ids {
     prefix: u64,
     next: AtomicU64,
     random: bool,
+    /// UUID v7 (time-ordered), as the widget sends since it makes them.
+    v7: bool,
 }
 
 /// SplitMix64's finalizer: a bijection on u64, so distinct counters give distinct ids.
@@ -163,14 +168,29 @@ fn mix(mut z: u64) -> u64 {
 }
 
 impl Ids {
-    fn new(random: bool) -> Ids {
+    fn new(random: bool, v7: bool) -> Ids {
         let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let prefix = (t.as_nanos() as u64) ^ (u64::from(std::process::id()) << 32);
-        Ids { prefix, next: AtomicU64::new(1), random }
+        Ids { prefix, next: AtomicU64::new(1), random, v7 }
     }
     fn next(&self) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let p = self.prefix;
+        if self.v7 {
+            // UUID v7 as today's widget makes them: 48 bits of Unix milliseconds, then random.
+            let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis()
+                as u64;
+            let (a, b) = (mix(n ^ p), mix(n.wrapping_add(p.rotate_left(17))));
+            return format!(
+                "{:08x}-{:04x}-7{:03x}-{:x}{:03x}-{:012x}",
+                (ms >> 16) & 0xffff_ffff,
+                ms & 0xffff,
+                a & 0xfff,
+                8 | (b >> 62),
+                (a >> 12) & 0xfff,
+                b & 0xffff_ffff_ffff
+            );
+        }
         if self.random {
             // The counter's 64 scrambled bits fill the first three groups and the top of the
             // fourth (12 + 4 bits around the version nibble), another 56 bits the rest.
@@ -193,7 +213,7 @@ impl Ids {
 fn run(r: Run) -> Result<(), String> {
     let (addr, path) = loopback_only(&r.url)?;
     let r = Arc::new(r);
-    let ids = Arc::new(Ids::new(r.random_ids));
+    let ids = Arc::new(Ids::new(r.random_ids, r.v7_ids));
     let local = tokio::task::LocalSet::new();
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(r.seconds);
@@ -295,8 +315,9 @@ mod tests {
 
     #[test]
     fn ids_are_lowercase_uuids_and_never_repeat() {
-        for random in [false, true] {
-            let ids = Ids::new(random);
+        for (random, v7) in [(false, false), (true, false), (false, true)] {
+            let ids = Ids::new(random, v7);
+            let version = if v7 { b'7' } else { b'4' };
             let mut seen = std::collections::HashSet::new();
             for _ in 0..100_000 {
                 let id = ids.next();
@@ -305,7 +326,7 @@ mod tests {
                 for (i, c) in b.iter().enumerate() {
                     match i {
                         8 | 13 | 18 | 23 => assert_eq!(*c, b'-', "{id}"),
-                        14 => assert_eq!(*c, b'4', "version nibble: {id}"),
+                        14 => assert_eq!(*c, version, "version nibble: {id}"),
                         19 => assert!(b"89ab".contains(c), "variant: {id}"),
                         _ => assert!(c.is_ascii_digit() || (b'a'..=b'f').contains(c), "{id}"),
                     }

@@ -5,7 +5,8 @@
 //! everything and serves the demo sites; `cargo xtask test` runs every test, the real-browser
 //! ones included. Each installs what a fresh machine lacks (the wasm32 target, binaryen and
 //! esbuild from npm into `target/tools/`, Chromium and chromedriver from apt when root; for `test`
-//! also Firefox ESR, WebKitGTK's WebDriver and Xvfb from apt and geckodriver from crates.io) and says
+//! also Firefox ESR, WebKitGTK's WebDriver and Xvfb from apt and geckodriver from crates.io,
+//! PostgreSQL for the PostgreSQL store's tests, and nginx, openssl and curl for the deployment test) and says
 //! what it is doing. `cargo xtask bench widget|server|export` measure the budgets in
 //! docs/BENCHMARKS.md, `bench scan` the cookie scanner's pages per minute; `cargo xtask fuzz`
 //! fuzzes with coverage instrumentation on stable Rust (fuzz/README.md).
@@ -229,6 +230,7 @@ fn test(args: &[String]) -> Result<()> {
     let axe = axe::ensure()?;
     let engines = tools::ensure_engines()?;
     let postgres = tools::ensure_postgres()?;
+    tools::ensure_deploy_tools()?;
     step("running every test (unit, HTTP integration, headless Chromium, Firefox ESR and WebKitGTK end-to-end)");
     let mut cmd = cargo();
     // --no-fail-fast: one failing suite must not hide the others' results.

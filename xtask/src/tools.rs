@@ -185,6 +185,30 @@ pub fn ensure_postgres() -> Result<PathBuf> {
     find().ok_or_else(|| anyhow::anyhow!("apt installed postgresql but no /usr/lib/postgresql/*/bin/initdb exists"))
 }
 
+/// What the deployment test (tests/tests/deploy.rs) runs: nginx in front of the server, with a
+/// certificate openssl makes and curl as the HTTP/2 client — from apt when missing.
+pub fn ensure_deploy_tools() -> Result<()> {
+    let needed = [("/usr/sbin/nginx", "nginx"), ("/usr/bin/openssl", "openssl"), ("/usr/bin/curl", "curl")];
+    let missing: Vec<&str> =
+        needed.iter().filter(|(path, _)| !std::path::Path::new(path).exists()).map(|(_, p)| *p).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root_user = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    if !root_user {
+        bail!("the deployment test needs {}: run `sudo apt-get install -y {}`", missing.join(", "), missing.join(" "));
+    }
+    step(&format!("installing {} from apt", missing.join(", ")));
+    run(Command::new("apt-get").args(["update", "-qq"]), "apt-get update")?;
+    run(
+        Command::new("apt-get").args(["install", "-y", "-qq"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"),
+        &format!("apt-get install {}", missing.join(" ")),
+    )?;
+    // Debian's package starts nginx on port 80 where it can: the test runs its own.
+    let _ = Command::new("pkill").args(["-x", "nginx"]).status();
+    Ok(())
+}
+
 /// Firefox ESR, WebKitGTK's WebDriver (`webkit2gtk-driver` ships /usr/bin/WebKitWebDriver) and
 /// Xvfb (WebKitGTK has no headless mode: it needs a display) from apt, and geckodriver of the
 /// pinned version into `target/tools/bin/` — each only if missing.

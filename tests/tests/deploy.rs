@@ -1,0 +1,176 @@
+//! The deployment files of docs/deploy.md, exercised: the systemd unit's ExecStart starts the
+//! real server (paths swapped for temporary ones), and the real nginx (`cargo xtask test`
+//! installs it from apt) with deploy/nginx.conf — TLS with a certificate made here, HTTP/2, the
+//! redirect from plain HTTP — carries the widget's requests and consents to it. An address a
+//! client writes into X-Forwarded-For is not taken for its own: Kelisim reads the last entry,
+//! the one nginx adds.
+
+use kelisim_tests::consent::{config, event, ORIGIN, SITE};
+use kelisim_tests::{bin, root, uuid, Kelisim};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The unit's ExecStart line, as words.
+fn exec_start() -> Vec<String> {
+    let unit = std::fs::read_to_string(root().join("deploy/kelisim.service")).unwrap();
+    let line = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).expect("an ExecStart line");
+    line.split_whitespace().map(str::to_owned).collect()
+}
+
+#[test]
+fn the_systemd_unit_starts_the_server_with_its_options() {
+    let unit = std::fs::read_to_string(root().join("deploy/kelisim.service")).unwrap();
+    for hardening in [
+        "User=kelisim",
+        "StateDirectoryMode=0700",
+        "UMask=0077",
+        "ProtectSystem=strict",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+    ] {
+        assert!(unit.contains(hardening), "the unit has {hardening}");
+    }
+    let data = tempfile::tempdir().unwrap();
+    let sites = root().join("www/sites");
+    let args: Vec<String> = exec_start()
+        .into_iter()
+        .skip(1)
+        .map(|a| match a.as_str() {
+            "/etc/kelisim/sites" => sites.display().to_string(),
+            "/var/lib/kelisim" => data.path().display().to_string(),
+            "127.0.0.1:8790" => "127.0.0.1:0".into(),
+            _ => a,
+        })
+        .collect();
+    assert_eq!(args[0], "serve");
+    let mut child = Command::new(bin()).args(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.starts_with("kelisim listening on http://127.0.0.1:"), "{line}");
+}
+
+/// nginx running with `conf`, stopped when dropped.
+struct Nginx(std::process::Child);
+
+impl Drop for Nginx {
+    /// SIGTERM: the master stops its workers (SIGKILL would leave them running).
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// curl through nginx to `path` (HTTPS on `tls`, the test certificate trusted as the CA);
+/// (status, headers and body).
+fn curl(tls: u16, path: &str, extra: &[&str], ca: &std::path::Path) -> (u16, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-i", "--http2", "--cacert"])
+        .arg(ca)
+        .args(["--resolve", &format!("consent.example.kz:{tls}:127.0.0.1")])
+        .args(extra)
+        .arg(format!("https://consent.example.kz:{tls}{path}"))
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text)
+}
+
+#[test]
+fn nginx_in_front_with_tls_carries_the_widget_and_the_consents() {
+    let nginx = std::path::Path::new("/usr/sbin/nginx");
+    assert!(nginx.exists(), "nginx is missing: `cargo xtask test` installs it (apt-get install -y nginx)");
+    let k = Kelisim::start_with(&root().join("www/sites"), &["--demo", "--rate-limit", "0", "--trust-proxy"]).unwrap();
+    let upstream = k.host();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=consent.example.kz"])
+        .args(["-addext", "subjectAltName=DNS:consent.example.kz", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (tls, plain) = (free_port(), free_port());
+    let site = std::fs::read_to_string(root().join("deploy/nginx.conf"))
+        .unwrap()
+        .replace("127.0.0.1:8790", &upstream)
+        .replace("listen 443 ", &format!("listen 127.0.0.1:{tls} "))
+        .replace("listen 80;", &format!("listen 127.0.0.1:{plain};"))
+        .replace("/etc/letsencrypt/live/consent.example.kz/fullchain.pem", &cert.display().to_string())
+        .replace("/etc/letsencrypt/live/consent.example.kz/privkey.pem", &key.display().to_string());
+    let d = dir.path().display();
+    let conf = format!(
+        "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 256; }}\nhttp {{\n\
+         access_log off;\nclient_body_temp_path {d}/body;\nproxy_temp_path {d}/proxy;\n{site}\n}}\n"
+    );
+    let conf_file = dir.path().join("nginx.conf");
+    std::fs::write(&conf_file, conf).unwrap();
+    let test = Command::new(nginx).arg("-t").arg("-c").arg(&conf_file).arg("-p").arg(dir.path()).output().unwrap();
+    assert!(test.status.success(), "nginx -t: {}", String::from_utf8_lossy(&test.stderr));
+    let _nginx = Nginx(
+        Command::new(nginx)
+            .args(["-g", "daemon off;", "-c"])
+            .arg(&conf_file)
+            .arg("-p")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Wait for it to listen.
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", tls)).is_ok()
+    });
+    assert!(up, "nginx did not listen: {}", std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default());
+
+    // Plain HTTP is sent to HTTPS.
+    let redirect = Command::new("curl")
+        .args(["-s", "-i", "-H", "Host: consent.example.kz", &format!("http://127.0.0.1:{plain}/kelisim.js")])
+        .output()
+        .unwrap();
+    let redirect = String::from_utf8_lossy(&redirect.stdout);
+    assert!(redirect.starts_with("HTTP/1.1 301"), "{redirect}");
+    assert!(redirect.to_ascii_lowercase().contains("location: https://consent.example.kz/kelisim.js"), "{redirect}");
+    // The loader and the site's config over HTTP/2 and TLS.
+    let ca = cert.clone();
+    let (status, loader) = curl(tls, "/kelisim.js", &[], &ca);
+    assert_eq!(status, 200, "{loader}");
+    assert!(loader.starts_with("HTTP/2 200"), "HTTP/2 to the browser: {}", &loader[..40.min(loader.len())]);
+    let cfg = config(&k);
+    // A consent through the proxy, with an address the client made up in X-Forwarded-For.
+    let ev = event(&cfg, &uuid(), "accept_all", "kk").to_string();
+    let (status, answer) = curl(
+        tls,
+        &format!("/api/v1/sites/{SITE}/consents"),
+        &[
+            "-H",
+            "content-type: application/json",
+            "-H",
+            &format!("origin: {ORIGIN}"),
+            "-H",
+            "x-forwarded-for: 203.0.113.7",
+            "--data-binary",
+            &ev,
+        ],
+        &ca,
+    );
+    assert_eq!(status, 201, "{answer}");
+    let ip: String = k
+        .db()
+        .query_row(
+            "SELECT json_extract(CAST(canonical AS TEXT), '$.ip') FROM events ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(ip, "127.0.0.0/24", "the address nginx saw (minimized), not the one the client wrote");
+}

@@ -30,7 +30,12 @@ pub fn token_create(role: &str, name: &str, expires: Option<&str>, o: &DataOpts)
     let (id, token) = accounts(o, true)?.create_token(name, role, expires_at.as_deref(), "cli")?;
     println!("{token}");
     let until = expires_at.map(|e| format!(", valid until {e}")).unwrap_or_default();
-    eprintln!("Token #{id} ({name}, {}{until}). It is shown once; only its hash is stored. Send it as `Authorization: Bearer <token>`; `kelisim token revoke {id}` ends it.", role.as_str());
+    // The command that ends it names the same database.
+    let on = match &o.database {
+        Some(url) => format!(" --database {}", crate::store::pg::redacted(url)),
+        None => String::new(),
+    };
+    eprintln!("Token #{id} ({name}, {}{until}). It is shown once; only its hash is stored. Send it as `Authorization: Bearer <token>`; `kelisim token revoke {id}{on}` ends it.", role.as_str());
     Ok(())
 }
 

@@ -237,13 +237,6 @@ impl Browser {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let port = free_port();
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e} (run the tests with `cargo xtask test`)"));
         let profile = tempfile::tempdir().unwrap();
         let mut args: Vec<String> = [
             "--headless",
@@ -268,14 +261,34 @@ impl Browser {
             options["mobileEmulation"] = m;
         }
         caps.insert("goog:chromeOptions".into(), options);
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let client = loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
-                Ok(c) => break c,
-                Err(e) if Instant::now() > deadline => panic!("chromedriver did not start a session: {e}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        // A free port can be taken by another test's server between the moment it is found and
+        // the moment chromedriver binds it; then what answers is not chromedriver (a response
+        // that is not W3C WebDriver) and chromedriver has no port: start it again on another.
+        let mut attempts = 0;
+        let (client, driver, url) = 'start: loop {
+            attempts += 1;
+            let port = free_port();
+            let mut driver = Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e} (run the tests with `cargo xtask test`)"));
+            let url = format!("http://127.0.0.1:{port}");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+                match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+                    Ok(c) => break 'start (c, driver, url),
+                    Err(fantoccini::error::NewSessionError::NotW3C(v)) if attempts < 3 => {
+                        eprintln!("port {port} answered as something other than chromedriver ({v}); another port");
+                        let _ = driver.kill();
+                        let _ = driver.wait();
+                        continue 'start;
+                    }
+                    Err(e) if Instant::now() > deadline => panic!("chromedriver did not start a session: {e}"),
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
             }
         };
         let session_url = session_url(&client, &url).await;

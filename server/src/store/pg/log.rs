@@ -45,12 +45,72 @@ impl SiteLog {
     }
 }
 
+/// The statements a batch runs, prepared once per connection: a statement sent as text is
+/// parsed and planned by PostgreSQL on every call and costs the client a second round trip
+/// (docs/BENCHMARKS.md, "Where the time goes").
+pub struct Statements {
+    head_lock: postgres::Statement,
+    known: postgres::Statement,
+    events: postgres::Statement,
+    nodes: postgres::Statement,
+    head: postgres::Statement,
+    counts: postgres::Statement,
+}
+
+impl Statements {
+    pub fn prepare(c: &mut Client) -> Result<Statements, StoreError> {
+        // A plan for the values of each call: after five calls PostgreSQL may switch a
+        // prepared statement to one generic plan, and for the join of the batch's ids
+        // (`unnest` of an array it cannot see) that plan scans the whole log (measured: 750–1,475
+        // POST/s instead of 6,000–28,000 within seconds of load). Planning is cheap next to the
+        // round trip it saves.
+        c.batch_execute("SET plan_cache_mode = force_custom_plan")?;
+        Ok(Statements {
+            head_lock: c.prepare("SELECT size, last_time FROM log_heads WHERE site_no = $1 FOR UPDATE")?,
+            known: c.prepare(
+                "SELECT e.consent_id, e.event_id, e.receipt_id, e.seq, e.recorded_at, e.leaf_hash
+                 FROM unnest($2::bytea[], $3::bytea[]) AS k (consent_id, event_id)
+                 JOIN events e ON e.site_no = $1 AND e.consent_id = k.consent_id AND e.event_id = k.event_id",
+            )?,
+            events: c.prepare(
+                "INSERT INTO events (site_no, seq, event_id, consent_id, receipt_id, recorded_at, config_version, action,
+                     granted, language, gpc, sec_gpc, origin, leaf_hash, canonical)
+                 SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::text[], $11::boolean[], $12::boolean[], $13::text[], $14::bytea[],
+                     $15::bytea[])",
+            )?,
+            nodes: c.prepare(
+                "INSERT INTO merkle_subtrees (site_no, level, idx, hash)
+                 SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])",
+            )?,
+            head: c.prepare("UPDATE log_heads SET size = $2, last_time = $3 WHERE site_no = $1")?,
+            counts: c.prepare(
+                "INSERT INTO log_counts (site_no, hour, dim, key, n)
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+                 ON CONFLICT (site_no, dim, hour, key) DO UPDATE SET n = log_counts.n + excluded.n",
+            )?,
+        })
+    }
+}
+
+/// [`append_batch_with`], preparing the statements for this one batch (tests, tools).
+pub fn append_batch(
+    c: &mut Client,
+    logs: &mut BTreeMap<String, PgSiteLog>,
+    events: &[NewEvent],
+    now: &str,
+) -> Result<(Vec<(Logged, bool)>, std::time::Duration), StoreError> {
+    let st = Statements::prepare(c)?;
+    append_batch_with(c, &st, logs, events, now)
+}
+
 /// Writes a batch in one transaction; returns each event's receipt and whether it is new, in
 /// the order of `events`. `logs` must hold every site the events name (opened with
 /// [`PgSiteLog::open`]); on success their frontiers are the committed ones, on failure they are
 /// unchanged.
-pub fn append_batch(
+pub fn append_batch_with(
     c: &mut Client,
+    st: &Statements,
     logs: &mut BTreeMap<String, PgSiteLog>,
     events: &[NewEvent],
     now: &str,
@@ -70,7 +130,7 @@ pub fn append_batch(
     let mut tx = c.transaction()?;
     for (&site_no, (site, idx)) in &by_site {
         // The sequencer: held until COMMIT.
-        let row = tx.query_one("SELECT size, last_time FROM log_heads WHERE site_no = $1 FOR UPDATE", &[&site_no])?;
+        let row = tx.query_one(&st.head_lock, &[&site_no])?;
         let (size, head_time): (i64, String) = (row.get(0), row.get(1));
         let mut log = logs[*site].clone();
         if log.frontier.size() != size as u64 {
@@ -84,12 +144,7 @@ pub fn append_batch(
         let consent_ids: Vec<&[u8]> = idx.iter().map(|&i| &events[i].consent_id[..]).collect();
         let event_ids: Vec<&[u8]> = idx.iter().map(|&i| &events[i].event_id[..]).collect();
         let mut known: HashMap<([u8; 16], [u8; 16]), Logged> = HashMap::new();
-        for r in tx.query(
-            "SELECT e.consent_id, e.event_id, e.receipt_id, e.seq, e.recorded_at, e.leaf_hash
-             FROM unnest($2::bytea[], $3::bytea[]) AS k (consent_id, event_id)
-             JOIN events e ON e.site_no = $1 AND e.consent_id = k.consent_id AND e.event_id = k.event_id",
-            &[&site_no, &consent_ids, &event_ids],
-        )? {
+        for r in tx.query(&st.known, &[&site_no, &consent_ids, &event_ids])? {
             let corrupt = |what: &str| StoreError::Corrupt(format!("a stored {what} has the wrong length"));
             let key = (
                 r.get::<_, &[u8]>(0).try_into().map_err(|_| corrupt("consent id"))?,
@@ -133,16 +188,13 @@ pub fn append_batch(
             out[i] = Some((logged, true));
         }
         if !rows.seq.is_empty() {
-            rows.insert(&mut tx, site_no)?;
-            nodes.insert(&mut tx, site_no)?;
-            tx.execute(
-                "UPDATE log_heads SET size = $2, last_time = $3 WHERE site_no = $1",
-                &[&site_no, &(log.frontier.size() as i64), &log.last_time],
-            )?;
+            rows.insert(&mut tx, &st.events, site_no)?;
+            nodes.insert(&mut tx, &st.nodes, site_no)?;
+            tx.execute(&st.head, &[&site_no, &(log.frontier.size() as i64), &log.last_time])?;
         }
         updated.push((site.to_string(), log));
     }
-    write_counts(&mut tx, counts)?;
+    write_counts(&mut tx, &st.counts, counts)?;
     let committing = std::time::Instant::now();
     tx.commit()?;
     let took = committing.elapsed();
@@ -190,13 +242,9 @@ impl<'e> EventRows<'e> {
         self.canonical.push(canonical.to_vec());
     }
 
-    fn insert(&self, tx: &mut postgres::Transaction, site_no: i64) -> Result<(), StoreError> {
+    fn insert(&self, tx: &mut postgres::Transaction, st: &postgres::Statement, site_no: i64) -> Result<(), StoreError> {
         tx.execute(
-            "INSERT INTO events (site_no, seq, event_id, consent_id, receipt_id, recorded_at, config_version, action,
-                 granted, language, gpc, sec_gpc, origin, leaf_hash, canonical)
-             SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[], $7::text[],
-                 $8::text[], $9::text[], $10::text[], $11::boolean[], $12::boolean[], $13::text[], $14::bytea[],
-                 $15::bytea[])",
+            st,
             &[
                 &site_no,
                 &self.seq,
@@ -234,19 +282,15 @@ impl NodeRows {
         self.hash.push(hash.to_vec());
     }
 
-    fn insert(&self, tx: &mut postgres::Transaction, site_no: i64) -> Result<(), StoreError> {
+    fn insert(&self, tx: &mut postgres::Transaction, st: &postgres::Statement, site_no: i64) -> Result<(), StoreError> {
         if !self.level.is_empty() {
-            tx.execute(
-                "INSERT INTO merkle_subtrees (site_no, level, idx, hash)
-                 SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])",
-                &[&site_no, &self.level, &self.idx, &self.hash],
-            )?;
+            tx.execute(st, &[&site_no, &self.level, &self.idx, &self.hash])?;
         }
         Ok(())
     }
 }
 
-fn write_counts(tx: &mut postgres::Transaction, counts: Counts) -> Result<(), StoreError> {
+fn write_counts(tx: &mut postgres::Transaction, st: &postgres::Statement, counts: Counts) -> Result<(), StoreError> {
     let (mut site_no, mut hour, mut dim, mut key, mut n) = (vec![], vec![], vec![], vec![], vec![]);
     for ((s, h, d, k), count) in counts.rows() {
         site_no.push(s);
@@ -256,12 +300,7 @@ fn write_counts(tx: &mut postgres::Transaction, counts: Counts) -> Result<(), St
         n.push(count);
     }
     if !n.is_empty() {
-        tx.execute(
-            "INSERT INTO log_counts (site_no, hour, dim, key, n)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-             ON CONFLICT (site_no, dim, hour, key) DO UPDATE SET n = log_counts.n + excluded.n",
-            &[&site_no, &hour, &dim, &key, &n],
-        )?;
+        tx.execute(st, &[&site_no, &hour, &dim, &key, &n])?;
     }
     Ok(())
 }
@@ -361,11 +400,13 @@ pub fn purge_expired(
 pub struct PgLogDb {
     client: Client,
     url: String,
+    /// The batch's statements, prepared on `client` (again after a reconnect).
+    statements: Option<Statements>,
 }
 
 impl PgLogDb {
     pub fn new(client: Client, url: &str) -> PgLogDb {
-        PgLogDb { client, url: url.to_owned() }
+        PgLogDb { client, url: url.to_owned(), statements: None }
     }
 
     /// The connection, opened again if it was closed.
@@ -373,6 +414,7 @@ impl PgLogDb {
         if self.client.is_closed() {
             tracing::warn!("the connection to PostgreSQL was closed; opening a new one");
             self.client = super::connect(&self.url)?;
+            self.statements = None;
         }
         Ok(&mut self.client)
     }
@@ -420,7 +462,12 @@ impl LogDb for PgLogDb {
         events: &[NewEvent],
         now: &str,
     ) -> Result<Appended, StoreError> {
-        append_batch(self.client()?, logs, events, now)
+        self.client()?;
+        if self.statements.is_none() {
+            self.statements = Some(Statements::prepare(&mut self.client)?);
+        }
+        let st = self.statements.as_ref().expect("prepared above");
+        append_batch_with(&mut self.client, st, logs, events, now)
     }
 
     fn sign_checkpoints(

@@ -156,19 +156,7 @@ pub struct Engines {
 /// package from apt when no `/usr/lib/postgresql/<version>/bin/initdb` exists. Returns that
 /// `bin` directory (the tests get it as `KELISIM_PG_BIN`).
 pub fn ensure_postgres() -> Result<PathBuf> {
-    let find = || -> Option<PathBuf> {
-        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()?
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let v = e.file_name().to_str()?.parse::<u32>().ok()?;
-                let bin = e.path().join("bin");
-                bin.join("initdb").exists().then_some((v, bin))
-            })
-            .collect();
-        found.sort();
-        found.pop().map(|(_, bin)| bin)
-    };
+    let find = kelisim_pgcluster::installed_bin_dir;
     if let Some(bin) = find() {
         return Ok(bin);
     }

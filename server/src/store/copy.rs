@@ -59,18 +59,13 @@ pub fn sqlite_to_postgres(
 }
 
 fn copy_configs(from: &Connection, tx: &mut Transaction) -> Result<(), StoreError> {
-    let mut st = from.prepare("SELECT site, version, body, first_seen FROM config_versions ORDER BY first_seen")?;
-    let rows = st.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-    })?;
-    for row in rows {
-        let (site, version, body, first_seen) = row?;
-        tx.execute(
-            "INSERT INTO config_versions (site, version, body, first_seen) VALUES ($1, $2, $3, $4)",
-            &[&site, &version, &body, &first_seen],
-        )?;
-    }
-    Ok(())
+    copy_rows(
+        from,
+        tx,
+        "SELECT site, version, body, first_seen FROM config_versions ORDER BY first_seen",
+        "INSERT INTO config_versions (site, version, body, first_seen) VALUES ($1, $2, $3, $4)",
+        &[Col::Text; 4],
+    )
 }
 
 /// One site's log: records in chunks, subtrees rebuilt from the leaves, head, checkpoints,
@@ -243,109 +238,97 @@ fn copy_site(
     })
 }
 
+/// What a copied column holds, read from SQLite and written to PostgreSQL as that type.
+#[derive(Clone, Copy)]
+enum Col {
+    Text,
+    OptText,
+    /// `bigint`.
+    Int8,
+    /// `integer` (SQLite keeps every integer as 64 bits).
+    Int4,
+    Bool,
+    Bytes,
+}
+
+/// Copies every row `select` reads from SQLite into PostgreSQL through `insert`, each column as
+/// `cols` says.
+fn copy_rows(
+    from: &Connection,
+    tx: &mut Transaction,
+    select: &str,
+    insert: &str,
+    cols: &[Col],
+) -> Result<(), StoreError> {
+    type Value = Box<dyn postgres::types::ToSql + Sync>;
+    let mut st = from.prepare(select)?;
+    let rows = st.query_map([], |r| {
+        cols.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                Ok(match c {
+                    Col::Text => Box::new(r.get::<_, String>(i)?) as Value,
+                    Col::OptText => Box::new(r.get::<_, Option<String>>(i)?),
+                    Col::Int8 => Box::new(r.get::<_, i64>(i)?),
+                    Col::Int4 => Box::new(r.get::<_, i64>(i)? as i32),
+                    Col::Bool => Box::new(r.get::<_, bool>(i)?),
+                    Col::Bytes => Box::new(r.get::<_, Vec<u8>>(i)?),
+                })
+            })
+            .collect::<rusqlite::Result<Vec<Value>>>()
+    })?;
+    let insert = tx.prepare(insert)?;
+    for row in rows {
+        let row = row?;
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = row.iter().map(|v| v.as_ref()).collect();
+        tx.execute(&insert, &params)?;
+    }
+    Ok(())
+}
+
 /// Accounts, API tokens (their ids kept: `kelisim token revoke ID`), the audit trail (its
 /// sequence numbers kept), scans (ids kept) and schedules.
 fn copy_accounts_and_scans(from: &Connection, tx: &mut Transaction) -> Result<(), StoreError> {
-    let mut st = from.prepare("SELECT username, password_hash, role, created_at, disabled FROM admins")?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, bool>(4)?,
-        ))
-    })?;
-    for row in rows {
-        let (name, hash, role, created_at, disabled) = row?;
-        tx.execute(
-            "INSERT INTO admins (username, password_hash, role, created_at, disabled) VALUES ($1, $2, $3, $4, $5)",
-            &[&name, &hash, &role, &created_at, &disabled],
-        )?;
-    }
-    let mut st = from.prepare(
+    use Col::*;
+    copy_rows(
+        from,
+        tx,
+        "SELECT username, password_hash, role, created_at, disabled FROM admins",
+        "INSERT INTO admins (username, password_hash, role, created_at, disabled) VALUES ($1, $2, $3, $4, $5)",
+        &[Text, Text, Text, Text, Bool],
+    )?;
+    copy_rows(
+        from,
+        tx,
         "SELECT id, token_hash, name, role, created_at, created_by, expires_at, last_used_at, revoked_at, revoked_by
          FROM api_tokens ORDER BY id",
+        "INSERT INTO api_tokens (id, token_hash, name, role, created_at, created_by, expires_at, last_used_at,
+             revoked_at, revoked_by) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[Int8, Bytes, Text, Text, Text, Text, OptText, OptText, OptText, OptText],
     )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, Vec<u8>>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-            r.get::<_, Option<String>>(8)?,
-            r.get::<_, Option<String>>(9)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, hash, name, role, created_at, created_by, expires_at, last_used_at, revoked_at, revoked_by) = row?;
-        tx.execute(
-            "INSERT INTO api_tokens (id, token_hash, name, role, created_at, created_by, expires_at, last_used_at,
-                 revoked_at, revoked_by) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &[&id, &hash, &name, &role, &created_at, &created_by, &expires_at, &last_used_at, &revoked_at, &revoked_by],
-        )?;
-    }
-    let mut st = from.prepare("SELECT seq, at, actor, action, detail FROM audit_log ORDER BY seq")?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-        ))
-    })?;
-    for row in rows {
-        let (seq, at, actor, action, detail) = row?;
-        tx.execute(
-            "INSERT INTO audit_log (seq, at, actor, action, detail) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5)",
-            &[&seq, &at, &actor, &action, &detail],
-        )?;
-    }
-    let mut st =
-        from.prepare("SELECT id, site, url, finished_at, violations, report, started_by FROM scans ORDER BY id")?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, site, url, finished_at, violations, report, started_by) = row?;
-        tx.execute(
-            "INSERT INTO scans (id, site, url, finished_at, violations, report, started_by) OVERRIDING SYSTEM VALUE
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[&id, &site, &url, &finished_at, &(violations as i32), &report, &started_by],
-        )?;
-    }
-    let mut st = from.prepare("SELECT site, every, url, pages, set_by, set_at, last_attempt_at FROM scan_schedules")?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
-        ))
-    })?;
-    for row in rows {
-        let (site, every, url, pages, set_by, set_at, last_attempt_at) = row?;
-        tx.execute(
-            "INSERT INTO scan_schedules (site, every, url, pages, set_by, set_at, last_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[&site, &every, &url, &(pages as i32), &set_by, &set_at, &last_attempt_at],
-        )?;
-    }
+    copy_rows(
+        from,
+        tx,
+        "SELECT seq, at, actor, action, detail FROM audit_log ORDER BY seq",
+        "INSERT INTO audit_log (seq, at, actor, action, detail) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5)",
+        &[Int8, Text, Text, Text, Text],
+    )?;
+    copy_rows(
+        from,
+        tx,
+        "SELECT id, site, url, finished_at, violations, report, started_by FROM scans ORDER BY id",
+        "INSERT INTO scans (id, site, url, finished_at, violations, report, started_by) OVERRIDING SYSTEM VALUE
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[Int8, Text, Text, Text, Int4, Text, OptText],
+    )?;
+    copy_rows(
+        from,
+        tx,
+        "SELECT site, every, url, pages, set_by, set_at, last_attempt_at FROM scan_schedules",
+        "INSERT INTO scan_schedules (site, every, url, pages, set_by, set_at, last_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[Text, Text, Text, Int4, Text, Text, OptText],
+    )?;
     // The identity columns go on after the copied ids.
     tx.batch_execute(
         "SELECT setval(pg_get_serial_sequence('api_tokens', 'id'), COALESCE((SELECT MAX(id) FROM api_tokens), 0) + 1, false);

@@ -23,11 +23,16 @@ pub struct Cluster {
 }
 
 /// The directory of PostgreSQL's programs: `$KELISIM_PG_BIN` (set by `cargo xtask test`), else
-/// the newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
+/// [`installed_bin_dir`].
 pub fn bin_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("KELISIM_PG_BIN") {
-        return Some(PathBuf::from(dir));
+    match std::env::var_os("KELISIM_PG_BIN") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => installed_bin_dir(),
     }
+}
+
+/// The newest `/usr/lib/postgresql/<version>/bin` that has `initdb` (Debian's layout).
+pub fn installed_bin_dir() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .filter_map(|e| e.ok())

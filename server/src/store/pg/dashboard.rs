@@ -32,28 +32,7 @@ impl PgDashboard {
     }
 }
 
-/// The columns a [`StoredRow`] is read from, in order.
-const ROW_COLUMNS: &str = "seq, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted, \
-                           language, gpc, sec_gpc, origin, leaf_hash, canonical";
-
-fn stored_row(r: &postgres::Row) -> StoredRow {
-    StoredRow {
-        seq: r.get::<_, i64>(0) as u64,
-        event_id: r.get(1),
-        consent_id: r.get(2),
-        receipt_id: r.get(3),
-        recorded_at: r.get(4),
-        config_version: r.get(5),
-        action: r.get(6),
-        granted: r.get(7),
-        language: r.get(8),
-        gpc: r.get(9),
-        sec_gpc: r.get(10),
-        origin: r.get(11),
-        leaf: r.get(12),
-        canonical: r.get(13),
-    }
-}
+use super::read::{stored_row, ROW_COLUMNS};
 
 /// A site's number and size (its head); `None` while it has no log.
 fn site(c: &mut impl GenericClient, site: &str) -> Result<Option<(i64, i64)>, StoreError> {

@@ -9,9 +9,9 @@ use kelisim_shared::merkle::{Frontier, Hash};
 use postgres::GenericClient;
 
 /// The columns a [`StoredRow`] is read from, in order.
-const ROW_COLUMNS: &str = "seq, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted, language, gpc, sec_gpc, origin, leaf_hash, canonical";
+pub(super) const ROW_COLUMNS: &str = "seq, event_id, consent_id, receipt_id, recorded_at, config_version, action, granted, language, gpc, sec_gpc, origin, leaf_hash, canonical";
 
-fn stored_row(r: &postgres::Row) -> StoredRow {
+pub(super) fn stored_row(r: &postgres::Row) -> StoredRow {
     StoredRow {
         seq: r.get::<_, i64>(0) as u64,
         event_id: r.get(1),

@@ -24,6 +24,7 @@ mod categories;
 pub mod document;
 mod draft;
 mod extract;
+mod pdf;
 mod reader;
 mod report;
 mod rules;

@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod consent;
 pub mod dashboard;
 pub mod pages;
+pub mod shop;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -266,7 +266,7 @@ impl LogWriter {
             return Ok(Vec::new());
         }
         let time = clock::now_rfc3339();
-        let made = self.db.sign_checkpoints(&self.key, &mut self.logs, &due, &time)?;
+        let made = self.db.sign_checkpoints(&self.key, &mut self.logs, &due, &time, force)?;
         for cp in &made {
             tracing::debug!(site = %cp.site, size = cp.tree_size, "signed a checkpoint");
         }

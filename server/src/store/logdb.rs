@@ -53,13 +53,15 @@ pub trait LogDb: Send {
         now: &str,
     ) -> Result<Appended, StoreError>;
     /// Signs and stores a checkpoint of each site in `due` whose log has none of its current
-    /// size (or of every one in `due`, with `force`), all at `time`. Returns what it stored.
+    /// size (or of every one in `due`, with `force`: `kelisim log checkpoint`), all at `time`.
+    /// Returns what it stored.
     fn sign_checkpoints(
         &mut self,
         key: &LogKey,
         logs: &mut BTreeMap<String, SiteLog>,
         due: &[String],
         time: &str,
+        force: bool,
     ) -> Result<Vec<StoredCheckpoint>, StoreError>;
     /// Whether other writers append to the same logs (PostgreSQL with several instances): then
     /// a log may have grown without this writer, and every site is due for a checkpoint.
@@ -113,7 +115,9 @@ impl LogDb for SqliteLogDb {
         logs: &mut BTreeMap<String, SiteLog>,
         due: &[String],
         time: &str,
+        _force: bool,
     ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        // The one writer knows each log's last checkpoint: `due` holds only what needs one.
         let tx = write::begin(&mut self.conn)?;
         let mut made = Vec::new();
         for site in due {

@@ -476,11 +476,12 @@ impl LogDb for PgLogDb {
         logs: &mut BTreeMap<String, SiteLog>,
         due: &[String],
         time: &str,
+        force: bool,
     ) -> Result<Vec<StoredCheckpoint>, StoreError> {
         let mut made = Vec::new();
         for site in due {
             let Some(log) = logs.get_mut(site) else { continue };
-            if let Some(cp) = sign_checkpoint(self.client()?, key, site, log, time, false)? {
+            if let Some(cp) = sign_checkpoint(self.client()?, key, site, log, time, force)? {
                 made.push(cp);
             }
         }

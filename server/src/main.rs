@@ -92,14 +92,14 @@ enum Command {
         #[command(flatten)]
         db: commands::DataOpts,
     },
-    /// Make a consistent copy of the database while the server runs (SQLite online backup).
+    /// Make a consistent copy of the database while the server runs (SQLite online backup; a
+    /// PostgreSQL database is backed up with pg_dump or your cluster's own backups).
     Backup {
-        /// Data directory of the server.
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
         /// The copy to write; must not exist yet.
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        db: commands::DataOpts,
     },
     /// Copy a server's SQLite data into an empty PostgreSQL database and prove the copy (the
     /// same Merkle roots, every signed checkpoint matching): then serve with --database.
@@ -290,6 +290,11 @@ fn main() -> ExitCode {
             filter = filter.add_directive(quiet.parse().expect("a valid directive"));
         }
     }
+    if !std::env::var("KELISIM_LOG").unwrap_or_default().contains("tokio_postgres") {
+        // tokio-postgres logs each statement's parameters at debug level: the consent records'
+        // bytes (addresses, user agents), password hashes, session tokens. Not unless named.
+        filter = filter.add_directive("tokio_postgres=info".parse().expect("a valid directive"));
+    }
     // lopdf's warnings can quote the PDF they are about (the "New site" wizard's uploads).
     filter = filter.add_directive("lopdf=off".parse().expect("a valid directive"));
     tracing_subscriber::fmt()
@@ -316,7 +321,7 @@ fn main() -> ExitCode {
         Command::Log(LogCommand::Checkpoint { db }) => commands::log_checkpoint(&db),
         Command::Log(LogCommand::Key { data }) => commands::log_key(&data),
         Command::Log(LogCommand::Verify { db, site, quick }) => commands::log_verify(&db, site.as_deref(), quick),
-        Command::Backup { data, out } => commands::backup(&data, &out),
+        Command::Backup { db, out } => commands::backup(&db, &out),
         Command::Migrate { from_data, to, log_key } => commands::migrate(&from_data, &to, log_key.as_deref()),
         Command::Export { site, from, to, out, db } => {
             commands::export(&site, from.as_deref(), to.as_deref(), &out, &db)

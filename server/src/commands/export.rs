@@ -46,11 +46,18 @@ pub fn export(site: &str, from: Option<&str>, to: Option<&str>, out: &Path, o: &
     Ok(())
 }
 
-pub fn backup(data: &Path, out: &Path) -> anyhow::Result<()> {
+pub fn backup(db: &super::DataOpts, out: &Path) -> anyhow::Result<()> {
+    if db.database.is_some() {
+        bail!(
+            "{}. Keep a copy of the log's signing key ({}) as well: it is not in the database",
+            crate::store::StoreError::SqliteOnly("kelisim backup"),
+            db.log_key.clone().unwrap_or_else(|| db.data.join(log::key::KEY_FILE)).display()
+        );
+    }
     if out.exists() {
         bail!("{} already exists; choose a new file for the backup", out.display());
     }
-    let (store, _conn) = open_existing(data)?;
+    let (store, _conn) = open_existing(&db.data)?;
     store.backup(out).context("backup failed")?;
     let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     println!("backed up {} to {} ({size} bytes)", store.path("kelisim backup")?.display(), out.display());

@@ -8,18 +8,19 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// `kelisim admin add USER --role ROLE` on the server's data directory.
 pub fn add_account(k: &Kelisim, user: &str, role: &str) {
-    let data = k.data.path().to_str().unwrap();
-    let out = cli_stdin(
-        &["admin", "add", user, "--role", role, "--password-stdin", "--data", data],
-        &format!("{PASSWORD}\n"),
-    );
+    let mut args = vec!["admin", "add", user, "--role", role, "--password-stdin"];
+    let data = k.data_args();
+    args.extend(data.iter().map(String::as_str));
+    let out = cli_stdin(&args, &format!("{PASSWORD}\n"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// `kelisim token create --role ROLE`: the token.
 pub fn token(k: &Kelisim, role: &str) -> String {
-    let data = k.data.path().to_str().unwrap();
-    let out = cli_stdin(&["token", "create", "--role", role, "--name", "ci", "--data", data], "");
+    let mut args = vec!["token", "create", "--role", role, "--name", "ci"];
+    let data = k.data_args();
+    args.extend(data.iter().map(String::as_str));
+    let out = cli_stdin(&args, "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }

@@ -55,9 +55,30 @@ pub fn unhex(s: &str) -> Hash {
 
 /// Every stored record of the site, in `seq` order: (seq, event_id, canonical bytes, leaf hash).
 pub fn stored(k: &Kelisim) -> Vec<(i64, String, Vec<u8>, Vec<u8>)> {
-    let db = k.db();
-    let mut st = db
-        .prepare("SELECT seq, event_id, canonical, leaf_hash FROM events_readable WHERE site = ?1 ORDER BY seq")
-        .unwrap();
-    st.query_map([SITE], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+    let sql = k.store.pick(
+        "SELECT seq, event_id, canonical, leaf_hash FROM events_readable WHERE site = 'webpulse' ORDER BY seq",
+        "SELECT e.seq, encode(e.event_id, 'hex'), encode(e.canonical, 'hex'), encode(e.leaf_hash, 'hex')
+         FROM events e JOIN log_sites s USING (site_no) WHERE s.site = 'webpulse' ORDER BY e.seq",
+    );
+    k.query(sql)
+        .iter()
+        .map(|row| {
+            let c: Vec<&str> = row.split('|').collect();
+            (c[0].parse().unwrap(), event_id(c[1]), bytes(c[2]), bytes(c[3]))
+        })
+        .collect()
+}
+
+/// An event id as the log stores it (SQLite: the UUID's text; PostgreSQL: its 16 bytes, in hex)
+/// as the UUID's text.
+fn event_id(s: &str) -> String {
+    if s.len() == 32 && !s.contains('-') {
+        format!("{}-{}-{}-{}-{}", &s[..8], &s[8..12], &s[12..16], &s[16..20], &s[20..])
+    } else {
+        s.to_owned()
+    }
+}
+
+fn bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
 }

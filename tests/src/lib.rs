@@ -16,6 +16,7 @@ pub mod consent;
 pub mod dashboard;
 pub mod pages;
 pub mod shop;
+pub mod store;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -85,6 +86,8 @@ pub struct Kelisim {
     child: Child,
     pub base: String,
     pub data: tempfile::TempDir,
+    /// Where it keeps its log: the SQLite file in `data`, or a PostgreSQL database.
+    pub store: store::Store,
     stderr: mpsc::Receiver<String>,
 }
 
@@ -123,6 +126,17 @@ impl Kelisim {
     }
 
     pub fn start_in(sites: &Path, data: tempfile::TempDir, extra: &[&str]) -> Result<Kelisim, Refused> {
+        Kelisim::start_on(&store::Store::Sqlite, sites, data, extra)
+    }
+
+    /// Starts the server with its log in `store` (`--database URL` for PostgreSQL; the data
+    /// directory keeps the signing key either way).
+    pub fn start_on(
+        store: &store::Store,
+        sites: &Path,
+        data: tempfile::TempDir,
+        extra: &[&str],
+    ) -> Result<Kelisim, Refused> {
         let listen = if extra.contains(&"--listen") { &[][..] } else { &["--listen", "127.0.0.1:0"][..] };
         let mut child = Command::new(bin())
             .arg("serve")
@@ -132,6 +146,7 @@ impl Kelisim {
             .arg("--data")
             .arg(data.path())
             .args(extra)
+            .args(store.args())
             .env("KELISIM_LOG", "debug")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -154,7 +169,7 @@ impl Kelisim {
             let _ = etx.send(s);
         });
         match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(base) => Ok(Kelisim { child, base, data, stderr: erx }),
+            Ok(base) => Ok(Kelisim { child, base, data, store: store.clone(), stderr: erx }),
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -179,6 +194,7 @@ impl Kelisim {
 
     /// The server's SQLite file, opened read-only beside the running server.
     pub fn db(&self) -> rusqlite::Connection {
+        assert!(!self.store.is_postgres(), "db() is the SQLite file; use query() on PostgreSQL");
         rusqlite::Connection::open_with_flags(
             self.data.path().join("kelisim.sqlite"),
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -186,8 +202,45 @@ impl Kelisim {
         .unwrap()
     }
 
+    /// The rows `sql` selects from the server's store ([`store::Store::query`]).
+    pub fn query(&self, sql: &str) -> Vec<String> {
+        self.store.query(self.data.path(), sql)
+    }
+
+    /// The one value `sql` selects.
+    pub fn query_one(&self, sql: &str) -> String {
+        let rows = self.query(sql);
+        assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
+        rows.into_iter().next().unwrap()
+    }
+
+    /// Runs statements on the server's store with the owner's rights ([`store::Store::execute`]).
+    pub fn execute(&self, sql: &str) -> Result<(), String> {
+        self.store.execute(self.data.path(), sql)
+    }
+
+    /// `--data DIR` and, on PostgreSQL, `--database URL`: what a command needs to reach this
+    /// server's data.
+    pub fn data_args(&self) -> Vec<String> {
+        let mut v = vec!["--data".to_owned(), self.data.path().display().to_string()];
+        v.extend(self.store.args());
+        v
+    }
+
+    /// `kelisim ARGS… --data DIR [--database URL]`.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        let data = self.data_args();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(data.iter().map(String::as_str));
+        cli(&all)
+    }
+
     pub fn count_events(&self, site: &str) -> i64 {
-        self.db().query_row("SELECT COUNT(*) FROM events_readable WHERE site = ?1", [site], |r| r.get(0)).unwrap()
+        let sql = self.store.pick(
+            "SELECT COUNT(*) FROM events_readable WHERE site = '{site}'",
+            "SELECT COUNT(*) FROM events JOIN log_sites USING (site_no) WHERE site = '{site}'",
+        );
+        self.query_one(&sql.replace("{site}", site)).parse().unwrap()
     }
 
     /// Stops the server and starts it again on the same address with the same data directory
@@ -199,7 +252,7 @@ impl Kelisim {
         let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
         let mut args = vec!["--listen", addr.as_str()];
         args.extend_from_slice(extra);
-        Kelisim::start_in(sites, data, &args).unwrap_or_else(|e| panic!("kelisim did not restart: {e}"))
+        Kelisim::start_on(&self.store, sites, data, &args).unwrap_or_else(|e| panic!("kelisim did not restart: {e}"))
     }
 
     /// `kill -9`: the server gets no chance to finish anything. Returns its data directory so

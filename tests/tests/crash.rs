@@ -3,12 +3,15 @@
 //! checked: every event that got a `201` is there with the same place and leaf hash, `seq` has
 //! no gap, each leaf hash is SHA-256(0x00 ‖ canonical bytes), and the root recomputed from the
 //! canonical bytes is the root of the checkpoint the restarted server signed. Repeated several
-//! times; loopback only, every loop bounded in count and time.
+//! times; loopback only, every loop bounded in count and time. Runs on both stores
+//! (`on_both_stores!`): on PostgreSQL only Kelisim is killed (postgres.rs also stops the
+//! database as in a crash).
 
 use kelisim_shared::checkpoint::VerifierKey;
 use kelisim_shared::merkle::{leaf_hash, root_of, Hash};
 use kelisim_tests::consent::{config, event, send, stored, SITE};
-use kelisim_tests::{get, root, uuid, Kelisim};
+use kelisim_tests::store::Store;
+use kelisim_tests::{get, on_both_stores, root, uuid, Kelisim};
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,9 +32,9 @@ fn random_u64() -> u64 {
 /// What the server acknowledged: event_id → (status, seq, leaf hash).
 type Acked = Arc<Mutex<HashMap<String, (u16, u64, String)>>>;
 
-fn start(data: tempfile::TempDir) -> Kelisim {
+fn start(store: &Store, data: tempfile::TempDir) -> Kelisim {
     let extra = ["--rate-limit", "0", "--checkpoint-interval", "1"];
-    Kelisim::start_in(&root().join("www/sites"), data, &extra)
+    Kelisim::start_on(store, &root().join("www/sites"), data, &extra)
         .unwrap_or_else(|e| panic!("kelisim did not restart: {e}"))
 }
 
@@ -72,14 +75,13 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-#[test]
-fn kill_9_under_load_loses_no_acknowledged_event() {
+fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
     let started = Instant::now();
     let mut data = tempfile::tempdir().unwrap();
     let acked: Acked = Arc::new(Mutex::new(HashMap::new()));
     let mut killed_with_traffic = 0;
     for round in 0..ROUNDS {
-        let k = start(data);
+        let k = start(&store, data);
         check_log(&k, &acked.lock().unwrap(), round);
         let cfg = config(&k);
         let stop = Arc::new(AtomicBool::new(false));
@@ -147,7 +149,7 @@ fn kill_9_under_load_loses_no_acknowledged_event() {
         );
         assert!(started.elapsed() < Duration::from_secs(90), "the crash test must stay bounded");
     }
-    let k = start(data);
+    let k = start(&store, data);
     let acked = acked.lock().unwrap();
     check_log(&k, &acked, ROUNDS);
     assert!(acked.len() > 100, "the load produced too few events to mean anything: {}", acked.len());
@@ -156,3 +158,5 @@ fn kill_9_under_load_loses_no_acknowledged_event() {
     let cfg = config(&k);
     assert_eq!(send(&k.base, &event(&cfg, &uuid(), "reject_all", "ru")).unwrap().status, 201);
 }
+
+on_both_stores!(kill_9_under_load_loses_no_acknowledged_event);

@@ -1,18 +1,26 @@
 //! The audit export (docs/export.md) and `kelisim verify`: a bundle made from a real log
 //! round-trips through the offline verifier; any change to it is caught and the record named.
+//! Each test runs on both stores (`on_both_stores!`): the SQLite file, and a PostgreSQL database
+//! of its own.
 
 use kelisim_tests::bundle::{edited, entries, join, lines, write_beside};
-use kelisim_tests::{cli, cli_stdin, get, post_form, seed, Kelisim};
+use kelisim_tests::store::Store;
+use kelisim_tests::{cli, get, on_both_stores, post_form, root, seed, Kelisim};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+
+/// The demo sites on `store` (as `Kelisim::start` does on SQLite).
+fn start(store: &Store) -> Kelisim {
+    Kelisim::start_on(store, &root().join("www/sites"), tempfile::tempdir().unwrap(), &["--demo", "--rate-limit", "0"])
+        .unwrap_or_else(|e| panic!("kelisim did not start: {e}"))
+}
 
 fn export(k: &Kelisim, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bundle.zip");
-    let mut args =
-        vec!["export", "--site", "webpulse", "--out", out.to_str().unwrap(), "--data", k.data.path().to_str().unwrap()];
+    let mut args = vec!["export", "--site", "webpulse", "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let r = cli(&args);
+    let r = k.cli(&args);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     (dir, out)
 }
@@ -105,9 +113,8 @@ fn one_char(mut b: Vec<u8>) -> Vec<u8> {
     b
 }
 
-#[test]
-fn export_round_trips_through_verify_and_is_audited() {
-    let k = Kelisim::start();
+fn export_round_trips_through_verify_and_is_audited(store: Store) {
+    let k = start(&store);
     let (_, sent) = seed(&k, 40);
     let (_d, bundle) = export(&k, &[]);
     use std::os::unix::fs::PermissionsExt;
@@ -136,23 +143,16 @@ fn export_round_trips_through_verify_and_is_audited() {
     // The README speaks to the auditor in all three languages.
     let readme = String::from_utf8(entries(&bundle).into_iter().find(|e| e.0 == "README.md").unwrap().1).unwrap();
     assert!(readme.contains("## Қазақша") && readme.contains("## Русский") && readme.contains("## English"));
-    let audit: String = k
-        .db()
-        .query_row("SELECT actor || ' ' || action || ' ' || detail FROM audit_log WHERE action = 'export'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let audit = k.query_one("SELECT actor || ' ' || action || ' ' || detail FROM audit_log WHERE action = 'export'");
     assert!(audit.starts_with("cli export site webpulse") && audit.contains("40 records"), "{audit}");
     // The export signed a checkpoint covering everything exported.
-    let size: i64 =
-        k.db().query_row("SELECT MAX(tree_size) FROM checkpoints WHERE site = 'webpulse'", [], |r| r.get(0)).unwrap();
-    assert_eq!(size, 40);
+    let size = k.query_one("SELECT MAX(tree_size) FROM checkpoints WHERE site = 'webpulse'");
+    assert_eq!(size, "40");
     assert_eq!(sent.len(), 40);
 }
 
-#[test]
-fn any_change_to_the_bundle_is_caught_and_named() {
-    let k = Kelisim::start();
+fn any_change_to_the_bundle_is_caught_and_named(store: Store) {
+    let k = start(&store);
     seed(&k, 12);
     let (_d, bundle) = export(&k, &[]);
     // One byte of one record.
@@ -208,9 +208,8 @@ fn any_change_to_the_bundle_is_caught_and_named() {
 }
 
 /// `kelisim --help`'s exit statuses: 1 when the check says no, 2 when a command cannot run.
-#[test]
-fn a_bundle_not_intact_exits_1_and_a_command_that_cannot_run_exits_2() {
-    let k = Kelisim::start();
+fn a_bundle_not_intact_exits_1_and_a_command_that_cannot_run_exits_2(store: Store) {
+    let k = start(&store);
     seed(&k, 3);
     let (_d, bundle) = export(&k, &[]);
     assert_eq!(cli(&["verify", bundle.to_str().unwrap()]).status.code(), Some(0));
@@ -225,15 +224,14 @@ fn a_bundle_not_intact_exits_1_and_a_command_that_cannot_run_exits_2() {
     let nowhere = tempfile::tempdir().unwrap();
     let r = cli(&["log", "verify", "--data", nowhere.path().to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(2), "no database is not a damaged log");
-    let r = cli(&["log", "verify", "--data", k.data.path().to_str().unwrap()]);
+    let r = k.cli(&["log", "verify"]);
     assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
     let r = cli(&["site", "check", bad.to_str().unwrap()]);
     assert_eq!(r.status.code(), Some(1), "a file that is not a site policy is an invalid one");
 }
 
-#[test]
-fn csv_and_dpv_hold_the_same_records() {
-    let k = Kelisim::start();
+fn csv_and_dpv_hold_the_same_records(store: Store) {
+    let k = start(&store);
     let (cfg, sent) = seed(&k, 9);
     let (_d, bundle) = export(&k, &[]);
     let all = entries(&bundle);
@@ -281,42 +279,24 @@ fn csv_and_dpv_hold_the_same_records() {
     }
 }
 
-#[test]
-fn a_date_filtered_export_still_proves_the_whole_log() {
-    let k = Kelisim::start();
+fn a_date_filtered_export_still_proves_the_whole_log(store: Store) {
+    let k = start(&store);
     seed(&k, 6);
     let (_d, none) = export(&k, &["--from", "2999-01-01"]);
     let (ok, out) = verify(&none);
     assert!(ok && out.contains("0 records") && out.contains("log of 6 records"), "{out}");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.zip");
-    let r = cli(&[
-        "export",
-        "--site",
-        "webpulse",
-        "--from",
-        "yesterday",
-        "--out",
-        out.to_str().unwrap(),
-        "--data",
-        k.data.path().to_str().unwrap(),
-    ]);
+    let r = k.cli(&["export", "--site", "webpulse", "--from", "yesterday", "--out", out.to_str().unwrap()]);
     assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("is not a date"));
     assert!(!out.exists(), "no partial bundle is left behind");
 }
 
-#[test]
-fn an_auditor_exports_and_verifies_from_the_dashboard() {
-    let k = Kelisim::start();
+fn an_auditor_exports_and_verifies_from_the_dashboard(store: Store) {
+    let k = start(&store);
     seed(&k, 10);
-    let data = k.data.path().to_str().unwrap();
-    assert!(cli_stdin(
-        &["admin", "add", "ivan", "--role", "auditor", "--password-stdin", "--data", data],
-        "correct horse battery\n"
-    )
-    .status
-    .success());
-    let login = post_form(&k.url("/admin/login"), &[], &[("username", "ivan"), ("password", "correct horse battery")]);
+    kelisim_tests::admin::add_account(&k, "ivan", "auditor");
+    let login = kelisim_tests::admin::login(&k, "ivan", kelisim_tests::admin::PASSWORD);
     let cookie = format!("kelisim_admin={}", login.set_cookie("kelisim_admin").unwrap());
     let page = get(&k.url("/admin/sites/webpulse/export"), &[("cookie", &cookie)]);
     assert_eq!(page.status, 200);
@@ -333,11 +313,7 @@ fn an_auditor_exports_and_verifies_from_the_dashboard() {
     assert_eq!(resp, "application/zip");
     let (ok, report) = verify(&out);
     assert!(ok && report.contains("10 records"), "{report}");
-    let actions: Vec<String> = {
-        let db = k.db();
-        let mut st = db.prepare("SELECT actor || ':' || action FROM audit_log ORDER BY seq").unwrap();
-        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
-    };
+    let actions = k.query("SELECT actor || ':' || action FROM audit_log ORDER BY seq");
     assert!(actions.contains(&"ivan:export".to_owned()) && actions.contains(&"ivan:verify".to_owned()), "{actions:?}");
 }
 
@@ -352,9 +328,8 @@ fn ureq_download(url: &str, cookie: &str, csrf: &str, out: &Path) -> String {
     ct
 }
 
-#[test]
-fn every_file_of_the_bundle_is_signed_and_checked() {
-    let k = Kelisim::start();
+fn every_file_of_the_bundle_is_signed_and_checked(store: Store) {
+    let k = start(&store);
     seed(&k, 12);
     let (_d, bundle) = export(&k, &[]);
     let (ok, out) = verify(&bundle);
@@ -404,9 +379,8 @@ fn every_file_of_the_bundle_is_signed_and_checked() {
     assert!(verify(&bundle).0);
 }
 
-#[test]
-fn a_decision_changed_in_the_spreadsheet_or_the_dpv_file_is_named() {
-    let k = Kelisim::start();
+fn a_decision_changed_in_the_spreadsheet_or_the_dpv_file_is_named(store: Store) {
+    let k = start(&store);
     let (_, sent) = seed(&k, 8);
     assert_eq!(sent[4].1, "accept_all");
     let (_d, bundle) = export(&k, &[]);
@@ -461,9 +435,8 @@ fn a_decision_changed_in_the_spreadsheet_or_the_dpv_file_is_named() {
     assert!(ok, "{out}");
 }
 
-#[test]
-fn formulas_in_visitor_fields_are_neutralised_in_the_csv() {
-    let k = Kelisim::start();
+fn formulas_in_visitor_fields_are_neutralised_in_the_csv(store: Store) {
+    let k = start(&store);
     let cfg = get(&k.url("/api/v1/sites/webpulse/config"), &[]).json();
     let required =
         cfg["categories"].as_array().unwrap().iter().find(|c| c["required"] == serde_json::json!(true)).unwrap()["id"]
@@ -508,3 +481,15 @@ fn formulas_in_visitor_fields_are_neutralised_in_the_csv() {
         }
     }
 }
+
+on_both_stores!(
+    export_round_trips_through_verify_and_is_audited,
+    any_change_to_the_bundle_is_caught_and_named,
+    a_bundle_not_intact_exits_1_and_a_command_that_cannot_run_exits_2,
+    csv_and_dpv_hold_the_same_records,
+    a_date_filtered_export_still_proves_the_whole_log,
+    an_auditor_exports_and_verifies_from_the_dashboard,
+    every_file_of_the_bundle_is_signed_and_checked,
+    a_decision_changed_in_the_spreadsheet_or_the_dpv_file_is_named,
+    formulas_in_visitor_fields_are_neutralised_in_the_csv,
+);

@@ -1,16 +1,19 @@
 //! The consent log over a real server: append-only at the database, proofs and signed
 //! checkpoints that verify with the public key, idempotency under concurrency, rate limits,
-//! receipts in three languages, metrics and the online backup.
+//! receipts in three languages, metrics and the online backup. Each test runs on both stores
+//! (`on_both_stores!`): the SQLite file, and a PostgreSQL database of its own.
 
 use kelisim_shared::checkpoint::VerifierKey;
 use kelisim_shared::merkle::{leaf_hash, root_of, verify_consistency, verify_inclusion};
 use kelisim_tests::consent::{config, event, send, stored, unhex, ORIGIN, SITE};
-use kelisim_tests::{cli, get, root, uuid, Kelisim};
+use kelisim_tests::store::Store;
+use kelisim_tests::{cli, get, on_both_stores, root, uuid, Kelisim};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-fn start(extra: &[&str]) -> Kelisim {
-    Kelisim::start_with(&root().join("www/sites"), extra).unwrap_or_else(|e| panic!("kelisim did not start: {e}"))
+fn start(store: &Store, extra: &[&str]) -> Kelisim {
+    Kelisim::start_on(store, &root().join("www/sites"), tempfile::tempdir().unwrap(), extra)
+        .unwrap_or_else(|e| panic!("kelisim did not start: {e}"))
 }
 
 fn post_ok(k: &Kelisim, ev: &Value) -> Value {
@@ -38,33 +41,40 @@ fn verifier(k: &Kelisim) -> VerifierKey {
     VerifierKey::parse(key["verifier_key"].as_str().unwrap()).unwrap()
 }
 
-#[test]
-fn database_refuses_update_and_delete_of_events() {
-    let k = start(&["--checkpoint-interval", "1"]);
+fn database_refuses_update_and_delete_of_events(store: Store) {
+    let k = start(&store, &["--checkpoint-interval", "1"]);
     let cfg = config(&k);
     // 16 records: the first Merkle subtree the log stores (level 4) is complete.
     for _ in 0..16 {
         post_ok(&k, &event(&cfg, &uuid(), "reject_all", "kk"));
     }
     checkpoint_covering(&k, 16);
-    let db = rusqlite::Connection::open(k.data.path().join("kelisim.sqlite")).unwrap();
     for sql in [
         "UPDATE events SET action = 'accept_all'",
         "UPDATE events SET canonical = NULL",
         "DELETE FROM events",
         "DELETE FROM merkle_subtrees",
-        "UPDATE merkle_subtrees SET hash = zeroblob(32)",
+        store.pick("UPDATE merkle_subtrees SET hash = zeroblob(32)", "UPDATE merkle_subtrees SET hash = '\\x00'"),
+        "UPDATE checkpoints SET note = ''",
         "DELETE FROM checkpoints",
     ] {
-        let e = db.execute(sql, []).expect_err(sql);
-        assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+        let e = k.execute(sql).expect_err(sql);
+        assert!(e.contains("append-only"), "{sql}: {e}");
+    }
+    if store.is_postgres() {
+        // PostgreSQL's own guards: the sequencer's head only moves forward, and a record's
+        // place cannot be taken by an insert with a used seq.
+        let e = k.execute("UPDATE log_heads SET size = size - 1").expect_err("the head moved back");
+        assert!(e.contains("only moves forward"), "{e}");
+        let e =
+            k.execute("INSERT INTO events SELECT * FROM events WHERE seq = 1").expect_err("a second record at seq 1");
+        assert!(e.contains("duplicate key"), "{e}");
     }
     assert_eq!(k.count_events(SITE), 16);
 }
 
-#[test]
-fn history_proofs_verify_against_the_signed_checkpoint_and_fail_when_a_byte_changes() {
-    let k = start(&["--checkpoint-interval", "1"]);
+fn history_proofs_verify_against_the_signed_checkpoint_and_fail_when_a_byte_changes(store: Store) {
+    let k = start(&store, &["--checkpoint-interval", "1"]);
     let cfg = config(&k);
     let me = uuid();
     let mut mine = Vec::new();
@@ -136,9 +146,8 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-#[test]
-fn duplicate_event_id_under_concurrency_yields_one_record() {
-    let k = start(&["--rate-limit", "0"]);
+fn duplicate_event_id_under_concurrency_yields_one_record(store: Store) {
+    let k = start(&store, &["--rate-limit", "0"]);
     let cfg = config(&k);
     let ev = event(&cfg, &uuid(), "accept_all", "en");
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(16));
@@ -161,9 +170,8 @@ fn duplicate_event_id_under_concurrency_yields_one_record() {
     assert_eq!(k.count_events(SITE), 1);
 }
 
-#[test]
-fn rate_limit_returns_429_with_retry_after() {
-    let k = start(&["--rate-limit", "1", "--rate-burst", "3"]);
+fn rate_limit_returns_429_with_retry_after(store: Store) {
+    let k = start(&store, &["--rate-limit", "1", "--rate-burst", "3"]);
     let cfg = config(&k);
     let statuses: Vec<_> = (0..6).map(|_| send(&k.base, &event(&cfg, &uuid(), "reject_all", "kk")).unwrap()).collect();
     assert!(statuses[..3].iter().all(|r| r.status == 201));
@@ -186,17 +194,18 @@ fn send_forwarded(k: &Kelisim, ev: &Value, forwarded_for: &str) -> kelisim_tests
     .expect("the server answers")
 }
 
+/// The address the log stored for record `seq` (inside its canonical bytes).
 fn stored_ip(k: &Kelisim, seq: i64) -> Option<String> {
-    k.db()
-        .query_row("SELECT ip FROM events_readable WHERE site = ?1 AND seq = ?2", rusqlite::params![SITE, seq], |r| {
-            r.get(0)
-        })
-        .unwrap()
+    let sql = k.store.pick(
+        "SELECT ip FROM events_readable WHERE site = 'webpulse' AND seq = {seq}",
+        "SELECT convert_from(canonical, 'UTF8')::json->>'ip' FROM events JOIN log_sites USING (site_no)
+         WHERE site = 'webpulse' AND seq = {seq}",
+    );
+    Some(k.query_one(&sql.replace("{seq}", &seq.to_string()))).filter(|ip| !ip.is_empty())
 }
 
-#[test]
-fn behind_a_trusted_proxy_the_address_is_the_one_the_proxy_appended() {
-    let k = start(&["--trust-proxy", "--rate-limit", "1", "--rate-burst", "3"]);
+fn behind_a_trusted_proxy_the_address_is_the_one_the_proxy_appended(store: Store) {
+    let k = start(&store, &["--trust-proxy", "--rate-limit", "1", "--rate-burst", "3"]);
     let cfg = config(&k);
     // What the client put in front of the proxy's entry changes nothing: not the stored
     // address, not the rate limit it is counted against.
@@ -212,9 +221,8 @@ fn behind_a_trusted_proxy_the_address_is_the_one_the_proxy_appended() {
     assert_eq!(stored_ip(&k, 4).as_deref(), Some("192.0.2.0/24"));
 }
 
-#[test]
-fn without_trust_proxy_a_forwarded_address_is_ignored_and_the_operator_warned() {
-    let k = start(&[]);
+fn without_trust_proxy_a_forwarded_address_is_ignored_and_the_operator_warned(store: Store) {
+    let k = start(&store, &[]);
     let cfg = config(&k);
     for _ in 0..2 {
         assert_eq!(send_forwarded(&k, &event(&cfg, &uuid(), "reject_all", "kk"), "203.0.113.9").status, 201);
@@ -223,11 +231,14 @@ fn without_trust_proxy_a_forwarded_address_is_ignored_and_the_operator_warned() 
     let log = k.stop();
     assert_eq!(log.matches("without --trust-proxy").count(), 1, "one warning, not one per request: {log}");
     assert!(!log.contains("203.0.113"), "the address itself is not logged");
+    // Nor what the log stored, though the server logs at debug level (PostgreSQL's client
+    // would print every statement's parameters).
+    let as_numbers = b"127.0.0.0/24".iter().map(u8::to_string).collect::<Vec<_>>().join(", ");
+    assert!(!log.contains("127.0.0.0/24") && !log.contains(&as_numbers), "the stored address is not logged: {log}");
 }
 
-#[test]
-fn receipt_page_shows_the_history_in_each_language() {
-    let k = start(&[]);
+fn receipt_page_shows_the_history_in_each_language(store: Store) {
+    let k = start(&store, &[]);
     let cfg = config(&k);
     let me = uuid();
     post_ok(&k, &event(&cfg, &me, "accept_all", "kk"));
@@ -265,9 +276,8 @@ fn receipt_page_shows_the_history_in_each_language() {
     assert_eq!(get(&k.url("/receipt.css"), &[]).status, 200);
 }
 
-#[test]
-fn metrics_report_events_batches_and_commit_latency() {
-    let k = start(&[]);
+fn metrics_report_events_batches_and_commit_latency(store: Store) {
+    let k = start(&store, &[]);
     let cfg = config(&k);
     for _ in 0..3 {
         post_ok(&k, &event(&cfg, &uuid(), "reject_all", "kk"));
@@ -286,12 +296,21 @@ fn metrics_report_events_batches_and_commit_latency() {
     assert!(m.contains("kelisim_log_records{site=\"webpulse\"} 3\n"), "{m}");
 }
 
-#[test]
-fn backup_produces_a_readable_database_while_serving() {
-    let k = start(&[]);
+fn backup_produces_a_readable_database_while_serving(store: Store) {
+    let k = start(&store, &[]);
     let cfg = config(&k);
     for _ in 0..4 {
         post_ok(&k, &event(&cfg, &uuid(), "reject_all", "kk"));
+    }
+    if store.is_postgres() {
+        // PostgreSQL is backed up with its own tools; the command says so rather than copying
+        // an empty SQLite file.
+        let out = k.data.path().join("backup.sqlite");
+        let r = k.cli(&["backup", "--out", out.to_str().unwrap()]);
+        assert!(!r.status.success());
+        assert!(String::from_utf8_lossy(&r.stderr).contains("pg_dump"), "{}", String::from_utf8_lossy(&r.stderr));
+        assert!(!out.exists());
+        return;
     }
     let out = k.data.path().join("backup.sqlite");
     let data = k.data.path().to_str().unwrap().to_owned();
@@ -316,15 +335,14 @@ fn backup_produces_a_readable_database_while_serving() {
     assert_eq!(mode & 0o777, 0o600);
 }
 
-#[test]
-fn cli_signs_a_checkpoint_on_demand_that_verifies_with_the_printed_key() {
-    let k = start(&[]);
+fn cli_signs_a_checkpoint_on_demand_that_verifies_with_the_printed_key(store: Store) {
+    let k = start(&store, &[]);
     let cfg = config(&k);
     for _ in 0..3 {
         post_ok(&k, &event(&cfg, &uuid(), "reject_all", "kk"));
     }
     let data = k.data.path().to_str().unwrap().to_owned();
-    let out = cli(&["log", "checkpoint", "--data", &data]);
+    let out = k.cli(&["log", "checkpoint"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let notes = String::from_utf8(out.stdout).unwrap();
     let key = cli(&["log", "key", "--data", &data]);
@@ -332,7 +350,10 @@ fn cli_signs_a_checkpoint_on_demand_that_verifies_with_the_printed_key() {
     assert_eq!(vk.to_text(), verifier(&k).to_text(), "the CLI and the server use the same key");
     // One note per site: four body lines, a blank line, the signature line.
     let lines: Vec<&str> = notes.lines().collect();
-    let at = lines.iter().position(|l| l.starts_with("kelisim/webpulse/")).expect("a checkpoint of webpulse");
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("kelisim/webpulse/"))
+        .unwrap_or_else(|| panic!("a checkpoint of webpulse: {notes}{}", String::from_utf8_lossy(&out.stderr)));
     let note = format!("{}\n\n{}\n", lines[at..at + 4].join("\n"), lines[at + 5]);
     let cp = vk.verify(&note).expect("the printed checkpoint verifies");
     let leaves: Vec<_> = stored(&k).into_iter().map(|(_, _, _, l)| l.try_into().unwrap()).collect();
@@ -345,36 +366,32 @@ fn cli_signs_a_checkpoint_on_demand_that_verifies_with_the_printed_key() {
 
 /// An admin's dashboard session on `k`: (cookie, CSRF token).
 fn admin_session(k: &Kelisim) -> (String, String) {
-    let data = k.data.path().to_str().unwrap();
-    let out = kelisim_tests::cli_stdin(
-        &["admin", "add", "dpo", "--role", "admin", "--password-stdin", "--data", data],
-        "correct horse battery\n",
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let r = kelisim_tests::post_form(
-        &k.url("/admin/login"),
-        &[("origin", &k.base)],
-        &[("username", "dpo"), ("password", "correct horse battery")],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let cookie = format!("kelisim_admin={}", r.set_cookie("kelisim_admin").unwrap());
-    let page = get(&k.url("/admin/"), &[("cookie", &cookie)]);
-    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    (cookie, csrf)
+    kelisim_tests::admin::add_account(k, "dpo", "admin");
+    kelisim_tests::admin::session(k, "dpo")
 }
 
 /// Someone with the database file changes the log behind the running server (triggers
 /// dropped). Each change must be reported where the record is shown, by `kelisim log verify`
 /// naming the record, and by `serve`, which refuses to start (and so never signs over it).
-#[test]
-fn a_log_changed_behind_the_server_is_reported_and_serve_refuses_to_start() {
+fn a_log_changed_behind_the_server_is_reported_and_serve_refuses_to_start(store: Store) {
     let sites = root().join("www/sites");
-    for (what, tamper, seq) in [
-        ("a changed decision", "DROP TRIGGER events_no_update; UPDATE events SET action = 'accept_all', granted = 'necessary analytics marketing' WHERE id & 1099511627775 = 7;", 7),
-        ("a deleted middle record", "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id & 1099511627775 = 11;", 11),
-        ("a young record blanked", "DROP TRIGGER events_no_update; UPDATE events SET canonical = NULL WHERE id & 1099511627775 <= 3;", 1),
+    for (what, sqlite, postgres, seq) in [
+        ("a changed decision",
+         "DROP TRIGGER events_no_update; UPDATE events SET action = 'accept_all', granted = 'necessary analytics marketing' WHERE id & 1099511627775 = 7;",
+         "ALTER TABLE events DISABLE TRIGGER events_append_only; UPDATE events SET action = 'accept_all', granted = 'necessary analytics marketing' WHERE seq = 7;",
+         7),
+        ("a deleted middle record",
+         "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id & 1099511627775 = 11;",
+         "ALTER TABLE events DISABLE TRIGGER events_no_delete; DELETE FROM events WHERE seq = 11;",
+         11),
+        ("a young record blanked",
+         "DROP TRIGGER events_no_update; UPDATE events SET canonical = NULL WHERE id & 1099511627775 <= 3;",
+         "ALTER TABLE events DISABLE TRIGGER events_append_only; UPDATE events SET canonical = NULL WHERE seq <= 3;",
+         1),
     ] {
-        let k = start(&["--checkpoint-interval", "1"]);
+        // A store of its own for each change (the PostgreSQL one is a fresh cluster).
+        let store = if store.is_postgres() { Store::postgres() } else { Store::Sqlite };
+        let k = start(&store, &["--checkpoint-interval", "1"]);
         let cfg = config(&k);
         let me = uuid();
         for i in 1..=20 {
@@ -382,7 +399,7 @@ fn a_log_changed_behind_the_server_is_reported_and_serve_refuses_to_start() {
             post_ok(&k, &event(&cfg, &who, "reject_all", "ru"));
         }
         checkpoint_covering(&k, 20);
-        rusqlite::Connection::open(k.data.path().join("kelisim.sqlite")).unwrap().execute_batch(tamper).unwrap();
+        k.execute(store.pick(sqlite, postgres)).unwrap();
         if seq == 7 {
             // The history API and the receipt show what the log signed, and that the stored
             // record disagrees; neither calls it verified.
@@ -406,28 +423,27 @@ fn a_log_changed_behind_the_server_is_reported_and_serve_refuses_to_start() {
             let verify = kelisim_tests::post_form(&k.url(&format!("/admin/sites/{SITE}/verify")), &[("cookie", &cookie), ("origin", &k.base)], &[("csrf", &csrf)]);
             assert!(verify.body.contains("data-integrity=\"broken\"") && verify.body.contains("record 7:"), "{what}: {}", verify.body);
         }
+        let out = k.cli(&["log", "verify"]);
         let data = k.kill9();
-        let out = cli(&["log", "verify", "--data", data.path().to_str().unwrap()]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{what}: log verify must fail");
         assert!(err.contains(&format!("site {SITE}, record {seq}:")), "{what}: names the record: {err}");
-        let refused = Kelisim::start_in(&sites, data, &["--checkpoint-interval", "1"]).err().unwrap_or_else(|| panic!("{what}: serve started over a damaged log"));
+        let refused = Kelisim::start_on(&store, &sites, data, &["--checkpoint-interval", "1"]).err().unwrap_or_else(|| panic!("{what}: serve started over a damaged log"));
         assert!(refused.contains("fails verification") && refused.contains(&format!("record {seq}:")), "{what}: {refused}");
     }
 }
 
 /// `kelisim log verify` passes an intact log, beside the running server, and records how far it
 /// checked: the next start checks only what came after.
-#[test]
-fn log_verify_passes_an_intact_log_and_the_next_start_checks_only_what_is_new() {
+fn log_verify_passes_an_intact_log_and_the_next_start_checks_only_what_is_new(store: Store) {
     let sites = root().join("www/sites");
-    let k = start(&["--checkpoint-interval", "1"]);
+    let k = start(&store, &["--checkpoint-interval", "1"]);
     let cfg = config(&k);
     for _ in 0..20 {
         post_ok(&k, &event(&cfg, &uuid(), "accept_all", "kk"));
     }
     checkpoint_covering(&k, 20);
-    let out = cli(&["log", "verify", "--data", k.data.path().to_str().unwrap()]);
+    let out = k.cli(&["log", "verify"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains(&format!("site {SITE}: intact, 20 records (0 purged)")), "{stdout}");
@@ -441,3 +457,18 @@ fn log_verify_passes_an_intact_log_and_the_next_start_checks_only_what_is_new() 
     let none = cli(&["log", "verify", "--data", tempfile::tempdir().unwrap().path().to_str().unwrap()]);
     assert!(!none.status.success() && String::from_utf8_lossy(&none.stderr).contains("holds no Kelisim database"));
 }
+
+on_both_stores!(
+    database_refuses_update_and_delete_of_events,
+    history_proofs_verify_against_the_signed_checkpoint_and_fail_when_a_byte_changes,
+    duplicate_event_id_under_concurrency_yields_one_record,
+    rate_limit_returns_429_with_retry_after,
+    behind_a_trusted_proxy_the_address_is_the_one_the_proxy_appended,
+    without_trust_proxy_a_forwarded_address_is_ignored_and_the_operator_warned,
+    receipt_page_shows_the_history_in_each_language,
+    metrics_report_events_batches_and_commit_latency,
+    backup_produces_a_readable_database_while_serving,
+    cli_signs_a_checkpoint_on_demand_that_verifies_with_the_printed_key,
+    a_log_changed_behind_the_server_is_reported_and_serve_refuses_to_start,
+    log_verify_passes_an_intact_log_and_the_next_start_checks_only_what_is_new,
+);

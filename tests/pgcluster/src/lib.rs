@@ -155,6 +155,36 @@ impl Cluster {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Like [`Cluster::psql`], but the database's error message when a statement fails.
+    pub fn try_psql(&self, db: &str, sql: &str) -> Result<String, String> {
+        let port = self.port.to_string();
+        let out = self
+            .command("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-d",
+                db,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-At",
+                "-c",
+                sql,
+            ])
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("psql could not start: {e}"));
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
     /// A new empty database; its URL.
     pub fn create_database(&self, name: &str) -> String {
         self.psql("postgres", &format!("CREATE DATABASE \"{name}\""));

@@ -174,3 +174,96 @@ fn nginx_in_front_with_tls_carries_the_widget_and_the_consents() {
         .unwrap();
     assert_eq!(ip, "127.0.0.0/24", "the address nginx saw (minimized), not the one the client wrote");
 }
+
+/// The SQL block of docs/deploy.md's "Grants" item, with a password put in.
+fn documented_grants() -> String {
+    let doc = std::fs::read_to_string(root().join("docs/deploy.md")).unwrap();
+    let from = doc.find("**Grants**").expect("docs/deploy.md has a Grants item");
+    let block = doc[from..].split("```sql\n").nth(1).expect("a SQL block after it").split("```").next().unwrap();
+    assert!(block.contains("CREATE ROLE kelisim_app"), "{block}");
+    block.replace("'…'", "'a test password'")
+}
+
+/// docs/deploy.md's grants, exercised: after one start as the owner, Kelisim serves as
+/// `kelisim_app` — decisions, checkpoints, accounts and sessions, `log verify` — and that role
+/// cannot change or remove a record even with the triggers out of the way, nor (on an empty
+/// database) run a migration; it is told who can.
+#[test]
+fn the_documented_grants_let_kelisim_serve_as_a_role_that_cannot_change_the_log() {
+    use kelisim_tests::store::Store;
+    let store = Store::postgres();
+    let Store::Postgres(pg) = &store else { unreachable!() };
+    let sites = root().join("www/sites");
+    // The first start, as the owner, migrates.
+    let owner = Kelisim::start_on(&store, &sites, tempfile::tempdir().unwrap(), &["--rate-limit", "0"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let data = owner.kill9();
+    pg.cluster.psql("kelisim", &documented_grants());
+    let app_url = pg.url.replace("postgres://postgres@", "postgres://kelisim_app:a%20test%20password@");
+    assert_ne!(app_url, pg.url);
+    let args = ["--rate-limit", "0", "--checkpoint-interval", "1", "--database", &app_url];
+    let k =
+        Kelisim::start_in(&sites, data, &args).unwrap_or_else(|e| panic!("kelisim did not start as kelisim_app: {e}"));
+    let cfg = config(&k);
+    for i in 0..20 {
+        let r = kelisim_tests::consent::send(&k.base, &event(&cfg, &uuid(), ["accept_all", "withdraw"][i % 2], "ru"))
+            .unwrap();
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while kelisim_tests::get(&k.url(&format!("/api/v1/sites/{SITE}/log/checkpoint")), &[]).json()["tree_size"] != 20 {
+        assert!(std::time::Instant::now() < until, "no checkpoint of 20 records signed as kelisim_app");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Accounts, a session and its end, as the restricted role.
+    let data_dir = k.data.path().display().to_string();
+    let app = ["--data", data_dir.as_str(), "--database", app_url.as_str()];
+    let mut add = vec!["admin", "add", "dpo", "--role", "admin", "--password-stdin"];
+    add.extend(app);
+    let out = kelisim_tests::cli_stdin(&add, &format!("{}\n", kelisim_tests::admin::PASSWORD));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (cookie, csrf) = kelisim_tests::admin::session(&k, "dpo");
+    let out = kelisim_tests::post_form(
+        &k.url("/admin/logout"),
+        &[("cookie", &cookie), ("origin", &k.base)],
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert_ne!(kelisim_tests::get(&k.url("/admin/"), &[("cookie", &cookie)]).status, 200, "the session ended");
+    let mut verify = vec!["log", "verify"];
+    verify.extend(app);
+    let out = kelisim_tests::cli(&verify);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact, 20 records"));
+    // What the role may not do, whatever the triggers say.
+    for sql in [
+        "UPDATE events SET action = 'accept_all'",
+        "DELETE FROM events",
+        "DELETE FROM checkpoints",
+        "UPDATE merkle_subtrees SET idx = idx",
+    ] {
+        let e = pg
+            .cluster
+            .try_psql("kelisim", &format!("SET ROLE kelisim_app; ALTER TABLE events DISABLE TRIGGER ALL; {sql}"));
+        assert!(
+            e.as_ref().is_err_and(|e| e.contains("must be owner") || e.contains("permission denied")),
+            "{sql}: {e:?}"
+        );
+        let e = pg.cluster.try_psql("kelisim", &format!("SET ROLE kelisim_app; {sql}"));
+        assert!(e.as_ref().is_err_and(|e| e.contains("permission denied")), "{sql}: {e:?}");
+    }
+    // The one column it may update, for the purge, is still guarded by the trigger.
+    let e = pg.cluster.try_psql("kelisim", "SET ROLE kelisim_app; UPDATE events SET canonical = NULL");
+    assert!(e.as_ref().is_err_and(|e| e.contains("append-only")), "{e:?}");
+    assert_eq!(pg.cluster.psql("kelisim", "SELECT count(*) FROM events").trim(), "20");
+    drop(k);
+    // A database without the schema: the restricted role cannot create it, and says so.
+    pg.cluster.create_database("fresh");
+    pg.cluster.psql("postgres", "GRANT CONNECT ON DATABASE fresh TO kelisim_app");
+    let fresh = format!("{}/fresh", app_url.rsplit_once('/').unwrap().0);
+    let refused = Kelisim::start_with(&sites, &["--database", &fresh]).err().expect("serve migrated as kelisim_app");
+    assert!(
+        refused.contains("permission denied") && refused.contains("as that role") && refused.contains("Grants"),
+        "{refused}"
+    );
+}

@@ -69,7 +69,7 @@ pub enum StoreError {
     /// PostgreSQL (store/pg): the server's words, with its SQLSTATE where it gave one.
     #[error("PostgreSQL: {}", pg_words(.0))]
     Pg(#[from] postgres::Error),
-    #[error("PostgreSQL migration {version} failed: {}", pg_words(.source))]
+    #[error("PostgreSQL migration {version} failed: {}{}", pg_words(.source), owner_hint(.source))]
     PgMigration { version: usize, source: postgres::Error },
 }
 
@@ -79,6 +79,16 @@ fn pg_words(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => e.to_string(),
+    }
+}
+
+/// For a migration refused for want of rights: who may run it.
+fn owner_hint(e: &postgres::Error) -> &'static str {
+    match e.code() {
+        Some(c) if *c == postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
+            ". A new schema version is applied by the role that owns the schema: start one instance once as that role, then serve as the restricted one (docs/deploy.md, \"Grants\")"
+        }
+        _ => "",
     }
 }
 

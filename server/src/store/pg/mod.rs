@@ -59,7 +59,13 @@ pub fn migrate(c: &mut Client) -> Result<usize, StoreError> {
 }
 
 fn migrate_locked(c: &mut Client) -> Result<usize, StoreError> {
-    c.batch_execute("CREATE TABLE IF NOT EXISTS kelisim_schema (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")?;
+    // Only DDL when there is something to change: a serving role without CREATE on the schema
+    // (docs/deploy.md, "Grants") starts on an up-to-date database.
+    let exists: bool = c.query_one("SELECT to_regclass('kelisim_schema') IS NOT NULL", &[])?.get(0);
+    if !exists {
+        c.batch_execute("CREATE TABLE IF NOT EXISTS kelisim_schema (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+            .map_err(|source| StoreError::PgMigration { version: 1, source })?;
+    }
     let found: i32 = c.query_one("SELECT COALESCE(MAX(version), 0) FROM kelisim_schema", &[])?.get(0);
     let found = found as usize;
     let known = schema::MIGRATIONS.len();

@@ -114,8 +114,6 @@ pub fn run(args: &[String]) -> Result<()> {
             other => bail!("unknown option `{other}`: cargo xtask bench dashboard [--events N] [--reuse]"),
         }
     }
-    crate::widget::build()?;
-    crate::verifier::build()?;
     let release = crate::bench_server::build_release()?;
     let data = root().join("target/bench-dashboard-data");
     let kept = data.join("events");

@@ -57,8 +57,6 @@ pub fn run(args: &[String]) -> Result<()> {
         _ => bail!("usage: cargo xtask bench export [--events N]"),
     };
     let node_modules = ensure_playwright()?;
-    // The self-contained verifier the browser runs (and /verify/, embedded in the release build).
-    crate::verifier::build()?;
     let release = crate::bench_server::build_release()?;
     let data = root().join("target/bench-export-data");
     let _ = std::fs::remove_dir_all(&data);

@@ -20,7 +20,7 @@ const CONCURRENCIES: [u32; 3] = [16, 64, 256];
 const ROUNDS: usize = 3;
 const OFFERED_LOADS: [u32; 3] = [500, 1_000, 2_000];
 
-const HEADERS: [&str; 3] = [
+pub(crate) const HEADERS: [&str; 3] = [
     "origin: https://webpulse.kz",
     "user-agent: kelisim-bench/1 (X11; Linux x86_64)",
     "accept-encoding: gzip, deflate, br, zstd",
@@ -43,7 +43,6 @@ pub fn run() -> Result<()> {
     // The cluster helper finds PostgreSQL's programs through it.
     std::env::set_var("KELISIM_PG_BIN", &bin);
     let wrk = ensure_wrk();
-    crate::widget::build()?;
     let release = bench_server::build_release()?;
     let tool = release.join("kelisim-load");
     let data = root().join("target/bench-pg");
@@ -171,7 +170,7 @@ pub fn run() -> Result<()> {
 }
 
 /// `wrk` on PATH, or from apt when this runs as root; `None` otherwise.
-fn ensure_wrk() -> Option<PathBuf> {
+pub(crate) fn ensure_wrk() -> Option<PathBuf> {
     let found = || ["/usr/bin/wrk", "/usr/local/bin/wrk"].into_iter().map(PathBuf::from).find(|p| p.exists());
     if let Some(p) = found() {
         return Some(p);
@@ -189,7 +188,7 @@ fn ensure_wrk() -> Option<PathBuf> {
 
 /// A wrk script that POSTs the event template with fresh random v4 ids in every request, with
 /// the headers a browser's widget sends.
-fn wrk_script(template: &Path) -> Result<String> {
+pub(crate) fn wrk_script(template: &Path) -> Result<String> {
     let body = std::fs::read_to_string(template)?;
     let quoted = serde_json::to_string(&body)?;
     Ok(format!(
@@ -225,7 +224,7 @@ end
 }
 
 /// One wrk run: (requests/s of 2xx answers, p99 as wrk prints it).
-fn run_wrk(wrk: &Path, url: &str, c: u32, script: Option<&Path>) -> Result<(f64, String)> {
+pub(crate) fn run_wrk(wrk: &Path, url: &str, c: u32, script: Option<&Path>) -> Result<(f64, String)> {
     let mut cmd = Command::new(wrk);
     cmd.args(["-t", "2", "-c", &c.to_string(), "-d", &format!("{SECONDS}s"), "--latency"]);
     if let Some(s) = script {

@@ -19,9 +19,14 @@ pub fn run(args: &[String]) -> Result<()> {
     match args {
         [] => server(),
         [flag, db] if flag == "--database" && db == "postgres" => crate::bench_postgres::run(),
-        _ => {
-            bail!("`cargo xtask bench server` takes no arguments, or `--database postgres` (got `{}`)", args.join(" "))
-        }
+        [flag, n] if flag == "--stored" => match n.replace('_', "").parse::<u64>() {
+            Ok(n) if n > 0 => crate::bench_stored::run(n),
+            _ => bail!("--stored takes a number of events (got `{n}`)"),
+        },
+        _ => bail!(
+            "`cargo xtask bench server` takes no arguments, `--database postgres` or `--stored N` (got `{}`)",
+            args.join(" ")
+        ),
     }
 }
 
@@ -169,6 +174,9 @@ pub(crate) fn rss_kib(pid: u32) -> (u64, u64) {
 /// Builds `kelisim`, the hello-world baseline and the load generator in release mode (the
 /// widget and verifier first: the server embeds them); returns where they are.
 pub(crate) fn build_release() -> Result<PathBuf> {
+    crate::widget::build()?;
+    // The self-contained verifier (/verify/, and the export bench's browser check).
+    crate::verifier::build()?;
     step("building kelisim, the hello-world baseline and the load generator (release)");
     crate::run(
         cargo().args(["build", "--release", "-p", "kelisim-server", "-p", "kelisim-bench"]),
@@ -178,7 +186,6 @@ pub(crate) fn build_release() -> Result<PathBuf> {
 }
 
 fn server() -> Result<()> {
-    crate::widget::build()?;
     let release = build_release()?;
     let tool = release.join("kelisim-load");
     let data = root().join("target/bench-data");

@@ -19,6 +19,7 @@ mod bench_export;
 mod bench_postgres;
 mod bench_scan;
 mod bench_server;
+mod bench_stored;
 mod bench_widget;
 mod fuzz;
 mod modgraph;

@@ -358,3 +358,108 @@ fn accounts_and_tokens_made_with_database_serve_every_instance() {
     drop(b);
     drop(a);
 }
+
+/// `openssl` with `args`, in `dir`; fails the test if it fails.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A CA (`ca.pem`) and a server certificate it signed for 127.0.0.1 (`server.pem`, `server.key`);
+/// and another CA (`other.pem`) that signed nothing here.
+fn certificates() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for ca in ["ca", "other"] {
+        let (key, pem) = (format!("{ca}.key"), format!("{ca}.pem"));
+        let subject = format!("/CN=Kelisim test {ca}");
+        openssl(
+            d,
+            &[
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", &subject, "-keyout", &key,
+                "-out", &pem,
+            ],
+        );
+    }
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ],
+    );
+    std::fs::write(d.join("san.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.pem",
+        ],
+    );
+    dir
+}
+
+/// TLS to PostgreSQL (docs/postgres.md): with `sslmode=verify-full` and the CA in `sslrootcert`
+/// every connection of the server and of the CLI is encrypted; a server certificate from another
+/// CA, or a mode that could fall back to clear text, stops the server before it connects.
+#[test]
+fn tls_to_postgresql_is_verified_and_every_connection_uses_it() {
+    let certs = certificates();
+    let cluster = Cluster::start();
+    cluster.enable_tls(&certs.path().join("server.pem"), &certs.path().join("server.key"));
+    let plain = cluster.create_database("kelisim");
+    let ca = certs.path().join("ca.pem").display().to_string();
+    let url = format!("{plain}?sslmode=verify-full&sslrootcert={ca}");
+    let k = serve(&url, None);
+    let cfg = config(&k);
+    for _ in 0..5 {
+        assert_eq!(send(&k.base, &event(&cfg, &uuid(), "accept_all", "kk")).unwrap().status, 201);
+    }
+    log_verify(k.data.path(), &url);
+    let sessions = |ssl: bool| {
+        cluster.psql(
+            "postgres",
+            &format!(
+                "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                 WHERE a.datname = 'kelisim' AND a.pid <> pg_backend_pid() AND s.ssl = {ssl}"
+            ),
+        )
+    };
+    assert_eq!(sessions(false).trim(), "0", "no connection of the server in clear");
+    assert_ne!(sessions(true).trim(), "0", "the server's connections use TLS");
+    drop(k);
+    let other = certs.path().join("other.pem").display().to_string();
+    let refused = Kelisim::start_with(
+        &root().join("www/sites"),
+        &["--database", &format!("{plain}?sslmode=verify-full&sslrootcert={other}")],
+    )
+    .err()
+    .expect("a server certificate from another CA was accepted");
+    assert!(refused.contains("certificate"), "{refused}");
+    let refused = Kelisim::start_with(&root().join("www/sites"), &["--database", &format!("{plain}?sslmode=prefer")])
+        .err()
+        .expect("sslmode=prefer was accepted");
+    assert!(refused.contains("sslmode=prefer") && refused.contains("verify-full"), "{refused}");
+}

@@ -69,6 +69,9 @@ pub enum StoreError {
     /// PostgreSQL (store/pg): the server's words, with its SQLSTATE where it gave one.
     #[error("PostgreSQL: {}", pg_words(.0))]
     Pg(#[from] postgres::Error),
+    /// A `--database` URL Kelisim will not use as given (its TLS options: store/pg/tls.rs).
+    #[error("the database URL: {0}")]
+    DatabaseUrl(String),
     #[error("PostgreSQL migration {version} failed: {}{}", pg_words(.source), owner_hint(.source))]
     PgMigration { version: usize, source: postgres::Error },
 }

@@ -206,6 +206,37 @@ impl Cluster {
         self.start_server(Some(self.port));
     }
 
+    /// Turns TLS on with this certificate chain and key (PEM files; copied into the cluster's
+    /// directory, owned by the server's user) and reloads the configuration.
+    pub fn enable_tls(&self, cert: &Path, key: &Path) {
+        for (from, name) in [(cert, "server.crt"), (key, "server.key")] {
+            let to = self.dir.path().join(name);
+            std::fs::copy(from, &to).expect("the certificate is copied");
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if self.as_postgres {
+                let out = Command::new("chown").arg("postgres:").arg(&to).output().expect("chown runs");
+                assert!(out.status.success(), "chown: {}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+        let dir = self.dir.path().display();
+        // ALTER SYSTEM cannot share a transaction: one statement per call.
+        for sql in [
+            format!("ALTER SYSTEM SET ssl_cert_file = '{dir}/server.crt'"),
+            format!("ALTER SYSTEM SET ssl_key_file = '{dir}/server.key'"),
+            "ALTER SYSTEM SET ssl = on".into(),
+            "SELECT pg_reload_conf()".into(),
+        ] {
+            self.psql("postgres", &sql);
+        }
+        // The reload is asynchronous: wait until a new session sees it.
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.psql("postgres", "SHOW ssl").trim() != "on" {
+            assert!(std::time::Instant::now() < until, "PostgreSQL did not turn TLS on");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// The cluster's directory (its data in `data/`, its log in `server.log`).
     pub fn dir(&self) -> &Path {
         self.dir.path()

@@ -16,6 +16,7 @@ pub mod scans;
 mod schema;
 #[cfg(test)]
 mod tests;
+mod tls;
 
 pub use log::{append_batch, sign_checkpoint, PgLogDb, PgSiteLog};
 pub use pool::{PgPool, Pooled};
@@ -39,10 +40,14 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
-/// Opens a connection (no TLS: a database on the same machine or a private network; a
-/// `sslmode=require` URL is refused by the client rather than sent in clear).
+/// Opens a connection: TLS with the server's certificate verified when the URL asks for it
+/// (`sslmode=verify-full`, [`tls`]), plain TCP otherwise.
 pub fn connect(url: &str) -> Result<Client, StoreError> {
-    Ok(Client::connect(url, NoTls)?)
+    let target = tls::Target::parse(url)?;
+    Ok(match target.tls {
+        None => Client::connect(&target.url, NoTls)?,
+        Some(config) => Client::connect(&target.url, tokio_postgres_rustls::MakeRustlsConnect::new(config))?,
+    })
 }
 
 /// Brings the schema up to date: every migration not yet applied, each in its own transaction,

@@ -463,3 +463,35 @@ fn tls_to_postgresql_is_verified_and_every_connection_uses_it() {
         .expect("sslmode=prefer was accepted");
     assert!(refused.contains("sslmode=prefer") && refused.contains("verify-full"), "{refused}");
 }
+
+/// Four `kelisim serve` processes started at once on an empty database: the schema is made
+/// once (each migration recorded once, under the advisory lock), and every one of them serves.
+#[test]
+fn four_servers_starting_at_once_on_an_empty_database_migrate_it_once() {
+    let cluster = Cluster::start();
+    let url = cluster.create_database("kelisim");
+    // One log key for all four, as docs/postgres.md asks.
+    let keys = tempfile::tempdir().unwrap();
+    assert!(cli(&["log", "key", "--data", keys.path().to_str().unwrap()]).status.success());
+    let key = keys.path().join("log-signing.key");
+    let barrier = Arc::new(std::sync::Barrier::new(4));
+    let servers: Vec<Kelisim> = (0..4)
+        .map(|_| {
+            let (url, barrier, key) = (url.clone(), barrier.clone(), key.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                serve(&url, Some(&key))
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().expect("a server started"))
+        .collect();
+    let versions =
+        cluster.psql("kelisim", "SELECT version, count(*) FROM kelisim_schema GROUP BY version ORDER BY version");
+    assert!(!versions.trim().is_empty() && versions.lines().all(|l| l.ends_with("|1")), "{versions}");
+    for k in &servers {
+        let cfg = config(k);
+        assert_eq!(send(&k.base, &event(&cfg, &uuid(), "reject_all", "ru")).unwrap().status, 201);
+    }
+}

@@ -39,7 +39,8 @@ pub trait LogDb: Send {
     fn register_site(&mut self, site: &str) -> Result<i64, StoreError>;
     /// Records a config version as served (idempotent).
     fn record_config(&mut self, config: &Config, body: &str, now: &str) -> Result<(), StoreError>;
-    /// Records `days` as a site's retention from `since` on.
+    /// Records `days` as a site's retention from `since` on, unless another writer has just
+    /// recorded the same (instances starting at once).
     fn insert_retention(&mut self, site_no: i64, since: &str, days: u32) -> Result<(), StoreError>;
     /// Records that a site's log is verified up to `frontier`'s size.
     fn save_verified(&mut self, site_no: i64, frontier: &Frontier, now: &str) -> Result<(), StoreError>;

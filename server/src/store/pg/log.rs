@@ -355,17 +355,21 @@ pub fn stored_root(c: &mut Client, site: &str, site_no: i64, size: u64) -> Resul
 }
 
 /// Records a site's retention from now on (the site file's `retention_days`), unless it is
-/// already the one in force.
+/// already the one in force. Under the site's head lock: instances starting at once each find
+/// the retention to record, and only the first records it.
 pub fn register_retention(c: &mut Client, site_no: i64, days: u32, now: &str) -> Result<(), StoreError> {
-    let current: Option<i32> = c
+    let mut tx = c.transaction()?;
+    tx.execute("SELECT 1 FROM log_heads WHERE site_no = $1 FOR UPDATE", &[&site_no])?;
+    let current: Option<i32> = tx
         .query_opt("SELECT days FROM log_retention WHERE site_no = $1 ORDER BY since DESC LIMIT 1", &[&site_no])?
         .map(|r| r.get(0));
     if current != Some(days as i32) {
-        c.execute(
+        tx.execute(
             "INSERT INTO log_retention (site_no, since, days) VALUES ($1, $2, $3)",
             &[&site_no, &now, &(days as i32)],
         )?;
     }
+    tx.commit()?;
     Ok(())
 }
 
@@ -445,11 +449,8 @@ impl LogDb for PgLogDb {
     }
 
     fn insert_retention(&mut self, site_no: i64, since: &str, days: u32) -> Result<(), StoreError> {
-        self.client()?.execute(
-            "INSERT INTO log_retention (site_no, since, days) VALUES ($1, $2, $3)",
-            &[&site_no, &since, &(days as i32)],
-        )?;
-        Ok(())
+        // Another instance may have recorded the same retention since this one looked.
+        register_retention(self.client()?, site_no, days, since)
     }
 
     fn save_verified(&mut self, site_no: i64, frontier: &Frontier, now: &str) -> Result<(), StoreError> {

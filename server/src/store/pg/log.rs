@@ -8,8 +8,9 @@
 //! Under the lock the batch finds which of its events were logged before (idempotency across
 //! instances: no other transaction can append to the site meanwhile), places the new ones at
 //! consecutive `seq`s, and writes them, their completed subtrees, the dashboard's counts and
-//! the new head — a handful of statements per site whatever the batch's size (arrays through
-//! `unnest`). `COMMIT` returns once the transaction is durable (`synchronous_commit` on, the
+//! the new heads. Four round trips whatever the batch's size and its number of sites: BEGIN
+//! with the locks, the ids already logged, one statement with every write (arrays through
+//! `unnest`, data-modifying CTEs), COMMIT. `COMMIT` returns once the transaction is durable (`synchronous_commit` on, the
 //! default; docs/postgres.md says what a synchronous standby adds); only then are the requests
 //! answered. If anything fails, nothing of the batch is committed and the cached frontiers are
 //! left as they were.
@@ -49,12 +50,8 @@ impl SiteLog {
 /// parsed and planned by PostgreSQL on every call and costs the client a second round trip
 /// (docs/BENCHMARKS.md, "Where the time goes").
 pub struct Statements {
-    head_lock: postgres::Statement,
     known: postgres::Statement,
-    events: postgres::Statement,
-    nodes: postgres::Statement,
-    head: postgres::Statement,
-    counts: postgres::Statement,
+    write: postgres::Statement,
 }
 
 impl Statements {
@@ -66,28 +63,31 @@ impl Statements {
         // round trip it saves.
         c.batch_execute("SET plan_cache_mode = force_custom_plan")?;
         Ok(Statements {
-            head_lock: c.prepare("SELECT size, last_time FROM log_heads WHERE site_no = $1 FOR UPDATE")?,
             known: c.prepare(
-                "SELECT e.consent_id, e.event_id, e.receipt_id, e.seq, e.recorded_at, e.leaf_hash
-                 FROM unnest($2::bytea[], $3::bytea[]) AS k (consent_id, event_id)
-                 JOIN events e ON e.site_no = $1 AND e.consent_id = k.consent_id AND e.event_id = k.event_id",
+                "SELECT e.site_no, e.consent_id, e.event_id, e.receipt_id, e.seq, e.recorded_at, e.leaf_hash
+                 FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS k (site_no, consent_id, event_id)
+                 JOIN events e ON e.site_no = k.site_no AND e.consent_id = k.consent_id AND e.event_id = k.event_id",
             )?,
-            events: c.prepare(
-                "INSERT INTO events (site_no, seq, event_id, consent_id, receipt_id, recorded_at, config_version, action,
-                     granted, language, gpc, sec_gpc, origin, leaf_hash, canonical)
-                 SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $10::text[], $11::boolean[], $12::boolean[], $13::text[], $14::bytea[],
-                     $15::bytea[])",
-            )?,
-            nodes: c.prepare(
-                "INSERT INTO merkle_subtrees (site_no, level, idx, hash)
-                 SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])",
-            )?,
-            head: c.prepare("UPDATE log_heads SET size = $2, last_time = $3 WHERE site_no = $1")?,
-            counts: c.prepare(
-                "INSERT INTO log_counts (site_no, hour, dim, key, n)
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-                 ON CONFLICT (site_no, dim, hour, key) DO UPDATE SET n = log_counts.n + excluded.n",
+            // Everything a batch writes, for all its sites, in one statement: the records, the
+            // subtrees they complete, the dashboard's counts and the heads.
+            write: c.prepare(
+                "WITH e AS (
+                     INSERT INTO events (site_no, seq, event_id, consent_id, receipt_id, recorded_at, config_version,
+                         action, granted, language, gpc, sec_gpc, origin, leaf_hash, canonical)
+                     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[],
+                         $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::boolean[], $13::text[],
+                         $14::bytea[], $15::bytea[])
+                 ), n AS (
+                     INSERT INTO merkle_subtrees (site_no, level, idx, hash)
+                     SELECT * FROM unnest($16::bigint[], $17::integer[], $18::bigint[], $19::bytea[])
+                 ), c AS (
+                     INSERT INTO log_counts (site_no, hour, dim, key, n)
+                     SELECT * FROM unnest($20::bigint[], $21::text[], $22::text[], $23::text[], $24::bigint[])
+                     ON CONFLICT (site_no, dim, hour, key) DO UPDATE SET n = log_counts.n + excluded.n
+                 )
+                 UPDATE log_heads h SET size = v.size, last_time = v.last_time
+                 FROM unnest($25::bigint[], $26::bigint[], $27::text[]) AS v (site_no, size, last_time)
+                 WHERE h.site_no = v.site_no",
             )?,
         })
     }
@@ -124,49 +124,109 @@ pub fn append_batch_with(
         let log = logs.get(site).ok_or_else(|| StoreError::Corrupt(format!("no log for site {site}")))?;
         by_site.entry(log.site_no).or_insert((site, Vec::new())).1.push(i);
     }
+    if by_site.is_empty() {
+        return Ok((Vec::new(), std::time::Duration::ZERO));
+    }
+    // The transaction is driven by hand so that BEGIN shares a round trip with the heads'
+    // locks; on any failure it is rolled back before the error goes up.
+    let result = batch_in_transaction(c, st, logs, &by_site, events, &random, now);
+    match result {
+        Ok((out, updated)) => {
+            let committing = std::time::Instant::now();
+            c.batch_execute("COMMIT")?;
+            let took = committing.elapsed();
+            for (site, log) in updated {
+                logs.insert(site, log);
+            }
+            Ok((out, took))
+        }
+        Err(e) => {
+            // A connection that is gone has no transaction left to roll back.
+            let _ = c.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// A batch's answers, and the sites' logs as they will be once it commits.
+type Placed = (Vec<(Logged, bool)>, Vec<(String, PgSiteLog)>);
+
+/// The body of a batch's transaction, three round trips whatever the number of sites: BEGIN
+/// with the locks of the sites' heads (the sequencer, held until COMMIT, taken in site-number
+/// order), the batch's ids the log already holds, and one statement with every write.
+fn batch_in_transaction(
+    c: &mut Client,
+    st: &Statements,
+    logs: &BTreeMap<String, PgSiteLog>,
+    by_site: &BTreeMap<i64, (&str, Vec<usize>)>,
+    events: &[NewEvent],
+    random: &[u8],
+    now: &str,
+) -> Result<Placed, StoreError> {
+    let list = by_site.keys().map(|n| n.to_string()).collect::<Vec<_>>().join(",");
+    let mut heads: HashMap<i64, (i64, String)> = HashMap::new();
+    for m in c.simple_query(&format!(
+        "BEGIN; SELECT site_no, size, last_time FROM log_heads WHERE site_no IN ({list}) ORDER BY site_no FOR UPDATE"
+    ))? {
+        if let postgres::SimpleQueryMessage::Row(r) = m {
+            let field = |i: usize| r.get(i).ok_or_else(|| StoreError::Corrupt("a log head has an empty field".into()));
+            let number = |i: usize| {
+                field(i)?.parse::<i64>().map_err(|_| StoreError::Corrupt("a log head is not a number".into()))
+            };
+            heads.insert(number(0)?, (number(1)?, field(2)?.to_owned()));
+        }
+    }
+    // What of this batch the log already holds (a widget's retry, or the same event sent to two
+    // instances): read under the locks, so no other transaction can add to it meanwhile.
+    let (mut k_site, mut k_consent, mut k_event) = (Vec::new(), Vec::new(), Vec::new());
+    for (&site_no, (_, idx)) in by_site {
+        for &i in idx {
+            k_site.push(site_no);
+            k_consent.push(&events[i].consent_id[..]);
+            k_event.push(&events[i].event_id[..]);
+        }
+    }
+    let mut known: HashMap<(i64, [u8; 16], [u8; 16]), Logged> = HashMap::new();
+    for r in c.query(&st.known, &[&k_site, &k_consent, &k_event])? {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("a stored {what} has the wrong length"));
+        let key = (
+            r.get::<_, i64>(0),
+            r.get::<_, &[u8]>(1).try_into().map_err(|_| corrupt("consent id"))?,
+            r.get::<_, &[u8]>(2).try_into().map_err(|_| corrupt("event id"))?,
+        );
+        let logged = Logged {
+            receipt_id: r.get::<_, &[u8]>(3).try_into().map_err(|_| corrupt("receipt id"))?,
+            seq: r.get::<_, i64>(4) as u64,
+            recorded_at: r.get(5),
+            leaf: r.get::<_, &[u8]>(6).try_into().map_err(|_| corrupt("leaf hash"))?,
+        };
+        known.insert(key, logged);
+    }
     let mut out: Vec<Option<(Logged, bool)>> = vec![None; events.len()];
     let mut updated: Vec<(String, PgSiteLog)> = Vec::new();
     let mut counts = Counts::default();
-    let mut tx = c.transaction()?;
-    for (&site_no, (site, idx)) in &by_site {
-        // The sequencer: held until COMMIT.
-        let row = tx.query_one(&st.head_lock, &[&site_no])?;
-        let (size, head_time): (i64, String) = (row.get(0), row.get(1));
+    let mut rows = EventRows::default();
+    let mut nodes = NodeRows::default();
+    let mut moved = HeadRows::default();
+    let mut canonical = Vec::with_capacity(1024);
+    for (&site_no, (site, idx)) in by_site {
+        let (size, head_time) =
+            heads.remove(&site_no).ok_or_else(|| StoreError::Corrupt(format!("site {site} has no log head")))?;
         let mut log = logs[*site].clone();
         if log.frontier.size() != size as u64 {
-            log.frontier = load_frontier(&mut tx, site, site_no, size as u64)?;
+            // Another instance appended since this one last did.
+            log.frontier = load_frontier(c, site, site_no, size as u64)?;
         }
         if head_time > log.last_time {
             log.last_time = head_time;
         }
-        // What of this batch the log already holds (a widget's retry, or the same event sent
-        // to two instances).
-        let consent_ids: Vec<&[u8]> = idx.iter().map(|&i| &events[i].consent_id[..]).collect();
-        let event_ids: Vec<&[u8]> = idx.iter().map(|&i| &events[i].event_id[..]).collect();
-        let mut known: HashMap<([u8; 16], [u8; 16]), Logged> = HashMap::new();
-        for r in tx.query(&st.known, &[&site_no, &consent_ids, &event_ids])? {
-            let corrupt = |what: &str| StoreError::Corrupt(format!("a stored {what} has the wrong length"));
-            let key = (
-                r.get::<_, &[u8]>(0).try_into().map_err(|_| corrupt("consent id"))?,
-                r.get::<_, &[u8]>(1).try_into().map_err(|_| corrupt("event id"))?,
-            );
-            let logged = Logged {
-                receipt_id: r.get::<_, &[u8]>(2).try_into().map_err(|_| corrupt("receipt id"))?,
-                seq: r.get::<_, i64>(3) as u64,
-                recorded_at: r.get(4),
-                leaf: r.get::<_, &[u8]>(5).try_into().map_err(|_| corrupt("leaf hash"))?,
-            };
-            known.insert(key, logged);
-        }
-        let mut rows = EventRows::default();
-        let mut nodes = NodeRows::default();
-        let mut canonical = Vec::with_capacity(1024);
         if now > log.last_time.as_str() {
             log.last_time = now.to_owned();
         }
+        let before = log.frontier.size();
         for &i in idx {
             let ev = &events[i];
-            if let Some(logged) = known.get(&(ev.consent_id, ev.event_id)) {
+            if let Some(logged) = known.get(&(site_no, ev.consent_id, ev.event_id)) {
                 out[i] = Some((logged.clone(), false));
                 continue;
             }
@@ -176,37 +236,32 @@ pub fn append_batch_with(
                     .as_bytes();
             let seq = log.frontier.size() + 1;
             let leaf = ev.canonical.place(&log.last_time, seq, &mut canonical);
-            rows.push(ev, seq, &log.last_time, &receipt_id, &canonical, &leaf);
+            rows.push(site_no, ev, seq, &log.last_time, &receipt_id, &canonical, &leaf);
             log.frontier.append(leaf, |level, index, hash| {
                 if level >= MIN_STORED_LEVEL {
-                    nodes.push(level, index, hash);
+                    nodes.push(site_no, level, index, hash);
                 }
             });
             counts.add(site_no, &log.last_time, ev);
             let logged = Logged { receipt_id, seq, recorded_at: log.last_time.clone(), leaf };
-            known.insert((ev.consent_id, ev.event_id), logged.clone());
+            known.insert((site_no, ev.consent_id, ev.event_id), logged.clone());
             out[i] = Some((logged, true));
         }
-        if !rows.seq.is_empty() {
-            rows.insert(&mut tx, &st.events, site_no)?;
-            nodes.insert(&mut tx, &st.nodes, site_no)?;
-            tx.execute(&st.head, &[&site_no, &(log.frontier.size() as i64), &log.last_time])?;
+        if log.frontier.size() > before {
+            moved.push(site_no, log.frontier.size(), &log.last_time);
         }
         updated.push((site.to_string(), log));
     }
-    write_counts(&mut tx, &st.counts, counts)?;
-    let committing = std::time::Instant::now();
-    tx.commit()?;
-    let took = committing.elapsed();
-    for (site, log) in updated {
-        logs.insert(site, log);
+    if !rows.seq.is_empty() {
+        write(c, &st.write, &rows, &nodes, counts, &moved)?;
     }
-    Ok((out.into_iter().map(|o| o.expect("every event is answered")).collect(), took))
+    Ok((out.into_iter().map(|o| o.expect("every event is answered")).collect(), updated))
 }
 
-/// A batch's new rows of one site's log, column by column (one `INSERT … SELECT FROM unnest`).
+/// A batch's new records, column by column (one `INSERT … SELECT FROM unnest`).
 #[derive(Default)]
 struct EventRows<'e> {
+    site_no: Vec<i64>,
     seq: Vec<i64>,
     event_id: Vec<&'e [u8]>,
     consent_id: Vec<&'e [u8]>,
@@ -224,8 +279,19 @@ struct EventRows<'e> {
 }
 
 impl<'e> EventRows<'e> {
-    fn push(&mut self, ev: &'e NewEvent, seq: u64, at: &str, receipt_id: &[u8; 16], canonical: &[u8], leaf: &Hash) {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        site_no: i64,
+        ev: &'e NewEvent,
+        seq: u64,
+        at: &str,
+        receipt_id: &[u8; 16],
+        canonical: &[u8],
+        leaf: &Hash,
+    ) {
         let r = &ev.record;
+        self.site_no.push(site_no);
         self.seq.push(seq as i64);
         self.event_id.push(&ev.event_id);
         self.consent_id.push(&ev.consent_id);
@@ -241,56 +307,51 @@ impl<'e> EventRows<'e> {
         self.leaf_hash.push(leaf.to_vec());
         self.canonical.push(canonical.to_vec());
     }
-
-    fn insert(&self, tx: &mut postgres::Transaction, st: &postgres::Statement, site_no: i64) -> Result<(), StoreError> {
-        tx.execute(
-            st,
-            &[
-                &site_no,
-                &self.seq,
-                &self.event_id,
-                &self.consent_id,
-                &self.receipt_id,
-                &self.recorded_at,
-                &self.config_version,
-                &self.action,
-                &self.granted,
-                &self.language,
-                &self.gpc,
-                &self.sec_gpc,
-                &self.origin,
-                &self.leaf_hash,
-                &self.canonical,
-            ],
-        )?;
-        Ok(())
-    }
 }
 
 /// The subtrees a batch completed (level ≥ [`MIN_STORED_LEVEL`]).
 #[derive(Default)]
 struct NodeRows {
+    site_no: Vec<i64>,
     level: Vec<i32>,
     idx: Vec<i64>,
     hash: Vec<Vec<u8>>,
 }
 
 impl NodeRows {
-    fn push(&mut self, level: u32, index: u64, hash: &Hash) {
+    fn push(&mut self, site_no: i64, level: u32, index: u64, hash: &Hash) {
+        self.site_no.push(site_no);
         self.level.push(level as i32);
         self.idx.push(index as i64);
         self.hash.push(hash.to_vec());
     }
+}
 
-    fn insert(&self, tx: &mut postgres::Transaction, st: &postgres::Statement, site_no: i64) -> Result<(), StoreError> {
-        if !self.level.is_empty() {
-            tx.execute(st, &[&site_no, &self.level, &self.idx, &self.hash])?;
-        }
-        Ok(())
+/// The heads a batch moves on: each site's new size and time of its last record.
+#[derive(Default)]
+struct HeadRows {
+    site_no: Vec<i64>,
+    size: Vec<i64>,
+    last_time: Vec<String>,
+}
+
+impl HeadRows {
+    fn push(&mut self, site_no: i64, size: u64, last_time: &str) {
+        self.site_no.push(site_no);
+        self.size.push(size as i64);
+        self.last_time.push(last_time.to_owned());
     }
 }
 
-fn write_counts(tx: &mut postgres::Transaction, st: &postgres::Statement, counts: Counts) -> Result<(), StoreError> {
+/// Every write of a batch, in one statement ([`Statements`]'s `write`).
+fn write(
+    c: &mut Client,
+    st: &postgres::Statement,
+    rows: &EventRows,
+    nodes: &NodeRows,
+    counts: Counts,
+    heads: &HeadRows,
+) -> Result<(), StoreError> {
     let (mut site_no, mut hour, mut dim, mut key, mut n) = (vec![], vec![], vec![], vec![], vec![]);
     for ((s, h, d, k), count) in counts.rows() {
         site_no.push(s);
@@ -299,9 +360,38 @@ fn write_counts(tx: &mut postgres::Transaction, st: &postgres::Statement, counts
         key.push(k);
         n.push(count);
     }
-    if !n.is_empty() {
-        tx.execute(st, &[&site_no, &hour, &dim, &key, &n])?;
-    }
+    c.execute(
+        st,
+        &[
+            &rows.site_no,
+            &rows.seq,
+            &rows.event_id,
+            &rows.consent_id,
+            &rows.receipt_id,
+            &rows.recorded_at,
+            &rows.config_version,
+            &rows.action,
+            &rows.granted,
+            &rows.language,
+            &rows.gpc,
+            &rows.sec_gpc,
+            &rows.origin,
+            &rows.leaf_hash,
+            &rows.canonical,
+            &nodes.site_no,
+            &nodes.level,
+            &nodes.idx,
+            &nodes.hash,
+            &site_no,
+            &hour,
+            &dim,
+            &key,
+            &n,
+            &heads.site_no,
+            &heads.size,
+            &heads.last_time,
+        ],
+    )?;
     Ok(())
 }
 

@@ -38,21 +38,38 @@ fn load_two(tool: &Path, urls: [&str; 2], body: &Path, c: u32, ids: &str) -> Res
     Ok(Sample { rps: a.rps + b.rps, p50: a.p50.max(b.p50), p99: a.p99.max(b.p99), ok: a.ok + b.ok, ..a })
 }
 
-pub fn run() -> Result<()> {
+/// What the PostgreSQL benches start from: PostgreSQL and wrk installed, the release build, a
+/// fresh `target/NAME` with the data directories `dirs`, and a throwaway cluster with an empty
+/// database `bench`.
+pub(crate) struct PgBench {
+    pub(crate) wrk: Option<PathBuf>,
+    pub(crate) release: PathBuf,
+    pub(crate) tool: PathBuf,
+    pub(crate) data: PathBuf,
+    pub(crate) cluster: kelisim_pgcluster::Cluster,
+    pub(crate) url: String,
+}
+
+pub(crate) fn prepare(name: &str, dirs: &[&str]) -> Result<PgBench> {
     let bin = crate::tools::ensure_postgres()?;
     // The cluster helper finds PostgreSQL's programs through it.
     std::env::set_var("KELISIM_PG_BIN", &bin);
     let wrk = ensure_wrk();
     let release = bench_server::build_release()?;
     let tool = release.join("kelisim-load");
-    let data = root().join("target/bench-pg");
+    let data = root().join("target").join(name);
     let _ = std::fs::remove_dir_all(&data);
-    for d in ["sqlite", "pg-a", "pg-b"] {
+    for d in dirs {
         std::fs::create_dir_all(data.join(d))?;
     }
     step("starting a PostgreSQL cluster of its own (initdb in a temporary directory)");
     let cluster = kelisim_pgcluster::Cluster::start();
     let url = cluster.create_database("bench");
+    Ok(PgBench { wrk, release, tool, data, cluster, url })
+}
+
+pub fn run() -> Result<()> {
+    let PgBench { wrk, release, tool, data, cluster, url } = prepare("bench-pg", &["sqlite", "pg-a", "pg-b"])?;
 
     let hello = start(Command::new(release.join("kelisim-hello")).current_dir(root()), "hello listening on ")?;
     let (sqlite, body) = start_kelisim(&release, &data.join("sqlite"))?;

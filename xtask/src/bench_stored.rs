@@ -8,7 +8,7 @@
 //! insert lands on a random page of it); the measurements use v7 and v4 ids with the in-repo
 //! generator, and v4 ids with `wrk` when it is installed.
 
-use crate::bench_postgres::{ensure_wrk, run_wrk, wrk_script, HEADERS};
+use crate::bench_postgres::{prepare, run_wrk, wrk_script, PgBench, HEADERS};
 use crate::bench_server::{self, load_with, median, note, start, start_kelisim, start_kelisim_with, Sample};
 use crate::{root, step};
 use anyhow::{bail, Context, Result};
@@ -22,19 +22,7 @@ const ROUNDS: usize = 3;
 type Figures = Vec<(String, u32, f64, f64)>;
 
 pub fn run(events: u64) -> Result<()> {
-    let bin = crate::tools::ensure_postgres()?;
-    std::env::set_var("KELISIM_PG_BIN", &bin);
-    let wrk = ensure_wrk();
-    let release = bench_server::build_release()?;
-    let tool = release.join("kelisim-load");
-    let data = root().join("target/bench-stored");
-    let _ = std::fs::remove_dir_all(&data);
-    for d in ["sqlite", "pg"] {
-        std::fs::create_dir_all(data.join(d))?;
-    }
-    step("starting a PostgreSQL cluster of its own (initdb in a temporary directory)");
-    let cluster = kelisim_pgcluster::Cluster::start();
-    let url = cluster.create_database("bench");
+    let PgBench { wrk, release, tool, data, cluster, url } = prepare("bench-stored", &["sqlite", "pg"])?;
     let hello = start(Command::new(release.join("kelisim-hello")).current_dir(root()), "hello listening on ")?;
     let (sqlite, body) = start_kelisim(&release, &data.join("sqlite"))?;
     let (pg, _) = start_kelisim_with(&release, &data.join("pg"), &["--database", &url])?;

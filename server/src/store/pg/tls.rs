@@ -28,15 +28,24 @@ fn bad(why: String) -> StoreError {
 
 impl Target {
     pub fn parse(url: &str) -> Result<Target, StoreError> {
+        // A libpq `key=value` string would carry its own sslmode past these checks.
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(bad(
+                "give the database as a URL, postgres://USER@HOST/DATABASE[?sslmode=verify-full&sslrootcert=FILE]"
+                    .into(),
+            ));
+        }
         let Some((base, query)) = url.split_once('?') else {
             return Ok(Target { url: url.to_owned(), tls: None });
         };
         let mut kept = Vec::new();
         let (mut mode, mut root) = (None, None);
         for pair in query.split('&').filter(|p| !p.is_empty()) {
+            // The value as written in the URL, percent-decoded (`%2Fetc%2Fca.pem`).
+            let decoded = || url::form_urlencoded::parse(pair.as_bytes()).next().map(|(_, v)| v.into_owned());
             match pair.split_once('=') {
-                Some(("sslmode", v)) => mode = Some(v.to_owned()),
-                Some(("sslrootcert", v)) => root = Some(v.to_owned()),
+                Some(("sslmode", _)) => mode = decoded(),
+                Some(("sslrootcert", _)) => root = decoded(),
                 _ => kept.push(pair),
             }
         }
@@ -124,5 +133,11 @@ mod tests {
         assert!(e.contains("add sslmode=verify-full"), "{e}");
         let e = Target::parse("postgres://u@db/k?sslmode=verify-full&sslrootcert=/no/such.pem").err().unwrap();
         assert!(e.to_string().contains("/no/such.pem"), "{e}");
+        let e = Target::parse("postgresql://u@db/k?sslmode=verify-full&sslrootcert=%2Fno%2Fother.pem").err().unwrap();
+        assert!(e.to_string().contains("/no/other.pem"), "percent-decoded: {e}");
+        for libpq in ["host=db user=u sslmode=prefer", "host=db dbname=kelisim"] {
+            let e = Target::parse(libpq).err().unwrap().to_string();
+            assert!(e.contains("postgres://"), "{e}");
+        }
     }
 }

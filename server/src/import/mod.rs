@@ -22,6 +22,7 @@
 
 mod categories;
 pub mod document;
+mod docx_numbering;
 mod draft;
 mod extract;
 mod pdf;

@@ -145,15 +145,16 @@ impl Retention {
     /// Records `days` as the site's retention from now on, unless it already is. A change
     /// applies to records made from now (the database refuses anything else).
     pub fn register(db: &mut dyn LogDb, site_no: i64, days: u32) -> Result<(), StoreError> {
-        let mut current = None;
+        let mut last = None;
         db.read(&mut |r| {
-            current = Retention::load(r, site_no)?.0.last().map(|(_, d)| *d);
+            last = Retention::load(r, site_no)?.0.pop();
             Ok(())
         })?;
-        if current == Some(days) {
+        if last.as_ref().map(|(_, d)| *d) == Some(days) {
             return Ok(());
         }
-        db.insert_retention(site_no, &clock::now_rfc3339(), days)
+        // From now, or just after the last one if that is not before now (`clock::after`).
+        db.insert_retention(site_no, &clock::after(&clock::now_rfc3339(), last.as_ref().map(|(s, _)| s.as_str())), days)
     }
 
     /// The retention (days) of a record made at `recorded_at`: the row in force then, or the

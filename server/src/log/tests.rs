@@ -557,6 +557,25 @@ fn a_young_record_cannot_be_blanked_through_the_purge_marker(db: Db) {
     assert!(e.contains("record 5") && e.contains("retention (365 days) has not ended"), "{e}");
 }
 
+fn a_retention_change_is_recorded_after_one_made_by_a_clock_ahead_of_this_one(db: Db) {
+    drop(db.writer(365));
+    // Another instance, whose clock is an hour ahead of this one's (or this machine's clock
+    // stepped back since), recorded a retention of 30 days.
+    let ahead = crate::clock::rfc3339(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let sql = format!("INSERT INTO log_retention (site_no, since, days) VALUES (1, '{ahead}', 30)");
+    db.exec(&sql, &sql).unwrap();
+    // This one starts with 90 days: the database takes a retention only after the last, so
+    // taking this clock's now as its start used to refuse the start.
+    drop(db.writer(90));
+    let history = db.store.snapshot(|r| r.retention(1)).unwrap();
+    let days: Vec<u32> = history.iter().map(|(_, d)| *d).collect();
+    assert_eq!(days, [365, 30, 90], "{history:?}");
+    assert_eq!(history[2].0, crate::clock::after(&ahead, Some(&ahead)), "a millisecond after the last");
+    // And the same retention again records nothing.
+    drop(db.writer(90));
+    assert_eq!(db.store.snapshot(|r| r.retention(1)).unwrap().len(), 3);
+}
+
 fn a_forged_checkpoint_or_one_signing_more_than_the_log_is_found(db: Db) {
     stopped_log_of_40(&db);
     db.exec(
@@ -581,4 +600,5 @@ on_both_stores!(
     rewritten_bytes_and_leaf_are_found_against_the_stored_subtrees_and_the_checkpoint,
     a_young_record_cannot_be_blanked_through_the_purge_marker,
     a_forged_checkpoint_or_one_signing_more_than_the_log_is_found,
+    a_retention_change_is_recorded_after_one_made_by_a_clock_ahead_of_this_one,
 );

@@ -450,13 +450,15 @@ pub fn stored_root(c: &mut Client, site: &str, site_no: i64, size: u64) -> Resul
 pub fn register_retention(c: &mut Client, site_no: i64, days: u32, now: &str) -> Result<(), StoreError> {
     let mut tx = c.transaction()?;
     tx.execute("SELECT 1 FROM log_heads WHERE site_no = $1 FOR UPDATE", &[&site_no])?;
-    let current: Option<i32> = tx
-        .query_opt("SELECT days FROM log_retention WHERE site_no = $1 ORDER BY since DESC LIMIT 1", &[&site_no])?
-        .map(|r| r.get(0));
-    if current != Some(days as i32) {
+    let last: Option<(String, i32)> = tx
+        .query_opt("SELECT since, days FROM log_retention WHERE site_no = $1 ORDER BY since DESC LIMIT 1", &[&site_no])?
+        .map(|r| (r.get(0), r.get(1)));
+    if last.as_ref().map(|(_, d)| *d) != Some(days as i32) {
+        // Read under the lock: another instance may have recorded one since `now` was taken.
+        let since = crate::clock::after(now, last.as_ref().map(|(s, _)| s.as_str()));
         tx.execute(
             "INSERT INTO log_retention (site_no, since, days) VALUES ($1, $2, $3)",
-            &[&site_no, &now, &(days as i32)],
+            &[&site_no, &since, &(days as i32)],
         )?;
     }
     tx.commit()?;

@@ -1,9 +1,10 @@
 // The blocker (docs/auto-blocking.md): the trackers of a site's declared catalogue services,
 // held back with no markup of the owner's. The server puts it into the loader
-// (`http::assets::Loader::render`) only when a site it serves has such services, with their URL
-// scope, consent days and URL patterns per category in __KELISIM_RULES__ ({site: [scope,
-// consent_days, [[category, regexp of its URLs without the scheme], …]]}, from
-// `catalogue::block_rules`); it runs first, synchronously, in the loader.
+// (`http::assets::Loader::render`) only when a site it serves has such services, with its URL
+// scope, consent days, URL patterns per category and `reload_on_revoke` in __KELISIM_RULES__
+// ({site: [scope, consent_days, [[category, regexp of its URLs without the scheme], …],
+// reload_on_revoke 0|1]}, the patterns from `catalogue::block_rules`); it runs first,
+// synchronously, in the loader.
 //
 // It rewrites a tracker's <script src>, <iframe src> or <img src> into the gated form an owner
 // would write by hand (`type="text/plain" data-category=… data-src=…`, W4) before the browser
@@ -14,26 +15,28 @@
 // the widget itself brings back (data-kelisim-on), one of a category the visitor's decision
 // grants, and every other URL are left alone.
 (function (w, d, R) {
-  // [scope, consent_days, [[category, regexp of its URLs without the scheme], …]] of the page's site.
+  // [scope, consent_days, [[category, regexp of its URLs without the scheme], …], reload_on_revoke] of the page's site.
   var s = d.currentScript, site = R[s && s.getAttribute('data-site')];
   if (!site) return;
-  var E = w.Element.prototype, sa = E.setAttribute;
-  var rx = site[2].map(function (r) { return [r[0], RegExp('^(?:https?:)?//(?:' + r[1] + ')$')]; });
+  var E = w.Element.prototype, sa = E.setAttribute, armed;
+  var rx = site[2].map((r) => [r[0], RegExp('^(?:https?:)?//(?:' + r[1] + ')$')]);
   // Holds back `el` (a <script>, <iframe> or <img> about to use URL `u`) as a gated element
   // of the category whose pattern `u` matches; true when it did. Not when no pattern matches,
   // when the widget is bringing it back (data-kelisim-on), or when the visitor's standing
   // decision grants the category — the `kelisim` cookie, read as the loader reads it
   // (shared/src/cookie.rs), each time: a decision made on this page is in the cookie before
   // the widget brings the held elements back, so what a granted tracker then loads goes through.
+  function granted(c) {
+    var m = d.cookie.match(/(?:^|;\s*)kelisim=([^;]*)/), p = m ? m[1].split('.') : [];
+    return p.length == 7 && p[0] == 1 && p[4] == site[0] && Date.now() / 1e3 - p[2] < site[1] * 864e2 &&
+      p[6].split('+').indexOf(c) >= 0;
+  }
   function hold(el, u) {
-    var i = 0, r, m, p;
+    var i = 0, r;
     if (!/^(SCRIPT|IFRAME|IMG)$/.test(el.tagName) || el.hasAttribute('data-kelisim-on')) return;
     while ((r = rx[i++])) {
       if (r[1].test(u)) {
-        m = d.cookie.match(/(?:^|;\s*)kelisim=([^;]*)/);
-        p = m ? m[1].split('.') : [];
-        if (p.length == 7 && p[0] == 1 && p[4] == site[0] && Date.now() / 1e3 - p[2] < site[1] * 864e2 &&
-          p[6].split('+').indexOf(r[0]) >= 0) return;
+        if (granted(r[0])) return;
         sa.call(el, 'data-category', r[0]);
         sa.call(el, 'data-src', u);
         if (el.tagName == 'SCRIPT') {
@@ -44,26 +47,45 @@
       }
     }
   }
-  // Set from a script: the `src` property (document.createElement, new Image) or setAttribute.
-  ['Script', 'IFrame', 'Image'].forEach(function (n) {
-    var P = w['HTML' + n + 'Element'].prototype, o = Object.getOwnPropertyDescriptor(P, 'src');
-    Object.defineProperty(P, 'src', {
-      configurable: true, get: o.get,
-      set: function (v) { hold(this, v) || o.set.call(this, v); }
-    });
-  });
-  E.setAttribute = function (n, v) {
-    if (!(/^src$/i.test(n) && hold(this, v))) return sa.apply(this, arguments);
-  };
-  // Written in the HTML (or inserted as markup): seen as the parser inserts it, before a script
-  // is run; an iframe that has begun to load is sent to a blank page instead.
-  new MutationObserver(function (ms) {
-    ms.forEach(function (m) {
-      m.addedNodes.forEach(function (n) {
-        if (n.querySelectorAll) [n].concat([].slice.call(n.querySelectorAll('[src]'))).forEach(function (e) {
-          e.hasAttribute('src') && hold(e, e.src) && (e.tagName == 'IFRAME' ? sa.call(e, 'src', 'about:blank') : e.removeAttribute('src'));
-        });
+  function arm() {
+    if (armed) return;
+    armed = 1;
+    // Set from a script: the `src` property (document.createElement, new Image) or setAttribute.
+    ['Script', 'IFrame', 'Image'].forEach((n) => {
+      var P = w['HTML' + n + 'Element'].prototype, o = Object.getOwnPropertyDescriptor(P, 'src');
+      Object.defineProperty(P, 'src', {
+        configurable: true, get: o.get,
+        set: function (v) { hold(this, v) || o.set.call(this, v); }
       });
     });
-  }).observe(d.documentElement, { childList: true, subtree: true });
+    E.setAttribute = function (n, v) {
+      if (!(/^src$/i.test(n) && hold(this, v))) return sa.apply(this, arguments);
+    };
+    // Written in the HTML (or inserted as markup): seen as the parser inserts it, before a script
+    // is run; an iframe that has begun to load is sent to a blank page instead.
+    new MutationObserver((ms) => {
+      ms.forEach((m) => {
+        m.addedNodes.forEach((n) => {
+          if (n.querySelectorAll) [n, ...n.querySelectorAll('[src]')].forEach((e) => {
+            e.hasAttribute('src') && hold(e, e.src) && (e.tagName == 'IFRAME' ? sa.call(e, 'src', 'about:blank') : e.removeAttribute('src'));
+          });
+        });
+      });
+    }).observe(d.documentElement, { childList: true, subtree: true });
+  }
+  // A decision made on this page (`kelisim:change`, dispatched once the cookie says it): the
+  // hooks, if they were waiting; and W5 for the trackers that run here without the widget
+  // having brought them back (their category was granted when the page loaded): if one of a
+  // category no longer granted is on the page (an element that loaded a URL a pattern
+  // matches), the page is reloaded to stop it, as the widget does for what it ran, unless
+  // the site's `reload_on_revoke` is off.
+  w.addEventListener('kelisim:change', () => {
+    arm();
+    site[3] && [...d.querySelectorAll('script[src],iframe[src],img[src]')].some((e) =>
+      rx.some((r) => r[1].test(e.src) && !granted(r[0]))) && location.reload();
+  });
+  // A return visit whose standing decision grants every category this site blocks holds
+  // nothing back: the hooks, which cost a little for every element the page makes, wait for
+  // such a decision.
+  rx.every((r) => granted(r[0])) || arm();
 })(window, document, __KELISIM_RULES__)

@@ -227,6 +227,9 @@ impl Visit {
     }
 }
 
+/// Whether the `src` setters and `setAttribute` are the browser's own (the blocker set no hooks).
+const NATIVE: &str = "['HTMLScriptElement', 'HTMLIFrameElement', 'HTMLImageElement'].every(function (n) { return Object.getOwnPropertyDescriptor(window[n].prototype, 'src').set.toString().indexOf('[native code]') >= 0; }) && Element.prototype.setAttribute.toString().indexOf('[native code]') >= 0";
+
 const COOKIES: &str =
     "['_ym_uid', '_fbp', '_ttp', '_ga'].filter(function (c) { return document.cookie.indexOf(c + '=') >= 0; })";
 
@@ -294,6 +297,17 @@ fn pasted_vendor_snippets_wait_for_consent_and_then_run_once_in_order() {
         tokio::time::sleep(Duration::from_millis(1000)).await;
         assert_eq!(v.ran().await, ["gtag", "gtm", "meta", "metrica", "tiktok"], "each once on a return visit");
         assert_eq!(v.asked("https://www.facebook.com/tr?"), 1);
+        // Everything the blocker would hold is granted: it sets no hooks, so the page's own
+        // elements cost what they cost without Kelisim.
+        assert_eq!(v.js(NATIVE).await, serde_json::json!(true), "no hooks with everything granted");
+        // W5: withdrawing on this page reloads it, which stops the trackers that run here (the
+        // widget did not bring them back: they loaded as the page did).
+        v.js("window.__before = 1, window.kelisim.rejectAll(), true").await;
+        v.until("document.readyState == 'complete' && !window.__before && !!window.__order").await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(v.ran().await, ["gtm"], "after the withdrawal's reload");
+        assert_eq!(v.js(&format!("JSON.stringify({COOKIES})")).await, serde_json::json!("[]"));
+        assert_eq!(v.js(NATIVE).await, serde_json::json!(false), "the hooks are set again");
         v.close().await;
 
         // Reject all, in a fresh browser: none of them ever runs.
@@ -311,6 +325,47 @@ fn pasted_vendor_snippets_wait_for_consent_and_then_run_once_in_order() {
         ] {
             assert_eq!(v.asked(host), 0, "{host} after Reject all");
         }
+        v.close().await;
+    });
+}
+
+/// A site that does not reload on a revocation (`reload_on_revoke = false`): on a return visit
+/// with everything granted the blocker waits without hooks; a withdrawal on the page sets them,
+/// so what a script adds afterwards is held.
+#[test]
+fn a_withdrawal_on_a_page_without_hooks_sets_them_for_what_comes_after() {
+    let pages = PageServer::start(vec![
+        ("/app.js", "(window.__order = window.__order || []).push('app');".into()),
+        ("/app2.js", "(window.__order = window.__order || []).push('app2');".into()),
+    ]);
+    let dir = sites(&pages.origin);
+    let file = dir.path().join("example.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("reload_on_revoke = false\n{text}")).unwrap();
+    let k = Kelisim::start_with(dir.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
+    pages.set("/", PAGE.replace("KELISIM", &k.base));
+    let url = format!("{}/", pages.origin);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let v = Visit::open(&url).await;
+        v.click("accept-all").await;
+        v.until("(window.__ran || []).length >= 5").await;
+        v.page.reload().await.unwrap();
+        v.until("document.readyState == 'complete' && (window.__ran || []).length >= 5 && !!window.kelisim").await;
+        assert_eq!(v.js(NATIVE).await, serde_json::json!(true), "no hooks with everything granted");
+        v.js("window.__before = 1, window.kelisim.rejectAll(), true").await;
+        v.until("!!window.kelisim.get() && window.kelisim.get().granted.join() == 'necessary'").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(v.js("window.__before").await, serde_json::json!(1), "not reloaded");
+        assert_eq!(v.js(NATIVE).await, serde_json::json!(false), "the hooks are set");
+        // A tracker a script adds now is held, as on a page that loaded without a decision.
+        v.js("var s = document.createElement('script'); s.id = 'late'; s.src = 'https://mc.yandex.ru/metrika/tag.js?id=late'; document.head.appendChild(s), true").await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(v.asked("https://mc.yandex.ru/metrika/tag.js?id=late"), 0, "{:?}", v.asked.lock().unwrap());
+        assert_eq!(
+            v.js("document.getElementById('late').type + ' ' + document.getElementById('late').getAttribute('data-category')").await,
+            serde_json::json!("text/plain analytics")
+        );
         v.close().await;
     });
 }
@@ -397,7 +452,8 @@ fn auto_block_catalogue_holds_every_catalogue_service_in_the_category_that_fits(
     let loader = kelisim_tests::get(&k.url("/kelisim.js"), &[]).body;
     let rules = loader.split("\"example\":").nth(1).unwrap_or_else(|| panic!("no rules for the site: {loader}"));
     assert!(!loader.contains("0;var"), "a blocker: {}", &loader[..400]);
-    let rules = &rules[..rules.find("]]]").unwrap_or_else(|| panic!("{}", &rules[..rules.len().min(600)]))];
+    // [scope, days, [[category, patterns], …], reload_on_revoke]
+    let rules = &rules[..=rules.find("\"]],").unwrap_or_else(|| panic!("{}", &rules[..rules.len().min(600)]))];
     // Yandex.Metrica and the Google tag in analytics, the Meta Pixel and YouTube in marketing;
     // the tag manager and Cloudflare (necessary by default) are not held.
     let of =

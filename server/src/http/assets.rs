@@ -157,13 +157,15 @@ impl Loader {
             "sites": table,
         });
         // The blocker, only when a site declares catalogue services (docs/auto-blocking.md):
-        // the URL patterns of each site's services per category. Otherwise a `0` in its place.
+        // the URL patterns of each site's services per category, and whether a revocation
+        // reloads the page (W5). Otherwise a `0` in its place.
         let rules: serde_json::Map<String, serde_json::Value> = sites
             .iter()
             .filter_map(|s| {
                 let every = s.policy.auto_block == kelisim_shared::policy::AutoBlock::Catalogue;
                 let r = kelisim_shared::catalogue::block_rules(&s.config.categories, every);
-                let info = serde_json::json!([s.config.scope, s.config.consent_days, r]);
+                let info =
+                    serde_json::json!([s.config.scope, s.config.consent_days, r, u8::from(s.config.reload_on_revoke)]);
                 (!r.is_empty()).then(|| (s.config.site.clone(), info))
             })
             .collect();

@@ -63,6 +63,34 @@ pub fn get(id: &str) -> Option<&'static Entry> {
     all().iter().find(|e| e.id == id)
 }
 
+/// The catalogue id closest to `id`, for a "did you mean": the same id in lower case, or one at
+/// most two edits away (`yandex-metrika`, `google_analytics`, `YouTube`).
+pub fn nearest(id: &str) -> Option<&'static str> {
+    let id = id.to_lowercase();
+    all()
+        .iter()
+        .map(|e| (edits(&id, &e.id), e.id.as_str()))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, e)| e)
+}
+
+/// Levenshtein distance between two short ids, by characters.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// The catalogue service whose cookies or storage keys match `name`, if any (exact names
 /// before patterns).
 pub fn by_cookie(name: &str) -> Option<&'static Entry> {
@@ -213,7 +241,7 @@ fn fill_service(s: &mut Service, e: &Entry, fields: &mut Vec<String>) {
         s.country.clone_from(&e.country);
         fields.push("country".into());
     }
-    if s.description == Text::default() {
+    if s.description.is_blank() {
         s.description = e.description.clone();
         fields.push("description".into());
     }

@@ -42,6 +42,14 @@ impl<T> Localized<T> {
 }
 
 pub type Text = Localized<String>;
+
+impl Text {
+    /// Whether no language has any text: absent, or left empty (as a form's new service is
+    /// before anyone types in it). A service's blank description is the catalogue's to fill.
+    pub fn is_blank(&self) -> bool {
+        [&self.kk, &self.ru, &self.en].iter().all(|v| v.as_deref().is_none_or(str::is_empty))
+    }
+}
 pub type TextList = Localized<Vec<String>>;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

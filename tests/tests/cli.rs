@@ -71,7 +71,11 @@ fn site_check_shows_what_the_services_catalogue_filled_in() {
     std::fs::write(&path, text.replace("service = \"yandex-metrica\"", "service = \"yandex-metrika\"")).unwrap();
     let out = cli(&["site", "check", path.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("`yandex-metrika` is not in the services catalogue"), "{stderr}");
+    assert!(
+        !out.status.success()
+            && stderr.contains("`yandex-metrika` is not in the services catalogue: did you mean `yandex-metrica`?"),
+        "{stderr}"
+    );
 }
 
 #[test]

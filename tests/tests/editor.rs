@@ -414,3 +414,71 @@ fn a_service_named_by_its_catalogue_id_is_edited_and_kept() {
     assert!(after.contains("gpc_off = true\nservice = \"yandex-metrica\"\n"), "kept as written: {after}");
     SitePolicy::parse("webpulse.toml", &after).unwrap_or_else(|e| panic!("{e}\n{after}"));
 }
+
+/// A list of catalogue ids (`service = ["yandex-metrica", "google-analytics"]`) is a list of
+/// names, not of tables: the form shows no empty service boxes for it, and no list button of the
+/// form, on that category or another, turns the ids into tables that the check then finds empty.
+#[test]
+fn a_list_of_catalogue_ids_stays_ids_through_the_form_s_buttons() {
+    let e = Editor::start("admin");
+    let path = e.sites.path().join("webpulse.toml");
+    let text = e.file("webpulse");
+    let from = text.find("id = \"analytics\"").expect("webpulse has an analytics category");
+    let gpc = from + text[from..].find("gpc_off = true\n").expect("analytics has gpc_off") + "gpc_off = true\n".len();
+    let ids_line = "service = [\"yandex-metrica\", \"google-analytics\"]\n";
+    let with_refs = format!("{}{ids_line}{}", &text[..gpc], &text[gpc..]);
+    std::fs::write(&path, &with_refs).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let page = loop {
+        let page = e.get("/admin/sites/webpulse/edit");
+        if page.body.contains("google-analytics") || std::time::Instant::now() > deadline {
+            break page;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(page.status, 200, "{}", page.body);
+    let n = ids(&with_refs).iter().position(|i| i == "analytics").unwrap();
+    let list = at(&page.body, &format!("category.{n}.service"));
+    assert!(list.contains("data-catalogue-refs=\"yandex-metrica google-analytics\""), "{list}");
+    assert!(!page.body.contains(&format!("id=\"f-category.{n}.service.0\"")), "no empty service boxes: {list}");
+    // A recipient added to another category, then a check: its empty fields are problems, the
+    // ids are not.
+    let r = e.send("webpulse", &fields(&page.body), "add:category.0.third_parties");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = e.send("webpulse", &fields(&r.body), "check");
+    assert_eq!(r.status, 422, "the new recipient is empty");
+    let services = at(&r.body, &format!("category.{n}.service"));
+    assert!(!services.contains("class=\"problem\""), "{services}");
+    // A recipient added to the same category and removed again, then a check: valid, and the
+    // ids are as the file wrote them.
+    let r = e.send("webpulse", &fields(&page.body), &format!("add:category.{n}.third_parties"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let added = source(&r.body);
+    let k = added[added.find("id = \"analytics\"").unwrap()..].matches("[[category.third_parties]]").count();
+    let r = e.send("webpulse", &fields(&r.body), &format!("remove:category.{n}.third_parties.{}", k.max(1) - 1));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = e.send("webpulse", &fields(&r.body), "check");
+    assert!(r.status == 200 && r.body.contains("data-policy=\"valid\""), "{}", source(&r.body));
+    assert!(source(&r.body).contains(ids_line), "{}", source(&r.body));
+}
+
+/// «+ Add a service» with only a catalogue id typed in: the catalogue fills in the rest, as it
+/// does for the same id written in the file.
+#[test]
+fn a_service_added_in_the_form_with_a_catalogue_id_alone_is_filled_from_the_catalogue() {
+    let e = Editor::start("admin");
+    let text = e.file("webpulse");
+    let n = ids(&text).iter().position(|i| i == "analytics").unwrap();
+    let r = e.send("webpulse", &e.form("webpulse"), &format!("add:category.{n}.service"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let added = source(&r.body);
+    let k = added.split("[[category]]").nth(n + 1).unwrap().matches("[[category.service]]").count() - 1;
+    let form = with(fields(&r.body), &format!("category.{n}.service.{k}.id"), "jivo");
+    let r = e.send("webpulse", &form, "check");
+    let src = source(&r.body);
+    assert!(
+        r.status == 200 && r.body.contains("data-policy=\"valid\""),
+        "{}",
+        &src[src.rfind("[[category.service]]").unwrap_or(0)..]
+    );
+}

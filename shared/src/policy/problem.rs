@@ -67,7 +67,10 @@ pub enum Problem {
     Abroad(String),
     ServiceTaken(String),
     ServiceSlug(String),
-    NotInCatalogue(String),
+    /// A service id the catalogue does not know, and the catalogue id it may have meant.
+    NotInCatalogue(String, Option<String>),
+    /// A catalogue tracker (its catalogue category) in the required category.
+    TrackerRequired(String, String),
     CookieName(String),
     StorageKey,
     SuggestedCategory(String),
@@ -179,8 +182,12 @@ impl Problem {
             }
             ServiceTaken(v) => format!("`{v}` is used by an earlier service of this category"),
             ServiceSlug(v) => format!("`{v}` must be a slug"),
-            NotInCatalogue(v) => format!(
+            NotInCatalogue(v, Some(near)) => format!("`{v}` is not in the services catalogue: did you mean `{near}`?"),
+            NotInCatalogue(v, None) => format!(
                 "`{v}` is not in the services catalogue (shared/catalogue/services.toml): use a catalogue id, or give the service's `name`, `provider`, `country` and `description`"
+            ),
+            TrackerRequired(v, cat) => format!(
+                "`{v}` is a catalogue `{cat}` service: in the required category it would run before any choice and never be blocked; put it in an optional category"
             ),
             CookieName(v) => format!("`{v}` is not a cookie name"),
             StorageKey => "must be a storage key: not empty, no control characters".into(),

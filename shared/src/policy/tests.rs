@@ -454,3 +454,52 @@ description = { kk = "Өз сипаттамамыз.", ru = "Наше описа
     let e = one_error(&text);
     assert!(e.message.contains("nmae"), "{e:?}");
 }
+
+#[test]
+fn an_unknown_service_id_is_one_problem_with_the_catalogue_id_it_may_have_meant() {
+    for (written, meant) in [("yandex-metrika", "yandex-metrica"), ("YouTube", "youtube"), ("meta_pixel", "meta-pixel")]
+    {
+        let text = with_service_ref(&format!("service = [\"{written}\"]"));
+        let all = errors(&text);
+        let e = all
+            .iter()
+            .find(|e| e.field == "category `analytics`: `service[0].id`")
+            .unwrap_or_else(|| panic!("{written}: {all:?}"));
+        assert!(e.message.ends_with(&format!("did you mean `{meant}`?")), "{e:?}");
+        // Nothing else of the service: no "name is empty", no recipient in an empty country.
+        let of_service = all.iter().filter(|e| e.field.contains("service")).count();
+        assert_eq!(of_service, 1, "{written}: {all:?}");
+        assert!(!all.iter().any(|e| e.message.contains("``")), "{written}: {all:?}");
+    }
+    let all = errors(&with_service_ref("service = [\"acme-tracker\"]"));
+    assert!(all.iter().any(|e| e.message.contains("use a catalogue id")), "no near id: {all:?}");
+}
+
+#[test]
+fn a_catalogue_tracker_in_the_required_category_is_refused() {
+    let base = with_service_ref("");
+    let required = base.find("required = true\n").unwrap() + "required = true\n".len();
+    for (id, ok) in [("hotjar", false), ("meta-pixel", false), ("google-recaptcha", true)] {
+        let text = format!("{}service = \"{id}\"\n{}", &base[..required], &base[required..]);
+        let all = errors(&text);
+        let refused = all.iter().any(|e| e.message.contains("in the required category it would run before any choice"));
+        assert_eq!(refused, !ok, "{id}: {all:?}");
+        // A necessary service (a captcha) is fine there.
+        assert_eq!(!all.iter().any(|e| e.field.contains("`necessary`")), ok, "{id}: {all:?}");
+    }
+}
+
+#[test]
+fn a_service_table_with_only_its_id_and_empty_fields_is_filled_from_the_catalogue() {
+    // As the dashboard's form adds one: every field there, empty.
+    let table = "[[category.service]]\nid = \"jivo\"\nname = \"\"\nprovider = \"\"\ncountry = \"\"\ndescription = { ru = \"\", kk = \"\", en = \"\" }";
+    let text = with_service_ref("").replacen(
+        "\n[[category]]\nid = \"marketing\"",
+        &format!("\n{table}\n\n[[category]]\nid = \"marketing\""),
+        1,
+    );
+    let p = SitePolicy::parse("example.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let jivo = crate::catalogue::get("jivo").unwrap();
+    let s = &p.categories[1].services[0];
+    assert_eq!((s.name.as_str(), s.description.get(Lang::Ru)), (jivo.name.as_str(), jivo.description.get(Lang::Ru)));
+}

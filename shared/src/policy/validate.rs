@@ -361,7 +361,8 @@ fn categories(c: &mut Check, cats: &[Category]) {
             .map(|t| t.country.as_str())
             .chain(cat.services.iter().map(|s| s.country.as_str()))
             // A country still left as a TODO is reported once, where it stands.
-            .filter(|k| *k != "KZ" && !k.contains("TODO"));
+            // An empty one is reported at its own field (or is a service the catalogue could not fill).
+            .filter(|k| !k.is_empty() && *k != "KZ" && !k.contains("TODO"));
         for k in abroad {
             if !cb.countries.iter().any(|x| x == k) {
                 c.fail(at("cross_border"), Problem::Abroad(shown(k)));
@@ -377,6 +378,13 @@ fn categories(c: &mut Check, cats: &[Category]) {
                 let mut p = path.clone();
                 p.push(Key("id"));
                 c.fail(p, Problem::ServiceTaken(shown(&s.id)));
+            }
+            // A tracker in the required category would run before any choice and never be
+            // blocked: the catalogue's analytics and advertising services need consent.
+            if let Some(e) = crate::catalogue::get(&s.id).filter(|e| cat.required && is_tracking(&e.category)) {
+                let mut p = path.clone();
+                p.push(Key("id"));
+                c.fail(p, Problem::TrackerRequired(shown(&s.id), e.category.clone()));
             }
             service(c, path, s);
         }
@@ -394,24 +402,29 @@ fn third_party(c: &mut Check, path: Vec<Seg>, t: &ThirdParty) {
     c.text(at("purpose"), &t.purpose, caps::ITEM);
 }
 
+/// Whether a catalogue category is one of tracking (analytics, advertising), which no law
+/// counts as strictly necessary.
+fn is_tracking(category: &str) -> bool {
+    matches!(category, "analytics" | "marketing")
+}
+
 fn service(c: &mut Check, path: Vec<Seg>, s: &Service) {
     let at = |k: &'static str| {
         let mut p = path.clone();
         p.push(Key(k));
         p
     };
+    // A service named by id alone that the catalogue does not know: nothing could fill it in,
+    // so that is the one problem, with the catalogue id it may have meant. (One with some
+    // fields of its own, or no id yet, gets each missing field named.)
+    let by_id_alone = s.name.is_empty() && s.provider.is_empty() && s.country.is_empty() && s.description.is_blank();
+    if by_id_alone && !s.id.is_empty() && crate::catalogue::get(&s.id).is_none() {
+        let near = crate::catalogue::nearest(&s.id).map(str::to_owned);
+        c.fail(at("id"), Problem::NotInCatalogue(shown(&s.id), near));
+        return;
+    }
     if !crate::is_slug(&s.id) {
         c.fail(at("id"), Problem::ServiceSlug(shown(&s.id)));
-    }
-    // A service named by id alone that the catalogue does not know: nothing could fill it in.
-    // (One with some fields of its own, or no id yet, gets each missing field named.)
-    let by_id_alone = s.name.is_empty()
-        && s.provider.is_empty()
-        && s.country.is_empty()
-        && s.description == crate::config::Text::default();
-    if by_id_alone && crate::is_slug(&s.id) && crate::catalogue::get(&s.id).is_none() {
-        c.fail(at("id"), Problem::NotInCatalogue(shown(&s.id)));
-        return;
     }
     for (k, v) in [("name", &s.name), ("provider", &s.provider)] {
         c.name(at(k), v, caps::NAME);

@@ -330,6 +330,15 @@ fn texts(r: &R, f: &Field, t: &dyn TableLike, name: &str) -> Markup {
     }
 }
 
+/// Whether entry `i` of a list is a string (a catalogue id), not a table.
+fn is_ref(item: Option<&toml_edit::Item>, i: usize) -> bool {
+    match item.and_then(|i| i.as_value()) {
+        Some(toml_edit::Value::String(_)) => true,
+        Some(toml_edit::Value::Array(a)) => a.get(i).is_some_and(|v| v.is_str()),
+        _ => false,
+    }
+}
+
 /// A list of entries, each with its buttons, and the button that adds one.
 fn list_of(r: &R, f: &Field, inner: &'static [Field], movable: bool, t: &dyn TableLike, name: &str) -> Markup {
     let list = entries(t.get(f.key));
@@ -359,7 +368,8 @@ fn list_of(r: &R, f: &Field, inner: &'static [Field], movable: bool, t: &dyn Tab
                     }
                 }
             }
-            @for (i, entry) in list.iter().enumerate() {
+            // An id among them is a name, not a table: no box of fields for it.
+            @for (i, entry) in list.iter().enumerate().filter(|(i, e)| e.is_some() || !is_ref(t.get(f.key), *i)) {
                 @let at = format!("{name}.{i}");
                 fieldset.entry id={ "f-" (at) } class=[r.placed.contains_key(&at).then_some("invalid")] {
                     legend { (one) " " (i + 1) @if let Some(id) = entry.and_then(|e| e.get("id")).and_then(|v| v.as_str()) { " · " code { (id) } } }

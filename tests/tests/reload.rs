@@ -286,6 +286,8 @@ fn the_install_page_gives_this_servers_tag_and_the_sites_categories() {
     let tag =
         format!("&lt;script src=&quot;{}/kelisim.js&quot; data-site=&quot;webpulse&quot;&gt;&lt;/script&gt;", k.base);
     assert!(page.body.contains(&tag), "{}", page.body);
+    // No catalogue service: nothing is said to be blocked by itself.
+    assert!(!page.body.contains("data-install=\"auto\""), "{}", page.body);
     assert!(
         page.body.contains("data-category=&quot;analytics&quot; data-src=&quot;https://mc.yandex.ru"),
         "{}",

@@ -62,6 +62,18 @@ fn check_my_site_says_where_the_loader_is_and_what_ran_before_a_choice() {
     let (cookie, csrf) = login_as(&k, "owner");
     let install = get(&k.url("/admin/sites/example/install"), &[("cookie", &cookie), ("accept-language", "ru")]);
     assert!(install.body.contains("data-action=\"check-site\""), "{}", install.body);
+    // The site declares Yandex.Metrica: the page says it is blocked with no markup, and its
+    // hand-gating example is not Metrica's.
+    assert!(
+        install.body.contains("data-install=\"auto\"")
+            && install.body.contains("Yandex.Metrica — <code>analytics</code>"),
+        "{}",
+        install.body
+    );
+    assert!(
+        install.body.contains("блокируются автоматически")
+            && !install.body.contains("data-src=&quot;https://mc.yandex.ru")
+    );
     assert!(install.body.contains(&format!("value=\"{}/\"", pages.origin)), "the form offers the site's address");
     let check = k.url("/admin/sites/example/install/check");
 

@@ -463,7 +463,8 @@ pub(super) async fn install_page(
     };
     let mut c = ctx(req, Some(who), Some(site));
     c.refresh = view.busy_with(site).then(|| super::site_check::refresh(site, &view));
-    Ok(html(status, pages::install(&c, &served.config, &origin, &view)))
+    let every = served.policy.auto_block == kelisim_shared::policy::AutoBlock::Catalogue;
+    Ok(html(status, pages::install(&c, &served.config, every, &origin, &view)))
 }
 
 pub async fn audit(req: HttpRequest, admin: web::Data<Admin>) -> Answer {

@@ -497,8 +497,22 @@ pub fn policy(
 
 /// How to put the banner on the site: the script tag for this server, gating examples with the
 /// site's own category ids, the reopen link, the CSP line, "Check my site" and the scan command.
-pub fn install(c: &Ctx, cfg: &Config, origin: &str, check: &super::site_check::View) -> String {
+/// The Install page; `every`: the file says `auto_block = "catalogue"`.
+pub fn install(c: &Ctx, cfg: &Config, every: bool, origin: &str, check: &super::site_check::View) -> String {
     let w = i18n::install_words(c.lang);
+    // The catalogue services the site declares, held back with no markup (docs/auto-blocking.md).
+    let auto: Vec<(&str, &str)> = cfg
+        .categories
+        .iter()
+        .filter(|k| !k.required)
+        .flat_map(|k| {
+            k.services
+                .iter()
+                .filter(|s| kelisim_shared::catalogue::get(&s.id).is_some())
+                .map(|s| (s.name.as_str(), k.id.as_str()))
+        })
+        .collect();
+    let blocking = !auto.is_empty() || every;
     let site = &cfg.site;
     let optional: Vec<&str> = cfg.categories.iter().filter(|k| !k.required).map(|k| k.id.as_str()).collect();
     // The examples use the usual categories where the site has them.
@@ -508,8 +522,10 @@ pub fn install(c: &Ctx, cfg: &Config, origin: &str, check: &super::site_check::V
     let (first, last) = (pick("analytics", optional.first()), pick("marketing", optional.last()));
     let tag = format!("<script src=\"{origin}/kelisim.js\" data-site=\"{site}\"></script>");
     let inline = w.inline;
+    // A tracker the blocker holds needs no markup: the example is then a script of the site's own.
+    let example = if blocking { "https://example.kz/counter.js" } else { "https://mc.yandex.ru/metrika/tag.js" };
     let gating = format!(
-        "<script type=\"text/plain\" data-category=\"{first}\" data-src=\"https://mc.yandex.ru/metrika/tag.js\"></script>\n\
+        "<script type=\"text/plain\" data-category=\"{first}\" data-src=\"{example}\"></script>\n\
          <script type=\"text/plain\" data-category=\"{first}\">{inline}</script>\n\
          <iframe data-category=\"{last}\" data-src=\"https://www.youtube.com/embed/VIDEO_ID\" width=\"560\" height=\"315\" title=\"…\"></iframe>\n\
          <img data-category=\"{last}\" data-src=\"https://example.kz/pixel.gif\" alt=\"\">"
@@ -528,7 +544,17 @@ pub fn install(c: &Ctx, cfg: &Config, origin: &str, check: &super::site_check::V
         p { (w.loader_note) }
         pre data-install="loader" { code { (tag) } }
         h2 { (w.gate) }
-        p { (w.gate_note) }
+        @if blocking {
+            div data-install="auto" {
+                p { (w.auto_note) }
+                @if !auto.is_empty() { ul { @for (name, cat) in &auto { li { (name) " — " code { (cat) } } } } }
+                @if every { p { (w.auto_catalogue) } }
+                p { (w.auto_limit) }
+            }
+            p { (w.gate_rest) }
+        } @else {
+            p { (w.gate_note) }
+        }
         ul { @for t in &titles { li { code { (t) } } } }
         pre { code { (gating) } }
         h2 { (w.reopen) }

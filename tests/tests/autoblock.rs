@@ -115,6 +115,22 @@ fn sites(origin: &str) -> tempfile::TempDir {
     })
 }
 
+/// [`PAGE`] with the page's own two scripts, served beside a Kelisim whose example site is
+/// [`sites`] changed by `edit`: the servers (kept alive by the caller) and the page's address.
+fn serve_page(edit: impl Fn(String) -> String) -> (PageServer, tempfile::TempDir, Kelisim, String) {
+    let pages = PageServer::start(vec![
+        ("/app.js", "(window.__order = window.__order || []).push('app');".into()),
+        ("/app2.js", "(window.__order = window.__order || []).push('app2');".into()),
+    ]);
+    let dir = sites(&pages.origin);
+    let file = dir.path().join("example.toml");
+    std::fs::write(&file, edit(std::fs::read_to_string(&file).unwrap())).unwrap();
+    let k = Kelisim::start_with(dir.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
+    pages.set("/", PAGE.replace("KELISIM", &k.base));
+    let url = format!("{}/", pages.origin);
+    (pages, dir, k, url)
+}
+
 struct Visit {
     browser: Browser,
     page: chromiumoxide::Page,
@@ -235,14 +251,7 @@ const COOKIES: &str =
 
 #[test]
 fn pasted_vendor_snippets_wait_for_consent_and_then_run_once_in_order() {
-    let pages = PageServer::start(vec![
-        ("/app.js", "(window.__order = window.__order || []).push('app');".into()),
-        ("/app2.js", "(window.__order = window.__order || []).push('app2');".into()),
-    ]);
-    let sites = sites(&pages.origin);
-    let k = Kelisim::start_with(sites.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
-    pages.set("/", PAGE.replace("KELISIM", &k.base));
-    let url = format!("{}/", pages.origin);
+    let (_pages, _sites, _k, url) = serve_page(|t| t);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         // Before any choice.
@@ -334,17 +343,7 @@ fn pasted_vendor_snippets_wait_for_consent_and_then_run_once_in_order() {
 /// so what a script adds afterwards is held.
 #[test]
 fn a_withdrawal_on_a_page_without_hooks_sets_them_for_what_comes_after() {
-    let pages = PageServer::start(vec![
-        ("/app.js", "(window.__order = window.__order || []).push('app');".into()),
-        ("/app2.js", "(window.__order = window.__order || []).push('app2');".into()),
-    ]);
-    let dir = sites(&pages.origin);
-    let file = dir.path().join("example.toml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, format!("reload_on_revoke = false\n{text}")).unwrap();
-    let k = Kelisim::start_with(dir.path(), &["--rate-limit", "0"]).unwrap_or_else(|e| panic!("{e}"));
-    pages.set("/", PAGE.replace("KELISIM", &k.base));
-    let url = format!("{}/", pages.origin);
+    let (_pages, _sites, _k, url) = serve_page(|t| format!("reload_on_revoke = false\n{t}"));
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let v = Visit::open(&url).await;

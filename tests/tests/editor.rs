@@ -103,6 +103,28 @@ impl Editor {
         post_form(&self.k.url(&format!("/admin/sites/{site}/edit")), &h, &fields)
     }
 
+    /// Webpulse's file with `line` (services by catalogue id) in its analytics category, and
+    /// its form once the server has taken the file (the page names `marker`).
+    fn with_analytics_services(&self, line: &str, marker: &str) -> (String, Resp) {
+        let text = self.file("webpulse");
+        let from = text.find("id = \"analytics\"").expect("webpulse has an analytics category");
+        let gpc =
+            from + text[from..].find("gpc_off = true\n").expect("analytics has gpc_off") + "gpc_off = true\n".len();
+        let changed = format!("{}{line}{}", &text[..gpc], &text[gpc..]);
+        std::fs::write(self.sites.path().join("webpulse.toml"), &changed).unwrap();
+        // The server takes the file within its watch interval.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let page = loop {
+            let page = self.get("/admin/sites/webpulse/edit");
+            if page.body.contains(marker) || std::time::Instant::now() > deadline {
+                break page;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        assert_eq!(page.status, 200, "{}", page.body);
+        (changed, page)
+    }
+
     /// The site's form, as the page shows it.
     fn form(&self, site: &str) -> Vec<(String, String)> {
         let page = self.get(&format!("/admin/sites/{site}/edit"));
@@ -379,22 +401,7 @@ fn the_time_zone_is_checked_at_its_field_and_written_to_the_file() {
 #[test]
 fn a_service_named_by_its_catalogue_id_is_edited_and_kept() {
     let e = Editor::start("admin");
-    let path = e.sites.path().join("webpulse.toml");
-    let text = e.file("webpulse");
-    let from = text.find("id = \"analytics\"").expect("webpulse has an analytics category");
-    let gpc = from + text[from..].find("gpc_off = true\n").expect("analytics has gpc_off") + "gpc_off = true\n".len();
-    let with_ref = format!("{}service = \"yandex-metrica\"\n{}", &text[..gpc], &text[gpc..]);
-    std::fs::write(&path, &with_ref).unwrap();
-    // The server takes the file within its watch interval.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let page = loop {
-        let page = e.get("/admin/sites/webpulse/edit");
-        if page.body.contains("yandex-metrica") || std::time::Instant::now() > deadline {
-            break page;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
-    assert_eq!(page.status, 200, "{}", page.body);
+    let (with_ref, page) = e.with_analytics_services("service = \"yandex-metrica\"\n", "yandex-metrica");
     let form = fields(&page.body);
     let n = ids(&with_ref).iter().position(|i| i == "analytics").unwrap();
     // Shown by its catalogue name, with no button to add a table beside it.
@@ -421,22 +428,8 @@ fn a_service_named_by_its_catalogue_id_is_edited_and_kept() {
 #[test]
 fn a_list_of_catalogue_ids_stays_ids_through_the_form_s_buttons() {
     let e = Editor::start("admin");
-    let path = e.sites.path().join("webpulse.toml");
-    let text = e.file("webpulse");
-    let from = text.find("id = \"analytics\"").expect("webpulse has an analytics category");
-    let gpc = from + text[from..].find("gpc_off = true\n").expect("analytics has gpc_off") + "gpc_off = true\n".len();
     let ids_line = "service = [\"yandex-metrica\", \"google-analytics\"]\n";
-    let with_refs = format!("{}{ids_line}{}", &text[..gpc], &text[gpc..]);
-    std::fs::write(&path, &with_refs).unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let page = loop {
-        let page = e.get("/admin/sites/webpulse/edit");
-        if page.body.contains("google-analytics") || std::time::Instant::now() > deadline {
-            break page;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
-    assert_eq!(page.status, 200, "{}", page.body);
+    let (with_refs, page) = e.with_analytics_services(ids_line, "google-analytics");
     let n = ids(&with_refs).iter().position(|i| i == "analytics").unwrap();
     let list = at(&page.body, &format!("category.{n}.service"));
     assert!(list.contains("data-catalogue-refs=\"yandex-metrica google-analytics\""), "{list}");

@@ -233,7 +233,7 @@ fn keywords(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
     for (svc, re) in SERVICES.iter().zip(&RX.services) {
         if let Some(m) = re.find(text) {
             found.push(Kind::Service, svc.id, Some(svc.category), svc.name.to_owned(), m.range()).country =
-                Some(svc.country);
+                Some(svc.country());
         }
     }
     for ((_, name, category), re) in COOKIES.iter().zip(&RX.cookies) {

@@ -397,6 +397,8 @@ pub const RULES: &[Rule] = &[
 
 /// A named service: the draft lists it under its category with its provider. The provider
 /// and country come from this table, not from the policy, and the draft says so.
+/// A service of the catalogue (shared/catalogue/services.toml) may leave `provider`, `country`
+/// and `description` empty: they come from its catalogue entry ([`KnownService::provider`]…).
 pub struct KnownService {
     pub id: &'static str,
     pub name: &'static str,
@@ -406,6 +408,53 @@ pub struct KnownService {
     pub cookies: &'static [&'static str],
     pub pattern: &'static str,
     pub description: Texts,
+}
+
+/// A catalogue service the importer recognises by `pattern`: the rest is the catalogue's.
+const fn catalogued(id: &'static str, name: &'static str, category: CategoryId, pattern: &'static str) -> KnownService {
+    KnownService {
+        id,
+        name,
+        provider: ["", "", ""],
+        country: "",
+        category,
+        cookies: &[],
+        pattern,
+        description: ["", "", ""],
+    }
+}
+
+impl KnownService {
+    fn entry(&self) -> Option<&'static kelisim_shared::catalogue::Entry> {
+        kelisim_shared::catalogue::get(self.id)
+    }
+
+    /// The company behind it, in kk, ru, en: this table's names, else the catalogue's operator.
+    pub fn provider(&self) -> Texts {
+        match self.entry().filter(|_| self.provider[0].is_empty()) {
+            Some(e) => [e.operator.as_str(); 3],
+            None => self.provider,
+        }
+    }
+
+    /// The operator's country (ISO 3166-1 alpha-2).
+    pub fn country(&self) -> &'static str {
+        match self.entry().filter(|_| self.country.is_empty()) {
+            Some(e) => e.country.as_str(),
+            None => self.country,
+        }
+    }
+
+    /// What it does, in kk, ru, en.
+    pub fn description(&self) -> Texts {
+        match self.entry().filter(|_| self.description[0].is_empty()) {
+            Some(e) => {
+                let d = &e.description;
+                [d.kk.as_deref().unwrap_or(""), d.ru.as_deref().unwrap_or(""), d.en.as_deref().unwrap_or("")]
+            }
+            None => self.description,
+        }
+    }
 }
 
 pub const SERVICES: &[KnownService] = &[
@@ -499,6 +548,33 @@ pub const SERVICES: &[KnownService] = &[
             "A pixel that measures how well ads work.",
         ],
     },
+    // The other services of the catalogue a policy may name (Telegram is left out: a policy
+    // names it far more often as a way to write to the operator than as a widget on the site).
+    catalogued(
+        "google-tag-manager",
+        "Google Tag Manager",
+        Necessary,
+        r"google[\s-]*tag[\s-]*manager|диспетчер\w* тегов google",
+    ),
+    catalogued("top-mail-ru", "Top@Mail.Ru", Analytics, r"(top|топ|рейтинг)\s*@\s*mail\.ru|(?-u:\btop\.mail\.ru\b)"),
+    catalogued(
+        "tiktok-pixel",
+        "TikTok Pixel",
+        Marketing,
+        r"tik[\s-]*tok[\s-]*(pixel|пиксел\w*)|(pixel|пиксел\w*)[\s-]*tik[\s-]*tok",
+    ),
+    catalogued("liveinternet", "LiveInternet", Analytics, r"liveinternet|лайвинтернет\w*"),
+    catalogued("microsoft-clarity", "Microsoft Clarity", Analytics, r"microsoft[\s-]*clarity"),
+    catalogued("jivo", "Jivo", Functional, r"(?-u:\bjivo(site|chat)?\b)|живосайт\w*"),
+    catalogued("bitrix24", "Bitrix24", Functional, r"битрикс[\s-]*24|bitrix[\s-]*24"),
+    catalogued("yandex-maps", "Yandex Maps", Functional, r"яндекс[\s.-]*карт\w*|yandex[\s.-]*maps?"),
+    catalogued("twogis", "2GIS", Functional, r"2\s?гис|(?-u:\b2\s?gis\b)|дубльгис\w*"),
+    catalogued("google-maps", "Google Maps", Marketing, r"google[\s-]*maps|(google|гугл)[\s-]*карт\w*"),
+    catalogued("youtube", "YouTube", Marketing, r"youtube|ютуб\w*"),
+    catalogued("vimeo", "Vimeo", Analytics, r"(?-u:\bvimeo\b)"),
+    catalogued("google-recaptcha", "Google reCAPTCHA", Necessary, r"re[\s-]?captcha|рекапч\w*"),
+    catalogued("yandex-smartcaptcha", "Yandex SmartCaptcha", Necessary, r"smart[\s-]?captcha|смарткапч\w*"),
+    catalogued("cloudflare", "Cloudflare", Necessary, r"cloudflare|клаудфл[еэ]р\w*"),
 ];
 
 /// Cookie names a policy may list, and the category they belong to. `*` as in the site file.

@@ -213,3 +213,38 @@ fn the_note_check_finds_a_note_in_a_visitor_text() {
     assert_ne!(noted, draft, "{draft}");
     assert_eq!(notes_in_visitor_texts(&noted).len(), 1, "{noted}");
 }
+
+#[test]
+fn a_policy_naming_catalogue_services_gets_them_by_id_and_a_draft_with_no_other_error() {
+    let imp = import(
+        "ТОО «Магазин» (далее – Оператор) использует cookie для подсчёта посещений и показа рекламы.\n\
+         5.1. На сайте работают Яндекс.Метрика, Google Analytics, пиксель Meta, видео YouTube, онлайн-чат JivoSite, \
+         виджет Битрикс24, карты 2ГИС и Яндекс.Карты, а формы защищает reCAPTCHA.\n",
+    );
+    let mut found = ids(&imp, Kind::Service);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "bitrix24",
+            "google-analytics",
+            "google-recaptcha",
+            "jivo",
+            "meta-pixel",
+            "twogis",
+            "yandex-maps",
+            "yandex-metrica",
+            "youtube"
+        ]
+    );
+    let draft = imp.draft();
+    for id in &found {
+        assert!(draft.text.contains(&format!("[[category.service]]\nid = \"{id}\"")), "{id}: {}", draft.text);
+    }
+    // The recipients' names and countries come from the catalogue.
+    assert!(draft.text.contains("name = { ru = \"Google LLC\", kk = \"Google LLC\", en = \"Google LLC\" }"), "{}", draft.text);
+    let errors = SitePolicy::parse("draft.toml", &draft.text).expect_err("a draft has TODOs").0;
+    for e in &errors {
+        assert_eq!(e.message, "is still a TODO: replace it with the site's own text", "{e}\n{}", draft.text);
+    }
+}

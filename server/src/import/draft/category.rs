@@ -315,10 +315,10 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         w.comment("Its provider, country and cookies come from Kelisim's table of known services, not from the policy: check them.");
         w.line("[[category.third_parties]]");
         let at = format!("{field}.third_parties[{}]", recipients + n);
-        let name = w.localized(&format!("{at}.name"), &owned(svc.provider), "the provider");
+        let name = w.localized(&format!("{at}.name"), &owned(svc.provider()), "the provider");
         w.line(&format!("name = {name}"));
-        w.line(&format!("country = {}", q(svc.country)));
-        let purpose = w.localized(&format!("{at}.purpose"), &owned(svc.description), "the service's purpose");
+        w.line(&format!("country = {}", q(svc.country())));
+        let purpose = w.localized(&format!("{at}.purpose"), &owned(svc.description()), "the service's purpose");
         w.line(&format!("purpose = {purpose}"));
         w.line("");
         w.line("[[category.service]]");

@@ -154,8 +154,8 @@ fn a_policy_uploaded_as_txt_cp1251_docx_or_pdf_drafts_the_same_site_as_its_paste
         assert!(facts_pasted.contains(&line), "{line} in\n{pasted}");
     }
     // The policy names no legal entity and no BIN: the draft leaves both to a person, whatever
-    // the file.
-    assert!(pasted.contains("bin = \"TODO: the operator's BIN"), "{pasted}");
+    // the file, saying what to write in the dashboard's language.
+    assert!(pasted.contains("bin = \"TODO: БИН оператора (12 цифр)"), "{pasted}");
 
     let uploads = [
         ("webpulse.kz.ru.txt", std::fs::read(fixture("webpulse.kz.ru.txt")).unwrap()),

@@ -115,7 +115,7 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, payload: web::Paylo
     if form.file.is_none() && form.text.trim().is_empty() {
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, u.nothing.to_owned());
     }
-    let (text, site, upload) = (form.text.replace("\r\n", "\n"), id.clone(), form.file);
+    let (text, site, upload, reader) = (form.text.replace("\r\n", "\n"), id.clone(), form.file, ctx.lang);
     let drafted = blocking(move || {
         let (text, source) = match upload {
             Some(file) => match document::text(&file.bytes, &file.name) {
@@ -124,7 +124,10 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, payload: web::Paylo
             },
             None => (text, "the dashboard".to_owned()),
         };
-        Ok(Import::read(text.as_bytes(), &site, &source, None).map(|i| i.draft().text).map_err(Refused::Import))
+        // Its TODOs say what to write in the dashboard's language.
+        Ok(Import::read(text.as_bytes(), &site, &source, None)
+            .map(|i| i.draft_for(reader).text)
+            .map_err(Refused::Import))
     })
     .await?;
     let draft = match drafted {

@@ -98,7 +98,12 @@ impl Import {
 
     /// The draft site policy file, and the fields left as TODO.
     pub fn draft(&self) -> draft::Draft {
-        draft::write(self)
+        draft::write(self, Lang::En)
+    }
+
+    /// The draft with its TODOs saying what to write in `reader`'s language (the dashboard's).
+    pub fn draft_for(&self, reader: Lang) -> draft::Draft {
+        draft::write(self, reader)
     }
 
     /// The findings as JSON, for tools.

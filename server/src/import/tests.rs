@@ -242,9 +242,44 @@ fn a_policy_naming_catalogue_services_gets_them_by_id_and_a_draft_with_no_other_
         assert!(draft.text.contains(&format!("[[category.service]]\nid = \"{id}\"")), "{id}: {}", draft.text);
     }
     // The recipients' names and countries come from the catalogue.
-    assert!(draft.text.contains("name = { ru = \"Google LLC\", kk = \"Google LLC\", en = \"Google LLC\" }"), "{}", draft.text);
+    assert!(
+        draft.text.contains("name = { ru = \"Google LLC\", kk = \"Google LLC\", en = \"Google LLC\" }"),
+        "{}",
+        draft.text
+    );
     let errors = SitePolicy::parse("draft.toml", &draft.text).expect_err("a draft has TODOs").0;
     for e in &errors {
         assert_eq!(e.message, "is still a TODO: replace it with the site's own text", "{e}\n{}", draft.text);
+    }
+}
+
+#[test]
+fn a_draft_for_a_dashboard_in_russian_or_kazakh_says_what_to_write_in_that_language() {
+    let imp = import("ТОО «Магазин» (далее – Оператор) использует cookie для подсчёта посещений.\n");
+    let ru = imp.draft_for(Lang::Ru);
+    assert!(ru.text.contains("ru = \"TODO: сколько хранятся эти данные\""), "{}", ru.text);
+    assert!(
+        ru.text.contains("bin = \"TODO: БИН оператора (12 цифр); если его нет, удалите эту строку\""),
+        "{}",
+        ru.text
+    );
+    // A text the policy gives in one language only: what to write, in which language, from what.
+    assert!(
+        ru.text.contains("en = \"TODO: юридическое название оператора на английском (ru: ТОО «Магазин»)\""),
+        "{}",
+        ru.text
+    );
+    let kk = imp.draft_for(Lang::Kk);
+    assert!(kk.text.contains("TODO: бұл деректер қанша уақыт сақталады"), "{}", kk.text);
+    assert!(kk.text.contains("TODO: оператордың заңды атауы ағылшын тілінде (ru: ТОО «Магазин»)"), "{}", kk.text);
+    // The same TODOs, in the same places: the file's checks do not depend on the language.
+    assert_eq!(ru.todos, imp.draft().todos);
+    assert_eq!(kk.todos, imp.draft().todos);
+    for draft in [ru, kk] {
+        let errors = SitePolicy::parse("draft.toml", &draft.text).expect_err("a draft has TODOs").0;
+        assert!(
+            errors.iter().all(|e| e.message == "is still a TODO: replace it with the site's own text"),
+            "{errors:?}"
+        );
     }
 }

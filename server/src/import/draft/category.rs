@@ -89,7 +89,11 @@ fn head(w: &mut Writer, c: CategoryId, field: &str, found: &Sources) {
         }
     }
     w.comment("Built-in title.");
-    let title = w.localized(&format!("{field}.title"), &owned(c.title()), "the title");
+    let title = w.localized(
+        &format!("{field}.title"),
+        &owned(c.title()),
+        ["санаттың атауы", "название категории", "the title"],
+    );
     w.line(&format!("title = {title}"));
 }
 
@@ -136,7 +140,12 @@ fn signals(w: &mut Writer, c: CategoryId) {
 fn description(w: &mut Writer, c: CategoryId, field: &str) {
     w.line("");
     w.comment("Built-in description: it says what the category is, not what the site does with it.");
-    w.text_table("category.description", &format!("{field}.description"), &owned(c.description()), "the description");
+    w.text_table(
+        "category.description",
+        &format!("{field}.description"),
+        &owned(c.description()),
+        ["сипаттамасы", "описание", "the description"],
+    );
 }
 
 /// The data collected: cited under `necessary` (the policy does not say which purpose uses
@@ -166,7 +175,16 @@ fn data(w: &mut Writer, c: CategoryId, field: &str) {
         w.comment("The data the policy says is collected (cited under `necessary`): delete what this category does not collect.");
     }
     let items: Vec<Localized> = data.iter().map(|(f, _)| f.texts.clone()).collect();
-    w.localized_table("category.data", &format!("{field}.data"), &items, "what data this category collects");
+    w.localized_table(
+        "category.data",
+        &format!("{field}.data"),
+        &items,
+        [
+            "бұл санат қандай деректерді жинайды",
+            "какие данные собирает эта категория",
+            "what data this category collects",
+        ],
+    );
 }
 
 /// The purposes, each cited; without any, the technologies named without a purpose.
@@ -182,7 +200,12 @@ fn purposes(w: &mut Writer, field: &str, found: &Sources) {
         w.comment(&cite_all(w, &f.value, seen));
     }
     let items: Vec<Localized> = found.purposes.iter().map(|(f, _)| f.texts.clone()).collect();
-    w.localized_table("category.purposes", &format!("{field}.purposes"), &items, "why this data is collected");
+    w.localized_table(
+        "category.purposes",
+        &format!("{field}.purposes"),
+        &items,
+        ["бұл деректер не үшін жиналады", "зачем собираются эти данные", "why this data is collected"],
+    );
 }
 
 /// How long the data is kept: the policy's first term, or a TODO.
@@ -200,7 +223,12 @@ fn retention(w: &mut Writer, field: &str) {
         None => w.comment("TODO: the policy does not say how long the data is kept; write the term for visitors (e.g. \"2 years\", \"until the session ends\"), and keep any note for yourself in a comment."),
     }
     let value = retention.map_or([None, None, None], |f| f.texts.clone());
-    w.text_table("category.retention", &format!("{field}.retention"), &value, "how long this data is kept");
+    w.text_table(
+        "category.retention",
+        &format!("{field}.retention"),
+        &value,
+        ["бұл деректер қанша уақыт сақталады", "сколько хранятся эти данные", "how long this data is kept"],
+    );
 }
 
 /// A `[[category.third_parties]]` per recipient the policy names: its name, country (or a
@@ -216,13 +244,24 @@ fn recipients(
         w.line("");
         w.comment(&cite_all(w, &f.value, seen));
         w.line("[[category.third_parties]]");
-        let name = w.localized(&format!("{at}.name"), &capitalized(&f.texts), "the recipient");
+        let name = w.localized(
+            &format!("{at}.name"),
+            &capitalized(&f.texts),
+            ["деректерді алушы", "получатель данных", "the recipient"],
+        );
         w.line(&format!("name = {name}"));
         let country = match f.country {
             Some(k) => k.to_owned(),
             None => {
                 w.comment("TODO: the policy does not say where this recipient is.");
-                w.todo(format!("{at}.country"), "the recipient's country as an ISO code such as KZ")
+                w.todo(
+                    format!("{at}.country"),
+                    [
+                        "алушының елі, ISO коды түрінде (мысалы, KZ)",
+                        "страна получателя в виде кода ISO, например KZ",
+                        "the recipient's country as an ISO code such as KZ",
+                    ],
+                )
             }
         };
         w.line(&format!("country = {}", q(&country)));
@@ -230,7 +269,15 @@ fn recipients(
             .get(&f.sentence)
             .and_then(|ps| ps.first())
             .map_or([None, None, None], |p| capitalized(&p.texts));
-        let purpose = w.localized(&format!("{at}.purpose"), &purpose, "why the data goes to this recipient");
+        let purpose = w.localized(
+            &format!("{at}.purpose"),
+            &purpose,
+            [
+                "деректер бұл алушыға не үшін беріледі",
+                "зачем данные передаются этому получателю",
+                "why the data goes to this recipient",
+            ],
+        );
         w.line(&format!("purpose = {purpose}"));
     }
 }
@@ -292,7 +339,10 @@ fn cross_border(
     let mut list: Vec<String> = countries.iter().map(|k| q(k)).collect();
     if unnamed {
         w.comment("TODO: the policy speaks of a transfer abroad but does not name the countries.");
-        let t = w.todo(format!("category.{}.cross_border.countries", c.id()), "the countries the data goes to");
+        let t = w.todo(
+            format!("category.{}.cross_border.countries", c.id()),
+            ["деректер берілетін елдер", "страны, куда передаются данные", "the countries the data goes to"],
+        );
         list.push(q(&t));
     }
     if list.is_empty() {
@@ -315,10 +365,18 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         w.comment("Its provider, country and cookies come from Kelisim's table of known services, not from the policy: check them.");
         w.line("[[category.third_parties]]");
         let at = format!("{field}.third_parties[{}]", recipients + n);
-        let name = w.localized(&format!("{at}.name"), &owned(svc.provider()), "the provider");
+        let name = w.localized(
+            &format!("{at}.name"),
+            &owned(svc.provider()),
+            ["сервисті ұсынатын компания", "компания, которая предоставляет сервис", "the provider"],
+        );
         w.line(&format!("name = {name}"));
         w.line(&format!("country = {}", q(svc.country())));
-        let purpose = w.localized(&format!("{at}.purpose"), &owned(svc.description()), "the service's purpose");
+        let purpose = w.localized(
+            &format!("{at}.purpose"),
+            &owned(svc.description()),
+            ["сервистің мақсаты", "назначение сервиса", "the service's purpose"],
+        );
         w.line(&format!("purpose = {purpose}"));
         w.line("");
         w.line("[[category.service]]");
@@ -331,8 +389,11 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         w.line(&format!("name = {}", q(svc.name)));
         w.line(&format!("provider = {}", q(svc.provider[2])));
         w.line(&format!("country = {}", q(svc.country)));
-        let description =
-            w.localized(&format!("{field}.service[{n}].description"), &owned(svc.description), "the description");
+        let description = w.localized(
+            &format!("{field}.service[{n}].description"),
+            &owned(svc.description),
+            ["сипаттамасы", "описание", "the description"],
+        );
         w.line(&format!("description = {description}"));
         let cookies: Vec<String> = svc.cookies.iter().map(|c| q(c)).collect();
         w.line(&format!("cookies = [{}]", cookies.join(", ")));

@@ -73,6 +73,8 @@ struct Writer<'a> {
     imp: &'a Import,
     out: String,
     todos: Vec<String>,
+    /// The language a TODO says what to write in (kk, ru, en: the `what` texts' order).
+    reader: Lang,
 }
 
 impl<'a> Writer<'a> {
@@ -108,14 +110,28 @@ impl<'a> Writer<'a> {
             .or_else(|| value.iter().enumerate().find_map(|(i, v)| v.as_ref().map(|v| (i, v.clone()))))
     }
 
-    fn todo(&mut self, field: String, what: &str) -> String {
+    fn todo(&mut self, field: String, what: Texts) -> String {
+        self.todo_said(field, what[idx(self.reader)])
+    }
+
+    fn todo_said(&mut self, field: String, said: &str) -> String {
         self.todos.push(field);
-        format!("TODO: {what}")
+        format!("TODO: {said}")
+    }
+
+    /// `what` (kk, ru, en) with "in `l`", in the reader's language.
+    fn what_in(&self, what: Texts, l: Lang) -> String {
+        const IN: [[&str; 3]; 3] = [
+            ["қазақ тілінде", "орыс тілінде", "ағылшын тілінде"],
+            ["на казахском", "на русском", "на английском"],
+            ["in Kazakh", "in Russian", "in English"],
+        ];
+        format!("{} {}", what[idx(self.reader)], IN[idx(self.reader)][idx(l)])
     }
 
     /// `{ kk = "…", ru = "…", en = "…" }` for the draft's languages; a missing language is a
     /// TODO that shows the text in a language the policy did give.
-    fn localized(&mut self, field: &str, value: &Localized, what: &str) -> String {
+    fn localized(&mut self, field: &str, value: &Localized, what: Texts) -> String {
         let mut parts = Vec::new();
         for l in self.imp.languages.clone() {
             let text = self.text_in(l, field, value, what);
@@ -125,26 +141,30 @@ impl<'a> Writer<'a> {
     }
 
     /// The text in `l`, or a TODO that shows the text in a language the policy did give.
-    fn text_in(&mut self, l: Lang, field: &str, value: &Localized, what: &str) -> String {
+    fn text_in(&mut self, l: Lang, field: &str, value: &Localized, what: Texts) -> String {
         match (&value[idx(l)], self.known(value)) {
             (Some(v), _) => v.clone(),
             (None, Some((i, v))) => {
                 let from = ["kk", "ru", "en"][i];
-                self.todo(format!("{field}.{}", l.code()), &format!("{what} in {} ({from}: {v})", language_name(l)))
+                let said = format!("{} ({from}: {v})", self.what_in(what, l));
+                self.todo_said(format!("{field}.{}", l.code()), &said)
             }
             (None, None) => self.todo(format!("{field}.{}", l.code()), what),
         }
     }
 
     /// A `[table]` of one localized text or list per language.
-    fn localized_table(&mut self, header: &str, field: &str, items: &[Localized], what: &str) {
+    fn localized_table(&mut self, header: &str, field: &str, items: &[Localized], what: Texts) {
         self.line(&format!("[{header}]"));
         for l in self.imp.languages.clone() {
             let mut values = Vec::new();
             for (n, item) in items.iter().enumerate() {
                 let text = match &item[idx(l)] {
                     Some(v) => v.clone(),
-                    None => self.todo(format!("{field}.{}[{n}]", l.code()), &format!("{what} in {}", language_name(l))),
+                    None => {
+                        let said = self.what_in(what, l);
+                        self.todo_said(format!("{field}.{}[{n}]", l.code()), &said)
+                    }
                 };
                 values.push(q(&text));
             }
@@ -156,7 +176,7 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn text_table(&mut self, header: &str, field: &str, value: &Localized, what: &str) {
+    fn text_table(&mut self, header: &str, field: &str, value: &Localized, what: Texts) {
         self.line(&format!("[{header}]"));
         for l in self.imp.languages.clone() {
             let text = self.text_in(l, field, value, what);
@@ -165,9 +185,9 @@ impl<'a> Writer<'a> {
     }
 }
 
-pub fn write(imp: &Import) -> Draft {
-    let mut w = Writer { imp, out: String::new(), todos: Vec::new() };
-    let mut body = Writer { imp, out: String::new(), todos: Vec::new() };
+pub fn write(imp: &Import, reader: Lang) -> Draft {
+    let mut w = Writer { imp, out: String::new(), todos: Vec::new(), reader };
+    let mut body = Writer { imp, out: String::new(), todos: Vec::new(), reader };
     site(&mut body);
     operator(&mut body);
     let by_sentence = purposes_by_sentence(imp);
@@ -226,12 +246,26 @@ fn site(w: &mut Writer) {
         }
         None => {
             w.comment("The policy does not name the site's address.");
-            let t = w.todo("name".into(), "the site's name as visitors know it");
+            let t = w.todo(
+                "name".into(),
+                [
+                    "келушілерге таныс сайт атауы",
+                    "название сайта, под которым его знают посетители",
+                    "the site's name as visitors know it",
+                ],
+            );
             w.line(&format!("name = {}", q(&t)));
         }
     }
     if hosts.is_empty() {
-        let t = w.todo("origins".into(), "the site's origin, e.g. https://example.kz");
+        let t = w.todo(
+            "origins".into(),
+            [
+                "сайттың мекенжайы (origin), мысалы https://example.kz",
+                "адрес сайта (origin), например https://example.kz",
+                "the site's origin, e.g. https://example.kz",
+            ],
+        );
         w.line(&format!("origins = [{}]", q(&t)));
     } else {
         w.comment("The site's addresses the policy names (the scheme https:// is assumed where it gives a bare domain; add the www. variant if the site has one):");
@@ -251,7 +285,14 @@ fn site(w: &mut Writer) {
         }
         None => {
             w.comment("The policy does not give its own address.");
-            let t = w.todo("policy_url".into(), "the address of this policy on the site");
+            let t = w.todo(
+                "policy_url".into(),
+                [
+                    "осы саясаттың сайттағы мекенжайы",
+                    "адрес этой политики на сайте",
+                    "the address of this policy on the site",
+                ],
+            );
             w.line(&format!("policy_url = {}", q(&t)));
         }
     }
@@ -267,7 +308,14 @@ fn site(w: &mut Writer) {
         }
         (None, None) => {
             w.comment("The policy carries no date or version.");
-            let t = w.todo("policy_version".into(), "the date or version of the policy text, e.g. 2025-01-15");
+            let t = w.todo(
+                "policy_version".into(),
+                [
+                    "саясат мәтінінің күні немесе нұсқасы, мысалы 2025-01-15",
+                    "дата или версия текста политики, например 2025-01-15",
+                    "the date or version of the policy text, e.g. 2025-01-15",
+                ],
+            );
             w.line(&format!("policy_version = {}", q(&t)));
         }
     }
@@ -307,13 +355,24 @@ fn operator(w: &mut Writer) {
             w.comment(
                 "The legal form is translated (ТОО = ЖШС = LLP, АО = АҚ = JSC, ИП = ЖК); the name is kept as written.",
             );
-            let name = w.localized("operator.name", &f.texts, "the operator's legal name");
+            let name = w.localized(
+                "operator.name",
+                &f.texts,
+                ["оператордың заңды атауы", "юридическое название оператора", "the operator's legal name"],
+            );
             w.line(&format!("name = {name}"));
         }
         None => {
             w.comment("The policy names no legal entity (ТОО, АО, ИП…) as the operator.");
-            let name =
-                w.localized("operator.name", &[None, None, None], "the operator's legal name, e.g. ТОО «…» / «…» ЖШС");
+            let name = w.localized(
+                "operator.name",
+                &[None, None, None],
+                [
+                    "оператордың заңды атауы, мысалы «…» ЖШС / ТОО «…»",
+                    "юридическое название оператора, например ТОО «…» / «…» ЖШС",
+                    "the operator's legal name, e.g. ТОО «…» / «…» ЖШС",
+                ],
+            );
             w.line(&format!("name = {name}"));
         }
     }
@@ -328,7 +387,14 @@ fn operator(w: &mut Writer) {
                 w.comment(&format!("{} — fails the BIN check digit.", w.cite(f)));
             }
             w.comment("The policy gives no valid BIN or IIN; Art. 8 p.4 asks for it.");
-            let t = w.todo("operator.bin".into(), "the operator's BIN (12 digits); delete this line if it has none");
+            let t = w.todo(
+                "operator.bin".into(),
+                [
+                    "оператордың БСН-і (12 цифр); жоқ болса, бұл жолды өшіріңіз",
+                    "БИН оператора (12 цифр); если его нет, удалите эту строку",
+                    "the operator's BIN (12 digits); delete this line if it has none",
+                ],
+            );
             w.line(&format!("bin = {}", q(&t)));
         }
     }
@@ -336,7 +402,7 @@ fn operator(w: &mut Writer) {
     let phone = imp.of(Kind::Phone).next();
     if let Some(f) = address {
         w.comment(&w.cite(f));
-        let a = w.localized("operator.address", &f.texts, "the address");
+        let a = w.localized("operator.address", &f.texts, ["мекенжайы", "адрес", "the address"]);
         w.line(&format!("address = {a}"));
     } else {
         w.comment("The policy gives no postal address.");
@@ -360,7 +426,14 @@ fn operator(w: &mut Writer) {
             }
             None if kind == Kind::Email && address.is_none() && phone.is_none() => {
                 w.comment("The policy gives no e-mail, phone or address, and a visitor must be able to reach the operator to withdraw consent (Art. 8 p.2).");
-                let t = w.todo("operator.email".into(), "a contact e-mail for personal data requests");
+                let t = w.todo(
+                    "operator.email".into(),
+                    [
+                        "дербес деректер бойынша өтініштерге арналған байланыс e-mail",
+                        "e-mail для обращений по персональным данным",
+                        "a contact e-mail for personal data requests",
+                    ],
+                );
                 w.line(&format!("email = {}", q(&t)));
             }
             None => w.comment(&format!("The policy gives no {label}.")),
@@ -376,8 +449,14 @@ fn operator(w: &mut Writer) {
             w.comment(
                 "The policy does not say where the personal data database is kept (Art. 12 p.2 asks for Kazakhstan).",
             );
-            let t = w
-                .todo("operator.storage_country".into(), "ISO code of the country where the database is kept, e.g. KZ");
+            let t = w.todo(
+                "operator.storage_country".into(),
+                [
+                    "дерекқор сақталатын елдің ISO коды, мысалы KZ",
+                    "код ISO страны, где хранится база данных, например KZ",
+                    "ISO code of the country where the database is kept, e.g. KZ",
+                ],
+            );
             w.line(&format!("storage_country = {}", q(&t)));
         }
     }

@@ -257,7 +257,7 @@ fn a_policy_naming_catalogue_services_gets_them_by_id_and_a_draft_with_no_other_
 fn a_draft_for_a_dashboard_in_russian_or_kazakh_says_what_to_write_in_that_language() {
     let imp = import("ТОО «Магазин» (далее – Оператор) использует cookie для подсчёта посещений.\n");
     let ru = imp.draft_for(Lang::Ru);
-    assert!(ru.text.contains("ru = \"TODO: сколько хранятся эти данные\""), "{}", ru.text);
+    assert!(ru.text.contains("ru = \"TODO: как долго хранятся эти данные\""), "{}", ru.text);
     assert!(
         ru.text.contains("bin = \"TODO: БИН оператора (12 цифр); если его нет, удалите эту строку\""),
         "{}",
@@ -265,13 +265,13 @@ fn a_draft_for_a_dashboard_in_russian_or_kazakh_says_what_to_write_in_that_langu
     );
     // A text the policy gives in one language only: what to write, in which language, from what.
     assert!(
-        ru.text.contains("en = \"TODO: юридическое название оператора на английском (ru: ТОО «Магазин»)\""),
+        ru.text.contains("en = \"TODO: юридическое название оператора — на английском (ru: ТОО «Магазин»)\""),
         "{}",
         ru.text
     );
     let kk = imp.draft_for(Lang::Kk);
     assert!(kk.text.contains("TODO: бұл деректер қанша уақыт сақталады"), "{}", kk.text);
-    assert!(kk.text.contains("TODO: оператордың заңды атауы ағылшын тілінде (ru: ТОО «Магазин»)"), "{}", kk.text);
+    assert!(kk.text.contains("TODO: оператордың заңды атауы — ағылшын тілінде (ru: ТОО «Магазин»)"), "{}", kk.text);
     // The same TODOs, in the same places: the file's checks do not depend on the language.
     assert_eq!(ru.todos, imp.draft().todos);
     assert_eq!(kk.todos, imp.draft().todos);

@@ -89,11 +89,8 @@ fn head(w: &mut Writer, c: CategoryId, field: &str, found: &Sources) {
         }
     }
     w.comment("Built-in title.");
-    let title = w.localized(
-        &format!("{field}.title"),
-        &owned(c.title()),
-        ["санаттың атауы", "название категории", "the title"],
-    );
+    let title =
+        w.localized(&format!("{field}.title"), &owned(c.title()), ["санат атауы", "название категории", "the title"]);
     w.line(&format!("title = {title}"));
 }
 
@@ -180,8 +177,8 @@ fn data(w: &mut Writer, c: CategoryId, field: &str) {
         &format!("{field}.data"),
         &items,
         [
-            "бұл санат қандай деректерді жинайды",
-            "какие данные собирает эта категория",
+            "бұл санатта қандай деректер жиналады",
+            "какие данные собираются в этой категории",
             "what data this category collects",
         ],
     );
@@ -227,7 +224,7 @@ fn retention(w: &mut Writer, field: &str) {
         "category.retention",
         &format!("{field}.retention"),
         &value,
-        ["бұл деректер қанша уақыт сақталады", "сколько хранятся эти данные", "how long this data is kept"],
+        ["бұл деректер қанша уақыт сақталады", "как долго хранятся эти данные", "how long this data is kept"],
     );
 }
 
@@ -257,8 +254,8 @@ fn recipients(
                 w.todo(
                     format!("{at}.country"),
                     [
-                        "алушының елі, ISO коды түрінде (мысалы, KZ)",
-                        "страна получателя в виде кода ISO, например KZ",
+                        "алушы елінің ISO коды, мысалы, KZ",
+                        "код ISO страны получателя, например KZ",
                         "the recipient's country as an ISO code such as KZ",
                     ],
                 )
@@ -368,7 +365,7 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         let name = w.localized(
             &format!("{at}.name"),
             &owned(svc.provider()),
-            ["сервисті ұсынатын компания", "компания, которая предоставляет сервис", "the provider"],
+            ["сервисті ұсынатын компания", "компания, предоставляющая сервис", "the provider"],
         );
         w.line(&format!("name = {name}"));
         w.line(&format!("country = {}", q(svc.country())));

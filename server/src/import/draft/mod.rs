@@ -121,12 +121,13 @@ impl<'a> Writer<'a> {
 
     /// `what` (kk, ru, en) with "in `l`", in the reader's language.
     fn what_in(&self, what: Texts, l: Lang) -> String {
+        // Set off by a dash in kk and ru: a phrase there may end in its verb.
         const IN: [[&str; 3]; 3] = [
-            ["қазақ тілінде", "орыс тілінде", "ағылшын тілінде"],
-            ["на казахском", "на русском", "на английском"],
-            ["in Kazakh", "in Russian", "in English"],
+            [" — қазақ тілінде", " — орыс тілінде", " — ағылшын тілінде"],
+            [" — на казахском", " — на русском", " — на английском"],
+            [" in Kazakh", " in Russian", " in English"],
         ];
-        format!("{} {}", what[idx(self.reader)], IN[idx(self.reader)][idx(l)])
+        format!("{}{}", what[idx(self.reader)], IN[idx(self.reader)][idx(l)])
     }
 
     /// `{ kk = "…", ru = "…", en = "…" }` for the draft's languages; a missing language is a
@@ -261,7 +262,7 @@ fn site(w: &mut Writer) {
         let t = w.todo(
             "origins".into(),
             [
-                "сайттың мекенжайы (origin), мысалы https://example.kz",
+                "сайттың мекенжайы (origin), мысалы, https://example.kz",
                 "адрес сайта (origin), например https://example.kz",
                 "the site's origin, e.g. https://example.kz",
             ],
@@ -311,7 +312,7 @@ fn site(w: &mut Writer) {
             let t = w.todo(
                 "policy_version".into(),
                 [
-                    "саясат мәтінінің күні немесе нұсқасы, мысалы 2025-01-15",
+                    "саясат мәтінінің күні немесе нұсқасы, мысалы, 2025-01-15",
                     "дата или версия текста политики, например 2025-01-15",
                     "the date or version of the policy text, e.g. 2025-01-15",
                 ],
@@ -368,7 +369,7 @@ fn operator(w: &mut Writer) {
                 "operator.name",
                 &[None, None, None],
                 [
-                    "оператордың заңды атауы, мысалы «…» ЖШС / ТОО «…»",
+                    "оператордың заңды атауы, мысалы, «…» ЖШС / ТОО «…»",
                     "юридическое название оператора, например ТОО «…» / «…» ЖШС",
                     "the operator's legal name, e.g. ТОО «…» / «…» ЖШС",
                 ],
@@ -390,7 +391,7 @@ fn operator(w: &mut Writer) {
             let t = w.todo(
                 "operator.bin".into(),
                 [
-                    "оператордың БСН-і (12 цифр); жоқ болса, бұл жолды өшіріңіз",
+                    "оператордың БСН-і (12 таңба); жоқ болса, бұл жолды өшіріңіз",
                     "БИН оператора (12 цифр); если его нет, удалите эту строку",
                     "the operator's BIN (12 digits); delete this line if it has none",
                 ],
@@ -429,7 +430,7 @@ fn operator(w: &mut Writer) {
                 let t = w.todo(
                     "operator.email".into(),
                     [
-                        "дербес деректер бойынша өтініштерге арналған байланыс e-mail",
+                        "дербес деректер бойынша өтініштерге арналған e-mail",
                         "e-mail для обращений по персональным данным",
                         "a contact e-mail for personal data requests",
                     ],
@@ -452,7 +453,7 @@ fn operator(w: &mut Writer) {
             let t = w.todo(
                 "operator.storage_country".into(),
                 [
-                    "дерекқор сақталатын елдің ISO коды, мысалы KZ",
+                    "дерекқор сақталатын елдің ISO коды, мысалы, KZ",
                     "код ISO страны, где хранится база данных, например KZ",
                     "ISO code of the country where the database is kept, e.g. KZ",
                 ],

@@ -257,12 +257,12 @@ fn every_dashboard_page_is_in_one_language() {
                 ("ru", "policy") | ("ru", "edit") => &[
                     "категория `functional`: `title.kk` — не заполнено",
                     "`Marketing Ads` должен быть кратким идентификатором",
-                    "`yandex-metrika` нет в каталоге сервисов Kelisim",
+                    "Сервиса `yandex-metrika` нет в каталоге Kelisim: возможно, вы имели в виду `yandex-metrica`?",
                 ],
                 ("kk", "policy") | ("kk", "edit") => &[
                     "санат `functional`: `title.kk` — толтырылмаған",
                     "`Marketing Ads` қысқа идентификатор болуы керек",
-                    "`yandex-metrika` Kelisim қызметтер каталогында жоқ",
+                    "`yandex-metrika` Kelisim қызметтер каталогында жоқ: `yandex-metrica` деп жазғыңыз келді ме?",
                 ],
                 ("ru", _) => &["`consent_days` — значение неверного типа"],
                 _ => &["`consent_days` — мәннің түрі дұрыс емес"],

@@ -7,6 +7,7 @@
 
 use crate::config::{Category, Service, Text};
 use crate::consent_mode::ConsentModeType;
+use crate::lang::Lang;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -64,13 +65,15 @@ pub fn get(id: &str) -> Option<&'static Entry> {
 }
 
 /// The catalogue id closest to `id`, for a "did you mean": the same id in lower case, or one at
-/// most two edits away (`yandex-metrika`, `google_analytics`, `YouTube`).
+/// most two edits away (`yandex-metrika`, `google_analytics`, `YouTube`), one for a short id
+/// (so that `jira` does not suggest `jivo`).
 pub fn nearest(id: &str) -> Option<&'static str> {
     let id = id.to_lowercase();
+    let most = if id.chars().count() <= 5 { 1 } else { 2 };
     all()
         .iter()
         .map(|e| (edits(&id, &e.id), e.id.as_str()))
-        .filter(|(d, _)| *d <= 2)
+        .filter(|(d, _)| *d <= most)
         .min_by_key(|(d, _)| *d)
         .map(|(_, e)| e)
 }
@@ -184,7 +187,7 @@ pub struct Filled {
 /// its category the service's Consent Mode types and, for an operator abroad, its country to
 /// `cross_border`. What the file gives stays as it is. Services not in the catalogue are left alone (validation asks for their
 /// fields).
-pub fn fill(categories: &mut [Category]) -> Vec<Filled> {
+pub fn fill(categories: &mut [Category], languages: &[Lang]) -> Vec<Filled> {
     let mut out = Vec::new();
     for cat in categories.iter_mut() {
         let mut extra_modes: Vec<ConsentModeType> = Vec::new();
@@ -195,7 +198,7 @@ pub fn fill(categories: &mut [Category]) -> Vec<Filled> {
             // country too. A service the file describes itself is checked, not amended.
             let by_id = s.name.is_empty() && s.country.is_empty();
             let mut fields = Vec::new();
-            fill_service(s, e, &mut fields);
+            fill_service(s, e, languages, &mut fields);
             if !by_id {
                 if !fields.is_empty() {
                     out.push(Filled { category: cat.id.clone(), service: s.id.clone(), fields });
@@ -228,7 +231,7 @@ pub fn fill(categories: &mut [Category]) -> Vec<Filled> {
     out
 }
 
-fn fill_service(s: &mut Service, e: &Entry, fields: &mut Vec<String>) {
+fn fill_service(s: &mut Service, e: &Entry, languages: &[Lang], fields: &mut Vec<String>) {
     if s.name.is_empty() {
         s.name.clone_from(&e.name);
         fields.push("name".into());
@@ -242,7 +245,10 @@ fn fill_service(s: &mut Service, e: &Entry, fields: &mut Vec<String>) {
         fields.push("country".into());
     }
     if s.description.is_blank() {
-        s.description = e.description.clone();
+        // Only the site's languages: a file may not give a text in another.
+        let d = &e.description;
+        let keep = |l: Lang, t: &Option<String>| t.clone().filter(|_| languages.contains(&l));
+        s.description = Text { kk: keep(Lang::Kk, &d.kk), ru: keep(Lang::Ru, &d.ru), en: keep(Lang::En, &d.en) };
         fields.push("description".into());
     }
     if s.cookies.is_empty() {

@@ -453,6 +453,17 @@ fn a_list_of_catalogue_ids_stays_ids_through_the_form_s_buttons() {
     let r = e.send("webpulse", &fields(&r.body), "check");
     assert!(r.status == 200 && r.body.contains("data-policy=\"valid\""), "{}", source(&r.body));
     assert!(source(&r.body).contains(ids_line), "{}", source(&r.body));
+    // A misspelt id: its problem is shown with the list (it has no box of its own).
+    let typo = source(&r.body).replace(ids_line, "service = [\"yandex-metrika\", \"google-analytics\"]\n");
+    let r = e.send("webpulse", &with(fields(&r.body), "source", &typo), "check");
+    assert_eq!(r.status, 422);
+    let services = at(&r.body, &format!("category.{n}.service"));
+    let src = source(&r.body);
+    assert!(
+        services.contains("возможно, вы имели в виду `yandex-metrica`"),
+        "{services}\n{}",
+        &src[src.find("id = \"analytics\"").unwrap()..]
+    );
 }
 
 /// «+ Add a service» with only a catalogue id typed in: the catalogue fills in the rest, as it

@@ -205,7 +205,7 @@ impl SitePolicy {
     pub fn parse(file: &str, text: &str) -> Result<SitePolicy, PolicyErrors> {
         let doc = locate::Document::parse(file, text).map_err(|e| PolicyErrors(vec![*e]))?;
         let mut policy: SitePolicy = toml::from_str(text).map_err(|e| PolicyErrors(vec![doc.serde_error(&e)]))?;
-        policy.filled = crate::catalogue::fill(&mut policy.categories);
+        policy.filled = crate::catalogue::fill(&mut policy.categories, &policy.languages);
         let mut problems = validate::validate(&policy);
         if problems.is_empty() {
             return Ok(policy);

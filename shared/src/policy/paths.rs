@@ -37,7 +37,7 @@ pub fn field_problems(text: &str) -> Vec<FieldProblem> {
             return vec![FieldProblem::new(String::new(), Problem::Syntax(e.message().trim().to_owned()))];
         }
     };
-    let policy: SitePolicy = match toml::from_str(text) {
+    let mut policy: SitePolicy = match toml::from_str(text) {
         Ok(p) => p,
         Err(e) => {
             let path = e.span().map(|s| path_at(root.get_ref(), s.start)).unwrap_or_default();
@@ -45,6 +45,8 @@ pub fn field_problems(text: &str) -> Vec<FieldProblem> {
             return vec![FieldProblem::new(path.join("."), Problem::Shape(Shape::of(&detail), detail))];
         }
     };
+    // As `parse` does: a service named by catalogue id is filled in before it is checked.
+    crate::catalogue::fill(&mut policy.categories, &policy.languages);
     super::validate::validate(&policy).into_iter().map(|p| FieldProblem::new(dotted(&p.path), p.problem)).collect()
 }
 
@@ -107,6 +109,17 @@ retention = { kk = "1 жыл", ru = "1 год" }
     #[test]
     fn a_valid_file_has_no_problems() {
         assert_eq!(field_problems(SITE), vec![]);
+    }
+
+    #[test]
+    fn a_service_named_by_catalogue_id_is_filled_in_before_it_is_checked() {
+        // An optional category naming two catalogue services, and one problem elsewhere: only
+        // that one (the dashboard's form used to show the services' fields as empty).
+        let text = format!(
+            "{}\n[[category]]\nid = \"analytics\"\ntitle = {{ kk = \"Талдау\", ru = \"Аналитика\" }}\ndescription = {{ kk = \"с\", ru = \"о\" }}\ndata = {{ kk = [\"а\"], ru = [\"б\"] }}\npurposes = {{ kk = [\"а\"], ru = [\"б\"] }}\nretention = {{ kk = \"1 жыл\", ru = \"1 год\" }}\ncross_border = {{ transfer = true, countries = [\"RU\", \"US\"] }}\nservice = [\"yandex-metrica\", \"google-analytics\"]\n",
+            SITE.replace("ru = \"Обязательные\"", "ru = \" \"")
+        );
+        assert_eq!(paths(&text), ["category.0.title.ru"]);
     }
 
     #[test]

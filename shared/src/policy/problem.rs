@@ -182,7 +182,9 @@ impl Problem {
             }
             ServiceTaken(v) => format!("`{v}` is used by an earlier service of this category"),
             ServiceSlug(v) => format!("`{v}` must be a slug"),
-            NotInCatalogue(v, Some(near)) => format!("`{v}` is not in the services catalogue: did you mean `{near}`?"),
+            NotInCatalogue(v, Some(near)) => format!(
+                "`{v}` is not in the services catalogue: did you mean `{near}`? Otherwise give the service's `name`, `provider`, `country` and `description`"
+            ),
             NotInCatalogue(v, None) => format!(
                 "`{v}` is not in the services catalogue (shared/catalogue/services.toml): use a catalogue id, or give the service's `name`, `provider`, `country` and `description`"
             ),

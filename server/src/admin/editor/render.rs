@@ -170,6 +170,11 @@ fn anchors(list: &'static [Field], t: &dyn TableLike, prefix: &str, out: &mut Ha
             }
             Kind::Tables(inner, _) => {
                 for (i, entry) in entries(t.get(f.key)).into_iter().enumerate() {
+                    // A catalogue id has no box of its own (`list_of`): its problems are shown
+                    // with the list.
+                    if entry.is_none() && is_ref(t.get(f.key), i) {
+                        continue;
+                    }
                     let at = format!("{name}.{i}");
                     if let Some(entry) = entry {
                         anchors(inner, entry, &at, out);

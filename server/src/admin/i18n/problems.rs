@@ -283,8 +283,12 @@ pub fn text(l: Lang, p: &Problem) -> String {
             false => format!("`{v}` уже занят сервисом выше в этой категории"),
         },
         NotInCatalogue(v, Some(near)) => match kk {
-            true => format!("`{v}` Kelisim қызметтер каталогында жоқ: `{near}` деп жазғыңыз келді ме?"),
-            false => format!("Сервиса `{v}` нет в каталоге Kelisim: возможно, вы имели в виду `{near}`?"),
+            true => format!(
+                "`{v}` Kelisim қызметтер каталогында жоқ: `{near}` деп жазғыңыз келді ме? Әйтпесе қызметтің `name`, `provider`, `country` және `description` өрістерін толтырыңыз"
+            ),
+            false => format!(
+                "Сервиса `{v}` нет в каталоге Kelisim: возможно, вы имели в виду `{near}`? Если нет, заполните у сервиса `name`, `provider`, `country` и `description`"
+            ),
         },
         TrackerRequired(v, cat) => match kk {
             true => format!(

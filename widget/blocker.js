@@ -73,19 +73,24 @@
       });
     }).observe(d.documentElement, { childList: true, subtree: true });
   }
-  // A decision made on this page (`kelisim:change`, dispatched once the cookie says it): the
-  // hooks, if they were waiting; and W5 for the trackers that run here without the widget
-  // having brought them back (their category was granted when the page loaded): if one of a
-  // category no longer granted is on the page (an element that loaded a URL a pattern
-  // matches), the page is reloaded to stop it, as the widget does for what it ran, unless
-  // the site's `reload_on_revoke` is off.
-  w.addEventListener('kelisim:change', () => {
+  // Which of the patterns' categories are granted: when the page loaded (the cookie), then as
+  // each decision made on this page says.
+  var was = rx.map((r) => granted(r[0]));
+  // A decision made on this page (`kelisim:change`, its granted list in the detail): the hooks,
+  // if they were waiting; and W5 for the trackers that run here without the widget having
+  // brought them back (their category was granted when the page loaded): if the decision
+  // turns off a category that was on and one of its trackers is on the page (an element that
+  // loaded a URL its pattern matches), the page is reloaded to stop it, as the widget does for
+  // what it ran, unless the site's `reload_on_revoke` is off.
+  w.addEventListener('kelisim:change', (e) => {
+    var g = e.detail.granted, off = rx.map((r, i) => was[i] && g.indexOf(r[0]) < 0);
+    was = rx.map((r) => g.indexOf(r[0]) >= 0);
     arm();
-    site[3] && [...d.querySelectorAll('script[src],iframe[src],img[src]')].some((e) =>
-      rx.some((r) => r[1].test(e.src) && !granted(r[0]))) && location.reload();
+    site[3] && [...d.querySelectorAll('script[src],iframe[src],img[src]')].some((el) =>
+      rx.some((r, i) => off[i] && r[1].test(el.src))) && location.reload();
   });
   // A return visit whose standing decision grants every category this site blocks holds
   // nothing back: the hooks, which cost a little for every element the page makes, wait for
   // such a decision.
-  rx.every((r) => granted(r[0])) || arm();
+  was.every(Boolean) || arm();
 })(window, document, __KELISIM_RULES__)

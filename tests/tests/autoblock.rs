@@ -369,6 +369,32 @@ fn a_withdrawal_on_a_page_without_hooks_sets_them_for_what_comes_after() {
     });
 }
 
+/// A tracker that ran before the loader (above it in `<head>`, the documented limit) is not
+/// the blocker's to stop: a first visit's Reject all does not reload the page for it (W5 is
+/// for what was granted), nor does granting one category only.
+#[test]
+fn a_decision_reloads_only_for_categories_that_were_granted() {
+    let early =
+        "<script src=\"https://mc.yandex.ru/metrika/tag.js?id=early\"></script>\n<script src=\"KELISIM/kelisim.js\"";
+    let (pages, _sites, k, url) = serve_page(|t| t);
+    pages.set("/", PAGE.replace("<script src=\"KELISIM/kelisim.js\"", early).replace("KELISIM", &k.base));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        for decide in ["window.kelisim.rejectAll()", "window.kelisim.accept(['analytics'])"] {
+            let v = Visit::open(&url).await;
+            v.until(
+                "document.readyState == 'complete' && !!window.kelisim && (window.__ran || []).indexOf('metrica') >= 0",
+            )
+            .await;
+            v.js(&format!("window.__before = 1, {decide}, true")).await;
+            v.until("!!window.kelisim.get()").await;
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            assert_eq!(v.js("window.__before").await, serde_json::json!(1), "{decide}: not reloaded");
+            v.close().await;
+        }
+    });
+}
+
 #[test]
 fn a_site_without_catalogue_services_gets_no_blocker() {
     let k = Kelisim::start();

@@ -512,7 +512,8 @@ pub fn install(c: &Ctx, cfg: &Config, every: bool, origin: &str, check: &super::
                 .map(|s| (s.name.as_str(), k.id.as_str()))
         })
         .collect();
-    let blocking = !auto.is_empty() || every;
+    // What the loader really holds back: nothing when no pattern fits an optional category.
+    let blocking = !kelisim_shared::catalogue::block_rules(&cfg.categories, every).is_empty();
     let site = &cfg.site;
     let optional: Vec<&str> = cfg.categories.iter().filter(|k| !k.required).map(|k| k.id.as_str()).collect();
     // The examples use the usual categories where the site has them.

@@ -556,7 +556,12 @@ pub const SERVICES: &[KnownService] = &[
         Necessary,
         r"google[\s-]*tag[\s-]*manager|диспетчер\w* тегов google",
     ),
-    catalogued("top-mail-ru", "Top@Mail.Ru", Analytics, r"(top|топ|рейтинг)\s*@\s*mail\.ru|(?-u:\btop\.mail\.ru\b)"),
+    catalogued(
+        "top-mail-ru",
+        "Top@Mail.Ru",
+        Analytics,
+        r"(^|[^\p{L}\p{N}._@-])(top|топ|рейтинг)\s*@\s*mail\.ru|(?-u:\btop\.mail\.ru\b)",
+    ),
     catalogued(
         "tiktok-pixel",
         "TikTok Pixel",
@@ -567,7 +572,12 @@ pub const SERVICES: &[KnownService] = &[
     catalogued("microsoft-clarity", "Microsoft Clarity", Analytics, r"microsoft[\s-]*clarity"),
     catalogued("jivo", "Jivo", Functional, r"(?-u:\bjivo(site|chat)?\b)|живосайт\w*"),
     catalogued("bitrix24", "Bitrix24", Functional, r"битрикс[\s-]*24|bitrix[\s-]*24"),
-    catalogued("yandex-maps", "Yandex Maps", Functional, r"яндекс[\s.-]*карт\w*|yandex[\s.-]*maps?"),
+    catalogued(
+        "yandex-maps",
+        "Yandex Maps",
+        Functional,
+        r"яндекс[\s.-]*карт(ы|ах|ам|ами|а|е|у)?([^\p{L}]|$)|yandex[\s.-]*maps?",
+    ),
     catalogued("twogis", "2GIS", Functional, r"2\s?гис|(?-u:\b2\s?gis\b)|дубльгис\w*"),
     catalogued("google-maps", "Google Maps", Marketing, r"google[\s-]*maps|(google|гугл)[\s-]*карт\w*"),
     catalogued("youtube", "YouTube", Marketing, r"youtube|ютуб\w*"),

@@ -223,6 +223,10 @@ fn a_policy_naming_catalogue_services_gets_them_by_id_and_a_draft_with_no_other_
     );
     let mut found = ids(&imp, Kind::Service);
     found.sort();
+    // An operator's address at mail.ru is not the Top@Mail.Ru counter, and Yandex's image
+    // search is not its maps.
+    let other = import("Пишите на laptop@mail.ru или stop@mail.ru. Картинки ищем в Яндекс.Картинках.\n");
+    assert_eq!(ids(&other, Kind::Service), Vec::<&str>::new());
     assert_eq!(
         found,
         [

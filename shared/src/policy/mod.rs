@@ -201,12 +201,19 @@ impl std::fmt::Display for PolicyErrors {
 impl std::error::Error for PolicyErrors {}
 
 impl SitePolicy {
+    /// What the file leaves to the services catalogue filled in (`filled`), then every problem
+    /// of the result: the one check of a parsed file, for [`SitePolicy::parse`] and the
+    /// dashboard's per-field check (`paths::field_problems`).
+    fn complete_and_check(&mut self) -> Vec<validate::Found> {
+        self.filled = crate::catalogue::fill(&mut self.categories, &self.languages);
+        validate::validate(self)
+    }
+
     /// Parses and validates a site policy file. `file` is only used in error messages.
     pub fn parse(file: &str, text: &str) -> Result<SitePolicy, PolicyErrors> {
         let doc = locate::Document::parse(file, text).map_err(|e| PolicyErrors(vec![*e]))?;
         let mut policy: SitePolicy = toml::from_str(text).map_err(|e| PolicyErrors(vec![doc.serde_error(&e)]))?;
-        policy.filled = crate::catalogue::fill(&mut policy.categories, &policy.languages);
-        let mut problems = validate::validate(&policy);
+        let mut problems = policy.complete_and_check();
         if problems.is_empty() {
             return Ok(policy);
         }

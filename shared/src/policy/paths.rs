@@ -45,9 +45,7 @@ pub fn field_problems(text: &str) -> Vec<FieldProblem> {
             return vec![FieldProblem::new(path.join("."), Problem::Shape(Shape::of(&detail), detail))];
         }
     };
-    // As `parse` does: a service named by catalogue id is filled in before it is checked.
-    crate::catalogue::fill(&mut policy.categories, &policy.languages);
-    super::validate::validate(&policy).into_iter().map(|p| FieldProblem::new(dotted(&p.path), p.problem)).collect()
+    policy.complete_and_check().into_iter().map(|p| FieldProblem::new(dotted(&p.path), p.problem)).collect()
 }
 
 /// `category.2.title.kk` for `[Key("category"), Index(2), Key("title"), Key("kk")]`.

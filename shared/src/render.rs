@@ -167,16 +167,39 @@ fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang) {
                 .raw("). ");
             h.text(tx(&s.description, lang, cfg));
             if !s.cookies.is_empty() {
-                h.raw(" ").text(ui.cookies).raw(": <code>").text(&s.cookies.join(", ")).raw("</code>");
+                h.raw(" ").text(ui.cookies).raw(": <code>").text(&shown_cookies(&s.cookies)).raw("</code>");
             }
             h.raw("</li>");
         }
         h.raw("</ul></dd>");
     }
     if !c.cookies.is_empty() {
-        h.raw("<dt>").text(ui.cookies).raw("</dt><dd><code>").text(&c.cookies.join(", ")).raw("</code></dd>");
+        h.raw("<dt>").text(ui.cookies).raw("</dt><dd><code>").text(&shown_cookies(&c.cookies)).raw("</code></dd>");
     }
     h.raw("</dl></details></section>");
+}
+
+/// A cookie list as visitors read it: without the names a pattern of the same list already
+/// covers (the catalogue lists Yandex.Metrica's `_ym_uid`, `_ym_d`, … and `_ym_*`, and its
+/// storage keys `_ym*`: a visitor reads one `_ym*`, not 17 names) and without repeats. What
+/// the widget deletes (W5) is the whole list.
+fn shown_cookies(list: &[String]) -> String {
+    let covers = |p: &str, n: &str| p.contains('*') && crate::cookie::pattern_matches(p, n);
+    let mut out = String::new();
+    for (i, name) in list.iter().enumerate() {
+        // Hidden when another entry covers it; of two that cover each other (the same entry
+        // twice, or `a*` and `a**`), the first stays.
+        let hidden = list.iter().enumerate().any(|(j, other)| {
+            j != i && (covers(other, name) || other == name) && (j < i || !(covers(name, other) || other == name))
+        });
+        if !hidden {
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(name);
+        }
+    }
+    out
 }
 
 /// Preferences layer (W2): a modal dialog with a toggle per category and its Art. 8 p.4
@@ -373,6 +396,23 @@ mod tests {
             });
         }
         c
+    }
+
+    #[test]
+    fn a_cookie_list_shows_a_pattern_once_not_every_name_it_covers() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let metrica = crate::catalogue::get("yandex-metrica").unwrap();
+        let all: Vec<String> = metrica.cookies.iter().chain(&metrica.storage).cloned().collect();
+        assert!(all.len() > 15, "{all:?}");
+        assert_eq!(shown_cookies(&all), "yandexuid, yuidss, ymex, usst, yabs-sid, is_gdpr, is_gdpr_b, _ym*");
+        // Names no pattern covers stay, in their order; a repeat and two patterns that cover each
+        // other keep their first.
+        assert_eq!(shown_cookies(&v(&["_ga", "_ga_*", "_ga_X1", "_gid", "_gid"])), "_ga, _ga_*, _gid");
+        assert_eq!(shown_cookies(&v(&["a*", "a**", "b"])), "a*, b");
+        assert_eq!(shown_cookies(&v(&["a**", "a*"])), "a**");
+        assert_eq!(shown_cookies(&v(&["session", "kelisim"])), "session, kelisim");
+        assert_eq!(shown_cookies(&v(&["*"])), "*");
+        assert_eq!(shown_cookies(&[]), "");
     }
 
     #[test]

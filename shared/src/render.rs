@@ -159,10 +159,10 @@ fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang) {
         h.raw("<dt>").text(ui.services).raw("</dt><dd><ul>");
         for s in &c.services {
             h.raw("<li><b>")
-                .text(service_label(s, lang))
-                .raw("</b> (")
+                .text(&s.name)
+                .raw("</b> — ")
                 .text(&s.provider)
-                .raw(", ")
+                .raw(" (")
                 .text(country(&s.country, lang))
                 .raw("). ");
             h.text(tx(&s.description, lang, cfg));
@@ -177,16 +177,6 @@ fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang) {
         h.raw("<dt>").text(ui.cookies).raw("</dt><dd><code>").text(&shown_cookies(&c.cookies)).raw("</code></dd>");
     }
     h.raw("</dl></details></section>");
-}
-
-/// What visitors read as a service's name: for a catalogued service whose name the file leaves
-/// to the catalogue, the catalogue's label in the visitor's language («Яндекс Метрика —
-/// статистика посещений», «Пиксель Meta (Facebook, Instagram)»); else the file's name.
-fn service_label<'a>(s: &'a crate::config::Service, lang: Lang) -> &'a str {
-    match crate::catalogue::get(&s.id) {
-        Some(e) if s.name == e.name => e.title.get(lang).map(String::as_str).unwrap_or(&s.name),
-        _ => &s.name,
-    }
 }
 
 /// A cookie list as visitors read it: without the names a pattern of the same list already
@@ -423,33 +413,6 @@ mod tests {
         assert_eq!(shown_cookies(&v(&["session", "kelisim"])), "session, kelisim");
         assert_eq!(shown_cookies(&v(&["*"])), "*");
         assert_eq!(shown_cookies(&[]), "");
-    }
-
-    #[test]
-    fn a_catalogued_service_is_named_in_the_visitor_s_language_unless_the_file_names_it() {
-        let mut cfg = config();
-        let service = |id: &str, name: &str| crate::config::Service {
-            id: id.into(),
-            name: name.into(),
-            provider: "Yandex LLC".into(),
-            country: "RU".into(),
-            description: Localized {
-                kk: Some("сипаттама".into()), ru: Some("описание".into()), en: None
-            },
-            cookies: vec![],
-            policy_url: None,
-        };
-        cfg.categories[1].services = vec![
-            service("yandex-metrica", "Yandex.Metrica"),
-            service("yandex-maps", "Карты на сайте"),
-            service("own", "Own"),
-        ];
-        let ru = preferences(&cfg, Lang::Ru);
-        assert!(ru.contains("<b>Яндекс Метрика — статистика посещений</b> (Yandex LLC, Россия). описание"), "{ru}");
-        assert!(ru.contains("<b>Карты на сайте</b> (Yandex LLC, Россия)"), "the file's own name stays: {ru}");
-        assert!(ru.contains("<b>Own</b> (Yandex LLC, Россия)"), "{ru}");
-        let kk = preferences(&cfg, Lang::Kk);
-        assert!(kk.contains("<b>Яндекс Метрика — келушілер статистикасы</b> (Yandex LLC, Ресей). сипаттама"), "{kk}");
     }
 
     #[test]

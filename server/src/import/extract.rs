@@ -6,7 +6,7 @@
 //! and nothing here looks at more than a sentence and the sentence introducing its list, so
 //! the whole extraction is linear in the size of the policy.
 
-use super::categories::CategoryId;
+use super::categories::{CategoryId, Texts};
 use super::reader::{Place, Policy, Sentence};
 use super::rules::{self, Kind, Scope, COOKIES, COUNTRIES, RULES, SERVICES};
 use kelisim_shared::lang::Lang;
@@ -33,10 +33,31 @@ pub struct Finding {
     pub warning: Option<&'static str>,
 }
 
-pub const IMPLIED_CONSENT_WARNING: &str = "Law 94-V (Art. 7, 8, 9) needs an explicit consent: using the site is not one. Kelisim asks for consent before anything optional runs; remove this sentence from the policy.";
-pub const LEGITIMATE_INTEREST_WARNING: &str = "Law 94-V has no legitimate-interest basis: processing that is not required by law or a contract needs the person's consent (Art. 7, 9).";
-pub const BAD_BIN_WARNING: &str =
-    "This BIN/IIN fails the check digit: it is not written into the draft. Check it against the register.";
+/// The warnings, in kk, ru, en. A finding's `warning` is the English (the JSON report's); the
+/// draft says it in its reader's language (`warning_texts`).
+pub const IMPLIED_CONSENT_WARNING: Texts = [
+    "№ 94-V Заң (7, 8, 9-баптар) айқын келісімді талап етеді: сайтты пайдалану келісім болып саналмайды. Kelisim міндетті емес нәрсенің бәрін іске қоспас бұрын келісім сұрайды; бұл сөйлемді саясаттан алып тастаңыз.",
+    "Закон № 94-V (ст. 7, 8, 9) требует явного согласия, а использование сайта таковым не является. Kelisim запрашивает согласие до запуска всего необязательного; уберите это предложение из политики.",
+    "Law 94-V (Art. 7, 8, 9) needs an explicit consent: using the site is not one. Kelisim asks for consent before anything optional runs; remove this sentence from the policy.",
+];
+pub const LEGITIMATE_INTEREST_WARNING: Texts = [
+    "№ 94-V Заңда «заңды мүдде» деген негіз жоқ: заң немесе шарт талап етпейтін өңдеуге субъектінің келісімі қажет (7, 9-баптар).",
+    "В Законе № 94-V нет основания «законный интерес»: обработка, которой не требуют закон или договор, допускается только с согласия субъекта (ст. 7, 9).",
+    "Law 94-V has no legitimate-interest basis: processing that is not required by law or a contract needs the person's consent (Art. 7, 9).",
+];
+pub const BAD_BIN_WARNING: Texts = [
+    "Бұл БСН/ЖСН бақылау цифры бойынша тексеруден өтпейді, сондықтан жобаға жазылмады. Оны тізіліммен салыстырыңыз.",
+    "У этого БИН/ИИН не сходится контрольная цифра, поэтому в черновик он не записан. Сверьте его с реестром.",
+    "This BIN/IIN fails the check digit: it is not written into the draft. Check it against the register.",
+];
+
+/// A finding's `warning` (English) in kk, ru, en.
+pub fn warning_texts(en: &'static str) -> Texts {
+    [IMPLIED_CONSENT_WARNING, LEGITIMATE_INTEREST_WARNING, BAD_BIN_WARNING]
+        .into_iter()
+        .find(|t| t[2] == en)
+        .unwrap_or([en; 3])
+}
 
 /// Case-insensitive, and `\w` narrowed to the letters policies are written in (Cyrillic,
 /// Latin, digits): Unicode's full `\w`, repeated in every stem of the table, makes the
@@ -225,8 +246,8 @@ fn keywords(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
         f.texts = texts(rule.label);
         f.country = country;
         f.warning = match rule.kind {
-            Kind::ImpliedConsent => Some(IMPLIED_CONSENT_WARNING),
-            Kind::LegitimateInterest => Some(LEGITIMATE_INTEREST_WARNING),
+            Kind::ImpliedConsent => Some(IMPLIED_CONSENT_WARNING[2]),
+            Kind::LegitimateInterest => Some(LEGITIMATE_INTEREST_WARNING[2]),
             _ => None,
         };
     }
@@ -302,7 +323,7 @@ fn values(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
         let m = c.get(1).unwrap();
         let f = found.push(Kind::Bin, "bin", None, m.as_str().to_owned(), c.get(0).unwrap().start()..m.end());
         if !kelisim_shared::policy::is_valid_bin(m.as_str()) {
-            f.warning = Some(BAD_BIN_WARNING);
+            f.warning = Some(BAD_BIN_WARNING[2]);
         }
     }
     for m in RX.email.find_iter(text) {

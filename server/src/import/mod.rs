@@ -116,7 +116,7 @@ impl Import {
         self.findings
             .iter()
             .filter(|f| f.warning.is_some())
-            .map(|f| format!("{} ({})", warning_title(f.kind), self.place(f).cite(self.policy.lang)))
+            .map(|f| format!("{} ({})", warning_title(f.kind)[2], self.place(f).cite(self.policy.lang)))
             .collect()
     }
 
@@ -151,12 +151,26 @@ impl Import {
     }
 }
 
-fn warning_title(kind: Kind) -> &'static str {
+/// What a warning is about, in kk, ru, en: the draft says it in its reader's language, the
+/// command's summary in English.
+fn warning_title(kind: Kind) -> categories::Texts {
     match kind {
-        Kind::ImpliedConsent => "the policy takes using the site as consent",
-        Kind::LegitimateInterest => "the policy relies on legitimate interests",
-        Kind::Bin => "a BIN/IIN fails its check digit",
-        _ => "check this finding",
+        Kind::ImpliedConsent => [
+            "саясат сайтты пайдалануды келісім деп санайды",
+            "политика считает использование сайта согласием",
+            "the policy takes using the site as consent",
+        ],
+        Kind::LegitimateInterest => [
+            "саясат заңды мүдделерге сүйенеді",
+            "политика ссылается на законные интересы",
+            "the policy relies on legitimate interests",
+        ],
+        Kind::Bin => [
+            "БСН/ЖСН бақылау цифры бойынша тексеруден өтпейді",
+            "контрольная цифра БИН/ИИН не сходится",
+            "a BIN/IIN fails its check digit",
+        ],
+        _ => ["осы жерді тексеріңіз", "проверьте это место", "check this finding"],
     }
 }
 

@@ -287,3 +287,178 @@ fn a_draft_for_a_dashboard_in_russian_or_kazakh_says_what_to_write_in_that_langu
         );
     }
 }
+
+/// Policies that between them reach the draft's comments: the real ones (implied consent, a
+/// withdrawal clause, recipients, addresses, dates…), one in Kazakh, one without cookies, and
+/// small ones for a BIN that fails its check digit, services of the catalogue and of the
+/// importer's own table, a counter and a pixel without a purpose, and a transfer abroad to
+/// countries it does not name.
+const COMMENTED: [&str; 12] = [
+    include_str!("../../../tests/fixtures/policies/aimap.kz.ru.txt"),
+    include_str!("../../../tests/fixtures/policies/callprikol.kz.ru.txt"),
+    include_str!("../../../tests/fixtures/policies/neupusti.kz.ru.txt"),
+    include_str!("../../../tests/fixtures/policies/protorg.kz.ru.txt"),
+    include_str!("../../../tests/fixtures/policies/webpulse.kz.ru.txt"),
+    include_str!("../../../tests/fixtures/policies/zhibek-shop.kk.txt"),
+    include_str!("../../../tests/fixtures/policies/remont-no-cookies.ru.txt"),
+    "ТОО «Альфа», БИН 180240012343, info@alfa.kz.\n",
+    "ТОО «Магазин» (далее – Оператор) использует cookie для подсчёта посещений и показа рекламы.\n5.1. На сайте работают Яндекс.Метрика, Google Analytics, пиксель Meta, видео YouTube, онлайн-чат JivoSite, виджет Битрикс24, карты 2ГИС и Яндекс.Карты, а формы защищает reCAPTCHA.\n",
+    "На сайте установлены счётчики.\nНа страницах размещён пиксель.\n",
+    "ТОО «Альфа», info@alfa.kz. Мы используем cookie для подсчёта посещений. Срок хранения данных определяется в соответствии с законодательством. Оператор вправе передавать данные партнёрам. Данные могут передаваться в другие страны.\n",
+    "Политика конфиденциальности сайта.\n",
+];
+
+/// Each comment of a draft as `Writer::comment` was given it: a run of `#` lines, joined again
+/// where it wrapped them.
+fn comments(draft: &str) -> Vec<String> {
+    let mut blocks: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in draft.lines() {
+        match line.strip_prefix('#') {
+            Some(text) => {
+                let text = text.strip_prefix(' ').unwrap_or(text);
+                match blocks.last_mut().filter(|_| open) {
+                    Some(block) => {
+                        block.push(' ');
+                        block.push_str(text);
+                    }
+                    None => blocks.push(text.to_owned()),
+                }
+                open = true;
+            }
+            None => open = false,
+        }
+    }
+    blocks
+}
+
+/// The draft with each run of comment lines as one `#` and each TODO's text as `TODO`: what
+/// must not depend on the reader's language.
+fn shape(draft: &str) -> Vec<String> {
+    let todo = regex::Regex::new(r#""TODO: (?:[^"\\]|\\.)*""#).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    for line in draft.lines() {
+        if line.starts_with('#') {
+            if lines.last().is_none_or(|l| l != "#") {
+                lines.push("#".into());
+            }
+        } else {
+            lines.push(todo.replace_all(line, "\"TODO\"").into_owned());
+        }
+    }
+    lines
+}
+
+#[test]
+fn a_draft_for_a_dashboard_in_russian_or_kazakh_has_its_comments_in_that_language() {
+    // Latin words a kk or ru comment may hold besides the policy's own: names and tokens.
+    const TOKENS: [&str; 22] = [
+        "kelisim",
+        "todo",
+        "cookie",
+        "js",
+        "api",
+        "https",
+        "www",
+        "kk",
+        "ru",
+        "en",
+        "e",
+        "mail",
+        "ip",
+        "llp",
+        "jsc",
+        "w",
+        "v",
+        "consent_days",
+        "necessary",
+        "functional",
+        "analytics",
+        "marketing",
+    ];
+    let english =
+        ["The policy", "the policy", "Built-in", "Proposed from", "WARNING", "Kelisim's", "TODO: the", " is ", " and "];
+    let services: Vec<&str> = rules::SERVICES.iter().map(|s| s.name).collect();
+    let latin = regex::Regex::new(r"[A-Za-z][A-Za-z_]*").unwrap();
+    let code = regex::Regex::new(r"`[^`]*`|docs/site-policy\.md").unwrap();
+    for text in COMMENTED {
+        let imp = import(text);
+        let en = imp.draft();
+        let policy = text.to_lowercase();
+        for reader in [Lang::Ru, Lang::Kk] {
+            let draft = imp.draft_for(reader);
+            // The same values in the same places, the same runs of comments between them.
+            assert_eq!(shape(&draft.text), shape(&en.text), "{reader:?}\n{}", draft.text);
+            assert_eq!(draft.todos, en.todos);
+            let errors = SitePolicy::parse("draft.toml", &draft.text).expect_err("a draft has TODOs").0;
+            assert!(
+                errors.iter().all(|e| e.message == "is still a TODO: replace it with the site's own text"),
+                "{errors:?}"
+            );
+            for comment in comments(&draft.text) {
+                for phrase in english {
+                    assert!(!comment.contains(phrase), "{reader:?}: «{phrase}» in\n# {comment}");
+                }
+                // Quotes of the policy, the file's and services' names and `code` aside, no
+                // Latin word but those of the tokens.
+                let mut rest = comment.replace(&imp.source, "");
+                for name in &services {
+                    rest = rest.replace(name, "");
+                }
+                let rest = code.replace_all(&rest, "");
+                for word in latin.find_iter(&rest).map(|m| m.as_str()) {
+                    assert!(
+                        TOKENS.contains(&word.to_lowercase().as_str()) || policy.contains(&word.to_lowercase()),
+                        "{reader:?}: «{word}» in\n# {comment}"
+                    );
+                }
+            }
+            for line in draft.text.lines().filter(|l| l.starts_with('#')) {
+                let words = line.trim_start_matches('#').split_whitespace().count();
+                assert!(line.chars().count() <= 100 || words == 1, "{line}");
+            }
+        }
+    }
+    let draft = |text: &str, reader| import(text).draft_for(reader).text.replace("\n# ", " ");
+    let ru = draft(COMMENTED[2], Lang::Ru);
+    for said in [
+        "# Черновик файла политики для сайта `test`, подготовленный `kelisim policy import` из test.txt (политика на русском языке).",
+        "ВНИМАНИЕ — ПОЛИТИКА СЧИТАЕТ ИСПОЛЬЗОВАНИЕ САЙТА СОГЛАСИЕМ: п. 2.1: «Использование сайта",
+        "Закон № 94-V (ст. 7, 8, 9) требует явного согласия",
+        "(ст. 8 п. 2; Kelisim добавляет на каждую страницу кнопку «Настройки cookie»):",
+        "Встроенное название.\ntitle = {",
+        "Политика написана на русском языке, поэтому он идёт первым",
+    ] {
+        assert!(ru.contains(said), "{said}\n{ru}");
+    }
+    let kk = draft(COMMENTED[2], Lang::Kk);
+    for said in [
+        "# `test` сайты үшін сайт саясаты файлының жобасы",
+        "ЕСКЕРТУ — САЯСАТ САЙТТЫ ПАЙДАЛАНУДЫ КЕЛІСІМ ДЕП САНАЙДЫ: п. 2.1: «Использование сайта",
+        "(8-бап 2-тармақ; Kelisim әр бетке «Cookie баптаулары» батырмасын қосады):",
+        "Кіріктірілген атау.\ntitle = {",
+        "Саясат орыс тілінде жазылған, сондықтан бұл тіл бірінші тұр",
+    ] {
+        assert!(kk.contains(said), "{said}\n{kk}");
+    }
+    let ru = draft(COMMENTED[7], Lang::Ru);
+    assert!(
+        ru.contains("ВНИМАНИЕ — КОНТРОЛЬНАЯ ЦИФРА БИН/ИИН НЕ СХОДИТСЯ: преамбула: «ТОО «Альфа», БИН 180240012343"),
+        "{ru}"
+    );
+    assert!(ru.contains("Кнопка «Настройки cookie» и JS API Kelisim позволяют посетителю отозвать согласие"), "{ru}");
+    let kk = draft(COMMENTED[9], Lang::Kk);
+    assert!(kk.contains("Саясатта санауыштар аталады, бірақ не үшін екені айтылмаған: преамбула:"), "{kk}");
+    // The English of the CLI is as it was.
+    let en = draft(COMMENTED[7], Lang::En);
+    assert!(en.contains("WARNING, A BIN/IIN FAILS ITS CHECK DIGIT: преамбула:"), "{en}");
+    assert!(en.contains("Kelisim's \"change my choice\" button and its JS API"), "{en}");
+}
+
+#[test]
+fn a_comment_s_values_go_where_its_language_puts_them() {
+    use super::draft::fill;
+    assert_eq!(fill("{1} — {0}", &["a", "b"]), "b — a");
+    // A value is not read as a template, and a brace that is no placeholder stays.
+    assert_eq!(fill("{0} {x} {", &["«{1}»"]), "«{1}» {x} {");
+}

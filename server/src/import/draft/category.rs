@@ -3,10 +3,11 @@
 //!
 //! Labels W1–W13 name the widget's behaviours; `docs/architecture.md` defines them.
 
-use super::{capitalized, cite_all, grouped, owned, q, Localized, Writer};
+use super::{capitalized, cite_all, grouped, idx, owned, q, Localized, Writer};
 use crate::import::categories::CategoryId;
 use crate::import::extract::Finding;
 use crate::import::rules::{Kind, SERVICES};
+use kelisim_shared::lang::Lang;
 use std::collections::{BTreeSet, HashMap};
 
 /// The category a recipient belongs to: that of the first purpose its sentence names, if the
@@ -75,7 +76,11 @@ fn head(w: &mut Writer, c: CategoryId, field: &str, found: &Sources) {
     w.line(&format!("id = {}", q(c.id())));
     if c == CategoryId::Necessary {
         w.line("required = true");
-        w.comment("Always proposed: what the site cannot work without, and Kelisim's own consent cookie.");
+        w.note([
+            "Әрдайым ұсынылады: сайт онсыз жұмыс істей алмайтын нәрселер және Kelisim келісімді сақтайтын өз cookie файлы.",
+            "Предлагается всегда: то, без чего сайт не работает, и собственный файл cookie Kelisim, где хранится согласие.",
+            "Always proposed: what the site cannot work without, and Kelisim's own consent cookie.",
+        ]);
     } else {
         let why = found
             .purposes
@@ -85,10 +90,17 @@ fn head(w: &mut Writer, c: CategoryId, field: &str, found: &Sources) {
             .or(found.services.first().map(|s| s.0))
             .or(found.cookie_names.first().map(|s| s.0));
         if let Some(f) = why {
-            w.comment(&format!("Proposed from {}", w.cite(f)));
+            w.note_with(
+                [
+                    "Санат саясаттың мына жеріне сүйеніп ұсынылды: {0}",
+                    "Категория предложена по этому месту политики: {0}",
+                    "Proposed from {0}",
+                ],
+                &[&w.cite(f)],
+            );
         }
     }
-    w.comment("Built-in title.");
+    w.note(["Кіріктірілген атау.", "Встроенное название.", "Built-in title."]);
     let title =
         w.localized(&format!("{field}.title"), &owned(c.title()), ["санат атауы", "название категории", "the title"]);
     w.line(&format!("title = {title}"));
@@ -101,7 +113,11 @@ fn cookies(w: &mut Writer, c: CategoryId, found: &Sources) {
     let mut cookies: Vec<String> = Vec::new();
     if necessary {
         cookies.push("kelisim".into());
-        w.comment("`kelisim` is Kelisim's own consent cookie.");
+        w.note([
+            "`kelisim` — Kelisim келісімді сақтайтын өз cookie файлы.",
+            "`kelisim` — собственный файл cookie Kelisim, в котором хранится согласие.",
+            "`kelisim` is Kelisim's own consent cookie.",
+        ]);
     }
     for (f, seen) in &found.cookie_names {
         w.comment(&cite_all(w, &format!("`{}`", f.value), seen));
@@ -118,7 +134,11 @@ fn cookies(w: &mut Writer, c: CategoryId, found: &Sources) {
         }
     }
     if cookies.len() == usize::from(necessary) {
-        w.comment("The policy names no cookie of this category: list the real names (e.g. `_ym_*`) so that Kelisim can delete them when a visitor says no (W5).");
+        w.note([
+            "Саясатта бұл санаттың бірде-бір cookie файлы аталмаған: нақты атауларын жазыңыз (мысалы, `_ym_*`), сонда келуші бас тартқанда Kelisim оларды өшіре алады (W5).",
+            "Политика не называет ни одного файла cookie этой категории: перечислите настоящие имена (например, `_ym_*`), чтобы Kelisim мог удалить их, когда посетитель откажется (W5).",
+            "The policy names no cookie of this category: list the real names (e.g. `_ym_*`) so that Kelisim can delete them when a visitor says no (W5).",
+        ]);
     }
     let cookies: Vec<String> = cookies.iter().map(|s| q(s)).collect();
     w.line(&format!("cookies = [{}]", cookies.join(", ")));
@@ -136,7 +156,11 @@ fn signals(w: &mut Writer, c: CategoryId) {
 /// The built-in description.
 fn description(w: &mut Writer, c: CategoryId, field: &str) {
     w.line("");
-    w.comment("Built-in description: it says what the category is, not what the site does with it.");
+    w.note([
+        "Кіріктірілген сипаттама: онда сайттың бұл санатпен не істейтіні емес, санаттың не екені айтылады.",
+        "Встроенное описание: оно говорит, что это за категория, а не что делает с ней сайт.",
+        "Built-in description: it says what the category is, not what the site does with it.",
+    ]);
     w.text_table(
         "category.description",
         &format!("{field}.description"),
@@ -152,24 +176,34 @@ fn data(w: &mut Writer, c: CategoryId, field: &str) {
     w.line("");
     let data = grouped(imp.of(Kind::Data));
     if data.is_empty() {
-        w.comment(
+        w.note([
+            "TODO: саясатта сайт беттерін қарау кезінде жиналатын деректер тізбеленбеген; оларды келушілер үшін осында тізіп жазыңыз.",
+            "TODO: политика не перечисляет данные, которые собираются при посещении страниц сайта; перечислите их здесь для посетителей.",
             "TODO: the policy does not list the data collected when its pages are visited; list it here for visitors.",
-        );
+        ]);
     } else if c == CategoryId::Necessary {
-        let many = imp.categories().len() > 1;
-        w.comment(&format!(
-            "Data the policy says is collected{}",
-            if many {
-                "; it does not say which purpose uses which, so delete from each category what it does not collect:"
-            } else {
-                ":"
-            }
-        ));
+        if imp.categories().len() > 1 {
+            w.note([
+                "Саясат бойынша жиналатын деректер; қай мақсатқа қай деректер қолданылатыны айтылмаған, сондықтан әр санаттан ол жинамайтын деректерді өшіріңіз:",
+                "Данные, которые, по словам политики, собираются; она не говорит, какая цель какие данные использует, поэтому удалите из каждой категории то, чего она не собирает:",
+                "Data the policy says is collected; it does not say which purpose uses which, so delete from each category what it does not collect:",
+            ]);
+        } else {
+            w.note([
+                "Саясат бойынша жиналатын деректер:",
+                "Данные, которые, по словам политики, собираются:",
+                "Data the policy says is collected:",
+            ]);
+        }
         for (f, seen) in &data {
             w.comment(&cite_all(w, &f.value, seen));
         }
     } else {
-        w.comment("The data the policy says is collected (cited under `necessary`): delete what this category does not collect.");
+        w.note([
+            "Саясат бойынша жиналатын деректер (дәйексөздері `necessary` санатында): бұл санат жинамайтындарын өшіріңіз.",
+            "Данные, которые, по словам политики, собираются (цитаты — в категории `necessary`): удалите то, чего эта категория не собирает.",
+            "The data the policy says is collected (cited under `necessary`): delete what this category does not collect.",
+        ]);
     }
     let items: Vec<Localized> = data.iter().map(|(f, _)| f.texts.clone()).collect();
     w.localized_table(
@@ -189,9 +223,25 @@ fn purposes(w: &mut Writer, field: &str, found: &Sources) {
     w.line("");
     if found.purposes.is_empty() {
         for f in &found.technologies {
-            w.comment(&format!("The policy names {} without saying what for: {}", f.value, w.cite(f)));
+            // In the reader's words where the rules have them; the CLI's English keeps the policy's.
+            let named = match w.reader {
+                Lang::En => None,
+                l => f.texts[idx(l)].as_deref(),
+            };
+            w.note_with(
+                [
+                    "Саясатта {0} аталады, бірақ не үшін екені айтылмаған: {1}",
+                    "Политика упоминает {0}, но не говорит зачем: {1}",
+                    "The policy names {0} without saying what for: {1}",
+                ],
+                &[named.unwrap_or(&f.value), &w.cite(f)],
+            );
         }
-        w.comment("The policy names no purpose for this category.");
+        w.note([
+            "Саясатта бұл санаттың бірде-бір мақсаты аталмаған.",
+            "Политика не называет ни одной цели для этой категории.",
+            "The policy names no purpose for this category.",
+        ]);
     }
     for (f, seen) in &found.purposes {
         w.comment(&cite_all(w, &f.value, seen));
@@ -214,10 +264,18 @@ fn retention(w: &mut Writer, field: &str) {
         Some(f) => {
             w.comment(&w.cite(f));
             if f.id == "as_the_law_provides" {
-                w.comment("The policy names no concrete term, only the law: if there is one, write it here for visitors.");
+                w.note([
+                    "Саясатта нақты мерзім аталмаған, тек заңға сілтеме бар: мерзім болса, оны келушілер үшін осында жазыңыз.",
+                    "Политика не называет конкретного срока, только ссылается на закон: если срок есть, укажите его здесь для посетителей.",
+                    "The policy names no concrete term, only the law: if there is one, write it here for visitors.",
+                ]);
             }
         }
-        None => w.comment("TODO: the policy does not say how long the data is kept; write the term for visitors (e.g. \"2 years\", \"until the session ends\"), and keep any note for yourself in a comment."),
+        None => w.note([
+            "TODO: саясатта деректердің қанша уақыт сақталатыны айтылмаған; мерзімді келушілер үшін жазыңыз (мысалы, «2 жыл», «сеанс аяқталғанша»), ал өзіңізге арналған ескертпелерді түсініктемеде қалдырыңыз.",
+            "TODO: политика не говорит, как долго хранятся данные; напишите срок для посетителей (например, «2 года», «до конца сеанса»), а пометки для себя оставьте в комментарии.",
+            "TODO: the policy does not say how long the data is kept; write the term for visitors (e.g. \"2 years\", \"until the session ends\"), and keep any note for yourself in a comment.",
+        ]),
     }
     let value = retention.map_or([None, None, None], |f| f.texts.clone());
     w.text_table(
@@ -250,7 +308,11 @@ fn recipients(
         let country = match f.country {
             Some(k) => k.to_owned(),
             None => {
-                w.comment("TODO: the policy does not say where this recipient is.");
+                w.note([
+                    "TODO: саясатта бұл алушының қай елде екені айтылмаған.",
+                    "TODO: политика не говорит, где находится этот получатель.",
+                    "TODO: the policy does not say where this recipient is.",
+                ]);
                 w.todo(
                     format!("{at}.country"),
                     [
@@ -286,7 +348,11 @@ fn whole_policy_notes(w: &mut Writer, c: CategoryId) {
     let cases: Vec<String> = imp.of(Kind::TransferCondition).map(|f| w.cite(f)).collect();
     if !cases.is_empty() {
         w.line("");
-        w.comment("The policy allows handing data to third parties in these cases:");
+        w.note([
+            "Саясат деректерді үшінші тұлғаларға мына жағдайларда беруге рұқсат етеді:",
+            "Политика разрешает передавать данные третьим лицам в следующих случаях:",
+            "The policy allows handing data to third parties in these cases:",
+        ]);
         for case in cases {
             w.comment(&format!("  {case}"));
         }
@@ -298,7 +364,11 @@ fn whole_policy_notes(w: &mut Writer, c: CategoryId) {
         .collect();
     if !unproposed.is_empty() {
         w.line("");
-        w.comment("The policy also names these purposes, but it mentions no cookies, counters or pixels, so no optional category is proposed for them. If the site does use such technologies for them, add the category:");
+        w.note([
+            "Саясатта мына мақсаттар да аталады, бірақ cookie файлдары, санауыштар немесе пиксельдер туралы ештеңе айтылмайды, сондықтан олар үшін міндетті емес санат ұсынылмады. Егер сайт олар үшін осындай технологияларды қолданса, санатты қосыңыз:",
+            "Политика называет и эти цели, но не упоминает ни файлов cookie, ни счётчиков, ни пикселей, поэтому необязательная категория для них не предложена. Если сайт всё же использует для них такие технологии, добавьте категорию:",
+            "The policy also names these purposes, but it mentions no cookies, counters or pixels, so no optional category is proposed for them. If the site does use such technologies for them, add the category:",
+        ]);
         for u in unproposed {
             w.comment(&format!("  {u}"));
         }
@@ -331,11 +401,19 @@ fn cross_border(
         }
     }
     if !services.is_empty() {
-        w.comment("The services' countries come from Kelisim's table of known services, not from the policy.");
+        w.note([
+            "Сервистердің елдері саясаттан емес, Kelisim жүргізетін белгілі сервистер кестесінен алынды.",
+            "Страны сервисов взяты из таблицы известных сервисов Kelisim, а не из политики.",
+            "The services' countries come from Kelisim's table of known services, not from the policy.",
+        ]);
     }
     let mut list: Vec<String> = countries.iter().map(|k| q(k)).collect();
     if unnamed {
-        w.comment("TODO: the policy speaks of a transfer abroad but does not name the countries.");
+        w.note([
+            "TODO: саясатта деректерді шекара арқылы беру туралы айтылады, бірақ елдер аталмаған.",
+            "TODO: политика говорит о трансграничной передаче данных, но не называет страны.",
+            "TODO: the policy speaks of a transfer abroad but does not name the countries.",
+        ]);
         let t = w.todo(
             format!("category.{}.cross_border.countries", c.id()),
             ["деректер берілетін елдер", "страны, куда передаются данные", "the countries the data goes to"],
@@ -344,9 +422,17 @@ fn cross_border(
     }
     if list.is_empty() {
         if c != CategoryId::Necessary && !statements.is_empty() {
-            w.comment("The policy's statement on transfers abroad is quoted under `necessary`.");
+            w.note([
+                "Саясаттың шекара арқылы беру туралы сөздері `necessary` санатында келтірілген.",
+                "Слова политики о трансграничной передаче процитированы в категории `necessary`.",
+                "The policy's statement on transfers abroad is quoted under `necessary`.",
+            ]);
         } else {
-            w.comment("The policy does not mention a transfer abroad.");
+            w.note([
+                "Саясатта деректерді шекара арқылы беру туралы айтылмаған.",
+                "Политика не упоминает трансграничную передачу данных.",
+                "The policy does not mention a transfer abroad.",
+            ]);
         }
         w.line("cross_border = { transfer = false }");
     } else {
@@ -359,7 +445,11 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         let Some(svc) = SERVICES.iter().find(|s| s.id == f.id) else { continue };
         w.line("");
         w.comment(&cite_all(w, svc.name, seen));
-        w.comment("Its provider, country and cookies come from Kelisim's table of known services, not from the policy: check them.");
+        w.note([
+            "Сервистің провайдері, елі және cookie файлдары саясаттан емес, Kelisim жүргізетін белгілі сервистер кестесінен алынды: оларды тексеріңіз.",
+            "Провайдер сервиса, страна и файлы cookie взяты из таблицы известных сервисов Kelisim, а не из политики: проверьте их.",
+            "Its provider, country and cookies come from Kelisim's table of known services, not from the policy: check them.",
+        ]);
         w.line("[[category.third_parties]]");
         let at = format!("{field}.third_parties[{}]", recipients + n);
         let name = w.localized(
@@ -380,7 +470,11 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         w.line(&format!("id = {}", q(svc.id)));
         if kelisim_shared::catalogue::get(svc.id).is_some() {
             // The services catalogue gives the rest; `site check` shows what it filled in.
-            w.comment("Name, provider, country, description and cookies come from Kelisim's services catalogue (`kelisim site check` shows them); a field given here overrides it.");
+            w.note([
+                "Атауы, провайдері, елі, сипаттамасы мен cookie файлдары Kelisim сервистер каталогынан алынады (оларды `kelisim site check` көрсетеді); осында берілген өріс каталогтағы мәннің орнына жүреді.",
+                "Название, провайдер, страна, описание и файлы cookie берутся из каталога сервисов Kelisim (их показывает `kelisim site check`); поле, указанное здесь, заменяет значение из каталога.",
+                "Name, provider, country, description and cookies come from Kelisim's services catalogue (`kelisim site check` shows them); a field given here overrides it.",
+            ]);
             continue;
         }
         w.line(&format!("name = {}", q(svc.name)));

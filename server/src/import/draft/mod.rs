@@ -5,6 +5,9 @@
 //! put there, so that `kelisim site check` names each one until a person has filled it in.
 //! Apart from TODOs the draft is a valid file: the tests check that the only errors
 //! `site check` reports on it are TODOs.
+//!
+//! Comments and TODOs are in the reader's language (the dashboard's; English for the CLI),
+//! each a kk, ru, en triple; the quotes stay in the policy's own words.
 
 use super::categories::{CategoryId, Texts};
 use super::extract::Finding;
@@ -32,12 +35,35 @@ fn idx(l: Lang) -> usize {
     }
 }
 
-fn language_name(l: Lang) -> &'static str {
-    match l {
-        Lang::Kk => "Kazakh",
-        Lang::Ru => "Russian",
-        Lang::En => "English",
+/// The name of `l` as the reader's sentences use it: "(a policy in) Russian", «(на) русском
+/// (языке)», «орыс (тілінде)».
+fn language_name(l: Lang, reader: Lang) -> &'static str {
+    const NAMES: [Texts; 3] =
+        [["қазақ", "орыс", "ағылшын"], ["казахском", "русском", "английском"], ["Kazakh", "Russian", "English"]];
+    NAMES[idx(reader)][idx(l)]
+}
+
+/// `template` with each `{n}` replaced by `args[n]`. Only the template is scanned, so a quote
+/// holding braces comes out as it is.
+pub(super) fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').and_then(|close| Some((after[..close].parse::<usize>().ok()?, close))) {
+            Some((n, close)) => {
+                out.push_str(args[n]);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
+    out
 }
 
 fn owned(t: Texts) -> Localized {
@@ -73,7 +99,8 @@ struct Writer<'a> {
     imp: &'a Import,
     out: String,
     todos: Vec<String>,
-    /// The language a TODO says what to write in (kk, ru, en: the `what` texts' order).
+    /// The language of the comments and of what a TODO says to write (kk, ru, en: the order
+    /// of every `Texts`).
     reader: Lang,
 }
 
@@ -95,6 +122,24 @@ impl<'a> Writer<'a> {
             line.push_str(word);
         }
         self.line(&line);
+    }
+
+    /// `t` (kk, ru, en) in the reader's language.
+    fn said(&self, t: Texts) -> &'static str {
+        t[idx(self.reader)]
+    }
+
+    /// A comment in the reader's language.
+    fn note(&mut self, t: Texts) {
+        let said = self.said(t);
+        self.comment(said);
+    }
+
+    /// A comment in the reader's language, its `{0}`, `{1}`… filled with `args` (`fill`): each
+    /// language puts the values where its sentence needs them.
+    fn note_with(&mut self, t: Texts, args: &[&str]) {
+        let said = fill(self.said(t), args);
+        self.comment(&said);
     }
 
     fn cite(&self, f: &Finding) -> String {
@@ -203,27 +248,55 @@ pub fn write(imp: &Import, reader: Lang) -> Draft {
 
 fn header(w: &mut Writer, todos: usize) {
     let imp = w.imp;
-    w.comment(&format!(
-        "Draft site policy file for `{}`, made by `kelisim policy import` from {} (a policy in {}). Format: docs/site-policy.md.",
-        imp.site,
-        imp.source,
-        language_name(imp.language())
-    ));
+    let language = language_name(imp.language(), w.reader);
+    w.note_with(
+        [
+            "`{0}` сайты үшін сайт саясаты файлының жобасы: оны `kelisim policy import` {1} бойынша дайындады (саясат {2} тілінде). Пішімі: docs/site-policy.md.",
+            "Черновик файла политики для сайта `{0}`, подготовленный `kelisim policy import` из {1} (политика на {2} языке). Формат: docs/site-policy.md.",
+            "Draft site policy file for `{0}`, made by `kelisim policy import` from {1} (a policy in {2}). Format: docs/site-policy.md.",
+        ],
+        &[&imp.site, &imp.source, language],
+    );
     w.line("#");
-    w.comment(&format!(
-        "Each fact below cites the clause it came from and quotes it. Nothing is invented: where the policy is silent the value is a TODO, and `kelisim site check` refuses this file until a person has replaced every TODO ({todos} left). Texts marked \"built-in\" are Kelisim's neutral wording, not the policy's: category titles and descriptions, and the kk/ru/en names of the data and purposes the importer recognises. Read the whole draft before publishing it."
-    ));
+    w.note_with(
+        [
+            "Төмендегі әр мәліметтің қасында ол алынған тармақ пен сол жерден дәйексөз келтірілген. Ештеңе ойдан қосылмаған: саясатта айтылмаған мәннің орнында TODO тұр, және адам әрбір TODO белгісін ауыстырмайынша `kelisim site check` бұл файлды қабылдамайды (қалғаны: {0}). «Кіріктірілген» деп белгіленген мәтіндер саясаттың сөзі емес, Kelisim ұсынатын бейтарап тұжырымдар: санаттардың атаулары мен сипаттамалары, сондай-ақ импорт құралы танитын деректер мен мақсаттардың kk/ru/en атаулары. Жарияламас бұрын жобаны түгел оқып шығыңыз.",
+            "Каждый факт ниже приводится со ссылкой на пункт, из которого он взят, и с цитатой. Ничего не придумано: где политика молчит, вместо значения стоит TODO, и `kelisim site check` не примет этот файл, пока человек не заменит каждое TODO (осталось: {0}). Тексты с пометкой «встроенное» — нейтральные формулировки Kelisim, а не слова политики: названия и описания категорий, а также названия данных и целей на kk/ru/en, которые распознаёт импорт. Прочитайте черновик целиком, прежде чем публиковать его.",
+            "Each fact below cites the clause it came from and quotes it. Nothing is invented: where the policy is silent the value is a TODO, and `kelisim site check` refuses this file until a person has replaced every TODO ({0} left). Texts marked \"built-in\" are Kelisim's neutral wording, not the policy's: category titles and descriptions, and the kk/ru/en names of the data and purposes the importer recognises. Read the whole draft before publishing it.",
+        ],
+        &[&todos.to_string()],
+    );
     for f in imp.findings.iter().filter(|f| f.warning.is_some()) {
         w.line("#");
-        let title = super::warning_title(f.kind).to_uppercase();
-        w.comment(&format!("WARNING, {title}: {} {}", w.cite(f), f.warning.unwrap_or_default()));
+        let title = w.said(super::warning_title(f.kind)).to_uppercase();
+        let warning = f.warning.map_or("", |en| w.said(super::extract::warning_texts(en)));
+        w.note_with(
+            ["ЕСКЕРТУ — {0}: {1} {2}", "ВНИМАНИЕ — {0}: {1} {2}", "WARNING, {0}: {1} {2}"],
+            &[&title, &w.cite(f), warning],
+        );
     }
     let withdrawals: Vec<String> = imp.of(Kind::Withdrawal).map(|f| w.cite(f)).collect();
+    // The button the widget shows on every page, by its label in the reader's language.
+    let button = w.said(kelisim_shared::strings::REOPEN);
     w.line("#");
     if withdrawals.is_empty() {
-        w.comment("The policy does not say how a user withdraws consent (Art. 8 p.2). Kelisim's \"change my choice\" button and its JS API let visitors withdraw on every page; say so in the policy.");
+        w.note_with(
+            [
+                "Саясатта пайдаланушы келісімін қалай кері қайтарып алатыны айтылмаған (8-бап 2-тармақ). Kelisim ұсынатын «{0}» батырмасы мен JS API арқылы келуші кез келген бетте келісімін кері қайтарып ала алады — мұны саясатқа жазыңыз.",
+                "Политика не говорит, как пользователь может отозвать согласие (ст. 8 п. 2). Кнопка «{0}» и JS API Kelisim позволяют посетителю отозвать согласие на любой странице — напишите об этом в политике.",
+                "The policy does not say how a user withdraws consent (Art. 8 p.2). Kelisim's \"change my choice\" button and its JS API let visitors withdraw on every page; say so in the policy.",
+            ],
+            &[button],
+        );
     } else {
-        w.comment("How the policy says a user withdraws or changes consent (Art. 8 p.2). Kelisim adds a \"change my choice\" button on every page:");
+        w.note_with(
+            [
+                "Саясат бойынша пайдаланушы келісімін қалай кері қайтарып алады немесе өзгертеді (8-бап 2-тармақ; Kelisim әр бетке «{0}» батырмасын қосады):",
+                "Как, по словам политики, пользователь отзывает или меняет согласие (ст. 8 п. 2; Kelisim добавляет на каждую страницу кнопку «{0}»):",
+                "How the policy says a user withdraws or changes consent (Art. 8 p.2). Kelisim adds a \"change my choice\" button on every page:",
+            ],
+            &[button],
+        );
         for c in withdrawals {
             w.comment(&format!("  {c}"));
         }
@@ -246,7 +319,11 @@ fn site(w: &mut Writer) {
             w.line(&format!("name = {}", q(shown.strip_prefix("www.").unwrap_or(&shown))));
         }
         None => {
-            w.comment("The policy does not name the site's address.");
+            w.note([
+                "Саясатта сайттың мекенжайы аталмаған.",
+                "Политика не называет адрес сайта.",
+                "The policy does not name the site's address.",
+            ]);
             let t = w.todo(
                 "name".into(),
                 [
@@ -269,7 +346,11 @@ fn site(w: &mut Writer) {
         );
         w.line(&format!("origins = [{}]", q(&t)));
     } else {
-        w.comment("The site's addresses the policy names (the scheme https:// is assumed where it gives a bare domain; add the www. variant if the site has one):");
+        w.note([
+            "Саясатта аталған сайт мекенжайлары (тек домен берілген жерде https:// схемасы қосылды; сайттың www. нұсқасы болса, оны да қосыңыз):",
+            "Адреса сайта, которые называет политика (где указан только домен, подставлена схема https://; если у сайта есть вариант с www., добавьте и его):",
+            "The site's addresses the policy names (the scheme https:// is assumed where it gives a bare domain; add the www. variant if the site has one):",
+        ]);
         for f in &hosts {
             w.comment(&format!("  {} — {}", f.value, imp.place(f).cite(imp.language())));
         }
@@ -280,12 +361,20 @@ fn site(w: &mut Writer) {
         Some(f) => {
             w.comment(&w.cite(f));
             if f.id == "policy_url_without_scheme" {
-                w.comment("The policy gives the address without a scheme: https:// is assumed.");
+                w.note([
+                    "Саясатта мекенжай схемасыз берілген: https:// қосылды.",
+                    "Политика даёт адрес без схемы: подставлена https://.",
+                    "The policy gives the address without a scheme: https:// is assumed.",
+                ]);
             }
             w.line(&format!("policy_url = {}", q(&f.value)));
         }
         None => {
-            w.comment("The policy does not give its own address.");
+            w.note([
+                "Саясатта оның өз мекенжайы көрсетілмеген.",
+                "Политика не указывает собственный адрес.",
+                "The policy does not give its own address.",
+            ]);
             let t = w.todo(
                 "policy_url".into(),
                 [
@@ -308,7 +397,11 @@ fn site(w: &mut Writer) {
             w.line(&format!("policy_version = {}", q(&format!("ред. {}", f.value))));
         }
         (None, None) => {
-            w.comment("The policy carries no date or version.");
+            w.note([
+                "Саясатта күні де, нұсқасы да жоқ.",
+                "В политике нет ни даты, ни версии.",
+                "The policy carries no date or version.",
+            ]);
             let t = w.todo(
                 "policy_version".into(),
                 [
@@ -320,13 +413,21 @@ fn site(w: &mut Writer) {
             w.line(&format!("policy_version = {}", q(&t)));
         }
     }
-    w.comment(&format!(
-        "The policy is in {}, so it comes first (the default); Kazakh and Russian are both required (Law on Languages Art. 21), English is optional.",
-        language_name(imp.language())
-    ));
+    w.note_with(
+        [
+            "Саясат {0} тілінде жазылған, сондықтан бұл тіл бірінші тұр (әдепкі бойынша); қазақ және орыс тілдері міндетті (Тілдер туралы заңның 21-бабы), ағылшын тілі — қалау бойынша.",
+            "Политика написана на {0} языке, поэтому он идёт первым (по умолчанию); казахский и русский обязательны (ст. 21 Закона о языках), английский — по желанию.",
+            "The policy is in {0}, so it comes first (the default); Kazakh and Russian are both required (Law on Languages Art. 21), English is optional.",
+        ],
+        &[language_name(imp.language(), w.reader)],
+    );
     let langs: Vec<String> = imp.languages.iter().map(|l| q(l.code())).collect();
     w.line(&format!("languages = [{}]", langs.join(", ")));
-    w.comment("Kelisim's settings, not the policy's words: how long a decision lasts before the banner asks again, and how the consent log keeps visitors' IP addresses and for how long (at least consent_days, Art. 25 p.2(5)).");
+    w.note([
+        "Бұл саясаттың сөздері емес, Kelisim баптаулары: келушінің шешімі баннер қайта сұрағанға дейін қанша уақыт күшінде болады, келісімдер журналы келушілердің IP мекенжайларын қалай және қанша уақыт сақтайды (кемінде consent_days, 25-бап 2-тармақ 5) тармақша).",
+        "Настройки Kelisim, а не слова политики: сколько действует решение посетителя, прежде чем баннер спросит снова, а также как журнал согласий хранит IP-адреса посетителей и как долго (не меньше consent_days, ст. 25 п. 2 подп. 5).",
+        "Kelisim's settings, not the policy's words: how long a decision lasts before the banner asks again, and how the consent log keeps visitors' IP addresses and for how long (at least consent_days, Art. 25 p.2(5)).",
+    ]);
     w.line("consent_days = 365");
     w.line("ip_storage = \"truncated\"");
     w.line("retention_days = 1825");
@@ -348,14 +449,20 @@ fn operator(w: &mut Writer) {
                 }
             }
             if !others.is_empty() {
-                w.comment(&format!(
-                    "The policy also names {}: confirm which is the registered operator.",
-                    others.join(", ")
-                ));
+                w.note_with(
+                    [
+                        "Саясатта сондай-ақ {0} аталады: тіркелген оператор қайсысы екенін нақтылаңыз.",
+                        "Политика называет также {0}: уточните, кто из них зарегистрированный оператор.",
+                        "The policy also names {0}: confirm which is the registered operator.",
+                    ],
+                    &[&others.join(", ")],
+                );
             }
-            w.comment(
+            w.note([
+                "Ұйымдық-құқықтық нысаны аударылды (ТОО = ЖШС = LLP, АО = АҚ = JSC, ИП = ЖК), атауы саясатта жазылған күйінде қалды.",
+                "Организационно-правовая форма переведена (ТОО = ЖШС = LLP, АО = АҚ = JSC, ИП = ЖК), название оставлено как в политике.",
                 "The legal form is translated (ТОО = ЖШС = LLP, АО = АҚ = JSC, ИП = ЖК); the name is kept as written.",
-            );
+            ]);
             let name = w.localized(
                 "operator.name",
                 &f.texts,
@@ -364,7 +471,11 @@ fn operator(w: &mut Writer) {
             w.line(&format!("name = {name}"));
         }
         None => {
-            w.comment("The policy names no legal entity (ТОО, АО, ИП…) as the operator.");
+            w.note([
+                "Саясатта оператор ретінде ешбір заңды тұлға (ЖШС, АҚ, ЖК…) аталмаған.",
+                "Политика не называет оператором ни одно юридическое лицо (ТОО, АО, ИП…).",
+                "The policy names no legal entity (ТОО, АО, ИП…) as the operator.",
+            ]);
             let name = w.localized(
                 "operator.name",
                 &[None, None, None],
@@ -385,9 +496,20 @@ fn operator(w: &mut Writer) {
         }
         None => {
             for f in &bins {
-                w.comment(&format!("{} — fails the BIN check digit.", w.cite(f)));
+                w.note_with(
+                    [
+                        "{0} — БСН бақылау цифры бойынша тексеруден өтпейді.",
+                        "{0} — контрольная цифра БИН не сходится.",
+                        "{0} — fails the BIN check digit.",
+                    ],
+                    &[&w.cite(f)],
+                );
             }
-            w.comment("The policy gives no valid BIN or IIN; Art. 8 p.4 asks for it.");
+            w.note([
+                "Саясатта жарамды БСН немесе ЖСН жоқ, ал 8-бап 4-тармақ оны көрсетуді талап етеді.",
+                "В политике нет действительного БИН или ИИН, а ст. 8 п. 4 требует его указать.",
+                "The policy gives no valid BIN or IIN; Art. 8 p.4 asks for it.",
+            ]);
             let t = w.todo(
                 "operator.bin".into(),
                 [
@@ -406,9 +528,17 @@ fn operator(w: &mut Writer) {
         let a = w.localized("operator.address", &f.texts, ["мекенжайы", "адрес", "the address"]);
         w.line(&format!("address = {a}"));
     } else {
-        w.comment("The policy gives no postal address.");
+        w.note([
+            "Саясатта пошталық мекенжай көрсетілмеген.",
+            "Политика не указывает почтовый адрес.",
+            "The policy gives no postal address.",
+        ]);
     }
-    for (kind, key, label) in [(Kind::Email, "email", "e-mail"), (Kind::Phone, "phone", "phone")] {
+    let no_email: Texts =
+        ["Саясатта e-mail көрсетілмеген.", "Политика не указывает e-mail.", "The policy gives no e-mail."];
+    let no_phone: Texts =
+        ["Саясатта телефон көрсетілмеген.", "Политика не указывает телефон.", "The policy gives no phone."];
+    for (kind, key, none) in [(Kind::Email, "email", no_email), (Kind::Phone, "phone", no_phone)] {
         let all: Vec<&Finding> = imp.of(kind).collect();
         match all.first() {
             Some(f) => {
@@ -421,12 +551,19 @@ fn operator(w: &mut Writer) {
                     .into_iter()
                     .collect();
                 if !others.is_empty() {
-                    w.comment(&format!("Also in the policy: {}.", others.join(", ")));
+                    w.note_with(
+                        ["Саясатта тағы: {0}.", "Ещё в политике: {0}.", "Also in the policy: {0}."],
+                        &[&others.join(", ")],
+                    );
                 }
                 w.line(&format!("{key} = {}", q(&f.value)));
             }
             None if kind == Kind::Email && address.is_none() && phone.is_none() => {
-                w.comment("The policy gives no e-mail, phone or address, and a visitor must be able to reach the operator to withdraw consent (Art. 8 p.2).");
+                w.note([
+                    "Саясатта e-mail да, телефон да, мекенжай да жоқ, ал келуші келісімін кері қайтарып алу үшін операторға хабарласа алуы керек (8-бап 2-тармақ).",
+                    "В политике нет ни e-mail, ни телефона, ни адреса, а посетитель должен иметь возможность связаться с оператором, чтобы отозвать согласие (ст. 8 п. 2).",
+                    "The policy gives no e-mail, phone or address, and a visitor must be able to reach the operator to withdraw consent (Art. 8 p.2).",
+                ]);
                 let t = w.todo(
                     "operator.email".into(),
                     [
@@ -437,19 +574,25 @@ fn operator(w: &mut Writer) {
                 );
                 w.line(&format!("email = {}", q(&t)));
             }
-            None => w.comment(&format!("The policy gives no {label}.")),
+            None => w.note(none),
         }
     }
-    w.comment("The policy does not name the person responsible for personal data; add `responsible_person` if there is one (Art. 25-1).");
+    w.note([
+        "Саясатта дербес деректерді өңдеуге жауапты тұлға аталмаған; ондай тұлға болса, `responsible_person` өрісін қосыңыз (25-1-бап).",
+        "Политика не называет лицо, ответственное за обработку персональных данных; если такое лицо есть, добавьте `responsible_person` (ст. 25-1).",
+        "The policy does not name the person responsible for personal data; add `responsible_person` if there is one (Art. 25-1).",
+    ]);
     match imp.of(Kind::Storage).next() {
         Some(f) => {
             w.comment(&w.cite(f));
             w.line(&format!("storage_country = {}", q(&f.value)));
         }
         None => {
-            w.comment(
+            w.note([
+                "Саясатта дербес деректер базасы қай жерде сақталатыны айтылмаған (12-бап 2-тармақ оны Қазақстанда сақтауды талап етеді).",
+                "Политика не говорит, где хранится база персональных данных (ст. 12 п. 2 требует хранить её в Казахстане).",
                 "The policy does not say where the personal data database is kept (Art. 12 p.2 asks for Kazakhstan).",
-            );
+            ]);
             let t = w.todo(
                 "operator.storage_country".into(),
                 [
@@ -492,7 +635,7 @@ fn grouped<'f>(found: impl Iterator<Item = &'f Finding>) -> Vec<(&'f Finding, Ve
 fn cite_all(w: &Writer, label: &str, seen: &[&Finding]) -> String {
     let mut cites: Vec<String> = seen.iter().take(3).map(|f| w.cite(f)).collect();
     if seen.len() > 3 {
-        cites.push(format!("and {} more", seen.len() - 3));
+        cites.push(fill(w.said(["тағы {0}", "и ещё {0}", "and {0} more"]), &[&(seen.len() - 3).to_string()]));
     }
     format!("{label} — {}", cites.join("; "))
 }

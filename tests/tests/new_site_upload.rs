@@ -78,6 +78,11 @@ fn draft(page: &Resp) -> String {
 
 /// What a draft says about the site: its TOML without the comments (which quote the policy's
 /// sentences, and name the file it came from).
+/// The draft with its comments' lines joined (a comment wraps at 100 columns).
+fn unwrapped(draft: &str) -> String {
+    draft.replace("\n# ", " ")
+}
+
 fn facts(draft: &str) -> Vec<&str> {
     draft.lines().filter(|l| !l.trim_start().starts_with('#')).collect()
 }
@@ -156,6 +161,11 @@ fn a_policy_uploaded_as_txt_cp1251_docx_or_pdf_drafts_the_same_site_as_its_paste
     // The policy names no legal entity and no BIN: the draft leaves both to a person, whatever
     // the file, saying what to write in the dashboard's language.
     assert!(pasted.contains("bin = \"TODO: БИН оператора (12 цифр)"), "{pasted}");
+    // Its comments too, the header's word for where the policy came from included.
+    assert!(
+        unwrapped(&pasted).contains("`kelisim policy import` из текста, вставленного в панель управления"),
+        "{pasted}"
+    );
 
     let uploads = [
         ("webpulse.kz.ru.txt", std::fs::read(fixture("webpulse.kz.ru.txt")).unwrap()),
@@ -166,7 +176,10 @@ fn a_policy_uploaded_as_txt_cp1251_docx_or_pdf_drafts_the_same_site_as_its_paste
     for (name, bytes) in &uploads {
         let drafted = draft(&a.upload("webpulse2", name, bytes));
         assert_eq!(facts(&drafted), facts_pasted, "{name}: the same site as the pasted text");
-        assert!(drafted.contains(&format!("`{name}`")), "{name}: the draft names its source\n{drafted}");
+        assert!(
+            unwrapped(&drafted).contains(&format!("из файла `{name}`, загруженного в панель управления")),
+            "{name}: the draft names its source\n{drafted}"
+        );
     }
     // A file and text: the file wins (the page says so).
     let both = a.send(&[
@@ -194,9 +207,17 @@ fn a_kazakh_policy_docx_and_pdf_give_its_operator_and_bin() {
         assert!(facts(&pasted).contains(&line), "{line} in\n{pasted}");
     }
     assert!(pasted.contains("kk = \"«Жібек Жолы Сауда» ЖШС\""), "{pasted}");
+    assert!(
+        unwrapped(&pasted).contains("`kelisim policy import` басқару тақтасына қойылған мәтін бойынша"),
+        "{pasted}"
+    );
     for name in ["zhibek-shop.kk.docx", "zhibek-shop.kk.pdf"] {
         let drafted = draft(&a.upload("zhibek", name, &document(name)));
         assert_eq!(facts(&drafted), facts(&pasted), "{name}");
+        assert!(
+            unwrapped(&drafted).contains(&format!("басқару тақтасына жүктелген `{name}` файлы бойынша")),
+            "{drafted}"
+        );
     }
 }
 
@@ -321,7 +342,8 @@ async fn chromium_posts_a_chosen_policy_file_through_the_page() {
     wait("[data-todos]").await.expect("the draft with its TODOs");
     let draft = b.js("return document.querySelector('textarea[name=text]').value").await;
     let draft = draft.as_str().unwrap();
-    assert!(draft.contains("bin = \"190340018763\"") && draft.contains("from `zhibek-shop.kk.pdf`,"), "{draft}");
+    assert!(draft.contains("bin = \"190340018763\""), "{draft}");
+    assert!(unwrapped(draft).contains("басқару тақтасына жүктелген `zhibek-shop.kk.pdf` файлы бойынша"), "{draft}");
     assert!(!sites.path().join("zhibek.toml").exists(), "a draft writes nothing");
     b.close().await;
 }

@@ -19,6 +19,7 @@ use crate::import::{Import, ImportError};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::{StreamExt, TryStreamExt};
+use kelisim_shared::lang::Lang;
 use maud::html;
 
 type Answer = Result<HttpResponse, AdminError>;
@@ -119,10 +120,10 @@ pub async fn form(req: HttpRequest, admin: web::Data<Admin>, payload: web::Paylo
     let drafted = blocking(move || {
         let (text, source) = match upload {
             Some(file) => match document::text(&file.bytes, &file.name) {
-                Ok((_, text)) => (text, format!("{}, uploaded to the dashboard", shown_name(&file.name))),
+                Ok((_, text)) => (text, source(reader, Some(&file.name))),
                 Err(e) => return Ok::<_, AdminError>(Err(Refused::Document(e))),
             },
-            None => (text, "the dashboard".to_owned()),
+            None => (text, source(reader, None)),
         };
         // Its TODOs say what to write in the dashboard's language.
         Ok(Import::read(text.as_bytes(), &site, &source, None)
@@ -167,11 +168,30 @@ fn unreadable(u: &UploadWords, e: &DocumentError) -> String {
 
 /// An uploaded file's name as the draft's header names it: the last part of a path, no control
 /// characters, at most 100 characters.
+/// Where the draft's header says the policy came from, in the reader's language (the header
+/// reads "… made by `kelisim policy import` from {source} …", and its kk and ru forms): the
+/// text pasted into the form, or the uploaded file by its name.
+fn source(reader: Lang, file: Option<&str>) -> String {
+    let name = file.map(shown_name).filter(|n| !n.is_empty());
+    match (reader, name) {
+        (Lang::Kk, Some(n)) => format!("басқару тақтасына жүктелген {n} файлы"),
+        (Lang::Kk, None) if file.is_some() => "басқару тақтасына жүктелген файл".to_owned(),
+        (Lang::Kk, None) => "басқару тақтасына қойылған мәтін".to_owned(),
+        (Lang::Ru, Some(n)) => format!("файла {n}, загруженного в панель управления"),
+        (Lang::Ru, None) if file.is_some() => "файла, загруженного в панель управления".to_owned(),
+        (Lang::Ru, None) => "текста, вставленного в панель управления".to_owned(),
+        (Lang::En, Some(n)) => format!("{n}, uploaded to the dashboard"),
+        (Lang::En, None) if file.is_some() => "a file, uploaded to the dashboard".to_owned(),
+        (Lang::En, None) => "the dashboard".to_owned(),
+    }
+}
+
+/// The uploaded file's own name as code, or "" when it has none worth showing.
 fn shown_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let clean: String = base.chars().filter(|c| !c.is_control()).take(100).collect();
     if clean.trim().is_empty() {
-        "a file".to_owned()
+        String::new()
     } else {
         format!("`{}`", clean.trim().replace('`', "'"))
     }

@@ -93,7 +93,7 @@ fn head(w: &mut Writer, c: CategoryId, field: &str, found: &Sources) {
             w.note_with(
                 [
                     "Санат саясаттың мына жеріне сүйеніп ұсынылды: {0}",
-                    "Категория предложена по этому месту политики: {0}",
+                    "Категория предложена на основании этого места политики: {0}",
                     "Proposed from {0}",
                 ],
                 &[&w.cite(f)],
@@ -158,7 +158,7 @@ fn description(w: &mut Writer, c: CategoryId, field: &str) {
     w.line("");
     w.note([
         "Кіріктірілген сипаттама: онда сайттың бұл санатпен не істейтіні емес, санаттың не екені айтылады.",
-        "Встроенное описание: оно говорит, что это за категория, а не что делает с ней сайт.",
+        "Встроенное описание: в нём сказано, что это за категория, а не что с ней делает сайт.",
         "Built-in description: it says what the category is, not what the site does with it.",
     ]);
     w.text_table(
@@ -185,13 +185,13 @@ fn data(w: &mut Writer, c: CategoryId, field: &str) {
         if imp.categories().len() > 1 {
             w.note([
                 "Саясат бойынша жиналатын деректер; қай мақсатқа қай деректер қолданылатыны айтылмаған, сондықтан әр санаттан ол жинамайтын деректерді өшіріңіз:",
-                "Данные, которые, по словам политики, собираются; она не говорит, какая цель какие данные использует, поэтому удалите из каждой категории то, чего она не собирает:",
+                "Данные, которые, согласно политике, собираются; в ней не сказано, для какой цели какие данные используются, поэтому удалите из каждой категории то, чего эта категория не собирает:",
                 "Data the policy says is collected; it does not say which purpose uses which, so delete from each category what it does not collect:",
             ]);
         } else {
             w.note([
                 "Саясат бойынша жиналатын деректер:",
-                "Данные, которые, по словам политики, собираются:",
+                "Данные, которые, согласно политике, собираются:",
                 "Data the policy says is collected:",
             ]);
         }
@@ -201,7 +201,7 @@ fn data(w: &mut Writer, c: CategoryId, field: &str) {
     } else {
         w.note([
             "Саясат бойынша жиналатын деректер (дәйексөздері `necessary` санатында): бұл санат жинамайтындарын өшіріңіз.",
-            "Данные, которые, по словам политики, собираются (цитаты — в категории `necessary`): удалите то, чего эта категория не собирает.",
+            "Данные, которые, согласно политике, собираются (цитаты — в категории `necessary`): удалите то, чего эта категория не собирает.",
             "The data the policy says is collected (cited under `necessary`): delete what this category does not collect.",
         ]);
     }
@@ -231,7 +231,7 @@ fn purposes(w: &mut Writer, field: &str, found: &Sources) {
             w.note_with(
                 [
                     "Саясатта {0} аталады, бірақ не үшін екені айтылмаған: {1}",
-                    "Политика упоминает {0}, но не говорит зачем: {1}",
+                    "Политика упоминает {0}, но не поясняет зачем: {1}",
                     "The policy names {0} without saying what for: {1}",
                 ],
                 &[named.unwrap_or(&f.value), &w.cite(f)],
@@ -273,7 +273,7 @@ fn retention(w: &mut Writer, field: &str) {
         }
         None => w.note([
             "TODO: саясатта деректердің қанша уақыт сақталатыны айтылмаған; мерзімді келушілер үшін жазыңыз (мысалы, «2 жыл», «сеанс аяқталғанша»), ал өзіңізге арналған ескертпелерді түсініктемеде қалдырыңыз.",
-            "TODO: политика не говорит, как долго хранятся данные; напишите срок для посетителей (например, «2 года», «до конца сеанса»), а пометки для себя оставьте в комментарии.",
+            "TODO: в политике не сказано, как долго хранятся данные; напишите срок для посетителей (например, «2 года», «до конца сеанса»), а пометки для себя оставьте в комментарии.",
             "TODO: the policy does not say how long the data is kept; write the term for visitors (e.g. \"2 years\", \"until the session ends\"), and keep any note for yourself in a comment.",
         ]),
     }
@@ -310,7 +310,7 @@ fn recipients(
             None => {
                 w.note([
                     "TODO: саясатта бұл алушының қай елде екені айтылмаған.",
-                    "TODO: политика не говорит, где находится этот получатель.",
+                    "TODO: в политике не сказано, где находится этот получатель.",
                     "TODO: the policy does not say where this recipient is.",
                 ]);
                 w.todo(
@@ -410,8 +410,8 @@ fn cross_border(
     let mut list: Vec<String> = countries.iter().map(|k| q(k)).collect();
     if unnamed {
         w.note([
-            "TODO: саясатта деректерді шекара арқылы беру туралы айтылады, бірақ елдер аталмаған.",
-            "TODO: политика говорит о трансграничной передаче данных, но не называет страны.",
+            "TODO: саясатта деректерді шетелге беру туралы айтылады, бірақ елдер аталмаған.",
+            "TODO: в политике говорится о трансграничной передаче данных, но не названы страны.",
             "TODO: the policy speaks of a transfer abroad but does not name the countries.",
         ]);
         let t = w.todo(
@@ -423,13 +423,13 @@ fn cross_border(
     if list.is_empty() {
         if c != CategoryId::Necessary && !statements.is_empty() {
             w.note([
-                "Саясаттың шекара арқылы беру туралы сөздері `necessary` санатында келтірілген.",
+                "Саясаттың деректерді шетелге беру туралы сөздері `necessary` санатында келтірілген.",
                 "Слова политики о трансграничной передаче процитированы в категории `necessary`.",
                 "The policy's statement on transfers abroad is quoted under `necessary`.",
             ]);
         } else {
             w.note([
-                "Саясатта деректерді шекара арқылы беру туралы айтылмаған.",
+                "Саясатта деректерді шетелге беру туралы айтылмаған.",
                 "Политика не упоминает трансграничную передачу данных.",
                 "The policy does not mention a transfer abroad.",
             ]);
@@ -471,7 +471,7 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         if kelisim_shared::catalogue::get(svc.id).is_some() {
             // The services catalogue gives the rest; `site check` shows what it filled in.
             w.note([
-                "Атауы, провайдері, елі, сипаттамасы мен cookie файлдары Kelisim сервистер каталогынан алынады (оларды `kelisim site check` көрсетеді); осында берілген өріс каталогтағы мәннің орнына жүреді.",
+                "Атауы, провайдері, елі, сипаттамасы мен cookie файлдары Kelisim сервистер каталогынан алынады (оларды `kelisim site check` көрсетеді); осында берілген өріс каталогтағы мәнді алмастырады.",
                 "Название, провайдер, страна, описание и файлы cookie берутся из каталога сервисов Kelisim (их показывает `kelisim site check`); поле, указанное здесь, заменяет значение из каталога.",
                 "Name, provider, country, description and cookies come from Kelisim's services catalogue (`kelisim site check` shows them); a field given here overrides it.",
             ]);

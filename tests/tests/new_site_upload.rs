@@ -163,7 +163,7 @@ fn a_policy_uploaded_as_txt_cp1251_docx_or_pdf_drafts_the_same_site_as_its_paste
     assert!(pasted.contains("bin = \"TODO: БИН оператора (12 цифр)"), "{pasted}");
     // Its comments too, the header's word for where the policy came from included.
     assert!(
-        unwrapped(&pasted).contains("`kelisim policy import` из текста, вставленного в панель управления"),
+        unwrapped(&pasted).contains("командой `kelisim policy import` из текста, вставленного в панель управления"),
         "{pasted}"
     );
 
@@ -208,7 +208,7 @@ fn a_kazakh_policy_docx_and_pdf_give_its_operator_and_bin() {
     }
     assert!(pasted.contains("kk = \"«Жібек Жолы Сауда» ЖШС\""), "{pasted}");
     assert!(
-        unwrapped(&pasted).contains("`kelisim policy import` басқару тақтасына қойылған мәтін бойынша"),
+        unwrapped(&pasted).contains("`kelisim policy import` командасы басқару тақтасына қойылған мәтін бойынша"),
         "{pasted}"
     );
     for name in ["zhibek-shop.kk.docx", "zhibek-shop.kk.pdf"] {
@@ -343,7 +343,10 @@ async fn chromium_posts_a_chosen_policy_file_through_the_page() {
     let draft = b.js("return document.querySelector('textarea[name=text]').value").await;
     let draft = draft.as_str().unwrap();
     assert!(draft.contains("bin = \"190340018763\""), "{draft}");
-    assert!(unwrapped(draft).contains("басқару тақтасына жүктелген `zhibek-shop.kk.pdf` файлы бойынша"), "{draft}");
+    assert!(
+        unwrapped(draft).contains("командасы басқару тақтасына жүктелген `zhibek-shop.kk.pdf` файлы бойынша"),
+        "{draft}"
+    );
     assert!(!sites.path().join("zhibek.toml").exists(), "a draft writes nothing");
     b.close().await;
 }

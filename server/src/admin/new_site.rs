@@ -166,8 +166,6 @@ fn unreadable(u: &UploadWords, e: &DocumentError) -> String {
     }
 }
 
-/// An uploaded file's name as the draft's header names it: the last part of a path, no control
-/// characters, at most 100 characters.
 /// Where the draft's header says the policy came from, in the reader's language (the header
 /// reads "… made by `kelisim policy import` from {source} …", and its kk and ru forms): the
 /// text pasted into the form, or the uploaded file by its name.
@@ -186,7 +184,8 @@ fn source(reader: Lang, file: Option<&str>) -> String {
     }
 }
 
-/// The uploaded file's own name as code, or "" when it has none worth showing.
+/// An uploaded file's name as the draft's header names it, as code: the last part of a path, no
+/// control characters, at most 100 characters; "" when nothing is left.
 fn shown_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let clean: String = base.chars().filter(|c| !c.is_control()).take(100).collect();

@@ -422,7 +422,7 @@ fn a_draft_for_a_dashboard_in_russian_or_kazakh_has_its_comments_in_that_languag
     let draft = |text: &str, reader| import(text).draft_for(reader).text.replace("\n# ", " ");
     let ru = draft(COMMENTED[2], Lang::Ru);
     for said in [
-        "# Черновик файла политики для сайта `test`, подготовленный `kelisim policy import` из test.txt (политика на русском языке).",
+        "# Черновик файла политики сайта `test`, подготовленный командой `kelisim policy import` из test.txt (политика на русском языке).",
         "ВНИМАНИЕ — ПОЛИТИКА СЧИТАЕТ ИСПОЛЬЗОВАНИЕ САЙТА СОГЛАСИЕМ: п. 2.1: «Использование сайта",
         "Закон № 94-V (ст. 7, 8, 9) требует явного согласия",
         "(ст. 8 п. 2; Kelisim добавляет на каждую страницу кнопку «Настройки cookie»):",

@@ -251,8 +251,8 @@ fn header(w: &mut Writer, todos: usize) {
     let language = language_name(imp.language(), w.reader);
     w.note_with(
         [
-            "`{0}` сайты үшін сайт саясаты файлының жобасы: оны `kelisim policy import` {1} бойынша дайындады (саясат {2} тілінде). Пішімі: docs/site-policy.md.",
-            "Черновик файла политики для сайта `{0}`, подготовленный `kelisim policy import` из {1} (политика на {2} языке). Формат: docs/site-policy.md.",
+            "`{0}` сайты үшін сайт саясаты файлының жобасы: оны `kelisim policy import` командасы {1} бойынша дайындады (саясат {2} тілінде). Пішімі: docs/site-policy.md.",
+            "Черновик файла политики сайта `{0}`, подготовленный командой `kelisim policy import` из {1} (политика на {2} языке). Формат: docs/site-policy.md.",
             "Draft site policy file for `{0}`, made by `kelisim policy import` from {1} (a policy in {2}). Format: docs/site-policy.md.",
         ],
         &[&imp.site, &imp.source, language],

@@ -232,9 +232,20 @@ pub fn fill(categories: &mut [Category], languages: &[Lang]) -> Vec<Filled> {
 }
 
 fn fill_service(s: &mut Service, e: &Entry, languages: &[Lang], fields: &mut Vec<String>) {
+    // Only the site's languages: a file may not give a text in another.
+    let in_site = |t: &Text| {
+        let keep = |l: Lang, t: &Option<String>| t.clone().filter(|_| languages.contains(&l));
+        Text { kk: keep(Lang::Kk, &t.kk), ru: keep(Lang::Ru, &t.ru), en: keep(Lang::En, &t.en) }
+    };
     if s.name.is_empty() {
         s.name.clone_from(&e.name);
         fields.push("name".into());
+        // The catalogue's label, read by visitors in their language, goes with its name: a
+        // name of the file's own is what the owner wants shown.
+        if s.title.is_blank() {
+            s.title = in_site(&e.title);
+            fields.push("title".into());
+        }
     }
     if s.provider.is_empty() {
         s.provider.clone_from(&e.operator);
@@ -245,10 +256,7 @@ fn fill_service(s: &mut Service, e: &Entry, languages: &[Lang], fields: &mut Vec
         fields.push("country".into());
     }
     if s.description.is_blank() {
-        // Only the site's languages: a file may not give a text in another.
-        let d = &e.description;
-        let keep = |l: Lang, t: &Option<String>| t.clone().filter(|_| languages.contains(&l));
-        s.description = Text { kk: keep(Lang::Kk, &d.kk), ru: keep(Lang::Ru, &d.ru), en: keep(Lang::En, &d.en) };
+        s.description = in_site(&e.description);
         fields.push("description".into());
     }
     if s.cookies.is_empty() {

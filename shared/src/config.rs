@@ -223,6 +223,8 @@ mod service_refs {
         #[serde(default)]
         name: String,
         #[serde(default)]
+        title: Text,
+        #[serde(default)]
         provider: String,
         #[serde(default)]
         country: String,
@@ -238,6 +240,7 @@ mod service_refs {
         Service {
             id,
             name: String::new(),
+            title: Text::default(),
             provider: String::new(),
             country: String::new(),
             description: Text::default(),
@@ -266,6 +269,7 @@ mod service_refs {
                     Ok(One(Service {
                         id: t.id,
                         name: t.name,
+                        title: t.title,
                         provider: t.provider,
                         country: t.country,
                         description: t.description,
@@ -330,6 +334,10 @@ pub struct Service {
     pub id: String,
     /// Brand names are not translated.
     pub name: String,
+    /// What visitors read instead of `name`, in each language, when given: the catalogue's
+    /// label for a service it names («Яндекс Метрика — статистика посещений»).
+    #[serde(default, skip_serializing_if = "Text::is_blank")]
+    pub title: Text,
     /// The company behind the service and its country.
     pub provider: String,
     pub country: String,

@@ -158,11 +158,14 @@ fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang) {
     if !c.services.is_empty() {
         h.raw("<dt>").text(ui.services).raw("</dt><dd><ul>");
         for s in &c.services {
+            // The label in the visitor's language when the config has one (the catalogue's, or
+            // the file's own), else the brand name.
+            let label = s.title.get(lang).filter(|t| !t.trim().is_empty()).unwrap_or(&s.name);
             h.raw("<li><b>")
-                .text(&s.name)
-                .raw("</b> — ")
+                .text(label)
+                .raw("</b> (")
                 .text(&s.provider)
-                .raw(" (")
+                .raw(", ")
                 .text(country(&s.country, lang))
                 .raw("). ");
             h.text(tx(&s.description, lang, cfg));
@@ -413,6 +416,39 @@ mod tests {
         assert_eq!(shown_cookies(&v(&["session", "kelisim"])), "session, kelisim");
         assert_eq!(shown_cookies(&v(&["*"])), "*");
         assert_eq!(shown_cookies(&[]), "");
+    }
+
+    #[test]
+    fn a_service_is_named_by_its_label_in_the_visitor_s_language_when_it_has_one() {
+        let mut cfg = config();
+        let service = |id: &str, name: &str, title: Localized<String>| crate::config::Service {
+            id: id.into(),
+            name: name.into(),
+            title,
+            provider: "Yandex LLC".into(),
+            country: "RU".into(),
+            description: Localized {
+                kk: Some("сипаттама".into()), ru: Some("описание".into()), en: None
+            },
+            cookies: vec![],
+            policy_url: None,
+        };
+        let label = Localized {
+            kk: Some("Яндекс Метрика — санақ".into()),
+            ru: Some("Яндекс Метрика — счётчик".into()),
+            en: None,
+        };
+        cfg.categories[1].services = vec![
+            service("yandex-metrica", "Yandex.Metrica", label),
+            service("own", "Own", Localized::default()),
+            service("yandex-maps", "Карты", Localized { kk: None, ru: Some(" ".into()), en: None }),
+        ];
+        let ru = preferences(&cfg, Lang::Ru);
+        assert!(ru.contains("<b>Яндекс Метрика — счётчик</b> (Yandex LLC, Россия). описание"), "{ru}");
+        assert!(ru.contains("<b>Own</b> (Yandex LLC, Россия)"), "no label: the name: {ru}");
+        assert!(ru.contains("<b>Карты</b> (Yandex LLC, Россия)"), "a blank label: the name: {ru}");
+        let kk = preferences(&cfg, Lang::Kk);
+        assert!(kk.contains("<b>Яндекс Метрика — санақ</b> (Yandex LLC, Ресей). сипаттама"), "{kk}");
     }
 
     #[test]

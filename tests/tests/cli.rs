@@ -63,7 +63,7 @@ fn site_check_shows_what_the_services_catalogue_filled_in() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(
         stdout.contains(
-            "category `analytics`, service `yandex-metrica`: name, provider, country, description, cookies ("
+            "category `analytics`, service `yandex-metrica`: name, title, provider, country, description, cookies ("
         ) && stdout.contains("cross_border += RU from the services catalogue"),
         "{stdout}"
     );

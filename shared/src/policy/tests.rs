@@ -405,6 +405,8 @@ fn a_service_named_by_its_catalogue_id_is_filled_in_and_reported() {
             ("yandex-metrica", e.name.as_str(), e.operator.as_str(), "RU")
         );
         assert_eq!(s.description, e.description);
+        // Visitors read the catalogue's label, in their language.
+        assert_eq!(s.title, e.title);
         assert!(s.cookies.iter().any(|c| c == "_ym_uid"), "{:?}", s.cookies);
         // The category now says Yandex's country, which the file left out.
         assert!(
@@ -414,11 +416,12 @@ fn a_service_named_by_its_catalogue_id_is_filled_in_and_reported() {
         );
         assert_eq!(p.filled.len(), 1);
         assert_eq!((p.filled[0].category.as_str(), p.filled[0].service.as_str()), ("analytics", "yandex-metrica"));
-        for f in ["name", "provider", "country", "description", "cross_border += RU"] {
+        for f in ["name", "title", "provider", "country", "description", "cross_border += RU"] {
             assert!(p.filled[0].fields.iter().any(|x| x == f), "{f} in {:?}", p.filled[0].fields);
         }
-        // The served config carries the whole service, as a visitor sees it.
+        // The served config carries the whole service, as a visitor sees it, its label included.
         assert_eq!(p.config().categories[1].services[0].name, e.name);
+        assert_eq!(p.config().categories[1].services[0].title, e.title);
     }
 }
 
@@ -491,6 +494,46 @@ fn a_catalogue_tracker_in_the_required_category_is_refused() {
         // A necessary service (a captcha) is fine there.
         assert_eq!(!all.iter().any(|e| e.field.contains("`necessary`")), ok, "{id}: {all:?}");
     }
+}
+
+#[test]
+fn a_service_s_label_comes_with_the_catalogue_s_name_and_a_given_one_is_in_every_language() {
+    let with_table = |table: &str| {
+        with_service_ref("")
+            .replacen(
+                "\n[[category]]\nid = \"marketing\"",
+                &format!(
+                    "\n[[category.service]]\nid = \"yandex-metrica\"\n{table}\n\n[[category]]\nid = \"marketing\""
+                ),
+                1,
+            )
+            // A service with a name of its own is checked, not amended: the category says where
+            // its recipient is.
+            .replacen(
+                "gpc_off = true\n",
+                "gpc_off = true\ncross_border = { transfer = true, countries = [\"RU\"] }\n",
+                1,
+            )
+    };
+    // A name of the file's own: no catalogue label in its place.
+    let p = SitePolicy::parse("example.toml", &with_table("name = \"Метрика\"")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.categories[1].services[0].name, "Метрика");
+    assert!(p.categories[1].services[0].title.is_blank());
+    assert!(!p.filled[0].fields.iter().any(|f| f == "title"), "{:?}", p.filled[0].fields);
+    // A label of the file's own stays, and must be in every language of the site.
+    let own = r#"title = { kk = "Санақ", ru = "Счётчик", en = "Counter" }"#;
+    let p = SitePolicy::parse("example.toml", &with_table(own)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.categories[1].services[0].title.get(Lang::Ru).map(String::as_str), Some("Счётчик"));
+    let all = errors(&with_table(r#"title = { ru = "Счётчик" }"#));
+    let fields: Vec<&str> = all.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "category `analytics`: service `yandex-metrica`: `title.kk`",
+            "category `analytics`: service `yandex-metrica`: `title.en`"
+        ],
+        "{all:?}"
+    );
 }
 
 #[test]

@@ -429,6 +429,10 @@ fn service(c: &mut Check, path: Vec<Seg>, s: &Service) {
     for (k, v) in [("name", &s.name), ("provider", &s.provider)] {
         c.name(at(k), v, caps::NAME);
     }
+    // Optional; given, it is what visitors read, so in every language of the site.
+    if !s.title.is_blank() {
+        c.text(at("title"), &s.title, caps::NAME);
+    }
     c.country(at("country"), &s.country);
     c.text(at("description"), &s.description, caps::DESCRIPTION);
     c.few(at("cookies"), s.cookies.len(), caps::COOKIES);

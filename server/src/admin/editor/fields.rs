@@ -142,6 +142,7 @@ const CROSS_BORDER: &[Field] = &[
 const SERVICE: &[Field] = &[
     f("id", Kind::Line, "service.id"),
     f("name", Kind::Line, "service.name"),
+    opt("title", Kind::Text(false), "service.title"),
     f("provider", Kind::Line, "service.provider"),
     f("country", Kind::Line, "service.country"),
     f("description", Kind::Text(true), "service.description"),
@@ -194,7 +195,8 @@ mod tests {
     fn entries_are_found_by_path() {
         assert!(super::entry_fields(&["category"]).is_some_and(|f| f[0].key == "id"));
         assert!(super::entry_fields(&["category", "2", "third_parties"]).is_some_and(|f| f[0].key == "name"));
-        assert!(super::entry_fields(&["category", "0", "service"]).is_some_and(|f| f[2].key == "provider"));
+        assert!(super::entry_fields(&["category", "0", "service"])
+            .is_some_and(|f| f[2].key == "title" && f[3].key == "provider"));
         assert!(super::entry_fields(&["operator"]).is_none());
     }
 }

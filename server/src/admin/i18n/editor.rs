@@ -249,6 +249,11 @@ fn category_label(id: &str) -> Option<[&'static str; 3]> {
         "service.add" => ["Сервис қосу", "Добавить сервис", "Add a service"],
         "service.id" => ["Идентификатор (латын әріптерімен)", "Идентификатор (латиницей)", "Id (Latin letters)"],
         "service.name" => ["Атауы", "Название", "Name"],
+        "service.title" => [
+            "Келушілер оқитын атауы (бос болса — «Атауы»)",
+            "Название для посетителей (если пусто — «Название»)",
+            "Name as visitors read it (empty: the Name)",
+        ],
         "service.provider" => {
             ["Оны ұсынатын компания", "Компания, которая его предоставляет", "Company that provides it"]
         }

@@ -76,13 +76,13 @@ fn draft(page: &Resp) -> String {
     unescape(&area[..area.find("</textarea>").unwrap()])
 }
 
-/// What a draft says about the site: its TOML without the comments (which quote the policy's
-/// sentences, and name the file it came from).
 /// The draft with its comments' lines joined (a comment wraps at 100 columns).
 fn unwrapped(draft: &str) -> String {
     draft.replace("\n# ", " ")
 }
 
+/// What a draft says about the site: its TOML without the comments (which quote the policy's
+/// sentences, and name the file it came from).
 fn facts(draft: &str) -> Vec<&str> {
     draft.lines().filter(|l| !l.trim_start().starts_with('#')).collect()
 }

@@ -140,6 +140,8 @@ pub(super) fn located(p: &SitePolicy) -> Vec<(Vec<Seg>, &str)> {
         for (j, s) in c.services.iter().enumerate() {
             let at = |k: &'static str| vec![Key("category"), Index(i), Key("service"), Index(j), Key(k)];
             out.push((at("name"), &s.name));
+            // Read by visitors in place of the name.
+            text(&mut out, at("title"), &s.title);
             out.push((at("provider"), &s.provider));
             text(&mut out, at("description"), &s.description);
         }
@@ -247,6 +249,22 @@ mod tests {
             (line("The policy mentions"), "category `analytics`: third_parties #1: `purpose.en`")
         );
         assert!(SitePolicy::parse("example.toml", example).unwrap().notes("example.toml", example).is_empty());
+    }
+
+    /// A service's label is read by visitors in place of its name: a note there is found too.
+    #[test]
+    fn a_note_in_a_service_s_label_is_found() {
+        let example = include_str!("../../testdata/example.toml");
+        let text = example.replacen(
+            "name = \"Yandex.Metrica\"\n",
+            "name = \"Yandex.Metrica\"\ntitle = { kk = \"Яндекс Метрика\", ru = \"Счётчик (срок не указан)\", en = \"Yandex Metrica\" }\n",
+            1,
+        );
+        assert_ne!(text, example);
+        let p = SitePolicy::parse("site.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        let notes = p.notes("site.toml", &text);
+        assert_eq!(notes.len(), 1, "{notes:#?}");
+        assert!(notes[0].field.ends_with("`title.ru`"), "{notes:#?}");
     }
 
     #[test]

@@ -118,6 +118,12 @@ retention = { kk = "1 жыл", ru = "1 год" }
             SITE.replace("ru = \"Обязательные\"", "ru = \" \"")
         );
         assert_eq!(paths(&text), ["category.0.title.ru"]);
+        // What the catalogue filled in is in the site's languages only, the visitors' label too.
+        let p = crate::policy::SitePolicy::parse("site.toml", &text.replace("ru = \" \"", "ru = \"Обязательные\""))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let s = &p.categories[1].services[0];
+        assert!(s.title.kk.is_some() && s.title.ru.is_some() && s.title.en.is_none(), "{:?}", s.title);
+        assert!(s.description.en.is_none(), "{:?}", s.description);
     }
 
     #[test]

@@ -496,6 +496,22 @@ fn a_catalogue_tracker_in_the_required_category_is_refused() {
     }
 }
 
+/// Configs exported before services had a `title` hash to their versions only if a service
+/// without one is written exactly as it was then: with no `title` key at all.
+#[test]
+fn a_service_without_a_label_is_written_as_before() {
+    let p = SitePolicy::parse("example.toml", EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+    let s = &p.config().categories[1].services[0];
+    assert!(s.title.is_blank(), "the example names its service itself");
+    let json = serde_json::to_value(s).unwrap();
+    assert!(json.get("title").is_none(), "{json}");
+    assert_eq!(
+        json.as_object().unwrap().keys().map(String::as_str).collect::<Vec<_>>(),
+        ["cookies", "country", "description", "id", "name", "provider"],
+        "{json}"
+    );
+}
+
 #[test]
 fn a_service_s_label_comes_with_the_catalogue_s_name_and_a_given_one_is_in_every_language() {
     let with_table = |table: &str| {

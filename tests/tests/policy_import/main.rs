@@ -330,7 +330,10 @@ fn a_kazakh_policy_is_read_in_kazakh() {
     let analytics = policy.categories.iter().find(|c| c.id == "analytics").unwrap();
     assert_eq!(analytics.services.first().map(|s| s.id.as_str()), Some("yandex-metrica"));
     // Named by its catalogue id: its cookies come from the services catalogue.
-    assert!(draft.contains("[[category.service]]\nid = \"yandex-metrica\"\n# Name, provider"), "{draft}");
+    assert!(
+        draft.contains("[[category.service]]\nid = \"yandex-metrica\"\n# Name, the label visitors read, provider"),
+        "{draft}"
+    );
     assert!(analytics.services[0].cookies.contains(&"_ym_uid".to_owned()), "{:?}", analytics.services[0].cookies);
     assert_eq!(analytics.cross_border.countries, ["RU"], "Yandex.Metrica sends data to Russia");
     assert_eq!(analytics.retention.kk.as_deref(), Some("1 жыл"), "cl. 3.2: «1 жыл бойы сақталады»");

@@ -471,9 +471,9 @@ fn services_of(w: &mut Writer, field: &str, services: &[(&Finding, Vec<&Finding>
         if kelisim_shared::catalogue::get(svc.id).is_some() {
             // The services catalogue gives the rest; `site check` shows what it filled in.
             w.note([
-                "Атауы, провайдері, елі, сипаттамасы мен cookie файлдары Kelisim сервистер каталогынан алынады (оларды `kelisim site check` көрсетеді); осында берілген өріс каталогтағы мәнді алмастырады.",
-                "Название, провайдер, страна, описание и файлы cookie берутся из каталога сервисов Kelisim (их показывает `kelisim site check`); поле, указанное здесь, заменяет значение из каталога.",
-                "Name, provider, country, description and cookies come from Kelisim's services catalogue (`kelisim site check` shows them); a field given here overrides it.",
+                "Атауы, келушілер оқитын атауы, провайдері, елі, сипаттамасы мен cookie файлдары Kelisim сервистер каталогынан алынады (оларды `kelisim site check` көрсетеді); осында берілген өріс каталогтағы мәнді алмастырады.",
+                "Название, название для посетителей, провайдер, страна, описание и файлы cookie берутся из каталога сервисов Kelisim (их показывает `kelisim site check`); поле, указанное здесь, заменяет значение из каталога.",
+                "Name, the label visitors read, provider, country, description and cookies come from Kelisim's services catalogue (`kelisim site check` shows them); a field given here overrides it.",
             ]);
             continue;
         }

@@ -232,18 +232,14 @@ pub fn fill(categories: &mut [Category], languages: &[Lang]) -> Vec<Filled> {
 }
 
 fn fill_service(s: &mut Service, e: &Entry, languages: &[Lang], fields: &mut Vec<String>) {
-    // Only the site's languages: a file may not give a text in another.
-    let in_site = |t: &Text| {
-        let keep = |l: Lang, t: &Option<String>| t.clone().filter(|_| languages.contains(&l));
-        Text { kk: keep(Lang::Kk, &t.kk), ru: keep(Lang::Ru, &t.ru), en: keep(Lang::En, &t.en) }
-    };
+    // Texts in the site's languages only: a file may not give a text in another.
     if s.name.is_empty() {
         s.name.clone_from(&e.name);
         fields.push("name".into());
         // The catalogue's label, read by visitors in their language, goes with its name: a
         // name of the file's own is what the owner wants shown.
         if s.title.is_blank() {
-            s.title = in_site(&e.title);
+            s.title = e.title.only(languages);
             fields.push("title".into());
         }
     }
@@ -256,7 +252,7 @@ fn fill_service(s: &mut Service, e: &Entry, languages: &[Lang], fields: &mut Vec
         fields.push("country".into());
     }
     if s.description.is_blank() {
-        s.description = in_site(&e.description);
+        s.description = e.description.only(languages);
         fields.push("description".into());
     }
     if s.cookies.is_empty() {

@@ -39,6 +39,15 @@ impl<T> Localized<T> {
     pub fn get_or(&self, lang: Lang, fallback: &[Lang]) -> Option<&T> {
         self.get(lang).or_else(|| fallback.iter().find_map(|l| self.get(*l)))
     }
+
+    /// The values in `languages` only (a site's file may not give a text in another).
+    pub fn only(&self, languages: &[Lang]) -> Localized<T>
+    where
+        T: Clone,
+    {
+        let keep = |l: Lang| self.get(l).filter(|_| languages.contains(&l)).cloned();
+        Localized { kk: keep(Lang::Kk), ru: keep(Lang::Ru), en: keep(Lang::En) }
+    }
 }
 
 pub type Text = Localized<String>;

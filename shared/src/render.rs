@@ -187,14 +187,14 @@ fn category(h: &mut Html, cfg: &Config, c: &Category, ui: &Ui, lang: Lang) {
 /// storage keys `_ym*`: a visitor reads one `_ym*`, not 17 names) and without repeats. What
 /// the widget deletes (W5) is the whole list.
 fn shown_cookies(list: &[String]) -> String {
-    let covers = |p: &str, n: &str| p.contains('*') && crate::cookie::pattern_matches(p, n);
+    // `a` stands for `b`: the same entry, or a pattern that matches it.
+    let covers = |a: &str, b: &str| a == b || (a.contains('*') && crate::cookie::pattern_matches(a, b));
     let mut out = String::new();
     for (i, name) in list.iter().enumerate() {
         // Hidden when another entry covers it; of two that cover each other (the same entry
         // twice, or `a*` and `a**`), the first stays.
-        let hidden = list.iter().enumerate().any(|(j, other)| {
-            j != i && (covers(other, name) || other == name) && (j < i || !(covers(name, other) || other == name))
-        });
+        let hidden =
+            list.iter().enumerate().any(|(j, other)| j != i && covers(other, name) && (j < i || !covers(name, other)));
         if !hidden {
             if !out.is_empty() {
                 out.push_str(", ");

@@ -30,11 +30,12 @@ pub struct Finding {
     pub sentence: usize,
     /// The matched text, as a byte range in the sentence.
     pub span: Range<usize>,
-    pub warning: Option<&'static str>,
+    /// What is wrong with it, in kk, ru, en (the constants below).
+    pub warning: Option<Texts>,
 }
 
-/// The warnings, in kk, ru, en. A finding's `warning` is the English (the JSON report's); the
-/// draft says it in its reader's language (`warning_texts`).
+/// The warnings, in kk, ru, en: the draft says a finding's in its reader's language, the JSON
+/// report in English.
 pub const IMPLIED_CONSENT_WARNING: Texts = [
     "№ 94-V Заң (7, 8, 9-баптар) айқын келісімді талап етеді: сайтты пайдалану келісім болып саналмайды. Kelisim міндетті емес нәрсенің бәрін іске қоспас бұрын келісім сұрайды; бұл сөйлемді саясаттан алып тастаңыз.",
     "Закон № 94-V (ст. 7, 8, 9) требует явного согласия, а использование сайта таковым не является. Kelisim запрашивает согласие до запуска всего необязательного; уберите это предложение из политики.",
@@ -50,14 +51,6 @@ pub const BAD_BIN_WARNING: Texts = [
     "У этого БИН/ИИН не сходится контрольная цифра, поэтому в черновик он не записан. Сверьте его с реестром.",
     "This BIN/IIN fails the check digit: it is not written into the draft. Check it against the register.",
 ];
-
-/// A finding's `warning` (English) in kk, ru, en.
-pub fn warning_texts(en: &'static str) -> Texts {
-    [IMPLIED_CONSENT_WARNING, LEGITIMATE_INTEREST_WARNING, BAD_BIN_WARNING]
-        .into_iter()
-        .find(|t| t[2] == en)
-        .unwrap_or([en; 3])
-}
 
 /// Case-insensitive, and `\w` narrowed to the letters policies are written in (Cyrillic,
 /// Latin, digits): Unicode's full `\w`, repeated in every stem of the table, makes the
@@ -246,8 +239,8 @@ fn keywords(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
         f.texts = texts(rule.label);
         f.country = country;
         f.warning = match rule.kind {
-            Kind::ImpliedConsent => Some(IMPLIED_CONSENT_WARNING[2]),
-            Kind::LegitimateInterest => Some(LEGITIMATE_INTEREST_WARNING[2]),
+            Kind::ImpliedConsent => Some(IMPLIED_CONSENT_WARNING),
+            Kind::LegitimateInterest => Some(LEGITIMATE_INTEREST_WARNING),
             _ => None,
         };
     }
@@ -323,7 +316,7 @@ fn values(policy: &Policy, s: &Sentence, text: &str, found: &mut Found) {
         let m = c.get(1).unwrap();
         let f = found.push(Kind::Bin, "bin", None, m.as_str().to_owned(), c.get(0).unwrap().start()..m.end());
         if !kelisim_shared::policy::is_valid_bin(m.as_str()) {
-            f.warning = Some(BAD_BIN_WARNING[2]);
+            f.warning = Some(BAD_BIN_WARNING);
         }
     }
     for m in RX.email.find_iter(text) {

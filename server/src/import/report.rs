@@ -61,7 +61,7 @@ pub fn json(imp: &Import, todo: &[String]) -> String {
             line: imp.line(f),
             quote: imp.quote(f, 400),
             matched: imp.matched(f),
-            warning: f.warning,
+            warning: f.warning.map(|t| t[2]),
         })
         .collect();
     let report = Report {

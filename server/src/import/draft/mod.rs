@@ -156,7 +156,8 @@ impl<'a> Writer<'a> {
     }
 
     fn todo(&mut self, field: String, what: Texts) -> String {
-        self.todo_said(field, what[idx(self.reader)])
+        let said = self.said(what);
+        self.todo_said(field, said)
     }
 
     fn todo_said(&mut self, field: String, said: &str) -> String {
@@ -269,7 +270,7 @@ fn header(w: &mut Writer, todos: usize) {
     for f in imp.findings.iter().filter(|f| f.warning.is_some()) {
         w.line("#");
         let title = w.said(super::warning_title(f.kind)).to_uppercase();
-        let warning = f.warning.map_or("", |en| w.said(super::extract::warning_texts(en)));
+        let warning = f.warning.map_or("", |t| w.said(t));
         w.note_with(
             ["ЕСКЕРТУ — {0}: {1} {2}", "ВНИМАНИЕ — {0}: {1} {2}", "WARNING, {0}: {1} {2}"],
             &[&title, &w.cite(f), warning],

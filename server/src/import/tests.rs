@@ -432,7 +432,7 @@ fn a_draft_for_a_dashboard_in_russian_or_kazakh_has_its_comments_in_that_languag
         (Lang::Kk, &[
             "# `test` сайты үшін сайт саясаты файлының жобасы",
             "ЕСКЕРТУ — САЯСАТ САЙТТЫ ПАЙДАЛАНУДЫ КЕЛІСІМ ДЕП САНАЙДЫ: п. 2.1: «Использование сайта",
-            "(8-бап 2-тармақ; Kelisim әр бетке «Cookie баптаулары» батырмасын қосады):",
+            "(8-бап 2-тармақ; Kelisim әр бетке «Cookie баптаулары» түймесін қосады):",
             "Кіріктірілген атау.\ntitle = {",
             "Саясат орыс тілінде жазылған, сондықтан бұл тіл бірінші тұр",
         ]),
@@ -451,10 +451,10 @@ fn a_draft_for_a_dashboard_in_russian_or_kazakh_has_its_comments_in_that_languag
     assert!(ru.contains("Кнопка «Настройки cookie» и JS API Kelisim позволяют посетителю отозвать согласие"), "{ru}");
     let kk = draft(COMMENTED[9], Lang::Kk);
     assert!(kk.contains("Саясатта санауыштар аталады, бірақ не үшін екені айтылмаған: преамбула:"), "{kk}");
-    // The English of the CLI is as it was.
+    // The CLI's English, the button by its English label.
     let en = draft(COMMENTED[7], Lang::En);
     assert!(en.contains("WARNING, A BIN/IIN FAILS ITS CHECK DIGIT: преамбула:"), "{en}");
-    assert!(en.contains("Kelisim's \"change my choice\" button and its JS API"), "{en}");
+    assert!(en.contains("Kelisim's \"Cookie preferences\" button and its JS API"), "{en}");
 }
 
 #[test]

@@ -37,7 +37,7 @@ pub fn editor_words(lang: Lang) -> &'static EditorWords {
             remove: "Алып тастау",
             has_errors: "Пішінде қателер бар, ештеңе жарияланбады. Әр қате өз өрісінің жанында көрсетілген.",
             elsewhere: "Пішіннің ешбір өрісіне жатпайтын қателер:",
-            edited: "Пішін өзгертілді, бірақ әлі ештеңе жарияланған жоқ: толтырып, тексеріп, «Жариялау» батырмасын басыңыз.",
+            edited: "Пішін өзгертілді, бірақ әлі ештеңе жарияланған жоқ: толтырып, тексеріп, «Жариялау» түймесін басыңыз.",
             read_only: "Аудитор рөлі пішінді оқи және тексере алады, бірақ өзгерте де, жариялай да алмайды.",
             not_toml: "Файл TOML ретінде оқылмады, сондықтан пішінде көрсетілмейді. Оны «TOML файлы» бетінде түзетіңіз:",
         },
@@ -124,7 +124,7 @@ fn site_label(id: &str) -> Option<[&'static str; 3]> {
             "Reload the page when consent is withdrawn",
         ],
         "floating_button" => [
-            "Таңдауды өзгертуге арналған қалқымалы батырма",
+            "Таңдауды өзгертуге арналған қалқымалы түйме",
             "Плавающая кнопка для изменения выбора",
             "Floating button to change the choice",
         ],
@@ -164,7 +164,7 @@ fn site_label(id: &str) -> Option<[&'static str; 3]> {
         "position.bottom-left" => ["Төменгі сол жақ бұрышта", "В левом нижнем углу", "Bottom-left corner"],
         "position.center" => ["Экран ортасында", "В центре экрана", "Centre of the screen"],
         "appearance.accent" => [
-            "Негізгі түс: батырмалар мен сілтемелер (#rrggbb)",
+            "Негізгі түс: түймелер мен сілтемелер (#rrggbb)",
             "Основной цвет: кнопки и ссылки (#rrggbb)",
             "Accent: buttons and links (#rrggbb)",
         ],
@@ -187,7 +187,7 @@ fn site_label(id: &str) -> Option<[&'static str; 3]> {
             "Logo (https://… or a path on the site /…)",
         ],
         "appearance.reopen_corner" => [
-            "Таңдауды өзгерту батырмасының бұрышы",
+            "Таңдауды өзгерту түймесіның бұрышы",
             "Угол кнопки изменения выбора",
             "Corner of the change-my-choice button",
         ],

@@ -283,18 +283,18 @@ fn header(w: &mut Writer, todos: usize) {
     if withdrawals.is_empty() {
         w.note_with(
             [
-                "Саясатта пайдаланушы келісімін қалай кері қайтарып алатыны айтылмаған (8-бап 2-тармақ). Kelisim ұсынатын «{0}» батырмасы мен JS API арқылы келуші кез келген бетте келісімін кері қайтарып ала алады — мұны саясатқа жазыңыз.",
+                "Саясатта пайдаланушы келісімін қалай кері қайтарып алатыны айтылмаған (8-бап 2-тармақ). Kelisim ұсынатын «{0}» түймесі мен JS API арқылы келуші кез келген бетте келісімін кері қайтарып ала алады — мұны саясатқа жазыңыз.",
                 "В политике не сказано, как пользователь может отозвать согласие (ст. 8 п. 2). Кнопка «{0}» и JS API Kelisim позволяют посетителю отозвать согласие на любой странице — напишите об этом в политике.",
-                "The policy does not say how a user withdraws consent (Art. 8 p.2). Kelisim's \"change my choice\" button and its JS API let visitors withdraw on every page; say so in the policy.",
+                "The policy does not say how a user withdraws consent (Art. 8 p.2). Kelisim's \"{0}\" button and its JS API let visitors withdraw on every page; say so in the policy.",
             ],
             &[button],
         );
     } else {
         w.note_with(
             [
-                "Пайдаланушы келісімін қалай кері қайтарып алатыны немесе өзгертетіні саясатта былай айтылған (8-бап 2-тармақ; Kelisim әр бетке «{0}» батырмасын қосады):",
+                "Пайдаланушы келісімін қалай кері қайтарып алатыны немесе өзгертетіні саясатта былай айтылған (8-бап 2-тармақ; Kelisim әр бетке «{0}» түймесін қосады):",
                 "Как, согласно политике, пользователь отзывает или меняет согласие (ст. 8 п. 2; Kelisim добавляет на каждую страницу кнопку «{0}»):",
-                "How the policy says a user withdraws or changes consent (Art. 8 p.2). Kelisim adds a \"change my choice\" button on every page:",
+                "How the policy says a user withdraws or changes consent (Art. 8 p.2; Kelisim adds a \"{0}\" button on every page):",
             ],
             &[button],
         );

@@ -1,6 +1,6 @@
 //! The widget build: wasm32 (profile `widget`) → wasm-bindgen (as a library: the
 //! `wasm-bindgen-cli-support` of the widget's pinned version, `--target web`, no default module
-//! path, `encodeInto` always) → wasm-opt -Oz --gufa -Oz; the host script (`widget/host.js`, copied beside
+//! path, `encodeInto` always) → wasm-opt (-Oz, relooped, GUFA); the host script (`widget/host.js`, copied beside
 //! the generated glue, which imports it and which it imports) bundled with the glue and the
 //! loader minified by esbuild → content-hashed files in `target/widget-dist/`, with the loader
 //! template.
@@ -61,17 +61,24 @@ pub fn build() -> Result<()> {
     let js = short_names(&mut out).context("shortening the names between the module and its glue")?;
     out.emit(&work).context("wasm-bindgen: writing its output")?;
     std::fs::write(work.join("kelisim.js"), js)?;
-    step("optimizing the module (wasm-opt -Oz --gufa -Oz)");
+    step("optimizing the module (wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --reorder-functions)");
     let opt = work.join("kelisim.opt.wasm");
     run(
         Command::new(&wasm_opt)
             .arg(work.join("kelisim_bg.wasm"))
             .args([
-                // GUFA (whole-module flow analysis) between two size passes: about 40 B less
-                // brotli, and sound without a closed-world assumption.
+                // After a first size pass, the control flow flattened and rebuilt by binaryen's
+                // relooper, which finds simpler structures than LLVM's output (about 90 B less
+                // brotli); GUFA (whole-module flow analysis) between two size passes (about 40 B),
+                // sound without a closed-world assumption; functions ordered by use, so the
+                // compressor sees the most-called ones early (about 25 B).
+                "-Oz",
+                "--flatten",
+                "--rereloop",
                 "-Oz",
                 "--gufa",
                 "-Oz",
+                "--reorder-functions",
                 "--enable-bulk-memory",
                 "--enable-nontrapping-float-to-int",
                 "--enable-sign-ext",
@@ -198,7 +205,7 @@ pub fn build() -> Result<()> {
 
 /// The names the module and its glue know each other by, shortened in both: wasm-bindgen names
 /// each import `__wbg_<name>_<16 hex digits>` (in module `./kelisim_bg.js`), and its exports
-/// `__wbindgen_malloc` and the like; the imports it takes straight from host.js come through one
+/// `__wbindgen_malloc` and the like beside the widget's `configLoaded`…; the imports it takes straight from host.js come through one
 /// `import * as` per import. Each name appears in both files, and the hashes do not compress:
 /// about 0.6 KB brotli of every first visit (docs/BENCHMARKS.md). Every replacement is checked
 /// to hit exactly what it should, so a change in wasm-bindgen's output fails the build here.
@@ -273,8 +280,21 @@ fn short_names(out: &mut wasm_bindgen_cli_support::Output) -> Result<String> {
     )?;
     replace_once(&mut js, "const MAX_SAFARI_DECODE_BYTES = 2146435072;", "")?;
     replace_once(&mut js, "let numBytesDecoded = 0;", "")?;
-    // The exports wasm-bindgen adds for itself (`wasm.__wbindgen_malloc(…)` in the glue).
-    for exp in module.exports.iter_mut().filter(|e| e.name.starts_with("__wbindgen_")) {
+    // Two globals wasm-bindgen's runtime exports for its unwinding catch wrappers, which a
+    // module built to abort on panic never has: the glue never reads them (checked), so they go.
+    let unused: Vec<_> = module
+        .exports
+        .iter()
+        .filter(|e| matches!(e.name.as_str(), "__abort_handler" | "__instance_terminated"))
+        .map(|e| (e.id(), e.name.clone()))
+        .collect();
+    for (id, name) in unused {
+        anyhow::ensure!(!js.contains(&name), "the glue uses `{name}`, which the build removes");
+        module.exports.delete(id);
+    }
+    // Every export, wasm-bindgen's own (`wasm.__wbindgen_malloc(…)`), the widget's
+    // (`wasm.configLoaded(…)`) and the memory, is used by the glue alone: each gets a short name.
+    for exp in module.exports.iter_mut() {
         let name = short(n);
         n += 1;
         let from = format!("wasm.{}", exp.name);

@@ -84,19 +84,40 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_owned()
 }
 
+std::thread_local! {
+    /// Where this thread's steps and commands write instead of the terminal: the log of work
+    /// done in the background beside a build (`test`'s preparation), shown when it is joined.
+    static SINK: std::cell::RefCell<Option<std::fs::File>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A line of this thread's output: to its log if it has one, else to the terminal.
+fn say(line: &str) {
+    use std::io::Write;
+    SINK.with_borrow_mut(|sink| match sink {
+        Some(f) => {
+            let _ = writeln!(f, "{line}");
+        }
+        None => println!("{line}"),
+    })
+}
+
 /// Prints a step as it starts, so long steps are never silent.
 pub fn step(msg: &str) {
-    println!("==> {msg}");
+    say(&format!("==> {msg}"));
 }
 
 /// Runs a command, failing with what it was for if it fails.
 pub fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let start = Instant::now();
+    let sink = SINK.with_borrow(|sink| sink.as_ref().map(|f| (f.try_clone(), f.try_clone())));
+    if let Some((out, err)) = sink {
+        cmd.stdout(out?).stderr(err?);
+    }
     let status = cmd.status().with_context(|| format!("{what}: could not start {:?}", cmd.get_program()))?;
     if !status.success() {
         bail!("{what} failed ({status})");
     }
-    println!("    {what}: done in {:.1}s", start.elapsed().as_secs_f64());
+    say(&format!("    {what}: done in {:.1}s", start.elapsed().as_secs_f64()));
     Ok(())
 }
 
@@ -225,13 +246,70 @@ fn demo_sites() -> Result<Vec<String>> {
     Ok(sites)
 }
 
-fn test(args: &[String]) -> Result<()> {
-    let bin = build()?;
+/// What the tests need besides the build: browsers and their drivers, PostgreSQL, nginx,
+/// axe-core and the wasm-bindgen test runner.
+struct TestTools {
+    browser: tools::Browser,
+    axe: PathBuf,
+    engines: tools::Engines,
+    postgres: PathBuf,
+    runner: PathBuf,
+}
+
+fn test_tools() -> Result<TestTools> {
     let browser = tools::ensure_chromium()?;
     let axe = axe::ensure()?;
     let engines = tools::ensure_engines()?;
     let postgres = tools::ensure_postgres()?;
     tools::ensure_deploy_tools()?;
+    let runner = tools::wasm_bindgen_test_runner()?;
+    Ok(TestTools { browser, axe, engines, postgres, runner })
+}
+
+/// `test_tools` on a thread of its own, writing to `target/tools/prepare.log`, while the build
+/// runs: on a fresh machine its apt installs wait on the network and dpkg, and its two
+/// `cargo install`s take the cores the build leaves idle (minutes of CI). Joined by
+/// `prepared`, which shows the log.
+fn prepare_in_background() -> Result<(std::thread::JoinHandle<Result<TestTools>>, PathBuf)> {
+    let dir = root().join("target/tools");
+    std::fs::create_dir_all(&dir)?;
+    let log = dir.join("prepare.log");
+    let file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    step(&format!(
+        "preparing the test tools (browsers, PostgreSQL, nginx, test runners) beside the build; log: {}",
+        log.display()
+    ));
+    let handle = std::thread::Builder::new().name("prepare".into()).spawn(move || {
+        SINK.with_borrow_mut(|sink| *sink = Some(file));
+        let started = Instant::now();
+        let tools = test_tools()?;
+        say(&format!("    test tools: done in {:.1}s", started.elapsed().as_secs_f64()));
+        Ok(tools)
+    })?;
+    Ok((handle, log))
+}
+
+fn prepared(handle: std::thread::JoinHandle<Result<TestTools>>, log: &Path) -> Result<TestTools> {
+    let result = handle.join().map_err(|_| anyhow::anyhow!("the preparation thread panicked"))?;
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    match &result {
+        // The steps and their times; what apt and cargo printed stays in the log.
+        Ok(_) => {
+            for l in text.lines().filter(|l| l.starts_with("==> ") || l.starts_with("    ") && l.contains(": done in "))
+            {
+                println!("{l}");
+            }
+            println!("    (what they printed: {})", log.display());
+        }
+        Err(_) => print!("{text}"),
+    }
+    result.context("preparing the test tools")
+}
+
+fn test(args: &[String]) -> Result<()> {
+    let (preparing, log) = prepare_in_background()?;
+    let bin = build()?;
+    let TestTools { browser, axe, engines, postgres, runner } = prepared(preparing, &log)?;
     step("running every test (unit, HTTP integration, headless Chromium, Firefox ESR and WebKitGTK end-to-end)");
     let mut cmd = cargo();
     // --no-fail-fast: one failing suite must not hide the others' results.
@@ -252,7 +330,6 @@ fn test(args: &[String]) -> Result<()> {
     // What goes through web-sys (random ids, the cookie, GPC, a decision's Consent Mode bits)
     // in headless Chromium: wasm-bindgen-test, its runner of the pinned version (no `-q`: the
     // runner rejects `--quiet`).
-    let runner = tools::wasm_bindgen_test_runner()?;
     step("running the widget's tests in headless Chromium (wasm-bindgen-test)");
     run(
         cargo()

@@ -78,9 +78,8 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
     if !have.split_whitespace().any(|w| w == version) {
         step(&format!("installing wasm-bindgen-test-runner {version} (cargo install wasm-bindgen-cli into target/tools/, about 2.5 minutes once)"));
         run(
-            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            cargo_install()
                 .args([
-                    "install",
                     "wasm-bindgen-cli",
                     "--force",
                     "--bin",
@@ -99,6 +98,14 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
         bail!("cargo install ran but {} is missing", bin.display());
     }
     Ok(bin)
+}
+
+/// `cargo install` at a low priority: `test` runs it beside the build (`prepare_in_background`),
+/// which should keep the cores it needs.
+fn cargo_install() -> Command {
+    let mut c = Command::new("nice");
+    c.args(["-n", "15"]).arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).arg("install");
+    c
 }
 
 /// The wasm-bindgen version in Cargo.lock (the widget pins it with `=`).
@@ -247,8 +254,8 @@ pub fn ensure_engines() -> Result<Engines> {
         // Its own build directory, removed afterwards: nothing else needs it.
         let build = dir.join("geckodriver-build");
         run(
-            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args(["install", "geckodriver", "--force", "--version", GECKODRIVER, "--root"])
+            cargo_install()
+                .args(["geckodriver", "--force", "--version", GECKODRIVER, "--root"])
                 .arg(&dir)
                 .env("CARGO_TARGET_DIR", &build),
             "cargo install geckodriver",

@@ -187,7 +187,7 @@ fn site_label(id: &str) -> Option<[&'static str; 3]> {
             "Logo (https://… or a path on the site /…)",
         ],
         "appearance.reopen_corner" => [
-            "Таңдауды өзгерту түймесіның бұрышы",
+            "Таңдауды өзгерту түймесінің бұрышы",
             "Угол кнопки изменения выбора",
             "Corner of the change-my-choice button",
         ],

@@ -104,7 +104,7 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
 /// which should keep the cores it needs.
 fn cargo_install() -> Command {
     let mut c = Command::new("nice");
-    c.args(["-n", "15"]).arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).arg("install");
+    c.args(["-n", "15"]).arg(crate::cargo().get_program()).arg("install");
     c
 }
 

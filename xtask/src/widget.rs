@@ -1,9 +1,9 @@
 //! The widget build: wasm32 (profile `widget`) → wasm-bindgen (as a library: the
 //! `wasm-bindgen-cli-support` of the widget's pinned version, `--target web`, no default module
-//! path, `encodeInto` always) → wasm-opt (-Oz, relooped, GUFA); the host script (`widget/host.js`, copied beside
-//! the generated glue, which imports it and which it imports) bundled with the glue and the
-//! loader minified by esbuild → content-hashed files in `target/widget-dist/`, with the loader
-//! template.
+//! path, `encodeInto` always) → wasm-opt ([`WASM_OPT_PASSES`]); the host script
+//! (`widget/host.js`, copied beside the generated glue, which imports it and which it imports)
+//! bundled with the glue and the loader minified by esbuild → content-hashed files in
+//! `target/widget-dist/`, with the loader template.
 //!
 //! Output (embedded by the server):
 //! - `loader.js`: the minified loader with the `__KELISIM_BOOT__` and `__KELISIM_BLOCK__`
@@ -18,6 +18,13 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::Command;
+
+/// The module's wasm-opt passes. After a first size pass, the control flow flattened and rebuilt
+/// by binaryen's relooper, which finds simpler structures than LLVM's output (about 90 B less
+/// brotli); GUFA (whole-module flow analysis) between two size passes (about 40 B), sound without
+/// a closed-world assumption; functions ordered by use, so the compressor sees the most-called
+/// ones early (about 25 B).
+const WASM_OPT_PASSES: [&str; 7] = ["-Oz", "--flatten", "--rereloop", "-Oz", "--gufa", "-Oz", "--reorder-functions"];
 
 pub fn build() -> Result<()> {
     tools::ensure_wasm_target()?;
@@ -61,24 +68,13 @@ pub fn build() -> Result<()> {
     let js = short_names(&mut out).context("shortening the names between the module and its glue")?;
     out.emit(&work).context("wasm-bindgen: writing its output")?;
     std::fs::write(work.join("kelisim.js"), js)?;
-    step("optimizing the module (wasm-opt -Oz --flatten --rereloop -Oz --gufa -Oz --reorder-functions)");
+    step(&format!("optimizing the module (wasm-opt {})", WASM_OPT_PASSES.join(" ")));
     let opt = work.join("kelisim.opt.wasm");
     run(
         Command::new(&wasm_opt)
             .arg(work.join("kelisim_bg.wasm"))
+            .args(WASM_OPT_PASSES)
             .args([
-                // After a first size pass, the control flow flattened and rebuilt by binaryen's
-                // relooper, which finds simpler structures than LLVM's output (about 90 B less
-                // brotli); GUFA (whole-module flow analysis) between two size passes (about 40 B),
-                // sound without a closed-world assumption; functions ordered by use, so the
-                // compressor sees the most-called ones early (about 25 B).
-                "-Oz",
-                "--flatten",
-                "--rereloop",
-                "-Oz",
-                "--gufa",
-                "-Oz",
-                "--reorder-functions",
                 "--enable-bulk-memory",
                 "--enable-nontrapping-float-to-int",
                 "--enable-sign-ext",
@@ -205,8 +201,9 @@ pub fn build() -> Result<()> {
 
 /// The names the module and its glue know each other by, shortened in both: wasm-bindgen names
 /// each import `__wbg_<name>_<16 hex digits>` (in module `./kelisim_bg.js`), and its exports
-/// `__wbindgen_malloc` and the like beside the widget's `configLoaded`…; the imports it takes straight from host.js come through one
-/// `import * as` per import. Each name appears in both files, and the hashes do not compress:
+/// `__wbindgen_malloc` and the like beside the widget's `configLoaded`…; the imports it takes
+/// straight from host.js come through one `import * as` per import. Each name appears in both
+/// files, and the hashes do not compress:
 /// about 0.6 KB brotli of every first visit (docs/BENCHMARKS.md). Every replacement is checked
 /// to hit exactly what it should, so a change in wasm-bindgen's output fails the build here.
 fn short_names(out: &mut wasm_bindgen_cli_support::Output) -> Result<String> {

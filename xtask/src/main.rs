@@ -128,11 +128,24 @@ pub fn cargo() -> Command {
 }
 
 fn build() -> Result<PathBuf> {
+    build_of(&["-p", "kelisim-server"], "building the server (kelisim)")
+}
+
+/// What `cargo xtask test` builds and tests natively: every member but xtask, which the
+/// `cargo xtask` alias has compiled already and which is tested on its own. Cargo unifies the
+/// features of dependencies over the packages a command selects, so the build and the test step
+/// select the same packages: then the test step compiles only the test targets, where with
+/// `-p kelisim-server` before `--workspace` it compiled chromiumoxide, lopdf, actix and their
+/// proc macros a second time (docs/architecture.md, "Build time").
+const TEST_SCOPE: [&str; 3] = ["--workspace", "--exclude", "xtask"];
+
+/// The widget and the verifier (the server embeds both, so they come first), then `cargo build`
+/// of `scope`; the path of the `kelisim` binary.
+fn build_of(scope: &[&str], what: &str) -> Result<PathBuf> {
     widget::build()?;
-    // Before the server, which embeds it at /verify/.
     verifier::build()?;
-    step("building the server (kelisim)");
-    run(cargo().args(["build", "--locked", "-p", "kelisim-server"]), "cargo build -p kelisim-server")?;
+    step(what);
+    run(cargo().args(["build", "--locked"]).args(scope), &format!("cargo build {}", scope.join(" ")))?;
     Ok(root().join("target/debug/kelisim"))
 }
 
@@ -263,6 +276,7 @@ fn test_tools() -> Result<TestTools> {
     let postgres = tools::ensure_postgres()?;
     tools::ensure_deploy_tools()?;
     let runner = tools::wasm_bindgen_test_runner()?;
+    tools::remove_install_build();
     Ok(TestTools { browser, axe, engines, postgres, runner })
 }
 
@@ -308,12 +322,13 @@ fn prepared(handle: std::thread::JoinHandle<Result<TestTools>>, log: &Path) -> R
 
 fn test(args: &[String]) -> Result<()> {
     let (preparing, log) = prepare_in_background()?;
-    let bin = build()?;
+    let bin = build_of(&TEST_SCOPE, "building the server and the rest of the workspace the tests use")?;
     let TestTools { browser, axe, engines, postgres, runner } = prepared(preparing, &log)?;
     step("running every test (unit, HTTP integration, headless Chromium, Firefox ESR and WebKitGTK end-to-end)");
     let mut cmd = cargo();
     // --no-fail-fast: one failing suite must not hide the others' results.
-    cmd.args(["test", "--locked", "--no-fail-fast", "--workspace", "--exclude", "kelisim-widget"])
+    cmd.args(["test", "--locked", "--no-fail-fast"])
+        .args(TEST_SCOPE)
         .args(args)
         .env("KELISIM_BIN", &bin)
         .env("CHROMEDRIVER", &browser.chromedriver)
@@ -325,8 +340,9 @@ fn test(args: &[String]) -> Result<()> {
         .env("XVFB", &engines.xvfb)
         .env("KELISIM_PG_BIN", &postgres);
     run(&mut cmd, "cargo test")?;
-    step("running the widget's unit tests natively");
-    run(cargo().args(["test", "--locked", "-p", "kelisim-widget", "--lib"]), "cargo test -p kelisim-widget")?;
+    // With the features of its own selection, which the `cargo xtask` alias compiled.
+    step("running xtask's own tests");
+    run(cargo().args(["test", "--locked", "-p", "xtask"]), "cargo test -p xtask")?;
     // What goes through web-sys (random ids, the cookie, GPC, a decision's Consent Mode bits)
     // in headless Chromium: wasm-bindgen-test, its runner of the pinned version (no `-q`: the
     // runner rejects `--quiet`).

@@ -64,7 +64,7 @@ pub fn npm_tool(name: &str) -> Result<PathBuf> {
 
 /// `wasm-bindgen-test-runner` of the widget's pinned wasm-bindgen (the runner of its in-browser
 /// tests; it must be the crate's exact version), built by `cargo install` into `target/tools/`
-/// (about 2.5 minutes, once). Not `--locked`: the crates.io mirror here lags behind the CLI's
+/// (about 1.5 minutes, once, unoptimized: `cargo_install`). Not `--locked`: the crates.io mirror here lags behind the CLI's
 /// own lock file (TOOLCHAIN.md).
 pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
     let dir = root().join("target/tools");
@@ -76,7 +76,7 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default();
     if !have.split_whitespace().any(|w| w == version) {
-        step(&format!("installing wasm-bindgen-test-runner {version} (cargo install wasm-bindgen-cli into target/tools/, about 2.5 minutes once)"));
+        step(&format!("installing wasm-bindgen-test-runner {version} (cargo install wasm-bindgen-cli into target/tools/, about 1.5 minutes once)"));
         run(
             cargo_install()
                 .args([
@@ -88,9 +88,7 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
                     &version,
                     "--root",
                 ])
-                .arg(&dir)
-                // Its own build directory: kept for a reinstall, apart from the workspace's.
-                .env("CARGO_TARGET_DIR", dir.join("cli-build")),
+                .arg(&dir),
             "cargo install wasm-bindgen-cli",
         )?;
     }
@@ -100,12 +98,30 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// `cargo install` at a low priority: `test` runs it beside the build (`prepare_in_background`),
-/// which should keep the cores it needs.
+/// `cargo install` of a test tool: at a low priority, since `test` runs it beside the build
+/// (`prepare_in_background`), which should keep the cores it needs; unoptimized and without
+/// debug info, which halves its compile time (the tools' own work in a test run is small: a
+/// WebDriver session, one wasm-bindgen pass over a test module); both installs in one build
+/// directory, so the dependencies they share (serde, clap, tokio, hyper, …) are compiled once.
 fn cargo_install() -> Command {
     let mut c = Command::new("nice");
-    c.args(["-n", "15"]).arg(crate::cargo().get_program()).arg("install");
+    c.args(["-n", "15"])
+        .arg(crate::cargo().get_program())
+        .args(["install", "--debug"])
+        .env("CARGO_PROFILE_DEV_DEBUG", "false")
+        .env("CARGO_TARGET_DIR", install_build());
     c
+}
+
+/// The build directory of `cargo_install`, apart from the workspace's.
+fn install_build() -> PathBuf {
+    root().join("target/tools/install-build")
+}
+
+/// Frees the disk `cargo_install` used (1–2 GB), once both tools are there: a reinstall happens
+/// only when a pinned version changes.
+pub fn remove_install_build() {
+    let _ = std::fs::remove_dir_all(install_build());
 }
 
 /// The wasm-bindgen version in Cargo.lock (the widget pins it with `=`).
@@ -249,18 +265,12 @@ pub fn ensure_engines() -> Result<Engines> {
         .unwrap_or_default();
     if have.split_whitespace().nth(1) != Some(GECKODRIVER) {
         let dir = root().join("target/tools");
-        step(&format!("installing geckodriver {GECKODRIVER} (cargo install into target/tools/, about 3 minutes once)"));
+        step(&format!("installing geckodriver {GECKODRIVER} (cargo install into target/tools/, about 2 minutes once)"));
         // Not `--locked`: the crates.io mirror here lags behind its lock file (TOOLCHAIN.md).
-        // Its own build directory, removed afterwards: nothing else needs it.
-        let build = dir.join("geckodriver-build");
         run(
-            cargo_install()
-                .args(["geckodriver", "--force", "--version", GECKODRIVER, "--root"])
-                .arg(&dir)
-                .env("CARGO_TARGET_DIR", &build),
+            cargo_install().args(["geckodriver", "--force", "--version", GECKODRIVER, "--root"]).arg(&dir),
             "cargo install geckodriver",
         )?;
-        let _ = std::fs::remove_dir_all(&build);
         if !e.geckodriver.exists() {
             bail!("cargo install ran but {} is missing", e.geckodriver.display());
         }

@@ -484,6 +484,20 @@ const CONTRAST: &str = "
   root.querySelectorAll('.k-btn').forEach(function (b) { var s = getComputedStyle(b); out.push(ratio(s.color, s.backgroundColor)); });
   return out;";
 
+/// The page's layout shifts so far (`buffered`), or none after 300 ms: their sum, and each
+/// moved node with its rectangle before and after.
+const LAYOUT_SHIFT: &str = "
+  function rect(r) { return [r.x, r.y, r.width, r.height].map(Math.round).join(','); }
+  function what(s) { var n = s.node; return (n ? n.nodeName + (n.id ? '#' + n.id : '') + (n.className ? '.' + n.className : '') : '?') + ' ' + rect(s.previousRect) + ' -> ' + rect(s.currentRect); }
+  return new Promise(function (done) {
+    new PerformanceObserver(function (l) {
+      var es = l.getEntries();
+      done({ sum: es.reduce(function (a, e) { return a + e.value; }, 0),
+        moved: es.map(function (e) { return e.value + ' at ' + Math.round(e.startTime) + ' ms: ' + e.sources.map(what).join('; '); }).join(' | ') });
+    }).observe({ type: 'layout-shift', buffered: true });
+    setTimeout(function () { done({ sum: 0, moved: '' }); }, 300);
+  });";
+
 #[tokio::test]
 async fn banner_is_readable_at_320px_with_sufficient_contrast_and_no_layout_shift() {
     let s = Site::start();
@@ -507,8 +521,9 @@ async fn banner_is_readable_at_320px_with_sufficient_contrast_and_no_layout_shif
     }
     // The banner is a fixed overlay: it never moves the page's content.
     assert_eq!(b.js("return getComputedStyle(document.getElementById('kelisim').shadowRoot.querySelector('.k-banner')).position").await, json!("fixed"));
-    let shift = b.js("return new Promise(function (done) { new PerformanceObserver(function (l) { done(l.getEntries().reduce(function (a, e) { return a + e.value; }, 0)); }).observe({ type: 'layout-shift', buffered: true }); setTimeout(function () { done(0); }, 300); })").await;
-    assert_eq!(shift, json!(0), "cumulative layout shift");
+    // The sum of the shifts, and what moved (for the message when something did).
+    let shift = b.js(LAYOUT_SHIFT).await;
+    assert_eq!(shift["sum"], json!(0), "cumulative layout shift; what moved: {}", shift["moved"]);
     b.close().await;
 }
 

@@ -70,8 +70,12 @@ pub fn command(args: &[String]) -> Result<()> {
 
 /// The step of `cargo xtask test`: every target for a few seconds from its seeds alone.
 pub fn check() -> Result<()> {
+    check_with(&build()?)
+}
+
+/// The runs of `check`, on the targets `build` made into `bin`.
+pub fn check_with(bin: &Path) -> Result<()> {
     let started = Instant::now();
-    let bin = build()?;
     step(&format!("fuzzing each target for {CHECK_SECONDS} s from its seeds (fresh corpus under target/fuzz-corpus/)"));
     let mut failed = Vec::new();
     for t in TARGETS {
@@ -80,7 +84,7 @@ pub fn check() -> Result<()> {
             std::fs::remove_dir_all(&corpus).with_context(|| format!("emptying {}", corpus.display()))?;
         }
         std::fs::create_dir_all(&corpus).with_context(|| format!("creating {}", corpus.display()))?;
-        let r = run_target(&bin, t, &corpus, CHECK_SECONDS, false)?;
+        let r = run_target(bin, t, &corpus, CHECK_SECONDS, false)?;
         println!("    {}", r.summary(t));
         if let Some(why) = r.failure() {
             failed.push(format!("{t}: {why}"));
@@ -126,22 +130,18 @@ pub fn build() -> Result<PathBuf> {
     let host = host_triple()?;
     let dir = root().join("target/fuzz-sancov");
     step("building the fuzz targets with coverage instrumentation (stable rustc, cargo-fuzz's flags)");
-    let start = Instant::now();
-    let status = cargo()
-        .args(["build", "--locked", "--release", "--manifest-path", "fuzz/Cargo.toml", "--bins", "--target"])
-        .arg(&host)
-        .arg("--target-dir")
-        .arg(&dir)
-        // `--target` keeps the flags off build scripts and proc macros, which are not linked
-        // with libFuzzer. The encoded form wins over any RUSTFLAGS of the caller's environment.
-        .env_remove("RUSTFLAGS")
-        .env("CARGO_ENCODED_RUSTFLAGS", RUSTFLAGS.join("\x1f"))
-        .status()
-        .context("could not start cargo")?;
-    if !status.success() {
-        bail!("building the fuzz targets failed ({status})");
-    }
-    println!("    cargo build (fuzz, instrumented): done in {:.1}s", start.elapsed().as_secs_f64());
+    crate::run(
+        cargo()
+            .args(["build", "--locked", "--release", "--manifest-path", "fuzz/Cargo.toml", "--bins", "--target"])
+            .arg(&host)
+            .arg("--target-dir")
+            .arg(&dir)
+            // `--target` keeps the flags off build scripts and proc macros, which are not linked
+            // with libFuzzer. The encoded form wins over any RUSTFLAGS of the caller's environment.
+            .env_remove("RUSTFLAGS")
+            .env("CARGO_ENCODED_RUSTFLAGS", RUSTFLAGS.join("\x1f")),
+        "cargo build (fuzz, instrumented)",
+    )?;
     Ok(dir.join(host).join("release"))
 }
 

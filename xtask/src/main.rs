@@ -53,8 +53,8 @@ commands:
                      seconds (default 300), keeping the corpus in fuzz/corpus/<target>/
   screenshots        the dashboard pictures of docs/screenshots/ (overview, a text version, scans; ru and kk),
                      taken again from the demo server with generated decisions
-  lint               the last step of `test` alone: format, clippy, rustdoc (-D warnings), and no
-                     cycle among the server's modules
+  lint               the lints of `test` alone: format, clippy, rustdoc (-D warnings; in target/lint/),
+                     and no cycle among the server's modules
   fuzz --check       the fuzz step of `test` alone: every target 8 s from its seeds; fails on a
                      crash, timeout or out-of-memory, or if coverage does not grow";
 
@@ -90,6 +90,27 @@ std::thread_local! {
     static SINK: std::cell::RefCell<Option<std::fs::File>> = const { std::cell::RefCell::new(None) };
 }
 
+std::thread_local! {
+    /// The nice value this thread's commands run at, if not the terminal's: work beside the tests.
+    static NICE: std::cell::Cell<Option<u8>> = const { std::cell::Cell::new(None) };
+}
+
+/// `cmd` run by `nice -n N` (the same program, arguments, environment and directory).
+fn niced(cmd: &Command, n: u8) -> Command {
+    let mut c = Command::new("nice");
+    c.args(["-n", &n.to_string()]).arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        c.current_dir(dir);
+    }
+    c
+}
+
 /// A line of this thread's output: to its log if it has one, else to the terminal.
 fn say(line: &str) {
     use std::io::Write;
@@ -109,6 +130,14 @@ pub fn step(msg: &str) {
 /// Runs a command, failing with what it was for if it fails.
 pub fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let start = Instant::now();
+    let mut at_nice;
+    let cmd = match NICE.get() {
+        Some(n) => {
+            at_nice = niced(cmd, n);
+            &mut at_nice
+        }
+        None => cmd,
+    };
     let sink = SINK.with_borrow(|sink| sink.as_ref().map(|f| (f.try_clone(), f.try_clone())));
     if let Some((out, err)) = sink {
         cmd.stdout(out?).stderr(err?);
@@ -280,34 +309,39 @@ fn test_tools() -> Result<TestTools> {
     Ok(TestTools { browser, axe, engines, postgres, runner })
 }
 
-/// `test_tools` on a thread of its own, writing to `target/tools/prepare.log`, while the build
-/// runs: on a fresh machine its apt installs wait on the network and dpkg, and its two
-/// `cargo install`s take the cores the build leaves idle (minutes of CI). Joined by
-/// `prepared`, which shows the log.
-fn prepare_in_background() -> Result<(std::thread::JoinHandle<Result<TestTools>>, PathBuf)> {
-    let dir = root().join("target/tools");
-    std::fs::create_dir_all(&dir)?;
-    let log = dir.join("prepare.log");
-    let file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-    step(&format!(
-        "preparing the test tools (browsers, PostgreSQL, nginx, test runners) beside the build; log: {}",
-        log.display()
-    ));
-    let handle = std::thread::Builder::new().name("prepare".into()).spawn(move || {
-        SINK.with_borrow_mut(|sink| *sink = Some(file));
-        let started = Instant::now();
-        let tools = test_tools()?;
-        say(&format!("    test tools: done in {:.1}s", started.elapsed().as_secs_f64()));
-        Ok(tools)
-    })?;
-    Ok((handle, log))
+/// Work on a thread of its own while this one goes on: its steps and what its commands print go
+/// to `log` (`SINK`), its commands run at nice `nice` (`NICE`) if given. Joined by `joined`.
+struct Background<T> {
+    handle: std::thread::JoinHandle<Result<T>>,
+    log: PathBuf,
+    what: &'static str,
 }
 
-fn prepared(handle: std::thread::JoinHandle<Result<TestTools>>, log: &Path) -> Result<TestTools> {
-    let result = handle.join().map_err(|_| anyhow::anyhow!("the preparation thread panicked"))?;
-    let text = std::fs::read_to_string(log).unwrap_or_default();
+fn in_background<T: Send + 'static>(
+    what: &'static str,
+    log: PathBuf,
+    nice: Option<u8>,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<Background<T>> {
+    let file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    let handle = std::thread::Builder::new().name(what.into()).spawn(move || {
+        SINK.with_borrow_mut(|sink| *sink = Some(file));
+        NICE.set(nice);
+        let started = Instant::now();
+        let result = work();
+        say(&format!("    {what}: done in {:.1}s", started.elapsed().as_secs_f64()));
+        result
+    })?;
+    Ok(Background { handle, log, what })
+}
+
+/// Waits for `bg`, then shows its steps and their times (what its commands printed stays in the
+/// log) or, if it failed, the whole log.
+fn joined<T>(bg: Background<T>) -> Result<T> {
+    let Background { handle, log, what } = bg;
+    let result = handle.join().map_err(|_| anyhow::anyhow!("the thread of {what} panicked"))?;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
     match &result {
-        // The steps and their times; what apt and cargo printed stays in the log.
         Ok(_) => {
             for l in text.lines().filter(|l| l.starts_with("==> ") || l.starts_with("    ") && l.contains(": done in "))
             {
@@ -317,20 +351,63 @@ fn prepared(handle: std::thread::JoinHandle<Result<TestTools>>, log: &Path) -> R
         }
         Err(_) => print!("{text}"),
     }
-    result.context("preparing the test tools")
+    result.with_context(|| what.to_owned())
+}
+
+/// `test_tools` beside the build: on a fresh machine its apt installs wait on the network and
+/// dpkg, and its two `cargo install`s take the cores the build leaves idle (minutes of CI).
+fn prepare_in_background() -> Result<Background<TestTools>> {
+    let dir = root().join("target/tools");
+    std::fs::create_dir_all(&dir)?;
+    let log = dir.join("prepare.log");
+    step(&format!(
+        "preparing the test tools (browsers, PostgreSQL, nginx, test runners) beside the build; log: {}",
+        log.display()
+    ));
+    in_background("test tools", log, None, test_tools)
+}
+
+/// The builds no test needs, beside the tests at the lowest priority (nice 19): the fuzz targets
+/// (their own target directory) and the lints (`target/lint/`: `cargo test` holds
+/// `target/debug/`'s lock while its tests run). The tests leave most of a core idle — one
+/// browser at a time — and these fill it instead of running after them; the fuzz targets'
+/// binaries are what it gives back.
+fn checks_in_background() -> Result<Background<PathBuf>> {
+    let log = root().join("target/checks.log");
+    step(&format!(
+        "building the fuzz targets and running the lints beside the tests, at nice 19; log: {}",
+        log.display()
+    ));
+    in_background("fuzz build and lints", log, Some(19), || {
+        let fuzz = fuzz::build()?;
+        lint_builds()?;
+        Ok(fuzz)
+    })
 }
 
 fn test(args: &[String]) -> Result<()> {
-    let (preparing, log) = prepare_in_background()?;
+    let preparing = prepare_in_background()?;
     let bin = build_of(&TEST_SCOPE, "building the server and the rest of the workspace the tests use")?;
-    let TestTools { browser, axe, engines, postgres, runner } = prepared(preparing, &log)?;
+    let tools = joined(preparing)?;
+    let checking = checks_in_background()?;
+    let tested = run_tests(&bin, &tools, args);
+    // Joined even when a test failed: then both results are shown, and nothing is left running.
+    let fuzz = joined(checking);
+    tested?;
+    fuzz::check_with(&fuzz?)?;
+    module_cycles()
+}
+
+/// Every test: the workspace's (`TEST_SCOPE`), xtask's, and the widget's in-browser ones.
+fn run_tests(bin: &Path, tools: &TestTools, args: &[String]) -> Result<()> {
+    let TestTools { browser, axe, engines, postgres, runner } = tools;
     step("running every test (unit, HTTP integration, headless Chromium, Firefox ESR and WebKitGTK end-to-end)");
     let mut cmd = cargo();
     // --no-fail-fast: one failing suite must not hide the others' results.
     cmd.args(["test", "--locked", "--no-fail-fast"])
         .args(TEST_SCOPE)
         .args(args)
-        .env("KELISIM_BIN", &bin)
+        .env("KELISIM_BIN", bin)
         .env("CHROMEDRIVER", &browser.chromedriver)
         .env("CHROMIUM", &browser.chromium)
         .env("AXE_JS", &axe)
@@ -338,7 +415,7 @@ fn test(args: &[String]) -> Result<()> {
         .env("FIREFOX", &engines.firefox)
         .env("WEBKIT_WEBDRIVER", &engines.webkit_driver)
         .env("XVFB", &engines.xvfb)
-        .env("KELISIM_PG_BIN", &postgres);
+        .env("KELISIM_PG_BIN", postgres);
     run(&mut cmd, "cargo test")?;
     // With the features of its own selection, which the `cargo xtask` alias compiled.
     step("running xtask's own tests");
@@ -350,25 +427,42 @@ fn test(args: &[String]) -> Result<()> {
     run(
         cargo()
             .args(["test", "--locked", "-p", "kelisim-widget", "--lib", "--target", "wasm32-unknown-unknown"])
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
             .env("CHROMEDRIVER", &browser.chromedriver),
         "cargo test -p kelisim-widget --target wasm32-unknown-unknown",
-    )?;
-    fuzz::check()?;
-    lints()
+    )
+}
+
+/// `cargo xtask lint`: the lints, then the module graph.
+fn lints() -> Result<()> {
+    lint_builds()?;
+    module_cycles()
 }
 
 /// One format (rustfmt.toml), no clippy warning and no rustdoc warning (a broken doc link), for
 /// every crate of the workspace, the widget's included (natively: its wasm32-only parts are
-/// small and compiled by the build).
-fn lints() -> Result<()> {
+/// small and compiled by the build). In `target/lint/`, so that they can run while `cargo test`
+/// holds `target/debug/` (`checks_in_background`).
+fn lint_builds() -> Result<()> {
     step("checking format, lints and docs (cargo fmt --check, clippy and rustdoc with -D warnings)");
     tools::ensure_component("rustfmt")?;
     tools::ensure_component("clippy")?;
+    let dir = root().join("target/lint");
     run(cargo().args(["fmt", "--all", "--", "--check"]), "cargo fmt --check (run `cargo fmt --all` to fix)")?;
-    run(cargo().args(["clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings"]), "cargo clippy")?;
-    run(cargo().args(["doc", "--locked", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"), "cargo doc")?;
-    module_cycles()
+    run(
+        cargo()
+            .args(["clippy", "--locked", "--workspace", "--all-targets", "--target-dir"])
+            .arg(&dir)
+            .args(["--", "-D", "warnings"]),
+        "cargo clippy",
+    )?;
+    run(
+        cargo()
+            .args(["doc", "--locked", "--workspace", "--no-deps", "--target-dir"])
+            .arg(&dir)
+            .env("RUSTDOCFLAGS", "-D warnings"),
+        "cargo doc",
+    )
 }
 
 /// No cycle among the server's top-level modules (`xtask/src/modgraph.rs`).

@@ -8,7 +8,7 @@
 //! through playwright-core, prints medians and Kelisim/peer ratios, and writes them into the
 //! `## Widget` section of `docs/BENCHMARKS.md`.
 
-use crate::{cargo, root, step, tools};
+use crate::{root, step, tools};
 use anyhow::{bail, Context, Result};
 use std::process::Command;
 
@@ -68,9 +68,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let browser = tools::ensure_chromium()?;
     let modules = ensure_packages()?;
     crate::widget::build()?;
-    step("building the server (kelisim)");
-    crate::run(cargo().args(["build", "-p", "kelisim-server"]), "cargo build -p kelisim-server")?;
-    let bin = root().join("target/debug/kelisim");
+    let bin = crate::build_server()?;
 
     step(&format!(
         "benchmarking the widget against vanilla-cookieconsent and orejime ({rounds} rounds, headless Chromium)"

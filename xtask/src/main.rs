@@ -156,23 +156,32 @@ pub fn cargo() -> Command {
     c
 }
 
+/// `cargo xtask build` (and `demo`, `screenshots`, the benches): the `kelisim` binary alone, its
+/// dependencies' features unified over `TEST_SCOPE` as `test` has them, so that after either
+/// the other compiles no dependency again.
 fn build() -> Result<PathBuf> {
-    build_of(&["-p", "kelisim-server"], "building the server (kelisim)")
+    widget::build()?;
+    verifier::build()?;
+    build_server()
+}
+
+/// The `cargo build` of `build` alone (`bench widget`, which builds the widget itself).
+pub fn build_server() -> Result<PathBuf> {
+    let scope: Vec<&str> = TEST_SCOPE.iter().copied().chain(["--bin", "kelisim"]).collect();
+    cargo_build(&scope, "building the server (kelisim)")
 }
 
 /// What `cargo xtask test` builds and tests natively: every member but xtask, which the
 /// `cargo xtask` alias has compiled already and which is tested on its own. Cargo unifies the
-/// features of dependencies over the packages a command selects, so the build and the test step
-/// select the same packages: then the test step compiles only the test targets, where with
-/// `-p kelisim-server` before `--workspace` it compiled chromiumoxide, lopdf, actix and their
-/// proc macros a second time (docs/architecture.md, "Build time").
+/// features of dependencies over the packages a command selects (not over the targets it
+/// builds), so every build selects these packages: then the test step compiles only the test
+/// targets, where with `-p kelisim-server` before `--workspace` it compiled chromiumoxide,
+/// lopdf, actix and their proc macros a second time (docs/architecture.md, "Build time").
 const TEST_SCOPE: [&str; 3] = ["--workspace", "--exclude", "xtask"];
 
-/// The widget and the verifier (the server embeds both, so they come first), then `cargo build`
-/// of `scope`; the path of the `kelisim` binary.
-fn build_of(scope: &[&str], what: &str) -> Result<PathBuf> {
-    widget::build()?;
-    verifier::build()?;
+/// `cargo build` of `scope` (after the widget and the verifier: the server embeds both); the
+/// path of the `kelisim` binary.
+fn cargo_build(scope: &[&str], what: &str) -> Result<PathBuf> {
     step(what);
     run(cargo().args(["build", "--locked"]).args(scope), &format!("cargo build {}", scope.join(" ")))?;
     Ok(root().join("target/debug/kelisim"))
@@ -387,7 +396,9 @@ fn checks_in_background() -> Result<Background<PathBuf>> {
 
 fn test(args: &[String]) -> Result<()> {
     let preparing = prepare_in_background()?;
-    let bin = build_of(&TEST_SCOPE, "building the server and the rest of the workspace the tests use")?;
+    widget::build()?;
+    verifier::build()?;
+    let bin = cargo_build(&TEST_SCOPE, "building the server and the rest of the workspace the tests use")?;
     let tools = joined(preparing)?;
     let checking = checks_in_background()?;
     let tested = run_tests(&bin, &tools, args);

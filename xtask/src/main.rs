@@ -421,7 +421,7 @@ fn run_tests(bin: &Path, tools: &TestTools, args: &[String]) -> Result<()> {
         .env("KELISIM_BIN", bin)
         .env("CHROMEDRIVER", &browser.chromedriver)
         .env("CHROMIUM", &browser.chromium)
-        .env("AXE_JS", &axe)
+        .env("AXE_JS", axe)
         .env("GECKODRIVER", &engines.geckodriver)
         .env("FIREFOX", &engines.firefox)
         .env("WEBKIT_WEBDRIVER", &engines.webkit_driver)

@@ -378,9 +378,9 @@ fn prepare_in_background() -> Result<Background<TestTools>> {
 
 /// The builds no test needs, beside the tests at the lowest priority (nice 19): the fuzz targets
 /// (their own target directory) and the lints (`target/lint/`: `cargo test` holds
-/// `target/debug/`'s lock while its tests run). The tests leave most of a core idle — one
-/// browser at a time — and these fill it instead of running after them; the fuzz targets'
-/// binaries are what it gives back.
+/// `target/debug/`'s lock while its tests run). The tests run one browser at a time and left
+/// 5–35 % of the two cores idle in a run here; these use it instead of all running after
+/// them. The fuzz targets' binaries are what it gives back.
 fn checks_in_background() -> Result<Background<PathBuf>> {
     let log = root().join("target/checks.log");
     step(&format!(

@@ -86,11 +86,9 @@ pub fn root() -> PathBuf {
 
 std::thread_local! {
     /// Where this thread's steps and commands write instead of the terminal: the log of work
-    /// done in the background beside a build (`test`'s preparation), shown when it is joined.
+    /// done in the background (`in_background`: `test`'s preparation, its checks), shown when it
+    /// is joined.
     static SINK: std::cell::RefCell<Option<std::fs::File>> = const { std::cell::RefCell::new(None) };
-}
-
-std::thread_local! {
     /// The nice value this thread's commands run at, if not the terminal's: work beside the tests.
     static NICE: std::cell::Cell<Option<u8>> = const { std::cell::Cell::new(None) };
 }

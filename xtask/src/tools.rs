@@ -64,8 +64,8 @@ pub fn npm_tool(name: &str) -> Result<PathBuf> {
 
 /// `wasm-bindgen-test-runner` of the widget's pinned wasm-bindgen (the runner of its in-browser
 /// tests; it must be the crate's exact version), built by `cargo install` into `target/tools/`
-/// (about 1.5 minutes, once, unoptimized: `cargo_install`). Not `--locked`: the crates.io mirror here lags behind the CLI's
-/// own lock file (TOOLCHAIN.md).
+/// (about 1.5 minutes, once, unoptimized: `cargo_install`). Not `--locked`: the crates.io
+/// mirror here lags behind the CLI's own lock file (TOOLCHAIN.md).
 pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
     let dir = root().join("target/tools");
     let bin = dir.join("bin/wasm-bindgen-test-runner");

@@ -104,13 +104,9 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
 /// WebDriver session, one wasm-bindgen pass over a test module); both installs in one build
 /// directory, so the dependencies they share (serde, clap, tokio, hyper, …) are compiled once.
 fn cargo_install() -> Command {
-    let mut c = Command::new("nice");
-    c.args(["-n", "15"])
-        .arg(crate::cargo().get_program())
-        .args(["install", "--debug"])
-        .env("CARGO_PROFILE_DEV_DEBUG", "false")
-        .env("CARGO_TARGET_DIR", install_build());
-    c
+    let mut c = crate::cargo();
+    c.args(["install", "--debug"]).env("CARGO_PROFILE_DEV_DEBUG", "false").env("CARGO_TARGET_DIR", install_build());
+    crate::niced(&c, 15)
 }
 
 /// The build directory of `cargo_install`, apart from the workspace's.

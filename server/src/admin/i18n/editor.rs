@@ -169,7 +169,7 @@ fn site_label(id: &str) -> Option<[&'static str; 3]> {
             "Accent: buttons and links (#rrggbb)",
         ],
         "appearance.accent_text" => {
-            ["Батырмадағы мәтіннің түсі", "Цвет текста на кнопках", "Text colour on the buttons"]
+            ["Түймелердегі мәтіннің түсі", "Цвет текста на кнопках", "Text colour on the buttons"]
         }
         "appearance.background" => ["Фон түсі", "Цвет фона", "Background colour"],
         "appearance.text" => ["Мәтін түсі", "Цвет текста", "Text colour"],

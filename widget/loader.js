@@ -2,11 +2,15 @@
 // The loader (docs/architecture.md §1, "Loader"; README, "Embedding"): runs synchronously, before
 // any tag manager.
 // Labels W1–W13 name the widget's behaviours; docs/architecture.md defines them.
+// The build makes two loaders from this file (xtask/src/widget.rs): `loader-block.js`, with the
+// blocker, for a server one of whose sites declares catalogue services, and `loader.js`, where
+// KELISIM_BLOCKER is false and the blocker is left out (http::assets::Loader::render).
+import { block } from './blocker.js';
+
 (function (w, d) {
-  // The blocker (widget/blocker.js) goes here when a site of this server declares catalogue
-  // services (http::assets::Loader::render); otherwise nothing does.
-  __KELISIM_BLOCK__;
-  var B = __KELISIM_BOOT__; // {glue, wasm, sites: {id: [scope, consent_days, floating_button, css?]}}
+  // {glue, wasm, sites: {id: [scope, consent_days, floating_button, css?, blocker rules?]}}, css
+  // being 0 before rules when the site sets none
+  var B = __KELISIM_BOOT__;
   var s = d.currentScript;
   var site = s && s.getAttribute('data-site');
   var api = (s && s.getAttribute('data-api')) || (s ? new URL(s.src, location.href).origin : '');
@@ -33,6 +37,9 @@
   var ok = p.length == 7 && p[0] == '1' && p[4] == info[0] && /^\d+$/.test(p[2]) &&
     /^\d+$/.test(p[5]) && Date.now() / 1000 - p[2] < info[1] * 86400;
   if (ok) gtag('consent', 'update', modes(+p[5]));
+  // The site's catalogue services are held from here on, with the categories the standing
+  // decision grants. Nothing of the page has run since the loader's first line.
+  if (KELISIM_BLOCKER && info[4]) block(w, d, info[4], ok ? p[6].split('+') : []);
   // The visitor's languages in order (W3): the server answers with the first the site offers.
   var tags = [s.getAttribute('data-lang'), d.documentElement.lang].concat(navigator.languages).filter(Boolean).join();
   var cfg = ok ? null : fetch(api + '/api/v1/sites/' + site + '/widget?lang=' + encodeURIComponent(tags), { credentials: 'omit' })

@@ -3,13 +3,12 @@
 //! path, `encodeInto` always) → wasm-opt ([`WASM_OPT_PASSES`]); the host script
 //! (`widget/host.js`, copied beside the generated glue, which imports it and which it imports)
 //! bundled with the glue and the loader minified by esbuild → content-hashed files in
-//! `target/widget-dist/`, with the loader template.
+//! `target/widget-dist/`, with the two loader templates.
 //!
 //! Output (embedded by the server):
-//! - `loader.js`: the minified loader with the `__KELISIM_BOOT__` and `__KELISIM_BLOCK__`
-//!   placeholders;
-//! - `blocker.js`: the minified blocker (one expression, `__KELISIM_RULES__` inside), which the
-//!   server puts at `__KELISIM_BLOCK__` for sites with catalogue services;
+//! - `loader.js`: the minified loader with its `__KELISIM_BOOT__` placeholder;
+//! - `loader-block.js`: the same with the blocker (`widget/blocker.js`) bundled in, which the
+//!   server sends instead when one of its sites declares catalogue services;
 //! - `manifest.json`: `{"glue": "kelisim-<hash>.js", "wasm": "kelisim-<hash>.wasm"}`;
 //! - `widget/kelisim-<hash>.{js,wasm}`.
 
@@ -146,14 +145,28 @@ pub fn build() -> Result<()> {
             .is_ok_and(|t| !t.contains("from\"./") && !t.contains("import(\"./"))),
         "esbuild split the host bundle unexpectedly: {chunks:?}"
     );
-    let loader = work.join("loader.min.js");
-    run(
-        Command::new(&esbuild)
-            .arg(root().join("widget/loader.js"))
-            .args(["--minify", "--target=es2017", "--log-level=warning"])
-            .arg(format!("--outfile={}", loader.display())),
-        "esbuild (loader)",
-    )?;
+    // The loader twice from one source: with the blocker (widget/blocker.js, bundled in) and
+    // without it (KELISIM_BLOCKER false: esbuild drops the call and the unused import).
+    let mut loaders = Vec::new();
+    for (name, blocker) in [("loader.js", false), ("loader-block.js", true)] {
+        let min = work.join(name);
+        run(
+            Command::new(&esbuild)
+                .arg(root().join("widget/loader.js"))
+                .args(["--bundle", "--format=iife", "--minify", "--target=es2017", "--log-level=warning"])
+                .arg(format!("--define:KELISIM_BLOCKER={blocker}"))
+                .arg(format!("--outfile={}", min.display())),
+            "esbuild (loader)",
+        )?;
+        let text = std::fs::read_to_string(&min)?;
+        anyhow::ensure!(text.contains("__KELISIM_BOOT__"), "the minified {name} lost its __KELISIM_BOOT__ placeholder");
+        anyhow::ensure!(
+            text.contains("MutationObserver") == blocker,
+            "the minified {name} {} the blocker",
+            if blocker { "lacks" } else { "still has" }
+        );
+        loaders.push((name, text));
+    }
     let dist = target.join("widget-dist");
     let _ = std::fs::remove_dir_all(dist.join("widget"));
     std::fs::create_dir_all(dist.join("widget"))?;
@@ -164,32 +177,16 @@ pub fn build() -> Result<()> {
     for c in &chunks {
         std::fs::copy(out.join(c), dist.join("widget").join(c))?;
     }
-    let loader_text = std::fs::read_to_string(&loader)?;
-    anyhow::ensure!(
-        loader_text.contains("__KELISIM_BOOT__") && loader_text.contains("__KELISIM_BLOCK__"),
-        "the minified loader lost its __KELISIM_BOOT__ or __KELISIM_BLOCK__ placeholder"
-    );
-    write_if_changed(&dist.join("loader.js"), loader_text.as_bytes())?;
-    // The blocker, as one expression for the loader's __KELISIM_BLOCK__ (no trailing `;`).
-    let blocker = work.join("blocker.min.js");
-    run(
-        Command::new(&esbuild)
-            .arg(root().join("widget/blocker.js"))
-            .args(["--minify", "--target=es2017", "--log-level=warning"])
-            .arg(format!("--outfile={}", blocker.display())),
-        "esbuild (blocker)",
-    )?;
-    let blocker_text = std::fs::read_to_string(&blocker)?;
-    let blocker_text = blocker_text.trim_end().trim_end_matches(';');
-    anyhow::ensure!(
-        blocker_text.contains("__KELISIM_RULES__"),
-        "the minified blocker lost its __KELISIM_RULES__ placeholder"
-    );
-    write_if_changed(&dist.join("blocker.js"), blocker_text.as_bytes())?;
+    // The blocker of earlier builds was a file of its own.
+    let _ = std::fs::remove_file(dist.join("blocker.js"));
+    for (name, text) in &loaders {
+        write_if_changed(&dist.join(name), text.as_bytes())?;
+    }
     let manifest = format!("{{\"glue\":\"{glue_name}\",\"wasm\":\"{wasm_name}\"}}\n");
     write_if_changed(&dist.join("manifest.json"), manifest.as_bytes())?;
     for (name, path) in [
         ("loader.js", dist.join("loader.js")),
+        ("loader-block.js", dist.join("loader-block.js")),
         (&*glue_name, dist.join("widget").join(&glue_name)),
         (&*wasm_name, dist.join("widget").join(&wasm_name)),
     ] {

@@ -138,17 +138,28 @@ pub fn widget_paths() -> Option<(String, String)> {
 
 impl Loader {
     pub fn render(sites: &Sites) -> Option<Loader> {
-        let template = WidgetDist::get("loader.js")?;
         let manifest: Manifest = serde_json::from_slice(&WidgetDist::get("manifest.json")?.data).ok()?;
+        let mut blocking = false;
         let table: serde_json::Map<String, serde_json::Value> = sites
             .iter()
             .map(|s| {
-                let mut info = serde_json::json!([s.config.scope, s.config.consent_days, s.config.floating_button]);
+                let mut info: Vec<serde_json::Value> =
+                    vec![s.config.scope.clone().into(), s.config.consent_days.into(), s.config.floating_button.into()];
                 // W13: a site's own look, only for a site that sets one.
-                if let Some(css) = s.config.appearance.as_ref().and_then(kelisim_shared::appearance::css) {
-                    info.as_array_mut().expect("an array").push(css.into());
+                let css = s.config.appearance.as_ref().and_then(kelisim_shared::appearance::css);
+                // The blocker's rules, only for a site that declares catalogue services
+                // (docs/auto-blocking.md): the URL patterns of its services per category, and
+                // whether a revocation reloads the page (W5).
+                let every = s.policy.auto_block == kelisim_shared::policy::AutoBlock::Catalogue;
+                let rules = kelisim_shared::catalogue::block_rules(&s.config.categories, every);
+                if rules.is_empty() {
+                    info.extend(css.map(Into::into));
+                } else {
+                    blocking = true;
+                    info.push(css.map_or(0.into(), Into::into));
+                    info.push(serde_json::json!([rules, u8::from(s.config.reload_on_revoke)]));
                 }
-                (s.config.site.clone(), info)
+                (s.config.site.clone(), info.into())
             })
             .collect();
         let boot = serde_json::json!({
@@ -156,27 +167,10 @@ impl Loader {
             "wasm": format!("/widget/{}", manifest.wasm),
             "sites": table,
         });
-        // The blocker, only when a site declares catalogue services (docs/auto-blocking.md):
-        // the URL patterns of each site's services per category, and whether a revocation
-        // reloads the page (W5). Otherwise a `0` in its place.
-        let rules: serde_json::Map<String, serde_json::Value> = sites
-            .iter()
-            .filter_map(|s| {
-                let every = s.policy.auto_block == kelisim_shared::policy::AutoBlock::Catalogue;
-                let r = kelisim_shared::catalogue::block_rules(&s.config.categories, every);
-                let info =
-                    serde_json::json!([s.config.scope, s.config.consent_days, r, u8::from(s.config.reload_on_revoke)]);
-                (!r.is_empty()).then(|| (s.config.site.clone(), info))
-            })
-            .collect();
-        let block = match WidgetDist::get("blocker.js").filter(|_| !rules.is_empty()) {
-            Some(b) => String::from_utf8_lossy(&b.data)
-                .replace("__KELISIM_RULES__", &serde_json::Value::Object(rules).to_string()),
-            None => "0".into(),
-        };
-        let body = String::from_utf8_lossy(&template.data)
-            .replace("__KELISIM_BOOT__", &boot.to_string())
-            .replace("__KELISIM_BLOCK__", &block);
+        // The loader with the blocker only when a site needs it: the others' visitors download
+        // none of it.
+        let template = WidgetDist::get(if blocking { "loader-block.js" } else { "loader.js" })?;
+        let body = String::from_utf8_lossy(&template.data).replace("__KELISIM_BOOT__", &boot.to_string());
         let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
         // Encode the widget files now, not on the first visitor's request.
         let _ = widget_files();

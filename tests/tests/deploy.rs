@@ -3,7 +3,8 @@
 //! installs it from apt) with deploy/nginx.conf — TLS with a certificate made here, HTTP/2, the
 //! redirect from plain HTTP — carries the widget's requests and consents to it. An address a
 //! client writes into X-Forwarded-For is not taken for its own: Kelisim reads the last entry,
-//! the one nginx adds.
+//! the one nginx adds. On PostgreSQL: the documented grants, and the two-instance layout with a
+//! synchronous standby through a failover.
 
 use kelisim_tests::consent::{config, event, ORIGIN, SITE};
 use kelisim_tests::{bin, root, uuid, Kelisim};
@@ -266,4 +267,176 @@ fn the_documented_grants_let_kelisim_serve_as_a_role_that_cannot_change_the_log(
         refused.contains("permission denied") && refused.contains("as that role") && refused.contains("Grants"),
         "{refused}"
     );
+}
+
+/// The value docs/deploy.md gives the primary's `synchronous_standby_names`.
+fn documented_synchronous_standby_names() -> String {
+    let doc = std::fs::read_to_string(root().join("docs/deploy.md")).unwrap();
+    let from = doc.find("`synchronous_standby_names = '").expect("docs/deploy.md sets synchronous_standby_names");
+    let value = &doc[from + "`synchronous_standby_names = '".len()..];
+    value[..value.find("'`").expect("a quoted value")].to_owned()
+}
+
+/// Posts decisions to `base` until `stop`; the acknowledged ones (`201`), and how many answers
+/// were `503` (the database away).
+fn post_until(
+    base: String,
+    cfg: serde_json::Value,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<(Vec<serde_json::Value>, usize)> {
+    std::thread::spawn(move || {
+        let (mut acked, mut unavailable) = (Vec::new(), 0);
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            match kelisim_tests::consent::send(&base, &event(&cfg, &uuid(), "accept_all", "kk")) {
+                Some(r) if r.status == 201 => acked.push(r.json()),
+                Some(r) => {
+                    assert_eq!(r.status, 503, "{}", r.body);
+                    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+                    unavailable += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                None => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+        (acked, unavailable)
+    })
+}
+
+/// A stand-in for the address the instances' database URL names — a DNS name or a virtual IP
+/// that moves to the new primary at failover: a TCP forwarder on a port of its own to
+/// 127.0.0.1:`target`, read at each new connection. A connection whose server side ends is
+/// closed on the client side too.
+fn moving_address(target: std::sync::Arc<std::sync::atomic::AtomicU16>) -> u16 {
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    fn pipe(mut from: TcpStream, mut to: TcpStream) {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = to.shutdown(Shutdown::Both);
+            let _ = from.shutdown(Shutdown::Both);
+        });
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let to = target.load(std::sync::atomic::Ordering::SeqCst);
+            if let Ok(server) = TcpStream::connect(("127.0.0.1", to)) {
+                // Without it, Nagle's algorithm and delayed ACKs hold each small message ~40 ms.
+                let _ = (client.set_nodelay(true), server.set_nodelay(true));
+                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+                pipe(server, client);
+            }
+        }
+    });
+    port
+}
+
+/// docs/deploy.md's "Two instances, a primary and a synchronous standby", on one machine: two
+/// `kelisim serve` with one log key, their database URL naming an address that leads to the
+/// primary, whose `synchronous_standby_names` is the documented one; a standby made by
+/// `pg_basebackup` as the documented replication role. Decisions go to both instances, then the primary dies as in a crash
+/// (`pg_ctl stop -m immediate`) and stays down: the instances answer `503`. The standby is
+/// promoted and the address moved to it, as the failover item says; the same instances, not
+/// restarted, log again. Every decision acknowledged before the crash is on the new primary, in
+/// one log with no gap that `kelisim log verify` finds intact.
+#[test]
+fn a_promoted_synchronous_standby_has_every_acknowledged_decision() {
+    use kelisim_pgcluster::Cluster;
+    use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+    use std::sync::Arc;
+    let mut primary = Cluster::start();
+    primary.create_database("kelisim");
+    // The replication role as the failover section makes it (trust authentication here: the
+    // password is not asked for, the REPLICATION attribute is).
+    let doc = std::fs::read_to_string(root().join("docs/deploy.md")).unwrap();
+    let create = doc.split("-c \"").find(|s| s.starts_with("CREATE ROLE replicator")).expect("the documented role");
+    primary.psql("postgres", &create[..create.find('"').unwrap()].replace("'…'", "'a test password'"));
+    let standby = Cluster::standby_of(&primary, "db_standby", "replicator");
+    let names = documented_synchronous_standby_names();
+    assert!(names.contains("db_standby"), "{names}");
+    primary.psql("postgres", &format!("ALTER SYSTEM SET synchronous_standby_names = '{names}'"));
+    primary.psql("postgres", "SELECT pg_reload_conf()");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let state = "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'db_standby'";
+    while primary.psql("postgres", state).trim() != "sync" {
+        assert!(std::time::Instant::now() < until, "the standby did not become synchronous");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let target = Arc::new(AtomicU16::new(primary.port()));
+    let url = format!("postgres://postgres@127.0.0.1:{}/kelisim", moving_address(target.clone()));
+    // The two instances: the same site files, the same log key (a copy of the file, 0600).
+    let sites = root().join("www/sites");
+    let keys = tempfile::tempdir().unwrap();
+    let serve = |key: Option<&std::path::Path>| {
+        let mut args = vec!["--demo", "--rate-limit", "0", "--checkpoint-interval", "1", "--database", &url];
+        let key = key.map(|k| k.display().to_string());
+        if let Some(k) = &key {
+            args.extend(["--log-key", k]);
+        }
+        Kelisim::start_with(&sites, &args).unwrap_or_else(|e| panic!("kelisim did not start: {e}"))
+    };
+    let app1 = serve(None);
+    let key = keys.path().join("log-signing.key");
+    std::fs::copy(app1.data.path().join("log-signing.key"), &key).unwrap();
+    let app2 = serve(Some(&key));
+    let cfg = config(&app1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let loads = [&app1, &app2].map(|k| post_until(k.base.clone(), cfg.clone(), stop.clone()));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // The primary is lost: no checkpoint, every process gone, and it stays down.
+    primary.stop_immediate();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    stop.store(true, Ordering::Relaxed);
+    let results = loads.map(|l| l.join().unwrap());
+    let acked: Vec<&serde_json::Value> = results.iter().flat_map(|(a, _)| a).collect();
+    assert!(
+        results.iter().all(|(a, _)| a.len() > 10),
+        "both instances logged before the crash: {:?}",
+        results.iter().map(|(a, u)| (a.len(), u)).collect::<Vec<_>>()
+    );
+    assert!(results.iter().all(|(_, u)| *u > 0), "both instances answered 503 while the database was away");
+    // Failover: the standby becomes the primary and the address moves to it.
+    standby.promote();
+    target.store(standby.port(), Ordering::SeqCst);
+    let log: std::collections::BTreeMap<u64, String> = standby
+        .psql(
+            "kelisim",
+            "SELECT e.seq, encode(e.receipt_id, 'hex') FROM events e JOIN log_sites s USING (site_no)
+             WHERE s.site = 'webpulse' ORDER BY e.seq",
+        )
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (seq, receipt) = l.split_once('|').unwrap();
+            (seq.parse().unwrap(), receipt.to_owned())
+        })
+        .collect();
+    let n = log.len() as u64;
+    assert_eq!(log.keys().copied().collect::<Vec<_>>(), (1..=n).collect::<Vec<u64>>(), "seq has no gap");
+    for r in &acked {
+        let seq = r["seq"].as_u64().unwrap();
+        assert_eq!(
+            log.get(&seq),
+            Some(&r["receipt_id"].as_str().unwrap().replace('-', "")),
+            "the decision acknowledged as seq {seq} is on the promoted standby"
+        );
+    }
+    // The same instances log again, after the last record the old primary acknowledged (an
+    // instance may need a moment and a `503` or two to open its new connections).
+    for (next, k) in (n + 1..).zip([&app1, &app2]) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let r = loop {
+            let r = kelisim_tests::consent::send(&k.base, &event(&cfg, &uuid(), "reject_all", "ru")).unwrap();
+            if r.status != 503 || std::time::Instant::now() > until {
+                break r;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        assert_eq!(r.status, 201, "after the failover: {}", r.body);
+        assert_eq!(r.json()["seq"].as_u64().unwrap(), next);
+    }
+    drop((app1, app2));
+    let out = kelisim_tests::cli(&["log", "verify", "--data", &keys.path().display().to_string(), "--database", &url]);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && text.contains("site webpulse: intact"), "{text}");
 }

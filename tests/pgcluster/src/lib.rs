@@ -73,6 +73,44 @@ impl Cluster {
         c
     }
 
+    /// A streaming-replication standby of `primary` on a free port of its own: a base backup
+    /// of the primary (`pg_basebackup -R`, which makes it a standby; `-c fast`: without it the
+    /// backup waits for a spread checkpoint, about a minute and a half), connecting back as
+    /// `application_name = name` — the name the primary's `synchronous_standby_names` lists —
+    /// as role `user` (one with the REPLICATION attribute). It takes read-only connections until
+    /// [`Cluster::promote`].
+    pub fn standby_of(primary: &Cluster, name: &str, user: &str) -> Cluster {
+        let dir = tempfile::Builder::new().prefix("kelisim-pg-standby-").tempdir().expect("a temporary directory");
+        if primary.as_postgres {
+            let out = Command::new("chown").arg("postgres:").arg(dir.path()).output().expect("chown runs");
+            assert!(out.status.success(), "chown postgres: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let mut c =
+            Cluster { dir, bin: primary.bin.clone(), port: 0, as_postgres: primary.as_postgres, running: false };
+        let data = c.data();
+        let port = primary.port.to_string();
+        // initdb's pg_hba.conf lets 127.0.0.1 replicate (trust, as for everything here).
+        c.run_ok(
+            "pg_basebackup",
+            &["-h", "127.0.0.1", "-p", &port, "-U", user, "-D", &data, "-R", "-X", "stream", "-c", "fast", "--no-sync"],
+        );
+        // -R wrote standby.signal and a primary_conninfo; this one, later in the same file, wins
+        // and names the standby.
+        let auto = c.dir.path().join("data/postgresql.auto.conf");
+        let mut conf = std::fs::read_to_string(&auto).expect("pg_basebackup -R wrote postgresql.auto.conf");
+        conf.push_str(&format!(
+            "primary_conninfo = 'host=127.0.0.1 port={port} user={user} application_name={name}'\n"
+        ));
+        std::fs::write(&auto, conf).expect("postgresql.auto.conf is written");
+        c.start_server(None);
+        c
+    }
+
+    /// Makes a standby the primary (`pg_ctl promote`, waiting until it takes writes).
+    pub fn promote(&self) {
+        self.run_ok("pg_ctl", &["-D", &self.data(), "-w", "-t", "60", "promote"]);
+    }
+
     fn data(&self) -> String {
         self.dir.path().join("data").display().to_string()
     }

@@ -19,10 +19,12 @@ pub enum Reject {
     RateLimited,
     Overloaded,
     Storage,
+    /// The database did not confirm the write within `http::api::COMMIT_WAIT`.
+    Unconfirmed,
 }
 
 impl Reject {
-    const ALL: [Reject; 10] = [
+    const ALL: [Reject; 11] = [
         Reject::Malformed,
         Reject::Invalid,
         Reject::Origin,
@@ -33,6 +35,7 @@ impl Reject {
         Reject::RateLimited,
         Reject::Overloaded,
         Reject::Storage,
+        Reject::Unconfirmed,
     ];
     fn label(self) -> &'static str {
         match self {
@@ -46,6 +49,7 @@ impl Reject {
             Reject::RateLimited => "rate_limited",
             Reject::Overloaded => "overloaded",
             Reject::Storage => "storage",
+            Reject::Unconfirmed => "unconfirmed",
         }
     }
 }

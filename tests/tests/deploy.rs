@@ -331,27 +331,17 @@ fn moving_address(target: std::sync::Arc<std::sync::atomic::AtomicU16>) -> u16 {
     port
 }
 
-/// docs/deploy.md's "Two instances, a primary and a synchronous standby", on one machine: two
-/// `kelisim serve` with one log key, their database URL naming an address that leads to the
-/// primary, whose `synchronous_standby_names` is the documented one; a standby made by
-/// `pg_basebackup` as the documented replication role. Decisions go to both instances, then the primary dies as in a crash
-/// (`pg_ctl stop -m immediate`) and stays down: the instances answer `503`. The standby is
-/// promoted and the address moved to it, as the failover item says; the same instances, not
-/// restarted, log again. Every decision acknowledged before the crash is on the new primary, in
-/// one log with no gap that `kelisim log verify` finds intact.
-#[test]
-fn a_promoted_synchronous_standby_has_every_acknowledged_decision() {
-    use kelisim_pgcluster::Cluster;
-    use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
-    use std::sync::Arc;
-    let mut primary = Cluster::start();
+/// A primary with the documented synchronous standby (the documented replication role,
+/// `pg_basebackup`, `synchronous_standby_names`), once the standby is synchronous.
+fn primary_with_synchronous_standby() -> (kelisim_pgcluster::Cluster, kelisim_pgcluster::Cluster) {
+    let primary = kelisim_pgcluster::Cluster::start();
     primary.create_database("kelisim");
-    // The replication role as the failover section makes it (trust authentication here: the
-    // password is not asked for, the REPLICATION attribute is).
+    // The replication role as the section makes it (trust authentication here: the password is
+    // not asked for, the REPLICATION attribute is).
     let doc = std::fs::read_to_string(root().join("docs/deploy.md")).unwrap();
     let create = doc.split("-c \"").find(|s| s.starts_with("CREATE ROLE replicator")).expect("the documented role");
     primary.psql("postgres", &create[..create.find('"').unwrap()].replace("'…'", "'a test password'"));
-    let standby = Cluster::standby_of(&primary, "db_standby", "replicator");
+    let standby = kelisim_pgcluster::Cluster::standby_of(&primary, "db_standby", "replicator");
     let names = documented_synchronous_standby_names();
     assert!(names.contains("db_standby"), "{names}");
     primary.psql("postgres", &format!("ALTER SYSTEM SET synchronous_standby_names = '{names}'"));
@@ -362,6 +352,22 @@ fn a_promoted_synchronous_standby_has_every_acknowledged_decision() {
         assert!(std::time::Instant::now() < until, "the standby did not become synchronous");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    (primary, standby)
+}
+
+/// docs/deploy.md's "Two instances, a primary and a synchronous standby", on one machine: two
+/// `kelisim serve` with one log key, their database URL naming an address that leads to the
+/// primary, whose `synchronous_standby_names` is the documented one; a standby made by
+/// `pg_basebackup` as the documented replication role. Decisions go to both instances, then the primary dies as in a crash
+/// (`pg_ctl stop -m immediate`) and stays down: the instances answer `503`. The standby is
+/// promoted and the address moved to it, as the failover item says; the same instances, not
+/// restarted, log again. Every decision acknowledged before the crash is on the new primary, in
+/// one log with no gap that `kelisim log verify` finds intact.
+#[test]
+fn a_promoted_synchronous_standby_has_every_acknowledged_decision() {
+    use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+    use std::sync::Arc;
+    let (mut primary, standby) = primary_with_synchronous_standby();
     let target = Arc::new(AtomicU16::new(primary.port()));
     let url = format!("postgres://postgres@127.0.0.1:{}/kelisim", moving_address(target.clone()));
     // The two instances: the same site files, the same log key (a copy of the file, 0600).
@@ -439,4 +445,54 @@ fn a_promoted_synchronous_standby_has_every_acknowledged_decision() {
     let out = kelisim_tests::cli(&["log", "verify", "--data", &keys.path().display().to_string(), "--database", &url]);
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() && text.contains("site webpulse: intact"), "{text}");
+}
+
+/// The other way a synchronous standby stops logging: it is down, and the primary waits for it
+/// (PostgreSQL's promise: nothing is confirmed that the standby does not have). A visitor's
+/// decision is then answered `503` after Kelisim's 10 s (not left waiting), and so is
+/// `/healthz`; the write is not cancelled, and once the standby is back the widget's retry of
+/// the same event gets that record's receipt — logged once, acknowledged only once durable.
+#[test]
+fn a_synchronous_standby_that_is_down_holds_no_visitor_for_long() {
+    let (_primary, mut standby) = primary_with_synchronous_standby();
+    let url = _primary.url("kelisim");
+    let k = Kelisim::start_with(&root().join("www/sites"), &["--demo", "--rate-limit", "0", "--database", &url])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = config(&k);
+    let first = kelisim_tests::consent::send(&k.base, &event(&cfg, &uuid(), "accept_all", "ru")).unwrap();
+    assert_eq!(first.status, 201, "{}", first.body);
+    standby.stop_immediate();
+    let ev = event(&cfg, &uuid(), "reject_all", "kk");
+    let started = std::time::Instant::now();
+    let post = {
+        let (base, ev) = (k.base.clone(), ev.clone());
+        std::thread::spawn(move || (kelisim_tests::consent::send(&base, &ev).unwrap(), started.elapsed()))
+    };
+    // A health check made while that write waits: it waits behind it, as long.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let h = kelisim_tests::get(&k.url("/healthz"), &[]);
+    assert_eq!(h.status, 503, "{}", h.body);
+    let (r, waited) = post.join().unwrap();
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_eq!(r.header("retry-after"), Some("5"));
+    assert!(r.body.contains("not confirmed"), "{}", r.body);
+    assert!(waited >= std::time::Duration::from_secs(9) && waited < std::time::Duration::from_secs(20), "{waited:?}");
+    let metrics = kelisim_tests::get(&k.url("/metrics"), &[]).body;
+    assert!(metrics.contains("kelisim_rejects_total{reason=\"unconfirmed\"} 1"), "{metrics}");
+    // The standby comes back: the waiting commit completes, and the retry gets its receipt.
+    standby.restart();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let retry = loop {
+        let r = kelisim_tests::consent::send(&k.base, &ev).unwrap();
+        if r.status != 503 || std::time::Instant::now() > until {
+            break r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(retry.status, 200, "the event was recorded while its request waited: {}", retry.body);
+    assert_eq!(retry.json()["seq"], 2);
+    assert_eq!(kelisim_tests::get(&k.url("/healthz"), &[]).status, 200);
+    let next = kelisim_tests::consent::send(&k.base, &event(&cfg, &uuid(), "custom", "en")).unwrap();
+    assert_eq!((next.status, next.json()["seq"].as_u64()), (201, Some(3)), "{}", next.body);
 }

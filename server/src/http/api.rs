@@ -12,6 +12,25 @@ use futures_util::StreamExt;
 /// Largest consent POST body accepted. A real event is ~400 bytes.
 pub const MAX_BODY: usize = 8 * 1024;
 
+/// How long a consent POST (and `/healthz`) waits for the log's database to confirm its write
+/// before it is answered `503`. A commit takes milliseconds; one that takes this long is stuck:
+/// a PostgreSQL primary waiting for a synchronous standby that is down (docs/deploy.md), a disk
+/// that no longer answers. The write is not cancelled: if it commits later, the widget's retry of
+/// the same event gets the same receipt (idempotency on consent_id and event_id), so nothing is
+/// logged twice and nothing unconfirmed is acknowledged.
+pub const COMMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The `503` of a write the database has not confirmed within [`COMMIT_WAIT`].
+fn unconfirmed() -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Service unavailable",
+        "the log's database has not confirmed the write; send the same event again later (it is recorded once)",
+    )
+    .retry_after(5)
+}
+
 fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
@@ -191,7 +210,10 @@ async fn consent(
     };
     // Validation is CPU only; the commit happens on the log writer thread, and this request is
     // answered only once the batch holding its event is on disk.
-    let (receipt, created) = state.ingest.submit(&site, &body, facts, Some(mailbox()))?.committed().await?;
+    let pending = state.ingest.submit(&site, &body, facts, Some(mailbox()))?;
+    let (receipt, created) = actix_web::rt::time::timeout(COMMIT_WAIT, pending.committed())
+        .await
+        .map_err(|_| unconfirmed().counted(Reject::Unconfirmed))??;
     let mut resp = HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK });
     if let Some(o) = &origin {
         cors(&mut resp, o);
@@ -206,7 +228,7 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, Problem
         Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", why).retry_after(1)
     };
     match state.ingest.writer.ping() {
-        Ok(rx) => match rx.await {
+        Ok(rx) => match actix_web::rt::time::timeout(COMMIT_WAIT, rx).await.map_err(|_| unconfirmed())? {
             Ok(Ok(())) => Ok(HttpResponse::Ok().content_type("text/plain").body("ok\n")),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "health check: database not writable");

@@ -355,21 +355,39 @@ fn primary_with_synchronous_standby() -> (kelisim_pgcluster::Cluster, kelisim_pg
     (primary, standby)
 }
 
+/// How the instances find the primary after a failover (docs/deploy.md, "Failover").
+#[derive(Clone, Copy)]
+enum FindPrimary {
+    /// The URL names one address, which is moved to the promoted standby (a DNS name, a
+    /// virtual IP).
+    MovedAddress,
+    /// The URL lists both hosts, the standby first; the client takes the one that accepts
+    /// writes.
+    BothHosts,
+}
+
 /// docs/deploy.md's "Two instances, a primary and a synchronous standby", on one machine: two
-/// `kelisim serve` with one log key, their database URL naming an address that leads to the
-/// primary, whose `synchronous_standby_names` is the documented one; a standby made by
-/// `pg_basebackup` as the documented replication role. Decisions go to both instances, then the primary dies as in a crash
-/// (`pg_ctl stop -m immediate`) and stays down: the instances answer `503`. The standby is
-/// promoted and the address moved to it, as the failover item says; the same instances, not
-/// restarted, log again. Every decision acknowledged before the crash is on the new primary, in
-/// one log with no gap that `kelisim log verify` finds intact.
-#[test]
-fn a_promoted_synchronous_standby_has_every_acknowledged_decision() {
+/// `kelisim serve` with one log key on a primary whose `synchronous_standby_names` is the
+/// documented one; a standby made by `pg_basebackup` as the documented replication role.
+/// Decisions go to both instances, then the primary dies as in a crash (`pg_ctl stop -m
+/// immediate`) and stays down: the instances answer `503`. The standby is promoted (and, with
+/// [`FindPrimary::MovedAddress`], the address moved to it); the same instances, not restarted,
+/// log again. Every decision acknowledged before the crash is on the new primary, in one log
+/// with no gap that `kelisim log verify` finds intact.
+fn failover(find: FindPrimary) {
     use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
     use std::sync::Arc;
     let (mut primary, standby) = primary_with_synchronous_standby();
     let target = Arc::new(AtomicU16::new(primary.port()));
-    let url = format!("postgres://postgres@127.0.0.1:{}/kelisim", moving_address(target.clone()));
+    let url = match find {
+        FindPrimary::MovedAddress => {
+            format!("postgres://postgres@127.0.0.1:{}/kelisim", moving_address(target.clone()))
+        }
+        // The standby first: the client must pass it over while it is one.
+        FindPrimary::BothHosts => {
+            format!("postgres://postgres@127.0.0.1:{},127.0.0.1:{}/kelisim", standby.port(), primary.port())
+        }
+    };
     // The two instances: the same site files, the same log key (a copy of the file, 0600).
     let sites = root().join("www/sites");
     let keys = tempfile::tempdir().unwrap();
@@ -401,7 +419,7 @@ fn a_promoted_synchronous_standby_has_every_acknowledged_decision() {
         results.iter().map(|(a, u)| (a.len(), u)).collect::<Vec<_>>()
     );
     assert!(results.iter().all(|(_, u)| *u > 0), "both instances answered 503 while the database was away");
-    // Failover: the standby becomes the primary and the address moves to it.
+    // Failover: the standby becomes the primary (and the address moves to it).
     standby.promote();
     target.store(standby.port(), Ordering::SeqCst);
     let log: std::collections::BTreeMap<u64, String> = standby
@@ -445,6 +463,18 @@ fn a_promoted_synchronous_standby_has_every_acknowledged_decision() {
     let out = kelisim_tests::cli(&["log", "verify", "--data", &keys.path().display().to_string(), "--database", &url]);
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() && text.contains("site webpulse: intact"), "{text}");
+}
+
+#[test]
+fn a_promoted_synchronous_standby_has_every_acknowledged_decision() {
+    failover(FindPrimary::MovedAddress);
+}
+
+/// The same through a URL that lists both hosts (`target_session_attrs=read-write`, which
+/// Kelisim adds for such a URL): no address to move.
+#[test]
+fn a_url_with_both_hosts_finds_the_promoted_standby_by_itself() {
+    failover(FindPrimary::BothHosts);
 }
 
 /// The other way a synchronous standby stops logging: it is down, and the primary waits for it

@@ -28,15 +28,27 @@ use postgres::{Client, GenericClient, NoTls};
 /// The advisory lock key migrations run under ("kelisim" in ASCII, as an i64).
 const MIGRATION_LOCK: i64 = 0x6b656c6973696d;
 
-/// A connection URL without its password, for messages and logs.
+/// A connection URL without its password, for messages and logs. Also a URL with several
+/// hosts (`postgres://u:pw@db1:5432,db2:5433/kelisim`), which is not a URL to the `url` crate.
 pub fn redacted(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
             u.to_string()
         }
-        Ok(u) => u.to_string(),
-        Err(_) => "(an unreadable URL)".into(),
+        Err(_) => {
+            let Some((scheme, rest)) = url.split_once("://") else { return "(an unreadable URL)".into() };
+            let authority = rest.split(['/', '?']).next().unwrap_or("");
+            match authority.rsplit_once('@') {
+                Some((user, hosts)) if user.contains(':') => {
+                    let name = user.split(':').next().unwrap_or("");
+                    format!("{scheme}://{name}:***@{hosts}{}", &rest[authority.len()..])
+                }
+                _ => url.to_owned(),
+            }
+        }
     }
 }
 

@@ -15,6 +15,22 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use std::sync::Arc;
 
+/// Set on every connection unless the URL sets them (in seconds, as the client library reads
+/// them; libpq's `tcp_user_timeout` is in milliseconds): a database host that is gone without
+/// closing its connections — a failover after the machine was lost, a network partition — is
+/// noticed within about half a minute, whether a connection was idle (TCP keepalives: 30 s,
+/// then 3 probes 10 s apart) or waiting for an answer (`tcp_user_timeout`: data unacknowledged
+/// for 30 s), and a connection attempt gives up after 10 s; the writer then answers `503` and
+/// opens a new connection. The client library's own defaults are two hours of silence and the
+/// operating system's (about 15 minutes) for a lost answer.
+pub const CONNECTION_DEFAULTS: [(&str, &str); 5] = [
+    ("connect_timeout", "10"),
+    ("keepalives_idle", "30"),
+    ("keepalives_interval", "10"),
+    ("keepalives_retries", "3"),
+    ("tcp_user_timeout", "30"),
+];
+
 /// What to connect with: the URL as the client library takes it, and the TLS configuration
 /// when the URL asks for TLS.
 pub struct Target {
@@ -35,9 +51,7 @@ impl Target {
                     .into(),
             ));
         }
-        let Some((base, query)) = url.split_once('?') else {
-            return Ok(Target { url: url.to_owned(), tls: None });
-        };
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut kept = Vec::new();
         let (mut mode, mut root) = (None, None);
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -69,8 +83,21 @@ impl Target {
         if tls.is_some() {
             kept.push("sslmode=require");
         }
-        let url = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
-        Ok(Target { url, tls })
+        let mut kept: Vec<String> = kept.into_iter().map(str::to_owned).collect();
+        let given = |key: &str| kept.iter().any(|p| p.split_once('=').map_or(p.as_str(), |(k, _)| k) == key);
+        let mut defaults: Vec<String> = CONNECTION_DEFAULTS
+            .iter()
+            .filter(|(key, _)| !given(key))
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        // Several hosts (`postgres://u@db1,db2/kelisim`): the one that takes writes, whichever
+        // it is now — a standby that was promoted included.
+        let hosts = base.split("://").nth(1).unwrap_or("").split(['/', '?']).next().unwrap_or("");
+        if hosts.contains(',') && !given("target_session_attrs") {
+            defaults.push("target_session_attrs=read-write".into());
+        }
+        kept.extend(defaults);
+        Ok(Target { url: format!("{base}?{}", kept.join("&")), tls })
     }
 }
 
@@ -118,11 +145,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn messages_show_a_url_without_its_password_also_with_several_hosts() {
+        use super::super::redacted;
+        assert_eq!(redacted("postgres://app:secret@db/kelisim"), "postgres://app:***@db/kelisim");
+        assert_eq!(redacted("postgres://app@db/kelisim"), "postgres://app@db/kelisim");
+        assert_eq!(
+            redacted("postgres://app:se%40cret@db1:5432,db2:5433/kelisim?sslmode=verify-full"),
+            "postgres://app:***@db1:5432,db2:5433/kelisim?sslmode=verify-full"
+        );
+        assert_eq!(redacted("postgres://app@db1,db2/kelisim"), "postgres://app@db1,db2/kelisim");
+        assert_eq!(redacted("host=db password=x"), "(an unreadable URL)");
+    }
+
+    #[test]
     fn plain_urls_pass_through_and_tls_is_asked_for_explicitly() {
+        const DEFAULTS: &str =
+            "connect_timeout=10&keepalives_idle=30&keepalives_interval=10&keepalives_retries=3&tcp_user_timeout=30";
         let t = Target::parse("postgres://u@db/kelisim").unwrap();
-        assert!(t.tls.is_none() && t.url == "postgres://u@db/kelisim");
-        let t = Target::parse("postgres://u@db/kelisim?sslmode=disable&connect_timeout=5").unwrap();
-        assert!(t.tls.is_none() && t.url == "postgres://u@db/kelisim?connect_timeout=5");
+        assert!(t.tls.is_none() && t.url == format!("postgres://u@db/kelisim?{DEFAULTS}"), "{}", t.url);
+        // What the URL sets stays as it is, and only the rest is added.
+        let t = Target::parse("postgres://u@db/kelisim?sslmode=disable&connect_timeout=5&keepalives_idle=60").unwrap();
+        assert_eq!(
+            t.url,
+            "postgres://u@db/kelisim?connect_timeout=5&keepalives_idle=60&keepalives_interval=10&keepalives_retries=3&tcp_user_timeout=30"
+        );
+        assert!(t.tls.is_none());
+        // The client library reads them all.
+        let c: postgres::Config = t.url.parse().unwrap();
+        assert_eq!(c.get_connect_timeout(), Some(&std::time::Duration::from_secs(5)));
+        assert_eq!(c.get_keepalives_idle(), std::time::Duration::from_secs(60));
+        assert_eq!(c.get_keepalives_interval(), Some(std::time::Duration::from_secs(10)));
+        assert_eq!(c.get_keepalives_retries(), Some(3));
+        assert_eq!(c.get_tcp_user_timeout(), Some(&std::time::Duration::from_secs(30)));
+        assert_eq!(c.get_target_session_attrs(), postgres::config::TargetSessionAttrs::Any);
+        // Several hosts: the one that takes writes.
+        let t = Target::parse("postgres://u@db1:5432,db2:5433/kelisim").unwrap();
+        let c: postgres::Config = t.url.parse().unwrap();
+        assert_eq!(c.get_target_session_attrs(), postgres::config::TargetSessionAttrs::ReadWrite);
+        assert_eq!(c.get_ports(), [5432, 5433]);
+        let t = Target::parse("postgres://u@db1,db2/kelisim?target_session_attrs=any").unwrap();
+        let c: postgres::Config = t.url.parse().unwrap();
+        assert_eq!(c.get_target_session_attrs(), postgres::config::TargetSessionAttrs::Any);
         for m in ["prefer", "allow"] {
             let e = Target::parse(&format!("postgres://u@db/k?sslmode={m}")).err().unwrap().to_string();
             assert!(e.contains("fall back") && e.contains("verify-full"), "{e}");

@@ -110,3 +110,21 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+/// Every record of the demo site `webpulse` in the PostgreSQL database `db` of `cluster`, as the
+/// database holds it: seq → receipt id (hex).
+pub fn webpulse_log(cluster: &Cluster, db: &str) -> std::collections::BTreeMap<u64, String> {
+    cluster
+        .psql(
+            db,
+            "SELECT e.seq, encode(e.receipt_id, 'hex') FROM events e JOIN log_sites s USING (site_no)
+             WHERE s.site = 'webpulse' ORDER BY e.seq",
+        )
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (seq, receipt) = l.split_once('|').expect("seq|receipt");
+            (seq.parse().expect("a seq"), receipt.to_owned())
+        })
+        .collect()
+}

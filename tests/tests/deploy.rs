@@ -422,19 +422,7 @@ fn failover(find: FindPrimary) {
     // Failover: the standby becomes the primary (and the address moves to it).
     standby.promote();
     target.store(standby.port(), Ordering::SeqCst);
-    let log: std::collections::BTreeMap<u64, String> = standby
-        .psql(
-            "kelisim",
-            "SELECT e.seq, encode(e.receipt_id, 'hex') FROM events e JOIN log_sites s USING (site_no)
-             WHERE s.site = 'webpulse' ORDER BY e.seq",
-        )
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let (seq, receipt) = l.split_once('|').unwrap();
-            (seq.parse().unwrap(), receipt.to_owned())
-        })
-        .collect();
+    let log = kelisim_tests::store::webpulse_log(&standby, "kelisim");
     let n = log.len() as u64;
     assert_eq!(log.keys().copied().collect::<Vec<_>>(), (1..=n).collect::<Vec<u64>>(), "seq has no gap");
     for r in &acked {

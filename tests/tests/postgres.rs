@@ -11,7 +11,6 @@ use kelisim_tests::admin::{login, session, PASSWORD};
 use kelisim_tests::consent::{config, event, send, ORIGIN, SITE};
 use kelisim_tests::{cli, cli_stdin, get, post_form, root, seed, uuid, Kelisim};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -33,23 +32,6 @@ fn log_verify(data: &std::path::Path, url: &str) -> String {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "log verify failed: {text}");
     text
-}
-
-/// Every record of the demo site as the database holds it: seq → receipt id (hex).
-fn stored(cluster: &Cluster, db: &str) -> BTreeMap<u64, String> {
-    cluster
-        .psql(
-            db,
-            "SELECT e.seq, encode(e.receipt_id, 'hex') FROM events e JOIN log_sites s USING (site_no)
-             WHERE s.site = 'webpulse' ORDER BY e.seq",
-        )
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let (seq, receipt) = l.split_once('|').unwrap();
-            (seq.parse().unwrap(), receipt.to_owned())
-        })
-        .collect()
 }
 
 fn hex_of(receipt_id: &str) -> String {
@@ -95,7 +77,7 @@ fn two_instances_on_one_database_write_one_verifiable_log() {
     let receipts = receipts.lock().unwrap().clone();
     assert_eq!(receipts.len(), 240);
     // One log: seq 1..=240, each acknowledged receipt at its seq.
-    let log = stored(&cluster, "kelisim");
+    let log = kelisim_tests::store::webpulse_log(&cluster, "kelisim");
     assert_eq!(log.keys().copied().collect::<Vec<_>>(), (1..=240).collect::<Vec<u64>>(), "seq has no gap");
     for (_, r) in &receipts {
         let seq = r["seq"].as_u64().unwrap();
@@ -187,7 +169,7 @@ fn no_acknowledged_decision_is_lost_when_an_instance_or_postgresql_dies() {
     assert_eq!(url, cluster.url("crash"));
     let after = send(&b.url(""), &event(&cfg, &uuid(), "reject_all", "kk")).unwrap();
     assert_eq!(after.status, 201, "after PostgreSQL came back: {}", after.body);
-    let log = stored(&cluster, "crash");
+    let log = kelisim_tests::store::webpulse_log(&cluster, "crash");
     let n = log.len() as u64;
     assert_eq!(log.keys().copied().collect::<Vec<_>>(), (1..=n).collect::<Vec<u64>>(), "seq has no gap");
     let by_receipt: std::collections::BTreeSet<&String> = log.values().collect();

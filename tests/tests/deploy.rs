@@ -336,12 +336,16 @@ fn moving_address(target: std::sync::Arc<std::sync::atomic::AtomicU16>) -> u16 {
 fn primary_with_synchronous_standby() -> (kelisim_pgcluster::Cluster, kelisim_pgcluster::Cluster) {
     let primary = kelisim_pgcluster::Cluster::start();
     primary.create_database("kelisim");
-    // The replication role as the section makes it (trust authentication here: the password is
-    // not asked for, the REPLICATION attribute is).
+    // The replication role and its pg_hba.conf line as the section gives them: the standby
+    // connects with that role's password (every other connection here is trusted).
     let doc = std::fs::read_to_string(root().join("docs/deploy.md")).unwrap();
     let create = doc.split("-c \"").find(|s| s.starts_with("CREATE ROLE replicator")).expect("the documented role");
     primary.psql("postgres", &create[..create.find('"').unwrap()].replace("'…'", "'a test password'"));
-    let standby = kelisim_pgcluster::Cluster::standby_of(&primary, "db_standby", "replicator");
+    let hba = doc.split("`host replication").nth(1).expect("the documented pg_hba.conf line");
+    let hba = format!("host replication{}", &hba[..hba.find('`').unwrap()]);
+    assert!(hba.contains("<db-standby's address>/32") && hba.ends_with("scram-sha-256"), "{hba}");
+    primary.hba_first(&hba.replace("<db-standby's address>", "127.0.0.1"));
+    let standby = kelisim_pgcluster::Cluster::standby_of(&primary, "db_standby", "replicator", "a test password");
     let names = documented_synchronous_standby_names();
     assert!(names.contains("db_standby"), "{names}");
     primary.psql("postgres", &format!("ALTER SYSTEM SET synchronous_standby_names = '{names}'"));

@@ -77,33 +77,43 @@ impl Cluster {
     /// of the primary (`pg_basebackup -R`, which makes it a standby; `-c fast`: without it the
     /// backup waits for a spread checkpoint, about a minute and a half), connecting back as
     /// `application_name = name` — the name the primary's `synchronous_standby_names` lists —
-    /// as role `user` (one with the REPLICATION attribute). It takes read-only connections until
+    /// as role `user` (one with the REPLICATION attribute), with `password` from a password
+    /// file of the standby's (`passfile`, as `~postgres/.pgpass` would be) when the primary asks
+    /// for one ([`Cluster::hba_first`]). It takes read-only connections until
     /// [`Cluster::promote`].
-    pub fn standby_of(primary: &Cluster, name: &str, user: &str) -> Cluster {
+    pub fn standby_of(primary: &Cluster, name: &str, user: &str, password: &str) -> Cluster {
         let dir = tempfile::Builder::new().prefix("kelisim-pg-standby-").tempdir().expect("a temporary directory");
-        if primary.as_postgres {
-            let out = Command::new("chown").arg("postgres:").arg(dir.path()).output().expect("chown runs");
-            assert!(out.status.success(), "chown postgres: {}", String::from_utf8_lossy(&out.stderr));
-        }
         let mut c =
             Cluster { dir, bin: primary.bin.clone(), port: 0, as_postgres: primary.as_postgres, running: false };
-        let data = c.data();
         let port = primary.port.to_string();
-        // initdb's pg_hba.conf lets 127.0.0.1 replicate (trust, as for everything here).
-        c.run_ok(
-            "pg_basebackup",
-            &["-h", "127.0.0.1", "-p", &port, "-U", user, "-D", &data, "-R", "-X", "stream", "-c", "fast", "--no-sync"],
-        );
+        let passfile = c.dir.path().join("pgpass");
+        std::fs::write(&passfile, format!("127.0.0.1:{port}:*:{user}:{password}\n")).expect("the password file");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+        if primary.as_postgres {
+            let out = Command::new("chown").args(["-R", "postgres:"]).arg(c.dir.path()).output().expect("chown runs");
+            assert!(out.status.success(), "chown postgres: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let data = c.data();
+        let conninfo = format!("host=127.0.0.1 port={port} user={user} passfile={}", passfile.display());
+        c.run_ok("pg_basebackup", &["-d", &conninfo, "-D", &data, "-R", "-X", "stream", "-c", "fast", "--no-sync"]);
         // -R wrote standby.signal and a primary_conninfo; this one, later in the same file, wins
         // and names the standby.
         let auto = c.dir.path().join("data/postgresql.auto.conf");
         let mut conf = std::fs::read_to_string(&auto).expect("pg_basebackup -R wrote postgresql.auto.conf");
-        conf.push_str(&format!(
-            "primary_conninfo = 'host=127.0.0.1 port={port} user={user} application_name={name}'\n"
-        ));
+        conf.push_str(&format!("primary_conninfo = '{conninfo} application_name={name}'\n"));
         std::fs::write(&auto, conf).expect("postgresql.auto.conf is written");
         c.start_server(None);
         c
+    }
+
+    /// Puts `line` first in the cluster's `pg_hba.conf` (the first line that matches a
+    /// connection decides) and reloads the configuration.
+    pub fn hba_first(&self, line: &str) {
+        let hba = self.dir.path().join("data/pg_hba.conf");
+        let rest = std::fs::read_to_string(&hba).expect("pg_hba.conf");
+        std::fs::write(&hba, format!("{line}\n{rest}")).expect("pg_hba.conf is written");
+        self.psql("postgres", "SELECT pg_reload_conf()");
     }
 
     /// Makes a standby the primary (`pg_ctl promote`, waiting until it takes writes).

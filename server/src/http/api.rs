@@ -228,7 +228,10 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, Problem
         Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", why).retry_after(1)
     };
     match state.ingest.writer.ping() {
-        Ok(rx) => match actix_web::rt::time::timeout(COMMIT_WAIT, rx).await.map_err(|_| unconfirmed())? {
+        Ok(rx) => match actix_web::rt::time::timeout(COMMIT_WAIT, rx)
+            .await
+            .map_err(|_| unavailable("the log's database has not confirmed a write within 10 s").retry_after(5))?
+        {
             Ok(Ok(())) => Ok(HttpResponse::Ok().content_type("text/plain").body("ok\n")),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "health check: database not writable");

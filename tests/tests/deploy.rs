@@ -206,6 +206,8 @@ fn the_documented_grants_let_kelisim_serve_as_a_role_that_cannot_change_the_log(
     let k =
         Kelisim::start_in(&sites, data, &args).unwrap_or_else(|e| panic!("kelisim did not start as kelisim_app: {e}"));
     let cfg = config(&k);
+    let health = kelisim_tests::get(&k.url("/healthz"), &[]);
+    assert_eq!(health.status, 200, "the health check's write, as kelisim_app: {}", health.body);
     for i in 0..20 {
         let r = kelisim_tests::consent::send(&k.base, &event(&cfg, &uuid(), ["accept_all", "withdraw"][i % 2], "ru"))
             .unwrap();
@@ -484,6 +486,12 @@ fn a_synchronous_standby_that_is_down_holds_no_visitor_for_long() {
     let first = kelisim_tests::consent::send(&k.base, &event(&cfg, &uuid(), "accept_all", "ru")).unwrap();
     assert_eq!(first.status, 201, "{}", first.body);
     standby.stop_immediate();
+    // With nothing else waiting, the health check's own commit waits for the standby.
+    let started = std::time::Instant::now();
+    let h = kelisim_tests::get(&k.url("/healthz"), &[]);
+    assert_eq!(h.status, 503, "{}", h.body);
+    assert!(h.body.contains("not confirmed a write within 10 s"), "{}", h.body);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(9), "{:?}", started.elapsed());
     let ev = event(&cfg, &uuid(), "reject_all", "kk");
     let started = std::time::Instant::now();
     let post = {

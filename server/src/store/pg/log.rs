@@ -595,6 +595,10 @@ impl LogDb for PgLogDb {
         if standby {
             return Err(StoreError::Corrupt("the PostgreSQL server is a standby: it does not take writes".into()));
         }
+        // A commit that writes, as a batch's does: it waits for the disk and for a synchronous
+        // standby, so a primary whose standby is down is seen here too, not only by the next
+        // decision. (A transaction that only takes an id commits without waiting.)
+        self.client()?.execute("UPDATE health SET at = now() WHERE id = 1", &[])?;
         Ok(())
     }
 }

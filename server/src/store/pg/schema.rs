@@ -269,4 +269,13 @@ pub const MIGRATIONS: &[&str] = &[
         last_attempt_at text
     );
     "#,
+    // 2: one row the health check updates (`/healthz`, `PgLogDb::ping`): a commit that writes,
+    // so that it waits for the disk and a synchronous standby as a batch's commit does.
+    r#"
+    CREATE TABLE health (
+        id smallint PRIMARY KEY CHECK (id = 1),
+        at timestamptz NOT NULL
+    );
+    INSERT INTO health VALUES (1, now());
+    "#,
 ];

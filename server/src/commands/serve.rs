@@ -177,7 +177,7 @@ pub fn open_database(
         None => {
             let (store, conn) = store::Store::open(data)?;
             store.start_wal_checkpointer(&conn)?;
-            (store, Box::new(store::logdb::SqliteLogDb { conn }))
+            (store, Box::new(store::logdb::SqliteLogDb::new(conn)))
         }
         Some(url) => {
             let (store, client) = store::Store::open_postgres(url)

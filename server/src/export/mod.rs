@@ -526,7 +526,7 @@ mod tests {
         .unwrap();
         let key = LogKey::from_seed("kelisim", [3; 32]).unwrap();
         let writer = Writer::start(
-            Box::new(crate::store::logdb::SqliteLogDb { conn }),
+            Box::new(crate::store::logdb::SqliteLogDb::new(conn)),
             LogKey::from_seed("kelisim", [3; 32]).unwrap(),
             std::slice::from_ref(&config.site),
             WriterConfig::default(),

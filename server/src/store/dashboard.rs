@@ -172,6 +172,7 @@ fn events(db: &Connection, site_id: &str, f: &Filter, limit: i64, scan: i64) -> 
         // Inclusive of the whole `to` day.
         upper = upper.min(first_id_at(db, site_no, &format!("{}\u{7f}", f.to))?);
     }
+    let seq_of = |id: i64| id - event_key(site_no, 0);
     let row_by_row = f.consent_id.is_empty()
         && !(f.action.is_empty() && f.category.is_empty() && f.version.is_empty() && f.language.is_empty());
     let window = if row_by_row { lower.max(upper - scan) } else { lower };
@@ -195,14 +196,16 @@ fn events(db: &Connection, site_id: &str, f: &Filter, limit: i64, scan: i64) -> 
     if !f.consent_id.is_empty() {
         // Stored as 16 bytes; text that is not a UUID matches nothing.
         let id = uuid_bytes(f.consent_id.trim()).map_or(Value::Null, |b| Value::Blob(b.to_vec()));
-        add(" AND site_no = ? AND consent_id = ?", &[site_no.into(), id]);
+        // The index by consent id is by generation (migration 12): those of the window's records.
+        let gens = super::keys::gen_of(seq_of(window).max(0) as u64)..=super::keys::gen_of(seq_of(upper).max(0) as u64);
+        let gens = gens.map(|g| g.to_string()).collect::<Vec<_>>().join(", ");
+        add(&format!(" AND site_no = ? AND seq >> 20 IN ({gens}) AND consent_id = ?"), &[site_no.into(), id]);
     }
     sql.push_str(" ORDER BY id DESC LIMIT ?");
     args.push((limit + 1).into());
     let mut st = db.prepare(&sql)?;
     let mut rows: Vec<StoredRow> =
         st.query_map(params_from_iter(args.iter()), |r| StoredRow::read(r, 0))?.collect::<Result<_, _>>()?;
-    let seq_of = |id: i64| id - event_key(site_no, 0);
     if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         let next = rows.last().map(|r| r.seq as i64);

@@ -6,6 +6,7 @@
 
 use super::logread::{LogRead, SqliteRead};
 use super::read::StoredCheckpoint;
+use super::keys::{gen_of, KeyFilters};
 use super::write::{self, Logged, NewEvent};
 use super::{record_config, register_site, StoreError};
 use kelisim_shared::checkpoint::{Checkpoint, LogKey};
@@ -74,9 +75,17 @@ pub trait LogDb: Send {
     fn ping(&mut self) -> Result<(), StoreError>;
 }
 
-/// The SQLite log: the one connection that writes (WAL, `synchronous=FULL`).
+/// The SQLite log: the one connection that writes (WAL, `synchronous=FULL`), and what it knows
+/// of the keys in each log's older generations (`store::keys`).
 pub struct SqliteLogDb {
-    pub conn: rusqlite::Connection,
+    conn: rusqlite::Connection,
+    keys: KeyFilters,
+}
+
+impl SqliteLogDb {
+    pub fn new(conn: rusqlite::Connection) -> SqliteLogDb {
+        SqliteLogDb { conn, keys: KeyFilters::default() }
+    }
 }
 
 impl LogDb for SqliteLogDb {
@@ -107,7 +116,7 @@ impl LogDb for SqliteLogDb {
         events: &[NewEvent],
         now: &str,
     ) -> Result<Appended, StoreError> {
-        sqlite_batch(&mut self.conn, logs, events, now)
+        sqlite_batch(&mut self.conn, &mut self.keys, logs, events, now)
     }
 
     fn sign_checkpoints(
@@ -176,6 +185,7 @@ impl LogDb for SqliteLogDb {
 /// extend the Merkle frontier.
 fn sqlite_batch(
     conn: &mut rusqlite::Connection,
+    keys: &mut KeyFilters,
     logs: &mut BTreeMap<String, SiteLog>,
     events: &[NewEvent],
     now: &str,
@@ -204,12 +214,30 @@ fn sqlite_batch(
             kelisim_shared::canonical::ConsentRecord { seq, recorded_at: log.last_time.clone(), ..ev.record.clone() }
                 .canonical_bytes()
         );
-        // Insert first: the unique index on (site_no, consent_id, event_id) is the idempotency
-        // check, so a new event costs one index descent, and only a repeated one is looked up.
+        // Idempotency on (consent_id, event_id), by generation (`store::keys`). The older
+        // generations first: only those whose filter may hold the key are looked up.
+        if !keys.is_loaded(log.site_no) {
+            keys.load(&tx, log.site_no)?;
+        }
+        let gen = gen_of(seq);
+        let key = keys.hash(&ev.consent_id, &ev.event_id);
+        let mut older = None;
+        for g in keys.older_holding(log.site_no, gen, key) {
+            older = write::logged_in_gen(&tx, log.site_no, g, &ev.consent_id, &ev.event_id)?;
+            if older.is_some() {
+                break;
+            }
+        }
+        if let Some(existing) = older {
+            out.push((existing, false));
+            continue;
+        }
+        // Then the newest by inserting: its unique index is the check, so a new event costs one
+        // descent into it, and only a repeated one is looked up.
         match appender.insert_event(log.site_no, ev, seq, &log.last_time, &receipt_id, &canonical, &leaf) {
-            Ok(()) => {}
+            Ok(()) => keys.add(log.site_no, gen, key),
             Err(e) if e.is_unique_violation() => {
-                let existing = write::logged_by_event_id(&tx, log.site_no, &ev.consent_id, &ev.event_id)?
+                let existing = write::logged_in_gen(&tx, log.site_no, gen, &ev.consent_id, &ev.event_id)?
                     .ok_or_else(|| StoreError::Corrupt(format!("site {site}: seq {seq} is taken by another event")))?;
                 out.push((existing, false));
                 continue;

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod copy;
 pub mod dashboard;
 pub mod export;
+pub mod keys;
 pub mod logdb;
 pub mod logread;
 mod migrations;

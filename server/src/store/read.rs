@@ -118,10 +118,16 @@ pub fn history_rows(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<
     let (Some(site_no), Some(consent)) = (super::site_no(c, site)?, uuid_bytes(consent_id)) else {
         return Ok(Vec::new());
     };
+    // The index by consent id is by generation (migration 12): each of the log's is searched.
+    let last_gen = super::keys::gen_of(log_size(c, site_no)?);
     let mut st = c.prepare_cached(&format!(
-        "SELECT {ROW_COLUMNS} FROM events WHERE site_no = ?1 AND consent_id = ?2 ORDER BY id DESC LIMIT ?3"
+        "WITH RECURSIVE gens (g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM gens WHERE g < ?4)
+         SELECT {ROW_COLUMNS} FROM events WHERE site_no = ?1 AND seq >> 20 IN gens AND consent_id = ?2
+         ORDER BY id DESC LIMIT ?3"
     ))?;
-    let rows = st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64], |r| StoredRow::read(r, 0))?;
+    let rows = st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64, last_gen as i64], |r| {
+        StoredRow::read(r, 0)
+    })?;
     let mut out = rows.collect::<Result<Vec<_>, _>>()?;
     out.reverse();
     Ok(out)

@@ -126,9 +126,10 @@ fn migrations_5_and_6_move_the_old_log_into_the_compact_tables_unchanged() {
         assert_eq!(h.len(), 1);
         assert_eq!((h[0].seq, h[0].receipt_id.as_str()), (2, "00000000-0000-4000-8000-000000000002"));
         assert_eq!((h[0].action.as_str(), h[0].granted.join(" ")), ("custom", "necessary analytics".to_owned()));
-        let dup = write::logged_by_event_id(
+        let dup = write::logged_in_gen(
             &conn,
             site_no,
+            0,
             &uuid_bytes(&r.consent_id).unwrap(),
             &uuid_bytes(&r.event_id).unwrap(),
         )
@@ -138,9 +139,10 @@ fn migrations_5_and_6_move_the_old_log_into_the_compact_tables_unchanged() {
         // The look-up is by the pair as migrated: the same event id under another consent id
         // is not that record.
         let other = old_record(site, 3);
-        assert!(write::logged_by_event_id(
+        assert!(write::logged_in_gen(
             &conn,
             site_no,
+            0,
             &uuid_bytes(&other.consent_id).unwrap(),
             &uuid_bytes(&r.event_id).unwrap()
         )

@@ -36,20 +36,21 @@ fn hex_text(bytes: &[u8; 32]) -> String {
     std::str::from_utf8(&buf).expect("hex is ASCII").to_owned()
 }
 
-/// What a site already holds for this consent id's `event_id`, if anything (the idempotency
-/// key, migration 7).
-pub fn logged_by_event_id(
+/// What generation `gen` of a site's log holds for this consent id's `event_id`, if anything
+/// (the idempotency key, migration 7; generations: migration 12 and `store::keys`).
+pub fn logged_in_gen(
     c: &Connection,
     site_no: i64,
+    gen: u64,
     consent_id: &[u8; 16],
     event_id: &[u8; 16],
 ) -> Result<Option<Logged>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT receipt_id, seq, recorded_at, leaf_hash FROM events
-         WHERE site_no = ?1 AND consent_id = ?2 AND event_id = ?3",
+         WHERE site_no = ?1 AND seq >> 20 = ?2 AND consent_id = ?3 AND event_id = ?4",
     )?;
     let row = st
-        .query_row(params![site_no, &consent_id[..], &event_id[..]], |r| {
+        .query_row(params![site_no, gen as i64, &consent_id[..], &event_id[..]], |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?))
         })
         .optional()?;

@@ -63,11 +63,15 @@ const VERSIONS: &str = "INSERT INTO config_versions (site, version, body, first_
 
 /// The log in a new SQLite data directory, written with the log writer's statements.
 fn sqlite() -> (tempfile::TempDir, Arc<dyn DashboardReads>) {
+    sqlite_from(Frontier::default())
+}
+
+/// The same, its first record after `frontier` (a log that holds that many already).
+fn sqlite_from(mut frontier: Frontier) -> (tempfile::TempDir, Arc<dyn DashboardReads>) {
     let dir = tempfile::tempdir().unwrap();
     let (_store, mut c) = Store::open(dir.path()).unwrap();
     c.execute_batch(VERSIONS).unwrap();
     let site_no = register_site(&c, "shop").unwrap();
-    let mut frontier = Frontier::default();
     for (evs, at) in batches() {
         let tx = c.transaction().unwrap();
         {
@@ -245,6 +249,20 @@ fn dashboard_reads(d: &dyn DashboardReads) {
     assert_eq!(dates.iter().map(|v| v.0.as_str()).collect::<Vec<_>>(), ["v1aaaa", "v2bbbb"]);
     assert_eq!(d.version_body("shop", "v2bbbb").unwrap().as_deref(), Some("{\"v\":2}"));
     assert_eq!(d.version_body("shop", "v9").unwrap(), None);
+}
+
+/// A consent id's records in two generations of the SQLite index by consent id (migration 12:
+/// each 2^20 records of a log are one): the filter finds those in both, on every page.
+#[test]
+fn a_consent_id_is_found_in_every_generation_of_the_sqlite_index() {
+    let before = (1u64 << crate::store::keys::GEN_BITS) - 20;
+    let parts = Frontier::parts(before);
+    let (_dir, d) = sqlite_from(Frontier::from_parts(before, vec![[7; 32]; parts.len()]).unwrap());
+    let filter = Filter { consent_id: consent_of(3), ..Filter::default() };
+    let want: Vec<u64> = expected(|n| n % 10 == 3).into_iter().map(|n| before + n).collect();
+    assert_eq!(want.iter().filter(|&&s| s >> crate::store::keys::GEN_BITS == 0).count(), 2, "{want:?}");
+    assert_eq!(all_pages(&*d, &filter, 2, 1000).0, want);
+    assert_eq!(all_pages(&*d, &filter, 50, 1000).0, want);
 }
 
 #[test]

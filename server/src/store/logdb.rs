@@ -217,7 +217,14 @@ fn sqlite_batch(
         // Idempotency on (consent_id, event_id), by generation (`store::keys`). The older
         // generations first: only those whose filter may hold the key are looked up.
         if !keys.is_loaded(log.site_no) {
+            let started = Instant::now();
             keys.load(&tx, log.site_no)?;
+            tracing::info!(
+                site = %site,
+                records = log.frontier.size(),
+                seconds = started.elapsed().as_secs_f64(),
+                "idempotency filters read from the index"
+            );
         }
         let gen = gen_of(seq);
         let key = keys.hash(&ev.consent_id, &ev.event_id);

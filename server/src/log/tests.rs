@@ -587,8 +587,8 @@ fn a_forged_checkpoint_or_one_signing_more_than_the_log_is_found(db: Db) {
     assert!(e.contains("signs 40 records, but the log holds 39"), "{e}");
 }
 
-/// Idempotency across the SQLite index's generations (migration 12, `store::keys`): each 2^20
-/// records are one, and a repeat of a record in an older one must be found there — right after
+/// Idempotency across the generations of the index by consent id (SQLite migration 12,
+/// PostgreSQL migration 3, `store::keys`): each 2^20 records are one, and a repeat of a record in an older one must be found there — right after
 /// the boundary, later in the same batch, and by a restarted writer whose filters are read back
 /// from the index. A consent id's history spans them. The log starts just below the boundary: a frontier of 2^20 − 2 records, as if they
 /// were there (nothing here reads them).
@@ -606,6 +606,8 @@ fn a_repeat_is_found_in_an_older_generation_of_the_index(db: Db) {
     let (a, b, c) = (event(config, &eid(1), CONSENT), event(config, &eid(2), CONSENT), event(config, &eid(3), other));
     let (_, mut log_db) = db.place.open();
     let site_no = log_db.register_site(&config.site).unwrap();
+    // PostgreSQL's writer takes the size from the site's head: moved there too.
+    db.exec("", &format!("UPDATE log_heads SET size = {below} WHERE site_no = {site_no}")).unwrap();
     let site_log = SiteLog { site_no, frontier, checkpointed: None, last_time: String::new() };
     let mut logs: BTreeMap<String, SiteLog> = [(config.site.clone(), site_log)].into_iter().collect();
     // `a` is the last record of generation 0, `b` the first of generation 1; then `a` again,
@@ -632,6 +634,42 @@ fn a_repeat_is_found_in_an_older_generation_of_the_index(db: Db) {
     assert_eq!(h.iter().map(|r| r.seq).collect::<Vec<_>>(), [below + 3, below + 4]);
 }
 
+/// PostgreSQL with several instances: each learns, under the head lock, the keys the others
+/// wrote since it last appended, so a repeat in an older generation written by another instance
+/// is found too (`store::pg::log::PgKeys::sync`). The instances pass on the cached logs, as if
+/// each had read the others' frontier.
+#[test]
+fn postgres_instances_learn_each_others_keys_in_older_generations() {
+    let db = Db::new(Place::postgres());
+    let config = &db.config;
+    let below = (1u64 << crate::store::keys::GEN_BITS) - 3;
+    let frontier = kelisim_shared::merkle::Frontier::from_parts(
+        below,
+        vec![[7; 32]; kelisim_shared::merkle::Frontier::parts(below).len()],
+    )
+    .unwrap();
+    let ((_, mut one), (_, mut two)) = (db.place.open(), db.place.open());
+    let site_no = one.register_site(&config.site).unwrap();
+    db.exec("", &format!("UPDATE log_heads SET size = {below} WHERE site_no = {site_no}")).unwrap();
+    let mut logs: BTreeMap<String, SiteLog> =
+        [(config.site.clone(), SiteLog { site_no, frontier, checkpointed: None, last_time: String::new() })].into();
+    let mut append = |db_: &mut Box<dyn LogDb>, ev: ConsentRecord| {
+        let ev = [NewEvent::new(ev).unwrap()];
+        db_.append(&mut logs, &ev, "2026-12-07T10:00:00.000Z").unwrap().0.remove(0)
+    };
+    let z = append(&mut two, event(config, &eid(9), CONSENT));
+    assert_eq!((z.0.seq, z.1), (below + 1, true));
+    let a = append(&mut one, event(config, &eid(1), CONSENT));
+    assert_eq!((a.0.seq, a.1), (below + 2, true), "the last record of generation 0");
+    let b = append(&mut one, event(config, &eid(2), CONSENT));
+    assert_eq!((b.0.seq, b.1), (below + 3, true), "the first of generation 1");
+    // The second instance last saw the log at below + 1.
+    assert_eq!(append(&mut two, event(config, &eid(1), CONSENT)), (a.0, false));
+    assert_eq!(append(&mut two, event(config, &eid(2), CONSENT)), (b.0, false));
+    let all = "SELECT COUNT(*) FROM events";
+    assert_eq!(db.count(all, all), 3);
+}
+
 on_both_stores!(
     one_batch_commits_many_events_in_order_and_dedupes_inside_it,
     a_failing_event_does_not_fail_the_rest_of_its_batch,
@@ -646,11 +684,5 @@ on_both_stores!(
     a_young_record_cannot_be_blanked_through_the_purge_marker,
     a_forged_checkpoint_or_one_signing_more_than_the_log_is_found,
     a_retention_change_is_recorded_after_one_made_by_a_clock_ahead_of_this_one,
+    a_repeat_is_found_in_an_older_generation_of_the_index,
 );
-
-/// SQLite only: PostgreSQL has one index, and its writer takes the log's size from the database
-/// (where this test's frontier of 2^20 − 2 records is not).
-#[test]
-fn a_repeat_is_found_in_an_older_generation_of_the_sqlite_index() {
-    a_repeat_is_found_in_an_older_generation_of_the_index(Db::new(Place::sqlite()))
-}

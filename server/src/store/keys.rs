@@ -123,13 +123,13 @@ impl KeyFilters {
         self.sites.contains_key(&site_no)
     }
 
-    /// Fills a site's filters with every key its log holds, in one pass over the index (which
-    /// holds the keys and the seq, in generation order).
+    /// Fills a site's filters with every key its SQLite log holds, in one pass over the index
+    /// (which holds the keys and the seq). PostgreSQL's writer reads them itself
+    /// (`store::pg::log::PgKeys`).
     pub fn load(&mut self, c: &Connection, site_no: i64) -> Result<(), StoreError> {
-        self.sites.insert(site_no, Site::default());
-        let mut st = c.prepare(
-            "SELECT id, consent_id, event_id FROM events INDEXED BY events_by_consent WHERE site_no = ?1",
-        )?;
+        self.start(site_no);
+        let mut st =
+            c.prepare("SELECT id, consent_id, event_id FROM events INDEXED BY events_by_consent WHERE site_no = ?1")?;
         let mut rows = st.query(params![site_no])?;
         while let Some(r) = rows.next()? {
             let seq = (r.get::<_, i64>(0)? & ((1 << 40) - 1)) as u64;
@@ -145,11 +145,22 @@ impl KeyFilters {
         Ok(())
     }
 
-    /// Notes a key written into generation `gen` of a site's log (the newest, or a new one).
+    /// Notes a key written into generation `gen` of a site's log (in any order: an older
+    /// generation's goes into its filter).
     pub fn add(&mut self, site_no: i64, gen: u64, h: u64) {
         let site = self.sites.entry(site_no).or_default();
-        site.advance(gen);
-        site.newest.push(h);
+        match site.older.get_mut(gen as usize) {
+            Some(f) => f.insert(h),
+            None => {
+                site.advance(gen);
+                site.newest.push(h);
+            }
+        }
+    }
+
+    /// Notes that a site's filters exist (holding nothing yet: a log with no records).
+    pub fn start(&mut self, site_no: i64) {
+        self.sites.insert(site_no, Site::default());
     }
 
     /// The generations before `gen` whose filter may hold the key, oldest first.

@@ -4,9 +4,9 @@
 //! owns it; the batching, the answers to requests, the checks of a log at start and the
 //! schedule of checkpoints and purges are the writer's and the same for both.
 
+use super::keys::{gen_of, KeyFilters};
 use super::logread::{LogRead, SqliteRead};
 use super::read::StoredCheckpoint;
-use super::keys::{gen_of, KeyFilters};
 use super::write::{self, Logged, NewEvent};
 use super::{record_config, register_site, StoreError};
 use kelisim_shared::checkpoint::{Checkpoint, LogKey};

@@ -125,9 +125,8 @@ pub fn history_rows(c: &Connection, site: &str, consent_id: &str) -> Result<Vec<
          SELECT {ROW_COLUMNS} FROM events WHERE site_no = ?1 AND seq >> 20 IN gens AND consent_id = ?2
          ORDER BY id DESC LIMIT ?3"
     ))?;
-    let rows = st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64, last_gen as i64], |r| {
-        StoredRow::read(r, 0)
-    })?;
+    let rows =
+        st.query_map(params![site_no, &consent[..], MAX_HISTORY as i64, last_gen as i64], |r| StoredRow::read(r, 0))?;
     let mut out = rows.collect::<Result<Vec<_>, _>>()?;
     out.reverse();
     Ok(out)

@@ -103,11 +103,20 @@ fn sqlite_from(mut frontier: Frontier) -> (tempfile::TempDir, Arc<dyn DashboardR
 
 /// The log in a new PostgreSQL database, written as an instance's log writer writes it.
 fn postgres(cluster: &Cluster) -> Arc<dyn DashboardReads> {
-    let url = cluster.create_database("dash");
+    postgres_from(cluster, "dash", Frontier::default())
+}
+
+/// The same, its first record after `frontier` (a log that holds that many already: its head
+/// moved there).
+fn postgres_from(cluster: &Cluster, name: &str, frontier: Frontier) -> Arc<dyn DashboardReads> {
+    let url = cluster.create_database(name);
     let d = open_dashboard(&Location::Postgres(url.clone())).unwrap();
     let mut c = crate::store::pg::connect(&url).unwrap();
     c.batch_execute(VERSIONS).unwrap();
-    let mut logs = BTreeMap::from([("shop".to_string(), crate::store::pg::PgSiteLog::open(&mut c, "shop").unwrap())]);
+    let mut log = crate::store::pg::PgSiteLog::open(&mut c, "shop").unwrap();
+    c.execute("UPDATE log_heads SET size = $1 WHERE site_no = $2", &[&(frontier.size() as i64), &log.site_no]).unwrap();
+    log.frontier = frontier;
+    let mut logs = BTreeMap::from([("shop".to_string(), log)]);
     for (evs, at) in batches() {
         crate::store::pg::append_batch(&mut c, &mut logs, &evs, at).unwrap();
     }
@@ -251,18 +260,23 @@ fn dashboard_reads(d: &dyn DashboardReads) {
     assert_eq!(d.version_body("shop", "v9").unwrap(), None);
 }
 
-/// A consent id's records in two generations of the SQLite index by consent id (migration 12:
-/// each 2^20 records of a log are one): the filter finds those in both, on every page.
+/// A consent id's records in two generations of the index by consent id (SQLite migration 12,
+/// PostgreSQL migration 3: each 2^20 records of a log are one): the filter finds those in both,
+/// on every page, on both stores.
 #[test]
-fn a_consent_id_is_found_in_every_generation_of_the_sqlite_index() {
+fn a_consent_id_is_found_in_every_generation_of_the_index() {
     let before = (1u64 << crate::store::keys::GEN_BITS) - 20;
-    let parts = Frontier::parts(before);
-    let (_dir, d) = sqlite_from(Frontier::from_parts(before, vec![[7; 32]; parts.len()]).unwrap());
+    let frontier = || Frontier::from_parts(before, vec![[7; 32]; Frontier::parts(before).len()]).unwrap();
     let filter = Filter { consent_id: consent_of(3), ..Filter::default() };
     let want: Vec<u64> = expected(|n| n % 10 == 3).into_iter().map(|n| before + n).collect();
     assert_eq!(want.iter().filter(|&&s| s >> crate::store::keys::GEN_BITS == 0).count(), 2, "{want:?}");
-    assert_eq!(all_pages(&*d, &filter, 2, 1000).0, want);
-    assert_eq!(all_pages(&*d, &filter, 50, 1000).0, want);
+    let (_dir, sqlite) = sqlite_from(frontier());
+    let cluster = Cluster::start();
+    let postgres = postgres_from(&cluster, "generations", frontier());
+    for d in [sqlite, postgres] {
+        assert_eq!(all_pages(&*d, &filter, 2, 1000).0, want);
+        assert_eq!(all_pages(&*d, &filter, 50, 1000).0, want);
+    }
 }
 
 #[test]

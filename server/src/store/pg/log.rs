@@ -17,6 +17,7 @@
 
 use super::read::PgRead;
 use super::{head, load_frontier, register_site, PgSubtrees};
+use crate::store::keys::{gen_of, KeyFilters};
 use crate::store::logdb::SiteLog;
 use crate::store::logdb::{Appended, LogDb};
 use crate::store::logread::LogRead;
@@ -65,8 +66,9 @@ impl Statements {
         Ok(Statements {
             known: c.prepare(
                 "SELECT e.site_no, e.consent_id, e.event_id, e.receipt_id, e.seq, e.recorded_at, e.leaf_hash
-                 FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS k (site_no, consent_id, event_id)
-                 JOIN events e ON e.site_no = k.site_no AND e.consent_id = k.consent_id AND e.event_id = k.event_id",
+                 FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS k (site_no, gen, consent_id, event_id)
+                 JOIN events e ON e.site_no = k.site_no AND (e.seq >> 20) = k.gen AND e.consent_id = k.consent_id
+                     AND e.event_id = k.event_id",
             )?,
             // Everything a batch writes, for all its sites, in one statement: the records, the
             // subtrees they complete, the dashboard's counts and the heads.
@@ -93,6 +95,67 @@ impl Statements {
     }
 }
 
+/// What an instance knows of the keys in each log's generations (`store::keys`), and up to
+/// which size of the log it knows them: other instances append too, so under a site's head
+/// lock a batch first reads the keys of the records they added since ([`PgKeys::sync`]).
+#[derive(Default)]
+pub struct PgKeys {
+    filters: KeyFilters,
+    synced: HashMap<i64, u64>,
+}
+
+impl PgKeys {
+    /// Brings a site's filters up to `size` records (the locked head's): every key on a first
+    /// call, then those of the records appended since the last one.
+    fn sync(&mut self, c: &mut Client, site_no: i64, size: u64) -> Result<(), StoreError> {
+        let from = match self.synced.get(&site_no) {
+            Some(&n) if n == size => return Ok(()),
+            Some(&n) if n < size => n,
+            // First use, or a log shorter than this instance saw (a database restored or
+            // failed over to an older state): read everything again.
+            _ => {
+                let started = std::time::Instant::now();
+                self.filters.start(site_no);
+                let n = self.read(c, site_no, 0, size)?;
+                tracing::info!(
+                    site_no,
+                    records = n,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "idempotency filters read from the log"
+                );
+                self.synced.insert(site_no, size);
+                return Ok(());
+            }
+        };
+        self.read(c, site_no, from, size)?;
+        self.synced.insert(site_no, size);
+        Ok(())
+    }
+
+    /// Adds the keys of records `from + 1 ..= to` of a site's log; returns how many.
+    fn read(&mut self, c: &mut Client, site_no: i64, from: u64, to: u64) -> Result<u64, StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut n = 0;
+        let rows = c.query_raw(
+            "SELECT seq, consent_id, event_id FROM events WHERE site_no = $1 AND seq > $2 AND seq <= $3",
+            [&site_no as &(dyn postgres::types::ToSql + Sync), &(from as i64), &(to as i64)],
+        )?;
+        let mut rows = rows;
+        while let Some(r) = rows.next()? {
+            let seq = r.get::<_, i64>(0) as u64;
+            let (Ok(consent), Ok(event)) =
+                (<[u8; 16]>::try_from(r.get::<_, &[u8]>(1)), <[u8; 16]>::try_from(r.get::<_, &[u8]>(2)))
+            else {
+                return Err(StoreError::Corrupt(format!("site {site_no}: seq {seq} has an id of the wrong length")));
+            };
+            let h = self.filters.hash(&consent, &event);
+            self.filters.add(site_no, gen_of(seq), h);
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
 /// [`append_batch_with`], preparing the statements for this one batch (tests, tools).
 pub fn append_batch(
     c: &mut Client,
@@ -101,7 +164,7 @@ pub fn append_batch(
     now: &str,
 ) -> Result<(Vec<(Logged, bool)>, std::time::Duration), StoreError> {
     let st = Statements::prepare(c)?;
-    append_batch_with(c, &st, logs, events, now)
+    append_batch_with(c, &st, &mut PgKeys::default(), logs, events, now)
 }
 
 /// Writes a batch in one transaction; returns each event's receipt and whether it is new, in
@@ -111,6 +174,7 @@ pub fn append_batch(
 pub fn append_batch_with(
     c: &mut Client,
     st: &Statements,
+    keys: &mut PgKeys,
     logs: &mut BTreeMap<String, PgSiteLog>,
     events: &[NewEvent],
     now: &str,
@@ -129,13 +193,21 @@ pub fn append_batch_with(
     }
     // The transaction is driven by hand so that BEGIN shares a round trip with the heads'
     // locks; on any failure it is rolled back before the error goes up.
-    let result = batch_in_transaction(c, st, logs, &by_site, events, &random, now);
+    let result = batch_in_transaction(c, st, keys, logs, &by_site, events, &random, now);
     match result {
         Ok((out, updated)) => {
             let committing = std::time::Instant::now();
-            c.batch_execute("COMMIT")?;
+            let committed = c.batch_execute("COMMIT");
+            if let Err(e) = committed {
+                // Whether it committed is unknown: the filters are read again next time.
+                for (_, log) in &updated {
+                    keys.synced.remove(&log.site_no);
+                }
+                return Err(e.into());
+            }
             let took = committing.elapsed();
             for (site, log) in updated {
+                keys.synced.insert(log.site_no, log.frontier.size());
                 logs.insert(site, log);
             }
             Ok((out, took))
@@ -154,9 +226,11 @@ type Placed = (Vec<(Logged, bool)>, Vec<(String, PgSiteLog)>);
 /// The body of a batch's transaction, three round trips whatever the number of sites: BEGIN
 /// with the locks of the sites' heads (the sequencer, held until COMMIT, taken in site-number
 /// order), the batch's ids the log already holds, and one statement with every write.
+#[allow(clippy::too_many_arguments)]
 fn batch_in_transaction(
     c: &mut Client,
     st: &Statements,
+    keys: &mut PgKeys,
     logs: &BTreeMap<String, PgSiteLog>,
     by_site: &BTreeMap<i64, (&str, Vec<usize>)>,
     events: &[NewEvent],
@@ -177,17 +251,29 @@ fn batch_in_transaction(
         }
     }
     // What of this batch the log already holds (a widget's retry, or the same event sent to two
-    // instances): read under the locks, so no other transaction can add to it meanwhile.
-    let (mut k_site, mut k_consent, mut k_event) = (Vec::new(), Vec::new(), Vec::new());
+    // instances): read under the locks, so no other transaction can add to it meanwhile. Each
+    // key in the generation of the log's last record, and in the older ones whose filter may
+    // hold it (`store::keys`), the filters first brought up to the locked size.
+    let (mut k_site, mut k_gen, mut k_consent, mut k_event) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut hashes: HashMap<usize, u64> = HashMap::new();
     for (&site_no, (_, idx)) in by_site {
+        let size = heads.get(&site_no).map_or(0, |h| h.0 as u64);
+        keys.sync(c, site_no, size)?;
+        let last = gen_of(size);
         for &i in idx {
-            k_site.push(site_no);
-            k_consent.push(&events[i].consent_id[..]);
-            k_event.push(&events[i].event_id[..]);
+            let ev = &events[i];
+            let h = keys.filters.hash(&ev.consent_id, &ev.event_id);
+            hashes.insert(i, h);
+            for g in keys.filters.older_holding(site_no, last, h).into_iter().chain([last]) {
+                k_site.push(site_no);
+                k_gen.push(g as i64);
+                k_consent.push(&ev.consent_id[..]);
+                k_event.push(&ev.event_id[..]);
+            }
         }
     }
     let mut known: HashMap<(i64, [u8; 16], [u8; 16]), Logged> = HashMap::new();
-    for r in c.query(&st.known, &[&k_site, &k_consent, &k_event])? {
+    for r in c.query(&st.known, &[&k_site, &k_gen, &k_consent, &k_event])? {
         let corrupt = |what: &str| StoreError::Corrupt(format!("a stored {what} has the wrong length"));
         let key = (
             r.get::<_, i64>(0),
@@ -243,6 +329,7 @@ fn batch_in_transaction(
                 }
             });
             counts.add(site_no, &log.last_time, ev);
+            keys.filters.add(site_no, gen_of(seq), hashes[&i]);
             let logged = Logged { receipt_id, seq, recorded_at: log.last_time.clone(), leaf };
             known.insert((site_no, ev.consent_id, ev.event_id), logged.clone());
             out[i] = Some((logged, true));
@@ -498,11 +585,12 @@ pub struct PgLogDb {
     url: String,
     /// The batch's statements, prepared on `client` (again after a reconnect).
     statements: Option<Statements>,
+    keys: PgKeys,
 }
 
 impl PgLogDb {
     pub fn new(client: Client, url: &str) -> PgLogDb {
-        PgLogDb { client, url: url.to_owned(), statements: None }
+        PgLogDb { client, url: url.to_owned(), statements: None, keys: PgKeys::default() }
     }
 
     /// The connection, opened again if it was closed.
@@ -560,7 +648,7 @@ impl LogDb for PgLogDb {
             self.statements = Some(Statements::prepare(&mut self.client)?);
         }
         let st = self.statements.as_ref().expect("prepared above");
-        append_batch_with(&mut self.client, st, logs, events, now)
+        append_batch_with(&mut self.client, st, &mut self.keys, logs, events, now)
     }
 
     fn sign_checkpoints(

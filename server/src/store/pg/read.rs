@@ -106,13 +106,16 @@ impl<C: GenericClient> LogRead for PgRead<'_, C> {
         let (Some(site_no), Some(consent)) = (self.site_no(site)?, uuid_bytes(consent_id)) else {
             return Ok(Vec::new());
         };
+        // The index by consent id is by generation (migration 3): each of the log's is searched.
+        let gens: Vec<i64> = (0..=crate::store::keys::gen_of(self.log_size(site_no)?) as i64).collect();
         let mut out: Vec<StoredRow> = self
             .0
             .query(
                 &format!(
-                    "SELECT {ROW_COLUMNS} FROM events WHERE site_no = $1 AND consent_id = $2 ORDER BY seq DESC LIMIT $3"
+                    "SELECT {ROW_COLUMNS} FROM events WHERE site_no = $1 AND (seq >> 20) = ANY ($4)
+                         AND consent_id = $2 ORDER BY seq DESC LIMIT $3"
                 ),
-                &[&site_no, &&consent[..], &(MAX_HISTORY as i64)],
+                &[&site_no, &&consent[..], &(MAX_HISTORY as i64), &gens],
             )?
             .iter()
             .map(stored_row)

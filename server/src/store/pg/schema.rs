@@ -278,4 +278,15 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO health VALUES (1, now());
     "#,
+    // 3: the idempotency index by generation, as SQLite's migration 12.
+    r#"
+    -- Why (docs/BENCHMARKS.md, "With 10,000,000 events stored"): random (v4) consent ids put
+    -- each new key at a random leaf of an index as large as the log. Each 2^20 records of a
+    -- site's log are now one generation (seq >> 20); new keys go into the newest, a region as
+    -- small as an empty log's. Unique within a generation; across generations each instance's
+    -- writer checks, under the site's head lock, the newest generation and the older ones its
+    -- filters may hold the key in (store/keys.rs, store/pg/log.rs `PgKeys`).
+    DROP INDEX events_by_consent;
+    CREATE UNIQUE INDEX events_by_consent ON events (site_no, (seq >> 20), consent_id, event_id);
+    "#,
 ];

@@ -19,12 +19,19 @@ pub fn run(args: &[String]) -> Result<()> {
     match args {
         [] => server(),
         [flag, db] if flag == "--database" && db == "postgres" => crate::bench_postgres::run(),
-        [flag, n] if flag == "--stored" => match n.replace('_', "").parse::<u64>() {
-            Ok(n) if n > 0 => crate::bench_stored::run(n),
-            _ => bail!("--stored takes a number of events (got `{n}`)"),
-        },
+        [flag, n, rest @ ..] if flag == "--stored" => {
+            let store = match rest {
+                [] => None,
+                [flag, s] if flag == "--store" && (s == "sqlite" || s == "postgres") => Some(s.as_str()),
+                _ => bail!("after `--stored N` only `--store sqlite` or `--store postgres` (got `{}`)", rest.join(" ")),
+            };
+            match n.replace('_', "").parse::<u64>() {
+                Ok(n) if n > 0 => crate::bench_stored::run(n, store),
+                _ => bail!("--stored takes a number of events (got `{n}`)"),
+            }
+        }
         _ => bail!(
-            "`cargo xtask bench server` takes no arguments, `--database postgres` or `--stored N` (got `{}`)",
+            "`cargo xtask bench server` takes no arguments, `--database postgres` or `--stored N [--store sqlite|postgres]` (got `{}`)",
             args.join(" ")
         ),
     }

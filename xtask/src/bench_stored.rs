@@ -21,20 +21,25 @@ const ROUNDS: usize = 3;
 /// One phase's figures: (what, connections) → POST/s (median of the rounds), p99 ms.
 type Figures = Vec<(String, u32, f64, f64)>;
 
-pub fn run(events: u64) -> Result<()> {
+/// `store`: measure and fill only this one (`sqlite` or `postgres`), both otherwise.
+pub fn run(events: u64, store: Option<&str>) -> Result<()> {
     let PgBench { wrk, release, tool, data, cluster, url } = prepare("bench-stored", &["sqlite", "pg"])?;
     let hello = start(Command::new(release.join("kelisim-hello")).current_dir(root()), "hello listening on ")?;
     let (sqlite, body) = start_kelisim(&release, &data.join("sqlite"))?;
     let (pg, _) = start_kelisim_with(&release, &data.join("pg"), &["--database", &url])?;
     let consents = |base: &str| format!("{base}/api/v1/sites/webpulse/consents");
-    let urls = [("SQLite", consents(&sqlite.base)), ("PostgreSQL", consents(&pg.base))];
+    let mut urls = vec![("SQLite", consents(&sqlite.base)), ("PostgreSQL", consents(&pg.base))];
+    urls.retain(|(name, _)| store.is_none_or(|s| (s == "sqlite") == (*name == "SQLite")));
     let hello_url = format!("{}/", hello.base);
     let script = data.join("post.lua");
     std::fs::write(&script, wrk_script(&body)?)?;
     let wrk = wrk.as_deref();
 
     let empty = measure(&tool, &body, &hello_url, &urls, wrk, &script, "a nearly empty log")?;
-    step(&format!("filling both logs to {events} events (random v4 ids, 256 connections each, at once)"));
+    step(&format!(
+        "filling {} to {events} events (random v4 ids, 256 connections each, at once)",
+        if urls.len() > 1 { "both logs" } else { "the log" }
+    ));
     let started = std::time::Instant::now();
     let fills: Vec<_> = urls
         .iter()

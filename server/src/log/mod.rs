@@ -96,7 +96,7 @@ pub struct SiteConfig {
 
 /// Opens a site's log for the writer: registers the site, checks what was logged since its last
 /// verification ([`audit::verify_site`]; nothing is signed over a log that fails), records its
-/// retention, and loads its frontier.
+/// retention, loads its frontier and reads what the idempotency check needs.
 pub(crate) fn open_site_log(
     db: &mut dyn LogDb,
     site: &str,
@@ -123,6 +123,7 @@ pub(crate) fn open_site_log(
     if let Some(days) = retention {
         audit::Retention::register(db, log.site_no, days)?;
     }
+    db.prepare_keys(log.site_no, log.frontier.size())?;
     metrics.set_log_records(site, log.frontier.size());
     Ok(log)
 }

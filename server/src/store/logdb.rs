@@ -73,6 +73,10 @@ pub trait LogDb: Send {
     fn purge_expired(&mut self, site: &str, site_no: i64, before: &str, limit: usize) -> Result<usize, StoreError>;
     /// Whether the database takes writes now.
     fn ping(&mut self) -> Result<(), StoreError>;
+    /// Reads what the idempotency check needs of a site's log of `size` records (the keys of
+    /// its older generations, `store::keys`), so that the first batch after a start does not
+    /// (half a minute for 10 M records on two busy cores: longer than a request waits).
+    fn prepare_keys(&mut self, site_no: i64, size: u64) -> Result<(), StoreError>;
 }
 
 /// The SQLite log: the one connection that writes (WAL, `synchronous=FULL`), and what it knows
@@ -173,6 +177,21 @@ impl LogDb for SqliteLogDb {
     fn ping(&mut self) -> Result<(), StoreError> {
         write::ping(&mut self.conn)
     }
+
+    fn prepare_keys(&mut self, site_no: i64, _size: u64) -> Result<(), StoreError> {
+        load_keys(&self.conn, &mut self.keys, site_no)
+    }
+}
+
+/// Reads a site's keys into `keys` unless they are there (`store::keys`).
+fn load_keys(c: &rusqlite::Connection, keys: &mut KeyFilters, site_no: i64) -> Result<(), StoreError> {
+    if keys.is_loaded(site_no) {
+        return Ok(());
+    }
+    let started = Instant::now();
+    keys.load(c, site_no)?;
+    tracing::info!(site_no, seconds = started.elapsed().as_secs_f64(), "idempotency filters read from the index");
+    Ok(())
 }
 
 /// Writes a batch in one transaction, placing each new record at the next `seq` of its site's
@@ -216,16 +235,7 @@ fn sqlite_batch(
         );
         // Idempotency on (consent_id, event_id), by generation (`store::keys`). The older
         // generations first: only those whose filter may hold the key are looked up.
-        if !keys.is_loaded(log.site_no) {
-            let started = Instant::now();
-            keys.load(&tx, log.site_no)?;
-            tracing::info!(
-                site = %site,
-                records = log.frontier.size(),
-                seconds = started.elapsed().as_secs_f64(),
-                "idempotency filters read from the index"
-            );
-        }
+        load_keys(&tx, keys, log.site_no)?;
         let gen = gen_of(seq);
         let key = keys.hash(&ev.consent_id, &ev.event_id);
         let mut older = None;

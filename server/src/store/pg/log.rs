@@ -677,6 +677,11 @@ impl LogDb for PgLogDb {
         purge_expired(self.client()?, site, site_no, before, limit)
     }
 
+    fn prepare_keys(&mut self, site_no: i64, size: u64) -> Result<(), StoreError> {
+        self.client()?;
+        self.keys.sync(&mut self.client, site_no, size)
+    }
+
     fn ping(&mut self) -> Result<(), StoreError> {
         // A standby answers reads but refuses writes: it is not a place to log consent.
         let standby: bool = self.client()?.query_one("SELECT pg_is_in_recovery()", &[])?.get(0);

@@ -587,6 +587,18 @@ fn a_forged_checkpoint_or_one_signing_more_than_the_log_is_found(db: Db) {
     assert!(e.contains("signs 40 records, but the log holds 39"), "{e}");
 }
 
+/// The example site's log as a writer caches it, as if it held `size` records already (a
+/// frontier of made-up hashes; nothing reads those records). PostgreSQL's writer takes the size
+/// from the site's head: that is moved there too.
+fn log_of(db: &Db, log_db: &mut dyn LogDb, size: u64) -> BTreeMap<String, SiteLog> {
+    let parts = kelisim_shared::merkle::Frontier::parts(size);
+    let frontier = kelisim_shared::merkle::Frontier::from_parts(size, vec![[7; 32]; parts.len()]).unwrap();
+    let site_no = log_db.register_site(&db.config.site).unwrap();
+    db.exec("", &format!("UPDATE log_heads SET size = {size} WHERE site_no = {site_no}")).unwrap();
+    let log = SiteLog { site_no, frontier, checkpointed: None, last_time: String::new() };
+    [(db.config.site.clone(), log)].into()
+}
+
 /// Idempotency across the generations of the index by consent id (SQLite migration 12,
 /// PostgreSQL migration 3, `store::keys`): each 2^20 records are one, and a repeat of a record in an older one must be found there — right after
 /// the boundary, later in the same batch, and by a restarted writer whose filters are read back
@@ -596,8 +608,6 @@ fn a_forged_checkpoint_or_one_signing_more_than_the_log_is_found(db: Db) {
 fn a_repeat_is_found_in_an_older_generation_of_the_index(db: Db) {
     let config = &db.config;
     let below = (1u64 << crate::store::keys::GEN_BITS) - 2;
-    let parts = kelisim_shared::merkle::Frontier::parts(below);
-    let frontier = kelisim_shared::merkle::Frontier::from_parts(below, vec![[7; 32]; parts.len()]).unwrap();
     let append = |db_: &mut Box<dyn LogDb>, logs: &mut BTreeMap<String, SiteLog>, evs: &[ConsentRecord]| {
         let evs: Vec<NewEvent> = evs.iter().map(|e| NewEvent::new(e.clone()).unwrap()).collect();
         db_.append(logs, &evs, "2026-12-07T10:00:00.000Z").unwrap().0
@@ -605,11 +615,7 @@ fn a_repeat_is_found_in_an_older_generation_of_the_index(db: Db) {
     let other = "0b6f7c1e-8c1a-4d2b-9f3e-000000000002";
     let (a, b, c) = (event(config, &eid(1), CONSENT), event(config, &eid(2), CONSENT), event(config, &eid(3), other));
     let (_, mut log_db) = db.place.open();
-    let site_no = log_db.register_site(&config.site).unwrap();
-    // PostgreSQL's writer takes the size from the site's head: moved there too.
-    db.exec("", &format!("UPDATE log_heads SET size = {below} WHERE site_no = {site_no}")).unwrap();
-    let site_log = SiteLog { site_no, frontier, checkpointed: None, last_time: String::new() };
-    let mut logs: BTreeMap<String, SiteLog> = [(config.site.clone(), site_log)].into_iter().collect();
+    let mut logs = log_of(&db, &mut *log_db, below);
     // `a` is the last record of generation 0, `b` the first of generation 1; then `a` again,
     // right after the boundary, in the same batch.
     let first = append(&mut log_db, &mut logs, &[a.clone(), b.clone(), a.clone()]);
@@ -643,16 +649,8 @@ fn postgres_instances_learn_each_others_keys_in_older_generations() {
     let db = Db::new(Place::postgres());
     let config = &db.config;
     let below = (1u64 << crate::store::keys::GEN_BITS) - 3;
-    let frontier = kelisim_shared::merkle::Frontier::from_parts(
-        below,
-        vec![[7; 32]; kelisim_shared::merkle::Frontier::parts(below).len()],
-    )
-    .unwrap();
     let ((_, mut one), (_, mut two)) = (db.place.open(), db.place.open());
-    let site_no = one.register_site(&config.site).unwrap();
-    db.exec("", &format!("UPDATE log_heads SET size = {below} WHERE site_no = {site_no}")).unwrap();
-    let mut logs: BTreeMap<String, SiteLog> =
-        [(config.site.clone(), SiteLog { site_no, frontier, checkpointed: None, last_time: String::new() })].into();
+    let mut logs = log_of(&db, &mut *one, below);
     let mut append = |db_: &mut Box<dyn LogDb>, ev: ConsentRecord| {
         let ev = [NewEvent::new(ev).unwrap()];
         db_.append(&mut logs, &ev, "2026-12-07T10:00:00.000Z").unwrap().0.remove(0)

@@ -18,7 +18,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use rusqlite::{params, Connection};
 
-use super::StoreError;
+use super::{StoreError, SEQ_BITS};
 
 /// Records per generation: `2^GEN_BITS`. The same constant is in migration 12's index
 /// expression (`seq >> 20`) and in every query that uses the index.
@@ -132,16 +132,25 @@ impl KeyFilters {
             c.prepare("SELECT id, consent_id, event_id FROM events INDEXED BY events_by_consent WHERE site_no = ?1")?;
         let mut rows = st.query(params![site_no])?;
         while let Some(r) = rows.next()? {
-            let seq = (r.get::<_, i64>(0)? & ((1 << 40) - 1)) as u64;
-            let (consent, event) = (r.get_ref(1)?.as_blob().ok(), r.get_ref(2)?.as_blob().ok());
-            let (Some(Ok(consent)), Some(Ok(event))) =
-                (consent.map(<&[u8; 16]>::try_from), event.map(<&[u8; 16]>::try_from))
-            else {
-                return Err(StoreError::Corrupt(format!("site {site_no}: seq {seq} has an id of the wrong length")));
-            };
-            let h = self.hash(consent, event);
-            self.add(site_no, gen_of(seq), h);
+            let seq = (r.get::<_, i64>(0)? & ((1 << SEQ_BITS) - 1)) as u64;
+            self.add_record(
+                site_no,
+                seq,
+                r.get_ref(1)?.as_blob().unwrap_or_default(),
+                r.get_ref(2)?.as_blob().unwrap_or_default(),
+            )?;
         }
+        Ok(())
+    }
+
+    /// Notes the key of the stored record at `seq` of a site's log, its ids as the database
+    /// holds them.
+    pub fn add_record(&mut self, site_no: i64, seq: u64, consent_id: &[u8], event_id: &[u8]) -> Result<(), StoreError> {
+        let (Ok(consent), Ok(event)) = (<&[u8; 16]>::try_from(consent_id), <&[u8; 16]>::try_from(event_id)) else {
+            return Err(StoreError::Corrupt(format!("site {site_no}: seq {seq} has an id of the wrong length")));
+        };
+        let h = self.hash(consent, event);
+        self.add(site_no, gen_of(seq), h);
         Ok(())
     }
 

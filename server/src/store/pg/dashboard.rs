@@ -110,7 +110,8 @@ impl DashboardReads for PgDashboard {
         }
         if !f.consent_id.is_empty() {
             // The index by consent id is by generation (migration 3): those of the window's records.
-            let gens: Vec<i64> = (window.max(0) >> 20..=upper.max(0) >> 20).collect();
+            let gen = |seq: i64| crate::store::keys::gen_of(seq.max(0) as u64) as i64;
+            let gens: Vec<i64> = (gen(window)..=gen(upper)).collect();
             add(" AND (seq >> 20) = ANY (?)", Box::new(gens));
             // Stored as 16 bytes; text that is not a UUID matches nothing.
             add(" AND consent_id = ?", Box::new(uuid_bytes(f.consent_id.trim()).map(|b| b.to_vec())));

@@ -108,51 +108,32 @@ impl PgKeys {
     /// Brings a site's filters up to `size` records (the locked head's): every key on a first
     /// call, then those of the records appended since the last one.
     fn sync(&mut self, c: &mut Client, site_no: i64, size: u64) -> Result<(), StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
         let from = match self.synced.get(&site_no) {
-            Some(&n) if n == size => return Ok(()),
-            Some(&n) if n < size => n,
+            Some(&n) if n <= size => n,
             // First use, or a log shorter than this instance saw (a database restored or
             // failed over to an older state): read everything again.
             _ => {
-                let started = std::time::Instant::now();
                 self.filters.start(site_no);
-                let n = self.read(c, site_no, 0, size)?;
-                tracing::info!(
-                    site_no,
-                    records = n,
-                    seconds = started.elapsed().as_secs_f64(),
-                    "idempotency filters read from the log"
-                );
-                self.synced.insert(site_no, size);
-                return Ok(());
+                0
             }
         };
-        self.read(c, site_no, from, size)?;
+        if from < size {
+            let started = std::time::Instant::now();
+            let mut rows = c.query_raw(
+                "SELECT seq, consent_id, event_id FROM events WHERE site_no = $1 AND seq > $2 AND seq <= $3",
+                [&site_no as &(dyn postgres::types::ToSql + Sync), &(from as i64), &(size as i64)],
+            )?;
+            while let Some(r) = rows.next()? {
+                self.filters.add_record(site_no, r.get::<_, i64>(0) as u64, r.get(1), r.get(2))?;
+            }
+            if from == 0 {
+                let seconds = started.elapsed().as_secs_f64();
+                tracing::info!(site_no, records = size, seconds, "idempotency filters read from the log");
+            }
+        }
         self.synced.insert(site_no, size);
         Ok(())
-    }
-
-    /// Adds the keys of records `from + 1 ..= to` of a site's log; returns how many.
-    fn read(&mut self, c: &mut Client, site_no: i64, from: u64, to: u64) -> Result<u64, StoreError> {
-        use postgres::fallible_iterator::FallibleIterator;
-        let mut n = 0;
-        let rows = c.query_raw(
-            "SELECT seq, consent_id, event_id FROM events WHERE site_no = $1 AND seq > $2 AND seq <= $3",
-            [&site_no as &(dyn postgres::types::ToSql + Sync), &(from as i64), &(to as i64)],
-        )?;
-        let mut rows = rows;
-        while let Some(r) = rows.next()? {
-            let seq = r.get::<_, i64>(0) as u64;
-            let (Ok(consent), Ok(event)) =
-                (<[u8; 16]>::try_from(r.get::<_, &[u8]>(1)), <[u8; 16]>::try_from(r.get::<_, &[u8]>(2)))
-            else {
-                return Err(StoreError::Corrupt(format!("site {site_no}: seq {seq} has an id of the wrong length")));
-            };
-            let h = self.filters.hash(&consent, &event);
-            self.filters.add(site_no, gen_of(seq), h);
-            n += 1;
-        }
-        Ok(n)
     }
 }
 
@@ -255,7 +236,7 @@ fn batch_in_transaction(
     // key in the generation of the log's last record, and in the older ones whose filter may
     // hold it (`store::keys`), the filters first brought up to the locked size.
     let (mut k_site, mut k_gen, mut k_consent, mut k_event) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut hashes: HashMap<usize, u64> = HashMap::new();
+    let mut hashes = vec![0u64; events.len()];
     for (&site_no, (_, idx)) in by_site {
         let size = heads.get(&site_no).map_or(0, |h| h.0 as u64);
         keys.sync(c, site_no, size)?;
@@ -263,7 +244,7 @@ fn batch_in_transaction(
         for &i in idx {
             let ev = &events[i];
             let h = keys.filters.hash(&ev.consent_id, &ev.event_id);
-            hashes.insert(i, h);
+            hashes[i] = h;
             for g in keys.filters.older_holding(site_no, last, h).into_iter().chain([last]) {
                 k_site.push(site_no);
                 k_gen.push(g as i64);
@@ -329,7 +310,7 @@ fn batch_in_transaction(
                 }
             });
             counts.add(site_no, &log.last_time, ev);
-            keys.filters.add(site_no, gen_of(seq), hashes[&i]);
+            keys.filters.add(site_no, gen_of(seq), hashes[i]);
             let logged = Logged { receipt_id, seq, recorded_at: log.last_time.clone(), leaf };
             known.insert((site_no, ev.consent_id, ev.event_id), logged.clone());
             out[i] = Some((logged, true));

@@ -38,7 +38,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   build              build the widget (target/widget-dist/), the browser verifier (target/verifier-dist/,
-                     target/kelisim-verifier.html) and the server
+                     target/kelisim-verifier.html) and the server; `build --widget`: the widget alone
   demo [--listen A]  build everything and serve the five demo sites (default 127.0.0.1:8790)
   test               run every test: unit, server over HTTP, real browsers (Chromium; Firefox ESR and
                      WebKitGTK for the widget's core paths)
@@ -61,6 +61,8 @@ commands:
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        // `--widget`: the widget alone (target/widget-dist/), for work on its size.
+        Some("build") if args.get(1).map(String::as_str) == Some("--widget") => widget::build(),
         Some("build") => build().map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),

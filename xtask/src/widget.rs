@@ -273,6 +273,16 @@ fn short_names(out: &mut wasm_bindgen_cli_support::Output) -> Result<String> {
         "function decodeText(bytes) {\nreturn cachedTextDecoder.decode(bytes);",
     )?;
     replace_once(&mut js, "const MAX_SAFARI_DECODE_BYTES = 2146435072;", "")?;
+    // Every string goes in through `encodeInto` (EncodeInto::Always): each call passes the
+    // module's realloc (checked), so the branch for a call without it is dead (~40 B).
+    let calls: Vec<&str> = js.split("passStringToWasm0(").skip(1).collect();
+    anyhow::ensure!(
+        calls.len() > 1
+            && calls.iter().all(|c| c.starts_with("arg, malloc, realloc)")
+                || c.split(')').next().is_some_and(|a| a.matches(',').count() == 2)),
+        "a call of passStringToWasm0 without realloc"
+    );
+    replace_once(&mut js, "if (realloc === undefined) {", "if (false) {")?;
     replace_once(&mut js, "let numBytesDecoded = 0;", "")?;
     // Two globals wasm-bindgen's runtime exports for its unwinding catch wrappers, which a
     // module built to abort on panic never has: the glue never reads them (checked), so they go.

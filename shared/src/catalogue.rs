@@ -328,6 +328,13 @@ mod tests {
         assert_eq!(rules[0].0, "analytics");
         let re = &rules[0].1;
         assert!(re.starts_with("mc\\.yandex\\.ru/metrika/.*|"), "{re}");
+        let blocks = |url: &str| blocker(re).is_match(url);
+        assert!(blocks("https://mc.yandex.ru/metrika/tag.js") && blocks("//mc.yandex.com/watch/1?x"), "{re}");
+        assert!(blocks("http://mc.yandex.ru/metrika/"), "{re}");
+        assert!(
+            !blocks("https://mc.yandex.ru/other.js") && !blocks("https://example.com/mc.yandex.ru/metrika/"),
+            "{re}"
+        );
         // `…/metrika/tag.js*` is left out: `…/metrika/*` matches all it does.
         assert!(!re.contains("tag\\.js"), "{re}");
         assert_eq!(url_regex("https://www.facebook.com/tr?*"), "www\\.facebook\\.com/tr\\?.*");
@@ -342,6 +349,52 @@ mod tests {
             "{every:?}"
         );
         assert!(!every.iter().any(|r| r.0 == "necessary" || r.1.contains("cloudflare")), "{every:?}");
+    }
+
+    /// The blocker's expression for a category's rule (widget/blocker.js).
+    fn blocker(rule: &str) -> regex::Regex {
+        regex::Regex::new(&["^(?:https?:)?//(?:", rule, ")$"].concat()).unwrap()
+    }
+
+    /// An expression made of catalogue patterns blocks a URL exactly when one of the patterns
+    /// matches it: URLs made from every pattern, and each of them one character shorter,
+    /// longer or changed.
+    #[test]
+    fn an_expression_matches_what_its_patterns_match() {
+        let glob = |p: &str, url: &str| crate::cookie::pattern_matches(p.strip_prefix("https://").unwrap_or(p), url);
+        let all: Vec<&str> = all()
+            .iter()
+            .flat_map(|e| e.scripts.iter().chain(&e.iframes).chain(&e.pixels))
+            .map(String::as_str)
+            .collect();
+        let mut checked = 0;
+        for n in [1, 2, 3, 5, all.len()] {
+            for chunk in all.chunks(n) {
+                let re = blocker(&chunk.iter().map(|p| url_regex(p)).collect::<Vec<_>>().join("|"));
+                let mut urls: Vec<String> = Vec::new();
+                for p in chunk {
+                    let rest = p.strip_prefix("https://").unwrap_or(p);
+                    for fill in ["", "x", "/a.js?id=1"] {
+                        urls.push(rest.replace('*', fill));
+                    }
+                }
+                for u in urls.clone() {
+                    let b: Vec<char> = u.chars().collect();
+                    for i in 0..b.len() {
+                        let cut: String = b[..i].iter().chain(&b[i + 1..]).collect();
+                        let changed: String = b[..i].iter().chain(['Q'].iter()).chain(&b[i + 1..]).collect();
+                        let added: String = b[..i].iter().chain(['.'].iter()).chain(&b[i..]).collect();
+                        urls.extend([cut, changed, added]);
+                    }
+                }
+                for u in &urls {
+                    let want = chunk.iter().any(|p| glob(p, u));
+                    assert_eq!(re.is_match(&["https://", u].concat()), want, "{u} against {chunk:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 export function block(w, d, R, G) {
   var E = w.Element.prototype, sa = E.setAttribute, armed;
   var rx = R[0].map((r) => [r[0], RegExp('^(?:https?:)?//(?:' + r[1] + ')$')]);
-  var on = (c) => G.indexOf(c) >= 0;
+  var on = (c) => G.includes(c);
   // Holds back `el` (a <script>, <iframe> or <img> about to use URL `u`) as a gated element
   // of the category whose pattern `u` matches; true when it did. Not when no pattern matches,
   // when the widget is bringing it back (data-kelisim-on), or when the decision in force grants
@@ -78,7 +78,7 @@ export function block(w, d, R, G) {
     G = e.detail.granted;
     arm();
     R[1] && [...d.querySelectorAll('[src]')].some((el) =>
-      rx.some((r) => was.indexOf(r[0]) >= 0 && !on(r[0]) && r[1].test(el.src))) && location.reload();
+      rx.some((r) => was.includes(r[0]) && !on(r[0]) && r[1].test(el.src))) && location.reload();
   });
   // A return visit whose standing decision grants every category this site blocks holds
   // nothing back: the hooks, which cost a little for every element the page makes, wait for

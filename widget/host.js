@@ -36,9 +36,8 @@ const url = (tail) => o.api + '/api/v1/sites/' + o.site + tail;
 const load = (tags, p) =>
   (p || fetch(url('/widget?lang=' + encodeURIComponent(tags)), { credentials: 'omit' }).then((r) => {
     if (!r.ok) throw Error('HTTP ' + r.status);
-    return r.text();
-  })).then((t) => {
-    const c = JSON.parse(t);
+    return r.json();
+  })).then((c) => {
     UI[lang = c.lang] = c.ui;
     hold();
     return c;
@@ -231,7 +230,7 @@ export function setChecked(ids) {
 }
 // Loads the config (or takes the loader's).
 export function config() {
-  load(o.tags, o.config).then((c) => configLoaded(c.widget), (e) => configFailed('' + (e && e.message || e)));
+  load(o.tags, o.config).then((c) => configLoaded(c.lang + c.widget), (e) => configFailed('' + (e && e.message || e)));
   o.config = null;
 }
 export function env() { return location.href + '\n' + o.tags; }
@@ -245,7 +244,7 @@ export function deleteCookies(names) {
   for (const n of ids(names.trim())) for (const d of Dm) for (const p of P) D.cookie = n + '=; Max-Age=0; Path=' + p + d;
 }
 
-/** Called by the loader with {wasm (the module's bytes, a promise), site, api, tags, standing, config, floating, css, gtag, modes, nonce}. */
+/** Called by the loader with {wasm (the module's bytes, a promise), site, api, tags, standing, cookie (the `kelisim` cookie's value it checked, or ""), config, floating, css, gtag, modes, nonce}. */
 export async function boot(opts) {
   o = opts;
   // W11: window.kelisim (methods without a result are one call each into the module; `get` is
@@ -260,8 +259,7 @@ export async function boot(opts) {
   // first layer is shown as soon as that arrives, while the module is still downloading and
   // compiling; its buttons are `data-early` until the module takes it over (`ui`).
   if (o.config && location.hash != '#kelisim')
-    o.config.then((t) => {
-      const c = JSON.parse(t);
+    o.config.then((c) => {
       if (!R) root(), (U.innerHTML = c.ui.banner.replace(/data-action=/g, 'data-early=')), (E = 'b ' + c.lang), shown();
     }, () => {});
   try {
@@ -300,7 +298,7 @@ export async function boot(opts) {
   send();
   W.addEventListener('online', send);
   hold();
-  start(!!o.standing, o.floating !== false, location.hash == '#kelisim');
+  start(!!o.standing, o.cookie || '', o.floating !== false, location.hash == '#kelisim');
   M = 1;
   P.forEach((f) => f());
   W.dispatchEvent(new CustomEvent('kelisim:ready'));

@@ -31,11 +31,15 @@ import { block } from './blocker.js';
     console.warn('Kelisim: no site "' + site + '" on ' + api + '; nothing that needs consent will run');
     return;
   }
-  // The `kelisim` cookie (format: shared/src/cookie.rs). A decision that still covers the
-  // site's categories and is younger than consent_days is applied at once, without the config.
-  var m = d.cookie.match(/(?:^|;\s*)kelisim=([^;]*)/), c = m && m[1], p = c ? c.split('.') : [];
-  var ok = p.length == 7 && p[0] == '1' && p[4] == info[0] && /^\d+$/.test(p[2]) &&
-    /^\d+$/.test(p[5]) && Date.now() / 1000 - p[2] < info[1] * 86400;
+  // The `kelisim` cookie (format: shared/src/cookie.rs), checked here once: the expression
+  // accepts exactly what `Decision::decode` accepts (consent mode below 128 aside, checked
+  // after it; widget/src/decide.rs tests the two against each other), and the module gets the
+  // value it checked (`cookie`, "" when it is not one), so a tampered or truncated cookie never
+  // grants anything. A decision that still covers the site's categories and is younger than
+  // consent_days is applied at once, without the config.
+  var m = d.cookie.match(/(?:^|;\s*)kelisim=([^;]*)/), c = m ? m[1] : '', p = c.split('.');
+  c = /^1\.[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}\.\d{1,19}\.[\da-f]{64}\.[\da-f]{8}\.\d{1,19}\.([a-z][\da-z_-]{0,31}(\+[a-z][\da-z_-]{0,31})*)?$/.test(c) && p[5] < 128 ? c : '';
+  var ok = c && p[4] == info[0] && Date.now() / 1000 - p[2] < info[1] * 86400;
   if (ok) gtag('consent', 'update', modes(+p[5]));
   // The site's catalogue services are held from here on, with the categories the standing
   // decision grants. Nothing of the page has run since the loader's first line.
@@ -43,7 +47,7 @@ import { block } from './blocker.js';
   // The visitor's languages in order (W3): the server answers with the first the site offers.
   var tags = [s.getAttribute('data-lang'), d.documentElement.lang].concat(navigator.languages).filter(Boolean).join();
   var cfg = ok ? null : fetch(api + '/api/v1/sites/' + site + '/widget?lang=' + encodeURIComponent(tags), { credentials: 'omit' })
-    .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); });
+    .then(function (r) { if (!r.ok) throw Error('HTTP ' + r.status); return r.json(); });
   if (cfg) cfg.catch(function () {});
   // The module is downloaded now, beside the host script's download, not after it has run (the
   // host compiles it at once: for a module this small that is sooner than compileStreaming).
@@ -51,7 +55,7 @@ import { block } from './blocker.js';
   wasm.catch(function () {});
   import(api + B.glue).then(function (g) {
     return g.boot({ wasm: wasm, site: site, api: api,
-      standing: ok, config: cfg, tags: tags, floating: info[2], css: info[3], gtag: gtag, modes: modes, nonce: s.nonce });
+      standing: ok, cookie: c, config: cfg, tags: tags, floating: info[2], css: info[3], gtag: gtag, modes: modes, nonce: s.nonce });
   }).catch(function (e) {
     console.warn('Kelisim: the widget could not load (' + e + '); nothing that needs consent will run');
   });

@@ -123,6 +123,26 @@ impl Decision {
         })
     }
 
+    /// A value the loader has already checked against the format (its regular expression
+    /// accepts only what [`Decision::decode`] accepts: tested in widget/src/decide.rs), split into
+    /// its fields without checking them again — the module gets the value the loader checked,
+    /// and leaves the checks, a few hundred bytes of every visitor's download, to it. It never
+    /// panics on anything: `None` when a field is missing or a number does not read.
+    pub fn read_checked(value: &str) -> Option<Decision> {
+        let mut f = crate::fields(value, b'.').skip(1);
+        let mut next = || f.next();
+        let (consent_id, at, config_version, scope, bits, granted) =
+            (next()?, next()?, next()?, next()?, next()?, next()?);
+        Some(Decision {
+            consent_id: consent_id.to_owned(),
+            decided_at: decimal(at)?,
+            config_version: config_version.to_owned(),
+            scope: scope.to_owned(),
+            consent_mode: decimal(bits)? as u8,
+            granted: crate::words(granted, b'+')?,
+        })
+    }
+
     /// Whether this decision still stands for a config: same consent scope and not older
     /// than `consent_days` (Art. 8 p.5–6: consent lasts no longer than its purpose).
     pub fn is_current(&self, scope: &str, consent_days: u32, now_secs: u64) -> bool {

@@ -267,6 +267,60 @@ async fn gpc_keeps_gpc_off_categories_off_on_accept_all_and_is_recorded() {
     b.close().await;
 }
 
+/// The loader checks the `kelisim` cookie against its format once, and the module trusts that
+/// check (widget/loader.js, `Decision::read_checked`): a cookie changed in the page (by a
+/// script, an extension, or by hand) grants nothing and keeps no consent id, whichever part of
+/// it is wrong.
+#[tokio::test]
+async fn a_tampered_decision_cookie_grants_nothing_and_is_not_the_visitors_consent_id() {
+    let s = Site::start();
+    let b = Browser::start().await;
+    b.goto(&s.url("")).await;
+    b.click("[data-action=\"accept-all\"]").await;
+    let first = s.wait_events(1).await[0].3.clone();
+    let good = cookies(&b).await;
+    let good = good.split("; ").find_map(|c| c.strip_prefix("kelisim=")).expect("the decision cookie").to_owned();
+    // The same value, as written, stands: nothing is asked again, everything granted runs.
+    b.goto(&s.url("")).await;
+    b.widget("[data-action=\"reopen\"]").await;
+    assert_eq!(ran(&b, "analytics").await, 1);
+    let fields: Vec<&str> = good.split('.').collect();
+    assert_eq!(fields.len(), 7, "{good}");
+    let with = |i: usize, v: &str| {
+        let mut f = fields.clone();
+        f[i] = v;
+        f.join(".")
+    };
+    let tampered = [
+        with(0, "2"),
+        with(1, &fields[1].to_uppercase()),
+        with(1, &fields[1][..35]),
+        with(2, "17x"),
+        with(3, &fields[3][1..]),
+        with(4, "DEADBEEF"),
+        with(5, "255"),
+        with(6, "necessary+Analytics+marketing"),
+        with(6, "necessary++marketing"),
+        format!("{good}.extra"),
+    ];
+    for value in tampered {
+        b.js(&format!("document.cookie = 'kelisim={value}; path=/'; return true")).await;
+        b.goto(&s.url("")).await;
+        b.widget("[data-kelisim=\"banner\"]").await;
+        assert_eq!(
+            b.js("return [ran.analytics || 0, ran.ext || 0, ran.marketing || 0]").await,
+            json!([0, 0, 0]),
+            "{value}"
+        );
+        assert_eq!(kinds(&b.js(DATALAYER).await), ["args:consent:default", "event:gtm.js"], "no update: {value}");
+    }
+    // Decided again: a new data subject, not the consent id of a cookie that was not checked.
+    b.click("[data-action=\"reject-all\"]").await;
+    let e = s.wait_events(2).await;
+    assert_ne!(e[1].3, first, "the tampered cookie's consent id is not reused");
+    b.close().await;
+}
+
 #[tokio::test]
 async fn a_changed_category_brings_the_banner_back_but_other_changes_do_not() {
     let s = Site::start();

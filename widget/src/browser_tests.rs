@@ -55,10 +55,10 @@ fn the_call<'a>(calls: &'a str, name: &str) -> &'a str {
 fn first_visit_then(cmd: &str) -> String {
     forget_cookie();
     calls();
-    start(false, true, false);
+    start(false, "", true, false);
     let booted = calls();
     assert!(booted.starts_with("root") && booted.contains("\nconfig"), "{booted}");
-    config_loaded(&facts().1);
+    config_loaded(&["ru", &facts().1].concat());
     let shown = calls();
     assert!(shown.ends_with("ui b ru"), "the first layer, in the page's language: {shown}");
     assert_eq!(api(cmd), "");

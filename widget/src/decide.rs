@@ -76,7 +76,7 @@ fn apply(cfg: &Site, choice: Choice) {
     let now = host::now_ms();
     let fresh_id = new_id(now);
     let Some((lang, prev, consent_id)) = with(|w| {
-        let lang = ui::current_lang(w, cfg, &env);
+        let lang = ui::current_lang(w, cfg);
         let id = w.consent_id.get_or_insert(fresh_id).clone();
         (lang, w.decision.clone(), id)
     }) else {
@@ -187,7 +187,9 @@ pub fn uuid_v7(ms: u64, mut b: [u8; 16]) -> String {
     s
 }
 
-/// The value of the `kelisim` cookie in a `document.cookie` string.
+/// The value of the `kelisim` cookie in a `document.cookie` string (the tests'; the module gets
+/// it from the loader, which read and checked it: `start`).
+#[cfg(test)]
 pub fn own_cookie(cookies: &str) -> Option<&str> {
     fields(cookies, b';').find_map(|kv| kv.trim_ascii().strip_prefix(COOKIE_NAME)?.strip_prefix("="))
 }
@@ -410,5 +412,102 @@ mod tests {
             detail(&d),
             ["0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f\nnecessary\n", &"ab".repeat(32), "\n1700000000"].concat()
         );
+    }
+}
+
+/// The loader checks the `kelisim` cookie against the format once, with a regular expression,
+/// and the module trusts that check (`start`, `Decision::read_checked`): the two must accept
+/// the same values, or a tampered cookie could grant something.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod loader_check {
+    extern crate std;
+    use alloc::format;
+    use alloc::string::{String, ToString};
+    use alloc::vec;
+    use alloc::vec::Vec;
+    use kelisim_shared::cookie::Decision;
+
+    const LOADER: &str = include_str!("../loader.js");
+
+    /// What the loader accepts: its expression (the literal `/^1\.…$/` in loader.js, as
+    /// JavaScript reads it without the `u` flag: ASCII classes), then consent mode below 128
+    /// (the sixth field, `p[5]`, compared as a number right after it).
+    fn loader_accepts(v: &str) -> bool {
+        assert!(LOADER.contains("$/.test(c) && p[5] < 128 ? c : '';"), "the loader's check after its expression");
+        static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let re = RE.get_or_init(|| {
+            let start = LOADER.find("/^1\\.").expect("the cookie's expression in loader.js");
+            let end = start + LOADER[start..].find("$/").expect("its end");
+            regex::RegexBuilder::new(&LOADER[start + 1..end + 1]).unicode(false).build().unwrap()
+        });
+        re.is_match(v) && v.split('.').nth(5).and_then(|b| b.parse::<u64>().ok()).is_some_and(|b| b < 128)
+    }
+
+    fn good() -> Vec<String> {
+        let d = Decision {
+            consent_id: "0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f".into(),
+            decided_at: 1_763_769_600,
+            config_version: "0123456789abcdef".repeat(4),
+            scope: "deadbeef".into(),
+            consent_mode: 72,
+            granted: vec!["necessary".into(), "analytics".into()],
+        };
+        let long = "a".repeat(31) + "9";
+        [vec![], vec!["necessary".to_string()], vec!["a_b-9".into(), long, "x".into()]]
+            .into_iter()
+            .map(|granted| Decision { granted, ..d.clone() }.encode())
+            .chain([d.encode(), Decision { consent_mode: 127, decided_at: 0, ..d.clone() }.encode()])
+            .collect()
+    }
+
+    fn agree(v: &str) {
+        let decoded = Decision::decode(v).ok();
+        assert_eq!(loader_accepts(v), decoded.is_some(), "loader and decode disagree on {v:?}");
+        if decoded.is_some() {
+            assert_eq!(Decision::read_checked(v), decoded, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn the_loader_accepts_what_decode_accepts_and_nothing_else() {
+        for v in good() {
+            assert!(loader_accepts(&v), "{v}");
+            agree(&v);
+            // Every value one edit away: a character dropped, changed or added anywhere.
+            let chars = "0179afgzAZ.-+_ \u{e9}\u{663}%";
+            for i in 0..=v.len() {
+                let (a, b) = v.split_at(i);
+                if !b.is_empty() {
+                    agree(&format!("{a}{}", &b[1..]));
+                }
+                for c in chars.chars() {
+                    let changed = if b.is_empty() { String::new() } else { format!("{a}{c}{}", &b[1..]) };
+                    let added = format!("{a}{c}{b}");
+                    for w in [changed, added] {
+                        // decode trims the value; a browser's document.cookie never has spaces
+                        // around one.
+                        if !w.is_empty() && w.trim_ascii() == w {
+                            agree(&w);
+                        }
+                    }
+                }
+            }
+        }
+        for bad in ["", "1", "garbage", "2.x", "1.0b6f7c1e-8c1a-4d2b-9f3e-2a1b3c4d5e6f"] {
+            agree(bad);
+        }
+        let v = &good()[3];
+        for w in [
+            v.replace(".72.", ".128."),
+            v.replace(".72.", ".0000072."),
+            v.replace("1763769600", "9".repeat(19).as_str()),
+        ] {
+            agree(&w);
+        }
+        agree(&v.replace("1763769600", &"9".repeat(20)));
+        // Whole parts missing or doubled.
+        for (part, with) in [("-9f3e", ""), ("-9f3e", "-9f3e-9f3e"), ("deadbeef", "deadbeefdeadbeef"), (".72.", ".")] {
+            agree(&v.replacen(part, with, 1));
+        }
     }
 }

@@ -4,9 +4,11 @@
 //! block below is what it provides (module `./host.js`: the build puts host.js beside the
 //! generated glue, which imports it, and esbuild bundles the two). The module's exports are the
 //! `#[wasm_bindgen]` functions of `lib.rs`. What the module reads and writes in the browser
-//! itself goes through web-sys and js-sys here: its `kelisim` cookie (`document.cookie`), random
-//! bytes for ids (`crypto.getRandomValues`), the clock (`Date.now`) and the GPC signal
-//! (`navigator.globalPrivacyControl`). `document`, `crypto` and `navigator` are declared
+//! itself goes through web-sys and js-sys here: its `kelisim` cookie (`document.cookie`: it
+//! writes it; the loader reads and checks it first, `start`), random bytes for ids
+//! (`crypto.getRandomValues`), the clock (`Date.now`), and the GPC signal
+//! (`navigator.globalPrivacyControl`, which web-sys does not have yet: bound here as
+//! wasm-bindgen binds any attribute). `document`, `crypto` and `navigator` are declared
 //! statics: `web_sys::window()` would cost a lookup of the global object and more glue.
 //!
 //! Native builds (the unit tests) have no page: every operation does nothing, reads give
@@ -74,8 +76,14 @@ mod imp {
         static DOCUMENT: web_sys::HtmlDocument;
         #[wasm_bindgen(thread_local_v2, js_name = crypto)]
         static CRYPTO: web_sys::Crypto;
+        /// `navigator`, with the one attribute the module reads: `globalPrivacyControl` is not
+        /// in web-sys's WebIDL yet (a proposal), so it is bound here, as wasm-bindgen binds any
+        /// attribute (`None` where the browser does not have it).
+        type Navigator;
+        #[wasm_bindgen(method, getter = globalPrivacyControl)]
+        fn global_privacy_control(this: &Navigator) -> Option<bool>;
         #[wasm_bindgen(thread_local_v2, js_name = navigator)]
-        static NAVIGATOR: web_sys::Navigator;
+        static NAVIGATOR: Navigator;
     }
 
     /// `document.cookie` ("" where the page may not have cookies: an opaque origin throws).
@@ -92,14 +100,9 @@ mod imp {
         let _ = CRYPTO.with(|c| c.get_random_values_with_u8_array(buf));
     }
 
-    /// W9: `navigator.globalPrivacyControl === true`.
-    /// (`globalPrivacyControl` is not in web-sys's WebIDL yet: a proposal.)
+    /// W9: `navigator.globalPrivacyControl` is true.
     pub fn gpc() -> bool {
-        NAVIGATOR
-            .with(|n| js_sys::Reflect::get(n, &JsValue::from_str("globalPrivacyControl")))
-            .ok()
-            .and_then(|v| v.as_bool())
-            == Some(true)
+        NAVIGATOR.with(|n| n.global_privacy_control()) == Some(true)
     }
 
     /// Milliseconds since the Unix epoch.

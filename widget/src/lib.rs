@@ -92,14 +92,17 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut Widget) -> R) -> Option<R> {
     WIDGET.try_lock()?.as_mut().map(f)
 }
 
-/// Starts the widget (host.js's `boot`): whether the loader found the `kelisim` cookie standing (W1: it checked scope and age against the site's current
-/// config), whether the floating button is on, whether the URL asks for the preferences
-/// (`#kelisim`). The module reads the cookie itself.
+/// Starts the widget (host.js's `boot`): whether the loader found the `kelisim` cookie standing
+/// (W1: it checked scope and age against the site's current config), the cookie's value as the
+/// loader read and checked it against the format ("" when there is none or it is malformed:
+/// the module trusts that check, `Decision::read_checked`), whether the floating button is on,
+/// whether the URL asks for the preferences (`#kelisim`).
 #[wasm_bindgen]
-pub fn start(standing: bool, floating: bool, wants_prefs: bool) {
+pub fn start(standing: bool, cookie: &str, floating: bool, wants_prefs: bool) {
     host::root();
-    let cookies = host::cookies();
-    let stored = decide::own_cookie(&cookies).and_then(|c| Decision::decode(c).ok());
+    // A cookie that no longer stands (the categories changed, or it expired) still gives its
+    // consent id: the visitor stays one data subject in the log.
+    let stored = Decision::read_checked(cookie);
     if let Some(mut state) = WIDGET.try_lock() {
         *state = Some(Widget {
             floating,
@@ -154,16 +157,17 @@ pub(crate) fn need_config(then: Then) {
     }
 }
 
-/// The site's facts. (The server sent the markup of the language it chose from the same tags
-/// `ui::current_lang` reads, so the two agree; if the page changed its language meanwhile,
-/// the host loads the other language's markup when it is first shown.)
+/// The language the server chose for the markup it sent with the config (W3: from the
+/// visitor's tags, `kelisim_shared::lang::choose`; two letters, which the layers are shown in
+/// until the visitor switches), then the site's facts. (One string: each one that crosses the
+/// boundary costs its own glue.)
 #[wasm_bindgen(js_name = configLoaded)]
 pub fn config_loaded(text: &str) {
-    let parsed = Facts::decode(text)
-        .filter(|f| !f.languages.is_empty() && f.categories.iter().filter(|c| c.required).count() == 1)
-        .ok_or("its `widget` facts are missing or malformed");
+    let (lang, text) = text.split_at_checked(2).unwrap_or_default();
+    let parsed = Facts::decode(text).ok_or("its `widget` facts are missing or malformed");
     let then = with(|w| {
         w.loading = false;
+        w.lang = w.lang.or(Lang::from_tag(lang));
         core::mem::take(&mut w.then)
     })
     .unwrap_or_default();
@@ -174,7 +178,7 @@ pub fn config_loaded(text: &str) {
                 run(t);
             }
         }
-        Err(why) => host::warn(&cat(&["the site config is not valid: ", why, "; nothing that needs consent will run"])),
+        Err(why) => config_failed(why),
     }
 }
 

@@ -8,27 +8,23 @@ use crate::{host, need_config, with, Then, Widget};
 use alloc::string::String;
 use kelisim_shared::event::Action;
 use kelisim_shared::facts::Facts as Site;
-use kelisim_shared::lang::{self, Lang};
+use kelisim_shared::lang::Lang;
 use kelisim_shared::strings::REOPEN;
 use kelisim_shared::{cat, fields, join};
 
-/// W3: the first of the visitor's tags (`data-lang`, `<html lang>`, the browser's) that the
-/// site offers, else its default — as the server chose for the markup it sent; kept once
-/// chosen (or switched in the preferences).
-pub fn current_lang(w: &mut Widget, cfg: &Site, env: &Env) -> Lang {
-    if let Some(l) = w.lang.filter(|l| cfg.languages.contains(l)) {
-        return l;
-    }
-    let l = lang::choose(&cfg.languages, None, None, fields(&env.tags, b','));
+/// W3: the language the server chose for the markup it sent with the config (the first of the
+/// visitor's tags the site offers, else its default), or the one the visitor switched to;
+/// the site's default if neither is one the site offers.
+pub fn current_lang(w: &mut Widget, cfg: &Site) -> Lang {
+    let l = w.lang.filter(|l| cfg.languages.contains(l)).or(cfg.languages.first().copied()).unwrap_or(Lang::Kk);
     w.lang = Some(l);
     l
 }
 
 pub fn show_banner() {
-    let env = Env::read();
     let html = with(|w| {
         let cfg = w.config?;
-        Some(cat(&["b ", current_lang(w, cfg, &env).code()]))
+        Some(cat(&["b ", current_lang(w, cfg).code()]))
     });
     if let Some(Some(cmd)) = html {
         host::ui(&cmd);
@@ -49,10 +45,10 @@ pub fn show_reopen() {
 }
 
 pub fn show_preferences() {
-    let env = Env::read();
+    let gpc = host::gpc();
     let found = with(|w| {
         let cfg = w.config?;
-        let lang = current_lang(w, cfg, &env).code();
+        let lang = current_lang(w, cfg).code();
         let d = w.decision.as_ref();
         // `p LANG GW CONSENT_ID`: the host fills the markers of the server's markup
         // (kelisim_shared::render): the GPC notice; while something optional is granted, the
@@ -61,14 +57,14 @@ pub fn show_preferences() {
         // A notice-only site logs nothing, so it has no receipt to link to.
         let id = if crate::decide::notice_only(cfg) { "" } else { d.map_or("", |d| &d.consent_id) };
         let optional = d.is_some_and(|d| d.granted.len() > 1);
-        let cmd = cat(&["p ", lang, if env.gpc { " g" } else { " -" }, if optional { "w " } else { "- " }, id]);
+        let cmd = cat(&["p ", lang, if gpc { " g" } else { " -" }, if optional { "w " } else { "- " }, id]);
         Some((cmd, d.map(|d| join(&d.granted, " ")).unwrap_or_default()))
     });
     let Some(Some((cmd, granted))) = found else { return };
     host::save_focus(false);
     host::ui(&cmd);
     host::set_checked(&granted);
-    host::focus("[data-kelisim=\"preferences\"] input:not([disabled]), [data-kelisim=\"preferences\"] button");
+    host::focus("[data-kelisim=preferences] :is(input:not([disabled]),button)");
 }
 
 /// W10: the small button that reopens the preferences after a decision (`r LABEL`). Its
@@ -88,7 +84,7 @@ pub fn close_preferences() {
         show_banner();
     }
     if !host::focus("") {
-        host::focus(if decided { "[data-action=\"reopen\"]" } else { "[data-action=\"customize\"]" });
+        host::focus(if decided { "[data-action=reopen]" } else { "[data-action=customize]" });
     }
 }
 
@@ -106,7 +102,7 @@ pub fn after_decision() {
     show_reopen();
     host::forget_focus();
     if had_focus {
-        host::focus("[data-action=\"reopen\"]");
+        host::focus("[data-action=reopen]");
     }
 }
 
@@ -134,7 +130,7 @@ pub fn action(name: &str, arg: &str) {
             with(|w| w.lang = Lang::from_tag(arg));
             show_preferences();
             host::set_checked(&checked);
-            host::focus("[data-action=\"lang\"][aria-pressed=\"true\"]");
+            host::focus("[data-action=lang][aria-pressed=true]");
             return;
         }
         _ => return,

@@ -264,8 +264,14 @@ export async function boot(opts) {
     }, () => {});
   try {
     // The loader fetched the module's bytes; compiled and instantiated at once (a small module
-    // compiles in about a millisecond, sooner than compileStreaming's promise comes back).
-    initSync({ module: await o.wasm });
+    // compiles in a few milliseconds, sooner than compileStreaming's promise comes back).
+    const bytes = await o.wasm;
+    // The first layer is up: it is painted first. The compilation, the module's start and its
+    // reading of the config run in one task, which would otherwise hold the frame that shows the
+    // layer (10–40 ms on a slow phone). After the next frame, or at most 99 ms (a hidden tab
+    // paints no frame).
+    if (R) await new Promise((f) => (requestAnimationFrame(() => setTimeout(f)), setTimeout(f, 99)));
+    initSync({ module: bytes });
   } catch (e) {
     R && R.host.remove();
     throw e;

@@ -244,7 +244,7 @@ export function deleteCookies(names) {
   for (const n of ids(names.trim())) for (const d of Dm) for (const p of P) D.cookie = n + '=; Max-Age=0; Path=' + p + d;
 }
 
-/** Called by the loader with {wasm (the module's bytes, a promise), site, api, tags, standing, cookie (the `kelisim` cookie's value it checked, or ""), config, floating, css, gtag, modes, nonce}. */
+/** Called by the loader (and the dashboard's preview, server/src/admin/preview.rs) with {wasm (the module's bytes, a promise), site, api, tags, standing, cookie (the `kelisim` cookie's value it checked, or ""), config (a promise of the `/widget` answer, parsed; null on a return visit), floating, css, gtag, modes, nonce}. */
 export async function boot(opts) {
   o = opts;
   // W11: window.kelisim (methods without a result are one call each into the module; `get` is

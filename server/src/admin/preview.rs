@@ -191,7 +191,7 @@ window.fetch = (u, init) => {
 };
 import(d.glue).then((g) => g.boot({
   wasm: net(d.wasm).then((r) => r.arrayBuffer()), site: d.site, api: '', tags: d.lang, standing: false,
-  config: Promise.resolve(d.langs[d.lang]), floating: d.floating, css: d.css || '',
+  config: Promise.resolve(JSON.parse(d.langs[d.lang])), floating: d.floating, css: d.css || '',
   gtag() {}, modes: () => ({}), nonce: NONCE,
 })).then(() => d.preferences && window.kelisim.showPreferences(), (e) => {
   document.body.append('The widget could not start: ' + e);

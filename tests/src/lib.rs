@@ -17,6 +17,7 @@ pub mod dashboard;
 pub mod pages;
 pub mod shop;
 pub mod store;
+pub mod widget_page;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

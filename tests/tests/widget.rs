@@ -2,111 +2,15 @@
 //! complete"): gating, cookie deletion, withdrawal, Consent Mode, GPC, re-consent, keyboard, JS
 //! API, failures, offline retry. A test page on its own origin embeds Kelisim from the real server;
 //! the site is `shared/testdata/example.toml` (necessary, analytics with Yandex.Metrica
-//! cookies `_ym_*`, marketing `_fbp`; analytics and marketing are `gpc_off`).
+//! cookies `_ym_*`, marketing `_fbp`; analytics and marketing are `gpc_off`). The page and what
+//! the tests read of it: `kelisim_tests::widget_page`; the first layer before the module runs:
+//! `early_layer.rs`.
 
 use fantoccini::key::Key;
-use kelisim_tests::browser::{eventually, Browser};
-use kelisim_tests::pages::PageServer;
-use kelisim_tests::{example_site, Kelisim};
+use kelisim_tests::browser::Browser;
+use kelisim_tests::widget_page::{cookies, eventually_js, kinds, ran, Site, DATALAYER};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-const PAGE: &str = r##"<!doctype html>
-<html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Магазин</title>
-<script>
-  window.warnings = [];
-  var warn0 = console.warn;
-  console.warn = function () { warnings.push([].join.call(arguments, ' ')); warn0.apply(console, arguments); };
-  window.ran = {}; window.order = [];
-  sessionStorage.loads = (+sessionStorage.loads || 0) + 1;
-  var q = location.search, fetch0 = window.fetch;
-  if (q.indexOf('gpc') >= 0)
-    Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: function () { return true; } });
-  // Simulated network failures, in the page's own fetch (the real browser, the real server).
-  window.fetch = function (url) {
-    if (q.indexOf('offline') >= 0 && String(url).indexOf('/consents') >= 0) return Promise.reject(new TypeError('Failed to fetch'));
-    // `flaky`: the first consent request fails, the next ones go through.
-    if (q.indexOf('flaky') >= 0 && String(url).indexOf('/consents') >= 0 && !window.failedOnce) { window.failedOnce = true; return Promise.reject(new TypeError('Failed to fetch')); }
-    if (q.indexOf('noconfig') >= 0 && /\/(config|widget\?)/.test(String(url))) return Promise.reject(new TypeError('Failed to fetch'));
-    return fetch0.apply(this, arguments);
-  };
-</script>
-<script src="KELISIM/kelisim.jsBUST" data-site="example"DATA_API></script>
-<script>window.dataLayer.push({ event: 'gtm.js' });</script>
-</head><body>
-<h1>Магазин</h1><p>Каталог товаров.</p>
-<a href="#kelisim" id="cookie-link">Настройки cookie</a>
-<button type="button" data-kelisim-open id="cookie-button">Cookie</button>
-<script type="text/plain" data-category="analytics">ran.analytics = (ran.analytics || 0) + 1; order.push('analytics-inline');
-  document.cookie = "_ym_uid=123; path=/"; document.cookie = "_ym_d=456; path=/";</script>
-<script type="text/plain" data-category="analytics" data-src="/ext.js"></script>
-<script type="text/plain" data-category="marketing">ran.marketing = (ran.marketing || 0) + 1; order.push('marketing-inline');</script>
-<iframe data-category="marketing" data-src="/frame.html" title="ad" id="frame"></iframe>
-<img data-category="marketing" data-src="/pixel.svg" alt="" id="pixel">
-<script>window.pageWorks = true;</script>
-</body></html>"##;
-
-struct Site {
-    k: Kelisim,
-    pages: PageServer,
-    sites: tempfile::TempDir,
-}
-
-impl Site {
-    fn start() -> Site {
-        Site::start_with(|t| t)
-    }
-
-    /// With an edit of the site file's text.
-    fn start_with(edit: impl Fn(String) -> String) -> Site {
-        let pages = PageServer::start(vec![
-            ("/ext.js", "ran.ext = (ran.ext || 0) + 1; order.push('analytics-src');".into()),
-            ("/frame.html", "<p>ad</p>".into()),
-            ("/pixel.svg", r#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>"#.into()),
-        ]);
-        let sites = example_site(&pages.origin, edit);
-        let k = Kelisim::start_with(sites.path(), &[]).unwrap_or_else(|e| panic!("{e}"));
-        let s = Site { k, pages, sites };
-        s.set_page("");
-        s
-    }
-
-    /// (Re)writes the test page; `bust` changes the loader URL as a fresh loader would be
-    /// after its short cache time (the loader carries each site's consent scope).
-    fn set_page(&self, bust: &str) {
-        let html = PAGE.replace("KELISIM", &self.k.base).replace("BUST", bust).replace("DATA_API", "");
-        self.pages.set("/", html.clone());
-        let dead = PAGE
-            .replace("KELISIM", &self.k.base)
-            .replace("BUST", bust)
-            .replace("DATA_API", r#" data-api="http://127.0.0.1:9""#);
-        self.pages.set("/dead-api.html", dead);
-    }
-
-    fn url(&self, query: &str) -> String {
-        format!("{}/{query}", self.pages.origin)
-    }
-
-    fn events(&self) -> Vec<(String, String, bool, String)> {
-        let db = self.k.db();
-        let mut st = db
-            .prepare("SELECT action, granted, gpc, consent_id FROM events_readable WHERE site = 'example' ORDER BY seq")
-            .unwrap();
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
-    }
-
-    async fn wait_events(&self, n: usize) -> Vec<(String, String, bool, String)> {
-        eventually(&format!("{n} logged events"), || Some(self.events()).filter(|e| e.len() >= n)).await
-    }
-}
-
-async fn ran(b: &Browser, cat: &str) -> i64 {
-    b.js(&format!("return window.ran && window.ran['{cat}'] || 0")).await.as_i64().unwrap_or(0)
-}
-
-async fn cookies(b: &Browser) -> String {
-    b.js("return document.cookie").await.as_str().unwrap_or("").to_owned()
-}
 
 #[tokio::test]
 async fn gated_scripts_do_not_run_before_consent_and_run_once_in_order_after_accept() {
@@ -132,14 +36,6 @@ async fn gated_scripts_do_not_run_before_consent_and_run_once_in_order_after_acc
     s.wait_events(2).await;
     assert_eq!(b.js("return [ran.analytics, ran.ext, ran.marketing]").await, json!([1, 1, 1]));
     b.close().await;
-}
-
-async fn eventually_js(b: &Browser, script: &str, what: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while b.js(script).await != json!(true) {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]
@@ -210,14 +106,6 @@ async fn withdrawal_deletes_cookies_reloads_once_and_logs_withdraw() {
     assert_eq!(b.js("return +sessionStorage.loads").await, json!(2), "exactly one reload");
     b.close().await;
 }
-
-fn kinds(v: &Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned()).collect()
-}
-
-const DATALAYER: &str = "return dataLayer.map(function (e) {
-  var args = Object.prototype.toString.call(e) == '[object Arguments]';
-  return args ? 'args:' + e[0] + ':' + e[1] + (e[1] == 'update' ? ':' + e[2].analytics_storage + ':' + e[2].ad_storage : '') : 'event:' + e.event; })";
 
 #[tokio::test]
 async fn consent_mode_default_comes_before_gtm_with_one_update_per_decision() {
@@ -629,88 +517,5 @@ async fn switching_language_in_the_preferences_loads_its_texts_and_keeps_the_tog
     let lang: String =
         s.k.db().query_row("SELECT language FROM events_readable WHERE site = 'example'", [], |r| r.get(0)).unwrap();
     assert_eq!(lang, "kk", "the decision is logged in the language the visitor read");
-    b.close().await;
-}
-
-/// The test page, with the module's download held back `ms` milliseconds (and failing after
-/// it with `fail`), in the page's own fetch as a slow or broken network would.
-fn slow_module_page(s: &Site, path: &str, ms: u32, fail: bool) -> String {
-    let slow = format!(
-        "window.fetch = function (url) {{
-    if (/\\.wasm$/.test(String(url))) return new Promise(function (ok) {{ setTimeout(ok, {ms}); }}).then(function () {{
-      window.moduleArrived = true;
-      return {fail} ? Promise.reject(new TypeError('Failed to fetch')) : fetch0.call(window, url); }});"
-    );
-    let html = PAGE.replace("KELISIM", &s.k.base).replace("BUST", "").replace("DATA_API", "").replacen(
-        "window.fetch = function (url) {",
-        &slow,
-        1,
-    );
-    assert!(html.contains("moduleArrived"));
-    s.pages.set(path, html);
-    s.url(path.trim_start_matches('/'))
-}
-
-#[tokio::test]
-async fn the_first_layer_shows_before_the_module_and_a_click_on_it_waits_for_the_module() {
-    // No reload on revoke (the site's switch): the page stays to be looked at.
-    let s = Site::start_with(|t| t.replace("retention_days = 1825", "retention_days = 1825\nreload_on_revoke = false"));
-    let b = Browser::start().await;
-    b.goto(&slow_module_page(&s, "/slow.html", 2500, false)).await;
-    // The server's first layer, shown as soon as its markup arrived, the module still on its way.
-    let banner = b.widget("[data-kelisim=\"banner\"]").await;
-    assert_eq!(banner.attr("role").await.unwrap().as_deref(), Some("region"));
-    assert_eq!(b.js("return !!window.moduleArrived").await, json!(false), "the banner came before the module");
-    assert!(!b.widget_has("[data-action]").await, "its buttons are not the module's yet");
-    assert_eq!(b.js("return kelisim.get()").await, Value::Null);
-    b.click("[data-kelisim=\"banner\"] [data-early=\"accept-all\"]").await;
-    b.js("kelisim.rejectAll()").await;
-    // Nothing is decided, stored or run without the module.
-    assert_eq!(b.js("return !!window.moduleArrived").await, json!(false));
-    assert!(!cookies(&b).await.contains("kelisim="));
-    assert_eq!(b.js("return [ran.analytics || 0, ran.marketing || 0, dataLayer.length]").await, json!([0, 0, 2]));
-    // Once it runs, the click and the call are carried out in their order.
-    let e = s.wait_events(2).await;
-    assert_eq!((e[0].0.as_str(), e[0].1.as_str()), ("accept_all", "necessary analytics marketing"));
-    // Reject all after Accept all turns categories off: a withdrawal.
-    assert_eq!((e[1].0.as_str(), e[1].1.as_str()), ("withdraw", "necessary"));
-    assert!(cookies(&b).await.contains("kelisim="));
-    assert_eq!(ran(&b, "analytics").await, 1, "the accepted scripts ran once the module was there");
-    let dl = kinds(&b.js(DATALAYER).await);
-    assert_eq!(
-        (dl.len(), &dl[..2]),
-        (4, &["args:consent:default".to_owned(), "event:gtm.js".to_owned()][..]),
-        "{dl:?}"
-    );
-    assert!(dl[2..].iter().all(|k| k.starts_with("args:consent:update:")), "one update per decision: {dl:?}");
-    b.close().await;
-}
-
-#[tokio::test]
-async fn the_module_taking_over_the_early_first_layer_keeps_the_visitors_focus() {
-    let s = Site::start();
-    let b = Browser::start().await;
-    b.goto(&slow_module_page(&s, "/slow.html", 1500, false)).await;
-    b.widget("[data-kelisim=\"banner\"] [data-early=\"reject-all\"]").await;
-    b.js("document.getElementById('kelisim').shadowRoot.querySelector('[data-early=\"reject-all\"]').focus()").await;
-    // Taken over by the module: the same buttons, now with their actions, focus where it was.
-    b.widget("[data-kelisim=\"banner\"] [data-action=\"reject-all\"]").await;
-    assert_eq!(b.focused().await, "reject-all");
-    b.press(fantoccini::key::Key::Enter.into()).await;
-    let e = s.wait_events(1).await;
-    assert_eq!(e[0].0, "reject_all");
-    b.close().await;
-}
-
-#[tokio::test]
-async fn a_module_that_cannot_load_takes_the_early_first_layer_away_and_warns() {
-    let s = Site::start();
-    let b = Browser::start().await;
-    b.goto(&slow_module_page(&s, "/broken.html", 1000, true)).await;
-    b.widget("[data-kelisim=\"banner\"]").await;
-    eventually_js(&b, "return warnings.some(function (w) { return w.indexOf('Kelisim') == 0; })", "a console warning")
-        .await;
-    assert_eq!(b.js("return [!!document.getElementById('kelisim'), window.pageWorks, ran.analytics || 0, ran.marketing || 0, warnings.length]").await, json!([false, true, 0, 0, 1]));
-    assert!(!cookies(&b).await.contains("kelisim="));
     b.close().await;
 }

@@ -433,9 +433,9 @@ mod loader_check {
     /// JavaScript reads it without the `u` flag: ASCII classes), then consent mode below 128
     /// (the sixth field, `p[5]`, compared as a number right after it).
     fn loader_accepts(v: &str) -> bool {
-        assert!(LOADER.contains("$/.test(c) && p[5] < 128 ? c : '';"), "the loader's check after its expression");
         static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
         let re = RE.get_or_init(|| {
+            assert!(LOADER.contains("$/.test(c) && p[5] < 128 ? c : '';"), "the loader's check after its expression");
             let start = LOADER.find("/^1\\.").expect("the cookie's expression in loader.js");
             let end = start + LOADER[start..].find("$/").expect("its end");
             regex::RegexBuilder::new(&LOADER[start + 1..end + 1]).unicode(false).build().unwrap()

@@ -8,7 +8,8 @@
 //! The ids are what widgets send: UUID v7 (time-ordered) from today's widget, and random v4
 //! from older cookies. Every figure is measured by the in-repo generator (`kelisim-load`) and,
 //! when `wrk` is installed (Debian's `wrk`; installed from apt when this runs as root), by
-//! `wrk` with a Lua script that puts fresh random v4 ids in every request.
+//! `wrk` with a Lua script that puts fresh v7 or v4 ids in every request; wrk's hello world is
+//! given the same script's POSTs (and plain GETs, for reference).
 
 use crate::bench_server::{self, load_with, median, note, start, start_kelisim, start_kelisim_with, Sample, SECONDS};
 use crate::{root, step};
@@ -39,21 +40,22 @@ fn load_two(tool: &Path, urls: [&str; 2], body: &Path, c: u32, ids: &str) -> Res
 }
 
 /// What the PostgreSQL benches start from: PostgreSQL and wrk installed, the release build, a
-/// fresh `target/NAME` with the data directories `dirs`, and a throwaway cluster with an empty
-/// database `bench`.
+/// fresh `target/NAME` with the data directories `dirs`, and (when `postgres`) a throwaway
+/// cluster with an empty database `bench` and its URL.
 pub(crate) struct PgBench {
     pub(crate) wrk: Option<PathBuf>,
     pub(crate) release: PathBuf,
     pub(crate) tool: PathBuf,
     pub(crate) data: PathBuf,
-    pub(crate) cluster: kelisim_pgcluster::Cluster,
-    pub(crate) url: String,
+    pub(crate) pg: Option<(kelisim_pgcluster::Cluster, String)>,
 }
 
-pub(crate) fn prepare(name: &str, dirs: &[&str]) -> Result<PgBench> {
-    let bin = crate::tools::ensure_postgres()?;
-    // The cluster helper finds PostgreSQL's programs through it.
-    std::env::set_var("KELISIM_PG_BIN", &bin);
+pub(crate) fn prepare(name: &str, dirs: &[&str], postgres: bool) -> Result<PgBench> {
+    if postgres {
+        let bin = crate::tools::ensure_postgres()?;
+        // The cluster helper finds PostgreSQL's programs through it.
+        std::env::set_var("KELISIM_PG_BIN", &bin);
+    }
     let wrk = ensure_wrk();
     let release = bench_server::build_release()?;
     let tool = release.join("kelisim-load");
@@ -62,14 +64,18 @@ pub(crate) fn prepare(name: &str, dirs: &[&str]) -> Result<PgBench> {
     for d in dirs {
         std::fs::create_dir_all(data.join(d))?;
     }
-    step("starting a PostgreSQL cluster of its own (initdb in a temporary directory)");
-    let cluster = kelisim_pgcluster::Cluster::start();
-    let url = cluster.create_database("bench");
-    Ok(PgBench { wrk, release, tool, data, cluster, url })
+    let pg = postgres.then(|| {
+        step("starting a PostgreSQL cluster of its own (initdb in a temporary directory)");
+        let cluster = kelisim_pgcluster::Cluster::start();
+        let url = cluster.create_database("bench");
+        (cluster, url)
+    });
+    Ok(PgBench { wrk, release, tool, data, pg })
 }
 
 pub fn run() -> Result<()> {
-    let PgBench { wrk, release, tool, data, cluster, url } = prepare("bench-pg", &["sqlite", "pg-a", "pg-b"])?;
+    let PgBench { wrk, release, tool, data, pg } = prepare("bench-pg", &["sqlite", "pg-a", "pg-b"], true)?;
+    let (cluster, url) = pg.context("prepare starts the cluster when asked")?;
 
     let hello = start(Command::new(release.join("kelisim-hello")).current_dir(root()), "hello listening on ")?;
     let (sqlite, body) = start_kelisim(&release, &data.join("sqlite"))?;
@@ -141,25 +147,33 @@ pub fn run() -> Result<()> {
 
     match &wrk {
         Some(wrk) => {
-            step(&format!("wrk, 2 threads, {SECONDS} s per run, fresh random v4 ids in every request (Lua)"));
-            let script = data.join("post.lua");
-            std::fs::write(&script, wrk_script(&body)?)?;
-            println!("| connections | hello req/s | SQLite POST/s (ratio) | PostgreSQL ×1 POST/s (ratio) | p99 ms: SQLite / PG ×1 |");
-            println!("|---:|---:|---:|---:|---|");
-            for c in CONCURRENCIES {
-                let h = run_wrk(wrk, &hello_url, c, None)?;
-                let s = run_wrk(wrk, &sqlite_url, c, Some(&script))?;
-                let p = run_wrk(wrk, &a_url, c, Some(&script))?;
-                println!(
-                    "| {c} | {:.0} | {:.0} ({:.2}) | {:.0} ({:.2}) | {} / {} |",
-                    h.0,
-                    s.0,
-                    s.0 / h.0.max(1.0),
-                    p.0,
-                    p.0 / h.0.max(1.0),
-                    s.1,
-                    p.1
-                );
+            step(&format!("wrk, 2 threads, {SECONDS} s per run, fresh ids in every request (Lua)"));
+            // The ratios divide by the hello world given the same script's POSTs (the same
+            // client-side cost per request, as the in-repo generator's runs do); plain GETs to
+            // it, as wrk is usually run, for reference.
+            println!("| ids | connections | hello req/s: GET / the same POSTs | SQLite POST/s (÷ hello POSTs; ÷ GETs) | PostgreSQL ×1 POST/s (÷ hello POSTs; ÷ GETs) | p99 ms: SQLite / PG ×1 |");
+            println!("|---|---:|---:|---:|---:|---|");
+            for (v7, ids) in [(true, "v7"), (false, "v4")] {
+                let script = data.join(format!("post-{ids}.lua"));
+                std::fs::write(&script, wrk_script(&body, v7)?)?;
+                for c in CONCURRENCIES {
+                    let g = run_wrk(wrk, &hello_url, c, None)?;
+                    let h = run_wrk(wrk, &hello_url, c, Some(&script))?;
+                    let s = run_wrk(wrk, &sqlite_url, c, Some(&script))?;
+                    let p = run_wrk(wrk, &a_url, c, Some(&script))?;
+                    let ratios = |x: f64| format!("{:.2}; {:.2}", x / h.0.max(1.0), x / g.0.max(1.0));
+                    println!(
+                        "| {ids} | {c} | {:.0} / {:.0} | {:.0} ({}) | {:.0} ({}) | {} / {} |",
+                        g.0,
+                        h.0,
+                        s.0,
+                        ratios(s.0),
+                        p.0,
+                        ratios(p.0),
+                        s.1,
+                        p.1
+                    );
+                }
             }
         }
         None => println!("\n(wrk is not installed and this is not root: no wrk figures)"),
@@ -203,14 +217,30 @@ pub(crate) fn ensure_wrk() -> Option<PathBuf> {
     found()
 }
 
-/// A wrk script that POSTs the event template with fresh random v4 ids in every request, with
-/// the headers a browser's widget sends.
-pub(crate) fn wrk_script(template: &Path) -> Result<String> {
+/// A wrk script that POSTs the event template with fresh ids in every request — random v4 ids
+/// (older cookies) or, with `v7`, UUID v7 ids (today's widget: Unix milliseconds first, then
+/// random bits; wrk's Lua has only a clock in seconds, so the milliseconds are a per-thread
+/// counter within the past second) — with the headers a browser's widget sends. Cheap per
+/// request (the template split once, a few 16-bit random numbers and one `string.format` per
+/// id): wrk's Lua runs on the same two cores as the servers, and the hello world is given the
+/// same POSTs (`run_wrk`'s callers), so that what the script costs is paid by both sides of a
+/// ratio.
+pub(crate) fn wrk_script(template: &Path, v7: bool) -> Result<String> {
     let body = std::fs::read_to_string(template)?;
+    match (body.find("{consent_id}"), body.find("{event_id}")) {
+        (Some(c), Some(e)) if c < e => {}
+        _ => bail!("{}: the template needs {{consent_id}}, then {{event_id}}", template.display()),
+    }
     let quoted = serde_json::to_string(&body)?;
     Ok(format!(
-        r#"-- Generated by cargo xtask bench server --database postgres.
+        r#"-- Generated by cargo xtask bench server (--database postgres, --stored N).
 local template = {quoted}
+local function split(s, key)
+  local i, j = s:find(key, 1, true)
+  return s:sub(1, i - 1), s:sub(j + 1)
+end
+local head, rest = split(template, "{{consent_id}}")
+local mid, tail = split(rest, "{{event_id}}")
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.headers["origin"] = "https://webpulse.kz"
@@ -224,19 +254,27 @@ end
 function init(args)
   math.randomseed(os.time() * 1000 + id)
 end
+local r, fmt, floor = math.random, string.format, math.floor
+-- A random UUID v4: 122 random bits, version 4, variant 10.
 local function v4()
-  local b = {{}}
-  for i = 1, 16 do b[i] = math.random(0, 255) end
-  b[7] = 64 + b[7] % 16
-  b[9] = 128 + b[9] % 64
-  local h = string.format(string.rep("%02x", 16), unpack(b))
-  return h:sub(1, 8) .. "-" .. h:sub(9, 12) .. "-" .. h:sub(13, 16) .. "-" .. h:sub(17, 20) .. "-" .. h:sub(21, 32)
+  return fmt("%04x%04x-%04x-4%03x-%04x-%04x%04x%04x", r(0, 65535), r(0, 65535), r(0, 65535),
+    r(0, 4095), 32768 + r(0, 16383), r(0, 65535), r(0, 65535), r(0, 65535))
 end
+-- A UUID v7: 48 bits of Unix milliseconds, version 7, 74 random bits, variant 10.
+local k = 0
+local function v7()
+  k = k + 1
+  local ms = (os.time() - 1) * 1000 + k % 1000
+  local low = ms % 4294967296
+  return fmt("%04x%04x-%04x-7%03x-%04x-%04x%04x%04x", floor(ms / 4294967296), floor(low / 65536),
+    low % 65536, r(0, 4095), 32768 + r(0, 16383), r(0, 65535), r(0, 65535), r(0, 65535))
+end
+local make_id = {make_id}
 function request()
-  local body = template:gsub("{{event_id}}", v4()):gsub("{{consent_id}}", v4())
-  return wrk.format(nil, nil, nil, body)
+  return wrk.format(nil, nil, nil, head .. make_id() .. mid .. make_id() .. tail)
 end
-"#
+"#,
+        make_id = if v7 { "v7" } else { "v4" }
     ))
 }
 
@@ -264,6 +302,11 @@ pub(crate) fn run_wrk(wrk: &Path, url: &str, c: u32, script: Option<&Path>) -> R
         .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0.0);
+    // A script whose requests the server refuses (an id it does not accept, a changed template)
+    // would otherwise show up only as a low rate.
+    if non2xx > requests / 100.0 {
+        bail!("wrk: {non2xx} of {requests} answers to {url} were not 2xx:\n{text}");
+    }
     let seconds: f64 = SECONDS.parse().unwrap_or(5.0);
     let p99 = text
         .lines()
@@ -271,4 +314,45 @@ pub(crate) fn run_wrk(wrk: &Path, url: &str, c: u32, script: Option<&Path>) -> R
         .map(|v| v.trim().to_owned())
         .unwrap_or_else(|| "?".into());
     Ok(((requests - non2xx) / seconds, p99))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrk_script;
+
+    /// A template file of its own for each call (the tests run in parallel).
+    fn template(text: &str) -> std::path::PathBuf {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("kelisim-wrk-template-{}-{n}.json", std::process::id()));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn the_wrk_script_splits_the_template_at_both_ids_and_makes_the_ids_asked_for() {
+        let t = template(r#"{"consent_id": "{consent_id}", "event_id": "{event_id}", "action": "reject_all"}"#);
+        let v4 = wrk_script(&t, false).unwrap();
+        let v7 = wrk_script(&t, true).unwrap();
+        let _ = std::fs::remove_file(&t);
+        for s in [&v4, &v7] {
+            assert!(
+                s.contains(r#"split(template, "{consent_id}")"#) && s.contains(r#"split(rest, "{event_id}")"#),
+                "{s}"
+            );
+            assert!(s.contains(r#"local template = "{\"consent_id\": \"{consent_id}\""#), "{s}");
+        }
+        assert!(v4.contains("local make_id = v4\n") && v7.contains("local make_id = v7\n"));
+    }
+
+    #[test]
+    fn a_template_without_both_ids_in_order_is_refused() {
+        for text in [r#"{"event_id": "{event_id}"}"#, r#"{"event_id": "{event_id}", "consent_id": "{consent_id}"}"#] {
+            let t = template(text);
+            let e = wrk_script(&t, false).unwrap_err().to_string();
+            let _ = std::fs::remove_file(&t);
+            assert!(e.contains("needs {consent_id}, then {event_id}"), "{e}");
+        }
+    }
 }

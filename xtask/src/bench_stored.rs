@@ -23,16 +23,26 @@ type Figures = Vec<(String, u32, f64, f64)>;
 
 /// `store`: measure and fill only this one (`sqlite` or `postgres`), both otherwise.
 pub fn run(events: u64, store: Option<&str>) -> Result<()> {
-    let PgBench { wrk, release, tool, data, cluster, url } = prepare("bench-stored", &["sqlite", "pg"])?;
+    let (with_sqlite, with_pg) = (store != Some("postgres"), store != Some("sqlite"));
+    // Only what is measured is started: `--store sqlite` needs no PostgreSQL at all.
+    let PgBench { wrk, release, tool, data, pg } = prepare("bench-stored", &["sqlite", "pg"], with_pg)?;
     let hello = start(Command::new(release.join("kelisim-hello")).current_dir(root()), "hello listening on ")?;
-    let (sqlite, body) = start_kelisim(&release, &data.join("sqlite"))?;
-    let (pg, _) = start_kelisim_with(&release, &data.join("pg"), &["--database", &url])?;
+    let sqlite = with_sqlite.then(|| start_kelisim(&release, &data.join("sqlite"))).transpose()?;
+    let pg_server = match &pg {
+        Some((_, url)) => Some(start_kelisim_with(&release, &data.join("pg"), &["--database", url])?),
+        None => None,
+    };
+    // The event template each server made from its own config (the same site files, so the same
+    // body).
+    let body = sqlite.iter().chain(&pg_server).map(|(_, b)| b.clone()).next().context("no store to measure")?;
     let consents = |base: &str| format!("{base}/api/v1/sites/webpulse/consents");
-    let mut urls = vec![("SQLite", consents(&sqlite.base)), ("PostgreSQL", consents(&pg.base))];
-    urls.retain(|(name, _)| store.is_none_or(|s| (s == "sqlite") == (*name == "SQLite")));
+    let urls: Vec<(&str, String)> = [("SQLite", &sqlite), ("PostgreSQL", &pg_server)]
+        .into_iter()
+        .filter_map(|(name, server)| server.as_ref().map(|(s, _)| (name, consents(&s.base))))
+        .collect();
     let hello_url = format!("{}/", hello.base);
     let script = data.join("post.lua");
-    std::fs::write(&script, wrk_script(&body)?)?;
+    std::fs::write(&script, wrk_script(&body, false)?)?;
     let wrk = wrk.as_deref();
 
     let empty = measure(&tool, &body, &hello_url, &urls, wrk, &script, "a nearly empty log")?;
@@ -55,17 +65,16 @@ pub fn run(events: u64, store: Option<&str>) -> Result<()> {
     println!("    filled in {:.0} s", started.elapsed().as_secs_f64());
     let full = measure(&tool, &body, &hello_url, &urls, wrk, &script, &format!("{events} events stored"))?;
 
-    let (n_sqlite, n_pg) = (records(&sqlite.base)?, records(&pg.base)?);
-    let size_pg: u64 = cluster.psql("bench", "SELECT pg_database_size('bench')").trim().parse().unwrap_or(0);
-    let size_sqlite = std::fs::metadata(data.join("sqlite/kelisim.sqlite")).map(|m| m.len()).unwrap_or(0);
     step("results");
-    println!(
-        "At the end: SQLite {n_sqlite} events ({} MiB), PostgreSQL {n_pg} events ({} MiB).\n",
-        size_sqlite >> 20,
-        size_pg >> 20
-    );
-    // Two ratios: as measured, and with each figure divided by its phase's hello world first
-    // (which moves when the machine's load does, e.g. ±30 % between phases on these cores).
+    if let Some((server, _)) = &sqlite {
+        let size = std::fs::metadata(data.join("sqlite/kelisim.sqlite")).map(|m| m.len()).unwrap_or(0);
+        println!("At the end: SQLite {} events ({} MiB).", records(&server.base)?, size >> 20);
+    }
+    if let (Some((server, _)), Some((cluster, _))) = (&pg_server, &pg) {
+        let size: u64 = cluster.psql("bench", "SELECT pg_database_size('bench')").trim().parse().unwrap_or(0);
+        println!("At the end: PostgreSQL {} events ({} MiB).", records(&server.base)?, size >> 20);
+    }
+    println!();
     println!("| store, ids, tool | connections | nearly empty log: POST/s (÷ hello) | ≥ {events} stored: POST/s (÷ hello) | stored ÷ empty | the same, each ÷ its hello | p99 ms empty / stored |");
     println!("|---|---:|---:|---:|---:|---:|---|");
     // Each tool's figures against its own hello world.
@@ -89,8 +98,9 @@ pub fn run(events: u64, store: Option<&str>) -> Result<()> {
             s.3
         );
     }
-    drop((hello, sqlite, pg));
-    drop(cluster);
+    // The servers before the cluster they write to.
+    drop((hello, sqlite, pg_server));
+    drop(pg);
     let _ = bench_server::cleanup(&data);
     Ok(())
 }
@@ -134,9 +144,11 @@ fn measure(
             out.push((what, c, m(&v, |s| s.rps), m(&v, |s| s.p99)));
         }
         if let Some(wrk) = wrk {
+            // The hello world gets the same script's POSTs: what wrk's Lua costs per request is
+            // then paid on both sides of the ratio.
             let hello: Vec<f64> =
-                (0..ROUNDS).map(|_| run_wrk(wrk, hello_url, c, None).map(|h| h.0)).collect::<Result<_>>()?;
-            println!("    {c} connections: hello by wrk {:.0} req/s", median(&hello));
+                (0..ROUNDS).map(|_| run_wrk(wrk, hello_url, c, Some(script)).map(|h| h.0)).collect::<Result<_>>()?;
+            println!("    {c} connections: hello by wrk (the same POSTs) {:.0} req/s", median(&hello));
             out.push(("hello, wrk".into(), c, median(&hello), f64::NAN));
             for (name, url) in urls {
                 let mut r = vec![];

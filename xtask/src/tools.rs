@@ -82,6 +82,10 @@ pub fn wasm_bindgen_test_runner() -> Result<PathBuf> {
                 .args([
                     "wasm-bindgen-cli",
                     "--force",
+                    // Its default feature is rustls for ureq, which the runner uses only to speak
+                    // to the WebDriver on 127.0.0.1 over plain HTTP: without it, ring and rustls
+                    // are not compiled.
+                    "--no-default-features",
                     "--bin",
                     "wasm-bindgen-test-runner",
                     "--version",

@@ -75,6 +75,8 @@ pub fn run(events: u64, store: Option<&str>) -> Result<()> {
         println!("At the end: PostgreSQL {} events ({} MiB).", records(&server.base)?, size >> 20);
     }
     println!();
+    // Two ratios: as measured, and with each figure divided by its phase's hello world first
+    // (which moves when the machine's load does, e.g. ±30 % between phases on these cores).
     println!("| store, ids, tool | connections | nearly empty log: POST/s (÷ hello) | ≥ {events} stored: POST/s (÷ hello) | stored ÷ empty | the same, each ÷ its hello | p99 ms empty / stored |");
     println!("|---|---:|---:|---:|---:|---:|---|");
     // Each tool's figures against its own hello world.

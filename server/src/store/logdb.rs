@@ -84,11 +84,36 @@ pub trait LogDb: Send {
 pub struct SqliteLogDb {
     conn: rusqlite::Connection,
     keys: KeyFilters,
+    /// Batches committed since the page cache was last sized (`super::size_writer_cache`);
+    /// `None` once it is the large one, which it then stays.
+    since_sized: Option<u32>,
 }
+
+/// Batches between two looks at the database's size while the writer's cache is the small one.
+const RESIZE_EVERY: u32 = 1024;
 
 impl SqliteLogDb {
     pub fn new(conn: rusqlite::Connection) -> SqliteLogDb {
-        SqliteLogDb { conn, keys: KeyFilters::default() }
+        SqliteLogDb { conn, keys: KeyFilters::default(), since_sized: Some(0) }
+    }
+
+    /// Gives the writer the large page cache once the database has grown past 1 GiB. After a
+    /// commit, so a failure here is only logged: the batch is on disk and gets its answers.
+    fn resize_cache_now_and_then(&mut self) {
+        let Some(n) = self.since_sized.as_mut() else { return };
+        *n += 1;
+        if *n < RESIZE_EVERY {
+            return;
+        }
+        *n = 0;
+        match super::size_writer_cache(&self.conn) {
+            Ok(true) => {
+                self.since_sized = None;
+                tracing::info!("the log's database is past 1 GiB: the writer's page cache is now 64 MiB");
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not size the log writer's page cache"),
+        }
     }
 }
 
@@ -120,7 +145,9 @@ impl LogDb for SqliteLogDb {
         events: &[NewEvent],
         now: &str,
     ) -> Result<Appended, StoreError> {
-        sqlite_batch(&mut self.conn, &mut self.keys, logs, events, now)
+        let appended = sqlite_batch(&mut self.conn, &mut self.keys, logs, events, now)?;
+        self.resize_cache_now_and_then();
+        Ok(appended)
     }
 
     fn sign_checkpoints(

@@ -257,6 +257,40 @@ enum Kind {
     Postgres { pool: pg::PgPool },
 }
 
+/// Sets the log writer's page cache (`PRAGMA cache_size`) for the database's size; true when
+/// it is the large one. Called when the store opens and, by the writer, now and then after a
+/// commit (`SqliteLogDb`), so a log that grows past 1 GiB gets the large cache.
+///
+/// - **Large (64 MiB) once the database reaches its lock-byte page** (1 GiB): the writer then
+///   inserts random consent ids into an index of up to 2^20 keys (the newest generation,
+///   `store::keys`), and keeps those pages in memory rather than rereading them from the OS.
+/// - **Small (4 MiB) below it.** When SQLite rebalances a b-tree and swaps two pages, it parks
+///   one under the lock-byte page's number (262,145 with 4 KiB pages; `balance_nonroot`); its
+///   page cache then takes that for the largest page it holds, and the next `COMMIT`, which
+///   drops the cached pages beyond the database's end, scans the cache's whole hash table
+///   instead of none of it. With 64 MiB (16,384 slots) that was 6–8 % of the server's CPU under
+///   load; with 4 MiB the scan is 1,024 slots, and POSTs/s by wrk rose 2–11 % with v7 ids
+///   (docs/BENCHMARKS.md, 2026-12-08). A database past that page number never pays it. Below
+///   1 GiB the newest generation's index is small, and a page the cache lacks comes from the
+///   OS's page cache.
+pub(crate) fn size_writer_cache(c: &Connection) -> Result<bool, rusqlite::Error> {
+    let pages: i64 = c.pragma_query_value(None, "page_count", |r| r.get(0))?;
+    let page_size: i64 = c.pragma_query_value(None, "page_size", |r| r.get(0))?;
+    let large = past_lock_page(pages.max(0) as u64, page_size.max(0) as u64);
+    c.pragma_update(None, "cache_size", if large { WRITER_CACHE_LARGE_KIB } else { WRITER_CACHE_SMALL_KIB })?;
+    Ok(large)
+}
+
+/// `PRAGMA cache_size` values of the log writer (negative: KiB), by `size_writer_cache`.
+const WRITER_CACHE_LARGE_KIB: i64 = -65536;
+const WRITER_CACHE_SMALL_KIB: i64 = -4096;
+
+/// Whether a database of `pages` pages of `page_size` bytes reaches its lock-byte page, the
+/// page holding byte 2^30 (SQLite's `PENDING_BYTE`), which no table ever uses.
+fn past_lock_page(pages: u64, page_size: u64) -> bool {
+    pages > (1 << 30) / page_size.max(512)
+}
+
 fn configure(c: &Connection) -> Result<(), rusqlite::Error> {
     c.busy_timeout(std::time::Duration::from_secs(5))?;
     // WAL: readers never block the writer. synchronous=FULL: every commit is fsynced, so an
@@ -292,9 +326,7 @@ impl Store {
         }
         let mut writer = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&writer)?;
-        // The writer touches the consent id index at random places (visitors' ids are random):
-        // keep plenty of pages in memory (64 MiB) rather than rereading them from the OS.
-        writer.pragma_update(None, "cache_size", -65536)?;
+        size_writer_cache(&writer)?;
         migrate(&mut writer)?;
         Ok((Store { kind: Kind::Sqlite { path, readers: Mutex::new(Vec::new()) } }, writer))
     }

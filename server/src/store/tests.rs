@@ -236,3 +236,18 @@ pub(crate) fn assert_counts_match_the_log(c: &Connection) {
     assert!(!kept.is_empty(), "no counts at all");
     assert_eq!(kept, recomputed);
 }
+
+#[test]
+fn the_writer_page_cache_is_small_below_the_lock_byte_page_and_large_from_it() {
+    // With 4 KiB pages the lock-byte page (byte 2^30) is page 262,145; with 64 KiB, 16,385.
+    assert!(!past_lock_page(1, 4096));
+    assert!(!past_lock_page(262_144, 4096));
+    assert!(past_lock_page(262_145, 4096));
+    assert!(!past_lock_page(16_384, 65_536));
+    assert!(past_lock_page(16_385, 65_536));
+    // A new log's writer gets the small cache (a size in KiB is negative).
+    let (_d, _store, conn, _config) = open_with_config();
+    let size: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0)).unwrap();
+    assert_eq!(size, WRITER_CACHE_SMALL_KIB);
+    assert!(!size_writer_cache(&conn).unwrap());
+}

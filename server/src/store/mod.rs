@@ -269,8 +269,8 @@ enum Kind {
 ///   page cache then takes that for the largest page it holds, and the next `COMMIT`, which
 ///   drops the cached pages beyond the database's end, scans the cache's whole hash table
 ///   instead of none of it. With 64 MiB (16,384 slots) that was 6–8 % of the server's CPU under
-///   load; with 4 MiB the scan is 1,024 slots, and POSTs/s by wrk rose 2–11 % with v7 ids
-///   (docs/BENCHMARKS.md, 2026-12-08). A database past that page number never pays it. Below
+///   load; with 4 MiB the scan is 1,024 slots, and POSTs/s by wrk rose 1–13 % with v7 ids
+///   (median ~10 %; docs/BENCHMARKS.md, 2026-12-08). A database past that page number never pays it. Below
 ///   1 GiB the newest generation's index is small, and a page the cache lacks comes from the
 ///   OS's page cache.
 pub(crate) fn size_writer_cache(c: &Connection) -> Result<bool, rusqlite::Error> {

@@ -268,15 +268,14 @@ enum Kind {
 ///   one under the lock-byte page's number (262,145 with 4 KiB pages; `balance_nonroot`); its
 ///   page cache then takes that for the largest page it holds, and the next `COMMIT`, which
 ///   drops the cached pages beyond the database's end, scans the cache's whole hash table
-///   instead of none of it. With 64 MiB (16,384 slots) that was 6–8 % of the server's CPU under
-///   load; with 4 MiB the scan is 1,024 slots, and POSTs/s by wrk rose 1–13 % with v7 ids
-///   (median ~10 %; docs/BENCHMARKS.md, 2026-12-08). A database past that page number never pays it. Below
-///   1 GiB the newest generation's index is small, and a page the cache lacks comes from the
-///   OS's page cache.
+///   instead of none of it: 16,384 slots with 64 MiB, 1,024 with 4 MiB (what it cost and what
+///   the change gained: docs/BENCHMARKS.md, 2026-12-08). A database past that page number never
+///   pays it. Below 1 GiB the newest generation's index is small, and a page the cache lacks
+///   comes from the OS's page cache.
 pub(crate) fn size_writer_cache(c: &Connection) -> Result<bool, rusqlite::Error> {
     let pages: i64 = c.pragma_query_value(None, "page_count", |r| r.get(0))?;
     let page_size: i64 = c.pragma_query_value(None, "page_size", |r| r.get(0))?;
-    let large = past_lock_page(pages.max(0) as u64, page_size.max(0) as u64);
+    let large = past_lock_page(pages, page_size);
     c.pragma_update(None, "cache_size", if large { WRITER_CACHE_LARGE_KIB } else { WRITER_CACHE_SMALL_KIB })?;
     Ok(large)
 }
@@ -287,7 +286,7 @@ const WRITER_CACHE_SMALL_KIB: i64 = -4096;
 
 /// Whether a database of `pages` pages of `page_size` bytes reaches its lock-byte page, the
 /// page holding byte 2^30 (SQLite's `PENDING_BYTE`), which no table ever uses.
-fn past_lock_page(pages: u64, page_size: u64) -> bool {
+fn past_lock_page(pages: i64, page_size: i64) -> bool {
     pages > (1 << 30) / page_size.max(512)
 }
 
